@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what simpul needs from Debian 12's archive: the build toolchain and
+# libraries (default), plus what the tests need (--test). Skips apt when
+# everything is already installed, so it also works offline after one run.
+set -euo pipefail
+
+pkgs=(build-essential cmake ninja-build pkg-config
+      libuv1-dev libmsgpack-dev liblmdb-dev libsodium-dev libinih-dev
+      libjansson-dev libmicrohttpd-dev)
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=(libcmocka-dev clang libclang-rt-14-dev llvm lmdb-utils jq
+        python3 python3-cryptography)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+    missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "deps: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+  "${missing[@]}" >/dev/null

@@ -1,0 +1,175 @@
+/*
+ * base: byte slices and growable buffers, error codes, logging, allocation
+ * and hex. Depends on libc only; every other module may use it.
+ *
+ * struct slice is a borrowed view: {ptr, len}; it owns nothing and is valid
+ * as long as whatever it points into.
+ *
+ * struct buf invariants:
+ *   - data is NULL iff cap == 0 (a zeroed struct buf is a valid empty buffer);
+ *   - len <= cap;
+ *   - when cap > 0, data[len] is a NUL byte (so text can be printed), which is
+ *     why cap counts one byte more than the largest len it can hold.
+ * Growth aborts on out-of-memory (see xmalloc) and on size overflow.
+ *
+ * Errors: functions return 0 or a negative int. System errors are -errno;
+ * simpul's own are the ERR_* values below, each with a stable id (err_id)
+ * that log lines and peers carry, and a lower-case message (err_str).
+ */
+#ifndef SIMPUL_BASE_H
+#define SIMPUL_BASE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WUR __attribute__((warn_unused_result))
+#define PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define container_of(p, type, member)                                          \
+        ((type *)(void *)((char *)(p)-offsetof(type, member)))
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* X(name, stable id, message). Values count down from ERR_FIRST. */
+#define ERR_TABLE(X)                                                           \
+        X(ERR_USAGE, "USAGE", "invalid usage")                                 \
+        X(ERR_NOT_FOUND, "NOT-FOUND", "not found")                             \
+        X(ERR_AMBIGUOUS, "AMBIGUOUS", "prefix matches more than one item")     \
+        X(ERR_EXISTS, "EXISTS", "already exists")                              \
+        X(ERR_CONFIG, "CONFIG", "invalid configuration")                       \
+        X(ERR_REGION, "REGION-INVALID", "invalid region code")                 \
+        X(ERR_AUDIENCE_SHAPE, "AUDIENCE-INVALID", "invalid audience")          \
+        X(ERR_MALFORMED, "ENTRY-MALFORMED", "malformed entry")                 \
+        X(ERR_NONCANONICAL, "ENTRY-NONCANONICAL",                              \
+          "entry is not in canonical encoding")                                \
+        X(ERR_VERSION, "ENTRY-VERSION", "unknown entry format version")        \
+        X(ERR_TOO_BIG, "ENTRY-TOO-BIG", "entry exceeds a size limit")          \
+        X(ERR_KIND, "ENTRY-KIND", "unknown kind, or kind not allowed here")    \
+        X(ERR_BODY, "ENTRY-BODY", "body is not a msgpack map")                 \
+        X(ERR_BODY_HASH, "ENTRY-BODY-HASH", "body does not match its hash")    \
+        X(ERR_SIGNATURE, "ENTRY-BAD-SIG", "signature does not verify")         \
+        X(ERR_AUTHOR_RULE, "ENTRY-AUTHOR-RULE",                                \
+          "author may not write to this audience")                             \
+        X(ERR_NOT_ENTITLED, "ENTRY-NOT-ENTITLED",                              \
+          "this node is not in the entry's audience")                          \
+        X(ERR_GAP, "ENTRY-GAP", "sequence number is not the feed head + 1")    \
+        X(ERR_FORK, "FEED-FORK", "two entries for one sequence number")        \
+        X(ERR_FROZEN, "FEED-FROZEN", "feed is frozen by a fork proof")         \
+        X(ERR_STORE_FULL, "STORE-FULL",                                        \
+          "store is full: raise store.map_size_mib in the config")             \
+        X(ERR_STORE, "STORE-IO", "store failure")                              \
+        X(ERR_STORE_CORRUPT, "STORE-CORRUPT", "store record is corrupt")       \
+        X(ERR_KEY, "KEY-INVALID", "invalid key file")                          \
+        X(ERR_BUNDLE, "BUNDLE-MALFORMED", "malformed bundle file")
+
+#define ERR_ENUM_(name, id, msg) name,
+enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };
+#undef ERR_ENUM_
+
+/* Message for any error code (ours or -errno). Never NULL; static storage. */
+const char *err_str(int err);
+/* Stable id such as "ENTRY-BAD-SIG"; "SYS-<ERRNO>" for system errors. */
+const char *err_id(int err);
+
+/* ---- allocation: out-of-memory aborts ---------------------------------- */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+/* a + b into *out; false on overflow. */
+static inline bool
+size_add(size_t a, size_t b, size_t *out)
+{
+        return !__builtin_add_overflow(a, b, out);
+}
+static inline bool
+size_mul(size_t a, size_t b, size_t *out)
+{
+        return !__builtin_mul_overflow(a, b, out);
+}
+
+/* ---- slices and buffers -------------------------------------------------- */
+
+struct slice {
+        const uint8_t *ptr;
+        size_t len;
+};
+
+static inline struct slice
+slice_make(const void *p, size_t n)
+{
+        struct slice s = {(const uint8_t *)p, n};
+        return s;
+}
+struct slice slice_cstr(const char *s);
+bool slice_eq(struct slice a, struct slice b);
+
+struct buf {
+        uint8_t *data;
+        size_t len;
+        size_t cap;
+};
+
+#define BUF_INIT                                                               \
+        {                                                                      \
+                NULL, 0, 0                                                     \
+        }
+
+void buf_init(struct buf *b);
+/* Frees the storage; b is left empty and reusable. */
+void buf_release(struct buf *b);
+/* Ensures room for `extra` more bytes (plus the NUL). */
+void buf_grow(struct buf *b, size_t extra);
+void buf_reset(struct buf *b);
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_addc(struct buf *b, uint8_t c);
+void buf_adds(struct buf *b, const char *s);
+void buf_addf(struct buf *b, const char *fmt, ...) PRINTF(2, 3);
+void buf_add_be64(struct buf *b, uint64_t v);
+void buf_add_be32(struct buf *b, uint32_t v);
+static inline struct slice
+buf_slice(const struct buf *b)
+{
+        return slice_make(b->data, b->len);
+}
+
+void be64_put(uint8_t out[8], uint64_t v);
+uint64_t be64_get(const uint8_t in[8]);
+void be32_put(uint8_t out[4], uint32_t v);
+uint32_t be32_get(const uint8_t in[4]);
+
+/* ---- hex ----------------------------------------------------------------- */
+
+/* Writes 2n lower-case hex digits and a NUL into out (size 2n + 1). */
+void hex_encode(char *out, const uint8_t *in, size_t n);
+/* Decodes exactly 2n hex digits of s into out; ERR_USAGE if not hex. */
+int hex_decode(uint8_t *out, size_t n, const char *s, size_t slen) WUR;
+/* Is s (length n) made of hex digits only? */
+bool hex_valid(const char *s, size_t n);
+
+/* ---- logging: one line per event, to stderr ------------------------------ */
+
+enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* Lines below `level` are dropped. Default LOG_INFO. */
+void log_set_level(enum log_level level);
+int log_level_parse(const char *s, enum log_level *out) WUR;
+/*
+ * Emits "<UTC time> <level> <ID> <message>\n" in one write(2), so lines of
+ * concurrent processes on one journal do not interleave.
+ */
+void log_emit(enum log_level level, const char *id, const char *fmt, ...)
+    PRINTF(3, 4);
+
+#define log_error(id, ...) log_emit(LOG_ERROR, id, __VA_ARGS__)
+#define log_warn(id, ...) log_emit(LOG_WARN, id, __VA_ARGS__)
+#define log_info(id, ...) log_emit(LOG_INFO, id, __VA_ARGS__)
+#define log_debug(id, ...) log_emit(LOG_DEBUG, id, __VA_ARGS__)
+
+/* Wall clock in milliseconds since the epoch (advisory, may be wrong). */
+uint64_t time_now_ms(void);
+
+#endif

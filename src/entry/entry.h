@@ -1,0 +1,126 @@
+/*
+ * entry: node keys, hashing, signing and verification of entries
+ * (proto/SPEC.md §4–§5). This module (with its key files) is the only user
+ * of libsodium. Entry bytes are made and split by wire/; here they are
+ * hashed, signed and checked.
+ *
+ * An opened entry (struct entry) borrows its bytes: its slices are valid as
+ * long as the bytes passed to entry_open().
+ *
+ * Secrets live in sodium_malloc'd memory, are wiped on free and never
+ * printed.
+ */
+#ifndef SIMPUL_ENTRY_H
+#define SIMPUL_ENTRY_H
+
+#include "../base/base.h"
+#include "../wire/wire.h"
+
+#define KEY_SEED_BYTES 32U
+#define KIND_NAME_MAX 24U
+
+/* Kinds (DESIGN §8, proto/SPEC.md §4.4). The channel is fixed per kind. */
+#define KIND_TABLE(X)                                                          \
+        X(KIND_INFORMASI, 1, "informasi", 2)                                   \
+        X(KIND_PERINGATAN, 2, "peringatan", 1)                                 \
+        X(KIND_ASPIRASI, 3, "aspirasi", 2)                                     \
+        X(KIND_PENGADUAN, 4, "pengaduan", 2)                                   \
+        X(KIND_PERMINTAAN_INFORMASI, 5, "permintaan_informasi", 2)             \
+        X(KIND_TANGGAPAN, 6, "tanggapan", 2)                                   \
+        X(KIND_STATUS, 7, "status", 2)                                         \
+        X(KIND_REVISI, 8, "revisi", 2)                                         \
+        X(KIND_REVISI_KEPUTUSAN, 9, "revisi_keputusan", 2)                     \
+        X(KIND_LAMPIRAN, 16, "lampiran", 3)                                    \
+        X(KIND_SERTIFIKAT, 32, "sertifikat", 0)                                \
+        X(KIND_PENCABUTAN, 33, "pencabutan", 0)
+
+#define KIND_ENUM_(name, num, text, channel) name = num,
+enum entry_kind { KIND_TABLE(KIND_ENUM_) };
+#undef KIND_ENUM_
+
+/* Kind by name; ERR_KIND if unknown. */
+int kind_parse(const char *name, uint32_t *out) WUR;
+/* Name of a kind, or NULL if unknown. */
+const char *kind_name(uint32_t kind);
+/* Channel of a kind; -1 if unknown. */
+int kind_channel(uint32_t kind);
+/* Visit every kind (for --help listings). */
+void kind_each(void (*fn)(void *ctx, uint32_t kind, const char *name),
+               void *ctx);
+
+/* ---- keys -----------------------------------------------------------------
+ */
+
+struct key {
+        uint8_t pk[ENTRY_KEY_BYTES];
+        uint8_t *sk; /* crypto_sign_SECRETKEYBYTES, sodium_malloc'd */
+};
+
+/* Must be called once before anything else here; ERR_KEY if libsodium
+ * cannot start. */
+int entry_lib_init(void) WUR;
+/*
+ * Creates a new key file at path with mode 0600, refusing to overwrite
+ * (ERR_EXISTS). Returns -errno on I/O failure.
+ */
+int key_create_file(const char *path) WUR;
+/* Loads a key file; returns owned key, free with key_free. ERR_KEY if the
+ * file is not a simpul key; -errno on I/O failure. */
+int key_load_file(const char *path, struct key **out) WUR;
+/* Derives a key from a 32-byte seed (test vectors, benches). Owned. */
+struct key *key_from_seed(const uint8_t seed[KEY_SEED_BYTES]);
+void key_free(struct key *k);
+
+/* ---- hashing ------------------------------------------------------------- */
+
+/* BLAKE2b-256 of bytes. */
+void hash_bytes(uint8_t out[ENTRY_HASH_BYTES], struct slice in);
+/* The feed id: BLAKE2b-256 of the canonical feed descriptor. */
+void feed_id_compute(uint8_t out[ENTRY_HASH_BYTES],
+                     const uint8_t author[ENTRY_KEY_BYTES],
+                     const char *author_region, const struct audience *a,
+                     uint8_t channel);
+/* Random bytes from the OS CSPRNG. */
+void random_bytes(uint8_t *out, size_t n);
+
+/* ---- entries ------------------------------------------------------------- */
+
+struct entry {
+        struct entry_header h;
+        uint8_t id[ENTRY_HASH_BYTES];   /* BLAKE2b-256(header bytes) */
+        uint8_t feed[ENTRY_HASH_BYTES]; /* feed id */
+        struct slice bytes;             /* the whole envelope */
+        struct envelope env;
+};
+
+/*
+ * Creates, signs and encodes an entry: fills h->author, h->channel (from the
+ * kind), h->body_len and h->body_hash; the caller sets author_region,
+ * audience, seq, prev, timestamp_ms and kind. Appends envelope bytes to out.
+ * Errors: ERR_TOO_BIG, ERR_BODY, ERR_KIND, ERR_REGION and ERR_AUDIENCE_SHAPE
+ * (bad codes), ERR_AUTHOR_RULE (the same checks a receiver makes); nothing is
+ * appended on error.
+ */
+int entry_create(const struct key *k, struct entry_header *h, struct slice body,
+                 struct buf *out) WUR;
+
+/*
+ * Opens untrusted entry bytes and verifies everything that needs no other
+ * entry: envelope and header decode (canonical), format version, size
+ * limits, kind known and on its channel, audience well-formed and writable
+ * by the author's region, body a msgpack map matching its length and hash,
+ * and the Ed25519 signature. Chain position (seq, prev) and entitlement are
+ * checked by the caller against the store. e borrows from bytes.
+ * Errors: the ERR_* codes named above, ERR_SIGNATURE, ERR_BODY_HASH.
+ */
+int entry_open(struct slice bytes, struct entry *e) WUR;
+/*
+ * Opens stored, already verified bytes: decodes and computes ids but skips
+ * the signature and body hash (listings). Same decode errors.
+ */
+int entry_parse(struct slice bytes, struct entry *e) WUR;
+
+/* Formats 64 hex digits of an id or key into out (65 bytes). */
+void id_hex(char out[2 * ENTRY_HASH_BYTES + 1], const uint8_t id[32]);
+
+#endif

@@ -1,0 +1,74 @@
+/* open: opening a node's key, store and replica from its data directory. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "node.h"
+
+int
+node_open(struct node *n, const char *dir, int flags, char *err_msg)
+{
+        struct store_options so = {0, false};
+        char cfg_err[256];
+        char *path = node_path(dir, NODE_CONFIG_FILE);
+        int err;
+
+        memset(n, 0, sizeof(*n));
+        n->dir = xstrdup(dir);
+        if (access(path, F_OK) != 0) {
+                snprintf(err_msg, 512,
+                         "no node in '%s': run 'simpul init --region CODE "
+                         "--name NAME' first, or pass --data DIR",
+                         dir);
+                err = ERR_NOT_FOUND;
+                goto out;
+        }
+        if ((err = config_load(&n->config, path, cfg_err))) {
+                snprintf(err_msg, 512, "config: %s", cfg_err);
+                goto out;
+        }
+        log_set_level(n->config.log_level);
+        free(path);
+        path = NULL;
+        if (flags & NODE_OPEN_KEY) {
+                path = node_path(dir, NODE_KEY_FILE);
+                if ((err = entry_lib_init()) ||
+                    (err = key_load_file(path, &n->key))) {
+                        snprintf(err_msg, 512, "cannot load key '%s': %s", path,
+                                 err_str(err));
+                        goto out;
+                }
+                free(path);
+                path = NULL;
+        } else if ((err = entry_lib_init())) {
+                snprintf(err_msg, 512, "cannot start libsodium");
+                goto out;
+        }
+        path = node_path(dir, NODE_STORE_DIR);
+        so.map_size_bytes = (size_t)n->config.map_size_mib << 20;
+        so.read_only = (flags & NODE_OPEN_READ_ONLY) != 0;
+        if ((err = store_open(&n->store, path, &so))) {
+                snprintf(err_msg, 512, "cannot open store '%s': %s", path,
+                         err_str(err));
+                goto out;
+        }
+        n->replica.store = n->store;
+        n->replica.key = n->key;
+        memcpy(n->replica.region, n->config.region, REGION_BUF);
+out:
+        free(path);
+        if (err)
+                node_close(n);
+        return err;
+}
+
+void
+node_close(struct node *n)
+{
+        if (n->store)
+                store_close(n->store);
+        key_free(n->key);
+        free(n->dir);
+        memset(n, 0, sizeof(*n));
+}

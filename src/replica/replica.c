@@ -1,0 +1,353 @@
+/* replica: posting, ingesting and re-verifying the node's change log. */
+#include "replica.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHECK_THREADS_MAX 8U
+#define CHECK_PER_THREAD_MIN 32U
+
+/* ---- posting ------------------------------------------------------------- */
+
+static int
+post_one(struct replica *r, struct store_txn *t, const struct post *p,
+         struct buf *bytes, uint8_t *id_out)
+{
+        struct entry_header h;
+        struct feed_info head;
+        struct entry e;
+        uint8_t feed[ENTRY_HASH_BYTES];
+        int channel = kind_channel(p->kind);
+        bool fresh;
+        int err;
+
+        if (channel < 0)
+                return ERR_KIND;
+        memset(&h, 0, sizeof(h));
+        memcpy(h.author_region, r->region, REGION_BUF);
+        h.audience = p->audience;
+        h.kind = p->kind;
+        h.timestamp_ms = p->timestamp_ms ? p->timestamp_ms : time_now_ms();
+        feed_id_compute(feed, r->key->pk, r->region, &p->audience,
+                        (uint8_t)channel);
+        err = store_feed_get(t, feed, &head);
+        if (err == ERR_NOT_FOUND) {
+                h.seq = 1;
+        } else if (err) {
+                return err;
+        } else if (head.flags & FEED_FROZEN) {
+                return ERR_FROZEN;
+        } else {
+                h.seq = head.head_seq + 1;
+                h.has_prev = true;
+                memcpy(h.prev, head.head_id, ENTRY_HASH_BYTES);
+        }
+        buf_reset(bytes);
+        if ((err = entry_create(r->key, &h, p->body, bytes)))
+                return err;
+        /* Our own fresh bytes: decoding suffices, no need to re-verify. */
+        if ((err = entry_parse(buf_slice(bytes), &e)) ||
+            (err = store_insert(t, &e, &fresh)))
+                return err;
+        if (id_out)
+                memcpy(id_out, e.id, ENTRY_HASH_BYTES);
+        return 0;
+}
+
+int
+replica_post(struct replica *r, const struct post *posts, size_t n,
+             uint8_t *ids)
+{
+        struct store_txn *t;
+        struct buf bytes = BUF_INIT;
+        int err;
+
+        if (!r->key)
+                return ERR_USAGE;
+        if ((err = store_begin(r->store, true, &t)))
+                return err;
+        for (size_t i = 0; i < n && !err; i++)
+                err = post_one(r, t, &posts[i], &bytes,
+                               ids ? ids + i * ENTRY_HASH_BYTES : NULL);
+        buf_release(&bytes);
+        if (err) {
+                store_abort(t);
+                return err;
+        }
+        return store_commit(t);
+}
+
+/* ---- ingesting ----------------------------------------------------------- */
+
+static void
+log_refusal(const char *source, const struct entry *e, struct slice bytes,
+            int err)
+{
+        char feed[2 * ENTRY_HASH_BYTES + 1];
+
+        if (e->h.seq) {
+                id_hex(feed, e->feed);
+                log_warn(err_id(err),
+                         "refused entry from %s: feed %.16s seq %" PRIu64
+                         ": %s",
+                         source, feed, e->h.seq, err_str(err));
+        } else {
+                log_warn(err_id(err), "refused entry from %s (%zu bytes): %s",
+                         source, bytes.len, err_str(err));
+        }
+}
+
+/* Checks that need no store: decode, signature, rules, entitlement. */
+static int
+ingest_check(const struct replica *r, struct slice bytes, struct entry *e)
+{
+        int err = entry_open(bytes, e);
+
+        if (err) {
+                /* Keep what decodes for the log line. */
+                if (entry_parse(bytes, e))
+                        memset(e, 0, sizeof(*e));
+                return err;
+        }
+        return audience_contains(&e->h.audience, r->region) ? 0
+                                                            : ERR_NOT_ENTITLED;
+}
+
+/*
+ * The checks of a batch are independent of each other (the chain is checked
+ * later, in order, in the write transaction), so they run on every core.
+ */
+struct check_range {
+        const struct replica *r;
+        const struct slice *in;
+        struct entry *es;
+        int *res;
+        size_t from, to;
+};
+
+static void *
+check_range_run(void *arg)
+{
+        struct check_range *c = arg;
+
+        for (size_t i = c->from; i < c->to; i++)
+                c->res[i] = ingest_check(c->r, c->in[i], &c->es[i]);
+        return NULL;
+}
+
+static size_t
+check_threads(const struct replica *r, size_t n)
+{
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        size_t t = r->threads ? r->threads : cpus > 0 ? (size_t)cpus : 1;
+
+        if (t > CHECK_THREADS_MAX)
+                t = CHECK_THREADS_MAX;
+        if (t > n / CHECK_PER_THREAD_MIN)
+                t = n / CHECK_PER_THREAD_MIN;
+        return t ? t : 1;
+}
+
+static void
+check_all(const struct replica *r, const struct slice *in, struct entry *es,
+          int *res, size_t n)
+{
+        struct check_range ranges[CHECK_THREADS_MAX];
+        pthread_t tids[CHECK_THREADS_MAX];
+        bool started[CHECK_THREADS_MAX] = {false};
+        size_t t = check_threads(r, n);
+
+        for (size_t i = 0; i < t; i++) {
+                ranges[i] = (struct check_range){
+                    r, in, es, res, n * i / t, n * (i + 1) / t};
+                /* Range 0 runs here; a thread that cannot start, too. */
+                if (i > 0)
+                        started[i] = !pthread_create(
+                            &tids[i], NULL, check_range_run, &ranges[i]);
+        }
+        check_range_run(&ranges[0]);
+        for (size_t i = 1; i < t; i++) {
+                if (started[i])
+                        pthread_join(tids[i], NULL);
+                else
+                        check_range_run(&ranges[i]);
+        }
+}
+
+void
+replica_check(const struct replica *r, const struct slice *entries, size_t n,
+              struct entry *es, int *results)
+{
+        check_all(r, entries, es, results, n);
+}
+
+int
+replica_commit(struct replica *r, const struct slice *entries,
+               const struct entry *es, int *results, size_t n,
+               const char *source, struct ingest_stats *stats)
+{
+        struct ingest_stats st = {0, 0, 0, 0};
+        struct store_txn *t = NULL;
+        int err;
+
+        if ((err = store_begin(r->store, true, &t)))
+                goto out;
+        for (size_t i = 0; i < n; i++) {
+                bool fresh = false;
+
+                if (results[i])
+                        continue;
+                err = store_insert(t, &es[i], &fresh);
+                if (err == ERR_STORE_FULL || err == ERR_STORE ||
+                    err == ERR_STORE_CORRUPT) {
+                        store_abort(t);
+                        goto out;
+                }
+                results[i] = err;
+                err = 0;
+                if (!results[i])
+                        fresh ? st.stored++ : st.had++;
+        }
+        /* Forks write their proof, so the batch commits with refusals. */
+        if ((err = store_commit(t)))
+                goto out;
+        for (size_t i = 0; i < n; i++) {
+                if (!results[i])
+                        continue;
+                st.refused++;
+                if (!st.first_error)
+                        st.first_error = results[i];
+                log_refusal(source, &es[i], entries[i], results[i]);
+        }
+out:
+        if (err)
+                memset(&st, 0, sizeof(st));
+        if (stats)
+                *stats = st;
+        return err;
+}
+
+int
+replica_ingest(struct replica *r, const struct slice *entries, size_t n,
+               const char *source, int *results, struct ingest_stats *stats)
+{
+        struct entry *es;
+        int *res;
+        int err;
+
+        if (n > REPLICA_BATCH_MAX)
+                return ERR_USAGE;
+        es = xcalloc(n ? n : 1, sizeof(*es));
+        res = results ? results : xcalloc(n ? n : 1, sizeof(int));
+        replica_check(r, entries, n, es, res);
+        err = replica_commit(r, entries, es, res, n, source, stats);
+        free(es);
+        if (!results)
+                free(res);
+        return err;
+}
+
+/* ---- verifying the whole store ------------------------------------------- */
+
+struct verify_walk {
+        struct store_txn *t;
+        verify_report_fn fn;
+        void *ctx;
+        struct verify_stats *stats;
+        const struct feed_info *feed;
+        uint64_t next_seq;
+        uint8_t last_id[ENTRY_HASH_BYTES];
+};
+
+static void
+problem(struct verify_walk *w, uint64_t seq, int err, const char *what)
+{
+        struct verify_problem p;
+
+        memcpy(p.feed, w->feed->id, ENTRY_HASH_BYTES);
+        p.seq = seq;
+        p.err = err;
+        p.what = what;
+        w->stats->problems++;
+        w->fn(w->ctx, &p);
+}
+
+static int
+verify_entry(void *ctx, uint64_t seq, struct slice bytes)
+{
+        struct verify_walk *w = ctx;
+        struct entry e;
+        int err;
+
+        w->stats->entries++;
+        if ((err = entry_open(bytes, &e))) {
+                problem(w, seq, err, "entry does not verify");
+                /* Chain checks need the id; continue from what decodes. */
+                if (entry_parse(bytes, &e)) {
+                        w->next_seq = seq + 1;
+                        return 0;
+                }
+        }
+        if (seq != w->next_seq)
+                problem(w, seq, ERR_GAP, "sequence numbers are not contiguous");
+        if (e.h.seq != seq)
+                problem(w, seq, ERR_STORE_CORRUPT,
+                        "entry is stored under another sequence number");
+        if (memcmp(e.feed, w->feed->id, ENTRY_HASH_BYTES))
+                problem(w, seq, ERR_STORE_CORRUPT,
+                        "entry belongs to another feed");
+        if (seq > 1 &&
+            (!e.h.has_prev || memcmp(e.h.prev, w->last_id, ENTRY_HASH_BYTES)))
+                problem(w, seq, ERR_FORK,
+                        "prev is not the id of the previous entry");
+        memcpy(w->last_id, e.id, ENTRY_HASH_BYTES);
+        w->next_seq = seq + 1;
+        return 0;
+}
+
+static int
+verify_feed(void *ctx, const struct feed_info *f)
+{
+        struct verify_walk *w = ctx;
+        uint8_t id[ENTRY_HASH_BYTES];
+        int err;
+
+        w->stats->feeds++;
+        w->feed = f;
+        w->next_seq = 1;
+        memset(w->last_id, 0, sizeof(w->last_id));
+        feed_id_compute(id, f->author, f->author_region, &f->audience,
+                        f->channel);
+        if (memcmp(id, f->id, ENTRY_HASH_BYTES))
+                problem(w, 0, ERR_STORE_CORRUPT,
+                        "feed id is not the hash of its descriptor");
+        if ((err = store_feed_scan(w->t, f->id, 1, verify_entry, w)))
+                return err;
+        if (w->next_seq - 1 != f->head_seq ||
+            memcmp(w->last_id, f->head_id, ENTRY_HASH_BYTES))
+                problem(w, f->head_seq, ERR_STORE_CORRUPT,
+                        "feed head does not match its last entry");
+        return 0;
+}
+
+int
+replica_verify(struct replica *r, verify_report_fn fn, void *ctx,
+               struct verify_stats *stats)
+{
+        struct verify_walk w;
+        int err;
+
+        memset(&w, 0, sizeof(w));
+        memset(stats, 0, sizeof(*stats));
+        w.fn = fn;
+        w.ctx = ctx;
+        w.stats = stats;
+        if ((err = store_begin(r->store, false, &w.t)))
+                return err;
+        err = store_feeds(w.t, verify_feed, &w);
+        store_abort(w.t);
+        return err;
+}

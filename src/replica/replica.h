@@ -1,0 +1,105 @@
+/*
+ * replica: the node's change log as a whole — posting local entries,
+ * ingesting remote ones, re-verifying the store. It composes entry (crypto),
+ * store (LMDB) and region (rules) and uses no library of its own.
+ *
+ * Every remote entry goes through replica_ingest(), whichever way it came
+ * (a bundle file, a sync link): verify, check entitlement, insert in chain
+ * order, commit the batch in one transaction, and only then report it
+ * stored. A refused entry gets one log line with its stable error id; the
+ * valid entries of the same batch are still stored.
+ */
+#ifndef SIMPUL_REPLICA_H
+#define SIMPUL_REPLICA_H
+
+#include "../base/base.h"
+#include "../entry/entry.h"
+#include "../store/store.h"
+
+#define REPLICA_BATCH_MAX 4096U
+
+struct replica {
+        struct store *store;   /* borrowed */
+        const struct key *key; /* borrowed; NULL: read-only use */
+        char region[REGION_BUF];
+        unsigned threads; /* checking threads per batch; 0: one per core */
+};
+
+/* One local post. */
+struct post {
+        struct audience audience;
+        uint32_t kind;
+        struct slice body;     /* a msgpack map */
+        uint64_t timestamp_ms; /* 0: now */
+};
+
+/*
+ * Signs and appends posts[0..n) to this node's feeds in one transaction
+ * (each feed chained to its head at that moment). ids (n * 32 bytes, may be
+ * NULL) receive the entry ids. Errors: ERR_AUTHOR_RULE, ERR_KIND, ERR_BODY,
+ * ERR_TOO_BIG (nothing stored), ERR_FROZEN, store errors.
+ */
+int replica_post(struct replica *r, const struct post *posts, size_t n,
+                 uint8_t *ids) WUR;
+
+struct ingest_stats {
+        uint64_t stored;  /* new entries committed */
+        uint64_t had;     /* already held: idempotent */
+        uint64_t refused; /* refused with an error (logged) */
+        int first_error;  /* the first refusal's error, or 0 */
+};
+
+/*
+ * Verifies and stores a batch of untrusted entries (n <= REPLICA_BATCH_MAX)
+ * in one transaction. The per-entry checks (signature above all) run on up
+ * to one thread per core; the chain checks and the commit run here, in
+ * order. results (may be NULL) gets per-entry 0 or error.
+ * `source` names where the bytes came from, for log lines. Returns 0 when
+ * the batch committed (even if some entries were refused: see stats), or a
+ * store error (nothing of this batch stored).
+ */
+int replica_ingest(struct replica *r, const struct slice *entries, size_t n,
+                   const char *source, int *results,
+                   struct ingest_stats *stats) WUR;
+
+/*
+ * The two halves of replica_ingest, for callers that overlap checking one
+ * batch with committing the one before (the commit mostly waits on fsync):
+ * replica_check runs the per-entry checks (on up to one thread per core;
+ * it may be called from any thread and touches no store); replica_commit
+ * inserts the entries whose result is 0 in one write transaction, sets
+ * the results of chain refusals, commits, then logs every refusal. Only one
+ * replica_commit may run at a time. es and the entries must stay valid
+ * until replica_commit returns.
+ */
+void replica_check(const struct replica *r, const struct slice *entries,
+                   size_t n, struct entry *es, int *results);
+int replica_commit(struct replica *r, const struct slice *entries,
+                   const struct entry *es, int *results, size_t n,
+                   const char *source, struct ingest_stats *stats) WUR;
+
+/* One problem found by replica_verify. */
+struct verify_problem {
+        uint8_t feed[ENTRY_HASH_BYTES];
+        uint64_t seq;
+        int err;
+        const char *what;
+};
+typedef void (*verify_report_fn)(void *ctx, const struct verify_problem *p);
+
+struct verify_stats {
+        uint64_t feeds;
+        uint64_t entries;
+        uint64_t problems;
+};
+
+/*
+ * Re-checks every stored entry (signature, body hash, canonical form) and
+ * every chain (seq contiguous from 1, prev = id of the previous entry, head
+ * record = last entry, feed id = descriptor hash). Reports each problem.
+ * Returns 0 if the walk completed (see stats->problems), or a store error.
+ */
+int replica_verify(struct replica *r, verify_report_fn fn, void *ctx,
+                   struct verify_stats *stats) WUR;
+
+#endif

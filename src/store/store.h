@@ -1,0 +1,139 @@
+/*
+ * store: the node's replica in one LMDB environment (proto/SPEC.md §6).
+ * This module is the only user of LMDB; no LMDB type, error code or pointer
+ * into the map leaves it. Data handed to a visitor callback is valid only
+ * during that call (inside the transaction): copy what you keep.
+ *
+ * Databases (named LMDB sub-databases):
+ *   meta     "instance" -> 16 random bytes made at creation; "schema" -> u32
+ *   feeds    feed id (32) -> feed record (author, region, audience, channel,
+ *            head seq, head id, flags)
+ *   entries  feed id (32) || seq (8, big-endian) -> envelope bytes, exactly
+ *            as signed
+ *   ids      entry id (32) -> feed id (32) || seq (8)
+ *   forks    feed id (32) || seq (8) -> the second, conflicting envelope
+ *
+ * Invariants: every feed holds a contiguous prefix 1..head of its entries;
+ * the feed head and the entries change in the same transaction; nothing is
+ * reported stored before store_commit() has returned 0.
+ *
+ * Durability is full (no MDB_NOSYNC): batch many inserts per transaction for
+ * speed. One write transaction at a time per environment (LMDB's rule); a
+ * transaction belongs to the thread that began it.
+ */
+#ifndef SIMPUL_STORE_H
+#define SIMPUL_STORE_H
+
+#include "../base/base.h"
+#include "../entry/entry.h"
+
+#define STORE_INSTANCE_BYTES 16U
+#define STORE_DEFAULT_MAP_MIB 1024U
+#define FEED_FROZEN 0x1U /* a fork proof exists; no more entries accepted */
+
+struct store;
+struct store_txn;
+
+struct store_options {
+        size_t map_size_bytes; /* 0: STORE_DEFAULT_MAP_MIB MiB */
+        bool read_only;
+};
+
+/* What the store knows about one feed. */
+struct feed_info {
+        uint8_t id[ENTRY_HASH_BYTES];
+        uint8_t author[ENTRY_KEY_BYTES];
+        char author_region[REGION_BUF];
+        struct audience audience;
+        uint8_t channel;
+        uint64_t head_seq; /* 0: no entries yet (never stored so) */
+        uint8_t head_id[ENTRY_HASH_BYTES];
+        uint32_t flags; /* FEED_FROZEN */
+};
+
+/*
+ * Opens (creating if needed, unless read_only) the environment in directory
+ * `dir`. Returns an owned store; close with store_close. Errors: -errno
+ * (-ENOENT: read_only and no store there), ERR_STORE (with a log line naming
+ * the LMDB error), ERR_STORE_CORRUPT (also: an unknown schema).
+ */
+int store_open(struct store **out, const char *dir,
+               const struct store_options *opt) WUR;
+void store_close(struct store *s);
+/* The instance id, random per store creation (a restored-empty store gets a
+ * new one). */
+void store_instance(const struct store *s, uint8_t out[STORE_INSTANCE_BYTES]);
+
+/* Begins a transaction; owned until store_commit or store_abort. Errors:
+ * ERR_USAGE (write on a read_only store), ERR_STORE. */
+int store_begin(struct store *s, bool write, struct store_txn **out) WUR;
+/*
+ * Commits and ends the transaction (also on failure). Errors:
+ * ERR_STORE_FULL (see store.map_size_mib), ERR_STORE.
+ */
+int store_commit(struct store_txn *t) WUR;
+/* Ends the transaction, discarding its writes. */
+void store_abort(struct store_txn *t);
+
+/* Copies out one feed's record. ERR_NOT_FOUND if the store has no entry of
+ * it. */
+int store_feed_get(struct store_txn *t, const uint8_t feed[ENTRY_HASH_BYTES],
+                   struct feed_info *out) WUR;
+
+/*
+ * Inserts a verified entry (see entry_open) at its chain position in a write
+ * transaction. *fresh is set true if stored now, false if the same entry was
+ * already there (idempotent). Errors:
+ *   ERR_GAP     seq is beyond head + 1 (nothing stored);
+ *   ERR_FORK    a different entry holds this seq, or prev is not the id of
+ *               the entry at seq - 1: the proof is stored in `forks`, the
+ *               feed is frozen (this write is part of the transaction);
+ *   ERR_FROZEN  the feed is frozen;
+ *   ERR_STORE_FULL, ERR_STORE, ERR_STORE_CORRUPT: the transaction must be
+ *               aborted.
+ */
+int store_insert(struct store_txn *t, const struct entry *e, bool *fresh) WUR;
+
+/* Copies the envelope at (feed, seq) into out (replacing its contents).
+ * ERR_NOT_FOUND. */
+int store_get(struct store_txn *t, const uint8_t feed[ENTRY_HASH_BYTES],
+              uint64_t seq, struct buf *out) WUR;
+/*
+ * Finds an entry by id or by a unique prefix of at least 4 bytes and copies
+ * its envelope into out. ERR_NOT_FOUND, ERR_AMBIGUOUS, ERR_USAGE (id_len not
+ * in 4..32).
+ */
+int store_get_by_id(struct store_txn *t, const uint8_t *id, size_t id_len,
+                    struct buf *out) WUR;
+
+/* Visitors: a nonzero return stops the walk and is returned. */
+typedef int (*store_entry_fn)(void *ctx, uint64_t seq, struct slice bytes);
+typedef int (*store_feed_fn)(void *ctx, const struct feed_info *f);
+
+/* Entries of one feed with seq >= from_seq, in seq order. */
+int store_feed_scan(struct store_txn *t, const uint8_t feed[ENTRY_HASH_BYTES],
+                    uint64_t from_seq, store_entry_fn fn, void *ctx) WUR;
+/* Every feed, ordered by channel, then feed id. */
+int store_feeds(struct store_txn *t, store_feed_fn fn, void *ctx) WUR;
+/*
+ * The version vector for a region: every feed whose audience contains
+ * `region` (region/audience_contains), ordered by channel, then feed id.
+ */
+int store_vector(struct store_txn *t, const char *region, store_feed_fn fn,
+                 void *ctx) WUR;
+/* Fork proofs: fn gets the feed id, seq and the second envelope. */
+typedef int (*store_fork_fn)(void *ctx, const uint8_t feed[ENTRY_HASH_BYTES],
+                             uint64_t seq, struct slice bytes);
+int store_forks(struct store_txn *t, store_fork_fn fn, void *ctx) WUR;
+
+/* Counts: feeds and entries (for status). */
+struct store_stats {
+        uint64_t feeds;
+        uint64_t entries;
+        uint64_t forks;
+        uint64_t map_size_bytes;
+        uint64_t used_bytes;
+};
+int store_stats(struct store_txn *t, struct store_stats *out) WUR;
+
+#endif

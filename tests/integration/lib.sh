@@ -1,0 +1,32 @@
+# Shared helpers for the shell integration tests. Source it; it sets -eu,
+# makes $WORK (removed on exit) and counts checks.
+set -euo pipefail
+WORK=$(mktemp -d /tmp/simpul-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+checks=0
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { checks=$((checks + 1)); }
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+  [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+  ok
+}
+# expect_status WHAT CODE cmd...: runs cmd, checks its exit status; output in
+# $WORK/out and $WORK/err.
+expect_status() {
+  local what=$1 want=$2; shift 2
+  local got=0
+  "$@" >"$WORK/out" 2>"$WORK/err" || got=$?
+  [ "$got" = "$want" ] || {
+    cat "$WORK/out" "$WORK/err" >&2
+    fail "$what: exit status $got, expected $want"
+  }
+  ok
+}
+# expect_grep WHAT PATTERN FILE
+expect_grep() {
+  grep -qE -- "$2" "$3" || { cat "$3" >&2; fail "$1: no '$2' in $3"; }
+  ok
+}

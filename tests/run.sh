@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Every test, twice: a normal build (gcc, -Werror) and a build under
+# AddressSanitizer + UndefinedBehaviorSanitizer (clang), which also runs the
+# libFuzzer targets for a short while. Installs what it needs first.
+# Exits non-zero on any failure; the last lines are ctest's summary.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+deploy/deps.sh --test || exit 1
+
+jobs=$(nproc)
+status=0
+
+build() { # dir, cmake args...
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja -DSIMPUL_WERROR=ON "$@" >/dev/null &&
+    cmake --build "$dir" -j "$jobs"
+}
+
+echo "== normal build (gcc) =="
+if build build; then
+  (cd build && ctest --output-on-failure -j "$jobs") || status=1
+else
+  status=1
+fi
+
+echo "== sanitizer build (clang, ASan + UBSan, fuzzers) =="
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+if build build-asan -DCMAKE_C_COMPILER=clang -DSIMPUL_SANITIZE=ON \
+     -DSIMPUL_FUZZ=ON; then
+  (cd build-asan && ctest --output-on-failure -j "$jobs") || status=1
+else
+  status=1
+fi
+exit $status

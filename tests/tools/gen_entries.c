@@ -1,0 +1,235 @@
+/*
+ * gen_entries: writes a bundle file of random, validly signed entries from
+ * several authors across Kabupaten Serang, every one of them entitled to a
+ * reader at --reader (default the kabupaten 36.04). For the export/import
+ * round-trip test and the import benchmark. Deterministic from --seed.
+ *
+ *   gen_entries --out FILE --count N [--authors A] [--body-bytes B]
+ *               [--seed S] [--reader CODE] [--one-feed]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/entry/entry.h"
+
+#define MAX_AUTHORS 64U
+#define MAX_FEEDS 1024U
+
+static const char *const regions[] = {
+    "36.04",         "36.04.05",      "36.04.12",      "36.04.13",
+    "36.04.05.2001", "36.04.05.2002", "36.04.12.2001", "36.04.12.2002",
+    "36.04.12.2003", "36.04.13.2001",
+};
+
+static const uint32_t kinds[] = {
+    KIND_INFORMASI, KIND_PERINGATAN,           KIND_ASPIRASI,
+    KIND_PENGADUAN, KIND_PERMINTAAN_INFORMASI, KIND_TANGGAPAN,
+    KIND_STATUS,
+};
+
+struct feed_head {
+        uint8_t id[ENTRY_HASH_BYTES];
+        uint64_t seq;
+        uint8_t head[ENTRY_HASH_BYTES];
+};
+
+static uint64_t rng_state;
+
+static uint64_t
+rng(void)
+{
+        /* splitmix64: deterministic test data, not cryptography. */
+        uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+}
+
+/* An audience the author may write and the reader is entitled to. */
+static int
+pick_audience(const char *author, const char *reader, struct audience *a)
+{
+        char parent[REGION_BUF];
+
+        for (int tries = 0; tries < 64; tries++) {
+                const char *t = regions[rng() % ARRAY_LEN(regions)];
+                memset(a, 0, sizeof(*a));
+                if (rng() % 3 == 0 && strcmp(author, t) &&
+                    region_covers(t, author)) {
+                        a->type = AUDIENCE_PATH;
+                        strcpy(a->origin, author);
+                } else {
+                        a->type = AUDIENCE_TREE;
+                }
+                strcpy(a->target, t);
+                if (audience_check(a) || audience_may_author(a, author) ||
+                    !audience_contains(a, reader))
+                        continue;
+                return 0;
+        }
+        /* Lateral news to the parent is always writable by a non-root. */
+        memset(a, 0, sizeof(*a));
+        a->type = AUDIENCE_TREE;
+        if (region_parent(author, parent))
+                strcpy(parent, author);
+        strcpy(a->target, parent);
+        return audience_contains(a, reader) ? 0 : -1;
+}
+
+static struct feed_head *
+feed_find(struct feed_head *feeds, size_t *n, const uint8_t id[32])
+{
+        for (size_t i = 0; i < *n; i++)
+                if (!memcmp(feeds[i].id, id, ENTRY_HASH_BYTES))
+                        return &feeds[i];
+        if (*n == MAX_FEEDS)
+                return NULL;
+        memset(&feeds[*n], 0, sizeof(feeds[0]));
+        memcpy(feeds[*n].id, id, ENTRY_HASH_BYTES);
+        return &feeds[(*n)++];
+}
+
+static void
+make_body(size_t bytes, struct buf *out)
+{
+        static const char words[] = "warga desa kecamatan informasi jalan "
+                                    "banjir posyandu sekolah air bersih ";
+        char title[48], *text = xmalloc(bytes + 1);
+        struct body_field f[2];
+
+        snprintf(title, sizeof(title), "Kabar %llu",
+                 (unsigned long long)(rng() % 100000));
+        for (size_t i = 0; i < bytes; i++)
+                text[i] = words[(rng() >> 7) % (sizeof(words) - 1)];
+        text[bytes] = 0;
+        f[0] = (struct body_field){"title", title, 0};
+        f[1] = (struct body_field){"text", text, 0};
+        buf_reset(out);
+        wire_body_build(f, 2, out);
+        free(text);
+}
+
+int
+main(int argc, char **argv)
+{
+        static struct feed_head feeds[MAX_FEEDS];
+        static const struct option longs[] = {
+            {"out", required_argument, NULL, 'o'},
+            {"count", required_argument, NULL, 'n'},
+            {"authors", required_argument, NULL, 'a'},
+            {"body-bytes", required_argument, NULL, 'b'},
+            {"seed", required_argument, NULL, 's'},
+            {"reader", required_argument, NULL, 'r'},
+            {"one-feed", no_argument, NULL, '1'},
+            {NULL, 0, NULL, 0},
+        };
+        const char *out_path = NULL, *reader = "36.04";
+        unsigned long count = 1000, nauthors = 8, body_bytes = 260;
+        bool one_feed = false;
+        struct key *keys[MAX_AUTHORS];
+        struct buf body = BUF_INIT, bytes = BUF_INIT;
+        size_t nfeeds = 0, written = 0;
+        FILE *out;
+        int c;
+
+        rng_state = 1;
+        while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+                switch (c) {
+                case 'o':
+                        out_path = optarg;
+                        break;
+                case 'n':
+                        count = strtoul(optarg, NULL, 10);
+                        break;
+                case 'a':
+                        nauthors = strtoul(optarg, NULL, 10);
+                        break;
+                case 'b':
+                        body_bytes = strtoul(optarg, NULL, 10);
+                        break;
+                case 's':
+                        rng_state = strtoull(optarg, NULL, 10);
+                        break;
+                case 'r':
+                        reader = optarg;
+                        break;
+                case '1':
+                        one_feed = true;
+                        break;
+                default:
+                        return 2;
+                }
+        }
+        if (!out_path || nauthors < 1 || nauthors > MAX_AUTHORS ||
+            body_bytes > ENTRY_BODY_MAX - 64 || entry_lib_init()) {
+                fprintf(stderr, "gen_entries: bad arguments\n");
+                return 2;
+        }
+        for (unsigned long i = 0; i < nauthors; i++) {
+                uint8_t seed[KEY_SEED_BYTES];
+                for (size_t j = 0; j < sizeof(seed); j++)
+                        seed[j] = (uint8_t)rng();
+                keys[i] = key_from_seed(seed);
+        }
+        if (!(out = fopen(out_path, "wb")))
+                return 1;
+        fwrite(BUNDLE_MAGIC, 1, BUNDLE_MAGIC_BYTES, out);
+        for (unsigned long i = 0; i < count; i++) {
+                size_t ai = one_feed ? 0 : rng() % nauthors;
+                const char *region = one_feed
+                                         ? "36.04.12.2002"
+                                         : regions[ai % ARRAY_LEN(regions)];
+                struct entry_header h;
+                struct feed_head *fh;
+                uint8_t fid[ENTRY_HASH_BYTES], len[4];
+
+                memset(&h, 0, sizeof(h));
+                strcpy(h.author_region, region);
+                if (one_feed) {
+                        h.kind = KIND_ASPIRASI;
+                        if (audience_parse(&h.audience,
+                                           "path:36.04.12.2002:36.04"))
+                                abort();
+                } else {
+                        h.kind = kinds[rng() % ARRAY_LEN(kinds)];
+                        if (pick_audience(region, reader, &h.audience))
+                                continue;
+                }
+                feed_id_compute(fid, keys[ai]->pk, region, &h.audience,
+                                (uint8_t)kind_channel(h.kind));
+                if (!(fh = feed_find(feeds, &nfeeds, fid)))
+                        continue;
+                h.seq = fh->seq + 1;
+                h.has_prev = h.seq > 1;
+                memcpy(h.prev, fh->head, ENTRY_HASH_BYTES);
+                h.timestamp_ms = 1790000000000ULL + i * 1000U;
+                make_body(body_bytes, &body);
+                buf_reset(&bytes);
+                if (entry_create(keys[ai], &h, buf_slice(&body), &bytes)) {
+                        fprintf(stderr, "gen_entries: entry_create failed\n");
+                        return 1;
+                }
+                {
+                        struct entry e;
+                        if (entry_parse(buf_slice(&bytes), &e))
+                                return 1;
+                        memcpy(fh->head, e.id, ENTRY_HASH_BYTES);
+                }
+                fh->seq = h.seq;
+                be32_put(len, (uint32_t)bytes.len);
+                fwrite(len, 1, 4, out);
+                fwrite(bytes.data, 1, bytes.len, out);
+                written++;
+        }
+        if (fclose(out))
+                return 1;
+        fprintf(stderr, "gen_entries: %zu entries in %zu feeds -> %s\n",
+                written, nfeeds, out_path);
+        for (unsigned long i = 0; i < nauthors; i++)
+                key_free(keys[i]);
+        buf_release(&body);
+        buf_release(&bytes);
+        return 0;
+}
