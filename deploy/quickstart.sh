@@ -15,7 +15,12 @@ simpul=$PWD/build-release/simpul
 demo=${SIMPUL_DEMO_DIR:-/tmp/simpul-quickstart}
 rm -rf "$demo"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ simpul %s\n' "$*"; "$simpul" "$@"; }
+run() {
+  printf '$ simpul'
+  for a in "$@"; do case $a in *' '*) printf ' "%s"' "$a" ;; *) printf ' %s' "$a" ;; esac; done
+  printf '\n'
+  "$simpul" "$@"
+}
 
 step "A village node: KIM Sukanegara, desa 36.04.12.2002"
 run init --data "$demo/desa" --region 36.04.12.2002 --name "KIM Sukanegara"
