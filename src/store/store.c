@@ -29,17 +29,14 @@
  */
 #include <assert.h>
 #include <errno.h>
-#include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "store.h"
+#include "store_int.h"
 
 #define STORE_SCHEMA 1U
-#define POS_BYTES (ENTRY_HASH_BYTES + 8U) /* feed id || seq */
 #define ID_PREFIX_MIN 4U
-#define MIB_SHIFT 20U
 
 enum feed_rec {
         REC_AUTHOR = 0,
@@ -54,147 +51,6 @@ enum feed_rec {
         REC_BYTES = REC_FLAGS + 4,
 };
 _Static_assert(REC_BYTES == 126, "feed record layout changed");
-
-enum store_db { DB_META, DB_FEEDS, DB_ENTRIES, DB_IDS, DB_FORKS, DB_COUNT };
-static const char *const db_names[DB_COUNT] = {"meta", "feeds", "entries",
-                                               "ids", "forks"};
-
-struct store {
-        MDB_env *env;
-        MDB_dbi dbi[DB_COUNT];
-        uint8_t instance[STORE_INSTANCE_BYTES];
-        bool read_only;
-};
-
-struct store_txn {
-        struct store *s;
-        MDB_txn *txn;
-        MDB_dbi dbi[DB_COUNT];
-        bool write;
-};
-
-/* ---- errors and small helpers ------------------------------------------- */
-
-static int
-lmdb_err(MDB_env *env, int rc, const char *what)
-{
-        MDB_envinfo info;
-
-        switch (rc) {
-        case 0:
-                return 0;
-        case MDB_NOTFOUND:
-                return ERR_NOT_FOUND;
-        case MDB_MAP_FULL:
-                if (!env || mdb_env_info(env, &info))
-                        info.me_mapsize = 0;
-                log_error("STORE-FULL",
-                          "store is full (map %zu MiB): raise "
-                          "store.map_size_mib",
-                          info.me_mapsize >> MIB_SHIFT);
-                return ERR_STORE_FULL;
-        case MDB_CORRUPTED:
-        case MDB_PAGE_NOTFOUND:
-        case MDB_INVALID:
-        case MDB_VERSION_MISMATCH:
-                log_error("STORE-CORRUPT", "%s: %s", what, mdb_strerror(rc));
-                return ERR_STORE_CORRUPT;
-        default:
-                log_error("STORE-IO", "%s: %s", what, mdb_strerror(rc));
-                return ERR_STORE;
-        }
-}
-
-/* A record of ours that does not have the shape we write; the log line
- * names up to 8 bytes of its key. */
-static int
-corrupt(const char *what, const void *key, size_t key_len)
-{
-        char hex[2 * 8 + 1];
-
-        hex_encode(hex, key, key_len < 8 ? key_len : 8);
-        if (key_len)
-                log_error("STORE-CORRUPT", "%s (key %s)", what, hex);
-        else
-                log_error("STORE-CORRUPT", "%s", what);
-        return ERR_STORE_CORRUPT;
-}
-
-static MDB_val
-val_of(const void *p, size_t n)
-{
-        MDB_val v = {n, (void *)(uintptr_t)p};
-
-        return v;
-}
-
-static struct slice
-val_slice(const MDB_val *v)
-{
-        return slice_make(v->mv_data, v->mv_size);
-}
-
-static void
-pos_key(uint8_t out[POS_BYTES], const uint8_t feed[ENTRY_HASH_BYTES],
-        uint64_t seq)
-{
-        memcpy(out, feed, ENTRY_HASH_BYTES);
-        be64_put(out + ENTRY_HASH_BYTES, seq);
-}
-
-static int
-db_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
-       MDB_val *out)
-{
-        MDB_val k = val_of(key, klen);
-
-        return lmdb_err(t->s->env, mdb_get(t->txn, t->dbi[db], &k, out),
-                        db_names[db]);
-}
-
-/* ERR_EXISTS when flags has MDB_NOOVERWRITE and the key is there. */
-static int
-db_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
-       struct slice val, unsigned flags)
-{
-        MDB_val k = val_of(key, klen), v = val_of(val.ptr, val.len);
-        int rc = mdb_put(t->txn, t->dbi[db], &k, &v, flags);
-
-        return rc == MDB_KEYEXIST ? ERR_EXISTS
-                                  : lmdb_err(t->s->env, rc, db_names[db]);
-}
-
-/*
- * Walks db in key order from the first key >= *start (or from the first
- * key). step sets *done to end the walk early; a nonzero step result stops
- * the walk and is returned.
- */
-typedef int (*walk_fn)(void *ctx, const MDB_val *k, const MDB_val *v,
-                       bool *done);
-
-static int
-db_walk(struct store_txn *t, enum store_db db, const MDB_val *start,
-        walk_fn step, void *ctx)
-{
-        MDB_cursor *c = NULL;
-        MDB_val k = start ? *start : val_of(NULL, 0), v;
-        bool done = false;
-        int rc, err = 0;
-
-        rc = mdb_cursor_open(t->txn, t->dbi[db], &c);
-        if (rc)
-                return lmdb_err(t->s->env, rc, db_names[db]);
-        rc = mdb_cursor_get(c, &k, &v, start ? MDB_SET_RANGE : MDB_FIRST);
-        while (!rc && !done && !err) {
-                err = step(ctx, &k, &v, &done);
-                if (!err && !done)
-                        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-        }
-        if (!err && rc && rc != MDB_NOTFOUND)
-                err = lmdb_err(t->s->env, rc, db_names[db]);
-        mdb_cursor_close(c);
-        return err;
-}
 
 /* ---- feed records -------------------------------------------------------- */
 
@@ -237,8 +93,8 @@ feed_decode(const uint8_t id[ENTRY_HASH_BYTES], const MDB_val *v,
 
         memset(f, 0, sizeof(*f));
         if (v->mv_size != REC_BYTES)
-                return corrupt("feed record has a bad length", id,
-                               ENTRY_HASH_BYTES);
+                return store__corrupt("feed record has a bad length", id,
+                                      ENTRY_HASH_BYTES);
         memcpy(f->id, id, ENTRY_HASH_BYTES);
         memcpy(f->author, rec + REC_AUTHOR, ENTRY_KEY_BYTES);
         memcpy(f->author_region, rec + REC_REGION, REGION_BUF);
@@ -249,9 +105,9 @@ feed_decode(const uint8_t id[ENTRY_HASH_BYTES], const MDB_val *v,
         f->head_seq = be64_get(rec + REC_HEAD_SEQ);
         memcpy(f->head_id, rec + REC_HEAD_ID, ENTRY_HASH_BYTES);
         f->flags = be32_get(rec + REC_FLAGS);
-        return feed_valid(f)
-                   ? 0
-                   : corrupt("feed record is malformed", id, ENTRY_HASH_BYTES);
+        return feed_valid(f) ? 0
+                             : store__corrupt("feed record is malformed", id,
+                                              ENTRY_HASH_BYTES);
 }
 
 static int
@@ -260,8 +116,8 @@ feed_put(struct store_txn *t, const struct feed_info *f)
         uint8_t rec[REC_BYTES];
 
         feed_encode(f, rec);
-        return db_put(t, DB_FEEDS, f->id, ENTRY_HASH_BYTES,
-                      slice_make(rec, sizeof(rec)), 0);
+        return store__db_put(t, DB_FEEDS, f->id, ENTRY_HASH_BYTES,
+                             slice_make(rec, sizeof(rec)), 0);
 }
 
 /* ---- open and close ------------------------------------------------------ */
@@ -273,10 +129,10 @@ env_open(struct store *s, const char *dir, size_t map_bytes)
         int rc, dead;
 
         if ((rc = mdb_env_create(&s->env)))
-                return lmdb_err(NULL, rc, "create environment");
+                return store__lmdb_err(NULL, rc, "create environment");
         if ((rc = mdb_env_set_maxdbs(s->env, DB_COUNT)) ||
             (rc = mdb_env_set_mapsize(s->env, map_bytes)))
-                return lmdb_err(s->env, rc, "configure environment");
+                return store__lmdb_err(s->env, rc, "configure environment");
         rc = mdb_env_open(s->env, dir, flags, 0600);
         if (rc > 0) {
                 log_error("STORE-IO", "cannot open store \"%s\": %s", dir,
@@ -284,7 +140,7 @@ env_open(struct store *s, const char *dir, size_t map_bytes)
                 return -rc;
         }
         if (rc)
-                return lmdb_err(s->env, rc, "open environment");
+                return store__lmdb_err(s->env, rc, "open environment");
         /* Free reader slots left by crashed processes (power cuts). */
         if (mdb_reader_check(s->env, &dead) == 0 && dead > 0)
                 log_info("STORE-READERS", "cleared %d stale readers", dead);
@@ -299,21 +155,22 @@ meta_create(struct store_txn *t)
 
         random_bytes(t->s->instance, STORE_INSTANCE_BYTES);
         be32_put(schema, STORE_SCHEMA);
-        err = db_put(t, DB_META, "instance", 8,
-                     slice_make(t->s->instance, STORE_INSTANCE_BYTES),
-                     MDB_NOOVERWRITE);
+        err = store__db_put(t, DB_META, "instance", 8,
+                            slice_make(t->s->instance, STORE_INSTANCE_BYTES),
+                            MDB_NOOVERWRITE);
         if (err == ERR_EXISTS)
-                return corrupt("store has an instance but no schema", NULL, 0);
+                return store__corrupt("store has an instance but no schema",
+                                      NULL, 0);
         if (err)
                 return err;
-        return db_put(t, DB_META, "schema", 6, slice_make(schema, 4), 0);
+        return store__db_put(t, DB_META, "schema", 6, slice_make(schema, 4), 0);
 }
 
 static int
 meta_load(struct store_txn *t)
 {
         MDB_val v;
-        int err = db_get(t, DB_META, "schema", 6, &v);
+        int err = store__db_get(t, DB_META, "schema", 6, &v);
 
         if (err == ERR_NOT_FOUND)
                 return t->write ? meta_create(t) : -ENOENT;
@@ -324,10 +181,10 @@ meta_load(struct store_txn *t)
                           v.mv_size == 4 ? be32_get(v.mv_data) : 0U);
                 return ERR_STORE_CORRUPT;
         }
-        err = db_get(t, DB_META, "instance", 8, &v);
+        err = store__db_get(t, DB_META, "instance", 8, &v);
         if (err == ERR_NOT_FOUND || (!err && v.mv_size != STORE_INSTANCE_BYTES))
-                return corrupt("store instance id is missing or malformed",
-                               NULL, 0);
+                return store__corrupt(
+                    "store instance id is missing or malformed", NULL, 0);
         if (!err)
                 memcpy(t->s->instance, v.mv_data, STORE_INSTANCE_BYTES);
         return err;
@@ -340,14 +197,16 @@ dbs_open(struct store_txn *t)
         int rc;
 
         for (size_t i = 0; i < DB_COUNT; i++) {
-                rc = mdb_dbi_open(t->txn, db_names[i], flags, &t->dbi[i]);
+                rc =
+                    mdb_dbi_open(t->txn, store__db_names[i], flags, &t->dbi[i]);
                 if (rc == MDB_NOTFOUND) {
                         log_error("STORE-IO", "store has no \"%s\" database",
-                                  db_names[i]);
+                                  store__db_names[i]);
                         return -ENOENT;
                 }
                 if (rc)
-                        return lmdb_err(t->s->env, rc, db_names[i]);
+                        return store__lmdb_err(t->s->env, rc,
+                                               store__db_names[i]);
                 t->s->dbi[i] = t->dbi[i];
         }
         return meta_load(t);
@@ -433,7 +292,7 @@ store_begin(struct store *s, bool write, struct store_txn **out)
                         rc = mdb_txn_begin(s->env, NULL, flags, &txn);
         }
         if (rc)
-                return lmdb_err(s->env, rc, "begin transaction");
+                return store__lmdb_err(s->env, rc, "begin transaction");
         t = xcalloc(1, sizeof(*t));
         t->s = s;
         t->txn = txn;
@@ -450,7 +309,7 @@ store_commit(struct store_txn *t)
         int rc = mdb_txn_commit(t->txn); /* ends the txn even on failure */
 
         free(t);
-        return lmdb_err(env, rc, "commit");
+        return store__lmdb_err(env, rc, "commit");
 }
 
 void
@@ -469,7 +328,7 @@ store_feed_get(struct store_txn *t, const uint8_t feed[ENTRY_HASH_BYTES],
                struct feed_info *out)
 {
         MDB_val v;
-        int err = db_get(t, DB_FEEDS, feed, ENTRY_HASH_BYTES, &v);
+        int err = store__db_get(t, DB_FEEDS, feed, ENTRY_HASH_BYTES, &v);
 
         if (err) {
                 memset(out, 0, sizeof(*out));
@@ -497,8 +356,9 @@ feed_fork(struct store_txn *t, struct feed_info *f, const struct entry *e)
         uint8_t pos[POS_BYTES];
         int err;
 
-        pos_key(pos, f->id, e->h.seq);
-        err = db_put(t, DB_FORKS, pos, POS_BYTES, e->bytes, MDB_NOOVERWRITE);
+        store__pos_key(pos, f->id, e->h.seq);
+        err = store__db_put(t, DB_FORKS, pos, POS_BYTES, e->bytes,
+                            MDB_NOOVERWRITE);
         if (err && err != ERR_EXISTS)
                 return err;
         f->flags |= FEED_FROZEN;
@@ -515,14 +375,14 @@ entry_held(struct store_txn *t, const struct feed_info *f,
 {
         uint8_t pos[POS_BYTES];
         MDB_val v;
-        int err = db_get(t, DB_IDS, e->id, ENTRY_HASH_BYTES, &v);
+        int err = store__db_get(t, DB_IDS, e->id, ENTRY_HASH_BYTES, &v);
 
         if (err)
                 return err;
-        pos_key(pos, f->id, e->h.seq);
+        store__pos_key(pos, f->id, e->h.seq);
         if (v.mv_size != POS_BYTES || memcmp(v.mv_data, pos, POS_BYTES))
-                return corrupt("id index points elsewhere", e->id,
-                               ENTRY_HASH_BYTES);
+                return store__corrupt("id index points elsewhere", e->id,
+                                      ENTRY_HASH_BYTES);
         return 0;
 }
 
@@ -534,14 +394,16 @@ entry_append(struct store_txn *t, struct feed_info *f, const struct entry *e,
         uint8_t pos[POS_BYTES];
         int err;
 
-        pos_key(pos, f->id, e->h.seq);
-        err = db_put(t, DB_ENTRIES, pos, POS_BYTES, e->bytes, MDB_NOOVERWRITE);
+        store__pos_key(pos, f->id, e->h.seq);
+        err = store__db_put(t, DB_ENTRIES, pos, POS_BYTES, e->bytes,
+                            MDB_NOOVERWRITE);
         if (!err)
-                err = db_put(t, DB_IDS, e->id, ENTRY_HASH_BYTES,
-                             slice_make(pos, POS_BYTES), MDB_NOOVERWRITE);
+                err =
+                    store__db_put(t, DB_IDS, e->id, ENTRY_HASH_BYTES,
+                                  slice_make(pos, POS_BYTES), MDB_NOOVERWRITE);
         if (err == ERR_EXISTS)
-                return corrupt("entry stored beyond the feed head", pos,
-                               POS_BYTES);
+                return store__corrupt("entry stored beyond the feed head", pos,
+                                      POS_BYTES);
         if (err)
                 return err;
         f->head_seq = e->h.seq;
@@ -592,7 +454,8 @@ static int
 copy_envelope(const MDB_val *v, const void *key, struct buf *out)
 {
         if (v->mv_size == 0 || v->mv_size > ENTRY_MAX)
-                return corrupt("stored entry has a bad length", key, POS_BYTES);
+                return store__corrupt("stored entry has a bad length", key,
+                                      POS_BYTES);
         buf_reset(out);
         buf_add(out, v->mv_data, v->mv_size);
         return 0;
@@ -606,8 +469,8 @@ store_get(struct store_txn *t, const uint8_t feed[ENTRY_HASH_BYTES],
         MDB_val v;
         int err;
 
-        pos_key(pos, feed, seq);
-        if ((err = db_get(t, DB_ENTRIES, pos, POS_BYTES, &v)))
+        store__pos_key(pos, feed, seq);
+        if ((err = store__db_get(t, DB_ENTRIES, pos, POS_BYTES, &v)))
                 return err;
         return copy_envelope(&v, pos, out);
 }
@@ -629,8 +492,8 @@ id_step(void *ctx, const MDB_val *k, const MDB_val *v, bool *done)
                 return 0;
         }
         if (v->mv_size != POS_BYTES)
-                return corrupt("id index value has a bad length", k->mv_data,
-                               k->mv_size);
+                return store__corrupt("id index value has a bad length",
+                                      k->mv_data, k->mv_size);
         memcpy(f->pos, v->mv_data, POS_BYTES);
         *done = ++f->found > 1;
         return 0;
@@ -641,19 +504,19 @@ store_get_by_id(struct store_txn *t, const uint8_t *id, size_t id_len,
                 struct buf *out)
 {
         struct id_find f = {slice_make(id, id_len), {0}, 0};
-        MDB_val start = val_of(id, id_len);
+        MDB_val start = store__val_of(id, id_len);
         int err;
 
         if (id_len < ID_PREFIX_MIN || id_len > ENTRY_HASH_BYTES)
                 return ERR_USAGE;
-        if ((err = db_walk(t, DB_IDS, &start, id_step, &f)))
+        if ((err = store__db_walk(t, DB_IDS, &start, id_step, &f)))
                 return err;
         if (f.found != 1)
                 return f.found ? ERR_AMBIGUOUS : ERR_NOT_FOUND;
         err = store_get(t, f.pos, be64_get(f.pos + ENTRY_HASH_BYTES), out);
-        return err == ERR_NOT_FOUND
-                   ? corrupt("indexed entry is missing", f.pos, POS_BYTES)
-                   : err;
+        return err == ERR_NOT_FOUND ? store__corrupt("indexed entry is missing",
+                                                     f.pos, POS_BYTES)
+                                    : err;
 }
 
 /* ---- walks --------------------------------------------------------------- */
@@ -671,12 +534,14 @@ scan_step(void *ctx, const MDB_val *k, const MDB_val *v, bool *done)
         const uint8_t *key = k->mv_data;
 
         if (k->mv_size != POS_BYTES)
-                return corrupt("entry key has a bad length", key, k->mv_size);
+                return store__corrupt("entry key has a bad length", key,
+                                      k->mv_size);
         if (memcmp(key, sc->feed, ENTRY_HASH_BYTES)) {
                 *done = true;
                 return 0;
         }
-        return sc->fn(sc->ctx, be64_get(key + ENTRY_HASH_BYTES), val_slice(v));
+        return sc->fn(sc->ctx, be64_get(key + ENTRY_HASH_BYTES),
+                      store__val_slice(v));
 }
 
 int
@@ -685,10 +550,11 @@ store_feed_scan(struct store_txn *t, const uint8_t feed[ENTRY_HASH_BYTES],
 {
         struct scan sc = {feed, fn, ctx};
         uint8_t pos[POS_BYTES];
-        MDB_val start = val_of(pos, POS_BYTES);
+        MDB_val start;
 
-        pos_key(pos, feed, from_seq);
-        return db_walk(t, DB_ENTRIES, &start, scan_step, &sc);
+        store__pos_key(pos, feed, from_seq);
+        start = store__val_of(pos, POS_BYTES);
+        return store__db_walk(t, DB_ENTRIES, &start, scan_step, &sc);
 }
 
 struct feed_walk {
@@ -708,12 +574,12 @@ feed_step(void *ctx, const MDB_val *k, const MDB_val *v, bool *done)
 
         (void)done;
         if (k->mv_size != ENTRY_HASH_BYTES || v->mv_size != REC_BYTES)
-                return corrupt("feed record has a bad length", k->mv_data,
-                               k->mv_size);
+                return store__corrupt("feed record has a bad length",
+                                      k->mv_data, k->mv_size);
         channel = ((const uint8_t *)v->mv_data)[REC_CHANNEL];
         if (channel >= CHANNEL_COUNT)
-                return corrupt("feed record has a bad channel", k->mv_data,
-                               k->mv_size);
+                return store__corrupt("feed record has a bad channel",
+                                      k->mv_data, k->mv_size);
         if (channel != w->channel)
                 return 0;
         if ((err = feed_decode(k->mv_data, v, &f)))
@@ -733,7 +599,7 @@ feeds_visit(struct store_txn *t, const char *region, store_feed_fn fn,
         int err = 0;
 
         for (w.channel = 0; w.channel < CHANNEL_COUNT && !err; w.channel++)
-                err = db_walk(t, DB_FEEDS, NULL, feed_step, &w);
+                err = store__db_walk(t, DB_FEEDS, NULL, feed_step, &w);
         return err;
 }
 
@@ -764,9 +630,10 @@ fork_step(void *ctx, const MDB_val *k, const MDB_val *v, bool *done)
 
         (void)done;
         if (k->mv_size != POS_BYTES)
-                return corrupt("fork key has a bad length", key, k->mv_size);
+                return store__corrupt("fork key has a bad length", key,
+                                      k->mv_size);
         return w->fn(w->ctx, key, be64_get(key + ENTRY_HASH_BYTES),
-                     val_slice(v));
+                     store__val_slice(v));
 }
 
 int
@@ -774,7 +641,7 @@ store_forks(struct store_txn *t, store_fork_fn fn, void *ctx)
 {
         struct fork_walk w = {fn, ctx};
 
-        return db_walk(t, DB_FORKS, NULL, fork_step, &w);
+        return store__db_walk(t, DB_FORKS, NULL, fork_step, &w);
 }
 
 int
@@ -790,11 +657,12 @@ store_stats(struct store_txn *t, struct store_stats *out)
         memset(out, 0, sizeof(*out));
         for (size_t i = 0; i < ARRAY_LEN(dbs); i++) {
                 if ((rc = mdb_stat(t->txn, t->dbi[dbs[i]], &st)))
-                        return lmdb_err(env, rc, db_names[dbs[i]]);
+                        return store__lmdb_err(env, rc,
+                                               store__db_names[dbs[i]]);
                 *counts[i] = st.ms_entries;
         }
         if ((rc = mdb_env_info(env, &info)) || (rc = mdb_env_stat(env, &st)))
-                return lmdb_err(env, rc, "stat");
+                return store__lmdb_err(env, rc, "stat");
         out->map_size_bytes = info.me_mapsize;
         out->used_bytes = ((uint64_t)info.me_last_pgno + 1U) * st.ms_psize;
         return 0;

@@ -1,0 +1,68 @@
+/*
+ * store internals shared by the files of src/store (store.c: feeds and
+ * entries; certs.c: certificates and revocations; peers.c: sync state).
+ * Not part of the module API; nothing outside src/store includes it.
+ */
+#ifndef SIMPUL_STORE_INT_H
+#define SIMPUL_STORE_INT_H
+
+#include <lmdb.h>
+
+#include "store.h"
+
+#define MIB_SHIFT 20U
+#define POS_BYTES (ENTRY_HASH_BYTES + 8U) /* feed id || seq */
+
+enum store_db {
+        DB_META,
+        DB_FEEDS,
+        DB_ENTRIES,
+        DB_IDS,
+        DB_FORKS,
+        DB_CERTS,      /* certs.c */
+        DB_REVOKED,    /* certs.c */
+        DB_PEERS,      /* peers.c */
+        DB_PEER_FEEDS, /* peers.c */
+        DB_COUNT
+};
+extern const char *const store__db_names[DB_COUNT];
+
+struct store {
+        MDB_env *env;
+        MDB_dbi dbi[DB_COUNT];
+        uint8_t instance[STORE_INSTANCE_BYTES];
+        bool read_only;
+};
+
+struct store_txn {
+        struct store *s;
+        MDB_txn *txn;
+        MDB_dbi dbi[DB_COUNT];
+        bool write;
+};
+
+int store__lmdb_err(MDB_env *env, int rc, const char *what);
+int store__corrupt(const char *what, const void *key, size_t key_len);
+MDB_val store__val_of(const void *p, size_t n);
+struct slice store__val_slice(const MDB_val *v);
+void store__pos_key(uint8_t out[POS_BYTES],
+                    const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq);
+int store__db_get(struct store_txn *t, enum store_db db, const void *key,
+                  size_t klen, MDB_val *out);
+/* ERR_EXISTS when flags has MDB_NOOVERWRITE and the key is there. */
+int store__db_put(struct store_txn *t, enum store_db db, const void *key,
+                  size_t klen, struct slice val, unsigned flags);
+/* Deletes a key; ERR_NOT_FOUND if absent. */
+int store__db_del(struct store_txn *t, enum store_db db, const void *key,
+                  size_t klen);
+/*
+ * Walks db in key order from the first key >= *start (or from the first
+ * key). step sets *done to end the walk early; a nonzero step result stops
+ * the walk and is returned.
+ */
+typedef int (*store__walk_fn)(void *ctx, const MDB_val *k, const MDB_val *v,
+                              bool *done);
+int store__db_walk(struct store_txn *t, enum store_db db, const MDB_val *start,
+                   store__walk_fn step, void *ctx);
+
+#endif
