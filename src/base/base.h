@@ -62,7 +62,25 @@
         X(ERR_STORE, "STORE-IO", "store failure")                              \
         X(ERR_STORE_CORRUPT, "STORE-CORRUPT", "store record is corrupt")       \
         X(ERR_KEY, "KEY-INVALID", "invalid key file")                          \
-        X(ERR_BUNDLE, "BUNDLE-MALFORMED", "malformed bundle file")
+        X(ERR_BUNDLE, "BUNDLE-MALFORMED", "malformed bundle file")             \
+        X(ERR_UNKNOWN_AUTHOR, "ENTRY-UNKNOWN-AUTHOR",                          \
+          "author has no certificate for this region in this network")         \
+        X(ERR_NOT_ISSUER, "ENTRY-NOT-ISSUER",                                  \
+          "author may not issue certificates or revocations")                  \
+        X(ERR_REVOKED, "NODE-REVOKED", "node is revoked")                      \
+        X(ERR_CERT, "CERT-INVALID", "invalid certificate")                     \
+        X(ERR_CERT_EXPIRED, "CERT-EXPIRED",                                    \
+          "certificate is expired or not yet valid")                           \
+        X(ERR_NETWORK, "NETWORK-MISMATCH", "peer belongs to another network")  \
+        X(ERR_NOT_ENROLLED, "NODE-NOT-ENROLLED",                               \
+          "this node has no certificate: run simpul enroll")                   \
+        X(ERR_HANDSHAKE, "HANDSHAKE-FAILED", "handshake failed")               \
+        X(ERR_PROTOCOL, "PROTO-VIOLATION", "peer broke the sync protocol")     \
+        X(ERR_FRAME_TOO_BIG, "FRAME-TOO-BIG", "frame exceeds the size limit")  \
+        X(ERR_DECRYPT, "FRAME-DECRYPT", "frame does not decrypt")              \
+        X(ERR_TIMEOUT, "LINK-TIMEOUT", "peer stopped answering")               \
+        X(ERR_RESTORED, "STORE-RESTORED",                                      \
+          "store was recreated: sync with a peer before posting")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };
