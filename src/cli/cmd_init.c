@@ -87,9 +87,9 @@ init_parse(int argc, char **argv, struct init_opts *o)
                                        "such as 36.04.12.2002",
                                        o->region);
         if (!o->name[0] || strlen(o->name) >= NODE_NAME_MAX ||
-            strpbrk(o->name, "\n\r"))
+            strpbrk(o->name, "\n\r;#"))
                 return cli_usage_error("init", "--name must be one line of "
-                                               "1 to 95 bytes");
+                                               "1 to 95 bytes without ; or #");
         return 0;
 }
 

@@ -186,6 +186,14 @@ cmd_post(int argc, char **argv)
                 return rc;
         if (cli_open(&n, o.data, NODE_OPEN_KEY))
                 return EXIT_ERROR;
+        if (n.restored) {
+                node_close(&n);
+                buf_release(&text);
+                return cli_error("post: %s (it would fork this node's own "
+                                 "feeds): run simpul run until it reports "
+                                 "SYNC-CAUGHT-UP",
+                                 err_str(ERR_RESTORED));
+        }
         rc = EXIT_ERROR;
         {
                 struct body_field f[] = {{"title", o.title, 0},

@@ -14,6 +14,12 @@ const struct cli_cmd cli_cmds[] = {
     {"verify", cmd_verify, "re-check every stored entry and chain"},
     {"export", cmd_export, "write entries to a bundle file"},
     {"import", cmd_import, "verify and store entries from a bundle file"},
+    {"run", cmd_run, "run the node: keep its links in sync"},
+    {"status", cmd_status, "this node, its store, daemon and links"},
+    {"peers", cmd_peers, "each peer link: state, last sync, traffic"},
+    {"network", cmd_network, "create or show this node's network"},
+    {"enroll", cmd_enroll, "request, sign or accept a membership certificate"},
+    {"revoke", cmd_revoke, "revoke a node's membership (issuers only)"},
     {NULL, NULL, NULL},
 };
 

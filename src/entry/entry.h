@@ -120,6 +120,71 @@ int entry_open(struct slice bytes, struct entry *e) WUR;
  */
 int entry_parse(struct slice bytes, struct entry *e) WUR;
 
+/* ---- membership: networks, certificates, requests (MEMBERSHIP.md) -------- */
+
+#define TEXT_LINE_MAX 4096U /* base64url characters after the prefix */
+#define TEXT_REQUEST_PREFIX "simpul-req1:"
+#define TEXT_CERT_PREFIX "simpul-cert1:"
+#define TEXT_NETWORK_PREFIX "simpul-network1:"
+
+/* A network: its descriptor and id (BLAKE2b-256 of the descriptor). */
+struct network {
+        struct network_desc desc;
+        uint8_t id[ENTRY_HASH_BYTES];
+};
+
+/* Sets n from a well-formed descriptor, computing the id. */
+void network_init(struct network *n, const struct network_desc *d);
+/* Decodes descriptor bytes and computes the id. ERR_CERT. */
+int network_open(struct slice bytes, struct network *n) WUR;
+
+/*
+ * Signs the certificate body c with the issuer's key (c->issuer_pk is set
+ * from it) and appends the certificate [body, sig] to out. Asserts c is
+ * well-formed (region, name, valid_from < valid_until, known flags).
+ */
+void cert_sign(const struct key *issuer, struct cert_info *c, struct buf *out);
+/*
+ * Decodes a certificate and checks its signature by its own issuer_pk;
+ * nothing about the network or the chain. ERR_CERT.
+ */
+int cert_open(struct slice bytes, struct cert_info *c) WUR;
+/* Decodes stored, already verified certificate bytes without checking the
+ * signature. ERR_CERT. */
+int cert_parse(struct slice bytes, struct cert_info *c) WUR;
+/* 0 if valid_from_ms <= now_ms < valid_until_ms, else ERR_CERT_EXPIRED. */
+int cert_check_time(const struct cert_info *c, uint64_t now_ms) WUR;
+/*
+ * Verifies a certificate of network net (MEMBERSHIP.md §4): signature;
+ * network id (ERR_NETWORK); subject not the root key and inside the
+ * network's region; issued by the root with no issuer_cert, or by a
+ * delegated issuer whose issuer_cert (root-issued, ISSUER flag, region
+ * covering the subject's) comes with it, and then with flags 0 (depth 1).
+ * With now_ms != 0 both certificates must be valid at now_ms
+ * (ERR_CERT_EXPIRED); with 0 time is not checked. issuer_cert.ptr is NULL
+ * when there is none. Fills c; ic (may be NULL) gets the issuer's
+ * certificate, or zeroes. Errors: ERR_CERT, ERR_NETWORK, ERR_CERT_EXPIRED.
+ */
+int cert_verify(const struct network *net, struct slice cert,
+                struct slice issuer_cert, uint64_t now_ms, struct cert_info *c,
+                struct cert_info *ic) WUR;
+
+/* Signs an enrolment request as k (rq->node_pk is set from it); appends
+ * [body, sig] to out. */
+void request_sign(const struct key *k, struct enroll_req *rq, struct buf *out);
+/* Decodes a request and checks it is signed by its own node key. ERR_CERT. */
+int request_open(struct slice bytes, struct enroll_req *rq) WUR;
+
+/* Appends prefix || base64url (RFC 4648 §5, no padding) of bytes to out. */
+void text_encode(const char *prefix, struct slice bytes, struct buf *out);
+/*
+ * Decodes text that is exactly prefix || base64url of at most max bytes
+ * (no whitespace, no padding, zero pad bits) into out (replacing it).
+ * ERR_CERT.
+ */
+int text_decode(const char *prefix, struct slice text, size_t max,
+                struct buf *out) WUR;
+
 /* Formats 64 hex digits of an id or key into out (65 bytes). */
 void id_hex(char out[2 * ENTRY_HASH_BYTES + 1], const uint8_t id[32]);
 

@@ -1,5 +1,6 @@
 /* config: the INI config file (inih), with every key documented. */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <stdio.h>
@@ -18,13 +19,12 @@ config_defaults(struct config *c)
         memset(c, 0, sizeof(*c));
         c->map_size_mib = STORE_DEFAULT_MAP_MIB;
         c->log_level = LOG_INFO;
+        c->keepalive_s = 20;
+        c->timeout_s = 60;
+        c->backoff_min_ms = 1000;
+        c->backoff_max_ms = 300000;
+        c->retry_primary_s = 60;
 }
-
-struct config_parse {
-        struct config *c;
-        char *err_msg;
-        bool failed;
-};
 
 static int
 parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
@@ -40,6 +40,76 @@ parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
         return 0;
 }
 
+/* "host:port, host:port": the first is the parent, the rest fallbacks. */
+static int
+parse_parents(struct config *c, const char *value)
+{
+        const char *p = value;
+
+        c->parents_n = 0;
+        while (*p) {
+                size_t n;
+                while (*p == ' ' || *p == ',')
+                        p++;
+                n = strcspn(p, ", ");
+                if (!n)
+                        break;
+                if (n >= NODE_ADDR_MAX || c->parents_n == NODE_PARENTS_MAX ||
+                    !memchr(p, ':', n))
+                        return ERR_CONFIG;
+                memcpy(c->parents[c->parents_n], p, n);
+                c->parents[c->parents_n++][n] = 0;
+                p += n;
+        }
+        return 0;
+}
+
+static int
+net_set(struct config *c, const char *key, const char *value, const char **why)
+{
+        static const struct {
+                const char *key;
+                uint64_t min, max;
+                size_t off;
+        } nums[] = {
+            {"keepalive_s", 1, 3600, offsetof(struct config, keepalive_s)},
+            {"timeout_s", 2, 86400, offsetof(struct config, timeout_s)},
+            {"backoff_min_ms", 10, 3600000,
+             offsetof(struct config, backoff_min_ms)},
+            {"backoff_max_ms", 10, 86400000,
+             offsetof(struct config, backoff_max_ms)},
+            {"retry_primary_s", 1, 86400,
+             offsetof(struct config, retry_primary_s)},
+        };
+
+        if (!strcmp(key, "listen")) {
+                *why = "expected host:port, e.g. 0.0.0.0:7700, or nothing";
+                if (strlen(value) >= NODE_ADDR_MAX ||
+                    (value[0] && !strchr(value, ':')))
+                        return ERR_CONFIG;
+                strcpy(c->listen, value);
+                return 0;
+        }
+        if (!strcmp(key, "parent")) {
+                *why = "expected up to 4 host:port addresses, comma-separated";
+                return parse_parents(c, value);
+        }
+        for (size_t i = 0; i < ARRAY_LEN(nums); i++) {
+                if (strcmp(key, nums[i].key))
+                        continue;
+                *why = "number out of range";
+                return parse_u64(value, nums[i].min, nums[i].max,
+                                 (uint64_t *)((char *)c + nums[i].off));
+        }
+        return ERR_CONFIG;
+}
+
+struct config_parse {
+        struct config *c;
+        char *err_msg;
+        bool failed;
+};
+
 static int
 config_set(struct config *c, const char *section, const char *key,
            const char *value, const char **why)
@@ -50,8 +120,8 @@ config_set(struct config *c, const char *section, const char *key,
                 return region_copy(c->region, value, strlen(value));
         }
         if (!strcmp(section, "node") && !strcmp(key, "name")) {
-                *why = "name is too long";
-                if (strlen(value) >= NODE_NAME_MAX)
+                *why = "name is too long or has ; or #";
+                if (strlen(value) >= NODE_NAME_MAX || strpbrk(value, ";#"))
                         return ERR_CONFIG;
                 strcpy(c->name, value);
                 return 0;
@@ -61,6 +131,8 @@ config_set(struct config *c, const char *section, const char *key,
                 return parse_u64(value, MAP_MIB_MIN, MAP_MIB_MAX,
                                  &c->map_size_mib);
         }
+        if (!strcmp(section, "net"))
+                return net_set(c, key, value, why);
         if (!strcmp(section, "log") && !strcmp(key, "level")) {
                 *why = "expected error, warn, info or debug";
                 return log_level_parse(value, &c->log_level);
@@ -109,6 +181,14 @@ config_load(struct config *c, const char *path, char *err_msg)
                 snprintf(err_msg, 256, "'%s': [node] region is missing", path);
                 return ERR_CONFIG;
         }
+        if (c->backoff_min_ms > c->backoff_max_ms ||
+            c->keepalive_s >= c->timeout_s) {
+                snprintf(err_msg, 256,
+                         "'%s': [net] needs backoff_min_ms <= backoff_max_ms "
+                         "and keepalive_s < timeout_s",
+                         path);
+                return ERR_CONFIG;
+        }
         return 0;
 }
 
@@ -132,6 +212,26 @@ static const char config_template[] =
     "# stored stays readable: raise this value and restart the node.\n"
     "map_size_mib = %llu\n"
     "\n"
+    "[net]\n"
+    "# Address to accept links from child nodes on, host:port. Empty:\n"
+    "# accept none (a desa behind a cellular NAT). A kecamatan or\n"
+    "# kabupaten server sets e.g. 0.0.0.0:7700.\n"
+    "listen = %s\n"
+    "# The parent to dial, host:port, then up to 3 fallbacks to use\n"
+    "# while it is down, comma-separated (e.g. the kabupaten behind the\n"
+    "# kecamatan). Empty: dial none (the kabupaten).\n"
+    "parent = %s\n"
+    "# Seconds of silence before a PING, and before a link is declared\n"
+    "# dead and closed (LINK-TIMEOUT).\n"
+    "keepalive_s = %llu\n"
+    "timeout_s = %llu\n"
+    "# Re-dial delays: random between backoff_min_ms and a cap that\n"
+    "# doubles per failed attempt up to backoff_max_ms.\n"
+    "backoff_min_ms = %llu\n"
+    "backoff_max_ms = %llu\n"
+    "# While linked through a fallback, how often to try the parent.\n"
+    "retry_primary_s = %llu\n"
+    "\n"
     "[log]\n"
     "# Lowest level logged to stderr: error, warn, info or debug.\n"
     "level = %s\n";
@@ -143,6 +243,10 @@ config_write_new(const char *path, const struct config *c)
         FILE *f;
         int fd, err = 0;
 
+        /* inih reads " ;" or " #" as a comment: such a name would not
+         * come back. */
+        if (strpbrk(c->name, ";#\n\r"))
+                return ERR_CONFIG;
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0)
                 return errno == EEXIST ? ERR_EXISTS : -errno;
@@ -152,8 +256,20 @@ config_write_new(const char *path, const struct config *c)
                 close(fd);
                 return err;
         }
+        char parents[NODE_PARENTS_MAX * (NODE_ADDR_MAX + 2)] = "";
+
+        for (size_t i = 0; i < c->parents_n; i++) {
+                if (i)
+                        strcat(parents, ", ");
+                strcat(parents, c->parents[i]);
+        }
         fprintf(f, config_template, c->region, c->name, STORE_DEFAULT_MAP_MIB,
-                (unsigned long long)c->map_size_mib, levels[c->log_level]);
+                (unsigned long long)c->map_size_mib, c->listen, parents,
+                (unsigned long long)c->keepalive_s,
+                (unsigned long long)c->timeout_s,
+                (unsigned long long)c->backoff_min_ms,
+                (unsigned long long)c->backoff_max_ms,
+                (unsigned long long)c->retry_primary_s, levels[c->log_level]);
         if (fflush(f) || fsync(fd))
                 err = -errno;
         if (fclose(f) && !err)

@@ -6,6 +6,9 @@
  *   simpul.conf   the config file (INI, every key documented in it)
  *   node.key      the Ed25519 key, mode 0600 (apart from the store)
  *   store/        the LMDB environment
+ *   network       the network line, once this node belongs to a network
+ *   node.cert     this node's certificate line (simpul enroll accept)
+ *   network.key   the network root key, mode 0600 (the kabupaten only)
  *
  * Which directory: --data DIR if given, else $SIMPUL_DATA, else the user's
  * $XDG_DATA_HOME/simpul (default ~/.local/share/simpul) if it exists, else
@@ -20,22 +23,36 @@
 #define NODE_CONFIG_FILE "simpul.conf"
 #define NODE_KEY_FILE "node.key"
 #define NODE_STORE_DIR "store"
+#define NODE_NETWORK_FILE "network"
+#define NODE_CERT_FILE "node.cert"
+#define NODE_ROOT_KEY_FILE "network.key"
 #define NODE_NAME_MAX 96U
 #define NODE_SERVICE_DIR "/var/lib/simpul"
+#define NODE_ADDR_MAX 64U
+#define NODE_PARENTS_MAX 4U
 
 struct config {
-        char region[REGION_BUF];  /* [node] region */
-        char name[NODE_NAME_MAX]; /* [node] name */
-        uint64_t map_size_mib;    /* [store] map_size_mib */
-        enum log_level log_level; /* [log] level */
+        char region[REGION_BUF];    /* [node] region */
+        char name[NODE_NAME_MAX];   /* [node] name */
+        uint64_t map_size_mib;      /* [store] map_size_mib */
+        enum log_level log_level;   /* [log] level */
+        char listen[NODE_ADDR_MAX]; /* [net] listen */
+        char parents[NODE_PARENTS_MAX][NODE_ADDR_MAX]; /* [net] parent */
+        size_t parents_n;
+        uint64_t keepalive_s;     /* [net] keepalive_s */
+        uint64_t timeout_s;       /* [net] timeout_s */
+        uint64_t backoff_min_ms;  /* [net] backoff_min_ms */
+        uint64_t backoff_max_ms;  /* [net] backoff_max_ms */
+        uint64_t retry_primary_s; /* [net] retry_primary_s */
 };
 
 /* Defaults for every key (region and name empty). */
 void config_defaults(struct config *c);
 /*
- * Reads and checks a config file. Unknown sections or keys, bad values and
- * a missing region are errors (ERR_CONFIG), described in err_msg (size
- * 256) naming the section, key and value.
+ * Reads and checks a config file. Unknown keys (in any section), bad
+ * values and a missing region are errors (ERR_CONFIG), described in
+ * err_msg (size 256) naming the section, key and value. A section header
+ * with no keys under it is not seen by the INI parser and so ignored.
  */
 int config_load(struct config *c, const char *path, char *err_msg) WUR;
 /*
@@ -53,6 +70,7 @@ int node_mkdirs(const char *dir) WUR;
 
 /* An opened node: config, key (if loaded), store and replica over them. */
 struct node {
+        bool restored; /* store recreated: no posting until caught up */
         char *dir;
         struct config config;
         struct key *key;
@@ -71,5 +89,36 @@ enum node_open_flags {
  */
 int node_open(struct node *n, const char *dir, int flags, char *err_msg) WUR;
 void node_close(struct node *n);
+/*
+ * Marks (or clears) the store as recreated after a loss: a node whose store
+ * is new but whose key is not must learn its own feeds' heads from a peer
+ * before it writes (proto/SYNC.md §5), or it would fork its own feeds.
+ */
+int node_restored_set(struct node *n, bool restored) WUR;
+
+/* ---- membership files (network.c, proto/MEMBERSHIP.md §9) ---------------- */
+
+/*
+ * Loads n->dir/network into n->replica (has_network, network); leaves them
+ * unset when the file is absent. On failure err_msg (size 512) says what.
+ * Errors: ERR_CERT (not a network line), -errno. Called by node_open.
+ */
+int node_network_load(struct node *n, char *err_msg) WUR;
+/*
+ * Reads this node's certificate line (dir/node.cert): the network it names,
+ * the certificate and the issuer's certificate (left empty when issued by
+ * the root) into cert and issuer_cert (owned by the caller, replaced).
+ * Verifies nothing. Errors: ERR_NOT_ENROLLED (no such file), ERR_CERT,
+ * -errno.
+ */
+int node_cert_load(const char *dir, struct network *net, struct buf *cert,
+                   struct buf *issuer_cert) WUR;
+/* Replaces dir/name with text atomically (temporary file, fsync, rename),
+ * created with mode. -errno. */
+int node_file_write(const char *dir, const char *name, struct slice text,
+                    int mode) WUR;
+/* Reads a file of at most max bytes into out (replaced), dropping trailing
+ * white space. Errors: ERR_TOO_BIG, -errno. */
+int node_line_read(const char *path, size_t max, struct buf *out) WUR;
 
 #endif

@@ -6,12 +6,63 @@
 
 #include "node.h"
 
+static bool
+store_missing(const char *dir)
+{
+        char *p = node_path(dir, "data.mdb");
+        bool missing = access(p, F_OK) != 0;
+
+        free(p);
+        return missing;
+}
+
+static int
+restored_load(struct node *n)
+{
+        struct buf v = BUF_INIT;
+        struct store_txn *t;
+        int err;
+
+        if ((err = store_begin(n->store, false, &t)))
+                return err;
+        err = store_meta_get(t, "restored", &v);
+        store_abort(t);
+        n->restored = !err && v.len == 1 && v.data[0] == 1;
+        buf_release(&v);
+        return err == ERR_NOT_FOUND ? 0 : err;
+}
+
+int
+node_restored_set(struct node *n, bool restored)
+{
+        uint8_t v = restored ? 1 : 0;
+        struct store_txn *t;
+        int err;
+
+        if ((err = store_begin(n->store, true, &t)))
+                return err;
+        if ((err = store_meta_put(t, "restored", slice_make(&v, 1)))) {
+                store_abort(t);
+                return err;
+        }
+        if ((err = store_commit(t)))
+                return err;
+        if (restored && !n->restored)
+                log_warn("STORE-RESTORED",
+                         "the store of %s was recreated: posting is refused "
+                         "until it has caught up with a peer",
+                         n->dir);
+        n->restored = restored;
+        return 0;
+}
+
 int
 node_open(struct node *n, const char *dir, int flags, char *err_msg)
 {
         struct store_options so = {0, false};
         char cfg_err[256];
         char *path = node_path(dir, NODE_CONFIG_FILE);
+        bool fresh;
         int err;
 
         memset(n, 0, sizeof(*n));
@@ -48,14 +99,22 @@ node_open(struct node *n, const char *dir, int flags, char *err_msg)
         path = node_path(dir, NODE_STORE_DIR);
         so.map_size_bytes = (size_t)n->config.map_size_mib << 20;
         so.read_only = (flags & NODE_OPEN_READ_ONLY) != 0;
+        fresh = !so.read_only && store_missing(path);
         if ((err = store_open(&n->store, path, &so))) {
                 snprintf(err_msg, 512, "cannot open store '%s': %s", path,
+                         err_str(err));
+                goto out;
+        }
+        /* init makes the store with the key; made later, it was lost. */
+        if ((err = fresh ? node_restored_set(n, true) : restored_load(n))) {
+                snprintf(err_msg, 512, "cannot read the store: %s",
                          err_str(err));
                 goto out;
         }
         n->replica.store = n->store;
         n->replica.key = n->key;
         memcpy(n->replica.region, n->config.region, REGION_BUF);
+        err = node_network_load(n, err_msg);
 out:
         free(path);
         if (err)

@@ -63,24 +63,41 @@ node_data_dir(const char *flag)
         return user;
 }
 
+/* mkdir that accepts an existing directory, and only a directory. */
+static int
+mkdir_one(const char *p, mode_t mode)
+{
+        struct stat st;
+
+        if (mkdir(p, mode) == 0)
+                return 0;
+        if (errno != EEXIST)
+                return -errno;
+        if (stat(p, &st) < 0)
+                return -errno;
+        return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
 int
 node_mkdirs(const char *dir)
 {
         char *p = xstrdup(dir);
+        size_t n = strlen(p);
         int err = 0;
 
+        /* "data/" is "data": the last part gets mode 0700. */
+        while (n > 1 && p[n - 1] == '/')
+                p[--n] = 0;
         for (char *s = p + 1; *s; s++) {
                 if (*s != '/')
                         continue;
                 *s = 0;
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        err = -errno;
+                err = mkdir_one(p, 0755);
                 *s = '/';
                 if (err)
                         goto out;
         }
-        if (mkdir(p, 0700) < 0 && errno != EEXIST)
-                err = -errno;
+        err = mkdir_one(p, 0700);
 out:
         free(p);
         return err;

@@ -1,5 +1,6 @@
 /* replica: posting, ingesting and re-verifying the node's change log. */
 #include "replica.h"
+#include "replica_int.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -13,8 +14,9 @@
 /* ---- posting ------------------------------------------------------------- */
 
 static int
-post_one(struct replica *r, struct store_txn *t, const struct post *p,
-         struct buf *bytes, uint8_t *id_out)
+post_one(struct replica *r, const struct key *k, const char *region,
+         struct store_txn *t, const struct post *p, struct buf *bytes,
+         uint8_t *id_out)
 {
         struct entry_header h;
         struct feed_info head;
@@ -27,11 +29,11 @@ post_one(struct replica *r, struct store_txn *t, const struct post *p,
         if (channel < 0)
                 return ERR_KIND;
         memset(&h, 0, sizeof(h));
-        memcpy(h.author_region, r->region, REGION_BUF);
+        memcpy(h.author_region, region, strnlen(region, REGION_BUF - 1));
         h.audience = p->audience;
         h.kind = p->kind;
         h.timestamp_ms = p->timestamp_ms ? p->timestamp_ms : time_now_ms();
-        feed_id_compute(feed, r->key->pk, r->region, &p->audience,
+        feed_id_compute(feed, k->pk, h.author_region, &p->audience,
                         (uint8_t)channel);
         err = store_feed_get(t, feed, &head);
         if (err == ERR_NOT_FOUND) {
@@ -46,31 +48,31 @@ post_one(struct replica *r, struct store_txn *t, const struct post *p,
                 memcpy(h.prev, head.head_id, ENTRY_HASH_BYTES);
         }
         buf_reset(bytes);
-        if ((err = entry_create(r->key, &h, p->body, bytes)))
+        if ((err = entry_create(k, &h, p->body, bytes)))
                 return err;
         /* Our own fresh bytes: decoding suffices, no need to re-verify. */
         if ((err = entry_parse(buf_slice(bytes), &e)) ||
-            (err = store_insert(t, &e, &fresh)))
+            (err = replica__insert(r, t, &e, &fresh)))
                 return err;
         if (id_out)
                 memcpy(id_out, e.id, ENTRY_HASH_BYTES);
         return 0;
 }
 
-int
-replica_post(struct replica *r, const struct post *posts, size_t n,
-             uint8_t *ids)
+static int
+post_batch(struct replica *r, const struct key *k, const char *region,
+           const struct post *posts, size_t n, uint8_t *ids)
 {
         struct store_txn *t;
         struct buf bytes = BUF_INIT;
         int err;
 
-        if (!r->key)
+        if (!k)
                 return ERR_USAGE;
         if ((err = store_begin(r->store, true, &t)))
                 return err;
         for (size_t i = 0; i < n && !err; i++)
-                err = post_one(r, t, &posts[i], &bytes,
+                err = post_one(r, k, region, t, &posts[i], &bytes,
                                ids ? ids + i * ENTRY_HASH_BYTES : NULL);
         buf_release(&bytes);
         if (err) {
@@ -78,6 +80,23 @@ replica_post(struct replica *r, const struct post *posts, size_t n,
                 return err;
         }
         return store_commit(t);
+}
+
+int
+replica_post(struct replica *r, const struct post *posts, size_t n,
+             uint8_t *ids)
+{
+        int err = post_batch(r, r->key, r->region, posts, n, ids);
+
+        /* In a network, our own key without a certificate. */
+        return err == ERR_UNKNOWN_AUTHOR ? ERR_NOT_ENROLLED : err;
+}
+
+int
+replica_post_as(struct replica *r, const struct key *k, const char *region,
+                const struct post *posts, size_t n, uint8_t *ids)
+{
+        return post_batch(r, k, region, posts, n, ids);
 }
 
 /* ---- ingesting ----------------------------------------------------------- */
@@ -200,7 +219,7 @@ replica_commit(struct replica *r, const struct slice *entries,
 
                 if (results[i])
                         continue;
-                err = store_insert(t, &es[i], &fresh);
+                err = replica__insert(r, t, &es[i], &fresh);
                 if (err == ERR_STORE_FULL || err == ERR_STORE ||
                     err == ERR_STORE_CORRUPT) {
                         store_abort(t);
@@ -210,6 +229,10 @@ replica_commit(struct replica *r, const struct slice *entries,
                 err = 0;
                 if (!results[i])
                         fresh ? st.stored++ : st.had++;
+        }
+        if ((err = replica__retry(r, t, es, results, n, &st))) {
+                store_abort(t);
+                goto out;
         }
         /* Forks write their proof, so the batch commits with refusals. */
         if ((err = store_commit(t)))

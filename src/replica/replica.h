@@ -23,6 +23,14 @@ struct replica {
         const struct key *key; /* borrowed; NULL: read-only use */
         char region[REGION_BUF];
         unsigned threads; /* checking threads per batch; 0: one per core */
+        /*
+         * Membership (proto/MEMBERSHIP.md): when has_network is set, every
+         * entry must pass the network's trust rules before it is stored
+         * (authors certified for their region, revocations, issuers).
+         * Without a network nothing is checked beyond SPEC.md.
+         */
+        bool has_network;
+        struct network network; /* valid if has_network */
 };
 
 /* One local post. */
@@ -37,10 +45,19 @@ struct post {
  * Signs and appends posts[0..n) to this node's feeds in one transaction
  * (each feed chained to its head at that moment). ids (n * 32 bytes, may be
  * NULL) receive the entry ids. Errors: ERR_AUTHOR_RULE, ERR_KIND, ERR_BODY,
- * ERR_TOO_BIG (nothing stored), ERR_FROZEN, store errors.
+ * ERR_TOO_BIG (nothing stored), ERR_FROZEN, store errors; in a network also
+ * ERR_NOT_ENROLLED (this node holds no certificate of its own),
+ * ERR_REVOKED, ERR_NOT_ISSUER and ERR_CERT (the trust rules).
  */
 int replica_post(struct replica *r, const struct post *posts, size_t n,
                  uint8_t *ids) WUR;
+/*
+ * replica_post signing as key k (borrowed) with author region `region`:
+ * the kabupaten posts system entries as the network root. Same errors,
+ * with ERR_UNKNOWN_AUTHOR when k holds no certificate for region.
+ */
+int replica_post_as(struct replica *r, const struct key *k, const char *region,
+                    const struct post *posts, size_t n, uint8_t *ids) WUR;
 
 struct ingest_stats {
         uint64_t stored;  /* new entries committed */
@@ -77,6 +94,31 @@ void replica_check(const struct replica *r, const struct slice *entries,
 int replica_commit(struct replica *r, const struct slice *entries,
                    const struct entry *es, int *results, size_t n,
                    const char *source, struct ingest_stats *stats) WUR;
+
+/* ---- membership: peers' certificates (proto/MEMBERSHIP.md §8.3) ---- */
+
+/*
+ * Validates the certificate a peer presents at the handshake and stores it
+ * (with issuer_cert) if newer than the one held, in its own write
+ * transaction. Checks: the chain in this network (cert_verify), validity
+ * at now_ms (0: not checked), that it certifies node_pk, that node_pk is
+ * not revoked, and that a delegated issuer is not revoked (unless this very
+ * certificate is already held). issuer_cert.ptr is NULL when there is none.
+ * Fills out on success. Errors: ERR_NOT_ENROLLED (this node has no
+ * network), ERR_NETWORK, ERR_CERT, ERR_CERT_EXPIRED, ERR_REVOKED, store
+ * errors.
+ */
+int replica_check_peer(struct replica *r,
+                       const uint8_t node_pk[ENTRY_KEY_BYTES],
+                       struct slice cert, struct slice issuer_cert,
+                       uint64_t now_ms, struct cert_info *out) WUR;
+/* Copies the certificate held for pk into out (replacing its contents).
+ * ERR_NOT_FOUND if none is held; store errors. */
+int replica_peer_cert(struct replica *r, const uint8_t pk[ENTRY_KEY_BYTES],
+                      struct buf *out) WUR;
+/* Is pk revoked (a pencabutan naming it is held)? Store errors. */
+int replica_revoked(struct replica *r, const uint8_t pk[ENTRY_KEY_BYTES],
+                    bool *revoked) WUR;
 
 /* One problem found by replica_verify. */
 struct verify_problem {

@@ -10,7 +10,7 @@
  *   ids      entry id (32)               -> feed id (32) || seq (u64)
  *   forks    feed id (32) || seq (u64)   -> the conflicting envelope
  *
- * Feed record, REC_BYTES = 126 bytes, fixed layout:
+ * Feed record, REC_BYTES = 134 bytes, fixed layout:
  *   offset  size  field
  *        0    32  author key
  *       32    16  author region, NUL-padded
@@ -21,6 +21,7 @@
  *       82     8  head seq (u64, >= 1)
  *       90    32  head entry id
  *      122     4  flags (u32: FEED_FROZEN)
+ *      126     8  changed: the store version of the last head change
  * A record of another length, or with malformed codes, is ERR_STORE_CORRUPT.
  *
  * Errors: MDB_MAP_FULL is ERR_STORE_FULL (log id STORE-FULL), corruption
@@ -48,9 +49,10 @@ enum feed_rec {
         REC_HEAD_SEQ = REC_CHANNEL + 1,
         REC_HEAD_ID = REC_HEAD_SEQ + 8,
         REC_FLAGS = REC_HEAD_ID + ENTRY_HASH_BYTES,
-        REC_BYTES = REC_FLAGS + 4,
+        REC_CHANGED = REC_FLAGS + 4,
+        REC_BYTES = REC_CHANGED + 8,
 };
-_Static_assert(REC_BYTES == 126, "feed record layout changed");
+_Static_assert(REC_BYTES == 134, "feed record layout changed");
 
 /* ---- feed records -------------------------------------------------------- */
 
@@ -73,6 +75,7 @@ feed_encode(const struct feed_info *f, uint8_t rec[REC_BYTES])
         be64_put(rec + REC_HEAD_SEQ, f->head_seq);
         memcpy(rec + REC_HEAD_ID, f->head_id, ENTRY_HASH_BYTES);
         be32_put(rec + REC_FLAGS, f->flags);
+        be64_put(rec + REC_CHANGED, f->changed);
 }
 
 static bool
@@ -105,16 +108,67 @@ feed_decode(const uint8_t id[ENTRY_HASH_BYTES], const MDB_val *v,
         f->head_seq = be64_get(rec + REC_HEAD_SEQ);
         memcpy(f->head_id, rec + REC_HEAD_ID, ENTRY_HASH_BYTES);
         f->flags = be32_get(rec + REC_FLAGS);
+        f->changed = be64_get(rec + REC_CHANGED);
         return feed_valid(f) ? 0
                              : store__corrupt("feed record is malformed", id,
                                               ENTRY_HASH_BYTES);
 }
 
+/*
+ * The store version counts the write transactions that changed a feed head
+ * (proto/SYNC.md §4). The first head change of a transaction bumps it.
+ */
 static int
-feed_put(struct store_txn *t, const struct feed_info *f)
+txn_version(struct store_txn *t, uint64_t *out)
+{
+        uint8_t v[8];
+        int err;
+
+        if (!t->bumped) {
+                if ((err = store_version(t, &t->version)))
+                        return err;
+                t->version++;
+                be64_put(v, t->version);
+                if ((err = store__db_put(t, DB_META, "version", 7,
+                                         slice_make(v, 8), 0)))
+                        return err;
+                t->bumped = true;
+        }
+        *out = t->version;
+        return 0;
+}
+
+int
+store_version(struct store_txn *t, uint64_t *out)
+{
+        MDB_val v;
+        int err;
+
+        if (t->bumped) {
+                *out = t->version;
+                return 0;
+        }
+        err = store__db_get(t, DB_META, "version", 7, &v);
+        if (err == ERR_NOT_FOUND) {
+                *out = 0;
+                return 0;
+        }
+        if (err)
+                return err;
+        if (v.mv_size != 8)
+                return store__corrupt("store version is malformed", NULL, 0);
+        *out = be64_get(v.mv_data);
+        return 0;
+}
+
+static int
+feed_put(struct store_txn *t, struct feed_info *f)
 {
         uint8_t rec[REC_BYTES];
+        int err;
 
+        if ((err = txn_version(t, &f->changed)))
+                return err;
         feed_encode(f, rec);
         return store__db_put(t, DB_FEEDS, f->id, ENTRY_HASH_BYTES,
                              slice_make(rec, sizeof(rec)), 0);

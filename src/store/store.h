@@ -12,6 +12,8 @@
  *            as signed
  *   ids      entry id (32) -> feed id (32) || seq (8)
  *   forks    feed id (32) || seq (8) -> the second, conflicting envelope
+ *   certs    node key (32) -> the newest certificate held (MEMBERSHIP.md)
+ *   revoked  node key (32) -> its (merged) pencabutan body
  *
  * Invariants: every feed holds a contiguous prefix 1..head of its entries;
  * the feed head and the entries change in the same transaction; nothing is
@@ -48,7 +50,8 @@ struct feed_info {
         uint8_t channel;
         uint64_t head_seq; /* 0: no entries yet (never stored so) */
         uint8_t head_id[ENTRY_HASH_BYTES];
-        uint32_t flags; /* FEED_FROZEN */
+        uint32_t flags;   /* FEED_FROZEN */
+        uint64_t changed; /* store version of the last head change */
 };
 
 /*
@@ -74,6 +77,12 @@ int store_begin(struct store *s, bool write, struct store_txn **out) WUR;
 int store_commit(struct store_txn *t) WUR;
 /* Ends the transaction, discarding its writes. */
 void store_abort(struct store_txn *t);
+
+/*
+ * The store version: how many write transactions changed a feed head
+ * (proto/SYNC.md §4); a transaction sees its own bump.
+ */
+int store_version(struct store_txn *t, uint64_t *out) WUR;
 
 /* Copies out one feed's record. ERR_NOT_FOUND if the store has no entry of
  * it. */
@@ -135,5 +144,86 @@ struct store_stats {
         uint64_t used_bytes;
 };
 int store_stats(struct store_txn *t, struct store_stats *out) WUR;
+
+/* ---- membership: certificates and revocations (certs.c) ---------------
+ *
+ * certs: node key -> the newest certificate held for it (later
+ * valid_until, then later valid_from, then bytewise greater: every node
+ * keeps the same one). revoked: node key -> pencabutan body. The caller
+ * verifies what it puts (replica/trust.c); values are copied out.
+ */
+
+/*
+ * Stores a verified certificate under its node key unless the one held is
+ * as new or newer; *stored says whether it was written. Errors: ERR_CERT
+ * (does not decode), store errors.
+ */
+int store_cert_put(struct store_txn *t, struct slice cert, bool *stored) WUR;
+/* Copies the certificate held for node_pk into out (replacing its
+ * contents). ERR_NOT_FOUND. */
+int store_cert_get(struct store_txn *t, const uint8_t node_pk[ENTRY_KEY_BYTES],
+                   struct buf *out) WUR;
+/* Stores (replacing) the revocation body of node_pk. ERR_TOO_BIG if empty
+ * or over ENTRY_BODY_MAX. */
+int store_revocation_put(struct store_txn *t,
+                         const uint8_t node_pk[ENTRY_KEY_BYTES],
+                         struct slice body) WUR;
+/* Copies the revocation body of node_pk into out. ERR_NOT_FOUND. */
+int store_revocation_get(struct store_txn *t,
+                         const uint8_t node_pk[ENTRY_KEY_BYTES],
+                         struct buf *out) WUR;
+/* Visitors in node key order; bytes are valid during the call only. */
+typedef int (*store_key_fn)(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES],
+                            struct slice bytes);
+int store_certs(struct store_txn *t, store_key_fn fn, void *ctx) WUR;
+int store_revocations(struct store_txn *t, store_key_fn fn, void *ctx) WUR;
+
+/* ---- peers: sync state per peer key (peers.c, proto/SYNC.md §4) ------- */
+
+#define PEER_ERROR_ID_MAX 32U
+
+struct peer_info {
+        uint8_t key[ENTRY_KEY_BYTES];
+        bool has_instance;
+        uint8_t instance[STORE_INSTANCE_BYTES]; /* the peer store's */
+        uint64_t acked;        /* own store version the peer confirmed */
+        uint64_t last_sync_ms; /* when we last caught up with it (0: never) */
+        uint64_t last_seen_ms; /* last session start */
+        uint64_t entries_in, entries_out, bytes_in, bytes_out; /* totals */
+        uint64_t last_error_ms;
+        char last_error[PEER_ERROR_ID_MAX]; /* stable id, "" if none */
+        char region[REGION_BUF];            /* from its certificate */
+        char address[64];                   /* last address, for status */
+        bool connected;                     /* a link is up (daemon) */
+        uint64_t backlog;                   /* entries it still lacks */
+};
+
+/* Small named values in meta (daemon heartbeat, flags): copy in, copy out.
+ * ERR_NOT_FOUND if absent. */
+int store_meta_get(struct store_txn *t, const char *name, struct buf *out) WUR;
+int store_meta_put(struct store_txn *t, const char *name,
+                   struct slice value) WUR;
+
+/* Copies out a peer's record; ERR_NOT_FOUND if none. */
+int store_peer_get(struct store_txn *t, const uint8_t key[ENTRY_KEY_BYTES],
+                   struct peer_info *out) WUR;
+int store_peer_put(struct store_txn *t, const struct peer_info *p) WUR;
+typedef int (*store_peer_fn)(void *ctx, const struct peer_info *p);
+int store_peers(struct store_txn *t, store_peer_fn fn, void *ctx) WUR;
+/* What we believe a peer holds of a feed: its head seq (0 if unknown). */
+int store_peer_known(struct store_txn *t, const uint8_t key[ENTRY_KEY_BYTES],
+                     const uint8_t feed[ENTRY_HASH_BYTES], uint64_t *seq) WUR;
+int store_peer_known_put(struct store_txn *t,
+                         const uint8_t key[ENTRY_KEY_BYTES],
+                         const uint8_t feed[ENTRY_HASH_BYTES],
+                         uint64_t seq) WUR;
+/* Forgets everything known about a peer's feeds. */
+int store_peer_known_clear(struct store_txn *t,
+                           const uint8_t key[ENTRY_KEY_BYTES]) WUR;
+typedef int (*store_known_fn)(void *ctx, const uint8_t feed[ENTRY_HASH_BYTES],
+                              uint64_t seq);
+int store_peer_known_each(struct store_txn *t,
+                          const uint8_t key[ENTRY_KEY_BYTES], store_known_fn fn,
+                          void *ctx) WUR;
 
 #endif

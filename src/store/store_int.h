@@ -39,6 +39,8 @@ struct store_txn {
         MDB_txn *txn;
         MDB_dbi dbi[DB_COUNT];
         bool write;
+        bool bumped;      /* the store version was bumped in this txn */
+        uint64_t version; /* its value then */
 };
 
 int store__lmdb_err(MDB_env *env, int rc, const char *what);

@@ -130,4 +130,231 @@ int wire_body_str(struct slice body, const char *key, struct slice *out) WUR;
  * or zero. */
 int wire_bundle_len(const uint8_t prefix[BUNDLE_LEN_BYTES], uint32_t *len) WUR;
 
+/* ---- membership (proto/MEMBERSHIP.md) -------------------------------------
+ *
+ * Network descriptors, certificates, enrolment requests, certificate
+ * bundles and the bodies of the system kinds. Decoders are strict: the
+ * input must be the canonical encoding of the value it decodes to (bodies
+ * of the system kinds excepted, SPEC.md §4.5); every failure is ERR_CERT.
+ * Signatures are made and checked in entry/ (cert.c).
+ */
+
+#define MEMBER_FORMAT_VERSION 1U
+#define CERT_NAME_MAX 95U     /* bytes of a display name */
+#define CERT_NAME_BUF 96U     /* CERT_NAME_MAX + NUL */
+#define NETWORK_DESC_MAX 256U /* bytes of an encoded network descriptor */
+#define CERT_BODY_MAX 256U    /* bytes of an encoded certificate body */
+#define CERT_MAX 512U         /* bytes of a certificate [body, sig] */
+#define REQUEST_MAX 512U      /* bytes of an enrolment request */
+#define CERT_BUNDLE_MAX 2048U /* bytes of a certificate bundle */
+#define CERT_FLAG_ISSUER 0x1U /* may certify nodes in its region's subtree */
+#define CERT_FLAGS_KNOWN CERT_FLAG_ISSUER
+
+/* [1, bin32 root_pk, str region, str name]; its BLAKE2b-256 is the id. */
+struct network_desc {
+        uint8_t root_pk[ENTRY_KEY_BYTES];
+        char region[REGION_BUF];
+        char name[CERT_NAME_BUF];
+};
+
+/* A certificate body: [1, network_id, node_pk, region, name, valid_from_ms,
+ * valid_until_ms, flags, issuer_pk]. */
+struct cert_info {
+        uint8_t network_id[ENTRY_HASH_BYTES];
+        uint8_t node_pk[ENTRY_KEY_BYTES];
+        char region[REGION_BUF];
+        char name[CERT_NAME_BUF];
+        uint64_t valid_from_ms;  /* valid from this instant ... */
+        uint64_t valid_until_ms; /* ... up to, not including, this one */
+        uint32_t flags;          /* CERT_FLAG_* */
+        uint8_t issuer_pk[ENTRY_KEY_BYTES];
+};
+
+/* An enrolment request body: [1, node_pk, region, name]. */
+struct enroll_req {
+        uint8_t node_pk[ENTRY_KEY_BYTES];
+        char region[REGION_BUF];
+        char name[CERT_NAME_BUF];
+};
+
+/* 0 if s[0..n) is a display name: 1..CERT_NAME_MAX bytes, no control
+ * character (0x00-0x1f, 0x7f); else ERR_CERT. */
+int wire_name_check(const char *s, size_t n) WUR;
+
+/* Encoders append the canonical encoding; they assert well-formed input. */
+void wire_network_encode(const struct network_desc *d, struct buf *out);
+void wire_cert_body_encode(const struct cert_info *c, struct buf *out);
+void wire_request_body_encode(const struct enroll_req *rq, struct buf *out);
+/* Decoders of the same; ERR_CERT for anything but a canonical encoding. */
+int wire_network_decode(struct slice in, struct network_desc *d) WUR;
+int wire_cert_body_decode(struct slice in, struct cert_info *c) WUR;
+int wire_request_body_decode(struct slice in, struct enroll_req *rq) WUR;
+
+/* A signed object, certificate or request: [bin body, bin64 sig]. */
+void wire_signed_encode(struct slice body, const uint8_t sig[ENTRY_SIG_BYTES],
+                        struct buf *out);
+/* Splits one (borrowing from in); ERR_CERT if over max bytes, not that
+ * shape, or not canonical. */
+int wire_signed_decode(struct slice in, size_t max, struct slice *body,
+                       struct slice *sig) WUR;
+
+/*
+ * A certificate bundle [bin network_descriptor, bin cert, bin issuer_cert |
+ * nil]. issuer_cert.ptr NULL encodes nil and is what the decoder gives for
+ * nil. Slices borrow from in. ERR_CERT.
+ */
+void wire_cert_bundle_encode(struct slice desc, struct slice cert,
+                             struct slice issuer_cert, struct buf *out);
+int wire_cert_bundle_decode(struct slice in, struct slice *desc,
+                            struct slice *cert, struct slice *issuer_cert) WUR;
+
+/* The body of a sertifikat entry: {"cert": bin, "issuer_cert": bin | nil}. */
+void wire_sertifikat_encode(struct slice cert, struct slice issuer_cert,
+                            struct buf *out);
+/* Slices borrow from body (issuer_cert.ptr NULL for nil). ERR_CERT. */
+int wire_sertifikat_decode(struct slice body, struct slice *cert,
+                           struct slice *issuer_cert) WUR;
+
+/* One feed of a revoked node and the last seq that stays valid. */
+struct revoke_feed {
+        uint8_t feed[ENTRY_HASH_BYTES];
+        uint64_t last_seq;
+};
+
+/* The body of a pencabutan entry: {"node": bin32, "feeds": [[bin32 feed,
+ * uint last_seq], ...] in ascending feed id order, "reason": str}. */
+struct pencabutan {
+        uint8_t node[ENTRY_KEY_BYTES];
+        struct revoke_feed *feeds; /* decoder: owned, see release */
+        size_t n_feeds;
+        struct slice reason; /* decoder: borrows from the body */
+};
+
+/* Asserts the feeds ascend strictly. */
+void wire_pencabutan_encode(const struct pencabutan *p, struct buf *out);
+/* Fills p (p->feeds owned: free with wire_pencabutan_release; nothing to
+ * free on error). ERR_CERT: not that shape, or feeds not ascending. */
+int wire_pencabutan_decode(struct slice body, struct pencabutan *p) WUR;
+void wire_pencabutan_release(struct pencabutan *p);
+/* The cutoff for a feed: its last_seq if listed, else 0. */
+uint64_t wire_pencabutan_cutoff(const struct pencabutan *p,
+                                const uint8_t feed[ENTRY_HASH_BYTES]);
+
+/* ---- sync messages (proto/SYNC.md §2) ------------------------------------ */
+
+#define SYNC_INSTANCE_BYTES 16U
+#define SYNC_DIGEST_BYTES 8U
+#define SYNC_CERT_HASH_BYTES 8U
+#define SYNC_DELTA_MAX 65536U
+#define SYNC_ENTRIES_MAX 4096U
+#define SYNC_FEED_INDEX_MAX 65535U
+#define SYNC_HEAD_FROZEN 1U
+
+enum sync_type {
+        SYNC_HELLO = 1,
+        SYNC_HELLO_OK = 2,
+        SYNC_NEED_FULL = 3,
+        SYNC_CERT_REQUEST = 4,
+        SYNC_CERT = 5,
+        SYNC_FEED = 6,
+        SYNC_ENTRIES = 7,
+        SYNC_ACK = 8,
+        SYNC_HEAD = 9,
+        SYNC_SYNCED = 10,
+        SYNC_PING = 11,
+        SYNC_PONG = 12,
+        SYNC_ERROR = 13,
+};
+
+struct sync_vec_item {
+        uint8_t feed[ENTRY_HASH_BYTES];
+        uint64_t seq;
+};
+
+/* An entry without what the receiver derives (SYNC.md §5). */
+struct sync_compact {
+        int64_t ts_delta;
+        uint32_t kind;
+        bool has_body;
+        struct slice body;
+        struct slice sig;
+        uint32_t body_len;                   /* pruned only */
+        uint8_t body_hash[ENTRY_HASH_BYTES]; /* pruned only */
+};
+
+/*
+ * One decoded message. Slices borrow from the frame; delta and entries are
+ * owned by the decoder and valid until its next call.
+ */
+struct sync_msg {
+        enum sync_type type;
+        uint8_t instance[SYNC_INSTANCE_BYTES]; /* HELLO */
+        uint64_t version;                      /* HELLO, HELLO_OK */
+        uint64_t base;                         /* HELLO */
+        uint8_t digest[SYNC_DIGEST_BYTES];     /* HELLO */
+        struct sync_vec_item *delta;           /* HELLO */
+        size_t delta_n;
+        struct slice cert, issuer_cert; /* CERT; issuer_cert.ptr NULL if nil */
+        uint32_t index;                 /* FEED, ENTRIES, HEAD */
+        uint8_t author[ENTRY_KEY_BYTES]; /* FEED */
+        char author_region[REGION_BUF];
+        struct audience audience;
+        uint8_t channel;
+        uint64_t seq;                  /* ENTRIES: start seq; HEAD: head */
+        uint64_t ts0;                  /* ENTRIES */
+        struct sync_compact *entries;  /* ENTRIES */
+        size_t entries_n;
+        uint64_t frames; /* ACK */
+        uint32_t flags;  /* HEAD */
+        char error_id[40]; /* ERROR */
+};
+
+/* Reads the messages of one frame, in order. */
+struct sync_decoder {
+        struct slice frame;
+        size_t off;
+        struct sync_vec_item *delta;
+        size_t delta_cap;
+        struct sync_compact *entries;
+        size_t entries_cap;
+};
+
+void sync_decoder_init(struct sync_decoder *d);
+void sync_decoder_release(struct sync_decoder *d);
+/* Starts on a frame (borrowed until the last sync_decoder_next). */
+void sync_decoder_frame(struct sync_decoder *d, struct slice frame);
+/*
+ * Decodes the next message: 1 and *m, 0 at the end of the frame, or
+ * ERR_PROTOCOL (the frame is bad from here on). Every count is bounded by
+ * the bytes present and by the SYNC_*_MAX limits before allocation.
+ */
+int sync_decoder_next(struct sync_decoder *d, struct sync_msg *m) WUR;
+
+/* Encoders append one message to out. */
+void wire_sync_hello(struct buf *out, const uint8_t *instance,
+                     uint64_t version, uint64_t base, const uint8_t *digest,
+                     const struct sync_vec_item *delta, size_t n);
+void wire_sync_simple(struct buf *out, enum sync_type type); /* no fields */
+void wire_sync_uint(struct buf *out, enum sync_type type, uint64_t v);
+void wire_sync_cert(struct buf *out, struct slice cert,
+                    struct slice issuer_cert);
+void wire_sync_feed(struct buf *out, uint32_t index,
+                    const uint8_t author[ENTRY_KEY_BYTES],
+                    const char *author_region, const struct audience *a,
+                    uint8_t channel);
+/* ENTRIES header for n compact entries; then n wire_sync_compact calls. */
+void wire_sync_entries(struct buf *out, uint32_t index, uint64_t start_seq,
+                       uint64_t ts0, size_t n);
+void wire_sync_compact(struct buf *out, const struct sync_compact *c);
+void wire_sync_head(struct buf *out, uint32_t index, uint64_t seq,
+                    uint32_t flags);
+void wire_sync_error(struct buf *out, const char *id);
+
+/* The handshake payload tails (SYNC.md §3). hello may be empty. */
+void wire_sync_hs_payload(struct buf *out, const uint8_t *cert_hash,
+                          bool with_hello, struct slice hello);
+/* Decodes one; *hello is the HELLO message bytes or an empty slice. */
+int wire_sync_hs_payload_decode(struct slice in, uint8_t *cert_hash,
+                                struct slice *hello) WUR;
+
 #endif

@@ -6,6 +6,10 @@
  *
  *   gen_entries --out FILE --count N [--authors A] [--body-bytes B]
  *               [--seed S] [--reader CODE] [--one-feed]
+ *   gen_entries --out FILE --count N --key NODE_KEY --region CODE
+ *               --audience AUD [--kind K] [--start-seq S --prev HEX]
+ * The second form writes one feed of a real node's key (an enrolled
+ * author), from seq 1 unless told where its feed stands.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -123,9 +127,14 @@ main(int argc, char **argv)
             {"seed", required_argument, NULL, 's'},
             {"reader", required_argument, NULL, 'r'},
             {"one-feed", no_argument, NULL, '1'},
+            {"key", required_argument, NULL, 'K'},
+            {"region", required_argument, NULL, 'R'},
+            {"audience", required_argument, NULL, 'A'},
             {NULL, 0, NULL, 0},
         };
         const char *out_path = NULL, *reader = "36.04";
+        const char *key_file = NULL, *key_region = NULL, *aud_text = NULL;
+        struct audience fixed_aud;
         unsigned long count = 1000, nauthors = 8, body_bytes = 260;
         bool one_feed = false;
         struct key *keys[MAX_AUTHORS];
@@ -158,6 +167,15 @@ main(int argc, char **argv)
                 case '1':
                         one_feed = true;
                         break;
+                case 'K':
+                        key_file = optarg;
+                        break;
+                case 'R':
+                        key_region = optarg;
+                        break;
+                case 'A':
+                        aud_text = optarg;
+                        break;
                 default:
                         return 2;
                 }
@@ -167,7 +185,18 @@ main(int argc, char **argv)
                 fprintf(stderr, "gen_entries: bad arguments\n");
                 return 2;
         }
-        for (unsigned long i = 0; i < nauthors; i++) {
+        if (key_file) {
+                if (!key_region || !aud_text ||
+                    audience_parse(&fixed_aud, aud_text) ||
+                    key_load_file(key_file, &keys[0])) {
+                        fprintf(stderr, "gen_entries: bad --key/--region/"
+                                        "--audience\n");
+                        return 2;
+                }
+                nauthors = 1;
+                one_feed = true;
+        }
+        for (unsigned long i = key_file ? 1 : 0; i < nauthors; i++) {
                 uint8_t seed[KEY_SEED_BYTES];
                 for (size_t j = 0; j < sizeof(seed); j++)
                         seed[j] = (uint8_t)rng();
@@ -178,16 +207,20 @@ main(int argc, char **argv)
         fwrite(BUNDLE_MAGIC, 1, BUNDLE_MAGIC_BYTES, out);
         for (unsigned long i = 0; i < count; i++) {
                 size_t ai = one_feed ? 0 : rng() % nauthors;
-                const char *region = one_feed
-                                         ? "36.04.12.2002"
-                                         : regions[ai % ARRAY_LEN(regions)];
+                const char *region = key_region ? key_region
+                                      : one_feed
+                                          ? "36.04.12.2002"
+                                          : regions[ai % ARRAY_LEN(regions)];
                 struct entry_header h;
                 struct feed_head *fh;
                 uint8_t fid[ENTRY_HASH_BYTES], len[4];
 
                 memset(&h, 0, sizeof(h));
                 strcpy(h.author_region, region);
-                if (one_feed) {
+                if (key_file) {
+                        h.kind = KIND_INFORMASI;
+                        h.audience = fixed_aud;
+                } else if (one_feed) {
                         h.kind = KIND_ASPIRASI;
                         if (audience_parse(&h.audience,
                                            "path:36.04.12.2002:36.04"))

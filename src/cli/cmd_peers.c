@@ -1,0 +1,146 @@
+/* peers: each peer this node has linked with, and how the link is doing. */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char peers_help[] =
+    "usage: simpul peers [--data DIR] [--json]\n\n"
+    "Lists every peer this node has linked with: key, region, address,\n"
+    "state, last successful sync (caught up), entries and bytes in and\n"
+    "out, entries it still lacks (backlog) and the last failure's id.\n"
+    "Written by the running daemon every few seconds.\n";
+
+static void
+age(char *out, size_t cap, uint64_t ms, uint64_t now)
+{
+        uint64_t s;
+
+        if (!ms) {
+                snprintf(out, cap, "never");
+                return;
+        }
+        s = now > ms ? (now - ms) / 1000U : 0;
+        if (s < 120)
+                snprintf(out, cap, "%llus ago", (unsigned long long)s);
+        else if (s < 7200)
+                snprintf(out, cap, "%llum ago", (unsigned long long)s / 60);
+        else
+                snprintf(out, cap, "%lluh ago", (unsigned long long)s / 3600);
+}
+
+json_t *
+cli_peer_json(const struct peer_info *p)
+{
+        char key[65];
+
+        id_hex(key, p->key);
+        return json_pack(
+            "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+            "s:s?, s:I}",
+            "key", key, "region", p->region, "address", p->address, "state",
+            p->connected ? "connected" : "disconnected", "last_seen_ms",
+            (json_int_t)p->last_seen_ms, "last_sync_ms",
+            (json_int_t)p->last_sync_ms, "entries_in",
+            (json_int_t)p->entries_in, "entries_out",
+            (json_int_t)p->entries_out, "bytes_in", (json_int_t)p->bytes_in,
+            "bytes_out", (json_int_t)p->bytes_out, "backlog",
+            (json_int_t)p->backlog, "last_error_ms",
+            (json_int_t)p->last_error_ms, "last_error",
+            p->last_error[0] ? p->last_error : NULL, "acked_version",
+            (json_int_t)p->acked);
+}
+
+struct peers_ctx {
+        json_t *arr;
+        uint64_t now;
+        size_t n;
+};
+
+static int
+peers_one(void *ctx, const struct peer_info *p)
+{
+        struct peers_ctx *pc = ctx;
+        char key[65], sync[24], err[64];
+
+        pc->n++;
+        if (pc->arr)
+                return json_array_append_new(pc->arr, cli_peer_json(p));
+        id_hex(key, p->key);
+        age(sync, sizeof(sync), p->last_sync_ms, pc->now);
+        snprintf(err, sizeof(err), "%s",
+                 p->last_error[0] ? p->last_error : "-");
+        printf("%.16s  %-13s  %-21s  %-12s  %-10s  %8llu %8llu  %10llu "
+               "%10llu  %7llu  %s\n",
+               key, p->region, p->address,
+               p->connected ? "connected" : "disconnected", sync,
+               (unsigned long long)p->entries_in,
+               (unsigned long long)p->entries_out,
+               (unsigned long long)p->bytes_in,
+               (unsigned long long)p->bytes_out, (unsigned long long)p->backlog,
+               err);
+        return 0;
+}
+
+int
+cli_peers_visit(struct node *n, json_t *arr)
+{
+        struct peers_ctx pc = {arr, time_now_ms(), 0};
+        struct store_txn *t;
+        int err;
+
+        if (!arr)
+                printf("%-16s  %-13s  %-21s  %-12s  %-10s  %8s %8s  %10s "
+                       "%10s  %7s  %s\n",
+                       "PEER", "REGION", "ADDRESS", "STATE", "SYNCED", "ENT-IN",
+                       "ENT-OUT", "BYTES-IN", "BYTES-OUT", "BACKLOG",
+                       "LAST-ERROR");
+        if ((err = store_begin(n->store, false, &t)))
+                return err;
+        err = store_peers(t, peers_one, &pc);
+        store_abort(t);
+        return err;
+}
+
+int
+cmd_peers(int argc, char **argv)
+{
+        static const struct option longs[] = {
+            {"data", required_argument, NULL, CLI_OPT_DATA},
+            {"json", no_argument, NULL, CLI_OPT_JSON},
+            {"help", no_argument, NULL, CLI_OPT_HELP},
+            {NULL, 0, NULL, 0},
+        };
+        const char *data = NULL;
+        json_t *arr = NULL;
+        struct node n;
+        int c, err;
+
+        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+                switch (c) {
+                case CLI_OPT_DATA:
+                        data = optarg;
+                        break;
+                case CLI_OPT_JSON:
+                        if (!arr)
+                                arr = json_array();
+                        break;
+                case CLI_OPT_HELP:
+                        fputs(peers_help, stdout);
+                        return EXIT_OK;
+                default:
+                        return cli_usage_error("peers", "invalid option");
+                }
+        }
+        if (cli_open(&n, data, NODE_OPEN_READ_ONLY)) {
+                json_decref(arr);
+                return EXIT_ERROR;
+        }
+        err = cli_peers_visit(&n, arr);
+        node_close(&n);
+        if (err) {
+                json_decref(arr);
+                return cli_error("peers: %s", err_str(err));
+        }
+        return arr ? cli_print_json(arr) : EXIT_OK;
+}

@@ -1,0 +1,122 @@
+/* status: this node, its store, its daemon and its links. */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char status_help[] =
+    "usage: simpul status [--data DIR] [--json]\n\n"
+    "Shows this node (region, name, key), its store (feeds, entries,\n"
+    "size), whether its daemon is running, and each peer link (see\n"
+    "simpul peers). Exit status 0 even when the daemon is not running.\n";
+
+#define DAEMON_STALE_MS 10000U
+
+struct daemon_seen {
+        bool running;
+        uint32_t pid;
+        uint64_t heartbeat_ms;
+};
+
+static void
+daemon_seen(struct store_txn *t, struct daemon_seen *ds)
+{
+        struct buf v = BUF_INIT;
+
+        memset(ds, 0, sizeof(*ds));
+        if (!store_meta_get(t, "daemon", &v) && v.len == 12) {
+                ds->pid = be32_get(v.data);
+                ds->heartbeat_ms = be64_get(v.data + 4);
+                ds->running =
+                    time_now_ms() - ds->heartbeat_ms < DAEMON_STALE_MS;
+        }
+        buf_release(&v);
+}
+
+static json_t *
+status_json(struct node *n, const struct store_stats *st,
+            const struct daemon_seen *ds, json_t *peers)
+{
+        char key[65];
+
+        id_hex(key, n->key ? n->key->pk : (const uint8_t *)"");
+        return json_pack(
+            "{s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I}, s:{s:b, s:I, s:I}, "
+            "s:o}",
+            "region", n->config.region, "level",
+            region_level_name(region_level(n->config.region)), "name",
+            n->config.name, "store", "feeds", (json_int_t)st->feeds, "entries",
+            (json_int_t)st->entries, "forks", (json_int_t)st->forks,
+            "used_bytes", (json_int_t)st->used_bytes, "map_bytes",
+            (json_int_t)st->map_size_bytes, "daemon", "running", ds->running,
+            "pid", (json_int_t)ds->pid, "heartbeat_ms",
+            (json_int_t)ds->heartbeat_ms, "peers", peers);
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+        static const struct option longs[] = {
+            {"data", required_argument, NULL, CLI_OPT_DATA},
+            {"json", no_argument, NULL, CLI_OPT_JSON},
+            {"help", no_argument, NULL, CLI_OPT_HELP},
+            {NULL, 0, NULL, 0},
+        };
+        struct store_stats st;
+        struct daemon_seen ds;
+        struct store_txn *t;
+        const char *data = NULL;
+        bool json = false;
+        struct node n;
+        int c, err;
+
+        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+                switch (c) {
+                case CLI_OPT_DATA:
+                        data = optarg;
+                        break;
+                case CLI_OPT_JSON:
+                        json = true;
+                        break;
+                case CLI_OPT_HELP:
+                        fputs(status_help, stdout);
+                        return EXIT_OK;
+                default:
+                        return cli_usage_error("status", "invalid option");
+                }
+        }
+        if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
+                return EXIT_ERROR;
+        if ((err = store_begin(n.store, false, &t)) ||
+            (err = store_stats(t, &st))) {
+                node_close(&n);
+                return cli_error("status: %s", err_str(err));
+        }
+        daemon_seen(t, &ds);
+        store_abort(t);
+        if (json) {
+                json_t *peers = json_array();
+                err = cli_peers_visit(&n, peers);
+                c = cli_print_json(status_json(&n, &st, &ds, peers));
+        } else {
+                printf("node:    %s (%s %s)\n"
+                       "store:   %llu feeds, %llu entries, %llu forks, %.1f "
+                       "of %.0f MiB\n"
+                       "daemon:  %s",
+                       n.config.name,
+                       region_level_name(region_level(n.config.region)),
+                       n.config.region, (unsigned long long)st.feeds,
+                       (unsigned long long)st.entries,
+                       (unsigned long long)st.forks,
+                       (double)st.used_bytes / 1048576.0,
+                       (double)st.map_size_bytes / 1048576.0,
+                       ds.running ? "running" : "not running");
+                if (ds.running)
+                        printf(" (pid %u)", ds.pid);
+                printf("\n\n");
+                err = cli_peers_visit(&n, NULL);
+                c = EXIT_OK;
+        }
+        node_close(&n);
+        return err ? cli_error("status: %s", err_str(err)) : c;
+}

@@ -1,0 +1,89 @@
+/* addr: "host:port" addresses, listening, and re-dial backoff. */
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+
+int
+net_addr_parse(const char *text, struct sockaddr_storage *out)
+{
+        char host[NET_ADDR_MAX];
+        const char *colon = strrchr(text, ':');
+        struct addrinfo hints, *res = NULL;
+        char *end;
+        long port;
+        size_t n;
+
+        if (!colon || colon == text)
+                return ERR_CONFIG;
+        port = strtol(colon + 1, &end, 10);
+        if (*end || port < 0 || port > 65535)
+                return ERR_CONFIG; /* 0: listen on any free port */
+        n = (size_t)(colon - text);
+        if (text[0] == '[' && n >= 2 && text[n - 1] == ']') {
+                text++; /* [::1]:7700 */
+                n -= 2;
+        }
+        if (n >= sizeof(host))
+                return ERR_CONFIG;
+        memcpy(host, text, n);
+        host[n] = 0;
+        memset(out, 0, sizeof(*out));
+        if (!uv_ip4_addr(host, (int)port, (struct sockaddr_in *)out) ||
+            !uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)out))
+                return 0;
+        /* A name: resolved once, here (config addresses; not per packet). */
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        if (getaddrinfo(host, NULL, &hints, &res) || !res)
+                return ERR_CONFIG;
+        memcpy(out, res->ai_addr, res->ai_addrlen);
+        ((struct sockaddr_in *)out)->sin_port = htons((uint16_t)port);
+        if (res->ai_family == AF_INET6)
+                ((struct sockaddr_in6 *)out)->sin6_port = htons((uint16_t)port);
+        freeaddrinfo(res);
+        return 0;
+}
+
+int
+net_listen(uv_loop_t *loop, uv_tcp_t *server, const char *address,
+           uv_connection_cb on_connection)
+{
+        struct sockaddr_storage ss;
+        int err;
+
+        if ((err = net_addr_parse(address, &ss)))
+                return err;
+        if ((err = uv_tcp_init(loop, server)))
+                return err;
+        if ((err = uv_tcp_bind(server, (struct sockaddr *)&ss, 0)) ||
+            (err = uv_listen((uv_stream_t *)server, 128, on_connection)))
+                return err;
+        return 0;
+}
+
+uint64_t
+backoff_next(struct backoff *b)
+{
+        uint64_t cap = b->min_ms;
+
+        for (unsigned i = 0; i < b->attempt && cap < b->max_ms; i++)
+                cap *= 2;
+        if (cap > b->max_ms)
+                cap = b->max_ms;
+        b->attempt++;
+        /* Full jitter (random in [min, cap]) keeps 300 villages from
+         * re-dialling their kecamatan in step after it comes back. */
+        return b->min_ms + (cap > b->min_ms
+                                ? (uint64_t)random() % (cap - b->min_ms + 1)
+                                : 0);
+}
+
+void
+backoff_reset(struct backoff *b)
+{
+        b->attempt = 0;
+}

@@ -1,0 +1,86 @@
+/*
+ * net: TCP links over libuv, each running the Noise XX handshake and then
+ * the encrypted frame stream of src/secure (proto/HANDSHAKE.md); addresses;
+ * re-dial backoff with jitter. The only libuv user besides node/ and http/.
+ *
+ * A link belongs to the loop thread. Its owner gets callbacks:
+ *   hs_payload  write the simpul part of our next handshake payload;
+ *   hs_peer     the peer's payload arrived, with its authenticated key
+ *               (return an error to refuse the peer: the link closes);
+ *   on_open     the streams are ready: frames may be sent;
+ *   on_frame    one decrypted frame (borrowed for the call);
+ *   on_close    the link is gone (err 0: closed by us without error);
+ *               the struct link is freed after this returns.
+ * Every close path ends in exactly one on_close.
+ */
+#ifndef SIMPUL_NET_H
+#define SIMPUL_NET_H
+
+#include <uv.h>
+
+#include "../base/base.h"
+#include "../entry/entry.h"
+
+#define NET_ADDR_MAX 64U
+#define NET_HS_TIMEOUT_MS 15000U
+
+struct link;
+
+struct link_cbs {
+        int (*hs_payload)(struct link *l, const uint8_t *peer_key,
+                          struct buf *out);
+        int (*hs_peer)(struct link *l, const uint8_t *peer_key,
+                       struct slice payload);
+        void (*on_open)(struct link *l);
+        void (*on_frame)(struct link *l, struct slice frame);
+        void (*on_close)(struct link *l, int err);
+};
+
+struct link_config {
+        const struct key *key;  /* borrowed for the link's life */
+        struct slice prologue;  /* copied */
+        const struct link_cbs *cbs;
+        void *data;             /* the owner's, see link_data */
+};
+
+/* Starts the handshake on an accepted connection (server is listening).
+ * Takes the accepted handle; errors are reported through on_close. */
+int link_accept(uv_stream_t *server, const struct link_config *cfg) WUR;
+/* Dials host:port and runs the handshake as initiator; the result comes
+ * through on_close (failure) or on_open. */
+int link_dial(uv_loop_t *loop, const char *address,
+              const struct link_config *cfg) WUR;
+
+void *link_data(const struct link *l);
+void link_set_data(struct link *l, void *data);
+/* "ip:port" of the peer (borrowed). */
+const char *link_peer_address(const struct link *l);
+bool link_is_initiator(const struct link *l);
+/* Encrypts and queues one frame (borrowed). ERR_FRAME_TOO_BIG. */
+int link_send(struct link *l, struct slice plaintext) WUR;
+/* Bytes queued and not yet written to the socket. */
+size_t link_queued(const struct link *l);
+/* Stop or resume reading (backpressure). */
+void link_read_pause(struct link *l, bool pause);
+/* Closes: queued frames are flushed first when err is 0. */
+void link_close(struct link *l, int err);
+/* Totals of bytes on the wire (both handshake and frames). */
+uint64_t link_bytes_in(const struct link *l);
+uint64_t link_bytes_out(const struct link *l);
+
+/* Parses "host:port" (IPv4 literal or name resolved synchronously, port
+ * 1..65535). ERR_CONFIG with a reason. */
+int net_addr_parse(const char *text, struct sockaddr_storage *out) WUR;
+/* Binds and listens; on_connection gets (server, status). */
+int net_listen(uv_loop_t *loop, uv_tcp_t *server, const char *address,
+               uv_connection_cb on_connection) WUR;
+
+/* Exponential backoff with full jitter: the next delay in ms. */
+struct backoff {
+        uint64_t min_ms, max_ms;
+        unsigned attempt;
+};
+uint64_t backoff_next(struct backoff *b);
+void backoff_reset(struct backoff *b);
+
+#endif

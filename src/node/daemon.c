@@ -1,0 +1,903 @@
+/* daemon: `simpul run`, the node's loop (see daemon.h). */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../secure/secure.h"
+#include "daemon.h"
+
+#define PROLOGUE "simpul/1"
+#define STASH_MAX (1024U * 1024U)
+#define STATUS_EVERY_MS 2000U
+
+struct dialer;
+
+struct conn {
+        struct daemon *d;
+        struct link *link; /* NULL once closed */
+        struct dialer *dialer;
+        struct sync_session *s;
+        uint8_t key[ENTRY_KEY_BYTES];
+        bool has_key, validated, hello_sent, opened, replaced, caught_up;
+        struct member_peer peer;
+        struct buf stash; /* frames (4-byte length each) before validation */
+        struct sync_batch *batch; /* out for commit */
+        uint64_t last_rx_ms, last_tx_ms, status_ms;
+        uint64_t rep_bytes_in, rep_bytes_out, rep_in, rep_out; /* recorded */
+        char address[NET_ADDR_MAX];
+        struct conn *next;
+};
+
+struct dialer {
+        struct daemon *d;
+        size_t index;
+        struct backoff bo;
+        uv_timer_t timer;
+        struct conn *conn, *probe;
+        uint64_t probe_at_ms;
+};
+
+struct daemon {
+        uv_loop_t loop;
+        struct node *n;
+        struct buf prologue, cert, issuer_cert, out;
+        uint8_t cert_hash[SYNC_CERT_HASH_BYTES];
+        uv_tcp_t server;
+        bool listening, dialing, stopping;
+        struct dialer dialer;
+        uv_timer_t tick;
+        uv_signal_t sigterm, sigint;
+        struct conn *conns;
+        uv_work_t work;
+        struct conn *work_conn;
+        uint64_t version, heartbeat_ms;
+        struct link_cbs cbs;
+        struct link_config lcfg;
+};
+
+static void conn_fail(struct conn *c, int err, const char *why);
+static void pump(struct conn *c);
+static void commit_next(struct daemon *d);
+static void dialer_dial(struct dialer *dl);
+
+static char *
+key_short(char out[17], const uint8_t *key)
+{
+        hex_encode(out, key, 8);
+        return out;
+}
+
+/* ---- sending --------------------------------------------------------------
+ */
+
+static void
+send_frame(struct conn *c, struct buf *b)
+{
+        int err;
+
+        if (!b->len || !c->link)
+                return;
+        if ((err = link_send(c->link, buf_slice(b))))
+                conn_fail(c, err, NULL);
+        c->last_tx_ms = uv_now(&c->d->loop);
+        buf_reset(b);
+}
+
+static void
+send_simple(struct conn *c, enum sync_type type)
+{
+        struct buf b = BUF_INIT;
+
+        wire_sync_simple(&b, type);
+        send_frame(c, &b);
+        buf_release(&b);
+}
+
+static void
+conn_fail(struct conn *c, int err, const char *why)
+{
+        struct buf b = BUF_INIT;
+        char k[17] = "?";
+
+        if (!c->link)
+                return;
+        if (c->has_key)
+                key_short(k, c->key);
+        log_warn(why ? why : err_id(err), "link %s peer %s: %s", c->address, k,
+                 err_str(err));
+        if (c->link && why) {
+                wire_sync_error(&b, why);
+                send_frame(c, &b);
+        }
+        buf_release(&b);
+        if (c->link)
+                link_close(c->link, err);
+}
+
+/* ---- peer records (read-modify-write: the session writes others) ------- */
+
+static void
+peer_counters(struct conn *c, struct peer_info *p)
+{
+        const struct sync_stats *st = c->s ? sync_stats(c->s) : NULL;
+
+        if (c->link) {
+                uint64_t in = link_bytes_in(c->link);
+                uint64_t out = link_bytes_out(c->link);
+                p->bytes_in += in - c->rep_bytes_in;
+                p->bytes_out += out - c->rep_bytes_out;
+                c->rep_bytes_in = in;
+                c->rep_bytes_out = out;
+        }
+        if (st) {
+                p->entries_in += st->entries_in - c->rep_in;
+                p->entries_out += st->entries_out - c->rep_out;
+                c->rep_in = st->entries_in;
+                c->rep_out = st->entries_out;
+        }
+}
+
+static void
+peer_status(struct conn *c, bool connected, int err)
+{
+        struct daemon *d = c->d;
+        struct store_txn *t;
+        struct peer_info p;
+
+        if (!c->has_key || store_begin(d->n->store, true, &t))
+                return;
+        if (store_peer_get(t, c->key, &p)) {
+                memset(&p, 0, sizeof(p));
+                memcpy(p.key, c->key, ENTRY_KEY_BYTES);
+        }
+        memcpy(p.region, c->peer.region, REGION_BUF);
+        snprintf(p.address, sizeof(p.address), "%s", c->address);
+        if (connected && !p.connected)
+                p.last_seen_ms = time_now_ms();
+        p.connected = connected;
+        p.backlog = c->s ? sync_backlog(c->s) : 0;
+        if (c->caught_up)
+                p.last_sync_ms = time_now_ms();
+        if (err) {
+                p.last_error_ms = time_now_ms();
+                snprintf(p.last_error, sizeof(p.last_error), "%s", err_id(err));
+        }
+        peer_counters(c, &p);
+        if (store_peer_put(t, &p)) {
+                store_abort(t);
+                log_warn("STORE-IO", "cannot record the state of a peer");
+                return;
+        }
+        if (store_commit(t))
+                log_warn("STORE-IO", "cannot record the state of a peer");
+}
+
+/* "daemon" in meta: pid and wall-clock heartbeat, for simpul status. */
+static void
+heartbeat(struct daemon *d)
+{
+        uint8_t v[12];
+        struct store_txn *t;
+
+        be32_put(v, (uint32_t)getpid());
+        be64_put(v + 4, time_now_ms());
+        if (store_begin(d->n->store, true, &t))
+                return;
+        if (store_meta_put(t, "daemon", slice_make(v, sizeof(v))))
+                store_abort(t);
+        else if (store_commit(t))
+                log_warn("STORE-IO", "cannot write the daemon heartbeat");
+}
+
+/* ---- sessions ----------------------------------------------------------- */
+
+static void
+deliver(struct conn *c, struct slice frame)
+{
+        struct daemon *d = c->d;
+        struct sync_batch *b;
+        const char *why = NULL;
+        int err;
+
+        buf_reset(&d->out);
+        err = sync_receive(c->s, frame, &d->out, &why);
+        send_frame(c, &d->out);
+        if (err) {
+                conn_fail(c, err, why);
+                return;
+        }
+        if (!d->work_conn && (b = sync_take_batch(c->s, true))) {
+                c->batch = b;
+                commit_next(d);
+        } else if (!sync_wants_input(c->s) && c->link) {
+                link_read_pause(c->link, true);
+        }
+        pump(c);
+}
+
+static void
+replay_stash(struct conn *c)
+{
+        struct buf stash = c->stash;
+        size_t off = 0;
+
+        buf_init(&c->stash);
+        while (off + 4 <= stash.len && c->link) {
+                uint32_t n = be32_get(stash.data + off);
+                deliver(c, slice_make(stash.data + off + 4, n));
+                off += 4 + n;
+        }
+        buf_release(&stash);
+}
+
+static int
+session_start(struct conn *c)
+{
+        struct daemon *d = c->d;
+        char k[17];
+        int err;
+
+        if (!c->s)
+                c->s = sync_session_new(&d->n->replica, c->key, c->peer.region);
+        if (!c->hello_sent) {
+                buf_reset(&d->out);
+                if ((err = sync_hello(c->s, &d->out)))
+                        return err;
+                send_frame(c, &d->out);
+                c->hello_sent = true;
+        }
+        log_info("LINK-OPEN", "link %s peer %s (%s %s) %s", c->address,
+                 key_short(k, c->key), c->peer.region, c->peer.name,
+                 c->dialer ? "to parent" : "from child");
+        peer_status(c, true, 0);
+        replay_stash(c);
+        pump(c);
+        return 0;
+}
+
+static void
+pump(struct conn *c)
+{
+        struct daemon *d = c->d;
+        int err;
+
+        if (!c->s || !c->link || !c->opened)
+                return;
+        while (c->link && link_queued(c->link) < DAEMON_QUEUE_HIGH) {
+                buf_reset(&d->out);
+                if ((err = sync_pump(c->s, &d->out))) {
+                        conn_fail(c, err, NULL);
+                        return;
+                }
+                if (!d->out.len)
+                        break;
+                send_frame(c, &d->out);
+        }
+}
+
+/* ---- commits, one at a time, off the loop -----------------------------------
+ */
+
+static void
+work_run(uv_work_t *w)
+{
+        struct daemon *d = container_of(w, struct daemon, work);
+        struct conn *c = d->work_conn;
+        struct sync_batch *b = c->batch;
+
+        replica_check(&d->n->replica, b->entries, b->n, b->es, b->results);
+        b->err = replica_commit(&d->n->replica, b->entries, b->es, b->results,
+                                b->n, c->address, &b->stats);
+}
+
+static void conn_free(struct conn *c);
+
+static void
+changed_all(struct daemon *d)
+{
+        for (struct conn *c = d->conns; c; c = c->next)
+                if (c->s) {
+                        sync_changed(c->s);
+                        pump(c);
+                }
+}
+
+static void
+caught_up_check(struct conn *c)
+{
+        char k[17];
+
+        if (c->caught_up || !c->s || !sync_stats(c->s)->caught_up)
+                return;
+        c->caught_up = true;
+        if (c->d->n->restored && !node_restored_set(c->d->n, false))
+                log_info("STORE-RESTORED",
+                         "caught up with %s: posting is "
+                         "allowed again",
+                         c->address);
+        log_info("SYNC-CAUGHT-UP",
+                 "link %s peer %s: caught up (%llu entries in, %llu out)",
+                 c->address, key_short(k, c->key),
+                 (unsigned long long)sync_stats(c->s)->entries_in,
+                 (unsigned long long)sync_stats(c->s)->entries_out);
+        peer_status(c, true, 0);
+}
+
+static void
+work_done(uv_work_t *w, int status)
+{
+        struct daemon *d = container_of(w, struct daemon, work);
+        struct conn *c = d->work_conn;
+        struct sync_batch *b = c->batch;
+        const char *why = NULL;
+        int err;
+
+        (void)status;
+        d->work_conn = NULL;
+        c->batch = NULL;
+        if (!c->link) {
+                /* The link is gone: the batch is durable, nobody to ACK. */
+                if (sync_batch_done(c->s, b, &d->out, &why))
+                        log_debug("LINK-CLOSED", "batch after close: %s",
+                                  why ? why : "-");
+                buf_reset(&d->out);
+                conn_free(c);
+        } else {
+                buf_reset(&d->out);
+                err = sync_batch_done(c->s, b, &d->out, &why);
+                send_frame(c, &d->out);
+                if (err)
+                        conn_fail(c, err, why);
+                else if (c->link && sync_wants_input(c->s))
+                        link_read_pause(c->link, false);
+                caught_up_check(c);
+        }
+        changed_all(d);
+        commit_next(d);
+}
+
+/* Starts the next commit: the given conn's batch, or round robin. */
+static void
+commit_next(struct daemon *d)
+{
+        struct conn *c;
+
+        if (d->work_conn)
+                return;
+        for (c = d->conns; c; c = c->next) {
+                if (!c->batch && c->s && c->link)
+                        c->batch = sync_take_batch(c->s, true);
+                if (c->batch)
+                        break;
+        }
+        if (!c)
+                return;
+        d->work_conn = c;
+        if (uv_queue_work(&d->loop, &d->work, work_run, work_done)) {
+                /* No pool: commit here rather than not at all. */
+                work_run(&d->work);
+                work_done(&d->work, 0);
+        }
+}
+
+/* ---- link callbacks
+ * ---------------------------------------------------------- */
+
+static struct conn *
+conn_new(struct daemon *d, struct dialer *dl)
+{
+        struct conn *c = xcalloc(1, sizeof(*c));
+
+        c->d = d;
+        c->dialer = dl;
+        c->next = d->conns;
+        d->conns = c;
+        c->last_rx_ms = c->last_tx_ms = uv_now(&d->loop);
+        return c;
+}
+
+static void
+conn_unlink(struct conn *c)
+{
+        struct conn **pp = &c->d->conns;
+
+        while (*pp && *pp != c)
+                pp = &(*pp)->next;
+        if (*pp)
+                *pp = c->next;
+}
+
+static void
+conn_free(struct conn *c)
+{
+        sync_session_free(c->s);
+        buf_release(&c->stash);
+        free(c);
+}
+
+static int
+cb_hs_payload(struct link *l, const uint8_t *peer_key, struct buf *out)
+{
+        struct conn *c = link_data(l);
+        struct daemon *d = c->d;
+        struct buf hello = BUF_INIT;
+        bool with = false;
+        int err = 0;
+
+        c->link = l; /* the first callback of an accepted link */
+        /* The initiator (writing msg3) sends its HELLO now if it can. */
+        if (peer_key && c->validated) {
+                c->s = sync_session_new(&d->n->replica, c->key, c->peer.region);
+                if ((err = sync_hello(c->s, &hello)))
+                        goto out;
+                with = hello.len + 16 <= SECURE_HS_PAYLOAD_MAX;
+                c->hello_sent = with;
+        }
+        wire_sync_hs_payload(out, d->cert_hash, with, buf_slice(&hello));
+out:
+        buf_release(&hello);
+        return err;
+}
+
+static void
+stash_frame(struct conn *c, struct slice frame)
+{
+        buf_add_be32(&c->stash, (uint32_t)frame.len);
+        buf_add(&c->stash, frame.ptr, frame.len);
+}
+
+static int
+cb_hs_peer(struct link *l, const uint8_t *peer_key, struct slice payload)
+{
+        struct conn *c = link_data(l);
+        uint8_t hash[SYNC_CERT_HASH_BYTES];
+        struct slice rest;
+        int err;
+
+        c->link = l; /* the first callback of a dialled link */
+        memcpy(c->key, peer_key, ENTRY_KEY_BYTES);
+        c->has_key = true;
+        snprintf(c->address, sizeof(c->address), "%s", link_peer_address(l));
+        if (!memcmp(peer_key, c->d->n->key->pk, ENTRY_KEY_BYTES))
+                return ERR_HANDSHAKE; /* a node dialling itself */
+        if ((err = wire_sync_hs_payload_decode(payload, hash, &rest)))
+                return err;
+        if (rest.len)
+                stash_frame(c, rest);
+        err = member_known(c->d->n, peer_key, hash, &c->peer);
+        if (!err)
+                c->validated = true;
+        return err == ERR_NOT_FOUND ? 0 : err;
+}
+
+static void
+cb_open(struct link *l)
+{
+        struct conn *c = link_data(l);
+        struct dialer *dl = c->dialer;
+        int err;
+
+        c->opened = true;
+        c->last_rx_ms = c->last_tx_ms = uv_now(&c->d->loop);
+        /* A probe that reached the parent replaces the fallback link. */
+        if (dl && dl->probe == c) {
+                dl->probe = NULL;
+                if (dl->conn && dl->conn->link) {
+                        dl->conn->replaced = true;
+                        link_close(dl->conn->link, 0);
+                }
+                dl->conn = c;
+                dl->index = 0;
+        }
+        if (dl)
+                backoff_reset(&dl->bo);
+        if (!c->validated) {
+                send_simple(c, SYNC_CERT_REQUEST);
+                return;
+        }
+        if ((err = session_start(c)))
+                conn_fail(c, err, NULL);
+}
+
+static void
+send_cert(struct conn *c)
+{
+        struct daemon *d = c->d;
+        struct buf b = BUF_INIT;
+
+        wire_sync_cert(&b, buf_slice(&d->cert),
+                       d->issuer_cert.len ? buf_slice(&d->issuer_cert)
+                                          : slice_make(NULL, 0));
+        send_frame(c, &b);
+        buf_release(&b);
+}
+
+/* CERT_REQUEST and CERT travel alone in their frames (SYNC.md §3). */
+static bool
+cert_frame(struct conn *c, struct slice frame)
+{
+        struct sync_decoder dec;
+        struct sync_msg m;
+        int rc, err;
+
+        sync_decoder_init(&dec);
+        sync_decoder_frame(&dec, frame);
+        rc = sync_decoder_next(&dec, &m);
+        if (rc != 1 || (m.type != SYNC_CERT && m.type != SYNC_CERT_REQUEST)) {
+                sync_decoder_release(&dec);
+                return false;
+        }
+        if (m.type == SYNC_CERT_REQUEST) {
+                send_cert(c);
+        } else if (!c->validated) {
+                err = member_accept(c->d->n, c->key, m.cert, m.issuer_cert,
+                                    &c->peer);
+                if (err) {
+                        conn_fail(c, err, err_id(err));
+                } else {
+                        c->validated = true;
+                        if ((err = session_start(c)))
+                                conn_fail(c, err, NULL);
+                }
+        }
+        sync_decoder_release(&dec);
+        return true;
+}
+
+static void
+cb_frame(struct link *l, struct slice frame)
+{
+        struct conn *c = link_data(l);
+
+        c->last_rx_ms = uv_now(&c->d->loop);
+        log_debug("LINK-FRAME", "link %s: frame of %zu bytes", c->address,
+                  frame.len);
+        if (cert_frame(c, frame))
+                return;
+        if (!c->validated || !c->s) {
+                if (c->stash.len + frame.len > STASH_MAX) {
+                        conn_fail(c, ERR_PROTOCOL, "PROTO-VIOLATION");
+                        return;
+                }
+                stash_frame(c, frame);
+                return;
+        }
+        deliver(c, frame);
+}
+
+static void dialer_closed(struct dialer *dl, struct conn *c);
+
+static void
+cb_close(struct link *l, int err)
+{
+        struct conn *c = link_data(l);
+        char k[17] = "-";
+
+        if (c->has_key)
+                key_short(k, c->key);
+        if (c->opened)
+                log_info("LINK-CLOSED", "link %s peer %s closed: %s",
+                         c->address, k,
+                         err == UV_EOF ? "by the peer"
+                         : err         ? err_id(err)
+                                       : "ok");
+        else if (!c->d->stopping)
+                log_warn(err ? err_id(err) : "LINK-FAILED",
+                         "link %s peer %s failed: %s",
+                         c->address[0] ? c->address : "?", k,
+                         err ? err_str(err) : "closed");
+        if (c->opened || c->has_key)
+                peer_status(c, false, err == UV_EOF ? 0 : err);
+        c->link = NULL; /* freed by net after this returns */
+        conn_unlink(c);
+        if (c->dialer)
+                dialer_closed(c->dialer, c);
+        if (c != c->d->work_conn)
+                conn_free(c);
+}
+
+/* ---- dialling --------------------------------------------------------------
+ */
+
+static void
+dial_to(struct dialer *dl, const char *address, struct conn **slot)
+{
+        struct daemon *d = dl->d;
+        struct link_config cfg = d->lcfg;
+        struct conn *c = conn_new(d, dl);
+        int err;
+
+        snprintf(c->address, sizeof(c->address), "%s", address);
+        *slot = c;
+        cfg.data = c;
+        if ((err = link_dial(&d->loop, address, &cfg))) {
+                log_error("CONFIG", "cannot dial '%s': %s", address,
+                          err_str(err));
+                conn_unlink(c);
+                conn_free(c);
+                *slot = NULL;
+        }
+}
+
+static void
+on_dial_timer(uv_timer_t *t)
+{
+        dialer_dial(t->data);
+}
+
+static void
+dialer_dial(struct dialer *dl)
+{
+        struct config *cfg = &dl->d->n->config;
+
+        if (dl->d->stopping || dl->conn)
+                return;
+        dial_to(dl, cfg->parents[dl->index], &dl->conn);
+        if (!dl->conn) /* unusable address: wait, then the next one */
+                uv_timer_start(&dl->timer, on_dial_timer, backoff_next(&dl->bo),
+                               0);
+}
+
+static void
+dialer_closed(struct dialer *dl, struct conn *c)
+{
+        size_t n = dl->d->n->config.parents_n;
+
+        if (c == dl->probe) {
+                dl->probe = NULL;
+                return;
+        }
+        if (c != dl->conn)
+                return;
+        dl->conn = NULL;
+        if (dl->d->stopping || c->replaced)
+                return;
+        if (c->opened) {
+                /* A link that worked: try the parent again soon. */
+                dl->index = 0;
+        } else if (++dl->index < n) {
+                dialer_dial(dl); /* next fallback right away */
+                return;
+        } else {
+                dl->index = 0;
+        }
+        uv_timer_start(&dl->timer, on_dial_timer, backoff_next(&dl->bo), 0);
+}
+
+/* While on a fallback, try the parent every retry_primary_s. */
+static void
+dialer_probe(struct dialer *dl, uint64_t now)
+{
+        struct config *cfg = &dl->d->n->config;
+
+        if (!dl->conn || !dl->conn->opened || dl->index == 0 || dl->probe ||
+            now < dl->probe_at_ms)
+                return;
+        dl->probe_at_ms = now + cfg->retry_primary_s * 1000U;
+        dial_to(dl, cfg->parents[0], &dl->probe);
+}
+
+/* ---- the tick: liveness, local changes, pending batches ------------------ */
+
+static void
+tick_conn(struct conn *c, uint64_t now)
+{
+        const struct config *cfg = &c->d->n->config;
+
+        if (!c->link || !c->opened)
+                return;
+        if (now - c->last_rx_ms > cfg->timeout_s * 1000U) {
+                conn_fail(c, ERR_TIMEOUT, NULL);
+                return;
+        }
+        if (c->s && now - c->last_tx_ms >= cfg->keepalive_s * 1000U)
+                send_simple(c, SYNC_PING);
+        if (c->s && now - c->status_ms >= STATUS_EVERY_MS) {
+                c->status_ms = now;
+                peer_status(c, true, 0);
+        }
+}
+
+static void
+on_tick(uv_timer_t *t)
+{
+        struct daemon *d = t->data;
+        uint64_t now = uv_now(&d->loop), v = d->version;
+        struct store_txn *txn;
+        struct conn *c, *next;
+
+        for (c = d->conns; c; c = next) {
+                next = c->next;
+                tick_conn(c, now);
+        }
+        if (d->dialing)
+                dialer_probe(&d->dialer, now);
+        /* Entries posted by another process (simpul post) show up here. */
+        if (!store_begin(d->n->store, false, &txn)) {
+                if (store_version(txn, &v))
+                        v = d->version;
+                store_abort(txn);
+        }
+        if (v != d->version) {
+                d->version = v;
+                changed_all(d);
+        }
+        commit_next(d);
+        if (now - d->heartbeat_ms >= STATUS_EVERY_MS) {
+                d->heartbeat_ms = now;
+                heartbeat(d);
+        }
+}
+
+/* ---- start and stop ----------------------------------------------------- */
+
+static void
+on_connection(uv_stream_t *server, int status)
+{
+        struct daemon *d = server->data;
+        struct link_config cfg = d->lcfg;
+        struct conn *c;
+
+        if (status < 0 || d->stopping)
+                return;
+        c = conn_new(d, NULL);
+        cfg.data = c;
+        if (link_accept(server, &cfg))
+                log_warn("LINK-FAILED", "cannot accept a connection");
+}
+
+static void
+on_closed_quietly(uv_handle_t *h)
+{
+        (void)h;
+}
+
+static void
+daemon_stop(struct daemon *d)
+{
+        if (d->stopping)
+                return;
+        d->stopping = true;
+        log_info("NODE-STOP", "stopping: closing links, finishing commits");
+        if (d->listening)
+                uv_close((uv_handle_t *)&d->server, on_closed_quietly);
+        if (d->dialing)
+                uv_close((uv_handle_t *)&d->dialer.timer, on_closed_quietly);
+        uv_close((uv_handle_t *)&d->tick, on_closed_quietly);
+        uv_close((uv_handle_t *)&d->sigterm, on_closed_quietly);
+        uv_close((uv_handle_t *)&d->sigint, on_closed_quietly);
+        for (struct conn *c = d->conns; c; c = c->next)
+                if (c->link)
+                        link_close(c->link, 0);
+}
+
+static void
+on_signal(uv_signal_t *s, int signum)
+{
+        (void)signum;
+        daemon_stop(s->data);
+}
+
+/* The address really bound (a configured port 0 picks a free one). */
+static const char *
+bound_address(struct daemon *d)
+{
+        static char text[NET_ADDR_MAX];
+        struct sockaddr_storage ss;
+        int len = sizeof(ss);
+        char host[48];
+
+        if (uv_tcp_getsockname(&d->server, (struct sockaddr *)&ss, &len))
+                return d->n->config.listen;
+        if (ss.ss_family == AF_INET6) {
+                uv_ip6_name((struct sockaddr_in6 *)&ss, host, sizeof(host));
+                snprintf(text, sizeof(text), "[%s]:%d", host,
+                         ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+        } else {
+                uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof(host));
+                snprintf(text, sizeof(text), "%s:%d", host,
+                         ntohs(((struct sockaddr_in *)&ss)->sin_port));
+        }
+        return text;
+}
+
+static int
+daemon_listen(struct daemon *d)
+{
+        int err;
+
+        if (!d->n->config.listen[0])
+                return 0;
+        d->server.data = d;
+        err = net_listen(&d->loop, &d->server, d->n->config.listen,
+                         on_connection);
+        if (err) {
+                log_error("NODE-LISTEN", "cannot listen on %s: %s",
+                          d->n->config.listen, err_str(err));
+                return err;
+        }
+        d->listening = true;
+        log_info("NODE-LISTEN", "listening on %s", bound_address(d));
+        return 0;
+}
+
+static int
+daemon_init(struct daemon *d, struct node *n)
+{
+        uint8_t network[ENTRY_HASH_BYTES], h[ENTRY_HASH_BYTES];
+        int err;
+
+        memset(d, 0, sizeof(*d));
+        d->n = n;
+        if ((err = member_load(n, network, &d->cert, &d->issuer_cert)))
+                return err;
+        hash_bytes(h, buf_slice(&d->cert));
+        memcpy(d->cert_hash, h, SYNC_CERT_HASH_BYTES);
+        buf_adds(&d->prologue, PROLOGUE);
+        buf_add(&d->prologue, network, sizeof(network));
+        d->cbs = (struct link_cbs){cb_hs_payload, cb_hs_peer, cb_open, cb_frame,
+                                   cb_close};
+        d->lcfg = (struct link_config){n->key, buf_slice(&d->prologue), &d->cbs,
+                                       NULL};
+        if ((err = uv_loop_init(&d->loop)))
+                return err;
+        uv_timer_init(&d->loop, &d->tick);
+        d->tick.data = d;
+        uv_signal_init(&d->loop, &d->sigterm);
+        uv_signal_init(&d->loop, &d->sigint);
+        d->sigterm.data = d->sigint.data = d;
+        uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+        uv_signal_start(&d->sigint, on_signal, SIGINT);
+        return 0;
+}
+
+static void
+daemon_dial(struct daemon *d)
+{
+        struct dialer *dl = &d->dialer;
+
+        if (!d->n->config.parents_n)
+                return;
+        dl->d = d;
+        dl->bo.min_ms = d->n->config.backoff_min_ms;
+        dl->bo.max_ms = d->n->config.backoff_max_ms;
+        uv_timer_init(&d->loop, &dl->timer);
+        dl->timer.data = dl;
+        d->dialing = true;
+        dialer_dial(dl);
+}
+
+int
+daemon_run(struct node *n)
+{
+        struct daemon *d = xcalloc(1, sizeof(*d));
+        int err;
+
+        signal(SIGPIPE, SIG_IGN);
+        srandom((unsigned)(time_now_ms() ^ (uint64_t)getpid()));
+        if ((err = daemon_init(d, n))) {
+                free(d);
+                return err;
+        }
+        if ((err = daemon_listen(d))) {
+                daemon_stop(d);
+        } else {
+                log_info("NODE-START", "node %s (%s) running", n->config.name,
+                         n->config.region);
+                daemon_dial(d);
+                uv_timer_start(&d->tick, on_tick, DAEMON_TICK_MS,
+                               DAEMON_TICK_MS);
+        }
+        uv_run(&d->loop, UV_RUN_DEFAULT);
+        if (uv_loop_close(&d->loop))
+                log_warn("NODE-STOP", "loop closed with handles open");
+        else if (!err)
+                log_info("NODE-STOP", "stopped cleanly");
+        buf_release(&d->prologue);
+        buf_release(&d->cert);
+        buf_release(&d->issuer_cert);
+        buf_release(&d->out);
+        free(d);
+        return err;
+}

@@ -1,0 +1,106 @@
+/* member: the daemon's view of membership (proto/MEMBERSHIP.md), bound to
+ * replica's certificate functions. */
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+
+/*
+ * A Raspberry Pi has no real-time clock and may boot in 1970 until NTP
+ * answers: certificate periods are checked only against a clock that has
+ * been set (later than 2024-01-01).
+ */
+#define CLOCK_SANE_MS 1704067200000ULL
+
+static uint64_t
+cert_clock(void)
+{
+        uint64_t now = time_now_ms();
+
+        return now >= CLOCK_SANE_MS ? now : 0;
+}
+
+int
+member_load(struct node *n, uint8_t network_id[ENTRY_HASH_BYTES],
+            struct buf *cert, struct buf *issuer_cert)
+{
+        struct network net;
+        struct cert_info ci;
+        int err;
+
+        if (!n->replica.has_network) {
+                log_error("NODE-NOT-ENROLLED",
+                          "this node belongs to no network: run simpul "
+                          "enroll request, have it signed, then simpul "
+                          "enroll accept");
+                return ERR_NOT_ENROLLED;
+        }
+        err = node_cert_load(n->dir, &net, cert, issuer_cert);
+        if (!err && memcmp(net.id, n->replica.network.id, ENTRY_HASH_BYTES))
+                err = ERR_NETWORK;
+        if (!err)
+                err = cert_verify(&n->replica.network, buf_slice(cert),
+                                  issuer_cert->len ? buf_slice(issuer_cert)
+                                                   : slice_make(NULL, 0),
+                                  0, &ci, NULL);
+        if (!err && memcmp(ci.node_pk, n->key->pk, ENTRY_KEY_BYTES))
+                err = ERR_CERT;
+        if (err) {
+                log_error(err_id(err), "this node's certificate: %s",
+                          err_str(err));
+                return err;
+        }
+        memcpy(network_id, n->replica.network.id, ENTRY_HASH_BYTES);
+        return 0;
+}
+
+int
+member_known(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
+             const uint8_t *cert_hash, struct member_peer *out)
+{
+        uint8_t h[ENTRY_HASH_BYTES];
+        struct buf cert = BUF_INIT;
+        struct cert_info ci;
+        bool revoked = false;
+        uint64_t now = cert_clock();
+        int err;
+
+        if ((err = replica_revoked(&n->replica, key, &revoked)))
+                return err;
+        if (revoked)
+                return ERR_REVOKED;
+        if ((err = replica_peer_cert(&n->replica, key, &cert)))
+                goto out;
+        hash_bytes(h, buf_slice(&cert));
+        /* Another certificate than the one held: ask for it. */
+        if (memcmp(h, cert_hash, SYNC_CERT_HASH_BYTES) ||
+            cert_parse(buf_slice(&cert), &ci)) {
+                err = ERR_NOT_FOUND;
+                goto out;
+        }
+        if (now && (err = cert_check_time(&ci, now)))
+                goto out;
+        memcpy(out->region, ci.region, REGION_BUF);
+        snprintf(out->name, sizeof(out->name), "%s", ci.name);
+out:
+        buf_release(&cert);
+        return err;
+}
+
+int
+member_accept(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
+              struct slice cert, struct slice issuer_cert,
+              struct member_peer *out)
+{
+        struct cert_info ci;
+        int err = replica_check_peer(&n->replica, key, cert,
+                                     issuer_cert.len ? issuer_cert
+                                                     : slice_make(NULL, 0),
+                                     cert_clock(), &ci);
+
+        if (err)
+                return err;
+        memcpy(out->region, ci.region, REGION_BUF);
+        snprintf(out->name, sizeof(out->name), "%s", ci.name);
+        return 0;
+}

@@ -1,0 +1,31 @@
+/* replica internals shared by replica.c and trust.c; not part of the API. */
+#ifndef SIMPUL_REPLICA_INT_H
+#define SIMPUL_REPLICA_INT_H
+
+#include "replica.h"
+
+/*
+ * Inserts a verified entry at its chain position (store_insert) in write
+ * transaction t. When r belongs to a network, the trust rules of
+ * proto/MEMBERSHIP.md §8 are checked first, against what t already holds
+ * (so a certificate inserted earlier in the same transaction counts), and
+ * a freshly stored sertifikat or pencabutan updates the certs / revoked
+ * databases in t. Errors: those of store_insert, ERR_UNKNOWN_AUTHOR,
+ * ERR_REVOKED, ERR_NOT_ISSUER, ERR_CERT (nothing stored for these).
+ */
+int replica__insert(struct replica *r, struct store_txn *t,
+                    const struct entry *e, bool *fresh) WUR;
+
+/*
+ * Within one batch a certificate may come after the entries that need it
+ * (channel 0 feeds are ordered by feed id, not by issuer). When the batch
+ * stored a system entry, re-inserts in batch order the entries refused with
+ * ERR_UNKNOWN_AUTHOR, ERR_NOT_ISSUER or ERR_GAP, pass after pass while one
+ * succeeds (at most 3), updating results and st. Returns a store error
+ * (abort the transaction) or 0.
+ */
+int replica__retry(struct replica *r, struct store_txn *t,
+                   const struct entry *es, int *results, size_t n,
+                   struct ingest_stats *st) WUR;
+
+#endif

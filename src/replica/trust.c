@@ -1,0 +1,440 @@
+/*
+ * trust: who may write what in a network (proto/MEMBERSHIP.md §7-§8), and
+ * the certificates peers present at the handshake.
+ *
+ * The rules are checked inside the write transaction that inserts the
+ * entry, against what that transaction already holds: a certificate stored
+ * earlier in the same batch counts. A freshly stored sertifikat or
+ * pencabutan updates the certs / revoked databases in the same transaction
+ * as the entry. A node without a network (r->has_network false) checks
+ * nothing here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "replica_int.h"
+
+static bool
+is_root(const struct replica *r, const uint8_t pk[ENTRY_KEY_BYTES])
+{
+        return !memcmp(pk, r->network.desc.root_pk, ENTRY_KEY_BYTES);
+}
+
+static bool
+is_system(uint32_t kind)
+{
+        return kind == KIND_SERTIFIKAT || kind == KIND_PENCABUTAN;
+}
+
+static int
+corrupt(const char *what, const uint8_t pk[ENTRY_KEY_BYTES])
+{
+        char hex[2 * ENTRY_KEY_BYTES + 1];
+
+        id_hex(hex, pk);
+        log_error("STORE-CORRUPT", "%s (node %.16s)", what, hex);
+        return ERR_STORE_CORRUPT;
+}
+
+/* The certificate held for pk, decoded (verified when it was stored). */
+static int
+held_cert(struct store_txn *t, const uint8_t pk[ENTRY_KEY_BYTES],
+          struct cert_info *c)
+{
+        struct buf b = BUF_INIT;
+        int err = store_cert_get(t, pk, &b);
+
+        if (!err && cert_parse(buf_slice(&b), c))
+                err = corrupt("stored certificate does not decode", pk);
+        buf_release(&b);
+        return err;
+}
+
+/* The revocation held for pk: ERR_NOT_FOUND, or 0 and *p (owned: release
+ * with wire_pencabutan_release; it borrows from b, which the caller
+ * releases after it). */
+static int
+held_revocation(struct store_txn *t, const uint8_t pk[ENTRY_KEY_BYTES],
+                struct buf *b, struct pencabutan *p)
+{
+        int err = store_revocation_get(t, pk, b);
+
+        memset(p, 0, sizeof(*p));
+        if (!err && wire_pencabutan_decode(buf_slice(b), p))
+                err = corrupt("stored revocation does not decode", pk);
+        return err;
+}
+
+/* ERR_REVOKED if pk is revoked and seq lies past its cutoff in feed (any
+ * seq when feed is NULL). */
+static int
+revocation_check(struct store_txn *t, const uint8_t pk[ENTRY_KEY_BYTES],
+                 const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq)
+{
+        struct buf b = BUF_INIT;
+        struct pencabutan p;
+        int err = held_revocation(t, pk, &b, &p);
+
+        if (!err)
+                err = !feed || seq > wire_pencabutan_cutoff(&p, feed)
+                          ? ERR_REVOKED
+                          : 0;
+        else if (err == ERR_NOT_FOUND)
+                err = 0;
+        wire_pencabutan_release(&p);
+        buf_release(&b);
+        return err;
+}
+
+/*
+ * The author's standing: the root writing as the network's region, or a
+ * key whose held certificate binds it to exactly author_region; and not
+ * revoked past the cutoff of this feed. *ac gets the certificate.
+ */
+static int
+author_check(const struct replica *r, struct store_txn *t,
+             const struct entry *e, struct cert_info *ac)
+{
+        int err;
+
+        memset(ac, 0, sizeof(*ac));
+        if (is_root(r, e->h.author))
+                return strcmp(e->h.author_region, r->network.desc.region)
+                           ? ERR_UNKNOWN_AUTHOR
+                           : 0;
+        err = held_cert(t, e->h.author, ac);
+        if (err == ERR_NOT_FOUND)
+                return ERR_UNKNOWN_AUTHOR;
+        if (err)
+                return err;
+        if (strcmp(ac->region, e->h.author_region) ||
+            memcmp(ac->network_id, r->network.id, ENTRY_HASH_BYTES))
+                return ERR_UNKNOWN_AUTHOR;
+        return revocation_check(t, e->h.author, e->feed, e->h.seq);
+}
+
+/* May this author certify or revoke a node of `region`? */
+static int
+may_issue(bool root, const struct cert_info *ac, const char *region)
+{
+        if (root)
+                return 0;
+        return (ac->flags & CERT_FLAG_ISSUER) &&
+                       region_covers(ac->region, region)
+                   ? 0
+                   : ERR_NOT_ISSUER;
+}
+
+static int
+sertifikat_check(const struct replica *r, const struct entry *e, bool root,
+                 const struct cert_info *ac)
+{
+        struct slice cert, issuer_cert;
+        struct cert_info c;
+
+        if (wire_sertifikat_decode(e->env.body, &cert, &issuer_cert) ||
+            cert_verify(&r->network, cert, issuer_cert, 0, &c, NULL))
+                return ERR_CERT;
+        return may_issue(root, ac, c.region);
+}
+
+static int
+pencabutan_check(const struct replica *r, struct store_txn *t,
+                 const struct entry *e, bool root, const struct cert_info *ac)
+{
+        struct cert_info subject;
+        struct pencabutan p;
+        int err;
+
+        if (wire_pencabutan_decode(e->env.body, &p))
+                return ERR_CERT;
+        if (is_root(r, p.node)) {
+                err = ERR_CERT; /* the root key cannot be revoked */
+        } else if (!root) {
+                /* A delegated issuer revokes only nodes known in its
+                 * subtree. */
+                err = held_cert(t, p.node, &subject);
+                if (err == ERR_NOT_FOUND)
+                        err = ERR_NOT_ISSUER;
+                else if (!err)
+                        err = may_issue(false, ac, subject.region);
+        } else {
+                err = 0;
+        }
+        wire_pencabutan_release(&p);
+        return err;
+}
+
+static int
+trust_check(const struct replica *r, struct store_txn *t, const struct entry *e)
+{
+        bool root = is_root(r, e->h.author);
+        struct cert_info ac;
+        int err;
+
+        if ((err = author_check(r, t, e, &ac)) || !is_system(e->h.kind))
+                return err;
+        if (!root && !(ac.flags & CERT_FLAG_ISSUER))
+                return ERR_NOT_ISSUER;
+        /* System entries are never pruned: their content must be checked. */
+        if (!e->env.has_body)
+                return ERR_CERT;
+        if (e->h.kind == KIND_SERTIFIKAT)
+                return sertifikat_check(r, e, root, &ac);
+        return pencabutan_check(r, t, e, root, &ac);
+}
+
+/* ---- applying stored system entries --------------------------------------
+ */
+
+static int
+sertifikat_apply(struct store_txn *t, const struct entry *e)
+{
+        struct slice cert, issuer_cert;
+        bool stored;
+        int err;
+
+        if ((err = wire_sertifikat_decode(e->env.body, &cert, &issuer_cert)) ||
+            (err = store_cert_put(t, cert, &stored)))
+                return err;
+        return issuer_cert.ptr ? store_cert_put(t, issuer_cert, &stored) : 0;
+}
+
+/*
+ * Two revocations of one node: a feed keeps the smaller cutoff, and a feed
+ * missing from either has cutoff 0 (is dropped). The result does not
+ * depend on their order; the held one's reason stays.
+ */
+static void
+revocation_merge(const struct pencabutan *a, const struct pencabutan *b,
+                 struct buf *out)
+{
+        struct pencabutan m = *a;
+        size_t i = 0, j = 0;
+        int d;
+
+        m.feeds = xcalloc(a->n_feeds ? a->n_feeds : 1, sizeof(*m.feeds));
+        m.n_feeds = 0;
+        while (i < a->n_feeds && j < b->n_feeds) {
+                d = memcmp(a->feeds[i].feed, b->feeds[j].feed,
+                           ENTRY_HASH_BYTES);
+                if (d == 0) {
+                        m.feeds[m.n_feeds] = a->feeds[i];
+                        if (b->feeds[j].last_seq < a->feeds[i].last_seq)
+                                m.feeds[m.n_feeds].last_seq =
+                                    b->feeds[j].last_seq;
+                        m.n_feeds++;
+                }
+                i += d <= 0;
+                j += d >= 0;
+        }
+        wire_pencabutan_encode(&m, out);
+        free(m.feeds);
+}
+
+static int
+pencabutan_apply(struct store_txn *t, const struct entry *e)
+{
+        struct pencabutan p, held;
+        struct buf b = BUF_INIT, merged = BUF_INIT;
+        int err;
+
+        if ((err = wire_pencabutan_decode(e->env.body, &p)))
+                return err;
+        err = held_revocation(t, p.node, &b, &held);
+        if (err == ERR_NOT_FOUND) {
+                err = store_revocation_put(t, p.node, e->env.body);
+        } else if (!err) {
+                revocation_merge(&held, &p, &merged);
+                err = store_revocation_put(t, p.node, buf_slice(&merged));
+        }
+        wire_pencabutan_release(&held);
+        wire_pencabutan_release(&p);
+        buf_release(&b);
+        buf_release(&merged);
+        return err;
+}
+
+int
+replica__insert(struct replica *r, struct store_txn *t, const struct entry *e,
+                bool *fresh)
+{
+        int err;
+
+        *fresh = false;
+        if (!r->has_network)
+                return store_insert(t, e, fresh);
+        if ((err = trust_check(r, t, e)) || (err = store_insert(t, e, fresh)) ||
+            !*fresh)
+                return err;
+        if (e->h.kind == KIND_SERTIFIKAT)
+                return sertifikat_apply(t, e);
+        if (e->h.kind == KIND_PENCABUTAN)
+                return pencabutan_apply(t, e);
+        return 0;
+}
+
+/* ---- certificates later in the batch -------------------------------------
+ */
+
+#define RETRY_PASSES_MAX 3U /* root feed -> issuer feed -> its nodes' feeds */
+
+static bool
+retryable(int err)
+{
+        return err == ERR_UNKNOWN_AUTHOR || err == ERR_NOT_ISSUER ||
+               err == ERR_GAP;
+}
+
+/* Did the batch hold a system entry that was stored (or already held)? */
+static bool
+batch_has_certs(const struct entry *es, const int *results, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!results[i] && is_system(es[i].h.kind))
+                        return true;
+        return false;
+}
+
+/* One pass, in batch order, over the entries refused for want of a
+ * certificate (and the gaps behind them). */
+static int
+retry_pass(struct replica *r, struct store_txn *t, const struct entry *es,
+           int *results, size_t n, struct ingest_stats *st, bool *progress)
+{
+        bool fresh;
+        int err;
+
+        *progress = false;
+        for (size_t i = 0; i < n; i++) {
+                if (!retryable(results[i]))
+                        continue;
+                err = replica__insert(r, t, &es[i], &fresh);
+                if (err == ERR_STORE_FULL || err == ERR_STORE ||
+                    err == ERR_STORE_CORRUPT)
+                        return err;
+                results[i] = err;
+                if (!err) {
+                        *progress = true;
+                        fresh ? st->stored++ : st->had++;
+                }
+        }
+        return 0;
+}
+
+int
+replica__retry(struct replica *r, struct store_txn *t, const struct entry *es,
+               int *results, size_t n, struct ingest_stats *st)
+{
+        bool progress = true;
+        int err = 0;
+
+        if (!r->has_network || !batch_has_certs(es, results, n))
+                return 0;
+        for (unsigned pass = 0; pass < RETRY_PASSES_MAX && progress && !err;
+             pass++)
+                err = retry_pass(r, t, es, results, n, st, &progress);
+        return err;
+}
+
+/* ---- certificates presented by peers -------------------------------------
+ */
+
+/*
+ * A revoked node is refused. A certificate from a revoked delegated issuer
+ * is refused unless it is the one already held for that node (learnt from
+ * the issuer's feed before its cutoff).
+ */
+static int
+peer_standing(const struct replica *r, struct store_txn *t,
+              const struct cert_info *c, struct slice cert)
+{
+        struct buf held = BUF_INIT;
+        int err;
+
+        if ((err = revocation_check(t, c->node_pk, NULL, 1)))
+                return err;
+        if (is_root(r, c->issuer_pk) ||
+            !(err = revocation_check(t, c->issuer_pk, NULL, 1)))
+                return 0;
+        if (err == ERR_REVOKED && !store_cert_get(t, c->node_pk, &held) &&
+            slice_eq(buf_slice(&held), cert))
+                err = 0;
+        buf_release(&held);
+        return err;
+}
+
+static int
+peer_store(struct store_txn *t, struct slice cert, struct slice issuer_cert)
+{
+        bool stored;
+        int err = store_cert_put(t, cert, &stored);
+
+        if (!err && issuer_cert.ptr)
+                err = store_cert_put(t, issuer_cert, &stored);
+        return err;
+}
+
+int
+replica_check_peer(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
+                   struct slice cert, struct slice issuer_cert, uint64_t now_ms,
+                   struct cert_info *out)
+{
+        struct store_txn *t = NULL;
+        struct cert_info c;
+        int err;
+
+        memset(out, 0, sizeof(*out));
+        if (!r->has_network)
+                return ERR_NOT_ENROLLED;
+        if ((err =
+                 cert_verify(&r->network, cert, issuer_cert, now_ms, &c, NULL)))
+                return err;
+        if (memcmp(c.node_pk, node_pk, ENTRY_KEY_BYTES))
+                return ERR_CERT;
+        if ((err = store_begin(r->store, true, &t)))
+                return err;
+        if ((err = peer_standing(r, t, &c, cert)) ||
+            (err = peer_store(t, cert, issuer_cert))) {
+                store_abort(t);
+                return err;
+        }
+        if ((err = store_commit(t)))
+                return err;
+        *out = c;
+        return 0;
+}
+
+int
+replica_peer_cert(struct replica *r, const uint8_t pk[ENTRY_KEY_BYTES],
+                  struct buf *out)
+{
+        struct store_txn *t = NULL;
+        int err;
+
+        if ((err = store_begin(r->store, false, &t)))
+                return err;
+        err = store_cert_get(t, pk, out);
+        store_abort(t);
+        return err;
+}
+
+int
+replica_revoked(struct replica *r, const uint8_t pk[ENTRY_KEY_BYTES],
+                bool *revoked)
+{
+        struct store_txn *t = NULL;
+        struct buf b = BUF_INIT;
+        int err;
+
+        *revoked = false;
+        if ((err = store_begin(r->store, false, &t)))
+                return err;
+        err = store_revocation_get(t, pk, &b);
+        store_abort(t);
+        buf_release(&b);
+        if (err == ERR_NOT_FOUND)
+                return 0;
+        *revoked = !err;
+        return err;
+}

@@ -1,0 +1,943 @@
+/* session: one link's sync protocol (proto/SYNC.md), see sync.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "feedmap.h"
+#include "sync.h"
+
+#define FRAME_TARGET_BYTES (64U * 1024U)
+#define RX_PENDING_MAX 8U /* batches queued: a frame adds at most 4 */
+
+struct inflight {
+        uint64_t msg_no;
+        size_t bytes;
+        struct feed_state *f;
+        uint64_t last_seq;
+        uint32_t generation;
+};
+
+/* A feed the peer introduced with FEED, by its index. */
+struct in_feed {
+        struct feed_info desc; /* id, author, region, audience, channel */
+        uint64_t last_seq;     /* last seq received or held */
+        uint8_t last_id[ENTRY_HASH_BYTES];
+        bool frozen;
+};
+
+struct rx_batch {
+        struct sync_batch pub;
+        struct buf data;
+        size_t *offs, *lens;
+        uint32_t *index; /* in_feed index per entry */
+        size_t cap;
+        uint64_t msg_hi; /* ENTRIES messages complete once this is durable */
+};
+
+struct sync_session {
+        struct replica *r;
+        uint8_t peer[ENTRY_KEY_BYTES];
+        char peer_region[REGION_BUF];
+        struct peer_info rec;
+        bool has_rec, known_loaded;
+        struct feedmap feeds;
+        struct feed_state **order; /* local feeds of the universe, sorted */
+        size_t order_n;
+        bool rescan;
+        bool hello_accepted;
+        uint64_t my_hello_version;
+        /* pushing */
+        struct feed_state **out_feeds; /* by our FEED index */
+        uint32_t out_n;
+        struct inflight *inflight;
+        size_t if_head, if_n, if_cap;
+        uint64_t msgs_out;
+        size_t window;
+        /* receiving */
+        struct in_feed *in;
+        uint32_t in_n;
+        uint64_t msgs_in, acked_in, synced_at;
+        bool synced_pending;
+        struct rx_batch *rx[RX_PENDING_MAX + 1];
+        size_t rx_n;
+        bool rx_out;
+        struct sync_decoder dec;
+        struct sync_stats stats;
+        struct buf scratch;
+};
+
+/* ---- lifecycle ------------------------------------------------------------
+ */
+
+struct sync_session *
+sync_session_new(struct replica *r, const uint8_t peer_key[ENTRY_KEY_BYTES],
+                 const char *peer_region)
+{
+        struct sync_session *s = xcalloc(1, sizeof(*s));
+
+        s->r = r;
+        memcpy(s->peer, peer_key, ENTRY_KEY_BYTES);
+        strncpy(s->peer_region, peer_region, REGION_BUF - 1);
+        feedmap_init(&s->feeds);
+        sync_decoder_init(&s->dec);
+        s->rescan = true;
+        return s;
+}
+
+static void
+rx_free(struct rx_batch *b)
+{
+        if (!b)
+                return;
+        buf_release(&b->data);
+        free(b->offs);
+        free(b->lens);
+        free(b->index);
+        free(b->pub.entries);
+        free(b->pub.es);
+        free(b->pub.results);
+        free(b);
+}
+
+void
+sync_session_free(struct sync_session *s)
+{
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->rx_n; i++)
+                rx_free(s->rx[i]);
+        feedmap_release(&s->feeds);
+        sync_decoder_release(&s->dec);
+        buf_release(&s->scratch);
+        free(s->order);
+        free(s->out_feeds);
+        free(s->inflight);
+        free(s->in);
+        free(s);
+}
+
+const struct sync_stats *
+sync_stats(const struct sync_session *s)
+{
+        return &s->stats;
+}
+
+const uint8_t *
+sync_peer_key(const struct sync_session *s)
+{
+        return s->peer;
+}
+
+bool
+sync_wants_input(const struct sync_session *s)
+{
+        return s->rx_n < 2;
+}
+
+bool
+sync_ready(const struct sync_session *s)
+{
+        return s->hello_accepted;
+}
+
+void
+sync_changed(struct sync_session *s)
+{
+        s->rescan = true;
+}
+
+/* ---- the universe and the push order ------------------------------------ */
+
+static bool
+in_universe(const struct sync_session *s, const struct audience *a)
+{
+        return audience_contains(a, s->r->region) &&
+               audience_contains(a, s->peer_region);
+}
+
+struct rescan_ctx {
+        struct sync_session *s;
+        size_t n, cap;
+};
+
+static int
+rescan_feed(void *ctx, const struct feed_info *f)
+{
+        struct rescan_ctx *rc = ctx;
+        struct feed_state *fs;
+
+        if (!in_universe(rc->s, &f->audience))
+                return 0;
+        fs = feedmap_put(&rc->s->feeds, f->id);
+        fs->local = true;
+        fs->info = *f;
+        if (rc->n == rc->cap) {
+                rc->cap = rc->cap ? 2 * rc->cap : 64;
+                rc->s->order =
+                    xrealloc(rc->s->order, rc->cap * sizeof(*rc->s->order));
+        }
+        rc->s->order[rc->n++] = fs;
+        return 0;
+}
+
+/* store_feeds visits by channel, then feed id: the push order. */
+static int
+rescan(struct sync_session *s, struct store_txn *t)
+{
+        struct rescan_ctx rc = {s, 0, 0};
+        int err;
+
+        free(s->order);
+        s->order = NULL;
+        s->order_n = 0;
+        if ((err = store_feeds(t, rescan_feed, &rc)))
+                return err;
+        s->order_n = rc.n;
+        s->rescan = false;
+        return 0;
+}
+
+static int
+known_load_one(void *ctx, const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq)
+{
+        struct sync_session *s = ctx;
+        struct feed_state *f = feedmap_put(&s->feeds, feed);
+
+        f->known = f->sent = seq;
+        return 0;
+}
+
+/* The peer record and what we knew of its feeds, once per session. */
+static int
+load_peer(struct sync_session *s, struct store_txn *t)
+{
+        int err;
+
+        if (s->known_loaded)
+                return 0;
+        err = store_peer_get(t, s->peer, &s->rec);
+        if (err && err != ERR_NOT_FOUND)
+                return err;
+        s->has_rec = !err;
+        if (!s->has_rec) {
+                memset(&s->rec, 0, sizeof(s->rec));
+                memcpy(s->rec.key, s->peer, ENTRY_KEY_BYTES);
+        }
+        memcpy(s->rec.region, s->peer_region, REGION_BUF);
+        if ((err = store_peer_known_each(t, s->peer, known_load_one, s)))
+                return err;
+        s->known_loaded = true;
+        return 0;
+}
+
+/* ---- HELLO ------------------------------------------------------------ */
+
+static int
+cmp_id(const void *a, const void *b)
+{
+        return memcmp(a, b, ENTRY_HASH_BYTES);
+}
+
+/* Digest of (id, seq) pairs, sorted here by id (SYNC.md §4). */
+static void
+digest_pairs(uint8_t *pairs, size_t n, uint8_t out[SYNC_DIGEST_BYTES])
+{
+        uint8_t h[ENTRY_HASH_BYTES];
+
+        qsort(pairs, n, ENTRY_HASH_BYTES + 8, cmp_id);
+        hash_bytes(h, slice_make(pairs, n * (ENTRY_HASH_BYTES + 8)));
+        memcpy(out, h, SYNC_DIGEST_BYTES);
+}
+
+static void
+pair_put(struct buf *b, const uint8_t id[ENTRY_HASH_BYTES], uint64_t seq)
+{
+        buf_add(b, id, ENTRY_HASH_BYTES);
+        buf_add_be64(b, seq);
+}
+
+int
+sync_hello(struct sync_session *s, struct buf *out)
+{
+        struct sync_vec_item *delta = NULL;
+        struct store_txn *t;
+        uint8_t instance[STORE_INSTANCE_BYTES], digest[SYNC_DIGEST_BYTES];
+        uint64_t base;
+        size_t nd = 0;
+        int err;
+
+        if ((err = store_begin(s->r->store, false, &t)))
+                return err;
+        if ((err = load_peer(s, t)) || (err = rescan(s, t)) ||
+            (err = store_version(t, &s->my_hello_version)))
+                goto out;
+        base = s->has_rec ? s->rec.acked : 0;
+        buf_reset(&s->scratch);
+        delta = xcalloc(s->order_n + 1, sizeof(*delta));
+        for (size_t i = 0; i < s->order_n; i++) {
+                const struct feed_info *f = &s->order[i]->info;
+                pair_put(&s->scratch, f->id, f->head_seq);
+                if (f->changed <= base)
+                        continue;
+                memcpy(delta[nd].feed, f->id, ENTRY_HASH_BYTES);
+                delta[nd++].seq = f->head_seq;
+        }
+        digest_pairs(s->scratch.data, s->order_n, digest);
+        store_instance(s->r->store, instance);
+        wire_sync_hello(out, instance, s->my_hello_version, base, digest, delta,
+                        nd);
+out:
+        store_abort(t);
+        free(delta);
+        return err;
+}
+
+static void
+known_pair(void *ctx, struct feed_state *f)
+{
+        if (f->known > 0)
+                pair_put(ctx, f->id, f->known);
+}
+
+static void
+forget_known(void *ctx, struct feed_state *f)
+{
+        (void)ctx;
+        f->known = f->sent = 0;
+}
+
+static int
+hello_persist(struct sync_session *s, const struct sync_msg *m)
+{
+        struct store_txn *t;
+        int err;
+
+        if ((err = store_begin(s->r->store, true, &t)))
+                return err;
+        s->rec.has_instance = true;
+        memcpy(s->rec.instance, m->instance, STORE_INSTANCE_BYTES);
+        if (m->base == 0 && (err = store_peer_known_clear(t, s->peer)))
+                goto fail;
+        for (size_t i = 0; i < m->delta_n; i++)
+                if ((err = store_peer_known_put(t, s->peer, m->delta[i].feed,
+                                                m->delta[i].seq)))
+                        goto fail;
+        if ((err = store_peer_put(t, &s->rec)))
+                goto fail;
+        s->has_rec = true;
+        return store_commit(t);
+fail:
+        store_abort(t);
+        return err;
+}
+
+static void
+sent_from_known(void *ctx, struct feed_state *f)
+{
+        (void)ctx;
+        f->sent = f->known;
+}
+
+static int
+on_hello(struct sync_session *s, const struct sync_msg *m, struct buf *out)
+{
+        uint8_t digest[SYNC_DIGEST_BYTES];
+        struct buf pairs = BUF_INIT;
+        int err;
+
+        if (m->base != 0 &&
+            (!s->has_rec || !s->rec.has_instance ||
+             memcmp(s->rec.instance, m->instance, STORE_INSTANCE_BYTES))) {
+                wire_sync_simple(out, SYNC_NEED_FULL);
+                return 0;
+        }
+        if (m->base == 0)
+                feedmap_each(&s->feeds, forget_known, NULL);
+        for (size_t i = 0; i < m->delta_n; i++)
+                feedmap_put(&s->feeds, m->delta[i].feed)->known =
+                    m->delta[i].seq;
+        feedmap_each(&s->feeds, known_pair, &pairs);
+        digest_pairs(pairs.data, pairs.len / (ENTRY_HASH_BYTES + 8), digest);
+        buf_release(&pairs);
+        if (memcmp(digest, m->digest, SYNC_DIGEST_BYTES)) {
+                /* Our record of the peer is wrong: ask for all of it. */
+                wire_sync_simple(out, SYNC_NEED_FULL);
+                return 0;
+        }
+        if ((err = hello_persist(s, m)))
+                return err;
+        feedmap_each(&s->feeds, sent_from_known, NULL);
+        s->hello_accepted = true;
+        s->rescan = true;
+        wire_sync_uint(out, SYNC_HELLO_OK, m->version);
+        return 0;
+}
+
+static int
+on_hello_ok(struct sync_session *s, const struct sync_msg *m)
+{
+        struct store_txn *t;
+        int err;
+
+        if (m->version != s->my_hello_version)
+                return ERR_PROTOCOL;
+        if ((err = store_begin(s->r->store, true, &t)))
+                return err;
+        s->rec.acked = m->version;
+        if ((err = store_peer_put(t, &s->rec))) {
+                store_abort(t);
+                return err;
+        }
+        s->has_rec = true;
+        return store_commit(t);
+}
+
+static int
+on_need_full(struct sync_session *s, struct buf *out)
+{
+        /* Our record of what the peer has of us is gone: start over. */
+        s->rec.acked = 0;
+        s->has_rec = false;
+        return sync_hello(s, out);
+}
+
+/* ---- receiving entries -------------------------------------------------- */
+
+static int
+on_feed(struct sync_session *s, const struct sync_msg *m)
+{
+        struct feed_info held;
+        struct in_feed *in;
+        struct store_txn *t;
+        int err;
+
+        /* Indexes are given in order from 0, so the table grows by one. */
+        if (m->index != s->in_n)
+                return ERR_PROTOCOL;
+        if (!audience_contains(&m->audience, s->r->region))
+                return ERR_NOT_ENTITLED;
+        s->in = xrealloc(s->in, (s->in_n + 1) * sizeof(*s->in));
+        in = &s->in[s->in_n];
+        memset(in, 0, sizeof(*in));
+        memcpy(in->desc.author, m->author, ENTRY_KEY_BYTES);
+        memcpy(in->desc.author_region, m->author_region, REGION_BUF);
+        in->desc.audience = m->audience;
+        in->desc.channel = m->channel;
+        feed_id_compute(in->desc.id, m->author, m->author_region, &m->audience,
+                        m->channel);
+        if ((err = store_begin(s->r->store, false, &t)))
+                return err;
+        if (!(err = store_feed_get(t, in->desc.id, &held))) {
+                in->last_seq = held.head_seq;
+                memcpy(in->last_id, held.head_id, ENTRY_HASH_BYTES);
+                in->frozen = held.flags & FEED_FROZEN;
+        }
+        store_abort(t);
+        if (err && err != ERR_NOT_FOUND)
+                return err;
+        s->in_n++;
+        return 0;
+}
+
+static struct rx_batch *
+rx_filling(struct sync_session *s, size_t need)
+{
+        struct rx_batch *b = s->rx_n ? s->rx[s->rx_n - 1] : NULL;
+
+        /* The batch out with the caller, or a full one, takes no more. */
+        if (!b || (s->rx_out && s->rx_n == 1) ||
+            b->pub.n + need > REPLICA_BATCH_MAX) {
+                if (s->rx_n > RX_PENDING_MAX)
+                        return NULL;
+                b = xcalloc(1, sizeof(*b));
+                s->rx[s->rx_n++] = b;
+        }
+        if (b->pub.n + need > b->cap) {
+                b->cap = b->pub.n + need + 64;
+                b->offs = xrealloc(b->offs, b->cap * sizeof(*b->offs));
+                b->lens = xrealloc(b->lens, b->cap * sizeof(*b->lens));
+                b->index = xrealloc(b->index, b->cap * sizeof(*b->index));
+        }
+        return b;
+}
+
+/* The id of the held entry at seq (for prev), from the store. */
+static int
+held_id(struct sync_session *s, const uint8_t feed[ENTRY_HASH_BYTES],
+        uint64_t seq, uint8_t out[ENTRY_HASH_BYTES])
+{
+        struct store_txn *t;
+        struct entry e;
+        int err;
+
+        buf_reset(&s->scratch);
+        if ((err = store_begin(s->r->store, false, &t)))
+                return err;
+        err = store_get(t, feed, seq, &s->scratch);
+        store_abort(t);
+        if (!err && !(err = entry_parse(buf_slice(&s->scratch), &e)))
+                memcpy(out, e.id, ENTRY_HASH_BYTES);
+        return err;
+}
+
+/* Rebuilds one entry's envelope from its compact form (SYNC.md §5). */
+static int
+rebuild(const struct in_feed *in, uint64_t seq, const uint8_t *prev,
+        uint64_t ts, const struct sync_compact *c, struct buf *out,
+        uint8_t id[ENTRY_HASH_BYTES])
+{
+        struct entry_header h;
+        struct envelope env;
+        struct buf header = BUF_INIT;
+
+        memset(&h, 0, sizeof(h));
+        memcpy(h.author, in->desc.author, ENTRY_KEY_BYTES);
+        memcpy(h.author_region, in->desc.author_region, REGION_BUF);
+        h.audience = in->desc.audience;
+        h.channel = in->desc.channel;
+        h.seq = seq;
+        h.has_prev = seq > 1;
+        if (h.has_prev)
+                memcpy(h.prev, prev, ENTRY_HASH_BYTES);
+        h.timestamp_ms = ts;
+        h.kind = c->kind;
+        if (c->has_body) {
+                h.body_len = (uint32_t)c->body.len;
+                hash_bytes(h.body_hash, c->body);
+        } else {
+                h.body_len = c->body_len;
+                memcpy(h.body_hash, c->body_hash, ENTRY_HASH_BYTES);
+        }
+        wire_header_encode(&h, &header);
+        hash_bytes(id, buf_slice(&header));
+        env.header = buf_slice(&header);
+        env.sig = c->sig;
+        env.has_body = c->has_body;
+        env.body = c->body;
+        wire_envelope_encode(&env, out);
+        buf_release(&header);
+        return 0;
+}
+
+/* Where a run must start: 0 ok (prev filled), 1 answer HEAD and drop. */
+static int
+run_start(struct sync_session *s, struct in_feed *in, uint64_t start,
+          uint8_t prev[ENTRY_HASH_BYTES])
+{
+        if (in->frozen || start - 1 > in->last_seq)
+                return 1;
+        if (start == 1)
+                return 0;
+        if (start - 1 == in->last_seq) {
+                memcpy(prev, in->last_id, ENTRY_HASH_BYTES);
+                return 0;
+        }
+        /* A resend of entries held already: chain from the held one. */
+        return held_id(s, in->desc.id, start - 1, prev) ? 1 : 0;
+}
+
+static int
+on_entries(struct sync_session *s, const struct sync_msg *m, struct buf *out)
+{
+        uint8_t prev[ENTRY_HASH_BYTES], id[ENTRY_HASH_BYTES];
+        struct in_feed *in;
+        struct rx_batch *b;
+        uint64_t ts = m->ts0;
+        int rc;
+
+        if (m->index >= s->in_n || m->entries_n == 0 ||
+            m->seq > UINT64_MAX - m->entries_n)
+                return ERR_PROTOCOL;
+        in = &s->in[m->index];
+        s->msgs_in++;
+        rc = run_start(s, in, m->seq, prev);
+        if (rc) {
+                wire_sync_head(out, m->index, in->last_seq,
+                               in->frozen ? SYNC_HEAD_FROZEN : 0);
+                return 0;
+        }
+        if (!(b = rx_filling(s, m->entries_n)))
+                return ERR_PROTOCOL; /* the peer ignores flow control */
+        for (size_t i = 0; i < m->entries_n; i++) {
+                const struct sync_compact *c = &m->entries[i];
+                if (__builtin_add_overflow(ts, (uint64_t)c->ts_delta, &ts))
+                        return ERR_PROTOCOL;
+                b->offs[b->pub.n] = b->data.len;
+                rebuild(in, m->seq + i, prev, ts, c, &b->data, id);
+                b->lens[b->pub.n] = b->data.len - b->offs[b->pub.n];
+                b->index[b->pub.n++] = m->index;
+                memcpy(prev, id, ENTRY_HASH_BYTES);
+        }
+        if (m->seq + m->entries_n - 1 > in->last_seq) {
+                in->last_seq = m->seq + m->entries_n - 1;
+                memcpy(in->last_id, id, ENTRY_HASH_BYTES);
+        }
+        b->msg_hi = s->msgs_in;
+        return 0;
+}
+
+/* ---- the pending batches ------------------------------------------------ */
+
+struct sync_batch *
+sync_take_batch(struct sync_session *s, bool flush)
+{
+        struct rx_batch *b = s->rx_n ? s->rx[0] : NULL;
+
+        if (!b || s->rx_out || b->pub.n == 0)
+                return NULL;
+        /* Wait for a full batch unless told the input paused. */
+        if (!flush && s->rx_n == 1 && b->pub.n < SYNC_BATCH_ENTRIES)
+                return NULL;
+        b->pub.entries = xcalloc(b->pub.n, sizeof(*b->pub.entries));
+        b->pub.es = xcalloc(b->pub.n, sizeof(*b->pub.es));
+        b->pub.results = xcalloc(b->pub.n, sizeof(*b->pub.results));
+        for (size_t i = 0; i < b->pub.n; i++)
+                b->pub.entries[i] =
+                    slice_make(b->data.data + b->offs[i], b->lens[i]);
+        s->rx_out = true;
+        return &b->pub;
+}
+
+/* After a commit: what the peer holds (never echo it back), HEADs. */
+static int
+batch_result(struct sync_session *s, struct rx_batch *b, size_t i,
+             struct buf *out, const char **why)
+{
+        const struct entry *e = &b->pub.es[i];
+        struct in_feed *in = &s->in[b->index[i]];
+        struct feed_state *f;
+        int res = b->pub.results[i];
+
+        if (!res) {
+                f = feedmap_get(&s->feeds, e->feed);
+                if (f && f->known < e->h.seq)
+                        f->known = f->sent = e->h.seq;
+                return 0;
+        }
+        if (res == ERR_FORK || res == ERR_FROZEN) {
+                if (!in->frozen)
+                        wire_sync_head(out, b->index[i], e->h.seq - 1,
+                                       SYNC_HEAD_FROZEN);
+                in->frozen = true;
+                return 0;
+        }
+        *why = err_id(res);
+        return res;
+}
+
+int
+sync_batch_done(struct sync_session *s, struct sync_batch *pub, struct buf *out,
+                const char **why)
+{
+        struct rx_batch *b = container_of(pub, struct rx_batch, pub);
+        int err = 0;
+
+        if (!s->rx_out || s->rx[0] != b)
+                return ERR_USAGE;
+        s->rx_out = false;
+        if (pub->err) {
+                *why = err_id(pub->err);
+                err = pub->err;
+        }
+        for (size_t i = 0; i < pub->n && !err; i++)
+                err = batch_result(s, b, i, out, why);
+        s->stats.entries_in += pub->stats.stored;
+        memmove(s->rx, s->rx + 1, (s->rx_n - 1) * sizeof(*s->rx));
+        s->rx_n--;
+        if (!err && b->msg_hi > s->acked_in) {
+                s->acked_in = b->msg_hi;
+                wire_sync_uint(out, SYNC_ACK, s->acked_in);
+        }
+        if (s->synced_pending && s->acked_in >= s->synced_at && !s->rx_n) {
+                s->synced_pending = false;
+                s->stats.caught_up = true;
+        }
+        rx_free(b);
+        return err;
+}
+
+/* Messages dropped with HEAD still count as done for ACK. */
+static void
+ack_if_idle(struct sync_session *s, struct buf *out)
+{
+        if (s->rx_n || s->rx_out || s->msgs_in <= s->acked_in)
+                return;
+        s->acked_in = s->msgs_in;
+        wire_sync_uint(out, SYNC_ACK, s->acked_in);
+}
+
+static void
+on_synced(struct sync_session *s)
+{
+        if (!s->rx_n && !s->rx_out) {
+                s->stats.caught_up = true;
+                return;
+        }
+        s->synced_pending = true;
+        s->synced_at = s->msgs_in;
+}
+
+/* ---- pushing ------------------------------------------------------------- */
+
+static void
+on_ack(struct sync_session *s, uint64_t frames)
+{
+        while (s->if_n > 0) {
+                struct inflight *in = &s->inflight[s->if_head];
+                if (in->msg_no > frames)
+                        break;
+                if (in->generation == in->f->generation &&
+                    in->f->known < in->last_seq)
+                        in->f->known = in->last_seq;
+                s->window -= in->bytes;
+                s->if_head = (s->if_head + 1) % s->if_cap;
+                s->if_n--;
+        }
+}
+
+static int
+on_head(struct sync_session *s, const struct sync_msg *m)
+{
+        struct feed_state *f;
+
+        if (m->index >= s->out_n)
+                return ERR_PROTOCOL;
+        f = s->out_feeds[m->index];
+        f->known = f->sent = m->seq;
+        f->generation++;
+        if (m->flags & SYNC_HEAD_FROZEN)
+                f->frozen_at_peer = true;
+        s->stats.synced_sent = false;
+        return 0;
+}
+
+static void
+inflight_push(struct sync_session *s, struct feed_state *f, size_t bytes,
+              uint64_t last)
+{
+        struct inflight *in;
+
+        if (s->if_n == s->if_cap) {
+                size_t cap = s->if_cap ? 2 * s->if_cap : 64;
+                struct inflight *q = xcalloc(cap, sizeof(*q));
+                for (size_t i = 0; i < s->if_n; i++)
+                        q[i] = s->inflight[(s->if_head + i) % s->if_cap];
+                free(s->inflight);
+                s->inflight = q;
+                s->if_cap = cap;
+                s->if_head = 0;
+        }
+        in = &s->inflight[(s->if_head + s->if_n++) % s->if_cap];
+        in->msg_no = ++s->msgs_out;
+        in->bytes = bytes;
+        in->f = f;
+        in->last_seq = last;
+        in->generation = f->generation;
+        s->window += bytes;
+}
+
+static struct feed_state *
+next_pending(const struct sync_session *s)
+{
+        for (size_t i = 0; i < s->order_n; i++) {
+                struct feed_state *f = s->order[i];
+                if (!f->frozen_at_peer && f->info.head_seq > f->sent)
+                        return f;
+        }
+        return NULL;
+}
+
+uint64_t
+sync_backlog(const struct sync_session *s)
+{
+        uint64_t n = 0;
+
+        for (size_t i = 0; i < s->order_n; i++) {
+                const struct feed_state *f = s->order[i];
+                if (!f->frozen_at_peer && f->info.head_seq > f->known)
+                        n += f->info.head_seq - f->known;
+        }
+        return n;
+}
+
+/* Entries read for one ENTRIES message, copied out of the store. */
+struct push_read {
+        struct buf bytes;
+        size_t offs[SYNC_ENTRIES_MAX], lens[SYNC_ENTRIES_MAX];
+        size_t n;
+};
+
+static int
+push_read_one(void *ctx, uint64_t seq, struct slice bytes)
+{
+        struct push_read *pr = ctx;
+
+        (void)seq;
+        pr->offs[pr->n] = pr->bytes.len;
+        pr->lens[pr->n++] = bytes.len;
+        buf_add(&pr->bytes, bytes.ptr, bytes.len);
+        return pr->n == SYNC_ENTRIES_MAX ||
+                       pr->bytes.len >= SYNC_MSG_TARGET_BYTES
+                   ? 1
+                   : 0;
+}
+
+static int
+push_entries(struct sync_session *s, struct feed_state *f, struct store_txn *t,
+             struct buf *out)
+{
+        static _Thread_local struct push_read pr;
+        size_t before = out->len;
+        uint64_t prev_ts = 0;
+        struct entry e;
+        int err;
+
+        buf_reset(&pr.bytes);
+        pr.n = 0;
+        err = store_feed_scan(t, f->id, f->sent + 1, push_read_one, &pr);
+        if (err < 0)
+                return err;
+        if (pr.n == 0) /* the head moved back? rescan next time */
+                return ERR_STORE_CORRUPT;
+        for (size_t i = 0; i < pr.n; i++) {
+                struct sync_compact c;
+                if ((err = entry_parse(
+                         slice_make(pr.bytes.data + pr.offs[i], pr.lens[i]),
+                         &e)))
+                        return err;
+                if (i == 0) {
+                        wire_sync_entries(out, f->out_index - 1, e.h.seq,
+                                          e.h.timestamp_ms, pr.n);
+                        prev_ts = e.h.timestamp_ms;
+                }
+                memset(&c, 0, sizeof(c));
+                c.ts_delta = (int64_t)(e.h.timestamp_ms - prev_ts);
+                prev_ts = e.h.timestamp_ms;
+                c.kind = e.h.kind;
+                c.has_body = e.env.has_body;
+                c.body = e.env.body;
+                c.sig = e.env.sig;
+                c.body_len = e.h.body_len;
+                memcpy(c.body_hash, e.h.body_hash, ENTRY_HASH_BYTES);
+                wire_sync_compact(out, &c);
+        }
+        inflight_push(s, f, out->len - before, f->sent + pr.n);
+        f->sent += pr.n;
+        s->stats.entries_out += pr.n;
+        s->stats.msgs_out++;
+        return 0;
+}
+
+static void
+push_feed(struct sync_session *s, struct feed_state *f, struct buf *out)
+{
+        if (f->out_index)
+                return;
+        s->out_feeds =
+            xrealloc(s->out_feeds, (s->out_n + 1) * sizeof(*s->out_feeds));
+        s->out_feeds[s->out_n] = f;
+        f->out_index = ++s->out_n;
+        wire_sync_feed(out, f->out_index - 1, f->info.author,
+                       f->info.author_region, &f->info.audience,
+                       f->info.channel);
+}
+
+int
+sync_pump(struct sync_session *s, struct buf *out)
+{
+        struct store_txn *t;
+        struct feed_state *f;
+        size_t start = out->len;
+        int err = 0;
+
+        if (!s->hello_accepted)
+                return 0;
+        if ((err = store_begin(s->r->store, false, &t)))
+                return err;
+        if (s->rescan && (err = rescan(s, t)))
+                goto out;
+        while (s->window < SYNC_WINDOW_BYTES &&
+               out->len - start < FRAME_TARGET_BYTES) {
+                if (!(f = next_pending(s))) {
+                        if (!s->stats.synced_sent) {
+                                wire_sync_simple(out, SYNC_SYNCED);
+                                s->stats.synced_sent = true;
+                        }
+                        break;
+                }
+                push_feed(s, f, out);
+                if ((err = push_entries(s, f, t, out))) {
+                        s->rescan = true;
+                        break;
+                }
+                s->stats.synced_sent = false;
+        }
+out:
+        store_abort(t);
+        return err;
+}
+
+/* ---- dispatch --------------------------------------------------------------
+ */
+
+static int
+on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out)
+{
+        switch (m->type) {
+        case SYNC_HELLO:
+                return on_hello(s, m, out);
+        case SYNC_HELLO_OK:
+                return on_hello_ok(s, m);
+        case SYNC_NEED_FULL:
+                return on_need_full(s, out);
+        case SYNC_FEED:
+                return on_feed(s, m);
+        case SYNC_ENTRIES:
+                return on_entries(s, m, out);
+        case SYNC_ACK:
+                if (m->frames > s->msgs_out)
+                        return ERR_PROTOCOL;
+                on_ack(s, m->frames);
+                return 0;
+        case SYNC_HEAD:
+                return on_head(s, m);
+        case SYNC_SYNCED:
+                on_synced(s);
+                return 0;
+        case SYNC_PING:
+                wire_sync_simple(out, SYNC_PONG);
+                return 0;
+        case SYNC_PONG:
+                return 0;
+        default:
+                return ERR_PROTOCOL; /* CERT_* belong before the session */
+        }
+}
+
+int
+sync_receive(struct sync_session *s, struct slice frame, struct buf *out,
+             const char **why)
+{
+        struct sync_msg m;
+        int rc, err = 0;
+
+        *why = NULL;
+        sync_decoder_frame(&s->dec, frame);
+        while ((rc = sync_decoder_next(&s->dec, &m)) == 1) {
+                s->stats.msgs_in++;
+                if (m.type == SYNC_ERROR) {
+                        log_warn("SYNC-PEER-ERROR", "peer closed the link: %s",
+                                 m.error_id);
+                        return ERR_PROTOCOL;
+                }
+                if ((err = on_message(s, &m, out)))
+                        break;
+        }
+        if (rc < 0)
+                err = rc;
+        if (err) {
+                *why = err_id(err);
+                return err;
+        }
+        ack_if_idle(s, out);
+        return 0;
+}

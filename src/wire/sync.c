@@ -1,0 +1,486 @@
+/* sync: the msgpack messages of a sync link (proto/SYNC.md §2). */
+#include <string.h>
+
+#include "wire_int.h"
+
+#define SYNC_DEPTH 3U
+
+/* ---- encoding ------------------------------------------------------------ */
+
+static void
+pack_bin(msgpack_packer *pk, const void *p, size_t n)
+{
+        msgpack_pack_bin(pk, n);
+        msgpack_pack_bin_body(pk, p, n);
+}
+
+static void
+pack_str(msgpack_packer *pk, const char *s)
+{
+        size_t n = strlen(s);
+
+        msgpack_pack_str(pk, n);
+        msgpack_pack_str_body(pk, s, n);
+}
+
+void
+wire_sync_hello(struct buf *out, const uint8_t *instance, uint64_t version,
+                uint64_t base, const uint8_t *digest,
+                const struct sync_vec_item *delta, size_t n)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        msgpack_pack_array(&pk, 6);
+        msgpack_pack_uint8(&pk, SYNC_HELLO);
+        pack_bin(&pk, instance, SYNC_INSTANCE_BYTES);
+        msgpack_pack_uint64(&pk, version);
+        msgpack_pack_uint64(&pk, base);
+        pack_bin(&pk, digest, SYNC_DIGEST_BYTES);
+        msgpack_pack_array(&pk, n);
+        for (size_t i = 0; i < n; i++) {
+                msgpack_pack_array(&pk, 2);
+                pack_bin(&pk, delta[i].feed, ENTRY_HASH_BYTES);
+                msgpack_pack_uint64(&pk, delta[i].seq);
+        }
+}
+
+void
+wire_sync_simple(struct buf *out, enum sync_type type)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        msgpack_pack_array(&pk, 1);
+        msgpack_pack_uint8(&pk, (uint8_t)type);
+}
+
+void
+wire_sync_uint(struct buf *out, enum sync_type type, uint64_t v)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        msgpack_pack_array(&pk, 2);
+        msgpack_pack_uint8(&pk, (uint8_t)type);
+        msgpack_pack_uint64(&pk, v);
+}
+
+void
+wire_sync_cert(struct buf *out, struct slice cert, struct slice issuer_cert)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        msgpack_pack_array(&pk, 3);
+        msgpack_pack_uint8(&pk, SYNC_CERT);
+        pack_bin(&pk, cert.ptr, cert.len);
+        if (issuer_cert.ptr)
+                pack_bin(&pk, issuer_cert.ptr, issuer_cert.len);
+        else
+                msgpack_pack_nil(&pk);
+}
+
+void
+wire_sync_feed(struct buf *out, uint32_t index,
+               const uint8_t author[ENTRY_KEY_BYTES], const char *author_region,
+               const struct audience *a, uint8_t channel)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        msgpack_pack_array(&pk, 6);
+        msgpack_pack_uint8(&pk, SYNC_FEED);
+        msgpack_pack_uint32(&pk, index);
+        pack_bin(&pk, author, ENTRY_KEY_BYTES);
+        pack_str(&pk, author_region);
+        if (a->type == AUDIENCE_PATH) {
+                msgpack_pack_array(&pk, 3);
+                msgpack_pack_uint8(&pk, AUDIENCE_PATH);
+                pack_str(&pk, a->origin);
+        } else {
+                msgpack_pack_array(&pk, 2);
+                msgpack_pack_uint8(&pk, AUDIENCE_TREE);
+        }
+        pack_str(&pk, a->target);
+        msgpack_pack_uint8(&pk, channel);
+}
+
+void
+wire_sync_entries(struct buf *out, uint32_t index, uint64_t start_seq,
+                  uint64_t ts0, size_t n)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        msgpack_pack_array(&pk, 5);
+        msgpack_pack_uint8(&pk, SYNC_ENTRIES);
+        msgpack_pack_uint32(&pk, index);
+        msgpack_pack_uint64(&pk, start_seq);
+        msgpack_pack_uint64(&pk, ts0);
+        msgpack_pack_array(&pk, n);
+}
+
+void
+wire_sync_compact(struct buf *out, const struct sync_compact *c)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        msgpack_pack_array(&pk, c->has_body ? 4 : 6);
+        msgpack_pack_int64(&pk, c->ts_delta);
+        msgpack_pack_uint32(&pk, c->kind);
+        if (c->has_body)
+                pack_bin(&pk, c->body.ptr, c->body.len);
+        else
+                msgpack_pack_nil(&pk);
+        pack_bin(&pk, c->sig.ptr, c->sig.len);
+        if (!c->has_body) {
+                msgpack_pack_uint32(&pk, c->body_len);
+                pack_bin(&pk, c->body_hash, ENTRY_HASH_BYTES);
+        }
+}
+
+void
+wire_sync_head(struct buf *out, uint32_t index, uint64_t seq, uint32_t flags)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        msgpack_pack_array(&pk, 4);
+        msgpack_pack_uint8(&pk, SYNC_HEAD);
+        msgpack_pack_uint32(&pk, index);
+        msgpack_pack_uint64(&pk, seq);
+        msgpack_pack_uint32(&pk, flags);
+}
+
+void
+wire_sync_error(struct buf *out, const char *id)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        msgpack_pack_array(&pk, 2);
+        msgpack_pack_uint8(&pk, SYNC_ERROR);
+        pack_str(&pk, id);
+}
+
+void
+wire_sync_hs_payload(struct buf *out, const uint8_t *cert_hash, bool with_hello,
+                     struct slice hello)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        pack_bin(&pk, cert_hash, SYNC_CERT_HASH_BYTES);
+        if (with_hello)
+                buf_add(out, hello.ptr, hello.len);
+}
+
+/* ---- decoding ------------------------------------------------------------ */
+
+static bool
+get_uint(const msgpack_object *o, uint64_t max, uint64_t *out)
+{
+        if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
+                return false;
+        *out = o->via.u64;
+        return true;
+}
+
+static bool
+get_bin(const msgpack_object *o, uint8_t *out, size_t n)
+{
+        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != n)
+                return false;
+        memcpy(out, o->via.bin.ptr, n);
+        return true;
+}
+
+static bool
+get_bin_slice(const msgpack_object *o, size_t max, struct slice *out)
+{
+        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size > max)
+                return false;
+        *out = slice_make(o->via.bin.ptr, o->via.bin.size);
+        return true;
+}
+
+static bool
+get_region(const msgpack_object *o, char out[REGION_BUF])
+{
+        return o->type == MSGPACK_OBJECT_STR &&
+               !region_copy(out, o->via.str.ptr, o->via.str.size);
+}
+
+static int
+dec_hello(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
+          struct sync_msg *m)
+{
+        const msgpack_object *arr;
+
+        if (n != 6)
+                return ERR_PROTOCOL;
+        arr = &f[5];
+        if (!get_bin(&f[1], m->instance, SYNC_INSTANCE_BYTES) ||
+            !get_uint(&f[2], UINT64_MAX, &m->version) ||
+            !get_uint(&f[3], UINT64_MAX, &m->base) ||
+            !get_bin(&f[4], m->digest, SYNC_DIGEST_BYTES) ||
+            arr->type != MSGPACK_OBJECT_ARRAY ||
+            arr->via.array.size > SYNC_DELTA_MAX)
+                return ERR_PROTOCOL;
+        m->delta_n = arr->via.array.size;
+        if (m->delta_n > d->delta_cap) {
+                d->delta_cap = m->delta_n;
+                d->delta = xrealloc(d->delta, d->delta_cap * sizeof(*d->delta));
+        }
+        m->delta = d->delta;
+        for (size_t i = 0; i < m->delta_n; i++) {
+                const msgpack_object *it = &arr->via.array.ptr[i];
+                if (it->type != MSGPACK_OBJECT_ARRAY ||
+                    it->via.array.size != 2 ||
+                    !get_bin(&it->via.array.ptr[0], m->delta[i].feed,
+                             ENTRY_HASH_BYTES) ||
+                    !get_uint(&it->via.array.ptr[1], UINT64_MAX,
+                              &m->delta[i].seq))
+                        return ERR_PROTOCOL;
+        }
+        return 0;
+}
+
+static int
+dec_feed(const msgpack_object *f, uint32_t n, struct sync_msg *m)
+{
+        const msgpack_object *a;
+        uint64_t v, ch;
+
+        if (n != 6)
+                return ERR_PROTOCOL;
+        a = &f[4];
+        if (!get_uint(&f[1], SYNC_FEED_INDEX_MAX, &v) ||
+            !get_bin(&f[2], m->author, ENTRY_KEY_BYTES) ||
+            !get_region(&f[3], m->author_region) ||
+            a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size < 2 ||
+            !get_uint(&f[5], CHANNEL_COUNT - 1, &ch))
+                return ERR_PROTOCOL;
+        m->index = (uint32_t)v;
+        m->channel = (uint8_t)ch;
+        memset(&m->audience, 0, sizeof(m->audience));
+        if (!get_uint(&a->via.array.ptr[0], AUDIENCE_PATH, &v))
+                return ERR_PROTOCOL;
+        m->audience.type = (uint8_t)v;
+        if (a->via.array.size != (v == AUDIENCE_PATH ? 3U : 2U))
+                return ERR_PROTOCOL;
+        if (v == AUDIENCE_PATH &&
+            !get_region(&a->via.array.ptr[1], m->audience.origin))
+                return ERR_PROTOCOL;
+        if (!get_region(&a->via.array.ptr[a->via.array.size - 1],
+                        m->audience.target) ||
+            audience_check(&m->audience))
+                return ERR_PROTOCOL;
+        return 0;
+}
+
+static int
+dec_compact(const msgpack_object *o, struct sync_compact *c)
+{
+        const msgpack_object *f;
+        uint32_t n = o->type == MSGPACK_OBJECT_ARRAY ? o->via.array.size : 0;
+        uint64_t v;
+
+        memset(c, 0, sizeof(*c));
+        if (n != 4 && n != 6)
+                return ERR_PROTOCOL;
+        f = o->via.array.ptr;
+        if (f[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+            f[0].via.u64 <= INT64_MAX)
+                c->ts_delta = (int64_t)f[0].via.u64;
+        else if (f[0].type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+                c->ts_delta = f[0].via.i64;
+        else
+                return ERR_PROTOCOL;
+        if (!get_uint(&f[1], UINT32_MAX, &v) ||
+            !get_bin_slice(&f[3], ENTRY_SIG_BYTES, &c->sig) ||
+            c->sig.len != ENTRY_SIG_BYTES)
+                return ERR_PROTOCOL;
+        c->kind = (uint32_t)v;
+        c->has_body = f[2].type != MSGPACK_OBJECT_NIL;
+        if (c->has_body != (n == 4))
+                return ERR_PROTOCOL;
+        if (c->has_body)
+                return get_bin_slice(&f[2], ENTRY_BODY_MAX, &c->body)
+                           ? 0
+                           : ERR_PROTOCOL;
+        if (!get_uint(&f[4], ENTRY_BODY_MAX, &v) ||
+            !get_bin(&f[5], c->body_hash, ENTRY_HASH_BYTES))
+                return ERR_PROTOCOL;
+        c->body_len = (uint32_t)v;
+        return 0;
+}
+
+static int
+dec_entries(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
+            struct sync_msg *m)
+{
+        const msgpack_object *arr;
+        uint64_t v;
+
+        if (n != 5)
+                return ERR_PROTOCOL;
+        arr = &f[4];
+        if (!get_uint(&f[1], SYNC_FEED_INDEX_MAX, &v) ||
+            !get_uint(&f[2], UINT64_MAX, &m->seq) || m->seq == 0 ||
+            !get_uint(&f[3], UINT64_MAX, &m->ts0) ||
+            arr->type != MSGPACK_OBJECT_ARRAY ||
+            arr->via.array.size > SYNC_ENTRIES_MAX)
+                return ERR_PROTOCOL;
+        m->index = (uint32_t)v;
+        m->entries_n = arr->via.array.size;
+        if (m->entries_n > d->entries_cap) {
+                d->entries_cap = m->entries_n;
+                d->entries =
+                    xrealloc(d->entries, d->entries_cap * sizeof(*d->entries));
+        }
+        m->entries = d->entries;
+        for (size_t i = 0; i < m->entries_n; i++)
+                if (dec_compact(&arr->via.array.ptr[i], &m->entries[i]))
+                        return ERR_PROTOCOL;
+        return 0;
+}
+
+static int
+dec_small(const msgpack_object *f, uint32_t n, struct sync_msg *m)
+{
+        uint64_t v;
+
+        switch (m->type) {
+        case SYNC_NEED_FULL:
+        case SYNC_CERT_REQUEST:
+        case SYNC_SYNCED:
+        case SYNC_PING:
+        case SYNC_PONG:
+                return n == 1 ? 0 : ERR_PROTOCOL;
+        case SYNC_HELLO_OK:
+                return n == 2 && get_uint(&f[1], UINT64_MAX, &m->version)
+                           ? 0
+                           : ERR_PROTOCOL;
+        case SYNC_ACK:
+                return n == 2 && get_uint(&f[1], UINT64_MAX, &m->frames)
+                           ? 0
+                           : ERR_PROTOCOL;
+        case SYNC_HEAD:
+                if (n != 4 || !get_uint(&f[1], SYNC_FEED_INDEX_MAX, &v) ||
+                    !get_uint(&f[2], UINT64_MAX, &m->seq))
+                        return ERR_PROTOCOL;
+                m->index = (uint32_t)v;
+                if (!get_uint(&f[3], UINT32_MAX, &v))
+                        return ERR_PROTOCOL;
+                m->flags = (uint32_t)v;
+                return 0;
+        case SYNC_CERT:
+                if (n != 3 || !get_bin_slice(&f[1], ENTRY_MAX, &m->cert))
+                        return ERR_PROTOCOL;
+                if (f[2].type == MSGPACK_OBJECT_NIL)
+                        return 0;
+                return get_bin_slice(&f[2], ENTRY_MAX, &m->issuer_cert)
+                           ? 0
+                           : ERR_PROTOCOL;
+        case SYNC_ERROR:
+                if (n != 2 || f[1].type != MSGPACK_OBJECT_STR ||
+                    f[1].via.str.size >= sizeof(m->error_id))
+                        return ERR_PROTOCOL;
+                memcpy(m->error_id, f[1].via.str.ptr, f[1].via.str.size);
+                m->error_id[f[1].via.str.size] = 0;
+                return 0;
+        default:
+                return ERR_PROTOCOL;
+        }
+}
+
+static int
+dec_message(struct sync_decoder *d, const msgpack_object *o, struct sync_msg *m)
+{
+        const msgpack_object *f;
+        uint32_t n;
+        uint64_t type;
+
+        if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1)
+                return ERR_PROTOCOL;
+        f = o->via.array.ptr;
+        n = o->via.array.size;
+        if (!get_uint(&f[0], SYNC_ERROR, &type) || type == 0)
+                return ERR_PROTOCOL;
+        m->type = (enum sync_type)type;
+        switch (m->type) {
+        case SYNC_HELLO:
+                return dec_hello(d, f, n, m);
+        case SYNC_FEED:
+                return dec_feed(f, n, m);
+        case SYNC_ENTRIES:
+                return dec_entries(d, f, n, m);
+        default:
+                return dec_small(f, n, m);
+        }
+}
+
+void
+sync_decoder_init(struct sync_decoder *d)
+{
+        memset(d, 0, sizeof(*d));
+}
+
+void
+sync_decoder_release(struct sync_decoder *d)
+{
+        free(d->delta);
+        free(d->entries);
+        sync_decoder_init(d);
+}
+
+void
+sync_decoder_frame(struct sync_decoder *d, struct slice frame)
+{
+        d->frame = frame;
+        d->off = 0;
+}
+
+int
+sync_decoder_next(struct sync_decoder *d, struct sync_msg *m)
+{
+        msgpack_unpacked u;
+        size_t len;
+        int err;
+
+        if (d->off >= d->frame.len)
+                return 0;
+        len = wire_bound(d->frame.ptr + d->off, d->frame.len - d->off,
+                         SYNC_DEPTH);
+        if (len == 0) {
+                d->off = d->frame.len;
+                return ERR_PROTOCOL;
+        }
+        memset(m, 0, sizeof(*m));
+        msgpack_unpacked_init(&u);
+        err =
+            wire_unpack(slice_make(d->frame.ptr + d->off, len), SYNC_DEPTH, &u);
+        if (!err)
+                err = dec_message(d, &u.data, m);
+        msgpack_unpacked_destroy(&u);
+        d->off = err ? d->frame.len : d->off + len;
+        return err ? ERR_PROTOCOL : 1;
+}
+
+int
+wire_sync_hs_payload_decode(struct slice in, uint8_t *cert_hash,
+                            struct slice *hello)
+{
+        const size_t head = 2 + SYNC_CERT_HASH_BYTES;
+
+        /* bin8 of exactly 8 bytes, then the messages (maybe none). */
+        if (in.len < head || in.ptr[0] != 0xc4 ||
+            in.ptr[1] != SYNC_CERT_HASH_BYTES)
+                return ERR_PROTOCOL;
+        memcpy(cert_hash, in.ptr + 2, SYNC_CERT_HASH_BYTES);
+        *hello = slice_make(in.ptr + head, in.len - head);
+        return 0;
+}
