@@ -10,7 +10,7 @@ static const char status_help[] =
     "size), whether its daemon is running, and each peer link (see\n"
     "simpul peers). Exit status 0 even when the daemon is not running.\n";
 
-#define DAEMON_STALE_MS 10000U
+#define DAEMON_STALE_MS 15000U /* three missed heartbeats */
 
 struct daemon_seen {
         bool running;

@@ -1,6 +1,7 @@
 /*
  * entry: node keys, hashing, signing and verification of entries
- * (proto/SPEC.md §4–§5). This module (with its key files) is the only user
+ * (proto/SPEC.md §4–§5). This module (with its key files) and src/secure
+ * (the link handshake and frames, a separate concern) are the only users
  * of libsodium. Entry bytes are made and split by wire/; here they are
  * hashed, signed and checked.
  *

@@ -10,6 +10,7 @@
 #define PROLOGUE "simpul/1"
 #define STASH_MAX (1024U * 1024U)
 #define STATUS_EVERY_MS 2000U
+#define HEARTBEAT_EVERY_MS 5000U
 
 struct dialer;
 
@@ -20,6 +21,7 @@ struct conn {
         struct sync_session *s;
         uint8_t key[ENTRY_KEY_BYTES];
         bool has_key, validated, hello_sent, opened, replaced, caught_up;
+        bool failed; /* the refusal was logged by conn_fail */
         struct member_peer peer;
         struct buf stash; /* frames (4-byte length each) before validation */
         struct sync_batch *batch; /* out for commit */
@@ -287,8 +289,8 @@ work_run(uv_work_t *w)
         struct sync_batch *b = c->batch;
 
         replica_check(&d->n->replica, b->entries, b->n, b->es, b->results);
-        b->err = replica_commit(&d->n->replica, b->entries, b->es, b->results,
-                                b->n, c->address, &b->stats);
+        b->err = replica_commit_from(&d->n->replica, c->key, b->entries, b->es,
+                                     b->results, b->n, c->address, &b->stats);
 }
 
 static void conn_free(struct conn *c);
@@ -576,17 +578,18 @@ cb_close(struct link *l, int err)
 
         if (c->has_key)
                 key_short(k, c->key);
-        if (c->opened)
+        if (err && err != UV_EOF && !c->failed && !c->d->stopping)
+                /* Refused at the link level (a bad frame, a timeout, a
+                 * failed handshake): one line under the refusal's id. */
+                log_warn(err_id(err), "link %s peer %s %s: %s",
+                         c->address[0] ? c->address : "?", k,
+                         c->opened ? "closed" : "failed", err_str(err));
+        else if (c->opened)
                 log_info("LINK-CLOSED", "link %s peer %s closed: %s",
                          c->address, k,
                          err == UV_EOF ? "by the peer"
                          : err         ? err_id(err)
                                        : "ok");
-        else if (!c->d->stopping)
-                log_warn(err ? err_id(err) : "LINK-FAILED",
-                         "link %s peer %s failed: %s",
-                         c->address[0] ? c->address : "?", k,
-                         err ? err_str(err) : "closed");
         if (c->opened || c->has_key)
                 peer_status(c, false, err == UV_EOF ? 0 : err);
         c->link = NULL; /* freed by net after this returns */
@@ -693,7 +696,11 @@ tick_conn(struct conn *c, uint64_t now)
         }
         if (c->s && now - c->last_tx_ms >= cfg->keepalive_s * 1000U)
                 send_simple(c, SYNC_PING);
-        if (c->s && now - c->status_ms >= STATUS_EVERY_MS) {
+        /* Status for `simpul peers`, written only when it moved (an SD
+         * card should not take a write every few seconds for nothing). */
+        if (c->s && now - c->status_ms >= STATUS_EVERY_MS &&
+            (link_bytes_in(c->link) != c->rep_bytes_in ||
+             link_bytes_out(c->link) != c->rep_bytes_out)) {
                 c->status_ms = now;
                 peer_status(c, true, 0);
         }
@@ -724,7 +731,7 @@ on_tick(uv_timer_t *t)
                 changed_all(d);
         }
         commit_next(d);
-        if (now - d->heartbeat_ms >= STATUS_EVERY_MS) {
+        if (now - d->heartbeat_ms >= HEARTBEAT_EVERY_MS) {
                 d->heartbeat_ms = now;
                 heartbeat(d);
         }

@@ -203,10 +203,47 @@ replica_check(const struct replica *r, const struct slice *entries, size_t n,
         check_all(r, entries, es, results, n);
 }
 
+/*
+ * The sender holds what it sent: record it in the same transaction as the
+ * entries (proto/SYNC.md §5), one put per feed of the batch.
+ */
+static int
+record_sender(struct store_txn *t, const uint8_t *peer, const struct entry *es,
+              const int *results, size_t n)
+{
+        uint64_t known;
+        int err;
+
+        for (size_t i = 0; i < n; i++) {
+                if (results[i])
+                        continue;
+                if (i + 1 < n && !results[i + 1] &&
+                    !memcmp(es[i + 1].feed, es[i].feed, ENTRY_HASH_BYTES))
+                        continue; /* not the last of its feed's run */
+                if ((err = store_peer_known(t, peer, es[i].feed, &known)))
+                        return err;
+                if (known < es[i].h.seq &&
+                    (err = store_peer_known_put(t, peer, es[i].feed,
+                                                es[i].h.seq)))
+                        return err;
+        }
+        return 0;
+}
+
 int
 replica_commit(struct replica *r, const struct slice *entries,
                const struct entry *es, int *results, size_t n,
                const char *source, struct ingest_stats *stats)
+{
+        return replica_commit_from(r, NULL, entries, es, results, n, source,
+                                   stats);
+}
+
+int
+replica_commit_from(struct replica *r, const uint8_t *peer,
+                    const struct slice *entries, const struct entry *es,
+                    int *results, size_t n, const char *source,
+                    struct ingest_stats *stats)
 {
         struct ingest_stats st = {0, 0, 0, 0};
         struct store_txn *t = NULL;
@@ -230,7 +267,8 @@ replica_commit(struct replica *r, const struct slice *entries,
                 if (!results[i])
                         fresh ? st.stored++ : st.had++;
         }
-        if ((err = replica__retry(r, t, es, results, n, &st))) {
+        if ((err = replica__retry(r, t, es, results, n, &st)) ||
+            (peer && (err = record_sender(t, peer, es, results, n)))) {
                 store_abort(t);
                 goto out;
         }

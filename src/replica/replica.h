@@ -94,6 +94,15 @@ void replica_check(const struct replica *r, const struct slice *entries,
 int replica_commit(struct replica *r, const struct slice *entries,
                    const struct entry *es, int *results, size_t n,
                    const char *source, struct ingest_stats *stats) WUR;
+/*
+ * replica_commit for entries received from a sync peer (key, borrowed):
+ * in the same transaction, records that the peer holds each feed up to the
+ * last entry of it stored or held (proto/SYNC.md §5).
+ */
+int replica_commit_from(struct replica *r, const uint8_t *peer,
+                        const struct slice *entries, const struct entry *es,
+                        int *results, size_t n, const char *source,
+                        struct ingest_stats *stats) WUR;
 
 /* ---- membership: peers' certificates (proto/MEMBERSHIP.md §8.3) ---- */
 

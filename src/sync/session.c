@@ -243,7 +243,8 @@ digest_pairs(uint8_t *pairs, size_t n, uint8_t out[SYNC_DIGEST_BYTES])
 {
         uint8_t h[ENTRY_HASH_BYTES];
 
-        qsort(pairs, n, ENTRY_HASH_BYTES + 8, cmp_id);
+        if (n > 1)
+                qsort(pairs, n, ENTRY_HASH_BYTES + 8, cmp_id);
         hash_bytes(h, slice_make(pairs, n * (ENTRY_HASH_BYTES + 8)));
         memcpy(out, h, SYNC_DIGEST_BYTES);
 }

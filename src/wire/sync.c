@@ -389,7 +389,9 @@ dec_small(const msgpack_object *f, uint32_t n, struct sync_msg *m)
                 if (n != 2 || f[1].type != MSGPACK_OBJECT_STR ||
                     f[1].via.str.size >= sizeof(m->error_id))
                         return ERR_PROTOCOL;
-                memcpy(m->error_id, f[1].via.str.ptr, f[1].via.str.size);
+                if (f[1].via.str.size) /* an empty str has no pointer */
+                        memcpy(m->error_id, f[1].via.str.ptr,
+                               f[1].via.str.size);
                 m->error_id[f[1].via.str.size] = 0;
                 return 0;
         default:
