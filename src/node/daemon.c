@@ -9,6 +9,7 @@
 
 #define PROLOGUE "simpul/1"
 #define STASH_MAX (1024U * 1024U)
+#define FLUSH_BYTES (64U * 1024U)
 #define STATUS_EVERY_MS 2000U
 #define HEARTBEAT_EVERY_MS 5000U
 
@@ -23,7 +24,8 @@ struct conn {
         bool has_key, validated, hello_sent, opened, replaced, caught_up;
         bool failed; /* the refusal was logged by conn_fail */
         struct member_peer peer;
-        struct buf stash; /* frames (4-byte length each) before validation */
+        struct buf stash;   /* frames (4-byte length each) before validation */
+        struct buf pending; /* messages for the next frame */
         struct sync_batch *batch; /* out for commit */
         uint64_t last_rx_ms, last_tx_ms, status_ms;
         uint64_t rep_bytes_in, rep_bytes_out, rep_in, rep_out; /* recorded */
@@ -73,17 +75,43 @@ key_short(char out[17], const uint8_t *key)
 /* ---- sending --------------------------------------------------------------
  */
 
+/*
+ * Messages produced while handling one event go out together in one frame
+ * (flush), so a session that finds nothing to do costs few frames; a large
+ * push is cut into frames of FLUSH_BYTES.
+ */
 static void
-send_frame(struct conn *c, struct buf *b)
+flush(struct conn *c)
 {
         int err;
 
+        if (!c->pending.len || !c->link)
+                return;
+        err = link_send(c->link, buf_slice(&c->pending));
+        buf_reset(&c->pending);
+        c->last_tx_ms = uv_now(&c->d->loop);
+        if (err)
+                conn_fail(c, err, NULL);
+}
+
+static void
+send_frame(struct conn *c, struct buf *b)
+{
         if (!b->len || !c->link)
                 return;
-        if ((err = link_send(c->link, buf_slice(b))))
-                conn_fail(c, err, NULL);
-        c->last_tx_ms = uv_now(&c->d->loop);
+        buf_add(&c->pending, b->data, b->len);
         buf_reset(b);
+        if (c->pending.len >= FLUSH_BYTES)
+                flush(c);
+}
+
+/* CERT_REQUEST and CERT travel alone in their frames (SYNC.md §3). */
+static void
+send_alone(struct conn *c, struct buf *b)
+{
+        flush(c);
+        send_frame(c, b);
+        flush(c);
 }
 
 static void
@@ -92,7 +120,10 @@ send_simple(struct conn *c, enum sync_type type)
         struct buf b = BUF_INIT;
 
         wire_sync_simple(&b, type);
-        send_frame(c, &b);
+        if (type == SYNC_CERT_REQUEST)
+                send_alone(c, &b);
+        else
+                send_frame(c, &b);
         buf_release(&b);
 }
 
@@ -112,6 +143,7 @@ conn_fail(struct conn *c, int err, const char *why)
                 wire_sync_error(&b, why);
                 send_frame(c, &b);
         }
+        flush(c);
         buf_release(&b);
         if (c->link)
                 link_close(c->link, err);
@@ -216,6 +248,7 @@ deliver(struct conn *c, struct slice frame)
                 link_read_pause(c->link, true);
         }
         pump(c);
+        flush(c);
 }
 
 static void
@@ -276,6 +309,7 @@ pump(struct conn *c)
                         break;
                 send_frame(c, &d->out);
         }
+        flush(c);
 }
 
 /* ---- commits, one at a time, off the loop -----------------------------------
@@ -354,6 +388,7 @@ work_done(uv_work_t *w, int status)
                 else if (c->link && sync_wants_input(c->s))
                         link_read_pause(c->link, false);
                 caught_up_check(c);
+                flush(c);
         }
         changed_all(d);
         commit_next(d);
@@ -415,6 +450,7 @@ conn_free(struct conn *c)
 {
         sync_session_free(c->s);
         buf_release(&c->stash);
+        buf_release(&c->pending);
         free(c);
 }
 
@@ -511,7 +547,7 @@ send_cert(struct conn *c)
         wire_sync_cert(&b, buf_slice(&d->cert),
                        d->issuer_cert.len ? buf_slice(&d->issuer_cert)
                                           : slice_make(NULL, 0));
-        send_frame(c, &b);
+        send_alone(c, &b);
         buf_release(&b);
 }
 
@@ -694,8 +730,10 @@ tick_conn(struct conn *c, uint64_t now)
                 conn_fail(c, ERR_TIMEOUT, NULL);
                 return;
         }
-        if (c->s && now - c->last_tx_ms >= cfg->keepalive_s * 1000U)
+        if (c->s && now - c->last_tx_ms >= cfg->keepalive_s * 1000U) {
                 send_simple(c, SYNC_PING);
+                flush(c);
+        }
         /* Status for `simpul peers`, written only when it moved (an SD
          * card should not take a write every few seconds for nothing). */
         if (c->s && now - c->status_ms >= STATUS_EVERY_MS &&
