@@ -107,7 +107,8 @@ list_print(struct list_ctx *lc, size_t limit)
         size_t n = limit && limit < lc->n ? limit : lc->n;
         json_t *arr = lc->json ? json_array() : NULL;
 
-        qsort(lc->items, lc->n, sizeof(*lc->items), newest_first);
+        if (lc->n) /* items is NULL when nothing matched */
+                qsort(lc->items, lc->n, sizeof(*lc->items), newest_first);
         for (size_t i = 0; i < n; i++) {
                 if (arr) {
                         json_array_append(arr, lc->items[i].json);

@@ -37,9 +37,6 @@ static json_t *
 status_json(struct node *n, const struct store_stats *st,
             const struct daemon_seen *ds, json_t *peers)
 {
-        char key[65];
-
-        id_hex(key, n->key ? n->key->pk : (const uint8_t *)"");
         return json_pack(
             "{s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I}, s:{s:b, s:I, s:I}, "
             "s:o}",

@@ -20,6 +20,7 @@ const struct cli_cmd cli_cmds[] = {
     {"network", cmd_network, "create or show this node's network"},
     {"enroll", cmd_enroll, "request, sign or accept a membership certificate"},
     {"revoke", cmd_revoke, "revoke a node's membership (issuers only)"},
+    {"demo", cmd_demo, "a live network of 7 nodes on this machine"},
     {NULL, NULL, NULL},
 };
 

@@ -609,9 +609,13 @@ batch_result(struct sync_session *s, struct rx_batch *b, size_t i,
         int res = b->pub.results[i];
 
         if (!res) {
-                f = feedmap_get(&s->feeds, e->feed);
-                if (f && f->known < e->h.seq)
-                        f->known = f->sent = e->h.seq;
+                /* The peer holds what it sent: never push it back, also for
+                 * a feed this node first learns of from this peer. */
+                f = feedmap_put(&s->feeds, e->feed);
+                if (f->known < e->h.seq)
+                        f->known = e->h.seq;
+                if (f->sent < f->known)
+                        f->sent = f->known;
                 return 0;
         }
         if (res == ERR_FORK || res == ERR_FROZEN) {
