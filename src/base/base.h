@@ -79,6 +79,8 @@
         X(ERR_FRAME_TOO_BIG, "FRAME-TOO-BIG", "frame exceeds the size limit")  \
         X(ERR_DECRYPT, "FRAME-DECRYPT", "frame does not decrypt")              \
         X(ERR_TIMEOUT, "LINK-TIMEOUT", "peer stopped answering")               \
+        X(ERR_PEER_ERROR, "LINK-PEER-ERROR",                                   \
+          "peer reported an error and closed the link")                        \
         X(ERR_RESTORED, "STORE-RESTORED",                                      \
           "store was recreated: sync with a peer before posting")
 

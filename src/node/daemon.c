@@ -127,6 +127,31 @@ send_simple(struct conn *c, enum sync_type type)
         buf_release(&b);
 }
 
+/* Closes after a refusal already logged elsewhere (the replica logs each
+ * refused entry; the session logs a peer's ERROR): one line per refusal. */
+static void
+conn_close_logged(struct conn *c, int err, const char *why)
+{
+        struct buf b = BUF_INIT;
+        char k[17] = "?";
+
+        if (!c->link)
+                return;
+        if (c->has_key)
+                key_short(k, c->key);
+        c->failed = true;
+        if (why && err != ERR_PEER_ERROR) {
+                wire_sync_error(&b, why);
+                send_frame(c, &b);
+                flush(c);
+                log_info("LINK-CLOSED", "link %s peer %s: closing after %s",
+                         c->address, k, why);
+        }
+        buf_release(&b);
+        if (c->link)
+                link_close(c->link, err);
+}
+
 static void
 conn_fail(struct conn *c, int err, const char *why)
 {
@@ -137,6 +162,7 @@ conn_fail(struct conn *c, int err, const char *why)
                 return;
         if (c->has_key)
                 key_short(k, c->key);
+        c->failed = true; /* this is the refusal's one line */
         log_warn(why ? why : err_id(err), "link %s peer %s: %s", c->address, k,
                  err_str(err));
         if (c->link && why) {
@@ -237,6 +263,10 @@ deliver(struct conn *c, struct slice frame)
         buf_reset(&d->out);
         err = sync_receive(c->s, frame, &d->out, &why);
         send_frame(c, &d->out);
+        if (err == ERR_PEER_ERROR) {
+                conn_close_logged(c, err, NULL);
+                return;
+        }
         if (err) {
                 conn_fail(c, err, why);
                 return;
@@ -383,8 +413,8 @@ work_done(uv_work_t *w, int status)
                 buf_reset(&d->out);
                 err = sync_batch_done(c->s, b, &d->out, &why);
                 send_frame(c, &d->out);
-                if (err)
-                        conn_fail(c, err, why);
+                if (err) /* a refused entry: the replica logged it */
+                        conn_close_logged(c, err, why ? why : err_id(err));
                 else if (c->link && sync_wants_input(c->s))
                         link_read_pause(c->link, false);
                 caught_up_check(c);
@@ -614,6 +644,9 @@ cb_close(struct link *l, int err)
 
         if (c->has_key)
                 key_short(k, c->key);
+        if (!c->address[0])
+                snprintf(c->address, sizeof(c->address), "%s",
+                         link_peer_address(l));
         if (err && err != UV_EOF && !c->failed && !c->d->stopping)
                 /* Refused at the link level (a bad frame, a timeout, a
                  * failed handshake): one line under the refusal's id. */

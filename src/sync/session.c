@@ -930,9 +930,10 @@ sync_receive(struct sync_session *s, struct slice frame, struct buf *out,
         while ((rc = sync_decoder_next(&s->dec, &m)) == 1) {
                 s->stats.msgs_in++;
                 if (m.type == SYNC_ERROR) {
-                        log_warn("SYNC-PEER-ERROR", "peer closed the link: %s",
+                        log_warn("LINK-PEER-ERROR",
+                                 "peer closed the link after its error %s",
                                  m.error_id);
-                        return ERR_PROTOCOL;
+                        return ERR_PEER_ERROR; /* logged; *why stays NULL */
                 }
                 if ((err = on_message(s, &m, out)))
                         break;

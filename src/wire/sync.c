@@ -348,6 +348,16 @@ dec_entries(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
         return 0;
 }
 
+static bool
+error_id_ok(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+                      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+                        return false;
+        return true;
+}
+
 static int
 dec_small(const msgpack_object *f, uint32_t n, struct sync_msg *m)
 {
@@ -386,8 +396,11 @@ dec_small(const msgpack_object *f, uint32_t n, struct sync_msg *m)
                            ? 0
                            : ERR_PROTOCOL;
         case SYNC_ERROR:
+                /* A stable id: it goes into our log, so nothing else. */
                 if (n != 2 || f[1].type != MSGPACK_OBJECT_STR ||
-                    f[1].via.str.size >= sizeof(m->error_id))
+                    f[1].via.str.size == 0 ||
+                    f[1].via.str.size >= sizeof(m->error_id) ||
+                    !error_id_ok(f[1].via.str.ptr, f[1].via.str.size))
                         return ERR_PROTOCOL;
                 if (f[1].via.str.size) /* an empty str has no pointer */
                         memcpy(m->error_id, f[1].via.str.ptr,

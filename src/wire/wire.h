@@ -294,19 +294,19 @@ struct sync_msg {
         uint8_t digest[SYNC_DIGEST_BYTES];     /* HELLO */
         struct sync_vec_item *delta;           /* HELLO */
         size_t delta_n;
-        struct slice cert, issuer_cert; /* CERT; issuer_cert.ptr NULL if nil */
-        uint32_t index;                 /* FEED, ENTRIES, HEAD */
+        struct slice cert, issuer_cert;  /* CERT; issuer_cert.ptr NULL if nil */
+        uint32_t index;                  /* FEED, ENTRIES, HEAD */
         uint8_t author[ENTRY_KEY_BYTES]; /* FEED */
         char author_region[REGION_BUF];
         struct audience audience;
         uint8_t channel;
-        uint64_t seq;                  /* ENTRIES: start seq; HEAD: head */
-        uint64_t ts0;                  /* ENTRIES */
-        struct sync_compact *entries;  /* ENTRIES */
+        uint64_t seq;                 /* ENTRIES: start seq; HEAD: head */
+        uint64_t ts0;                 /* ENTRIES */
+        struct sync_compact *entries; /* ENTRIES */
         size_t entries_n;
-        uint64_t frames; /* ACK */
-        uint32_t flags;  /* HEAD */
-        char error_id[40]; /* ERROR */
+        uint64_t frames;   /* ACK */
+        uint32_t flags;    /* HEAD */
+        char error_id[40]; /* ERROR: 1..39 of A-Z, 0-9, '-' */
 };
 
 /* Reads the messages of one frame, in order. */
@@ -331,8 +331,8 @@ void sync_decoder_frame(struct sync_decoder *d, struct slice frame);
 int sync_decoder_next(struct sync_decoder *d, struct sync_msg *m) WUR;
 
 /* Encoders append one message to out. */
-void wire_sync_hello(struct buf *out, const uint8_t *instance,
-                     uint64_t version, uint64_t base, const uint8_t *digest,
+void wire_sync_hello(struct buf *out, const uint8_t *instance, uint64_t version,
+                     uint64_t base, const uint8_t *digest,
                      const struct sync_vec_item *delta, size_t n);
 void wire_sync_simple(struct buf *out, enum sync_type type); /* no fields */
 void wire_sync_uint(struct buf *out, enum sync_type type, uint64_t v);
