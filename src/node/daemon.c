@@ -26,7 +26,7 @@ struct conn {
         struct member_peer peer;
         struct buf stash;   /* frames (4-byte length each) before validation */
         struct buf pending; /* messages for the next frame */
-        struct sync_batch *batch; /* out for commit */
+        int jobs; /* batches of this conn in the pipeline; freed at 0 */
         uint64_t last_rx_ms, last_tx_ms, status_ms;
         uint64_t rep_bytes_in, rep_bytes_out, rep_in, rep_out; /* recorded */
         char address[NET_ADDR_MAX];
@@ -53,8 +53,11 @@ struct daemon {
         uv_timer_t tick;
         uv_signal_t sigterm, sigint;
         struct conn *conns;
-        uv_work_t work;
-        struct conn *work_conn;
+        /* The commit pipeline: one batch checked (signatures, on all cores)
+         * while the batch before it commits (LMDB has one writer). */
+        uv_work_t check_work, commit_work;
+        struct job *checking, *committing;
+        struct job *ready, **ready_tail; /* checked, waiting to commit */
         uint64_t version, heartbeat_ms;
         struct link_cbs cbs;
         struct link_config lcfg;
@@ -62,7 +65,14 @@ struct daemon {
 
 static void conn_fail(struct conn *c, int err, const char *why);
 static void pump(struct conn *c);
-static void commit_next(struct daemon *d);
+static void pipeline_next(struct daemon *d);
+static void conn_unlink(struct conn *c);
+
+struct job {
+        struct conn *c;
+        struct sync_batch *b;
+        struct job *next;
+};
 static void dialer_dial(struct dialer *dl);
 
 static char *
@@ -256,7 +266,6 @@ static void
 deliver(struct conn *c, struct slice frame)
 {
         struct daemon *d = c->d;
-        struct sync_batch *b;
         const char *why = NULL;
         int err;
 
@@ -271,12 +280,9 @@ deliver(struct conn *c, struct slice frame)
                 conn_fail(c, err, why);
                 return;
         }
-        if (!d->work_conn && (b = sync_take_batch(c->s, true))) {
-                c->batch = b;
-                commit_next(d);
-        } else if (!sync_wants_input(c->s) && c->link) {
+        pipeline_next(d);
+        if (c->link && !sync_wants_input(c->s))
                 link_read_pause(c->link, true);
-        }
         pump(c);
         flush(c);
 }
@@ -346,13 +352,21 @@ pump(struct conn *c)
  */
 
 static void
-work_run(uv_work_t *w)
+check_run(uv_work_t *w)
 {
-        struct daemon *d = container_of(w, struct daemon, work);
-        struct conn *c = d->work_conn;
-        struct sync_batch *b = c->batch;
+        struct daemon *d = container_of(w, struct daemon, check_work);
+        struct sync_batch *b = d->checking->b;
 
         replica_check(&d->n->replica, b->entries, b->n, b->es, b->results);
+}
+
+static void
+commit_run(uv_work_t *w)
+{
+        struct daemon *d = container_of(w, struct daemon, commit_work);
+        struct conn *c = d->committing->c;
+        struct sync_batch *b = d->committing->b;
+
         b->err = replica_commit_from(&d->n->replica, c->key, b->entries, b->es,
                                      b->results, b->n, c->address, &b->stats);
 }
@@ -391,27 +405,26 @@ caught_up_check(struct conn *c)
 }
 
 static void
-work_done(uv_work_t *w, int status)
+commit_done(uv_work_t *w, int status)
 {
-        struct daemon *d = container_of(w, struct daemon, work);
-        struct conn *c = d->work_conn;
-        struct sync_batch *b = c->batch;
+        struct daemon *d = container_of(w, struct daemon, commit_work);
+        struct job *j = d->committing;
+        struct conn *c = j->c;
         const char *why = NULL;
         int err;
 
         (void)status;
-        d->work_conn = NULL;
-        c->batch = NULL;
+        d->committing = NULL;
+        buf_reset(&d->out);
+        err = sync_batch_done(c->s, j->b, &d->out, &why);
+        free(j);
+        c->jobs--;
         if (!c->link) {
                 /* The link is gone: the batch is durable, nobody to ACK. */
-                if (sync_batch_done(c->s, b, &d->out, &why))
-                        log_debug("LINK-CLOSED", "batch after close: %s",
-                                  why ? why : "-");
                 buf_reset(&d->out);
-                conn_free(c);
+                if (!c->jobs)
+                        conn_free(c);
         } else {
-                buf_reset(&d->out);
-                err = sync_batch_done(c->s, b, &d->out, &why);
                 send_frame(c, &d->out);
                 if (err) /* a refused entry: the replica logged it */
                         conn_close_logged(c, err, why ? why : err_id(err));
@@ -421,31 +434,68 @@ work_done(uv_work_t *w, int status)
                 flush(c);
         }
         changed_all(d);
-        commit_next(d);
+        pipeline_next(d);
 }
 
-/* Starts the next commit: the given conn's batch, or round robin. */
 static void
-commit_next(struct daemon *d)
+check_done(uv_work_t *w, int status)
 {
-        struct conn *c;
+        struct daemon *d = container_of(w, struct daemon, check_work);
+        struct job *j = d->checking;
 
-        if (d->work_conn)
+        (void)status;
+        d->checking = NULL;
+        *d->ready_tail = j;
+        d->ready_tail = &j->next;
+        pipeline_next(d);
+}
+
+static void
+queue(struct daemon *d, uv_work_t *w, uv_work_cb run, uv_after_work_cb done)
+{
+        if (uv_queue_work(&d->loop, w, run, done)) {
+                /* No thread pool: do it here rather than not at all. */
+                run(w);
+                done(w, 0);
+        }
+}
+
+/* Starts what can start: the next commit (in the order checked) and the
+ * next check (round robin over the links). */
+static void
+pipeline_next(struct daemon *d)
+{
+        struct sync_batch *b = NULL;
+        struct conn *c, **pp;
+        struct job *j;
+
+        if (!d->committing && d->ready) {
+                d->committing = d->ready;
+                d->ready = d->ready->next;
+                if (!d->ready)
+                        d->ready_tail = &d->ready;
+                d->committing->next = NULL;
+                queue(d, &d->commit_work, commit_run, commit_done);
+        }
+        if (d->checking)
                 return;
-        for (c = d->conns; c; c = c->next) {
-                if (!c->batch && c->s && c->link)
-                        c->batch = sync_take_batch(c->s, true);
-                if (c->batch)
+        for (c = d->conns; c; c = c->next)
+                if (c->s && c->link && (b = sync_take_batch(c->s, true)))
                         break;
-        }
-        if (!c)
+        if (!b)
                 return;
-        d->work_conn = c;
-        if (uv_queue_work(&d->loop, &d->work, work_run, work_done)) {
-                /* No pool: commit here rather than not at all. */
-                work_run(&d->work);
-                work_done(&d->work, 0);
-        }
+        /* Round robin: the link just served goes to the back. */
+        conn_unlink(c);
+        c->next = NULL;
+        for (pp = &d->conns; *pp; pp = &(*pp)->next)
+                ;
+        *pp = c;
+        c->jobs++;
+        j = xcalloc(1, sizeof(*j));
+        j->c = c;
+        j->b = b;
+        d->checking = j;
+        queue(d, &d->check_work, check_run, check_done);
 }
 
 /* ---- link callbacks
@@ -665,7 +715,7 @@ cb_close(struct link *l, int err)
         conn_unlink(c);
         if (c->dialer)
                 dialer_closed(c->dialer, c);
-        if (c != c->d->work_conn)
+        if (!c->jobs)
                 conn_free(c);
 }
 
@@ -801,7 +851,7 @@ on_tick(uv_timer_t *t)
                 d->version = v;
                 changed_all(d);
         }
-        commit_next(d);
+        pipeline_next(d);
         if (now - d->heartbeat_ms >= HEARTBEAT_EVERY_MS) {
                 d->heartbeat_ms = now;
                 heartbeat(d);
@@ -908,6 +958,7 @@ daemon_init(struct daemon *d, struct node *n)
 
         memset(d, 0, sizeof(*d));
         d->n = n;
+        d->ready_tail = &d->ready;
         if ((err = member_load(n, network, &d->cert, &d->issuer_cert)))
                 return err;
         hash_bytes(h, buf_slice(&d->cert));

@@ -16,7 +16,7 @@
 #include "../sync/sync.h"
 #include "node.h"
 
-#define DAEMON_TICK_MS 250U
+#define DAEMON_TICK_MS 50U /* notices a post by another process */
 #define DAEMON_QUEUE_HIGH (1024U * 1024U) /* stop pumping above this */
 
 struct daemon;

@@ -59,7 +59,7 @@ struct sync_session {
         bool synced_pending;
         struct rx_batch *rx[RX_PENDING_MAX + 1];
         size_t rx_n;
-        bool rx_out;
+        size_t rx_taken; /* rx[0 .. rx_taken) are out with the caller */
         struct sync_decoder dec;
         struct sync_stats stats;
         struct buf scratch;
@@ -130,7 +130,7 @@ sync_peer_key(const struct sync_session *s)
 bool
 sync_wants_input(const struct sync_session *s)
 {
-        return s->rx_n < 2;
+        return s->rx_n < SYNC_BATCHES_OUT + 1;
 }
 
 bool
@@ -277,12 +277,21 @@ sync_hello(struct sync_session *s, struct buf *out)
         for (size_t i = 0; i < s->order_n; i++) {
                 const struct feed_info *f = &s->order[i]->info;
                 pair_put(&s->scratch, f->id, f->head_seq);
-                if (f->changed <= base)
+                /* Unchanged since the peer's last look, or the peer holds
+                 * it at our head (it sent it, or acknowledged it): it
+                 * records that as ours too (SYNC.md §4). */
+                if (base &&
+                    (f->changed <= base || s->order[i]->known == f->head_seq))
                         continue;
                 memcpy(delta[nd].feed, f->id, ENTRY_HASH_BYTES);
                 delta[nd++].seq = f->head_seq;
         }
         digest_pairs(s->scratch.data, s->order_n, digest);
+        log_debug("SYNC-HELLO",
+                  "hello: version %llu, base %llu, %zu of %zu "
+                  "feeds in the delta",
+                  (unsigned long long)s->my_hello_version,
+                  (unsigned long long)base, nd, s->order_n);
         store_instance(s->r->store, instance);
         wire_sync_hello(out, instance, s->my_hello_version, base, digest, delta,
                         nd);
@@ -306,6 +315,25 @@ forget_known(void *ctx, struct feed_state *f)
         f->known = f->sent = 0;
 }
 
+/* The daemon writes the status fields of the same record: reload it so
+ * only instance and acked are ours to change. */
+static int
+rec_reload(struct sync_session *s, struct store_txn *t)
+{
+        struct peer_info cur;
+        int err = store_peer_get(t, s->peer, &cur);
+
+        if (err == ERR_NOT_FOUND)
+                return 0;
+        if (err)
+                return err;
+        cur.has_instance = s->rec.has_instance;
+        memcpy(cur.instance, s->rec.instance, STORE_INSTANCE_BYTES);
+        cur.acked = s->rec.acked;
+        s->rec = cur;
+        return 0;
+}
+
 static int
 hello_persist(struct sync_session *s, const struct sync_msg *m)
 {
@@ -314,6 +342,8 @@ hello_persist(struct sync_session *s, const struct sync_msg *m)
 
         if ((err = store_begin(s->r->store, true, &t)))
                 return err;
+        if ((err = rec_reload(s, t)))
+                goto fail;
         s->rec.has_instance = true;
         memcpy(s->rec.instance, m->instance, STORE_INSTANCE_BYTES);
         if (m->base == 0 && (err = store_peer_known_clear(t, s->peer)))
@@ -383,6 +413,10 @@ on_hello_ok(struct sync_session *s, const struct sync_msg *m)
                 return ERR_PROTOCOL;
         if ((err = store_begin(s->r->store, true, &t)))
                 return err;
+        if ((err = rec_reload(s, t))) {
+                store_abort(t);
+                return err;
+        }
         s->rec.acked = m->version;
         if ((err = store_peer_put(t, &s->rec))) {
                 store_abort(t);
@@ -444,8 +478,8 @@ rx_filling(struct sync_session *s, size_t need)
 {
         struct rx_batch *b = s->rx_n ? s->rx[s->rx_n - 1] : NULL;
 
-        /* The batch out with the caller, or a full one, takes no more. */
-        if (!b || (s->rx_out && s->rx_n == 1) ||
+        /* A batch out with the caller, or a full one, takes no more. */
+        if (!b || s->rx_taken == s->rx_n ||
             b->pub.n + need > REPLICA_BATCH_MAX) {
                 if (s->rx_n > RX_PENDING_MAX)
                         return NULL;
@@ -581,12 +615,14 @@ on_entries(struct sync_session *s, const struct sync_msg *m, struct buf *out)
 struct sync_batch *
 sync_take_batch(struct sync_session *s, bool flush)
 {
-        struct rx_batch *b = s->rx_n ? s->rx[0] : NULL;
+        struct rx_batch *b = s->rx_taken < s->rx_n ? s->rx[s->rx_taken] : NULL;
 
-        if (!b || s->rx_out || b->pub.n == 0)
+        /* Two out at once: one being checked while the other commits. */
+        if (!b || s->rx_taken >= SYNC_BATCHES_OUT || b->pub.n == 0)
                 return NULL;
         /* Wait for a full batch unless told the input paused. */
-        if (!flush && s->rx_n == 1 && b->pub.n < SYNC_BATCH_ENTRIES)
+        if (!flush && s->rx_taken + 1 == s->rx_n &&
+            b->pub.n < SYNC_BATCH_ENTRIES)
                 return NULL;
         b->pub.entries = xcalloc(b->pub.n, sizeof(*b->pub.entries));
         b->pub.es = xcalloc(b->pub.n, sizeof(*b->pub.es));
@@ -594,7 +630,7 @@ sync_take_batch(struct sync_session *s, bool flush)
         for (size_t i = 0; i < b->pub.n; i++)
                 b->pub.entries[i] =
                     slice_make(b->data.data + b->offs[i], b->lens[i]);
-        s->rx_out = true;
+        s->rx_taken++;
         return &b->pub;
 }
 
@@ -636,9 +672,10 @@ sync_batch_done(struct sync_session *s, struct sync_batch *pub, struct buf *out,
         struct rx_batch *b = container_of(pub, struct rx_batch, pub);
         int err = 0;
 
-        if (!s->rx_out || s->rx[0] != b)
+        /* Batches come back in the order they were taken. */
+        if (!s->rx_taken || s->rx[0] != b)
                 return ERR_USAGE;
-        s->rx_out = false;
+        s->rx_taken--;
         if (pub->err) {
                 *why = err_id(pub->err);
                 err = pub->err;
@@ -664,7 +701,7 @@ sync_batch_done(struct sync_session *s, struct sync_batch *pub, struct buf *out,
 static void
 ack_if_idle(struct sync_session *s, struct buf *out)
 {
-        if (s->rx_n || s->rx_out || s->msgs_in <= s->acked_in)
+        if (s->rx_n || s->msgs_in <= s->acked_in)
                 return;
         s->acked_in = s->msgs_in;
         wire_sync_uint(out, SYNC_ACK, s->acked_in);
@@ -673,7 +710,7 @@ ack_if_idle(struct sync_session *s, struct buf *out)
 static void
 on_synced(struct sync_session *s)
 {
-        if (!s->rx_n && !s->rx_out) {
+        if (!s->rx_n) {
                 s->stats.caught_up = true;
                 return;
         }
@@ -683,20 +720,40 @@ on_synced(struct sync_session *s)
 
 /* ---- pushing ------------------------------------------------------------- */
 
-static void
+/*
+ * The peer made these durable: remember it across sessions too, so the
+ * next HELLO need not list these feeds (SYNC.md §4). One transaction per
+ * ACK, one put per feed.
+ */
+static int
 on_ack(struct sync_session *s, uint64_t frames)
 {
-        while (s->if_n > 0) {
+        struct store_txn *t = NULL;
+        int err = 0;
+
+        while (s->if_n > 0 && !err) {
                 struct inflight *in = &s->inflight[s->if_head];
                 if (in->msg_no > frames)
                         break;
                 if (in->generation == in->f->generation &&
-                    in->f->known < in->last_seq)
+                    in->f->known < in->last_seq) {
                         in->f->known = in->last_seq;
+                        if (!t && (err = store_begin(s->r->store, true, &t)))
+                                break;
+                        err = store_peer_known_put(t, s->peer, in->f->id,
+                                                   in->last_seq);
+                }
                 s->window -= in->bytes;
                 s->if_head = (s->if_head + 1) % s->if_cap;
                 s->if_n--;
         }
+        if (!t)
+                return err;
+        if (err) {
+                store_abort(t);
+                return err;
+        }
+        return store_commit(t);
 }
 
 static int
@@ -901,8 +958,7 @@ on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out)
         case SYNC_ACK:
                 if (m->frames > s->msgs_out)
                         return ERR_PROTOCOL;
-                on_ack(s, m->frames);
-                return 0;
+                return on_ack(s, m->frames);
         case SYNC_HEAD:
                 return on_head(s, m);
         case SYNC_SYNCED:

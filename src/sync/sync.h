@@ -12,7 +12,8 @@
  *   - entries of a feed are pushed in ascending seq, from known + 1;
  *   - at most SYNC_WINDOW_BYTES of ENTRIES messages are unacknowledged;
  *   - ACK counts only ENTRIES messages whose entries are all durable;
- *   - at most one batch is out with the caller at a time.
+ *   - at most SYNC_BATCHES_OUT batches are out with the caller, and they
+ *     come back (sync_batch_done) in the order they were taken.
  */
 #ifndef SIMPUL_SYNC_H
 #define SIMPUL_SYNC_H
@@ -20,7 +21,8 @@
 #include "../base/base.h"
 #include "../replica/replica.h"
 
-#define SYNC_WINDOW_BYTES (256U * 1024U)
+#define SYNC_WINDOW_BYTES (1024U * 1024U)
+#define SYNC_BATCHES_OUT 2U /* one checked while the one before commits */
 #define SYNC_MSG_TARGET_BYTES (32U * 1024U) /* ENTRIES message size goal */
 #define SYNC_BATCH_ENTRIES 1000U
 
@@ -57,8 +59,8 @@ int sync_receive(struct sync_session *s, struct slice frame, struct buf *out,
                  const char **why) WUR;
 
 /*
- * The batch of received entries waiting to be checked and committed, or
- * NULL if none or one is already out. The caller owns nothing: the batch
+ * The next batch of received entries to check and commit, or NULL if none
+ * (or SYNC_BATCHES_OUT are out already). The caller owns nothing: the batch
  * stays valid until sync_batch_done.
  */
 struct sync_batch {
