@@ -271,6 +271,9 @@ sync_hello(struct sync_session *s, struct buf *out)
         if ((err = load_peer(s, t)) || (err = rescan(s, t)) ||
             (err = store_version(t, &s->my_hello_version)))
                 goto out;
+        /* One more than the store version, so never 0 (0 is "no base"):
+         * the peer confirms it, and changes at or after it are new. */
+        s->my_hello_version++;
         base = s->has_rec ? s->rec.acked : 0;
         buf_reset(&s->scratch);
         delta = xcalloc(s->order_n + 1, sizeof(*delta));
@@ -281,7 +284,7 @@ sync_hello(struct sync_session *s, struct buf *out)
                  * it at our head (it sent it, or acknowledged it): it
                  * records that as ours too (SYNC.md §4). */
                 if (base &&
-                    (f->changed <= base || s->order[i]->known == f->head_seq))
+                    (f->changed < base || s->order[i]->known == f->head_seq))
                         continue;
                 memcpy(delta[nd].feed, f->id, ENTRY_HASH_BYTES);
                 delta[nd++].seq = f->head_seq;
