@@ -37,10 +37,10 @@ struct link_cbs {
 };
 
 struct link_config {
-        const struct key *key;  /* borrowed for the link's life */
-        struct slice prologue;  /* copied */
+        const struct key *key; /* borrowed for the link's life */
+        struct slice prologue; /* copied */
         const struct link_cbs *cbs;
-        void *data;             /* the owner's, see link_data */
+        void *data; /* the owner's, see link_data */
 };
 
 /* Starts the handshake on an accepted connection (server is listening).

@@ -9,13 +9,13 @@
 
 struct feed_state {
         uint8_t id[ENTRY_HASH_BYTES];
-        bool local;             /* this node holds the feed, in the universe */
-        struct feed_info info;  /* when local: descriptor and head */
-        uint64_t known;         /* the peer holds up to here */
-        uint64_t sent;          /* pushed up to here (>= known) */
-        uint32_t out_index;     /* FEED index sent + 1; 0: not introduced */
-        uint32_t generation;    /* bumped by HEAD: older in-flight is moot */
-        bool frozen_at_peer;    /* the peer will take no more of it */
+        bool local;            /* this node holds the feed, in the universe */
+        struct feed_info info; /* when local: descriptor and head */
+        uint64_t known;        /* the peer holds up to here */
+        uint64_t sent;         /* pushed up to here (>= known) */
+        uint32_t out_index;    /* FEED index sent + 1; 0: not introduced */
+        uint32_t generation;   /* bumped by HEAD: older in-flight is moot */
+        bool frozen_at_peer;   /* the peer will take no more of it */
 };
 
 struct feedmap {

@@ -208,9 +208,9 @@ main(int argc, char **argv)
         for (unsigned long i = 0; i < count; i++) {
                 size_t ai = one_feed ? 0 : rng() % nauthors;
                 const char *region = key_region ? key_region
-                                      : one_feed
-                                          ? "36.04.12.2002"
-                                          : regions[ai % ARRAY_LEN(regions)];
+                                     : one_feed
+                                         ? "36.04.12.2002"
+                                         : regions[ai % ARRAY_LEN(regions)];
                 struct entry_header h;
                 struct feed_head *fh;
                 uint8_t fid[ENTRY_HASH_BYTES], len[4];

@@ -24,7 +24,6 @@
 
 #define DESA "36.04.12.2002"
 
-
 static const char *const env_names[] = {"SIMPUL_DATA", "XDG_DATA_HOME", "HOME"};
 
 struct fx {
