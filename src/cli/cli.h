@@ -242,8 +242,6 @@ json_t *cli_entry_json(const struct entry *e, bool with_body);
 struct slice cli_entry_title(const struct entry *e);
 /* Prints JSON to stdout with a newline; returns EXIT_OK. Steals j. */
 int cli_print_json(json_t *j);
-/* Hex of the first n bytes of an id (n <= 32). */
-void cli_short_hex(char *out, const uint8_t *id, size_t n);
 /* Parses a hex id or prefix (8..64 digits, even length) into id/len. */
 int cli_parse_id(const char *s, uint8_t id[32], size_t *len) WUR;
 

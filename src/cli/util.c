@@ -68,12 +68,6 @@ cli_time_iso(char out[32], uint64_t ms)
         snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(ms % 1000U));
 }
 
-void
-cli_short_hex(char *out, const uint8_t *id, size_t n)
-{
-        hex_encode(out, id, n);
-}
-
 int
 cli_parse_id(const char *s, uint8_t id[32], size_t *len)
 {

@@ -126,12 +126,6 @@ link_peer_address(const struct link *l)
         return l->addr;
 }
 
-bool
-link_is_initiator(const struct link *l)
-{
-        return l->initiator;
-}
-
 uint64_t
 link_bytes_in(const struct link *l)
 {

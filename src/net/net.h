@@ -55,7 +55,6 @@ void *link_data(const struct link *l);
 void link_set_data(struct link *l, void *data);
 /* "ip:port" of the peer (borrowed). */
 const char *link_peer_address(const struct link *l);
-bool link_is_initiator(const struct link *l);
 /* Encrypts and queues one frame (borrowed). ERR_FRAME_TOO_BIG. */
 int link_send(struct link *l, struct slice plaintext) WUR;
 /* Bytes queued and not yet written to the socket. */

@@ -121,22 +121,10 @@ sync_stats(const struct sync_session *s)
         return &s->stats;
 }
 
-const uint8_t *
-sync_peer_key(const struct sync_session *s)
-{
-        return s->peer;
-}
-
 bool
 sync_wants_input(const struct sync_session *s)
 {
         return s->rx_n < SYNC_BATCHES_OUT + 1;
-}
-
-bool
-sync_ready(const struct sync_session *s)
-{
-        return s->hello_accepted;
 }
 
 void

@@ -90,12 +90,8 @@ int sync_pump(struct sync_session *s, struct buf *out) WUR;
 void sync_changed(struct sync_session *s);
 /* False while received entries wait for commits: stop reading the socket. */
 bool sync_wants_input(const struct sync_session *s);
-/* True if the peer's HELLO was accepted and ours was confirmed. */
-bool sync_ready(const struct sync_session *s);
 const struct sync_stats *sync_stats(const struct sync_session *s);
 /* Entries this side still has to push to the peer (status backlog). */
 uint64_t sync_backlog(const struct sync_session *s);
-/* The peer key (borrowed). */
-const uint8_t *sync_peer_key(const struct sync_session *s);
 
 #endif
