@@ -1,0 +1,2 @@
+/* app: placeholder so the module links while it is being written. */
+#include "app.h"

@@ -1,0 +1,2 @@
+/* http: placeholder so the module links while it is being written. */
+#include "http.h"
