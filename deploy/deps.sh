@@ -10,6 +10,8 @@ pkgs=(build-essential cmake ninja-build pkg-config
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(libcmocka-dev clang libclang-rt-14-dev llvm lmdb-utils jq
         python3 python3-cryptography)
+  # The HTTP API's tests: curl; the web UI's: a real browser (tests/ui/).
+  pkgs+=(curl chromium chromium-driver)
 fi
 
 missing=()

@@ -5,6 +5,197 @@
 #ifndef SIMPUL_APP_H
 #define SIMPUL_APP_H
 
+#include <jansson.h>
+
+#include "../kim/kim.h"
 #include "../node/node.h"
+
+#define APP_ERR_MAX 256U /* bytes of an err_msg buffer */
+
+/* ---- posting items (post.c, proto/KIM.md §2, §4) ------------------------- */
+
+/* One item to post, of any KIM kind (1..9). Everything is borrowed. */
+struct app_post {
+        /*
+         * body.kind and the clear fields of the body. For a rahasia report
+         * give title, text, location and tags here: app_post seals them
+         * into `sealed` and leaves them out of the clear map. Leave
+         * body.reporter and body.sealed empty: app_post makes them.
+         */
+        struct kim_body body;
+        /*
+         * false: derived. A report: path(this node's region, handler); a
+         * status or tanggapan: its report's audience; a revisi: its
+         * item's; a revisi_keputusan: its revisi's. informasi and
+         * peringatan need one (ERR_USAGE).
+         */
+        bool has_audience;
+        struct audience audience;
+        /* The reporter of a report, sealed to the recipients. */
+        bool has_reporter;
+        struct kim_reporter reporter;
+        /*
+         * Recipients of sealed values (1..KIM_SEAL_TO_MAX Ed25519 keys);
+         * n_to 0: the node keys of every valid, unrevoked certificate this
+         * node holds for the handler region (KIM.md §4).
+         */
+        const uint8_t *to; /* n_to * ENTRY_KEY_BYTES */
+        size_t n_to;
+        uint64_t timestamp_ms; /* 0: now */
+};
+
+/*
+ * Builds, seals, checks and appends one item to this node's feed for its
+ * kind and audience (replica_post), filling defaults first:
+ *   - a report: handler from the audience's target when absent, category
+ *     "lainnya" when absent;
+ *   - a status: after = the report when absent.
+ * A status, tanggapan, revisi or revisi_keputusan must name an entry this
+ * node holds, of the right kind (a report; an announcement; a revisi); a
+ * status or tanggapan given an audience must give its report's
+ * (ERR_KIM_AUDIENCE otherwise), and a status's after must be the report
+ * or a step of it held here (ERR_KIM_NOT_FOUND otherwise).
+ * It does not check the lifecycle order of a status (KIM-STEP): callers
+ * that make steps check the current state first (app report functions).
+ * n is an open node with its key (NODE_OPEN_KEY). id (32 bytes, may be
+ * NULL) gets the entry id. On error err_msg (APP_ERR_MAX bytes, may be
+ * NULL) says what and why in one line, and nothing is stored. Errors:
+ * ERR_USAGE (no audience for an announcement; kind not 1..9),
+ * ERR_KIM_BODY, ERR_KIM_AUDIENCE, ERR_KIM_ROLE, ERR_KIM_NOT_FOUND (the
+ * named report or item is not held), ERR_KIM_SEALED (no recipient to seal
+ * to), ERR_KEY (a recipient key is not a valid key), ERR_RESTORED, and
+ * replica_post's errors (ERR_AUTHOR_RULE, ERR_TOO_BIG, ERR_NOT_ENROLLED,
+ * ERR_FROZEN, store errors).
+ */
+int app_post(struct node *n, const struct app_post *p, uint8_t *id,
+             char *err_msg) WUR;
+
+/*
+ * The recipients for handler region `handler`: into to, the node keys of every
+ * valid (at now_ms), unrevoked certificate held, in key order, at most
+ * KIM_SEAL_TO_MAX. *n_out may be 0. Store errors.
+ */
+int app_recipients(struct node *n, const char *handler, uint64_t now_ms,
+                   uint8_t to[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES],
+                   size_t *n_out) WUR;
+
+/* ---- reports and announcements (report.c, proto/KIM.md §3, §5, §6) -------
+ *
+ * Reading the views and making steps, for the CLI (simpul report, simpul
+ * reports) and the HTTP API. Results are jansson values returned owned
+ * (*out: a new reference, json_decref it); nothing is set on error. Each
+ * function takes an open node; reading brings the views up to date first
+ * when their schema is missing or outdated (replica_views_ensure), which
+ * needs a writable store. Sealed values are opened with the node's key
+ * when it was loaded (NODE_OPEN_KEY) and this node is a recipient, and
+ * shown as APP_SEALED_TEXT otherwise. Deadline flags are computed at
+ * now_ms (0: the clock) with the holidays of the node's config.
+ * err_msg (APP_ERR_MAX bytes, may be NULL) gets one line on error.
+ * Common errors: ERR_KIM_NOT_FOUND (no such report), ERR_AMBIGUOUS (an id
+ * prefix matching more than one entry), ERR_USAGE (a bad filter or id
+ * length), store errors.
+ */
+
+#define APP_SEALED_TEXT "[disegel]"
+#define APP_LIST_DEFAULT 50U
+#define APP_LIST_MAX 1000U
+
+/* Filters of app_reports_list; a zeroed struct lists everything. */
+struct app_report_filter {
+        const char *status;  /* a state name (KIM.md §3), or NULL: any */
+        bool overdue;        /* only terlambat_verifikasi/_tindak_lanjut */
+        uint32_t kind;       /* a report kind (3, 4, 5), or 0: any */
+        const char *handler; /* a handler region code, or NULL: any */
+        size_t limit;        /* 0: APP_LIST_DEFAULT; at most APP_LIST_MAX */
+        bool has_after;      /* paging: continue after this report */
+        uint8_t after[ENTRY_HASH_BYTES];
+        uint64_t now_ms; /* the clock for the deadline flags; 0: now */
+};
+
+/*
+ * Lists reports newest first (report time, then id), filtered:
+ * {"reports": [summary, ...], "next": id of the last one when more may
+ * follow, else null}. A summary has id, kind, region, audience, handler,
+ * ts, time, state, result, anonim, rahasia, category, title (or
+ * APP_SEALED_TEXT), flags {terlambat_verifikasi, terlambat_tindak_lanjut,
+ * siap_ditutup}, overdue, deadline_ms, last_reply_ts. Errors: ERR_USAGE
+ * (unknown status or kind, bad handler code, limit over APP_LIST_MAX),
+ * ERR_KIM_NOT_FOUND (after names no report).
+ */
+int app_reports_list(struct node *n, const struct app_report_filter *f,
+                     json_t **out, char *err_msg) WUR;
+
+/*
+ * One report (id or a unique prefix of 4..32 bytes) in full: the summary
+ * fields, the view's counters (verified_ts, followed_ts, done_ts, head),
+ * text, tags, location, reporter ({name, contact}, APP_SEALED_TEXT, or
+ * null when there is none), allowed_steps (the steps this node may make
+ * now, by name, with "tanggapan" when it may answer), revision-free
+ * timeline [{id, kind, step, author_region, ts, time, mark, and the
+ * step's fields: note, method, result, agency, verifier, anonim,
+ * rahasia; a tanggapan's title and text}] in (ts, id) order.
+ */
+int app_report_get(struct node *n, const uint8_t *id, size_t id_len,
+                   uint64_t now_ms, json_t **out, char *err_msg) WUR;
+
+/* A step or response to make; strings borrowed, NULL: absent. */
+struct app_step {
+        /* A step name (KIM.md §3: diverifikasi, ditunda, ...), or
+         * "tanggapan" for a response. */
+        const char *step;
+        const char *note;     /* any step */
+        const char *method;   /* diverifikasi: required */
+        const char *result;   /* diverifikasi: valid, tidak_valid, hoaks,
+                                 perlu_informasi_tambahan */
+        const char *verifier; /* diverifikasi */
+        const char *agency;   /* diteruskan: required */
+        const char *title;    /* tanggapan */
+        const char *text;     /* tanggapan: required */
+        bool anonim, rahasia; /* raise the report's flags */
+        uint64_t now_ms;      /* the entry's time and the clock; 0: now */
+};
+
+/*
+ * Makes a step on a report (id or unique prefix) after its current step
+ * (the view's head), or posts a tanggapan to it, through app_post. Checks
+ * first, as KIM.md §3 asks of a node creating a step: this node's side
+ * (ERR_KIM_ROLE), the step allowed from the current state, and for
+ * ditutup after selesai the 10 working days (ERR_KIM_STEP). out_id (may
+ * be NULL) gets the new entry's id. Errors: ERR_USAGE (unknown step or
+ * result), ERR_KIM_ROLE, ERR_KIM_STEP, ERR_KIM_NOT_FOUND, and app_post's.
+ */
+int app_report_step(struct node *n, const uint8_t *id, size_t id_len,
+                    const struct app_step *s, uint8_t *out_id,
+                    char *err_msg) WUR;
+
+/* Counts for /metrics: {"total": N, "overdue": N, "by_status": {state:
+ * N, ...}} with every state present. */
+int app_reports_count(struct node *n, uint64_t now_ms, json_t **out,
+                      char *err_msg) WUR;
+
+/* Filters of app_announcements_list; zeroed: everything. */
+struct app_ann_filter {
+        const char *audience; /* "tree:36.04" or "path:O:T", or NULL: any */
+        size_t limit;         /* 0: APP_LIST_DEFAULT; at most APP_LIST_MAX */
+        bool has_after;       /* paging: continue after this announcement */
+        uint8_t after[ENTRY_HASH_BYTES];
+};
+
+/*
+ * Lists informasi and peringatan newest first: {"announcements": [{id,
+ * kind, audience, author, region, ts, time, title, text, category, tags,
+ * level, until_ms, revision: null or {id, editor, editor_region, ts,
+ * decided_ts, decision, title, text, reason}}], "next": id or null}. The
+ * text shown is the original's; an accepted revision rides beside it.
+ * Errors: ERR_USAGE (bad audience, limit), ERR_KIM_NOT_FOUND (after names
+ * no announcement).
+ */
+int app_announcements_list(struct node *n, const struct app_ann_filter *f,
+                           json_t **out, char *err_msg) WUR;
+/* One informasi or peringatan (id or a unique prefix of 4..32 bytes), as
+ * an element of app_announcements_list. ERR_KIM_NOT_FOUND when it is not
+ * an announcement held. */
+int app_announcement_get(struct node *n, const uint8_t *id, size_t id_len,
+                         json_t **out, char *err_msg) WUR;
 
 #endif

@@ -81,8 +81,37 @@
         X(ERR_TIMEOUT, "LINK-TIMEOUT", "peer stopped answering")               \
         X(ERR_PEER_ERROR, "LINK-PEER-ERROR",                                   \
           "peer reported an error and closed the link")                        \
+        X(ERR_HTTP_BAD_JSON, "HTTP-BAD-JSON",                                  \
+          "request body is not a JSON object")                                 \
+        X(ERR_HTTP_BAD_TYPE, "HTTP-BAD-TYPE", "a field has the wrong type")    \
+        X(ERR_HTTP_UNKNOWN_FIELD, "HTTP-UNKNOWN-FIELD",                        \
+          "unknown field or query parameter")                                  \
+        X(ERR_HTTP_MISSING_FIELD, "HTTP-MISSING-FIELD",                        \
+          "a required field is missing")                                       \
+        X(ERR_HTTP_BAD_VALUE, "HTTP-BAD-VALUE",                                \
+          "a field or parameter has an invalid value")                         \
+        X(ERR_HTTP_TOKEN, "HTTP-TOKEN",                                        \
+          "missing or wrong token: send Authorization: Bearer TOKEN")          \
+        X(ERR_HTTP_NOT_FOUND, "HTTP-NOT-FOUND", "no such path")                \
+        X(ERR_HTTP_METHOD, "HTTP-METHOD", "method not allowed on this path")   \
+        X(ERR_HTTP_LENGTH, "HTTP-LENGTH-REQUIRED",                             \
+          "a request body needs a Content-Length")                             \
+        X(ERR_HTTP_TOO_BIG, "HTTP-TOO-BIG", "request body is over the limit")  \
+        X(ERR_HTTP_MEDIA_TYPE, "HTTP-MEDIA-TYPE",                              \
+          "request body must be application/json")                             \
+        X(ERR_HTTP_HOST, "HTTP-HOST", "Host header does not name this node")   \
         X(ERR_RESTORED, "STORE-RESTORED",                                      \
-          "store was recreated: sync with a peer before posting")
+          "store was recreated: sync with a peer before posting")              \
+        X(ERR_KIM_BODY, "KIM-BODY", "item body breaks the KIM rules")          \
+        X(ERR_KIM_AUDIENCE, "KIM-AUDIENCE",                                    \
+          "item is not on the audience its kind needs")                        \
+        X(ERR_KIM_ROLE, "KIM-ROLE",                                            \
+          "author may not write this kind or step here")                       \
+        X(ERR_KIM_STEP, "KIM-STEP",                                            \
+          "step is not allowed from the report's current state")               \
+        X(ERR_KIM_NOT_FOUND, "KIM-NOT-FOUND", "no such report or item")        \
+        X(ERR_KIM_SEALED, "KIM-SEALED",                                        \
+          "sealed value does not open with this node's key")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

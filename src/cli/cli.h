@@ -48,6 +48,13 @@ int cmd_network(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_reports(int argc, char **argv);
+int cmd_views(int argc, char **argv);
+/* --at TIME of report and reports: YYYY-MM-DD or YYYY-MM-DDTHH:MM in WIB
+ * (UTC+07:00) to Unix ms. ERR_USAGE. */
+int cli_parse_at(const char *s, uint64_t *ms) WUR;
+int cmd_token(int argc, char **argv);
 
 /* ---- membership helpers (membership.c, proto/MEMBERSHIP.md) ------------- */
 

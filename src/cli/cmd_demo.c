@@ -302,6 +302,8 @@ node_configure(struct demo *d, int i)
             {"net", "backoff_min_ms", "100"},
             {"net", "backoff_max_ms", "1000"},
             {"net", "retry_primary_s", "2"},
+            /* Seven nodes on one machine: no HTTP API, no port clash. */
+            {"http", "listen", ""},
         };
         int err = demo_conf_set(d->node[i].data, kv, ARRAY_LEN(kv));
 

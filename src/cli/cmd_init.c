@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../http/http.h"
 #include "cli.h"
 
 static const char init_help[] =
@@ -11,7 +12,8 @@ static const char init_help[] =
     "                   [--map-size-mib N] [--json]\n\n"
     "Creates the data directory with a new Ed25519 node key (node.key,\n"
     "mode 0600), a config file that documents every key (simpul.conf)\n"
-    "and an empty store. Refuses to overwrite an existing node.\n\n"
+    "and an empty store, and the HTTP API token (http.token, mode 0600;\n"
+    "see simpul token). Refuses to overwrite an existing node.\n\n"
     "  --region CODE     Kemendagri code this node serves, e.g. 36.04\n"
     "                    (kabupaten), 36.04.12 (kecamatan), "
     "36.04.12.2002 (desa)\n"
@@ -125,6 +127,7 @@ cmd_init(int argc, char **argv)
         struct store *st = NULL;
         struct key *k = NULL;
         char *dir = NULL, *conf = NULL, *keyp = NULL, *storep = NULL;
+        char token[HTTP_TOKEN_HEX + 1];
         int rc, err;
 
         if ((rc = init_parse(argc, argv, &o)))
@@ -154,6 +157,12 @@ cmd_init(int argc, char **argv)
                 cli_error("init: cannot write '%s': %s", conf, err_str(err));
                 goto out;
         }
+        if ((err = http_token_new(dir, token))) {
+                cli_error("init: cannot write the HTTP API token in '%s': %s",
+                          dir, err_str(err));
+                goto out;
+        }
+        explicit_bzero(token, sizeof(token));
         so.map_size_bytes = (size_t)o.map_mib << 20;
         if ((err = store_open(&st, storep, &so))) {
                 cli_error("init: cannot create the store '%s': %s", storep,

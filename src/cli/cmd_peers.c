@@ -5,11 +5,14 @@
 #include "cli.h"
 
 static const char peers_help[] =
-    "usage: simpul peers [--data DIR] [--json]\n\n"
+    "usage: simpul peers [--data DIR] [--json [--feeds]]\n\n"
     "Lists every peer this node has linked with: key, region, address,\n"
     "state, last successful sync (caught up), entries and bytes in and\n"
     "out, entries it still lacks (backlog) and the last failure's id.\n"
-    "Written by the running daemon every few seconds.\n";
+    "Written by the running daemon every few seconds.\n\n"
+    "  --feeds  with --json: also what this node knows the peer holds,\n"
+    "           \"feeds\": [{\"feed\": ID, \"seq\": N}, ...] (from the\n"
+    "           peer's HELLO and its ACKs of committed entries)\n";
 
 static void
 age(char *out, size_t cap, uint64_t ms, uint64_t now)
@@ -55,7 +58,37 @@ struct peers_ctx {
         json_t *arr;
         uint64_t now;
         size_t n;
+        struct store_txn *t; /* with feeds: the visit's transaction */
+        bool feeds;
 };
+
+static int
+known_one(void *ctx, const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq)
+{
+        char id[2 * ENTRY_HASH_BYTES + 1];
+
+        id_hex(id, feed);
+        return json_array_append_new(
+            ctx, json_pack("{s:s, s:I}", "feed", id, "seq", (json_int_t)seq));
+}
+
+/* The peer's JSON object, with its known feeds when asked for. */
+static int
+peer_json_add(struct peers_ctx *pc, const struct peer_info *p)
+{
+        json_t *o = cli_peer_json(p), *feeds;
+        int err;
+
+        if (!pc->feeds)
+                return json_array_append_new(pc->arr, o);
+        feeds = json_array();
+        json_object_set_new(o, "feeds", feeds);
+        if ((err = store_peer_known_each(pc->t, p->key, known_one, feeds))) {
+                json_decref(o);
+                return err;
+        }
+        return json_array_append_new(pc->arr, o);
+}
 
 static int
 peers_one(void *ctx, const struct peer_info *p)
@@ -65,7 +98,7 @@ peers_one(void *ctx, const struct peer_info *p)
 
         pc->n++;
         if (pc->arr)
-                return json_array_append_new(pc->arr, cli_peer_json(p));
+                return peer_json_add(pc, p);
         id_hex(key, p->key);
         age(sync, sizeof(sync), p->last_sync_ms, pc->now);
         snprintf(err, sizeof(err), "%s",
@@ -82,10 +115,10 @@ peers_one(void *ctx, const struct peer_info *p)
         return 0;
 }
 
-int
-cli_peers_visit(struct node *n, json_t *arr)
+static int
+peers_visit(struct node *n, json_t *arr, bool feeds)
 {
-        struct peers_ctx pc = {arr, time_now_ms(), 0};
+        struct peers_ctx pc = {arr, time_now_ms(), 0, NULL, feeds && arr};
         struct store_txn *t;
         int err;
 
@@ -97,9 +130,16 @@ cli_peers_visit(struct node *n, json_t *arr)
                        "LAST-ERROR");
         if ((err = store_begin(n->store, false, &t)))
                 return err;
+        pc.t = t;
         err = store_peers(t, peers_one, &pc);
         store_abort(t);
         return err;
+}
+
+int
+cli_peers_visit(struct node *n, json_t *arr)
+{
+        return peers_visit(n, arr, false);
 }
 
 int
@@ -108,11 +148,13 @@ cmd_peers(int argc, char **argv)
         static const struct option longs[] = {
             {"data", required_argument, NULL, CLI_OPT_DATA},
             {"json", no_argument, NULL, CLI_OPT_JSON},
+            {"feeds", no_argument, NULL, 'f'},
             {"help", no_argument, NULL, CLI_OPT_HELP},
             {NULL, 0, NULL, 0},
         };
         const char *data = NULL;
         json_t *arr = NULL;
+        bool feeds = false;
         struct node n;
         int c, err;
 
@@ -125,6 +167,9 @@ cmd_peers(int argc, char **argv)
                         if (!arr)
                                 arr = json_array();
                         break;
+                case 'f':
+                        feeds = true;
+                        break;
                 case CLI_OPT_HELP:
                         fputs(peers_help, stdout);
                         return EXIT_OK;
@@ -132,11 +177,13 @@ cmd_peers(int argc, char **argv)
                         return cli_usage_error("peers", "invalid option");
                 }
         }
+        if (feeds && !arr)
+                return cli_usage_error("peers", "--feeds needs --json");
         if (cli_open(&n, data, NODE_OPEN_READ_ONLY)) {
                 json_decref(arr);
                 return EXIT_ERROR;
         }
-        err = cli_peers_visit(&n, arr);
+        err = peers_visit(&n, arr, feeds);
         node_close(&n);
         if (err) {
                 json_decref(arr);

@@ -1,71 +1,223 @@
-/* post: sign an entry and append it to one of this node's feeds. */
+/* post: build a KIM item of any kind, sign it and append it to a feed. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../app/app.h"
 #include "cli.h"
 
 static const char post_help[] =
-    "usage: simpul post --kind KIND --to AUDIENCE --title TITLE\n"
-    "                   [--body TEXT | --body-file FILE | < FILE]\n"
+    "usage: simpul post --kind KIND [--to AUDIENCE] [options by kind]\n"
     "                   [--data DIR] [--json]\n\n"
-    "Signs a new entry with this node's key and appends it to the feed\n"
-    "for that kind and audience. The body is a msgpack map\n"
-    "{\"title\": TITLE, \"text\": TEXT}; TEXT comes from --body,\n"
-    "--body-file or standard input (when it is not a terminal).\n\n"
-    "  --kind KIND     informasi, peringatan, aspirasi, pengaduan,\n"
-    "                  permintaan_informasi, tanggapan, status, revisi,\n"
-    "                  revisi_keputusan\n"
-    "  --to AUDIENCE   tree:CODE       everyone in CODE's subtree and "
-    "its\n"
-    "                                  ancestors (e.g. tree:36.04)\n"
-    "                  path:FROM:TO    the nodes from FROM up to TO\n"
-    "                                  (e.g. "
-    "path:36.04.12.2002:36.04)\n"
-    "  --title TITLE   one line\n"
-    "  --json          print the stored entry as JSON\n";
+    "Builds an item of KIND (proto/KIM.md §2), checks it as every receiver\n"
+    "will, signs it with this node's key and appends it to the feed for\n"
+    "its kind and audience. TEXT comes from --body, --body-file or\n"
+    "standard input (when it is not a terminal). ID is an entry id or a\n"
+    "unique prefix of at least 8 hex digits.\n\n"
+    "  --to AUDIENCE     tree:CODE     CODE's subtree and its ancestors\n"
+    "                    path:FROM:TO  the nodes from FROM up to TO\n\n"
+    "informasi, peringatan (announcements; --to and --title required):\n"
+    "  --title TITLE     one line, 1-200 bytes\n"
+    "  --body TEXT, --body-file FILE   the text, at most 16000 bytes\n"
+    "  --category WORD   e.g. kesehatan, bencana (a-z 0-9 _)\n"
+    "  --tags W1,W2      at most 8 words\n"
+    "  --location CODE, --place TEXT, --lat DEG --lon DEG   where\n"
+    "  --level LEVEL     peringatan: waspada (default), siaga or awas\n"
+    "  --until-ms MS     peringatan: lapses then (Unix ms)\n\n"
+    "aspirasi, pengaduan, permintaan_informasi (reports; --title required):\n"
+    "  --handler CODE    the region that handles it; default: the target\n"
+    "                    of --to. --to defaults to path:THIS_NODE:HANDLER\n"
+    "  --title, --body, --body-file, --tags, --location, --place, --lat,\n"
+    "  --lon             as above\n"
+    "  --category WORD   default lainnya\n"
+    "  --reporter NAME [--contact TEXT]   the person reporting, sealed to\n"
+    "                    the handler's node keys\n"
+    "  --anonim          the reporter is shown to the handler only\n"
+    "  --rahasia         title, text, tags and location sealed too\n"
+    "  --seal-to KEY     a recipient's node key (64 hex; repeatable);\n"
+    "                    default: every certified node of the handler "
+    "region\n\n"
+    "tanggapan (a response; --report and a text required; --to defaults\n"
+    "to the report's audience):\n"
+    "  --report ID       the report answered\n"
+    "  --title TITLE     optional\n\n"
+    "status (a lifecycle step; --report and --step required; prefer\n"
+    "'simpul report', which checks the step against the current state):\n"
+    "  --report ID, --after ID   the report; the step it follows (default\n"
+    "                    the report)\n"
+    "  --step STEP       diverifikasi, ditunda, bukan_wewenang, diarsipkan,\n"
+    "                    diteruskan, ditindaklanjuti, selesai, ditutup,\n"
+    "                    tambah_informasi, konfirmasi, buka_kembali\n"
+    "  --method TEXT --result RESULT [--verifier NAME]   diverifikasi;\n"
+    "                    RESULT: valid, tidak_valid, hoaks,\n"
+    "                    perlu_informasi_tambahan\n"
+    "  --agency TEXT     diteruskan: the agency it went to\n"
+    "  --note TEXT       any step\n"
+    "  --anonim, --rahasia   raise the report's flags\n\n"
+    "revisi (an edited text of an announcement, by a kabupaten node):\n"
+    "  --item ID --title TITLE --reason TEXT, and the new text\n"
+    "revisi_keputusan (accept or decline a revisi):\n"
+    "  --revisi ID --decision diterima|ditolak [--reason TEXT]\n\n"
+    "  --timestamp-ms MS the entry's clock (default now; for tests and\n"
+    "                    for entering items written down earlier)\n"
+    "  --json            print the stored entry as JSON\n";
+
+/* Options; `applies` below says to which kinds. */
+enum {
+        O_KIND = 0,
+        O_TO,
+        O_TITLE,
+        O_BODY,
+        O_BODY_FILE,
+        O_CATEGORY,
+        O_TAGS,
+        O_LOCATION,
+        O_PLACE,
+        O_LAT,
+        O_LON,
+        O_LEVEL,
+        O_UNTIL,
+        O_HANDLER,
+        O_ANONIM,
+        O_RAHASIA,
+        O_REPORTER,
+        O_CONTACT,
+        O_SEAL_TO,
+        O_REPORT,
+        O_AFTER,
+        O_STEP,
+        O_NOTE,
+        O_METHOD,
+        O_RESULT,
+        O_AGENCY,
+        O_VERIFIER,
+        O_ITEM,
+        O_REVISI,
+        O_DECISION,
+        O_REASON,
+        O_TIMESTAMP,
+        O_COUNT,
+        O_BASE = 256,
+};
+
+#define K_(kind) (1U << (kind))
+#define K_ANN (K_(KIND_INFORMASI) | K_(KIND_PERINGATAN))
+#define K_REP                                                                  \
+        (K_(KIND_ASPIRASI) | K_(KIND_PENGADUAN) | K_(KIND_PERMINTAAN_INFORMASI))
+#define K_TEXT (K_ANN | K_REP | K_(KIND_TANGGAPAN) | K_(KIND_REVISI))
+#define K_ALL 0x3feU
+
+static const struct option longs[] = {
+    {"kind", required_argument, NULL, O_BASE + O_KIND},
+    {"to", required_argument, NULL, O_BASE + O_TO},
+    {"title", required_argument, NULL, O_BASE + O_TITLE},
+    {"body", required_argument, NULL, O_BASE + O_BODY},
+    {"body-file", required_argument, NULL, O_BASE + O_BODY_FILE},
+    {"category", required_argument, NULL, O_BASE + O_CATEGORY},
+    {"tags", required_argument, NULL, O_BASE + O_TAGS},
+    {"location", required_argument, NULL, O_BASE + O_LOCATION},
+    {"place", required_argument, NULL, O_BASE + O_PLACE},
+    {"lat", required_argument, NULL, O_BASE + O_LAT},
+    {"lon", required_argument, NULL, O_BASE + O_LON},
+    {"level", required_argument, NULL, O_BASE + O_LEVEL},
+    {"until-ms", required_argument, NULL, O_BASE + O_UNTIL},
+    {"handler", required_argument, NULL, O_BASE + O_HANDLER},
+    {"anonim", no_argument, NULL, O_BASE + O_ANONIM},
+    {"rahasia", no_argument, NULL, O_BASE + O_RAHASIA},
+    {"reporter", required_argument, NULL, O_BASE + O_REPORTER},
+    {"contact", required_argument, NULL, O_BASE + O_CONTACT},
+    {"seal-to", required_argument, NULL, O_BASE + O_SEAL_TO},
+    {"report", required_argument, NULL, O_BASE + O_REPORT},
+    {"after", required_argument, NULL, O_BASE + O_AFTER},
+    {"step", required_argument, NULL, O_BASE + O_STEP},
+    {"note", required_argument, NULL, O_BASE + O_NOTE},
+    {"method", required_argument, NULL, O_BASE + O_METHOD},
+    {"result", required_argument, NULL, O_BASE + O_RESULT},
+    {"agency", required_argument, NULL, O_BASE + O_AGENCY},
+    {"verifier", required_argument, NULL, O_BASE + O_VERIFIER},
+    {"item", required_argument, NULL, O_BASE + O_ITEM},
+    {"revisi", required_argument, NULL, O_BASE + O_REVISI},
+    {"decision", required_argument, NULL, O_BASE + O_DECISION},
+    {"reason", required_argument, NULL, O_BASE + O_REASON},
+    {"timestamp-ms", required_argument, NULL, O_BASE + O_TIMESTAMP},
+    {"data", required_argument, NULL, CLI_OPT_DATA},
+    {"json", no_argument, NULL, CLI_OPT_JSON},
+    {"help", no_argument, NULL, CLI_OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static const uint32_t applies[O_COUNT] = {
+    [O_KIND] = K_ALL,
+    [O_TO] = K_ALL,
+    [O_TITLE] = K_TEXT,
+    [O_BODY] = K_TEXT,
+    [O_BODY_FILE] = K_TEXT,
+    [O_CATEGORY] = K_ANN | K_REP,
+    [O_TAGS] = K_ANN | K_REP,
+    [O_LOCATION] = K_ANN | K_REP,
+    [O_PLACE] = K_ANN | K_REP,
+    [O_LAT] = K_ANN | K_REP,
+    [O_LON] = K_ANN | K_REP,
+    [O_LEVEL] = K_(KIND_PERINGATAN),
+    [O_UNTIL] = K_(KIND_PERINGATAN),
+    [O_HANDLER] = K_REP,
+    [O_ANONIM] = K_REP | K_(KIND_STATUS),
+    [O_RAHASIA] = K_REP | K_(KIND_STATUS),
+    [O_REPORTER] = K_REP,
+    [O_CONTACT] = K_REP,
+    [O_SEAL_TO] = K_REP,
+    [O_REPORT] = K_(KIND_TANGGAPAN) | K_(KIND_STATUS),
+    [O_AFTER] = K_(KIND_STATUS),
+    [O_STEP] = K_(KIND_STATUS),
+    [O_NOTE] = K_(KIND_STATUS),
+    [O_METHOD] = K_(KIND_STATUS),
+    [O_RESULT] = K_(KIND_STATUS),
+    [O_AGENCY] = K_(KIND_STATUS),
+    [O_VERIFIER] = K_(KIND_STATUS),
+    [O_ITEM] = K_(KIND_REVISI),
+    [O_REVISI] = K_(KIND_REVISI_KEPUTUSAN),
+    [O_DECISION] = K_(KIND_REVISI_KEPUTUSAN),
+    [O_REASON] = K_(KIND_REVISI) | K_(KIND_REVISI_KEPUTUSAN),
+    [O_TIMESTAMP] = K_ALL,
+};
 
 struct post_opts {
-        const char *kind, *to, *title, *body, *body_file, *data;
+        const char *v[O_COUNT]; /* the argument of each option given */
+        const char *seal_to[KIM_SEAL_TO_MAX];
+        size_t n_seal_to;
+        const char *data;
         bool json;
+        uint32_t kind;
+};
+
+/* The post as app_post takes it, with the storage it borrows. */
+struct post_build {
+        struct app_post p;
+        struct buf text;
+        uint8_t to[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES];
 };
 
 static int
 post_parse(int argc, char **argv, struct post_opts *o)
 {
-        static const struct option longs[] = {
-            {"kind", required_argument, NULL, 'k'},
-            {"to", required_argument, NULL, 't'},
-            {"title", required_argument, NULL, 'T'},
-            {"body", required_argument, NULL, 'b'},
-            {"body-file", required_argument, NULL, 'f'},
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
         int c;
 
         memset(o, 0, sizeof(*o));
         while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+                if (c >= O_BASE && c < O_BASE + O_COUNT) {
+                        if (c == O_BASE + O_SEAL_TO) {
+                                if (o->n_seal_to == KIM_SEAL_TO_MAX)
+                                        return cli_usage_error(
+                                            "post", "at most %u --seal-to",
+                                            KIM_SEAL_TO_MAX);
+                                o->seal_to[o->n_seal_to++] = optarg;
+                        }
+                        o->v[c - O_BASE] = optarg ? optarg : "";
+                        continue;
+                }
                 switch (c) {
-                case 'k':
-                        o->kind = optarg;
-                        break;
-                case 't':
-                        o->to = optarg;
-                        break;
-                case 'T':
-                        o->title = optarg;
-                        break;
-                case 'b':
-                        o->body = optarg;
-                        break;
-                case 'f':
-                        o->body_file = optarg;
-                        break;
                 case CLI_OPT_DATA:
                         o->data = optarg;
                         break;
@@ -82,12 +234,52 @@ post_parse(int argc, char **argv, struct post_opts *o)
         if (optind < argc)
                 return cli_usage_error("post", "unexpected argument '%s'",
                                        argv[optind]);
-        if (!o->kind || !o->to || !o->title)
-                return cli_usage_error("post",
-                                       "--kind, --to and --title are required");
-        if (o->body && o->body_file)
+        if (!o->v[O_KIND])
+                return cli_usage_error("post", "--kind is required");
+        if (kind_parse(o->v[O_KIND], &o->kind) || !wire_kim_kind(o->kind))
+                return cli_usage_error("post", "unknown --kind '%s'",
+                                       o->v[O_KIND]);
+        for (int i = 0; i < O_COUNT; i++)
+                if (o->v[i] && !(applies[i] & K_(o->kind)))
+                        return cli_usage_error("post",
+                                               "--%s does not apply to %s",
+                                               longs[i].name, o->v[O_KIND]);
+        if (o->v[O_BODY] && o->v[O_BODY_FILE])
                 return cli_usage_error("post", "give --body or --body-file, "
                                                "not both");
+        return 0;
+}
+
+/* The options each kind needs: 0 or a usage error. */
+static int
+post_required(const struct post_opts *o)
+{
+        static const struct {
+                uint32_t kinds;
+                int opt;
+        } need[] = {
+            {K_ANN, O_TO},
+            {K_ANN | K_REP | K_(KIND_REVISI), O_TITLE},
+            {K_(KIND_TANGGAPAN) | K_(KIND_STATUS), O_REPORT},
+            {K_(KIND_STATUS), O_STEP},
+            {K_(KIND_REVISI), O_ITEM},
+            {K_(KIND_REVISI), O_REASON},
+            {K_(KIND_REVISI_KEPUTUSAN), O_REVISI},
+            {K_(KIND_REVISI_KEPUTUSAN), O_DECISION},
+        };
+
+        for (size_t i = 0; i < ARRAY_LEN(need); i++)
+                if ((need[i].kinds & K_(o->kind)) && !o->v[need[i].opt])
+                        return cli_usage_error("post", "a %s needs --%s",
+                                               o->v[O_KIND],
+                                               longs[need[i].opt].name);
+        if ((K_REP & K_(o->kind)) && !o->v[O_TO] && !o->v[O_HANDLER])
+                return cli_usage_error("post", "a %s needs --handler or --to",
+                                       o->v[O_KIND]);
+        if (!o->v[O_LAT] != !o->v[O_LON])
+                return cli_usage_error("post", "give --lat and --lon together");
+        if (o->v[O_CONTACT] && !o->v[O_REPORTER])
+                return cli_usage_error("post", "--contact needs --reporter");
         return 0;
 }
 
@@ -112,14 +304,16 @@ post_text(const struct post_opts *o, struct buf *text)
         FILE *f;
         int err;
 
-        if (o->body) {
-                buf_adds(text, o->body);
+        if (!(K_TEXT & K_(o->kind)))
+                return 0;
+        if (o->v[O_BODY]) {
+                buf_adds(text, o->v[O_BODY]);
                 return 0;
         }
-        if (o->body_file) {
-                if (!(f = fopen(o->body_file, "rb")))
+        if (o->v[O_BODY_FILE]) {
+                if (!(f = fopen(o->v[O_BODY_FILE], "rb")))
                         return cli_error("post: cannot read '%s': %s",
-                                         o->body_file, strerror(errno));
+                                         o->v[O_BODY_FILE], strerror(errno));
                 err = read_text(f, text);
                 fclose(f);
         } else if (!isatty(STDIN_FILENO)) {
@@ -134,12 +328,285 @@ post_text(const struct post_opts *o, struct buf *text)
 }
 
 static int
-post_report(const struct post_opts *o, struct node *n, const uint8_t id[32])
+parse_u64(const char *opt, const char *s, uint64_t *out)
+{
+        char *end;
+
+        errno = 0;
+        *out = strtoull(s, &end, 10);
+        if (errno || end == s || *end || *s == '-')
+                return cli_usage_error("post", "--%s '%s': not a number", opt,
+                                       s);
+        return 0;
+}
+
+static int
+parse_deg(const char *opt, const char *s, double *out)
+{
+        char *end;
+
+        errno = 0;
+        *out = strtod(s, &end);
+        if (errno || end == s || *end)
+                return cli_usage_error("post", "--%s '%s': not a number", opt,
+                                       s);
+        return 0;
+}
+
+/* Splits "a,b,c" into at most KIM_TAGS_MAX slices of s. */
+static int
+parse_tags(const char *s, struct kim_body *b)
+{
+        const char *p = s;
+
+        b->has_tags = true;
+        while (*p) {
+                const char *comma = strchr(p, ',');
+                size_t len = comma ? (size_t)(comma - p) : strlen(p);
+                if (b->n_tags == KIM_TAGS_MAX)
+                        return cli_usage_error("post", "at most %u --tags",
+                                               KIM_TAGS_MAX);
+                b->tags[b->n_tags++] = slice_make(p, len);
+                p += len + (comma != NULL);
+        }
+        return 0;
+}
+
+/* A name of a vocabulary (kim_*_parse): 0 or a usage error. */
+static int
+vocab(const char *opt, const char *s, int err, const char *allowed)
+{
+        if (!err)
+                return 0;
+        return cli_usage_error("post", "--%s '%s': one of %s", opt, s, allowed);
+}
+
+static void
+opt_str(const char *s, bool *has, struct slice *out)
+{
+        if (s) {
+                *has = true;
+                *out = slice_cstr(s);
+        }
+}
+
+static int
+post_location(const struct post_opts *o, struct kim_location *l)
+{
+        int rc;
+
+        if (o->v[O_LOCATION]) {
+                l->has_region = true;
+                if (region_copy(l->region, o->v[O_LOCATION],
+                                strlen(o->v[O_LOCATION])))
+                        return cli_usage_error("post",
+                                               "--location '%s': not a region "
+                                               "code",
+                                               o->v[O_LOCATION]);
+        }
+        opt_str(o->v[O_PLACE], &l->has_place, &l->place);
+        if (o->v[O_LAT]) {
+                l->has_coords = true;
+                if ((rc = parse_deg("lat", o->v[O_LAT], &l->lat)) ||
+                    (rc = parse_deg("lon", o->v[O_LON], &l->lon)))
+                        return rc;
+        }
+        l->present = l->has_region || l->has_place || l->has_coords;
+        return 0;
+}
+
+/* The announcement, report, tanggapan and revisi fields. */
+static int
+post_content(const struct post_opts *o, struct post_build *pb)
+{
+        struct kim_body *b = &pb->p.body;
+        int rc;
+
+        opt_str(o->v[O_TITLE], &b->has_title, &b->title);
+        if (K_TEXT & K_(o->kind)) {
+                b->has_text = true;
+                b->text = buf_slice(&pb->text);
+        }
+        opt_str(o->v[O_CATEGORY], &b->has_category, &b->category);
+        if (o->v[O_TAGS] && (rc = parse_tags(o->v[O_TAGS], b)))
+                return rc;
+        if ((rc = post_location(o, &b->location)))
+                return rc;
+        if (o->kind == KIND_PERINGATAN) {
+                b->level = KIM_LEVEL_WASPADA;
+                if (o->v[O_LEVEL] &&
+                    (rc = vocab("level", o->v[O_LEVEL],
+                                kim_level_parse(o->v[O_LEVEL], &b->level),
+                                "waspada, siaga, awas")))
+                        return rc;
+        }
+        if (o->v[O_UNTIL]) {
+                b->has_until = true;
+                if ((rc = parse_u64("until-ms", o->v[O_UNTIL], &b->until_ms)))
+                        return rc;
+        }
+        opt_str(o->v[O_REASON], &b->has_reason, &b->reason);
+        return 0;
+}
+
+static int
+post_report_fields(const struct post_opts *o, struct post_build *pb)
+{
+        struct kim_body *b = &pb->p.body;
+
+        if (o->v[O_HANDLER]) {
+                b->has_handler = true;
+                if (region_copy(b->handler, o->v[O_HANDLER],
+                                strlen(o->v[O_HANDLER])))
+                        return cli_usage_error("post",
+                                               "--handler '%s': not a region "
+                                               "code",
+                                               o->v[O_HANDLER]);
+        }
+        b->anonim = o->v[O_ANONIM] != NULL;
+        b->rahasia = o->v[O_RAHASIA] != NULL;
+        if (o->v[O_REPORTER]) {
+                pb->p.has_reporter = true;
+                pb->p.reporter.name = slice_cstr(o->v[O_REPORTER]);
+                pb->p.reporter.contact =
+                    slice_cstr(o->v[O_CONTACT] ? o->v[O_CONTACT] : "");
+        }
+        for (size_t i = 0; i < o->n_seal_to; i++) {
+                const char *k = o->seal_to[i];
+                if (strlen(k) != 2 * ENTRY_KEY_BYTES ||
+                    hex_decode(pb->to + i * ENTRY_KEY_BYTES, ENTRY_KEY_BYTES, k,
+                               strlen(k)))
+                        return cli_usage_error("post",
+                                               "--seal-to '%s': not a node "
+                                               "key (64 hex digits)",
+                                               k);
+        }
+        pb->p.to = pb->to;
+        pb->p.n_to = o->n_seal_to;
+        return 0;
+}
+
+static int
+post_status_fields(const struct post_opts *o, struct kim_body *b)
+{
+        int rc;
+
+        if ((rc = vocab("step", o->v[O_STEP],
+                        kim_step_parse(o->v[O_STEP], &b->step),
+                        "the steps in --help")))
+                return rc;
+        if (b->step == KIM_STEP_DIVERIFIKASI &&
+            (!o->v[O_METHOD] || !o->v[O_RESULT]))
+                return cli_usage_error("post", "diverifikasi needs --method "
+                                               "and --result");
+        if (b->step == KIM_STEP_DITERUSKAN && !o->v[O_AGENCY])
+                return cli_usage_error("post", "diteruskan needs --agency");
+        if (o->v[O_RESULT] &&
+            (rc = vocab("result", o->v[O_RESULT],
+                        kim_result_parse(o->v[O_RESULT], &b->result),
+                        "valid, tidak_valid, hoaks, "
+                        "perlu_informasi_tambahan")))
+                return rc;
+        opt_str(o->v[O_NOTE], &b->has_note, &b->note);
+        opt_str(o->v[O_METHOD], &b->has_method, &b->method);
+        opt_str(o->v[O_AGENCY], &b->has_agency, &b->agency);
+        opt_str(o->v[O_VERIFIER], &b->has_verifier, &b->verifier);
+        b->anonim = o->v[O_ANONIM] != NULL;
+        b->rahasia = o->v[O_RAHASIA] != NULL;
+        return 0;
+}
+
+/* Everything that needs no node: 0 or a usage error. */
+static int
+post_build(const struct post_opts *o, struct post_build *pb)
+{
+        struct app_post *p = &pb->p;
+        int rc, err;
+
+        p->body.kind = o->kind;
+        if (o->v[O_TO]) {
+                p->has_audience = true;
+                if ((err = audience_parse(&p->audience, o->v[O_TO])))
+                        return cli_usage_error("post", "--to '%s': %s",
+                                               o->v[O_TO], err_str(err));
+        }
+        if (o->v[O_TIMESTAMP] &&
+            (rc = parse_u64("timestamp-ms", o->v[O_TIMESTAMP],
+                            &p->timestamp_ms)))
+                return rc;
+        if ((rc = post_content(o, pb)))
+                return rc;
+        if ((K_REP & K_(o->kind)) && (rc = post_report_fields(o, pb)))
+                return rc;
+        if (o->kind == KIND_STATUS && (rc = post_status_fields(o, &p->body)))
+                return rc;
+        if (o->kind == KIND_REVISI_KEPUTUSAN)
+                return vocab(
+                    "decision", o->v[O_DECISION],
+                    kim_decision_parse(o->v[O_DECISION], &p->body.decision),
+                    "diterima, ditolak");
+        return 0;
+}
+
+/* An id or a unique prefix of one held here, into id. */
+static int
+resolve_id(struct node *n, const char *opt, const char *s, bool *has,
+           uint8_t id[ENTRY_HASH_BYTES])
+{
+        struct store_txn *t;
+        struct buf bytes = BUF_INIT;
+        struct entry e;
+        size_t len;
+        int err;
+
+        if (!s)
+                return 0;
+        if (cli_parse_id(s, id, &len))
+                return cli_usage_error("post",
+                                       "--%s '%s': not an id (8-64 "
+                                       "hex digits)",
+                                       opt, s);
+        *has = true;
+        if (len == ENTRY_HASH_BYTES)
+                return 0; /* app_post says if it is not held */
+        if ((err = store_begin(n->store, false, &t)))
+                return cli_error("post: %s", err_str(err));
+        err = store_get_by_id(t, id, len, &bytes);
+        store_abort(t);
+        if (!err && !(err = entry_parse(buf_slice(&bytes), &e)))
+                memcpy(id, e.id, ENTRY_HASH_BYTES);
+        buf_release(&bytes);
+        if (err)
+                return cli_error("post: --%s %s: %s", opt, s,
+                                 err == ERR_NOT_FOUND
+                                     ? err_str(ERR_KIM_NOT_FOUND)
+                                     : err_str(err));
+        return 0;
+}
+
+static int
+post_ids(const struct post_opts *o, struct node *n, struct kim_body *b)
+{
+        int rc;
+
+        if ((rc = resolve_id(n, "report", o->v[O_REPORT], &b->has_report,
+                             b->report)) ||
+            (rc = resolve_id(n, "after", o->v[O_AFTER], &b->has_after,
+                             b->after)) ||
+            (rc = resolve_id(n, "item", o->v[O_ITEM], &b->has_item, b->item)) ||
+            (rc = resolve_id(n, "revisi", o->v[O_REVISI], &b->has_revisi,
+                             b->revisi)))
+                return rc;
+        return 0;
+}
+
+static int
+post_print(const struct post_opts *o, struct node *n, const uint8_t id[32])
 {
         struct store_txn *t = NULL;
         struct buf bytes = BUF_INIT;
         struct entry e;
-        char hex[65];
+        char hex[65], aud[40];
         int rc = EXIT_ERROR, err;
 
         if ((err = store_begin(n->store, false, &t)) ||
@@ -153,8 +620,9 @@ post_report(const struct post_opts *o, struct node *n, const uint8_t id[32])
                 goto out;
         }
         id_hex(hex, id);
-        printf("posted %s (%s, seq %llu) to %s\n", hex, o->kind,
-               (unsigned long long)e.h.seq, o->to);
+        audience_format(&e.h.audience, aud);
+        printf("posted %s (%s, seq %llu) to %s\n", hex, o->v[O_KIND],
+               (unsigned long long)e.h.seq, aud);
         rc = EXIT_OK;
 out:
         if (t)
@@ -163,61 +631,85 @@ out:
         return rc;
 }
 
-int
-cmd_post(int argc, char **argv)
+static int
+post_fail(const struct node *n, const struct app_post *p, int err,
+          const char *msg)
 {
-        struct post_opts o;
-        struct node n;
-        struct post p;
-        struct buf text = BUF_INIT, body = BUF_INIT;
-        uint8_t id[ENTRY_HASH_BYTES];
-        int rc, err;
+        char aud[40] = "";
 
-        if ((rc = post_parse(argc, argv, &o)))
-                return rc < 0 ? EXIT_OK : rc;
-        memset(&p, 0, sizeof(p));
-        if (kind_parse(o.kind, &p.kind) || kind_channel(p.kind) == 0 ||
-            p.kind == KIND_LAMPIRAN)
-                return cli_usage_error("post", "unknown --kind '%s'", o.kind);
-        if ((err = audience_parse(&p.audience, o.to)))
-                return cli_usage_error("post", "--to '%s': %s", o.to,
-                                       err_str(err));
-        if ((rc = post_text(&o, &text)))
-                return rc;
-        if (cli_open(&n, o.data, NODE_OPEN_KEY))
-                return EXIT_ERROR;
-        if (n.restored) {
-                node_close(&n);
-                buf_release(&text);
+        if (p->has_audience)
+                audience_format(&p->audience, aud);
+        if (err == ERR_AUTHOR_RULE)
+                return cli_error(
+                    "post: a node of %s (%s) may not write to %s: it may "
+                    "write to tree:CODE inside its own region or of its "
+                    "parent, and to a path it lies on",
+                    n->config.region,
+                    region_level_name(region_level(n->config.region)),
+                    aud[0] ? aud : "that audience");
+        if (err == ERR_TOO_BIG)
+                return cli_error("post: the body is over the limit of %u "
+                                 "bytes",
+                                 ENTRY_BODY_MAX);
+        if (err == ERR_RESTORED)
                 return cli_error("post: %s (it would fork this node's own "
                                  "feeds): run simpul run until it reports "
                                  "SYNC-CAUGHT-UP",
                                  err_str(ERR_RESTORED));
+        return cli_error("post: %s (%s)", msg[0] ? msg : err_str(err),
+                         err_id(err));
+}
+
+int
+cmd_post(int argc, char **argv)
+{
+        struct post_opts o;
+        struct post_build pb;
+        struct node n;
+        char msg[APP_ERR_MAX];
+        uint8_t id[ENTRY_HASH_BYTES];
+        int rc, err;
+
+        memset(&pb, 0, sizeof(pb));
+        if ((rc = post_parse(argc, argv, &o)))
+                return rc < 0 ? EXIT_OK : rc;
+        if ((rc = post_required(&o)) || (rc = post_build(&o, &pb)) ||
+            (rc = post_text(&o, &pb.text)))
+                goto out;
+        pb.p.body.text = buf_slice(&pb.text);
+        if (pb.text.len > ENTRY_BODY_MAX) {
+                rc = post_fail(NULL, &pb.p, ERR_TOO_BIG, "");
+                goto out;
         }
-        rc = EXIT_ERROR;
-        {
-                struct body_field f[] = {{"title", o.title, 0},
-                                         {"text", (const char *)text.data, 0}};
-                wire_body_build(f, text.len ? 2 : 1, &body);
+        if (pb.text.len > KIM_TEXT_MAX) {
+                rc = cli_error("post: the text is %zu bytes, over the limit "
+                               "of %u (proto/KIM.md §2) (%s)",
+                               pb.text.len, KIM_TEXT_MAX, err_id(ERR_KIM_BODY));
+                goto out;
         }
-        p.body = buf_slice(&body);
-        err = replica_post(&n.replica, &p, 1, id);
-        if (err == ERR_AUTHOR_RULE)
-                cli_error("post: a node of %s (%s) may not write to %s: it "
-                          "may write to tree:CODE inside its own region or "
-                          "of its parent, and to a path it lies on",
-                          n.config.region,
-                          region_level_name(region_level(n.config.region)),
-                          o.to);
-        else if (err == ERR_TOO_BIG)
-                cli_error("post: the body is over the limit of %u bytes",
-                          ENTRY_BODY_MAX);
-        else if (err)
-                cli_error("post: %s", err_str(err));
-        else
-                rc = post_report(&o, &n, id);
-        buf_release(&text);
-        buf_release(&body);
+        if (pb.p.body.has_title &&
+            (pb.p.body.title.len < 1 || pb.p.body.title.len > KIM_TITLE_MAX ||
+             strpbrk(o.v[O_TITLE], "\n\r\t"))) {
+                rc = cli_error("post: the title must be one line of 1-%u "
+                               "bytes (%s)",
+                               KIM_TITLE_MAX, err_id(ERR_KIM_BODY));
+                goto out;
+        }
+        if (o.kind == KIND_TANGGAPAN && !pb.text.len) {
+                rc = cli_usage_error("post", "a tanggapan needs its text: "
+                                             "--body, --body-file or "
+                                             "standard input");
+                goto out;
+        }
+        if ((rc = cli_open(&n, o.data, NODE_OPEN_KEY) ? EXIT_ERROR : 0))
+                goto out;
+        if (!(rc = post_ids(&o, &n, &pb.p.body))) {
+                err = app_post(&n, &pb.p, id, msg);
+                rc = err ? post_fail(&n, &pb.p, err, msg)
+                         : post_print(&o, &n, id);
+        }
         node_close(&n);
+out:
+        buf_release(&pb.text);
         return rc;
 }

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "../http/http.h"
 #include "../node/daemon.h"
 #include "cli.h"
 
@@ -12,7 +13,10 @@ static const char run_help[] =
     "sync: what the other side lacks is sent, new entries are pushed\n"
     "within a second. Logs one line per event on stderr. Stops cleanly on\n"
     "SIGTERM or SIGINT. The node must be enrolled in a network\n"
-    "(simpul enroll).\n";
+    "(simpul enroll).\n\n"
+    "It also serves the local HTTP JSON API, /metrics and the web UI on\n"
+    "[http] listen (default 127.0.0.1:7780; docs/API.md). When that\n"
+    "address cannot be bound, the node runs without them (HTTP-LISTEN).\n";
 
 int
 cmd_run(int argc, char **argv)
@@ -23,6 +27,8 @@ cmd_run(int argc, char **argv)
             {NULL, 0, NULL, 0},
         };
         const char *data = NULL;
+        struct daemon_stats stats;
+        struct http_server *http = NULL;
         struct node n;
         int c, err;
 
@@ -43,7 +49,17 @@ cmd_run(int argc, char **argv)
                                        argv[optind]);
         if (cli_open(&n, data, NODE_OPEN_KEY))
                 return EXIT_ERROR;
-        err = daemon_run(&n);
+        /* http: the API runs in its own threads beside the daemon's loop;
+         * a node that cannot serve it still syncs (HTTP-LISTEN logged). */
+        if (daemon_stats_init(&stats)) {
+                node_close(&n);
+                return cli_error("run: cannot make a mutex");
+        }
+        if (n.config.http_listen[0] && http_start(&http, &n, &stats))
+                http = NULL; /* logged: HTTP-LISTEN */
+        err = daemon_run_stats(&n, &stats);
+        http_stop(http);
+        daemon_stats_release(&stats);
         node_close(&n);
         if (err)
                 return cli_error("run: %s", err_str(err));

@@ -21,6 +21,7 @@
 struct item_def {
         int author;
         const char *kind, *to, *title, *text;
+        int answers; /* a tanggapan: 1 + the index of the report it answers */
 };
 
 /* Down from the kabupaten, up from a desa, sideways, and an answer. */
@@ -28,23 +29,28 @@ static const struct item_def items[DEMO_ITEMS] = {
     {DEMO_KAB, "peringatan", "tree:36.04",
      "Waspada banjir: debit Sungai Ciujung naik",
      "Debit Sungai Ciujung naik sejak pukul 04.00. Warga di bantaran "
-     "sungai diminta waspada dan menyiapkan barang penting."},
+     "sungai diminta waspada dan menyiapkan barang penting.",
+     0},
     {DEMO_KAB, "informasi", "tree:36.04.12",
      "Rapat koordinasi KIM se-Kecamatan Pontang",
      "Rapat koordinasi KIM se-Kecamatan Pontang hari Kamis pukul 09.00 di "
-     "aula kantor kecamatan."},
+     "aula kantor kecamatan.",
+     0},
     {DEMO_SUKANEGARA, "aspirasi", "path:36.04.12.2002:36.04",
      "Jalan desa rusak di RT 03",
      "Jalan sepanjang 300 m di RT 03 rusak berat dan tergenang setiap "
-     "hujan. Mohon perbaikan."},
+     "hujan. Mohon perbaikan.",
+     0},
     {DEMO_SUKANEGARA, "informasi", "tree:36.04.12",
      "Posyandu balita Sabtu di balai desa Sukanegara",
      "Posyandu balita hari Sabtu pukul 08.00 di balai desa. Warga desa "
-     "tetangga dipersilakan datang."},
+     "tetangga dipersilakan datang.",
+     0},
     {DEMO_KAB, "tanggapan", "path:36.04.12.2002:36.04",
      "Tanggapan: perbaikan jalan RT 03 dijadwalkan",
      "Dinas PUPR menjadwalkan perbaikan jalan RT 03 Desa Sukanegara bulan "
-     "depan. Terima kasih atas laporannya."},
+     "depan. Terima kasih atas laporannya.",
+     3},
 };
 
 /* ---- output helpers -------------------------------------------------------
@@ -225,10 +231,13 @@ item_post(struct demo *d, int k)
         json_t *j = NULL;
         int rc;
 
-        if ((rc = demo_simpul(d, &out, "post", "--data",
-                              d->node[def->author].data, "--kind", def->kind,
-                              "--to", def->to, "--title", def->title, "--body",
-                              def->text, "--json", NULL)))
+        if ((rc = demo_simpul(
+                 d, &out, "post", "--data", d->node[def->author].data, "--kind",
+                 def->kind,
+                 /* An answer goes to its report's audience. */
+                 def->answers ? "--report" : "--to",
+                 def->answers ? d->item[def->answers - 1].id : def->to,
+                 "--title", def->title, "--body", def->text, "--json", NULL)))
                 goto out;
         it->posted_ms = demo_now_ms();
         j = json_loadb((char *)out.data, out.len, 0, NULL);

@@ -21,6 +21,10 @@ const struct cli_cmd cli_cmds[] = {
     {"enroll", cmd_enroll, "request, sign or accept a membership certificate"},
     {"revoke", cmd_revoke, "revoke a node's membership (issuers only)"},
     {"demo", cmd_demo, "a live network of 7 nodes on this machine"},
+    {"reports", cmd_reports, "list reports with their state and deadlines"},
+    {"report", cmd_report, "show a report's timeline, or make a step on it"},
+    {"views", cmd_views, "rebuild the KIM views from the entries"},
+    {"token", cmd_token, "show or rotate the HTTP API token"},
     {NULL, NULL, NULL},
 };
 

@@ -186,6 +186,55 @@ void text_encode(const char *prefix, struct slice bytes, struct buf *out);
 int text_decode(const char *prefix, struct slice text, size_t max,
                 struct buf *out) WUR;
 
+/* ---- sealing (seal.c, proto/KIM.md §4) ------------------------------------
+ *
+ * A sealed value carries a plaintext readable only by its recipients' node
+ * keys: XChaCha20-Poly1305 under a fresh content key, with the additional
+ * data "simpul/kim/1/" || field name (so it cannot move to another field),
+ * and the content key in a libsodium sealed box to each recipient's
+ * Ed25519 key converted to X25519. Content keys and converted secret keys
+ * live in sodium_malloc'd memory and are wiped.
+ */
+
+#define SEAL_AD_PREFIX "simpul/kim/1/"
+#define SEAL_FIELD_REPORTER "reporter"
+#define SEAL_FIELD_SEALED "sealed"
+/* Largest plaintext: KIM_SEAL_CT_MAX minus the 16-byte tag. */
+#define SEAL_PLAIN_MAX (KIM_SEAL_CT_MAX - 16U)
+
+/* A sealed value made here; owns its bytes. */
+struct seal {
+        size_t n;
+        uint8_t to[KIM_SEAL_TO_MAX][ENTRY_KEY_BYTES];
+        uint8_t keys[KIM_SEAL_TO_MAX][KIM_SEAL_BOX_BYTES];
+        uint8_t nonce[KIM_SEAL_NONCE_BYTES];
+        struct buf ct;
+};
+
+/*
+ * Seals plain to the n Ed25519 node keys at to (n * ENTRY_KEY_BYTES) for the
+ * body field `field` (SEAL_FIELD_REPORTER or SEAL_FIELD_SEALED). s is
+ * initialised here and owns the result (free with seal_release, also on error).
+ * Errors: ERR_USAGE (n not 1..KIM_SEAL_TO_MAX, plain over SEAL_PLAIN_MAX),
+ * ERR_KEY (a recipient key that is not a valid Ed25519 public key).
+ */
+int seal_make(struct seal *s, const uint8_t *to, size_t n, const char *field,
+              struct slice plain) WUR;
+void seal_release(struct seal *s);
+/* Points v at s's parts, to put into a kim_body; valid while s is. */
+void seal_view(const struct seal *s, struct kim_sealed *v);
+/* Is pk one of v's recipients? */
+bool seal_is_recipient(const struct kim_sealed *v,
+                       const uint8_t pk[ENTRY_KEY_BYTES]);
+/*
+ * Opens v, found in body field `field`, with node key k: plain (replaced)
+ * gets the plaintext. ERR_KIM_SEALED if k is not a recipient, its box does
+ * not open, or ct does not decrypt (tampered, or moved from another
+ * field). Nothing is left in plain on error.
+ */
+int seal_open(const struct key *k, const struct kim_sealed *v,
+              const char *field, struct buf *plain) WUR;
+
 /* Formats 64 hex digits of an id or key into out (65 bytes). */
 void id_hex(char out[2 * ENTRY_HASH_BYTES + 1], const uint8_t id[32]);
 

@@ -1,7 +1,77 @@
-/* http: the node's local HTTP JSON API (libmicrohttpd). */
+/*
+ * http: the node's local HTTP JSON API, /metrics (Prometheus text format)
+ * and the web UI for KIM operators (docs/API.md). The only user of
+ * libmicrohttpd (MHD).
+ *
+ * Threading: MHD runs in threads of its own (HTTP_THREADS internal polling
+ * threads, non-blocking sockets), never on the daemon's libuv loop, so a
+ * slow or hostile client cannot stall sync. Handlers read the store in
+ * their own LMDB read transactions (the environment is opened MDB_NOTLS)
+ * and write only through app_* (app_post), one write request at a time;
+ * LMDB serialises those writes with the daemon's commits, and the daemon
+ * notices them by its store-version tick (DAEMON_TICK_MS) exactly as it
+ * notices a `simpul post` from another process. Live figures of the
+ * daemon come from struct daemon_stats (copied under its lock).
+ *
+ * Limits: request bodies over HTTP_BODY_MAX are refused from their
+ * Content-Length before any of the body is read (413), a body without a
+ * Content-Length is refused (411), connections idle for
+ * HTTP_IDLE_TIMEOUT_S are closed, at most HTTP_CONNECTIONS_MAX are open.
+ *
+ * Access: writes (POST) need "Authorization: Bearer TOKEN", the token in
+ * DATA/http.token (mode 0600, made by simpul init, replaced by simpul token
+ * rotate; read on every check, so a rotation takes effect at once). Reads
+ * are open to clients on the loopback interface; other clients need the
+ * token for them too. When the server listens on loopback only, the Host
+ * header must name a loopback host (DNS rebinding).
+ *
+ * Must not depend on: the CLI. Depends on app (the operations) and on the
+ * node's daemon.h for the live figures.
+ */
 #ifndef SIMPUL_HTTP_H
 #define SIMPUL_HTTP_H
 
 #include "../app/app.h"
+#include "../node/daemon.h"
+
+#define HTTP_BODY_MAX (64U * 1024U) /* bytes of a request body */
+#define HTTP_CONNECTIONS_MAX 64U
+#define HTTP_IDLE_TIMEOUT_S 10U
+#define HTTP_THREADS 2U
+#define HTTP_TOKEN_FILE "http.token"
+#define HTTP_TOKEN_BYTES 32U /* random bytes; the file holds them in hex */
+#define HTTP_TOKEN_HEX (2U * HTTP_TOKEN_BYTES)
+
+struct http_server;
+
+/*
+ * Starts serving n (borrowed until http_stop; opened with its key) on
+ * n->config.http_listen, with the daemon's live figures from stats
+ * (borrowed until http_stop; may be NULL: no daemon). Makes
+ * DATA/http.token if the node has none. Logs HTTP-LISTEN with the address
+ * bound. Returns an owned server in *out, stop it with http_stop. Errors
+ * (each logged as one warn line, HTTP-LISTEN or HTTP-TOKEN: the node can
+ * run without its API): ERR_CONFIG (listen is not host:port), -errno
+ * (cannot bind: the port is taken; cannot write the token), -EIO (MHD
+ * would not start).
+ */
+int http_start(struct http_server **out, struct node *n,
+               struct daemon_stats *stats) WUR;
+/* Stops accepting, waits for the requests being handled, frees s (NULL
+ * is a no-op). */
+void http_stop(struct http_server *s);
+/* "host:port" actually bound (a configured port 0 picks a free one);
+ * borrowed from s. */
+const char *http_address(const struct http_server *s);
+
+/*
+ * Writes a new random token to dir/http.token (mode 0600, atomically:
+ * a rotation never leaves a half-written file) and copies it into out.
+ * -errno.
+ */
+int http_token_new(const char *dir, char out[HTTP_TOKEN_HEX + 1]) WUR;
+/* Reads dir/http.token into out. ERR_NOT_FOUND (no file), ERR_KEY (not
+ * HTTP_TOKEN_HEX hex digits), -errno. */
+int http_token_read(const char *dir, char out[HTTP_TOKEN_HEX + 1]) WUR;
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../kim/view.h"
 #include "node.h"
 
 #define MAP_MIB_MIN 1U
@@ -24,6 +25,7 @@ config_defaults(struct config *c)
         c->backoff_min_ms = 1000;
         c->backoff_max_ms = 300000;
         c->retry_primary_s = 60;
+        strcpy(c->http_listen, NODE_HTTP_LISTEN);
 }
 
 static int
@@ -133,6 +135,24 @@ config_set(struct config *c, const char *section, const char *key,
         }
         if (!strcmp(section, "net"))
                 return net_set(c, key, value, why);
+        if (!strcmp(section, "http") && !strcmp(key, "listen")) {
+                *why = "expected host:port, e.g. 127.0.0.1:7780, or nothing";
+                if (strlen(value) >= NODE_ADDR_MAX ||
+                    (value[0] && !strchr(value, ':')))
+                        return ERR_CONFIG;
+                strcpy(c->http_listen, value);
+                return 0;
+        }
+        /* Each line adds dates: a long list continues on indented lines
+         * (inih reads at most 200 bytes a line). */
+        if (!strcmp(section, "kim") && !strcmp(key, "holidays")) {
+                *why = "expected dates YYYY-MM-DD separated by commas, "
+                       "at most 256";
+                return kim_holidays_parse(value, c->holidays, NODE_HOLIDAYS_MAX,
+                                          &c->holidays_n)
+                           ? ERR_CONFIG
+                           : 0;
+        }
         if (!strcmp(section, "log") && !strcmp(key, "level")) {
                 *why = "expected error, warn, info or debug";
                 return log_level_parse(value, &c->log_level);
@@ -232,6 +252,26 @@ static const char config_template[] =
     "# While linked through a fallback, how often to try the parent.\n"
     "retry_primary_s = %llu\n"
     "\n"
+    "[http]\n"
+    "# Address of the local HTTP JSON API, /metrics and the web UI for\n"
+    "# KIM operators, host:port (default " NODE_HTTP_LISTEN ", this\n"
+    "# machine only). Empty: no HTTP server. 0.0.0.0:7780 serves the\n"
+    "# village Wi-Fi too; clients other than this machine then need the\n"
+    "# token for every request, as every client does for writes: the\n"
+    "# token is in http.token beside this file (simpul token rotate).\n"
+    "listen = %s\n"
+    "\n"
+    "[kim]\n"
+    "# Public holidays (hari libur nasional, cuti bersama) as dates\n"
+    "# YYYY-MM-DD separated by commas, e.g. 2026-12-25, 2026-12-31.\n"
+    "# Report deadlines count working days, Monday to Friday in WIB\n"
+    "# (UTC+07:00), minus these: 3 to verify a report, 5 to follow up\n"
+    "# a verified one, 10 after selesai before it may be closed.\n"
+    "# A long list goes on over indented lines:\n"
+    "#   holidays = 2026-01-01, 2026-01-16, 2026-02-17,\n"
+    "#       2026-03-19, 2026-03-20\n"
+    "holidays =\n"
+    "\n"
     "[log]\n"
     "# Lowest level logged to stderr: error, warn, info or debug.\n"
     "level = %s\n";
@@ -269,7 +309,8 @@ config_write_new(const char *path, const struct config *c)
                 (unsigned long long)c->timeout_s,
                 (unsigned long long)c->backoff_min_ms,
                 (unsigned long long)c->backoff_max_ms,
-                (unsigned long long)c->retry_primary_s, levels[c->log_level]);
+                (unsigned long long)c->retry_primary_s, c->http_listen,
+                levels[c->log_level]);
         if (fflush(f) || fsync(fd))
                 err = -errno;
         if (fclose(f) && !err)

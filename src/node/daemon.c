@@ -1,6 +1,9 @@
 /* daemon: `simpul run`, the node's loop (see daemon.h). */
 #include <signal.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +15,7 @@
 #define FLUSH_BYTES (64U * 1024U)
 #define STATUS_EVERY_MS 2000U
 #define HEARTBEAT_EVERY_MS 5000U
+#define TRIM_EVERY_MS 250U /* store_trim at most this often */
 
 struct dialer;
 
@@ -23,11 +27,15 @@ struct conn {
         uint8_t key[ENTRY_KEY_BYTES];
         bool has_key, validated, hello_sent, opened, replaced, caught_up;
         bool failed; /* the refusal was logged by conn_fail */
+        /* A commit of this session hit STORE-FULL: see conn_full. */
+        bool full;
+        uint64_t full_retry_ms;
         struct member_peer peer;
         struct buf stash;   /* frames (4-byte length each) before validation */
         struct buf pending; /* messages for the next frame */
         int jobs; /* batches of this conn in the pipeline; freed at 0 */
         uint64_t last_rx_ms, last_tx_ms, status_ms;
+        uint64_t rx_bytes_seen; /* link_bytes_in at the last tick */
         uint64_t rep_bytes_in, rep_bytes_out, rep_in, rep_out; /* recorded */
         char address[NET_ADDR_MAX];
         struct conn *next;
@@ -59,8 +67,11 @@ struct daemon {
         struct job *checking, *committing;
         struct job *ready, **ready_tail; /* checked, waiting to commit */
         uint64_t version, heartbeat_ms;
+        uint64_t trimmed_version, trim_ms; /* store_trim: last version, time */
+        uint64_t full_holdoff_ms; /* the next conn_full hold-off; 0: none yet */
         struct link_cbs cbs;
         struct link_config lcfg;
+        struct daemon_stats *stats; /* http: figures published (or NULL) */
 };
 
 static void conn_fail(struct conn *c, int err, const char *why);
@@ -71,6 +82,7 @@ static void conn_unlink(struct conn *c);
 struct job {
         struct conn *c;
         struct sync_batch *b;
+        bool skip; /* its conn is full: finish as STORE-FULL, store nothing */
         struct job *next;
 };
 static void dialer_dial(struct dialer *dl);
@@ -185,6 +197,37 @@ conn_fail(struct conn *c, int err, const char *why)
                 link_close(c->link, err);
 }
 
+/*
+ * The store is full (it logged STORE-FULL with the remedy): nothing more
+ * of this session is stored or acknowledged, and the link stops reading,
+ * so the peer's window fills and it stops sending; the link stays up for
+ * what this node pushes. After a hold-off that doubles with each full
+ * session, from backoff_min_ms up to backoff_max_ms, the tick closes it
+ * with ERROR STORE-FULL and a new session retries (proto/SYNC.md §5).
+ */
+static void
+conn_full(struct conn *c)
+{
+        struct daemon *d = c->d;
+        const struct config *cfg = &d->n->config;
+        char k[17];
+
+        if (c->full || !c->link)
+                return;
+        c->full = true;
+        link_read_pause(c->link, true);
+        d->full_holdoff_ms =
+            d->full_holdoff_ms ? 2 * d->full_holdoff_ms : cfg->backoff_min_ms;
+        if (d->full_holdoff_ms > cfg->backoff_max_ms)
+                d->full_holdoff_ms = cfg->backoff_max_ms;
+        c->full_retry_ms = uv_now(&d->loop) + d->full_holdoff_ms;
+        log_info("SYNC-PAUSED",
+                 "link %s peer %s: store full, storing nothing more from "
+                 "this peer; retrying in %llu ms",
+                 c->address, key_short(k, c->key),
+                 (unsigned long long)d->full_holdoff_ms);
+}
+
 /* ---- peer records (read-modify-write: the session writes others) ------- */
 
 static void
@@ -214,6 +257,7 @@ peer_status(struct conn *c, bool connected, int err)
         struct daemon *d = c->d;
         struct store_txn *t;
         struct peer_info p;
+        int rc;
 
         if (!c->has_key || store_begin(d->n->store, true, &t))
                 return;
@@ -234,12 +278,11 @@ peer_status(struct conn *c, bool connected, int err)
                 snprintf(p.last_error, sizeof(p.last_error), "%s", err_id(err));
         }
         peer_counters(c, &p);
-        if (store_peer_put(t, &p)) {
+        if ((rc = store_peer_put(t, &p)))
                 store_abort(t);
-                log_warn("STORE-IO", "cannot record the state of a peer");
-                return;
-        }
-        if (store_commit(t))
+        else
+                rc = store_commit(t);
+        if (rc && rc != ERR_STORE_FULL) /* STORE-FULL: the store logs it */
                 log_warn("STORE-IO", "cannot record the state of a peer");
 }
 
@@ -249,6 +292,7 @@ heartbeat(struct daemon *d)
 {
         uint8_t v[12];
         struct store_txn *t;
+        int err;
 
         be32_put(v, (uint32_t)getpid());
         be64_put(v + 4, time_now_ms());
@@ -256,7 +300,7 @@ heartbeat(struct daemon *d)
                 return;
         if (store_meta_put(t, "daemon", slice_make(v, sizeof(v))))
                 store_abort(t);
-        else if (store_commit(t))
+        else if ((err = store_commit(t)) && err != ERR_STORE_FULL)
                 log_warn("STORE-IO", "cannot write the daemon heartbeat");
 }
 
@@ -274,6 +318,10 @@ deliver(struct conn *c, struct slice frame)
         send_frame(c, &d->out);
         if (err == ERR_PEER_ERROR) {
                 conn_close_logged(c, err, NULL);
+                return;
+        }
+        if (err == ERR_STORE_FULL) { /* a peer record did not fit */
+                conn_full(c);
                 return;
         }
         if (err) {
@@ -367,6 +415,10 @@ commit_run(uv_work_t *w)
         struct conn *c = d->committing->c;
         struct sync_batch *b = d->committing->b;
 
+        if (d->committing->skip) {
+                b->err = ERR_STORE_FULL;
+                return;
+        }
         b->err = replica_commit_from(&d->n->replica, c->key, b->entries, b->es,
                                      b->results, b->n, c->address, &b->stats);
 }
@@ -388,7 +440,7 @@ caught_up_check(struct conn *c)
 {
         char k[17];
 
-        if (c->caught_up || !c->s || !sync_stats(c->s)->caught_up)
+        if (c->caught_up || c->full || !c->s || !sync_stats(c->s)->caught_up)
                 return;
         c->caught_up = true;
         if (c->d->n->restored && !node_restored_set(c->d->n, false))
@@ -426,9 +478,11 @@ commit_done(uv_work_t *w, int status)
                         conn_free(c);
         } else {
                 send_frame(c, &d->out);
-                if (err) /* a refused entry: the replica logged it */
+                if (err == ERR_STORE_FULL) /* the store logged it */
+                        conn_full(c);
+                else if (err) /* a refused entry: the replica logged it */
                         conn_close_logged(c, err, why ? why : err_id(err));
-                else if (c->link && sync_wants_input(c->s))
+                else if (c->link && !c->full && sync_wants_input(c->s))
                         link_read_pause(c->link, false);
                 caught_up_check(c);
                 flush(c);
@@ -475,12 +529,14 @@ pipeline_next(struct daemon *d)
                 if (!d->ready)
                         d->ready_tail = &d->ready;
                 d->committing->next = NULL;
+                d->committing->skip = d->committing->c->full;
                 queue(d, &d->commit_work, commit_run, commit_done);
         }
         if (d->checking)
                 return;
         for (c = d->conns; c; c = c->next)
-                if (c->s && c->link && (b = sync_take_batch(c->s, true)))
+                if (c->s && c->link && !c->full &&
+                    (b = sync_take_batch(c->s, true)))
                         break;
         if (!b)
                 return;
@@ -809,7 +865,18 @@ tick_conn(struct conn *c, uint64_t now)
 
         if (!c->link || !c->opened)
                 return;
-        if (now - c->last_rx_ms > cfg->timeout_s * 1000U) {
+        if (c->full && now >= c->full_retry_ms) { /* see conn_full */
+                conn_close_logged(c, ERR_STORE_FULL, err_id(ERR_STORE_FULL));
+                return;
+        }
+        /* Any bytes count as life, not only whole frames: a 64 kbit/s
+         * link takes longer than timeout_s to carry one 64 KiB frame. */
+        if (link_bytes_in(c->link) != c->rx_bytes_seen) {
+                c->rx_bytes_seen = link_bytes_in(c->link);
+                c->last_rx_ms = now;
+        }
+        /* A full link reads nothing until its retry: no timeout. */
+        if (!c->full && now - c->last_rx_ms > cfg->timeout_s * 1000U) {
                 conn_fail(c, ERR_TIMEOUT, NULL);
                 return;
         }
@@ -825,6 +892,55 @@ tick_conn(struct conn *c, uint64_t now)
                 c->status_ms = now;
                 peer_status(c, true, 0);
         }
+}
+
+/* ---- http: live figures for other threads (daemon.h) ------------------ */
+
+int
+daemon_stats_init(struct daemon_stats *s)
+{
+        memset(s, 0, sizeof(*s));
+        return uv_mutex_init(&s->lock);
+}
+
+void
+daemon_stats_release(struct daemon_stats *s)
+{
+        uv_mutex_destroy(&s->lock);
+}
+
+void
+daemon_stats_get(struct daemon_stats *s, struct daemon_figures *out)
+{
+        uv_mutex_lock(&s->lock);
+        *out = s->f;
+        uv_mutex_unlock(&s->lock);
+}
+
+static void
+stats_publish(struct daemon *d, bool running)
+{
+        struct daemon_figures f = {0};
+        struct job *j;
+
+        if (!d->stats)
+                return;
+        f.running = running;
+        f.updated_ms = time_now_ms();
+        for (struct conn *c = d->conns; c; c = c->next)
+                if (c->link && c->s && c->opened)
+                        f.links_open++;
+                else if (c->link || c->dialer)
+                        f.links_opening++;
+        for (j = d->ready; j; j = j->next)
+                f.batches_queued++;
+        f.batches_queued += (d->checking != NULL) + (d->committing != NULL);
+        f.store_version = d->version;
+        uv_mutex_lock(&d->stats->lock);
+        f.started_ms =
+            d->stats->f.started_ms ? d->stats->f.started_ms : f.updated_ms;
+        d->stats->f = f;
+        uv_mutex_unlock(&d->stats->lock);
 }
 
 static void
@@ -851,7 +967,20 @@ on_tick(uv_timer_t *t)
                 d->version = v;
                 changed_all(d);
         }
+        /* The store's pages touched by commits and reads are page cache,
+         * not ours to hold, and the batches' memory is free again: give
+         * both back a few times a second while entries move (a village
+         * Pi has little RAM). */
+        if (d->trimmed_version != v && now - d->trim_ms >= TRIM_EVERY_MS) {
+                store_trim(d->n->store);
+#ifdef __GLIBC__
+                malloc_trim(0);
+#endif
+                d->trimmed_version = v;
+                d->trim_ms = now;
+        }
         pipeline_next(d);
+        stats_publish(d, true); /* http */
         if (now - d->heartbeat_ms >= HEARTBEAT_EVERY_MS) {
                 d->heartbeat_ms = now;
                 heartbeat(d);
@@ -1000,6 +1129,12 @@ daemon_dial(struct daemon *d)
 int
 daemon_run(struct node *n)
 {
+        return daemon_run_stats(n, NULL);
+}
+
+int
+daemon_run_stats(struct node *n, struct daemon_stats *stats)
+{
         struct daemon *d = xcalloc(1, sizeof(*d));
         int err;
 
@@ -1018,7 +1153,9 @@ daemon_run(struct node *n)
                 uv_timer_start(&d->tick, on_tick, DAEMON_TICK_MS,
                                DAEMON_TICK_MS);
         }
+        d->stats = stats; /* http: set after daemon_init cleared d */
         uv_run(&d->loop, UV_RUN_DEFAULT);
+        stats_publish(d, false);
         if (uv_loop_close(&d->loop))
                 log_warn("NODE-STOP", "loop closed with handles open");
         else if (!err)

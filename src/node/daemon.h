@@ -48,4 +48,34 @@ int member_accept(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
  */
 int daemon_run(struct node *n) WUR;
 
+/* ---- live figures for other threads (the HTTP API's /metrics) ----------
+ *
+ * The loop thread owns the daemon; every tick it copies a few figures into
+ * a struct daemon_stats under its lock, and any thread may copy them out.
+ * Everything else a reader wants (entries, peers, bytes) is in the store.
+ */
+
+struct daemon_figures {
+        bool running;            /* the loop is up (false before, after) */
+        uint64_t started_ms;     /* wall clock when it started */
+        uint64_t updated_ms;     /* wall clock of the last copy */
+        uint64_t links_open;     /* links in a sync session */
+        uint64_t links_opening;  /* dialling, handshake, certificates */
+        uint64_t batches_queued; /* received batches not yet committed */
+        uint64_t store_version;  /* the store version the loop last saw */
+};
+
+struct daemon_stats {
+        uv_mutex_t lock;
+        struct daemon_figures f; /* guarded by lock */
+};
+
+/* -errno (uv_mutex_init). Release with daemon_stats_release. */
+int daemon_stats_init(struct daemon_stats *s) WUR;
+void daemon_stats_release(struct daemon_stats *s);
+/* Copies the figures out under the lock; any thread. */
+void daemon_stats_get(struct daemon_stats *s, struct daemon_figures *out);
+/* daemon_run publishing into stats (borrowed for the run; may be NULL). */
+int daemon_run_stats(struct node *n, struct daemon_stats *stats) WUR;
+
 #endif

@@ -30,6 +30,8 @@
 #define NODE_SERVICE_DIR "/var/lib/simpul"
 #define NODE_ADDR_MAX 64U
 #define NODE_PARENTS_MAX 4U
+#define NODE_HTTP_LISTEN "127.0.0.1:7780" /* [http] listen default */
+#define NODE_HOLIDAYS_MAX 256U            /* dates in [kim] holidays */
 
 struct config {
         char region[REGION_BUF];    /* [node] region */
@@ -44,6 +46,12 @@ struct config {
         uint64_t backoff_min_ms;  /* [net] backoff_min_ms */
         uint64_t backoff_max_ms;  /* [net] backoff_max_ms */
         uint64_t retry_primary_s; /* [net] retry_primary_s */
+        /* [http] listen; "": no HTTP API */
+        char http_listen[NODE_ADDR_MAX];
+        /* [kim] holidays: day numbers (days since 1970-01-01, WIB),
+         * ascending, for the deadlines of proto/KIM.md §5. */
+        int32_t holidays[NODE_HOLIDAYS_MAX];
+        size_t holidays_n;
 };
 
 /* Defaults for every key (region and name empty). */

@@ -2,6 +2,8 @@
 #include "replica.h"
 #include "replica_int.h"
 
+#include "../kim/kim.h"
+
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -50,9 +52,14 @@ post_one(struct replica *r, const struct key *k, const char *region,
         buf_reset(bytes);
         if ((err = entry_create(k, &h, p->body, bytes)))
                 return err;
-        /* Our own fresh bytes: decoding suffices, no need to re-verify. */
+        /* Our own fresh bytes: decoding suffices, no need to re-verify.
+         * The KIM rules as a receiver checks them (KIM.md §7). */
         if ((err = entry_parse(buf_slice(bytes), &e)) ||
+            (err = kim_check_entry(&e, NULL)) ||
             (err = replica__insert(r, t, &e, &fresh)))
+                return err;
+        /* KIM views, in this transaction (views.c). */
+        if (fresh && (err = replica__views_update(t, &e, NULL, 1)))
                 return err;
         if (id_out)
                 memcpy(id_out, e.id, ENTRY_HASH_BYTES);
@@ -131,6 +138,10 @@ ingest_check(const struct replica *r, struct slice bytes, struct entry *e)
                         memset(e, 0, sizeof(*e));
                 return err;
         }
+        /* KIM bodies, audiences and roles: after the signature, before
+         * entitlement (proto/KIM.md §7). */
+        if ((err = kim_check_entry(e, NULL)))
+                return err;
         return audience_contains(&e->h.audience, r->region) ? 0
                                                             : ERR_NOT_ENTITLED;
 }
@@ -247,6 +258,8 @@ replica_commit_from(struct replica *r, const uint8_t *peer,
 {
         struct ingest_stats st = {0, 0, 0, 0};
         struct store_txn *t = NULL;
+        /* KIM views: 1 stored now, 2 refused before the retry. */
+        uint8_t *views = xcalloc(n ? n : 1, 1);
         int err;
 
         if ((err = store_begin(r->store, true, &t)))
@@ -266,8 +279,15 @@ replica_commit_from(struct replica *r, const uint8_t *peer,
                 err = 0;
                 if (!results[i])
                         fresh ? st.stored++ : st.had++;
+                views[i] = !results[i] ? fresh : 2;
         }
-        if ((err = replica__retry(r, t, es, results, n, &st)) ||
+        if ((err = replica__retry(r, t, es, results, n, &st))) {
+                store_abort(t);
+                goto out;
+        }
+        for (size_t i = 0; i < n; i++) /* stored by the retry */
+                views[i] = views[i] == 2 ? !results[i] : views[i];
+        if ((err = replica__views_update(t, es, views, n)) ||
             (peer && (err = record_sender(t, peer, es, results, n)))) {
                 store_abort(t);
                 goto out;
@@ -284,6 +304,7 @@ replica_commit_from(struct replica *r, const uint8_t *peer,
                 log_refusal(source, &es[i], entries[i], results[i]);
         }
 out:
+        free(views);
         if (err)
                 memset(&st, 0, sizeof(st));
         if (stats)

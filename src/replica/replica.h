@@ -153,4 +153,53 @@ struct verify_stats {
 int replica_verify(struct replica *r, verify_report_fn fn, void *ctx,
                    struct verify_stats *stats) WUR;
 
+/* ---- KIM views (views.c, proto/KIM.md §6) -------------------------------
+ *
+ * The views (report, by status, announcements, revision) live in the
+ * store's index tables and change in the transaction that stores the
+ * entries they come from (replica_post, replica_commit).
+ */
+
+/*
+ * Recomputes every view from the entries held, in one write transaction
+ * (simpul views rebuild). *entries (may be NULL) gets the entries read.
+ * Store errors.
+ */
+int replica_views_rebuild(struct replica *r, uint64_t *entries) WUR;
+/*
+ * Rebuilds the views when their schema is missing or outdated (a store
+ * made before them, or by an older version); *rebuilt says whether it did.
+ * Needs a writable store when it must rebuild (ERR_USAGE). Store errors.
+ */
+int replica_views_ensure(struct replica *r, bool *rebuilt) WUR;
+
+/*
+ * Reading the views in a transaction t (values are copied out). The view
+ * record of a report: v->timeline owned (wire_report_view_release).
+ * ERR_KIM_NOT_FOUND (no report of that id is held), ERR_STORE_CORRUPT.
+ */
+int replica_report_view(struct store_txn *t, const uint8_t id[ENTRY_HASH_BYTES],
+                        struct wire_report_view *v) WUR;
+/* The accepted revision of an announcement; ERR_KIM_NOT_FOUND if none. */
+int replica_revision_view(struct store_txn *t,
+                          const uint8_t id[ENTRY_HASH_BYTES],
+                          struct wire_revision_view *v) WUR;
+/* A visitor of ids; a nonzero return stops the walk and is returned. */
+typedef int (*replica_id_fn)(void *ctx, const uint8_t id[ENTRY_HASH_BYTES]);
+/*
+ * The reports newest first (report time, then id), of one state (NULL:
+ * all), from just after report `after` (NULL: the newest). Errors:
+ * ERR_KIM_NOT_FOUND (after is no report held), ERR_USAGE (bad state).
+ */
+int replica_reports_scan(struct store_txn *t, const char *state,
+                         const uint8_t *after, replica_id_fn fn, void *ctx) WUR;
+/* The informasi and peringatan newest first, of one audience in text form
+ * (NULL: all), from just after `after`. Errors as above. */
+int replica_announcements_scan(struct store_txn *t, const char *audience,
+                               const uint8_t *after, replica_id_fn fn,
+                               void *ctx) WUR;
+/* Every record of every view table, table by table in key order: what
+ * nodes holding the same entries hold byte for byte (tests). */
+int replica_views_dump(struct store_txn *t, store_index_fn fn, void *ctx) WUR;
+
 #endif

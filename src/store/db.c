@@ -1,14 +1,37 @@
 /* lmdb: error mapping and the small LMDB helpers every store file uses. */
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_int.h"
 
+/* A full store is reported at most this often (each failed write would
+ * otherwise log it again: a daemon retries, a heartbeat writes). */
+#define FULL_LOG_EVERY_MS 60000U
+
 const char *const store__db_names[DB_COUNT] = {
     "meta",  "feeds",   "entries", "ids",        "forks",
-    "certs", "revoked", "peers",   "peer_feeds",
+    "certs", "revoked", "peers",   "peer_feeds", "index",
 };
 
 /* ---- errors and small helpers ------------------------------------------- */
+
+/* Is this the first full store in FULL_LOG_EVERY_MS (any thread)? */
+static bool
+full_log_due(void)
+{
+        static _Atomic uint64_t next_ms; /* 0: never logged */
+        struct timespec ts;
+        uint64_t now, next;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (uint64_t)ts.tv_sec * 1000U + (uint64_t)ts.tv_nsec / 1000000U;
+        next = atomic_load(&next_ms);
+        if (next && now < next)
+                return false;
+        return atomic_compare_exchange_strong(&next_ms, &next,
+                                              now + FULL_LOG_EVERY_MS);
+}
 
 int
 store__lmdb_err(MDB_env *env, int rc, const char *what)
@@ -21,11 +44,15 @@ store__lmdb_err(MDB_env *env, int rc, const char *what)
         case MDB_NOTFOUND:
                 return ERR_NOT_FOUND;
         case MDB_MAP_FULL:
+                if (!full_log_due())
+                        return ERR_STORE_FULL;
                 if (!env || mdb_env_info(env, &info))
                         info.me_mapsize = 0;
                 log_error("STORE-FULL",
-                          "store is full (map %zu MiB): raise "
-                          "store.map_size_mib",
+                          "store is full (map %zu MiB): new entries are "
+                          "refused, what is stored stays readable; raise "
+                          "map_size_mib in [store] of simpul.conf, then "
+                          "restart simpul run",
                           info.me_mapsize >> MIB_SHIFT);
                 return ERR_STORE_FULL;
         case MDB_CORRUPTED:

@@ -31,7 +31,10 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "store_int.h"
@@ -253,6 +256,12 @@ dbs_open(struct store_txn *t)
         for (size_t i = 0; i < DB_COUNT; i++) {
                 rc =
                     mdb_dbi_open(t->txn, store__db_names[i], flags, &t->dbi[i]);
+                if (rc == MDB_NOTFOUND && i == DB_INDEX) {
+                        /* A store made before the views, opened read-only:
+                         * its index tables read as empty (index.c). */
+                        t->s->no_index = true;
+                        continue;
+                }
                 if (rc == MDB_NOTFOUND) {
                         log_error("STORE-IO", "store has no \"%s\" database",
                                   store__db_names[i]);
@@ -317,6 +326,51 @@ store_close(struct store *s)
         if (s->env)
                 mdb_env_close(s->env);
         free(s);
+}
+
+/* The bounds of this process's mapping that holds p (Linux: /proc/self/maps).
+ */
+static bool
+map_bounds(const void *p, uintptr_t *lo, uintptr_t *hi)
+{
+        FILE *f = fopen("/proc/self/maps", "r");
+        char line[512];
+        bool found = false;
+
+        if (!f)
+                return false;
+        while (!found && fgets(line, sizeof(line), f)) {
+                unsigned long a, b;
+                if (sscanf(line, "%lx-%lx", &a, &b) == 2 && (uintptr_t)p >= a &&
+                    (uintptr_t)p < b) {
+                        *lo = a;
+                        *hi = b;
+                        found = true;
+                }
+        }
+        fclose(f);
+        return found;
+}
+
+void
+store_trim(struct store *s)
+{
+        MDB_txn *txn;
+        MDB_val k = store__val_of("instance", 8), v;
+        uintptr_t lo, hi;
+        int rc;
+
+        /* LMDB does not tell where it mapped the file unless MDB_FIXEDMAP;
+         * a value read in a read-only transaction points into the map. */
+        if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn))
+                return;
+        rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
+        if (!rc && map_bounds(v.mv_data, &lo, &hi))
+                /* Read-only and shared: dropping the page table entries
+                 * loses nothing; the next read maps the page again from
+                 * the kernel's page cache. */
+                (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+        mdb_txn_abort(txn);
 }
 
 void

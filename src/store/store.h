@@ -63,6 +63,12 @@ struct feed_info {
 int store_open(struct store **out, const char *dir,
                const struct store_options *opt) WUR;
 void store_close(struct store *s);
+/*
+ * Unmaps the pages of the store file from this process (they stay in the
+ * kernel's page cache): a long-running node's resident set then holds only
+ * what it touched since. Safe at any time, also while other threads read.
+ */
+void store_trim(struct store *s);
 /* The instance id, random per store creation (a restored-empty store gets a
  * new one). */
 void store_instance(const struct store *s, uint8_t out[STORE_INSTANCE_BYTES]);
@@ -225,5 +231,44 @@ typedef int (*store_known_fn)(void *ctx, const uint8_t feed[ENTRY_HASH_BYTES],
 int store_peer_known_each(struct store_txn *t,
                           const uint8_t key[ENTRY_KEY_BYTES], store_known_fn fn,
                           void *ctx) WUR;
+
+/* ---- index tables for the views (index.c, proto/KIM.md §6) -------------
+ *
+ * Named tables of (key -> value) in the database "index", written in the
+ * caller's write transaction (so views commit with the entries they come
+ * from). A table name is 1..STORE_INDEX_NAME_MAX bytes of a-z, 0-9, '_'; a
+ * key 0..STORE_INDEX_KEY_MAX bytes; values any size. Keys sort bytewise.
+ * Bad names or keys are ERR_USAGE (our bug, never a peer's bytes); writes
+ * need a write transaction (ERR_USAGE). A store made before these tables,
+ * opened read-only, reads them as empty.
+ */
+
+#define STORE_INDEX_NAME_MAX 24U
+#define STORE_INDEX_KEY_MAX 448U
+
+/* Puts (replacing) key -> value in table. Store errors. */
+int store_index_put(struct store_txn *t, const char *table, struct slice key,
+                    struct slice value) WUR;
+/* Copies the value of key into out (replacing its contents).
+ * ERR_NOT_FOUND. */
+int store_index_get(struct store_txn *t, const char *table, struct slice key,
+                    struct buf *out) WUR;
+/* Deletes key from table; ERR_NOT_FOUND if absent. */
+int store_index_del(struct store_txn *t, const char *table,
+                    struct slice key) WUR;
+/*
+ * Visits the records of table whose keys start with prefix (empty: all),
+ * in key order, descending with reverse. With a non-empty start (which
+ * must begin with prefix) the walk begins just past start in the walk's
+ * direction, start itself excluded: the last key of the page before.
+ * key and value are valid during the call only. A nonzero return of fn
+ * stops the walk and is returned.
+ */
+typedef int (*store_index_fn)(void *ctx, struct slice key, struct slice value);
+int store_index_scan(struct store_txn *t, const char *table,
+                     struct slice prefix, struct slice start, bool reverse,
+                     store_index_fn fn, void *ctx) WUR;
+/* Deletes every record of table (a rebuild). Store errors. */
+int store_index_drop(struct store_txn *t, const char *table) WUR;
 
 #endif

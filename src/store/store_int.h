@@ -23,6 +23,7 @@ enum store_db {
         DB_REVOKED,    /* certs.c */
         DB_PEERS,      /* peers.c */
         DB_PEER_FEEDS, /* peers.c */
+        DB_INDEX,      /* index.c: the views' named tables */
         DB_COUNT
 };
 extern const char *const store__db_names[DB_COUNT];
@@ -32,6 +33,7 @@ struct store {
         MDB_dbi dbi[DB_COUNT];
         uint8_t instance[STORE_INSTANCE_BYTES];
         bool read_only;
+        bool no_index; /* read-only and no "index" database yet */
 };
 
 struct store_txn {

@@ -167,7 +167,34 @@ rescan_feed(void *ctx, const struct feed_info *f)
         return 0;
 }
 
-/* store_feeds visits by channel, then feed id: the push order. */
+/*
+ * The network root's system feed goes first (SYNC.md §5): the delegated
+ * issuers' system feeds, also on channel 0, hold certificates that only
+ * certificates in the root's feed make valid, and a receiver refuses them
+ * (ENTRY-UNKNOWN-AUTHOR) unless the root's were committed first.
+ */
+static void
+root_first(struct sync_session *s)
+{
+        const uint8_t *root = s->r->network.desc.root_pk;
+        size_t k = 0;
+
+        if (!s->r->has_network)
+                return;
+        for (size_t i = 0; i < s->order_n; i++) {
+                struct feed_state *f = s->order[i];
+
+                if (f->info.channel != 0 ||
+                    memcmp(f->info.author, root, ENTRY_KEY_BYTES))
+                        continue;
+                memmove(&s->order[k + 1], &s->order[k],
+                        (i - k) * sizeof(*s->order));
+                s->order[k++] = f;
+        }
+}
+
+/* store_feeds visits by channel, then feed id: the push order, but for
+ * root_first. */
 static int
 rescan(struct sync_session *s, struct store_txn *t)
 {
@@ -181,6 +208,7 @@ rescan(struct sync_session *s, struct store_txn *t)
                 return err;
         s->order_n = rc.n;
         s->rescan = false;
+        root_first(s);
         return 0;
 }
 

@@ -240,6 +240,239 @@ void wire_pencabutan_release(struct pencabutan *p);
 uint64_t wire_pencabutan_cutoff(const struct pencabutan *p,
                                 const uint8_t feed[ENTRY_HASH_BYTES]);
 
+/* ---- KIM bodies (proto/KIM.md §2, §4) -------------------------------------
+ *
+ * The bodies of kinds 1-9 (informasi ... revisi_keputusan), the sealed
+ * values inside them and the plaintexts that get sealed. Bodies are not
+ * canonical (SPEC.md §4.5): decoders check shape, types and bounds only,
+ * ignore keys they do not know and take the first occurrence of a repeated
+ * key. Every failure is ERR_KIM_BODY. Decoded slices and pointers borrow
+ * from the input bytes. Encoders write what they are given, in the order of
+ * the KIM.md tables, shortest forms, and check nothing: decode the result
+ * to check it (app_post and replica_post do).
+ */
+
+#define KIM_TITLE_MAX 200U     /* bytes of a title (at least 1) */
+#define KIM_TEXT_MAX 16000U    /* bytes of a text */
+#define KIM_WORD_MAX 32U       /* a word: 1..32 of a-z 0-9 _ */
+#define KIM_NOTE_MAX 2000U     /* bytes of a note */
+#define KIM_TAGS_MAX 8U        /* words in tags */
+#define KIM_PLACE_MAX 200U     /* location.place, method, agency */
+#define KIM_NAME_MAX 100U      /* verifier, reporter name */
+#define KIM_CONTACT_MAX 100U   /* reporter contact */
+#define KIM_REASON_MAX 1000U   /* revisi reason */
+#define KIM_SEAL_TO_MAX 16U    /* recipients of a sealed value */
+#define KIM_SEAL_BOX_BYTES 80U /* a content key sealed to one recipient */
+#define KIM_SEAL_NONCE_BYTES 24U
+#define KIM_SEAL_CT_MIN 17U
+#define KIM_SEAL_CT_MAX 17408U /* bytes of ct (plaintext + 16) */
+
+/* X(enum name, value, wire name). Value 0 of each enum means "absent". */
+#define KIM_STEP_TABLE(X)                                                      \
+        X(KIM_STEP_DIVERIFIKASI, 1, "diverifikasi")                            \
+        X(KIM_STEP_DITUNDA, 2, "ditunda")                                      \
+        X(KIM_STEP_BUKAN_WEWENANG, 3, "bukan_wewenang")                        \
+        X(KIM_STEP_DIARSIPKAN, 4, "diarsipkan")                                \
+        X(KIM_STEP_DITERUSKAN, 5, "diteruskan")                                \
+        X(KIM_STEP_DITINDAKLANJUTI, 6, "ditindaklanjuti")                      \
+        X(KIM_STEP_SELESAI, 7, "selesai")                                      \
+        X(KIM_STEP_DITUTUP, 8, "ditutup")                                      \
+        X(KIM_STEP_TAMBAH_INFORMASI, 9, "tambah_informasi")                    \
+        X(KIM_STEP_KONFIRMASI, 10, "konfirmasi")                               \
+        X(KIM_STEP_BUKA_KEMBALI, 11, "buka_kembali")
+#define KIM_RESULT_TABLE(X)                                                    \
+        X(KIM_RESULT_VALID, 1, "valid")                                        \
+        X(KIM_RESULT_TIDAK_VALID, 2, "tidak_valid")                            \
+        X(KIM_RESULT_HOAKS, 3, "hoaks")                                        \
+        X(KIM_RESULT_PERLU_INFORMASI, 4, "perlu_informasi_tambahan")
+#define KIM_LEVEL_TABLE(X)                                                     \
+        X(KIM_LEVEL_WASPADA, 1, "waspada")                                     \
+        X(KIM_LEVEL_SIAGA, 2, "siaga")                                         \
+        X(KIM_LEVEL_AWAS, 3, "awas")
+#define KIM_DECISION_TABLE(X)                                                  \
+        X(KIM_DECISION_DITERIMA, 1, "diterima")                                \
+        X(KIM_DECISION_DITOLAK, 2, "ditolak")
+
+#define KIM_ENUM_(name, num, text) name = num,
+enum kim_step { KIM_STEP_NONE = 0, KIM_STEP_TABLE(KIM_ENUM_) };
+enum kim_result { KIM_RESULT_NONE = 0, KIM_RESULT_TABLE(KIM_ENUM_) };
+enum kim_level { KIM_LEVEL_NONE = 0, KIM_LEVEL_TABLE(KIM_ENUM_) };
+enum kim_decision { KIM_DECISION_NONE = 0, KIM_DECISION_TABLE(KIM_ENUM_) };
+#undef KIM_ENUM_
+
+/* A sealed value (KIM.md §4); n == 0: absent. Pointers borrow. */
+struct kim_sealed {
+        size_t n;                             /* recipients, 1..16 */
+        const uint8_t *to[KIM_SEAL_TO_MAX];   /* ENTRY_KEY_BYTES each */
+        const uint8_t *keys[KIM_SEAL_TO_MAX]; /* KIM_SEAL_BOX_BYTES each */
+        const uint8_t *nonce;                 /* KIM_SEAL_NONCE_BYTES */
+        struct slice ct;
+};
+
+/* location: every part optional; lat and lon together. */
+struct kim_location {
+        bool present;
+        bool has_region;
+        char region[REGION_BUF];
+        bool has_place;
+        struct slice place;
+        bool has_coords;
+        double lat, lon;
+};
+
+/*
+ * A decoded KIM body: the union of the fields of every kind; the decoder
+ * sets those of `kind` and zeroes the rest. has_* tell present from absent
+ * (a present string may be empty where the type allows it).
+ */
+struct kim_body {
+        uint32_t kind;
+        /* announcements, reports, tanggapan, revisi */
+        bool has_title, has_text;
+        struct slice title, text;
+        bool has_category;
+        struct slice category;
+        bool has_tags; /* present (possibly empty) */
+        size_t n_tags;
+        struct slice tags[KIM_TAGS_MAX];
+        struct kim_location location;
+        /* peringatan */
+        enum kim_level level;
+        bool has_until;
+        uint64_t until_ms;
+        /* reports */
+        bool has_handler;
+        char handler[REGION_BUF];
+        bool anonim, rahasia;       /* reports: the flags; status: raises */
+        struct kim_sealed reporter; /* n == 0: absent */
+        struct kim_sealed sealed;   /* the rahasia content */
+        /* status, tanggapan */
+        bool has_report;
+        uint8_t report[ENTRY_HASH_BYTES];
+        bool has_after;
+        uint8_t after[ENTRY_HASH_BYTES];
+        enum kim_step step;
+        bool has_note, has_method, has_agency, has_verifier;
+        struct slice note, method, agency, verifier;
+        enum kim_result result;
+        /* revisi: item, title, text, reason; revisi_keputusan: revisi,
+         * decision, reason (a note) */
+        bool has_item;
+        uint8_t item[ENTRY_HASH_BYTES];
+        bool has_revisi;
+        uint8_t revisi[ENTRY_HASH_BYTES];
+        enum kim_decision decision;
+        bool has_reason;
+        struct slice reason;
+};
+
+/* The reporter plaintext {name, contact}. */
+struct kim_reporter {
+        struct slice name;    /* 1..KIM_NAME_MAX bytes */
+        struct slice contact; /* 0..KIM_CONTACT_MAX bytes */
+};
+
+/* Is kind one of 1..9, the kinds with a KIM body? */
+bool wire_kim_kind(uint32_t kind);
+/*
+ * Decodes and checks the body of an entry of `kind` (1..9) against
+ * KIM.md §2: required fields, types, bounds, UTF-8, the words and names,
+ * the rahasia rule (title, text, location, tags absent from the clear map
+ * and sealed present). Does not check audiences or roles (kim_check).
+ * out borrows from body. ERR_KIM_BODY; ERR_KIND if kind is not 1..9.
+ */
+int wire_kim_decode(uint32_t kind, struct slice body, struct kim_body *out) WUR;
+/* Appends the body map of b->kind with the fields of b that are set. */
+void wire_kim_encode(const struct kim_body *b, struct buf *out);
+/* The sealed content of a rahasia report: {title, text, location, tags}
+ * from b. */
+void wire_kim_content_encode(const struct kim_body *b, struct buf *out);
+/* Decodes sealed content into the title, text, location and tags of out
+ * (the other fields untouched); title and text required. ERR_KIM_BODY. */
+int wire_kim_content_decode(struct slice in, struct kim_body *out) WUR;
+void wire_kim_reporter_encode(const struct kim_reporter *r, struct buf *out);
+/* ERR_KIM_BODY. r borrows from in. */
+int wire_kim_reporter_decode(struct slice in, struct kim_reporter *r) WUR;
+/* Is s a word (1..32 of a-z, 0-9, _)? Category and tags. */
+bool wire_kim_word(struct slice s);
+
+/* ---- KIM view records (kim_view.c, proto/KIM.md §6) -----------------------
+ *
+ * The records the views keep in the store, as canonical msgpack maps with
+ * the keys in the order of KIM.md §6 and shortest forms, so nodes that hold
+ * the same entries hold byte-identical records. Names (states, steps,
+ * results) are words of at most WIRE_VIEW_NAME_MAX bytes; an absent value
+ * is nil. Decoders are strict (exactly what the encoder writes, else
+ * ERR_MALFORMED): the records are our own, a mismatch is corruption.
+ */
+
+#define WIRE_VIEW_NAME_MAX 31U
+#define WIRE_VIEW_NAME_BUF 32U
+#define WIRE_VIEW_AUDIENCE_BUF 40U
+#define WIRE_VIEW_TIMELINE_MAX 65536U /* events in one report's timeline */
+
+/* How an event of a timeline counts (KIM.md §6 rules 1-3). */
+enum wire_mark {
+        WIRE_MARK_VALID = 0,
+        WIRE_MARK_SUPERSEDED = 1,
+        WIRE_MARK_INVALID = 2,
+};
+/* "valid", "superseded", "invalid". */
+const char *wire_mark_name(enum wire_mark m);
+
+/* [id, kind, step or nil, author_region, ts, mark] */
+struct wire_view_event {
+        uint8_t id[ENTRY_HASH_BYTES];
+        uint32_t kind;
+        char step[WIRE_VIEW_NAME_BUF]; /* "": nil (the report, a tanggapan) */
+        char author_region[REGION_BUF];
+        uint64_t ts;
+        enum wire_mark mark;
+};
+
+/* A report view record. Timestamps with has_* false encode as nil. */
+struct wire_report_view {
+        uint8_t id[ENTRY_HASH_BYTES];
+        uint32_t kind;
+        uint8_t author[ENTRY_KEY_BYTES];
+        char region[REGION_BUF];               /* author_region */
+        char audience[WIRE_VIEW_AUDIENCE_BUF]; /* "path:O:T" */
+        char handler[REGION_BUF];
+        uint64_t ts;
+        char state[WIRE_VIEW_NAME_BUF];
+        char result[WIRE_VIEW_NAME_BUF]; /* "": nil */
+        bool anonim, rahasia;
+        bool has_verified_ts, has_followed_ts, has_done_ts, has_last_reply_ts;
+        uint64_t verified_ts, followed_ts, done_ts, last_reply_ts;
+        uint8_t head[ENTRY_HASH_BYTES];
+        struct wire_view_event *timeline; /* decoder: owned, see release */
+        size_t timeline_n;
+};
+
+/* Appends the canonical record. Asserts names and codes fit. */
+void wire_report_view_encode(const struct wire_report_view *v, struct buf *out);
+/* Fills v (v->timeline owned: free with wire_report_view_release; nothing
+ * to free on error). ERR_MALFORMED. */
+int wire_report_view_decode(struct slice in, struct wire_report_view *v) WUR;
+void wire_report_view_release(struct wire_report_view *v);
+
+/* The accepted revision of an announcement (KIM.md §6 rule 5):
+ * {item, revisi, decision, editor, editor_region, ts, decided_ts}. */
+struct wire_revision_view {
+        uint8_t item[ENTRY_HASH_BYTES];
+        uint8_t revisi[ENTRY_HASH_BYTES];
+        uint8_t decision[ENTRY_HASH_BYTES];
+        uint8_t editor[ENTRY_KEY_BYTES]; /* the revisi's author */
+        char editor_region[REGION_BUF];
+        uint64_t ts;         /* the revisi's timestamp_ms */
+        uint64_t decided_ts; /* the decision's */
+};
+void wire_revision_view_encode(const struct wire_revision_view *v,
+                               struct buf *out);
+/* ERR_MALFORMED. */
+int wire_revision_view_decode(struct slice in,
+                              struct wire_revision_view *v) WUR;
+
 /* ---- sync messages (proto/SYNC.md §2) ------------------------------------ */
 
 #define SYNC_INSTANCE_BYTES 16U

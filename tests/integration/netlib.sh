@@ -72,6 +72,8 @@ fast_net() {
   set_key "$1" net backoff_min_ms 100
   set_key "$1" net backoff_max_ms 800
   set_key "$1" net retry_primary_s 1
+  # Many nodes on one machine: no HTTP API unless a test asks (http_on).
+  set_key "$1" http listen ""
 }
 
 # start NAME [LISTEN]: starts the daemon; with LISTEN (e.g. 127.0.0.1:0)

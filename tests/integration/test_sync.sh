@@ -50,8 +50,14 @@ post a1 aspirasi path:$A1:$KAB "Aspirasi jalan rusak"
 post kab informasi tree:$KAB "Info untuk semua"
 post kab informasi tree:$A1 "Info untuk Sukanegara"
 post a1 informasi tree:$KA "Kabar lateral Sukanegara"
-post kab tanggapan path:$A1:$KAB "Tanggapan jalan rusak"
 post kab peringatan tree:$KAB "Peringatan banjir"
+# A tanggapan names its report (proto/KIM.md §2.4): once the kabupaten
+# holds the aspirasi, it answers on the aspirasi's audience.
+wait_until 30 "the aspirasi reaches the kabupaten" eq 1 has "Aspirasi jalan rusak" kab
+aspirasi=$("$SIMPUL" list --data "$WORK/kab" --kind aspirasi --json | jq -r '.[0].id')
+"$SIMPUL" post --data "$WORK/kab" --kind tanggapan --report "$aspirasi" \
+  --title "Tanggapan jalan rusak" --body "isi: Tanggapan jalan rusak" >/dev/null ||
+  fail "post Tanggapan jalan rusak at kab"
 
 every() { for n in kab ka kb a1 a2 b1 b2; do echo "$n=$(has "$1" $n)"; done | paste -sd' '; }
 expect() { # TITLE "kab=1 ka=1 ..."

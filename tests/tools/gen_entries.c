@@ -27,11 +27,11 @@ static const char *const regions[] = {
     "36.04.12.2003", "36.04.13.2001",
 };
 
-static const uint32_t kinds[] = {
-    KIND_INFORMASI, KIND_PERINGATAN,           KIND_ASPIRASI,
-    KIND_PENGADUAN, KIND_PERMINTAAN_INFORMASI, KIND_TANGGAPAN,
-    KIND_STATUS,
-};
+/* Valid KIM items (proto/KIM.md §2): announcements on tree audiences,
+ * reports from their author up a path to its handler. */
+static const uint32_t tree_kinds[] = {KIND_INFORMASI, KIND_PERINGATAN};
+static const uint32_t path_kinds[] = {KIND_ASPIRASI, KIND_PENGADUAN,
+                                      KIND_PERMINTAAN_INFORMASI};
 
 struct feed_head {
         uint8_t id[ENTRY_HASH_BYTES];
@@ -95,13 +95,21 @@ feed_find(struct feed_head *feeds, size_t *n, const uint8_t id[32])
         return &feeds[(*n)++];
 }
 
+/*
+ * A KIM body of kind for audience a: title and a text of `bytes` random
+ * words, and what the kind needs (a level; a handler and category). The
+ * text is shortened by what those add, so every body has the size of the
+ * {title, text} one.
+ */
 static void
-make_body(size_t bytes, struct buf *out)
+make_body(uint32_t kind, const struct audience *a, size_t bytes,
+          struct buf *out)
 {
         static const char words[] = "warga desa kecamatan informasi jalan "
                                     "banjir posyandu sekolah air bersih ";
         char title[48], *text = xmalloc(bytes + 1);
-        struct body_field f[2];
+        struct body_field f[4];
+        size_t n = 2, plain;
 
         snprintf(title, sizeof(title), "Kabar %llu",
                  (unsigned long long)(rng() % 100000));
@@ -110,8 +118,22 @@ make_body(size_t bytes, struct buf *out)
         text[bytes] = 0;
         f[0] = (struct body_field){"title", title, 0};
         f[1] = (struct body_field){"text", text, 0};
+        if (kind == KIND_PERINGATAN) {
+                f[n++] = (struct body_field){"level", "waspada", 0};
+        } else if (kind != KIND_INFORMASI) {
+                f[n++] = (struct body_field){"handler", a->target, 0};
+                f[n++] = (struct body_field){"category", "lainnya", 0};
+        }
         buf_reset(out);
         wire_body_build(f, 2, out);
+        plain = out->len;
+        buf_reset(out);
+        wire_body_build(f, n, out);
+        if (out->len > plain && out->len - plain < bytes) {
+                text[bytes - (out->len - plain)] = 0;
+                buf_reset(out);
+                wire_body_build(f, n, out);
+        }
         free(text);
 }
 
@@ -181,7 +203,7 @@ main(int argc, char **argv)
                 }
         }
         if (!out_path || nauthors < 1 || nauthors > MAX_AUTHORS ||
-            body_bytes > ENTRY_BODY_MAX - 64 || entry_lib_init()) {
+            body_bytes > KIM_TEXT_MAX || entry_lib_init()) {
                 fprintf(stderr, "gen_entries: bad arguments\n");
                 return 2;
         }
@@ -226,9 +248,12 @@ main(int argc, char **argv)
                                            "path:36.04.12.2002:36.04"))
                                 abort();
                 } else {
-                        h.kind = kinds[rng() % ARRAY_LEN(kinds)];
                         if (pick_audience(region, reader, &h.audience))
                                 continue;
+                        h.kind =
+                            h.audience.type == AUDIENCE_PATH
+                                ? path_kinds[rng() % ARRAY_LEN(path_kinds)]
+                                : tree_kinds[rng() % ARRAY_LEN(tree_kinds)];
                 }
                 feed_id_compute(fid, keys[ai]->pk, region, &h.audience,
                                 (uint8_t)kind_channel(h.kind));
@@ -238,7 +263,7 @@ main(int argc, char **argv)
                 h.has_prev = h.seq > 1;
                 memcpy(h.prev, fh->head, ENTRY_HASH_BYTES);
                 h.timestamp_ms = 1790000000000ULL + i * 1000U;
-                make_body(body_bytes, &body);
+                make_body(h.kind, &h.audience, body_bytes, &body);
                 buf_reset(&bytes);
                 if (entry_create(keys[ai], &h, buf_slice(&body), &bytes)) {
                         fprintf(stderr, "gen_entries: entry_create failed\n");

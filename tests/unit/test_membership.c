@@ -238,10 +238,14 @@ static size_t
 add_text(struct feedw *w, struct batch *b)
 {
         struct buf body = BUF_INIT;
-        struct body_field f[] = {{"title", "Posyandu", 0}};
+        /* A valid KIM body (proto/KIM.md §2): a report names its handler. */
+        struct body_field f[] = {{"title", "Posyandu", 0},
+                                 {"text", "", 0},
+                                 {"handler", w->aud.target, 0},
+                                 {"category", "kesehatan", 0}};
         size_t i;
 
-        wire_body_build(f, 1, &body);
+        wire_body_build(f, w->kind == KIND_ASPIRASI ? 4 : 2, &body);
         i = feedw_add(w, buf_slice(&body), b);
         buf_release(&body);
         return i;
@@ -1169,8 +1173,9 @@ post_as_root_and_not_enrolled(void **state)
         /* This node's own key (kab) has no certificate yet. */
         buf_reset(&body);
         {
-                struct body_field fl[] = {{"title", "Rapat", 0}};
-                wire_body_build(fl, 1, &body);
+                struct body_field fl[] = {{"title", "Rapat", 0},
+                                          {"text", "", 0}};
+                wire_body_build(fl, 2, &body);
         }
         p.kind = KIND_INFORMASI;
         p.body = buf_slice(&body);

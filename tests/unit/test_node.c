@@ -598,7 +598,8 @@ open_and_post(void **state)
         struct fx *fx = *state;
         char msg[512], key[256];
         struct buf body = BUF_INIT;
-        struct body_field f = {"teks", "halo", 0};
+        /* A valid informasi body (proto/KIM.md §2.1). */
+        struct body_field f[] = {{"title", "halo", 0}, {"text", "", 0}};
         struct verify_stats vs;
         struct node n;
         struct post p;
@@ -628,7 +629,7 @@ open_and_post(void **state)
         assert_int_equal(node_open(&n, fx->tmp, NODE_OPEN_KEY, msg), 0);
         assert_non_null(n.key);
         assert_ptr_equal(n.replica.key, n.key);
-        wire_body_build(&f, 1, &body);
+        wire_body_build(f, 2, &body);
         memset(&p, 0, sizeof(p));
         assert_int_equal(audience_parse(&p.audience, "tree:36.04.12"), 0);
         p.kind = KIND_INFORMASI;

@@ -218,11 +218,17 @@ static void
 body_make(const char *tag, uint64_t seq, struct buf *out)
 {
         char text[64];
-        struct body_field f[] = {{"teks", text, 0}, {"nomor", NULL, 0}};
+        /* Valid for every kind used here (proto/KIM.md §2): level for a
+         * peringatan, handler and category for an aspirasi to 36.04. */
+        struct body_field f[] = {
+            {"title", "Kabar", 0},   {"text", text, 0},
+            {"nomor", NULL, 0},      {"level", "waspada", 0},
+            {"handler", "36.04", 0}, {"category", "lainnya", 0},
+        };
 
         snprintf(text, sizeof(text), "kabar %s %llu", tag,
                  (unsigned long long)seq);
-        f[1].num = (int64_t)seq;
+        f[2].num = (int64_t)seq;
         buf_reset(out);
         wire_body_build(f, ARRAY_LEN(f), out);
 }
@@ -509,7 +515,7 @@ post_refusals_store_nothing(void **state)
          * a sibling desa is not either. The valid posts before it in the
          * same call are rolled back, the new feed too. */
         p[0] = ok[0];
-        p[1] = post_make("tree:" DESA, KIND_STATUS, &body, 0);
+        p[1] = post_make("tree:" DESA, KIND_PERINGATAN, &body, 0);
         p[2] = post_make("tree:36.04", KIND_INFORMASI, &body, 0);
         expect_post_refused(fx, p, 3, ERR_AUTHOR_RULE);
         p[2] = post_make("tree:" NEIGHBOUR, KIND_INFORMASI, &body, 0);

@@ -1,2 +1,0 @@
-/* app: placeholder so the module links while it is being written. */
-#include "app.h"

@@ -1,0 +1,455 @@
+/*
+ * post: building, sealing, checking and appending KIM items (proto/KIM.md
+ * §2, §4), for the CLI (simpul post) and the HTTP API.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+
+PRINTF(3, 4)
+static int
+fail(char *err_msg, int err, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (err_msg) {
+                va_start(ap, fmt);
+                vsnprintf(err_msg, APP_ERR_MAX, fmt, ap);
+                va_end(ap);
+        }
+        return err;
+}
+
+/* ---- recipients -------------------------------------------------------- */
+
+struct recip_walk {
+        struct store_txn *t;
+        const char *handler;
+        uint64_t now_ms;
+        uint8_t *to;
+        size_t n;
+};
+
+static int
+recip_visit(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES],
+            struct slice bytes)
+{
+        struct recip_walk *w = ctx;
+        struct cert_info c;
+        struct buf rev = BUF_INIT;
+        int err;
+
+        if (w->n == KIM_SEAL_TO_MAX || cert_parse(bytes, &c) ||
+            strcmp(c.region, w->handler) || cert_check_time(&c, w->now_ms))
+                return 0;
+        err = store_revocation_get(w->t, node_pk, &rev);
+        buf_release(&rev);
+        if (err == ERR_NOT_FOUND) {
+                memcpy(w->to + w->n++ * ENTRY_KEY_BYTES, node_pk,
+                       ENTRY_KEY_BYTES);
+                return 0;
+        }
+        return err; /* 0: revoked, skipped; or a store error */
+}
+
+int
+app_recipients(struct node *n, const char *handler, uint64_t now_ms,
+               uint8_t to[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES], size_t *n_out)
+{
+        struct recip_walk w = {NULL, handler, now_ms, to, 0};
+        int err;
+
+        *n_out = 0;
+        if ((err = store_begin(n->store, false, &w.t)))
+                return err;
+        err = store_certs(w.t, recip_visit, &w);
+        store_abort(w.t);
+        if (!err)
+                *n_out = w.n;
+        return err;
+}
+
+/* ---- what an item refers to -------------------------------------------- */
+
+/*
+ * Reads the entry with this id into bytes and e (e borrows bytes); it
+ * must be held and pass `want` on its kind. ERR_KIM_NOT_FOUND.
+ */
+static int
+load_ref(struct node *n, const uint8_t id[ENTRY_HASH_BYTES],
+         bool (*want)(uint32_t kind), struct buf *bytes, struct entry *e)
+{
+        struct store_txn *t;
+        int err;
+
+        if ((err = store_begin(n->store, false, &t)))
+                return err;
+        err = store_get_by_id(t, id, ENTRY_HASH_BYTES, bytes);
+        store_abort(t);
+        if (err == ERR_NOT_FOUND)
+                return ERR_KIM_NOT_FOUND;
+        if (err || (err = entry_parse(buf_slice(bytes), e)))
+                return err;
+        return want(e->h.kind) ? 0 : ERR_KIM_NOT_FOUND;
+}
+
+static bool
+any_kind(uint32_t kind)
+{
+        (void)kind;
+        return true;
+}
+
+/* Is e (held) the report itself or a step of it? KIM.md §6 rule 1. */
+static bool
+step_of(const struct entry *e, const uint8_t report[ENTRY_HASH_BYTES])
+{
+        struct kim_body s;
+
+        if (!memcmp(e->id, report, ENTRY_HASH_BYTES))
+                return true;
+        return e->h.kind == KIND_STATUS && !kim_check_entry(e, &s) &&
+               s.has_report && !memcmp(s.report, report, ENTRY_HASH_BYTES);
+}
+
+static bool
+is_revisi(uint32_t kind)
+{
+        return kind == KIND_REVISI;
+}
+
+/* What an item names, by kind: the id, the kinds it may be, its name. */
+static int
+ref_of(struct kim_body *b, const uint8_t **id, bool (**want)(uint32_t),
+       const char **what)
+{
+        switch (b->kind) {
+        case KIND_STATUS:
+        case KIND_TANGGAPAN:
+                *id = b->has_report ? b->report : NULL;
+                *want = kim_kind_is_report;
+                *what = "report";
+                break;
+        case KIND_REVISI:
+                *id = b->has_item ? b->item : NULL;
+                *want = kim_kind_is_announcement;
+                *what = "announcement";
+                break;
+        case KIND_REVISI_KEPUTUSAN:
+                *id = b->has_revisi ? b->revisi : NULL;
+                *want = is_revisi;
+                *what = "revisi";
+                break;
+        default:
+                return 0;
+        }
+        return 1;
+}
+
+/*
+ * Fills the defaults of an item that names another entry, and its
+ * audience from that entry's.
+ */
+static int
+resolve_ref(struct node *n, struct kim_body *b, bool has_audience,
+            struct audience *aud, char *err_msg)
+{
+        const uint8_t *id;
+        bool (*want)(uint32_t);
+        const char *what;
+        struct buf bytes = BUF_INIT;
+        struct entry e;
+        char hex[2 * ENTRY_HASH_BYTES + 1];
+        int err;
+
+        if (!ref_of(b, &id, &want, &what))
+                return 0;
+        if (!id)
+                return fail(err_msg, ERR_KIM_BODY, "a %s names its %s",
+                            kind_name(b->kind), what);
+        if ((err = load_ref(n, id, want, &bytes, &e))) {
+                id_hex(hex, id);
+                buf_release(&bytes);
+                return fail(err_msg, err, "no %s %s is held here: %s", what,
+                            hex, err_str(err));
+        }
+        if (!has_audience) {
+                *aud = e.h.audience;
+        } else if ((b->kind == KIND_STATUS || b->kind == KIND_TANGGAPAN) &&
+                   !audience_eq(aud, &e.h.audience)) {
+                /* A step counts only on its report's audience (§3). */
+                char held[40], got[40];
+                audience_format(&e.h.audience, held);
+                audience_format(aud, got);
+                buf_release(&bytes);
+                return fail(err_msg, ERR_KIM_AUDIENCE,
+                            "a %s goes to its report's audience %s, not %s",
+                            kind_name(b->kind), held, got);
+        }
+        buf_release(&bytes);
+        if (b->kind != KIND_STATUS)
+                return 0;
+        if (!b->has_after) {
+                b->has_after = true;
+                memcpy(b->after, b->report, ENTRY_HASH_BYTES);
+        } else if ((err = load_ref(n, b->after, any_kind, &bytes, &e)) ||
+                   (err = step_of(&e, b->report) ? 0 : ERR_KIM_NOT_FOUND)) {
+                id_hex(hex, b->after);
+                buf_release(&bytes);
+                return fail(err_msg, err,
+                            "the step it follows (%s) is not the report or "
+                            "a step of it held here: %s",
+                            hex, err_str(err));
+        }
+        buf_release(&bytes);
+        return 0;
+}
+
+/* A report's handler, category and audience. */
+static int
+report_defaults(struct node *n, struct kim_body *b, bool has_audience,
+                struct audience *aud, char *err_msg)
+{
+        if (!b->has_handler && has_audience && aud->type == AUDIENCE_PATH) {
+                b->has_handler = true;
+                memcpy(b->handler, aud->target, REGION_BUF);
+        }
+        if (!b->has_handler)
+                return fail(err_msg, ERR_KIM_BODY,
+                            "a %s needs its handler region",
+                            kind_name(b->kind));
+        if (!b->has_category) {
+                b->has_category = true;
+                b->category = slice_cstr("lainnya");
+        }
+        if (!has_audience) {
+                memset(aud, 0, sizeof(*aud));
+                aud->type = AUDIENCE_PATH;
+                memcpy(aud->origin, n->config.region, REGION_BUF);
+                memcpy(aud->target, b->handler, REGION_BUF);
+        }
+        return 0;
+}
+
+/* ---- sealing ----------------------------------------------------------- */
+
+struct sealing {
+        struct buf plain;
+        struct seal reporter, content;
+};
+
+static int
+recipients(struct node *n, const struct app_post *p, const char *handler,
+           uint8_t *to, size_t *nt, char *err_msg)
+{
+        int err;
+
+        if (p->n_to) {
+                if (p->n_to > KIM_SEAL_TO_MAX)
+                        return fail(err_msg, ERR_USAGE, "at most %u recipients",
+                                    KIM_SEAL_TO_MAX);
+                memcpy(to, p->to, p->n_to * ENTRY_KEY_BYTES);
+                *nt = p->n_to;
+                return 0;
+        }
+        if ((err = app_recipients(n, handler, time_now_ms(), to, nt)))
+                return fail(err_msg, err, "cannot read certificates: %s",
+                            err_str(err));
+        if (!*nt)
+                return fail(err_msg, ERR_KIM_SEALED,
+                            "no valid certificate of the handler region %s "
+                            "is held here, so there is nobody to seal the "
+                            "reporter or the content to (enrol the "
+                            "handler's node, or name the recipients)",
+                            handler);
+        return 0;
+}
+
+/* Seals the reporter and (rahasia) the content of a report into b. */
+static int
+seal_report(struct node *n, const struct app_post *p, struct kim_body *b,
+            struct sealing *s, char *err_msg)
+{
+        uint8_t to[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES];
+        struct kim_reporter check;
+        struct kim_body content;
+        size_t nt = 0;
+        int err;
+
+        if (!p->has_reporter && !b->rahasia)
+                return 0;
+        if ((err = recipients(n, p, b->handler, to, &nt, err_msg)))
+                return err;
+        if (p->has_reporter) {
+                buf_reset(&s->plain);
+                wire_kim_reporter_encode(&p->reporter, &s->plain);
+                if (wire_kim_reporter_decode(buf_slice(&s->plain), &check))
+                        return fail(err_msg, ERR_KIM_BODY,
+                                    "the reporter needs a name of 1-%u bytes "
+                                    "and a contact of at most %u bytes",
+                                    KIM_NAME_MAX, KIM_CONTACT_MAX);
+                if ((err = seal_make(&s->reporter, to, nt, SEAL_FIELD_REPORTER,
+                                     buf_slice(&s->plain))))
+                        return fail(err_msg, err, "cannot seal: %s",
+                                    err_str(err));
+                seal_view(&s->reporter, &b->reporter);
+        }
+        if (!b->rahasia)
+                return 0;
+        buf_reset(&s->plain);
+        wire_kim_content_encode(b, &s->plain);
+        memset(&content, 0, sizeof(content));
+        if (wire_kim_content_decode(buf_slice(&s->plain), &content))
+                return fail(err_msg, ERR_KIM_BODY,
+                            "a rahasia report needs a title (1-%u bytes, one "
+                            "line) and a text (at most %u bytes), and valid "
+                            "tags and location",
+                            KIM_TITLE_MAX, KIM_TEXT_MAX);
+        if ((err = seal_make(&s->content, to, nt, SEAL_FIELD_SEALED,
+                             buf_slice(&s->plain))))
+                return fail(err_msg, err, "cannot seal: %s", err_str(err));
+        seal_view(&s->content, &b->sealed);
+        b->has_title = b->has_text = b->has_tags = false;
+        b->n_tags = 0;
+        memset(&b->location, 0, sizeof(b->location));
+        return 0;
+}
+
+/* ---- posting ----------------------------------------------------------- */
+
+/*
+ * Is the store marked recreated (node_restored_set)? Read from the store,
+ * not n->restored: under simpul run the HTTP API posts from its own
+ * threads while the loop thread clears the flag.
+ */
+static int
+store_restored(struct node *n, bool *restored)
+{
+        struct buf v = BUF_INIT;
+        struct store_txn *t;
+        int err;
+
+        *restored = false;
+        if ((err = store_begin(n->store, false, &t)))
+                return err;
+        err = store_meta_get(t, "restored", &v);
+        store_abort(t);
+        *restored = !err && v.len == 1 && v.data[0] == 1;
+        buf_release(&v);
+        return err == ERR_NOT_FOUND ? 0 : err;
+}
+
+/* The receipt checks on what would be posted, for a precise message. */
+static int
+precheck(struct node *n, const struct audience *aud, struct slice body,
+         uint32_t kind, char *err_msg)
+{
+        struct entry_header h;
+        struct kim_body b;
+        char text[40];
+        int err;
+
+        if ((err = wire_kim_decode(kind, body, &b)))
+                return fail(err_msg, err,
+                            "the %s body breaks the rules of proto/KIM.md "
+                            "§2 (a required field missing, a wrong type or a "
+                            "value out of bounds)",
+                            kind_name(kind));
+        memset(&h, 0, sizeof(h));
+        memcpy(h.author_region, n->config.region, REGION_BUF);
+        h.audience = *aud;
+        h.kind = kind;
+        audience_format(aud, text);
+        err = kim_check_header(&h, &b);
+        if (err == ERR_KIM_AUDIENCE)
+                return fail(err_msg, err,
+                            kim_kind_is_report(kind)
+                                ? "a %s goes to path:%s:%s (its author up to "
+                                  "its handler), not %s"
+                                : "a %s goes to its report's path audience, "
+                                  "not %s",
+                            kind_name(kind), n->config.region, b.handler, text);
+        if (err == ERR_KIM_ROLE && kind == KIND_STATUS)
+                return fail(err_msg, err,
+                            "a node of %s may not make the step %s on %s: "
+                            "it is the %s's (proto/KIM.md §3)",
+                            n->config.region, kim_step_name(b.step), text,
+                            kim_step_role(b.step) == KIM_ROLE_VILLAGE
+                                ? "village"
+                                : "handler side");
+        if (err == ERR_KIM_ROLE)
+                return fail(err_msg, err,
+                            "a node of %s may not write a %s on %s "
+                            "(proto/KIM.md §3: %s)",
+                            n->config.region, kind_name(kind), text,
+                            kind == KIND_REVISI
+                                ? "revisi is written at kabupaten level"
+                                : "tanggapan is the handler side's");
+        return err;
+}
+
+static int
+post_body(struct node *n, const struct app_post *p, struct kim_body *b,
+          struct audience *aud, struct sealing *s, struct buf *body,
+          char *err_msg)
+{
+        bool has_audience = p->has_audience, restored;
+        int err;
+
+        if (!wire_kim_kind(b->kind))
+                return fail(err_msg, ERR_USAGE, "kind %u is not an item kind",
+                            (unsigned)b->kind);
+        if ((err = store_restored(n, &restored)))
+                return fail(err_msg, err, "%s", err_str(err));
+        if (restored)
+                return fail(err_msg, ERR_RESTORED, "%s", err_str(ERR_RESTORED));
+        if (has_audience)
+                *aud = p->audience;
+        if (kim_kind_is_announcement(b->kind) && !has_audience)
+                return fail(err_msg, ERR_USAGE,
+                            "an announcement needs an audience");
+        if (kim_kind_is_report(b->kind)) {
+                if ((err = report_defaults(n, b, has_audience, aud, err_msg)) ||
+                    (err = seal_report(n, p, b, s, err_msg)))
+                        return err;
+        } else if ((err = resolve_ref(n, b, has_audience, aud, err_msg))) {
+                return err;
+        }
+        wire_kim_encode(b, body);
+        return precheck(n, aud, buf_slice(body), b->kind, err_msg);
+}
+
+int
+app_post(struct node *n, const struct app_post *p, uint8_t *id, char *err_msg)
+{
+        struct kim_body b = p->body;
+        struct sealing s;
+        struct buf body = BUF_INIT;
+        struct post post;
+        int err;
+
+        memset(&s, 0, sizeof(s));
+        memset(&post, 0, sizeof(post));
+        if (err_msg)
+                err_msg[0] = 0;
+        memset(&b.reporter, 0, sizeof(b.reporter));
+        memset(&b.sealed, 0, sizeof(b.sealed));
+        if ((err = post_body(n, p, &b, &post.audience, &s, &body, err_msg)))
+                goto out;
+        post.kind = b.kind;
+        post.body = buf_slice(&body);
+        post.timestamp_ms = p->timestamp_ms;
+        if ((err = replica_post(&n->replica, &post, 1, id)))
+                fail(err_msg, err, "%s", err_str(err));
+out:
+        seal_release(&s.reporter);
+        seal_release(&s.content);
+        /* The plaintexts: personal data, not to linger in the heap. */
+        if (s.plain.data)
+                memset(s.plain.data, 0, s.plain.cap);
+        buf_release(&s.plain);
+        buf_release(&body);
+        return err;
+}

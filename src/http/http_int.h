@@ -1,0 +1,165 @@
+/*
+ * http internals shared by the files of src/http: server.c (MHD, the
+ * request's life, access, limits, errors), fields.c (checking JSON bodies
+ * and query parameters), routes.c (the route table and the API), metrics.c
+ * (/metrics), ui.c (the embedded web UI), token.c. Not part of the module
+ * API; nothing outside src/http includes it.
+ *
+ * A handler runs on an MHD thread with the request fully received. It
+ * returns 0 with r->status and a reply (r->out, or r->text), or an error
+ * code: an ERR_HTTP_* id or any err_code of the operations, mapped to an
+ * HTTP status by server.c, with r->msg (http_fail) saying what exactly.
+ */
+#ifndef SIMPUL_HTTP_INT_H
+#define SIMPUL_HTTP_INT_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "http.h"
+
+#define HTTP_SEGS_MAX 6U  /* path segments of a route */
+#define HTTP_MSG_MAX 240U /* bytes of an error message */
+
+struct http_server {
+        struct MHD_Daemon *mhd;
+        struct node *n;             /* borrowed */
+        struct daemon_stats *stats; /* borrowed; NULL: no daemon */
+        char address[NET_ADDR_MAX];
+        bool loopback_only; /* listens on loopback: check Host */
+        uint16_t port;
+        uv_mutex_t write_lock; /* one write request at a time */
+        uv_mutex_t count_lock; /* guards the counters */
+        uint64_t requests, refused, started_ms;
+};
+
+enum route_flags {
+        ROUTE_WRITE = 1, /* the token, a JSON body, the write lock */
+        ROUTE_OPEN = 2,  /* no token from other machines: holds no data */
+};
+
+struct http_req;
+typedef int (*http_handler_fn)(struct http_req *r);
+
+struct route {
+        const char *method;
+        const char *pattern; /* segments; "*" matches one (r->arg[i]) */
+        http_handler_fn fn;
+        unsigned flags;
+};
+
+struct http_req {
+        struct http_server *s;
+        struct MHD_Connection *conn;
+        char method[8];
+        char *path;                /* owned, no query */
+        char *segs[HTTP_SEGS_MAX]; /* into a copy of path */
+        size_t n_segs;
+        char *seg_copy;     /* owned */
+        const char *arg[2]; /* the segments "*" matched */
+        const struct route *route;
+        char client[NET_ADDR_MAX];
+        bool loopback;
+        bool answered; /* a reply was queued */
+        uint64_t start_ms;
+        struct buf body;
+        json_t *in; /* the parsed body (owned) */
+        /* the reply */
+        unsigned status;
+        json_t *out;            /* JSON reply (owned), or */
+        struct buf text;        /* a text reply (/metrics), or */
+        struct slice file;      /* static bytes (the UI) */
+        const char *ctype;      /* of text or file */
+        char allow[32];         /* 405: the Allow header */
+        char msg[HTTP_MSG_MAX]; /* the error's message; "": err_str */
+};
+
+/* ---- server.c ------------------------------------------------------------ */
+
+/* Sets r->msg from fmt and returns err (for `return http_fail(...)`). */
+int http_fail(struct http_req *r, int err, const char *fmt, ...) PRINTF(3, 4);
+/* The value of query parameter name, or NULL (borrowed from MHD). */
+const char *http_query(struct http_req *r, const char *name);
+/* The HTTP status an error code answers with. */
+unsigned http_status_of(int err);
+
+/* ---- fields.c: JSON bodies and query parameters ------------------------- */
+
+enum field_type {
+        FIELD_STR,   /* string */
+        FIELD_UINT,  /* integer >= 0 */
+        FIELD_BOOL,  /* true or false */
+        FIELD_NUM,   /* number */
+        FIELD_WORDS, /* array of strings */
+        FIELD_OBJ,   /* object (checked by its own table) */
+};
+
+struct field {
+        const char *name;
+        enum field_type type;
+};
+
+/*
+ * Checks that obj is an object whose every key is in fields[0..n) with the
+ * type given there. ERR_HTTP_BAD_JSON (not an object),
+ * ERR_HTTP_UNKNOWN_FIELD, ERR_HTTP_BAD_TYPE; r->msg names the field (under
+ * `where`, e.g. "location.", or "").
+ */
+int http_fields_check(struct http_req *r, json_t *obj, const char *where,
+                      const struct field *fields, size_t n) WUR;
+/* A string member, or NULL when absent (types already checked). */
+const char *http_str(json_t *obj, const char *name);
+/* A required string member: ERR_HTTP_MISSING_FIELD if absent. */
+int http_str_req(struct http_req *r, json_t *obj, const char *name,
+                 const char **out) WUR;
+/* A 64-hex id member into out; ERR_HTTP_MISSING_FIELD (when required),
+ * ERR_HTTP_BAD_VALUE. *present says whether it was there. */
+int http_id(struct http_req *r, json_t *obj, const char *name, bool required,
+            uint8_t out[ENTRY_HASH_BYTES], bool *present) WUR;
+/* A path argument of 64 hex digits. ERR_HTTP_BAD_VALUE. */
+int http_arg_id(struct http_req *r, const char *arg,
+                uint8_t out[ENTRY_HASH_BYTES]) WUR;
+/* Refuses any query parameter not in names (NULL-terminated):
+ * ERR_HTTP_UNKNOWN_FIELD. */
+int http_query_check(struct http_req *r, const char *const *names) WUR;
+/* Query parameter name as a whole number in [min, max], def if absent.
+ * ERR_HTTP_BAD_VALUE. */
+int http_query_uint(struct http_req *r, const char *name, uint64_t min,
+                    uint64_t max, uint64_t def, uint64_t *out) WUR;
+/* Query parameter name as a boolean (true/false/1/0), def if absent. */
+int http_query_bool(struct http_req *r, const char *name, bool def,
+                    bool *out) WUR;
+
+/* ---- routes.c ----------------------------------------------------------- */
+
+extern const struct route http_routes[];
+
+/* ---- items.c: the KIM items (proto/KIM.md) ----------------------------- */
+
+int http_items_list(struct http_req *r);
+int http_item_get(struct http_req *r);
+int http_items_create(struct http_req *r);
+int http_revision_create(struct http_req *r);
+int http_revision_decide(struct http_req *r);
+int http_step_create(struct http_req *r);
+int http_response_create(struct http_req *r);
+/* Appends the report figures of /metrics (per state, overdue) to out. */
+int http_report_metrics(struct http_req *r, struct buf *out) WUR;
+
+/* ---- metrics.c, ui.c -------------------------------------------------- */
+
+int http_metrics(struct http_req *r);
+/* GET / and /ui/NAME: the embedded files; ERR_HTTP_NOT_FOUND. */
+int http_ui(struct http_req *r);
+
+/* The embedded UI files (generated from src/http/ui/ by cmake/embed.cmake
+ * into the build tree). */
+struct http_ui_file {
+        const char *name; /* "index.html" */
+        const unsigned char *data;
+        size_t len;
+};
+extern const struct http_ui_file http_ui_files[];
+extern const size_t http_ui_files_n;
+
+#endif

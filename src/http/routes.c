@@ -1,0 +1,157 @@
+/*
+ * routes: the route table, and the node and peer endpoints (the items are
+ * in items.c, /metrics in metrics.c, the UI in ui.c). docs/API.md says
+ * what each answers.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "http_int.h"
+
+#define DAEMON_STALE_MS 15000U /* three missed heartbeats (simpul status) */
+
+static const char *const no_query[] = {NULL};
+
+/* The daemon's heartbeat in the store's meta, as simpul status reads it. */
+static void
+heartbeat_read(struct store_txn *t, uint32_t *pid, uint64_t *ms)
+{
+        struct buf v = BUF_INIT;
+
+        *pid = 0;
+        *ms = 0;
+        if (!store_meta_get(t, "daemon", &v) && v.len == 12) {
+                *pid = be32_get(v.data);
+                *ms = be64_get(v.data + 4);
+        }
+        buf_release(&v);
+}
+
+static json_t *
+daemon_json(struct http_server *s, struct store_txn *t)
+{
+        struct daemon_figures f = {0};
+        uint64_t hb_ms;
+        uint32_t pid;
+
+        heartbeat_read(t, &pid, &hb_ms);
+        if (s->stats)
+                daemon_stats_get(s->stats, &f);
+        return json_pack(
+            "{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "running",
+            f.running || (hb_ms && time_now_ms() - hb_ms < DAEMON_STALE_MS),
+            "pid", (json_int_t)(f.running ? (uint32_t)getpid() : pid),
+            "heartbeat_ms", (json_int_t)hb_ms, "started_ms",
+            (json_int_t)f.started_ms, "links_open", (json_int_t)f.links_open,
+            "links_opening", (json_int_t)f.links_opening, "batches_queued",
+            (json_int_t)f.batches_queued);
+}
+
+/* The store was recreated and has not caught up yet: no posting. */
+static bool
+restored_read(struct store_txn *t)
+{
+        struct buf v = BUF_INIT;
+        bool restored;
+
+        restored =
+            !store_meta_get(t, "restored", &v) && v.len == 1 && v.data[0] == 1;
+        buf_release(&v);
+        return restored;
+}
+
+/* GET /api/node: this node, its store and its daemon (as simpul status). */
+static int
+h_node(struct http_req *r)
+{
+        struct node *n = r->s->n;
+        struct store_stats st;
+        struct store_txn *t;
+        char key[2 * ENTRY_KEY_BYTES + 1];
+        int err;
+
+        if ((err = http_query_check(r, no_query)))
+                return err;
+        if ((err = store_begin(n->store, false, &t)))
+                return err;
+        if ((err = store_stats(t, &st))) {
+                store_abort(t);
+                return err;
+        }
+        id_hex(key, n->key->pk);
+        r->out = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I, s:I}, "
+            "s:o, s:{s:s}}",
+            "region", n->config.region, "level",
+            region_level_name(region_level(n->config.region)), "name",
+            n->config.name, "key", key, "version", SIMPUL_VERSION, "restored",
+            restored_read(t), "store", "feeds", (json_int_t)st.feeds, "entries",
+            (json_int_t)st.entries, "forks", (json_int_t)st.forks, "used_bytes",
+            (json_int_t)st.used_bytes, "map_bytes",
+            (json_int_t)st.map_size_bytes, "daemon", daemon_json(r->s, t),
+            "http", "address", r->s->address);
+        store_abort(t);
+        return 0;
+}
+
+/* The fields of simpul peers --json. */
+static json_t *
+peer_json(const struct peer_info *p)
+{
+        char key[2 * ENTRY_KEY_BYTES + 1];
+
+        id_hex(key, p->key);
+        return json_pack(
+            "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+            "s:s?, s:I}",
+            "key", key, "region", p->region, "address", p->address, "state",
+            p->connected ? "connected" : "disconnected", "last_seen_ms",
+            (json_int_t)p->last_seen_ms, "last_sync_ms",
+            (json_int_t)p->last_sync_ms, "entries_in",
+            (json_int_t)p->entries_in, "entries_out",
+            (json_int_t)p->entries_out, "bytes_in", (json_int_t)p->bytes_in,
+            "bytes_out", (json_int_t)p->bytes_out, "backlog",
+            (json_int_t)p->backlog, "last_error_ms",
+            (json_int_t)p->last_error_ms, "last_error",
+            p->last_error[0] ? p->last_error : NULL, "acked_version",
+            (json_int_t)p->acked);
+}
+
+static int
+peer_add(void *ctx, const struct peer_info *p)
+{
+        return json_array_append_new(ctx, peer_json(p)) ? ERR_STORE : 0;
+}
+
+/* GET /api/peers: every peer this node has linked with. */
+static int
+h_peers(struct http_req *r)
+{
+        struct store_txn *t;
+        int err;
+
+        if ((err = http_query_check(r, no_query)))
+                return err;
+        if ((err = store_begin(r->s->n->store, false, &t)))
+                return err;
+        r->out = json_array();
+        err = store_peers(t, peer_add, r->out);
+        store_abort(t);
+        return err;
+}
+
+const struct route http_routes[] = {
+    {"GET", "/api/node", h_node, 0},
+    {"GET", "/api/peers", h_peers, 0},
+    {"GET", "/api/items", http_items_list, 0},
+    {"POST", "/api/items", http_items_create, ROUTE_WRITE},
+    {"GET", "/api/items/*", http_item_get, 0},
+    {"POST", "/api/items/*/revisions", http_revision_create, ROUTE_WRITE},
+    {"POST", "/api/revisions/*/decision", http_revision_decide, ROUTE_WRITE},
+    {"POST", "/api/reports/*/steps", http_step_create, ROUTE_WRITE},
+    {"POST", "/api/reports/*/responses", http_response_create, ROUTE_WRITE},
+    {"GET", "/metrics", http_metrics, 0},
+    {"GET", "/", http_ui, ROUTE_OPEN},
+    {"GET", "/ui/*", http_ui, ROUTE_OPEN},
+    {NULL, NULL, NULL, 0},
+};

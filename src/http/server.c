@@ -1,0 +1,720 @@
+/*
+ * server: libmicrohttpd in threads of its own (see http.h), and the life
+ * of one request: route, access, body limits, the handler, the reply and
+ * its one log line.
+ *
+ * MHD calls on_request at least twice for a request with a body: once
+ * when the headers are in (route, Host, token, Content-Type and
+ * Content-Length are checked then, and a refusal is queued at once, so a
+ * refused body is never read), once per chunk of the body, and once at the
+ * end (the handler runs then). A request without a body is answered at
+ * the first call.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http_int.h"
+
+#define LISTEN_BACKLOG 32
+#define LOG_PATH_MAX 96U
+
+/* ---- errors ------------------------------------------------------------- */
+
+static const struct {
+        int err;
+        unsigned status;
+} statuses[] = {
+    {ERR_HTTP_BAD_JSON, 400},
+    {ERR_HTTP_BAD_TYPE, 400},
+    {ERR_HTTP_UNKNOWN_FIELD, 400},
+    {ERR_HTTP_MISSING_FIELD, 400},
+    {ERR_HTTP_BAD_VALUE, 400},
+    {ERR_USAGE, 400},
+    {ERR_REGION, 400},
+    {ERR_AUDIENCE_SHAPE, 400},
+    {ERR_KIND, 400},
+    {ERR_BODY, 400},
+    {ERR_TOO_BIG, 400},
+    {ERR_AMBIGUOUS, 400},
+    {ERR_KIM_BODY, 400},
+    {ERR_KIM_AUDIENCE, 400},
+    {ERR_KEY, 400},
+    {ERR_HTTP_TOKEN, 401},
+    {ERR_AUTHOR_RULE, 403},
+    {ERR_KIM_ROLE, 403},
+    {ERR_NOT_ENROLLED, 403},
+    {ERR_REVOKED, 403},
+    {ERR_NOT_ISSUER, 403},
+    {ERR_CERT, 403},
+    {ERR_CERT_EXPIRED, 403},
+    {ERR_UNKNOWN_AUTHOR, 403},
+    {ERR_NOT_FOUND, 404},
+    {ERR_KIM_NOT_FOUND, 404},
+    {ERR_HTTP_NOT_FOUND, 404},
+    {ERR_HTTP_METHOD, 405},
+    {ERR_KIM_STEP, 409},
+    {ERR_KIM_SEALED, 409},
+    {ERR_FROZEN, 409},
+    {ERR_FORK, 409},
+    {ERR_HTTP_LENGTH, 411},
+    {ERR_HTTP_TOO_BIG, 413},
+    {ERR_HTTP_MEDIA_TYPE, 415},
+    {ERR_HTTP_HOST, 421},
+    {ERR_RESTORED, 503},
+    {ERR_STORE_FULL, 507},
+};
+
+unsigned
+http_status_of(int err)
+{
+        for (size_t i = 0; i < ARRAY_LEN(statuses); i++)
+                if (statuses[i].err == err)
+                        return statuses[i].status;
+        return 500; /* store failures, and anything not foreseen */
+}
+
+int
+http_fail(struct http_req *r, int err, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+        va_end(ap);
+        /* Messages quote what the client sent: printable ASCII only, so a
+         * log line stays one line and the JSON reply valid UTF-8. */
+        for (char *p = r->msg; *p; p++)
+                if (*p < 0x20 || *p > 0x7e)
+                        *p = '?';
+        return err;
+}
+
+const char *
+http_query(struct http_req *r, const char *name)
+{
+        return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+                                           name);
+}
+
+static const char *
+header(struct http_req *r, const char *name)
+{
+        return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+/* ---- the request's state ------------------------------------------------- */
+
+static void
+client_of(struct http_req *r)
+{
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+            r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+        char host[INET6_ADDRSTRLEN] = "?";
+
+        r->loopback = false;
+        if (sa && sa->sa_family == AF_INET) {
+                const struct sockaddr_in *in = (const void *)sa;
+                inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+                r->loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+                snprintf(r->client, sizeof(r->client), "%s:%u", host,
+                         ntohs(in->sin_port));
+        } else if (sa && sa->sa_family == AF_INET6) {
+                const struct sockaddr_in6 *in6 = (const void *)sa;
+                inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+                r->loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+                              (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) &&
+                               in6->sin6_addr.s6_addr[12] == 127);
+                snprintf(r->client, sizeof(r->client), "[%s]:%u", host,
+                         ntohs(in6->sin6_port));
+        } else {
+                snprintf(r->client, sizeof(r->client), "?");
+        }
+}
+
+static struct http_req *
+req_new(struct http_server *s, struct MHD_Connection *conn, const char *url,
+        const char *method)
+{
+        struct http_req *r = xcalloc(1, sizeof(*r));
+
+        r->s = s;
+        r->conn = conn;
+        r->start_ms = time_now_ms();
+        r->status = 200;
+        snprintf(r->method, sizeof(r->method), "%s", method);
+        r->path = xstrdup(url);
+        client_of(r);
+        return r;
+}
+
+static void
+req_free(struct http_req *r)
+{
+        free(r->path);
+        free(r->seg_copy);
+        buf_release(&r->body);
+        buf_release(&r->text);
+        json_decref(r->in);
+        json_decref(r->out);
+        free(r);
+}
+
+/* The path for a log line: printable ASCII, cut at LOG_PATH_MAX. */
+static void
+log_path(const char *p, char out[LOG_PATH_MAX + 4])
+{
+        size_t i;
+
+        for (i = 0; p[i] && i < LOG_PATH_MAX; i++)
+                out[i] = (p[i] > 0x20 && p[i] < 0x7f) ? p[i] : '?';
+        if (p[i])
+                out[i++] = '.', out[i++] = '.';
+        out[i] = 0;
+}
+
+/* ---- routing -------------------------------------------------------------
+ */
+
+static void
+split(struct http_req *r)
+{
+        char *p;
+
+        r->seg_copy = xstrdup(r->path);
+        p = r->seg_copy;
+        r->n_segs = 0;
+        if (*p == '/')
+                p++;
+        if (!*p)
+                return; /* "/" */
+        for (;;) {
+                if (r->n_segs == HTTP_SEGS_MAX) {
+                        r->n_segs = HTTP_SEGS_MAX + 1; /* matches nothing */
+                        return;
+                }
+                r->segs[r->n_segs++] = p;
+                p = strchr(p, '/');
+                if (!p)
+                        return;
+                *p++ = 0;
+        }
+}
+
+/* Does the route's pattern match r's segments? Fills r->arg. */
+static bool
+pattern_match(struct http_req *r, const char *pattern)
+{
+        const char *p = pattern + 1;
+        size_t i = 0, n_arg = 0;
+
+        if (!*p)
+                return r->n_segs == 0;
+        while (*p) {
+                size_t len = strcspn(p, "/");
+                if (i >= r->n_segs)
+                        return false;
+                if (len == 1 && *p == '*') {
+                        if (!r->segs[i][0] || n_arg == ARRAY_LEN(r->arg))
+                                return false;
+                        r->arg[n_arg++] = r->segs[i];
+                } else if (strlen(r->segs[i]) != len ||
+                           memcmp(r->segs[i], p, len)) {
+                        return false;
+                }
+                i++;
+                p += len;
+                if (*p == '/')
+                        p++;
+        }
+        return i == r->n_segs;
+}
+
+static int
+route_find(struct http_req *r)
+{
+        const char *m = strcmp(r->method, "HEAD") ? r->method : "GET";
+        bool known = false;
+        size_t used = 0;
+
+        split(r);
+        for (const struct route *rt = http_routes; rt->method; rt++) {
+                if (!pattern_match(r, rt->pattern))
+                        continue;
+                if (!strcmp(rt->method, m)) {
+                        r->route = rt;
+                        return 0;
+                }
+                known = true;
+                used +=
+                    (size_t)snprintf(r->allow + used, sizeof(r->allow) - used,
+                                     "%s%s", used ? ", " : "", rt->method);
+                if (used >= sizeof(r->allow))
+                        used = sizeof(r->allow) - 1;
+        }
+        if (known)
+                return http_fail(r, ERR_HTTP_METHOD,
+                                 "%s is not allowed on this path, only %s",
+                                 r->method, r->allow);
+        return ERR_HTTP_NOT_FOUND;
+}
+
+/* ---- access -------------------------------------------------------------- */
+
+/* When the server listens on loopback only, a browser must have reached
+ * it by a loopback name: a DNS-rebinding page names its own host. */
+static bool
+host_ok(struct http_req *r)
+{
+        const char *h = header(r, MHD_HTTP_HEADER_HOST);
+        size_t n;
+
+        if (!r->s->loopback_only || !h)
+                return true;
+        if (h[0] == '[')
+                n = strcspn(h, "]") + 1;
+        else
+                n = strcspn(h, ":");
+        return (n == 9 && !strncasecmp(h, "localhost", 9)) ||
+               (n == 5 && !strncmp(h, "[::1]", 5)) ||
+               (n >= 7 && !strncmp(h, "127.", 4) &&
+                strspn(h, "0123456789.") == n);
+}
+
+/* Compares in time independent of where the strings differ. */
+static bool
+same_secret(const char *a, const char *b, size_t n)
+{
+        volatile unsigned char d = 0;
+
+        for (size_t i = 0; i < n; i++)
+                d |= (unsigned char)a[i] ^ (unsigned char)b[i];
+        return d == 0;
+}
+
+static int
+token_check(struct http_req *r)
+{
+        const char *h = header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+        char want[HTTP_TOKEN_HEX + 1];
+        int err;
+
+        if (!h)
+                return http_fail(r, ERR_HTTP_TOKEN, "no Authorization header");
+        if (strncasecmp(h, "Bearer ", 7))
+                return http_fail(r, ERR_HTTP_TOKEN,
+                                 "Authorization is not a Bearer token");
+        h += 7;
+        while (*h == ' ')
+                h++;
+        if ((err = http_token_read(r->s->n->dir, want)))
+                return http_fail(r, ERR_HTTP_TOKEN,
+                                 "this node's token cannot be read (%s): run "
+                                 "simpul token rotate",
+                                 err_id(err));
+        if (strlen(h) != HTTP_TOKEN_HEX ||
+            !same_secret(h, want, HTTP_TOKEN_HEX))
+                return http_fail(r, ERR_HTTP_TOKEN, "wrong token");
+        return 0;
+}
+
+/* A JSON body announced by its length, within the limit. */
+static int
+body_check(struct http_req *r)
+{
+        const char *ct = header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+        const char *cl = header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *te = header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        unsigned long long n;
+        char *end;
+
+        if (!ct || strncasecmp(ct, "application/json", 16) ||
+            (ct[16] && ct[16] != ';' && ct[16] != ' '))
+                return http_fail(r, ERR_HTTP_MEDIA_TYPE,
+                                 "Content-Type must be application/json");
+        if (te || !cl)
+                return ERR_HTTP_LENGTH;
+        errno = 0;
+        n = strtoull(cl, &end, 10);
+        if (errno || *end || end == cl || cl[0] == '-')
+                return ERR_HTTP_LENGTH;
+        if (n > HTTP_BODY_MAX)
+                return http_fail(r, ERR_HTTP_TOO_BIG,
+                                 "body of %llu bytes is over the limit of %u",
+                                 n, HTTP_BODY_MAX);
+        return 0;
+}
+
+/* What is checked when the headers are in: 0 to go on. */
+static int
+req_start(struct http_req *r)
+{
+        int err;
+
+        if ((err = route_find(r)))
+                return err;
+        if (!host_ok(r))
+                return http_fail(r, ERR_HTTP_HOST,
+                                 "Host must name this machine (localhost, "
+                                 "127.0.0.1 or [::1])");
+        if (((r->route->flags & ROUTE_WRITE) ||
+             (!r->loopback && !(r->route->flags & ROUTE_OPEN))) &&
+            (err = token_check(r)))
+                return err;
+        if (r->route->flags & ROUTE_WRITE)
+                return body_check(r);
+        return 0;
+}
+
+/* ---- replies ------------------------------------------------------------- */
+
+static void
+error_reply(struct http_req *r, int err)
+{
+        char path[LOG_PATH_MAX + 4];
+
+        r->status = http_status_of(err);
+        if (!r->msg[0])
+                snprintf(r->msg, sizeof(r->msg), "%s", err_str(err));
+        json_decref(r->out);
+        r->out = json_pack("{s:{s:s, s:s}}", "error", "code", err_id(err),
+                           "message", r->msg);
+        if (!r->out) /* cannot happen: r->msg is ASCII (http_fail) */
+                r->out = json_pack("{s:{s:s, s:s}}", "error", "code",
+                                   err_id(err), "message", err_str(err));
+        r->file = slice_make(NULL, 0);
+        r->text.len = 0;
+        log_path(r->path, path);
+        log_warn(err_id(err), "http %s %s %s: %u %s", r->client, r->method,
+                 path, r->status, r->msg);
+        uv_mutex_lock(&r->s->count_lock);
+        r->s->refused++;
+        uv_mutex_unlock(&r->s->count_lock);
+}
+
+static struct MHD_Response *
+response_make(struct http_req *r)
+{
+        struct MHD_Response *resp;
+        char *s;
+
+        if (r->out) {
+                s = json_dumps(r->out, JSON_COMPACT | JSON_ENSURE_ASCII);
+                if (!s)
+                        abort(); /* out of memory */
+                resp = MHD_create_response_from_buffer(strlen(s), s,
+                                                       MHD_RESPMEM_MUST_FREE);
+                r->ctype = "application/json; charset=utf-8";
+        } else if (r->file.ptr) {
+                resp = MHD_create_response_from_buffer(
+                    r->file.len, (void *)r->file.ptr, MHD_RESPMEM_PERSISTENT);
+        } else {
+                resp = MHD_create_response_from_buffer(
+                    r->text.len, r->text.data, MHD_RESPMEM_MUST_COPY);
+        }
+        if (!resp)
+                abort(); /* out of memory */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                r->ctype ? r->ctype : "text/plain");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                                "no-store");
+        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+        if (r->file.ptr)
+                MHD_add_response_header(
+                    resp, "Content-Security-Policy",
+                    "default-src 'self'; frame-ancestors 'none'");
+        if (r->status == 405 && r->allow[0])
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+        if (r->status == 401)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                        "Bearer");
+        return resp;
+}
+
+/* Queues the reply (an error when err): the request's last word. */
+static enum MHD_Result
+reply(struct http_req *r, int err)
+{
+        struct MHD_Response *resp;
+        enum MHD_Result ret;
+        char path[LOG_PATH_MAX + 4];
+
+        if (err)
+                error_reply(r, err);
+        else if (!r->out && !r->file.ptr && !r->text.len && r->status == 200)
+                r->out = json_object(); /* a handler with nothing to say */
+        resp = response_make(r);
+        ret = MHD_queue_response(r->conn, r->status, resp);
+        MHD_destroy_response(resp);
+        r->answered = true;
+        if (!err) {
+                log_path(r->path, path);
+                log_debug("HTTP-REQUEST", "http %s %s %s: %u in %llu ms",
+                          r->client, r->method, path, r->status,
+                          (unsigned long long)(time_now_ms() - r->start_ms));
+        }
+        return ret;
+}
+
+static int
+handle(struct http_req *r)
+{
+        json_error_t je;
+        int err;
+
+        if (r->route->flags & ROUTE_WRITE) {
+                r->in = json_loadb((const char *)r->body.data, r->body.len,
+                                   JSON_REJECT_DUPLICATES, &je);
+                if (!r->in)
+                        return http_fail(r, ERR_HTTP_BAD_JSON,
+                                         "body is not JSON: %s at byte %d",
+                                         je.text, je.position);
+                if (!json_is_object(r->in))
+                        return http_fail(r, ERR_HTTP_BAD_JSON,
+                                         "body must be a JSON object");
+                uv_mutex_lock(&r->s->write_lock);
+                err = r->route->fn(r);
+                uv_mutex_unlock(&r->s->write_lock);
+                return err;
+        }
+        return r->route->fn(r);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+           const char *method, const char *version, const char *upload,
+           size_t *upload_size, void **con_cls)
+{
+        struct http_server *s = cls;
+        struct http_req *r = *con_cls;
+        int err;
+
+        (void)version;
+        if (!r) {
+                r = req_new(s, conn, url, method);
+                *con_cls = r;
+                uv_mutex_lock(&s->count_lock);
+                s->requests++;
+                uv_mutex_unlock(&s->count_lock);
+                if ((err = req_start(r)))
+                        return reply(r, err); /* the body is never read */
+                if (!(r->route->flags & ROUTE_WRITE))
+                        return reply(r, handle(r));
+                return MHD_YES;
+        }
+        if (r->answered) {
+                *upload_size = 0;
+                return MHD_YES;
+        }
+        if (*upload_size) {
+                /* MHD keeps to the Content-Length checked above. */
+                if (r->body.len + *upload_size > HTTP_BODY_MAX)
+                        return MHD_NO;
+                buf_add(&r->body, upload, *upload_size);
+                *upload_size = 0;
+                return MHD_YES;
+        }
+        return reply(r, handle(r));
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+        struct http_req *r = *con_cls;
+        char path[LOG_PATH_MAX + 4];
+
+        (void)cls;
+        (void)conn;
+        if (!r)
+                return;
+        if (!r->answered || toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+                log_path(r->path, path);
+                log_debug("HTTP-ABORTED", "http %s %s %s: ended early (%d)",
+                          r->client, r->method, path, (int)toe);
+        }
+        req_free(r);
+        *con_cls = NULL;
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+        char line[256];
+        size_t n;
+
+        (void)cls;
+        vsnprintf(line, sizeof(line), fmt, ap);
+        n = strlen(line);
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+                line[--n] = 0;
+        log_debug("HTTP-MHD", "%s", line);
+}
+
+/* ---- start and stop -------------------------------------------------------
+ */
+
+static bool
+addr_loopback(const struct sockaddr_storage *ss)
+{
+        if (ss->ss_family == AF_INET)
+                return (ntohl(((const struct sockaddr_in *)ss)
+                                  ->sin_addr.s_addr) >>
+                        24) == 127;
+        return IN6_IS_ADDR_LOOPBACK(
+            &((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+/* Binds and listens; the socket goes to MHD, which closes it at stop. */
+static int
+listen_socket(struct http_server *s, const struct sockaddr_storage *ss,
+              int *out)
+{
+        socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                  : sizeof(struct sockaddr_in);
+        struct sockaddr_storage bound;
+        char host[INET6_ADDRSTRLEN];
+        int fd, one = 1, err;
+
+        fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                    0);
+        if (fd < 0)
+                return -errno;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, (const struct sockaddr *)ss, len) ||
+            listen(fd, LISTEN_BACKLOG)) {
+                err = -errno;
+                close(fd);
+                return err;
+        }
+        len = sizeof(bound);
+        if (getsockname(fd, (struct sockaddr *)&bound, &len)) {
+                err = -errno;
+                close(fd);
+                return err;
+        }
+        if (bound.ss_family == AF_INET6) {
+                const struct sockaddr_in6 *in6 = (const void *)&bound;
+                inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+                s->port = ntohs(in6->sin6_port);
+                snprintf(s->address, sizeof(s->address), "[%s]:%u", host,
+                         s->port);
+        } else {
+                const struct sockaddr_in *in = (const void *)&bound;
+                inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+                s->port = ntohs(in->sin_port);
+                snprintf(s->address, sizeof(s->address), "%s:%u", host,
+                         s->port);
+        }
+        *out = fd;
+        return 0;
+}
+
+static int
+token_ensure(struct node *n)
+{
+        char tok[HTTP_TOKEN_HEX + 1];
+        int err = http_token_read(n->dir, tok);
+
+        if (err == ERR_NOT_FOUND) {
+                if ((err = http_token_new(n->dir, tok)))
+                        return err;
+                log_info("HTTP-TOKEN", "made a new API token in %s/%s", n->dir,
+                         HTTP_TOKEN_FILE);
+        }
+        explicit_bzero(tok, sizeof(tok));
+        return err;
+}
+
+int
+http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
+{
+        struct sockaddr_storage ss;
+        struct http_server *s;
+        unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+        int fd = -1, err;
+
+        *out = NULL;
+        if ((err = net_addr_parse(n->config.http_listen, &ss))) {
+                log_warn("HTTP-LISTEN",
+                         "[http] listen '%s' is not host:port: running "
+                         "without the HTTP API",
+                         n->config.http_listen);
+                return err;
+        }
+        if ((err = token_ensure(n))) {
+                log_warn("HTTP-TOKEN",
+                         "cannot make %s/%s: %s: running without the HTTP "
+                         "API",
+                         n->dir, HTTP_TOKEN_FILE, err_str(err));
+                return err;
+        }
+        s = xcalloc(1, sizeof(*s));
+        s->n = n;
+        s->stats = stats;
+        s->started_ms = time_now_ms();
+        s->loopback_only = addr_loopback(&ss);
+        if ((err = listen_socket(s, &ss, &fd))) {
+                log_warn("HTTP-LISTEN",
+                         "cannot listen on %s: %s: running without the HTTP "
+                         "API",
+                         n->config.http_listen, err_str(err));
+                free(s);
+                return err;
+        }
+        if (uv_mutex_init(&s->write_lock) || uv_mutex_init(&s->count_lock))
+                abort();     /* cannot happen on Linux */
+        json_object_seed(0); /* before the threads: jansson's hash seed */
+        if (ss.ss_family == AF_INET6)
+                flags |= MHD_USE_IPv6;
+        s->mhd = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+            on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
+            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS_MAX,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        if (!s->mhd) {
+                log_warn("HTTP-LISTEN",
+                         "cannot start the HTTP server on %s: running "
+                         "without the HTTP API",
+                         s->address);
+                close(fd);
+                uv_mutex_destroy(&s->write_lock);
+                uv_mutex_destroy(&s->count_lock);
+                free(s);
+                return -EIO;
+        }
+        log_info("HTTP-LISTEN", "HTTP API on http://%s/", s->address);
+        *out = s;
+        return 0;
+}
+
+void
+http_stop(struct http_server *s)
+{
+        if (!s)
+                return;
+        MHD_stop_daemon(s->mhd);
+        uv_mutex_destroy(&s->write_lock);
+        uv_mutex_destroy(&s->count_lock);
+        log_info("HTTP-STOP", "http server on %s stopped", s->address);
+        free(s);
+}
+
+const char *
+http_address(const struct http_server *s)
+{
+        return s->address;
+}

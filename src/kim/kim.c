@@ -1,2 +1,0 @@
-/* kim: placeholder so the module links while it is being written. */
-#include "kim.h"

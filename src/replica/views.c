@@ -1,0 +1,808 @@
+/*
+ * views: the KIM views of proto/KIM.md §6, kept in the store's index
+ * tables and updated in the same write transaction that stores entries.
+ *
+ * Tables (store_index_*), every integer big-endian:
+ *   kim_refs       target id (32) || entry id (32) -> ""   an entry naming
+ *                  target: a status or tanggapan its report, a revisi its
+ *                  item, a revisi_keputusan its revisi (also while the
+ *                  target is not held: it is picked up when it arrives)
+ *   kim_reports    report id (32) -> report view record (wire)
+ *   kim_status     state || 0x00 || ts (8) || report id (32) -> ""
+ *   kim_time       ts (8) || report id (32) -> ""           every report
+ *   kim_ann        audience || 0x00 || ts (8) || id (32) -> kind (1 byte)
+ *   kim_ann_time   ts (8) || id (32) -> kind (1 byte)  every announcement
+ *   kim_revisions  announcement id (32) -> revision view record (wire)
+ *   kim_waits      after id (32) || report id (32) -> ""    a step of the
+ *                  report is pending until that entry arrives
+ * and in meta "views_schema" -> u32 VIEWS_SCHEMA.
+ *
+ * Every record is a function of the set of entries held: a report's view
+ * is recomputed from the report and every entry naming it whenever one of
+ * them is stored (and when an entry a pending step waits for arrives), an
+ * announcement's revision likewise. So the tables are byte-identical on
+ * nodes holding the same entries, whatever order they came in. A batch
+ * collects the reports and announcements it touched and recomputes each
+ * once, at its end.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kim/view.h"
+#include "replica_int.h"
+
+#define VIEWS_SCHEMA 1U
+#define T_REFS "kim_refs"
+#define T_REPORTS "kim_reports"
+#define T_STATUS "kim_status"
+#define T_TIME "kim_time"
+#define T_ANN "kim_ann"
+#define T_ANN_TIME "kim_ann_time"
+#define T_REVISIONS "kim_revisions"
+#define T_WAITS "kim_waits"
+#define ID_BYTES ENTRY_HASH_BYTES
+#define PAIR_BYTES (2U * ENTRY_HASH_BYTES)
+
+static const char *const view_tables[] = {
+    T_REFS, T_REPORTS,  T_STATUS,    T_TIME,
+    T_ANN,  T_ANN_TIME, T_REVISIONS, T_WAITS,
+};
+
+/* An entry loaded from the store with its KIM body. */
+struct loaded {
+        struct buf bytes; /* e and b borrow from it */
+        struct entry e;
+        struct kim_body b;
+        bool kim; /* parsed, has a body, and it decodes as its KIM kind */
+};
+
+/* Ids to recompute at the end of a batch: 32 bytes each. */
+struct dirty {
+        struct buf reports;
+        struct buf items;
+};
+
+static void
+loaded_release(struct loaded *l)
+{
+        buf_release(&l->bytes);
+        memset(l, 0, sizeof(*l));
+}
+
+/* A stored entry, or ERR_NOT_FOUND. Entries whose body does not decode
+ * (pruned, or stored before the KIM rules) load with kim false. */
+static int
+load(struct store_txn *t, const uint8_t id[ID_BYTES], struct loaded *l)
+{
+        int err;
+
+        memset(l, 0, sizeof(*l));
+        if ((err = store_get_by_id(t, id, ID_BYTES, &l->bytes)))
+                return err;
+        if (entry_parse(buf_slice(&l->bytes), &l->e)) {
+                /* replica_verify reports it; the views pass it by. */
+                memset(&l->e, 0, sizeof(l->e));
+                return 0;
+        }
+        l->kim = l->e.env.has_body && wire_kim_kind(l->e.h.kind) &&
+                 !wire_kim_decode(l->e.h.kind, l->e.env.body, &l->b);
+        return 0;
+}
+
+static void
+pair_key(uint8_t out[PAIR_BYTES], const uint8_t *a, const uint8_t *b)
+{
+        memcpy(out, a, ID_BYTES);
+        memcpy(out + ID_BYTES, b, ID_BYTES);
+}
+
+/* ---- the ids naming a target --------------------------------------------- */
+
+static int
+collect_id(void *ctx, struct slice key, struct slice value)
+{
+        struct buf *ids = ctx;
+
+        (void)value;
+        if (key.len != PAIR_BYTES)
+                return ERR_STORE_CORRUPT;
+        buf_add(ids, key.ptr + ID_BYTES, ID_BYTES);
+        return 0;
+}
+
+/* The second halves of the keys of table starting with target. */
+static int
+ids_after(struct store_txn *t, const char *table, const uint8_t *target,
+          struct buf *ids)
+{
+        buf_reset(ids);
+        return store_index_scan(t, table, slice_make(target, ID_BYTES),
+                                slice_make(NULL, 0), false, collect_id, ids);
+}
+
+/* Loads the entries of ids (32 bytes each) into *out (owned, *n of them;
+ * release each). Ids not held are skipped. */
+static int
+load_all(struct store_txn *t, const struct buf *ids, struct loaded **out,
+         size_t *n)
+{
+        size_t k = ids->len / ID_BYTES;
+        struct loaded *ls = xcalloc(k ? k : 1, sizeof(*ls));
+        int err = 0;
+
+        *n = 0;
+        for (size_t i = 0; i < k && !err; i++) {
+                err = load(t, ids->data + i * ID_BYTES, &ls[*n]);
+                if (!err)
+                        (*n)++;
+                else if (err == ERR_NOT_FOUND)
+                        err = 0;
+        }
+        *out = ls;
+        return err;
+}
+
+static void
+free_all(struct loaded *ls, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                loaded_release(&ls[i]);
+        free(ls);
+}
+
+/* ---- report views -------------------------------------------------------- */
+
+static bool
+held_in_store(void *ctx, const uint8_t id[ID_BYTES])
+{
+        struct buf tmp = BUF_INIT;
+        int err = store_get_by_id(ctx, id, ID_BYTES, &tmp);
+
+        buf_release(&tmp);
+        /* A store error reads as held: the step shows invalid rather
+         * than waiting; the transaction fails on its next write anyway. */
+        return err != ERR_NOT_FOUND;
+}
+
+/* kim_status key: state || 0x00 || ts || id. Returns its length. */
+static size_t
+status_key(uint8_t *out, const struct wire_report_view *v)
+{
+        size_t n = strlen(v->state);
+
+        memcpy(out, v->state, n);
+        out[n] = 0;
+        be64_put(out + n + 1, v->ts);
+        memcpy(out + n + 9, v->id, ID_BYTES);
+        return n + 9 + ID_BYTES;
+}
+
+/* Replaces the status and time index keys of the old record by v's. */
+static int
+report_index(struct store_txn *t, const struct buf *old_rec,
+             const struct wire_report_view *v)
+{
+        uint8_t key[WIRE_VIEW_NAME_BUF + 9 + ID_BYTES], tk[8 + ID_BYTES];
+        struct wire_report_view old;
+        int err;
+
+        if (old_rec->len && wire_report_view_decode(buf_slice(old_rec), &old)) {
+                /* Its status key cannot be found to replace: say so and
+                 * carry on (a rebuild recomputes every table). */
+                char hex[2 * ID_BYTES + 1];
+
+                id_hex(hex, v->id);
+                log_error("STORE-CORRUPT",
+                          "view record of report %.16s is malformed: run "
+                          "simpul views rebuild",
+                          hex);
+        } else if (old_rec->len) {
+                err = store_index_del(t, T_STATUS,
+                                      slice_make(key, status_key(key, &old)));
+                wire_report_view_release(&old);
+                if (err && err != ERR_NOT_FOUND)
+                        return err;
+        }
+        be64_put(tk, v->ts);
+        memcpy(tk + 8, v->id, ID_BYTES);
+        if ((err = store_index_put(t, T_STATUS,
+                                   slice_make(key, status_key(key, v)),
+                                   slice_make(NULL, 0))))
+                return err;
+        return store_index_put(t, T_TIME, slice_make(tk, sizeof(tk)),
+                               slice_make(NULL, 0));
+}
+
+static int
+waits_put(struct store_txn *t, const uint8_t *report, const struct buf *ids)
+{
+        uint8_t key[PAIR_BYTES];
+        int err = 0;
+
+        for (size_t i = 0; i + ID_BYTES <= ids->len && !err; i += ID_BYTES) {
+                pair_key(key, ids->data + i, report);
+                err = store_index_put(t, T_WAITS, slice_make(key, PAIR_BYTES),
+                                      slice_make(NULL, 0));
+        }
+        return err;
+}
+
+/* Stores the view record of r computed from the loaded refs. */
+static int
+report_store(struct store_txn *t, const struct loaded *r,
+             const struct loaded *refs, size_t n)
+{
+        struct kim_view_entry rin = {&r->e, &r->b};
+        struct kim_view_entry *in = xcalloc(n ? n : 1, sizeof(*in));
+        struct wire_report_view v;
+        struct buf rec = BUF_INIT, old = BUF_INIT, pending = BUF_INIT;
+        size_t k = 0;
+        int err;
+
+        for (size_t i = 0; i < n; i++)
+                if (refs[i].kim)
+                        in[k++] =
+                            (struct kim_view_entry){&refs[i].e, &refs[i].b};
+        kim_report_view(&rin, in, k, held_in_store, t, &v, &pending);
+        wire_report_view_encode(&v, &rec);
+        err =
+            store_index_get(t, T_REPORTS, slice_make(r->e.id, ID_BYTES), &old);
+        if (err == ERR_NOT_FOUND) {
+                buf_reset(&old);
+                err = 0;
+        }
+        if (!err && !slice_eq(buf_slice(&old), buf_slice(&rec)) &&
+            !(err = store_index_put(t, T_REPORTS, slice_make(r->e.id, ID_BYTES),
+                                    buf_slice(&rec))))
+                err = report_index(t, &old, &v);
+        if (!err)
+                err = waits_put(t, r->e.id, &pending);
+        wire_report_view_release(&v);
+        buf_release(&rec);
+        buf_release(&old);
+        buf_release(&pending);
+        free(in);
+        return err;
+}
+
+/* Recomputes the view of the report with this id, if it is held. */
+static int
+report_recompute(struct store_txn *t, const uint8_t id[ID_BYTES])
+{
+        struct loaded r, *refs = NULL;
+        struct buf ids = BUF_INIT;
+        size_t n = 0;
+        int err = load(t, id, &r);
+
+        if (err)
+                return err == ERR_NOT_FOUND ? 0 : err;
+        if (r.kim && kim_kind_is_report(r.e.h.kind) &&
+            !(err = ids_after(t, T_REFS, id, &ids)) &&
+            !(err = load_all(t, &ids, &refs, &n)))
+                err = report_store(t, &r, refs, n);
+        free_all(refs, n);
+        buf_release(&ids);
+        loaded_release(&r);
+        return err;
+}
+
+/* ---- revision views ------------------------------------------------------ */
+
+/* Loads the revisi naming item, then every decision naming one of them. */
+static int
+revision_inputs(struct store_txn *t, const uint8_t *item, struct loaded **revs,
+                size_t *n_revs, struct loaded **decs, size_t *n_decs)
+{
+        struct buf ids = BUF_INIT, dids = BUF_INIT;
+        int err;
+
+        *decs = NULL;
+        *n_decs = 0;
+        if ((err = ids_after(t, T_REFS, item, &ids)) ||
+            (err = load_all(t, &ids, revs, n_revs)))
+                goto out;
+        buf_reset(&ids);
+        for (size_t i = 0; i < *n_revs && !err; i++) {
+                if ((*revs)[i].e.h.kind != KIND_REVISI)
+                        continue;
+                if (!(err = ids_after(t, T_REFS, (*revs)[i].e.id, &dids)))
+                        buf_add(&ids, dids.data, dids.len);
+        }
+        if (!err)
+                err = load_all(t, &ids, decs, n_decs);
+out:
+        buf_release(&ids);
+        buf_release(&dids);
+        return err;
+}
+
+static struct kim_view_entry *
+view_entries(const struct loaded *ls, size_t n, size_t *k)
+{
+        struct kim_view_entry *in = xcalloc(n ? n : 1, sizeof(*in));
+
+        *k = 0;
+        for (size_t i = 0; i < n; i++)
+                if (ls[i].kim)
+                        in[(*k)++] =
+                            (struct kim_view_entry){&ls[i].e, &ls[i].b};
+        return in;
+}
+
+static int
+revision_store(struct store_txn *t, const struct loaded *item)
+{
+        struct loaded *revs = NULL, *decs = NULL;
+        struct kim_view_entry *rin = NULL, *din = NULL;
+        size_t n_revs = 0, n_decs = 0, kr = 0, kd = 0;
+        struct wire_revision_view v;
+        struct buf rec = BUF_INIT;
+        struct slice key = slice_make(item->e.id, ID_BYTES);
+        int err;
+
+        if ((err = revision_inputs(t, item->e.id, &revs, &n_revs, &decs,
+                                   &n_decs)))
+                goto out;
+        rin = view_entries(revs, n_revs, &kr);
+        din = view_entries(decs, n_decs, &kd);
+        if (kim_revision_view(&item->e, rin, kr, din, kd, &v)) {
+                wire_revision_view_encode(&v, &rec);
+                err = store_index_put(t, T_REVISIONS, key, buf_slice(&rec));
+        } else {
+                err = store_index_del(t, T_REVISIONS, key);
+                if (err == ERR_NOT_FOUND)
+                        err = 0;
+        }
+out:
+        free(rin);
+        free(din);
+        free_all(revs, n_revs);
+        free_all(decs, n_decs);
+        buf_release(&rec);
+        return err;
+}
+
+static int
+revision_recompute(struct store_txn *t, const uint8_t id[ID_BYTES])
+{
+        struct loaded item;
+        struct buf ids = BUF_INIT;
+        int err = ids_after(t, T_REFS, id, &ids);
+        bool none = !ids.len;
+
+        buf_release(&ids);
+        /* Nothing names it: no revision, and no record to remove (one
+         * exists only with a revisi naming it). The common case. */
+        if (err || none)
+                return err;
+        if ((err = load(t, id, &item)))
+                return err == ERR_NOT_FOUND ? 0 : err;
+        if (item.kim && kim_kind_is_announcement(item.e.h.kind))
+                err = revision_store(t, &item);
+        loaded_release(&item);
+        return err;
+}
+
+/* ---- one stored entry ---------------------------------------------------- */
+
+static int
+ref_put(struct store_txn *t, const uint8_t *target, const uint8_t *id)
+{
+        uint8_t key[PAIR_BYTES];
+
+        pair_key(key, target, id);
+        return store_index_put(t, T_REFS, slice_make(key, PAIR_BYTES),
+                               slice_make(NULL, 0));
+}
+
+static int
+ann_put(struct store_txn *t, const struct entry *e)
+{
+        char aud[WIRE_VIEW_AUDIENCE_BUF];
+        uint8_t key[WIRE_VIEW_AUDIENCE_BUF + 9 + ID_BYTES];
+        uint8_t kind = (uint8_t)e->h.kind;
+        size_t n;
+        int err;
+
+        audience_format(&e->h.audience, aud);
+        n = strlen(aud);
+        memcpy(key, aud, n);
+        key[n] = 0;
+        be64_put(key + n + 1, e->h.timestamp_ms);
+        memcpy(key + n + 9, e->id, ID_BYTES);
+        if ((err = store_index_put(t, T_ANN, slice_make(key, n + 9 + ID_BYTES),
+                                   slice_make(&kind, 1))))
+                return err;
+        return store_index_put(t, T_ANN_TIME,
+                               slice_make(key + n + 1, 8 + ID_BYTES),
+                               slice_make(&kind, 1));
+}
+
+/* The revisi a decision names: its item is the announcement to redo. */
+static int
+decision_item(struct store_txn *t, const struct kim_body *b, struct dirty *d)
+{
+        struct loaded rv;
+        int err = load(t, b->revisi, &rv);
+
+        if (err)
+                return err == ERR_NOT_FOUND ? 0 : err;
+        if (rv.kim && rv.e.h.kind == KIND_REVISI)
+                buf_add(&d->items, rv.b.item, ID_BYTES);
+        loaded_release(&rv);
+        return 0;
+}
+
+/* The reports with a step waiting for e: redo them, forget the wait. */
+static int
+waits_release(struct store_txn *t, const struct entry *e, struct dirty *d)
+{
+        struct buf ids = BUF_INIT;
+        uint8_t key[PAIR_BYTES];
+        int err = ids_after(t, T_WAITS, e->id, &ids);
+
+        for (size_t i = 0; !err && i < ids.len; i += ID_BYTES) {
+                buf_add(&d->reports, ids.data + i, ID_BYTES);
+                pair_key(key, e->id, ids.data + i);
+                err = store_index_del(t, T_WAITS, slice_make(key, PAIR_BYTES));
+        }
+        buf_release(&ids);
+        return err;
+}
+
+/* The index records of one stored entry; what to recompute goes to d. */
+static int
+entry_index(struct store_txn *t, const struct entry *e, struct dirty *d)
+{
+        struct kim_body b;
+        int err;
+
+        if ((err = waits_release(t, e, d)))
+                return err;
+        if (!e->env.has_body || !wire_kim_kind(e->h.kind) ||
+            wire_kim_decode(e->h.kind, e->env.body, &b))
+                return 0;
+        switch (e->h.kind) {
+        case KIND_INFORMASI:
+        case KIND_PERINGATAN:
+                buf_add(&d->items, e->id, ID_BYTES);
+                return ann_put(t, e);
+        case KIND_STATUS:
+        case KIND_TANGGAPAN:
+                buf_add(&d->reports, b.report, ID_BYTES);
+                return ref_put(t, b.report, e->id);
+        case KIND_REVISI:
+                buf_add(&d->items, b.item, ID_BYTES);
+                return ref_put(t, b.item, e->id);
+        case KIND_REVISI_KEPUTUSAN:
+                if ((err = ref_put(t, b.revisi, e->id)))
+                        return err;
+                return decision_item(t, &b, d);
+        default: /* the reports */
+                buf_add(&d->reports, e->id, ID_BYTES);
+                return 0;
+        }
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+        return memcmp(a, b, ID_BYTES);
+}
+
+/* Sorts and drops repeats; returns the count. */
+static size_t
+ids_unique(struct buf *ids)
+{
+        size_t n = ids->len / ID_BYTES, k = 0;
+
+        if (!n)
+                return 0; /* data may be NULL */
+        qsort(ids->data, n, ID_BYTES, id_cmp);
+        for (size_t i = 0; i < n; i++)
+                if (!k || memcmp(ids->data + (k - 1) * ID_BYTES,
+                                 ids->data + i * ID_BYTES, ID_BYTES))
+                        memmove(ids->data + k++ * ID_BYTES,
+                                ids->data + i * ID_BYTES, ID_BYTES);
+        return k;
+}
+
+static int
+dirty_flush(struct store_txn *t, struct dirty *d)
+{
+        size_t nr = ids_unique(&d->reports), ni = ids_unique(&d->items);
+        int err = 0;
+
+        for (size_t i = 0; i < nr && !err; i++)
+                err = report_recompute(t, d->reports.data + i * ID_BYTES);
+        for (size_t i = 0; i < ni && !err; i++)
+                err = revision_recompute(t, d->items.data + i * ID_BYTES);
+        buf_release(&d->reports);
+        buf_release(&d->items);
+        return err;
+}
+
+/* ---- schema, rebuild, the hook ------------------------------------------- */
+
+static int
+schema_get(struct store_txn *t, uint32_t *out)
+{
+        struct buf v = BUF_INIT;
+        int err = store_meta_get(t, "views_schema", &v);
+
+        *out = 0;
+        if (!err && v.len == 4)
+                *out = be32_get(v.data);
+        buf_release(&v);
+        return err == ERR_NOT_FOUND ? 0 : err;
+}
+
+struct rebuild {
+        struct store_txn *t;
+        struct dirty d;
+        uint64_t entries;
+};
+
+static int
+rebuild_entry(void *ctx, uint64_t seq, struct slice bytes)
+{
+        struct rebuild *rb = ctx;
+        struct entry e;
+
+        (void)seq;
+        if (entry_parse(bytes, &e))
+                return 0; /* replica_verify reports it */
+        rb->entries++;
+        return entry_index(rb->t, &e, &rb->d);
+}
+
+static int
+rebuild_feed(void *ctx, const struct feed_info *f)
+{
+        struct rebuild *rb = ctx;
+
+        return store_feed_scan(rb->t, f->id, 1, rebuild_entry, rb);
+}
+
+/* quiet: the automatic rebuild of a store whose only entries are the
+ * batch being stored (a new store's first write) logs at debug level. */
+static int
+rebuild_in(struct store_txn *t, uint64_t *entries, uint64_t quiet)
+{
+        struct rebuild rb;
+        uint8_t schema[4];
+        int err = 0;
+
+        memset(&rb, 0, sizeof(rb));
+        rb.t = t;
+        for (size_t i = 0; i < ARRAY_LEN(view_tables) && !err; i++)
+                err = store_index_drop(t, view_tables[i]);
+        if (!err)
+                err = store_feeds(t, rebuild_feed, &rb);
+        if (!err)
+                err = dirty_flush(t, &rb.d);
+        buf_release(&rb.d.reports);
+        buf_release(&rb.d.items);
+        be32_put(schema, VIEWS_SCHEMA);
+        if (!err)
+                err = store_meta_put(t, "views_schema", slice_make(schema, 4));
+        if (!err) {
+                log_emit(
+                    rb.entries > quiet ? LOG_INFO : LOG_DEBUG, "VIEWS-REBUILT",
+                    "views recomputed from %" PRIu64 " entries", rb.entries);
+                if (entries)
+                        *entries = rb.entries;
+        }
+        return err;
+}
+
+int
+replica__views_update(struct store_txn *t, const struct entry *es,
+                      const uint8_t *apply, size_t n)
+{
+        struct dirty d;
+        uint32_t schema;
+        int err;
+
+        if ((err = schema_get(t, &schema)))
+                return err;
+        /* Missing or outdated: recompute everything, this batch included. */
+        if (schema != VIEWS_SCHEMA)
+                return rebuild_in(t, NULL, n);
+        memset(&d, 0, sizeof(d));
+        for (size_t i = 0; i < n && !err; i++)
+                if (!apply || apply[i])
+                        err = entry_index(t, &es[i], &d);
+        if (!err)
+                return dirty_flush(t, &d);
+        buf_release(&d.reports);
+        buf_release(&d.items);
+        return err;
+}
+
+int
+replica_views_rebuild(struct replica *r, uint64_t *entries)
+{
+        struct store_txn *t;
+        int err;
+
+        if ((err = store_begin(r->store, true, &t)))
+                return err;
+        if ((err = rebuild_in(t, entries, 0))) {
+                store_abort(t);
+                return err;
+        }
+        return store_commit(t);
+}
+
+int
+replica_views_ensure(struct replica *r, bool *rebuilt)
+{
+        struct store_txn *t;
+        uint32_t schema;
+        int err;
+
+        *rebuilt = false;
+        if ((err = store_begin(r->store, false, &t)))
+                return err;
+        err = schema_get(t, &schema);
+        store_abort(t);
+        if (err || schema == VIEWS_SCHEMA)
+                return err;
+        if ((err = replica_views_rebuild(r, NULL)))
+                return err;
+        *rebuilt = true;
+        return 0;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+int
+replica_report_view(struct store_txn *t, const uint8_t id[ID_BYTES],
+                    struct wire_report_view *v)
+{
+        struct buf rec = BUF_INIT;
+        int err = store_index_get(t, T_REPORTS, slice_make(id, ID_BYTES), &rec);
+
+        memset(v, 0, sizeof(*v));
+        if (err == ERR_NOT_FOUND)
+                err = ERR_KIM_NOT_FOUND;
+        if (!err && wire_report_view_decode(buf_slice(&rec), v)) {
+                char hex[2 * ID_BYTES + 1];
+
+                id_hex(hex, id);
+                log_error("STORE-CORRUPT",
+                          "view record of report %.16s is malformed: run "
+                          "simpul views rebuild",
+                          hex);
+                err = ERR_STORE_CORRUPT;
+        }
+        buf_release(&rec);
+        return err;
+}
+
+int
+replica_revision_view(struct store_txn *t, const uint8_t id[ID_BYTES],
+                      struct wire_revision_view *v)
+{
+        struct buf rec = BUF_INIT;
+        int err =
+            store_index_get(t, T_REVISIONS, slice_make(id, ID_BYTES), &rec);
+
+        memset(v, 0, sizeof(*v));
+        if (err == ERR_NOT_FOUND)
+                err = ERR_KIM_NOT_FOUND;
+        if (!err && wire_revision_view_decode(buf_slice(&rec), v))
+                err = ERR_STORE_CORRUPT;
+        buf_release(&rec);
+        return err;
+}
+
+struct id_walk {
+        replica_id_fn fn;
+        void *ctx;
+};
+
+/* Keys end with ts (8) || id (32): hand over the id. */
+static int
+id_visit(void *ctx, struct slice key, struct slice value)
+{
+        struct id_walk *w = ctx;
+
+        (void)value;
+        if (key.len < 8 + ID_BYTES)
+                return ERR_STORE_CORRUPT;
+        return w->fn(w->ctx, key.ptr + key.len - ID_BYTES);
+}
+
+/* prefix || ts || id into key; returns its length. */
+static size_t
+time_key(uint8_t *key, const char *prefix, uint64_t ts, const uint8_t *id)
+{
+        size_t n = 0;
+
+        if (prefix) {
+                n = strlen(prefix);
+                memcpy(key, prefix, n);
+                key[n++] = 0;
+        }
+        be64_put(key + n, ts);
+        memcpy(key + n + 8, id, ID_BYTES);
+        return n + 8 + ID_BYTES;
+}
+
+int
+replica_reports_scan(struct store_txn *t, const char *state,
+                     const uint8_t *after, replica_id_fn fn, void *ctx)
+{
+        uint8_t pre[WIRE_VIEW_NAME_BUF + 1];
+        uint8_t start[WIRE_VIEW_NAME_BUF + 9 + ID_BYTES];
+        struct id_walk w = {fn, ctx};
+        struct wire_report_view v;
+        size_t pn = 0, sn = 0;
+        int err;
+
+        if (state) {
+                pn = strlen(state);
+                if (pn == 0 || pn > WIRE_VIEW_NAME_MAX)
+                        return ERR_USAGE;
+                memcpy(pre, state, pn);
+                pre[pn++] = 0;
+        }
+        if (after) {
+                if ((err = replica_report_view(t, after, &v)))
+                        return err;
+                sn = time_key(start, state, v.ts, v.id);
+                wire_report_view_release(&v);
+        }
+        return store_index_scan(t, state ? T_STATUS : T_TIME,
+                                slice_make(pre, pn), slice_make(start, sn),
+                                true, id_visit, &w);
+}
+
+int
+replica_announcements_scan(struct store_txn *t, const char *audience,
+                           const uint8_t *after, replica_id_fn fn, void *ctx)
+{
+        uint8_t pre[WIRE_VIEW_AUDIENCE_BUF + 1];
+        uint8_t start[WIRE_VIEW_AUDIENCE_BUF + 9 + ID_BYTES];
+        struct id_walk w = {fn, ctx};
+        struct loaded l;
+        size_t pn = 0, sn = 0;
+        int err;
+
+        if (audience) {
+                pn = strlen(audience);
+                if (pn == 0 || pn >= WIRE_VIEW_AUDIENCE_BUF)
+                        return ERR_USAGE;
+                memcpy(pre, audience, pn);
+                pre[pn++] = 0;
+        }
+        if (after) {
+                err = load(t, after, &l);
+                if (!err && !(l.kim && kim_kind_is_announcement(l.e.h.kind)))
+                        err = ERR_KIM_NOT_FOUND;
+                if (!err)
+                        sn = time_key(start, audience, l.e.h.timestamp_ms,
+                                      l.e.id);
+                loaded_release(&l);
+                if (err)
+                        return err == ERR_NOT_FOUND ? ERR_KIM_NOT_FOUND : err;
+        }
+        return store_index_scan(t, audience ? T_ANN : T_ANN_TIME,
+                                slice_make(pre, pn), slice_make(start, sn),
+                                true, id_visit, &w);
+}
+
+/* Every record of every view table, in table then key order (tests). */
+int
+replica_views_dump(struct store_txn *t, store_index_fn fn, void *ctx)
+{
+        int err = 0;
+
+        for (size_t i = 0; i < ARRAY_LEN(view_tables) && !err; i++)
+                err = store_index_scan(t, view_tables[i], slice_make(NULL, 0),
+                                       slice_make(NULL, 0), false, fn, ctx);
+        return err;
+}

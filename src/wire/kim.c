@@ -1,0 +1,851 @@
+/*
+ * kim: the msgpack bodies of the KIM kinds (proto/KIM.md §2), their sealed
+ * values (§4) and the plaintexts that get sealed. Decoders check shape,
+ * types and bounds; anything else is ERR_KIM_BODY.
+ */
+#include <string.h>
+
+#include "wire_int.h"
+
+/* The kind numbers of SPEC.md §4.4 (entry.h's KIND_TABLE, above wire). */
+enum {
+        KIND_INFORMASI = 1,
+        KIND_PERINGATAN = 2,
+        KIND_ASPIRASI = 3,
+        KIND_PENGADUAN = 4,
+        KIND_PERMINTAAN_INFORMASI = 5,
+        KIND_TANGGAPAN = 6,
+        KIND_STATUS = 7,
+        KIND_REVISI = 8,
+        KIND_REVISI_KEPUTUSAN = 9,
+};
+
+/* ---- vocabularies ------------------------------------------------------ */
+
+struct name_map {
+        const char *name;
+        int value;
+};
+
+#define NAME_ROW_(name, num, text) {text, num},
+static const struct name_map step_names[] = {KIM_STEP_TABLE(NAME_ROW_)};
+static const struct name_map result_names[] = {KIM_RESULT_TABLE(NAME_ROW_)};
+static const struct name_map level_names[] = {KIM_LEVEL_TABLE(NAME_ROW_)};
+static const struct name_map decision_names[] = {KIM_DECISION_TABLE(NAME_ROW_)};
+#undef NAME_ROW_
+
+static int
+name_lookup(const struct name_map *m, size_t n, struct slice s)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strlen(m[i].name) == s.len &&
+                    !memcmp(m[i].name, s.ptr, s.len))
+                        return m[i].value;
+        return 0;
+}
+
+static const char *
+name_of(const struct name_map *m, size_t n, int v)
+{
+        for (size_t i = 0; i < n; i++)
+                if (m[i].value == v)
+                        return m[i].name;
+        return NULL;
+}
+
+bool
+wire_kim_kind(uint32_t kind)
+{
+        return kind >= KIND_INFORMASI && kind <= KIND_REVISI_KEPUTUSAN;
+}
+
+/* ---- value checks ------------------------------------------------------ */
+
+/* Is s valid UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF)? */
+static bool
+utf8_valid(struct slice s)
+{
+        const uint8_t *p = s.ptr, *end = s.ptr + s.len;
+
+        while (p < end) {
+                uint8_t c = *p++;
+                size_t more;
+                uint32_t cp, min;
+
+                if (c < 0x80)
+                        continue;
+                if (c >= 0xc2 && c <= 0xdf)
+                        more = 1, cp = c & 0x1f, min = 0x80;
+                else if (c >= 0xe0 && c <= 0xef)
+                        more = 2, cp = c & 0x0f, min = 0x800;
+                else if (c >= 0xf0 && c <= 0xf4)
+                        more = 3, cp = c & 0x07, min = 0x10000;
+                else
+                        return false;
+                if ((size_t)(end - p) < more)
+                        return false;
+                for (size_t i = 0; i < more; i++) {
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                        cp = cp << 6 | (p[i] & 0x3f);
+                }
+                p += more;
+                if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                        return false;
+        }
+        return true;
+}
+
+bool
+wire_kim_word(struct slice s)
+{
+        if (s.len < 1 || s.len > KIM_WORD_MAX)
+                return false;
+        for (size_t i = 0; i < s.len; i++) {
+                uint8_t c = s.ptr[i];
+                if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '_'))
+                        return false;
+        }
+        return true;
+}
+
+static bool
+no_controls(struct slice s)
+{
+        for (size_t i = 0; i < s.len; i++)
+                if (s.ptr[i] < 0x20)
+                        return false;
+        return true;
+}
+
+/* ---- reading a map ----------------------------------------------------- */
+
+/* The value of the first occurrence of key in map, or NULL. */
+static const msgpack_object *
+field(const msgpack_object *map, const char *key)
+{
+        size_t klen = strlen(key);
+
+        for (uint32_t i = 0; i < map->via.map.size; i++) {
+                const msgpack_object *k = &map->via.map.ptr[i].key;
+                if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen &&
+                    !memcmp(k->via.str.ptr, key, klen))
+                        return &map->via.map.ptr[i].val;
+        }
+        return NULL;
+}
+
+/* A string field of min..max bytes of UTF-8. *has says whether present;
+ * req: absent is an error. */
+static int
+get_str(const msgpack_object *map, const char *key, bool req, size_t min,
+        size_t max, bool *has, struct slice *out)
+{
+        const msgpack_object *v = field(map, key);
+
+        *has = v != NULL;
+        if (!v)
+                return req ? ERR_KIM_BODY : 0;
+        if (v->type != MSGPACK_OBJECT_STR)
+                return ERR_KIM_BODY;
+        *out = slice_make(v->via.str.ptr, v->via.str.size);
+        if (out->len < min || out->len > max || !utf8_valid(*out))
+                return ERR_KIM_BODY;
+        return 0;
+}
+
+static int
+get_title(const msgpack_object *map, bool req, bool *has, struct slice *out)
+{
+        int err = get_str(map, "title", req, 1, KIM_TITLE_MAX, has, out);
+
+        if (!err && *has && !no_controls(*out))
+                return ERR_KIM_BODY;
+        return err;
+}
+
+static int
+get_word(const msgpack_object *map, const char *key, bool req, bool *has,
+         struct slice *out)
+{
+        int err = get_str(map, key, req, 1, KIM_WORD_MAX, has, out);
+
+        if (!err && *has && !wire_kim_word(*out))
+                return ERR_KIM_BODY;
+        return err;
+}
+
+/* A name of a vocabulary; *out 0 if absent. */
+static int
+get_name(const msgpack_object *map, const char *key, bool req,
+         const struct name_map *m, size_t n, int *out)
+{
+        struct slice s;
+        bool has;
+        int err = get_str(map, key, req, 1, KIM_WORD_MAX, &has, &s);
+
+        *out = 0;
+        if (err || !has)
+                return err;
+        return (*out = name_lookup(m, n, s)) ? 0 : ERR_KIM_BODY;
+}
+
+static int
+get_code(const msgpack_object *map, const char *key, bool req, bool *has,
+         char out[REGION_BUF])
+{
+        struct slice s;
+        int err = get_str(map, key, req, 1, REGION_MAX_LEN, has, &s);
+
+        if (err || !*has)
+                return err;
+        return region_copy(out, (const char *)s.ptr, s.len) ? ERR_KIM_BODY : 0;
+}
+
+static int
+get_bin(const msgpack_object *v, size_t len, const uint8_t **out)
+{
+        if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != len)
+                return ERR_KIM_BODY;
+        *out = (const uint8_t *)v->via.bin.ptr;
+        return 0;
+}
+
+static int
+get_id(const msgpack_object *map, const char *key, bool req, bool *has,
+       uint8_t out[ENTRY_HASH_BYTES])
+{
+        const msgpack_object *v = field(map, key);
+        const uint8_t *p;
+
+        *has = v != NULL;
+        if (!v)
+                return req ? ERR_KIM_BODY : 0;
+        if (get_bin(v, ENTRY_HASH_BYTES, &p))
+                return ERR_KIM_BODY;
+        memcpy(out, p, ENTRY_HASH_BYTES);
+        return 0;
+}
+
+static int
+get_bool(const msgpack_object *map, const char *key, bool *out)
+{
+        const msgpack_object *v = field(map, key);
+
+        *out = false;
+        if (!v)
+                return 0;
+        if (v->type != MSGPACK_OBJECT_BOOLEAN)
+                return ERR_KIM_BODY;
+        *out = v->via.boolean;
+        return 0;
+}
+
+static int
+get_uint(const msgpack_object *map, const char *key, bool *has, uint64_t *out)
+{
+        const msgpack_object *v = field(map, key);
+
+        *has = v != NULL;
+        if (!v)
+                return 0;
+        if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+                return ERR_KIM_BODY;
+        *out = v->via.u64;
+        return 0;
+}
+
+static int
+get_float(const msgpack_object *v, double lo, double hi, double *out)
+{
+        if (v->type != MSGPACK_OBJECT_FLOAT32 &&
+            v->type != MSGPACK_OBJECT_FLOAT64)
+                return ERR_KIM_BODY;
+        *out = v->via.f64;
+        /* NaN fails both comparisons. */
+        return *out >= lo && *out <= hi ? 0 : ERR_KIM_BODY;
+}
+
+static int
+get_tags(const msgpack_object *map, struct kim_body *b)
+{
+        const msgpack_object *v = field(map, "tags");
+
+        b->has_tags = v != NULL;
+        b->n_tags = 0;
+        if (!v)
+                return 0;
+        if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size > KIM_TAGS_MAX)
+                return ERR_KIM_BODY;
+        for (uint32_t i = 0; i < v->via.array.size; i++) {
+                const msgpack_object *t = &v->via.array.ptr[i];
+                struct slice s;
+                if (t->type != MSGPACK_OBJECT_STR)
+                        return ERR_KIM_BODY;
+                s = slice_make(t->via.str.ptr, t->via.str.size);
+                if (!wire_kim_word(s))
+                        return ERR_KIM_BODY;
+                b->tags[b->n_tags++] = s;
+        }
+        return 0;
+}
+
+static int
+get_location(const msgpack_object *map, struct kim_location *l)
+{
+        const msgpack_object *v = field(map, "location"), *lat, *lon;
+        int err;
+
+        memset(l, 0, sizeof(*l));
+        if (!v)
+                return 0;
+        if (v->type != MSGPACK_OBJECT_MAP)
+                return ERR_KIM_BODY;
+        l->present = true;
+        if ((err = get_code(v, "region", false, &l->has_region, l->region)) ||
+            (err = get_str(v, "place", false, 1, KIM_PLACE_MAX, &l->has_place,
+                           &l->place)))
+                return err;
+        lat = field(v, "lat");
+        lon = field(v, "lon");
+        if (!lat != !lon)
+                return ERR_KIM_BODY;
+        if (!lat)
+                return 0;
+        l->has_coords = true;
+        if (get_float(lat, -90.0, 90.0, &l->lat) ||
+            get_float(lon, -180.0, 180.0, &l->lon))
+                return ERR_KIM_BODY;
+        return 0;
+}
+
+static int
+get_sealed(const msgpack_object *map, const char *key, struct kim_sealed *s)
+{
+        const msgpack_object *v = field(map, key), *to, *keys, *nonce, *ct;
+
+        memset(s, 0, sizeof(*s));
+        if (!v)
+                return 0;
+        if (v->type != MSGPACK_OBJECT_MAP)
+                return ERR_KIM_BODY;
+        to = field(v, "to");
+        keys = field(v, "keys");
+        nonce = field(v, "nonce");
+        ct = field(v, "ct");
+        if (!to || !keys || !nonce || !ct || to->type != MSGPACK_OBJECT_ARRAY ||
+            keys->type != MSGPACK_OBJECT_ARRAY || to->via.array.size < 1 ||
+            to->via.array.size > KIM_SEAL_TO_MAX ||
+            keys->via.array.size != to->via.array.size)
+                return ERR_KIM_BODY;
+        for (uint32_t i = 0; i < to->via.array.size; i++)
+                if (get_bin(&to->via.array.ptr[i], ENTRY_KEY_BYTES,
+                            &s->to[i]) ||
+                    get_bin(&keys->via.array.ptr[i], KIM_SEAL_BOX_BYTES,
+                            &s->keys[i]))
+                        return ERR_KIM_BODY;
+        if (get_bin(nonce, KIM_SEAL_NONCE_BYTES, &s->nonce) ||
+            ct->type != MSGPACK_OBJECT_BIN ||
+            ct->via.bin.size < KIM_SEAL_CT_MIN ||
+            ct->via.bin.size > KIM_SEAL_CT_MAX)
+                return ERR_KIM_BODY;
+        s->ct = slice_make(ct->via.bin.ptr, ct->via.bin.size);
+        s->n = to->via.array.size;
+        return 0;
+}
+
+/* ---- bodies of each kind ----------------------------------------------- */
+
+static int
+decode_announcement(const msgpack_object *m, struct kim_body *b)
+{
+        int level, err;
+
+        if ((err = get_title(m, true, &b->has_title, &b->title)) ||
+            (err = get_str(m, "text", true, 0, KIM_TEXT_MAX, &b->has_text,
+                           &b->text)) ||
+            (err = get_word(m, "category", false, &b->has_category,
+                            &b->category)) ||
+            (err = get_tags(m, b)) || (err = get_location(m, &b->location)) ||
+            (err = get_name(m, "level", b->kind == KIND_PERINGATAN, level_names,
+                            ARRAY_LEN(level_names), &level)) ||
+            (err = get_uint(m, "until_ms", &b->has_until, &b->until_ms)))
+                return err;
+        b->level = (enum kim_level)level;
+        return 0;
+}
+
+static int
+decode_report(const msgpack_object *m, struct kim_body *b)
+{
+        int err;
+
+        if ((err = get_code(m, "handler", true, &b->has_handler, b->handler)) ||
+            (err = get_word(m, "category", true, &b->has_category,
+                            &b->category)) ||
+            (err = get_bool(m, "anonim", &b->anonim)) ||
+            (err = get_bool(m, "rahasia", &b->rahasia)) ||
+            (err = get_sealed(m, "reporter", &b->reporter)) ||
+            (err = get_sealed(m, "sealed", &b->sealed)))
+                return err;
+        if (b->rahasia) {
+                /* A relay sees kind, handler, category, flags only. */
+                if (field(m, "title") || field(m, "text") ||
+                    field(m, "location") || field(m, "tags") || !b->sealed.n)
+                        return ERR_KIM_BODY;
+                return 0;
+        }
+        if (b->sealed.n)
+                return ERR_KIM_BODY;
+        if ((err = get_title(m, true, &b->has_title, &b->title)) ||
+            (err = get_str(m, "text", true, 0, KIM_TEXT_MAX, &b->has_text,
+                           &b->text)) ||
+            (err = get_tags(m, b)) || (err = get_location(m, &b->location)))
+                return err;
+        return 0;
+}
+
+static int
+decode_status(const msgpack_object *m, struct kim_body *b)
+{
+        bool verify;
+        int step, result, err;
+
+        if ((err = get_id(m, "report", true, &b->has_report, b->report)) ||
+            (err = get_id(m, "after", true, &b->has_after, b->after)) ||
+            (err = get_name(m, "step", true, step_names, ARRAY_LEN(step_names),
+                            &step)))
+                return err;
+        b->step = (enum kim_step)step;
+        verify = b->step == KIM_STEP_DIVERIFIKASI;
+        if ((err = get_str(m, "note", false, 0, KIM_NOTE_MAX, &b->has_note,
+                           &b->note)) ||
+            (err = get_str(m, "method", verify, 1, KIM_PLACE_MAX,
+                           &b->has_method, &b->method)) ||
+            (err = get_name(m, "result", verify, result_names,
+                            ARRAY_LEN(result_names), &result)) ||
+            (err = get_str(m, "agency", b->step == KIM_STEP_DITERUSKAN, 1,
+                           KIM_PLACE_MAX, &b->has_agency, &b->agency)) ||
+            (err = get_str(m, "verifier", false, 1, KIM_NAME_MAX,
+                           &b->has_verifier, &b->verifier)) ||
+            (err = get_bool(m, "anonim", &b->anonim)) ||
+            (err = get_bool(m, "rahasia", &b->rahasia)))
+                return err;
+        b->result = (enum kim_result)result;
+        return 0;
+}
+
+static int
+decode_tanggapan(const msgpack_object *m, struct kim_body *b)
+{
+        int err;
+
+        if ((err = get_id(m, "report", true, &b->has_report, b->report)) ||
+            (err = get_str(m, "text", true, 1, KIM_TEXT_MAX, &b->has_text,
+                           &b->text)) ||
+            (err = get_title(m, false, &b->has_title, &b->title)))
+                return err;
+        return 0;
+}
+
+static int
+decode_revisi(const msgpack_object *m, struct kim_body *b)
+{
+        int err;
+
+        if ((err = get_id(m, "item", true, &b->has_item, b->item)) ||
+            (err = get_title(m, true, &b->has_title, &b->title)) ||
+            (err = get_str(m, "text", true, 0, KIM_TEXT_MAX, &b->has_text,
+                           &b->text)) ||
+            (err = get_str(m, "reason", true, 1, KIM_REASON_MAX, &b->has_reason,
+                           &b->reason)))
+                return err;
+        return 0;
+}
+
+static int
+decode_keputusan(const msgpack_object *m, struct kim_body *b)
+{
+        int decision, err;
+
+        if ((err = get_id(m, "revisi", true, &b->has_revisi, b->revisi)) ||
+            (err = get_name(m, "decision", true, decision_names,
+                            ARRAY_LEN(decision_names), &decision)) ||
+            (err = get_str(m, "reason", false, 0, KIM_NOTE_MAX, &b->has_reason,
+                           &b->reason)))
+                return err;
+        b->decision = (enum kim_decision)decision;
+        return 0;
+}
+
+/* Unpacks a map of at most ENTRY_BODY_MAX bytes into u. */
+static int
+unpack_map(struct slice in, msgpack_unpacked *u)
+{
+        if (in.len > ENTRY_BODY_MAX ||
+            wire_unpack(in, ENTRY_BODY_DEPTH_MAX, u) ||
+            u->data.type != MSGPACK_OBJECT_MAP)
+                return ERR_KIM_BODY;
+        return 0;
+}
+
+int
+wire_kim_decode(uint32_t kind, struct slice body, struct kim_body *out)
+{
+        msgpack_unpacked u;
+        int err;
+
+        memset(out, 0, sizeof(*out));
+        out->kind = kind;
+        if (!wire_kim_kind(kind))
+                return ERR_KIND;
+        msgpack_unpacked_init(&u);
+        if ((err = unpack_map(body, &u)))
+                goto out;
+        switch (kind) {
+        case KIND_INFORMASI:
+        case KIND_PERINGATAN:
+                err = decode_announcement(&u.data, out);
+                break;
+        case KIND_ASPIRASI:
+        case KIND_PENGADUAN:
+        case KIND_PERMINTAAN_INFORMASI:
+                err = decode_report(&u.data, out);
+                break;
+        case KIND_TANGGAPAN:
+                err = decode_tanggapan(&u.data, out);
+                break;
+        case KIND_STATUS:
+                err = decode_status(&u.data, out);
+                break;
+        case KIND_REVISI:
+                err = decode_revisi(&u.data, out);
+                break;
+        default:
+                err = decode_keputusan(&u.data, out);
+                break;
+        }
+out:
+        msgpack_unpacked_destroy(&u);
+        if (err) {
+                memset(out, 0, sizeof(*out));
+                out->kind = kind;
+        }
+        return err;
+}
+
+int
+wire_kim_content_decode(struct slice in, struct kim_body *out)
+{
+        msgpack_unpacked u;
+        int err;
+
+        msgpack_unpacked_init(&u);
+        if (!(err = unpack_map(in, &u)) &&
+            !(err = get_title(&u.data, true, &out->has_title, &out->title)) &&
+            !(err = get_str(&u.data, "text", true, 0, KIM_TEXT_MAX,
+                            &out->has_text, &out->text)) &&
+            !(err = get_location(&u.data, &out->location)))
+                err = get_tags(&u.data, out);
+        msgpack_unpacked_destroy(&u);
+        return err;
+}
+
+int
+wire_kim_reporter_decode(struct slice in, struct kim_reporter *r)
+{
+        msgpack_unpacked u;
+        bool has;
+        int err;
+
+        memset(r, 0, sizeof(*r));
+        msgpack_unpacked_init(&u);
+        if (!(err = unpack_map(in, &u)) &&
+            !(err = get_str(&u.data, "name", true, 1, KIM_NAME_MAX, &has,
+                            &r->name)))
+                err = get_str(&u.data, "contact", false, 0, KIM_CONTACT_MAX,
+                              &has, &r->contact);
+        msgpack_unpacked_destroy(&u);
+        if (err)
+                memset(r, 0, sizeof(*r));
+        return err;
+}
+
+/* ---- encoding ---------------------------------------------------------- */
+
+/* Collects key/value pairs, then packs them as one map. */
+#define ENC_MAX 16U
+enum enc_type {
+        ENC_STR,
+        ENC_BIN,
+        ENC_BOOL,
+        ENC_UINT,
+        ENC_TAGS,
+        ENC_LOC,
+        ENC_SEALED
+};
+struct enc_item {
+        const char *key;
+        enum enc_type type;
+        struct slice s;
+        bool b;
+        uint64_t u;
+        const void *p;
+};
+struct enc {
+        struct enc_item it[ENC_MAX];
+        size_t n;
+};
+
+static struct enc_item *
+enc_add(struct enc *e, const char *key, enum enc_type type)
+{
+        struct enc_item *it = &e->it[e->n++];
+
+        memset(it, 0, sizeof(*it));
+        it->key = key;
+        it->type = type;
+        return it;
+}
+
+static void
+enc_str(struct enc *e, const char *key, bool has, struct slice s)
+{
+        if (has)
+                enc_add(e, key, ENC_STR)->s = s;
+}
+
+static void
+enc_cstr(struct enc *e, const char *key, const char *s)
+{
+        if (s)
+                enc_add(e, key, ENC_STR)->s = slice_cstr(s);
+}
+
+static void
+enc_id(struct enc *e, const char *key, bool has, const uint8_t *id)
+{
+        if (has)
+                enc_add(e, key, ENC_BIN)->s = slice_make(id, ENTRY_HASH_BYTES);
+}
+
+static void
+enc_true(struct enc *e, const char *key, bool v)
+{
+        if (v)
+                enc_add(e, key, ENC_BOOL)->b = true;
+}
+
+static void
+pack_s(msgpack_packer *pk, struct slice s)
+{
+        msgpack_pack_str(pk, s.len);
+        if (s.len)
+                msgpack_pack_str_body(pk, s.ptr, s.len);
+}
+
+static void
+pack_b(msgpack_packer *pk, const void *p, size_t n)
+{
+        msgpack_pack_bin(pk, n);
+        msgpack_pack_bin_body(pk, p, n);
+}
+
+static void
+pack_location(msgpack_packer *pk, const struct kim_location *l)
+{
+        size_t n = l->has_region + l->has_place + 2U * l->has_coords;
+
+        msgpack_pack_map(pk, n);
+        if (l->has_region) {
+                pack_s(pk, slice_cstr("region"));
+                pack_s(pk, slice_cstr(l->region));
+        }
+        if (l->has_place) {
+                pack_s(pk, slice_cstr("place"));
+                pack_s(pk, l->place);
+        }
+        if (l->has_coords) {
+                pack_s(pk, slice_cstr("lat"));
+                msgpack_pack_double(pk, l->lat);
+                pack_s(pk, slice_cstr("lon"));
+                msgpack_pack_double(pk, l->lon);
+        }
+}
+
+static void
+pack_sealed(msgpack_packer *pk, const struct kim_sealed *s)
+{
+        msgpack_pack_map(pk, 4);
+        pack_s(pk, slice_cstr("to"));
+        msgpack_pack_array(pk, s->n);
+        for (size_t i = 0; i < s->n; i++)
+                pack_b(pk, s->to[i], ENTRY_KEY_BYTES);
+        pack_s(pk, slice_cstr("keys"));
+        msgpack_pack_array(pk, s->n);
+        for (size_t i = 0; i < s->n; i++)
+                pack_b(pk, s->keys[i], KIM_SEAL_BOX_BYTES);
+        pack_s(pk, slice_cstr("nonce"));
+        pack_b(pk, s->nonce, KIM_SEAL_NONCE_BYTES);
+        pack_s(pk, slice_cstr("ct"));
+        pack_b(pk, s->ct.ptr, s->ct.len);
+}
+
+static void
+enc_pack(const struct enc *e, struct buf *out)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        msgpack_pack_map(&pk, e->n);
+        for (size_t i = 0; i < e->n; i++) {
+                const struct enc_item *it = &e->it[i];
+                const struct kim_body *b = it->p;
+                pack_s(&pk, slice_cstr(it->key));
+                switch (it->type) {
+                case ENC_STR:
+                        pack_s(&pk, it->s);
+                        break;
+                case ENC_BIN:
+                        pack_b(&pk, it->s.ptr, it->s.len);
+                        break;
+                case ENC_BOOL:
+                        if (it->b)
+                                msgpack_pack_true(&pk);
+                        else
+                                msgpack_pack_false(&pk);
+                        break;
+                case ENC_UINT:
+                        msgpack_pack_uint64(&pk, it->u);
+                        break;
+                case ENC_TAGS:
+                        msgpack_pack_array(&pk, b->n_tags);
+                        for (size_t j = 0; j < b->n_tags; j++)
+                                pack_s(&pk, b->tags[j]);
+                        break;
+                case ENC_LOC:
+                        pack_location(&pk, it->p);
+                        break;
+                case ENC_SEALED:
+                        pack_sealed(&pk, it->p);
+                        break;
+                }
+        }
+}
+
+/* title, text, category, tags, location: the shared fields. */
+static void
+enc_content(struct enc *e, const struct kim_body *b, bool category)
+{
+        enc_str(e, "title", b->has_title, b->title);
+        enc_str(e, "text", b->has_text, b->text);
+        if (category)
+                enc_str(e, "category", b->has_category, b->category);
+        if (b->has_tags)
+                enc_add(e, "tags", ENC_TAGS)->p = b;
+        if (b->location.present)
+                enc_add(e, "location", ENC_LOC)->p = &b->location;
+}
+
+static void
+enc_report(struct enc *e, const struct kim_body *b)
+{
+        if (b->has_handler)
+                enc_add(e, "handler", ENC_STR)->s = slice_cstr(b->handler);
+        enc_content(e, b, true);
+        enc_true(e, "anonim", b->anonim);
+        enc_true(e, "rahasia", b->rahasia);
+        if (b->reporter.n)
+                enc_add(e, "reporter", ENC_SEALED)->p = &b->reporter;
+        if (b->sealed.n)
+                enc_add(e, "sealed", ENC_SEALED)->p = &b->sealed;
+}
+
+static void
+enc_status(struct enc *e, const struct kim_body *b)
+{
+        enc_id(e, "report", b->has_report, b->report);
+        enc_id(e, "after", b->has_after, b->after);
+        enc_cstr(e, "step",
+                 name_of(step_names, ARRAY_LEN(step_names), (int)b->step));
+        enc_str(e, "note", b->has_note, b->note);
+        enc_str(e, "method", b->has_method, b->method);
+        enc_cstr(
+            e, "result",
+            name_of(result_names, ARRAY_LEN(result_names), (int)b->result));
+        enc_str(e, "agency", b->has_agency, b->agency);
+        enc_str(e, "verifier", b->has_verifier, b->verifier);
+        enc_true(e, "anonim", b->anonim);
+        enc_true(e, "rahasia", b->rahasia);
+}
+
+void
+wire_kim_encode(const struct kim_body *b, struct buf *out)
+{
+        struct enc e;
+
+        e.n = 0;
+        switch (b->kind) {
+        case KIND_INFORMASI:
+        case KIND_PERINGATAN:
+                enc_content(&e, b, true);
+                enc_cstr(&e, "level",
+                         name_of(level_names, ARRAY_LEN(level_names),
+                                 (int)b->level));
+                if (b->has_until)
+                        enc_add(&e, "until_ms", ENC_UINT)->u = b->until_ms;
+                break;
+        case KIND_ASPIRASI:
+        case KIND_PENGADUAN:
+        case KIND_PERMINTAAN_INFORMASI:
+                enc_report(&e, b);
+                break;
+        case KIND_TANGGAPAN:
+                enc_id(&e, "report", b->has_report, b->report);
+                enc_str(&e, "text", b->has_text, b->text);
+                enc_str(&e, "title", b->has_title, b->title);
+                break;
+        case KIND_STATUS:
+                enc_status(&e, b);
+                break;
+        case KIND_REVISI:
+                enc_id(&e, "item", b->has_item, b->item);
+                enc_str(&e, "title", b->has_title, b->title);
+                enc_str(&e, "text", b->has_text, b->text);
+                enc_str(&e, "reason", b->has_reason, b->reason);
+                break;
+        case KIND_REVISI_KEPUTUSAN:
+                enc_id(&e, "revisi", b->has_revisi, b->revisi);
+                enc_cstr(&e, "decision",
+                         name_of(decision_names, ARRAY_LEN(decision_names),
+                                 (int)b->decision));
+                enc_str(&e, "reason", b->has_reason, b->reason);
+                break;
+        default:
+                break;
+        }
+        enc_pack(&e, out);
+}
+
+void
+wire_kim_content_encode(const struct kim_body *b, struct buf *out)
+{
+        struct enc e;
+
+        e.n = 0;
+        enc_content(&e, b, false);
+        enc_pack(&e, out);
+}
+
+void
+wire_kim_reporter_encode(const struct kim_reporter *r, struct buf *out)
+{
+        struct enc e;
+
+        e.n = 0;
+        enc_str(&e, "name", true, r->name);
+        enc_str(&e, "contact", true, r->contact);
+        enc_pack(&e, out);
+}
