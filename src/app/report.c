@@ -122,8 +122,12 @@ app__time_json(uint64_t ms)
         char out[40];
         size_t n;
 
-        gmtime_r(&t, &tm);
+        /* A peer's clock may say any year: out of range is no time. */
+        if (!gmtime_r(&t, &tm))
+                return json_null();
         n = strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!n)
+                return json_null();
         snprintf(out + n, sizeof(out) - n, ".%03uZ", (unsigned)(ms % 1000U));
         return json_string(out);
 }

@@ -510,7 +510,7 @@ http_step_create(struct http_req *r)
 {
         struct app_step st;
         uint8_t id[ENTRY_HASH_BYTES];
-        size_t len;
+        size_t len = 0;
         int err;
 
         if ((err = arg_prefix(r, id, &len)) ||
@@ -539,7 +539,7 @@ http_response_create(struct http_req *r)
 {
         struct app_step st;
         uint8_t id[ENTRY_HASH_BYTES];
-        size_t len;
+        size_t len = 0;
         int err;
 
         if ((err = arg_prefix(r, id, &len)) ||
@@ -849,7 +849,7 @@ http_item_get(struct http_req *r)
         static const char *const no_query[] = {NULL};
         char err_msg[APP_ERR_MAX] = "";
         uint8_t id[ENTRY_HASH_BYTES];
-        size_t len;
+        size_t len = 0;
         int err;
 
         if ((err = http_query_check(r, no_query)) ||

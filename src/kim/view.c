@@ -360,8 +360,10 @@ view_timeline(const struct tree *t, const struct kim_view_entry *r,
                         v->last_reply_ts = refs[i].e->h.timestamp_ms;
                 }
         }
-        v->timeline_n = k;
         qsort(v->timeline, k, sizeof(*v->timeline), event_cmp);
+        /* Peers decide how many entries name a report: the view keeps the
+         * earliest events, a choice every node makes the same way. */
+        v->timeline_n = k < WIRE_VIEW_TIMELINE_MAX ? k : WIRE_VIEW_TIMELINE_MAX;
 }
 
 void

@@ -24,6 +24,7 @@ struct link {
         int close_err;
         int handles; /* open uv handles; freed when 0 */
         bool initiator, connected, open, closing, paused;
+        bool handles_closing; /* close_handles was called */
 };
 
 struct link_write {
@@ -58,6 +59,7 @@ on_handle_closed(uv_handle_t *h)
 static void
 close_handles(struct link *l)
 {
+        l->handles_closing = true;
         uv_close((uv_handle_t *)&l->hs_timer, on_handle_closed);
         uv_close((uv_handle_t *)&l->tcp, on_handle_closed);
 }
@@ -65,8 +67,22 @@ close_handles(struct link *l)
 static void
 on_shutdown(uv_shutdown_t *req, int status)
 {
+        struct link *l = req->data;
+
         (void)status;
-        close_handles(req->data);
+        if (!l->handles_closing)
+                close_handles(l);
+}
+
+/* The queue did not drain in time: close anyway (the pending write and
+ * shutdown requests then end with UV_ECANCELED). */
+static void
+on_flush_timeout(uv_timer_t *t)
+{
+        struct link *l = t->data;
+
+        if (!l->handles_closing)
+                close_handles(l);
 }
 
 void
@@ -78,11 +94,15 @@ link_close(struct link *l, int err)
         l->close_err = err;
         uv_timer_stop(&l->hs_timer);
         uv_read_stop((uv_stream_t *)&l->tcp);
-        /* Let queued frames (an ERROR, the last ACK) reach the peer. */
+        /* Let queued frames (an ERROR, the last ACK) reach the peer, but
+         * not for ever: a black-holed link never drains its queue. */
         l->shutdown.data = l;
         if (!l->connected ||
             uv_shutdown(&l->shutdown, (uv_stream_t *)&l->tcp, on_shutdown))
                 close_handles(l);
+        else
+                uv_timer_start(&l->hs_timer, on_flush_timeout,
+                               NET_CLOSE_FLUSH_MS, 0);
 }
 
 static void

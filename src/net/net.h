@@ -23,6 +23,7 @@
 
 #define NET_ADDR_MAX 64U
 #define NET_HS_TIMEOUT_MS 15000U
+#define NET_CLOSE_FLUSH_MS 5000U /* link_close: longest wait for the queue */
 
 struct link;
 

@@ -856,9 +856,9 @@ class Lab:
         self.expect = {}
         for n in self.nodes:
             self.expect[n.code] = {fid: head for fid, (head, aud, _)
-                                   in feeds.items() if entitled(aud, n.code)}
+                                   in list(feeds.items()) if entitled(aud, n.code)}
         # The runner's own count: every post and every certificate is there.
-        made = sum(h for h, aud, _ in feeds.values())
+        made = sum(h for h, aud, _ in list(feeds.values()))
         want = len(self.posts) + len(self.nodes)
         if made != want:
             self.problem(f"authors hold {made} entries in all, expected "
