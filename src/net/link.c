@@ -380,11 +380,13 @@ link_start(struct link *l)
 }
 
 int
-link_accept(uv_stream_t *server, const struct link_config *cfg)
+link_accept(uv_stream_t *server, const struct link_config *cfg,
+            struct link **out)
 {
         struct link *l = link_new(server->loop, cfg, false);
         int err = uv_accept(server, (uv_stream_t *)&l->tcp);
 
+        *out = l;
         if (!err)
                 err = link_start(l);
         if (err)
@@ -407,17 +409,20 @@ on_connect(uv_connect_t *req, int status)
 }
 
 int
-link_dial(uv_loop_t *loop, const char *address, const struct link_config *cfg)
+link_dial(uv_loop_t *loop, const char *address, const struct link_config *cfg,
+          struct link **out)
 {
         struct sockaddr_storage ss;
         struct link *l;
         int err;
 
+        *out = NULL;
         if ((err = net_addr_parse(address, &ss)))
                 return err;
         if (((struct sockaddr_in *)&ss)->sin_port == 0)
                 return ERR_CONFIG;
         l = link_new(loop, cfg, true);
+        *out = l;
         snprintf(l->addr, sizeof(l->addr), "%s", address);
         l->connect.data = l;
         err = uv_tcp_connect(&l->connect, &l->tcp, (struct sockaddr *)&ss,

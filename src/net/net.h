@@ -45,12 +45,16 @@ struct link_config {
 };
 
 /* Starts the handshake on an accepted connection (server is listening).
- * Takes the accepted handle; errors are reported through on_close. */
-int link_accept(uv_stream_t *server, const struct link_config *cfg) WUR;
+ * Takes the accepted handle; errors are reported through on_close. *out
+ * gets the link at once (valid until its on_close), so that its owner can
+ * close it before any callback. */
+int link_accept(uv_stream_t *server, const struct link_config *cfg,
+                struct link **out) WUR;
 /* Dials host:port and runs the handshake as initiator; the result comes
- * through on_close (failure) or on_open. */
+ * through on_close (failure) or on_open. *out as for link_accept (NULL
+ * when an error is returned). */
 int link_dial(uv_loop_t *loop, const char *address,
-              const struct link_config *cfg) WUR;
+              const struct link_config *cfg, struct link **out) WUR;
 
 void *link_data(const struct link *l);
 void link_set_data(struct link *l, void *data);

@@ -789,7 +789,9 @@ dial_to(struct dialer *dl, const char *address, struct conn **slot)
         snprintf(c->address, sizeof(c->address), "%s", address);
         *slot = c;
         cfg.data = c;
-        if ((err = link_dial(&d->loop, address, &cfg))) {
+        /* c->link is set at once: a stop must close a link that is still
+         * connecting or in its handshake (a black hole answers nothing). */
+        if ((err = link_dial(&d->loop, address, &cfg, &c->link))) {
                 log_error("CONFIG", "cannot dial '%s': %s", address,
                           err_str(err));
                 conn_unlink(c);
@@ -1000,7 +1002,7 @@ on_connection(uv_stream_t *server, int status)
                 return;
         c = conn_new(d, NULL);
         cfg.data = c;
-        if (link_accept(server, &cfg))
+        if (link_accept(server, &cfg, &c->link))
                 log_warn("LINK-FAILED", "cannot accept a connection");
 }
 
