@@ -613,8 +613,9 @@ on_entries(struct sync_session *s, const struct sync_msg *m, struct buf *out)
                 return ERR_PROTOCOL; /* the peer ignores flow control */
         for (size_t i = 0; i < m->entries_n; i++) {
                 const struct sync_compact *c = &m->entries[i];
-                if (__builtin_add_overflow(ts, (uint64_t)c->ts_delta, &ts))
-                        return ERR_PROTOCOL;
+                /* The author's clock is advisory: a delta may be negative
+                 * (SYNC.md §5); the sum is taken modulo 2^64. */
+                ts += (uint64_t)c->ts_delta;
                 b->offs[b->pub.n] = b->data.len;
                 rebuild(in, m->seq + i, prev, ts, c, &b->data, id);
                 b->lens[b->pub.n] = b->data.len - b->offs[b->pub.n];
