@@ -55,9 +55,9 @@ bool kim_kind_is_announcement(uint32_t kind); /* informasi, peringatan */
 
 /* Who acts on a report whose audience is path(O, T) (KIM.md §3). */
 enum kim_role {
-        KIM_ROLE_NONE = 0,    /* not on the path, or not a path */
+        KIM_ROLE_NONE = 0,    /* a relay, not on the path, or not a path */
         KIM_ROLE_VILLAGE = 1, /* the report's origin O */
-        KIM_ROLE_HANDLER = 2, /* on the path and not O */
+        KIM_ROLE_HANDLER = 2, /* the report's target T (the handler) */
 };
 
 /* The side that may make a step: village for tambah_informasi,

@@ -97,7 +97,11 @@ kim_role_of(const struct audience *a, const char *region)
 {
         if (a->type != AUDIENCE_PATH || !audience_contains(a, region))
                 return KIM_ROLE_NONE;
-        return strcmp(a->origin, region) ? KIM_ROLE_HANDLER : KIM_ROLE_VILLAGE;
+        if (!strcmp(a->origin, region))
+                return KIM_ROLE_VILLAGE;
+        /* Only the addressed handler region acts; the nodes between
+         * origin and target relay (issue 9, item 8). */
+        return strcmp(a->target, region) ? KIM_ROLE_NONE : KIM_ROLE_HANDLER;
 }
 
 /* ---- receipt checks ---------------------------------------------------- */

@@ -1122,7 +1122,8 @@ step_roles(void **state)
                 const char *author;
                 enum kim_role role;
         } authors[] = {
-            {DESA, KIM_ROLE_VILLAGE}, {KEC, KIM_ROLE_HANDLER},
+            /* KEC is a relay on path(DESA, KAB): it relays, never acts. */
+            {DESA, KIM_ROLE_VILLAGE}, {KEC, KIM_ROLE_NONE},
             {KAB, KIM_ROLE_HANDLER},  {DESA2, KIM_ROLE_NONE},
             {KEC2, KIM_ROLE_NONE},
         };
@@ -1176,8 +1177,9 @@ other_kind_roles(void **state)
         b.kind = KIND_TANGGAPAN;
         expect_err("tanggapan by kab",
                    check_as(KIND_TANGGAPAN, KAB, "path:" DESA ":" KAB, &b), 0);
-        expect_err("tanggapan by kec",
-                   check_as(KIND_TANGGAPAN, KEC, "path:" DESA ":" KAB, &b), 0);
+        expect_err("tanggapan by kec (a relay)",
+                   check_as(KIND_TANGGAPAN, KEC, "path:" DESA ":" KAB, &b),
+                   ERR_KIM_ROLE);
         expect_err("tanggapan by the village",
                    check_as(KIND_TANGGAPAN, DESA, "path:" DESA ":" KAB, &b),
                    ERR_KIM_ROLE);
@@ -1644,8 +1646,10 @@ receipt_refusals(void **state)
              path, KIND_STATUS, BASE(step_konf), ERR_KIM_ROLE},
             {"ditunda by the village", (const struct key **)&fx->desa, DESA,
              path, KIND_STATUS, BASE(step_tunda), ERR_KIM_ROLE},
+            /* A relay on the path relays: it takes no handler step
+             * (issue 9 item 8; accepted on a60c7b1). */
             {"ditunda by the kecamatan", (const struct key **)&fx->kec, KEC,
-             path, KIND_STATUS, BASE(step_tunda), 0},
+             path, KIND_STATUS, BASE(step_tunda), ERR_KIM_ROLE},
             {"tanggapan by the village", (const struct key **)&fx->desa, DESA,
              path, KIND_TANGGAPAN, BASE(tgp), ERR_KIM_ROLE},
             {"tanggapan by the kabupaten", (const struct key **)&fx->kab, KAB,

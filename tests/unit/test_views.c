@@ -478,28 +478,28 @@ scenario_build(struct scenario *sc)
         sc->at[S_S1] = step_at(sc, fresh_key(w), KAB, TO_KAB, S_R, S_R,
                                KIM_STEP_DIVERIFIKASI, KIM_RESULT_VALID,
                                T0 + 3000, false, false);
-        sc->at[S_S2] = step_at(sc, fresh_key(w), KEC, TO_KAB, S_R, S_R,
+        sc->at[S_S2] = step_at(sc, fresh_key(w), KAB, TO_KAB, S_R, S_R,
                                KIM_STEP_DITUNDA, 0, T0 + 2500, true, false);
         sc->at[S_S3] = step_at(sc, fresh_key(w), KAB, TO_KAB, S_R, S_S1,
                                KIM_STEP_DITERUSKAN, 0, T0 + 3500, false, true);
         sc->at[S_S4] =
             step_at(sc, fresh_key(w), KAB, TO_KAB, S_R, S_S3,
                     KIM_STEP_DITINDAKLANJUTI, 0, T0 + 5000, false, false);
-        sc->at[S_S5] = step_at(sc, fresh_key(w), KEC, TO_KAB, S_R, S_S4,
+        sc->at[S_S5] = step_at(sc, fresh_key(w), KAB, TO_KAB, S_R, S_S4,
                                KIM_STEP_SELESAI, 0, T0 + 6000, false, false);
         sc->at[S_S6] = step_at(sc, d, DESA, TO_KAB, S_R, S_S5,
                                KIM_STEP_KONFIRMASI, 0, T0 + 7000, false, false);
         sc->at[S_BAD] =
-            step_at(sc, fresh_key(w), KEC, TO_KAB, S_R, S_R,
+            step_at(sc, fresh_key(w), KAB, TO_KAB, S_R, S_R,
                     KIM_STEP_DITINDAKLANJUTI, 0, T0 + 2000, true, true);
         sc->at[S_BAD2] = step_at(sc, fresh_key(w), KAB, TO_KAB, S_R, S_BAD,
                                  KIM_STEP_SELESAI, 0, T0 + 2100, false, false);
         b = reply_body(id_of(w, sc->at[S_R]), "Sudah kami terima.");
         sc->at[S_T1] = make(w, fresh_key(w), KAB, TO_KAB, &b, T0 + 4000);
         b = reply_body(id_of(w, sc->at[S_R]), "Camat sudah meninjau.");
-        sc->at[S_T2] = make(w, fresh_key(w), KEC, TO_KAB, &b, T0 + 4500);
+        sc->at[S_T2] = make(w, fresh_key(w), KAB, TO_KAB, &b, T0 + 4500);
         sc->at[S_ON_REPLY] =
-            step_at(sc, fresh_key(w), KEC, TO_KAB, S_R, S_T1, KIM_STEP_SELESAI,
+            step_at(sc, fresh_key(w), KAB, TO_KAB, S_R, S_T1, KIM_STEP_SELESAI,
                     0, T0 + 4600, false, false);
         sc->at[S_WRONG_AUD] =
             step_at(sc, fresh_key(w), KEC, TO_KEC, S_R, S_S4, KIM_STEP_SELESAI,
@@ -937,14 +937,14 @@ current_step_ties(void **state)
         b = report_body(KIND_ASPIRASI, "satu");
         rep = make(w, fresh_key(w), DESA, TO_KAB, &b, T0);
         b = step_body(id_of(w, rep), id_of(w, rep), KIM_STEP_BUKAN_WEWENANG, 0);
-        a = make(w, fresh_key(w), KEC, TO_KAB, &b, T0 + 20);
+        a = make(w, fresh_key(w), KAB, TO_KAB, &b, T0 + 20);
         b = step_body(id_of(w, rep), id_of(w, rep), KIM_STEP_DIVERIFIKASI,
                       KIM_RESULT_VALID);
         c = make(w, fresh_key(w), KAB, TO_KAB, &b, T0 + 10);
         b = report_body(KIND_PERMINTAAN_INFORMASI, "dua");
         rep2 = make(w, fresh_key(w), DESA, TO_KAB, &b, T0);
         b = step_body(id_of(w, rep2), id_of(w, rep2), KIM_STEP_DITUNDA, 0);
-        x = make(w, fresh_key(w), KEC, TO_KAB, &b, T0 + 5);
+        x = make(w, fresh_key(w), KAB, TO_KAB, &b, T0 + 5);
         b = step_body(id_of(w, rep2), id_of(w, rep2), KIM_STEP_DIARSIPKAN, 0);
         y = make(w, fresh_key(w), KAB, TO_KAB, &b, T0 + 5);
         s = store_new(fx, &r);
