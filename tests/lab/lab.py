@@ -612,10 +612,10 @@ class Lab:
                 title = f"Aspirasi {i + 1} dari {d.name}"
                 asp = act(t, d, "aspirasi", f"path:{d.code}:{kab.code}",
                           title, text(title))
-                # Answered on the report's audience, once held (KIM.md).
-                for who in (kec, kab):
-                    act(rng.uniform(t, w), who, "tanggapan", asp["to"],
-                        f"Tanggapan {who.name}", text("Ditindaklanjuti"), asp)
+                # Answered on the report's audience, once held, by the
+                # addressed handler alone: the kecamatan relays (KIM.md §3).
+                act(rng.uniform(t, w), kab, "tanggapan", asp["to"],
+                    f"Tanggapan {kab.name}", text("Ditindaklanjuti"), asp)
             title = f"Kabar dari {d.name}"
             act(rng.uniform(0, w), d, "informasi", f"tree:{kec.code}",
                 title, text(title))
