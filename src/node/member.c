@@ -54,6 +54,32 @@ member_load(struct node *n, uint8_t network_id[ENTRY_HASH_BYTES],
         return 0;
 }
 
+/*
+ * The fast path's check of a delegated certificate's issuer: its held
+ * certificate must be valid now too (MEMBERSHIP.md §4.2 Time), as on the
+ * full path. ERR_CERT_EXPIRED; ERR_CERT when it is not held.
+ */
+static int
+issuer_time(struct node *n, const struct cert_info *ci, uint64_t now)
+{
+        struct buf cert = BUF_INIT;
+        struct cert_info ic;
+        int err;
+
+        if (!memcmp(ci->issuer_pk, n->replica.network.desc.root_pk,
+                    ENTRY_KEY_BYTES))
+                return 0;
+        err = replica_peer_cert(&n->replica, ci->issuer_pk, &cert);
+        if (err == ERR_NOT_FOUND)
+                err = ERR_CERT;
+        if (!err && cert_parse(buf_slice(&cert), &ic))
+                err = ERR_CERT;
+        if (!err)
+                err = cert_check_time(&ic, now);
+        buf_release(&cert);
+        return err;
+}
+
 int
 member_known(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
              const uint8_t *cert_hash, struct member_peer *out)
@@ -79,6 +105,8 @@ member_known(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
                 goto out;
         }
         if (now && (err = cert_check_time(&ci, now)))
+                goto out;
+        if (now && (err = issuer_time(n, &ci, now)))
                 goto out;
         memcpy(out->region, ci.region, REGION_BUF);
         snprintf(out->name, sizeof(out->name), "%s", ci.name);
