@@ -446,10 +446,9 @@ app_post(struct node *n, const struct app_post *p, uint8_t *id, char *err_msg)
 out:
         seal_release(&s.reporter);
         seal_release(&s.content);
-        /* The plaintexts: personal data, not to linger in the heap. */
-        if (s.plain.data)
-                memset(s.plain.data, 0, s.plain.cap);
-        buf_release(&s.plain);
+        /* The plaintexts: personal data, not to linger in the heap (a
+         * memset before free may be optimised away; this is not). */
+        buf_wipe_release(&s.plain);
         buf_release(&body);
         return err;
 }

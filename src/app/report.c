@@ -92,8 +92,8 @@ void
 app__item_release(struct app_item *it)
 {
         buf_release(&it->bytes);
-        buf_release(&it->content);
-        buf_release(&it->reporter);
+        buf_wipe_release(&it->content);
+        buf_wipe_release(&it->reporter);
         memset(it, 0, sizeof(*it));
 }
 

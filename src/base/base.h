@@ -170,6 +170,9 @@ struct buf {
 void buf_init(struct buf *b);
 /* Frees the storage; b is left empty and reusable. */
 void buf_release(struct buf *b);
+/* Overwrites the whole storage with zeros, then frees it like buf_release:
+ * for plaintext personal data (opened seals), so none stays in freed heap. */
+void buf_wipe_release(struct buf *b);
 /* Ensures room for `extra` more bytes (plus the NUL). */
 void buf_grow(struct buf *b, size_t extra);
 void buf_reset(struct buf *b);
