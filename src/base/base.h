@@ -111,7 +111,9 @@
           "step is not allowed from the report's current state")               \
         X(ERR_KIM_NOT_FOUND, "KIM-NOT-FOUND", "no such report or item")        \
         X(ERR_KIM_SEALED, "KIM-SEALED",                                        \
-          "sealed value does not open with this node's key")
+          "sealed value does not open with this node's key")                   \
+        X(ERR_HTTP_ORIGIN, "HTTP-ORIGIN",                                      \
+          "request from a web page of another site")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

@@ -16,14 +16,20 @@
  * Limits: request bodies over HTTP_BODY_MAX are refused from their
  * Content-Length before any of the body is read (413), a body without a
  * Content-Length is refused (411), connections idle for
- * HTTP_IDLE_TIMEOUT_S are closed, at most HTTP_CONNECTIONS_MAX are open.
+ * HTTP_IDLE_TIMEOUT_S are closed, at most HTTP_CONNECTIONS_MAX are open,
+ * at most HTTP_PER_ADDR_MAX from one client address (a slow client cannot
+ * hold them all).
  *
  * Access: writes (POST) need "Authorization: Bearer TOKEN", the token in
  * DATA/http.token (mode 0600, made by simpul init, replaced by simpul token
  * rotate; read on every check, so a rotation takes effect at once). Reads
- * are open to clients on the loopback interface; other clients need the
- * token for them too. When the server listens on loopback only, the Host
- * header must name a loopback host (DNS rebinding).
+ * from other machines need it too; reads from the loopback interface
+ * without it are answered with personal data hidden (reporters, rahasia
+ * content, peer addresses). On every listen address the Host header must
+ * name this node (a loopback name, the address connected to, or a name
+ * of [http] hosts: DNS rebinding), and a request whose Origin is not
+ * this node's is refused (HTTP-ORIGIN); no CORS header is ever sent.
+ * Request bodies and JSON replies are wiped before they are freed.
  *
  * Must not depend on: the CLI. Depends on app (the operations) and on the
  * node's daemon.h for the live figures.
@@ -36,6 +42,7 @@
 
 #define HTTP_BODY_MAX (64U * 1024U) /* bytes of a request body */
 #define HTTP_CONNECTIONS_MAX 64U
+#define HTTP_PER_ADDR_MAX 16U /* connections from one client address */
 #define HTTP_IDLE_TIMEOUT_S 10U
 #define HTTP_THREADS 2U
 #define HTTP_TOKEN_FILE "http.token"

@@ -26,7 +26,6 @@ struct http_server {
         struct node *n;             /* borrowed */
         struct daemon_stats *stats; /* borrowed; NULL: no daemon */
         char address[NET_ADDR_MAX];
-        bool loopback_only; /* listens on loopback: check Host */
         uint16_t port;
         uv_mutex_t write_lock; /* one write request at a time */
         uv_mutex_t count_lock; /* guards the counters */
@@ -60,6 +59,8 @@ struct http_req {
         const struct route *route;
         char client[NET_ADDR_MAX];
         bool loopback;
+        bool authed; /* gave the token */
+        bool redact; /* no token: hide personal data in the reply */
         bool answered; /* a reply was queued */
         uint64_t start_ms;
         struct buf body;

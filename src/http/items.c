@@ -576,6 +576,8 @@ item_step(struct http_req *r, const struct app_post *p)
         return step_reply(r, p->body.report, ENTRY_HASH_BYTES, &st);
 }
 
+static void redact_report(json_t *j);
+
 /* ---- lists --------------------------------------------------------------- */
 
 /*
@@ -835,9 +837,46 @@ out:
                 json_decref(next);
                 return err;
         }
+        if (r->redact)
+                json_array_foreach(items, i, it) redact_report(it);
         r->out = json_pack("{s:o, s:o}", "items", items, "next",
                            next ? next : json_null());
         return 0;
+}
+
+/* ---- personal data ------------------------------------------------------ */
+
+/*
+ * For a caller without the token (r->redact): a report shows what a relay
+ * sees — the reporter as APP_SEALED_TEXT, and of a rahasia report the
+ * title, text, tags and location sealed too — and says so with
+ * "redacted": true. Announcements are public.
+ */
+static void
+redact_report(json_t *j)
+{
+        json_t *rep = json_object_get(j, "reporter");
+
+        if (!json_is_object(j) || !json_object_get(j, "state"))
+                return; /* not a report */
+        if (rep && !json_is_null(rep))
+                json_object_set_new(j, "reporter",
+                                    json_string(APP_SEALED_TEXT));
+        if (json_is_true(json_object_get(j, "rahasia"))) {
+                if (json_string_value(json_object_get(j, "title")))
+                        json_object_set_new(j, "title",
+                                            json_string(APP_SEALED_TEXT));
+                if (json_object_get(j, "text"))
+                        json_object_set_new(j, "text",
+                                            json_string(APP_SEALED_TEXT));
+                if (json_object_get(j, "tags"))
+                        json_object_set_new(j, "tags", json_array());
+                if (json_object_get(j, "location"))
+                        json_object_set_new(j, "location", json_null());
+                if (json_object_get(j, "sealed"))
+                        json_object_set_new(j, "sealed", json_true());
+        }
+        json_object_set_new(j, "redacted", json_true());
 }
 
 /* ---- one item -------------------------------------------------------- */
@@ -862,6 +901,8 @@ http_item_get(struct http_req *r)
         }
         if (err == ERR_USAGE)
                 err = ERR_HTTP_BAD_VALUE;
+        if (!err && r->redact)
+                redact_report(r->out);
         return err ? http_fail(r, err, "%s",
                                err_msg[0] ? err_msg : err_str(err))
                    : 0;

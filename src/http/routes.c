@@ -117,10 +117,20 @@ peer_json(const struct peer_info *p)
             (json_int_t)p->acked);
 }
 
+struct peers_walk {
+        json_t *arr;
+        bool redact; /* no token: no addresses */
+};
+
 static int
 peer_add(void *ctx, const struct peer_info *p)
 {
-        return json_array_append_new(ctx, peer_json(p)) ? ERR_STORE : 0;
+        struct peers_walk *w = ctx;
+        json_t *j = peer_json(p);
+
+        if (w->redact)
+                json_object_set_new(j, "address", json_null());
+        return json_array_append_new(w->arr, j) ? ERR_STORE : 0;
 }
 
 /* GET /api/peers: every peer this node has linked with. */
@@ -135,7 +145,7 @@ h_peers(struct http_req *r)
         if ((err = store_begin(r->s->n->store, false, &t)))
                 return err;
         r->out = json_array();
-        err = store_peers(t, peer_add, r->out);
+        err = store_peers(t, peer_add, &(struct peers_walk){r->out, r->redact});
         store_abort(t);
         return err;
 }

@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -51,6 +52,7 @@ static const struct {
     {ERR_HTTP_TOKEN, 401},
     {ERR_AUTHOR_RULE, 403},
     {ERR_KIM_ROLE, 403},
+    {ERR_HTTP_ORIGIN, 403},
     {ERR_NOT_ENROLLED, 403},
     {ERR_REVOKED, 403},
     {ERR_NOT_ISSUER, 403},
@@ -162,6 +164,8 @@ req_free(struct http_req *r)
 {
         free(r->path);
         free(r->seg_copy);
+        if (r->body.data) /* personal data: a reporter, rahasia text */
+                explicit_bzero(r->body.data, r->body.cap);
         buf_release(&r->body);
         buf_release(&r->text);
         json_decref(r->in);
@@ -270,24 +274,109 @@ route_find(struct http_req *r)
 
 /* ---- access -------------------------------------------------------------- */
 
-/* When the server listens on loopback only, a browser must have reached
- * it by a loopback name: a DNS-rebinding page names its own host. */
+/* Does name (n bytes, brackets stripped) name a loopback host? */
+static bool
+name_loopback(const char *h, size_t n)
+{
+        return (n == 9 && !strncasecmp(h, "localhost", 9)) ||
+               (n == 3 && !strncmp(h, "::1", 3)) ||
+               (n >= 7 && !strncmp(h, "127.", 4) &&
+                strspn(h, "0123456789.") == n);
+}
+
+/* Is name the address this connection came in on (an IP literal)? */
+static bool
+name_local(struct http_req *r, const char *h, size_t n)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        char host[INET6_ADDRSTRLEN] = "";
+        const char *p = host;
+
+        if (!ci || getsockname(ci->connect_fd, (struct sockaddr *)&ss, &len))
+                return false;
+        if (ss.ss_family == AF_INET)
+                inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host,
+                          sizeof(host));
+        else if (ss.ss_family == AF_INET6)
+                inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+                          host, sizeof(host));
+        if (!strncmp(p, "::ffff:", 7) && strchr(p, '.'))
+                p += 7; /* a v4 client on a v6 socket */
+        return host[0] && strlen(p) == n && !strncasecmp(p, h, n);
+}
+
+/* Is name one of [http] hosts? */
+static bool
+name_listed(struct http_req *r, const char *h, size_t n)
+{
+        const char *p = r->s->n->config.http_hosts;
+        size_t len;
+
+        for (;;) {
+                p += strspn(p, ", \t");
+                if (!*p)
+                        return false;
+                len = strcspn(p, ", \t");
+                if (len == n && !strncasecmp(p, h, n))
+                        return true;
+                p += len;
+        }
+}
+
+/*
+ * The Host header must name this node, whatever address it listens on: a
+ * loopback name, the address the client connected to, or a name of
+ * [http] hosts. A DNS-rebinding page names its own host. A request
+ * without Host (HTTP/1.0: no browser sends one) passes.
+ */
 static bool
 host_ok(struct http_req *r)
 {
         const char *h = header(r, MHD_HTTP_HEADER_HOST);
         size_t n;
 
-        if (!r->s->loopback_only || !h)
+        if (!h)
                 return true;
-        if (h[0] == '[')
-                n = strcspn(h, "]") + 1;
-        else
+        if (h[0] == '[') {
+                h++;
+                n = strcspn(h, "]");
+                if (h[n] != ']' || (h[n + 1] && h[n + 1] != ':'))
+                        return false;
+        } else {
                 n = strcspn(h, ":");
-        return (n == 9 && !strncasecmp(h, "localhost", 9)) ||
-               (n == 5 && !strncmp(h, "[::1]", 5)) ||
-               (n >= 7 && !strncmp(h, "127.", 4) &&
-                strspn(h, "0123456789.") == n);
+        }
+        if (!n)
+                return false;
+        return name_loopback(h, n) || name_local(r, h, n) ||
+               name_listed(r, h, n);
+}
+
+/*
+ * A browser names the page that sent a request in Origin. Only this
+ * node's own pages (Origin = the scheme and the Host reached) may send
+ * requests: any other origin is refused, so no page of another site can
+ * write, and no CORS preflight is ever answered with a permission.
+ */
+static bool
+origin_ok(struct http_req *r)
+{
+        const char *o = header(r, "Origin");
+        const char *h = header(r, MHD_HTTP_HEADER_HOST);
+
+        if (!o)
+                return true;
+        if (!h)
+                return false;
+        if (!strncasecmp(o, "http://", 7))
+                o += 7;
+        else if (!strncasecmp(o, "https://", 8))
+                o += 8;
+        else
+                return false; /* "null" and the like */
+        return !strcasecmp(o, h);
 }
 
 /* Compares in time independent of where the strings differ. */
@@ -354,21 +443,47 @@ body_check(struct http_req *r)
         return 0;
 }
 
+/*
+ * Who is asking: a caller with the token is authenticated (r->authed); a
+ * wrong token is refused wherever it is sent. Writes need the token, and
+ * so do reads from other machines (but the UI's files, which hold no
+ * data); reads from this machine without it are answered with personal
+ * data hidden (r->redact).
+ */
+static int
+access_check(struct http_req *r)
+{
+        bool open = r->route->flags & ROUTE_OPEN;
+        int err;
+
+        if (header(r, MHD_HTTP_HEADER_AUTHORIZATION) && !open) {
+                if ((err = token_check(r)))
+                        return err;
+                r->authed = true;
+                return 0;
+        }
+        if ((r->route->flags & ROUTE_WRITE) || (!r->loopback && !open))
+                return token_check(r);
+        r->redact = true;
+        return 0;
+}
+
 /* What is checked when the headers are in: 0 to go on. */
 static int
 req_start(struct http_req *r)
 {
         int err;
 
-        if ((err = route_find(r)))
-                return err;
         if (!host_ok(r))
                 return http_fail(r, ERR_HTTP_HOST,
-                                 "Host must name this machine (localhost, "
-                                 "127.0.0.1 or [::1])");
-        if (((r->route->flags & ROUTE_WRITE) ||
-             (!r->loopback && !(r->route->flags & ROUTE_OPEN))) &&
-            (err = token_check(r)))
+                                 "Host must name this node (localhost, the "
+                                 "address connected to, or a name of [http] "
+                                 "hosts)");
+        if (!origin_ok(r))
+                return http_fail(r, ERR_HTTP_ORIGIN,
+                                 "requests from pages of another site are "
+                                 "refused (Origin is not this node)");
+        if ((err = route_find(r)) || (err = access_check(r)))
                 return err;
         if (r->route->flags & ROUTE_WRITE)
                 return body_check(r);
@@ -401,6 +516,16 @@ error_reply(struct http_req *r, int err)
         uv_mutex_unlock(&r->s->count_lock);
 }
 
+/* Frees a block of malloc'd memory after wiping it: JSON replies and
+ * jansson's own blocks hold personal data (reporters, rahasia text). */
+static void
+wiped_free(void *p)
+{
+        if (p)
+                explicit_bzero(p, malloc_usable_size(p));
+        free(p);
+}
+
 static struct MHD_Response *
 response_make(struct http_req *r)
 {
@@ -411,8 +536,8 @@ response_make(struct http_req *r)
                 s = json_dumps(r->out, JSON_COMPACT | JSON_ENSURE_ASCII);
                 if (!s)
                         abort(); /* out of memory */
-                resp = MHD_create_response_from_buffer(strlen(s), s,
-                                                       MHD_RESPMEM_MUST_FREE);
+                resp = MHD_create_response_from_buffer_with_free_callback(
+                    strlen(s), s, wiped_free);
                 r->ctype = "application/json; charset=utf-8";
         } else if (r->file.ptr) {
                 resp = MHD_create_response_from_buffer(
@@ -522,6 +647,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 if (r->body.len + *upload_size > HTTP_BODY_MAX)
                         return MHD_NO;
                 buf_add(&r->body, upload, *upload_size);
+                /* MHD's read buffer is reused, not wiped: wipe what was
+                 * copied out of it. */
+                explicit_bzero((char *)upload, *upload_size);
                 *upload_size = 0;
                 return MHD_YES;
         }
@@ -564,17 +692,6 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start and stop -------------------------------------------------------
  */
-
-static bool
-addr_loopback(const struct sockaddr_storage *ss)
-{
-        if (ss->ss_family == AF_INET)
-                return (ntohl(((const struct sockaddr_in *)ss)
-                                  ->sin_addr.s_addr) >>
-                        24) == 127;
-        return IN6_IS_ADDR_LOOPBACK(
-            &((const struct sockaddr_in6 *)ss)->sin6_addr);
-}
 
 /* Binds and listens; the socket goes to MHD, which closes it at stop. */
 static int
@@ -664,7 +781,6 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
         s->n = n;
         s->stats = stats;
         s->started_ms = time_now_ms();
-        s->loopback_only = addr_loopback(&ss);
         if ((err = listen_socket(s, &ss, &fd))) {
                 log_warn("HTTP-LISTEN",
                          "cannot listen on %s: %s: running without the HTTP "
@@ -676,6 +792,7 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
         if (uv_mutex_init(&s->write_lock) || uv_mutex_init(&s->count_lock))
                 abort();     /* cannot happen on Linux */
         json_object_seed(0); /* before the threads: jansson's hash seed */
+        json_set_alloc_funcs(malloc, wiped_free);
         if (ss.ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
         s->mhd = MHD_start_daemon(
@@ -683,6 +800,7 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
             on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS_MAX,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_PER_ADDR_MAX,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S,
             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
         if (!s->mhd) {

@@ -143,6 +143,14 @@ config_set(struct config *c, const char *section, const char *key,
                 strcpy(c->http_listen, value);
                 return 0;
         }
+        if (!strcmp(section, "http") && !strcmp(key, "hosts")) {
+                *why = "expected host names or addresses separated by "
+                       "commas, at most 255 bytes";
+                if (strlen(value) >= NODE_HOSTS_MAX)
+                        return ERR_CONFIG;
+                strcpy(c->http_hosts, value);
+                return 0;
+        }
         /* Each line adds dates: a long list continues on indented lines
          * (inih reads at most 200 bytes a line). */
         if (!strcmp(section, "kim") && !strcmp(key, "holidays")) {
@@ -257,9 +265,18 @@ static const char config_template[] =
     "# KIM operators, host:port (default " NODE_HTTP_LISTEN ", this\n"
     "# machine only). Empty: no HTTP server. 0.0.0.0:7780 serves the\n"
     "# village Wi-Fi too; clients other than this machine then need the\n"
-    "# token for every request, as every client does for writes: the\n"
-    "# token is in http.token beside this file (simpul token rotate).\n"
+    "# token for every request, as every client does for writes; on this\n"
+    "# machine, personal data (reporters, rahasia content, peer\n"
+    "# addresses) is shown only with it too. The token is in http.token\n"
+    "# beside this file (simpul token rotate).\n"
     "listen = %s\n"
+    "# Names a browser may use to reach the API besides localhost,\n"
+    "# 127.x.x.x, [::1] and the address it connected to, e.g.\n"
+    "# hosts = simpul.local, kim-sukanegara.lan\n"
+    "# Requests whose Host header names anything else are refused\n"
+    "# (421 HTTP-HOST): a web page of another site cannot reach the\n"
+    "# API by DNS rebinding.\n"
+    "hosts = %s\n"
     "\n"
     "[kim]\n"
     "# Public holidays (hari libur nasional, cuti bersama) as dates\n"
@@ -310,7 +327,7 @@ config_write_new(const char *path, const struct config *c)
                 (unsigned long long)c->backoff_min_ms,
                 (unsigned long long)c->backoff_max_ms,
                 (unsigned long long)c->retry_primary_s, c->http_listen,
-                levels[c->log_level]);
+                c->http_hosts, levels[c->log_level]);
         if (fflush(f) || fsync(fd))
                 err = -errno;
         if (fclose(f) && !err)

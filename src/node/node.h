@@ -29,6 +29,7 @@
 #define NODE_NAME_MAX 96U
 #define NODE_SERVICE_DIR "/var/lib/simpul"
 #define NODE_ADDR_MAX 64U
+#define NODE_HOSTS_MAX 256U /* bytes of [http] hosts */
 #define NODE_PARENTS_MAX 4U
 #define NODE_HTTP_LISTEN "127.0.0.1:7780" /* [http] listen default */
 #define NODE_HOLIDAYS_MAX 256U            /* dates in [kim] holidays */
@@ -48,6 +49,9 @@ struct config {
         uint64_t retry_primary_s; /* [net] retry_primary_s */
         /* [http] listen; "": no HTTP API */
         char http_listen[NODE_ADDR_MAX];
+        /* [http] hosts: more names the Host header may give, separated by
+         * commas or spaces ("" : none) */
+        char http_hosts[NODE_HOSTS_MAX];
         /* [kim] holidays: day numbers (days since 1970-01-01, WIB),
          * ascending, for the deadlines of proto/KIM.md §5. */
         int32_t holidays[NODE_HOLIDAYS_MAX];

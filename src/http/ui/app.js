@@ -229,6 +229,9 @@ async function bukaDetail(id) {
     data(dl, 'Kategori', it.category);
     data(dl, 'Tingkat', it.level);
     data(dl, 'Pelapor', pelapor(it.reporter));
+    if (it.redacted)
+      data(dl, 'Data pribadi', 'disembunyikan: isi token di menu Token ' +
+           'untuk melihat pelapor dan isi rahasia');
     data(dl, 'Anonim', it.anonim ? 'ya' : null);
     data(dl, 'Rahasia', it.rahasia ? 'ya' : null);
     data(dl, 'Id', it.id);
