@@ -59,8 +59,8 @@ struct http_req {
         const struct route *route;
         char client[NET_ADDR_MAX];
         bool loopback;
-        bool authed; /* gave the token */
-        bool redact; /* no token: hide personal data in the reply */
+        bool authed;   /* gave the token */
+        bool redact;   /* no token: hide personal data in the reply */
         bool answered; /* a reply was queued */
         uint64_t start_ms;
         struct buf body;
