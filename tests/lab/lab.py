@@ -711,6 +711,7 @@ class Lab:
         finally:
             for f in running:
                 f.cancel()
+            cf.wait(list(running))  # a post under way still writes
             done.set()
 
     # ---- 8. crashes ------------------------------------------------------
@@ -754,10 +755,12 @@ class Lab:
         self.sabotage_store = os.path.join(self.args.work, "sabotage-store")
         shutil.copytree(os.path.join(v.dir, "store"), self.sabotage_store)
 
-    def sabotage_run(self, t0):
+    def sabotage_run(self, t0, until_done):
         """Once its parent recorded entries the desa acknowledged, SIGKILL
         it and put back its first store, as a disk restored from an old
-        backup would: the check after the kill must report the loss."""
+        backup would: the check after the kill must report the loss. The
+        workload stops first: a `simpul post` still writing into the store
+        would race the swap."""
         v = self.sabotage_victim
         end = time.monotonic() + 120
         while not any(self.known_by(v.parent).get(v.key, {}).values()):
@@ -766,6 +769,8 @@ class Lab:
                                f"of {v.code} in 120s")
             self.check_alive()
             time.sleep(0.5)
+        self.stop_workload.set()  # the run ends here, v stays down
+        until_done.wait()
         v.proc.kill()
         v.proc.wait()
         v.kills += 1
@@ -777,15 +782,13 @@ class Lab:
         self.kill_log.append({"t": round(t_dead - t0, 2), "node": v.code,
                               "sabotage": True, "known_compared": compared,
                               "problems": bad})
-        self.stop_workload.set()  # the run ends here, v stays down
 
     def crash_loop(self, t0, until_done):
         """--kill N: at N random moments of the workload, SIGKILL a random
         daemon, check it, restart it after a short random delay."""
         a = self.args
         if a.sabotage:
-            self.sabotage_run(t0)
-            until_done.wait()
+            self.sabotage_run(t0, until_done)
             return
         rng = random.Random(f"{a.seed}-kills")
         times = sorted(rng.uniform(0.5, a.workload_s) for _ in range(a.kill))
