@@ -306,16 +306,21 @@ heartbeat(struct daemon *d)
 
 /* ---- sessions ----------------------------------------------------------- */
 
+static void changed_all(struct daemon *d);
+
 static void
 deliver(struct conn *c, struct slice frame)
 {
         struct daemon *d = c->d;
         const char *why = NULL;
+        uint64_t forks = sync_stats(c->s)->forks_in;
         int err;
 
         buf_reset(&d->out);
         err = sync_receive(c->s, frame, &d->out, &why);
         send_frame(c, &d->out);
+        if (sync_stats(c->s)->forks_in != forks)
+                changed_all(d); /* spread the proof on every link */
         if (err == ERR_PEER_ERROR) {
                 conn_close_logged(c, err, NULL);
                 return;

@@ -63,6 +63,9 @@ struct sync_session {
         struct sync_decoder dec;
         struct sync_stats stats;
         struct buf scratch;
+        /* fork proofs (SYNC.md §5.1): walk the store's proofs again */
+        bool forks_dirty;
+        struct buf forks_sent; /* feed id || seq (be64) of proofs sent */
 };
 
 /* ---- lifecycle ------------------------------------------------------------
@@ -80,6 +83,7 @@ sync_session_new(struct replica *r, const uint8_t peer_key[ENTRY_KEY_BYTES],
         feedmap_init(&s->feeds);
         sync_decoder_init(&s->dec);
         s->rescan = true;
+        s->forks_dirty = true;
         return s;
 }
 
@@ -108,6 +112,7 @@ sync_session_free(struct sync_session *s)
         feedmap_release(&s->feeds);
         sync_decoder_release(&s->dec);
         buf_release(&s->scratch);
+        buf_release(&s->forks_sent);
         free(s->order);
         free(s->out_feeds);
         free(s->inflight);
@@ -131,6 +136,7 @@ void
 sync_changed(struct sync_session *s)
 {
         s->rescan = true;
+        s->forks_dirty = true;
 }
 
 /* ---- the universe and the push order ------------------------------------ */
@@ -923,6 +929,9 @@ push_feed(struct sync_session *s, struct feed_state *f, struct buf *out)
                        f->info.channel);
 }
 
+static int push_forks(struct sync_session *s, struct store_txn *t,
+                      struct buf *out);
+
 int
 sync_pump(struct sync_session *s, struct buf *out)
 {
@@ -936,6 +945,8 @@ sync_pump(struct sync_session *s, struct buf *out)
         if ((err = store_begin(s->r->store, false, &t)))
                 return err;
         if (s->rescan && (err = rescan(s, t)))
+                goto out;
+        if (s->forks_dirty && (err = push_forks(s, t, out)))
                 goto out;
         while (s->window < SYNC_WINDOW_BYTES &&
                out->len - start < FRAME_TARGET_BYTES) {
@@ -958,13 +969,115 @@ out:
         return err;
 }
 
+/* ---- fork proofs (SYNC.md §5.1) ------------------------------------------ */
+
+struct fork_push {
+        struct sync_session *s;
+        struct store_txn *t;
+        struct buf *out;
+        struct buf held;
+        int err;
+};
+
+static bool
+fork_was_sent(const struct sync_session *s, const uint8_t *key)
+{
+        for (size_t o = 0; o < s->forks_sent.len; o += ENTRY_HASH_BYTES + 8)
+                if (!memcmp(s->forks_sent.data + o, key, ENTRY_HASH_BYTES + 8))
+                        return true;
+        return false;
+}
+
+/* One stored proof: sent once per session, if its feed is in the universe
+ * and the entry it conflicts with (same seq) is held. */
+static int
+fork_push_one(void *ctx, const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq,
+              struct slice bytes)
+{
+        struct fork_push *fp = ctx;
+        struct feed_state *f = feedmap_get(&fp->s->feeds, feed);
+        struct buf key = BUF_INIT;
+        bool sent;
+
+        if (!f || !f->local)
+                return 0;
+        pair_put(&key, feed, seq);
+        sent = fork_was_sent(fp->s, key.data);
+        if (!sent && !store_get(fp->t, feed, seq, &fp->held)) {
+                wire_sync_fork_proof(fp->out, buf_slice(&fp->held), bytes);
+                buf_add(&fp->s->forks_sent, key.data, key.len);
+                fp->s->stats.forks_out++;
+        }
+        buf_release(&key);
+        return 0;
+}
+
+/* Before any entries: every proof for a feed of the universe. */
+static int
+push_forks(struct sync_session *s, struct store_txn *t, struct buf *out)
+{
+        struct fork_push fp = {s, t, out, BUF_INIT, 0};
+        int err = store_forks(t, fork_push_one, &fp);
+
+        buf_release(&fp.held);
+        if (!err)
+                s->forks_dirty = false;
+        return err;
+}
+
+/* A result of storing one entry of a proof that keeps the link up. */
+static bool
+fork_result_ok(int res)
+{
+        return res == 0 || res == ERR_FORK || res == ERR_FROZEN ||
+               res == ERR_GAP;
+}
+
+/*
+ * FORK_PROOF: two entries of one feed of the universe at one seq with
+ * different ids. Each is checked as any received entry (signature, author,
+ * rules) by storing both: the second one held is a fork, which stores the
+ * proof and freezes the feed. A node that lacks the feed up to seq - 1
+ * keeps nothing (ERR_GAP) and learns the proof when it catches up.
+ */
+static int
+on_fork_proof(struct sync_session *s, const struct sync_msg *m,
+              const char **why)
+{
+        struct slice two[2] = {m->fork_a, m->fork_b};
+        struct entry a, b;
+        struct ingest_stats st;
+        int res[2] = {0, 0}, err;
+
+        if (entry_parse(m->fork_a, &a) || entry_parse(m->fork_b, &b) ||
+            memcmp(a.feed, b.feed, ENTRY_HASH_BYTES) || a.h.seq != b.h.seq ||
+            !memcmp(a.id, b.id, ENTRY_HASH_BYTES) ||
+            !in_universe(s, &a.h.audience))
+                return ERR_PROTOCOL;
+        if ((err = replica_ingest(s->r, two, 2, "a fork proof", res, &st)))
+                return err;
+        for (int i = 0; i < 2; i++)
+                if (!fork_result_ok(res[i])) {
+                        *why = err_id(res[i]);
+                        return res[i];
+                }
+        if (res[0] == ERR_FORK || res[1] == ERR_FORK) {
+                s->stats.forks_in++;
+                s->forks_dirty = true;
+        }
+        return 0;
+}
+
 /* ---- dispatch --------------------------------------------------------------
  */
 
 static int
-on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out)
+on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out,
+           const char **why)
 {
         switch (m->type) {
+        case SYNC_FORK_PROOF:
+                return on_fork_proof(s, m, why);
         case SYNC_HELLO:
                 return on_hello(s, m, out);
         case SYNC_HELLO_OK:
@@ -1011,13 +1124,14 @@ sync_receive(struct sync_session *s, struct slice frame, struct buf *out,
                                  m.error_id);
                         return ERR_PEER_ERROR; /* logged; *why stays NULL */
                 }
-                if ((err = on_message(s, &m, out)))
+                if ((err = on_message(s, &m, out, why)))
                         break;
         }
         if (rc < 0)
                 err = rc;
         if (err) {
-                *why = err_id(err);
+                if (!*why)
+                        *why = err_id(err);
                 return err;
         }
         ack_if_idle(s, out);

@@ -34,6 +34,7 @@ struct sync_stats {
         uint64_t msgs_in, msgs_out;
         bool caught_up; /* received SYNCED and committed all before it */
         bool synced_sent;
+        uint64_t forks_in, forks_out; /* FORK_PROOFs that froze / sent */
 };
 
 /*

@@ -166,6 +166,18 @@ wire_sync_error(struct buf *out, const char *id)
 }
 
 void
+wire_sync_fork_proof(struct buf *out, struct slice a, struct slice b)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        msgpack_pack_array(&pk, 3);
+        msgpack_pack_uint8(&pk, SYNC_FORK_PROOF);
+        pack_bin(&pk, a.ptr, a.len);
+        pack_bin(&pk, b.ptr, b.len);
+}
+
+void
 wire_sync_hs_payload(struct buf *out, const uint8_t *cert_hash, bool with_hello,
                      struct slice hello)
 {
@@ -358,6 +370,17 @@ error_id_ok(const char *s, size_t n)
         return true;
 }
 
+/* FORK_PROOF: two whole envelopes, each at most ENTRY_MAX bytes. */
+static int
+dec_fork_proof(const msgpack_object *f, uint32_t n, struct sync_msg *m)
+{
+        if (n != 3 || !get_bin_slice(&f[1], ENTRY_MAX, &m->fork_a) ||
+            !get_bin_slice(&f[2], ENTRY_MAX, &m->fork_b) ||
+            m->fork_a.len == 0 || m->fork_b.len == 0)
+                return ERR_PROTOCOL;
+        return 0;
+}
+
 static int
 dec_small(const msgpack_object *f, uint32_t n, struct sync_msg *m)
 {
@@ -423,7 +446,7 @@ dec_message(struct sync_decoder *d, const msgpack_object *o, struct sync_msg *m)
                 return ERR_PROTOCOL;
         f = o->via.array.ptr;
         n = o->via.array.size;
-        if (!get_uint(&f[0], SYNC_ERROR, &type) || type == 0)
+        if (!get_uint(&f[0], SYNC_TYPE_LAST, &type) || type == 0)
                 return ERR_PROTOCOL;
         m->type = (enum sync_type)type;
         switch (m->type) {
@@ -433,6 +456,8 @@ dec_message(struct sync_decoder *d, const msgpack_object *o, struct sync_msg *m)
                 return dec_feed(f, n, m);
         case SYNC_ENTRIES:
                 return dec_entries(d, f, n, m);
+        case SYNC_FORK_PROOF:
+                return dec_fork_proof(f, n, m);
         default:
                 return dec_small(f, n, m);
         }

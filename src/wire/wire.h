@@ -497,7 +497,9 @@ enum sync_type {
         SYNC_PING = 11,
         SYNC_PONG = 12,
         SYNC_ERROR = 13,
+        SYNC_FORK_PROOF = 14, /* SYNC.md §5.1 */
 };
+#define SYNC_TYPE_LAST SYNC_FORK_PROOF
 
 struct sync_vec_item {
         uint8_t feed[ENTRY_HASH_BYTES];
@@ -537,9 +539,10 @@ struct sync_msg {
         uint64_t ts0;                 /* ENTRIES */
         struct sync_compact *entries; /* ENTRIES */
         size_t entries_n;
-        uint64_t frames;   /* ACK */
-        uint32_t flags;    /* HEAD */
-        char error_id[40]; /* ERROR: 1..39 of A-Z, 0-9, '-' */
+        uint64_t frames;             /* ACK */
+        uint32_t flags;              /* HEAD */
+        char error_id[40];           /* ERROR: 1..39 of A-Z, 0-9, '-' */
+        struct slice fork_a, fork_b; /* FORK_PROOF: two envelopes */
 };
 
 /* Reads the messages of one frame, in order. */
@@ -582,6 +585,8 @@ void wire_sync_compact(struct buf *out, const struct sync_compact *c);
 void wire_sync_head(struct buf *out, uint32_t index, uint64_t seq,
                     uint32_t flags);
 void wire_sync_error(struct buf *out, const char *id);
+/* FORK_PROOF: the held entry and the conflicting one (borrowed). */
+void wire_sync_fork_proof(struct buf *out, struct slice a, struct slice b);
 
 /* The handshake payload tails (SYNC.md §3). hello may be empty. */
 void wire_sync_hs_payload(struct buf *out, const uint8_t *cert_hash,

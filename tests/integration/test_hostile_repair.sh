@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Repair after hostile or broken histories (issue 9, item 5): a fork proof
+# held by a kecamatan reaches its kabupaten on the link as FORK_PROOF, which
+# checks it and freezes the feed too (proto/SYNC.md §5.1).
+# Usage: test_hostile_repair.sh SIMPUL
+. "$(dirname "$0")/lib.sh"
+SIMPUL=$1
+. "$(dirname "$0")/netlib.sh"
+s() { "$SIMPUL" "$@"; }
+
+make_root R 36.04
+make_node K 36.04.12 R
+make_node D 36.04.12.2001 R
+s post --data "$WORK/D" --kind informasi --to tree:36.04.12 --title "Pertama" >/dev/null
+cp -a "$WORK/D" "$WORK/backup"
+s post --data "$WORK/D" --kind informasi --to tree:36.04.12 --title "Versi asli" >/dev/null
+s post --data "$WORK/backup" --kind informasi --to tree:36.04.12 --title "Versi cadangan" >/dev/null
+s export --data "$WORK/R" -o "$WORK/sys.bundle" 2>/dev/null
+s import --data "$WORK/K" "$WORK/sys.bundle" >/dev/null
+s export --data "$WORK/D" -o "$WORK/a.bundle" 2>/dev/null
+s export --data "$WORK/backup" -o "$WORK/b.bundle" 2>/dev/null
+s import --data "$WORK/R" "$WORK/a.bundle" >/dev/null
+s import --data "$WORK/K" "$WORK/a.bundle" >/dev/null
+s import --data "$WORK/K" "$WORK/b.bundle" >/dev/null 2>&1 || true
+frozen() { s feeds --data "$WORK/$1" --json | jq '[.[] | select(.frozen)] | length'; }
+expect_eq "K frozen by the import" 1 "$(frozen K)"
+expect_eq "R not frozen yet" 0 "$(frozen R)"
+
+# ---- the proof travels K -> R and freezes the feed at R ---------------------
+start R 127.0.0.1:0
+parent K R
+start K
+wait_until 20 "R freezes the forked feed" eq 1 frozen R
+stop K
+stop R
+expect_grep "R logs the fork once" 'FEED-FORK' "$WORK/R.log"
+[ "$(grep -c 'ENTRY-BAD-SIG\|PROTO-VIOLATION' "$WORK/R.log" || true)" = 0 ] ||
+  fail "R refused something"
+s feeds --data "$WORK/R" >"$WORK/out"
+expect_grep "feeds shows the fork at R" 'FROZEN \(fork\)' "$WORK/out"
+s status --data "$WORK/R" --json >"$WORK/out"
+expect_eq "status counts the fork at R" 1 "$(jq .store.forks "$WORK/out")"
+expect_status "verify R" 0 s verify --data "$WORK/R"
+echo "hostile_repair: $checks checks passed"
