@@ -1025,6 +1025,26 @@ push_forks(struct sync_session *s, struct store_txn *t, struct buf *out)
         return err;
 }
 
+/* Is this feed frozen here already? */
+static int
+feed_frozen(struct sync_session *s, const uint8_t feed[ENTRY_HASH_BYTES],
+            bool *frozen)
+{
+        struct store_txn *t = NULL;
+        struct feed_info fi;
+        int err;
+
+        *frozen = false;
+        if ((err = store_begin(s->r->store, false, &t)))
+                return err;
+        err = store_feed_get(t, feed, &fi);
+        store_abort(t);
+        if (err == ERR_NOT_FOUND)
+                return 0;
+        *frozen = !err && (fi.flags & FEED_FROZEN);
+        return err;
+}
+
 /* A result of storing one entry of a proof that keeps the link up. */
 static bool
 fork_result_ok(int res)
@@ -1048,12 +1068,20 @@ on_fork_proof(struct sync_session *s, const struct sync_msg *m,
         struct entry a, b;
         struct ingest_stats st;
         int res[2] = {0, 0}, err;
+        bool frozen;
 
         if (entry_parse(m->fork_a, &a) || entry_parse(m->fork_b, &b) ||
             memcmp(a.feed, b.feed, ENTRY_HASH_BYTES) || a.h.seq != b.h.seq ||
             !memcmp(a.id, b.id, ENTRY_HASH_BYTES) ||
             !in_universe(s, &a.h.audience))
                 return ERR_PROTOCOL;
+        /* The peer holds this proof: never send it back. */
+        buf_reset(&s->scratch);
+        pair_put(&s->scratch, a.feed, a.h.seq);
+        if (!fork_was_sent(s, s->scratch.data))
+                buf_add(&s->forks_sent, s->scratch.data, s->scratch.len);
+        if ((err = feed_frozen(s, a.feed, &frozen)) || frozen)
+                return err; /* held already: nothing to do, nothing to log */
         if ((err = replica_ingest(s->r, two, 2, "a fork proof", res, &st)))
                 return err;
         for (int i = 0; i < 2; i++)
