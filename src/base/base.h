@@ -113,7 +113,9 @@
         X(ERR_KIM_SEALED, "KIM-SEALED",                                        \
           "sealed value does not open with this node's key")                   \
         X(ERR_HTTP_ORIGIN, "HTTP-ORIGIN",                                      \
-          "request from a web page of another site")
+          "request from a web page of another site")                           \
+        X(ERR_CERT_CONFLICT, "CERT-CONFLICT",                                  \
+          "certificate conflicts with another one for the same key")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

@@ -33,18 +33,29 @@ daemon_seen(struct store_txn *t, struct daemon_seen *ds)
         buf_release(&v);
 }
 
+static int
+conflict_count(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES],
+               struct slice bytes)
+{
+        (void)node_pk;
+        (void)bytes;
+        ++*(uint64_t *)ctx;
+        return 0;
+}
+
 static json_t *
-status_json(struct node *n, const struct store_stats *st,
+status_json(struct node *n, const struct store_stats *st, uint64_t conflicts,
             const struct daemon_seen *ds, json_t *peers)
 {
         return json_pack(
-            "{s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I}, s:{s:b, s:I, s:I}, "
-            "s:o}",
+            "{s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I}, "
+            "s:{s:b, s:I, s:I}, s:o}",
             "region", n->config.region, "level",
             region_level_name(region_level(n->config.region)), "name",
             n->config.name, "store", "feeds", (json_int_t)st->feeds, "entries",
             (json_int_t)st->entries, "forks", (json_int_t)st->forks,
-            "used_bytes", (json_int_t)st->used_bytes, "map_bytes",
+            "cert_conflicts", (json_int_t)conflicts, "used_bytes",
+            (json_int_t)st->used_bytes, "map_bytes",
             (json_int_t)st->map_size_bytes, "daemon", "running", ds->running,
             "pid", (json_int_t)ds->pid, "heartbeat_ms",
             (json_int_t)ds->heartbeat_ms, "peers", peers);
@@ -63,6 +74,7 @@ cmd_status(int argc, char **argv)
         struct daemon_seen ds;
         struct store_txn *t;
         const char *data = NULL;
+        uint64_t conflicts = 0;
         bool json = false;
         struct node n;
         int c, err;
@@ -85,7 +97,8 @@ cmd_status(int argc, char **argv)
         if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
         if ((err = store_begin(n.store, false, &t)) ||
-            (err = store_stats(t, &st))) {
+            (err = store_stats(t, &st)) ||
+            (err = store_cert_conflicts(t, conflict_count, &conflicts))) {
                 node_close(&n);
                 return cli_error("status: %s", err_str(err));
         }
@@ -94,7 +107,7 @@ cmd_status(int argc, char **argv)
         if (json) {
                 json_t *peers = json_array();
                 err = cli_peers_visit(&n, peers);
-                c = cli_print_json(status_json(&n, &st, &ds, peers));
+                c = cli_print_json(status_json(&n, &st, conflicts, &ds, peers));
         } else {
                 printf("node:    %s (%s %s)\n"
                        "store:   %llu feeds, %llu entries, %llu forks, %.1f "
@@ -110,6 +123,11 @@ cmd_status(int argc, char **argv)
                        ds.running ? "running" : "not running");
                 if (ds.running)
                         printf(" (pid %u)", ds.pid);
+                if (conflicts)
+                        printf("\ncerts:   %llu node keys certified by two "
+                               "issuers (CERT-CONFLICT): they may not write "
+                               "until the kabupaten certifies them",
+                               (unsigned long long)conflicts);
                 printf("\n\n");
                 err = cli_peers_visit(&n, NULL);
                 c = EXIT_OK;

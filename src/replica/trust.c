@@ -135,6 +135,9 @@ sertifikat_check(const struct replica *r, const struct entry *e, bool root,
         if (wire_sertifikat_decode(e->env.body, &cert, &issuer_cert) ||
             cert_verify(&r->network, cert, issuer_cert, 0, &c, NULL))
                 return ERR_CERT;
+        /* The entry is its issuer's statement: nobody posts another's. */
+        if (memcmp(c.issuer_pk, e->h.author, ENTRY_KEY_BYTES))
+                return ERR_NOT_ISSUER;
         return may_issue(root, ac, c.region);
 }
 
@@ -187,17 +190,132 @@ trust_check(const struct replica *r, struct store_txn *t, const struct entry *e)
 /* ---- applying stored system entries --------------------------------------
  */
 
+/* ---- which certificate is held (MEMBERSHIP.md §4.3) ---------------------
+ */
+
 static int
-sertifikat_apply(struct store_txn *t, const struct entry *e)
+slice_cmp(struct slice a, struct slice b)
 {
-        struct slice cert, issuer_cert;
-        bool stored;
+        int d = memcmp(a.ptr, b.ptr, a.len < b.len ? a.len : b.len);
+
+        if (d)
+                return d;
+        return a.len < b.len ? -1 : a.len > b.len;
+}
+
+/* Of two certificates by one issuer for one key, is a the renewal? Later
+ * valid_until, then later valid_from, then bytewise greater: a total
+ * order. */
+static bool
+cert_newer(const struct cert_info *a, struct slice ab,
+           const struct cert_info *b, struct slice bb)
+{
+        if (a->valid_until_ms != b->valid_until_ms)
+                return a->valid_until_ms > b->valid_until_ms;
+        if (a->valid_from_ms != b->valid_from_ms)
+                return a->valid_from_ms > b->valid_from_ms;
+        return slice_cmp(ab, bb) > 0;
+}
+
+static void
+conflict_log(const struct cert_info *held, const struct cert_info *c,
+             bool quarantined)
+{
+        char node[2 * ENTRY_KEY_BYTES + 1], i1[2 * ENTRY_KEY_BYTES + 1],
+            i2[2 * ENTRY_KEY_BYTES + 1];
+
+        id_hex(node, c->node_pk);
+        id_hex(i1, held->issuer_pk);
+        id_hex(i2, c->issuer_pk);
+        log_error("CERT-CONFLICT",
+                  "node %.16s: certified for %s by %.16s and for %s by "
+                  "%.16s; %s",
+                  node, held->region, i1, c->region, i2,
+                  quarantined ? "no certificate is held until the root "
+                                "certifies it"
+                              : "the root's certificate stays held");
+}
+
+/*
+ * Holds a verified certificate, or not (MEMBERSHIP.md §4.3). What is held
+ * depends only on the set of valid certificates seen for the key, never on
+ * their order:
+ *   - a certificate by the root outranks every delegated one; of two by
+ *     the root the newer is held;
+ *   - delegated certificates are held while all of them have one issuer
+ *     and one region (the newer is held: a renewal);
+ *   - two delegated certificates with another issuer or region, and no
+ *     root certificate: none is held (a conflict record keeps both) until
+ *     the root certifies the key.
+ * *conflict says that c conflicts with what the node holds.
+ */
+static int
+cert_hold(const struct replica *r, struct store_txn *t, struct slice cert,
+          bool *conflict)
+{
+        struct buf held = BUF_INIT, other = BUF_INIT;
+        struct cert_info c, h;
+        bool c_root, h_root;
         int err;
 
-        if ((err = wire_sertifikat_decode(e->env.body, &cert, &issuer_cert)) ||
-            (err = store_cert_put(t, cert, &stored)))
+        *conflict = false;
+        if ((err = cert_parse(cert, &c)))
                 return err;
-        return issuer_cert.ptr ? store_cert_put(t, issuer_cert, &stored) : 0;
+        c_root = is_root(r, c.issuer_pk);
+        err = store_cert_get(t, c.node_pk, &held);
+        if (err == ERR_NOT_FOUND) {
+                err = store_cert_conflict_get(t, c.node_pk, &held, &other);
+                if (err == ERR_NOT_FOUND)
+                        err = store_cert_set(t, cert); /* the first one */
+                else if (!err && c_root)
+                        err = store_cert_set(t, cert); /* the root decides */
+                else if (!err)
+                        *conflict = true; /* stays in conflict */
+                goto out;
+        }
+        if (err)
+                goto out;
+        if (cert_parse(buf_slice(&held), &h)) {
+                err = corrupt("stored certificate does not decode", c.node_pk);
+                goto out;
+        }
+        h_root = is_root(r, h.issuer_pk);
+        if (c_root && (!h_root || cert_newer(&c, cert, &h, buf_slice(&held)))) {
+                err = store_cert_set(t, cert);
+        } else if (c_root || h_root) {
+                /* The root's certificate stays; another region is evidence
+                 * against the delegated issuer. */
+                if ((*conflict = strcmp(c.region, h.region) != 0))
+                        conflict_log(&h, &c, false);
+        } else if (!memcmp(c.issuer_pk, h.issuer_pk, ENTRY_KEY_BYTES) &&
+                   !strcmp(c.region, h.region)) {
+                if (cert_newer(&c, cert, &h, buf_slice(&held)))
+                        err = store_cert_set(t, cert);
+        } else {
+                *conflict = true;
+                conflict_log(&h, &c, true);
+                err = store_cert_conflict_set(t, c.node_pk, buf_slice(&held),
+                                              cert);
+        }
+out:
+        buf_release(&held);
+        buf_release(&other);
+        return err;
+}
+
+static int
+sertifikat_apply(const struct replica *r, struct store_txn *t,
+                 const struct entry *e)
+{
+        struct slice cert, issuer_cert;
+        bool conflict;
+        int err;
+
+        /* A conflict keeps the entry: it is the issuer's signed evidence. */
+        if ((err = wire_sertifikat_decode(e->env.body, &cert, &issuer_cert)) ||
+            (err = cert_hold(r, t, cert, &conflict)))
+                return err;
+        return issuer_cert.ptr ? cert_hold(r, t, issuer_cert, &conflict) : 0;
 }
 
 /*
@@ -268,7 +386,7 @@ replica__insert(struct replica *r, struct store_txn *t, const struct entry *e,
             !*fresh)
                 return err;
         if (e->h.kind == KIND_SERTIFIKAT)
-                return sertifikat_apply(t, e);
+                return sertifikat_apply(r, t, e);
         if (e->h.kind == KIND_PENCABUTAN)
                 return pencabutan_apply(t, e);
         return 0;
@@ -364,14 +482,27 @@ peer_standing(const struct replica *r, struct store_txn *t,
         return err;
 }
 
+/*
+ * Holds the presented certificates (§4.3). The peer is accepted only if
+ * its key is then bound to the region it presents: a certificate that
+ * conflicts with the one held is CERT-CONFLICT.
+ */
 static int
-peer_store(struct store_txn *t, struct slice cert, struct slice issuer_cert)
+peer_store(const struct replica *r, struct store_txn *t,
+           const struct cert_info *c, struct slice cert,
+           struct slice issuer_cert)
 {
-        bool stored;
-        int err = store_cert_put(t, cert, &stored);
+        struct cert_info h;
+        bool conflict;
+        int err = cert_hold(r, t, cert, &conflict);
 
         if (!err && issuer_cert.ptr)
-                err = store_cert_put(t, issuer_cert, &stored);
+                err = cert_hold(r, t, issuer_cert, &conflict);
+        if (err)
+                return err;
+        err = held_cert(t, c->node_pk, &h);
+        if (err == ERR_NOT_FOUND || (!err && strcmp(h.region, c->region)))
+                return ERR_CERT_CONFLICT;
         return err;
 }
 
@@ -382,7 +513,7 @@ replica_check_peer(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
 {
         struct store_txn *t = NULL;
         struct cert_info c;
-        int err;
+        int err, cerr;
 
         memset(out, 0, sizeof(*out));
         if (!r->has_network)
@@ -394,12 +525,18 @@ replica_check_peer(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
                 return ERR_CERT;
         if ((err = store_begin(r->store, true, &t)))
                 return err;
-        if ((err = peer_standing(r, t, &c, cert)) ||
-            (err = peer_store(t, cert, issuer_cert))) {
+        if ((err = peer_standing(r, t, &c, cert))) {
                 store_abort(t);
                 return err;
         }
-        if ((err = store_commit(t)))
+        err = peer_store(r, t, &c, cert, issuer_cert);
+        if (err && err != ERR_CERT_CONFLICT) {
+                store_abort(t);
+                return err;
+        }
+        /* A conflict is kept as evidence, and the peer refused. */
+        cerr = store_commit(t);
+        if (err || (err = cerr))
                 return err;
         *out = c;
         return 0;

@@ -1,68 +1,111 @@
 /*
  * certs: certificates and revocations by node key (proto/MEMBERSHIP.md §7).
  *
- *   certs    node key (32) -> certificate bytes [body, sig], the newest one
- *            held for that key (see cert_newer)
+ *   certs    node key (32) -> certificate bytes [body, sig], the one held
+ *            for that key; or a conflict record (a 0 byte, then two
+ *            certificates that may not both hold: no certificate is held)
  *   revoked  node key (32) -> pencabutan body bytes (the merged revocation)
  *
- * Callers verify what they put (entry/cert.c, replica/trust.c): this file
- * only decodes a certificate to find its key and validity, and checks the
- * length of what it reads back (ERR_STORE_CORRUPT otherwise).
+ * Callers verify what they put and decide which certificate is held
+ * (replica/trust.c, MEMBERSHIP.md §4.3): this file only decodes a certificate
+ * to find its key and validity, and checks the length of what it reads back
+ * (ERR_STORE_CORRUPT otherwise).
  */
 #include <string.h>
 
 #include "store_int.h"
 
-static int
-slice_cmp(struct slice a, struct slice b)
+int
+store_cert_set(struct store_txn *t, struct slice cert)
 {
-        int d = memcmp(a.ptr, b.ptr, a.len < b.len ? a.len : b.len);
+        struct cert_info c;
+        int err;
 
-        if (d)
-                return d;
-        return a.len < b.len ? -1 : a.len > b.len;
+        if ((err = cert_parse(cert, &c)))
+                return err;
+        return store__db_put(t, DB_CERTS, c.node_pk, ENTRY_KEY_BYTES, cert, 0);
 }
 
-/*
- * Is certificate a newer than b? Later valid_until, then later valid_from,
- * then bytewise greater: a total order, so every node keeps the same one
- * whatever order they arrive in.
- */
+/* A conflict record: CONFLICT_TAG, then each certificate as be16 length
+ * and bytes. A certificate starts with 0x92 (an array of 2), never 0. */
+#define CONFLICT_TAG 0x00U
+
 static bool
-cert_newer(const struct cert_info *a, struct slice ab,
-           const struct cert_info *b, struct slice bb)
+is_conflict(const MDB_val *v)
 {
-        if (a->valid_until_ms != b->valid_until_ms)
-                return a->valid_until_ms > b->valid_until_ms;
-        if (a->valid_from_ms != b->valid_from_ms)
-                return a->valid_from_ms > b->valid_from_ms;
-        return slice_cmp(ab, bb) > 0;
+        return v->mv_size > 0 &&
+               ((const uint8_t *)v->mv_data)[0] == CONFLICT_TAG;
+}
+
+static void
+put_part(struct buf *b, struct slice s)
+{
+        uint8_t len[2] = {(uint8_t)(s.len >> 8), (uint8_t)s.len};
+
+        buf_add(b, len, 2);
+        buf_add(b, s.ptr, s.len);
+}
+
+/* The i-th certificate of a record (0 or 1); false if malformed. */
+static bool
+get_part(struct slice rec, unsigned i, struct slice *out)
+{
+        size_t o = 1, len = 0;
+
+        for (unsigned k = 0; k <= i; k++) {
+                if (o + 2 > rec.len)
+                        return false;
+                len = (size_t)rec.ptr[o] << 8 | rec.ptr[o + 1];
+                if (len == 0 || len > CERT_MAX || o + 2 + len > rec.len)
+                        return false;
+                *out = slice_make(rec.ptr + o + 2, len);
+                o += 2 + len;
+        }
+        return i == 0 || o == rec.len;
 }
 
 int
-store_cert_put(struct store_txn *t, struct slice cert, bool *stored)
+store_cert_conflict_set(struct store_txn *t,
+                        const uint8_t node_pk[ENTRY_KEY_BYTES], struct slice a,
+                        struct slice b)
 {
-        struct cert_info c, old;
-        MDB_val v;
+        uint8_t tag = CONFLICT_TAG;
+        struct buf rec = BUF_INIT;
         int err;
 
-        *stored = false;
-        if ((err = cert_parse(cert, &c)))
+        if (!a.len || a.len > CERT_MAX || !b.len || b.len > CERT_MAX)
+                return ERR_CERT;
+        buf_add(&rec, &tag, 1);
+        put_part(&rec, a);
+        put_part(&rec, b);
+        err = store__db_put(t, DB_CERTS, node_pk, ENTRY_KEY_BYTES,
+                            buf_slice(&rec), 0);
+        buf_release(&rec);
+        return err;
+}
+
+int
+store_cert_conflict_get(struct store_txn *t,
+                        const uint8_t node_pk[ENTRY_KEY_BYTES], struct buf *a,
+                        struct buf *b)
+{
+        struct slice rec, pa, pb;
+        MDB_val v;
+        int err = store__db_get(t, DB_CERTS, node_pk, ENTRY_KEY_BYTES, &v);
+
+        if (err)
                 return err;
-        err = store__db_get(t, DB_CERTS, c.node_pk, ENTRY_KEY_BYTES, &v);
-        if (err && err != ERR_NOT_FOUND)
-                return err;
-        if (!err) {
-                if (cert_parse(store__val_slice(&v), &old))
-                        return store__corrupt("stored certificate is malformed",
-                                              c.node_pk, ENTRY_KEY_BYTES);
-                if (!cert_newer(&c, cert, &old, store__val_slice(&v)))
-                        return 0;
-        }
-        if ((err = store__db_put(t, DB_CERTS, c.node_pk, ENTRY_KEY_BYTES, cert,
-                                 0)))
-                return err;
-        *stored = true;
+        if (!is_conflict(&v))
+                return ERR_NOT_FOUND;
+        rec = store__val_slice(&v);
+        if (!get_part(rec, 0, &pa) || !get_part(rec, 1, &pb))
+                return store__corrupt("certificate conflict record is "
+                                      "malformed",
+                                      node_pk, ENTRY_KEY_BYTES);
+        buf_reset(a);
+        buf_add(a, pa.ptr, pa.len);
+        buf_reset(b);
+        buf_add(b, pb.ptr, pb.len);
         return 0;
 }
 
@@ -87,6 +130,8 @@ store_cert_get(struct store_txn *t, const uint8_t node_pk[ENTRY_KEY_BYTES],
 
         if (err)
                 return err;
+        if (is_conflict(&v))
+                return ERR_NOT_FOUND;
         return copy_out(&v, CERT_MAX, node_pk,
                         "stored certificate has a bad length", out);
 }
@@ -118,6 +163,7 @@ store_revocation_get(struct store_txn *t,
 struct key_walk {
         store_key_fn fn;
         void *ctx;
+        int conflicts; /* certs: -1 skip conflict records, 1 only them */
 };
 
 static int
@@ -129,13 +175,23 @@ key_step(void *ctx, const MDB_val *k, const MDB_val *v, bool *done)
         if (k->mv_size != ENTRY_KEY_BYTES)
                 return store__corrupt("node key record has a bad length",
                                       k->mv_data, k->mv_size);
+        if (w->conflicts && (w->conflicts > 0) != is_conflict(v))
+                return 0;
         return w->fn(w->ctx, k->mv_data, store__val_slice(v));
 }
 
 int
 store_certs(struct store_txn *t, store_key_fn fn, void *ctx)
 {
-        struct key_walk w = {fn, ctx};
+        struct key_walk w = {fn, ctx, -1};
+
+        return store__db_walk(t, DB_CERTS, NULL, key_step, &w);
+}
+
+int
+store_cert_conflicts(struct store_txn *t, store_key_fn fn, void *ctx)
+{
+        struct key_walk w = {fn, ctx, 1};
 
         return store__db_walk(t, DB_CERTS, NULL, key_step, &w);
 }
@@ -143,7 +199,7 @@ store_certs(struct store_txn *t, store_key_fn fn, void *ctx)
 int
 store_revocations(struct store_txn *t, store_key_fn fn, void *ctx)
 {
-        struct key_walk w = {fn, ctx};
+        struct key_walk w = {fn, ctx, 0};
 
         return store__db_walk(t, DB_REVOKED, NULL, key_step, &w);
 }

@@ -153,20 +153,27 @@ int store_stats(struct store_txn *t, struct store_stats *out) WUR;
 
 /* ---- membership: certificates and revocations (certs.c) ---------------
  *
- * certs: node key -> the newest certificate held for it (later
- * valid_until, then later valid_from, then bytewise greater: every node
- * keeps the same one). revoked: node key -> pencabutan body. The caller
- * verifies what it puts (replica/trust.c); values are copied out.
+ * certs: node key -> the certificate held for it, or a record of two
+ * certificates that conflict (MEMBERSHIP.md §4.3: then none is held).
+ * revoked: node key -> pencabutan body. The caller verifies what it puts
+ * and decides what is held (replica/trust.c); values are copied out.
  */
 
-/*
- * Stores a verified certificate under its node key unless the one held is
- * as new or newer; *stored says whether it was written. Errors: ERR_CERT
- * (does not decode), store errors.
- */
-int store_cert_put(struct store_txn *t, struct slice cert, bool *stored) WUR;
+/* Holds a verified certificate under its node key, replacing what was
+ * there. ERR_CERT (does not decode), store errors. */
+int store_cert_set(struct store_txn *t, struct slice cert) WUR;
+/* Records that no certificate is held for node_pk because a and b (each
+ * 1..CERT_MAX bytes, else ERR_CERT) conflict, replacing what was there. */
+int store_cert_conflict_set(struct store_txn *t,
+                            const uint8_t node_pk[ENTRY_KEY_BYTES],
+                            struct slice a, struct slice b) WUR;
+/* Copies the two certificates of node_pk's conflict record into a and b.
+ * ERR_NOT_FOUND when there is none (a certificate or nothing is held). */
+int store_cert_conflict_get(struct store_txn *t,
+                            const uint8_t node_pk[ENTRY_KEY_BYTES],
+                            struct buf *a, struct buf *b) WUR;
 /* Copies the certificate held for node_pk into out (replacing its
- * contents). ERR_NOT_FOUND. */
+ * contents). ERR_NOT_FOUND, also for a key in conflict. */
 int store_cert_get(struct store_txn *t, const uint8_t node_pk[ENTRY_KEY_BYTES],
                    struct buf *out) WUR;
 /* Stores (replacing) the revocation body of node_pk. ERR_TOO_BIG if empty
@@ -181,7 +188,10 @@ int store_revocation_get(struct store_txn *t,
 /* Visitors in node key order; bytes are valid during the call only. */
 typedef int (*store_key_fn)(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES],
                             struct slice bytes);
+/* store_certs: the held certificates; store_cert_conflicts: the conflict
+ * records (bytes: the record). */
 int store_certs(struct store_txn *t, store_key_fn fn, void *ctx) WUR;
+int store_cert_conflicts(struct store_txn *t, store_key_fn fn, void *ctx) WUR;
 int store_revocations(struct store_txn *t, store_key_fn fn, void *ctx) WUR;
 
 /* ---- peers: sync state per peer key (peers.c, proto/SYNC.md §4) ------- */

@@ -1056,36 +1056,231 @@ delegated_revocation(void **state)
         batch_reset(&b);
 }
 
-/* ---- store: the newest certificate wins
- * ------------------------------------------------ */
+/* ---- which certificate is held (MEMBERSHIP.md §4.3) -------------------- */
+
+#define KEC2 "36.04.05"
+
+/* A certificate as presented at a handshake: [cert, issuer_cert | nil]. */
+struct presented {
+        struct buf cert, ic;
+};
+
+/*
+ * Presents certs[order[0..n-1]] to a fresh store, as handshakes would (no
+ * time check), then copies the certificate held for subject into held
+ * (left empty if none is held). Returns how many were CERT-CONFLICT.
+ */
+static unsigned
+held_after(struct fx *fx, const struct presented *certs, const size_t *order,
+           size_t n, const struct key *subject, struct buf *held)
+{
+        static unsigned stores;
+        struct replica r = fx->r;
+        struct store_txn *t;
+        struct cert_info c;
+        unsigned conflicts = 0;
+        char dir[128];
+        int err;
+
+        snprintf(dir, sizeof(dir), "%s/held%u", fx->tmp, stores++);
+        assert_int_equal(store_open(&r.store, dir, NULL), 0);
+        for (size_t i = 0; i < n; i++) {
+                const struct presented *p = &certs[order[i]];
+                struct cert_info pc;
+
+                assert_int_equal(cert_parse(buf_slice(&p->cert), &pc), 0);
+                err = replica_check_peer(&r, pc.node_pk, buf_slice(&p->cert),
+                                         p->ic.len ? buf_slice(&p->ic) : nil(),
+                                         0, &c);
+                assert_true(err == 0 || err == ERR_CERT_CONFLICT);
+                conflicts += err == ERR_CERT_CONFLICT;
+        }
+        assert_int_equal(store_begin(r.store, false, &t), 0);
+        err = store_cert_get(t, subject->pk, held);
+        if (err == ERR_NOT_FOUND)
+                buf_reset(held);
+        else
+                assert_int_equal(err, 0);
+        store_abort(t);
+        store_close(r.store);
+        return conflicts;
+}
+
+/* Every order of the n certificates holds want (NULL: none held). */
+static void
+held_in_every_order(struct fx *fx, const struct presented *certs, size_t n,
+                    const struct key *subject, const struct buf *want)
+{
+        size_t order[4], c[4] = {0}, i = 1;
+        struct buf held = BUF_INIT;
+
+        assert_true(n <= 4);
+        for (size_t k = 0; k < n; k++)
+                order[k] = k;
+        /* Heap's algorithm: every permutation of order. */
+        for (;;) {
+                held_after(fx, certs, order, n, subject, &held);
+                if (want)
+                        assert_true(
+                            slice_eq(buf_slice(&held), buf_slice(want)));
+                else
+                        assert_int_equal(held.len, 0);
+                while (i < n && c[i] >= i)
+                        c[i++] = 0;
+                if (i >= n)
+                        break;
+                size_t j = i % 2 ? c[i] : 0, tmp = order[j];
+                order[j] = order[i];
+                order[i] = tmp;
+                c[i]++;
+                i = 1;
+        }
+        buf_release(&held);
+}
 
 static void
-store_keeps_newest(void **state)
+presented_release(struct presented *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                buf_release(&p[i].cert);
+                buf_release(&p[i].ic);
+        }
+}
+
+/*
+ * The take-over of MEMBERSHIP.md §4.3: a second delegated issuer (kec2)
+ * certifies keys it did not enrol. It cannot re-bind a key the root
+ * certified; against another issuer's desa it makes a conflict (no
+ * certificate held) that only the root resolves; the first issuer may
+ * renew. The same in every arrival order.
+ */
+static void
+held_cert_rule(void **state)
 {
         struct fx *fx = *state;
-        struct buf old = BUF_INIT, new = BUF_INIT, held = BUF_INIT;
-        struct store_txn *t;
-        bool stored;
+        struct buf kec2_cert = BUF_INIT;
+        enum { A, A2, B, R, N };
+        struct presented p[N], k[2];
+        struct buf held = BUF_INIT;
+        size_t order[2] = {0, 1};
 
-        cert_of(&fx->r.network, fx->root, fx->desa, DESA, 0, T0, T0 + 1000,
-                &old);
-        cert_of(&fx->r.network, fx->root, fx->desa, DESA, 0, T0, T0 + 2000,
-                &new);
-        assert_int_equal(store_begin(fx->s, true, &t), 0);
-        assert_int_equal(store_cert_put(t, buf_slice(&new), &stored), 0);
-        assert_true(stored);
-        assert_int_equal(store_cert_put(t, buf_slice(&old), &stored), 0);
-        assert_false(stored);
-        assert_int_equal(store_cert_put(t, buf_slice(&new), &stored), 0);
-        assert_false(stored);
-        assert_int_equal(store_cert_get(t, fx->desa->pk, &held), 0);
-        assert_true(slice_eq(buf_slice(&held), buf_slice(&new)));
-        assert_int_equal(store_cert_put(t, slice_cstr("junk"), &stored),
-                         ERR_CERT);
-        assert_int_equal(store_commit(t), 0);
-        buf_release(&old);
-        buf_release(&new);
+        memset(p, 0, sizeof(p));
+        memset(k, 0, sizeof(k));
+        cert_of(&fx->r.network, fx->root, fx->other, KEC2, CERT_FLAG_ISSUER, T0,
+                T0 + YEAR_MS, &kec2_cert);
+        cert_of(&fx->r.network, fx->kec, fx->desa, DESA, 0, T0, T0 + YEAR_MS,
+                &p[A].cert);
+        buf_add(&p[A].ic, fx->kec_cert.data, fx->kec_cert.len);
+        cert_of(&fx->r.network, fx->kec, fx->desa, DESA, 0, T0,
+                T0 + 2 * YEAR_MS, &p[A2].cert);
+        buf_add(&p[A2].ic, fx->kec_cert.data, fx->kec_cert.len);
+        /* kec2's, with a far later validity: "the later wins" would let
+         * it take the key. */
+        cert_of(&fx->r.network, fx->other, fx->desa, OTHER_DESA, 0, T0,
+                T0 + 50 * YEAR_MS, &p[B].cert);
+        buf_add(&p[B].ic, kec2_cert.data, kec2_cert.len);
+        cert_of(&fx->r.network, fx->root, fx->desa, DESA, 0, T0 + 5,
+                T0 + YEAR_MS, &p[R].cert);
+
+        /* A renewal by the same issuer: the newer is held. */
+        held_in_every_order(fx, p, 2, fx->desa, &p[A2].cert);
+        /* Two issuers: none is held, whatever the order ... */
+        struct presented ab[3] = {p[A], p[B], p[A2]};
+        held_in_every_order(fx, ab, 2, fx->desa, NULL);
+        held_in_every_order(fx, ab, 3, fx->desa, NULL);
+        /* ... until the root certifies the key. */
+        struct presented abr[4] = {p[A], p[B], p[A2], p[R]};
+        held_in_every_order(fx, abr, 4, fx->desa, &p[R].cert);
+        struct presented rb[2] = {p[R], p[B]};
+        held_in_every_order(fx, rb, 2, fx->desa, &p[R].cert);
+
+        /* The kecamatan's own key (root-certified): kec2 cannot take it. */
+        buf_add(&k[0].cert, fx->kec_cert.data, fx->kec_cert.len);
+        cert_of(&fx->r.network, fx->other, fx->kec, OTHER_DESA, 0, T0,
+                T0 + 50 * YEAR_MS, &k[1].cert);
+        buf_add(&k[1].ic, kec2_cert.data, kec2_cert.len);
+        held_in_every_order(fx, k, 2, fx->kec, &fx->kec_cert);
+        /* Presented after the root's, kec2's is refused; before it, it
+         * is held only until the root's arrives. */
+        assert_int_equal(held_after(fx, k, order, 2, fx->kec, &held), 1);
+        order[0] = 1;
+        order[1] = 0;
+        assert_int_equal(held_after(fx, k, order, 2, fx->kec, &held), 0);
+        assert_true(slice_eq(buf_slice(&held), buf_slice(&fx->kec_cert)));
+
+        presented_release(p, N);
+        presented_release(k, 2);
+        buf_release(&kec2_cert);
         buf_release(&held);
+}
+
+/* The same rule on received sertifikat entries: the conflicting entry is
+ * stored (evidence against its issuer), the desa is quarantined, and the
+ * root's certificate restores it; the kecamatan is never touched. */
+static void
+sertifikat_conflict(void **state)
+{
+        struct fx *fx = *state;
+        struct buf kec2_cert = BUF_INIT, evil = BUF_INIT, evil_kec = BUF_INIT,
+                   root_desa = BUF_INIT, a = BUF_INIT, c = BUF_INIT;
+        struct feedw kec2_sys, kec_news;
+        struct store_txn *t;
+        struct batch b;
+        struct feeds f;
+
+        memset(&b, 0, sizeof(b));
+        feeds_init(fx, &f);
+        feedw_init(&kec2_sys, fx->other, KEC2, "tree:" NET_REGION,
+                   KIND_SERTIFIKAT);
+        feedw_init(&kec_news, fx->kec, KEC, "tree:" KEC, KIND_INFORMASI);
+        cert_of(&fx->r.network, fx->root, fx->other, KEC2, CERT_FLAG_ISSUER, T0,
+                T0 + YEAR_MS, &kec2_cert);
+        cert_of(&fx->r.network, fx->other, fx->desa, OTHER_DESA, 0, T0,
+                T0 + 50 * YEAR_MS, &evil);
+        cert_of(&fx->r.network, fx->other, fx->kec, OTHER_DESA, 0, T0,
+                T0 + 50 * YEAR_MS, &evil_kec);
+        enrol_all(fx, &f, &b);
+        add_sertifikat(&f.root_sys, buf_slice(&kec2_cert), nil(), &b);
+        add_sertifikat(&kec2_sys, buf_slice(&evil), buf_slice(&kec2_cert), &b);
+        add_sertifikat(&kec2_sys, buf_slice(&evil_kec), buf_slice(&kec2_cert),
+                       &b);
+        add_text(&f.desa_news, &b);
+        add_text(&kec_news, &b);
+        ingest(fx, &b);
+        for (size_t i = 0; i < 5; i++)
+                assert_int_equal(b.res[i], 0);          /* evidence is kept */
+        assert_int_equal(b.res[5], ERR_UNKNOWN_AUTHOR); /* quarantined */
+        assert_int_equal(b.res[6], 0); /* the kecamatan keeps its key */
+        assert_int_equal(store_begin(fx->s, false, &t), 0);
+        assert_int_equal(store_cert_conflict_get(t, fx->desa->pk, &a, &c), 0);
+        assert_true(slice_eq(buf_slice(&c), buf_slice(&evil)));
+        store_abort(t);
+        batch_reset(&b);
+
+        /* A sertifikat posted by another key than its issuer is refused. */
+        cert_of(&fx->r.network, fx->root, fx->desa, DESA, 0, T0 + 5,
+                T0 + YEAR_MS, &root_desa);
+        add_sertifikat(&f.kec_sys, buf_slice(&root_desa), nil(), &b);
+        ingest(fx, &b);
+        assert_int_equal(b.res[0], ERR_NOT_ISSUER);
+        batch_reset(&b);
+        f.kec_sys.seq--;
+
+        /* The root decides: the desa writes again. */
+        add_sertifikat(&f.root_sys, buf_slice(&root_desa), nil(), &b);
+        f.desa_news.seq--; /* the refused entry again */
+        add_text(&f.desa_news, &b);
+        ingest(fx, &b);
+        assert_int_equal(b.res[0], 0);
+        assert_int_equal(b.res[1], 0);
+        batch_reset(&b);
+
+        buf_release(&kec2_cert);
+        buf_release(&evil);
+        buf_release(&evil_kec);
+        buf_release(&root_desa);
+        buf_release(&a);
+        buf_release(&c);
 }
 
 /* ---- the handshake's check
@@ -1500,7 +1695,8 @@ main(int argc, char **argv)
             T(revocation_before_entries_in_one_batch),
             T(revocations_merge),
             T(delegated_revocation),
-            T(store_keeps_newest),
+            T(held_cert_rule),
+            T(sertifikat_conflict),
             T(check_peer),
             T(check_peer_revoked),
             T(post_as_root_and_not_enrolled),
