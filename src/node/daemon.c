@@ -274,8 +274,13 @@ peer_status(struct conn *c, bool connected, int err)
         if (c->caught_up)
                 p.last_sync_ms = time_now_ms();
         if (err) {
+                /* The peer's own reason, when it gave one. */
+                const char *id = err == ERR_PEER_ERROR && c->s &&
+                                         sync_stats(c->s)->peer_error[0]
+                                     ? sync_stats(c->s)->peer_error
+                                     : err_id(err);
                 p.last_error_ms = time_now_ms();
-                snprintf(p.last_error, sizeof(p.last_error), "%s", err_id(err));
+                snprintf(p.last_error, sizeof(p.last_error), "%.31s", id);
         }
         peer_counters(c, &p);
         if ((rc = store_peer_put(t, &p)))
@@ -333,6 +338,11 @@ deliver(struct conn *c, struct slice frame)
                 conn_fail(c, err, why);
                 return;
         }
+        /* The peer took this node (its session speaks): only then is the
+         * re-dial delay reset, so a peer that refuses this node after the
+         * handshake is not dialled again at once. */
+        if (c->dialer && sync_stats(c->s)->msgs_in)
+                backoff_reset(&c->dialer->bo);
         pipeline_next(d);
         if (c->link && !sync_wants_input(c->s))
                 link_read_pause(c->link, true);
@@ -669,8 +679,6 @@ cb_open(struct link *l)
                 dl->conn = c;
                 dl->index = 0;
         }
-        if (dl)
-                backoff_reset(&dl->bo);
         if (!c->validated) {
                 send_simple(c, SYNC_CERT_REQUEST);
                 return;

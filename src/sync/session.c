@@ -1147,6 +1147,8 @@ sync_receive(struct sync_session *s, struct slice frame, struct buf *out,
         while ((rc = sync_decoder_next(&s->dec, &m)) == 1) {
                 s->stats.msgs_in++;
                 if (m.type == SYNC_ERROR) {
+                        memcpy(s->stats.peer_error, m.error_id,
+                               sizeof(s->stats.peer_error));
                         log_warn("LINK-PEER-ERROR",
                                  "peer closed the link after its error %s",
                                  m.error_id);

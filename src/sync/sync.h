@@ -35,6 +35,7 @@ struct sync_stats {
         bool caught_up; /* received SYNCED and committed all before it */
         bool synced_sent;
         uint64_t forks_in, forks_out; /* FORK_PROOFs that froze / sent */
+        char peer_error[40]; /* the id of the peer's ERROR, "" if none */
 };
 
 /*

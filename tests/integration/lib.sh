@@ -2,7 +2,7 @@
 # makes $WORK (removed on exit) and counts checks.
 set -euo pipefail
 WORK=$(mktemp -d /tmp/simpul-test.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+trap '[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
 checks=0
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

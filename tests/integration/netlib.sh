@@ -13,7 +13,7 @@ cleanup_daemons() {
       tail -n 15 "$f" >&2
     done
   fi
-  rm -rf "$WORK"
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup_daemons EXIT
 
