@@ -15,6 +15,7 @@ struct feed_state {
         uint64_t sent;         /* pushed up to here (>= known) */
         uint32_t out_index;    /* FEED index sent + 1; 0: not introduced */
         uint32_t generation;   /* bumped by HEAD: older in-flight is moot */
+        uint32_t inflight_n;   /* its ENTRIES messages not yet acknowledged */
         bool frozen_at_peer;   /* the peer will take no more of it */
 };
 

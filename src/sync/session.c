@@ -45,6 +45,14 @@ struct sync_session {
         bool rescan;
         bool hello_accepted;
         uint64_t my_hello_version;
+        /* The HELLO round trips (SYNC.md §4.1): our HELLO awaits its
+         * answer (and had this base); the peer's HELLO is expected (the
+         * first, or the full one our NEED_FULL asked for). */
+        bool hello_out, hello_in_expected, need_full_sent;
+        uint64_t hello_out_base;
+        /* (feed id, seq) of the peer's vector for feeds this node does not
+         * hold: kept for this session's digest only, never stored. */
+        struct buf unheld;
         /* pushing */
         struct feed_state **out_feeds; /* by our FEED index */
         uint32_t out_n;
@@ -54,7 +62,8 @@ struct sync_session {
         size_t window;
         /* receiving */
         struct in_feed *in;
-        uint32_t in_n;
+        uint32_t in_n, in_cap;
+        bool feed_open; /* a FEED was received: its ENTRIES come next */
         uint64_t msgs_in, acked_in, synced_at;
         bool synced_pending;
         struct rx_batch *rx[RX_PENDING_MAX + 1];
@@ -84,6 +93,7 @@ sync_session_new(struct replica *r, const uint8_t peer_key[ENTRY_KEY_BYTES],
         sync_decoder_init(&s->dec);
         s->rescan = true;
         s->forks_dirty = true;
+        s->hello_in_expected = true;
         return s;
 }
 
@@ -112,6 +122,7 @@ sync_session_free(struct sync_session *s)
         feedmap_release(&s->feeds);
         sync_decoder_release(&s->dec);
         buf_release(&s->scratch);
+        buf_release(&s->unheld);
         buf_release(&s->forks_sent);
         free(s->order);
         free(s->out_feeds);
@@ -320,6 +331,8 @@ sync_hello(struct sync_session *s, struct buf *out)
         store_instance(s->r->store, instance);
         wire_sync_hello(out, instance, s->my_hello_version, base, digest, delta,
                         nd);
+        s->hello_out = true;
+        s->hello_out_base = base;
 out:
         store_abort(t);
         free(delta);
@@ -359,6 +372,11 @@ rec_reload(struct sync_session *s, struct store_txn *t)
         return 0;
 }
 
+/*
+ * Records the peer's instance and, for the feeds this node holds, the
+ * delta (SYNC.md §4): what it does not hold is never stored, so the rows
+ * kept per peer are bounded by this node's own feeds.
+ */
 static int
 hello_persist(struct sync_session *s, const struct sync_msg *m)
 {
@@ -373,10 +391,13 @@ hello_persist(struct sync_session *s, const struct sync_msg *m)
         memcpy(s->rec.instance, m->instance, STORE_INSTANCE_BYTES);
         if (m->base == 0 && (err = store_peer_known_clear(t, s->peer)))
                 goto fail;
-        for (size_t i = 0; i < m->delta_n; i++)
-                if ((err = store_peer_known_put(t, s->peer, m->delta[i].feed,
+        for (size_t i = 0; i < m->delta_n; i++) {
+                struct feed_state *f = feedmap_get(&s->feeds, m->delta[i].feed);
+                if (f && f->local &&
+                    (err = store_peer_known_put(t, s->peer, m->delta[i].feed,
                                                 m->delta[i].seq)))
                         goto fail;
+        }
         if ((err = store_peer_put(t, &s->rec)))
                 goto fail;
         s->has_rec = true;
@@ -393,6 +414,52 @@ sent_from_known(void *ctx, struct feed_state *f)
         f->sent = f->known;
 }
 
+/*
+ * Applies the delta to what the peer is known to hold. A feed this node
+ * holds outside the link's universe is PROTO-VIOLATION (nothing outside
+ * the universe is ever named); a feed it does not hold cannot be checked
+ * and is kept for this session's digest only.
+ */
+static int
+hello_apply(struct sync_session *s, const struct sync_msg *m)
+{
+        struct store_txn *t;
+        struct feed_info fi;
+        int err;
+
+        if ((err = store_begin(s->r->store, false, &t)))
+                return err;
+        if (s->rescan && (err = rescan(s, t)))
+                goto out;
+        for (size_t i = 0; i < m->delta_n && !err; i++) {
+                const struct sync_vec_item *d = &m->delta[i];
+                struct feed_state *f = feedmap_get(&s->feeds, d->feed);
+
+                if (f && f->local) {
+                        f->known = d->seq;
+                        continue;
+                }
+                err = store_feed_get(t, d->feed, &fi);
+                if (!err) {
+                        err = in_universe(s, &fi.audience) ? 0 : ERR_PROTOCOL;
+                        if (!err) /* stored since the rescan */
+                                feedmap_put(&s->feeds, d->feed)->known = d->seq;
+                } else if (err == ERR_NOT_FOUND) {
+                        err = 0;
+                        if (d->seq > 0)
+                                pair_put(&s->unheld, d->feed, d->seq);
+                }
+        }
+out:
+        store_abort(t);
+        return err;
+}
+
+/*
+ * HELLO (SYNC.md §4.1): once per session, and once more only as the
+ * answer to our NEED_FULL, with base 0. Anything else is PROTO-VIOLATION,
+ * so each costs the receiver one pass over the universe at most twice.
+ */
 static int
 on_hello(struct sync_session *s, const struct sync_msg *m, struct buf *out)
 {
@@ -400,22 +467,31 @@ on_hello(struct sync_session *s, const struct sync_msg *m, struct buf *out)
         struct buf pairs = BUF_INIT;
         int err;
 
+        if (!s->hello_in_expected || (s->need_full_sent && m->base != 0))
+                return ERR_PROTOCOL;
         if (m->base != 0 &&
             (!s->has_rec || !s->rec.has_instance ||
              memcmp(s->rec.instance, m->instance, STORE_INSTANCE_BYTES))) {
+                s->need_full_sent = true;
                 wire_sync_simple(out, SYNC_NEED_FULL);
                 return 0;
         }
-        if (m->base == 0)
+        if (m->base == 0) {
                 feedmap_each(&s->feeds, forget_known, NULL);
-        for (size_t i = 0; i < m->delta_n; i++)
-                feedmap_put(&s->feeds, m->delta[i].feed)->known =
-                    m->delta[i].seq;
+                buf_reset(&s->unheld);
+        }
+        if ((err = hello_apply(s, m)))
+                return err;
         feedmap_each(&s->feeds, known_pair, &pairs);
+        buf_add(&pairs, s->unheld.data, s->unheld.len);
         digest_pairs(pairs.data, pairs.len / (ENTRY_HASH_BYTES + 8), digest);
         buf_release(&pairs);
         if (memcmp(digest, m->digest, SYNC_DIGEST_BYTES)) {
+                /* A full vector that does not match its own digest. */
+                if (m->base == 0)
+                        return ERR_PROTOCOL;
                 /* Our record of the peer is wrong: ask for all of it. */
+                s->need_full_sent = true;
                 wire_sync_simple(out, SYNC_NEED_FULL);
                 return 0;
         }
@@ -423,6 +499,7 @@ on_hello(struct sync_session *s, const struct sync_msg *m, struct buf *out)
                 return err;
         feedmap_each(&s->feeds, sent_from_known, NULL);
         s->hello_accepted = true;
+        s->hello_in_expected = false;
         s->rescan = true;
         wire_sync_uint(out, SYNC_HELLO_OK, m->version);
         return 0;
@@ -434,8 +511,9 @@ on_hello_ok(struct sync_session *s, const struct sync_msg *m)
         struct store_txn *t;
         int err;
 
-        if (m->version != s->my_hello_version)
+        if (!s->hello_out || m->version != s->my_hello_version)
                 return ERR_PROTOCOL;
+        s->hello_out = false;
         if ((err = store_begin(s->r->store, true, &t)))
                 return err;
         if ((err = rec_reload(s, t))) {
@@ -451,9 +529,12 @@ on_hello_ok(struct sync_session *s, const struct sync_msg *m)
         return store_commit(t);
 }
 
+/* NEED_FULL answers our HELLO with a base; a full one is never refused. */
 static int
 on_need_full(struct sync_session *s, struct buf *out)
 {
+        if (!s->hello_out || s->hello_out_base == 0)
+                return ERR_PROTOCOL;
         /* Our record of what the peer has of us is gone: start over. */
         s->rec.acked = 0;
         s->has_rec = false;
@@ -475,7 +556,13 @@ on_feed(struct sync_session *s, const struct sync_msg *m)
                 return ERR_PROTOCOL;
         if (!audience_contains(&m->audience, s->r->region))
                 return ERR_NOT_ENTITLED;
-        s->in = xrealloc(s->in, (s->in_n + 1) * sizeof(*s->in));
+        /* The peer may only hold feeds of the link's universe. */
+        if (!audience_contains(&m->audience, s->peer_region))
+                return ERR_PROTOCOL;
+        if (s->in_n == s->in_cap) {
+                s->in_cap = s->in_cap ? 2 * s->in_cap : 16;
+                s->in = xrealloc(s->in, s->in_cap * sizeof(*s->in));
+        }
         in = &s->in[s->in_n];
         memset(in, 0, sizeof(*in));
         memcpy(in->desc.author, m->author, ENTRY_KEY_BYTES);
@@ -495,6 +582,7 @@ on_feed(struct sync_session *s, const struct sync_msg *m)
         if (err && err != ERR_NOT_FOUND)
                 return err;
         s->in_n++;
+        s->feed_open = true;
         return 0;
 }
 
@@ -770,6 +858,7 @@ on_ack(struct sync_session *s, uint64_t frames)
                                                    in->last_seq);
                 }
                 s->window -= in->bytes;
+                in->f->inflight_n--;
                 s->if_head = (s->if_head + 1) % s->if_cap;
                 s->if_n--;
         }
@@ -790,6 +879,10 @@ on_head(struct sync_session *s, const struct sync_msg *m)
         if (m->index >= s->out_n)
                 return ERR_PROTOCOL;
         f = s->out_feeds[m->index];
+        /* A HEAD answers an ENTRIES message of that feed, still in flight:
+         * each resend it causes is paid for by a message of ours. */
+        if (!f->inflight_n)
+                return ERR_PROTOCOL;
         f->known = f->sent = m->seq;
         f->generation++;
         if (m->flags & SYNC_HEAD_FROZEN)
@@ -820,6 +913,7 @@ inflight_push(struct sync_session *s, struct feed_state *f, size_t bytes,
         in->f = f;
         in->last_seq = last;
         in->generation = f->generation;
+        f->inflight_n++;
         s->window += bytes;
 }
 
@@ -1103,6 +1197,12 @@ static int
 on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out,
            const char **why)
 {
+        /* A FEED is followed at once by ENTRIES of that feed (SYNC.md §5):
+         * a feed introduced for nothing would cost memory for nothing. */
+        if (s->feed_open &&
+            (m->type != SYNC_ENTRIES || m->index != s->in_n - 1))
+                return ERR_PROTOCOL;
+        s->feed_open = false;
         switch (m->type) {
         case SYNC_FORK_PROOF:
                 return on_fork_proof(s, m, why);
