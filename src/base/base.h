@@ -115,7 +115,11 @@
         X(ERR_HTTP_ORIGIN, "HTTP-ORIGIN",                                      \
           "request from a web page of another site")                           \
         X(ERR_CERT_CONFLICT, "CERT-CONFLICT",                                  \
-          "certificate conflicts with another one for the same key")
+          "certificate conflicts with another one for the same key")           \
+        X(ERR_LINK_BUSY, "LINK-BUSY",                                          \
+          "too many connections in their handshake")                           \
+        X(ERR_LINK_BACKLOG, "LINK-BACKLOG",                                    \
+          "peer does not read what is sent to it")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

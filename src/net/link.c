@@ -182,10 +182,13 @@ on_written(uv_write_t *req, int status)
 static int
 write_raw(struct link *l, struct slice bytes)
 {
-        struct link_write *w = xmalloc(sizeof(*w) + bytes.len);
+        struct link_write *w;
         uv_buf_t b;
         int rc;
 
+        if (bytes.len > NET_QUEUE_MAX - l->queued)
+                return ERR_LINK_BACKLOG;
+        w = xmalloc(sizeof(*w) + bytes.len);
         w->l = l;
         w->len = bytes.len;
         memcpy(w->data, bytes.ptr, bytes.len);

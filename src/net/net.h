@@ -24,6 +24,11 @@
 #define NET_ADDR_MAX 64U
 #define NET_HS_TIMEOUT_MS 15000U
 #define NET_CLOSE_FLUSH_MS 5000U /* link_close: longest wait for the queue */
+/* A link whose unwritten bytes would pass this is closed (LINK-BACKLOG):
+ * a peer that stops reading cannot make us buffer its answers for ever.
+ * The daemon pushes only while under 1 MiB queued; a frame is at most
+ * 1 MiB more. */
+#define NET_QUEUE_MAX (4U * 1024U * 1024U)
 
 struct link;
 
@@ -60,7 +65,8 @@ void *link_data(const struct link *l);
 void link_set_data(struct link *l, void *data);
 /* "ip:port" of the peer (borrowed). */
 const char *link_peer_address(const struct link *l);
-/* Encrypts and queues one frame (borrowed). ERR_FRAME_TOO_BIG. */
+/* Encrypts and queues one frame (borrowed). ERR_FRAME_TOO_BIG;
+ * ERR_LINK_BACKLOG when NET_QUEUE_MAX would be passed (close the link). */
 int link_send(struct link *l, struct slice plaintext) WUR;
 /* Bytes queued and not yet written to the socket. */
 size_t link_queued(const struct link *l);

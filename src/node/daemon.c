@@ -27,6 +27,8 @@ struct conn {
         uint8_t key[ENTRY_KEY_BYTES];
         bool has_key, validated, hello_sent, opened, replaced, caught_up;
         bool failed; /* the refusal was logged by conn_fail */
+        /* SYNC.md §3: one CERT_REQUEST each way per link. */
+        bool cert_requested, cert_answered;
         /* A commit of this session hit STORE-FULL: see conn_full. */
         bool full;
         uint64_t full_retry_ms;
@@ -34,7 +36,7 @@ struct conn {
         struct buf stash;   /* frames (4-byte length each) before validation */
         struct buf pending; /* messages for the next frame */
         int jobs; /* batches of this conn in the pipeline; freed at 0 */
-        uint64_t last_rx_ms, last_tx_ms, status_ms;
+        uint64_t opened_ms, last_rx_ms, last_tx_ms, status_ms;
         uint64_t rx_bytes_seen; /* link_bytes_in at the last tick */
         uint64_t rep_bytes_in, rep_bytes_out, rep_in, rep_out; /* recorded */
         char address[NET_ADDR_MAX];
@@ -69,6 +71,7 @@ struct daemon {
         uint64_t version, heartbeat_ms;
         uint64_t trimmed_version, trim_ms; /* store_trim: last version, time */
         uint64_t full_holdoff_ms; /* the next conn_full hold-off; 0: none yet */
+        uint64_t busy_logged_ms, busy_refused; /* LINK-BUSY, see refuse_busy */
         struct link_cbs cbs;
         struct link_config lcfg;
         struct daemon_stats *stats; /* http: figures published (or NULL) */
@@ -157,7 +160,7 @@ conn_close_logged(struct conn *c, int err, const char *why)
         struct buf b = BUF_INIT;
         char k[17] = "?";
 
-        if (!c->link)
+        if (!c->link || c->failed)
                 return;
         if (c->has_key)
                 key_short(k, c->key);
@@ -180,7 +183,7 @@ conn_fail(struct conn *c, int err, const char *why)
         struct buf b = BUF_INIT;
         char k[17] = "?";
 
-        if (!c->link)
+        if (!c->link || c->failed) /* closing: its one line is out */
                 return;
         if (c->has_key)
                 key_short(k, c->key);
@@ -251,6 +254,17 @@ peer_counters(struct conn *c, struct peer_info *p)
         }
 }
 
+/* Another open link of the same peer (one replacing this one)? */
+static bool
+key_open_elsewhere(const struct conn *c)
+{
+        for (const struct conn *o = c->d->conns; o; o = o->next)
+                if (o != c && o->link && o->opened && o->has_key &&
+                    !memcmp(o->key, c->key, ENTRY_KEY_BYTES))
+                        return true;
+        return false;
+}
+
 static void
 peer_status(struct conn *c, bool connected, int err)
 {
@@ -264,6 +278,11 @@ peer_status(struct conn *c, bool connected, int err)
         if (store_peer_get(t, c->key, &p)) {
                 memset(&p, 0, sizeof(p));
                 memcpy(p.key, c->key, ENTRY_KEY_BYTES);
+        }
+        if (!connected && key_open_elsewhere(c)) {
+                /* A replaced link: the record belongs to the new one. */
+                peer_counters(c, &p);
+                goto put;
         }
         memcpy(p.region, c->peer.region, REGION_BUF);
         snprintf(p.address, sizeof(p.address), "%s", c->address);
@@ -283,6 +302,7 @@ peer_status(struct conn *c, bool connected, int err)
                 snprintf(p.last_error, sizeof(p.last_error), "%.31s", id);
         }
         peer_counters(c, &p);
+put:
         if ((rc = store_peer_put(t, &p)))
                 store_abort(t);
         else
@@ -660,6 +680,30 @@ cb_hs_peer(struct link *l, const uint8_t *peer_key, struct slice payload)
         return err == ERR_NOT_FOUND ? 0 : err;
 }
 
+/*
+ * One link per peer key (SYNC.md §3): a new link from a key replaces the
+ * one open before it (a reconnect after a half-dead link, or a peer that
+ * opens many). A dialled link that is replaced is dialled again later.
+ */
+static void
+replace_older(struct conn *c)
+{
+        char k[17];
+
+        if (!c->has_key)
+                return;
+        for (struct conn *o = c->d->conns; o; o = o->next) {
+                if (o == c || !o->link || !o->has_key ||
+                    memcmp(o->key, c->key, ENTRY_KEY_BYTES))
+                        continue;
+                log_info("LINK-REPLACED",
+                         "link %s peer %s: replaced by a new link from %s",
+                         o->address, key_short(k, o->key), c->address);
+                o->failed = true; /* this is its one line */
+                link_close(o->link, 0);
+        }
+}
+
 static void
 cb_open(struct link *l)
 {
@@ -668,7 +712,7 @@ cb_open(struct link *l)
         int err;
 
         c->opened = true;
-        c->last_rx_ms = c->last_tx_ms = uv_now(&c->d->loop);
+        c->opened_ms = c->last_rx_ms = c->last_tx_ms = uv_now(&c->d->loop);
         /* A probe that reached the parent replaces the fallback link. */
         if (dl && dl->probe == c) {
                 dl->probe = NULL;
@@ -679,7 +723,9 @@ cb_open(struct link *l)
                 dl->conn = c;
                 dl->index = 0;
         }
+        replace_older(c);
         if (!c->validated) {
+                c->cert_requested = true;
                 send_simple(c, SYNC_CERT_REQUEST);
                 return;
         }
@@ -716,8 +762,16 @@ cert_frame(struct conn *c, struct slice frame)
                 return false;
         }
         if (m.type == SYNC_CERT_REQUEST) {
-                send_cert(c);
-        } else if (!c->validated) {
+                /* Answered once: a second one (or one after our CERT) is
+                 * a peer filling our queue for nothing. */
+                if (c->cert_answered)
+                        conn_fail(c, ERR_PROTOCOL, err_id(ERR_PROTOCOL));
+                else
+                        send_cert(c);
+                c->cert_answered = true;
+        } else if (!c->cert_requested || c->validated) {
+                conn_fail(c, ERR_PROTOCOL, err_id(ERR_PROTOCOL));
+        } else {
                 err = member_accept(c->d->n, c->key, m.cert, m.issuer_cert,
                                     &c->peer);
                 if (err) {
@@ -878,7 +932,8 @@ tick_conn(struct conn *c, uint64_t now)
 {
         const struct config *cfg = &c->d->n->config;
 
-        if (!c->link || !c->opened)
+        /* A link closing after a refusal only drains its queue. */
+        if (!c->link || !c->opened || c->failed)
                 return;
         if (c->full && now >= c->full_retry_ms) { /* see conn_full */
                 conn_close_logged(c, ERR_STORE_FULL, err_id(ERR_STORE_FULL));
@@ -889,6 +944,14 @@ tick_conn(struct conn *c, uint64_t now)
         if (link_bytes_in(c->link) != c->rx_bytes_seen) {
                 c->rx_bytes_seen = link_bytes_in(c->link);
                 c->last_rx_ms = now;
+        }
+        /* A peer that does not present a valid certificate in time (its
+         * HELLO may come first, on a slow link) holds a handshake slot
+         * (handshakes_over) no longer. */
+        if (!c->validated &&
+            now - c->opened_ms > NET_HS_TIMEOUT_MS + cfg->timeout_s * 1000U) {
+                conn_fail(c, ERR_TIMEOUT, NULL);
+                return;
         }
         /* A full link reads nothing until its retry: no timeout. */
         if (!c->full && now - c->last_rx_ms > cfg->timeout_s * 1000U) {
@@ -1004,6 +1067,53 @@ on_tick(uv_timer_t *t)
 
 /* ---- start and stop ----------------------------------------------------- */
 
+/*
+ * Connections still in their handshake (Noise, then the certificate) have
+ * proven nothing: at most
+ * DAEMON_HS_MAX of them, and DAEMON_HS_PER_ADDR from one address (SYNC.md
+ * §3), so a peer that opens many and never finishes cannot hold the slots
+ * of the others for longer than the handshake timeout.
+ */
+static bool
+handshakes_over(struct daemon *d, const struct conn *c)
+{
+        const char *addr = link_peer_address(c->link);
+        size_t host = strcspn(addr, ":"), all = 0, same = 0;
+
+        if (strchr(addr + host + 1, ':')) /* IPv6: "[a:b::c]:port" */
+                host = (size_t)(strrchr(addr, ':') - addr);
+        for (const struct conn *o = d->conns; o; o = o->next) {
+                const char *oa;
+                if (o->dialer || !o->link || o->validated)
+                        continue;
+                all++;
+                oa = link_peer_address(o->link);
+                if (!strncmp(oa, addr, host) && oa[host] == ':')
+                        same++;
+        }
+        return all > DAEMON_HS_MAX || same > DAEMON_HS_PER_ADDR;
+}
+
+/* One line a second at most: a flood of connections is one event. */
+static void
+refuse_busy(struct daemon *d, struct conn *c)
+{
+        uint64_t now = uv_now(&d->loop);
+
+        d->busy_refused++;
+        if (now - d->busy_logged_ms >= 1000U || !d->busy_logged_ms) {
+                log_warn("LINK-BUSY",
+                         "refused a connection from %s: %s (%llu refused "
+                         "since the last line)",
+                         link_peer_address(c->link), err_str(ERR_LINK_BUSY),
+                         (unsigned long long)d->busy_refused);
+                d->busy_logged_ms = now;
+                d->busy_refused = 0;
+        }
+        c->failed = true;
+        link_close(c->link, ERR_LINK_BUSY);
+}
+
 static void
 on_connection(uv_stream_t *server, int status)
 {
@@ -1015,8 +1125,12 @@ on_connection(uv_stream_t *server, int status)
                 return;
         c = conn_new(d, NULL);
         cfg.data = c;
-        if (link_accept(server, &cfg, &c->link))
+        if (link_accept(server, &cfg, &c->link)) {
                 log_warn("LINK-FAILED", "cannot accept a connection");
+                return;
+        }
+        if (c->link && handshakes_over(d, c))
+                refuse_busy(d, c);
 }
 
 static void

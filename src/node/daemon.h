@@ -18,6 +18,8 @@
 
 #define DAEMON_TICK_MS 50U /* notices a post by another process */
 #define DAEMON_QUEUE_HIGH (1024U * 1024U) /* stop pumping above this */
+#define DAEMON_HS_MAX 64U     /* accepted connections in their handshake */
+#define DAEMON_HS_PER_ADDR 8U /* ... from one address */
 
 struct daemon;
 
