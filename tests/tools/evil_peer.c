@@ -58,6 +58,7 @@ struct peer {
         const char *scenario;
         int timeout_ms;
         struct key *key; /* the identity presented */
+        const char *connect_to;
         char region[REGION_BUF];
         struct network net;
         struct buf cert, issuer_cert;
@@ -68,8 +69,10 @@ struct peer {
         bool open; /* streams ready */
         /* what the daemon did */
         bool eof, got_cert, got_hello, got_hello_ok, got_pong, got_head;
+        bool got_synced, write_failed;
         uint64_t acked, entries_sent, frames_in;
-        uint64_t echoed; /* FEED messages naming our own key */
+        uint64_t entries_in, certs_in; /* ENTRIES and CERT messages */
+        uint64_t echoed;               /* FEED messages naming our own key */
         uint32_t head_index, head_flags;
         uint64_t head_seq;
         char error_id[40];
@@ -149,13 +152,16 @@ tcp_connect(const char *address)
 static void
 raw_write(struct peer *p, struct slice bytes)
 {
-        while (bytes.len > 0 && !p->eof) {
+        while (bytes.len > 0 && !p->eof && !p->write_failed) {
                 ssize_t n = send(p->fd, bytes.ptr, bytes.len, MSG_NOSIGNAL);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0) {
                         printf("evil_peer: %s: write: %s\n", p->scenario,
                                strerror(errno));
+                        /* The daemon closed (what it sent may still be
+                         * there to read). */
+                        p->write_failed = true;
                         return;
                 }
                 bytes.ptr += n;
@@ -371,6 +377,7 @@ on_message(struct peer *p, const struct sync_msg *m, struct buf *reply)
                 send_cert(p); /* alone in its frame */
                 break;
         case SYNC_CERT:
+                p->certs_in++;
                 on_cert(p, m);
                 break;
         case SYNC_HELLO:
@@ -404,7 +411,13 @@ on_message(struct peer *p, const struct sync_msg *m, struct buf *reply)
         case SYNC_ERROR:
                 snprintf(p->error_id, sizeof(p->error_id), "%s", m->error_id);
                 break;
-        default: /* ENTRIES, SYNCED, NEED_FULL: not our concern */
+        case SYNC_ENTRIES:
+                p->entries_in++;
+                break;
+        case SYNC_SYNCED:
+                p->got_synced = true;
+                break;
+        default: /* NEED_FULL: not our concern */
                 break;
         }
 }
@@ -1100,6 +1113,311 @@ sc_revoked(struct peer *p)
         return rc;
 }
 
+/* ---- bounded work per message (issue 9, item 3; SYNC.md §4.1, §5) ------ */
+
+static const char *feed_arg; /* --feed HEX: a feed id for hello-outside */
+static long count_arg = 40;  /* --count N */
+
+/* Runs the handshake and the certificate exchange, then waits for the
+ * daemon's HELLO (it validated us), without sending ours. */
+static void
+join_no_hello(struct peer *p)
+{
+        expect_ok(p, handshake(p, p->net.id), "handshake");
+        send_simple(p, SYNC_CERT_REQUEST);
+        expect_ok(p, pump_until(p, done_joined, 0), "joining");
+}
+
+static int
+id_cmp_vec(const void *a, const void *b)
+{
+        return memcmp(((const struct sync_vec_item *)a)->feed,
+                      ((const struct sync_vec_item *)b)->feed,
+                      ENTRY_HASH_BYTES);
+}
+
+/* A HELLO with base 0 and a delta of n (feed, seq) pairs, with the digest
+ * of exactly that vector: a well-formed full vector. */
+static void
+msg_full_hello(struct buf *out, const uint8_t *feeds, size_t n)
+{
+        struct sync_vec_item *delta = xcalloc(n ? n : 1, sizeof(*delta));
+        uint8_t instance[SYNC_INSTANCE_BYTES], h[ENTRY_HASH_BYTES];
+        struct buf pairs = BUF_INIT;
+
+        for (size_t i = 0; i < n; i++) {
+                memcpy(delta[i].feed, feeds + i * ENTRY_HASH_BYTES,
+                       ENTRY_HASH_BYTES);
+                delta[i].seq = 1;
+        }
+        /* The digest sorts by feed id (SYNC.md §4). */
+        qsort(delta, n, sizeof(*delta), id_cmp_vec);
+        for (size_t i = 0; i < n; i++) {
+                buf_add(&pairs, delta[i].feed, ENTRY_HASH_BYTES);
+                buf_add_be64(&pairs, delta[i].seq);
+        }
+        hash_bytes(h, buf_slice(&pairs));
+        random_bytes(instance, sizeof(instance));
+        wire_sync_hello(out, instance, 1, 0, h, delta, n);
+        buf_release(&pairs);
+        free(delta);
+}
+
+/* A second HELLO after the first was accepted: PROTO-VIOLATION. */
+static int
+sc_hello_again(struct peer *p)
+{
+        struct buf b = BUF_INIT;
+
+        join(p);
+        msg_full_hello(&b, NULL, 0);
+        send_frame(p, &b);
+        buf_release(&b);
+        return finish(p, EXPECT_ERROR, "PROTO-VIOLATION");
+}
+
+/* NEED_FULL that answers nothing of ours (we accepted the daemon's HELLO
+ * with HELLO_OK already): PROTO-VIOLATION. */
+static int
+sc_need_full(struct peer *p)
+{
+        join(p);
+        send_simple(p, SYNC_NEED_FULL);
+        return finish(p, EXPECT_ERROR, "PROTO-VIOLATION");
+}
+
+/* A HELLO naming a feed the daemon holds outside the link's universe. */
+static int
+sc_hello_outside(struct peer *p)
+{
+        uint8_t feed[ENTRY_HASH_BYTES];
+        struct buf b = BUF_INIT;
+
+        if (!feed_arg ||
+            hex_decode(feed, sizeof(feed), feed_arg, strlen(feed_arg)))
+                die("%s", "hello-outside needs --feed HEX (64 digits)");
+        join_no_hello(p);
+        msg_full_hello(&b, feed, 1);
+        send_frame(p, &b);
+        buf_release(&b);
+        return finish(p, EXPECT_ERROR, "PROTO-VIOLATION");
+}
+
+/* A full HELLO of --count feeds the daemon does not hold (it cannot tell
+ * whether they are in the universe): accepted, never stored. */
+static int
+sc_hello_unheld(struct peer *p)
+{
+        size_t n = (size_t)count_arg;
+        uint8_t *feeds = xmalloc(n * ENTRY_HASH_BYTES);
+        struct buf b = BUF_INIT;
+
+        random_bytes(feeds, n * ENTRY_HASH_BYTES);
+        join_no_hello(p);
+        msg_full_hello(&b, feeds, n);
+        send_frame(p, &b);
+        buf_release(&b);
+        free(feeds);
+        expect_ok(p, pump_until(p, done_hello_ok, 0), "waiting for HELLO_OK");
+        return finish(p, EXPECT_OPEN, NULL);
+}
+
+/* A FEED not followed by ENTRIES of it: PROTO-VIOLATION. */
+static int
+sc_feed_idle(struct peer *p)
+{
+        char lateral[48], above[48];
+        struct buf b = BUF_INIT;
+        struct feed f0, f1;
+
+        audiences(p, lateral, above);
+        feed_init(&f0, 0, lateral);
+        feed_init(&f1, 1, lateral);
+        f1.kind = KIND_PERINGATAN; /* another channel: another feed */
+        join(p);
+        msg_feed(&b, p, &f0);
+        msg_feed(&b, p, &f1);
+        send_frame(p, &b);
+        buf_release(&b);
+        return finish(p, EXPECT_ERROR, "PROTO-VIOLATION");
+}
+
+/* A FEED whose audience holds the daemon but not us: we cannot hold it. */
+static int
+sc_feed_outside(struct peer *p)
+{
+        struct fentry e;
+        struct fentry *es[] = {&e};
+        struct buf b = BUF_INIT;
+        struct feed f;
+
+        feed_init(&f, 0, "tree:36.04.07");
+        join(p);
+        entry_make(p, &f, 1, NULL, "feed-outside: bad 1", &e);
+        msg_feed(&b, p, &f);
+        msg_entries(p, &b, &f, es, 1);
+        send_frame(p, &b);
+        buf_release(&b);
+        entry_release(&e);
+        return finish(p, EXPECT_ERROR, "PROTO-VIOLATION");
+}
+
+static bool
+done_synced(const struct peer *p, uint64_t arg)
+{
+        (void)arg;
+        return p->got_synced;
+}
+
+/* HEAD for a feed with nothing of the daemon's in flight (we acknowledged
+ * all it sent): it would make the daemon resend for nothing. */
+static int
+sc_head_unasked(struct peer *p)
+{
+        struct buf b = BUF_INIT;
+
+        join(p);
+        expect_ok(p, pump_until(p, done_synced, 0), "waiting for SYNCED");
+        if (!p->entries_in)
+                die("%s", "head-unasked: the daemon pushed nothing");
+        wire_sync_uint(&b, SYNC_ACK, p->entries_in);
+        send_frame(p, &b);
+        settle(p, 500);
+        wire_sync_head(&b, 0, 0, 0);
+        send_frame(p, &b);
+        buf_release(&b);
+        return finish(p, EXPECT_ERROR, "PROTO-VIOLATION");
+}
+
+/* CERT_REQUEST again and again before we present our certificate: one
+ * CERT back, then PROTO-VIOLATION. */
+static int
+sc_cert_requests(struct peer *p)
+{
+        struct buf b = BUF_INIT;
+        int rc;
+
+        expect_ok(p, handshake(p, p->net.id), "handshake");
+        for (long i = 0; i < count_arg; i++) {
+                wire_sync_simple(&b, SYNC_CERT_REQUEST);
+                send_frame(p, &b);
+        }
+        buf_release(&b);
+        rc = finish(p, EXPECT_ERROR, "PROTO-VIOLATION");
+        printf("evil_peer: %s: %llu CERT answered\n", p->scenario,
+               (unsigned long long)p->certs_in);
+        return rc || p->certs_in != 1;
+}
+
+/* CERT twice: the second is asked for by nobody. */
+static int
+sc_cert_unasked(struct peer *p)
+{
+        expect_ok(p, handshake(p, p->net.id), "handshake");
+        send_cert(p);
+        send_cert(p);
+        return finish(p, EXPECT_ERROR, "PROTO-VIOLATION");
+}
+
+/* Frames of PINGs, never reading the PONGs: the daemon's queue for us
+ * stops at its bound and it closes (LINK-BACKLOG). */
+static int
+sc_no_read(struct peer *p)
+{
+        struct buf b = BUF_INIT;
+
+        join(p);
+        for (long f = 0; f < count_arg && !p->write_failed; f++) {
+                /* A PING is 2 bytes: one frame of 1 MiB minus a margin. */
+                for (size_t i = 0; i < (1024U * 1024U - 64U) / 2U; i++)
+                        wire_sync_simple(&b, SYNC_PING);
+                send_frame(p, &b);
+        }
+        buf_release(&b);
+        /* Whatever it sent us is not read; only whether it closed. */
+        p->eof = p->write_failed;
+        for (uint64_t end = now_ms() + (uint64_t)p->timeout_ms;
+             !p->eof && now_ms() < end;) {
+                char c;
+                ssize_t n = recv(p->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+                if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+                        p->eof = true;
+                else
+                        usleep(20000);
+        }
+        printf("result: %s error=-\n", p->eof ? "closed" : "open");
+        return p->eof ? 0 : 1;
+}
+
+/* Opens --count TCP connections that start the handshake and never finish
+ * it: the daemon keeps a few per address and closes the others at once
+ * (LINK-BUSY). Counts the connections it closed within 2 s. */
+static int
+sc_hs_flood(struct peer *p)
+{
+        size_t n = (size_t)count_arg, closed = 0;
+        int *fds = xcalloc(n, sizeof(*fds));
+        uint8_t e[34] = {0, 32};
+        char addr[80];
+        uint64_t end;
+
+        snprintf(addr, sizeof(addr), "%s", p->connect_to);
+        random_bytes(e + 2, 32); /* msg1: a length and 32 bytes */
+        for (size_t i = 0; i < n; i++) {
+                fds[i] = tcp_connect(addr);
+                (void)!send(fds[i], e, sizeof(e), MSG_NOSIGNAL);
+        }
+        end = now_ms() + 2000U;
+        while (now_ms() < end)
+                usleep(50000);
+        for (size_t i = 0; i < n; i++) {
+                char c;
+                ssize_t r = recv(fds[i], &c, 1, MSG_DONTWAIT);
+                if (r == 0 || (r < 0 && errno != EAGAIN))
+                        closed++;
+        }
+        printf("evil_peer: %s: %zu of %zu connections closed by the "
+               "daemon\n",
+               p->scenario, closed, n);
+        for (size_t i = 0; i < n; i++)
+                close(fds[i]);
+        free(fds);
+        p->eof = true;
+        printf("result: closed error=-\n");
+        /* All but a handful per address are refused at once. */
+        return closed + 16U >= n ? 0 : 1;
+}
+
+/* The same key joins twice: the first link is replaced (closed by the
+ * daemon), the second stays up. */
+static int
+sc_dup_key(struct peer *p)
+{
+        struct peer q = *p;
+        int rc;
+
+        join(p);
+        memset(&q.reader, 0, sizeof(q.reader));
+        memset(&q.tx, 0, sizeof(q.tx));
+        memset(&q.rx, 0, sizeof(q.rx));
+        q.hs = NULL;
+        q.open = q.eof = q.got_cert = q.got_hello = q.got_hello_ok = false;
+        q.fd = tcp_connect(p->connect_to);
+        secure_reader_init(&q.reader);
+        join(&q);
+        /* The first one is closed, without ERROR (nothing was wrong). */
+        (void)pump_until(p, done_never, 0);
+        printf("evil_peer: %s: first link %s\n", p->scenario,
+               p->eof ? "closed" : "still open");
+        rc = finish(&q, EXPECT_OPEN, NULL);
+        close(q.fd);
+        secure_hs_free(q.hs);
+        secure_reader_release(&q.reader);
+        secure_stream_release(&q.tx);
+        secure_stream_release(&q.rx);
+        return rc || !p->eof || p->error_id[0];
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static void
@@ -1132,7 +1450,14 @@ usage(void)
               "  revoked         close at the handshake (NODE-REVOKED)\n"
               "  error-inject    close on an ERROR whose id holds a line\n"
               "                  break and a forged log line\n"
-              "  error-empty     close on an ERROR with an empty id\n\n"
+              "  error-empty     close on an ERROR with an empty id\n"
+              "  hello-again, need-full, hello-outside (--feed ID),\n"
+              "  feed-idle, feed-outside, head-unasked, cert-requests,\n"
+              "  cert-unasked  ERROR PROTO-VIOLATION (SYNC.md §4.1, §5)\n"
+              "  hello-unheld    HELLO_OK for --count feeds it lacks; open\n"
+              "  no-read         close (LINK-BACKLOG) on PINGs never read\n"
+              "  hs-flood        close all but a few of --count handshakes\n"
+              "  dup-key         close the first of two links of one key\n\n"
               "Prints 'result: open|closed error=ID|-'; exit 0 if the "
               "daemon did\nas expected, 1 if not, 2 on usage errors.\n",
               stderr);
@@ -1199,6 +1524,18 @@ static const struct scenario {
     {"revoked", sc_revoked},
     {"error-inject", sc_error_inject},
     {"error-empty", sc_error_empty},
+    {"hello-again", sc_hello_again},
+    {"need-full", sc_need_full},
+    {"hello-outside", sc_hello_outside},
+    {"hello-unheld", sc_hello_unheld},
+    {"feed-idle", sc_feed_idle},
+    {"feed-outside", sc_feed_outside},
+    {"head-unasked", sc_head_unasked},
+    {"cert-requests", sc_cert_requests},
+    {"cert-unasked", sc_cert_unasked},
+    {"no-read", sc_no_read},
+    {"hs-flood", sc_hs_flood},
+    {"dup-key", sc_dup_key},
 };
 
 static const struct scenario *
@@ -1219,6 +1556,8 @@ main(int argc, char **argv)
             {"scenario", required_argument, NULL, 's'},
             {"timeout-ms", required_argument, NULL, 't'},
             {"bundle", required_argument, NULL, 'b'},
+            {"feed", required_argument, NULL, 'f'},
+            {"count", required_argument, NULL, 'n'},
             {"verbose", no_argument, NULL, 'v'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
@@ -1247,6 +1586,12 @@ main(int argc, char **argv)
                 case 'b':
                         bundle_path = optarg;
                         break;
+                case 'f':
+                        feed_arg = optarg;
+                        break;
+                case 'n':
+                        count_arg = atol(optarg);
+                        break;
                 case 'v':
                         verbose = true;
                         break;
@@ -1266,6 +1611,7 @@ main(int argc, char **argv)
         snprintf(line, sizeof(line), "as node %.16s (%s), to %s", key_hex,
                  p.region, connect_to);
         say(&p, line);
+        p.connect_to = connect_to;
         p.fd = tcp_connect(connect_to);
         rc = sc->run(&p);
         close(p.fd);
