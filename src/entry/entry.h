@@ -202,6 +202,20 @@ int text_decode(const char *prefix, struct slice text, size_t max,
 /* Largest plaintext: KIM_SEAL_CT_MAX minus the 16-byte tag. */
 #define SEAL_PLAIN_MAX (KIM_SEAL_CT_MAX - 16U)
 
+/*
+ * Where a sealed value sits: the entry that carries it. The author knows
+ * all three before signing; the feed head decides seq, so replica_post
+ * gives them to a post's body_at inside its write transaction.
+ */
+struct seal_ctx {
+        uint8_t author[ENTRY_KEY_BYTES]; /* header `author` */
+        uint8_t feed[ENTRY_HASH_BYTES];  /* the feed id (SPEC.md §4.6) */
+        uint64_t seq;                    /* header `seq` */
+};
+
+/* The context of the sealed values in the body of e. */
+void seal_ctx_of(const struct entry *e, struct seal_ctx *at);
+
 /* A sealed value made here; owns its bytes. */
 struct seal {
         size_t n;

@@ -21,6 +21,14 @@ _Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES ==
 _Static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == 16U,
                "the tag is 16 bytes");
 
+void
+seal_ctx_of(const struct entry *e, struct seal_ctx *at)
+{
+        memcpy(at->author, e->h.author, ENTRY_KEY_BYTES);
+        memcpy(at->feed, e->feed, ENTRY_HASH_BYTES);
+        at->seq = e->h.seq;
+}
+
 /* ad = "simpul/kim/1/" || field; returns its length. */
 static size_t
 seal_ad(const char *field, uint8_t ad[AD_MAX])
