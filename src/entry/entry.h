@@ -203,6 +203,7 @@ int text_decode(const char *prefix, struct slice text, size_t max,
 #define SEAL_FIELD_REPORTER "reporter"
 #define SEAL_FIELD_SEALED "sealed"
 #define SEAL_FIELD_MAX 32U /* bytes of a field name */
+#define SEAL_CONTENT_KEY_BYTES 32U
 /* Largest additional data: prefix, field, author, feed, seq, recipients. */
 #define SEAL_AD_MAX                                                            \
         (sizeof(SEAL_AD_PREFIX) - 1 + 1 + SEAL_FIELD_MAX + ENTRY_KEY_BYTES +   \
@@ -254,6 +255,18 @@ size_t seal_ad(const struct seal_ctx *at, const char *field,
 int seal_make(struct seal *s, const uint8_t *to, size_t n,
               const struct seal_ctx *at, const char *field,
               struct slice plain) WUR;
+/*
+ * seal_make for test vectors only: the content key (SEAL_CONTENT_KEY_BYTES),
+ * the nonce and each box's ephemeral X25519 secret key (n * 32 bytes, in
+ * recipient order) are given instead of drawn at random. The boxes are the
+ * bytes crypto_box_seal makes with that ephemeral key. Reusing any of these
+ * inputs breaks the seal: never for real data. Same errors.
+ */
+int seal_make_fixed(struct seal *s, const uint8_t *to, size_t n,
+                    const struct seal_ctx *at, const char *field,
+                    struct slice plain, const uint8_t *content_key,
+                    const uint8_t nonce[KIM_SEAL_NONCE_BYTES],
+                    const uint8_t *eph_sk) WUR;
 void seal_release(struct seal *s);
 /* Points v at s's parts, to put into a kim_body; valid while s is. */
 void seal_view(const struct seal *s, struct kim_sealed *v);

@@ -18,11 +18,15 @@
 
 _Static_assert(crypto_box_SEALBYTES + CONTENT_KEY_BYTES == KIM_SEAL_BOX_BYTES,
                "a sealed content key is 80 bytes");
+_Static_assert(CONTENT_KEY_BYTES == SEAL_CONTENT_KEY_BYTES,
+               "the content key is 32 bytes");
 _Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES ==
                    KIM_SEAL_NONCE_BYTES,
                "the nonce is 24 bytes");
 _Static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == 16U,
                "the tag is 16 bytes");
+_Static_assert(crypto_scalarmult_SCALARBYTES == 32U,
+               "an ephemeral X25519 secret key is 32 bytes");
 
 void
 seal_ctx_of(const struct entry *e, struct seal_ctx *at)
@@ -56,11 +60,37 @@ seal_ad(const struct seal_ctx *at, const char *field,
         return p;
 }
 
-/* Fills s (zeroed by the caller, s->nonce set) with content key k. */
+/*
+ * crypto_box_seal(k) to X25519 key rpk with the ephemeral secret key esk
+ * given (libsodium's construction: epk = X25519(esk, base), nonce =
+ * BLAKE2b-192(epk || rpk), out = epk || crypto_box_easy(k, nonce, rpk,
+ * esk)). Test vectors only.
+ */
+static int
+box_fixed(uint8_t out[KIM_SEAL_BOX_BYTES], const uint8_t *k,
+          const uint8_t rpk[crypto_box_PUBLICKEYBYTES], const uint8_t *esk)
+{
+        uint8_t nonce[crypto_box_NONCEBYTES];
+        crypto_generichash_state st;
+
+        if (crypto_scalarmult_base(out, esk))
+                return ERR_KEY;
+        crypto_generichash_init(&st, NULL, 0, sizeof(nonce));
+        crypto_generichash_update(&st, out, crypto_box_PUBLICKEYBYTES);
+        crypto_generichash_update(&st, rpk, crypto_box_PUBLICKEYBYTES);
+        crypto_generichash_final(&st, nonce, sizeof(nonce));
+        if (crypto_box_easy(out + crypto_box_PUBLICKEYBYTES, k,
+                            CONTENT_KEY_BYTES, nonce, rpk, esk))
+                return ERR_KEY;
+        return 0;
+}
+
+/* Fills s (zeroed by the caller) with content key k and s->nonce set;
+ * eph_sk NULL: each box with a fresh ephemeral key. */
 static int
 seal_fill(struct seal *s, const uint8_t *to, size_t n,
           const struct seal_ctx *at, const char *field, struct slice plain,
-          const uint8_t *k)
+          const uint8_t *k, const uint8_t *eph_sk)
 {
         uint8_t ad[SEAL_AD_MAX], curve[crypto_box_PUBLICKEYBYTES];
         unsigned long long ctlen = 0;
@@ -69,8 +99,11 @@ seal_fill(struct seal *s, const uint8_t *to, size_t n,
 
         for (size_t i = 0; i < n; i++) {
                 memcpy(s->to[i], to + i * ENTRY_KEY_BYTES, ENTRY_KEY_BYTES);
-                if (crypto_sign_ed25519_pk_to_curve25519(curve, s->to[i]) ||
-                    crypto_box_seal(s->keys[i], k, CONTENT_KEY_BYTES, curve))
+                if (crypto_sign_ed25519_pk_to_curve25519(curve, s->to[i]))
+                        return ERR_KEY;
+                if (eph_sk ? box_fixed(s->keys[i], k, curve, eph_sk + i * 32U)
+                           : crypto_box_seal(s->keys[i], k, CONTENT_KEY_BYTES,
+                                             curve))
                         return ERR_KEY;
         }
         s->n = n;
@@ -99,9 +132,27 @@ seal_make(struct seal *s, const uint8_t *to, size_t n,
                 abort();
         crypto_aead_xchacha20poly1305_ietf_keygen(k);
         randombytes_buf(s->nonce, sizeof(s->nonce));
-        err = seal_fill(s, to, n, at, field, plain, k);
+        err = seal_fill(s, to, n, at, field, plain, k, NULL);
         sodium_free(k); /* wipes */
         if (err)
+                s->n = 0;
+        return err;
+}
+
+int
+seal_make_fixed(struct seal *s, const uint8_t *to, size_t n,
+                const struct seal_ctx *at, const char *field,
+                struct slice plain, const uint8_t *content_key,
+                const uint8_t nonce[KIM_SEAL_NONCE_BYTES],
+                const uint8_t *eph_sk)
+{
+        int err;
+
+        memset(s, 0, sizeof(*s));
+        if (n < 1 || n > KIM_SEAL_TO_MAX || plain.len > SEAL_PLAIN_MAX)
+                return ERR_USAGE;
+        memcpy(s->nonce, nonce, KIM_SEAL_NONCE_BYTES);
+        if ((err = seal_fill(s, to, n, at, field, plain, content_key, eph_sk)))
                 s->n = 0;
         return err;
 }
