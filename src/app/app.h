@@ -55,6 +55,9 @@ struct app_post {
  * status or tanggapan given an audience must give its report's
  * (ERR_KIM_AUDIENCE otherwise), and a status's after must be the report
  * or a step of it held here (ERR_KIM_NOT_FOUND otherwise).
+ * A report's sealed values are bound to the place it takes in its feed
+ * (author, feed, seq; KIM.md §4), so they are sealed inside the write
+ * transaction that appends it (replica_post's body_at).
  * It does not check the lifecycle order of a status (KIM-STEP): callers
  * that make steps check the current state first (app report functions).
  * n is an open node with its key (NODE_OPEN_KEY). id (32 bytes, may be

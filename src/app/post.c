@@ -236,6 +236,9 @@ report_defaults(struct node *n, struct kim_body *b, bool has_audience,
 /* ---- sealing ----------------------------------------------------------- */
 
 struct sealing {
+        uint8_t to[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES];
+        size_t nt; /* 0: nothing to seal */
+        struct seal_ctx at;
         struct buf plain;
         struct seal reporter, content;
 };
@@ -267,21 +270,28 @@ recipients(struct node *n, const struct app_post *p, const char *handler,
         return 0;
 }
 
-/* Seals the reporter and (rahasia) the content of a report into b. */
+/* The recipients of a report's sealed values into s (s->nt 0: none). */
 static int
-seal_report(struct node *n, const struct app_post *p, struct kim_body *b,
-            struct sealing *s, char *err_msg)
+seal_prepare(struct node *n, const struct app_post *p, const struct kim_body *b,
+             struct sealing *s, char *err_msg)
 {
-        uint8_t to[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES];
+        if (!kim_kind_is_report(b->kind) || (!p->has_reporter && !b->rahasia))
+                return 0;
+        return recipients(n, p, b->handler, s->to, &s->nt, err_msg);
+}
+
+/*
+ * Seals the reporter and (rahasia) the content of a report into b, bound
+ * to s->at, the place the report will take in its feed (KIM.md §4).
+ */
+static int
+seal_report(const struct app_post *p, struct kim_body *b, struct sealing *s,
+            char *err_msg)
+{
         struct kim_reporter check;
         struct kim_body content;
-        size_t nt = 0;
         int err;
 
-        if (!p->has_reporter && !b->rahasia)
-                return 0;
-        if ((err = recipients(n, p, b->handler, to, &nt, err_msg)))
-                return err;
         if (p->has_reporter) {
                 buf_reset(&s->plain);
                 wire_kim_reporter_encode(&p->reporter, &s->plain);
@@ -290,8 +300,9 @@ seal_report(struct node *n, const struct app_post *p, struct kim_body *b,
                                     "the reporter needs a name of 1-%u bytes "
                                     "and a contact of at most %u bytes",
                                     KIM_NAME_MAX, KIM_CONTACT_MAX);
-                if ((err = seal_make(&s->reporter, to, nt, SEAL_FIELD_REPORTER,
-                                     buf_slice(&s->plain))))
+                if ((err =
+                         seal_make(&s->reporter, s->to, s->nt, &s->at,
+                                   SEAL_FIELD_REPORTER, buf_slice(&s->plain))))
                         return fail(err_msg, err, "cannot seal: %s",
                                     err_str(err));
                 seal_view(&s->reporter, &b->reporter);
@@ -307,8 +318,8 @@ seal_report(struct node *n, const struct app_post *p, struct kim_body *b,
                             "line) and a text (at most %u bytes), and valid "
                             "tags and location",
                             KIM_TITLE_MAX, KIM_TEXT_MAX);
-        if ((err = seal_make(&s->content, to, nt, SEAL_FIELD_SEALED,
-                             buf_slice(&s->plain))))
+        if ((err = seal_make(&s->content, s->to, s->nt, &s->at,
+                             SEAL_FIELD_SEALED, buf_slice(&s->plain))))
                 return fail(err_msg, err, "cannot seal: %s", err_str(err));
         seal_view(&s->content, &b->sealed);
         b->has_title = b->has_text = b->has_tags = false;
@@ -390,10 +401,10 @@ precheck(struct node *n, const struct audience *aud, struct slice body,
         return err;
 }
 
+/* Defaults, what the item names, its audience, and its recipients. */
 static int
-post_body(struct node *n, const struct app_post *p, struct kim_body *b,
-          struct audience *aud, struct sealing *s, struct buf *body,
-          char *err_msg)
+post_prepare(struct node *n, const struct app_post *p, struct kim_body *b,
+             struct audience *aud, struct sealing *s, char *err_msg)
 {
         bool has_audience = p->has_audience, restored;
         int err;
@@ -410,15 +421,57 @@ post_body(struct node *n, const struct app_post *p, struct kim_body *b,
         if (kim_kind_is_announcement(b->kind) && !has_audience)
                 return fail(err_msg, ERR_USAGE,
                             "an announcement needs an audience");
-        if (kim_kind_is_report(b->kind)) {
-                if ((err = report_defaults(n, b, has_audience, aud, err_msg)) ||
-                    (err = seal_report(n, p, b, s, err_msg)))
-                        return err;
-        } else if ((err = resolve_ref(n, b, has_audience, aud, err_msg))) {
+        if (!kim_kind_is_report(b->kind))
+                return resolve_ref(n, b, has_audience, aud, err_msg);
+        if ((err = report_defaults(n, b, has_audience, aud, err_msg)))
                 return err;
-        }
+        return seal_prepare(n, p, b, s, err_msg);
+}
+
+/* What body_at needs to make a report's body at its place. */
+struct post_job {
+        struct node *n;
+        const struct app_post *p;
+        const struct kim_body *b; /* before sealing */
+        const struct audience *aud;
+        struct sealing *s;
+        struct buf *body;
+        char *err_msg;
+        bool failed; /* err_msg says why */
+};
+
+/* Encodes b into body and runs the receipt checks on it. */
+static int
+encode_checked(struct node *n, const struct kim_body *b,
+               const struct audience *aud, struct buf *body, char *err_msg)
+{
+        buf_reset(body);
         wire_kim_encode(b, body);
         return precheck(n, aud, buf_slice(body), b->kind, err_msg);
+}
+
+/*
+ * replica_post's body_at: seals the report's values bound to at, the place
+ * the entry takes in its feed (KIM.md §4), inside the transaction that
+ * appends it. Uses no store.
+ */
+static int
+seal_at(void *arg, const struct seal_ctx *at, struct slice *body)
+{
+        struct post_job *j = arg;
+        struct kim_body b = *j->b;
+        int err;
+
+        seal_release(&j->s->reporter);
+        seal_release(&j->s->content);
+        j->s->at = *at;
+        if ((err = seal_report(j->p, &b, j->s, j->err_msg)) ||
+            (err = encode_checked(j->n, &b, j->aud, j->body, j->err_msg))) {
+                j->failed = true;
+                return err;
+        }
+        *body = buf_slice(j->body);
+        return 0;
 }
 
 int
@@ -428,6 +481,7 @@ app_post(struct node *n, const struct app_post *p, uint8_t *id, char *err_msg)
         struct sealing s;
         struct buf body = BUF_INIT;
         struct post post;
+        struct post_job job;
         int err;
 
         memset(&s, 0, sizeof(s));
@@ -436,12 +490,29 @@ app_post(struct node *n, const struct app_post *p, uint8_t *id, char *err_msg)
                 err_msg[0] = 0;
         memset(&b.reporter, 0, sizeof(b.reporter));
         memset(&b.sealed, 0, sizeof(b.sealed));
-        if ((err = post_body(n, p, &b, &post.audience, &s, &body, err_msg)))
+        if ((err = post_prepare(n, p, &b, &post.audience, &s, err_msg)))
                 goto out;
         post.kind = b.kind;
-        post.body = buf_slice(&body);
         post.timestamp_ms = p->timestamp_ms;
-        if ((err = replica_post(&n->replica, &post, 1, id)))
+        job = (struct post_job){.n = n,
+                                .p = p,
+                                .b = &b,
+                                .aud = &post.audience,
+                                .s = &s,
+                                .body = &body,
+                                .err_msg = err_msg};
+        if (s.nt) {
+                /* Sealed values are bound to the report's seq, known only
+                 * in the transaction that appends it. */
+                post.body_at = seal_at;
+                post.arg = &job;
+        } else if ((err = encode_checked(n, &b, &post.audience, &body,
+                                         err_msg))) {
+                goto out;
+        } else {
+                post.body = buf_slice(&body);
+        }
+        if ((err = replica_post(&n->replica, &post, 1, id)) && !job.failed)
                 fail(err_msg, err, "%s", err_str(err));
 out:
         seal_release(&s.reporter);

@@ -148,19 +148,22 @@ static bool
 content_open(struct node *n, struct app_item *it)
 {
         char hex[2 * ENTRY_HASH_BYTES + 1];
+        struct seal_ctx at;
 
         if (!it->b.rahasia || !it->b.sealed.n)
                 return true;
         if (!n->key || !seal_is_recipient(&it->b.sealed, n->key->pk))
                 return false;
-        if (!seal_open(n->key, &it->b.sealed, SEAL_FIELD_SEALED,
+        seal_ctx_of(&it->e, &at);
+        if (!seal_open(n->key, &it->b.sealed, &at, SEAL_FIELD_SEALED,
                        &it->content) &&
             !wire_kim_content_decode(buf_slice(&it->content), &it->b))
                 return true;
         id_hex(hex, it->e.id);
         log_warn("KIM-SEALED",
                  "the content of report %.16s does not open "
-                 "with this node's key",
+                 "with this node's key (tampered, moved from another "
+                 "entry, or a version-1 seal)",
                  hex);
         return false;
 }
@@ -171,18 +174,21 @@ reporter_json(struct node *n, struct app_item *it)
 {
         struct kim_reporter r;
         char hex[2 * ENTRY_HASH_BYTES + 1];
+        struct seal_ctx at;
 
         if (!it->b.reporter.n)
                 return json_null();
         if (!n->key || !seal_is_recipient(&it->b.reporter, n->key->pk))
                 return json_string(APP_SEALED_TEXT);
-        if (seal_open(n->key, &it->b.reporter, SEAL_FIELD_REPORTER,
+        seal_ctx_of(&it->e, &at);
+        if (seal_open(n->key, &it->b.reporter, &at, SEAL_FIELD_REPORTER,
                       &it->reporter) ||
             wire_kim_reporter_decode(buf_slice(&it->reporter), &r)) {
                 id_hex(hex, it->e.id);
                 log_warn("KIM-SEALED",
                          "the reporter of report %.16s does "
-                         "not open with this node's key",
+                         "not open with this node's key (tampered, moved "
+                         "from another entry, or a version-1 seal)",
                          hex);
                 return json_string(APP_SEALED_TEXT);
         }

@@ -189,18 +189,41 @@ int text_decode(const char *prefix, struct slice text, size_t max,
 /* ---- sealing (seal.c, proto/KIM.md §4) ------------------------------------
  *
  * A sealed value carries a plaintext readable only by its recipients' node
- * keys: XChaCha20-Poly1305 under a fresh content key, with the additional
- * data "simpul/kim/1/" || field name (so it cannot move to another field),
- * and the content key in a libsodium sealed box to each recipient's
- * Ed25519 key converted to X25519. Content keys and converted secret keys
- * live in sodium_malloc'd memory and are wiped.
+ * keys: XChaCha20-Poly1305 under a fresh content key, and the content key
+ * in a libsodium sealed box to each recipient's Ed25519 key converted to
+ * X25519. The additional data (seal_ad) binds the value to where it sits:
+ * the body field, the author, feed and sequence number of the entry that
+ * carries it, and its recipient list as written; moved anywhere else it
+ * does not open. Content keys and converted secret keys live in
+ * sodium_malloc'd memory and are wiped.
  */
 
-#define SEAL_AD_PREFIX "simpul/kim/1/"
+#define SEAL_VERSION 2U /* the sealed map's `v`; absent means 1 */
+#define SEAL_AD_PREFIX "simpul/kim/2/"
 #define SEAL_FIELD_REPORTER "reporter"
 #define SEAL_FIELD_SEALED "sealed"
+#define SEAL_FIELD_MAX 32U /* bytes of a field name */
+#define SEAL_CONTENT_KEY_BYTES 32U
+/* Largest additional data: prefix, field, author, feed, seq, recipients. */
+#define SEAL_AD_MAX                                                            \
+        (sizeof(SEAL_AD_PREFIX) - 1 + 1 + SEAL_FIELD_MAX + ENTRY_KEY_BYTES +   \
+         ENTRY_HASH_BYTES + 8U + 1U + KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES)
 /* Largest plaintext: KIM_SEAL_CT_MAX minus the 16-byte tag. */
 #define SEAL_PLAIN_MAX (KIM_SEAL_CT_MAX - 16U)
+
+/*
+ * Where a sealed value sits: the entry that carries it. The author knows
+ * all three before signing; the feed head decides seq, so replica_post
+ * gives them to a post's body_at inside its write transaction.
+ */
+struct seal_ctx {
+        uint8_t author[ENTRY_KEY_BYTES]; /* header `author` */
+        uint8_t feed[ENTRY_HASH_BYTES];  /* the feed id (SPEC.md §4.6) */
+        uint64_t seq;                    /* header `seq` */
+};
+
+/* The context of the sealed values in the body of e. */
+void seal_ctx_of(const struct entry *e, struct seal_ctx *at);
 
 /* A sealed value made here; owns its bytes. */
 struct seal {
@@ -212,14 +235,38 @@ struct seal {
 };
 
 /*
- * Seals plain to the n Ed25519 node keys at to (n * ENTRY_KEY_BYTES) for the
- * body field `field` (SEAL_FIELD_REPORTER or SEAL_FIELD_SEALED). s is
- * initialised here and owns the result (free with seal_release, also on error).
- * Errors: ERR_USAGE (n not 1..KIM_SEAL_TO_MAX, plain over SEAL_PLAIN_MAX),
- * ERR_KEY (a recipient key that is not a valid Ed25519 public key).
+ * The additional data of a sealed value with recipients v->to[0..v->n) in
+ * the body field `field` of the entry at (KIM.md §4): SEAL_AD_PREFIX, the
+ * field's length (one byte) and name, author, feed, seq (8 bytes, big
+ * endian), the number of recipients (one byte) and each recipient key in
+ * order. Writes it to ad and returns its length. Asserts field is 1 to
+ * SEAL_FIELD_MAX bytes and v->n at most KIM_SEAL_TO_MAX.
  */
-int seal_make(struct seal *s, const uint8_t *to, size_t n, const char *field,
+size_t seal_ad(const struct seal_ctx *at, const char *field,
+               const struct kim_sealed *v, uint8_t ad[SEAL_AD_MAX]);
+/*
+ * Seals plain to the n Ed25519 node keys at to (n * ENTRY_KEY_BYTES) for the
+ * body field `field` (SEAL_FIELD_REPORTER or SEAL_FIELD_SEALED) of the
+ * entry at (borrowed). s is initialised here and owns the result (free with
+ * seal_release, also on error). Errors: ERR_USAGE (n not 1..KIM_SEAL_TO_MAX,
+ * plain over SEAL_PLAIN_MAX), ERR_KEY (a recipient key that is not a valid
+ * Ed25519 public key).
+ */
+int seal_make(struct seal *s, const uint8_t *to, size_t n,
+              const struct seal_ctx *at, const char *field,
               struct slice plain) WUR;
+/*
+ * seal_make for test vectors only: the content key (SEAL_CONTENT_KEY_BYTES),
+ * the nonce and each box's ephemeral X25519 secret key (n * 32 bytes, in
+ * recipient order) are given instead of drawn at random. The boxes are the
+ * bytes crypto_box_seal makes with that ephemeral key. Reusing any of these
+ * inputs breaks the seal: never for real data. Same errors.
+ */
+int seal_make_fixed(struct seal *s, const uint8_t *to, size_t n,
+                    const struct seal_ctx *at, const char *field,
+                    struct slice plain, const uint8_t *content_key,
+                    const uint8_t nonce[KIM_SEAL_NONCE_BYTES],
+                    const uint8_t *eph_sk) WUR;
 void seal_release(struct seal *s);
 /* Points v at s's parts, to put into a kim_body; valid while s is. */
 void seal_view(const struct seal *s, struct kim_sealed *v);
@@ -227,13 +274,17 @@ void seal_view(const struct seal *s, struct kim_sealed *v);
 bool seal_is_recipient(const struct kim_sealed *v,
                        const uint8_t pk[ENTRY_KEY_BYTES]);
 /*
- * Opens v, found in body field `field`, with node key k: plain (replaced)
- * gets the plaintext. ERR_KIM_SEALED if k is not a recipient, its box does
- * not open, or ct does not decrypt (tampered, or moved from another
- * field). Nothing is left in plain on error.
+ * Opens v, found in body field `field` of the entry at (seal_ctx_of of the
+ * entry held), with node key k: plain (replaced) gets the plaintext.
+ * ERR_KIM_SEALED if v is not of SEAL_VERSION (a version-1 value: refused),
+ * k is not a recipient, its box does not open, or ct does not decrypt with
+ * this additional data (tampered, or moved from another field, entry,
+ * author or feed, or its recipient list changed). Nothing is left in plain
+ * on error.
  */
 int seal_open(const struct key *k, const struct kim_sealed *v,
-              const char *field, struct buf *plain) WUR;
+              const struct seal_ctx *at, const char *field,
+              struct buf *plain) WUR;
 
 /* Formats 64 hex digits of an id or key into out (65 bytes). */
 void id_hex(char out[2 * ENTRY_HASH_BYTES + 1], const uint8_t id[32]);

@@ -23,7 +23,8 @@ post_one(struct replica *r, const struct key *k, const char *region,
         struct entry_header h;
         struct feed_info head;
         struct entry e;
-        uint8_t feed[ENTRY_HASH_BYTES];
+        struct seal_ctx at;
+        struct slice body = p->body;
         int channel = kind_channel(p->kind);
         bool fresh;
         int err;
@@ -35,9 +36,9 @@ post_one(struct replica *r, const struct key *k, const char *region,
         h.audience = p->audience;
         h.kind = p->kind;
         h.timestamp_ms = p->timestamp_ms ? p->timestamp_ms : time_now_ms();
-        feed_id_compute(feed, k->pk, h.author_region, &p->audience,
+        feed_id_compute(at.feed, k->pk, h.author_region, &p->audience,
                         (uint8_t)channel);
-        err = store_feed_get(t, feed, &head);
+        err = store_feed_get(t, at.feed, &head);
         if (err == ERR_NOT_FOUND) {
                 h.seq = 1;
         } else if (err) {
@@ -49,8 +50,16 @@ post_one(struct replica *r, const struct key *k, const char *region,
                 h.has_prev = true;
                 memcpy(h.prev, head.head_id, ENTRY_HASH_BYTES);
         }
+        /* A body bound to this place (sealed values): made here, in the
+         * transaction that holds the place. */
+        if (p->body_at) {
+                memcpy(at.author, k->pk, ENTRY_KEY_BYTES);
+                at.seq = h.seq;
+                if ((err = p->body_at(p->arg, &at, &body)))
+                        return err;
+        }
         buf_reset(bytes);
-        if ((err = entry_create(k, &h, p->body, bytes)))
+        if ((err = entry_create(k, &h, body, bytes)))
                 return err;
         /* Our own fresh bytes: decoding suffices, no need to re-verify.
          * The KIM rules as a receiver checks them (KIM.md §7). */

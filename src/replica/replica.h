@@ -39,14 +39,26 @@ struct post {
         uint32_t kind;
         struct slice body;     /* a msgpack map */
         uint64_t timestamp_ms; /* 0: now */
+        /*
+         * NULL: body is the body. Else the body depends on the entry's
+         * place (its sealed values are bound to it, KIM.md §4): called
+         * once that place is known, inside the write transaction that
+         * appends the entry, so no other post can take it in between. It
+         * sets *body (valid until replica_post returns) instead of body;
+         * it must not use the store. A nonzero return fails the call,
+         * nothing of it is stored, and is returned.
+         */
+        int (*body_at)(void *arg, const struct seal_ctx *at,
+                       struct slice *body);
+        void *arg; /* for body_at; borrowed */
 };
 
 /*
  * Signs and appends posts[0..n) to this node's feeds in one transaction
  * (each feed chained to its head at that moment). ids (n * 32 bytes, may be
  * NULL) receive the entry ids. Errors: ERR_AUTHOR_RULE, ERR_KIND, ERR_BODY,
- * ERR_TOO_BIG (nothing stored), ERR_FROZEN, store errors; in a network also
- * ERR_NOT_ENROLLED (this node holds no certificate of its own),
+ * ERR_TOO_BIG (nothing stored), a body_at's error, ERR_FROZEN, store errors; in
+ * a network also ERR_NOT_ENROLLED (this node holds no certificate of its own),
  * ERR_REVOKED, ERR_NOT_ISSUER and ERR_CERT (the trust rules).
  */
 int replica_post(struct replica *r, const struct post *posts, size_t n,

@@ -325,12 +325,19 @@ static int
 get_sealed(const msgpack_object *map, const char *key, struct kim_sealed *s)
 {
         const msgpack_object *v = field(map, key), *to, *keys, *nonce, *ct;
+        bool has_version;
 
         memset(s, 0, sizeof(*s));
         if (!v)
                 return 0;
         if (v->type != MSGPACK_OBJECT_MAP)
                 return ERR_KIM_BODY;
+        /* Any version >= 1 is carried; only a recipient cares (seal_open). */
+        if (get_uint(v, "v", &has_version, &s->version) ||
+            (has_version && s->version < 1))
+                return ERR_KIM_BODY;
+        if (!has_version)
+                s->version = 1;
         to = field(v, "to");
         keys = field(v, "keys");
         nonce = field(v, "nonce");
@@ -678,7 +685,11 @@ pack_location(msgpack_packer *pk, const struct kim_location *l)
 static void
 pack_sealed(msgpack_packer *pk, const struct kim_sealed *s)
 {
-        msgpack_pack_map(pk, 4);
+        msgpack_pack_map(pk, s->version > 1 ? 5 : 4);
+        if (s->version > 1) {
+                pack_s(pk, slice_cstr("v"));
+                msgpack_pack_uint64(pk, s->version);
+        }
         pack_s(pk, slice_cstr("to"));
         msgpack_pack_array(pk, s->n);
         for (size_t i = 0; i < s->n; i++)

@@ -302,7 +302,8 @@ enum kim_decision { KIM_DECISION_NONE = 0, KIM_DECISION_TABLE(KIM_ENUM_) };
 
 /* A sealed value (KIM.md §4); n == 0: absent. Pointers borrow. */
 struct kim_sealed {
-        size_t n;                             /* recipients, 1..16 */
+        uint64_t version; /* `v`: 1 when absent; written when over 1 */
+        size_t n;         /* recipients, 1..16 */
         const uint8_t *to[KIM_SEAL_TO_MAX];   /* ENTRY_KEY_BYTES each */
         const uint8_t *keys[KIM_SEAL_TO_MAX]; /* KIM_SEAL_BOX_BYTES each */
         const uint8_t *nonce;                 /* KIM_SEAL_NONCE_BYTES */

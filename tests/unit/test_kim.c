@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -901,6 +902,32 @@ sealed_shape(void **state)
                 expect_set(&kinds[5], "sealed", MAPN(cases[i].f, 4),
                            cases[i].want, cases[i].what);
         }
+        /* `v`: absent is version 1; any version from 1 up is carried. */
+        {
+                struct fld vf[5] = {{"v", U(2)}};
+                struct kim_body b;
+                struct fld f;
+                const struct {
+                        struct val v;
+                        int want;
+                        uint64_t version;
+                } vs[] = {{U(2), 0, 2},           {U(1), 0, 1},
+                          {U(7), 0, 7},           {U(0), ERR_KIM_BODY, 0},
+                          {NEG, ERR_KIM_BODY, 0}, {S("2"), ERR_KIM_BODY, 0}};
+                memcpy(vf + 1, sealed_ok, sizeof(sealed_ok));
+                f = (struct fld){"reporter", MAP(sealed_ok)};
+                assert_int_equal(decode_with(rep, NULL, &f, &b), 0);
+                assert_int_equal(b.reporter.version, 1);
+                for (size_t i = 0; i < ARRAY_LEN(vs); i++) {
+                        vf[0].v = vs[i].v;
+                        f = (struct fld){"reporter", MAP(vf)};
+                        expect_err("v", decode_with(rep, NULL, &f, &b),
+                                   vs[i].want);
+                        if (!vs[i].want)
+                                assert_int_equal(b.reporter.version,
+                                                 vs[i].version);
+                }
+        }
         /* Each part missing. */
         for (size_t i = 0; i < ARRAY_LEN(parts); i++) {
                 struct fld part[3];
@@ -1371,6 +1398,18 @@ seeded(uint8_t b)
         return key_from_seed(seed);
 }
 
+/* A place for sealed values: author, feed and seq from three numbers. */
+static struct seal_ctx
+place(uint8_t author, uint8_t feed, uint64_t seq)
+{
+        struct seal_ctx at;
+
+        memset(at.author, author, sizeof(at.author));
+        memset(at.feed, feed, sizeof(at.feed));
+        at.seq = seq;
+        return at;
+}
+
 static void
 seal_round_trips(void **state)
 {
@@ -1378,6 +1417,7 @@ seal_round_trips(void **state)
                             seeded(0x24)};
         uint8_t to[3 * ENTRY_KEY_BYTES];
         const char *msg = "Nama: Budi; telepon 0812-0000-1111";
+        const struct seal_ctx at = place(0x61, 0x62, 3);
         struct seal s;
         struct kim_sealed v;
         struct buf plain = BUF_INIT;
@@ -1387,38 +1427,41 @@ seal_round_trips(void **state)
                 memcpy(to + i * ENTRY_KEY_BYTES, k[i]->pk, ENTRY_KEY_BYTES);
         /* One recipient. */
         assert_int_equal(
-            seal_make(&s, to, 1, SEAL_FIELD_REPORTER, slice_cstr(msg)), 0);
+            seal_make(&s, to, 1, &at, SEAL_FIELD_REPORTER, slice_cstr(msg)), 0);
         seal_view(&s, &v);
         assert_int_equal(v.n, 1);
         assert_int_equal(v.ct.len, strlen(msg) + 16);
         assert_true(seal_is_recipient(&v, k[0]->pk));
         assert_false(seal_is_recipient(&v, k[1]->pk));
-        assert_int_equal(seal_open(k[0], &v, SEAL_FIELD_REPORTER, &plain), 0);
+        assert_int_equal(seal_open(k[0], &v, &at, SEAL_FIELD_REPORTER, &plain),
+                         0);
         assert_int_equal(plain.len, strlen(msg));
         assert_memory_equal(plain.data, msg, plain.len);
         expect_err("non-recipient",
-                   seal_open(k[1], &v, SEAL_FIELD_REPORTER, &plain),
+                   seal_open(k[1], &v, &at, SEAL_FIELD_REPORTER, &plain),
                    ERR_KIM_SEALED);
         assert_int_equal(plain.len, 0);
         seal_release(&s);
         /* Three recipients: each opens; the fourth does not. */
         assert_int_equal(
-            seal_make(&s, to, 3, SEAL_FIELD_SEALED, slice_cstr(msg)), 0);
+            seal_make(&s, to, 3, &at, SEAL_FIELD_SEALED, slice_cstr(msg)), 0);
         seal_view(&s, &v);
         for (size_t i = 0; i < 3; i++) {
-                assert_int_equal(seal_open(k[i], &v, SEAL_FIELD_SEALED, &plain),
-                                 0);
+                assert_int_equal(
+                    seal_open(k[i], &v, &at, SEAL_FIELD_SEALED, &plain), 0);
                 assert_memory_equal(plain.data, msg, strlen(msg));
         }
-        expect_err("fourth", seal_open(k[3], &v, SEAL_FIELD_SEALED, &plain),
+        expect_err("fourth",
+                   seal_open(k[3], &v, &at, SEAL_FIELD_SEALED, &plain),
                    ERR_KIM_SEALED);
         /* Moved to the other field: the additional data differs. */
-        expect_err("moved", seal_open(k[0], &v, SEAL_FIELD_REPORTER, &plain),
+        expect_err("moved",
+                   seal_open(k[0], &v, &at, SEAL_FIELD_REPORTER, &plain),
                    ERR_KIM_SEALED);
         /* 0 or 17 recipients; a plaintext over the bound. */
         seal_release(&s);
         assert_int_equal(
-            seal_make(&s, to, 0, SEAL_FIELD_SEALED, slice_cstr(msg)),
+            seal_make(&s, to, 0, &at, SEAL_FIELD_SEALED, slice_cstr(msg)),
             ERR_USAGE);
         seal_release(&s);
         {
@@ -1426,16 +1469,16 @@ seal_round_trips(void **state)
                 for (size_t i = 0; i < 17; i++)
                         memcpy(many + i * ENTRY_KEY_BYTES, k[0]->pk,
                                ENTRY_KEY_BYTES);
-                assert_int_equal(
-                    seal_make(&s, many, 17, SEAL_FIELD_SEALED, slice_cstr(msg)),
-                    ERR_USAGE);
+                assert_int_equal(seal_make(&s, many, 17, &at, SEAL_FIELD_SEALED,
+                                           slice_cstr(msg)),
+                                 ERR_USAGE);
                 seal_release(&s);
                 assert_int_equal(
-                    seal_make(&s, many, 16, SEAL_FIELD_SEALED,
+                    seal_make(&s, many, 16, &at, SEAL_FIELD_SEALED,
                               slice_make(fill_a, SEAL_PLAIN_MAX + 1)),
                     ERR_USAGE);
                 seal_release(&s);
-                assert_int_equal(seal_make(&s, many, 16, SEAL_FIELD_SEALED,
+                assert_int_equal(seal_make(&s, many, 16, &at, SEAL_FIELD_SEALED,
                                            slice_make(fill_a, SEAL_PLAIN_MAX)),
                                  0);
                 assert_int_equal(s.ct.len, KIM_SEAL_CT_MAX);
@@ -1445,10 +1488,10 @@ seal_round_trips(void **state)
                 /* A point of small order: not a usable key. */
                 uint8_t bad[ENTRY_KEY_BYTES];
                 memset(bad, 0, sizeof(bad));
-                expect_err(
-                    "bad key",
-                    seal_make(&s, bad, 1, SEAL_FIELD_SEALED, slice_cstr(msg)),
-                    ERR_KEY);
+                expect_err("bad key",
+                           seal_make(&s, bad, 1, &at, SEAL_FIELD_SEALED,
+                                     slice_cstr(msg)),
+                           ERR_KEY);
                 seal_release(&s);
         }
         buf_release(&plain);
@@ -1463,6 +1506,7 @@ seal_tampering(void **state)
         uint8_t to[2 * ENTRY_KEY_BYTES], ct[64], keys[KIM_SEAL_BOX_BYTES];
         uint8_t nonce[KIM_SEAL_NONCE_BYTES];
         const char *msg = "rahasia: laporan pungutan liar";
+        const struct seal_ctx at = place(0x61, 0x62, 3);
         struct seal s;
         struct kim_sealed v, t;
         struct buf plain = BUF_INIT;
@@ -1471,7 +1515,7 @@ seal_tampering(void **state)
         memcpy(to, a->pk, ENTRY_KEY_BYTES);
         memcpy(to + ENTRY_KEY_BYTES, b->pk, ENTRY_KEY_BYTES);
         assert_int_equal(
-            seal_make(&s, to, 2, SEAL_FIELD_SEALED, slice_cstr(msg)), 0);
+            seal_make(&s, to, 2, &at, SEAL_FIELD_SEALED, slice_cstr(msg)), 0);
         seal_view(&s, &v);
         /* Every byte of ct flipped in turn: never opens. */
         for (size_t i = 0; i < v.ct.len; i++) {
@@ -1480,37 +1524,155 @@ seal_tampering(void **state)
                 ct[i] ^= 0x01;
                 t.ct = slice_make(ct, v.ct.len);
                 expect_err("ct flipped",
-                           seal_open(a, &t, SEAL_FIELD_SEALED, &plain),
+                           seal_open(a, &t, &at, SEAL_FIELD_SEALED, &plain),
                            ERR_KIM_SEALED);
         }
         t = v;
         t.ct.len--;
-        expect_err("ct short", seal_open(a, &t, SEAL_FIELD_SEALED, &plain),
+        expect_err("ct short", seal_open(a, &t, &at, SEAL_FIELD_SEALED, &plain),
                    ERR_KIM_SEALED);
         t = v;
         memcpy(nonce, v.nonce, sizeof(nonce));
         nonce[3] ^= 0x80;
         t.nonce = nonce;
-        expect_err("nonce", seal_open(a, &t, SEAL_FIELD_SEALED, &plain),
+        expect_err("nonce", seal_open(a, &t, &at, SEAL_FIELD_SEALED, &plain),
                    ERR_KIM_SEALED);
         /* a's sealed key tampered: a fails, b still opens. */
         t = v;
         memcpy(keys, v.keys[0], sizeof(keys));
         keys[40] ^= 0x01;
         t.keys[0] = keys;
-        expect_err("a's key box", seal_open(a, &t, SEAL_FIELD_SEALED, &plain),
+        expect_err("a's key box",
+                   seal_open(a, &t, &at, SEAL_FIELD_SEALED, &plain),
                    ERR_KIM_SEALED);
-        expect_err("b unaffected", seal_open(b, &t, SEAL_FIELD_SEALED, &plain),
-                   0);
+        expect_err("b unaffected",
+                   seal_open(b, &t, &at, SEAL_FIELD_SEALED, &plain), 0);
         /* b's box listed under a's key: a cannot open b's box. */
         t = v;
         t.keys[0] = v.keys[1];
-        expect_err("swapped boxes", seal_open(a, &t, SEAL_FIELD_SEALED, &plain),
+        expect_err("swapped boxes",
+                   seal_open(a, &t, &at, SEAL_FIELD_SEALED, &plain),
                    ERR_KIM_SEALED);
         buf_release(&plain);
         seal_release(&s);
         key_free(a);
         key_free(b);
+}
+
+/* Opens t with each of k[0..n) at `at`; each must give want. */
+static void
+expect_opens(const char *what, struct key **k, size_t n,
+             const struct kim_sealed *t, const struct seal_ctx *at,
+             const char *field, int want)
+{
+        struct buf plain = BUF_INIT;
+        char name[96];
+
+        for (size_t i = 0; i < n; i++) {
+                snprintf(name, sizeof(name), "%s, recipient %zu", what, i);
+                expect_err(name, seal_open(k[i], t, at, field, &plain), want);
+        }
+        buf_release(&plain);
+}
+
+/*
+ * Issue 9 item 9: the additional data binds a sealed value to its field,
+ * the author, feed and seq of the entry carrying it, and its recipient
+ * list as written. Moved anywhere else, no recipient opens it.
+ */
+static void
+seal_bound_to_its_place(void **state)
+{
+        struct key *k[4] = {seeded(0x25), seeded(0x26), seeded(0x27),
+                            seeded(0x28)};
+        const struct seal_ctx at = place(0x61, 0x62, 5);
+        const char *msg = "{name: Siti}";
+        uint8_t to[3 * ENTRY_KEY_BYTES], ad[SEAL_AD_MAX];
+        struct seal_ctx moved;
+        struct seal s;
+        struct kim_sealed v, t;
+        size_t adlen;
+
+        (void)state;
+        for (size_t i = 0; i < 3; i++)
+                memcpy(to + i * ENTRY_KEY_BYTES, k[i]->pk, ENTRY_KEY_BYTES);
+        assert_int_equal(
+            seal_make(&s, to, 3, &at, SEAL_FIELD_REPORTER, slice_cstr(msg)), 0);
+        seal_view(&s, &v);
+        assert_int_equal(v.version, SEAL_VERSION);
+        expect_opens("in place", k, 3, &v, &at, SEAL_FIELD_REPORTER, 0);
+
+        /* Another report of the same feed: the seq before and after. */
+        moved = at;
+        moved.seq = 4;
+        expect_opens("seq 4", k, 3, &v, &moved, SEAL_FIELD_REPORTER,
+                     ERR_KIM_SEALED);
+        moved.seq = 6;
+        expect_opens("seq 6", k, 3, &v, &moved, SEAL_FIELD_REPORTER,
+                     ERR_KIM_SEALED);
+        moved.seq = 5 | (1ULL << 32); /* all 8 bytes count */
+        expect_opens("seq high", k, 3, &v, &moved, SEAL_FIELD_REPORTER,
+                     ERR_KIM_SEALED);
+        /* Another feed of the same author, another author's report. */
+        moved = at;
+        moved.feed[31] ^= 1;
+        expect_opens("feed", k, 3, &v, &moved, SEAL_FIELD_REPORTER,
+                     ERR_KIM_SEALED);
+        moved = at;
+        memcpy(moved.author, k[3]->pk, ENTRY_KEY_BYTES);
+        expect_opens("author", k, 3, &v, &moved, SEAL_FIELD_REPORTER,
+                     ERR_KIM_SEALED);
+        expect_opens("field", k, 3, &v, &at, SEAL_FIELD_SEALED, ERR_KIM_SEALED);
+
+        /* The recipient list: one dropped (the last, the first). */
+        t = v;
+        t.n = 2;
+        expect_opens("last dropped", k, 2, &t, &at, SEAL_FIELD_REPORTER,
+                     ERR_KIM_SEALED);
+        t = v;
+        t.n = 2;
+        t.to[0] = v.to[2];
+        t.keys[0] = v.keys[2];
+        expect_opens("first dropped", k + 1, 2, &t, &at, SEAL_FIELD_REPORTER,
+                     ERR_KIM_SEALED);
+        /* One added (with a box of its own, a copy: it cannot matter). */
+        t = v;
+        t.n = 4;
+        t.to[3] = k[3]->pk;
+        t.keys[3] = v.keys[0];
+        expect_opens("added", k, 3, &t, &at, SEAL_FIELD_REPORTER,
+                     ERR_KIM_SEALED);
+        /* Reordered, each box still beside its key. */
+        t = v;
+        t.to[0] = v.to[1];
+        t.keys[0] = v.keys[1];
+        t.to[1] = v.to[0];
+        t.keys[1] = v.keys[0];
+        expect_opens("reordered", k, 3, &t, &at, SEAL_FIELD_REPORTER,
+                     ERR_KIM_SEALED);
+
+        /* Version 1 (no `v`, the old additional data) and unknown ones
+         * are not opened. */
+        t = v;
+        t.version = 1;
+        expect_opens("version 1", k, 3, &t, &at, SEAL_FIELD_REPORTER,
+                     ERR_KIM_SEALED);
+        t.version = 3;
+        expect_opens("version 3", k, 3, &t, &at, SEAL_FIELD_REPORTER,
+                     ERR_KIM_SEALED);
+
+        /* The bytes: prefix, field, author, feed, seq, n, keys. */
+        adlen = seal_ad(&at, SEAL_FIELD_REPORTER, &v, ad);
+        assert_int_equal(adlen, 13 + 1 + 8 + 32 + 32 + 8 + 1 + 3 * 32);
+        assert_memory_equal(ad, "simpul/kim/2/\x08reporter", 22);
+        assert_memory_equal(ad + 22, at.author, 32);
+        assert_memory_equal(ad + 54, at.feed, 32);
+        assert_memory_equal(ad + 86, "\0\0\0\0\0\0\0\x05\x03", 9);
+        for (size_t i = 0; i < 3; i++)
+                assert_memory_equal(ad + 95 + i * 32, k[i]->pk, 32);
+        seal_release(&s);
+        for (size_t i = 0; i < 4; i++)
+                key_free(k[i]);
 }
 
 /* ---- the receipt path: replica_check and replica_post -------------------- */
@@ -1849,6 +2011,7 @@ rahasia_through_a_relay(void **state)
         struct entry e;
         struct kim_body b, content;
         struct kim_reporter r;
+        struct seal_ctx at;
         uint8_t id[ENTRY_HASH_BYTES];
         char msg[APP_ERR_MAX];
 
@@ -1880,36 +2043,40 @@ rahasia_through_a_relay(void **state)
         assert_false(contains(buf_slice(&bytes), "Siti"));
         assert_false(contains(buf_slice(&bytes), "Pungutan"));
         assert_int_equal(kim_check_entry(&e, &b), 0);
+        seal_ctx_of(&e, &at);
         assert_true(b.rahasia && !b.has_title && !b.has_text);
         assert_string_equal(b.handler, KAB);
         assert_string_equal(e.h.audience.origin, DESA);
         assert_string_equal(e.h.audience.target, KAB);
-        expect_err("relay reads content",
-                   seal_open(ns->kec.key, &b.sealed, SEAL_FIELD_SEALED, &plain),
+        expect_err(
+            "relay reads content",
+            seal_open(ns->kec.key, &b.sealed, &at, SEAL_FIELD_SEALED, &plain),
+            ERR_KIM_SEALED);
+        expect_err("relay reads reporter",
+                   seal_open(ns->kec.key, &b.reporter, &at, SEAL_FIELD_REPORTER,
+                             &plain),
                    ERR_KIM_SEALED);
         expect_err(
-            "relay reads reporter",
-            seal_open(ns->kec.key, &b.reporter, SEAL_FIELD_REPORTER, &plain),
-            ERR_KIM_SEALED);
-        expect_err(
             "author reads content",
-            seal_open(ns->desa.key, &b.sealed, SEAL_FIELD_SEALED, &plain),
+            seal_open(ns->desa.key, &b.sealed, &at, SEAL_FIELD_SEALED, &plain),
             ERR_KIM_SEALED);
 
         /* The handler reads both. */
         carry(&ns->kec, &ns->kab, id, &bytes);
         assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
         assert_int_equal(kim_check_entry(&e, &b), 0);
+        seal_ctx_of(&e, &at);
         assert_int_equal(
-            seal_open(ns->kab.key, &b.sealed, SEAL_FIELD_SEALED, &plain), 0);
+            seal_open(ns->kab.key, &b.sealed, &at, SEAL_FIELD_SEALED, &plain),
+            0);
         memset(&content, 0, sizeof(content));
         assert_int_equal(wire_kim_content_decode(buf_slice(&plain), &content),
                          0);
         assert_true(slice_eq(content.text, slice_cstr(secret)));
         assert_true(slice_eq(content.title, slice_cstr("Pungutan liar")));
-        assert_int_equal(
-            seal_open(ns->kab.key, &b.reporter, SEAL_FIELD_REPORTER, &plain),
-            0);
+        assert_int_equal(seal_open(ns->kab.key, &b.reporter, &at,
+                                   SEAL_FIELD_REPORTER, &plain),
+                         0);
         assert_int_equal(wire_kim_reporter_decode(buf_slice(&plain), &r), 0);
         assert_true(slice_eq(r.name, slice_cstr("Siti")));
         assert_true(slice_eq(r.contact, slice_cstr("0812-1111-2222")));
@@ -2125,6 +2292,7 @@ recipients_from_certs(void **state)
                 struct buf bytes = BUF_INIT, plain = BUF_INIT;
                 struct entry e;
                 struct kim_body b;
+                struct seal_ctx at;
                 uint8_t id[32];
                 char msg[APP_ERR_MAX];
                 memset(&p, 0, sizeof(p));
@@ -2143,16 +2311,19 @@ recipients_from_certs(void **state)
                 store_abort(t);
                 assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
                 assert_int_equal(kim_check_entry(&e, &b), 0);
+                seal_ctx_of(&e, &at);
                 assert_int_equal(b.reporter.n, 2);
                 assert_true(b.has_title); /* not rahasia: clear */
-                assert_int_equal(
-                    seal_open(h1, &b.reporter, SEAL_FIELD_REPORTER, &plain), 0);
-                assert_int_equal(
-                    seal_open(h2, &b.reporter, SEAL_FIELD_REPORTER, &plain), 0);
-                expect_err(
-                    "revoked",
-                    seal_open(gone, &b.reporter, SEAL_FIELD_REPORTER, &plain),
-                    ERR_KIM_SEALED);
+                assert_int_equal(seal_open(h1, &b.reporter, &at,
+                                           SEAL_FIELD_REPORTER, &plain),
+                                 0);
+                assert_int_equal(seal_open(h2, &b.reporter, &at,
+                                           SEAL_FIELD_REPORTER, &plain),
+                                 0);
+                expect_err("revoked",
+                           seal_open(gone, &b.reporter, &at,
+                                     SEAL_FIELD_REPORTER, &plain),
+                           ERR_KIM_SEALED);
                 buf_release(&bytes);
                 buf_release(&plain);
         }
@@ -2163,6 +2334,197 @@ recipients_from_certs(void **state)
         key_free(old);
         key_free(gone);
         key_free(other);
+}
+
+/*
+ * A sealed value copied into another report (issue 9 item 9): another
+ * author's report, or another report of the same author. The handler
+ * must not open it there (KIM-SEALED: shown sealed), while the victim's
+ * own report still opens.
+ */
+static void
+post_copy(struct node *n, const char *aud, const struct kim_body *victim,
+          uint8_t id[32])
+{
+        struct kim_body b;
+        struct buf body = BUF_INIT;
+        struct post post;
+
+        memset(&b, 0, sizeof(b));
+        b.kind = KIND_PENGADUAN;
+        b.has_handler = true;
+        strcpy(b.handler, KAB);
+        b.has_category = true;
+        b.category = slice_cstr("lainnya");
+        b.rahasia = true;
+        b.reporter = victim->reporter;
+        b.sealed = victim->sealed;
+        wire_kim_encode(&b, &body);
+        memset(&post, 0, sizeof(post));
+        assert_int_equal(audience_parse(&post.audience, aud), 0);
+        post.kind = KIND_PENGADUAN;
+        post.body = buf_slice(&body);
+        assert_int_equal(replica_post(&n->replica, &post, 1, id), 0);
+        buf_release(&body);
+}
+
+/* The handler's view of report id: its reporter and title. */
+static void
+shown(struct node *n, const uint8_t id[32], const char *name, const char *title)
+{
+        json_t *j = NULL, *rep;
+        char msg[APP_ERR_MAX];
+
+        if (app_report_get(n, id, 32, 0, &j, msg))
+                fail_msg("app_report_get: %s", msg);
+        rep = json_object_get(j, "reporter");
+        if (json_is_string(rep))
+                assert_string_equal(json_string_value(rep), name);
+        else
+                assert_string_equal(
+                    json_string_value(json_object_get(rep, "name")), name);
+        assert_string_equal(json_string_value(json_object_get(j, "title")),
+                            title);
+        json_decref(j);
+}
+
+static void
+moved_seals_do_not_open(void **state)
+{
+        struct nodes *ns = *state;
+        struct app_post p;
+        struct buf bytes = BUF_INIT, copy = BUF_INIT;
+        struct entry e;
+        struct kim_body b;
+        uint8_t id[32], theirs[32], again[32];
+        char msg[APP_ERR_MAX];
+
+        memset(&p, 0, sizeof(p));
+        p.body.kind = KIND_PENGADUAN;
+        p.body.has_handler = true;
+        strcpy(p.body.handler, KAB);
+        p.body.has_title = p.body.has_text = true;
+        p.body.title = slice_cstr("Pungutan liar");
+        p.body.text = slice_cstr("Di kantor desa.");
+        p.body.rahasia = true;
+        p.has_reporter = true;
+        p.reporter.name = slice_cstr("Siti");
+        p.to = ns->kab.key->pk;
+        p.n_to = 1;
+        if (app_post(&ns->desa, &p, id, msg))
+                fail_msg("app_post: %s", msg);
+        carry(&ns->desa, &ns->kec, id, &bytes);
+        carry(&ns->kec, &ns->kab, id, &bytes);
+        shown(&ns->kab, id, "Siti", "Pungutan liar");
+
+        /* The relay copies both sealed values into a report of its own. */
+        assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
+        assert_int_equal(kim_check_entry(&e, &b), 0);
+        post_copy(&ns->kec, "path:" KEC ":" KAB, &b, theirs);
+        carry(&ns->kec, &ns->kab, theirs, &copy);
+        shown(&ns->kab, theirs, APP_SEALED_TEXT, APP_SEALED_TEXT);
+        /* The same author's next report on the same feed. */
+        post_copy(&ns->desa, "path:" DESA ":" KAB, &b, again);
+        carry(&ns->desa, &ns->kab, again, &copy);
+        shown(&ns->kab, again, APP_SEALED_TEXT, APP_SEALED_TEXT);
+        /* The original still opens. */
+        shown(&ns->kab, id, "Siti", "Pungutan liar");
+        buf_release(&bytes);
+        buf_release(&copy);
+}
+
+/*
+ * Reports sealed and posted from two threads at once on one feed (as the
+ * HTTP API's threads and a CLI process may): each is sealed inside the
+ * transaction that gives it its seq, so no other post can take that seq
+ * in between, and each opens at the place it got.
+ */
+#define CONC_THREADS 2
+#define CONC_POSTS 12
+
+struct conc {
+        struct node *n;
+        const uint8_t *to;
+        const char *name;
+        uint8_t ids[CONC_POSTS][ENTRY_HASH_BYTES];
+        int err;
+        char msg[APP_ERR_MAX];
+};
+
+static void *
+conc_run(void *arg)
+{
+        struct conc *c = arg;
+        struct app_post p;
+
+        memset(&p, 0, sizeof(p));
+        p.body.kind = KIND_ASPIRASI;
+        p.body.has_handler = true;
+        strcpy(p.body.handler, KAB);
+        p.body.has_title = p.body.has_text = true;
+        p.body.title = slice_cstr("Air bersih");
+        p.body.text = slice_cstr("Sumur kering.");
+        p.has_reporter = true;
+        p.reporter.name = slice_cstr(c->name);
+        p.to = c->to;
+        p.n_to = 1;
+        for (size_t i = 0; i < CONC_POSTS && !c->err; i++)
+                c->err = app_post(c->n, &p, c->ids[i], c->msg);
+        return NULL;
+}
+
+static void
+concurrent_posts_reseal(void **state)
+{
+        struct nodes *ns = *state;
+        struct conc c[CONC_THREADS];
+        pthread_t th[CONC_THREADS];
+        const char *names[CONC_THREADS] = {"Ani", "Budi"};
+        struct buf bytes = BUF_INIT, plain = BUF_INIT;
+        bool seen[CONC_THREADS * CONC_POSTS + 1];
+        struct store_txn *t;
+        struct kim_reporter r;
+        struct seal_ctx at;
+        struct kim_body b;
+        struct entry e;
+
+        memset(seen, 0, sizeof(seen));
+        for (size_t i = 0; i < CONC_THREADS; i++) {
+                memset(&c[i], 0, sizeof(c[i]));
+                c[i].n = &ns->desa;
+                c[i].to = ns->kab.key->pk;
+                c[i].name = names[i];
+                assert_int_equal(pthread_create(&th[i], NULL, conc_run, &c[i]),
+                                 0);
+        }
+        for (size_t i = 0; i < CONC_THREADS; i++) {
+                assert_int_equal(pthread_join(th[i], NULL), 0);
+                if (c[i].err)
+                        fail_msg("thread %zu: %s", i, c[i].msg);
+        }
+        for (size_t i = 0; i < CONC_THREADS; i++)
+                for (size_t j = 0; j < CONC_POSTS; j++) {
+                        assert_int_equal(store_begin(ns->desa.store, false, &t),
+                                         0);
+                        assert_int_equal(
+                            store_get_by_id(t, c[i].ids[j], 32, &bytes), 0);
+                        store_abort(t);
+                        assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
+                        assert_int_equal(kim_check_entry(&e, &b), 0);
+                        assert_in_range(e.h.seq, 1, CONC_THREADS * CONC_POSTS);
+                        assert_false(seen[e.h.seq]);
+                        seen[e.h.seq] = true;
+                        seal_ctx_of(&e, &at);
+                        assert_int_equal(seal_open(ns->kab.key, &b.reporter,
+                                                   &at, SEAL_FIELD_REPORTER,
+                                                   &plain),
+                                         0);
+                        assert_int_equal(
+                            wire_kim_reporter_decode(buf_slice(&plain), &r), 0);
+                        assert_true(slice_eq(r.name, slice_cstr(names[i])));
+                }
+        buf_release(&bytes);
+        buf_release(&plain);
 }
 
 int
@@ -2187,6 +2549,7 @@ main(void)
             cmocka_unit_test(vocabulary_names),
             cmocka_unit_test(seal_round_trips),
             cmocka_unit_test(seal_tampering),
+            cmocka_unit_test(seal_bound_to_its_place),
             cmocka_unit_test_setup_teardown(receipt_refusals, setup, teardown),
             cmocka_unit_test_setup_teardown(post_refusals, setup, teardown),
             cmocka_unit_test_setup_teardown(rahasia_through_a_relay,
@@ -2195,6 +2558,10 @@ main(void)
                                             nodes_teardown),
             cmocka_unit_test_setup_teardown(recipients_from_certs, nodes_setup,
                                             nodes_teardown),
+            cmocka_unit_test_setup_teardown(moved_seals_do_not_open,
+                                            nodes_setup, nodes_teardown),
+            cmocka_unit_test_setup_teardown(concurrent_posts_reseal,
+                                            nodes_setup, nodes_teardown),
         };
 
         memset(fill_a, 'a', sizeof(fill_a));

@@ -596,6 +596,76 @@ post_to_frozen_feed(void **state)
         own_chain_free(c);
 }
 
+/* body_at: records the places it is given; fails when told to. */
+struct places {
+        struct seal_ctx at[4];
+        size_t n;
+        int fail_at; /* fail the call with this index + 1; 0: never */
+        struct buf body;
+};
+
+static int
+body_at_record(void *arg, const struct seal_ctx *at, struct slice *body)
+{
+        struct places *pl = arg;
+
+        pl->at[pl->n++] = *at;
+        if ((int)pl->n == pl->fail_at)
+                return ERR_KIM_SEALED;
+        *body = buf_slice(&pl->body);
+        return 0;
+}
+
+/*
+ * A body bound to its place (sealed values, KIM.md §4): body_at gets the
+ * author, feed and seq the entry takes, inside the transaction that
+ * appends it (a second post of the same feed in the call sees the
+ * first); its error stores nothing of the call.
+ */
+static void
+post_body_at_its_place(void **state)
+{
+        struct fx *fx = *state;
+        struct places pl;
+        struct buf bytes = BUF_INIT, unused = BUF_INIT;
+        struct post p[2];
+        struct entry e;
+        uint8_t ids[2][ENTRY_HASH_BYTES];
+
+        memset(&pl, 0, sizeof(pl));
+        body_make("at", 1, &pl.body);
+        body_make("unused", 1, &unused);
+        for (size_t i = 0; i < 2; i++) {
+                p[i] = post_make("tree:" KEC, KIND_INFORMASI, &unused, 0);
+                p[i].body_at = body_at_record;
+                p[i].arg = &pl;
+        }
+        pl.fail_at = 2;
+        expect_post_refused(fx, p, 2, ERR_KIM_SEALED);
+        assert_int_equal(pl.n, 2);
+        assert_int_equal(pl.at[0].seq, 1);
+        assert_int_equal(pl.at[1].seq, 2);
+        pl.n = 0;
+        pl.fail_at = 0;
+        assert_int_equal(replica_post(&fx->r[0], p, 2, &ids[0][0]), 0);
+        assert_int_equal(pl.n, 2);
+        for (size_t i = 0; i < 2; i++) {
+                fetch_by_id(fx->s[0], ids[i], &bytes, &e);
+                assert_int_equal(e.h.seq, i + 1);
+                assert_int_equal(pl.at[i].seq, e.h.seq);
+                assert_memory_equal(pl.at[i].author, e.h.author,
+                                    ENTRY_KEY_BYTES);
+                assert_memory_equal(pl.at[i].feed, e.feed, ENTRY_HASH_BYTES);
+                /* The body is body_at's, not p.body. */
+                assert_int_equal(e.env.body.len, pl.body.len);
+                assert_memory_equal(e.env.body.ptr, pl.body.data, pl.body.len);
+        }
+        expect_stats(fx->s[0], 1, 2, 0);
+        buf_release(&pl.body);
+        buf_release(&unused);
+        buf_release(&bytes);
+}
+
 /* ---- ingesting ----------------------------------------------------------- */
 
 /*
@@ -1034,6 +1104,7 @@ main(void)
             CASE(post_chains_across_calls_and_feeds),
             CASE(post_refusals_store_nothing),
             CASE(post_to_frozen_feed),
+            CASE(post_body_at_its_place),
             CASE(ingest_mixed_batch),
             CASE(ingest_twice_is_idempotent),
             CASE(ingest_without_results_or_stats),
