@@ -45,17 +45,23 @@ ann_json(const struct app_item *it)
         char aud[40];
         json_t *j, *tags = json_array();
 
+        bool missing = app__body_missing(it);
+
         audience_format(&it->e.h.audience, aud);
         for (size_t i = 0; i < b->n_tags; i++)
                 json_array_append_new(tags, app__slice_json(b->tags[i]));
-        j = json_pack("{s:o, s:s, s:s, s:o, s:s, s:I, s:o, s:o, s:o, s:o}",
+        j = json_pack("{s:o, s:s, s:s, s:o, s:s, s:I, s:o, s:o, s:o, s:o, s:b}",
                       "id", app__id_json(it->e.id), "kind", kind ? kind : "?",
                       "audience", aud, "author", app__id_json(it->e.h.author),
                       "region", it->e.h.author_region, "ts",
                       (json_int_t)it->e.h.timestamp_ms, "time",
                       app__time_json(it->e.h.timestamp_ms), "title",
-                      app__slice_json(b->title), "text",
-                      app__slice_json(b->text), "tags", tags);
+                      missing ? json_string(APP_BODY_MISSING_TEXT)
+                              : app__slice_json(b->title),
+                      "text",
+                      missing ? json_string(APP_BODY_MISSING_TEXT)
+                              : app__slice_json(b->text),
+                      "tags", tags, "body_missing", missing);
         json_object_set_new(j, "category",
                             b->has_category ? app__slice_json(b->category)
                                             : json_null());
@@ -89,7 +95,8 @@ ann_visit(void *ctx, const uint8_t id[ENTRY_HASH_BYTES])
         }
         if ((err = app__item_load(w->t, id, &it)))
                 return err == ERR_KIM_NOT_FOUND ? ERR_STORE_CORRUPT : err;
-        if (it.kim && !(err = revision_json(w->t, id, &rev))) {
+        if ((it.kim || app__body_missing(&it)) &&
+            !(err = revision_json(w->t, id, &rev))) {
                 j = ann_json(&it);
                 json_object_set_new(j, "revision", rev);
                 json_array_append_new(w->arr, j);
@@ -166,7 +173,8 @@ app_announcement_get(struct node *n, const uint8_t *id, size_t id_len,
                 app__fail(err_msg, err, "%s", err_str(err));
                 goto out;
         }
-        if (!it.kim || !kim_kind_is_announcement(it.e.h.kind)) {
+        if ((!it.kim && !app__body_missing(&it)) ||
+            !kim_kind_is_announcement(it.e.h.kind)) {
                 err = app__fail(err_msg, ERR_KIM_NOT_FOUND,
                                 "that entry is not an announcement");
                 goto out;

@@ -100,6 +100,12 @@ int app_recipients(struct node *n, const char *handler, uint64_t now_ms,
  */
 
 #define APP_SEALED_TEXT "[disegel]"
+/*
+ * An item held without its body (pruned on the way, proto/KIM.md §7): its
+ * title and text read APP_BODY_MISSING_TEXT ("content not yet received")
+ * and its JSON has "body_missing": true (false for every other item).
+ */
+#define APP_BODY_MISSING_TEXT "isi belum diterima"
 #define APP_LIST_DEFAULT 50U
 #define APP_LIST_MAX 1000U
 
@@ -120,18 +126,20 @@ struct app_report_filter {
  * {"reports": [summary, ...], "next": id of the last one when more may
  * follow, else null}. A summary has id, kind, region, audience, handler,
  * ts, time, state, result, anonim, rahasia, category, title (or
- * APP_SEALED_TEXT), flags {terlambat_verifikasi, terlambat_tindak_lanjut,
- * siap_ditutup}, overdue, deadline_ms, last_reply_ts. Errors: ERR_USAGE
- * (unknown status or kind, bad handler code, limit over APP_LIST_MAX),
- * ERR_KIM_NOT_FOUND (after names no report).
+ * APP_SEALED_TEXT, or APP_BODY_MISSING_TEXT), body_missing, flags
+ * {terlambat_verifikasi, terlambat_tindak_lanjut, siap_ditutup}, overdue,
+ * deadline_ms, last_reply_ts. Errors: ERR_USAGE (unknown status or kind, bad
+ * handler code, limit over APP_LIST_MAX), ERR_KIM_NOT_FOUND (after names no
+ * report).
  */
 int app_reports_list(struct node *n, const struct app_report_filter *f,
                      json_t **out, char *err_msg) WUR;
 
 /*
- * One report (id or a unique prefix of 4..32 bytes) in full: the summary
- * fields, the view's counters (verified_ts, followed_ts, done_ts, head),
- * text, tags, location, reporter ({name, contact}, APP_SEALED_TEXT, or
+ * One report (id or a unique prefix of 4..32 bytes) in full (held without
+ * its body: the summary, APP_BODY_MISSING_TEXT, no allowed step): the
+ * summary fields, the view's counters (verified_ts, followed_ts, done_ts,
+ * head), text, tags, location, reporter ({name, contact}, APP_SEALED_TEXT, or
  * null when there is none), allowed_steps (the steps this node may make
  * now, by name, with "tanggapan" when it may answer), revision-free
  * timeline [{id, kind, step, author_region, ts, time, mark, and the
@@ -162,8 +170,10 @@ struct app_step {
  * Makes a step on a report (id or unique prefix) after its current step
  * (the view's head), or posts a tanggapan to it, through app_post. Checks
  * first, as KIM.md §3 asks of a node creating a step: this node's side
- * (ERR_KIM_ROLE), the step allowed from the current state, and for
- * ditutup after selesai the 10 working days (ERR_KIM_STEP). out_id (may
+ * (ERR_KIM_ROLE), the report's body held (ERR_KIM_STEP: no step on a
+ * report whose content has not arrived), the step allowed from the
+ * current state, and for ditutup after selesai the 10 working days
+ * (ERR_KIM_STEP). out_id (may
  * be NULL) gets the new entry's id. Errors: ERR_USAGE (unknown step or
  * result), ERR_KIM_ROLE, ERR_KIM_STEP, ERR_KIM_NOT_FOUND, and app_post's.
  */
@@ -187,8 +197,9 @@ struct app_ann_filter {
 /*
  * Lists informasi and peringatan newest first: {"announcements": [{id,
  * kind, audience, author, region, ts, time, title, text, category, tags,
- * level, until_ms, revision: null or {id, editor, editor_region, ts,
- * decided_ts, decision, title, text, reason}}], "next": id or null}. The
+ * level, until_ms, body_missing, revision: null or {id, editor,
+ * editor_region, ts, decided_ts, decision, title, text, reason}}], "next":
+ * id or null}; one held without its body reads APP_BODY_MISSING_TEXT. The
  * text shown is the original's; an accepted revision rides beside it.
  * Errors: ERR_USAGE (bad audience, limit), ERR_KIM_NOT_FOUND (after names
  * no announcement).

@@ -88,6 +88,12 @@ app__item_load(struct store_txn *t, const uint8_t id[ENTRY_HASH_BYTES],
         return 0;
 }
 
+bool
+app__body_missing(const struct app_item *it)
+{
+        return !it->e.env.has_body;
+}
+
 void
 app__item_release(struct app_item *it)
 {
@@ -279,9 +285,13 @@ summary_json(struct node *n, struct app_item *it,
             "anonim", v->anonim, "rahasia", v->rahasia, "category",
             it->b.has_category ? app__slice_json(it->b.category) : json_null());
         json_object_set_new(j, "title",
-                            !*readable        ? json_string(APP_SEALED_TEXT)
+                            app__body_missing(it)
+                                ? json_string(APP_BODY_MISSING_TEXT)
+                            : !*readable      ? json_string(APP_SEALED_TEXT)
                             : it->b.has_title ? app__slice_json(it->b.title)
                                               : json_null());
+        json_object_set_new(j, "body_missing",
+                            json_boolean(app__body_missing(it)));
         json_object_set_new(j, "flags", flags_json(&f));
         json_object_set_new(j, "overdue", json_boolean(app__overdue(&f)));
         json_object_set_new(j, "deadline_ms",
@@ -570,7 +580,9 @@ detail_json(struct node *n, struct app_item *it,
 
         json_object_set_new(j, "author", app__id_json(v->author));
         json_object_set_new(j, "text",
-                            !readable        ? json_string(APP_SEALED_TEXT)
+                            app__body_missing(it)
+                                ? json_string(APP_BODY_MISSING_TEXT)
+                            : !readable      ? json_string(APP_SEALED_TEXT)
                             : it->b.has_text ? app__slice_json(it->b.text)
                                              : json_null());
         json_object_set_new(j, "tags",
@@ -586,8 +598,11 @@ detail_json(struct node *n, struct app_item *it,
                             opt_ts(v->has_followed_ts, v->followed_ts));
         json_object_set_new(j, "done_ts", opt_ts(v->has_done_ts, v->done_ts));
         json_object_set_new(j, "head", app__id_json(v->head));
+        /* No step on what this node has not read (KIM.md §7). */
         json_object_set_new(j, "allowed_steps",
-                            app__allowed_steps(n, v, now_ms));
+                            app__body_missing(it)
+                                ? json_array()
+                                : app__allowed_steps(n, v, now_ms));
         json_object_set_new(j, "timeline", tl);
         return j;
 }
@@ -621,7 +636,7 @@ app_report_get(struct node *n, const uint8_t *id, size_t id_len,
                 app__fail(err_msg, err, "%s", err_str(err));
                 goto out;
         }
-        if (!it.kim) {
+        if (!it.kim && !app__body_missing(&it)) {
                 err = app__fail(err_msg, ERR_STORE_CORRUPT,
                                 "the report's body does not decode");
                 goto out;

@@ -35,6 +35,8 @@ int app__resolve(struct store_txn *t, const uint8_t *id, size_t id_len,
 int app__item_load(struct store_txn *t, const uint8_t id[ENTRY_HASH_BYTES],
                    struct app_item *it) WUR;
 void app__item_release(struct app_item *it);
+/* Is the item held without its body (pruned, KIM.md §7)? */
+bool app__body_missing(const struct app_item *it);
 /* JSON values, new references: a hex id, a string, an ISO 8601 UTC time. */
 json_t *app__id_json(const uint8_t id[ENTRY_HASH_BYTES]);
 json_t *app__slice_json(struct slice s);

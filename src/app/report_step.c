@@ -117,6 +117,26 @@ reply_body(const struct app_step *s, const struct wire_report_view *v,
         return 0;
 }
 
+/* No step on a report whose content has not arrived (KIM.md §7). */
+static int
+body_held(struct store_txn *t, const uint8_t id[ENTRY_HASH_BYTES],
+          char *err_msg)
+{
+        struct app_item it;
+        int err = app__item_load(t, id, &it);
+        bool missing = !err && app__body_missing(&it);
+
+        app__item_release(&it);
+        if (err)
+                return app__fail(err_msg, err, "%s", err_str(err));
+        if (missing)
+                return app__fail(err_msg, ERR_KIM_STEP,
+                                 "%s: the report's content has not reached "
+                                 "this node yet (KIM-STEP)",
+                                 APP_BODY_MISSING_TEXT);
+        return 0;
+}
+
 /* The view of the report named by id (a prefix allowed). */
 static int
 view_load(struct node *n, const uint8_t *id, size_t id_len,
@@ -137,6 +157,8 @@ view_load(struct node *n, const uint8_t *id, size_t id_len,
                                                      "report"
                                                    : "%s",
                           err_str(err));
+        if (!err && (err = body_held(t, full, err_msg)))
+                wire_report_view_release(v);
         store_abort(t);
         return err;
 }

@@ -243,9 +243,11 @@ int cli_open(struct node *n, const char *data_flag, int flags) WUR;
 void cli_time_local(char out[32], uint64_t ms);
 void cli_time_iso(char out[32], uint64_t ms);
 
-/* An entry as JSON (header fields and the body). Returns a new reference. */
+/* An entry as JSON (header fields, body_missing, and the body: null when
+ * held without it). Returns a new reference. */
 json_t *cli_entry_json(const struct entry *e, bool with_body);
-/* An entry's title, or "" (borrowed from the entry's bytes; length out). */
+/* An entry's title, or "", or APP_BODY_MISSING_TEXT for an entry held
+ * without its body (borrowed from the entry's bytes; length out). */
 struct slice cli_entry_title(const struct entry *e);
 /* Prints JSON to stdout with a newline; returns EXIT_OK. Steals j. */
 int cli_print_json(json_t *j);

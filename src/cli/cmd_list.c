@@ -3,13 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../app/app.h"
 #include "cli.h"
 
 static const char list_help[] =
     "usage: simpul list [--kind KIND] [--feed FEED] [--limit N]\n"
     "                   [--data DIR] [--json]\n\n"
     "Lists stored entries, newest first (by the author's clock), one\n"
-    "per line: id, local time, kind, audience, title.\n\n"
+    "per line: id, local time, kind, audience, title. An entry held\n"
+    "without its body (pruned on the way) reads \"" APP_BODY_MISSING_TEXT
+    "\".\n\n"
     "  --kind KIND   only entries of this kind\n"
     "  --feed FEED   only entries of the feed with this id (a hex prefix\n"
     "                of at least 8 digits, see 'simpul feeds')\n"

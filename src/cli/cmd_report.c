@@ -212,7 +212,10 @@ show_text(json_t *r)
         cli_time_local(when,
                        (uint64_t)json_integer_value(json_object_get(r, "ts")));
         printf("report:    %s\n", str(r, "id"));
-        printf("kind:      %s (%s)\n", str(r, "kind"), str(r, "category"));
+        printf("kind:      %s%s%s%s\n", str(r, "kind"),
+               json_is_string(json_object_get(r, "category")) ? " (" : "",
+               str(r, "category"),
+               json_is_string(json_object_get(r, "category")) ? ")" : "");
         printf("from:      %s to %s (%s)\n", str(r, "region"),
                str(r, "handler"), str(r, "audience"));
         printf("time:      %s (author's clock)\n", when);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../app/app.h"
 #include "cli.h"
 
 static const char show_help[] =
@@ -37,9 +38,12 @@ show_text(const struct entry *e)
                id, kind_name(e->h.kind) ? kind_name(e->h.kind) : "?", aud,
                author, e->h.author_region, when, feed,
                (unsigned long long)e->h.seq, e->h.has_prev ? prev : "-");
-        if (!json_is_object(body)) {
-                printf("body:      (pruned: %u bytes, hash kept)\n",
-                       e->h.body_len);
+        if (!e->env.has_body) {
+                printf("body:      %s (pruned on the way: %u bytes, hash "
+                       "kept)\n",
+                       APP_BODY_MISSING_TEXT, e->h.body_len);
+        } else if (!json_is_object(body)) {
+                printf("body:      (does not decode)\n");
         } else {
                 json_object_foreach(body, key, v)
                 {

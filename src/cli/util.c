@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../app/app.h"
 #include "cli.h"
 
 int
@@ -97,7 +98,9 @@ cli_entry_title(const struct entry *e)
 {
         struct slice title = {NULL, 0};
 
-        if (e->env.has_body && wire_body_str(e->env.body, "title", &title) != 0)
+        if (!e->env.has_body)
+                return slice_cstr(APP_BODY_MISSING_TEXT);
+        if (wire_body_str(e->env.body, "title", &title) != 0)
                 title = slice_make("", 0);
         return title.ptr ? title : slice_make("", 0);
 }
@@ -231,6 +234,7 @@ cli_entry_json(const struct entry *e, bool with_body)
         json_object_set_new(j, "prev",
                             e->h.has_prev ? json_string(prev) : json_null());
         json_object_set_new(j, "body_bytes", json_integer(e->h.body_len));
+        json_object_set_new(j, "body_missing", json_boolean(!e->env.has_body));
         if (with_body)
                 json_object_set_new(j, "body",
                                     e->env.has_body ? body_json(e->env.body)

@@ -250,6 +250,23 @@ record_sender(struct store_txn *t, const uint8_t *peer, const struct entry *es,
         return 0;
 }
 
+/* A full copy of an entry held pruned gives it its body (SYNC.md §5.2);
+ * it passed the same checks as any received entry. */
+static int
+fill_held(struct store_txn *t, const struct entry *e)
+{
+        bool wanted, filled;
+        int err;
+
+        if (!e->env.has_body || !wire_kim_kind(e->h.kind))
+                return 0;
+        if ((err = replica__body_wanted(t, e, &wanted)) || !wanted)
+                return err;
+        if ((err = store_fill_body(t, e, &filled)))
+                return err == ERR_NOT_FOUND ? 0 : err;
+        return replica__body_filled(t, e);
+}
+
 int
 replica_commit(struct replica *r, const struct slice *entries,
                const struct entry *es, int *results, size_t n,
@@ -286,6 +303,10 @@ replica_commit_from(struct replica *r, const uint8_t *peer,
                 }
                 results[i] = err;
                 err = 0;
+                if (!results[i] && !fresh && (err = fill_held(t, &es[i]))) {
+                        store_abort(t);
+                        goto out;
+                }
                 if (!results[i])
                         fresh ? st.stored++ : st.had++;
                 views[i] = !results[i] ? fresh : 2;
@@ -338,6 +359,93 @@ replica_ingest(struct replica *r, const struct slice *entries, size_t n,
         free(es);
         if (!results)
                 free(res);
+        return err;
+}
+
+/* ---- bodies of pruned entries (SYNC.md §5.2) ----------------------------- */
+
+/*
+ * The held entry h with body: its full envelope into full, opened into e,
+ * or the error of the first check that fails (SPEC.md §5.1 check 6 and
+ * the KIM checks; the signature again, as cheap as it is sure).
+ */
+static int
+body_check(const struct entry *h, struct slice body, struct buf *full,
+           struct entry *e)
+{
+        uint8_t hash[ENTRY_HASH_BYTES];
+        struct envelope env = h->env;
+        int err;
+
+        hash_bytes(hash, body);
+        if (body.len != h->h.body_len ||
+            memcmp(hash, h->h.body_hash, ENTRY_HASH_BYTES))
+                return ERR_BODY_HASH;
+        env.has_body = true;
+        env.body = body;
+        wire_envelope_encode(&env, full);
+        if ((err = entry_open(buf_slice(full), e)))
+                return err;
+        return kim_check_entry(e, NULL);
+}
+
+static void
+log_body_refusal(const char *source, const uint8_t *feed, uint64_t seq, int err)
+{
+        char hex[2 * ENTRY_HASH_BYTES + 1];
+
+        id_hex(hex, feed);
+        log_warn(err_id(err),
+                 "refused the body from %s for feed %.16s seq %" PRIu64
+                 ": %s; the entry stays without it",
+                 source, hex, seq, err_str(err));
+}
+
+int
+replica_fill_body(struct replica *r, const uint8_t feed[ENTRY_HASH_BYTES],
+                  uint64_t seq, struct slice body, const char *source,
+                  bool *filled)
+{
+        struct buf held = BUF_INIT, full = BUF_INIT;
+        struct store_txn *t = NULL;
+        struct entry h, e;
+        int err, bad = 0;
+
+        *filled = false;
+        if ((err = store_begin(r->store, true, &t)))
+                return err;
+        err = store_get(t, feed, seq, &held);
+        if (err == ERR_NOT_FOUND) {
+                err = 0; /* nothing held there to give it to */
+                goto out;
+        }
+        if (err || (err = entry_parse(buf_slice(&held), &h)))
+                goto out;
+        if (h.env.has_body)
+                goto out;
+        if ((bad = body_check(&h, body, &full, &e)) == ERR_BODY_HASH) {
+                err = bad;
+                goto out;
+        }
+        err = bad ? replica__body_refused(t, feed, seq, bad)
+                  : store_fill_body(t, &e, filled);
+        if (!err && *filled)
+                err = replica__body_filled(t, &e);
+        if (!err) {
+                err = store_commit(t);
+                t = NULL;
+        }
+        if (!err && bad) {
+                log_body_refusal(source, feed, seq, bad);
+                err = bad;
+        }
+out:
+        if (t)
+                store_abort(t);
+        if (err)
+                *filled = false;
+        buf_release(&held);
+        buf_release(&full);
         return err;
 }
 

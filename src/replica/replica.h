@@ -116,6 +116,46 @@ int replica_commit_from(struct replica *r, const uint8_t *peer,
                         int *results, size_t n, const char *source,
                         struct ingest_stats *stats) WUR;
 
+/* ---- bodies of pruned entries (proto/SYNC.md §5.2, KIM.md §7) ----------
+ *
+ * An entry of a KIM kind (1..9) received pruned is stored so, and its body
+ * is wanted from the peers: it is listed by replica_bodies_wanted until a
+ * body arrives that matches the signed body_len and body_hash and passes
+ * the rules (replica_fill_body). A full copy of the entry received later
+ * (a bundle, a link) fills it too (replica_commit).
+ */
+
+/* A visitor of (feed id, seq); a nonzero return stops the walk. */
+typedef int (*replica_body_fn)(void *ctx, const uint8_t feed[ENTRY_HASH_BYTES],
+                               uint64_t seq);
+/*
+ * Visits the held entries whose body is wanted, in (feed id, seq) order,
+ * from just after (after_feed, after_seq) (after_feed NULL: from the
+ * first), in transaction t: pruned, of a KIM kind, and no body received
+ * for it was refused. Returns what fn returned to stop, or store errors.
+ */
+int replica_bodies_wanted(struct store_txn *t, const uint8_t *after_feed,
+                          uint64_t after_seq, replica_body_fn fn,
+                          void *ctx) WUR;
+/* A counter that grows in every transaction that makes a body wanted: a
+ * walk of replica_bodies_wanted is complete while it stays. Store errors. */
+int replica_bodies_gen(struct store_txn *t, uint64_t *gen) WUR;
+/*
+ * A body for the held entry at (feed, seq), received from `source` (for
+ * log lines): checked against the entry's signed body_len and body_hash,
+ * then as part of a received entry (SPEC.md §5.1 check 6, the KIM checks
+ * of KIM.md §7), then stored in place (store_fill_body) with the views in
+ * one write transaction. *filled says whether it was stored now; an entry
+ * not held, or holding its body already, changes nothing (0). Errors:
+ * ERR_BODY_HASH (not the signed body: nothing stored, nothing logged);
+ * ERR_BODY, ERR_KIM_BODY, ERR_KIM_AUDIENCE, ERR_KIM_ROLE (the author's
+ * body breaks the rules: logged once, not stored, and not wanted again);
+ * store errors.
+ */
+int replica_fill_body(struct replica *r, const uint8_t feed[ENTRY_HASH_BYTES],
+                      uint64_t seq, struct slice body, const char *source,
+                      bool *filled) WUR;
+
 /* ---- membership: peers' certificates (proto/MEMBERSHIP.md §8.3) ---- */
 
 /*

@@ -39,4 +39,20 @@ int replica__retry(struct replica *r, struct store_txn *t,
 int replica__views_update(struct store_txn *t, const struct entry *es,
                           const uint8_t *apply, size_t n) WUR;
 
+/*
+ * Bodies of pruned entries (views.c, proto/SYNC.md §5.2), in write
+ * transaction t. replica__body_wanted: is e's feed and seq a held entry
+ * whose body is wanted (pruned, of a KIM kind)? replica__body_filled: e
+ * (with its body) was just given to the store (store_fill_body): it is no
+ * longer wanted, and the views take it as a newly stored entry.
+ * replica__body_refused: a body received for (feed, seq) broke the rules
+ * with `why`: it is not wanted again. Store errors.
+ */
+int replica__body_wanted(struct store_txn *t, const struct entry *e,
+                         bool *wanted) WUR;
+int replica__body_filled(struct store_txn *t, const struct entry *e) WUR;
+int replica__body_refused(struct store_txn *t,
+                          const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq,
+                          int why) WUR;
+
 #endif

@@ -14,8 +14,20 @@
  *   kim_ann_time   ts (8) || id (32) -> kind (1 byte)  every announcement
  *   kim_revisions  announcement id (32) -> revision view record (wire)
  *   kim_waits      after id (32) || report id (32) -> ""    a step of the
- *                  report is pending until that entry arrives
- * and in meta "views_schema" -> u32 VIEWS_SCHEMA.
+ *                  report is pending until that entry arrives (or, held
+ *                  pruned, its body)
+ *   kim_bodies     feed id (32) || seq (8) -> ""   a held entry of a KIM
+ *                  kind whose body is missing (pruned): it is wanted from
+ *                  the peers (proto/SYNC.md §5.2)
+ * and in meta "views_schema" -> u32 VIEWS_SCHEMA, "bodies_gen" -> u64
+ * bumped whenever a key is added to kim_bodies. Not a view (not rebuilt):
+ *   kim_bodies_bad feed id (32) || seq (8) -> stable error id   a body
+ *                  received for it broke the rules (KIM.md §7): not wanted
+ *                  again
+ *
+ * A pruned report or announcement is listed from its header (KIM.md §7):
+ * a report as if its body named its audience's target as the handler and
+ * raised no flag, until the body comes and the view is recomputed.
  *
  * Every record is a function of the set of entries held: a report's view
  * is recomputed from the report and every entry naming it whenever one of
@@ -32,7 +44,7 @@
 #include "../kim/view.h"
 #include "replica_int.h"
 
-#define VIEWS_SCHEMA 1U
+#define VIEWS_SCHEMA 2U /* 2: pruned items, kim_bodies */
 #define T_REFS "kim_refs"
 #define T_REPORTS "kim_reports"
 #define T_STATUS "kim_status"
@@ -41,12 +53,16 @@
 #define T_ANN_TIME "kim_ann_time"
 #define T_REVISIONS "kim_revisions"
 #define T_WAITS "kim_waits"
+#define T_BODIES "kim_bodies"
+#define T_BODIES_BAD "kim_bodies_bad"
+#define META_BODIES_GEN "bodies_gen"
+#define BODY_KEY_BYTES (ENTRY_HASH_BYTES + 8U)
 #define ID_BYTES ENTRY_HASH_BYTES
 #define PAIR_BYTES (2U * ENTRY_HASH_BYTES)
 
 static const char *const view_tables[] = {
-    T_REFS, T_REPORTS,  T_STATUS,    T_TIME,
-    T_ANN,  T_ANN_TIME, T_REVISIONS, T_WAITS,
+    T_REFS,     T_REPORTS,   T_STATUS, T_TIME,   T_ANN,
+    T_ANN_TIME, T_REVISIONS, T_WAITS,  T_BODIES,
 };
 
 /* An entry loaded from the store with its KIM body. */
@@ -157,12 +173,40 @@ static bool
 held_in_store(void *ctx, const uint8_t id[ID_BYTES])
 {
         struct buf tmp = BUF_INIT;
+        struct entry e;
         int err = store_get_by_id(ctx, id, ID_BYTES, &tmp);
-
-        buf_release(&tmp);
         /* A store error reads as held: the step shows invalid rather
          * than waiting; the transaction fails on its next write anyway. */
-        return err != ERR_NOT_FOUND;
+        bool held = err != ERR_NOT_FOUND;
+
+        /* Held without its body, a KIM entry says nothing yet (whose step
+         * it is): wait for the body as for an entry not held. */
+        if (!err && !entry_parse(buf_slice(&tmp), &e) && !e.env.has_body &&
+            wire_kim_kind(e.h.kind))
+                held = false;
+        buf_release(&tmp);
+        return held;
+}
+
+/*
+ * A report held pruned: listed from its header as if its body named the
+ * audience's target as the handler and raised no flag (KIM.md §7). Only
+ * for a path from its author's region, as a valid report's is.
+ */
+static bool
+report_stand_in(struct loaded *l)
+{
+        const struct audience *a = &l->e.h.audience;
+
+        if (l->kim || l->e.env.has_body || !l->e.h.seq ||
+            !kim_kind_is_report(l->e.h.kind) || a->type != AUDIENCE_PATH ||
+            strcmp(a->origin, l->e.h.author_region))
+                return false;
+        memset(&l->b, 0, sizeof(l->b));
+        l->b.kind = l->e.h.kind;
+        l->b.has_handler = true;
+        memcpy(l->b.handler, a->target, REGION_BUF);
+        return true;
 }
 
 /* kim_status key: state || 0x00 || ts || id. Returns its length. */
@@ -277,7 +321,8 @@ report_recompute(struct store_txn *t, const uint8_t id[ID_BYTES])
 
         if (err)
                 return err == ERR_NOT_FOUND ? 0 : err;
-        if (r.kim && kim_kind_is_report(r.e.h.kind) &&
+        if (((r.kim && kim_kind_is_report(r.e.h.kind)) ||
+             report_stand_in(&r)) &&
             !(err = ids_after(t, T_REFS, id, &ids)) &&
             !(err = load_all(t, &ids, &refs, &n)))
                 err = report_store(t, &r, refs, n);
@@ -451,6 +496,49 @@ waits_release(struct store_txn *t, const struct entry *e, struct dirty *d)
         return err;
 }
 
+static void
+body_key(uint8_t out[BODY_KEY_BYTES], const uint8_t feed[ENTRY_HASH_BYTES],
+         uint64_t seq)
+{
+        memcpy(out, feed, ENTRY_HASH_BYTES);
+        be64_put(out + ENTRY_HASH_BYTES, seq);
+}
+
+/* Its body is wanted: kim_bodies, and a new bodies_gen. */
+static int
+body_want(struct store_txn *t, const struct entry *e)
+{
+        uint8_t key[BODY_KEY_BYTES], gen[8];
+        uint64_t g;
+        int err;
+
+        body_key(key, e->feed, e->h.seq);
+        if ((err = store_index_put(t, T_BODIES, slice_make(key, sizeof(key)),
+                                   slice_make(NULL, 0))) ||
+            (err = replica_bodies_gen(t, &g)))
+                return err;
+        be64_put(gen, g + 1);
+        return store_meta_put(t, META_BODIES_GEN, slice_make(gen, 8));
+}
+
+/* A pruned entry of a KIM kind: its body is wanted; a report or an
+ * announcement is listed from its header until it comes. */
+static int
+pruned_index(struct store_txn *t, const struct entry *e, struct dirty *d)
+{
+        int err;
+
+        if (!wire_kim_kind(e->h.kind))
+                return 0;
+        if ((err = body_want(t, e)))
+                return err;
+        if (kim_kind_is_announcement(e->h.kind))
+                return ann_put(t, e);
+        if (kim_kind_is_report(e->h.kind))
+                buf_add(&d->reports, e->id, ID_BYTES);
+        return 0;
+}
+
 /* The index records of one stored entry; what to recompute goes to d. */
 static int
 entry_index(struct store_txn *t, const struct entry *e, struct dirty *d)
@@ -460,7 +548,9 @@ entry_index(struct store_txn *t, const struct entry *e, struct dirty *d)
 
         if ((err = waits_release(t, e, d)))
                 return err;
-        if (!e->env.has_body || !wire_kim_kind(e->h.kind) ||
+        if (!e->env.has_body)
+                return pruned_index(t, e, d);
+        if (!wire_kim_kind(e->h.kind) ||
             wire_kim_decode(e->h.kind, e->env.body, &b))
                 return 0;
         switch (e->h.kind) {
@@ -618,6 +708,99 @@ replica__views_update(struct store_txn *t, const struct entry *es,
                 return dirty_flush(t, &d);
         buf_release(&d.reports);
         buf_release(&d.items);
+        return err;
+}
+
+/* ---- bodies of pruned entries (proto/SYNC.md §5.2) ----------------------- */
+
+int
+replica__body_wanted(struct store_txn *t, const struct entry *e, bool *wanted)
+{
+        uint8_t key[BODY_KEY_BYTES];
+        struct buf v = BUF_INIT;
+        int err;
+
+        body_key(key, e->feed, e->h.seq);
+        err = store_index_get(t, T_BODIES, slice_make(key, sizeof(key)), &v);
+        buf_release(&v);
+        *wanted = !err;
+        return err == ERR_NOT_FOUND ? 0 : err;
+}
+
+int
+replica__body_filled(struct store_txn *t, const struct entry *e)
+{
+        uint8_t key[BODY_KEY_BYTES];
+        int err;
+
+        body_key(key, e->feed, e->h.seq);
+        err = store_index_del(t, T_BODIES, slice_make(key, sizeof(key)));
+        if (err && err != ERR_NOT_FOUND)
+                return err;
+        return replica__views_update(t, e, NULL, 1);
+}
+
+int
+replica__body_refused(struct store_txn *t, const uint8_t feed[ID_BYTES],
+                      uint64_t seq, int why)
+{
+        uint8_t key[BODY_KEY_BYTES];
+
+        body_key(key, feed, seq);
+        return store_index_put(t, T_BODIES_BAD, slice_make(key, sizeof(key)),
+                               slice_cstr(err_id(why)));
+}
+
+int
+replica_bodies_gen(struct store_txn *t, uint64_t *gen)
+{
+        struct buf v = BUF_INIT;
+        int err = store_meta_get(t, META_BODIES_GEN, &v);
+
+        *gen = !err && v.len == 8 ? be64_get(v.data) : 0;
+        buf_release(&v);
+        return err == ERR_NOT_FOUND ? 0 : err;
+}
+
+struct wanted_walk {
+        struct store_txn *t;
+        replica_body_fn fn;
+        void *ctx;
+        struct buf tmp;
+};
+
+static int
+wanted_visit(void *ctx, struct slice key, struct slice value)
+{
+        struct wanted_walk *w = ctx;
+        int err;
+
+        (void)value;
+        if (key.len != BODY_KEY_BYTES)
+                return ERR_STORE_CORRUPT;
+        err = store_index_get(w->t, T_BODIES_BAD, key, &w->tmp);
+        if (!err)
+                return 0; /* refused once: not wanted again */
+        if (err != ERR_NOT_FOUND)
+                return err;
+        return w->fn(w->ctx, key.ptr, be64_get(key.ptr + ENTRY_HASH_BYTES));
+}
+
+int
+replica_bodies_wanted(struct store_txn *t, const uint8_t *after_feed,
+                      uint64_t after_seq, replica_body_fn fn, void *ctx)
+{
+        struct wanted_walk w = {t, fn, ctx, BUF_INIT};
+        uint8_t start[BODY_KEY_BYTES];
+        int err;
+
+        if (after_feed)
+                body_key(start, after_feed, after_seq);
+        err =
+            store_index_scan(t, T_BODIES, slice_make(NULL, 0),
+                             slice_make(start, after_feed ? sizeof(start) : 0),
+                             false, wanted_visit, &w);
+        buf_release(&w.tmp);
         return err;
 }
 

@@ -556,6 +556,48 @@ store_insert(struct store_txn *t, const struct entry *e, bool *fresh)
         return entry_append(t, &f, e, fresh);
 }
 
+/*
+ * A held entry's body, given back (proto/SPEC.md §4.3): the stored envelope
+ * becomes e's, which differs from it only in carrying the body. Nothing
+ * else changes: the id, the feed head and the ids index stay as they are.
+ */
+int
+store_fill_body(struct store_txn *t, const struct entry *e, bool *filled)
+{
+        uint8_t pos[POS_BYTES];
+        struct envelope held;
+        MDB_val v;
+        int err;
+
+        /* e comes from entry_open, with its body. */
+        assert(t->write && e->env.has_body && e->h.seq >= 1);
+        assert(e->bytes.len > 0 && e->bytes.len <= ENTRY_MAX);
+        *filled = false;
+        store__pos_key(pos, e->feed, e->h.seq);
+        if ((err = store__db_get(t, DB_IDS, e->id, ENTRY_HASH_BYTES, &v)))
+                return err;
+        if (v.mv_size != POS_BYTES || memcmp(v.mv_data, pos, POS_BYTES))
+                return ERR_NOT_FOUND; /* held elsewhere: not this entry */
+        if ((err = store__db_get(t, DB_ENTRIES, pos, POS_BYTES, &v)))
+                return err == ERR_NOT_FOUND
+                           ? store__corrupt("indexed entry is missing", pos,
+                                            POS_BYTES)
+                           : err;
+        if (v.mv_size == 0 || v.mv_size > ENTRY_MAX ||
+            wire_envelope_decode(store__val_slice(&v), &held))
+                return store__corrupt("stored entry does not decode", pos,
+                                      POS_BYTES);
+        if (held.has_body)
+                return 0;
+        if (!slice_eq(held.header, e->env.header))
+                return store__corrupt("id index points elsewhere", e->id,
+                                      ENTRY_HASH_BYTES);
+        if ((err = store__db_put(t, DB_ENTRIES, pos, POS_BYTES, e->bytes, 0)))
+                return err;
+        *filled = true;
+        return 0;
+}
+
 /* ---- reads --------------------------------------------------------------- */
 
 static int

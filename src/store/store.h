@@ -9,7 +9,7 @@
  *   feeds    feed id (32) -> feed record (author, region, audience, channel,
  *            head seq, head id, flags)
  *   entries  feed id (32) || seq (8, big-endian) -> envelope bytes, exactly
- *            as signed
+ *            as signed (pruned: without the body, until store_fill_body)
  *   ids      entry id (32) -> feed id (32) || seq (8)
  *   forks    feed id (32) || seq (8) -> the second, conflicting envelope
  *   certs    node key (32) -> the newest certificate held (MEMBERSHIP.md)
@@ -108,6 +108,20 @@ int store_feed_get(struct store_txn *t, const uint8_t feed[ENTRY_HASH_BYTES],
  *               aborted.
  */
 int store_insert(struct store_txn *t, const struct entry *e, bool *fresh) WUR;
+
+/*
+ * Gives a held pruned entry its body back (proto/SPEC.md §4.3): e is the
+ * entry with its body, verified (entry_open: body_len and body_hash match)
+ * by the caller; the envelope stored at e's feed and seq, in write
+ * transaction t, becomes e->bytes, the full envelope exactly as signed.
+ * Ids, heads and the store version do not change. *filled is set true if
+ * the held entry was pruned and now has its body, false if it had it
+ * already (idempotent). Errors: ERR_NOT_FOUND (no entry with e's id held
+ * at its feed and seq), ERR_STORE_CORRUPT, ERR_STORE_FULL, ERR_STORE (the
+ * transaction must then be aborted).
+ */
+int store_fill_body(struct store_txn *t, const struct entry *e,
+                    bool *filled) WUR;
 
 /* Copies the envelope at (feed, seq) into out (replacing its contents).
  * ERR_NOT_FOUND. */

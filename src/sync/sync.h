@@ -13,7 +13,9 @@
  *   - at most SYNC_WINDOW_BYTES of ENTRIES messages are unacknowledged;
  *   - ACK counts only ENTRIES messages whose entries are all durable;
  *   - at most SYNC_BATCHES_OUT batches are out with the caller, and they
- *     come back (sync_batch_done) in the order they were taken.
+ *     come back (sync_batch_done) in the order they were taken;
+ *   - at most SYNC_BODIES_OUT bodies are asked for and unanswered, each
+ *     direction, and answers come in the order asked (SYNC.md §5.2).
  */
 #ifndef SIMPUL_SYNC_H
 #define SIMPUL_SYNC_H
@@ -25,6 +27,8 @@
 #define SYNC_BATCHES_OUT 2U /* one checked while the one before commits */
 #define SYNC_MSG_TARGET_BYTES (32U * 1024U) /* ENTRIES message size goal */
 #define SYNC_BATCH_ENTRIES 1000U
+#define SYNC_BODIES_OUT 16U /* BODY_WANT entries unanswered, per direction */
+#define SYNC_WANT_SCAN_MAX 1024U /* wanted bodies looked at per pump */
 
 struct sync_session;
 
@@ -34,7 +38,8 @@ struct sync_stats {
         uint64_t msgs_in, msgs_out;
         bool caught_up; /* received SYNCED and committed all before it */
         bool synced_sent;
-        uint64_t forks_in, forks_out; /* FORK_PROOFs that froze / sent */
+        uint64_t forks_in, forks_out;   /* FORK_PROOFs that froze / sent */
+        uint64_t bodies_in, bodies_out; /* bodies stored / sent (BODY) */
         char peer_error[40]; /* the id of the peer's ERROR, "" if none */
 };
 

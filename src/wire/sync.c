@@ -1,4 +1,5 @@
 /* sync: the msgpack messages of a sync link (proto/SYNC.md §2). */
+#include <assert.h>
 #include <string.h>
 
 #include "wire_int.h"
@@ -175,6 +176,40 @@ wire_sync_fork_proof(struct buf *out, struct slice a, struct slice b)
         msgpack_pack_uint8(&pk, SYNC_FORK_PROOF);
         pack_bin(&pk, a.ptr, a.len);
         pack_bin(&pk, b.ptr, b.len);
+}
+
+void
+wire_sync_body_want(struct buf *out, const struct sync_vec_item *w, size_t n)
+{
+        msgpack_packer pk;
+
+        assert(n >= 1 && n <= SYNC_BODY_WANT_MAX);
+        wire_packer_init(&pk, out);
+        msgpack_pack_array(&pk, 2);
+        msgpack_pack_uint8(&pk, SYNC_BODY_WANT);
+        msgpack_pack_array(&pk, n);
+        for (size_t i = 0; i < n; i++) {
+                msgpack_pack_array(&pk, 2);
+                pack_bin(&pk, w[i].feed, ENTRY_HASH_BYTES);
+                msgpack_pack_uint64(&pk, w[i].seq);
+        }
+}
+
+void
+wire_sync_body(struct buf *out, const uint8_t feed[ENTRY_HASH_BYTES],
+               uint64_t seq, bool has_body, struct slice body)
+{
+        msgpack_packer pk;
+
+        wire_packer_init(&pk, out);
+        msgpack_pack_array(&pk, 4);
+        msgpack_pack_uint8(&pk, SYNC_BODY);
+        pack_bin(&pk, feed, ENTRY_HASH_BYTES);
+        msgpack_pack_uint64(&pk, seq);
+        if (has_body)
+                pack_bin(&pk, body.ptr, body.len);
+        else
+                msgpack_pack_nil(&pk);
 }
 
 void
@@ -381,6 +416,46 @@ dec_fork_proof(const msgpack_object *f, uint32_t n, struct sync_msg *m)
         return 0;
 }
 
+/* BODY_WANT: 1..SYNC_BODY_WANT_MAX pairs [bin32 feed, uint seq >= 1]. */
+static int
+dec_body_want(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
+              struct sync_msg *m)
+{
+        const msgpack_object *arr = &f[1];
+
+        if (n != 2 || arr->type != MSGPACK_OBJECT_ARRAY ||
+            arr->via.array.size == 0 ||
+            arr->via.array.size > SYNC_BODY_WANT_MAX)
+                return ERR_PROTOCOL;
+        m->wants_n = arr->via.array.size;
+        m->wants = d->wants;
+        for (size_t i = 0; i < m->wants_n; i++) {
+                const msgpack_object *it = &arr->via.array.ptr[i];
+                if (it->type != MSGPACK_OBJECT_ARRAY ||
+                    it->via.array.size != 2 ||
+                    !get_bin(&it->via.array.ptr[0], d->wants[i].feed,
+                             ENTRY_HASH_BYTES) ||
+                    !get_uint(&it->via.array.ptr[1], UINT64_MAX,
+                              &d->wants[i].seq) ||
+                    d->wants[i].seq == 0)
+                        return ERR_PROTOCOL;
+        }
+        return 0;
+}
+
+/* BODY: bin32 feed, uint seq >= 1, bin body (<= ENTRY_BODY_MAX) or nil. */
+static int
+dec_body(const msgpack_object *f, uint32_t n, struct sync_msg *m)
+{
+        if (n != 4 || !get_bin(&f[1], m->feed, ENTRY_HASH_BYTES) ||
+            !get_uint(&f[2], UINT64_MAX, &m->seq) || m->seq == 0)
+                return ERR_PROTOCOL;
+        m->has_body = f[3].type != MSGPACK_OBJECT_NIL;
+        if (m->has_body && !get_bin_slice(&f[3], ENTRY_BODY_MAX, &m->body))
+                return ERR_PROTOCOL;
+        return 0;
+}
+
 static int
 dec_small(const msgpack_object *f, uint32_t n, struct sync_msg *m)
 {
@@ -458,6 +533,10 @@ dec_message(struct sync_decoder *d, const msgpack_object *o, struct sync_msg *m)
                 return dec_entries(d, f, n, m);
         case SYNC_FORK_PROOF:
                 return dec_fork_proof(f, n, m);
+        case SYNC_BODY_WANT:
+                return dec_body_want(d, f, n, m);
+        case SYNC_BODY:
+                return dec_body(f, n, m);
         default:
                 return dec_small(f, n, m);
         }

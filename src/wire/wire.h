@@ -483,6 +483,7 @@ int wire_revision_view_decode(struct slice in,
 #define SYNC_ENTRIES_MAX 4096U
 #define SYNC_FEED_INDEX_MAX 65535U
 #define SYNC_HEAD_FROZEN 1U
+#define SYNC_BODY_WANT_MAX 16U /* entries named by one BODY_WANT */
 
 enum sync_type {
         SYNC_HELLO = 1,
@@ -499,8 +500,10 @@ enum sync_type {
         SYNC_PONG = 12,
         SYNC_ERROR = 13,
         SYNC_FORK_PROOF = 14, /* SYNC.md §5.1 */
+        SYNC_BODY_WANT = 15,  /* SYNC.md §5.2 */
+        SYNC_BODY = 16,
 };
-#define SYNC_TYPE_LAST SYNC_FORK_PROOF
+#define SYNC_TYPE_LAST SYNC_BODY
 
 struct sync_vec_item {
         uint8_t feed[ENTRY_HASH_BYTES];
@@ -544,6 +547,12 @@ struct sync_msg {
         uint32_t flags;              /* HEAD */
         char error_id[40];           /* ERROR: 1..39 of A-Z, 0-9, '-' */
         struct slice fork_a, fork_b; /* FORK_PROOF: two envelopes */
+        /* BODY_WANT: 1..SYNC_BODY_WANT_MAX entries by feed id and seq */
+        const struct sync_vec_item *wants;
+        size_t wants_n;
+        uint8_t feed[ENTRY_HASH_BYTES]; /* BODY, with seq */
+        bool has_body;                  /* BODY: false for nil (not held) */
+        struct slice body;              /* BODY: at most ENTRY_BODY_MAX */
 };
 
 /* Reads the messages of one frame, in order. */
@@ -554,6 +563,7 @@ struct sync_decoder {
         size_t delta_cap;
         struct sync_compact *entries;
         size_t entries_cap;
+        struct sync_vec_item wants[SYNC_BODY_WANT_MAX];
 };
 
 void sync_decoder_init(struct sync_decoder *d);
@@ -588,6 +598,13 @@ void wire_sync_head(struct buf *out, uint32_t index, uint64_t seq,
 void wire_sync_error(struct buf *out, const char *id);
 /* FORK_PROOF: the held entry and the conflicting one (borrowed). */
 void wire_sync_fork_proof(struct buf *out, struct slice a, struct slice b);
+/* BODY_WANT naming w[0..n), 1 <= n <= SYNC_BODY_WANT_MAX (asserted). */
+void wire_sync_body_want(struct buf *out, const struct sync_vec_item *w,
+                         size_t n);
+/* BODY: the body of the entry at (feed, seq), or nil when has_body is
+ * false (the sender does not hold it). body is borrowed. */
+void wire_sync_body(struct buf *out, const uint8_t feed[ENTRY_HASH_BYTES],
+                    uint64_t seq, bool has_body, struct slice body);
 
 /* The handshake payload tails (SYNC.md §3). hello may be empty. */
 void wire_sync_hs_payload(struct buf *out, const uint8_t *cert_hash,

@@ -10,8 +10,8 @@
  * Besides "no crash, no sanitizer report" it checks what must hold for any
  * input (abort() otherwise, so libFuzzer keeps the input):
  *   - every slice a decoder returns lies inside the input; counts respect
- *     SYNC_DELTA_MAX, SYNC_ENTRIES_MAX and the bytes present; a FEED's
- *     audience is well-formed;
+ *     SYNC_DELTA_MAX, SYNC_ENTRIES_MAX, SYNC_BODY_WANT_MAX and the bytes
+ *     present; a FEED's audience is well-formed;
  *   - a decoded message, encoded again with the wire_sync_* encoders,
  *     decodes to the same message (one message, nothing after it);
  *   - the handshake reader gives the same messages however the bytes are
@@ -83,6 +83,15 @@ encode(const struct sync_msg *m, struct buf *out)
         case SYNC_ERROR:
                 wire_sync_error(out, m->error_id);
                 break;
+        case SYNC_FORK_PROOF:
+                wire_sync_fork_proof(out, m->fork_a, m->fork_b);
+                break;
+        case SYNC_BODY_WANT:
+                wire_sync_body_want(out, m->wants, m->wants_n);
+                break;
+        case SYNC_BODY:
+                wire_sync_body(out, m->feed, m->seq, m->has_body, m->body);
+                break;
         default:
                 wire_sync_simple(out, m->type);
                 break;
@@ -150,6 +159,21 @@ same(const struct sync_msg *a, const struct sync_msg *b)
                        a->flags == b->flags;
         case SYNC_ERROR:
                 return !strcmp(a->error_id, b->error_id);
+        case SYNC_FORK_PROOF:
+                return slice_eq(a->fork_a, b->fork_a) &&
+                       slice_eq(a->fork_b, b->fork_b);
+        case SYNC_BODY_WANT:
+                if (a->wants_n != b->wants_n)
+                        return false;
+                for (size_t i = 0; i < a->wants_n; i++)
+                        if (memcmp(&a->wants[i], &b->wants[i],
+                                   sizeof(a->wants[i])))
+                                return false;
+                return true;
+        case SYNC_BODY:
+                return !memcmp(a->feed, b->feed, ENTRY_HASH_BYTES) &&
+                       a->seq == b->seq && a->has_body == b->has_body &&
+                       (!a->has_body || slice_eq(a->body, b->body));
         default:
                 return true;
         }
@@ -160,7 +184,7 @@ same(const struct sync_msg *a, const struct sync_msg *b)
 static void
 check_bounds(const struct sync_msg *m, struct slice frame)
 {
-        require(m->type >= SYNC_HELLO && m->type <= SYNC_ERROR);
+        require(m->type >= SYNC_HELLO && m->type <= SYNC_TYPE_LAST);
         require(m->delta_n <= SYNC_DELTA_MAX);
         require(m->entries_n <= SYNC_ENTRIES_MAX);
         /* Each element takes at least one byte of the frame. */
@@ -182,6 +206,19 @@ check_bounds(const struct sync_msg *m, struct slice frame)
         }
         if (m->type == SYNC_ENTRIES)
                 require(m->seq >= 1 && m->index <= SYNC_FEED_INDEX_MAX);
+        require(inside(m->fork_a, frame) && inside(m->fork_b, frame));
+        require(m->fork_a.len <= ENTRY_MAX && m->fork_b.len <= ENTRY_MAX);
+        if (m->type == SYNC_BODY_WANT) {
+                require(m->wants_n >= 1 && m->wants_n <= SYNC_BODY_WANT_MAX);
+                for (size_t i = 0; i < m->wants_n; i++)
+                        require(m->wants[i].seq >= 1);
+        } else {
+                require(m->wants_n == 0);
+        }
+        if (m->type == SYNC_BODY)
+                require(m->seq >= 1);
+        require(!m->has_body ||
+                (inside(m->body, frame) && m->body.len <= ENTRY_BODY_MAX));
         require(memchr(m->error_id, 0, sizeof(m->error_id)) != NULL);
 }
 
@@ -409,6 +446,18 @@ seeds_write(const char *dir)
         wire_sync_feed(&b, 1, cert, "36.04.05", &tree, 1);
         wire_sync_error(&b, "ENTRY-BAD-SIG");
         seed_write(dir, "small", &b);
+        buf_reset(&b);
+        /* Bodies (SYNC.md §5.2): two wanted, one answered, one not held. */
+        wire_sync_body_want(&b, delta, 2);
+        wire_sync_body(&b, delta[0].feed, delta[0].seq, true,
+                       slice_make(cert, 40));
+        wire_sync_body(&b, delta[1].feed, delta[1].seq, false,
+                       slice_make(NULL, 0));
+        seed_write(dir, "bodies", &b);
+        buf_reset(&b);
+        wire_sync_fork_proof(&b, slice_make(cert, 100),
+                             slice_make(cert + 100, 100));
+        seed_write(dir, "fork-proof", &b);
         buf_reset(&b);
         /* Handshake framing: msg1 (32 bytes), then a msg2-sized message. */
         fill(msg, sizeof(msg), 0x60);

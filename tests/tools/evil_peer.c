@@ -13,7 +13,9 @@
  * Scenarios (see usage() for the expected refusal of each): honest,
  * forged, broken-chain, fork, wrong-audience, oversized, garbage,
  * garbage-hs, other-network, unenrolled, unenrolled-garbage, revoked,
- * error-inject, error-empty.
+ * error-inject, error-empty; and with --bundle FILE holding one feed of
+ * another node (simpul export --feed), a relay that prunes: pruned-relay,
+ * forged-body, sends-bodies (proto/SYNC.md §5.2).
  *
  * Entries it writes have titles "<scenario>: valid N" or "<scenario>: bad
  * N", so the shell test can count what was stored. It prints what the
@@ -42,6 +44,9 @@
 #define SIG_CONTEXT "simpul entry v1"
 #define READ_CHUNK 65536U
 #define DEFAULT_TIMEOUT_MS 10000
+#define WANTS_MAX 64U         /* BODY_WANT entries remembered */
+#define WATCH_INDEX_MAX 4096U /* FEED indexes watched for the bundle's feed */
+#define RELAY_MAX 64U         /* entries of a relayed bundle */
 /* 38 bytes: fits an ERROR id (< 40); the test looks for the FAKE id. */
 #define ERROR_INJECTED "X\n2000-01-01T00:00:00.000Z warn FAKE x"
 
@@ -77,6 +82,13 @@ struct peer {
         uint64_t head_seq;
         char error_id[40];
         char peer_region[REGION_BUF];
+        /* bodies: what the daemon asked for, and pushed of the bundle's
+         * feed (--bundle scenarios) */
+        struct sync_vec_item wants[WANTS_MAX];
+        size_t wants_n;
+        const uint8_t *watch_feed; /* the bundle's feed id, or NULL */
+        bool watch_index[WATCH_INDEX_MAX];
+        uint64_t watched_full, watched_pruned;
 };
 
 /* One of our feeds as introduced with FEED. */
@@ -333,9 +345,9 @@ on_cert(struct peer *p, const struct sync_msg *m)
 }
 
 static const char *const msg_names[] = {
-    "?",      "HELLO", "HELLO_OK", "NEED_FULL", "CERT_REQUEST",
-    "CERT",   "FEED",  "ENTRIES",  "ACK",       "HEAD",
-    "SYNCED", "PING",  "PONG",     "ERROR",     "FORK_PROOF"};
+    "?",    "HELLO",   "HELLO_OK",   "NEED_FULL", "CERT_REQUEST", "CERT",
+    "FEED", "ENTRIES", "ACK",        "HEAD",      "SYNCED",       "PING",
+    "PONG", "ERROR",   "FORK_PROOF", "BODY_WANT", "BODY"};
 _Static_assert(sizeof(msg_names) / sizeof(msg_names[0]) == SYNC_TYPE_LAST + 1,
                "a name for every message type");
 
@@ -363,8 +375,49 @@ msg_print(const struct peer *p, const struct sync_msg *m)
                 printf(" %llu", (unsigned long long)m->frames);
         } else if (m->type == SYNC_ERROR) {
                 printf(" %s", m->error_id);
+        } else if (m->type == SYNC_BODY_WANT) {
+                for (size_t i = 0; i < m->wants_n; i++) {
+                        id_hex(key, m->wants[i].feed);
+                        printf(" [%.16s %llu]", key,
+                               (unsigned long long)m->wants[i].seq);
+                }
         }
         putchar('\n');
+}
+
+/* A FEED naming the watched feed: remember its index. */
+static void
+watch_feed(struct peer *p, const struct sync_msg *m)
+{
+        uint8_t id[ENTRY_HASH_BYTES];
+
+        if (!p->watch_feed || m->index >= WATCH_INDEX_MAX)
+                return;
+        feed_id_compute(id, m->author, m->author_region, &m->audience,
+                        m->channel);
+        p->watch_index[m->index] = !memcmp(id, p->watch_feed, ENTRY_HASH_BYTES);
+}
+
+/* ENTRIES of the watched feed: count those with and without a body. */
+static void
+watch_entries(struct peer *p, const struct sync_msg *m)
+{
+        if (!p->watch_feed || m->index >= WATCH_INDEX_MAX ||
+            !p->watch_index[m->index])
+                return;
+        for (size_t i = 0; i < m->entries_n; i++) {
+                if (m->entries[i].has_body)
+                        p->watched_full++;
+                else
+                        p->watched_pruned++;
+        }
+}
+
+static void
+on_body_want(struct peer *p, const struct sync_msg *m)
+{
+        for (size_t i = 0; i < m->wants_n && p->wants_n < WANTS_MAX; i++)
+                p->wants[p->wants_n++] = m->wants[i];
 }
 
 static void
@@ -373,6 +426,13 @@ on_message(struct peer *p, const struct sync_msg *m, struct buf *reply)
         if (verbose)
                 msg_print(p, m);
         switch (m->type) {
+        case SYNC_BODY_WANT:
+                on_body_want(p, m);
+                break;
+        case SYNC_ENTRIES:
+                p->entries_in++;
+                watch_entries(p, m);
+                break;
         case SYNC_CERT_REQUEST:
                 send_cert(p); /* alone in its frame */
                 break;
@@ -391,6 +451,7 @@ on_message(struct peer *p, const struct sync_msg *m, struct buf *reply)
         case SYNC_FEED:
                 if (!memcmp(m->author, p->key->pk, ENTRY_KEY_BYTES))
                         p->echoed++;
+                watch_feed(p, m);
                 break;
         case SYNC_ACK:
                 if (m->frames > p->acked)
@@ -410,9 +471,6 @@ on_message(struct peer *p, const struct sync_msg *m, struct buf *reply)
                 break;
         case SYNC_ERROR:
                 snprintf(p->error_id, sizeof(p->error_id), "%s", m->error_id);
-                break;
-        case SYNC_ENTRIES:
-                p->entries_in++;
                 break;
         case SYNC_SYNCED:
                 p->got_synced = true;
@@ -513,6 +571,18 @@ done_pong(const struct peer *p, uint64_t arg)
 {
         (void)arg;
         return p->got_pong || p->error_id[0];
+}
+
+static bool
+done_wanted(const struct peer *p, uint64_t n)
+{
+        return p->wants_n >= n;
+}
+
+static bool
+done_watched(const struct peer *p, uint64_t n)
+{
+        return p->watched_full + p->watched_pruned >= n;
 }
 
 static bool
@@ -1418,6 +1488,224 @@ sc_dup_key(struct peer *p)
         return rc || !p->eof || p->error_id[0];
 }
 
+/* ---- a relay that prunes (SYNC.md §5.2) ---------------------------------- */
+
+/* One feed of another node, read from --bundle (exported, full). */
+struct relayed {
+        struct buf file;
+        struct entry e[RELAY_MAX];
+        size_t n;
+};
+
+static void
+relayed_read(struct relayed *r)
+{
+        size_t off = BUNDLE_MAGIC_BYTES;
+        uint32_t len;
+        FILE *f = NULL;
+        uint8_t chunk[4096];
+        size_t got;
+
+        memset(r, 0, sizeof(*r));
+        if (!bundle_path || !(f = fopen(bundle_path, "rb")))
+                die("this scenario needs --bundle FILE (%s)",
+                    bundle_path ? bundle_path : "none given");
+        while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+                buf_add(&r->file, chunk, got);
+        fclose(f);
+        if (r->file.len < BUNDLE_MAGIC_BYTES ||
+            memcmp(r->file.data, BUNDLE_MAGIC, BUNDLE_MAGIC_BYTES))
+                die("'%s' is not a bundle", bundle_path);
+        while (off + BUNDLE_LEN_BYTES <= r->file.len) {
+                if (wire_bundle_len(r->file.data + off, &len) ||
+                    off + BUNDLE_LEN_BYTES + len > r->file.len ||
+                    r->n == RELAY_MAX ||
+                    entry_parse(
+                        slice_make(r->file.data + off + BUNDLE_LEN_BYTES, len),
+                        &r->e[r->n]) ||
+                    memcmp(r->e[r->n].feed, r->e[0].feed, ENTRY_HASH_BYTES) ||
+                    r->e[r->n].h.seq != r->n + 1)
+                        die("'%s': not one feed's entries from seq 1",
+                            bundle_path);
+                r->n++;
+                off += BUNDLE_LEN_BYTES + len;
+        }
+        if (!r->n || !r->e[0].env.has_body)
+                die("'%s' holds no full entry", bundle_path);
+}
+
+/* Does the bundle hold (feed, seq)? The entry, or NULL. */
+static const struct entry *
+relayed_find(const struct relayed *r, const struct sync_vec_item *w)
+{
+        if (memcmp(w->feed, r->e[0].feed, ENTRY_HASH_BYTES) || w->seq == 0 ||
+            w->seq > r->n)
+                return NULL;
+        return &r->e[w->seq - 1];
+}
+
+/* FEED and one ENTRIES of the whole feed, every KIM entry pruned (the
+ * compact form with body nil, body_len and body_hash), as a relay that
+ * dropped the bodies sends them. */
+static void
+relay_pruned(struct peer *p, const struct relayed *r, struct buf *out)
+{
+        const struct entry_header *h0 = &r->e[0].h;
+        uint64_t prev_ts = h0->timestamp_ms;
+
+        wire_sync_feed(out, 0, h0->author, h0->author_region, &h0->audience,
+                       h0->channel);
+        wire_sync_entries(out, 0, 1, h0->timestamp_ms, r->n);
+        for (size_t i = 0; i < r->n; i++) {
+                const struct entry *e = &r->e[i];
+                struct sync_compact c;
+                memset(&c, 0, sizeof(c));
+                c.ts_delta = (int64_t)(e->h.timestamp_ms - prev_ts);
+                prev_ts = e->h.timestamp_ms;
+                c.kind = e->h.kind;
+                c.has_body = !wire_kim_kind(e->h.kind);
+                c.body = e->env.body;
+                c.sig = e->env.sig;
+                c.body_len = e->h.body_len;
+                memcpy(c.body_hash, e->h.body_hash, ENTRY_HASH_BYTES);
+                wire_sync_compact(out, &c);
+        }
+        p->entries_sent++;
+}
+
+/* Every pruned entry of the bundle among what the daemon asked for? */
+static bool
+asked_for_all(const struct peer *p, const struct relayed *r)
+{
+        for (size_t i = 0; i < r->n; i++) {
+                bool asked = !wire_kim_kind(r->e[i].h.kind);
+                for (size_t j = 0; j < p->wants_n && !asked; j++)
+                        asked = relayed_find(r, &p->wants[j]) == &r->e[i];
+                if (!asked)
+                        return false;
+        }
+        return true;
+}
+
+/* Answers every BODY_WANT received, in order: nil, or (forge) the
+ * bundle's body with its last byte changed (same length, wrong hash). */
+static void
+answer_wants(struct peer *p, const struct relayed *r, bool forge)
+{
+        struct buf b = BUF_INIT, body = BUF_INIT;
+
+        for (size_t i = 0; i < p->wants_n; i++) {
+                const struct entry *e = relayed_find(r, &p->wants[i]);
+                bool has = forge && e && e->env.has_body;
+                buf_reset(&body);
+                if (has) {
+                        buf_add(&body, e->env.body.ptr, e->env.body.len);
+                        body.data[body.len - 1] ^= 0x01;
+                }
+                wire_sync_body(&b, p->wants[i].feed, p->wants[i].seq, has,
+                               buf_slice(&body));
+        }
+        p->wants_n = 0;
+        if (b.len)
+                send_frame(p, &b);
+        buf_release(&b);
+        buf_release(&body);
+}
+
+/*
+ * Relays another node's feed with the bodies of its KIM entries pruned.
+ * The daemon stores them, then asks for every pruned body (BODY_WANT,
+ * also of this peer, which sent them pruned): this peer answers that it
+ * lacks them (BODY nil), and the link stays.
+ */
+static int
+sc_pruned_relay(struct peer *p)
+{
+        struct relayed r;
+        struct buf b = BUF_INIT;
+        int rc;
+
+        relayed_read(&r);
+        join(p);
+        relay_pruned(p, &r, &b);
+        send_frame(p, &b);
+        expect_ok(p, pump_until(p, done_acked, p->entries_sent),
+                  "waiting for ACK");
+        wire_sync_simple(&b, SYNC_SYNCED);
+        send_frame(p, &b);
+        expect_ok(p, pump_until(p, done_wanted, 1), "waiting for BODY_WANT");
+        settle(p, 500);
+        if (!asked_for_all(p, &r)) {
+                say(p, "the daemon did not ask for every pruned body");
+                return 1;
+        }
+        say(p, "the daemon asked for the pruned bodies; answering nil");
+        answer_wants(p, &r, false);
+        settle(p, 500);
+        rc = finish(p, EXPECT_OPEN, NULL);
+        buf_release(&b);
+        buf_release(&r.file);
+        return rc;
+}
+
+/*
+ * A new session: the daemon, still without the bodies, asks again; this
+ * peer answers with a forged body (one byte changed): ERROR
+ * ENTRY-BODY-HASH and a close.
+ */
+static int
+sc_forged_body(struct peer *p)
+{
+        struct relayed r;
+
+        relayed_read(&r);
+        join(p);
+        expect_ok(p, pump_until(p, done_wanted, 1), "waiting for BODY_WANT");
+        settle(p, 300);
+        if (!asked_for_all(p, &r)) {
+                say(p, "the daemon did not ask again for every pruned body");
+                return 1;
+        }
+        say(p, "the daemon asked again; answering a forged body");
+        answer_wants(p, &r, true);
+        buf_release(&r.file);
+        return finish(p, EXPECT_ERROR, "ENTRY-BODY-HASH");
+}
+
+/*
+ * Once the daemon holds the bodies it sends them (SPEC.md §4.3: never the
+ * pruned form of an entry whose body it holds): every entry of the
+ * bundle's feed it pushes to this peer (which holds nothing), those of
+ * the bundle and any after them, comes whole, and it wants no body.
+ */
+static int
+sc_sends_bodies(struct peer *p)
+{
+        struct relayed r;
+        char line[96];
+
+        relayed_read(&r);
+        p->watch_feed = r.e[0].feed;
+        join(p);
+        expect_ok(p, pump_until(p, done_watched, r.n),
+                  "waiting for the feed's entries");
+        settle(p, 500);
+        snprintf(line, sizeof(line), "got %llu entries with body, %llu pruned",
+                 (unsigned long long)p->watched_full,
+                 (unsigned long long)p->watched_pruned);
+        say(p, line);
+        buf_release(&r.file);
+        if (p->watched_pruned || p->watched_full < r.n) {
+                say(p, "expected every entry of the feed whole");
+                return 1;
+        }
+        if (p->wants_n) {
+                say(p, "the daemon still asks for a body");
+                return 1;
+        }
+        return finish(p, EXPECT_OPEN, NULL);
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static void
@@ -1457,7 +1745,15 @@ usage(void)
               "  hello-unheld    HELLO_OK for --count feeds it lacks; open\n"
               "  no-read         close (LINK-BACKLOG) on PINGs never read\n"
               "  hs-flood        close all but a few of --count handshakes\n"
-              "  dup-key         close the first of two links of one key\n\n"
+              "  dup-key         close the first of two links of one key\n"
+              "  pruned-relay    (--bundle: one feed of another node) store\n"
+              "                  its KIM entries sent pruned, ask for their\n"
+              "                  bodies (BODY_WANT), take BODY nil, keep\n"
+              "                  the link\n"
+              "  forged-body     (--bundle) ask again; ERROR ENTRY-BODY-HASH\n"
+              "                  for a body that is not the signed one\n"
+              "  sends-bodies    (--bundle) push that feed with every body\n"
+              "                  and ask for none\n\n"
               "Prints 'result: open|closed error=ID|-'; exit 0 if the "
               "daemon did\nas expected, 1 if not, 2 on usage errors.\n",
               stderr);
@@ -1536,6 +1832,9 @@ static const struct scenario {
     {"no-read", sc_no_read},
     {"hs-flood", sc_hs_flood},
     {"dup-key", sc_dup_key},
+    {"pruned-relay", sc_pruned_relay},
+    {"forged-body", sc_forged_body},
+    {"sends-bodies", sc_sends_bodies},
 };
 
 static const struct scenario *

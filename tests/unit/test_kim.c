@@ -2084,6 +2084,93 @@ rahasia_through_a_relay(void **state)
         buf_release(&plain);
 }
 
+/*
+ * A report relayed pruned (proto/KIM.md §7): the handler lists it as
+ * "isi belum diterima", may make no step on it, and once its body is
+ * given back reads it and verifies it.
+ */
+static void
+pruned_report_until_its_body_comes(void **state)
+{
+        struct nodes *ns = *state;
+        struct app_post p;
+        struct app_step st;
+        struct app_report_filter f;
+        struct buf bytes = BUF_INIT, pruned = BUF_INIT;
+        struct ingest_stats is;
+        struct entry e;
+        struct envelope env;
+        struct slice in;
+        json_t *j = NULL;
+        uint8_t id[ENTRY_HASH_BYTES];
+        char msg[APP_ERR_MAX];
+        bool filled;
+        int res;
+
+        memset(&p, 0, sizeof(p));
+        p.body.kind = KIND_ASPIRASI;
+        p.body.has_handler = p.body.has_title = p.body.has_text = true;
+        strcpy(p.body.handler, KAB);
+        p.body.title = slice_cstr("Jembatan putus");
+        p.body.text = slice_cstr("Sejak banjir Senin.");
+        if (app_post(&ns->desa, &p, id, msg))
+                fail_msg("app_post: %s", msg);
+        carry(&ns->desa, &ns->kec, id, &bytes);
+        assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
+        env = e.env;
+        env.has_body = false;
+        wire_envelope_encode(&env, &pruned);
+        in = buf_slice(&pruned);
+        assert_int_equal(
+            replica_ingest(&ns->kab.replica, &in, 1, "test", &res, &is), 0);
+        expect_err("pruned stored", res, 0);
+
+        assert_int_equal(
+            app_report_get(&ns->kab, id, ENTRY_HASH_BYTES, 0, &j, msg), 0);
+        assert_true(json_is_true(json_object_get(j, "body_missing")));
+        assert_string_equal(json_string_value(json_object_get(j, "title")),
+                            APP_BODY_MISSING_TEXT);
+        assert_string_equal(json_string_value(json_object_get(j, "text")),
+                            APP_BODY_MISSING_TEXT);
+        assert_string_equal(json_string_value(json_object_get(j, "state")),
+                            "diajukan");
+        assert_string_equal(json_string_value(json_object_get(j, "handler")),
+                            KAB);
+        assert_int_equal(json_array_size(json_object_get(j, "allowed_steps")),
+                         0);
+        json_decref(j);
+        memset(&f, 0, sizeof(f));
+        assert_int_equal(app_reports_list(&ns->kab, &f, &j, msg), 0);
+        assert_int_equal(json_array_size(json_object_get(j, "reports")), 1);
+        assert_true(json_is_true(json_object_get(
+            json_array_get(json_object_get(j, "reports"), 0), "body_missing")));
+        json_decref(j);
+        memset(&st, 0, sizeof(st));
+        st.step = "diverifikasi";
+        st.method = "telepon";
+        st.result = "valid";
+        expect_err(
+            "a step on what was not read",
+            app_report_step(&ns->kab, id, ENTRY_HASH_BYTES, &st, NULL, msg),
+            ERR_KIM_STEP);
+        assert_non_null(strstr(msg, APP_BODY_MISSING_TEXT));
+
+        assert_int_equal(replica_fill_body(&ns->kab.replica, e.feed, e.h.seq,
+                                           e.env.body, "test", &filled),
+                         0);
+        assert_true(filled);
+        assert_int_equal(
+            app_report_get(&ns->kab, id, ENTRY_HASH_BYTES, 0, &j, msg), 0);
+        assert_false(json_is_true(json_object_get(j, "body_missing")));
+        assert_string_equal(json_string_value(json_object_get(j, "title")),
+                            "Jembatan putus");
+        json_decref(j);
+        if (app_report_step(&ns->kab, id, ENTRY_HASH_BYTES, &st, NULL, msg))
+                fail_msg("app_report_step: %s", msg);
+        buf_release(&bytes);
+        buf_release(&pruned);
+}
+
 static void
 post_every_kind(void **state)
 {
@@ -2556,6 +2643,8 @@ main(void)
                                             nodes_setup, nodes_teardown),
             cmocka_unit_test_setup_teardown(post_every_kind, nodes_setup,
                                             nodes_teardown),
+            cmocka_unit_test_setup_teardown(pruned_report_until_its_body_comes,
+                                            nodes_setup, nodes_teardown),
             cmocka_unit_test_setup_teardown(recipients_from_certs, nodes_setup,
                                             nodes_teardown),
             cmocka_unit_test_setup_teardown(moved_seals_do_not_open,

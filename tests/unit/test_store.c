@@ -439,6 +439,79 @@ reinsert_is_idempotent(void **state)
         chain_free(c);
 }
 
+/* The same entry with its body pruned: envelope bytes into out, opened
+ * into p (borrowing from out). */
+static void
+prune(const struct entry *e, struct buf *out, struct entry *p)
+{
+        struct envelope env = e->env;
+
+        env.has_body = false;
+        env.body = slice_make(NULL, 0);
+        buf_reset(out);
+        wire_envelope_encode(&env, out);
+        assert_int_equal(entry_open(buf_slice(out), p), 0);
+}
+
+static void
+fill_body_of_pruned_entry(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *c = chain_new(9, DESA, "tree:36.04.12", KIND_INFORMASI);
+        struct chain *o = chain_new(10, DESA, "tree:36.04.12", KIND_INFORMASI);
+        struct buf pb = BUF_INIT, got = BUF_INIT;
+        struct store_txn *t;
+        struct feed_info before, after;
+        struct entry p;
+        uint64_t v0, v1;
+        bool fresh, filled = true;
+
+        chain_grow(c, 3);
+        chain_grow(o, 1);
+        prune(&c->e[1], &pb, &p);
+        t = begin(fx->s, true);
+        insert_range(t, c, 0, 1);
+        assert_int_equal(store_insert(t, &p, &fresh), 0);
+        assert_true(fresh);
+        insert_range(t, c, 2, 3);
+        assert_int_equal(store_commit(t), 0);
+
+        t = begin(fx->s, true);
+        assert_int_equal(store_feed_get(t, c->e[0].feed, &before), 0);
+        assert_int_equal(store_version(t, &v0), 0);
+        /* Not held (another author's entry): nothing to fill. */
+        assert_int_equal(store_fill_body(t, &o->e[0], &filled), ERR_NOT_FOUND);
+        assert_false(filled);
+        /* Held with its body: nothing to do. */
+        assert_int_equal(store_fill_body(t, &c->e[0], &filled), 0);
+        assert_false(filled);
+        assert_int_equal(store_fill_body(t, &c->e[1], &filled), 0);
+        assert_true(filled);
+        assert_int_equal(store_fill_body(t, &c->e[1], &filled), 0);
+        assert_false(filled); /* idempotent */
+        assert_int_equal(store_commit(t), 0);
+
+        t = begin(fx->s, false);
+        assert_int_equal(store_get(t, c->e[1].feed, 2, &got), 0);
+        assert_int_equal(got.len, c->e[1].bytes.len);
+        assert_memory_equal(got.data, c->e[1].bytes.ptr, got.len);
+        assert_int_equal(store_get_by_id(t, c->e[1].id, ENTRY_HASH_BYTES, &got),
+                         0);
+        assert_int_equal(got.len, c->e[1].bytes.len);
+        assert_memory_equal(got.data, c->e[1].bytes.ptr, got.len);
+        assert_int_equal(store_feed_get(t, c->e[0].feed, &after), 0);
+        assert_int_equal(store_version(t, &v1), 0);
+        assert_int_equal(v1, v0); /* no head changed */
+        assert_int_equal(after.head_seq, before.head_seq);
+        assert_memory_equal(after.head_id, before.head_id, ENTRY_HASH_BYTES);
+        store_abort(t);
+        expect_stats(fx->s, 1, 3, 0);
+        buf_release(&pb);
+        buf_release(&got);
+        chain_free(c);
+        chain_free(o);
+}
+
 static void
 gap_refused_stores_nothing(void **state)
 {
@@ -959,6 +1032,7 @@ main(void)
         const struct CMUnitTest tests[] = {
             CASE(chain_of_100_round_trips),
             CASE(reinsert_is_idempotent),
+            CASE(fill_body_of_pruned_entry),
             CASE(gap_refused_stores_nothing),
             CASE(fork_freezes_feed_and_survives_reopen),
             CASE(prev_mismatch_is_fork),

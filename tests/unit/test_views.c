@@ -1419,6 +1419,246 @@ index_tables(void **state)
         store_close(s);
 }
 
+/* ---- bodies pruned on the way (SYNC.md §5.2, KIM.md §7) ------------------ */
+
+/* Fails with both values, as ids, unless got == want. */
+#define expect_err_id(name, got, want)                                         \
+        do {                                                                   \
+                int g_ = (got), w_ = (want);                                   \
+                if (g_ != w_)                                                  \
+                        fail_msg("%s: got %s, want %s", (name),                \
+                                 g_ ? err_id(g_) : "0",                        \
+                                 w_ ? err_id(w_) : "0");                       \
+        } while (0)
+
+static void
+verify_fail(void *ctx, const struct verify_problem *p)
+{
+        (void)ctx;
+        fail_msg("verify: seq %llu: %s (%s)", (unsigned long long)p->seq,
+                 p->what, err_id(p->err));
+}
+
+/* w's entry i without its body, into out. */
+static void
+pruned_of(const struct world *w, size_t i, struct buf *out)
+{
+        struct envelope env;
+
+        buf_reset(out);
+        assert_int_equal(wire_envelope_decode(buf_slice(&w->e[i].bytes), &env),
+                         0);
+        env.has_body = false;
+        env.body = slice_make(NULL, 0);
+        wire_envelope_encode(&env, out);
+}
+
+/* The body of w's entry i (borrowed). */
+static struct slice
+body_of(const struct world *w, size_t i)
+{
+        struct envelope env;
+
+        assert_int_equal(wire_envelope_decode(buf_slice(&w->e[i].bytes), &env),
+                         0);
+        return env.body;
+}
+
+static int
+collect_wanted(void *ctx, const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq)
+{
+        struct buf *out = ctx;
+
+        buf_add(out, feed, ENTRY_HASH_BYTES);
+        buf_add_be64(out, seq);
+        return 0;
+}
+
+/* The (feed, seq) pairs whose body s wants, in order, and its counter. */
+static void
+wanted(struct store *s, struct buf *out, uint64_t *gen)
+{
+        struct store_txn *t = NULL;
+
+        buf_reset(out);
+        assert_int_equal(store_begin(s, false, &t), 0);
+        assert_int_equal(replica_bodies_wanted(t, NULL, 0, collect_wanted, out),
+                         0);
+        assert_int_equal(replica_bodies_gen(t, gen), 0);
+        store_abort(t);
+}
+
+static void
+ingest_one(struct replica *r, struct slice bytes, int want)
+{
+        struct ingest_stats st;
+        int res = -1;
+
+        assert_int_equal(replica_ingest(r, &bytes, 1, "test", &res, &st), 0);
+        expect_err_id("ingest", res, want);
+}
+
+static void
+expect_fill(struct replica *r, const struct world *w, size_t i,
+            struct slice body, int want, bool want_filled)
+{
+        bool filled = !want_filled;
+
+        expect_err_id("fill",
+                      replica_fill_body(r, w->e[i].feed, w->e[i].seq, body,
+                                        "test", &filled),
+                      want);
+        assert_int_equal(filled, want_filled);
+}
+
+/*
+ * A report and its diverifikasi arrive pruned: the report is listed from
+ * its header, the steps after the pruned one wait, both bodies are
+ * wanted. A forged body changes nothing; the right ones (one answered,
+ * one in a full copy of the entry) give the views of a store that got
+ * every body, and the store verifies.
+ */
+static void
+pruned_bodies_fill_in_place(void **state)
+{
+        struct fx *fx = *state;
+        struct scenario sc;
+        struct wire_report_view v;
+        struct replica r, r2;
+        struct store *s, *s2;
+        struct buf pr = BUF_INIT, ps1 = BUF_INIT, want = BUF_INIT;
+        struct buf before = BUF_INIT, after = BUF_INIT, all = BUF_INIT;
+        struct buf forged = BUF_INIT;
+        struct verify_stats vs;
+        size_t skip[3], r_at, s1_at;
+        uint64_t gen0, gen1, gen2;
+
+        scenario_build(&sc);
+        r_at = sc.at[S_R];
+        s1_at = sc.at[S_S1];
+        skip[0] = sc.at[S_GHOST];
+        skip[1] = r_at;
+        skip[2] = s1_at;
+        s = store_new(fx, &r);
+        wanted(s, &want, &gen0);
+        pruned_of(sc.w, r_at, &pr);
+        pruned_of(sc.w, s1_at, &ps1);
+        ingest_one(&r, buf_slice(&pr), 0);
+        ingest_one(&r, buf_slice(&ps1), 0);
+        deliver_all(&r, sc.w, skip, 3);
+
+        wanted(s, &want, &gen1);
+        assert_true(gen1 > gen0);
+        assert_int_equal(want.len, 2 * (ENTRY_HASH_BYTES + 8));
+        view_get(s, sid(&sc, S_R), &v);
+        assert_string_equal(v.handler, KAB);
+        assert_string_equal(v.state, "ditunda"); /* S1 and all after wait */
+        assert_null(event_of(&v, sid(&sc, S_S1)));
+        assert_null(event_of(&v, sid(&sc, S_S4)));
+        wire_report_view_release(&v);
+
+        /* Not the signed body: nothing changes. */
+        dump(s, &before);
+        buf_add(&forged, body_of(sc.w, r_at).ptr, body_of(sc.w, r_at).len);
+        forged.data[forged.len - 1] ^= 0x01;
+        expect_fill(&r, sc.w, r_at, buf_slice(&forged), ERR_BODY_HASH, false);
+        buf_addc(&forged, 0xc0);
+        expect_fill(&r, sc.w, r_at, buf_slice(&forged), ERR_BODY_HASH, false);
+        dump(s, &after);
+        assert_true(slice_eq(buf_slice(&before), buf_slice(&after)));
+
+        /* The report's body, answered; the step's, in a full copy. */
+        expect_fill(&r, sc.w, r_at, body_of(sc.w, r_at), 0, true);
+        expect_fill(&r, sc.w, r_at, body_of(sc.w, r_at), 0, false);
+        ingest_one(&r, buf_slice(&sc.w->e[s1_at].bytes), 0);
+        wanted(s, &want, &gen2);
+        assert_int_equal(want.len, 0);
+        assert_int_equal(gen2, gen1);
+        scenario_expect(&sc, s);
+
+        s2 = store_new(fx, &r2);
+        deliver_all(&r2, sc.w, skip, 1);
+        dump(s, &after);
+        dump(s2, &all);
+        assert_true(slice_eq(buf_slice(&after), buf_slice(&all)));
+        assert_int_equal(replica_verify(&r, verify_fail, NULL, &vs), 0);
+        assert_int_equal(vs.problems, 0);
+        store_close(s);
+        store_close(s2);
+        buf_release(&pr);
+        buf_release(&ps1);
+        buf_release(&want);
+        buf_release(&before);
+        buf_release(&after);
+        buf_release(&all);
+        buf_release(&forged);
+        world_free(sc.w);
+}
+
+/*
+ * A report whose author signed a body that breaks the KIM rules, relayed
+ * pruned: stored and listed from its header; its body, once it comes, is
+ * refused (KIM-BODY), not stored and not wanted again.
+ */
+static void
+pruned_body_breaking_the_rules(void **state)
+{
+        struct fx *fx = *state;
+        struct world *w = xcalloc(1, sizeof(*w));
+        const struct body_field f[] = {{"title", "Tanpa penanggung jawab", 0}};
+        struct entry_header h;
+        struct wire_report_view v;
+        struct store_txn *t = NULL;
+        struct replica r;
+        struct store *st;
+        struct buf body = BUF_INIT, pr = BUF_INIT, want = BUF_INIT,
+                   held = BUF_INIT;
+        struct entry e;
+        uint64_t gen;
+
+        memset(&h, 0, sizeof(h));
+        strcpy(h.author_region, DESA);
+        assert_int_equal(audience_parse(&h.audience, TO_KAB), 0);
+        h.kind = KIND_ASPIRASI;
+        h.seq = 1;
+        h.timestamp_ms = T0;
+        wire_body_build(f, ARRAY_LEN(f), &body);
+        buf_init(&w->e[0].bytes);
+        assert_int_equal(
+            entry_create(fresh_key(w), &h, buf_slice(&body), &w->e[0].bytes),
+            0);
+        assert_int_equal(entry_open(buf_slice(&w->e[0].bytes), &e), 0);
+        assert_int_equal(kim_check_entry(&e, NULL), ERR_KIM_BODY);
+        memcpy(w->e[0].id, e.id, ENTRY_HASH_BYTES);
+        memcpy(w->e[0].feed, e.feed, ENTRY_HASH_BYTES);
+        w->e[0].seq = 1;
+        w->n = 1;
+
+        st = store_new(fx, &r);
+        ingest_one(&r, buf_slice(&w->e[0].bytes), ERR_KIM_BODY);
+        pruned_of(w, 0, &pr);
+        ingest_one(&r, buf_slice(&pr), 0);
+        view_get(st, w->e[0].id, &v);
+        assert_string_equal(v.state, "diajukan");
+        wire_report_view_release(&v);
+        wanted(st, &want, &gen);
+        assert_int_equal(want.len, ENTRY_HASH_BYTES + 8);
+
+        expect_fill(&r, w, 0, body_of(w, 0), ERR_KIM_BODY, false);
+        wanted(st, &want, &gen);
+        assert_int_equal(want.len, 0);
+        assert_int_equal(store_begin(st, false, &t), 0);
+        assert_int_equal(store_get(t, e.feed, 1, &held), 0);
+        store_abort(t);
+        assert_true(slice_eq(buf_slice(&held), buf_slice(&pr)));
+        store_close(st);
+        buf_release(&body);
+        buf_release(&pr);
+        buf_release(&want);
+        buf_release(&held);
+        world_free(w);
+}
+
 /* A view record decodes back to itself; a changed byte does not. */
 static void
 view_record_round_trip(void **state)
@@ -1487,6 +1727,8 @@ main(void)
             CASE(revision_rules),
             CASE(indexes_list),
             CASE(index_tables),
+            CASE(pruned_bodies_fill_in_place),
+            CASE(pruned_body_breaking_the_rules),
             cmocka_unit_test(calendar_dates),
             cmocka_unit_test(calendar_working_days),
             cmocka_unit_test(deadline_flags),

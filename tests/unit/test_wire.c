@@ -1036,6 +1036,122 @@ bundle_length_bounds(void **state)
         assert_int_equal(sizeof(BUNDLE_MAGIC) - 1, BUNDLE_MAGIC_BYTES);
 }
 
+/* ---- sync messages: BODY_WANT and BODY (SYNC.md §5.2) ------------------- */
+
+/* Decodes one whole frame as exactly one message: 0, or the error. */
+static int
+decode_one(struct slice frame, struct sync_decoder *d, struct sync_msg *m)
+{
+        int rc;
+
+        sync_decoder_frame(d, frame);
+        rc = sync_decoder_next(d, m);
+        if (rc != 1)
+                return rc ? rc : ERR_USAGE;
+        return sync_decoder_next(d, m) == 0 ? 0 : ERR_USAGE;
+}
+
+static void
+body_messages_are_the_documented_bytes(void **state)
+{
+        struct sync_vec_item w[2];
+        struct buf got = BUF_INIT, want = BUF_INIT;
+        struct sync_decoder d;
+        struct sync_msg m;
+
+        (void)state;
+        memset(w, 0, sizeof(w));
+        memset(w[0].feed, 0xaa, ENTRY_HASH_BYTES);
+        memset(w[1].feed, 0xbb, ENTRY_HASH_BYTES);
+        w[0].seq = 1;
+        w[1].seq = 300;
+        wire_sync_body_want(&got, w, 2);
+        put(&want, "92 0f 92 92 c4 20 {aa*32} 01 92 c4 20 {bb*32} cd 012c");
+        expect_bytes("BODY_WANT", buf_slice(&got), buf_slice(&want));
+        sync_decoder_init(&d);
+        expect_err("decode BODY_WANT", decode_one(buf_slice(&got), &d, &m), 0);
+        assert_int_equal(m.type, SYNC_BODY_WANT);
+        assert_int_equal(m.wants_n, 2);
+        assert_memory_equal(m.wants, w, sizeof(w));
+
+        buf_reset(&got);
+        buf_reset(&want);
+        wire_sync_body(&got, w[1].feed, 300, true, slice_cstr("\x80"));
+        put(&want, "94 10 c4 20 {bb*32} cd 012c c4 01 80");
+        expect_bytes("BODY", buf_slice(&got), buf_slice(&want));
+        expect_err("decode BODY", decode_one(buf_slice(&got), &d, &m), 0);
+        assert_int_equal(m.type, SYNC_BODY);
+        assert_memory_equal(m.feed, w[1].feed, ENTRY_HASH_BYTES);
+        assert_int_equal(m.seq, 300);
+        assert_true(m.has_body);
+        expect_bytes("BODY body", m.body, slice_cstr("\x80"));
+
+        buf_reset(&got);
+        buf_reset(&want);
+        wire_sync_body(&got, w[0].feed, 1, false, slice_make(NULL, 0));
+        put(&want, "94 10 c4 20 {aa*32} 01 c0");
+        expect_bytes("BODY nil", buf_slice(&got), buf_slice(&want));
+        expect_err("decode BODY nil", decode_one(buf_slice(&got), &d, &m), 0);
+        assert_false(m.has_body);
+        sync_decoder_release(&d);
+        buf_release(&got);
+        buf_release(&want);
+}
+
+static void
+body_message_refusals(void **state)
+{
+        static const struct {
+                const char *name;
+                const char *bytes;
+        } cases[] = {
+            {"want: no entry", "92 0f 90"},
+            {"want: seq 0", "92 0f 91 92 c4 20 {aa*32} 00"},
+            {"want: short feed id", "92 0f 91 92 c4 1f {aa*31} 01"},
+            {"want: a third field", "92 0f 91 93 c4 20 {aa*32} 01 01"},
+            {"want: not an array", "92 0f c0"},
+            {"want: trailing field", "93 0f 91 92 c4 20 {aa*32} 01 c0"},
+            {"body: seq 0", "94 10 c4 20 {aa*32} 00 c0"},
+            {"body: str body", "94 10 c4 20 {aa*32} 01 a1 'x'"},
+            {"body: missing body", "93 10 c4 20 {aa*32} 01"},
+            {"body: feed id 33 bytes", "94 10 c4 21 {aa*33} 01 c0"},
+            {"body: over ENTRY_BODY_MAX",
+             "94 10 c4 20 {aa*32} 01 c5 f001 {80*61441}"},
+        };
+        struct sync_decoder d;
+        struct sync_msg m;
+
+        (void)state;
+        sync_decoder_init(&d);
+        for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+                struct buf b = BUF_INIT;
+                put(&b, cases[i].bytes);
+                expect_err(cases[i].name, decode_one(buf_slice(&b), &d, &m),
+                           ERR_PROTOCOL);
+                buf_release(&b);
+        }
+        /* One more than SYNC_BODY_WANT_MAX entries, each well-formed. */
+        {
+                struct buf b = BUF_INIT;
+                put(&b, "92 0f dc 0011");
+                for (unsigned i = 0; i < SYNC_BODY_WANT_MAX + 1; i++)
+                        put(&b, "92 c4 20 {aa*32} 01");
+                expect_err("want: 17 entries",
+                           decode_one(buf_slice(&b), &d, &m), ERR_PROTOCOL);
+                buf_release(&b);
+        }
+        /* The largest body decodes. */
+        {
+                struct buf b = BUF_INIT;
+                put(&b, "94 10 c4 20 {aa*32} 01 c5 f000 {80*61440}");
+                expect_err("body: ENTRY_BODY_MAX",
+                           decode_one(buf_slice(&b), &d, &m), 0);
+                assert_int_equal(m.body.len, ENTRY_BODY_MAX);
+                buf_release(&b);
+        }
+        sync_decoder_release(&d);
+}
+
 int
 main(void)
 {
@@ -1059,6 +1175,8 @@ main(void)
             cmocka_unit_test(body_truncated_anywhere),
             cmocka_unit_test(feed_descriptor_bytes),
             cmocka_unit_test(bundle_length_bounds),
+            cmocka_unit_test(body_messages_are_the_documented_bytes),
+            cmocka_unit_test(body_message_refusals),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,7 +149,9 @@ function baris(it) {
   tr.appendChild(el('td', waktu(it.ts)));
   tr.appendChild(el('td', NAMA_JENIS[it.kind] || it.kind,
                     it.kind === 'peringatan' ? 'peringatan' : ''));
-  tr.appendChild(el('td', it.title || '[disegel]'));
+  /* Pruned on the way: the title reads "isi belum diterima". */
+  tr.appendChild(el('td', it.title || '[disegel]',
+                    it.body_missing ? 'belum-diterima' : ''));
   const st = el('td');
   if (it.state) st.appendChild(el('span', it.state, 'status'));
   for (const f of tanda(it.flags))
@@ -235,7 +237,13 @@ async function bukaDetail(id) {
     data(dl, 'Anonim', it.anonim ? 'ya' : null);
     data(dl, 'Rahasia', it.rahasia ? 'ya' : null);
     data(dl, 'Id', it.id);
-    $('detail-isi').textContent = it.text || '';
+    const isi = $('detail-isi');
+    isi.textContent = it.body_missing
+      ? 'Isi belum diterima: node ini menyimpan laporan ini tanpa isinya ' +
+        '(dipangkas di perjalanan) dan memintanya dari node lain. ' +
+        'Langkah dapat dibuat setelah isinya tiba.'
+      : it.text || '';
+    isi.classList.toggle('belum-diterima', !!it.body_missing);
     const ol = $('detail-riwayat');
     ol.textContent = '';
     for (const t of it.timeline || []) riwayat(ol, t);
