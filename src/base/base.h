@@ -101,7 +101,7 @@
           "request body must be application/json")                             \
         X(ERR_HTTP_HOST, "HTTP-HOST", "Host header does not name this node")   \
         X(ERR_RESTORED, "STORE-RESTORED",                                      \
-          "store was recreated: sync with a peer before posting")              \
+          "store was recreated or restored: sync before posting")              \
         X(ERR_KIM_BODY, "KIM-BODY", "item body breaks the KIM rules")          \
         X(ERR_KIM_AUDIENCE, "KIM-AUDIENCE",                                    \
           "item is not on the audience its kind needs")                        \

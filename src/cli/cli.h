@@ -55,6 +55,7 @@ int cmd_views(int argc, char **argv);
  * (UTC+07:00) to Unix ms. ERR_USAGE. */
 int cli_parse_at(const char *s, uint64_t *ms) WUR;
 int cmd_token(int argc, char **argv);
+int cmd_restored(int argc, char **argv);
 
 /* ---- membership helpers (membership.c, proto/MEMBERSHIP.md) ------------- */
 

@@ -653,9 +653,10 @@ post_fail(const struct node *n, const struct app_post *p, int err,
                                  ENTRY_BODY_MAX);
         if (err == ERR_RESTORED)
                 return cli_error("post: %s (it would fork this node's own "
-                                 "feeds): run simpul run until it reports "
-                                 "SYNC-CAUGHT-UP",
-                                 err_str(ERR_RESTORED));
+                                 "feeds): run simpul run until it has caught "
+                                 "up with every parent, or see simpul "
+                                 "restored (%s)",
+                                 err_str(ERR_RESTORED), err_id(ERR_RESTORED));
         return cli_error("post: %s (%s)", msg[0] ? msg : err_str(err),
                          err_id(err));
 }

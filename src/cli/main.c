@@ -25,6 +25,7 @@ const struct cli_cmd cli_cmds[] = {
     {"report", cmd_report, "show a report's timeline, or make a step on it"},
     {"views", cmd_views, "rebuild the KIM views from the entries"},
     {"token", cmd_token, "show or rotate the HTTP API token"},
+    {"restored", cmd_restored, "show or clear the restored-store state"},
     {NULL, NULL, NULL},
 };
 

@@ -29,6 +29,7 @@ struct conn {
         bool failed; /* the refusal was logged by conn_fail */
         /* SYNC.md §3: one CERT_REQUEST each way per link. */
         bool cert_requested, cert_answered;
+        int parent; /* index in [net] parent of a dialled link, else -1 */
         /* A commit of this session hit STORE-FULL: see conn_full. */
         bool full;
         uint64_t full_retry_ms;
@@ -50,6 +51,10 @@ struct dialer {
         uv_timer_t timer;
         struct conn *conn, *probe;
         uint64_t probe_at_ms;
+        /* While the store is marked restored: a link to a parent not yet
+         * heard from, beside the one in use (restored_check). */
+        struct conn *check;
+        uint64_t check_at_ms;
 };
 
 struct daemon {
@@ -72,6 +77,9 @@ struct daemon {
         uint64_t trimmed_version, trim_ms; /* store_trim: last version, time */
         uint64_t full_holdoff_ms; /* the next conn_full hold-off; 0: none yet */
         uint64_t busy_logged_ms, busy_refused; /* LINK-BUSY, see refuse_busy */
+        /* While the store is marked restored: the parents caught up with
+         * since this daemon started (bit i: [net] parent i). */
+        uint32_t parents_heard;
         struct link_cbs cbs;
         struct link_config lcfg;
         struct daemon_stats *stats; /* http: figures published (or NULL) */
@@ -332,6 +340,8 @@ heartbeat(struct daemon *d)
 /* ---- sessions ----------------------------------------------------------- */
 
 static void changed_all(struct daemon *d);
+static void restored_found(struct conn *c);
+static void caught_up_check(struct conn *c);
 
 static void
 deliver(struct conn *c, struct slice frame)
@@ -344,6 +354,7 @@ deliver(struct conn *c, struct slice frame)
         buf_reset(&d->out);
         err = sync_receive(c->s, frame, &d->out, &why);
         send_frame(c, &d->out);
+        restored_found(c);
         if (sync_stats(c->s)->forks_in != forks)
                 changed_all(d); /* spread the proof on every link */
         if (err == ERR_PEER_ERROR) {
@@ -366,6 +377,7 @@ deliver(struct conn *c, struct slice frame)
         pipeline_next(d);
         if (c->link && !sync_wants_input(c->s))
                 link_read_pause(c->link, true);
+        caught_up_check(c); /* a SYNCED with nothing to commit */
         pump(c);
         flush(c);
 }
@@ -470,6 +482,54 @@ changed_all(struct daemon *d)
                 }
 }
 
+/*
+ * A store marked restored (recreated empty, or found behind its own feeds
+ * at a peer) allows posting again once it caught up with every configured
+ * parent, each of which may hold entries of its own feeds that the others
+ * lack (SYNC.md §5.3); a node without parents, with any peer. `simpul
+ * restored --clear` lets the operator decide sooner.
+ */
+static void
+restored_heard(struct conn *c)
+{
+        struct daemon *d = c->d;
+        size_t n = d->n->config.parents_n;
+        uint32_t all = n ? (uint32_t)((1ULL << n) - 1U) : 0;
+
+        if (c->parent >= 0)
+                d->parents_heard |= 1U << c->parent;
+        /* A link made only to hear this parent has done its work. */
+        if (c->dialer && c == c->dialer->check && c->link)
+                link_close(c->link, 0);
+        if (!d->n->restored || (d->parents_heard & all) != all)
+                return;
+        if (!node_restored_set(d->n, false))
+                log_info("STORE-RESTORED",
+                         "caught up with %s%s: posting is allowed again",
+                         n > 1 ? "every parent, last " : "", c->address);
+}
+
+/* The peer holds entries of this node's own feeds that its store lacks:
+ * the store went back in time (restored from an older copy). */
+static void
+restored_found(struct conn *c)
+{
+        struct daemon *d = c->d;
+        char k[17];
+
+        if (d->n->restored || !sync_stats(c->s)->own_behind)
+                return;
+        if (node_restored_set(d->n, true))
+                return;
+        d->parents_heard = 0;
+        log_warn("STORE-RESTORED",
+                 "peer %s holds entries of this node's own feeds that the "
+                 "store lacks: it was restored from an older copy; posting "
+                 "is off until every parent has been heard from (simpul "
+                 "restored --clear to allow it now)",
+                 key_short(k, c->key));
+}
+
 static void
 caught_up_check(struct conn *c)
 {
@@ -478,11 +538,7 @@ caught_up_check(struct conn *c)
         if (c->caught_up || c->full || !c->s || !sync_stats(c->s)->caught_up)
                 return;
         c->caught_up = true;
-        if (c->d->n->restored && !node_restored_set(c->d->n, false))
-                log_info("STORE-RESTORED",
-                         "caught up with %s: posting is "
-                         "allowed again",
-                         c->address);
+        restored_heard(c);
         log_info("SYNC-CAUGHT-UP",
                  "link %s peer %s: caught up (%llu entries in, %llu out)",
                  c->address, key_short(k, c->key),
@@ -599,6 +655,7 @@ conn_new(struct daemon *d, struct dialer *dl)
 
         c->d = d;
         c->dialer = dl;
+        c->parent = -1;
         c->next = d->conns;
         d->conns = c;
         c->last_rx_ms = c->last_tx_ms = uv_now(&d->loop);
@@ -846,13 +903,15 @@ cb_close(struct link *l, int err)
  */
 
 static void
-dial_to(struct dialer *dl, const char *address, struct conn **slot)
+dial_to(struct dialer *dl, size_t parent, struct conn **slot)
 {
         struct daemon *d = dl->d;
+        const char *address = d->n->config.parents[parent];
         struct link_config cfg = d->lcfg;
         struct conn *c = conn_new(d, dl);
         int err;
 
+        c->parent = (int)parent;
         snprintf(c->address, sizeof(c->address), "%s", address);
         *slot = c;
         cfg.data = c;
@@ -876,11 +935,9 @@ on_dial_timer(uv_timer_t *t)
 static void
 dialer_dial(struct dialer *dl)
 {
-        struct config *cfg = &dl->d->n->config;
-
         if (dl->d->stopping || dl->conn)
                 return;
-        dial_to(dl, cfg->parents[dl->index], &dl->conn);
+        dial_to(dl, dl->index, &dl->conn);
         if (!dl->conn) /* unusable address: wait, then the next one */
                 uv_timer_start(&dl->timer, on_dial_timer, backoff_next(&dl->bo),
                                0);
@@ -893,6 +950,10 @@ dialer_closed(struct dialer *dl, struct conn *c)
 
         if (c == dl->probe) {
                 dl->probe = NULL;
+                return;
+        }
+        if (c == dl->check) {
+                dl->check = NULL;
                 return;
         }
         if (c != dl->conn)
@@ -912,6 +973,35 @@ dialer_closed(struct dialer *dl, struct conn *c)
         uv_timer_start(&dl->timer, on_dial_timer, backoff_next(&dl->bo), 0);
 }
 
+/*
+ * While the store is marked restored, posting waits for every parent
+ * (restored_heard), but the dialer links to one at a time: dial each of
+ * the others, one after another, beside it, until heard (SYNC.md §5.3).
+ */
+static void
+restored_check(struct dialer *dl, uint64_t now)
+{
+        struct daemon *d = dl->d;
+        size_t n = d->n->config.parents_n;
+
+        if (!d->n->restored || dl->check || now < dl->check_at_ms)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                bool linked = false;
+                if (d->parents_heard & (1U << i))
+                        continue;
+                for (struct conn *c = d->conns; c; c = c->next)
+                        linked |= c->parent == (int)i && c->link != NULL;
+                if (linked)
+                        continue;
+                /* A parent that is down is tried again as the primary
+                 * is: every retry_primary_s. */
+                dl->check_at_ms = now + d->n->config.retry_primary_s * 1000U;
+                dial_to(dl, i, &dl->check);
+                return;
+        }
+}
+
 /* While on a fallback, try the parent every retry_primary_s. */
 static void
 dialer_probe(struct dialer *dl, uint64_t now)
@@ -922,7 +1012,7 @@ dialer_probe(struct dialer *dl, uint64_t now)
             now < dl->probe_at_ms)
                 return;
         dl->probe_at_ms = now + cfg->retry_primary_s * 1000U;
-        dial_to(dl, cfg->parents[0], &dl->probe);
+        dial_to(dl, 0, &dl->probe);
 }
 
 /* ---- the tick: liveness, local changes, pending batches ------------------ */
@@ -1033,8 +1123,10 @@ on_tick(uv_timer_t *t)
                 next = c->next;
                 tick_conn(c, now);
         }
-        if (d->dialing)
+        if (d->dialing) {
                 dialer_probe(&d->dialer, now);
+                restored_check(&d->dialer, now);
+        }
         /* Entries posted by another process (simpul post) show up here. */
         if (!store_begin(d->n->store, false, &txn)) {
                 if (store_version(txn, &v))
@@ -1045,6 +1137,10 @@ on_tick(uv_timer_t *t)
                 d->version = v;
                 changed_all(d);
         }
+        /* simpul restored --clear, from another process. */
+        if (d->n->restored && !node_restored_load(d->n) && !d->n->restored)
+                log_info("STORE-RESTORED",
+                         "cleared by the operator: posting is allowed");
         /* The store's pages touched by commits and reads are page cache,
          * not ours to hold, and the batches' memory is free again: give
          * both back a few times a second while entries move (a village

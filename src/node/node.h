@@ -104,9 +104,12 @@ void node_close(struct node *n);
 /*
  * Marks (or clears) the store as recreated after a loss: a node whose store
  * is new but whose key is not must learn its own feeds' heads from a peer
- * before it writes (proto/SYNC.md §5), or it would fork its own feeds.
+ * before it writes (proto/SYNC.md §5.3), or it would fork its own feeds.
  */
 int node_restored_set(struct node *n, bool restored) WUR;
+/* Reads n->restored from the store again (another process may have
+ * cleared it: simpul restored --clear). Store errors. */
+int node_restored_load(struct node *n) WUR;
 
 /* ---- membership files (network.c, proto/MEMBERSHIP.md §9) ---------------- */
 

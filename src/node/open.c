@@ -16,8 +16,8 @@ store_missing(const char *dir)
         return missing;
 }
 
-static int
-restored_load(struct node *n)
+int
+node_restored_load(struct node *n)
 {
         struct buf v = BUF_INIT;
         struct store_txn *t;
@@ -47,11 +47,6 @@ node_restored_set(struct node *n, bool restored)
         }
         if ((err = store_commit(t)))
                 return err;
-        if (restored && !n->restored)
-                log_warn("STORE-RESTORED",
-                         "the store of %s was recreated: posting is refused "
-                         "until it has caught up with a peer",
-                         n->dir);
         n->restored = restored;
         return 0;
 }
@@ -106,11 +101,17 @@ node_open(struct node *n, const char *dir, int flags, char *err_msg)
                 goto out;
         }
         /* init makes the store with the key; made later, it was lost. */
-        if ((err = fresh ? node_restored_set(n, true) : restored_load(n))) {
+        if ((err =
+                 fresh ? node_restored_set(n, true) : node_restored_load(n))) {
                 snprintf(err_msg, 512, "cannot read the store: %s",
                          err_str(err));
                 goto out;
         }
+        if (fresh)
+                log_warn("STORE-RESTORED",
+                         "the store of %s was recreated: posting is refused "
+                         "until it has caught up with every parent",
+                         n->dir);
         n->replica.store = n->store;
         n->replica.key = n->key;
         memcpy(n->replica.region, n->config.region, REGION_BUF);

@@ -17,6 +17,8 @@ struct feed_state {
         uint32_t generation;   /* bumped by HEAD: older in-flight is moot */
         uint32_t inflight_n;   /* its ENTRIES messages not yet acknowledged */
         bool frozen_at_peer;   /* the peer will take no more of it */
+        bool prev_due;         /* the next ENTRIES names its first prev (§5) */
+        uint64_t diverged;     /* the peer's entry at this seq is not ours */
 };
 
 struct feedmap {

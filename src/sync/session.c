@@ -23,6 +23,8 @@ struct in_feed {
         uint64_t last_seq;     /* last seq received or held */
         uint8_t last_id[ENTRY_HASH_BYTES];
         bool frozen;
+        bool own;        /* written by this node */
+        uint64_t rewind; /* the last rewind after histories differed */
 };
 
 struct rx_batch {
@@ -76,7 +78,7 @@ struct sync_session {
         /* fork proofs (SYNC.md §5.1): walk the store's proofs again */
         bool forks_dirty;
         struct buf forks_sent; /* feed id || seq (be64) of proofs sent */
-        /* bodies (SYNC.md §5.2): asked of the peer, in order, unanswered */
+        /* bodies (SYNC.md §5.3): asked of the peer, in order, unanswered */
         struct sync_vec_item asked[SYNC_BODIES_OUT];
         size_t asked_n;
         struct sync_vec_item want_at; /* the walk of wanted bodies: last */
@@ -330,6 +332,7 @@ sync_hello(struct sync_session *s, struct buf *out)
                     (f->changed < base || s->order[i]->known == f->head_seq))
                         continue;
                 memcpy(delta[nd].feed, f->id, ENTRY_HASH_BYTES);
+                memcpy(delta[nd].head, f->head_id, ENTRY_HASH_BYTES);
                 delta[nd++].seq = f->head_seq;
         }
         digest_pairs(s->scratch.data, s->order_n, digest);
@@ -422,6 +425,42 @@ sent_from_known(void *ctx, struct feed_state *f)
 {
         (void)ctx;
         f->sent = f->known;
+        if (f->diverged && f->local) {
+                /* Push from where the peer's history is not ours. */
+                f->known = f->sent = f->diverged - 1;
+                f->prev_due = true;
+                f->diverged = 0;
+        }
+}
+
+/*
+ * The peer's entry at d->seq, named by its id, is not the one we hold
+ * there: the histories differ at or below it (SYNC.md §5.3). Once the
+ * HELLO is accepted we push from that seq, naming its prev, so that the
+ * peer finds where they part (a fork) instead of a bad signature.
+ */
+static int
+diverged_check(struct sync_session *s, struct store_txn *t,
+               struct feed_state *f, const struct sync_vec_item *d)
+{
+        struct entry e;
+        int err;
+
+        f->diverged = 0;
+        if (d->seq == 0 || d->seq > f->info.head_seq)
+                return 0;
+        if (d->seq == f->info.head_seq) {
+                if (memcmp(d->head, f->info.head_id, ENTRY_HASH_BYTES))
+                        f->diverged = d->seq;
+                return 0;
+        }
+        buf_reset(&s->scratch);
+        if ((err = store_get(t, f->id, d->seq, &s->scratch)) ||
+            (err = entry_parse(buf_slice(&s->scratch), &e)))
+                return err;
+        if (memcmp(d->head, e.id, ENTRY_HASH_BYTES))
+                f->diverged = d->seq;
+        return 0;
 }
 
 /*
@@ -447,6 +486,13 @@ hello_apply(struct sync_session *s, const struct sync_msg *m)
 
                 if (f && f->local) {
                         f->known = d->seq;
+                        if ((err = diverged_check(s, t, f, d)))
+                                break;
+                        /* The peer holds more of our own feed than we do. */
+                        if (s->r->key && d->seq > f->info.head_seq &&
+                            !memcmp(f->info.author, s->r->key->pk,
+                                    ENTRY_KEY_BYTES))
+                                s->stats.own_behind = true;
                         continue;
                 }
                 err = store_feed_get(t, d->feed, &fi);
@@ -581,6 +627,8 @@ on_feed(struct sync_session *s, const struct sync_msg *m)
         in->desc.channel = m->channel;
         feed_id_compute(in->desc.id, m->author, m->author_region, &m->audience,
                         m->channel);
+        in->own =
+            s->r->key && !memcmp(m->author, s->r->key->pk, ENTRY_KEY_BYTES);
         if ((err = store_begin(s->r->store, false, &t)))
                 return err;
         if (!(err = store_feed_get(t, in->desc.id, &held))) {
@@ -693,6 +741,22 @@ run_start(struct sync_session *s, struct in_feed *in, uint64_t start,
         return held_id(s, in->desc.id, start - 1, prev) ? 1 : 0;
 }
 
+/*
+ * The sender's history and ours differ below start (SYNC.md §5.3): the
+ * prev it names is not the id we hold at start - 1. Ask it to resend from
+ * further back, twice as far each time, until the runs meet where the
+ * histories agree: there the first entry that differs is a fork (same seq,
+ * another id), which the commit stores as a proof, freezing the feed.
+ */
+static void
+rewind_head(struct in_feed *in, uint32_t index, uint64_t start, struct buf *out)
+{
+        uint64_t back = in->rewind ? 2 * in->rewind : 1;
+
+        in->rewind = back;
+        wire_sync_head(out, index, start - 1 > back ? start - 1 - back : 0, 0);
+}
+
 static int
 on_entries(struct sync_session *s, const struct sync_msg *m, struct buf *out)
 {
@@ -703,14 +767,21 @@ on_entries(struct sync_session *s, const struct sync_msg *m, struct buf *out)
         int rc;
 
         if (m->index >= s->in_n || m->entries_n == 0 ||
-            m->seq > UINT64_MAX - m->entries_n)
+            m->seq > UINT64_MAX - m->entries_n || (m->has_prev && m->seq == 1))
                 return ERR_PROTOCOL;
         in = &s->in[m->index];
         s->msgs_in++;
+        /* A peer holds entries of our own feed that we lack. */
+        if (in->own && m->seq + m->entries_n - 1 > in->last_seq)
+                s->stats.own_behind = true;
         rc = run_start(s, in, m->seq, prev);
         if (rc) {
                 wire_sync_head(out, m->index, in->last_seq,
                                in->frozen ? SYNC_HEAD_FROZEN : 0);
+                return 0;
+        }
+        if (m->has_prev && memcmp(prev, m->prev, ENTRY_HASH_BYTES)) {
+                rewind_head(in, m->index, m->seq, out);
                 return 0;
         }
         if (!(b = rx_filling(s, m->entries_n)))
@@ -895,6 +966,7 @@ on_head(struct sync_session *s, const struct sync_msg *m)
                 return ERR_PROTOCOL;
         f->known = f->sent = m->seq;
         f->generation++;
+        f->prev_due = true;
         if (m->flags & SYNC_HEAD_FROZEN)
                 f->frozen_at_peer = true;
         s->stats.synced_sent = false;
@@ -997,8 +1069,13 @@ push_entries(struct sync_session *s, struct feed_state *f, struct store_txn *t,
                          &e)))
                         return err;
                 if (i == 0) {
+                        /* The first run of a feed in a session (and after
+                         * a HEAD) names what it chains to (SYNC.md §5.3). */
+                        bool named = f->prev_due && e.h.has_prev;
                         wire_sync_entries(out, f->out_index - 1, e.h.seq,
-                                          e.h.timestamp_ms, pr.n);
+                                          e.h.timestamp_ms,
+                                          named ? e.h.prev : NULL, pr.n);
+                        f->prev_due = false;
                         prev_ts = e.h.timestamp_ms;
                 }
                 memset(&c, 0, sizeof(c));
@@ -1028,6 +1105,7 @@ push_feed(struct sync_session *s, struct feed_state *f, struct buf *out)
             xrealloc(s->out_feeds, (s->out_n + 1) * sizeof(*s->out_feeds));
         s->out_feeds[s->out_n] = f;
         f->out_index = ++s->out_n;
+        f->prev_due = true;
         wire_sync_feed(out, f->out_index - 1, f->info.author,
                        f->info.author_region, &f->info.audience,
                        f->info.channel);
@@ -1207,7 +1285,7 @@ on_fork_proof(struct sync_session *s, const struct sync_msg *m,
         return 0;
 }
 
-/* ---- bodies of pruned entries (SYNC.md §5.2) ----------------------------- */
+/* ---- bodies of pruned entries (SYNC.md §5.3) ----------------------------- */
 
 static void
 item_pop(struct sync_vec_item *q, size_t *n)
@@ -1429,6 +1507,8 @@ sync_receive(struct sync_session *s, struct slice frame, struct buf *out,
                                  m.error_id);
                         return ERR_PEER_ERROR; /* logged; *why stays NULL */
                 }
+                log_debug("SYNC-MSG", "received type %d (index %u, seq %llu)",
+                          (int)m.type, m.index, (unsigned long long)m.seq);
                 if ((err = on_message(s, &m, out, why)))
                         break;
         }

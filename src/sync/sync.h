@@ -15,7 +15,7 @@
  *   - at most SYNC_BATCHES_OUT batches are out with the caller, and they
  *     come back (sync_batch_done) in the order they were taken;
  *   - at most SYNC_BODIES_OUT bodies are asked for and unanswered, each
- *     direction, and answers come in the order asked (SYNC.md §5.2).
+ *     direction, and answers come in the order asked (SYNC.md §5.3).
  */
 #ifndef SIMPUL_SYNC_H
 #define SIMPUL_SYNC_H
@@ -41,6 +41,9 @@ struct sync_stats {
         uint64_t forks_in, forks_out;   /* FORK_PROOFs that froze / sent */
         uint64_t bodies_in, bodies_out; /* bodies stored / sent (BODY) */
         char peer_error[40]; /* the id of the peer's ERROR, "" if none */
+        /* The peer holds more of this node's own feeds than its store
+         * does: the store went back in time (SYNC.md §5.3). */
+        bool own_behind;
 };
 
 /*

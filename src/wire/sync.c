@@ -40,9 +40,10 @@ wire_sync_hello(struct buf *out, const uint8_t *instance, uint64_t version,
         pack_bin(&pk, digest, SYNC_DIGEST_BYTES);
         msgpack_pack_array(&pk, n);
         for (size_t i = 0; i < n; i++) {
-                msgpack_pack_array(&pk, 2);
+                msgpack_pack_array(&pk, 3);
                 pack_bin(&pk, delta[i].feed, ENTRY_HASH_BYTES);
                 msgpack_pack_uint64(&pk, delta[i].seq);
+                pack_bin(&pk, delta[i].head, ENTRY_HASH_BYTES);
         }
 }
 
@@ -109,16 +110,18 @@ wire_sync_feed(struct buf *out, uint32_t index,
 
 void
 wire_sync_entries(struct buf *out, uint32_t index, uint64_t start_seq,
-                  uint64_t ts0, size_t n)
+                  uint64_t ts0, const uint8_t *prev, size_t n)
 {
         msgpack_packer pk;
 
         wire_packer_init(&pk, out);
-        msgpack_pack_array(&pk, 5);
+        msgpack_pack_array(&pk, prev ? 6 : 5);
         msgpack_pack_uint8(&pk, SYNC_ENTRIES);
         msgpack_pack_uint32(&pk, index);
         msgpack_pack_uint64(&pk, start_seq);
         msgpack_pack_uint64(&pk, ts0);
+        if (prev)
+                pack_bin(&pk, prev, ENTRY_HASH_BYTES);
         msgpack_pack_array(&pk, n);
 }
 
@@ -285,11 +288,13 @@ dec_hello(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
         for (size_t i = 0; i < m->delta_n; i++) {
                 const msgpack_object *it = &arr->via.array.ptr[i];
                 if (it->type != MSGPACK_OBJECT_ARRAY ||
-                    it->via.array.size != 2 ||
+                    it->via.array.size != 3 ||
                     !get_bin(&it->via.array.ptr[0], m->delta[i].feed,
                              ENTRY_HASH_BYTES) ||
                     !get_uint(&it->via.array.ptr[1], UINT64_MAX,
-                              &m->delta[i].seq))
+                              &m->delta[i].seq) ||
+                    !get_bin(&it->via.array.ptr[2], m->delta[i].head,
+                             ENTRY_HASH_BYTES))
                         return ERR_PROTOCOL;
         }
         return 0;
@@ -372,9 +377,12 @@ dec_entries(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
         const msgpack_object *arr;
         uint64_t v;
 
-        if (n != 5)
+        if (n != 5 && n != 6)
                 return ERR_PROTOCOL;
-        arr = &f[4];
+        arr = &f[n - 1];
+        m->has_prev = n == 6;
+        if (m->has_prev && !get_bin(&f[4], m->prev, ENTRY_HASH_BYTES))
+                return ERR_PROTOCOL;
         if (!get_uint(&f[1], SYNC_FEED_INDEX_MAX, &v) ||
             !get_uint(&f[2], UINT64_MAX, &m->seq) || m->seq == 0 ||
             !get_uint(&f[3], UINT64_MAX, &m->ts0) ||

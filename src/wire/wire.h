@@ -508,6 +508,7 @@ enum sync_type {
 struct sync_vec_item {
         uint8_t feed[ENTRY_HASH_BYTES];
         uint64_t seq;
+        uint8_t head[ENTRY_HASH_BYTES]; /* the id of the entry at seq */
 };
 
 /* An entry without what the receiver derives (SYNC.md §5). */
@@ -539,8 +540,10 @@ struct sync_msg {
         char author_region[REGION_BUF];
         struct audience audience;
         uint8_t channel;
-        uint64_t seq;                 /* ENTRIES: start seq; HEAD: head */
-        uint64_t ts0;                 /* ENTRIES */
+        uint64_t seq;  /* ENTRIES: start seq; HEAD: head */
+        uint64_t ts0;  /* ENTRIES */
+        bool has_prev; /* ENTRIES: prev of the first one */
+        uint8_t prev[ENTRY_HASH_BYTES];
         struct sync_compact *entries; /* ENTRIES */
         size_t entries_n;
         uint64_t frames;             /* ACK */
@@ -589,9 +592,10 @@ void wire_sync_feed(struct buf *out, uint32_t index,
                     const uint8_t author[ENTRY_KEY_BYTES],
                     const char *author_region, const struct audience *a,
                     uint8_t channel);
-/* ENTRIES header for n compact entries; then n wire_sync_compact calls. */
+/* ENTRIES header for n compact entries; then n wire_sync_compact calls.
+ * prev (NULL: absent) is the id the first entry chains to (SYNC.md §5). */
 void wire_sync_entries(struct buf *out, uint32_t index, uint64_t start_seq,
-                       uint64_t ts0, size_t n);
+                       uint64_t ts0, const uint8_t *prev, size_t n);
 void wire_sync_compact(struct buf *out, const struct sync_compact *c);
 void wire_sync_head(struct buf *out, uint32_t index, uint64_t seq,
                     uint32_t flags);

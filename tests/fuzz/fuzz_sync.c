@@ -73,7 +73,8 @@ encode(const struct sync_msg *m, struct buf *out)
                                &m->audience, m->channel);
                 break;
         case SYNC_ENTRIES:
-                wire_sync_entries(out, m->index, m->seq, m->ts0, m->entries_n);
+                wire_sync_entries(out, m->index, m->seq, m->ts0,
+                                  m->has_prev ? m->prev : NULL, m->entries_n);
                 for (size_t i = 0; i < m->entries_n; i++)
                         wire_sync_compact(out, &m->entries[i]);
                 break;
@@ -381,7 +382,7 @@ seed_entries(struct buf *b)
         fill(sig, sizeof(sig), 7);
         require(!audience_parse(&a, "path:36.04.12.2002:36.04"));
         wire_sync_feed(b, 0, author, "36.04.12.2002", &a, 2);
-        wire_sync_entries(b, 0, 1, 1735693200000ULL, 3);
+        wire_sync_entries(b, 0, 1, 1735693200000ULL, NULL, 3);
         memset(&c, 0, sizeof(c));
         c.kind = 3;
         c.has_body = true;
@@ -413,6 +414,8 @@ seeds_write(const char *dir)
         fill(cert, sizeof(cert), 0x40);
         fill(delta[0].feed, ENTRY_HASH_BYTES, 0x50);
         fill(delta[1].feed, ENTRY_HASH_BYTES, 0x70);
+        fill(delta[0].head, ENTRY_HASH_BYTES, 0x58);
+        fill(delta[1].head, ENTRY_HASH_BYTES, 0x78);
         delta[0].seq = 3;
         delta[1].seq = 70000;
         require(!audience_parse(&tree, "tree:36.04"));

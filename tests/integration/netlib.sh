@@ -74,6 +74,8 @@ fast_net() {
   set_key "$1" net retry_primary_s 1
   # Many nodes on one machine: no HTTP API unless a test asks (http_on).
   set_key "$1" http listen ""
+  # LOG_DEBUG=1: every daemon logs at debug level (for a failing test).
+  [ -z "${LOG_DEBUG:-}" ] || set_key "$1" log level debug
 }
 
 # start NAME [LISTEN]: starts the daemon; with LISTEN (e.g. 127.0.0.1:0)

@@ -83,7 +83,7 @@ still_serving
 
 # ---- feeds it does not hold: accepted for the digest, never stored ---------
 for i in 1 2 3; do
-  run_scenario hello-unheld ev - --count 20000
+  run_scenario hello-unheld ev - --count 12000
   check_eq "known rows stored for feeds the kabupaten lacks (round $i)" 0 "$(peer_rows)"
   memory_bounded
 done

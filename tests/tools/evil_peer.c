@@ -717,7 +717,7 @@ msg_entries(struct peer *p, struct buf *out, const struct feed *f,
 {
         uint64_t prev_ts = es[0]->ts;
 
-        wire_sync_entries(out, f->index, es[0]->seq, es[0]->ts, n);
+        wire_sync_entries(out, f->index, es[0]->seq, es[0]->ts, NULL, n);
         for (size_t i = 0; i < n; i++) {
                 struct sync_compact c;
                 memset(&c, 0, sizeof(c));
@@ -1219,6 +1219,7 @@ msg_full_hello(struct buf *out, const uint8_t *feeds, size_t n)
                 memcpy(delta[i].feed, feeds + i * ENTRY_HASH_BYTES,
                        ENTRY_HASH_BYTES);
                 delta[i].seq = 1;
+                random_bytes(delta[i].head, ENTRY_HASH_BYTES);
         }
         /* The digest sorts by feed id (SYNC.md §4). */
         qsort(delta, n, sizeof(*delta), id_cmp_vec);
@@ -1555,7 +1556,7 @@ relay_pruned(struct peer *p, const struct relayed *r, struct buf *out)
 
         wire_sync_feed(out, 0, h0->author, h0->author_region, &h0->audience,
                        h0->channel);
-        wire_sync_entries(out, 0, 1, h0->timestamp_ms, r->n);
+        wire_sync_entries(out, 0, 1, h0->timestamp_ms, NULL, r->n);
         for (size_t i = 0; i < r->n; i++) {
                 const struct entry *e = &r->e[i];
                 struct sync_compact c;
