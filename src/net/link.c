@@ -9,6 +9,7 @@
 
 struct link {
         uv_tcp_t tcp;
+        uv_getaddrinfo_t resolve; /* a name to dial: off the loop thread */
         uv_connect_t connect;
         uv_shutdown_t shutdown;
         uv_timer_t hs_timer;
@@ -23,7 +24,8 @@ struct link {
         size_t queued;
         int close_err;
         int handles; /* open uv handles; freed when 0 */
-        bool initiator, connected, open, closing, paused;
+        int port;    /* to dial, once the name is resolved */
+        bool initiator, connected, open, closing, paused, resolving;
         bool handles_closing; /* close_handles was called */
 };
 
@@ -39,11 +41,11 @@ static void link_fail(struct link *l, int err);
 /* ---- lifecycle ------------------------------------------------------------
  */
 
+/* Drops one of the link's references (its handles, a pending name
+ * lookup); the last one ends the link. */
 static void
-on_handle_closed(uv_handle_t *h)
+link_unref(struct link *l)
 {
-        struct link *l = h->data;
-
         if (--l->handles > 0)
                 return;
         l->cfg.cbs->on_close(l, l->close_err);
@@ -54,6 +56,12 @@ on_handle_closed(uv_handle_t *h)
         buf_release(&l->frame);
         buf_release(&l->prologue);
         free(l);
+}
+
+static void
+on_handle_closed(uv_handle_t *h)
+{
+        link_unref(h->data);
 }
 
 static void
@@ -92,6 +100,8 @@ link_close(struct link *l, int err)
                 return;
         l->closing = true;
         l->close_err = err;
+        if (l->resolving) /* not started yet: ends at once, ECANCELED */
+                (void)uv_cancel((uv_req_t *)&l->resolve);
         uv_timer_stop(&l->hs_timer);
         uv_read_stop((uv_stream_t *)&l->tcp);
         /* Let queued frames (an ERROR, the last ACK) reach the peer, but
@@ -411,6 +421,35 @@ on_connect(uv_connect_t *req, int status)
                 link_fail(l, err);
 }
 
+static void
+link_connect(struct link *l, const struct sockaddr_storage *ss)
+{
+        int err = uv_tcp_connect(&l->connect, &l->tcp,
+                                 (const struct sockaddr *)ss, on_connect);
+
+        if (err)
+                link_fail(l, err);
+}
+
+static void
+on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+        struct link *l = req->data;
+        struct sockaddr_storage ss;
+
+        l->resolving = false;
+        if (!l->closing) {
+                if (status || !res) {
+                        link_fail(l, status ? status : UV_EAI_NONAME);
+                } else {
+                        net_addr_set(&ss, net_addr_pick(res), l->port);
+                        link_connect(l, &ss);
+                }
+        }
+        uv_freeaddrinfo(res);
+        link_unref(l);
+}
+
 int
 link_dial(uv_loop_t *loop, const char *address, const struct link_config *cfg,
           struct link **out)
@@ -419,18 +458,36 @@ link_dial(uv_loop_t *loop, const char *address, const struct link_config *cfg,
         struct link *l;
         int err;
 
+        char host[NET_ADDR_MAX];
+        struct addrinfo hints;
+        int port;
+
         *out = NULL;
-        if ((err = net_addr_parse(address, &ss)))
+        if ((err = net_addr_split(address, host, &port)))
                 return err;
-        if (((struct sockaddr_in *)&ss)->sin_port == 0)
+        if (port == 0)
                 return ERR_CONFIG;
         l = link_new(loop, cfg, true);
         *out = l;
         snprintf(l->addr, sizeof(l->addr), "%s", address);
         l->connect.data = l;
-        err = uv_tcp_connect(&l->connect, &l->tcp, (struct sockaddr *)&ss,
-                             on_connect);
-        if (err)
+        if (!net_addr_literal(host, port, &ss)) {
+                link_connect(l, &ss);
+                return 0;
+        }
+        /* A name: resolved in libuv's thread pool, never on the loop. */
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        l->port = port;
+        l->resolve.data = l;
+        l->handles++; /* until on_resolved */
+        l->resolving = true;
+        if ((err = uv_getaddrinfo(loop, &l->resolve, on_resolved, host, NULL,
+                                  &hints))) {
+                l->handles--;
+                l->resolving = false;
                 link_fail(l, err);
+        }
         return 0;
 }

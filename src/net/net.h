@@ -78,9 +78,22 @@ void link_close(struct link *l, int err);
 uint64_t link_bytes_in(const struct link *l);
 uint64_t link_bytes_out(const struct link *l);
 
-/* Parses "host:port" (IPv4 literal or name resolved synchronously, port
- * 1..65535). ERR_CONFIG with a reason. */
+/* Parses "host:port" (an IP literal, or a name resolved synchronously:
+ * for listening at startup; link_dial resolves names off the loop).
+ * ERR_CONFIG. */
 int net_addr_parse(const char *text, struct sockaddr_storage *out) WUR;
+/* Splits "host:port" ("[v6]:port" too) into host and port 0..65535.
+ * ERR_CONFIG. */
+int net_addr_split(const char *text, char host[NET_ADDR_MAX], int *port) WUR;
+/* host as an IPv4 or IPv6 literal with port into out; ERR_NOT_FOUND if it
+ * is a name. */
+int net_addr_literal(const char *host, int port,
+                     struct sockaddr_storage *out) WUR;
+/* Of resolved addresses, the one to dial (IPv4 first). */
+const struct addrinfo *net_addr_pick(const struct addrinfo *res);
+/* A resolved address with port into out. */
+void net_addr_set(struct sockaddr_storage *out, const struct addrinfo *a,
+                  int port);
 /* Binds and listens; on_connection gets (server, status). */
 int net_listen(uv_loop_t *loop, uv_tcp_t *server, const char *address,
                uv_connection_cb on_connection) WUR;

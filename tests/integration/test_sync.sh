@@ -29,7 +29,10 @@ start kab 127.0.0.1:0
 parent ka kab; start ka 127.0.0.1:0
 parent kb kab; start kb 127.0.0.1:0
 parent a1 ka kab; start a1
-parent a2 ka kab; start a2
+# a2 names its kecamatan by a host name: resolved off the loop thread.
+set_key a2 net parent "localhost:${PORT[ka]}, 127.0.0.1:${PORT[kab]}"; start a2
+wait_until 30 "a2 links to its kecamatan by name" \
+  grep -q "LINK-OPEN link 127.0.0.1:${PORT[ka]} .*to parent" "$WORK/a2.log"
 parent b1 kb kab; start b1
 parent b2 kb kab; start b2
 
