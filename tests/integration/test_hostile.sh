@@ -50,7 +50,8 @@ wait_until 30 "the kabupaten holds the kecamatan's news" eq 1 has "Kabar Pontang
 OUTSIDE=$(held_outside)
 
 asan=false
-nm "$SIMPUL" 2>/dev/null | grep -q __asan_init && asan=true
+# (grep -c reads all of nm's output: grep -q would make it die of SIGPIPE.)
+[ "$(nm "$SIMPUL" 2>/dev/null | grep -c ' T __asan_init$')" = 0 ] || asan=true
 mem() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/${PID[kab]}/status"; }
 HWM0=$(mem VmHWM)
 memory_bounded() {
