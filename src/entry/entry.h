@@ -45,6 +45,8 @@ int kind_parse(const char *name, uint32_t *out) WUR;
 const char *kind_name(uint32_t kind);
 /* Channel of a kind; -1 if unknown. */
 int kind_channel(uint32_t kind);
+/* "system", "urgent", "normal", "bulk" (channels 0-3), else "?". */
+const char *channel_name(unsigned channel);
 /* Visit every kind (for --help listings). */
 void kind_each(void (*fn)(void *ctx, uint32_t kind, const char *name),
                void *ctx);
