@@ -65,6 +65,7 @@ static int
 h_node(struct http_req *r)
 {
         struct node *n = r->s->n;
+        struct cert_clock clock;
         struct store_stats st;
         struct store_txn *t;
         char key[2 * ENTRY_KEY_BYTES + 1];
@@ -79,17 +80,19 @@ h_node(struct http_req *r)
                 return err;
         }
         id_hex(key, n->key->pk);
+        node_clock(n, &clock);
         r->out = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I, s:I}, "
-            "s:o, s:{s:s}}",
+            "{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, "
+            "s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:{s:s}}",
             "region", n->config.region, "level",
             region_level_name(region_level(n->config.region)), "name",
             n->config.name, "key", key, "version", SIMPUL_VERSION, "restored",
-            restored_read(t), "store", "feeds", (json_int_t)st.feeds, "entries",
-            (json_int_t)st.entries, "forks", (json_int_t)st.forks, "used_bytes",
-            (json_int_t)st.used_bytes, "map_bytes",
-            (json_int_t)st.map_size_bytes, "daemon", daemon_json(r->s, t),
-            "http", "address", r->s->address);
+            restored_read(t), "clock", node_clock_state(&clock),
+            "clock_floor_ms", (json_int_t)clock.floor_ms, "store", "feeds",
+            (json_int_t)st.feeds, "entries", (json_int_t)st.entries, "forks",
+            (json_int_t)st.forks, "used_bytes", (json_int_t)st.used_bytes,
+            "map_bytes", (json_int_t)st.map_size_bytes, "daemon",
+            daemon_json(r->s, t), "http", "address", r->s->address);
         store_abort(t);
         return 0;
 }

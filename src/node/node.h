@@ -83,6 +83,7 @@ int node_mkdirs(const char *dir) WUR;
 /* An opened node: config, key (if loaded), store and replica over them. */
 struct node {
         bool restored; /* store recreated: no posting until caught up */
+        uint64_t clock_floor_ms; /* node_clock's floor, set by node_open */
         char *dir;
         struct config config;
         struct key *key;
@@ -125,6 +126,16 @@ int node_network_load(struct node *n, char *err_msg) WUR;
  */
 int node_cert_load(const char *dir, struct network *net, struct buf *cert,
                    struct buf *issuer_cert) WUR;
+/*
+ * This node's clock for certificate periods (MEMBERSHIP.md §4.2 Time): the
+ * wall clock, and the floor node_open read: the latest of
+ * CERT_CLOCK_MIN_MS and the valid_from of this node's certificate and of
+ * its issuer's (node.cert), both signed after the network was created.
+ */
+void node_clock(const struct node *n, struct cert_clock *out);
+/* "ok", "unknown (before 2024)" or "unknown (before this node's
+ * certificate)", for simpul status and /api/node. */
+const char *node_clock_state(const struct cert_clock *k);
 /* Replaces dir/name with text atomically (temporary file, fsync, rename),
  * created with mode. -errno. */
 int node_file_write(const char *dir, const char *name, struct slice text,
