@@ -800,9 +800,10 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
             on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS_MAX,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_PER_ADDR_MAX,
-            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+            (unsigned)n->config.http_per_addr, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)HTTP_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+            on_completed, s, MHD_OPTION_END);
         if (!s->mhd) {
                 log_warn("HTTP-LISTEN",
                          "cannot start the HTTP server on %s: running "

@@ -32,7 +32,9 @@
 #define NODE_HOSTS_MAX 256U /* bytes of [http] hosts */
 #define NODE_PARENTS_MAX 4U
 #define NODE_HTTP_LISTEN "127.0.0.1:7780" /* [http] listen default */
-#define NODE_HOLIDAYS_MAX 256U            /* dates in [kim] holidays */
+#define NODE_HTTP_CONNECTIONS 64U         /* open HTTP connections at most */
+#define NODE_HTTP_PER_ADDR 16U /* [http] connections_per_address default */
+#define NODE_HOLIDAYS_MAX 256U /* dates in [kim] holidays */
 
 struct config {
         char region[REGION_BUF];    /* [node] region */
@@ -52,6 +54,9 @@ struct config {
         /* [http] hosts: more names the Host header may give, separated by
          * commas or spaces ("" : none) */
         char http_hosts[NODE_HOSTS_MAX];
+        /* [http] connections_per_address: HTTP connections one client
+         * address may hold, 1..NODE_HTTP_CONNECTIONS */
+        uint64_t http_per_addr;
         /* [kim] holidays: day numbers (days since 1970-01-01, WIB),
          * ascending, for the deadlines of proto/KIM.md §5. */
         int32_t holidays[NODE_HOLIDAYS_MAX];
