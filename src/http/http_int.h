@@ -63,8 +63,9 @@ struct http_req {
         bool redact;   /* no token: hide personal data in the reply */
         bool answered; /* a reply was queued */
         uint64_t start_ms;
-        struct buf body;
-        json_t *in; /* the parsed body (owned) */
+        struct buf body; /* allocated once for body_max bytes */
+        size_t body_max; /* its Content-Length */
+        json_t *in;      /* the parsed body (owned) */
         /* the reply */
         unsigned status;
         json_t *out;            /* JSON reply (owned), or */

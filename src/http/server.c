@@ -12,7 +12,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <malloc.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -164,9 +163,7 @@ req_free(struct http_req *r)
 {
         free(r->path);
         free(r->seg_copy);
-        if (r->body.data) /* personal data: a reporter, rahasia text */
-                explicit_bzero(r->body.data, r->body.cap);
-        buf_release(&r->body);
+        buf_wipe_release(&r->body); /* a reporter, rahasia text */
         buf_release(&r->text);
         json_decref(r->in);
         json_decref(r->out);
@@ -440,6 +437,10 @@ body_check(struct http_req *r)
                 return http_fail(r, ERR_HTTP_TOO_BIG,
                                  "body of %llu bytes is over the limit of %u",
                                  n, HTTP_BODY_MAX);
+        /* The whole body in one block: growing it would free copies of
+         * personal data unwiped (realloc). */
+        r->body_max = (size_t)n;
+        buf_grow(&r->body, r->body_max);
         return 0;
 }
 
@@ -516,16 +517,6 @@ error_reply(struct http_req *r, int err)
         uv_mutex_unlock(&r->s->count_lock);
 }
 
-/* Frees a block of malloc'd memory after wiping it: JSON replies and
- * jansson's own blocks hold personal data (reporters, rahasia text). */
-static void
-wiped_free(void *p)
-{
-        if (p)
-                explicit_bzero(p, malloc_usable_size(p));
-        free(p);
-}
-
 static struct MHD_Response *
 response_make(struct http_req *r)
 {
@@ -537,7 +528,7 @@ response_make(struct http_req *r)
                 if (!s)
                         abort(); /* out of memory */
                 resp = MHD_create_response_from_buffer_with_free_callback(
-                    strlen(s), s, wiped_free);
+                    strlen(s), s, mem_wipe_free);
                 r->ctype = "application/json; charset=utf-8";
         } else if (r->file.ptr) {
                 resp = MHD_create_response_from_buffer(
@@ -644,7 +635,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         }
         if (*upload_size) {
                 /* MHD keeps to the Content-Length checked above. */
-                if (r->body.len + *upload_size > HTTP_BODY_MAX)
+                if (*upload_size > r->body_max - r->body.len)
                         return MHD_NO;
                 buf_add(&r->body, upload, *upload_size);
                 /* MHD's read buffer is reused, not wiped: wipe what was
@@ -792,7 +783,9 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
         if (uv_mutex_init(&s->write_lock) || uv_mutex_init(&s->count_lock))
                 abort();     /* cannot happen on Linux */
         json_object_seed(0); /* before the threads: jansson's hash seed */
-        json_set_alloc_funcs(malloc, wiped_free);
+        /* JSON in and out holds personal data: jansson wipes what it frees
+         * (main has done so for the whole process already). */
+        json_set_alloc_funcs(malloc, mem_wipe_free);
         if (ss.ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
         s->mhd = MHD_start_daemon(
