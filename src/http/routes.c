@@ -71,7 +71,7 @@ h_node(struct http_req *r)
         char key[2 * ENTRY_KEY_BYTES + 1];
         int err;
 
-        if ((err = http_query_check(r, no_query)))
+        if ((err = http_query_check(r, no_query)) || r->check_only)
                 return err;
         if ((err = store_begin(n->store, false, &t)))
                 return err;
@@ -143,7 +143,7 @@ h_peers(struct http_req *r)
         struct store_txn *t;
         int err;
 
-        if ((err = http_query_check(r, no_query)))
+        if ((err = http_query_check(r, no_query)) || r->check_only)
                 return err;
         if ((err = store_begin(r->s->n->store, false, &t)))
                 return err;
@@ -220,7 +220,8 @@ h_feeds(struct http_req *r)
         int err;
 
         if ((err = http_query_check(r, names)) ||
-            (err = http_query_bool(r, "frozen", false, &w.frozen)))
+            (err = http_query_bool(r, "frozen", false, &w.frozen)) ||
+            r->check_only)
                 return err;
         if ((err = store_begin(r->s->n->store, false, &w.t)))
                 return err;

@@ -102,6 +102,12 @@ http_fail(struct http_req *r, int err, const char *fmt, ...)
 const char *
 http_query(struct http_req *r, const char *name)
 {
+        if (!r->conn) {
+                for (size_t i = 0; i < r->n_query; i++)
+                        if (!strcmp(r->query[i].name, name))
+                                return r->query[i].value;
+                return NULL;
+        }
         return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
                                            name);
 }
@@ -109,6 +115,12 @@ http_query(struct http_req *r, const char *name)
 static const char *
 header(struct http_req *r, const char *name)
 {
+        if (!r->conn) { /* header names ignore case, as MHD's lookup does */
+                for (size_t i = 0; i < r->n_headers; i++)
+                        if (!strcasecmp(r->headers[i].name, name))
+                                return r->headers[i].value;
+                return NULL;
+        }
         return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
@@ -158,8 +170,8 @@ req_new(struct http_server *s, struct MHD_Connection *conn, const char *url,
         return r;
 }
 
-static void
-req_free(struct http_req *r)
+void
+http_req_free(struct http_req *r)
 {
         free(r->path);
         free(r->seg_copy);
@@ -285,13 +297,16 @@ name_loopback(const char *h, size_t n)
 static bool
 name_local(struct http_req *r, const char *h, size_t n)
 {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ci;
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
         char host[INET6_ADDRSTRLEN] = "";
         const char *p = host;
 
+        if (!r->conn) /* no socket: no address */
+                return false;
+        ci =
+            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (!ci || getsockname(ci->connect_fd, (struct sockaddr *)&ss, &len))
                 return false;
         if (ss.ss_family == AF_INET)
@@ -469,9 +484,8 @@ access_check(struct http_req *r)
         return 0;
 }
 
-/* What is checked when the headers are in: 0 to go on. */
-static int
-req_start(struct http_req *r)
+int
+http_req_start(struct http_req *r)
 {
         int err;
 
@@ -493,8 +507,8 @@ req_start(struct http_req *r)
 
 /* ---- replies ------------------------------------------------------------- */
 
-static void
-error_reply(struct http_req *r, int err)
+void
+http_req_error(struct http_req *r, int err)
 {
         char path[LOG_PATH_MAX + 4];
 
@@ -567,7 +581,7 @@ reply(struct http_req *r, int err)
         char path[LOG_PATH_MAX + 4];
 
         if (err)
-                error_reply(r, err);
+                http_req_error(r, err);
         else if (!r->out && !r->file.ptr && !r->text.len && r->status == 200)
                 r->out = json_object(); /* a handler with nothing to say */
         resp = response_make(r);
@@ -583,8 +597,8 @@ reply(struct http_req *r, int err)
         return ret;
 }
 
-static int
-handle(struct http_req *r)
+int
+http_req_handle(struct http_req *r)
 {
         json_error_t je;
         int err;
@@ -623,10 +637,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 uv_mutex_lock(&s->count_lock);
                 s->requests++;
                 uv_mutex_unlock(&s->count_lock);
-                if ((err = req_start(r)))
+                if ((err = http_req_start(r)))
                         return reply(r, err); /* the body is never read */
                 if (!(r->route->flags & ROUTE_WRITE))
-                        return reply(r, handle(r));
+                        return reply(r, http_req_handle(r));
                 return MHD_YES;
         }
         if (r->answered) {
@@ -644,7 +658,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 *upload_size = 0;
                 return MHD_YES;
         }
-        return reply(r, handle(r));
+        return reply(r, http_req_handle(r));
 }
 
 static void
@@ -663,7 +677,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                 log_debug("HTTP-ABORTED", "http %s %s %s: ended early (%d)",
                           r->client, r->method, path, (int)toe);
         }
-        req_free(r);
+        http_req_free(r);
         *con_cls = NULL;
 }
 
