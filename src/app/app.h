@@ -75,8 +75,9 @@ int app_post(struct node *n, const struct app_post *p, uint8_t *id,
 
 /*
  * The recipients for handler region `handler`: into to, the node keys of every
- * valid (at now_ms), unrevoked certificate held, in key order, at most
- * KIM_SEAL_TO_MAX. *n_out may be 0. Store errors.
+ * valid (at now_ms, or not expired before the node's clock floor when now_ms
+ * is before it: node_clock), unrevoked certificate held, in key order, at
+ * most KIM_SEAL_TO_MAX. *n_out may be 0. Store errors.
  */
 int app_recipients(struct node *n, const char *handler, uint64_t now_ms,
                    uint8_t to[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES],

@@ -27,7 +27,7 @@ fail(char *err_msg, int err, const char *fmt, ...)
 struct recip_walk {
         struct store_txn *t;
         const char *handler;
-        uint64_t now_ms;
+        struct cert_clock clock;
         uint8_t *to;
         size_t n;
 };
@@ -42,7 +42,7 @@ recip_visit(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES],
         int err;
 
         if (w->n == KIM_SEAL_TO_MAX || cert_parse(bytes, &c) ||
-            strcmp(c.region, w->handler) || cert_check_time(&c, w->now_ms))
+            strcmp(c.region, w->handler) || cert_check_clock(&c, &w->clock))
                 return 0;
         err = store_revocation_get(w->t, node_pk, &rev);
         buf_release(&rev);
@@ -58,9 +58,11 @@ int
 app_recipients(struct node *n, const char *handler, uint64_t now_ms,
                uint8_t to[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES], size_t *n_out)
 {
-        struct recip_walk w = {NULL, handler, now_ms, to, 0};
+        struct recip_walk w = {NULL, handler, {0, 0}, to, 0};
         int err;
 
+        node_clock(n, &w.clock);
+        w.clock.now_ms = now_ms;
         *n_out = 0;
         if ((err = store_begin(n->store, false, &w.t)))
                 return err;

@@ -136,6 +136,16 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/*
+ * Overwrites the whole heap block p (from malloc, calloc or realloc; glibc:
+ * malloc_usable_size bytes, more than were asked for) with zeros and
+ * returns its size; NULL is 0. For blocks that held personal data, before
+ * they are freed: explicit_bzero, which the compiler may not drop.
+ */
+size_t mem_wipe(void *p);
+/* mem_wipe, then free: a free for jansson (json_set_alloc_funcs) and for
+ * buffers of personal data whose size the caller does not track. */
+void mem_wipe_free(void *p);
 /* a + b into *out; false on overflow. */
 static inline bool
 size_add(size_t a, size_t b, size_t *out)

@@ -1,6 +1,8 @@
-/* mem: allocation that aborts on out-of-memory (STYLE: OOM aborts). */
+/* mem: allocation that aborts on out-of-memory (STYLE: OOM aborts), and
+ * wiping a block before it is freed. */
 #include "base.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,4 +51,21 @@ xstrdup(const char *s)
         size_t n = strlen(s) + 1;
 
         return memcpy(xmalloc(n), s, n);
+}
+
+size_t
+mem_wipe(void *p)
+{
+        size_t n = p ? malloc_usable_size(p) : 0;
+
+        if (n)
+                explicit_bzero(p, n);
+        return n;
+}
+
+void
+mem_wipe_free(void *p)
+{
+        mem_wipe(p);
+        free(p);
 }

@@ -366,7 +366,7 @@ accept_apply(struct node *n, struct accepted *a)
         n->replica.network = a->net;
         n->replica.has_network = true;
         if ((err = replica_check_peer(&n->replica, n->key->pk, a->cert,
-                                      a->issuer_cert, 0, &a->c)))
+                                      a->issuer_cert, NULL, &a->c)))
                 return cli_error("enroll accept: %s (%s)", err_str(err),
                                  err_id(err));
         if ((err = cli_member_files_write(n->dir, &a->net, a->cert,

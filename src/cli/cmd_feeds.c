@@ -9,9 +9,6 @@ static const char feeds_help[] =
     "Lists every feed this node holds: feed id, channel, author region,\n"
     "audience, head sequence number and whether a fork froze it.\n";
 
-static const char *const channel_names[] = {"system", "urgent", "normal",
-                                            "bulk"};
-
 struct feeds_ctx {
         json_t *arr;
         size_t n;
@@ -22,7 +19,7 @@ feeds_one(void *ctx, const struct feed_info *f)
 {
         struct feeds_ctx *fc = ctx;
         char id[65], author[65], aud[40];
-        const char *ch = f->channel < 4 ? channel_names[f->channel] : "?";
+        const char *ch = channel_name(f->channel);
         bool frozen = f->flags & FEED_FROZEN;
 
         id_hex(id, f->id);

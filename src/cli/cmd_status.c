@@ -7,8 +7,10 @@
 static const char status_help[] =
     "usage: simpul status [--data DIR] [--json]\n\n"
     "Shows this node (region, name, key), its store (feeds, entries,\n"
-    "size), whether its daemon is running, and each peer link (see\n"
-    "simpul peers). Exit status 0 even when the daemon is not running.\n";
+    "size), whether its daemon is running, whether this machine's clock\n"
+    "is unknown (it reads before this node's certificate: see\n"
+    "proto/MEMBERSHIP.md 4.2), and each peer link (see simpul peers).\n"
+    "Exit status 0 even when the daemon is not running.\n";
 
 #define DAEMON_STALE_MS 15000U /* three missed heartbeats */
 
@@ -45,20 +47,37 @@ conflict_count(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES],
 
 static json_t *
 status_json(struct node *n, const struct store_stats *st, uint64_t conflicts,
-            const struct daemon_seen *ds, json_t *peers)
+            const struct daemon_seen *ds, const struct cert_clock *k,
+            json_t *peers)
 {
         return json_pack(
-            "{s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I}, "
+            "{s:s, s:s, s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, "
             "s:{s:b, s:I, s:I}, s:o}",
             "region", n->config.region, "level",
             region_level_name(region_level(n->config.region)), "name",
-            n->config.name, "store", "feeds", (json_int_t)st->feeds, "entries",
-            (json_int_t)st->entries, "forks", (json_int_t)st->forks,
+            n->config.name, "clock", node_clock_state(k), "clock_floor_ms",
+            (json_int_t)k->floor_ms, "store", "feeds", (json_int_t)st->feeds,
+            "entries", (json_int_t)st->entries, "forks", (json_int_t)st->forks,
             "cert_conflicts", (json_int_t)conflicts, "used_bytes",
             (json_int_t)st->used_bytes, "map_bytes",
             (json_int_t)st->map_size_bytes, "daemon", "running", ds->running,
             "pid", (json_int_t)ds->pid, "heartbeat_ms",
             (json_int_t)ds->heartbeat_ms, "peers", peers);
+}
+
+/* The clock line, when the clock is unknown (MEMBERSHIP.md §4.2 Time). */
+static void
+clock_print(const struct cert_clock *k)
+{
+        char floor[32];
+
+        if (cert_clock_known(k))
+                return;
+        cli_time_iso(floor, k->floor_ms);
+        printf("\nclock:   %s: this machine's clock reads before %s; until "
+               "it is set (NTP), peers' certificates are refused only if "
+               "they expired before then",
+               node_clock_state(k), floor);
 }
 
 int
@@ -71,6 +90,7 @@ cmd_status(int argc, char **argv)
             {NULL, 0, NULL, 0},
         };
         struct store_stats st;
+        struct cert_clock clock;
         struct daemon_seen ds;
         struct store_txn *t;
         const char *data = NULL;
@@ -104,10 +124,12 @@ cmd_status(int argc, char **argv)
         }
         daemon_seen(t, &ds);
         store_abort(t);
+        node_clock(&n, &clock);
         if (json) {
                 json_t *peers = json_array();
                 err = cli_peers_visit(&n, peers);
-                c = cli_print_json(status_json(&n, &st, conflicts, &ds, peers));
+                c = cli_print_json(
+                    status_json(&n, &st, conflicts, &ds, &clock, peers));
         } else {
                 printf("node:    %s (%s %s)\n"
                        "store:   %llu feeds, %llu entries, %llu forks, %.1f "
@@ -128,6 +150,7 @@ cmd_status(int argc, char **argv)
                                "issuers (CERT-CONFLICT): they may not write "
                                "until the kabupaten certifies them",
                                (unsigned long long)conflicts);
+                clock_print(&clock);
                 printf("\n\n");
                 err = cli_peers_visit(&n, NULL);
                 c = EXIT_OK;

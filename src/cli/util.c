@@ -89,7 +89,7 @@ cli_print_json(json_t *j)
         if (!text)
                 return cli_error("cannot format JSON output");
         puts(text);
-        free(text);
+        mem_wipe_free(text);
         return EXIT_OK;
 }
 

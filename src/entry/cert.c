@@ -130,6 +130,20 @@ cert_check_time(const struct cert_info *c, uint64_t now_ms)
                    : 0;
 }
 
+bool
+cert_clock_known(const struct cert_clock *k)
+{
+        return k->now_ms >= k->floor_ms;
+}
+
+int
+cert_check_clock(const struct cert_info *c, const struct cert_clock *k)
+{
+        if (cert_clock_known(k))
+                return cert_check_time(c, k->now_ms);
+        return k->floor_ms < c->valid_until_ms ? 0 : ERR_CERT_EXPIRED;
+}
+
 /* Network and region rules every certificate of the chain obeys. */
 static int
 cert_in_network(const struct network *net, const struct cert_info *c)

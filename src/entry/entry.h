@@ -45,6 +45,8 @@ int kind_parse(const char *name, uint32_t *out) WUR;
 const char *kind_name(uint32_t kind);
 /* Channel of a kind; -1 if unknown. */
 int kind_channel(uint32_t kind);
+/* "system", "urgent", "normal", "bulk" (channels 0-3), else "?". */
+const char *channel_name(unsigned channel);
 /* Visit every kind (for --help listings). */
 void kind_each(void (*fn)(void *ctx, uint32_t kind, const char *name),
                void *ctx);
@@ -155,6 +157,30 @@ int cert_open(struct slice bytes, struct cert_info *c) WUR;
 int cert_parse(struct slice bytes, struct cert_info *c) WUR;
 /* 0 if valid_from_ms <= now_ms < valid_until_ms, else ERR_CERT_EXPIRED. */
 int cert_check_time(const struct cert_info *c, uint64_t now_ms) WUR;
+
+/*
+ * A node's clock as certificate periods see it (MEMBERSHIP.md §4.2 Time):
+ * its reading, and its floor, an instant known to be past: 2024-01-01
+ * (CERT_CLOCK_MIN_MS), or later the valid_from of the node's own
+ * certificates, which were signed after the network was created. A
+ * reading before the floor is wrong (a Raspberry Pi without RTC booting in
+ * 1970 until NTP answers): the clock is **unknown**.
+ */
+#define CERT_CLOCK_MIN_MS 1704067200000ULL /* 2024-01-01T00:00:00Z */
+struct cert_clock {
+        uint64_t now_ms;
+        uint64_t floor_ms;
+};
+/* Is k's reading at or after its floor? */
+bool cert_clock_known(const struct cert_clock *k);
+/*
+ * c's validity period against k: with a known clock valid_from <= now <
+ * valid_until; with an unknown one what holds whatever the true time (at
+ * or after the floor) is: floor < valid_until, so a certificate expired
+ * before the floor never passes, while valid_from (and an expiry after
+ * the floor) cannot be judged and is not. ERR_CERT_EXPIRED.
+ */
+int cert_check_clock(const struct cert_info *c, const struct cert_clock *k) WUR;
 /*
  * Verifies a certificate of network net (MEMBERSHIP.md §4): signature;
  * network id (ERR_NETWORK); subject not the root key and inside the

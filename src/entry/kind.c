@@ -41,6 +41,15 @@ kind_channel(uint32_t kind)
         return -1;
 }
 
+const char *
+channel_name(unsigned channel)
+{
+        static const char *const names[] = {"system", "urgent", "normal",
+                                            "bulk"};
+
+        return channel < ARRAY_LEN(names) ? names[channel] : "?";
+}
+
 void
 kind_each(void (*fn)(void *ctx, uint32_t kind, const char *name), void *ctx)
 {

@@ -150,8 +150,12 @@ http_query_check(struct http_req *r, const char *const *names)
 {
         struct query_check qc = {names, NULL};
 
-        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one,
-                                  &qc);
+        if (r->conn)
+                MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
+                                          query_one, &qc);
+        for (size_t i = 0; !r->conn && i < r->n_query && !qc.bad; i++)
+                query_one(&qc, MHD_GET_ARGUMENT_KIND, r->query[i].name,
+                          r->query[i].value);
         if (qc.bad)
                 return http_fail(r, ERR_HTTP_UNKNOWN_FIELD,
                                  "unknown query parameter '%.64s'", qc.bad);

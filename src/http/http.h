@@ -17,8 +17,9 @@
  * Content-Length before any of the body is read (413), a body without a
  * Content-Length is refused (411), connections idle for
  * HTTP_IDLE_TIMEOUT_S are closed, at most HTTP_CONNECTIONS_MAX are open,
- * at most HTTP_PER_ADDR_MAX from one client address (a slow client cannot
- * hold them all).
+ * at most [http] connections_per_address (16) from one client address, so
+ * that a slow client cannot hold them all (MHD counts them per address
+ * for its whole thread pool).
  *
  * Access: writes (POST) need "Authorization: Bearer TOKEN", the token in
  * DATA/http.token (mode 0600, made by simpul init, replaced by simpul token
@@ -41,8 +42,7 @@
 #include "../node/daemon.h"
 
 #define HTTP_BODY_MAX (64U * 1024U) /* bytes of a request body */
-#define HTTP_CONNECTIONS_MAX 64U
-#define HTTP_PER_ADDR_MAX 16U /* connections from one client address */
+#define HTTP_CONNECTIONS_MAX NODE_HTTP_CONNECTIONS
 #define HTTP_IDLE_TIMEOUT_S 10U
 #define HTTP_THREADS 2U
 #define HTTP_TOKEN_FILE "http.token"

@@ -40,6 +40,12 @@ enum route_flags {
 struct http_req;
 typedef int (*http_handler_fn)(struct http_req *r);
 
+/* A header or query parameter of a request given without MHD. */
+struct http_pair {
+        const char *name;
+        const char *value;
+};
+
 struct route {
         const char *method;
         const char *pattern; /* segments; "*" matches one (r->arg[i]) */
@@ -63,8 +69,9 @@ struct http_req {
         bool redact;   /* no token: hide personal data in the reply */
         bool answered; /* a reply was queued */
         uint64_t start_ms;
-        struct buf body;
-        json_t *in; /* the parsed body (owned) */
+        struct buf body; /* allocated once for body_max bytes */
+        size_t body_max; /* its Content-Length */
+        json_t *in;      /* the parsed body (owned) */
         /* the reply */
         unsigned status;
         json_t *out;            /* JSON reply (owned), or */
@@ -73,9 +80,32 @@ struct http_req {
         const char *ctype;      /* of text or file */
         char allow[32];         /* 405: the Allow header */
         char msg[HTTP_MSG_MAX]; /* the error's message; "": err_str */
+        /*
+         * Without MHD (conn NULL; tests/fuzz/fuzz_http.c): the headers and
+         * query parameters (borrowed), and check_only: the handler parses
+         * and checks all it was sent, then stops before the store and
+         * before any app_* call, answering 0 with nothing.
+         */
+        const struct http_pair *headers, *query;
+        size_t n_headers, n_query;
+        bool check_only;
 };
 
 /* ---- server.c ------------------------------------------------------------ */
+
+/*
+ * The life of a request, in the steps on_request takes (the fuzzer takes
+ * them without MHD): http_req_start when the headers are in (Host,
+ * Origin, the route, the token, a body's headers and its buffer; 0: go
+ * on), the body into r->body (at most r->body_max bytes), then
+ * http_req_handle (a write's body parsed as JSON, the handler run);
+ * http_req_error turns a nonzero result of either into the error reply
+ * (r->status, r->out) and its log line. http_req_free frees r.
+ */
+int http_req_start(struct http_req *r) WUR;
+int http_req_handle(struct http_req *r) WUR;
+void http_req_error(struct http_req *r, int err);
+void http_req_free(struct http_req *r);
 
 /* Sets r->msg from fmt and returns err (for `return http_fail(...)`). */
 int http_fail(struct http_req *r, int err, const char *fmt, ...) PRINTF(3, 4);

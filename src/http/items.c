@@ -362,6 +362,8 @@ post_reply(struct http_req *r, const struct app_post *p)
         char hex[2 * ENTRY_HASH_BYTES + 1], err_msg[APP_ERR_MAX] = "";
         int err;
 
+        if (r->check_only)
+                return 0;
         if ((err = app_post(r->s->n, p, id, err_msg)))
                 return http_fail(r, err, "%s",
                                  err_msg[0] ? err_msg : err_str(err));
@@ -477,6 +479,8 @@ step_reply(struct http_req *r, const uint8_t *id, size_t id_len,
         bool answer = !strcmp(st->step, "tanggapan");
         int err;
 
+        if (r->check_only)
+                return 0;
         if ((err = app_report_step(r->s->n, id, id_len, st, out, err_msg)))
                 return http_fail(r, err, "%s",
                                  err_msg[0] ? err_msg : err_str(err));
@@ -809,7 +813,8 @@ http_items_list(struct http_req *r)
         size_t i;
         int err;
 
-        if ((err = http_query_check(r, names)) || (err = list_params(r, &lr)))
+        if ((err = http_query_check(r, names)) || (err = list_params(r, &lr)) ||
+            r->check_only)
                 goto out;
         if (lr.mode == LIST_MERGED) {
                 err = list_merged(r, &lr, items, &next);
@@ -892,7 +897,7 @@ http_item_get(struct http_req *r)
         int err;
 
         if ((err = http_query_check(r, no_query)) ||
-            (err = arg_prefix(r, id, &len)))
+            (err = arg_prefix(r, id, &len)) || r->check_only)
                 return err;
         err = app_report_get(r->s->n, id, len, 0, &r->out, err_msg);
         if (err == ERR_KIM_NOT_FOUND) {

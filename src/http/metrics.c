@@ -176,7 +176,7 @@ http_metrics(struct http_req *r)
         struct store_txn *t;
         int err;
 
-        if ((err = http_query_check(r, no_query)))
+        if ((err = http_query_check(r, no_query)) || r->check_only)
                 return err;
         memset(&ps, 0, sizeof(ps));
         if ((err = store_begin(r->s->n->store, false, &t)))

@@ -65,12 +65,13 @@ static int
 h_node(struct http_req *r)
 {
         struct node *n = r->s->n;
+        struct cert_clock clock;
         struct store_stats st;
         struct store_txn *t;
         char key[2 * ENTRY_KEY_BYTES + 1];
         int err;
 
-        if ((err = http_query_check(r, no_query)))
+        if ((err = http_query_check(r, no_query)) || r->check_only)
                 return err;
         if ((err = store_begin(n->store, false, &t)))
                 return err;
@@ -79,17 +80,19 @@ h_node(struct http_req *r)
                 return err;
         }
         id_hex(key, n->key->pk);
+        node_clock(n, &clock);
         r->out = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I, s:I}, "
-            "s:o, s:{s:s}}",
+            "{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, "
+            "s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:{s:s}}",
             "region", n->config.region, "level",
             region_level_name(region_level(n->config.region)), "name",
             n->config.name, "key", key, "version", SIMPUL_VERSION, "restored",
-            restored_read(t), "store", "feeds", (json_int_t)st.feeds, "entries",
-            (json_int_t)st.entries, "forks", (json_int_t)st.forks, "used_bytes",
-            (json_int_t)st.used_bytes, "map_bytes",
-            (json_int_t)st.map_size_bytes, "daemon", daemon_json(r->s, t),
-            "http", "address", r->s->address);
+            restored_read(t), "clock", node_clock_state(&clock),
+            "clock_floor_ms", (json_int_t)clock.floor_ms, "store", "feeds",
+            (json_int_t)st.feeds, "entries", (json_int_t)st.entries, "forks",
+            (json_int_t)st.forks, "used_bytes", (json_int_t)st.used_bytes,
+            "map_bytes", (json_int_t)st.map_size_bytes, "daemon",
+            daemon_json(r->s, t), "http", "address", r->s->address);
         store_abort(t);
         return 0;
 }
@@ -140,7 +143,7 @@ h_peers(struct http_req *r)
         struct store_txn *t;
         int err;
 
-        if ((err = http_query_check(r, no_query)))
+        if ((err = http_query_check(r, no_query)) || r->check_only)
                 return err;
         if ((err = store_begin(r->s->n->store, false, &t)))
                 return err;
@@ -150,9 +153,92 @@ h_peers(struct http_req *r)
         return err;
 }
 
+/* ---- feeds --------------------------------------------------------------- */
+
+struct feeds_walk {
+        struct store_txn *t;
+        json_t *arr;
+        json_t *forks; /* feed id (hex) -> the seq of its first fork proof */
+        bool frozen;   /* only the frozen feeds */
+};
+
+/* One feed as simpul feeds --json, with fork_seq when it is frozen. */
+static int
+feed_add(void *ctx, const struct feed_info *f)
+{
+        struct feeds_walk *w = ctx;
+        char id[2 * ENTRY_HASH_BYTES + 1], author[2 * ENTRY_KEY_BYTES + 1];
+        char aud[WIRE_VIEW_AUDIENCE_BUF];
+        bool frozen = f->flags & FEED_FROZEN;
+        json_t *j;
+
+        if (w->frozen && !frozen)
+                return 0;
+        id_hex(id, f->id);
+        id_hex(author, f->author);
+        audience_format(&f->audience, aud);
+        j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:O?}", "id", id,
+                      "author", author, "author_region", f->author_region,
+                      "audience", aud, "channel", channel_name(f->channel),
+                      "head_seq", (json_int_t)f->head_seq, "frozen", frozen,
+                      "fork_seq", json_object_get(w->forks, id));
+        return !j || json_array_append_new(w->arr, j) ? ERR_STORE : 0;
+}
+
+/* Fork proofs come ordered by feed, then seq: keep each feed's first. */
+static int
+fork_add(void *ctx, const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq,
+         struct slice bytes)
+{
+        struct feeds_walk *w = ctx;
+        char id[2 * ENTRY_HASH_BYTES + 1];
+        struct feed_info f;
+        int err;
+
+        (void)bytes;
+        id_hex(id, feed);
+        if (json_object_get(w->forks, id))
+                return 0;
+        if (json_object_set_new(w->forks, id, json_integer((json_int_t)seq)))
+                return ERR_STORE;
+        if (!w->frozen)
+                return 0;
+        err = store_feed_get(w->t, feed, &f);
+        return err == ERR_NOT_FOUND ? 0 : err ? err : feed_add(w, &f);
+}
+
+/*
+ * GET /api/feeds: every feed held, as simpul feeds --json, each frozen one
+ * with the seq of its fork proof; ?frozen=true only the frozen ones (from
+ * the fork proofs: no walk over every feed).
+ */
+static int
+h_feeds(struct http_req *r)
+{
+        static const char *const names[] = {"frozen", NULL};
+        struct feeds_walk w = {NULL, NULL, NULL, false};
+        int err;
+
+        if ((err = http_query_check(r, names)) ||
+            (err = http_query_bool(r, "frozen", false, &w.frozen)) ||
+            r->check_only)
+                return err;
+        if ((err = store_begin(r->s->n->store, false, &w.t)))
+                return err;
+        w.arr = r->out = json_array();
+        w.forks = json_object();
+        err = store_forks(w.t, fork_add, &w);
+        if (!err && !w.frozen)
+                err = store_feeds(w.t, feed_add, &w);
+        store_abort(w.t);
+        json_decref(w.forks);
+        return err;
+}
+
 const struct route http_routes[] = {
     {"GET", "/api/node", h_node, 0},
     {"GET", "/api/peers", h_peers, 0},
+    {"GET", "/api/feeds", h_feeds, 0},
     {"GET", "/api/items", http_items_list, 0},
     {"POST", "/api/items", http_items_create, ROUTE_WRITE},
     {"GET", "/api/items/*", http_item_get, 0},

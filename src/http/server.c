@@ -12,7 +12,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <malloc.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -103,6 +102,12 @@ http_fail(struct http_req *r, int err, const char *fmt, ...)
 const char *
 http_query(struct http_req *r, const char *name)
 {
+        if (!r->conn) {
+                for (size_t i = 0; i < r->n_query; i++)
+                        if (!strcmp(r->query[i].name, name))
+                                return r->query[i].value;
+                return NULL;
+        }
         return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
                                            name);
 }
@@ -110,6 +115,12 @@ http_query(struct http_req *r, const char *name)
 static const char *
 header(struct http_req *r, const char *name)
 {
+        if (!r->conn) { /* header names ignore case, as MHD's lookup does */
+                for (size_t i = 0; i < r->n_headers; i++)
+                        if (!strcasecmp(r->headers[i].name, name))
+                                return r->headers[i].value;
+                return NULL;
+        }
         return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
@@ -159,14 +170,12 @@ req_new(struct http_server *s, struct MHD_Connection *conn, const char *url,
         return r;
 }
 
-static void
-req_free(struct http_req *r)
+void
+http_req_free(struct http_req *r)
 {
         free(r->path);
         free(r->seg_copy);
-        if (r->body.data) /* personal data: a reporter, rahasia text */
-                explicit_bzero(r->body.data, r->body.cap);
-        buf_release(&r->body);
+        buf_wipe_release(&r->body); /* a reporter, rahasia text */
         buf_release(&r->text);
         json_decref(r->in);
         json_decref(r->out);
@@ -288,13 +297,16 @@ name_loopback(const char *h, size_t n)
 static bool
 name_local(struct http_req *r, const char *h, size_t n)
 {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ci;
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
         char host[INET6_ADDRSTRLEN] = "";
         const char *p = host;
 
+        if (!r->conn) /* no socket: no address */
+                return false;
+        ci =
+            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (!ci || getsockname(ci->connect_fd, (struct sockaddr *)&ss, &len))
                 return false;
         if (ss.ss_family == AF_INET)
@@ -440,6 +452,10 @@ body_check(struct http_req *r)
                 return http_fail(r, ERR_HTTP_TOO_BIG,
                                  "body of %llu bytes is over the limit of %u",
                                  n, HTTP_BODY_MAX);
+        /* The whole body in one block: growing it would free copies of
+         * personal data unwiped (realloc). */
+        r->body_max = (size_t)n;
+        buf_grow(&r->body, r->body_max);
         return 0;
 }
 
@@ -468,9 +484,8 @@ access_check(struct http_req *r)
         return 0;
 }
 
-/* What is checked when the headers are in: 0 to go on. */
-static int
-req_start(struct http_req *r)
+int
+http_req_start(struct http_req *r)
 {
         int err;
 
@@ -492,8 +507,8 @@ req_start(struct http_req *r)
 
 /* ---- replies ------------------------------------------------------------- */
 
-static void
-error_reply(struct http_req *r, int err)
+void
+http_req_error(struct http_req *r, int err)
 {
         char path[LOG_PATH_MAX + 4];
 
@@ -516,16 +531,6 @@ error_reply(struct http_req *r, int err)
         uv_mutex_unlock(&r->s->count_lock);
 }
 
-/* Frees a block of malloc'd memory after wiping it: JSON replies and
- * jansson's own blocks hold personal data (reporters, rahasia text). */
-static void
-wiped_free(void *p)
-{
-        if (p)
-                explicit_bzero(p, malloc_usable_size(p));
-        free(p);
-}
-
 static struct MHD_Response *
 response_make(struct http_req *r)
 {
@@ -537,7 +542,7 @@ response_make(struct http_req *r)
                 if (!s)
                         abort(); /* out of memory */
                 resp = MHD_create_response_from_buffer_with_free_callback(
-                    strlen(s), s, wiped_free);
+                    strlen(s), s, mem_wipe_free);
                 r->ctype = "application/json; charset=utf-8";
         } else if (r->file.ptr) {
                 resp = MHD_create_response_from_buffer(
@@ -576,7 +581,7 @@ reply(struct http_req *r, int err)
         char path[LOG_PATH_MAX + 4];
 
         if (err)
-                error_reply(r, err);
+                http_req_error(r, err);
         else if (!r->out && !r->file.ptr && !r->text.len && r->status == 200)
                 r->out = json_object(); /* a handler with nothing to say */
         resp = response_make(r);
@@ -592,8 +597,8 @@ reply(struct http_req *r, int err)
         return ret;
 }
 
-static int
-handle(struct http_req *r)
+int
+http_req_handle(struct http_req *r)
 {
         json_error_t je;
         int err;
@@ -632,10 +637,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 uv_mutex_lock(&s->count_lock);
                 s->requests++;
                 uv_mutex_unlock(&s->count_lock);
-                if ((err = req_start(r)))
+                if ((err = http_req_start(r)))
                         return reply(r, err); /* the body is never read */
                 if (!(r->route->flags & ROUTE_WRITE))
-                        return reply(r, handle(r));
+                        return reply(r, http_req_handle(r));
                 return MHD_YES;
         }
         if (r->answered) {
@@ -644,7 +649,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         }
         if (*upload_size) {
                 /* MHD keeps to the Content-Length checked above. */
-                if (r->body.len + *upload_size > HTTP_BODY_MAX)
+                if (*upload_size > r->body_max - r->body.len)
                         return MHD_NO;
                 buf_add(&r->body, upload, *upload_size);
                 /* MHD's read buffer is reused, not wiped: wipe what was
@@ -653,7 +658,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 *upload_size = 0;
                 return MHD_YES;
         }
-        return reply(r, handle(r));
+        return reply(r, http_req_handle(r));
 }
 
 static void
@@ -672,7 +677,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                 log_debug("HTTP-ABORTED", "http %s %s %s: ended early (%d)",
                           r->client, r->method, path, (int)toe);
         }
-        req_free(r);
+        http_req_free(r);
         *con_cls = NULL;
 }
 
@@ -792,7 +797,9 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
         if (uv_mutex_init(&s->write_lock) || uv_mutex_init(&s->count_lock))
                 abort();     /* cannot happen on Linux */
         json_object_seed(0); /* before the threads: jansson's hash seed */
-        json_set_alloc_funcs(malloc, wiped_free);
+        /* JSON in and out holds personal data: jansson wipes what it frees
+         * (main has done so for the whole process already). */
+        json_set_alloc_funcs(malloc, mem_wipe_free);
         if (ss.ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
         s->mhd = MHD_start_daemon(
@@ -800,9 +807,10 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
             on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS_MAX,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_PER_ADDR_MAX,
-            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+            (unsigned)n->config.http_per_addr, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)HTTP_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+            on_completed, s, MHD_OPTION_END);
         if (!s->mhd) {
                 log_warn("HTTP-LISTEN",
                          "cannot start the HTTP server on %s: running "

@@ -407,6 +407,72 @@ kim_report_view(const struct kim_view_entry *r,
         free(t.by_id);
 }
 
+/* Where ev goes in v's timeline, ordered by (ts, id). */
+static size_t
+event_upper(const struct wire_report_view *v, const struct wire_view_event *ev)
+{
+        size_t lo = 0, hi = v->timeline_n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (event_cmp(&v->timeline[mid], ev) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+/*
+ * With s valid under the current step h, kim_report_view would find: s the
+ * only step of greatest depth (h had the greatest), so the new current
+ * step, with the path to it h's path and s; s with no steps under it (the
+ * caller's promise), so every other node keeps its mark; one more event;
+ * the flags and the path's timestamps updated by s alone. Nothing else.
+ */
+bool
+kim_view_extend(const struct kim_view_entry *r, const struct kim_view_entry *s,
+                struct wire_report_view *v)
+{
+        struct node root = {
+            r, NODE_VALID, 0, 0, KIM_STATE_DIAJUKAN, KIM_RESULT_NONE, false};
+        struct node head = root, c;
+        struct wire_view_event ev;
+        size_t at;
+
+        memset(&c, 0, sizeof(c));
+        c.in = s;
+        if (!is_step_of(s, r->e->id) || id_cmp(s->b->after, v->head) ||
+            id_cmp(v->id, r->e->id) ||
+            v->timeline_n >= WIRE_VIEW_TIMELINE_MAX ||
+            kim_state_parse(v->state, &head.state) ||
+            (v->result[0] && kim_result_parse(v->result, &head.result)) ||
+            !step_valid(&root, &head, &c))
+                return false;
+        event_set(&ev, s->e, s->b->step, WIRE_MARK_VALID);
+        at = event_upper(v, &ev);
+        if (at < v->timeline_n && !event_cmp(&v->timeline[at], &ev))
+                return false; /* s is in v already: not a new step */
+        v->timeline =
+            xrealloc(v->timeline, (v->timeline_n + 1) * sizeof(*v->timeline));
+        memmove(&v->timeline[at + 1], &v->timeline[at],
+                (v->timeline_n - at) * sizeof(*v->timeline));
+        v->timeline[at] = ev;
+        v->timeline_n++;
+        name_copy(v->state, kim_state_name(c.state));
+        name_copy(v->result, kim_result_name(c.result));
+        memcpy(v->head, s->e->id, ENTRY_HASH_BYTES);
+        if (s->b->step == KIM_STEP_DIVERIFIKASI)
+                v->has_verified_ts = true, v->verified_ts = ev.ts;
+        if (s->b->step == KIM_STEP_DITINDAKLANJUTI)
+                v->has_followed_ts = true, v->followed_ts = ev.ts;
+        if (s->b->step == KIM_STEP_SELESAI)
+                v->has_done_ts = true, v->done_ts = ev.ts;
+        v->anonim |= s->b->anonim;
+        v->rahasia |= s->b->rahasia;
+        return true;
+}
+
 /* ---- deadlines and the local step check ---------------------------------- */
 
 void

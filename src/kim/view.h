@@ -86,6 +86,20 @@ void kim_report_view(const struct kim_view_entry *r,
                      kim_held_fn held, void *held_ctx,
                      struct wire_report_view *v, struct buf *pending);
 
+/*
+ * Adds one step to a report's view without recomputing it: when s is a
+ * valid step of report r whose `after` is v's current step (v->head), v
+ * (the view kim_report_view gave for r and some set of entries) becomes,
+ * in place, the view of that set and s, and true is returned (v->timeline
+ * is reallocated). Otherwise, or when the timeline is full, false and v
+ * untouched: recompute with kim_report_view. The caller promises that no
+ * entry of the set names s as its `after` (no step of the report was
+ * pending on s). Costs one copy of the timeline, not a recomputation.
+ */
+bool kim_view_extend(const struct kim_view_entry *r,
+                     const struct kim_view_entry *s,
+                     struct wire_report_view *v);
+
 /* What a report's deadlines say at now_ms (KIM.md §5). */
 struct kim_flags {
         bool terlambat_verifikasi;

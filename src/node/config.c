@@ -26,6 +26,7 @@ config_defaults(struct config *c)
         c->backoff_max_ms = 300000;
         c->retry_primary_s = 60;
         strcpy(c->http_listen, NODE_HTTP_LISTEN);
+        c->http_per_addr = NODE_HTTP_PER_ADDR;
 }
 
 static int
@@ -150,6 +151,12 @@ config_set(struct config *c, const char *section, const char *key,
                         return ERR_CONFIG;
                 strcpy(c->http_hosts, value);
                 return 0;
+        }
+        if (!strcmp(section, "http") &&
+            !strcmp(key, "connections_per_address")) {
+                *why = "expected a whole number from 1 to 64";
+                return parse_u64(value, 1, NODE_HTTP_CONNECTIONS,
+                                 &c->http_per_addr);
         }
         /* Each line adds dates: a long list continues on indented lines
          * (inih reads at most 200 bytes a line). */
@@ -277,6 +284,11 @@ static const char config_template[] =
     "# (421 HTTP-HOST): a web page of another site cannot reach the\n"
     "# API by DNS rebinding.\n"
     "hosts = %s\n"
+    "# Connections one client address may hold open at once (1 to 64,\n"
+    "# of 64 in all): a slow or hostile client cannot take them all.\n"
+    "# Raise it when every client comes through one address (a reverse\n"
+    "# proxy on this machine, a NAT).\n"
+    "connections_per_address = %llu\n"
     "\n"
     "[kim]\n"
     "# Public holidays (hari libur nasional, cuti bersama) as dates\n"
@@ -327,7 +339,8 @@ config_write_new(const char *path, const struct config *c)
                 (unsigned long long)c->backoff_min_ms,
                 (unsigned long long)c->backoff_max_ms,
                 (unsigned long long)c->retry_primary_s, c->http_listen,
-                c->http_hosts, levels[c->log_level]);
+                c->http_hosts, (unsigned long long)c->http_per_addr,
+                levels[c->log_level]);
         if (fflush(f) || fsync(fd))
                 err = -errno;
         if (fclose(f) && !err)

@@ -2,22 +2,45 @@
  * replica's certificate functions. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
 
 /*
- * A Raspberry Pi has no real-time clock and may boot in 1970 until NTP
- * answers: certificate periods are checked only against a clock that has
- * been set (later than 2024-01-01).
+ * The clock for a peer's certificate periods (MEMBERSHIP.md §4.2 Time). A
+ * Raspberry Pi has no real-time clock and may boot in 1970 until NTP
+ * answers: a reading before this node's clock floor is unknown, and then
+ * only what holds at any time after the floor is checked. Logged once
+ * each time the clock turns unknown, and when it is known again. Loop
+ * thread only.
  */
-#define CLOCK_SANE_MS 1704067200000ULL
-
-static uint64_t
-cert_clock(void)
+static void
+cert_clock(struct node *n, struct cert_clock *k)
 {
-        uint64_t now = time_now_ms();
+        static bool unknown;
+        bool now_unknown;
 
-        return now >= CLOCK_SANE_MS ? now : 0;
+        node_clock(n, k);
+        now_unknown = !cert_clock_known(k);
+        if (now_unknown && !unknown) {
+                time_t t = (time_t)(k->floor_ms / 1000U);
+                char floor[32] = "?";
+                struct tm tm;
+
+                if (gmtime_r(&t, &tm))
+                        strftime(floor, sizeof(floor), "%Y-%m-%dT%H:%M:%SZ",
+                                 &tm);
+                log_warn("CLOCK-UNKNOWN",
+                         "this machine's clock reads before %s (this node's "
+                         "certificate, or 2024): until it is set (NTP), a "
+                         "peer's certificate is refused only if it expired "
+                         "before then",
+                         floor);
+        } else if (!now_unknown && unknown) {
+                log_info("CLOCK-UNKNOWN", "the clock is set again: "
+                                          "certificate periods are checked");
+        }
+        unknown = now_unknown;
 }
 
 int
@@ -60,7 +83,8 @@ member_load(struct node *n, uint8_t network_id[ENTRY_HASH_BYTES],
  * full path. ERR_CERT_EXPIRED; ERR_CERT when it is not held.
  */
 static int
-issuer_time(struct node *n, const struct cert_info *ci, uint64_t now)
+issuer_time(struct node *n, const struct cert_info *ci,
+            const struct cert_clock *clock)
 {
         struct buf cert = BUF_INIT;
         struct cert_info ic;
@@ -75,7 +99,7 @@ issuer_time(struct node *n, const struct cert_info *ci, uint64_t now)
         if (!err && cert_parse(buf_slice(&cert), &ic))
                 err = ERR_CERT;
         if (!err)
-                err = cert_check_time(&ic, now);
+                err = cert_check_clock(&ic, clock);
         buf_release(&cert);
         return err;
 }
@@ -87,8 +111,8 @@ member_known(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
         uint8_t h[ENTRY_HASH_BYTES];
         struct buf cert = BUF_INIT;
         struct cert_info ci;
+        struct cert_clock clock;
         bool revoked = false;
-        uint64_t now = cert_clock();
         int err;
 
         if ((err = replica_revoked(&n->replica, key, &revoked)))
@@ -104,9 +128,9 @@ member_known(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
                 err = ERR_NOT_FOUND;
                 goto out;
         }
-        if (now && (err = cert_check_time(&ci, now)))
-                goto out;
-        if (now && (err = issuer_time(n, &ci, now)))
+        cert_clock(n, &clock);
+        if ((err = cert_check_clock(&ci, &clock)) ||
+            (err = issuer_time(n, &ci, &clock)))
                 goto out;
         memcpy(out->region, ci.region, REGION_BUF);
         snprintf(out->name, sizeof(out->name), "%s", ci.name);
@@ -120,12 +144,14 @@ member_accept(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
               struct slice cert, struct slice issuer_cert,
               struct member_peer *out)
 {
+        struct cert_clock clock;
         struct cert_info ci;
-        int err = replica_check_peer(&n->replica, key, cert,
-                                     issuer_cert.len ? issuer_cert
-                                                     : slice_make(NULL, 0),
-                                     cert_clock(), &ci);
+        int err;
 
+        cert_clock(n, &clock);
+        err = replica_check_peer(
+            &n->replica, key, cert,
+            issuer_cert.len ? issuer_cert : slice_make(NULL, 0), &clock, &ci);
         if (err)
                 return err;
         memcpy(out->region, ci.region, REGION_BUF);

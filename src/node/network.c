@@ -1,7 +1,8 @@
 /*
  * network: this node's membership files in the data directory
  * (proto/MEMBERSHIP.md §9): `network` (the network line), `node.cert` (this
- * node's certificate line) and, at the kabupaten, `network.key`.
+ * node's certificate line) and, at the kabupaten, `network.key`; the
+ * floor of the certificate clock read from them (§4.2 Time).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,6 +112,49 @@ text_file_read(const char *dir, const char *name, const char *prefix,
         return err;
 }
 
+/* ---- the certificate clock ----------------------------------------------- */
+
+/* The floor of node_clock from dir/node.cert; CERT_CLOCK_MIN_MS when there
+ * is none (or it does not decode: member_load says so). */
+static uint64_t
+clock_floor(const char *dir)
+{
+        struct buf cert = BUF_INIT, ic = BUF_INIT;
+        struct network net;
+        struct cert_info c;
+        uint64_t floor = CERT_CLOCK_MIN_MS;
+
+        if (!node_cert_load(dir, &net, &cert, &ic)) {
+                if (!cert_parse(buf_slice(&cert), &c) &&
+                    c.valid_from_ms > floor)
+                        floor = c.valid_from_ms;
+                if (ic.len && !cert_parse(buf_slice(&ic), &c) &&
+                    c.valid_from_ms > floor)
+                        floor = c.valid_from_ms;
+        }
+        buf_release(&cert);
+        buf_release(&ic);
+        return floor;
+}
+
+void
+node_clock(const struct node *n, struct cert_clock *out)
+{
+        out->now_ms = time_now_ms();
+        out->floor_ms =
+            n->clock_floor_ms ? n->clock_floor_ms : CERT_CLOCK_MIN_MS;
+}
+
+const char *
+node_clock_state(const struct cert_clock *k)
+{
+        if (cert_clock_known(k))
+                return "ok";
+        return k->now_ms < CERT_CLOCK_MIN_MS
+                   ? "unknown (before 2024)"
+                   : "unknown (before this node's certificate)";
+}
+
 int
 node_network_load(struct node *n, char *err_msg)
 {
@@ -123,6 +167,7 @@ node_network_load(struct node *n, char *err_msg)
         } else if (!err && !(err = network_open(buf_slice(&bytes),
                                                 &n->replica.network))) {
                 n->replica.has_network = true;
+                n->clock_floor_ms = clock_floor(n->dir);
         } else {
                 snprintf(err_msg, 512,
                          "cannot read '%s/%s': %s (restore it, or re-run "

@@ -32,7 +32,9 @@
 #define NODE_HOSTS_MAX 256U /* bytes of [http] hosts */
 #define NODE_PARENTS_MAX 4U
 #define NODE_HTTP_LISTEN "127.0.0.1:7780" /* [http] listen default */
-#define NODE_HOLIDAYS_MAX 256U            /* dates in [kim] holidays */
+#define NODE_HTTP_CONNECTIONS 64U         /* open HTTP connections at most */
+#define NODE_HTTP_PER_ADDR 16U /* [http] connections_per_address default */
+#define NODE_HOLIDAYS_MAX 256U /* dates in [kim] holidays */
 
 struct config {
         char region[REGION_BUF];    /* [node] region */
@@ -52,6 +54,9 @@ struct config {
         /* [http] hosts: more names the Host header may give, separated by
          * commas or spaces ("" : none) */
         char http_hosts[NODE_HOSTS_MAX];
+        /* [http] connections_per_address: HTTP connections one client
+         * address may hold, 1..NODE_HTTP_CONNECTIONS */
+        uint64_t http_per_addr;
         /* [kim] holidays: day numbers (days since 1970-01-01, WIB),
          * ascending, for the deadlines of proto/KIM.md §5. */
         int32_t holidays[NODE_HOLIDAYS_MAX];
@@ -83,6 +88,7 @@ int node_mkdirs(const char *dir) WUR;
 /* An opened node: config, key (if loaded), store and replica over them. */
 struct node {
         bool restored; /* store recreated: no posting until caught up */
+        uint64_t clock_floor_ms; /* node_clock's floor, set by node_open */
         char *dir;
         struct config config;
         struct key *key;
@@ -128,6 +134,16 @@ int node_network_load(struct node *n, char *err_msg) WUR;
  */
 int node_cert_load(const char *dir, struct network *net, struct buf *cert,
                    struct buf *issuer_cert) WUR;
+/*
+ * This node's clock for certificate periods (MEMBERSHIP.md §4.2 Time): the
+ * wall clock, and the floor node_open read: the latest of
+ * CERT_CLOCK_MIN_MS and the valid_from of this node's certificate and of
+ * its issuer's (node.cert), both signed after the network was created.
+ */
+void node_clock(const struct node *n, struct cert_clock *out);
+/* "ok", "unknown (before 2024)" or "unknown (before this node's
+ * certificate)", for simpul status and /api/node. */
+const char *node_clock_state(const struct cert_clock *k);
 /* Replaces dir/name with text atomically (temporary file, fsync, rename),
  * created with mode. -errno. */
 int node_file_write(const char *dir, const char *name, struct slice text,

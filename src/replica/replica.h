@@ -161,8 +161,9 @@ int replica_fill_body(struct replica *r, const uint8_t feed[ENTRY_HASH_BYTES],
 /*
  * Validates the certificate a peer presents at the handshake and stores it
  * (with issuer_cert) if newer than the one held, in its own write
- * transaction. Checks: the chain in this network (cert_verify), validity
- * at now_ms (0: not checked), that it certifies node_pk, that node_pk is
+ * transaction. Checks: the chain in this network (cert_verify), the
+ * validity periods of both certificates against clock (cert_check_clock;
+ * NULL: not checked), that it certifies node_pk, that node_pk is
  * not revoked, and that a delegated issuer is not revoked (unless this very
  * certificate is already held). issuer_cert.ptr is NULL when there is none.
  * Fills out on success. Errors: ERR_NOT_ENROLLED (this node has no
@@ -172,7 +173,8 @@ int replica_fill_body(struct replica *r, const uint8_t feed[ENTRY_HASH_BYTES],
 int replica_check_peer(struct replica *r,
                        const uint8_t node_pk[ENTRY_KEY_BYTES],
                        struct slice cert, struct slice issuer_cert,
-                       uint64_t now_ms, struct cert_info *out) WUR;
+                       const struct cert_clock *clock,
+                       struct cert_info *out) WUR;
 /* Copies the certificate held for pk into out (replacing its contents).
  * ERR_NOT_FOUND if none is held; store errors. */
 int replica_peer_cert(struct replica *r, const uint8_t pk[ENTRY_KEY_BYTES],

@@ -508,18 +508,21 @@ peer_store(const struct replica *r, struct store_txn *t,
 
 int
 replica_check_peer(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
-                   struct slice cert, struct slice issuer_cert, uint64_t now_ms,
-                   struct cert_info *out)
+                   struct slice cert, struct slice issuer_cert,
+                   const struct cert_clock *clock, struct cert_info *out)
 {
         struct store_txn *t = NULL;
-        struct cert_info c;
+        struct cert_info c, ic;
         int err, cerr;
 
         memset(out, 0, sizeof(*out));
         if (!r->has_network)
                 return ERR_NOT_ENROLLED;
-        if ((err =
-                 cert_verify(&r->network, cert, issuer_cert, now_ms, &c, NULL)))
+        if ((err = cert_verify(&r->network, cert, issuer_cert, 0, &c, &ic)))
+                return err;
+        if (clock &&
+            ((err = cert_check_clock(&c, clock)) ||
+             (issuer_cert.ptr && (err = cert_check_clock(&ic, clock)))))
                 return err;
         if (memcmp(c.node_pk, node_pk, ENTRY_KEY_BYTES))
                 return ERR_CERT;

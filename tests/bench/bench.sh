@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 n=${1:-100000}
 deploy/deps.sh --test
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-bench --target simpul gen_entries bench_core >/dev/null
+cmake --build build-bench --target simpul gen_entries bench_core bench_views >/dev/null
 out=$(mktemp -d /tmp/simpul-bench.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 B=build-bench
@@ -40,3 +40,6 @@ import "$(nproc)" all_cores
 bytes=$(stat -c %s "$out/in.bundle")
 echo "bundle_bytes_per_entry $(( bytes / n ))"
 echo "store_bytes_per_entry $(( $(du -sb "$out/node/store" | cut -f1) / n ))"
+
+# A report's view as 2,000 steps arrive one batch each (ms per step).
+"$B/tests/bench_views" "$out/views" 2000

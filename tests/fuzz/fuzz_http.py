@@ -374,8 +374,8 @@ class Fuzz:
     def slowloris(self, conns=24, secs=14):
         """Partial requests trickling in: the API must keep answering, and
         close them after its idle timeout. They come from 127.0.0.3 (all
-        of 127/8 is loopback), at most HTTP_PER_ADDR_MAX of them held, so
-        the reads from 127.0.0.1 are another client's."""
+        of 127/8 is loopback), at most [http] connections_per_address of
+        them held, so the reads from 127.0.0.1 are another client's."""
         socks = []
         for i in range(conns):
             s = socket.create_connection((HOST, self.port), timeout=5,

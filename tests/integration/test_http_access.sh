@@ -10,7 +10,8 @@
 #     [http] hosts pass;
 #   - a request from a page of another site (Origin) is refused, a
 #     preflight too, and no Access-Control-Allow-Origin is ever sent;
-#   - a slow client holding connections from 127.0.0.1 does not stop a
+#   - a slow client holding connections from 127.0.0.1 keeps at most
+#     [http] connections_per_address (16, then 4) and does not stop a
 #     client from 127.0.0.2.
 # Usage: test_http_access.sh SIMPUL
 SIMPUL=$1
@@ -128,48 +129,85 @@ for p in "/api/items/$id" /api/node /; do
 done
 
 # ---- a slow client holds at most its share of the connections ----------------
-python3 - "${HP[kab]}" >"$WORK/slow" 2>&1 <<'PY' &
-import socket, sys, time
-port = int(sys.argv[1])
+# loris_start COUNT: a slow client from 127.0.0.1 opens COUNT connections to
+# the kabupaten's API with a request that never ends (a byte every half
+# second: never idle) until killed; $WORK/loris says how many it opened and
+# how many the server has not closed.
+loris_start() {
+  python3 - "${HP[kab]}" "$1" "$WORK/loris" >"$WORK/loris.log" 2>&1 <<'PY' &
+import os, socket, sys, time
+port, count, status = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 held = []
-for i in range(80):
+for i in range(count):
     s = socket.socket()
-    s.settimeout(2)
+    s.settimeout(10)
     try:
+        s.bind(('127.0.0.1', 0))
         s.connect(('127.0.0.1', port))
         s.sendall(b'GET /api/node HTTP/1.1\r\nHost: 127.0.0.1\r\n')
+        s.setblocking(False)
         held.append(s)
     except OSError:
         pass
-print('opened', len(held), flush=True)
-end = time.time() + 8
-while time.time() < end:  # a byte every second: never idle
+end = time.time() + 300
+while time.time() < end:
+    alive = []
     for s in held:
         try:
-            s.sendall(b'X')
-        except OSError:
+            if s.recv(1) == b'':
+                continue  # closed by the server
+        except BlockingIOError:
             pass
-    time.sleep(1)
+        except OSError:
+            continue
+        try:
+            s.send(b'X')
+        except BlockingIOError:
+            pass
+        except OSError:
+            continue
+        alive.append(s)
+    held = alive
+    with open(status + '.tmp', 'w') as f:
+        f.write('%d %d\n' % (count, len(held)))
+    os.rename(status + '.tmp', status)
+    time.sleep(0.5)
 PY
-slow=$!
-sleep 2
-CODE=$(curl -s -m 4 --interface 127.0.0.2 -o "$WORK/body" -w '%{http_code}' "$N/api/node") ||
-  CODE=000
-expect_api "a client from 127.0.0.2 while 127.0.0.1 holds connections" 200
-CODE=$(curl -s -m 4 -o "$WORK/body" -w '%{http_code}' "$N/api/node") || CODE=000
-[ "$CODE" != 200 ] || fail "the slow client's address got more connections"
-ok
-wait "$slow" || true
-served() { CODE=$(curl -s -m 4 -o /dev/null -w '%{http_code}' "$N/api/node"); [ "$CODE" = 200 ]; }
-wait_until 30 "127.0.0.1 served again after the slow client left" served
+  LORIS=$!
+}
+loris_alive() { [ -f "$WORK/loris" ] && cut -d' ' -f2 "$WORK/loris"; }
+loris_stop() { kill "$LORIS" 2>/dev/null || true; wait "$LORIS" 2>/dev/null || true; rm -f "$WORK/loris"; }
+# from ADDR: GET /api/node from source address ADDR, status in $CODE.
+from() {
+  CODE=$(curl -s -m 30 --interface "$1" -o "$WORK/body" -w '%{http_code}' "$N/api/node") ||
+    CODE=000
+}
+# slow_client LIMIT: 80 stalled connections from 127.0.0.1 (more than the
+# 64 in all) keep LIMIT; 127.0.0.2 is still answered, 127.0.0.1 not.
+slow_client() {
+  loris_start 80
+  wait_until 60 "the slow client holds $1 connections, no more" eq "$1" loris_alive
+  from 127.0.0.2
+  expect_api "a client from 127.0.0.2 while 127.0.0.1 holds $1 connections" 200
+  from 127.0.0.1
+  [ "$CODE" != 200 ] || fail "127.0.0.1 got a connection over its $1"
+  ok
+  expect_eq "the slow client still holds $1" "$1" "$(loris_alive)"
+  loris_stop
+  served() { from 127.0.0.1; [ "$CODE" = 200 ]; }
+  wait_until 30 "127.0.0.1 served again after the slow client left" served
+}
+slow_client 16
 
 # ---- [http] hosts -----------------------------------------------------------
 stop kab
 mv "$WORK/kab.log" "$WORK/kab-1.log"
 set_key kab http hosts "simpul.local, 192.0.2.10"
+set_key kab http connections_per_address 4
 start kab 127.0.0.1:0
 http_wait kab
 N=http://127.0.0.1:${HP[kab]}
+slow_client 4
 raw -H "Host: simpul.local:${HP[kab]}" "$N/api/node"
 expect_api "a name of [http] hosts" 200
 raw -H 'Host: 192.0.2.10' "$N/api/node"

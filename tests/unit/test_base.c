@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <malloc.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -80,6 +81,38 @@ size_overflow_detected(void **state)
         assert_false(size_mul(SIZE_MAX / 2, 3, &out));
 }
 
+/* mem_wipe zeroes the whole block, past what was asked for (glibc rounds
+ * sizes up). What free then does with it cannot be seen from here:
+ * tests/integration/test_http_wipe.sh searches the freed blocks of real
+ * daemons. */
+static void
+wipe_helpers(void **state)
+{
+        static const size_t sizes[] = {1, 24, 100, 4000, 70000};
+        struct buf b = BUF_INIT;
+
+        (void)state;
+        for (size_t i = 0; i < ARRAY_LEN(sizes); i++) {
+                unsigned char *p = xmalloc(sizes[i]);
+                size_t n = malloc_usable_size(p);
+
+                memset(p, 0xA5, n);
+                assert_int_equal(mem_wipe(p), n);
+                assert_true(n >= sizes[i]);
+                for (size_t k = 0; k < n; k++)
+                        if (p[k])
+                                fail_msg("size %zu: byte %zu of %zu is %#x",
+                                         sizes[i], k, n, p[k]);
+                mem_wipe_free(p);
+        }
+        assert_int_equal(mem_wipe(NULL), 0);
+        mem_wipe_free(NULL);
+        buf_add(&b, "Siti Aminah, 0812", 17);
+        buf_wipe_release(&b);
+        assert_null(b.data);
+        assert_int_equal(b.cap, 0);
+}
+
 int
 main(void)
 {
@@ -89,6 +122,7 @@ main(void)
             cmocka_unit_test(big_endian),
             cmocka_unit_test(error_ids_are_stable),
             cmocka_unit_test(size_overflow_detected),
+            cmocka_unit_test(wipe_helpers),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1091,7 +1091,7 @@ held_after(struct fx *fx, const struct presented *certs, const size_t *order,
                 assert_int_equal(cert_parse(buf_slice(&p->cert), &pc), 0);
                 err = replica_check_peer(&r, pc.node_pk, buf_slice(&p->cert),
                                          p->ic.len ? buf_slice(&p->ic) : nil(),
-                                         0, &c);
+                                         NULL, &c);
                 assert_true(err == 0 || err == ERR_CERT_CONFLICT);
                 conflicts += err == ERR_CERT_CONFLICT;
         }
@@ -1283,6 +1283,17 @@ sertifikat_conflict(void **state)
         buf_release(&c);
 }
 
+/* A known clock reading now_ms (floor 0). */
+static const struct cert_clock *
+clock_at(uint64_t now_ms)
+{
+        static struct cert_clock k;
+
+        k.now_ms = now_ms;
+        k.floor_ms = 0;
+        return &k;
+}
+
 /* ---- the handshake's check
  * -------------------------------------------------------------- */
 
@@ -1295,23 +1306,111 @@ check_peer(void **state)
         struct buf held = BUF_INIT;
         struct cert_info c;
 
-        assert_int_equal(
-            replica_check_peer(&fx->r, fx->desa->pk, d, k, T0 + 5, &c), 0);
+        assert_int_equal(replica_check_peer(&fx->r, fx->desa->pk, d, k,
+                                            clock_at(T0 + 5), &c),
+                         0);
         assert_string_equal(c.region, DESA);
         assert_int_equal(replica_peer_cert(&fx->r, fx->desa->pk, &held), 0);
         assert_true(slice_eq(buf_slice(&held), d));
-        assert_int_equal(replica_check_peer(&fx->r, fx->desa2->pk, d, k, 0, &c),
-                         ERR_CERT);
+        assert_int_equal(
+            replica_check_peer(&fx->r, fx->desa2->pk, d, k, NULL, &c),
+            ERR_CERT);
         assert_int_equal(replica_check_peer(&fx->r, fx->desa->pk, d, k,
-                                            T0 + 2 * YEAR_MS, &c),
+                                            clock_at(T0 + 2 * YEAR_MS), &c),
                          ERR_CERT_EXPIRED);
         assert_int_equal(
-            replica_check_peer(&fx->r, fx->desa->pk, d, nil(), 0, &c),
+            replica_check_peer(&fx->r, fx->desa->pk, d, nil(), NULL, &c),
             ERR_CERT);
         fx->r.has_network = false;
-        assert_int_equal(replica_check_peer(&fx->r, fx->desa->pk, d, k, 0, &c),
-                         ERR_NOT_ENROLLED);
+        assert_int_equal(
+            replica_check_peer(&fx->r, fx->desa->pk, d, k, NULL, &c),
+            ERR_NOT_ENROLLED);
         buf_release(&held);
+}
+
+/*
+ * MEMBERSHIP.md §4.2 Time: a clock reading before the node's floor is
+ * unknown; then only an expiry before the floor is judged (the true time
+ * is later), never the start of a period or a later expiry.
+ */
+static void
+clock_unknown(void **state)
+{
+        struct cert_info c;
+        static const struct {
+                uint64_t now, floor;
+                bool known;
+                int want;
+        } cases[] = {
+            {T0 + 5, 0, true, 0},
+            {T0 - 1, 0, true, ERR_CERT_EXPIRED},
+            {T0 + YEAR_MS, 0, true, ERR_CERT_EXPIRED},
+            {T0 + 5, T0, true, 0},
+            {T0 + YEAR_MS, T0 + 10, true, ERR_CERT_EXPIRED},
+            /* 1970: the period started and has not ended by the floor */
+            {42000, T0 + 10, false, 0},
+            {42000, CERT_CLOCK_MIN_MS, false, 0},
+            /* 1970, and it had ended by the floor: refused */
+            {42000, T0 + YEAR_MS, false, ERR_CERT_EXPIRED},
+            {42000, T0 + 2 * YEAR_MS, false, ERR_CERT_EXPIRED},
+            /* after 2024 but before the floor: "not yet valid" is not
+             * judged by a clock known to be wrong */
+            {T0 - 86400000ULL, T0 + 10, false, 0},
+            {T0 - 86400000ULL, T0 + YEAR_MS, false, ERR_CERT_EXPIRED},
+        };
+
+        (void)state;
+        memset(&c, 0, sizeof(c));
+        c.valid_from_ms = T0;
+        c.valid_until_ms = T0 + YEAR_MS;
+        for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+                struct cert_clock k = {cases[i].now, cases[i].floor};
+                if (cert_clock_known(&k) != cases[i].known)
+                        fail_msg("case %zu: known %d, want %d", i,
+                                 cert_clock_known(&k), cases[i].known);
+                if (cert_check_clock(&c, &k) != cases[i].want)
+                        fail_msg("case %zu: %s, want %s", i,
+                                 err_id(cert_check_clock(&c, &k)),
+                                 err_id(cases[i].want));
+        }
+}
+
+/* The handshake's check with an unknown clock: a peer whose certificate
+ * (or its issuer's) expired before the floor is refused; a valid one is
+ * accepted even when the wrong clock reads before its start. */
+static void
+check_peer_unknown_clock(void **state)
+{
+        struct fx *fx = *state;
+        struct slice d = buf_slice(&fx->desa_cert),
+                     k = buf_slice(&fx->kec_cert);
+        struct buf short_kec = BUF_INIT;
+        struct cert_info c;
+        struct cert_clock boot = {42000, T0 + 2 * YEAR_MS},
+                          early = {T0 - 86400000ULL, T0 + 10},
+                          past_issuer = {42000, T0 + 5000};
+
+        /* Before: a clock before 2024 skipped the check (now 0) and let
+         * this expired certificate through. */
+        assert_int_equal(
+            replica_check_peer(&fx->r, fx->desa->pk, d, k, &boot, &c),
+            ERR_CERT_EXPIRED);
+        /* Before: a clock after 2024 but before the network refused every
+         * peer as not yet valid. */
+        assert_int_equal(
+            replica_check_peer(&fx->r, fx->desa->pk, d, k, &early, &c), 0);
+        cert_of(&fx->r.network, fx->root, fx->kec, KEC, CERT_FLAG_ISSUER, T0,
+                T0 + 1000, &short_kec);
+        assert_int_equal(replica_check_peer(&fx->r, fx->desa->pk, d,
+                                            buf_slice(&short_kec), &past_issuer,
+                                            &c),
+                         ERR_CERT_EXPIRED);
+        past_issuer.floor_ms = T0 + 999;
+        assert_int_equal(replica_check_peer(&fx->r, fx->desa->pk, d,
+                                            buf_slice(&short_kec), &past_issuer,
+                                            &c),
+                         0);
+        buf_release(&short_kec);
 }
 
 static void
@@ -1333,18 +1432,18 @@ check_peer_revoked(void **state)
         assert_int_equal(b.st.stored, 3);
         /* The revoked kecamatan itself. */
         assert_int_equal(
-            replica_check_peer(&fx->r, fx->kec->pk, k, nil(), 0, &c),
+            replica_check_peer(&fx->r, fx->kec->pk, k, nil(), NULL, &c),
             ERR_REVOKED);
         /* What it certified before (held from its feed) stays valid ... */
         assert_int_equal(replica_check_peer(&fx->r, fx->desa->pk,
-                                            buf_slice(&fx->desa_cert), k, 0,
+                                            buf_slice(&fx->desa_cert), k, NULL,
                                             &c),
                          0);
         /* ... a certificate it made afterwards does not. */
         cert_of(&fx->r.network, fx->kec, fx->desa2, DESA2, 0, T0, T0 + YEAR_MS,
                 &desa2);
         assert_int_equal(replica_check_peer(&fx->r, fx->desa2->pk,
-                                            buf_slice(&desa2), k, 0, &c),
+                                            buf_slice(&desa2), k, NULL, &c),
                          ERR_REVOKED);
         buf_release(&desa2);
         batch_reset(&b);
@@ -1699,6 +1798,8 @@ main(int argc, char **argv)
             T(sertifikat_conflict),
             T(check_peer),
             T(check_peer_revoked),
+            T(clock_unknown),
+            T(check_peer_unknown_clock),
             T(post_as_root_and_not_enrolled),
             cmocka_unit_test(vectors_match),
         };

@@ -704,6 +704,113 @@ reverse_one_by_one(void **state)
         world_free(sc.w);
 }
 
+/*
+ * A report that grows a step at a time, as a live link delivers it: each
+ * new step under the current one extends the stored view
+ * (kim_view_extend) instead of recomputing it. Between them: a side branch
+ * it supersedes, a forbidden step, a tanggapan, flags raised mid-way, and
+ * timestamps out of chain order (events land inside the timeline). The
+ * tables must be those of one batch and of a rebuild from scratch.
+ */
+/* Delivers order[from..to) of w one entry per batch, then checks that the
+ * view tables are those a rebuild from scratch gives. */
+static void
+deliver_and_rebuild(struct replica *r, struct world *w, const size_t *order,
+                    size_t from, size_t to)
+{
+        struct buf got = BUF_INIT, want = BUF_INIT;
+        size_t ones[] = {1};
+
+        deliver(r, w, order + from, to - from, ones, 1);
+        dump(r->store, &got);
+        assert_int_equal(replica_views_rebuild(r, NULL), 0);
+        dump(r->store, &want);
+        if (!slice_eq(buf_slice(&got), buf_slice(&want)))
+                fail_msg("entries %zu to %zu one by one: %zu bytes of "
+                         "tables, a rebuild %zu",
+                         from, to, got.len, want.len);
+        buf_release(&got);
+        buf_release(&want);
+}
+
+/*
+ * A report that grows a step at a time, as a live link delivers it: each
+ * new step under the current one extends the stored view
+ * (kim_view_extend) instead of recomputing it. Between them: a side branch
+ * it supersedes, a forbidden step, a tanggapan (those recompute), flags
+ * raised, timestamps out of chain order (events land inside the
+ * timeline). After each half the tables must be those of a rebuild from
+ * scratch, and in the end those of one batch.
+ */
+static void
+long_report_step_by_step(void **state)
+{
+        enum { STEPS = 250 };
+        struct fx *fx = *state;
+        struct world *w = xcalloc(1, sizeof(*w));
+        struct key *d = fresh_key(w), *k = fresh_key(w);
+        struct buf one = BUF_INIT, all = BUF_INIT;
+        struct wire_report_view v;
+        size_t order[WORLD_MAX], r, head, n;
+        struct replica rep;
+        struct kim_body b;
+        struct store *s;
+
+        b = report_body(KIND_ASPIRASI, "Jalan rusak");
+        r = head = make(w, d, DESA, TO_KAB, &b, T0);
+        for (size_t i = 0; i < STEPS; i++) {
+                uint64_t ts = T0 + 1000 * (i % 7) + i;
+                enum kim_step st =
+                    i ? KIM_STEP_DITINDAKLANJUTI : KIM_STEP_DIVERIFIKASI;
+                size_t at;
+
+                b = step_body(id_of(w, r), id_of(w, head), st,
+                              KIM_RESULT_VALID);
+                b.anonim = i == 230;
+                b.rahasia = i == 70 || i == 240;
+                at = make(w, k, KAB, TO_KAB, &b, ts);
+                if (i == 60 || i == 190) { /* a side branch, superseded */
+                        b = step_body(id_of(w, r), id_of(w, r),
+                                      KIM_STEP_DITUNDA, 0);
+                        make(w, fresh_key(w), KAB, TO_KAB, &b, T0 + i);
+                }
+                if (i == 120) { /* not allowed after ditindaklanjuti */
+                        b = step_body(id_of(w, r), id_of(w, at),
+                                      KIM_STEP_DIVERIFIKASI, KIM_RESULT_VALID);
+                        make(w, fresh_key(w), KAB, TO_KAB, &b, ts + 1);
+                }
+                if (i == 200) {
+                        b = reply_body(id_of(w, r), "Sedang dikerjakan.");
+                        make(w, fresh_key(w), KAB, TO_KAB, &b, ts + 2);
+                }
+                head = at;
+        }
+        b = step_body(id_of(w, r), id_of(w, head), KIM_STEP_SELESAI, 0);
+        head = make(w, k, KAB, TO_KAB, &b, T0 + 9000);
+        for (n = 0; n < w->n; n++)
+                order[n] = n;
+
+        s = store_new(fx, &rep);
+        deliver_and_rebuild(&rep, w, order, 0, 90);
+        deliver_and_rebuild(&rep, w, order, 90, n);
+        dump(s, &one);
+        view_get(s, id_of(w, r), &v);
+        assert_memory_equal(v.head, id_of(w, head), ENTRY_HASH_BYTES);
+        assert_string_equal(v.state, "selesai");
+        assert_true(v.anonim && v.rahasia && v.has_done_ts);
+        assert_int_equal(v.timeline_n, w->n);
+        wire_report_view_release(&v);
+        store_close(s);
+        s = store_new(fx, &rep);
+        deliver(&rep, w, order, n, NULL, 0);
+        dump(s, &all);
+        store_close(s);
+        assert_true(slice_eq(buf_slice(&one), buf_slice(&all)));
+        buf_release(&one);
+        buf_release(&all);
+        world_free(w);
+}
+
 /* The forbidden steps change nothing but the timeline: the same state,
  * head, result, flags and counters as without them. */
 static void
@@ -1719,6 +1826,7 @@ main(void)
         const struct CMUnitTest tests[] = {
             CASE(permutations_give_identical_views),
             CASE(reverse_one_by_one),
+            CASE(long_report_step_by_step),
             CASE(forbidden_steps_change_nothing),
             CASE(pending_step_resolves),
             CASE(every_state_and_step),
