@@ -396,7 +396,8 @@ pump(struct conn *c)
         struct daemon *d = c->d;
         int err;
 
-        if (!c->s || !c->link || !c->opened)
+        /* A failed link is closing: nothing more goes out on it. */
+        if (!c->s || !c->link || !c->opened || c->failed)
                 return;
         while (c->link && link_queued(c->link) < DAEMON_QUEUE_HIGH) {
                 buf_reset(&d->out);
@@ -471,6 +472,18 @@ caught_up_check(struct conn *c)
         peer_status(c, true, 0);
 }
 
+/* Did the batch hold a revocation (stored now, or held already)? */
+static bool
+batch_revokes(const struct sync_batch *b)
+{
+        for (size_t i = 0; i < b->n; i++)
+                if (!b->results[i] && b->es[i].h.kind == KIND_PENCABUTAN)
+                        return true;
+        return false;
+}
+
+static void revoked_close(struct daemon *d);
+
 static void
 commit_done(uv_work_t *w, int status)
 {
@@ -478,6 +491,7 @@ commit_done(uv_work_t *w, int status)
         struct job *j = d->committing;
         struct conn *c = j->c;
         const char *why = NULL;
+        bool revokes = !j->skip && !j->b->err && batch_revokes(j->b);
         int err;
 
         (void)status;
@@ -502,6 +516,8 @@ commit_done(uv_work_t *w, int status)
                 caught_up_check(c);
                 flush(c);
         }
+        if (revokes) /* before pushing the batch on: see revoked_close */
+                revoked_close(d);
         changed_all(d);
         pipeline_next(d);
 }
@@ -909,6 +925,25 @@ tick_conn(struct conn *c, uint64_t now)
         }
 }
 
+/*
+ * The store changed: a revocation stored since (received on a link,
+ * imported or posted by another process) closes every link of the key it
+ * names, and of a peer whose certificate's issuer it names unless that
+ * certificate is held (MEMBERSHIP.md §7.2): one NODE-REVOKED line a link.
+ */
+static void
+revoked_close(struct daemon *d)
+{
+        struct conn *c;
+
+        for (c = d->conns; c; c = c->next)
+                if (c->link && c->validated && !c->failed &&
+                    member_standing(d->n, c->key, &c->peer) == ERR_REVOKED)
+                        /* An ERROR only on an open link. */
+                        conn_fail(c, ERR_REVOKED,
+                                  c->opened ? err_id(ERR_REVOKED) : NULL);
+}
+
 /* ---- http: live figures for other threads (daemon.h) ------------------ */
 
 int
@@ -980,6 +1015,7 @@ on_tick(uv_timer_t *t)
         }
         if (v != d->version) {
                 d->version = v;
+                revoked_close(d);
                 changed_all(d);
         }
         /* The store's pages touched by commits and reads are page cache,

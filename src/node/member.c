@@ -80,6 +80,16 @@ issuer_time(struct node *n, const struct cert_info *ci, uint64_t now)
         return err;
 }
 
+static void
+peer_fill(struct member_peer *out, const struct cert_info *ci,
+          const uint8_t cert_hash[ENTRY_HASH_BYTES])
+{
+        memcpy(out->region, ci->region, REGION_BUF);
+        snprintf(out->name, sizeof(out->name), "%s", ci->name);
+        memcpy(out->issuer, ci->issuer_pk, ENTRY_KEY_BYTES);
+        memcpy(out->cert_hash, cert_hash, ENTRY_HASH_BYTES);
+}
+
 int
 member_known(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
              const uint8_t *cert_hash, struct member_peer *out)
@@ -108,8 +118,7 @@ member_known(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
                 goto out;
         if (now && (err = issuer_time(n, &ci, now)))
                 goto out;
-        memcpy(out->region, ci.region, REGION_BUF);
-        snprintf(out->name, sizeof(out->name), "%s", ci.name);
+        peer_fill(out, &ci, h);
 out:
         buf_release(&cert);
         return err;
@@ -120,6 +129,7 @@ member_accept(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
               struct slice cert, struct slice issuer_cert,
               struct member_peer *out)
 {
+        uint8_t h[ENTRY_HASH_BYTES];
         struct cert_info ci;
         int err = replica_check_peer(&n->replica, key, cert,
                                      issuer_cert.len ? issuer_cert
@@ -128,7 +138,15 @@ member_accept(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
 
         if (err)
                 return err;
-        memcpy(out->region, ci.region, REGION_BUF);
-        snprintf(out->name, sizeof(out->name), "%s", ci.name);
+        hash_bytes(h, cert);
+        peer_fill(out, &ci, h);
         return 0;
+}
+
+int
+member_standing(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
+                const struct member_peer *peer)
+{
+        return replica_peer_standing(&n->replica, key, peer->issuer,
+                                     peer->cert_hash);
 }

@@ -477,25 +477,31 @@ replica__retry(struct replica *r, struct store_txn *t, const struct entry *es,
  */
 
 /*
- * A revoked node is refused. A certificate from a revoked delegated issuer
- * is refused unless it is the one already held for that node (learnt from
- * the issuer's feed before its cutoff).
+ * MEMBERSHIP.md §8.3 step 4 against what t holds: node_pk is not revoked,
+ * and a delegated issuer (issuer_pk, not the root) is not revoked unless
+ * the certificate held for node_pk is the one presented (cert_hash: the
+ * BLAKE2b-256 of its bytes), learnt before the issuer's cutoff.
  */
 static int
 peer_standing(const struct replica *r, struct store_txn *t,
-              const struct cert_info *c, struct slice cert)
+              const uint8_t node_pk[ENTRY_KEY_BYTES],
+              const uint8_t issuer_pk[ENTRY_KEY_BYTES],
+              const uint8_t cert_hash[ENTRY_HASH_BYTES])
 {
+        uint8_t h[ENTRY_HASH_BYTES];
         struct buf held = BUF_INIT;
         int err;
 
-        if ((err = revocation_check(t, c->node_pk, NULL)))
+        if ((err = revocation_check(t, node_pk, NULL)))
                 return err;
-        if (is_root(r, c->issuer_pk) ||
-            !(err = revocation_check(t, c->issuer_pk, NULL)))
+        if (is_root(r, issuer_pk) ||
+            !(err = revocation_check(t, issuer_pk, NULL)))
                 return 0;
-        if (err == ERR_REVOKED && !store_cert_get(t, c->node_pk, &held) &&
-            slice_eq(buf_slice(&held), cert))
-                err = 0;
+        if (err == ERR_REVOKED && !store_cert_get(t, node_pk, &held)) {
+                hash_bytes(h, buf_slice(&held));
+                if (!memcmp(h, cert_hash, ENTRY_HASH_BYTES))
+                        err = 0;
+        }
         buf_release(&held);
         return err;
 }
@@ -529,6 +535,7 @@ replica_check_peer(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
                    struct slice cert, struct slice issuer_cert, uint64_t now_ms,
                    struct cert_info *out)
 {
+        uint8_t h[ENTRY_HASH_BYTES];
         struct store_txn *t = NULL;
         struct cert_info c;
         int err, cerr;
@@ -541,9 +548,10 @@ replica_check_peer(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
                 return err;
         if (memcmp(c.node_pk, node_pk, ENTRY_KEY_BYTES))
                 return ERR_CERT;
+        hash_bytes(h, cert);
         if ((err = store_begin(r->store, true, &t)))
                 return err;
-        if ((err = peer_standing(r, t, &c, cert))) {
+        if ((err = peer_standing(r, t, c.node_pk, c.issuer_pk, h))) {
                 store_abort(t);
                 return err;
         }
@@ -558,6 +566,23 @@ replica_check_peer(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
                 return err;
         *out = c;
         return 0;
+}
+
+int
+replica_peer_standing(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
+                      const uint8_t issuer_pk[ENTRY_KEY_BYTES],
+                      const uint8_t cert_hash[ENTRY_HASH_BYTES])
+{
+        struct store_txn *t = NULL;
+        int err;
+
+        if (!r->has_network)
+                return 0;
+        if ((err = store_begin(r->store, false, &t)))
+                return err;
+        err = peer_standing(r, t, node_pk, issuer_pk, cert_hash);
+        store_abort(t);
+        return err;
 }
 
 int

@@ -20,6 +20,9 @@
  * daemon did and a last line "result: open|closed error=ID|-", and exits 0
  * when that is what the scenario expects, 1 when not, 2 on a usage or
  * setup error.
+ *
+ * tests/integration/test_revocation.sh runs one more: revoked-live (the
+ * daemon revokes this node while its link is up).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -1130,6 +1133,9 @@ usage(void)
               "                  certificate of a fresh key\n"
               "  unenrolled-garbage  the same for random certificate bytes\n"
               "  revoked         close at the handshake (NODE-REVOKED)\n"
+              "  revoked-live    store 2 entries, keep the link; once this\n"
+              "                  node is revoked (the test does it), ERROR\n"
+              "                  NODE-REVOKED and close\n"
               "  error-inject    close on an ERROR whose id holds a line\n"
               "                  break and a forged log line\n"
               "  error-empty     close on an ERROR with an empty id\n\n"
@@ -1181,6 +1187,41 @@ sc_error_empty(struct peer *p)
         return sc_bad_error(p, "");
 }
 
+/* ---- revocation (proto/MEMBERSHIP.md §7.2, §8.3) ---------------------- */
+
+/* Two valid entries, acknowledged, then the link stays up until the
+ * daemon stores a revocation of this node (the test posts it meanwhile):
+ * it must then close the link at once with ERROR NODE-REVOKED. */
+static int
+sc_revoked_live(struct peer *p)
+{
+        struct fentry e1, e2;
+        struct fentry *es[] = {&e1, &e2};
+        struct buf b = BUF_INIT;
+        char lateral[48], above[48];
+        struct feed f;
+        int rc;
+
+        audiences(p, lateral, above);
+        feed_init(&f, 0, lateral);
+        join(p);
+        entry_make(p, &f, 1, NULL, "revoked-live: valid 1", &e1);
+        entry_make(p, &f, 2, e1.id, "revoked-live: valid 2", &e2);
+        msg_feed(&b, p, &f);
+        msg_entries(p, &b, &f, es, 2);
+        send_frame(p, &b);
+        expect_ok(p, pump_until(p, done_acked, p->entries_sent),
+                  "waiting for ACK");
+        wire_sync_simple(&b, SYNC_SYNCED);
+        send_frame(p, &b);
+        say(p, "joined; waiting for the revocation");
+        rc = finish(p, EXPECT_ERROR, "NODE-REVOKED");
+        entry_release(&e1);
+        entry_release(&e2);
+        buf_release(&b);
+        return rc;
+}
+
 static const struct scenario {
         const char *name;
         int (*run)(struct peer *p);
@@ -1197,6 +1238,7 @@ static const struct scenario {
     {"unenrolled", sc_unenrolled_self},
     {"unenrolled-garbage", sc_unenrolled_garbage},
     {"revoked", sc_revoked},
+    {"revoked-live", sc_revoked_live},
     {"error-inject", sc_error_inject},
     {"error-empty", sc_error_empty},
 };

@@ -1613,6 +1613,54 @@ check_peer_revoked(void **state)
         batch_reset(&b);
 }
 
+/*
+ * A link's peer re-checked after its handshake, against the store now
+ * (the daemon does it whenever the store changed): the revoked key falls,
+ * a node whose held certificate its revoked issuer made before the cutoff
+ * stands, one presenting another certificate of that issuer falls.
+ */
+static void
+peer_standing_after_revocation(void **state)
+{
+        struct fx *fx = *state;
+        uint8_t kec_h[ENTRY_HASH_BYTES], desa_h[ENTRY_HASH_BYTES],
+            other_h[ENTRY_HASH_BYTES];
+        struct batch b;
+        struct feeds f;
+
+        memset(&b, 0, sizeof(b));
+        feeds_init(fx, &f);
+        hash_bytes(kec_h, buf_slice(&fx->kec_cert));
+        hash_bytes(desa_h, buf_slice(&fx->desa_cert));
+        memset(other_h, 0x5a, sizeof(other_h));
+        enrol_all(fx, &f, &b);
+        ingest(fx, &b);
+        batch_reset(&b);
+        assert_int_equal(
+            replica_peer_standing(&fx->r, fx->kec->pk, fx->root->pk, kec_h), 0);
+        assert_int_equal(
+            replica_peer_standing(&fx->r, fx->desa->pk, fx->kec->pk, desa_h),
+            0);
+        f.root_sys.kind = KIND_PENCABUTAN;
+        add_pencabutan(&f.root_sys, fx->kec, NULL, 0, &b);
+        ingest(fx, &b);
+        assert_int_equal(b.res[0], 0);
+        assert_int_equal(
+            replica_peer_standing(&fx->r, fx->kec->pk, fx->root->pk, kec_h),
+            ERR_REVOKED);
+        assert_int_equal(
+            replica_peer_standing(&fx->r, fx->desa->pk, fx->kec->pk, desa_h),
+            0);
+        assert_int_equal(
+            replica_peer_standing(&fx->r, fx->desa->pk, fx->kec->pk, other_h),
+            ERR_REVOKED);
+        /* Without a network nothing is checked. */
+        fx->r.has_network = false;
+        assert_int_equal(
+            replica_peer_standing(&fx->r, fx->kec->pk, fx->root->pk, kec_h), 0);
+        batch_reset(&b);
+}
+
 static void
 post_as_root_and_not_enrolled(void **state)
 {
@@ -1967,6 +2015,7 @@ main(int argc, char **argv)
             T(held_cert_rule),
             T(sertifikat_conflict),
             T(check_peer),
+            T(peer_standing_after_revocation),
             T(check_peer_revoked),
             T(post_as_root_and_not_enrolled),
             cmocka_unit_test(vectors_match),
