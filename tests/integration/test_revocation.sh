@@ -14,7 +14,9 @@
 #   d2  revoked at kab while kab is down, carried to kec in a bundle
 #       (simpul import beside the running daemon).
 # And at kab, with evil_peer (tests/tools/evil_peer.c): ev_live, revoked
-# while its link is up, gets ERROR NODE-REVOKED: one warn line at kab.
+# while its link is up, gets ERROR NODE-REVOKED; a relay (ev_relay, an
+# honest member) forwards another entry ev_live's stolen key wrote at the
+# cutoff: refused NODE-REVOKED, not a fork. One warn line each at kab.
 # d4's link to kec is never touched; nothing committed is lost; every
 # store verifies.
 # Usage: test_revocation.sh SIMPUL EVIL_PEER
@@ -67,6 +69,7 @@ make_root kab 36.04
 make_node kec 36.04.12 kab --issuer
 for i in 1 2 3 4 5; do make_node "d$i" "36.04.12.200$i" kec; done
 make_node ev_live 36.04.05.2001 kab
+make_node ev_relay 36.04.05.2002 kab
 start kab 127.0.0.1:0
 parent kec kab
 start kec 127.0.0.1:0
@@ -97,7 +100,7 @@ t0=$(now)
 s revoke --data "$WORK/kec" "$(key_of d3)" --reason "pensiun" >/dev/null
 closes kec d3 "$t0"
 
-# ---- a member revoked while its link is up ------------------------------------
+# ---- a member revoked while its link is up; a relay of its stolen key --------
 kab_ids() { # warn and error ids in kab's log from line $1 on
   tail -n +"$1" "$WORK/kab.log" | awk '$2 == "warn" || $2 == "error" { print $3 }' |
     paste -sd' ' -
@@ -122,6 +125,14 @@ wait "$evil_pid" || fail "evil_peer revoked-live: $(tail -n 2 "$WORK/evil-revoke
 wait_until 10 "kab logs NODE-REVOKED" eq NODE-REVOKED kab_ids "$mark"
 sleep 0.5 # a second line, if any
 expect_eq "kab: one warn line for ev_live's link" NODE-REVOKED "$(kab_ids "$mark")"
+mark=$(($(wc -l <"$WORK/kab.log") + 1))
+evil revoked-fork ev_relay --author "$WORK/ev_live" --store "$WORK/kab"
+sleep 0.5
+expect_eq "kab: one warn line for the relay" NODE-REVOKED "$(kab_ids "$mark")"
+expect_eq "ev_live's entries stay at kab" 2 "$(by_author kab "$live_key")"
+expect_eq "no fork proof at kab" 0 "$(s status --data "$WORK/kab" --json | jq .store.forks)"
+expect_eq "ev_live's feed is not frozen" false \
+  "$(s feeds --data "$WORK/kab" --json | jq --arg a "$live_key" '[.[] | select(.author == $a) | .frozen] | any')"
 expect_eq "kab's links to kec and d5 untouched" "$links_before" \
   "$(opens kab kec) $(opens kab d5)"
 
