@@ -19,6 +19,12 @@
 # cutoff: refused NODE-REVOKED, not a fork. One warn line each at kab.
 # d4's link to kec is never touched; nothing committed is lost; every
 # store verifies.
+#
+# Then a parent that withholds its own revocation (SYNC.md §8): desa dd
+# dials its kecamatan k, with the kabupaten r as fallback. k never links
+# to r, so it never gets the revocation r stores of it. dd learns it anyway
+# through its check of the fallback every check_fallback_s, closes its link
+# to k, and carries on with r.
 # Usage: test_revocation.sh SIMPUL EVIL_PEER
 . "$(dirname "$0")/lib.sh"
 SIMPUL=$1
@@ -177,4 +183,69 @@ for n in d1 d2 d3; do
   expect_eq "kec kept $n's entry" 1 "$(has "Kabar $n" kec)"
 done
 
+# ---- a parent withholds its own revocation: the fallback check brings it ------
+make_root r 36.04
+make_node k 36.04.13 r --issuer
+make_node dd 36.04.13.2001 k
+set_key dd net check_fallback_s 3
+# r learns k's certificates (dd's among them) from a bundle: k has no link
+# to r, and never will in this test.
+s export --data "$WORK/k" -o "$WORK/k.bundle" 2>/dev/null
+expect_status "r imports k's system feed" 0 s import --data "$WORK/r" "$WORK/k.bundle"
+start r 127.0.0.1:0
+start k 127.0.0.1:0
+parent dd k r
+start dd
+wait_until 30 "dd's link to k is up" eq connected state k dd
+checked() { # dd checked r at least $1 times, and closed each check
+  [ "$(grep -c 'LINK-OPEN .* to a fallback, to check' "$WORK/dd.log")" -ge "$1" ] &&
+    [ "$(state r dd)" = disconnected ]
+}
+wait_until 30 "dd checks its fallback, twice" checked 2
+# What a check that finds nothing costs, on the socket (SYNC.md §8, §7):
+# dd's record of r (bytes, state) read while no check is up, then the
+# checks closed so far; twice, a few checks apart.
+r_key=$(key_of r)
+snap() { # sets snap_b (bytes with r) and snap_n (checks closed); fails while one is up
+  s peers --data "$WORK/dd" --json >"$WORK/peers.json"
+  [ "$(jq -r --arg k "$r_key" '.[] | select(.key == $k) | .state' "$WORK/peers.json")" = disconnected ] ||
+    return 1
+  snap_b=$(jq --arg k "$r_key" '.[] | select(.key == $k) | .bytes_in + .bytes_out' "$WORK/peers.json")
+  snap_n=$(grep -c "LINK-CLOSED link \S* peer ${r_key:0:16} closed" "$WORK/dd.log" || true)
+}
+wait_until 30 "no check is up" snap
+b0=$snap_b n0=$snap_n
+later() { snap && [ "$snap_n" -ge $((n0 + 2)) ]; }
+wait_until 30 "dd checks its fallback twice more" later
+cost=$(((snap_b - b0) / (snap_n - n0)))
+echo "revocation: a check that finds nothing: $cost bytes ($((snap_n - n0)) checks)"
+expect_eq "a check that finds nothing costs under 600 bytes" true \
+  "$([ "$cost" -gt 0 ] && [ "$cost" -lt 600 ] && echo true || echo false)"
+expect_eq "dd's link to k untouched by the checks" 1 "$(opens dd k)"
+s post --data "$WORK/r" --kind informasi --to tree:36.04.13 --title "Dari kabupaten" >/dev/null
+wait_until 30 "a check brings r's entry to dd" eq 1 has "Dari kabupaten" dd
+
+t0=$(now)
+s revoke --data "$WORK/r" "$(key_of k)" --reason "kecamatan dibobol" >/dev/null
+wait_until 30 "dd closes its link to k" eq 1 revoked_lines dd k
+k=$(key_of k)
+echo "revocation: dd closed its link to k $(python3 -c "print(round($(log_time dd "NODE-REVOKED link \S+ peer ${k:0:16}: ") - $t0, 2))") s after simpul revoke at r started (check_fallback_s 3)"
+expect_grep "k is told why" "LINK-PEER-ERROR .*NODE-REVOKED" "$WORK/k.log"
+wait_until 30 "dd stays linked to r" eq connected state r dd
+s post --data "$WORK/dd" --kind informasi --to tree:36.04.13 --title "Lewat kabupaten" >/dev/null
+wait_until 30 "dd's entry reaches r" eq 1 has "Lewat kabupaten" r
+expect_eq "k never got it" 0 "$(has "Lewat kabupaten" k)"
+s peers --data "$WORK/dd" --json >"$WORK/out"
+expect_eq "dd's operator sees why k is gone" NODE-REVOKED \
+  "$(jq -r --arg k "$k" '.[] | select(.key == $k) | .last_error' "$WORK/out")"
+# k's address is tried again only every check_fallback_s (3 s), not every
+# retry_primary_s (1 s): a handshake with a revoked parent costs bytes.
+probes=$(revoked_lines dd k failed)
+sleep 7
+expect_eq "dd retries revoked k at most every 3 s" true \
+  "$([ $(( $(revoked_lines dd k failed) - probes )) -le 3 ] && echo true || echo false)"
+for n in dd k r; do stop "$n"; done
+for n in r k dd; do
+  expect_status "verify $n" 0 s verify --data "$WORK/$n"
+done
 echo "revocation: $checks checks passed"
