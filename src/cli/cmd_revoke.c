@@ -13,9 +13,10 @@ static const char revoke_help[] =
     "Run it on an issuer: the kabupaten (holding network.key) for any\n"
     "node, a kecamatan issuer for the nodes of its own kecamatan.\n\n"
     "The revocation names every feed of that node held here and the last\n"
-    "entry held of each: those entries stay valid everywhere; later\n"
-    "entries of those feeds and entries of its other feeds are refused\n"
-    "(NODE-REVOKED), and the node is refused at every handshake. It is\n"
+    "entry held of each, by seq and id: those entries stay valid\n"
+    "everywhere; another entry at that seq, later entries of those feeds\n"
+    "and entries of its other feeds are refused (NODE-REVOKED), and the\n"
+    "node is refused at every handshake: its open links close. It is\n"
     "posted to the system feed, which every node receives first.\n\n"
     "  NODE_KEY       the node's key, 64 hex digits (see 'simpul network\n"
     "                 show' on that node, or 'simpul list --kind "
@@ -73,7 +74,8 @@ revoke_parse(int argc, char **argv, struct revoke_opts *o)
         return 0;
 }
 
-/* ---- the cutoffs: every feed of the node held here, and its head ----------
+/* ---- the cutoffs: every feed of the node held here, and its head (seq and
+ * id: MEMBERSHIP.md §7.2) --------------------------------------------------
  */
 
 struct cutoffs {
@@ -94,7 +96,8 @@ cutoff_add(void *ctx, const struct feed_info *f)
                 c->feeds = xrealloc(c->feeds, c->cap * sizeof(*c->feeds));
         }
         memcpy(c->feeds[c->n].feed, f->id, ENTRY_HASH_BYTES);
-        c->feeds[c->n++].last_seq = f->head_seq;
+        c->feeds[c->n].last_seq = f->head_seq;
+        memcpy(c->feeds[c->n++].last_id, f->head_id, ENTRY_HASH_BYTES);
         return 0;
 }
 
@@ -157,7 +160,7 @@ static int
 revoke_report(const struct revoke_opts *o, const struct pencabutan *p,
               const uint8_t entry[ENTRY_HASH_BYTES])
 {
-        char node[65], eid[65], feed[65];
+        char node[65], eid[65], feed[65], last[65];
         json_t *feeds;
 
         id_hex(node, p->node);
@@ -171,9 +174,12 @@ revoke_report(const struct revoke_opts *o, const struct pencabutan *p,
         feeds = json_array();
         for (size_t i = 0; i < p->n_feeds; i++) {
                 id_hex(feed, p->feeds[i].feed);
+                id_hex(last, p->feeds[i].last_id);
                 json_array_append_new(
-                    feeds, json_pack("{s:s, s:I}", "feed", feed, "last_seq",
-                                     (json_int_t)p->feeds[i].last_seq));
+                    feeds,
+                    json_pack("{s:s, s:I, s:s}", "feed", feed, "last_seq",
+                              (json_int_t)p->feeds[i].last_seq, "last_id",
+                              last));
         }
         return cli_print_json(
             json_pack("{s:s, s:o, s:s, s:s}", "node_key", node, "feeds", feeds,

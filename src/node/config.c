@@ -25,6 +25,7 @@ config_defaults(struct config *c)
         c->backoff_min_ms = 1000;
         c->backoff_max_ms = 300000;
         c->retry_primary_s = 60;
+        c->check_fallback_s = 6 * 3600;
         strcpy(c->http_listen, NODE_HTTP_LISTEN);
         c->http_per_addr = NODE_HTTP_PER_ADDR;
 }
@@ -83,6 +84,8 @@ net_set(struct config *c, const char *key, const char *value, const char **why)
              offsetof(struct config, backoff_max_ms)},
             {"retry_primary_s", 1, 86400,
              offsetof(struct config, retry_primary_s)},
+            {"check_fallback_s", 0, 7 * 86400,
+             offsetof(struct config, check_fallback_s)},
         };
 
         if (!strcmp(key, "listen")) {
@@ -266,6 +269,11 @@ static const char config_template[] =
     "backoff_max_ms = %llu\n"
     "# While linked through a fallback, how often to try the parent.\n"
     "retry_primary_s = %llu\n"
+    "# While linked to the parent, how often to sync briefly with a\n"
+    "# fallback (the next one each time; 0: never, up to 604800): a\n"
+    "# parent that withholds a revocation, of its own key say, cannot\n"
+    "# keep it from this node. About 450 bytes when nothing is new.\n"
+    "check_fallback_s = %llu\n"
     "\n"
     "[http]\n"
     "# Address of the local HTTP JSON API, /metrics and the web UI for\n"
@@ -338,7 +346,8 @@ config_write_new(const char *path, const struct config *c)
                 (unsigned long long)c->timeout_s,
                 (unsigned long long)c->backoff_min_ms,
                 (unsigned long long)c->backoff_max_ms,
-                (unsigned long long)c->retry_primary_s, c->http_listen,
+                (unsigned long long)c->retry_primary_s,
+                (unsigned long long)c->check_fallback_s, c->http_listen,
                 c->http_hosts, (unsigned long long)c->http_per_addr,
                 levels[c->log_level]);
         if (fflush(f) || fsync(fd))

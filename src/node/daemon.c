@@ -34,8 +34,9 @@ struct conn {
         bool full;
         uint64_t full_retry_ms;
         struct member_peer peer;
-        struct buf stash;   /* frames (4-byte length each) before validation */
-        struct buf pending; /* messages for the next frame */
+        bool fallback_check; /* closed once synced (SYNC.md §8) */
+        struct buf stash;    /* frames (4-byte length each) before validation */
+        struct buf pending;  /* messages for the next frame */
         int jobs; /* batches of this conn in the pipeline; freed at 0 */
         uint64_t opened_ms, last_rx_ms, last_tx_ms, status_ms;
         uint64_t rx_bytes_seen; /* link_bytes_in at the last tick */
@@ -49,6 +50,9 @@ struct dialer {
         size_t index;
         struct backoff bo;
         uv_timer_t timer;
+        struct conn *fallback; /* a fallback check (SYNC.md §8) */
+        uint64_t fallback_at_ms;
+        size_t fallback_index; /* the fallback checked last */
         struct conn *conn, *probe;
         uint64_t probe_at_ms;
         /* While the store is marked restored: a link to a parent not yet
@@ -415,7 +419,9 @@ session_start(struct conn *c)
         }
         log_info("LINK-OPEN", "link %s peer %s (%s %s) %s", c->address,
                  key_short(k, c->key), c->peer.region, c->peer.name,
-                 c->dialer ? "to parent" : "from child");
+                 c->fallback_check ? "to a fallback, to check"
+                 : c->dialer       ? "to parent"
+                                   : "from child");
         peer_status(c, true, 0);
         replay_stash(c);
         pump(c);
@@ -428,7 +434,8 @@ pump(struct conn *c)
         struct daemon *d = c->d;
         int err;
 
-        if (!c->s || !c->link || !c->opened)
+        /* A failed link is closing: nothing more goes out on it. */
+        if (!c->s || !c->link || !c->opened || c->failed)
                 return;
         while (c->link && link_queued(c->link) < DAEMON_QUEUE_HIGH) {
                 buf_reset(&d->out);
@@ -547,6 +554,18 @@ caught_up_check(struct conn *c)
         peer_status(c, true, 0);
 }
 
+/* Did the batch hold a revocation (stored now, or held already)? */
+static bool
+batch_revokes(const struct sync_batch *b)
+{
+        for (size_t i = 0; i < b->n; i++)
+                if (!b->results[i] && b->es[i].h.kind == KIND_PENCABUTAN)
+                        return true;
+        return false;
+}
+
+static void revoked_close(struct daemon *d);
+
 static void
 commit_done(uv_work_t *w, int status)
 {
@@ -554,6 +573,7 @@ commit_done(uv_work_t *w, int status)
         struct job *j = d->committing;
         struct conn *c = j->c;
         const char *why = NULL;
+        bool revokes = !j->skip && !j->b->err && batch_revokes(j->b);
         int err;
 
         (void)status;
@@ -578,6 +598,8 @@ commit_done(uv_work_t *w, int status)
                 caught_up_check(c);
                 flush(c);
         }
+        if (revokes) /* before pushing the batch on: see revoked_close */
+                revoked_close(d);
         changed_all(d);
         pipeline_next(d);
 }
@@ -864,7 +886,7 @@ cb_frame(struct link *l, struct slice frame)
         deliver(c, frame);
 }
 
-static void dialer_closed(struct dialer *dl, struct conn *c);
+static void dialer_closed(struct dialer *dl, struct conn *c, int err);
 
 static void
 cb_close(struct link *l, int err)
@@ -894,7 +916,7 @@ cb_close(struct link *l, int err)
         c->link = NULL; /* freed by net after this returns */
         conn_unlink(c);
         if (c->dialer)
-                dialer_closed(c->dialer, c);
+                dialer_closed(c->dialer, c, err);
         if (!c->jobs)
                 conn_free(c);
 }
@@ -944,12 +966,24 @@ dialer_dial(struct dialer *dl)
 }
 
 static void
-dialer_closed(struct dialer *dl, struct conn *c)
+dialer_closed(struct dialer *dl, struct conn *c, int err)
 {
-        size_t n = dl->d->n->config.parents_n;
+        const struct config *cfg = &dl->d->n->config;
+        size_t n = cfg->parents_n;
 
         if (c == dl->probe) {
                 dl->probe = NULL;
+                /* A revoked parent stays revoked: its address is tried
+                 * again only as often as a fallback is checked (a new
+                 * machine, with a new key, may answer there). */
+                if (err == ERR_REVOKED &&
+                    cfg->check_fallback_s > cfg->retry_primary_s)
+                        dl->probe_at_ms = uv_now(&dl->d->loop) +
+                                          cfg->check_fallback_s * 1000U;
+                return;
+        }
+        if (c == dl->fallback) {
+                dl->fallback = NULL;
                 return;
         }
         if (c == dl->check) {
@@ -961,6 +995,16 @@ dialer_closed(struct dialer *dl, struct conn *c)
         dl->conn = NULL;
         if (dl->d->stopping || c->replaced)
                 return;
+        if (dl->fallback && dl->fallback->opened && !dl->fallback->failed) {
+                /* A fallback check is up (it may have brought the
+                 * revocation that closed this link): it stays, as the
+                 * link to that fallback. */
+                dl->conn = dl->fallback;
+                dl->conn->fallback_check = false;
+                dl->index = dl->fallback_index;
+                dl->fallback = NULL;
+                return;
+        }
         if (c->opened) {
                 /* A link that worked: try the parent again soon. */
                 dl->index = 0;
@@ -1015,6 +1059,89 @@ dialer_probe(struct dialer *dl, uint64_t now)
         dial_to(dl, 0, &dl->probe);
 }
 
+/* ---- fallback checks (SYNC.md §8) ----------------------------------- */
+
+#define FALLBACK_META "fallback_check" /* wall-clock ms of the last check */
+
+static void
+fallback_record(struct daemon *d, uint64_t wall_ms)
+{
+        struct store_txn *t;
+        uint8_t v[8];
+        int err;
+
+        be64_put(v, wall_ms);
+        if (store_begin(d->n->store, true, &t))
+                return;
+        if (store_meta_put(t, FALLBACK_META, slice_make(v, sizeof(v))))
+                store_abort(t);
+        else if ((err = store_commit(t)) && err != ERR_STORE_FULL)
+                log_warn("STORE-IO", "cannot record the fallback check");
+}
+
+/*
+ * The first check comes check_fallback_s after the last one, which the
+ * store keeps: a Pi that restarts more often than that still checks.
+ */
+static void
+fallback_schedule(struct dialer *dl)
+{
+        struct daemon *d = dl->d;
+        uint64_t every = d->n->config.check_fallback_s * 1000U;
+        uint64_t now = time_now_ms(), last = now, wait = every;
+        struct buf v = BUF_INIT;
+        struct store_txn *t;
+        bool held = false;
+
+        if (!store_begin(d->n->store, false, &t)) {
+                held = !store_meta_get(t, FALLBACK_META, &v) && v.len == 8;
+                store_abort(t);
+        }
+        if (held)
+                last = be64_get(v.data);
+        else
+                fallback_record(d, now);
+        if (last <= now) /* else the clock went back: wait one period */
+                wait = now - last >= every ? 0 : every - (now - last);
+        dl->fallback_at_ms = uv_now(&d->loop) + wait;
+        buf_release(&v);
+}
+
+/*
+ * While linked to the parent, a short session with a fallback (the next
+ * one each time) every check_fallback_s: a parent that withholds entries,
+ * above all the revocation of its own key, cannot keep them from this
+ * node. The session ends once both sides are synced (tick_conn).
+ */
+static void
+fallback_dial(struct dialer *dl, uint64_t now)
+{
+        struct config *cfg = &dl->d->n->config;
+
+        if (cfg->parents_n < 2 || !cfg->check_fallback_s || dl->index ||
+            !dl->conn || !dl->conn->opened || dl->fallback ||
+            now < dl->fallback_at_ms)
+                return;
+        dl->fallback_at_ms = now + cfg->check_fallback_s * 1000U;
+        dl->fallback_index = dl->fallback_index % (cfg->parents_n - 1) + 1;
+        fallback_record(dl->d, time_now_ms());
+        dial_to(dl, dl->fallback_index, &dl->fallback);
+        if (dl->fallback)
+                dl->fallback->fallback_check = true;
+}
+
+/* A check is done once both sides sent SYNCED and hold what the other
+ * pushed: nothing was withheld, or now it is here. (c->caught_up waits for
+ * a commit; a check that brings nothing has none.) */
+static bool
+fallback_checked(const struct conn *c)
+{
+        const struct sync_stats *st = c->s ? sync_stats(c->s) : NULL;
+
+        return c->fallback_check && st && !c->full && !c->jobs &&
+               st->caught_up && st->synced_sent && !sync_backlog(c->s);
+}
+
 /* ---- the tick: liveness, local changes, pending batches ------------------ */
 
 static void
@@ -1027,6 +1154,10 @@ tick_conn(struct conn *c, uint64_t now)
                 return;
         if (c->full && now >= c->full_retry_ms) { /* see conn_full */
                 conn_close_logged(c, ERR_STORE_FULL, err_id(ERR_STORE_FULL));
+                return;
+        }
+        if (fallback_checked(c)) {
+                link_close(c->link, 0);
                 return;
         }
         /* Any bytes count as life, not only whole frames: a 64 kbit/s
@@ -1060,6 +1191,25 @@ tick_conn(struct conn *c, uint64_t now)
                 c->status_ms = now;
                 peer_status(c, true, 0);
         }
+}
+
+/*
+ * The store changed: a revocation stored since (received on a link,
+ * imported or posted by another process) closes every link of the key it
+ * names, and of a peer whose certificate's issuer it names unless that
+ * certificate is held (MEMBERSHIP.md §7.2): one NODE-REVOKED line a link.
+ */
+static void
+revoked_close(struct daemon *d)
+{
+        struct conn *c;
+
+        for (c = d->conns; c; c = c->next)
+                if (c->link && c->validated && !c->failed &&
+                    member_standing(d->n, c->key, &c->peer) == ERR_REVOKED)
+                        /* An ERROR only on an open link. */
+                        conn_fail(c, ERR_REVOKED,
+                                  c->opened ? err_id(ERR_REVOKED) : NULL);
 }
 
 /* ---- http: live figures for other threads (daemon.h) ------------------ */
@@ -1119,6 +1269,8 @@ on_tick(uv_timer_t *t)
         struct store_txn *txn;
         struct conn *c, *next;
 
+        if (d->dialing)
+                fallback_dial(&d->dialer, now);
         for (c = d->conns; c; c = next) {
                 next = c->next;
                 tick_conn(c, now);
@@ -1135,6 +1287,7 @@ on_tick(uv_timer_t *t)
         }
         if (v != d->version) {
                 d->version = v;
+                revoked_close(d);
                 changed_all(d);
         }
         /* simpul restored --clear, from another process. */
@@ -1348,6 +1501,8 @@ daemon_dial(struct daemon *d)
         uv_timer_init(&d->loop, &dl->timer);
         dl->timer.data = dl;
         d->dialing = true;
+        if (d->n->config.parents_n > 1 && d->n->config.check_fallback_s)
+                fallback_schedule(dl);
         dialer_dial(dl);
 }
 

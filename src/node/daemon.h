@@ -27,6 +27,8 @@ struct daemon;
 struct member_peer {
         char region[REGION_BUF];
         char name[NODE_NAME_MAX];
+        uint8_t issuer[ENTRY_KEY_BYTES];     /* its certificate's issuer */
+        uint8_t cert_hash[ENTRY_HASH_BYTES]; /* of the certificate taken */
 };
 
 /*
@@ -42,6 +44,13 @@ int member_known(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
 int member_accept(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
                   struct slice cert, struct slice issuer_cert,
                   struct member_peer *out) WUR;
+/*
+ * Whether a peer taken earlier still stands, against the store now: the
+ * key and its certificate's issuer not revoked (MEMBERSHIP.md §7.2, §8.3
+ * step 4). ERR_REVOKED, store errors.
+ */
+int member_standing(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
+                    const struct member_peer *peer) WUR;
 
 /*
  * Runs the node until SIGTERM/SIGINT (or daemon_stop). n must be open with

@@ -104,6 +104,16 @@ issuer_time(struct node *n, const struct cert_info *ci,
         return err;
 }
 
+static void
+peer_fill(struct member_peer *out, const struct cert_info *ci,
+          const uint8_t cert_hash[ENTRY_HASH_BYTES])
+{
+        memcpy(out->region, ci->region, REGION_BUF);
+        snprintf(out->name, sizeof(out->name), "%s", ci->name);
+        memcpy(out->issuer, ci->issuer_pk, ENTRY_KEY_BYTES);
+        memcpy(out->cert_hash, cert_hash, ENTRY_HASH_BYTES);
+}
+
 int
 member_known(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
              const uint8_t *cert_hash, struct member_peer *out)
@@ -132,8 +142,7 @@ member_known(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
         if ((err = cert_check_clock(&ci, &clock)) ||
             (err = issuer_time(n, &ci, &clock)))
                 goto out;
-        memcpy(out->region, ci.region, REGION_BUF);
-        snprintf(out->name, sizeof(out->name), "%s", ci.name);
+        peer_fill(out, &ci, h);
 out:
         buf_release(&cert);
         return err;
@@ -145,6 +154,7 @@ member_accept(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
               struct member_peer *out)
 {
         struct cert_clock clock;
+        uint8_t h[ENTRY_HASH_BYTES];
         struct cert_info ci;
         int err;
 
@@ -154,7 +164,15 @@ member_accept(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
             issuer_cert.len ? issuer_cert : slice_make(NULL, 0), &clock, &ci);
         if (err)
                 return err;
-        memcpy(out->region, ci.region, REGION_BUF);
-        snprintf(out->name, sizeof(out->name), "%s", ci.name);
+        hash_bytes(h, cert);
+        peer_fill(out, &ci, h);
         return 0;
+}
+
+int
+member_standing(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
+                const struct member_peer *peer)
+{
+        return replica_peer_standing(&n->replica, key, peer->issuer,
+                                     peer->cert_hash);
 }

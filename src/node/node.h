@@ -49,6 +49,8 @@ struct config {
         uint64_t backoff_min_ms;  /* [net] backoff_min_ms */
         uint64_t backoff_max_ms;  /* [net] backoff_max_ms */
         uint64_t retry_primary_s; /* [net] retry_primary_s */
+        /* [net] check_fallback_s; 0: never (proto/SYNC.md §8) */
+        uint64_t check_fallback_s;
         /* [http] listen; "": no HTTP API */
         char http_listen[NODE_ADDR_MAX];
         /* [http] hosts: more names the Host header may give, separated by

@@ -175,6 +175,18 @@ int replica_check_peer(struct replica *r,
                        struct slice cert, struct slice issuer_cert,
                        const struct cert_clock *clock,
                        struct cert_info *out) WUR;
+/*
+ * Does a peer accepted at a handshake still stand, against what the store
+ * holds now (MEMBERSHIP.md §8.3 step 4)? node_pk is not revoked, and its
+ * certificate's issuer issuer_pk, unless the root, is not revoked or the
+ * certificate held for node_pk is the one the peer presented (cert_hash:
+ * BLAKE2b-256 of its bytes). 0 when r has no network. Errors: ERR_REVOKED,
+ * store errors.
+ */
+int replica_peer_standing(struct replica *r,
+                          const uint8_t node_pk[ENTRY_KEY_BYTES],
+                          const uint8_t issuer_pk[ENTRY_KEY_BYTES],
+                          const uint8_t cert_hash[ENTRY_HASH_BYTES]) WUR;
 /* Copies the certificate held for pk into out (replacing its contents).
  * ERR_NOT_FOUND if none is held; store errors. */
 int replica_peer_cert(struct replica *r, const uint8_t pk[ENTRY_KEY_BYTES],

@@ -65,22 +65,30 @@ held_revocation(struct store_txn *t, const uint8_t pk[ENTRY_KEY_BYTES],
         return err;
 }
 
-/* ERR_REVOKED if pk is revoked and seq lies past its cutoff in feed (any
- * seq when feed is NULL). */
+/*
+ * ERR_REVOKED if pk is revoked and entry e (NULL: any, as at a handshake)
+ * lies outside its cutoff (MEMBERSHIP.md §7.2): in a feed not listed, past
+ * last_seq, or at last_seq with another id than last_id. Below last_seq an
+ * entry cannot be told from an alternative yet: it passes (see §7.2).
+ */
 static int
 revocation_check(struct store_txn *t, const uint8_t pk[ENTRY_KEY_BYTES],
-                 const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq)
+                 const struct entry *e)
 {
+        const struct revoke_feed *rf;
         struct buf b = BUF_INIT;
         struct pencabutan p;
         int err = held_revocation(t, pk, &b, &p);
 
-        if (!err)
-                err = !feed || seq > wire_pencabutan_cutoff(&p, feed)
-                          ? ERR_REVOKED
-                          : 0;
-        else if (err == ERR_NOT_FOUND)
+        if (!err) {
+                rf = e ? wire_pencabutan_find(&p, e->feed) : NULL;
+                if (!rf || e->h.seq > rf->last_seq ||
+                    (e->h.seq == rf->last_seq &&
+                     memcmp(e->id, rf->last_id, ENTRY_HASH_BYTES)))
+                        err = ERR_REVOKED;
+        } else if (err == ERR_NOT_FOUND) {
                 err = 0;
+        }
         wire_pencabutan_release(&p);
         buf_release(&b);
         return err;
@@ -110,7 +118,7 @@ author_check(const struct replica *r, struct store_txn *t,
         if (strcmp(ac->region, e->h.author_region) ||
             memcmp(ac->network_id, r->network.id, ENTRY_HASH_BYTES))
                 return ERR_UNKNOWN_AUTHOR;
-        return revocation_check(t, e->h.author, e->feed, e->h.seq);
+        return revocation_check(t, e->h.author, e);
 }
 
 /* May this author certify or revoke a node of `region`? */
@@ -319,6 +327,20 @@ sertifikat_apply(const struct replica *r, struct store_txn *t,
 }
 
 /*
+ * Of two cutoffs of one feed, the one that stays: the smaller seq; at
+ * equal seq, where the revoked key signed two entries (a fork), the
+ * smaller id. A total order on (seq, id): the merge does not depend on
+ * the order revocations arrive in (MEMBERSHIP.md §7.2).
+ */
+static const struct revoke_feed *
+cutoff_min(const struct revoke_feed *a, const struct revoke_feed *b)
+{
+        if (a->last_seq != b->last_seq)
+                return a->last_seq < b->last_seq ? a : b;
+        return memcmp(a->last_id, b->last_id, ENTRY_HASH_BYTES) <= 0 ? a : b;
+}
+
+/*
  * Two revocations of one node: a feed keeps the smaller cutoff, and a feed
  * missing from either has cutoff 0 (is dropped). The result does not
  * depend on their order; the held one's reason stays.
@@ -336,13 +358,9 @@ revocation_merge(const struct pencabutan *a, const struct pencabutan *b,
         while (i < a->n_feeds && j < b->n_feeds) {
                 d = memcmp(a->feeds[i].feed, b->feeds[j].feed,
                            ENTRY_HASH_BYTES);
-                if (d == 0) {
-                        m.feeds[m.n_feeds] = a->feeds[i];
-                        if (b->feeds[j].last_seq < a->feeds[i].last_seq)
-                                m.feeds[m.n_feeds].last_seq =
-                                    b->feeds[j].last_seq;
-                        m.n_feeds++;
-                }
+                if (d == 0)
+                        m.feeds[m.n_feeds++] =
+                            *cutoff_min(&a->feeds[i], &b->feeds[j]);
                 i += d <= 0;
                 j += d >= 0;
         }
@@ -459,25 +477,31 @@ replica__retry(struct replica *r, struct store_txn *t, const struct entry *es,
  */
 
 /*
- * A revoked node is refused. A certificate from a revoked delegated issuer
- * is refused unless it is the one already held for that node (learnt from
- * the issuer's feed before its cutoff).
+ * MEMBERSHIP.md §8.3 step 4 against what t holds: node_pk is not revoked,
+ * and a delegated issuer (issuer_pk, not the root) is not revoked unless
+ * the certificate held for node_pk is the one presented (cert_hash: the
+ * BLAKE2b-256 of its bytes), learnt before the issuer's cutoff.
  */
 static int
 peer_standing(const struct replica *r, struct store_txn *t,
-              const struct cert_info *c, struct slice cert)
+              const uint8_t node_pk[ENTRY_KEY_BYTES],
+              const uint8_t issuer_pk[ENTRY_KEY_BYTES],
+              const uint8_t cert_hash[ENTRY_HASH_BYTES])
 {
+        uint8_t h[ENTRY_HASH_BYTES];
         struct buf held = BUF_INIT;
         int err;
 
-        if ((err = revocation_check(t, c->node_pk, NULL, 1)))
+        if ((err = revocation_check(t, node_pk, NULL)))
                 return err;
-        if (is_root(r, c->issuer_pk) ||
-            !(err = revocation_check(t, c->issuer_pk, NULL, 1)))
+        if (is_root(r, issuer_pk) ||
+            !(err = revocation_check(t, issuer_pk, NULL)))
                 return 0;
-        if (err == ERR_REVOKED && !store_cert_get(t, c->node_pk, &held) &&
-            slice_eq(buf_slice(&held), cert))
-                err = 0;
+        if (err == ERR_REVOKED && !store_cert_get(t, node_pk, &held)) {
+                hash_bytes(h, buf_slice(&held));
+                if (!memcmp(h, cert_hash, ENTRY_HASH_BYTES))
+                        err = 0;
+        }
         buf_release(&held);
         return err;
 }
@@ -511,6 +535,7 @@ replica_check_peer(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
                    struct slice cert, struct slice issuer_cert,
                    const struct cert_clock *clock, struct cert_info *out)
 {
+        uint8_t h[ENTRY_HASH_BYTES];
         struct store_txn *t = NULL;
         struct cert_info c, ic;
         int err, cerr;
@@ -526,9 +551,10 @@ replica_check_peer(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
                 return err;
         if (memcmp(c.node_pk, node_pk, ENTRY_KEY_BYTES))
                 return ERR_CERT;
+        hash_bytes(h, cert);
         if ((err = store_begin(r->store, true, &t)))
                 return err;
-        if ((err = peer_standing(r, t, &c, cert))) {
+        if ((err = peer_standing(r, t, c.node_pk, c.issuer_pk, h))) {
                 store_abort(t);
                 return err;
         }
@@ -543,6 +569,23 @@ replica_check_peer(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
                 return err;
         *out = c;
         return 0;
+}
+
+int
+replica_peer_standing(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
+                      const uint8_t issuer_pk[ENTRY_KEY_BYTES],
+                      const uint8_t cert_hash[ENTRY_HASH_BYTES])
+{
+        struct store_txn *t = NULL;
+        int err;
+
+        if (!r->has_network)
+                return 0;
+        if ((err = store_begin(r->store, false, &t)))
+                return err;
+        err = peer_standing(r, t, node_pk, issuer_pk, cert_hash);
+        store_abort(t);
+        return err;
 }
 
 int

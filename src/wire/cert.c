@@ -14,6 +14,7 @@
 #define DESC_FIELDS 4U
 #define CERT_FIELDS 9U
 #define REQUEST_FIELDS 4U
+#define REVOKE_FEED_FIELDS 3U /* [feed, last_seq, last_id] */
 
 /* ---- packing ------------------------------------------------------------- */
 
@@ -481,12 +482,29 @@ wire_pencabutan_encode(const struct pencabutan *p, struct buf *out)
         for (size_t i = 0; i < p->n_feeds; i++) {
                 assert(i == 0 || memcmp(p->feeds[i - 1].feed, p->feeds[i].feed,
                                         ENTRY_HASH_BYTES) < 0);
-                msgpack_pack_array(&pk, 2);
+                assert(p->feeds[i].last_seq >= 1);
+                msgpack_pack_array(&pk, REVOKE_FEED_FIELDS);
                 mp_bin(&pk, p->feeds[i].feed, ENTRY_HASH_BYTES);
                 msgpack_pack_uint64(&pk, p->feeds[i].last_seq);
+                mp_bin(&pk, p->feeds[i].last_id, ENTRY_HASH_BYTES);
         }
         mp_str(&pk, "reason");
         mp_strn(&pk, p->reason.ptr, p->reason.len);
+}
+
+/* One [bin32 feed, uint last_seq >= 1, bin32 last_id]. */
+static bool
+revoke_feed(const msgpack_object *it, struct revoke_feed *rf)
+{
+        const msgpack_object *f;
+
+        if (it->type != MSGPACK_OBJECT_ARRAY ||
+            it->via.array.size != REVOKE_FEED_FIELDS)
+                return false;
+        f = it->via.array.ptr;
+        return get_bin(&f[0], rf->feed, ENTRY_HASH_BYTES) &&
+               get_uint(&f[1], UINT64_MAX, &rf->last_seq) && rf->last_seq &&
+               get_bin(&f[2], rf->last_id, ENTRY_HASH_BYTES);
 }
 
 /* Feeds in strictly ascending id order, into an owned array. */
@@ -499,13 +517,8 @@ revoke_feeds(const msgpack_object *a, struct pencabutan *p)
         p->feeds = xcalloc(a->via.array.size ? a->via.array.size : 1,
                            sizeof(*p->feeds));
         for (uint32_t i = 0; i < a->via.array.size; i++) {
-                const msgpack_object *it = &a->via.array.ptr[i];
                 struct revoke_feed *rf = &p->feeds[i];
-                if (it->type != MSGPACK_OBJECT_ARRAY ||
-                    it->via.array.size != 2 ||
-                    !get_bin(&it->via.array.ptr[0], rf->feed,
-                             ENTRY_HASH_BYTES) ||
-                    !get_uint(&it->via.array.ptr[1], UINT64_MAX, &rf->last_seq))
+                if (!revoke_feed(&a->via.array.ptr[i], rf))
                         return false;
                 if (i && memcmp(rf[-1].feed, rf->feed, ENTRY_HASH_BYTES) >= 0)
                         return false;
@@ -557,14 +570,11 @@ feed_cmp(const void *key, const void *item)
                       ENTRY_HASH_BYTES);
 }
 
-uint64_t
-wire_pencabutan_cutoff(const struct pencabutan *p,
-                       const uint8_t feed[ENTRY_HASH_BYTES])
+const struct revoke_feed *
+wire_pencabutan_find(const struct pencabutan *p,
+                     const uint8_t feed[ENTRY_HASH_BYTES])
 {
-        const struct revoke_feed *rf;
-
         if (!p->n_feeds)
-                return 0;
-        rf = bsearch(feed, p->feeds, p->n_feeds, sizeof(*p->feeds), feed_cmp);
-        return rf ? rf->last_seq : 0;
+                return NULL;
+        return bsearch(feed, p->feeds, p->n_feeds, sizeof(*p->feeds), feed_cmp);
 }

@@ -215,14 +215,17 @@ void wire_sertifikat_encode(struct slice cert, struct slice issuer_cert,
 int wire_sertifikat_decode(struct slice body, struct slice *cert,
                            struct slice *issuer_cert) WUR;
 
-/* One feed of a revoked node and the last seq that stays valid. */
+/* One feed of a revoked node and its cutoff: the last entry that stays
+ * valid, by seq (>= 1) and id. */
 struct revoke_feed {
         uint8_t feed[ENTRY_HASH_BYTES];
         uint64_t last_seq;
+        uint8_t last_id[ENTRY_HASH_BYTES];
 };
 
 /* The body of a pencabutan entry: {"node": bin32, "feeds": [[bin32 feed,
- * uint last_seq], ...] in ascending feed id order, "reason": str}. */
+ * uint last_seq, bin32 last_id], ...] in ascending feed id order, "reason":
+ * str} (proto/MEMBERSHIP.md §7.2). */
 struct pencabutan {
         uint8_t node[ENTRY_KEY_BYTES];
         struct revoke_feed *feeds; /* decoder: owned, see release */
@@ -230,15 +233,18 @@ struct pencabutan {
         struct slice reason; /* decoder: borrows from the body */
 };
 
-/* Asserts the feeds ascend strictly. */
+/* Asserts the feeds ascend strictly and every last_seq is >= 1. */
 void wire_pencabutan_encode(const struct pencabutan *p, struct buf *out);
 /* Fills p (p->feeds owned: free with wire_pencabutan_release; nothing to
- * free on error). ERR_CERT: not that shape, or feeds not ascending. */
+ * free on error). ERR_CERT: not that shape, feeds not ascending, or a
+ * last_seq of 0. */
 int wire_pencabutan_decode(struct slice body, struct pencabutan *p) WUR;
 void wire_pencabutan_release(struct pencabutan *p);
-/* The cutoff for a feed: its last_seq if listed, else 0. */
-uint64_t wire_pencabutan_cutoff(const struct pencabutan *p,
-                                const uint8_t feed[ENTRY_HASH_BYTES]);
+/* The cutoff of a feed (borrows from p), or NULL when the feed is not
+ * listed (cutoff 0: none of its entries stays valid). */
+const struct revoke_feed *
+wire_pencabutan_find(const struct pencabutan *p,
+                     const uint8_t feed[ENTRY_HASH_BYTES]);
 
 /* ---- KIM bodies (proto/KIM.md §2, §4) -------------------------------------
  *

@@ -167,6 +167,9 @@ expect_grep "post says enrol" 'run simpul enroll' "$WORK/err"
 rm "$U/network"
 
 # ---- revocation ---------------------------------------------------------------------------
+# A copy of the desa's key and store, taken now, is the thief's.
+T=$WORK/thief
+cp -a "$D" "$T"
 post "$D" tree:36.04.12 "Sebelum dicabut"
 bundle "$D" "$WORK/d2.bundle"
 expect_status "kecamatan has the desa's feed" 0 s import --data "$C" "$WORK/d2.bundle"
@@ -177,6 +180,9 @@ expect_status "revoke" 0 s revoke --data "$K" "$desa_key" --reason "perangkat hi
 expect_eq "revocation names the desa" "$desa_key" "$(j .node_key)"
 expect_eq "both of its feeds held" 2 "$(j '.feeds | length')"
 expect_eq "cutoff of its lateral feed" 2 "$(j '[.feeds[].last_seq] | max')"
+cut_id=$(j '.feeds[] | select(.last_seq == 2) | .last_id')
+expect_eq "the cutoff names the entry held there" "$cut_id" \
+  "$(s list --data "$D" --json | jq -r '.[] | select(.body.title == "Sebelum dicabut") | .id')"
 post "$D" tree:36.04.12 "Sesudah dicabut"
 bundle "$D" "$WORK/d3.bundle"
 bundle "$K" "$WORK/k3.bundle"
@@ -198,6 +204,20 @@ expect_eq "fresh node: revoked" NODE-REVOKED "$(j .first_error)"
 expect_eq "fresh node: earlier held" 3 "$(j .already_held)"
 expect_status "sign for a revoked key" 1 s enroll sign --data "$K" "$req_d" --valid-days 30
 expect_grep "revoked key refused" 'revoked' "$WORK/err"
+# The thief writes another entry at the cutoff seq, and one on top of it:
+# refused NODE-REVOKED everywhere, also where the real entry at that seq is
+# held (no fork proof of the thief's making, the feed stays open).
+post "$T" tree:36.04.12 "Palsu"
+post "$T" tree:36.04.12 "Palsu lagi"
+bundle "$T" "$WORK/t.bundle"
+for n in "$K" "$C" "$C2"; do
+  expect_status "alternative at the cutoff at $(basename "$n")" 1 \
+    s import --data "$n" "$WORK/t.bundle" --json
+  expect_eq "alternative at $(basename "$n"): revoked" NODE-REVOKED "$(j .first_error)"
+  expect_eq "alternative at $(basename "$n"): nothing stored" 0 "$(j .stored)"
+  expect_status "status at $(basename "$n")" 0 s status --data "$n" --json
+  expect_eq "no fork proof at $(basename "$n")" 0 "$(j .store.forks)"
+done
 
 # ---- another network ----------------------------------------------------------------------
 X=$WORK/lebak-desa

@@ -78,7 +78,8 @@ b = v['bodies']['sertifikat']
 sert = fmap([('cert', bn(certs[b['cert']])), ('issuer_cert', bn(certs[b['issuer_cert']]))])
 check('sertifikat', b, 'body_hex', sert)
 p = v['bodies']['pencabutan']
-feeds = arr([arr([bn(bytes.fromhex(f['feed_hex'])), uint(f['last_seq'])]) for f in p['feeds']])
+feeds = arr([arr([bn(bytes.fromhex(f['feed_hex'])), uint(f['last_seq']), bn(bytes.fromhex(f['last_id_hex']))])
+             for f in p['feeds']])
 pen = fmap([('node', bn(bytes.fromhex(p['node_hex']))), ('feeds', feeds), ('reason', s(p['reason']))])
 check('pencabutan', p, 'body_hex', pen)
 

@@ -8,7 +8,7 @@
  * proto/SYNC.md and proto/HANDSHAKE.md say.
  *
  *   evil_peer --connect HOST:PORT --data NODE_DIR --scenario NAME
- *             [--timeout-ms MS] [--bundle FILE]
+ *             [--timeout-ms MS] [--bundle FILE] [--author DIR --store DIR]
  *
  * Scenarios (see usage() for the expected refusal of each): honest,
  * forged, broken-chain, fork, wrong-audience, oversized, garbage,
@@ -22,6 +22,10 @@
  * daemon did and a last line "result: open|closed error=ID|-", and exits 0
  * when that is what the scenario expects, 1 when not, 2 on a usage or
  * setup error.
+ *
+ * tests/integration/test_revocation.sh runs two more: revoked-live (the
+ * daemon revokes this node while its link is up) and revoked-fork (a relay
+ * forwards a revoked author's other entry at its cutoff).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -1715,7 +1719,8 @@ usage(void)
         fputs("usage: evil_peer --connect HOST:PORT --data NODE_DIR "
               "--scenario NAME\n"
               "                 [--timeout-ms MS] [--bundle FILE] "
-              "[--verbose]\n\n"
+              "[--verbose]\n"
+              "                 [--author DIR --store DIR]\n\n"
               "scenario          the daemon must\n"
               "  honest          store 2 entries, keep the link\n"
               "  forged          store 3, ERROR ENTRY-BAD-SIG, close\n"
@@ -1737,6 +1742,12 @@ usage(void)
               "                  certificate of a fresh key\n"
               "  unenrolled-garbage  the same for random certificate bytes\n"
               "  revoked         close at the handshake (NODE-REVOKED)\n"
+              "  revoked-live    store 2 entries, keep the link; once this\n"
+              "                  node is revoked (the test does it), ERROR\n"
+              "                  NODE-REVOKED and close\n"
+              "  revoked-fork    (--author DIR --store DIR) as a relay, send\n"
+              "                  the revoked author's other entry at its\n"
+              "                  cutoff seq: ERROR NODE-REVOKED, close\n"
               "  error-inject    close on an ERROR whose id holds a line\n"
               "                  break and a forged log line\n"
               "  error-empty     close on an ERROR with an empty id\n"
@@ -1803,6 +1814,124 @@ sc_error_empty(struct peer *p)
         return sc_bad_error(p, "");
 }
 
+/* ---- revocation (proto/MEMBERSHIP.md §7.2, §8.3) ---------------------- */
+
+/* Two valid entries, acknowledged, then the link stays up until the
+ * daemon stores a revocation of this node (the test posts it meanwhile):
+ * it must then close the link at once with ERROR NODE-REVOKED. */
+static int
+sc_revoked_live(struct peer *p)
+{
+        struct fentry e1, e2;
+        struct fentry *es[] = {&e1, &e2};
+        struct buf b = BUF_INIT;
+        char lateral[48], above[48];
+        struct feed f;
+        int rc;
+
+        audiences(p, lateral, above);
+        feed_init(&f, 0, lateral);
+        join(p);
+        entry_make(p, &f, 1, NULL, "revoked-live: valid 1", &e1);
+        entry_make(p, &f, 2, e1.id, "revoked-live: valid 2", &e2);
+        msg_feed(&b, p, &f);
+        msg_entries(p, &b, &f, es, 2);
+        send_frame(p, &b);
+        expect_ok(p, pump_until(p, done_acked, p->entries_sent),
+                  "waiting for ACK");
+        wire_sync_simple(&b, SYNC_SYNCED);
+        send_frame(p, &b);
+        say(p, "joined; waiting for the revocation");
+        rc = finish(p, EXPECT_ERROR, "NODE-REVOKED");
+        entry_release(&e1);
+        entry_release(&e2);
+        buf_release(&b);
+        return rc;
+}
+
+/* The head seq of a feed in the store of node dir (opened read-only
+ * beside its daemon) and the prev of the entry there, if it has one. */
+static void
+held_head(const char *dir, const uint8_t feed[ENTRY_HASH_BYTES], uint64_t *seq,
+          uint8_t prev[ENTRY_HASH_BYTES], bool *has_prev)
+{
+        struct store_options opt = {0, true};
+        char *path = node_path(dir, NODE_STORE_DIR);
+        struct buf bytes = BUF_INIT;
+        struct store *st = NULL;
+        struct store_txn *t = NULL;
+        struct feed_info fi;
+        struct entry e;
+
+        if (store_open(&st, path, &opt) || store_begin(st, false, &t) ||
+            store_feed_get(t, feed, &fi) ||
+            store_get(t, feed, fi.head_seq, &bytes) ||
+            entry_parse(buf_slice(&bytes), &e))
+                die("cannot read the author's feed in '%s'", dir);
+        *seq = fi.head_seq;
+        *has_prev = e.h.has_prev;
+        memcpy(prev, e.h.prev, ENTRY_HASH_BYTES);
+        store_abort(t);
+        store_close(st);
+        buf_release(&bytes);
+        free(path);
+}
+
+static const char *author_dir, *store_dir;
+
+/*
+ * A relay (this node, an honest member) forwards what a stolen, revoked
+ * key wrote: another entry at the revocation's cutoff seq, chained on the
+ * real entry before it, so it verifies. --author:
+ * the revoked node's directory (its key); --store: a node that holds the
+ * author's lateral feed up to the cutoff (the daemon's). ERROR
+ * NODE-REVOKED, nothing stored, no fork proof.
+ */
+static int
+sc_revoked_fork(struct peer *p)
+{
+        struct fentry x1;
+        struct fentry *xs[] = {&x1};
+        uint8_t feed[ENTRY_HASH_BYTES], prev[ENTRY_HASH_BYTES];
+        char lateral[48], above[48], relay_region[REGION_BUF];
+        struct buf b = BUF_INIT;
+        struct key *relay = p->key;
+        struct peer a;
+        uint64_t seq;
+        bool has_prev;
+        struct feed f;
+        int rc;
+
+        if (!author_dir || !store_dir)
+                die("%s", "revoked-fork needs --author DIR and --store DIR");
+        memset(&a, 0, sizeof(a));
+        peer_load(&a, author_dir);
+        join(p);
+        /* From here on sign and name the feed as the author. */
+        memcpy(relay_region, p->region, REGION_BUF);
+        p->key = a.key;
+        memcpy(p->region, a.region, REGION_BUF);
+        audiences(p, lateral, above);
+        feed_init(&f, 0, lateral);
+        feed_id_compute(feed, p->key->pk, p->region, &f.aud,
+                        (uint8_t)kind_channel(f.kind));
+        held_head(store_dir, feed, &seq, prev, &has_prev);
+        entry_make(p, &f, seq, has_prev ? prev : NULL,
+                   "revoked-fork: bad at the cutoff", &x1);
+        msg_feed(&b, p, &f);
+        msg_entries(p, &b, &f, xs, 1);
+        send_frame(p, &b);
+        rc = finish(p, EXPECT_ERROR, "NODE-REVOKED");
+        p->key = relay;
+        memcpy(p->region, relay_region, REGION_BUF);
+        entry_release(&x1);
+        buf_release(&b);
+        key_free(a.key);
+        buf_release(&a.cert);
+        buf_release(&a.issuer_cert);
+        return rc;
+}
+
 static const struct scenario {
         const char *name;
         int (*run)(struct peer *p);
@@ -1819,6 +1948,8 @@ static const struct scenario {
     {"unenrolled", sc_unenrolled_self},
     {"unenrolled-garbage", sc_unenrolled_garbage},
     {"revoked", sc_revoked},
+    {"revoked-live", sc_revoked_live},
+    {"revoked-fork", sc_revoked_fork},
     {"error-inject", sc_error_inject},
     {"error-empty", sc_error_empty},
     {"hello-again", sc_hello_again},
@@ -1859,6 +1990,8 @@ main(int argc, char **argv)
             {"feed", required_argument, NULL, 'f'},
             {"count", required_argument, NULL, 'n'},
             {"verbose", no_argument, NULL, 'v'},
+            {"author", required_argument, NULL, 'a'},
+            {"store", required_argument, NULL, 'S'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         const char *connect_to = NULL, *dir = NULL;
@@ -1894,6 +2027,12 @@ main(int argc, char **argv)
                         break;
                 case 'v':
                         verbose = true;
+                        break;
+                case 'a':
+                        author_dir = optarg;
+                        break;
+                case 'S':
+                        store_dir = optarg;
                         break;
                 default:
                         usage();

@@ -234,12 +234,14 @@ feedw_add(struct feedw *w, struct slice body, struct batch *b)
         return i;
 }
 
+/* The feed's next entry, with a valid KIM body (proto/KIM.md §2) titled
+ * title: entries of one feed at one seq with another title differ. */
 static size_t
-add_text(struct feedw *w, struct batch *b)
+add_titled(struct feedw *w, const char *title, struct batch *b)
 {
         struct buf body = BUF_INIT;
-        /* A valid KIM body (proto/KIM.md §2): a report names its handler. */
-        struct body_field f[] = {{"title", "Posyandu", 0},
+        /* A report names its handler. */
+        struct body_field f[] = {{"title", title, 0},
                                  {"text", "", 0},
                                  {"handler", w->aud.target, 0},
                                  {"category", "kesehatan", 0}};
@@ -249,6 +251,35 @@ add_text(struct feedw *w, struct batch *b)
         i = feedw_add(w, buf_slice(&body), b);
         buf_release(&body);
         return i;
+}
+
+static size_t
+add_text(struct feedw *w, struct batch *b)
+{
+        return add_titled(w, "Posyandu", b);
+}
+
+/* The id add_text(w) will give its entry, leaving w as it was. */
+static void
+next_id(const struct feedw *w, uint8_t id[ENTRY_HASH_BYTES])
+{
+        struct feedw ahead = *w;
+        struct batch scratch;
+
+        memset(&scratch, 0, sizeof(scratch));
+        add_text(&ahead, &scratch);
+        memcpy(id, ahead.prev, ENTRY_HASH_BYTES);
+        batch_reset(&scratch);
+}
+
+/* A cutoff of w's feed at its last entry written. */
+static void
+cut_here(const struct feedw *w, struct revoke_feed *cut)
+{
+        memset(cut, 0, sizeof(*cut));
+        memcpy(cut->feed, w->id, ENTRY_HASH_BYTES);
+        cut->last_seq = w->seq;
+        memcpy(cut->last_id, w->prev, ENTRY_HASH_BYTES);
 }
 
 static size_t
@@ -327,6 +358,18 @@ head_of(struct fx *fx, const uint8_t feed[ENTRY_HASH_BYTES])
         err = store_feed_get(t, feed, &fi);
         store_abort(t);
         return err ? 0 : fi.head_seq;
+}
+
+static uint64_t
+store_stats_forks(struct fx *fx)
+{
+        struct store_stats st;
+        struct store_txn *t;
+
+        assert_int_equal(store_begin(fx->s, false, &t), 0);
+        assert_int_equal(store_stats(t, &st), 0);
+        store_abort(t);
+        return st.forks;
 }
 
 /* ---- formats: network, certificate, request, text --------------------------
@@ -672,8 +715,10 @@ system_bodies(void **state)
         memset(feeds, 0, sizeof(feeds));
         feeds[0].feed[0] = 1;
         feeds[0].last_seq = 7;
+        feeds[0].last_id[0] = 0x70;
         feeds[1].feed[0] = 2;
         feeds[1].last_seq = 300;
+        feeds[1].last_id[31] = 0x30;
         memset(&p, 0, sizeof(p));
         memcpy(p.node, fx->desa->pk, ENTRY_KEY_BYTES);
         p.feeds = feeds;
@@ -683,9 +728,15 @@ system_bodies(void **state)
         assert_int_equal(wire_body_check(buf_slice(&body)), 0);
         assert_int_equal(wire_pencabutan_decode(buf_slice(&body), &got), 0);
         assert_int_equal(got.n_feeds, 2);
-        assert_int_equal(wire_pencabutan_cutoff(&got, feeds[1].feed), 300);
+        assert_ptr_equal(wire_pencabutan_find(&got, feeds[1].feed),
+                         &got.feeds[1]);
+        assert_int_equal(got.feeds[1].last_seq, 300);
+        assert_memory_equal(got.feeds[1].last_id, feeds[1].last_id,
+                            ENTRY_HASH_BYTES);
+        assert_memory_equal(got.feeds[0].last_id, feeds[0].last_id,
+                            ENTRY_HASH_BYTES);
         feeds[1].feed[0] = 3;
-        assert_int_equal(wire_pencabutan_cutoff(&got, feeds[1].feed), 0);
+        assert_null(wire_pencabutan_find(&got, feeds[1].feed));
         assert_true(slice_eq(got.reason, slice_cstr("hilang")));
         wire_pencabutan_release(&got);
         /* A sertifikat body is no pencabutan and the reverse. */
@@ -694,40 +745,80 @@ system_bodies(void **state)
         buf_release(&body);
 }
 
+/*
+ * {"node": bin32, "feeds": [[bin32 f, seq(, bin32 id)], ...], "reason": ""}
+ * written by hand: n feeds, the i-th of bytes feed[i] with seq[i], each item
+ * of `fields` elements (3 now; 2 was the format before last_id).
+ */
+static void
+pencabutan_by_hand(const struct key *node, const uint8_t *feed,
+                   const uint8_t *seq, size_t n, unsigned fields,
+                   struct buf *body)
+{
+        uint8_t bytes[ENTRY_HASH_BYTES];
+
+        buf_addc(body, 0x83);
+        buf_addc(body, 0xa4);
+        buf_adds(body, "node");
+        buf_addc(body, 0xc4);
+        buf_addc(body, 32);
+        buf_add(body, node->pk, 32);
+        buf_addc(body, 0xa5);
+        buf_adds(body, "feeds");
+        buf_addc(body, (uint8_t)(0x90 | n));
+        for (size_t i = 0; i < n; i++) {
+                memset(bytes, feed[i], sizeof(bytes));
+                buf_addc(body, (uint8_t)(0x90 | fields));
+                buf_addc(body, 0xc4);
+                buf_addc(body, 32);
+                buf_add(body, bytes, 32);
+                buf_addc(body, seq[i]); /* a positive fixint */
+                if (fields < 3)
+                        continue;
+                buf_addc(body, 0xc4);
+                buf_addc(body, 32);
+                buf_add(body, bytes, 32);
+        }
+        buf_addc(body, 0xa6);
+        buf_adds(body, "reason");
+        buf_addc(body, 0xa0);
+}
+
 static void
 revocation_feeds_must_ascend(void **state)
 {
+        static const struct {
+                const char *name;
+                uint8_t feed[2], seq[2];
+                size_t n;
+                unsigned fields;
+                int err;
+        } cases[] = {
+            {"ascending", {1, 2}, {1, 1}, 2, 3, 0},
+            {"descending", {2, 1}, {1, 1}, 2, 3, ERR_CERT},
+            {"twice", {1, 1}, {1, 1}, 2, 3, ERR_CERT},
+            {"cutoff seq 0", {1, 2}, {1, 0}, 2, 3, ERR_CERT},
+            {"without last_id (the format before)", {1}, {1}, 1, 2, ERR_CERT},
+            {"no feeds", {0}, {0}, 0, 3, 0},
+        };
         struct fx *fx = *state;
-        struct buf body = BUF_INIT;
         struct pencabutan got;
-        /* {"node": bin32, "feeds": [[bin32 02.., 1], [bin32 01.., 1]],
-         * "reason": ""} written by hand, out of order. */
-        uint8_t feed[ENTRY_HASH_BYTES];
 
-        buf_addc(&body, 0x83);
-        buf_addc(&body, 0xa4);
-        buf_adds(&body, "node");
-        buf_addc(&body, 0xc4);
-        buf_addc(&body, 32);
-        buf_add(&body, fx->desa->pk, 32);
-        buf_addc(&body, 0xa5);
-        buf_adds(&body, "feeds");
-        buf_addc(&body, 0x92);
-        for (int i = 2; i >= 1; i--) {
-                memset(feed, i, sizeof(feed));
-                buf_addc(&body, 0x92);
-                buf_addc(&body, 0xc4);
-                buf_addc(&body, 32);
-                buf_add(&body, feed, 32);
-                buf_addc(&body, 0x01);
+        for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+                struct buf body = BUF_INIT;
+                int err;
+
+                pencabutan_by_hand(fx->desa, cases[i].feed, cases[i].seq,
+                                   cases[i].n, cases[i].fields, &body);
+                assert_int_equal(wire_body_check(buf_slice(&body)), 0);
+                err = wire_pencabutan_decode(buf_slice(&body), &got);
+                if (err != cases[i].err)
+                        fail_msg("%s: decode gave %d, expected %d",
+                                 cases[i].name, err, cases[i].err);
+                if (!err)
+                        wire_pencabutan_release(&got);
+                buf_release(&body);
         }
-        buf_addc(&body, 0xa6);
-        buf_adds(&body, "reason");
-        buf_addc(&body, 0xa0);
-        assert_int_equal(wire_body_check(buf_slice(&body)), 0);
-        assert_int_equal(wire_pencabutan_decode(buf_slice(&body), &got),
-                         ERR_CERT);
-        buf_release(&body);
 }
 
 /* ---- trust on ingest
@@ -947,9 +1038,7 @@ revocation_cutoff(void **state)
         assert_int_equal(b.st.stored, 4);
         batch_reset(&b);
         /* The root revokes the desa: its news feed up to seq 2 stays. */
-        memset(&cut, 0, sizeof(cut));
-        memcpy(cut.feed, f.desa_news.id, ENTRY_HASH_BYTES);
-        cut.last_seq = 2;
+        cut_here(&f.desa_news, &cut);
         f.root_sys.kind = KIND_PENCABUTAN;
         add_pencabutan(&f.root_sys, fx->desa, &cut, 1, &b);
         add_text(&f.desa_news, &b); /* seq 3 */
@@ -977,6 +1066,7 @@ revocation_before_entries_in_one_batch(void **state)
         memset(&cut, 0, sizeof(cut));
         memcpy(cut.feed, f.desa_news.id, ENTRY_HASH_BYTES);
         cut.last_seq = 1;
+        next_id(&f.desa_news, cut.last_id);
         f.root_sys.kind = KIND_PENCABUTAN;
         add_pencabutan(&f.root_sys, fx->desa, &cut, 1, &b);
         add_text(&f.desa_news, &b);
@@ -991,13 +1081,25 @@ revocation_before_entries_in_one_batch(void **state)
         batch_reset(&b);
 }
 
+/* The revocation of node held by the store of r, decoded into p. */
+static void
+held_revocation_of(struct replica *r, const struct key *node,
+                   struct pencabutan *p, struct buf *held)
+{
+        struct store_txn *t;
+
+        assert_int_equal(store_begin(r->store, false, &t), 0);
+        assert_int_equal(store_revocation_get(t, node->pk, held), 0);
+        store_abort(t);
+        assert_int_equal(wire_pencabutan_decode(buf_slice(held), p), 0);
+}
+
 static void
 revocations_merge(void **state)
 {
         struct fx *fx = *state;
         struct revoke_feed a[2], c[1];
         struct buf held = BUF_INIT;
-        struct store_txn *t;
         struct pencabutan p;
         struct batch b;
         struct feeds f;
@@ -1008,25 +1110,186 @@ revocations_merge(void **state)
         feeds_init(fx, &f);
         a[0].feed[0] = 1;
         a[0].last_seq = 5;
+        a[0].last_id[0] = 0x55;
         a[1].feed[0] = 2;
         a[1].last_seq = 3;
         c[0].feed[0] = 1;
         c[0].last_seq = 9;
+        c[0].last_id[0] = 0x99;
         f.root_sys.kind = KIND_PENCABUTAN;
         add_pencabutan(&f.root_sys, fx->desa, a, 2, &b);
         add_pencabutan(&f.root_sys, fx->desa, c, 1, &b);
         ingest(fx, &b);
         assert_int_equal(b.st.stored, 2);
-        assert_int_equal(store_begin(fx->s, false, &t), 0);
-        assert_int_equal(store_revocation_get(t, fx->desa->pk, &held), 0);
-        store_abort(t);
-        assert_int_equal(wire_pencabutan_decode(buf_slice(&held), &p), 0);
+        held_revocation_of(&fx->r, fx->desa, &p, &held);
         assert_int_equal(p.n_feeds, 1); /* feed 2 is in one only: cutoff 0 */
         assert_int_equal(p.feeds[0].feed[0], 1);
-        assert_int_equal(p.feeds[0].last_seq, 5); /* the smaller */
+        assert_int_equal(p.feeds[0].last_seq, 5);      /* the smaller */
+        assert_int_equal(p.feeds[0].last_id[0], 0x55); /* with its id */
         wire_pencabutan_release(&p);
         buf_release(&held);
         batch_reset(&b);
+}
+
+/*
+ * Three revocations of one feed, (4, id 0x20), (4, id 0x10), (6, id 0x05),
+ * stored in each of the six orders in a fresh store (one by one, as they
+ * would arrive from different issuers): every store holds the same
+ * merged bytes, (4, id 0x10). At equal seq the smaller id stays.
+ */
+static void
+revocations_merge_any_order(void **state)
+{
+        static const size_t orders[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                            {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+        static const struct {
+                uint64_t seq;
+                uint8_t id;
+        } cuts[3] = {{4, 0x20}, {4, 0x10}, {6, 0x05}};
+        struct fx *fx = *state;
+        struct buf first = BUF_INIT, held = BUF_INIT;
+        struct pencabutan p;
+
+        for (size_t o = 0; o < ARRAY_LEN(orders); o++) {
+                struct replica r = fx->r;
+                struct revoke_feed cut;
+                struct feedw root_sys;
+                char dir[160];
+
+                snprintf(dir, sizeof(dir), "%s/order%zu", fx->tmp, o);
+                assert_int_equal(store_open(&r.store, dir, NULL), 0);
+                feedw_init(&root_sys, fx->root, NET_REGION, "tree:" NET_REGION,
+                           KIND_PENCABUTAN);
+                for (size_t i = 0; i < 3; i++) {
+                        struct batch b;
+                        memset(&b, 0, sizeof(b));
+                        memset(&cut, 0, sizeof(cut));
+                        cut.feed[0] = 1;
+                        cut.last_seq = cuts[orders[o][i]].seq;
+                        memset(cut.last_id, cuts[orders[o][i]].id,
+                               ENTRY_HASH_BYTES);
+                        add_pencabutan(&root_sys, fx->desa, &cut, 1, &b);
+                        assert_int_equal(
+                            replica_ingest(&r, b.s, b.n, "test", b.res, &b.st),
+                            0);
+                        assert_int_equal(b.res[0], 0);
+                        batch_reset(&b);
+                }
+                held_revocation_of(&r, fx->desa, &p, &held);
+                assert_int_equal(p.n_feeds, 1);
+                assert_int_equal(p.feeds[0].last_seq, 4);
+                assert_int_equal(p.feeds[0].last_id[0], 0x10);
+                wire_pencabutan_release(&p);
+                if (o == 0)
+                        buf_add(&first, held.data, held.len);
+                else
+                        assert_true(
+                            slice_eq(buf_slice(&held), buf_slice(&first)));
+                store_close(r.store);
+        }
+        buf_release(&first);
+        buf_release(&held);
+}
+
+/*
+ * A stolen key writes another entry at the cutoff seq: refused
+ * NODE-REVOKED by a node that holds the real one (not FEED-FORK: no proof
+ * of the thief's making is stored, the feed stays open), by a node that
+ * holds the feed up to seq - 1 (not stored as if it were the cutoff), and
+ * by one that holds nothing of the feed yet. The real entry is accepted.
+ */
+static void
+revocation_alternative_at_cutoff(void **state)
+{
+        struct fx *fx = *state;
+        struct feedw thief, real;
+        struct revoke_feed cut;
+        struct batch b, alt, rest;
+        struct feeds f;
+        size_t i;
+
+        memset(&b, 0, sizeof(b));
+        memset(&alt, 0, sizeof(alt));
+        memset(&rest, 0, sizeof(rest));
+        feeds_init(fx, &f);
+        enrol_all(fx, &f, &b);
+        add_text(&f.desa_news, &b); /* seq 1 */
+        ingest(fx, &b);
+        batch_reset(&b);
+        thief = f.desa_news;           /* a copy of the key after seq 1 */
+        add_text(&f.desa_news, &rest); /* the real seq 2 */
+        real = f.desa_news;
+        add_titled(&thief, "Palsu", &alt); /* another seq 2 */
+        add_titled(&thief, "Palsu", &alt); /* and a seq 3 on it */
+        /* This node holds only seq 1 when the revocation (cutoff 2, the
+         * real id) arrives. */
+        cut_here(&real, &cut);
+        f.root_sys.kind = KIND_PENCABUTAN;
+        add_pencabutan(&f.root_sys, fx->desa, &cut, 1, &b);
+        ingest(fx, &b);
+        assert_int_equal(b.res[0], 0);
+        batch_reset(&b);
+        ingest(fx, &alt);
+        assert_int_equal(alt.res[0], ERR_REVOKED);
+        assert_int_equal(alt.res[1], ERR_REVOKED);
+        assert_int_equal(head_of(fx, f.desa_news.id), 1);
+        /* The real seq 2 is accepted; the alternative still is not, and
+         * freezes nothing. */
+        ingest(fx, &rest);
+        assert_int_equal(rest.res[0], 0);
+        for (i = 0; i < alt.n; i++)
+                alt.res[i] = 0;
+        ingest(fx, &alt);
+        assert_int_equal(alt.res[0], ERR_REVOKED);
+        assert_int_equal(head_of(fx, f.desa_news.id), 2);
+        assert_int_equal(store_stats_forks(fx), 0);
+        batch_reset(&alt);
+        batch_reset(&rest);
+}
+
+/*
+ * Below the cutoff an entry cannot be told from an alternative until the
+ * cutoff entry is held: a node that holds nothing of the feed accepts the
+ * thief's seq 1. The real chain arriving later (here as whole envelopes,
+ * as in a bundle) is a fork of it: the proof is stored, the feed frozen,
+ * and the thief's history stops below the cutoff (its seq 2 is refused
+ * NODE-REVOKED, whatever the feed's state).
+ */
+static void
+revocation_alternative_below_cutoff(void **state)
+{
+        struct fx *fx = *state;
+        struct feedw thief;
+        struct revoke_feed cut;
+        struct batch b, alt, real;
+        struct feeds f;
+
+        memset(&b, 0, sizeof(b));
+        memset(&alt, 0, sizeof(alt));
+        memset(&real, 0, sizeof(real));
+        feeds_init(fx, &f);
+        enrol_all(fx, &f, &b);
+        thief = f.desa_news;
+        add_text(&f.desa_news, &real);
+        add_text(&f.desa_news, &real); /* the real seq 1, 2 */
+        add_titled(&thief, "Palsu", &alt);
+        add_titled(&thief, "Palsu", &alt); /* the thief's seq 1, 2 */
+        cut_here(&f.desa_news, &cut);
+        f.root_sys.kind = KIND_PENCABUTAN;
+        add_pencabutan(&f.root_sys, fx->desa, &cut, 1, &b);
+        ingest(fx, &b);
+        assert_int_equal(b.st.refused, 0);
+        ingest(fx, &alt);
+        assert_int_equal(alt.res[0], 0); /* below the cutoff: accepted */
+        assert_int_equal(alt.res[1], ERR_REVOKED);
+        ingest(fx, &real);
+        assert_int_equal(real.res[0], ERR_FORK);
+        assert_int_equal(real.res[1], ERR_FROZEN);
+        assert_int_equal(store_stats_forks(fx), 1);
+        assert_int_equal(head_of(fx, f.desa_news.id), 1);
+        batch_reset(&b);
+        batch_reset(&alt);
+        batch_reset(&real);
 }
 
 static void
@@ -1449,6 +1712,54 @@ check_peer_revoked(void **state)
         batch_reset(&b);
 }
 
+/*
+ * A link's peer re-checked after its handshake, against the store now
+ * (the daemon does it whenever the store changed): the revoked key falls,
+ * a node whose held certificate its revoked issuer made before the cutoff
+ * stands, one presenting another certificate of that issuer falls.
+ */
+static void
+peer_standing_after_revocation(void **state)
+{
+        struct fx *fx = *state;
+        uint8_t kec_h[ENTRY_HASH_BYTES], desa_h[ENTRY_HASH_BYTES],
+            other_h[ENTRY_HASH_BYTES];
+        struct batch b;
+        struct feeds f;
+
+        memset(&b, 0, sizeof(b));
+        feeds_init(fx, &f);
+        hash_bytes(kec_h, buf_slice(&fx->kec_cert));
+        hash_bytes(desa_h, buf_slice(&fx->desa_cert));
+        memset(other_h, 0x5a, sizeof(other_h));
+        enrol_all(fx, &f, &b);
+        ingest(fx, &b);
+        batch_reset(&b);
+        assert_int_equal(
+            replica_peer_standing(&fx->r, fx->kec->pk, fx->root->pk, kec_h), 0);
+        assert_int_equal(
+            replica_peer_standing(&fx->r, fx->desa->pk, fx->kec->pk, desa_h),
+            0);
+        f.root_sys.kind = KIND_PENCABUTAN;
+        add_pencabutan(&f.root_sys, fx->kec, NULL, 0, &b);
+        ingest(fx, &b);
+        assert_int_equal(b.res[0], 0);
+        assert_int_equal(
+            replica_peer_standing(&fx->r, fx->kec->pk, fx->root->pk, kec_h),
+            ERR_REVOKED);
+        assert_int_equal(
+            replica_peer_standing(&fx->r, fx->desa->pk, fx->kec->pk, desa_h),
+            0);
+        assert_int_equal(
+            replica_peer_standing(&fx->r, fx->desa->pk, fx->kec->pk, other_h),
+            ERR_REVOKED);
+        /* Without a network nothing is checked. */
+        fx->r.has_network = false;
+        assert_int_equal(
+            replica_peer_standing(&fx->r, fx->kec->pk, fx->root->pk, kec_h), 0);
+        batch_reset(&b);
+}
+
 static void
 post_as_root_and_not_enrolled(void **state)
 {
@@ -1605,8 +1916,10 @@ vec_pencabutan(const struct key *desa)
         memset(feeds, 0, sizeof(feeds));
         memset(feeds[0].feed, 0xaa, ENTRY_HASH_BYTES);
         feeds[0].last_seq = 2;
+        memset(feeds[0].last_id, 0xa2, ENTRY_HASH_BYTES);
         memset(feeds[1].feed, 0xbb, ENTRY_HASH_BYTES);
         feeds[1].last_seq = 300;
+        memset(feeds[1].last_id, 0xb3, ENTRY_HASH_BYTES);
         memset(&p, 0, sizeof(p));
         memcpy(p.node, desa->pk, ENTRY_KEY_BYTES);
         p.feeds = feeds;
@@ -1620,6 +1933,7 @@ vec_pencabutan(const struct key *desa)
                 json_object_set_new(
                     it, "last_seq",
                     json_integer((json_int_t)feeds[i].last_seq));
+                hex_set(it, "last_id_hex", feeds[i].last_id, ENTRY_HASH_BYTES);
                 json_array_append_new(fl, it);
         }
         json_object_set_new(o, "feeds", fl);
@@ -1793,10 +2107,14 @@ main(int argc, char **argv)
             T(revocation_cutoff),
             T(revocation_before_entries_in_one_batch),
             T(revocations_merge),
+            T(revocations_merge_any_order),
+            T(revocation_alternative_at_cutoff),
+            T(revocation_alternative_below_cutoff),
             T(delegated_revocation),
             T(held_cert_rule),
             T(sertifikat_conflict),
             T(check_peer),
+            T(peer_standing_after_revocation),
             T(check_peer_revoked),
             T(clock_unknown),
             T(check_peer_unknown_clock),

@@ -135,6 +135,7 @@ expect_same_config(const struct config *got, const struct config *want)
         assert_string_equal(got->name, want->name);
         assert_int_equal(got->map_size_mib, want->map_size_mib);
         assert_int_equal(got->log_level, want->log_level);
+        assert_int_equal(got->check_fallback_s, want->check_fallback_s);
 }
 
 static void
@@ -165,6 +166,10 @@ config_round_trips(void **state)
         assert_string_equal(c.region, "");
         strcpy(c.region, DESA);
         strcpy(c.name, "KIM Sukanegara");
+        write_then_load(fx, &c);
+        c.check_fallback_s = 0;
+        write_then_load(fx, &c);
+        c.check_fallback_s = 7 * 86400;
         write_then_load(fx, &c);
         for (size_t i = 0; i < ARRAY_LEN(levels); i++) {
                 c.log_level = levels[i];
@@ -243,6 +248,9 @@ static const struct bad_config bad_configs[] = {
     {"map_size_mib empty",
      NODE_REGION "[store]\nmap_size_mib =\n",
      {"map_size_mib"}},
+    {"check_fallback_s over a week",
+     NODE_REGION "[net]\ncheck_fallback_s = 604801\n",
+     {"[net]", "check_fallback_s"}},
     {"log level loud",
      NODE_REGION "[log]\nlevel = loud\n",
      {"[log]", "level", "loud"}},
@@ -314,6 +322,10 @@ config_accepts_bounds_and_defaults(void **state)
         assert_string_equal(c.name, "");
         assert_int_equal(c.map_size_mib, STORE_DEFAULT_MAP_MIB);
         assert_int_equal(c.log_level, LOG_INFO);
+        assert_int_equal(c.check_fallback_s, 6 * 3600);
+        write_file(fx->path, NODE_REGION "[net]\ncheck_fallback_s = 0\n");
+        assert_int_equal(config_load(&c, fx->path, msg), 0);
+        assert_int_equal(c.check_fallback_s, 0);
         write_file(fx->path, NODE_REGION "[store]\nmap_size_mib = 1\n"
                                          "[log]\nlevel = error\n");
         assert_int_equal(config_load(&c, fx->path, msg), 0);
