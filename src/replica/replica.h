@@ -176,6 +176,15 @@ int replica_check_peer(struct replica *r,
                        const struct cert_clock *clock,
                        struct cert_info *out) WUR;
 /*
+ * The highest seq of feed f (as held: head_seq) that this node offers a
+ * peer (SYNC.md §5): what it would accept itself now. 0 when the author
+ * holds no certificate for its region (a CERT-CONFLICT, say); the cutoff
+ * of a revoked author, or one less when the entry held there is not the
+ * revoker's; else head_seq. t: a read transaction. Store errors.
+ */
+int replica_offer_limit(const struct replica *r, struct store_txn *t,
+                        const struct feed_info *f, uint64_t *max_seq) WUR;
+/*
  * Does a peer accepted at a handshake still stand, against what the store
  * holds now (MEMBERSHIP.md §8.3 step 4)? node_pk is not revoked, and its
  * certificate's issuer issuer_pk, unless the root, is not revoked or the

@@ -94,6 +94,50 @@ revocation_check(struct store_txn *t, const uint8_t pk[ENTRY_KEY_BYTES],
         return err;
 }
 
+int
+replica_offer_limit(const struct replica *r, struct store_txn *t,
+                    const struct feed_info *f, uint64_t *max_seq)
+{
+        const struct revoke_feed *rf;
+        struct buf b = BUF_INIT;
+        struct pencabutan p;
+        struct cert_info c;
+        struct entry e;
+        int err;
+
+        *max_seq = f->head_seq;
+        if (!r->has_network || is_root(r, f->author))
+                return 0;
+        err = held_cert(t, f->author, &c);
+        if (err == ERR_NOT_FOUND ||
+            (!err && strcmp(c.region, f->author_region))) {
+                *max_seq = 0; /* no certificate held (a conflict, say) */
+                return 0;
+        }
+        if (err)
+                return err;
+        err = held_revocation(t, f->author, &b, &p);
+        if (err == ERR_NOT_FOUND) {
+                err = 0;
+        } else if (!err) {
+                rf = wire_pencabutan_find(&p, f->id);
+                *max_seq = rf && rf->last_seq < *max_seq ? rf->last_seq
+                           : rf                          ? *max_seq
+                                                         : 0;
+                /* Held past the cutoff under another id: stop before it. */
+                if (rf && rf->last_seq <= f->head_seq) {
+                        buf_reset(&b);
+                        if (!(err = store_get(t, f->id, rf->last_seq, &b)) &&
+                            !(err = entry_parse(buf_slice(&b), &e)) &&
+                            memcmp(e.id, rf->last_id, ENTRY_HASH_BYTES))
+                                *max_seq = rf->last_seq - 1;
+                }
+        }
+        wire_pencabutan_release(&p);
+        buf_release(&b);
+        return err;
+}
+
 /*
  * The author's standing: the root writing as the network's region, or a
  * key whose held certificate binds it to exactly author_region; and not

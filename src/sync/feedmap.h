@@ -19,6 +19,11 @@ struct feed_state {
         bool frozen_at_peer;   /* the peer will take no more of it */
         bool prev_due;         /* the next ENTRIES names its first prev (§5) */
         uint64_t diverged;     /* the peer's entry at this seq is not ours */
+        /* What this node offers of it (replica_offer_limit), once known
+         * since the last rescan: a revoked or unknown author's entries it
+         * would refuse itself are never pushed. */
+        bool capped;
+        uint64_t cap_seq;
 };
 
 struct feedmap {

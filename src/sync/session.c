@@ -187,6 +187,7 @@ rescan_feed(void *ctx, const struct feed_info *f)
         fs = feedmap_put(&rc->s->feeds, f->id);
         fs->local = true;
         fs->info = *f;
+        fs->capped = false; /* trust may have changed: ask again */
         if (rc->n == rc->cap) {
                 rc->cap = rc->cap ? 2 * rc->cap : 64;
                 rc->s->order =
@@ -1004,7 +1005,8 @@ next_pending(const struct sync_session *s)
 {
         for (size_t i = 0; i < s->order_n; i++) {
                 struct feed_state *f = s->order[i];
-                if (!f->frozen_at_peer && f->info.head_seq > f->sent)
+                if (!f->frozen_at_peer && f->info.head_seq > f->sent &&
+                    !(f->capped && f->sent >= f->cap_seq))
                         return f;
         }
         return NULL;
@@ -1017,8 +1019,11 @@ sync_backlog(const struct sync_session *s)
 
         for (size_t i = 0; i < s->order_n; i++) {
                 const struct feed_state *f = s->order[i];
-                if (!f->frozen_at_peer && f->info.head_seq > f->known)
-                        n += f->info.head_seq - f->known;
+                uint64_t top = f->capped && f->cap_seq < f->info.head_seq
+                                   ? f->cap_seq
+                                   : f->info.head_seq;
+                if (!f->frozen_at_peer && top > f->known)
+                        n += top - f->known;
         }
         return n;
 }
@@ -1028,6 +1033,7 @@ struct push_read {
         struct buf bytes;
         size_t offs[SYNC_ENTRIES_MAX], lens[SYNC_ENTRIES_MAX];
         size_t n;
+        uint64_t last; /* the last seq to read */
 };
 
 static int
@@ -1035,12 +1041,13 @@ push_read_one(void *ctx, uint64_t seq, struct slice bytes)
 {
         struct push_read *pr = ctx;
 
-        (void)seq;
+        if (seq > pr->last)
+                return 1;
         pr->offs[pr->n] = pr->bytes.len;
         pr->lens[pr->n++] = bytes.len;
         buf_add(&pr->bytes, bytes.ptr, bytes.len);
         return pr->n == SYNC_ENTRIES_MAX ||
-                       pr->bytes.len >= SYNC_MSG_TARGET_BYTES
+                       pr->bytes.len >= SYNC_MSG_TARGET_BYTES || seq == pr->last
                    ? 1
                    : 0;
 }
@@ -1057,6 +1064,7 @@ push_entries(struct sync_session *s, struct feed_state *f, struct store_txn *t,
 
         buf_reset(&pr.bytes);
         pr.n = 0;
+        pr.last = f->cap_seq;
         err = store_feed_scan(t, f->id, f->sent + 1, push_read_one, &pr);
         if (err < 0)
                 return err;
@@ -1096,6 +1104,27 @@ push_entries(struct sync_session *s, struct feed_state *f, struct store_txn *t,
         return 0;
 }
 
+/*
+ * How far this node offers f (replica_offer_limit), asked once per rescan:
+ * it never pushes what it would refuse itself (a revoked author past its
+ * cutoff, an author whose key is in conflict), which the peer would
+ * refuse, closing the link, at every session. False: nothing to push.
+ */
+static int
+offer_cap(struct sync_session *s, struct feed_state *f, struct store_txn *t,
+          bool *any)
+{
+        int err;
+
+        if (!f->capped) {
+                if ((err = replica_offer_limit(s->r, t, &f->info, &f->cap_seq)))
+                        return err;
+                f->capped = true;
+        }
+        *any = f->sent < f->cap_seq;
+        return 0;
+}
+
 static void
 push_feed(struct sync_session *s, struct feed_state *f, struct buf *out)
 {
@@ -1124,6 +1153,7 @@ sync_pump(struct sync_session *s, struct buf *out)
         struct store_txn *t;
         struct feed_state *f;
         size_t start = out->len;
+        bool any;
         int err = 0;
 
         if (!s->hello_accepted)
@@ -1146,6 +1176,10 @@ sync_pump(struct sync_session *s, struct buf *out)
                         }
                         break;
                 }
+                if ((err = offer_cap(s, f, t, &any)))
+                        break;
+                if (!any)
+                        continue; /* next_pending skips it now */
                 push_feed(s, f, out);
                 if ((err = push_entries(s, f, t, out))) {
                         s->rescan = true;
