@@ -373,11 +373,6 @@ deliver(struct conn *c, struct slice frame)
                 conn_fail(c, err, why);
                 return;
         }
-        /* The peer took this node (its session speaks): only then is the
-         * re-dial delay reset, so a peer that refuses this node after the
-         * handshake is not dialled again at once. */
-        if (c->dialer && sync_stats(c->s)->msgs_in)
-                backoff_reset(&c->dialer->bo);
         pipeline_next(d);
         if (c->link && !sync_wants_input(c->s))
                 link_read_pause(c->link, true);
@@ -965,6 +960,14 @@ dialer_dial(struct dialer *dl)
                                0);
 }
 
+/* Closed for a refusal, by either side (not a cut, a timeout, a stop)? */
+static bool
+refusal(int err)
+{
+        return err > ERR_FIRST_ && err < ERR_LAST_ && err != ERR_TIMEOUT &&
+               err != ERR_STORE_FULL;
+}
+
 static void
 dialer_closed(struct dialer *dl, struct conn *c, int err)
 {
@@ -1005,6 +1008,13 @@ dialer_closed(struct dialer *dl, struct conn *c, int err)
                 dl->fallback = NULL;
                 return;
         }
+        /* Only a link that did some good and was not refused (by either
+         * side) resets the re-dial delay: a peer that refuses this node,
+         * or that it refuses, is not dialled again at once. */
+        if (c->opened && !refusal(err) && c->s &&
+            (c->caught_up || sync_stats(c->s)->entries_in ||
+             sync_stats(c->s)->entries_out))
+                backoff_reset(&dl->bo);
         if (c->opened) {
                 /* A link that worked: try the parent again soon. */
                 dl->index = 0;
