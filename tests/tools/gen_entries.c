@@ -10,6 +10,12 @@
  *               --audience AUD [--kind K] [--start-seq S --prev HEX]
  * The second form writes one feed of a real node's key (an enrolled
  * author), from seq 1 unless told where its feed stands.
+ *
+ *   gen_entries --out FILE --feeds N --key NODE_KEY --region CODE
+ *               --regions CSV [--body-bytes B]
+ * The third writes one entry (seq 1) in each of N feeds of that key: one
+ * per audience tree:X it may write (X a code of CSV's first column) and
+ * per tree kind's channel, in CSV order. For tests/bench/bench_scale.sh.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -137,6 +143,76 @@ make_body(uint32_t kind, const struct audience *a, size_t bytes,
         free(text);
 }
 
+/* The codes of a region list (CSV, code in the first column, a header
+ * line); returns how many, at most max. */
+static size_t
+regions_load(const char *path, char (*codes)[REGION_BUF], size_t max)
+{
+        char line[256];
+        size_t n = 0;
+        FILE *f = fopen(path, "r");
+
+        if (!f)
+                return 0;
+        while (n < max && fgets(line, sizeof(line), f)) {
+                size_t len = strcspn(line, ",\r\n");
+                if (len == 0 || len >= REGION_BUF || line[0] < '0' ||
+                    line[0] > '9')
+                        continue; /* the header */
+                memcpy(codes[n], line, len);
+                codes[n++][len] = 0;
+        }
+        fclose(f);
+        return n;
+}
+
+/* The third form: one entry in each of nfeeds feeds of key (see above). */
+static int
+many_feeds(const struct key *key, const char *region, const char *csv,
+           unsigned long nfeeds, unsigned long body_bytes, FILE *out)
+{
+        static char codes[4096][REGION_BUF];
+        struct buf body = BUF_INIT, bytes = BUF_INIT;
+        size_t n = regions_load(csv, codes, ARRAY_LEN(codes));
+        unsigned long written = 0;
+
+        for (size_t i = 0; i < n && written < nfeeds; i++) {
+                for (size_t k = 0;
+                     k < ARRAY_LEN(tree_kinds) && written < nfeeds; k++) {
+                        struct entry_header h;
+                        uint8_t len[4];
+
+                        memset(&h, 0, sizeof(h));
+                        strcpy(h.author_region, region);
+                        h.audience.type = AUDIENCE_TREE;
+                        strcpy(h.audience.target, codes[i]);
+                        if (audience_check(&h.audience) ||
+                            audience_may_author(&h.audience, region))
+                                break;
+                        h.kind = tree_kinds[k];
+                        h.seq = 1;
+                        h.timestamp_ms = 1790000000000ULL + written;
+                        make_body(h.kind, &h.audience, body_bytes, &body);
+                        buf_reset(&bytes);
+                        if (entry_create(key, &h, buf_slice(&body), &bytes))
+                                return 1;
+                        be32_put(len, (uint32_t)bytes.len);
+                        fwrite(len, 1, 4, out);
+                        fwrite(bytes.data, 1, bytes.len, out);
+                        written++;
+                }
+        }
+        buf_release(&body);
+        buf_release(&bytes);
+        if (written < nfeeds) {
+                fprintf(stderr, "gen_entries: %s may write only %lu feeds\n",
+                        region, written);
+                return 1;
+        }
+        fprintf(stderr, "gen_entries: %lu feeds of one entry\n", written);
+        return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -152,10 +228,14 @@ main(int argc, char **argv)
             {"key", required_argument, NULL, 'K'},
             {"region", required_argument, NULL, 'R'},
             {"audience", required_argument, NULL, 'A'},
+            {"feeds", required_argument, NULL, 'F'},
+            {"regions", required_argument, NULL, 'G'},
             {NULL, 0, NULL, 0},
         };
         const char *out_path = NULL, *reader = "36.04";
         const char *key_file = NULL, *key_region = NULL, *aud_text = NULL;
+        const char *regions_csv = NULL;
+        unsigned long nfeeds_arg = 0;
         struct audience fixed_aud;
         unsigned long count = 1000, nauthors = 8, body_bytes = 260;
         bool one_feed = false;
@@ -198,6 +278,12 @@ main(int argc, char **argv)
                 case 'A':
                         aud_text = optarg;
                         break;
+                case 'F':
+                        nfeeds_arg = strtoul(optarg, NULL, 10);
+                        break;
+                case 'G':
+                        regions_csv = optarg;
+                        break;
                 default:
                         return 2;
                 }
@@ -206,6 +292,21 @@ main(int argc, char **argv)
             body_bytes > KIM_TEXT_MAX || entry_lib_init()) {
                 fprintf(stderr, "gen_entries: bad arguments\n");
                 return 2;
+        }
+        if (nfeeds_arg) {
+                int rc;
+                if (!key_file || !key_region || !regions_csv ||
+                    key_load_file(key_file, &keys[0]) ||
+                    !(out = fopen(out_path, "wb"))) {
+                        fprintf(stderr, "gen_entries: --feeds needs --key, "
+                                        "--region, --regions\n");
+                        return 2;
+                }
+                fwrite(BUNDLE_MAGIC, 1, BUNDLE_MAGIC_BYTES, out);
+                rc = many_feeds(keys[0], key_region, regions_csv, nfeeds_arg,
+                                body_bytes, out);
+                key_free(keys[0]);
+                return fclose(out) ? 1 : rc;
         }
         if (key_file) {
                 if (!key_region || !aud_text ||
