@@ -122,28 +122,13 @@ no_controls(struct slice s)
 
 /* ---- reading a map ----------------------------------------------------- */
 
-/* The value of the first occurrence of key in map, or NULL. */
-static const msgpack_object *
-field(const msgpack_object *map, const char *key)
-{
-        size_t klen = strlen(key);
-
-        for (uint32_t i = 0; i < map->via.map.size; i++) {
-                const msgpack_object *k = &map->via.map.ptr[i].key;
-                if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen &&
-                    !memcmp(k->via.str.ptr, key, klen))
-                        return &map->via.map.ptr[i].val;
-        }
-        return NULL;
-}
-
 /* A string field of min..max bytes of UTF-8. *has says whether present;
  * req: absent is an error. */
 static int
 get_str(const msgpack_object *map, const char *key, bool req, size_t min,
         size_t max, bool *has, struct slice *out)
 {
-        const msgpack_object *v = field(map, key);
+        const msgpack_object *v = wire__map_get(map, key);
 
         *has = v != NULL;
         if (!v)
@@ -217,7 +202,7 @@ static int
 get_id(const msgpack_object *map, const char *key, bool req, bool *has,
        uint8_t out[ENTRY_HASH_BYTES])
 {
-        const msgpack_object *v = field(map, key);
+        const msgpack_object *v = wire__map_get(map, key);
         const uint8_t *p;
 
         *has = v != NULL;
@@ -232,7 +217,7 @@ get_id(const msgpack_object *map, const char *key, bool req, bool *has,
 static int
 get_bool(const msgpack_object *map, const char *key, bool *out)
 {
-        const msgpack_object *v = field(map, key);
+        const msgpack_object *v = wire__map_get(map, key);
 
         *out = false;
         if (!v)
@@ -246,7 +231,7 @@ get_bool(const msgpack_object *map, const char *key, bool *out)
 static int
 get_uint(const msgpack_object *map, const char *key, bool *has, uint64_t *out)
 {
-        const msgpack_object *v = field(map, key);
+        const msgpack_object *v = wire__map_get(map, key);
 
         *has = v != NULL;
         if (!v)
@@ -271,7 +256,7 @@ get_float(const msgpack_object *v, double lo, double hi, double *out)
 static int
 get_tags(const msgpack_object *map, struct kim_body *b)
 {
-        const msgpack_object *v = field(map, "tags");
+        const msgpack_object *v = wire__map_get(map, "tags");
 
         b->has_tags = v != NULL;
         b->n_tags = 0;
@@ -295,7 +280,7 @@ get_tags(const msgpack_object *map, struct kim_body *b)
 static int
 get_location(const msgpack_object *map, struct kim_location *l)
 {
-        const msgpack_object *v = field(map, "location"), *lat, *lon;
+        const msgpack_object *v = wire__map_get(map, "location"), *lat, *lon;
         int err;
 
         memset(l, 0, sizeof(*l));
@@ -308,8 +293,8 @@ get_location(const msgpack_object *map, struct kim_location *l)
             (err = get_str(v, "place", false, 1, KIM_PLACE_MAX, &l->has_place,
                            &l->place)))
                 return err;
-        lat = field(v, "lat");
-        lon = field(v, "lon");
+        lat = wire__map_get(v, "lat");
+        lon = wire__map_get(v, "lon");
         if (!lat != !lon)
                 return ERR_KIM_BODY;
         if (!lat)
@@ -324,7 +309,8 @@ get_location(const msgpack_object *map, struct kim_location *l)
 static int
 get_sealed(const msgpack_object *map, const char *key, struct kim_sealed *s)
 {
-        const msgpack_object *v = field(map, key), *to, *keys, *nonce, *ct;
+        const msgpack_object *v = wire__map_get(map, key), *to, *keys, *nonce,
+                             *ct;
         bool has_version;
 
         memset(s, 0, sizeof(*s));
@@ -338,10 +324,10 @@ get_sealed(const msgpack_object *map, const char *key, struct kim_sealed *s)
                 return ERR_KIM_BODY;
         if (!has_version)
                 s->version = 1;
-        to = field(v, "to");
-        keys = field(v, "keys");
-        nonce = field(v, "nonce");
-        ct = field(v, "ct");
+        to = wire__map_get(v, "to");
+        keys = wire__map_get(v, "keys");
+        nonce = wire__map_get(v, "nonce");
+        ct = wire__map_get(v, "ct");
         if (!to || !keys || !nonce || !ct || to->type != MSGPACK_OBJECT_ARRAY ||
             keys->type != MSGPACK_OBJECT_ARRAY || to->via.array.size < 1 ||
             to->via.array.size > KIM_SEAL_TO_MAX ||
@@ -399,8 +385,9 @@ decode_report(const msgpack_object *m, struct kim_body *b)
                 return err;
         if (b->rahasia) {
                 /* A relay sees kind, handler, category, flags only. */
-                if (field(m, "title") || field(m, "text") ||
-                    field(m, "location") || field(m, "tags") || !b->sealed.n)
+                if (wire__map_get(m, "title") || wire__map_get(m, "text") ||
+                    wire__map_get(m, "location") || wire__map_get(m, "tags") ||
+                    !b->sealed.n)
                         return ERR_KIM_BODY;
                 return 0;
         }
@@ -492,7 +479,7 @@ static int
 unpack_map(struct slice in, msgpack_unpacked *u)
 {
         if (in.len > ENTRY_BODY_MAX ||
-            wire_unpack(in, ENTRY_BODY_DEPTH_MAX, u) ||
+            wire__unpack(in, ENTRY_BODY_DEPTH_MAX, u) ||
             u->data.type != MSGPACK_OBJECT_MAP)
                 return ERR_KIM_BODY;
         return 0;
@@ -646,38 +633,23 @@ enc_true(struct enc *e, const char *key, bool v)
 }
 
 static void
-pack_s(msgpack_packer *pk, struct slice s)
-{
-        msgpack_pack_str(pk, s.len);
-        if (s.len)
-                msgpack_pack_str_body(pk, s.ptr, s.len);
-}
-
-static void
-pack_b(msgpack_packer *pk, const void *p, size_t n)
-{
-        msgpack_pack_bin(pk, n);
-        msgpack_pack_bin_body(pk, p, n);
-}
-
-static void
 pack_location(msgpack_packer *pk, const struct kim_location *l)
 {
         size_t n = l->has_region + l->has_place + 2U * l->has_coords;
 
         msgpack_pack_map(pk, n);
         if (l->has_region) {
-                pack_s(pk, slice_cstr("region"));
-                pack_s(pk, slice_cstr(l->region));
+                wire__pack_str(pk, "region");
+                wire__pack_str(pk, l->region);
         }
         if (l->has_place) {
-                pack_s(pk, slice_cstr("place"));
-                pack_s(pk, l->place);
+                wire__pack_str(pk, "place");
+                wire__pack_strn(pk, l->place.ptr, l->place.len);
         }
         if (l->has_coords) {
-                pack_s(pk, slice_cstr("lat"));
+                wire__pack_str(pk, "lat");
                 msgpack_pack_double(pk, l->lat);
-                pack_s(pk, slice_cstr("lon"));
+                wire__pack_str(pk, "lon");
                 msgpack_pack_double(pk, l->lon);
         }
 }
@@ -687,21 +659,21 @@ pack_sealed(msgpack_packer *pk, const struct kim_sealed *s)
 {
         msgpack_pack_map(pk, s->version > 1 ? 5 : 4);
         if (s->version > 1) {
-                pack_s(pk, slice_cstr("v"));
+                wire__pack_str(pk, "v");
                 msgpack_pack_uint64(pk, s->version);
         }
-        pack_s(pk, slice_cstr("to"));
+        wire__pack_str(pk, "to");
         msgpack_pack_array(pk, s->n);
         for (size_t i = 0; i < s->n; i++)
-                pack_b(pk, s->to[i], ENTRY_KEY_BYTES);
-        pack_s(pk, slice_cstr("keys"));
+                wire__pack_bin(pk, s->to[i], ENTRY_KEY_BYTES);
+        wire__pack_str(pk, "keys");
         msgpack_pack_array(pk, s->n);
         for (size_t i = 0; i < s->n; i++)
-                pack_b(pk, s->keys[i], KIM_SEAL_BOX_BYTES);
-        pack_s(pk, slice_cstr("nonce"));
-        pack_b(pk, s->nonce, KIM_SEAL_NONCE_BYTES);
-        pack_s(pk, slice_cstr("ct"));
-        pack_b(pk, s->ct.ptr, s->ct.len);
+                wire__pack_bin(pk, s->keys[i], KIM_SEAL_BOX_BYTES);
+        wire__pack_str(pk, "nonce");
+        wire__pack_bin(pk, s->nonce, KIM_SEAL_NONCE_BYTES);
+        wire__pack_str(pk, "ct");
+        wire__pack_bin(pk, s->ct.ptr, s->ct.len);
 }
 
 static void
@@ -709,24 +681,21 @@ enc_pack(const struct enc *e, struct buf *out)
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_map(&pk, e->n);
         for (size_t i = 0; i < e->n; i++) {
                 const struct enc_item *it = &e->it[i];
                 const struct kim_body *b = it->p;
-                pack_s(&pk, slice_cstr(it->key));
+                wire__pack_str(&pk, it->key);
                 switch (it->type) {
                 case ENC_STR:
-                        pack_s(&pk, it->s);
+                        wire__pack_strn(&pk, it->s.ptr, it->s.len);
                         break;
                 case ENC_BIN:
-                        pack_b(&pk, it->s.ptr, it->s.len);
+                        wire__pack_bin(&pk, it->s.ptr, it->s.len);
                         break;
                 case ENC_BOOL:
-                        if (it->b)
-                                msgpack_pack_true(&pk);
-                        else
-                                msgpack_pack_false(&pk);
+                        wire__pack_bool(&pk, it->b);
                         break;
                 case ENC_UINT:
                         msgpack_pack_uint64(&pk, it->u);
@@ -734,7 +703,8 @@ enc_pack(const struct enc *e, struct buf *out)
                 case ENC_TAGS:
                         msgpack_pack_array(&pk, b->n_tags);
                         for (size_t j = 0; j < b->n_tags; j++)
-                                pack_s(&pk, b->tags[j]);
+                                wire__pack_strn(&pk, b->tags[j].ptr,
+                                                b->tags[j].len);
                         break;
                 case ENC_LOC:
                         pack_location(&pk, it->p);
