@@ -3,54 +3,57 @@
  * values (§4) and the plaintexts that get sealed. Decoders check shape,
  * types and bounds; anything else is ERR_KIM_BODY.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "wire_int.h"
 
-/* The kind numbers of SPEC.md §4.4 (entry.h's KIND_TABLE, above wire). */
-enum {
-        KIND_INFORMASI = 1,
-        KIND_PERINGATAN = 2,
-        KIND_ASPIRASI = 3,
-        KIND_PENGADUAN = 4,
-        KIND_PERMINTAAN_INFORMASI = 5,
-        KIND_TANGGAPAN = 6,
-        KIND_STATUS = 7,
-        KIND_REVISI = 8,
-        KIND_REVISI_KEPUTUSAN = 9,
-};
-
 /* ---- vocabularies ------------------------------------------------------ */
 
-struct name_map {
-        const char *name;
+struct name_row {
         int value;
+        const char *name;
 };
 
-#define NAME_ROW_(name, num, text) {text, num},
-static const struct name_map step_names[] = {KIM_STEP_TABLE(NAME_ROW_)};
-static const struct name_map result_names[] = {KIM_RESULT_TABLE(NAME_ROW_)};
-static const struct name_map level_names[] = {KIM_LEVEL_TABLE(NAME_ROW_)};
-static const struct name_map decision_names[] = {KIM_DECISION_TABLE(NAME_ROW_)};
+#define NAME_ROW_(name, num, text) {num, text},
+static const struct name_row states[] = {KIM_STATE_TABLE(NAME_ROW_)};
+static const struct name_row steps[] = {KIM_STEP_TABLE(NAME_ROW_)};
+static const struct name_row results[] = {KIM_RESULT_TABLE(NAME_ROW_)};
+static const struct name_row levels[] = {KIM_LEVEL_TABLE(NAME_ROW_)};
+static const struct name_row decisions[] = {KIM_DECISION_TABLE(NAME_ROW_)};
 #undef NAME_ROW_
 
-static int
-name_lookup(const struct name_map *m, size_t n, struct slice s)
+static const struct {
+        const struct name_row *rows;
+        size_t n;
+} vocabs[] = {
+    [KIM_VOCAB_STATE] = {states, ARRAY_LEN(states)},
+    [KIM_VOCAB_STEP] = {steps, ARRAY_LEN(steps)},
+    [KIM_VOCAB_RESULT] = {results, ARRAY_LEN(results)},
+    [KIM_VOCAB_LEVEL] = {levels, ARRAY_LEN(levels)},
+    [KIM_VOCAB_DECISION] = {decisions, ARRAY_LEN(decisions)},
+};
+
+const char *
+wire_kim_name(enum kim_vocab t, int v)
 {
-        for (size_t i = 0; i < n; i++)
-                if (strlen(m[i].name) == s.len &&
-                    !memcmp(m[i].name, s.ptr, s.len))
-                        return m[i].value;
-        return 0;
+        assert((size_t)t < ARRAY_LEN(vocabs));
+        for (size_t i = 0; i < vocabs[t].n; i++)
+                if (vocabs[t].rows[i].value == v)
+                        return vocabs[t].rows[i].name;
+        return NULL;
 }
 
-static const char *
-name_of(const struct name_map *m, size_t n, int v)
+int
+wire_kim_value(enum kim_vocab t, struct slice s)
 {
-        for (size_t i = 0; i < n; i++)
-                if (m[i].value == v)
-                        return m[i].name;
-        return NULL;
+        assert((size_t)t < ARRAY_LEN(vocabs));
+        for (size_t i = 0; i < vocabs[t].n; i++) {
+                const char *name = vocabs[t].rows[i].name;
+                if (strlen(name) == s.len && !memcmp(name, s.ptr, s.len))
+                        return vocabs[t].rows[i].value;
+        }
+        return 0;
 }
 
 bool
@@ -162,10 +165,10 @@ get_word(const msgpack_object *map, const char *key, bool req, bool *has,
         return err;
 }
 
-/* A name of a vocabulary; *out 0 if absent. */
+/* A name of vocabulary t; *out 0 if absent. */
 static int
-get_name(const msgpack_object *map, const char *key, bool req,
-         const struct name_map *m, size_t n, int *out)
+get_name(const msgpack_object *map, const char *key, bool req, enum kim_vocab t,
+         int *out)
 {
         struct slice s;
         bool has;
@@ -174,7 +177,7 @@ get_name(const msgpack_object *map, const char *key, bool req,
         *out = 0;
         if (err || !has)
                 return err;
-        return (*out = name_lookup(m, n, s)) ? 0 : ERR_KIM_BODY;
+        return (*out = wire_kim_value(t, s)) ? 0 : ERR_KIM_BODY;
 }
 
 static int
@@ -362,8 +365,8 @@ decode_announcement(const msgpack_object *m, struct kim_body *b)
             (err = get_word(m, "category", false, &b->has_category,
                             &b->category)) ||
             (err = get_tags(m, b)) || (err = get_location(m, &b->location)) ||
-            (err = get_name(m, "level", b->kind == KIND_PERINGATAN, level_names,
-                            ARRAY_LEN(level_names), &level)) ||
+            (err = get_name(m, "level", b->kind == KIND_PERINGATAN,
+                            KIM_VOCAB_LEVEL, &level)) ||
             (err = get_uint(m, "until_ms", &b->has_until, &b->until_ms)))
                 return err;
         b->level = (enum kim_level)level;
@@ -409,8 +412,7 @@ decode_status(const msgpack_object *m, struct kim_body *b)
 
         if ((err = get_id(m, "report", true, &b->has_report, b->report)) ||
             (err = get_id(m, "after", true, &b->has_after, b->after)) ||
-            (err = get_name(m, "step", true, step_names, ARRAY_LEN(step_names),
-                            &step)))
+            (err = get_name(m, "step", true, KIM_VOCAB_STEP, &step)))
                 return err;
         b->step = (enum kim_step)step;
         verify = b->step == KIM_STEP_DIVERIFIKASI;
@@ -418,8 +420,7 @@ decode_status(const msgpack_object *m, struct kim_body *b)
                            &b->note)) ||
             (err = get_str(m, "method", verify, 1, KIM_PLACE_MAX,
                            &b->has_method, &b->method)) ||
-            (err = get_name(m, "result", verify, result_names,
-                            ARRAY_LEN(result_names), &result)) ||
+            (err = get_name(m, "result", verify, KIM_VOCAB_RESULT, &result)) ||
             (err = get_str(m, "agency", b->step == KIM_STEP_DITERUSKAN, 1,
                            KIM_PLACE_MAX, &b->has_agency, &b->agency)) ||
             (err = get_str(m, "verifier", false, 1, KIM_NAME_MAX,
@@ -465,8 +466,8 @@ decode_keputusan(const msgpack_object *m, struct kim_body *b)
         int decision, err;
 
         if ((err = get_id(m, "revisi", true, &b->has_revisi, b->revisi)) ||
-            (err = get_name(m, "decision", true, decision_names,
-                            ARRAY_LEN(decision_names), &decision)) ||
+            (err = get_name(m, "decision", true, KIM_VOCAB_DECISION,
+                            &decision)) ||
             (err = get_str(m, "reason", false, 0, KIM_NOTE_MAX, &b->has_reason,
                            &b->reason)))
                 return err;
@@ -749,13 +750,10 @@ enc_status(struct enc *e, const struct kim_body *b)
 {
         enc_id(e, "report", b->has_report, b->report);
         enc_id(e, "after", b->has_after, b->after);
-        enc_cstr(e, "step",
-                 name_of(step_names, ARRAY_LEN(step_names), (int)b->step));
+        enc_cstr(e, "step", wire_kim_name(KIM_VOCAB_STEP, (int)b->step));
         enc_str(e, "note", b->has_note, b->note);
         enc_str(e, "method", b->has_method, b->method);
-        enc_cstr(
-            e, "result",
-            name_of(result_names, ARRAY_LEN(result_names), (int)b->result));
+        enc_cstr(e, "result", wire_kim_name(KIM_VOCAB_RESULT, (int)b->result));
         enc_str(e, "agency", b->has_agency, b->agency);
         enc_str(e, "verifier", b->has_verifier, b->verifier);
         enc_true(e, "anonim", b->anonim);
@@ -773,8 +771,7 @@ wire_kim_encode(const struct kim_body *b, struct buf *out)
         case KIND_PERINGATAN:
                 enc_content(&e, b, true);
                 enc_cstr(&e, "level",
-                         name_of(level_names, ARRAY_LEN(level_names),
-                                 (int)b->level));
+                         wire_kim_name(KIM_VOCAB_LEVEL, (int)b->level));
                 if (b->has_until)
                         enc_add(&e, "until_ms", ENC_UINT)->u = b->until_ms;
                 break;
@@ -800,8 +797,7 @@ wire_kim_encode(const struct kim_body *b, struct buf *out)
         case KIND_REVISI_KEPUTUSAN:
                 enc_id(&e, "revisi", b->has_revisi, b->revisi);
                 enc_cstr(&e, "decision",
-                         name_of(decision_names, ARRAY_LEN(decision_names),
-                                 (int)b->decision));
+                         wire_kim_name(KIM_VOCAB_DECISION, (int)b->decision));
                 enc_str(&e, "reason", b->has_reason, b->reason);
                 break;
         default:
