@@ -114,28 +114,48 @@ be_n(const uint8_t *p, size_t n)
         return v;
 }
 
-size_t
-wire__bound(const uint8_t *p, size_t len, unsigned max_depth)
+static bool
+is_str(uint8_t t)
+{
+        return (t >= 0xa0 && t <= 0xbf) || (t >= 0xd9 && t <= 0xdb);
+}
+
+static bool
+is_map(uint8_t t)
+{
+        return (t >= 0x80 && t <= 0x8f) || t == 0xde || t == 0xdf;
+}
+
+/* wire__bound; with str_keys, also 0 for a map key that is not a str. */
+static size_t
+bound(const uint8_t *p, size_t len, unsigned max_depth, bool str_keys)
 {
         size_t pending[WIRE_DEPTH_LIMIT + 1]; /* items left per level */
+        bool map[WIRE_DEPTH_LIMIT + 1];       /* the level is a map's */
         unsigned depth = 0;
         size_t off = 0;
 
         if (max_depth > WIRE_DEPTH_LIMIT)
                 max_depth = WIRE_DEPTH_LIMIT;
         pending[0] = 1;
+        map[0] = false;
         while (pending[depth] > 0 || depth > 0) {
                 size_t skip = 0, items = 0, lenbytes = 0;
+                bool key;
                 uint8_t t;
 
                 if (pending[depth] == 0) {
                         depth--;
                         continue;
                 }
+                /* A map's items alternate key, value from an even count. */
+                key = map[depth] && pending[depth] % 2 == 0;
                 pending[depth]--;
                 if (off >= len)
                         return 0;
                 t = p[off++];
+                if (key && str_keys && !is_str(t))
+                        return 0;
                 if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 ||
                     t == 0xc3)
                         skip = 0; /* fixint, nil, bools */
@@ -213,11 +233,26 @@ wire__bound(const uint8_t *p, size_t len, unsigned max_depth)
                 if ((t >= 0x80 && t <= 0x9f) || (t >= 0xdc && t <= 0xdf)) {
                         if (items > len - off || depth + 1 > max_depth)
                                 return 0;
-                        if (items)
+                        if (items) {
                                 pending[++depth] = items;
+                                map[depth] = is_map(t);
+                        }
                 }
         }
         return off;
+}
+
+size_t
+wire__bound(const uint8_t *p, size_t len, unsigned max_depth)
+{
+        return bound(p, len, max_depth, false);
+}
+
+size_t
+wire__bound_body(const uint8_t *p, size_t len)
+{
+        return len && is_map(p[0]) ? bound(p, len, ENTRY_BODY_DEPTH_MAX, true)
+                                   : 0;
 }
 
 /* Unpacks exactly one bounded object spanning all of `in`. */

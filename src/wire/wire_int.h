@@ -50,6 +50,9 @@ size_t wire__bin_head_len(size_t n);
  * the object's encoded length, or 0 if malformed.
  */
 size_t wire__bound(const uint8_t *p, size_t len, unsigned max_depth);
+/* wire__bound of a body: a map nested at most ENTRY_BODY_DEPTH_MAX deep
+ * whose maps, at every depth, have str keys only; else 0. */
+size_t wire__bound_body(const uint8_t *p, size_t len);
 /* Unpacks exactly one bounded object spanning all of in; ERR_MALFORMED. */
 int wire__unpack(struct slice in, unsigned max_depth, msgpack_unpacked *out);
 /* Does in hold exactly the bytes of re (a re-encoding of what decoded)? */

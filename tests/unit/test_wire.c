@@ -754,6 +754,12 @@ body_check_table(void **state)
             {"0xc1 value", "81 a1'a' c1", ERR_BODY},
             {"str cut short", "81 a1'a' a3'xy'", ERR_BODY},
             {"map missing a value", "82 a1'a' 01 a1'b'", ERR_BODY},
+            {"str8 key", "81 d9 01'a' 01", 0},
+            {"maps in an array", "81 a1'a' 92 81 a1'b' 01 80", 0},
+            {"map16 with an int key", "de 0001 01 01", ERR_BODY},
+            {"int second key", "82 a1'a' 01 02 01", ERR_BODY},
+            {"int key after a nested map", "82 a1'a' 81 a1'b' 01 05 01",
+             ERR_BODY},
         };
         struct buf b = BUF_INIT;
 
