@@ -100,6 +100,14 @@ int entry_create(const struct key *k, struct entry_header *h, struct slice body,
  */
 int entry_open(struct slice bytes, struct entry *e) WUR;
 /*
+ * entry_open for the next entry of a batch: prev (borrowed, may be NULL)
+ * is one opened or parsed before; when e has its feed descriptor, e takes
+ * prev's feed id instead of encoding and hashing the descriptor again (the
+ * entries of one feed usually come in a run). Same errors.
+ */
+int entry_open_next(struct slice bytes, const struct entry *prev,
+                    struct entry *e) WUR;
+/*
  * Opens stored, already verified bytes: decodes and computes ids but skips
  * the signature and body hash (listings). Same decode errors.
  */

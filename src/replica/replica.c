@@ -135,11 +135,13 @@ log_refusal(const char *source, const struct entry *e, struct slice bytes,
         }
 }
 
-/* Checks that need no store: decode, signature, rules, entitlement. */
+/* Checks that need no store: decode, signature, rules, entitlement.
+ * prev (may be NULL): the entry checked before, for its feed id. */
 static int
-ingest_check(const struct replica *r, struct slice bytes, struct entry *e)
+ingest_check(const struct replica *r, struct slice bytes,
+             const struct entry *prev, struct entry *e)
 {
-        int err = entry_open(bytes, e);
+        int err = entry_open_next(bytes, prev, e);
 
         if (err) {
                 /* Keep what decodes for the log line. */
@@ -173,7 +175,9 @@ check_range_run(void *arg)
         struct check_range *c = arg;
 
         for (size_t i = c->from; i < c->to; i++)
-                c->res[i] = ingest_check(c->r, c->in[i], &c->es[i]);
+                c->res[i] =
+                    ingest_check(c->r, c->in[i],
+                                 i > c->from ? &c->es[i - 1] : NULL, &c->es[i]);
         return NULL;
 }
 
