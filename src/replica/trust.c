@@ -66,32 +66,140 @@ held_revocation(struct store_txn *t, const uint8_t pk[ENTRY_KEY_BYTES],
 }
 
 /*
- * ERR_REVOKED if pk is revoked and entry e (NULL: any, as at a handshake)
- * lies outside its cutoff (MEMBERSHIP.md §7.2): in a feed not listed, past
- * last_seq, or at last_seq with another id than last_id. Below last_seq an
- * entry cannot be told from an alternative yet: it passes (see §7.2).
+ * ERR_REVOKED if entry e (NULL: any, as at a handshake) of a key revoked by
+ * p lies outside its cutoff (MEMBERSHIP.md §7.2): in a feed not listed,
+ * past last_seq, or at last_seq with another id than last_id. Below
+ * last_seq an entry cannot be told from an alternative yet: it passes (see
+ * §7.2).
  */
+static int
+revocation_cutoff(const struct pencabutan *p, const struct entry *e)
+{
+        const struct revoke_feed *rf =
+            e ? wire_pencabutan_find(p, e->feed) : NULL;
+
+        if (!rf || e->h.seq > rf->last_seq ||
+            (e->h.seq == rf->last_seq &&
+             memcmp(e->id, rf->last_id, ENTRY_HASH_BYTES)))
+                return ERR_REVOKED;
+        return 0;
+}
+
+/* revocation_cutoff against the revocation t holds for pk, if any. */
 static int
 revocation_check(struct store_txn *t, const uint8_t pk[ENTRY_KEY_BYTES],
                  const struct entry *e)
 {
-        const struct revoke_feed *rf;
         struct buf b = BUF_INIT;
         struct pencabutan p;
         int err = held_revocation(t, pk, &b, &p);
 
-        if (!err) {
-                rf = e ? wire_pencabutan_find(&p, e->feed) : NULL;
-                if (!rf || e->h.seq > rf->last_seq ||
-                    (e->h.seq == rf->last_seq &&
-                     memcmp(e->id, rf->last_id, ENTRY_HASH_BYTES)))
-                        err = ERR_REVOKED;
-        } else if (err == ERR_NOT_FOUND) {
+        if (!err)
+                err = revocation_cutoff(&p, e);
+        else if (err == ERR_NOT_FOUND)
                 err = 0;
-        }
         wire_pencabutan_release(&p);
         buf_release(&b);
         return err;
+}
+
+/* ---- the trust cache of a write transaction --------------------------------
+ */
+
+struct trust_key {
+        uint8_t pk[ENTRY_KEY_BYTES];
+        int cert_err; /* 0 (cert held) or ERR_NOT_FOUND */
+        struct cert_info cert;
+        bool rev_read; /* rev_err and rev are known */
+        int rev_err;   /* 0 (rev held) or ERR_NOT_FOUND */
+        struct pencabutan rev;
+        struct buf rev_bytes; /* rev borrows from it */
+};
+
+void
+replica__trust_init(struct trust_cache *c)
+{
+        memset(c, 0, sizeof(*c));
+}
+
+static void
+trust_key_release(struct trust_key *k)
+{
+        wire_pencabutan_release(&k->rev);
+        buf_release(&k->rev_bytes);
+        memset(k, 0, sizeof(*k));
+}
+
+/* Forgets every key: t now holds other certificates or revocations. */
+static void
+trust_clear(struct trust_cache *c)
+{
+        for (size_t i = 0; i < c->n; i++)
+                trust_key_release(&c->keys[i]);
+        c->n = c->next = 0;
+}
+
+void
+replica__trust_release(struct trust_cache *c)
+{
+        trust_clear(c);
+        free(c->keys);
+        replica__trust_init(c);
+}
+
+/* The key pk in c, its certificate read from t the first time (*k borrows
+ * from c until the next call). Store errors (nothing kept). */
+static int
+trust_key(struct trust_cache *c, struct store_txn *t,
+          const uint8_t pk[ENTRY_KEY_BYTES], struct trust_key **k)
+{
+        struct trust_key *slot;
+        struct cert_info cert;
+        int err;
+
+        for (size_t i = 0; i < c->n; i++) {
+                if (!memcmp(c->keys[i].pk, pk, ENTRY_KEY_BYTES)) {
+                        *k = &c->keys[i];
+                        return 0;
+                }
+        }
+        err = held_cert(t, pk, &cert);
+        if (err && err != ERR_NOT_FOUND)
+                return err;
+        if (!c->keys)
+                c->keys = xcalloc(REPLICA_TRUST_KEYS, sizeof(*c->keys));
+        if (c->n < REPLICA_TRUST_KEYS) {
+                slot = &c->keys[c->n++];
+        } else {
+                slot = &c->keys[c->next];
+                c->next = (c->next + 1) % REPLICA_TRUST_KEYS;
+                trust_key_release(slot);
+        }
+        memcpy(slot->pk, pk, ENTRY_KEY_BYTES);
+        slot->cert_err = err;
+        if (!err)
+                slot->cert = cert;
+        *k = slot;
+        return 0;
+}
+
+/* k's revocation, read from t the first time. Store errors. */
+static int
+trust_revocation(struct store_txn *t, struct trust_key *k)
+{
+        int err;
+
+        if (k->rev_read)
+                return 0;
+        err = held_revocation(t, k->pk, &k->rev_bytes, &k->rev);
+        if (err && err != ERR_NOT_FOUND) {
+                wire_pencabutan_release(&k->rev);
+                buf_reset(&k->rev_bytes);
+                return err;
+        }
+        k->rev_err = err;
+        k->rev_read = true;
+        return 0;
 }
 
 int
@@ -145,8 +253,10 @@ replica_offer_limit(const struct replica *r, struct store_txn *t,
  */
 static int
 author_check(const struct replica *r, struct store_txn *t,
-             const struct entry *e, struct cert_info *ac)
+             struct trust_cache *tc, const struct entry *e,
+             struct cert_info *ac)
 {
+        struct trust_key *k;
         int err;
 
         memset(ac, 0, sizeof(*ac));
@@ -154,15 +264,17 @@ author_check(const struct replica *r, struct store_txn *t,
                 return strcmp(e->h.author_region, r->network.desc.region)
                            ? ERR_UNKNOWN_AUTHOR
                            : 0;
-        err = held_cert(t, e->h.author, ac);
-        if (err == ERR_NOT_FOUND)
-                return ERR_UNKNOWN_AUTHOR;
-        if (err)
+        if ((err = trust_key(tc, t, e->h.author, &k)))
                 return err;
+        if (k->cert_err == ERR_NOT_FOUND)
+                return ERR_UNKNOWN_AUTHOR;
+        *ac = k->cert;
         if (strcmp(ac->region, e->h.author_region) ||
             memcmp(ac->network_id, r->network.id, ENTRY_HASH_BYTES))
                 return ERR_UNKNOWN_AUTHOR;
-        return revocation_check(t, e->h.author, e);
+        if ((err = trust_revocation(t, k)))
+                return err;
+        return k->rev_err == ERR_NOT_FOUND ? 0 : revocation_cutoff(&k->rev, e);
 }
 
 /* May this author certify or revoke a node of `region`? */
@@ -195,9 +307,10 @@ sertifikat_check(const struct replica *r, const struct entry *e, bool root,
 
 static int
 pencabutan_check(const struct replica *r, struct store_txn *t,
-                 const struct entry *e, bool root, const struct cert_info *ac)
+                 struct trust_cache *tc, const struct entry *e, bool root,
+                 const struct cert_info *ac)
 {
-        struct cert_info subject;
+        struct trust_key *subject;
         struct pencabutan p;
         int err;
 
@@ -208,11 +321,11 @@ pencabutan_check(const struct replica *r, struct store_txn *t,
         } else if (!root) {
                 /* A delegated issuer revokes only nodes known in its
                  * subtree. */
-                err = held_cert(t, p.node, &subject);
-                if (err == ERR_NOT_FOUND)
+                err = trust_key(tc, t, p.node, &subject);
+                if (!err && subject->cert_err == ERR_NOT_FOUND)
                         err = ERR_NOT_ISSUER;
                 else if (!err)
-                        err = may_issue(false, ac, subject.region);
+                        err = may_issue(false, ac, subject->cert.region);
         } else {
                 err = 0;
         }
@@ -221,13 +334,14 @@ pencabutan_check(const struct replica *r, struct store_txn *t,
 }
 
 static int
-trust_check(const struct replica *r, struct store_txn *t, const struct entry *e)
+trust_check(const struct replica *r, struct store_txn *t,
+            struct trust_cache *tc, const struct entry *e)
 {
         bool root = is_root(r, e->h.author);
         struct cert_info ac;
         int err;
 
-        if ((err = author_check(r, t, e, &ac)) || !is_system(e->h.kind))
+        if ((err = author_check(r, t, tc, e, &ac)) || !is_system(e->h.kind))
                 return err;
         if (!root && !(ac.flags & CERT_FLAG_ISSUER))
                 return ERR_NOT_ISSUER;
@@ -236,7 +350,7 @@ trust_check(const struct replica *r, struct store_txn *t, const struct entry *e)
                 return ERR_CERT;
         if (e->h.kind == KIND_SERTIFIKAT)
                 return sertifikat_check(r, e, root, &ac);
-        return pencabutan_check(r, t, e, root, &ac);
+        return pencabutan_check(r, t, tc, e, root, &ac);
 }
 
 /* ---- applying stored system entries --------------------------------------
@@ -436,17 +550,20 @@ pencabutan_apply(struct store_txn *t, const struct entry *e)
 }
 
 int
-replica__insert(struct replica *r, struct store_txn *t, const struct entry *e,
-                bool *fresh)
+replica__insert(struct replica *r, struct store_txn *t, struct trust_cache *tc,
+                const struct entry *e, bool *fresh)
 {
         int err;
 
         *fresh = false;
         if (!r->has_network)
                 return store_insert(t, e, fresh);
-        if ((err = trust_check(r, t, e)) || (err = store_insert(t, e, fresh)) ||
-            !*fresh)
+        if ((err = trust_check(r, t, tc, e)) ||
+            (err = store_insert(t, e, fresh)) || !*fresh)
                 return err;
+        /* What follows changes the certificates or revocations t holds. */
+        if (is_system(e->h.kind))
+                trust_clear(tc);
         if (e->h.kind == KIND_SERTIFIKAT)
                 return sertifikat_apply(r, t, e);
         if (e->h.kind == KIND_PENCABUTAN)
@@ -479,8 +596,9 @@ batch_has_certs(const struct entry *es, const int *results, size_t n)
 /* One pass, in batch order, over the entries refused for want of a
  * certificate (and the gaps behind them). */
 static int
-retry_pass(struct replica *r, struct store_txn *t, const struct entry *es,
-           int *results, size_t n, struct ingest_stats *st, bool *progress)
+retry_pass(struct replica *r, struct store_txn *t, struct trust_cache *tc,
+           const struct entry *es, int *results, size_t n,
+           struct ingest_stats *st, bool *progress)
 {
         bool fresh;
         int err;
@@ -489,7 +607,7 @@ retry_pass(struct replica *r, struct store_txn *t, const struct entry *es,
         for (size_t i = 0; i < n; i++) {
                 if (!retryable(results[i]))
                         continue;
-                err = replica__insert(r, t, &es[i], &fresh);
+                err = replica__insert(r, t, tc, &es[i], &fresh);
                 if (err == ERR_STORE_FULL || err == ERR_STORE ||
                     err == ERR_STORE_CORRUPT)
                         return err;
@@ -503,8 +621,9 @@ retry_pass(struct replica *r, struct store_txn *t, const struct entry *es,
 }
 
 int
-replica__retry(struct replica *r, struct store_txn *t, const struct entry *es,
-               int *results, size_t n, struct ingest_stats *st)
+replica__retry(struct replica *r, struct store_txn *t, struct trust_cache *tc,
+               const struct entry *es, int *results, size_t n,
+               struct ingest_stats *st)
 {
         bool progress = true;
         int err = 0;
@@ -513,7 +632,7 @@ replica__retry(struct replica *r, struct store_txn *t, const struct entry *es,
                 return 0;
         for (unsigned pass = 0; pass < RETRY_PASSES_MAX && progress && !err;
              pass++)
-                err = retry_pass(r, t, es, results, n, st, &progress);
+                err = retry_pass(r, t, tc, es, results, n, st, &progress);
         return err;
 }
 
