@@ -289,39 +289,54 @@ may_issue(bool root, const struct cert_info *ac, const char *region)
                    : ERR_NOT_ISSUER;
 }
 
+/*
+ * The body of a system entry, decoded once by the checks and then applied:
+ * a sertifikat's certificates (borrowed from the entry) with their decoded
+ * bodies, or a pencabutan (owned: release with system_body_release).
+ */
+struct system_body {
+        struct slice cert, issuer_cert; /* issuer_cert.ptr NULL: none */
+        struct cert_info c, ic;         /* ic zeroed without issuer_cert */
+        struct pencabutan p;
+};
+
+static void
+system_body_release(struct system_body *sb)
+{
+        wire_pencabutan_release(&sb->p);
+}
+
 static int
 sertifikat_check(const struct replica *r, const struct entry *e, bool root,
-                 const struct cert_info *ac)
+                 const struct cert_info *ac, struct system_body *sb)
 {
-        struct slice cert, issuer_cert;
-        struct cert_info c;
-
-        if (wire_sertifikat_decode(e->env.body, &cert, &issuer_cert) ||
-            cert_verify(&r->network, cert, issuer_cert, 0, &c, NULL))
+        if (wire_sertifikat_decode(e->env.body, &sb->cert, &sb->issuer_cert) ||
+            cert_verify(&r->network, sb->cert, sb->issuer_cert, 0, &sb->c,
+                        &sb->ic))
                 return ERR_CERT;
         /* The entry is its issuer's statement: nobody posts another's. */
-        if (memcmp(c.issuer_pk, e->h.author, ENTRY_KEY_BYTES))
+        if (memcmp(sb->c.issuer_pk, e->h.author, ENTRY_KEY_BYTES))
                 return ERR_NOT_ISSUER;
-        return may_issue(root, ac, c.region);
+        return may_issue(root, ac, sb->c.region);
 }
 
 static int
 pencabutan_check(const struct replica *r, struct store_txn *t,
                  struct trust_cache *tc, const struct entry *e, bool root,
-                 const struct cert_info *ac)
+                 const struct cert_info *ac, struct system_body *sb)
 {
+        const struct pencabutan *p = &sb->p;
         struct trust_key *subject;
-        struct pencabutan p;
         int err;
 
-        if (wire_pencabutan_decode(e->env.body, &p))
+        if (wire_pencabutan_decode(e->env.body, &sb->p))
                 return ERR_CERT;
-        if (is_root(r, p.node)) {
+        if (is_root(r, p->node)) {
                 err = ERR_CERT; /* the root key cannot be revoked */
         } else if (!root) {
                 /* A delegated issuer revokes only nodes known in its
                  * subtree. */
-                err = trust_key(tc, t, p.node, &subject);
+                err = trust_key(tc, t, p->node, &subject);
                 if (!err && subject->cert_err == ERR_NOT_FOUND)
                         err = ERR_NOT_ISSUER;
                 else if (!err)
@@ -329,13 +344,15 @@ pencabutan_check(const struct replica *r, struct store_txn *t,
         } else {
                 err = 0;
         }
-        wire_pencabutan_release(&p);
         return err;
 }
 
+/* The trust rules for e; a system entry's body decoded into sb (release
+ * it, also on error). */
 static int
 trust_check(const struct replica *r, struct store_txn *t,
-            struct trust_cache *tc, const struct entry *e)
+            struct trust_cache *tc, const struct entry *e,
+            struct system_body *sb)
 {
         bool root = is_root(r, e->h.author);
         struct cert_info ac;
@@ -349,8 +366,8 @@ trust_check(const struct replica *r, struct store_txn *t,
         if (!e->env.has_body)
                 return ERR_CERT;
         if (e->h.kind == KIND_SERTIFIKAT)
-                return sertifikat_check(r, e, root, &ac);
-        return pencabutan_check(r, t, tc, e, root, &ac);
+                return sertifikat_check(r, e, root, &ac, sb);
+        return pencabutan_check(r, t, tc, e, root, &ac, sb);
 }
 
 /* ---- applying stored system entries --------------------------------------
@@ -413,24 +430,23 @@ conflict_log(const struct cert_info *held, const struct cert_info *c,
  *   - two delegated certificates with another issuer or region, and no
  *     root certificate: none is held (a conflict record keeps both) until
  *     the root certifies the key.
+ * cert is the certificate's bytes, c its decoded body (cert_verify's).
  * *conflict says that c conflicts with what the node holds.
  */
 static int
 cert_hold(const struct replica *r, struct store_txn *t, struct slice cert,
-          bool *conflict)
+          const struct cert_info *c, bool *conflict)
 {
         struct buf held = BUF_INIT, other = BUF_INIT;
-        struct cert_info c, h;
+        struct cert_info h;
         bool c_root, h_root;
         int err;
 
         *conflict = false;
-        if ((err = cert_parse(cert, &c)))
-                return err;
-        c_root = is_root(r, c.issuer_pk);
-        err = store_cert_get(t, c.node_pk, &held);
+        c_root = is_root(r, c->issuer_pk);
+        err = store_cert_get(t, c->node_pk, &held);
         if (err == ERR_NOT_FOUND) {
-                err = store_cert_conflict_get(t, c.node_pk, &held, &other);
+                err = store_cert_conflict_get(t, c->node_pk, &held, &other);
                 if (err == ERR_NOT_FOUND)
                         err = store_cert_set(t, cert); /* the first one */
                 else if (!err && c_root)
@@ -442,25 +458,25 @@ cert_hold(const struct replica *r, struct store_txn *t, struct slice cert,
         if (err)
                 goto out;
         if (cert_parse(buf_slice(&held), &h)) {
-                err = corrupt("stored certificate does not decode", c.node_pk);
+                err = corrupt("stored certificate does not decode", c->node_pk);
                 goto out;
         }
         h_root = is_root(r, h.issuer_pk);
-        if (c_root && (!h_root || cert_newer(&c, cert, &h, buf_slice(&held)))) {
+        if (c_root && (!h_root || cert_newer(c, cert, &h, buf_slice(&held)))) {
                 err = store_cert_set(t, cert);
         } else if (c_root || h_root) {
                 /* The root's certificate stays; another region is evidence
                  * against the delegated issuer. */
-                if ((*conflict = strcmp(c.region, h.region) != 0))
-                        conflict_log(&h, &c, false);
-        } else if (!memcmp(c.issuer_pk, h.issuer_pk, ENTRY_KEY_BYTES) &&
-                   !strcmp(c.region, h.region)) {
-                if (cert_newer(&c, cert, &h, buf_slice(&held)))
+                if ((*conflict = strcmp(c->region, h.region) != 0))
+                        conflict_log(&h, c, false);
+        } else if (!memcmp(c->issuer_pk, h.issuer_pk, ENTRY_KEY_BYTES) &&
+                   !strcmp(c->region, h.region)) {
+                if (cert_newer(c, cert, &h, buf_slice(&held)))
                         err = store_cert_set(t, cert);
         } else {
                 *conflict = true;
-                conflict_log(&h, &c, true);
-                err = store_cert_conflict_set(t, c.node_pk, buf_slice(&held),
+                conflict_log(&h, c, true);
+                err = store_cert_conflict_set(t, c->node_pk, buf_slice(&held),
                                               cert);
         }
 out:
@@ -471,17 +487,17 @@ out:
 
 static int
 sertifikat_apply(const struct replica *r, struct store_txn *t,
-                 const struct entry *e)
+                 const struct system_body *sb)
 {
-        struct slice cert, issuer_cert;
         bool conflict;
         int err;
 
         /* A conflict keeps the entry: it is the issuer's signed evidence. */
-        if ((err = wire_sertifikat_decode(e->env.body, &cert, &issuer_cert)) ||
-            (err = cert_hold(r, t, cert, &conflict)))
+        if ((err = cert_hold(r, t, sb->cert, &sb->c, &conflict)))
                 return err;
-        return issuer_cert.ptr ? cert_hold(r, t, issuer_cert, &conflict) : 0;
+        return sb->issuer_cert.ptr
+                   ? cert_hold(r, t, sb->issuer_cert, &sb->ic, &conflict)
+                   : 0;
 }
 
 /*
@@ -526,24 +542,23 @@ revocation_merge(const struct pencabutan *a, const struct pencabutan *b,
         free(m.feeds);
 }
 
+/* p: e's body, decoded. */
 static int
-pencabutan_apply(struct store_txn *t, const struct entry *e)
+pencabutan_apply(struct store_txn *t, const struct entry *e,
+                 const struct pencabutan *p)
 {
-        struct pencabutan p, held;
+        struct pencabutan held;
         struct buf b = BUF_INIT, merged = BUF_INIT;
         int err;
 
-        if ((err = wire_pencabutan_decode(e->env.body, &p)))
-                return err;
-        err = held_revocation(t, p.node, &b, &held);
+        err = held_revocation(t, p->node, &b, &held);
         if (err == ERR_NOT_FOUND) {
-                err = store_revocation_put(t, p.node, e->env.body);
+                err = store_revocation_put(t, p->node, e->env.body);
         } else if (!err) {
-                revocation_merge(&held, &p, &merged);
-                err = store_revocation_put(t, p.node, buf_slice(&merged));
+                revocation_merge(&held, p, &merged);
+                err = store_revocation_put(t, p->node, buf_slice(&merged));
         }
         wire_pencabutan_release(&held);
-        wire_pencabutan_release(&p);
         buf_release(&b);
         buf_release(&merged);
         return err;
@@ -553,22 +568,26 @@ int
 replica__insert(struct replica *r, struct store_txn *t, struct trust_cache *tc,
                 const struct entry *e, bool *fresh)
 {
+        struct system_body sb;
         int err;
 
         *fresh = false;
         if (!r->has_network)
                 return store_insert(t, e, fresh);
-        if ((err = trust_check(r, t, tc, e)) ||
+        memset(&sb, 0, sizeof(sb));
+        if ((err = trust_check(r, t, tc, e, &sb)) ||
             (err = store_insert(t, e, fresh)) || !*fresh)
-                return err;
+                goto out;
         /* What follows changes the certificates or revocations t holds. */
         if (is_system(e->h.kind))
                 trust_clear(tc);
         if (e->h.kind == KIND_SERTIFIKAT)
-                return sertifikat_apply(r, t, e);
-        if (e->h.kind == KIND_PENCABUTAN)
-                return pencabutan_apply(t, e);
-        return 0;
+                err = sertifikat_apply(r, t, &sb);
+        else if (e->h.kind == KIND_PENCABUTAN)
+                err = pencabutan_apply(t, e, &sb.p);
+out:
+        system_body_release(&sb);
+        return err;
 }
 
 /* ---- certificates later in the batch -------------------------------------
@@ -677,14 +696,14 @@ peer_standing(const struct replica *r, struct store_txn *t,
 static int
 peer_store(const struct replica *r, struct store_txn *t,
            const struct cert_info *c, struct slice cert,
-           struct slice issuer_cert)
+           const struct cert_info *ic, struct slice issuer_cert)
 {
         struct cert_info h;
         bool conflict;
-        int err = cert_hold(r, t, cert, &conflict);
+        int err = cert_hold(r, t, cert, c, &conflict);
 
         if (!err && issuer_cert.ptr)
-                err = cert_hold(r, t, issuer_cert, &conflict);
+                err = cert_hold(r, t, issuer_cert, ic, &conflict);
         if (err)
                 return err;
         err = held_cert(t, c->node_pk, &h);
@@ -721,7 +740,7 @@ replica_check_peer(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
                 store_abort(t);
                 return err;
         }
-        err = peer_store(r, t, &c, cert, issuer_cert);
+        err = peer_store(r, t, &c, cert, &ic, issuer_cert);
         if (err && err != ERR_CERT_CONFLICT) {
                 store_abort(t);
                 return err;
