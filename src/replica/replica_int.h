@@ -50,10 +50,11 @@ int replica__retry(struct replica *r, struct store_txn *t,
 /*
  * The KIM views (views.c, proto/KIM.md §6): updates them in write
  * transaction t for the entries es[i] just stored (apply[i] nonzero; apply
- * NULL: all), in the transaction that stored them. Entries of other kinds,
- * or whose body does not decode, change nothing. When the views' schema is
- * missing or outdated, recomputes every view from every entry instead.
- * Store errors (abort the transaction).
+ * NULL: all), in the transaction that stored them. Each of them passed
+ * kim_check_entry before (replica_check, replica_post, a filled body's
+ * check), so its KIM body decodes. Entries of other kinds change nothing.
+ * When the views' schema is missing or outdated, recomputes every view
+ * from every entry instead. Store errors (abort the transaction).
  */
 int replica__views_update(struct store_txn *t, const struct entry *es,
                           const uint8_t *apply, size_t n) WUR;

@@ -102,6 +102,7 @@ struct dirty {
         struct buf steps;       /* report id || step id: extend, or recompute */
         struct buf items;       /* announcement ids (32 bytes each) */
         struct batch_index *bi; /* NULL: read every entry from t */
+        bool checked; /* the entries passed kim_check_entry on their way */
 };
 
 static void
@@ -722,7 +723,13 @@ entry_index(struct store_txn *t, const struct entry *e, struct dirty *d)
                 return err;
         if (!e->env.has_body)
                 return pruned_index(t, e, d);
-        if (!wire_kim_kind(e->h.kind) ||
+        if (!wire_kim_kind(e->h.kind))
+                return 0;
+        /* An announcement or a report is indexed from its header; its body
+         * is decoded here only to pass by one that does not decode, which
+         * a checked entry's does. */
+        if ((!d->checked || (!kim_kind_is_announcement(e->h.kind) &&
+                             !kim_kind_is_report(e->h.kind))) &&
             wire_kim_decode(e->h.kind, e->env.body, &b))
                 return 0;
         switch (e->h.kind) {
@@ -925,6 +932,7 @@ replica__views_update(struct store_txn *t, const struct entry *es,
         batch_index_init(&bi, es, apply, n);
         memset(&d, 0, sizeof(d));
         d.bi = &bi;
+        d.checked = true;
         for (size_t i = 0; i < n && !err; i++)
                 if (!apply || apply[i])
                         err = entry_index(t, &es[i], &d);
