@@ -101,8 +101,19 @@ entry_create(const struct key *k, struct entry_header *h, struct slice body,
         return 0;
 }
 
+/* Has a (decoded) the feed descriptor of h? */
+static bool
+same_feed(const struct entry *a, const struct entry_header *h)
+{
+        return a->h.seq && a->h.channel == h->channel &&
+               !memcmp(a->h.author, h->author, ENTRY_KEY_BYTES) &&
+               !strcmp(a->h.author_region, h->author_region) &&
+               audience_eq(&a->h.audience, &h->audience);
+}
+
+/* prev (may be NULL): an entry decoded before, whose feed id e may share. */
 static int
-entry_decode(struct slice bytes, struct entry *e)
+entry_decode(struct slice bytes, const struct entry *prev, struct entry *e)
 {
         int err;
 
@@ -114,25 +125,34 @@ entry_decode(struct slice bytes, struct entry *e)
                 return err;
         e->bytes = bytes;
         hash_bytes(e->id, e->env.header);
-        feed_id_compute(e->feed, e->h.author, e->h.author_region,
-                        &e->h.audience, e->h.channel);
+        if (prev && same_feed(prev, &e->h))
+                memcpy(e->feed, prev->feed, ENTRY_HASH_BYTES);
+        else
+                feed_id_compute(e->feed, e->h.author, e->h.author_region,
+                                &e->h.audience, e->h.channel);
         return 0;
 }
 
 int
 entry_parse(struct slice bytes, struct entry *e)
 {
-        return entry_decode(bytes, e);
+        return entry_decode(bytes, NULL, e);
 }
 
 int
 entry_open(struct slice bytes, struct entry *e)
 {
+        return entry_open_next(bytes, NULL, e);
+}
+
+int
+entry_open_next(struct slice bytes, const struct entry *prev, struct entry *e)
+{
         uint8_t msg[SIG_CONTEXT_BYTES + ENTRY_HEADER_MAX];
         uint8_t hash[ENTRY_HASH_BYTES];
         int err;
 
-        if ((err = entry_decode(bytes, e)) || (err = header_rules(&e->h)))
+        if ((err = entry_decode(bytes, prev, e)) || (err = header_rules(&e->h)))
                 goto fail;
         if (e->env.has_body) {
                 err = ERR_BODY_HASH;

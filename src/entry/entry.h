@@ -20,25 +20,7 @@
 #define KEY_SEED_BYTES 32U
 #define KIND_NAME_MAX 24U
 
-/* Kinds (DESIGN §8, proto/SPEC.md §4.4). The channel is fixed per kind. */
-#define KIND_TABLE(X)                                                          \
-        X(KIND_INFORMASI, 1, "informasi", 2)                                   \
-        X(KIND_PERINGATAN, 2, "peringatan", 1)                                 \
-        X(KIND_ASPIRASI, 3, "aspirasi", 2)                                     \
-        X(KIND_PENGADUAN, 4, "pengaduan", 2)                                   \
-        X(KIND_PERMINTAAN_INFORMASI, 5, "permintaan_informasi", 2)             \
-        X(KIND_TANGGAPAN, 6, "tanggapan", 2)                                   \
-        X(KIND_STATUS, 7, "status", 2)                                         \
-        X(KIND_REVISI, 8, "revisi", 2)                                         \
-        X(KIND_REVISI_KEPUTUSAN, 9, "revisi_keputusan", 2)                     \
-        X(KIND_LAMPIRAN, 16, "lampiran", 3)                                    \
-        X(KIND_SERTIFIKAT, 32, "sertifikat", 0)                                \
-        X(KIND_PENCABUTAN, 33, "pencabutan", 0)
-
-#define KIND_ENUM_(name, num, text, channel) name = num,
-enum entry_kind { KIND_TABLE(KIND_ENUM_) };
-#undef KIND_ENUM_
-
+/* Kinds: KIND_TABLE and enum entry_kind are wire.h's (DESIGN §8). */
 /* Kind by name; ERR_KIND if unknown. */
 int kind_parse(const char *name, uint32_t *out) WUR;
 /* Name of a kind, or NULL if unknown. */
@@ -117,6 +99,14 @@ int entry_create(const struct key *k, struct entry_header *h, struct slice body,
  * Errors: the ERR_* codes named above, ERR_SIGNATURE, ERR_BODY_HASH.
  */
 int entry_open(struct slice bytes, struct entry *e) WUR;
+/*
+ * entry_open for the next entry of a batch: prev (borrowed, may be NULL)
+ * is one opened or parsed before; when e has its feed descriptor, e takes
+ * prev's feed id instead of encoding and hashing the descriptor again (the
+ * entries of one feed usually come in a run). Same errors.
+ */
+int entry_open_next(struct slice bytes, const struct entry *prev,
+                    struct entry *e) WUR;
 /*
  * Opens stored, already verified bytes: decodes and computes ids but skips
  * the signature and body hash (listings). Same decode errors.

@@ -1,9 +1,9 @@
 /*
  * kim: the KIM workflow over entries (proto/KIM.md): who may write each
  * kind and step, the lifecycle of a report, deadlines in working days, and
- * the views. Pure: no I/O; bodies are decoded by wire (wire_kim_*), the
- * vocabularies (steps, results, levels, decisions) are the X-macro tables
- * of wire.h, the states are here.
+ * the views. Pure: no I/O; bodies are decoded by wire (wire_kim_*), and
+ * the vocabularies (states, steps, results, levels, decisions) are the
+ * X-macro tables of wire.h, whose names these functions look up.
  *
  * Receipt checks (KIM.md §7): kim_check_entry() decodes a body and runs
  * kim_check(); every node runs it on receipt right after the signature
@@ -15,22 +15,6 @@
 #define SIMPUL_KIM_H
 
 #include "../entry/entry.h"
-
-/* States of a report (KIM.md §3). X(enum name, value, name). */
-#define KIM_STATE_TABLE(X)                                                     \
-        X(KIM_STATE_DIAJUKAN, 1, "diajukan")                                   \
-        X(KIM_STATE_DIVERIFIKASI, 2, "diverifikasi")                           \
-        X(KIM_STATE_DITUNDA, 3, "ditunda")                                     \
-        X(KIM_STATE_BUKAN_WEWENANG, 4, "bukan_wewenang")                       \
-        X(KIM_STATE_DIARSIPKAN, 5, "diarsipkan")                               \
-        X(KIM_STATE_DITERUSKAN, 6, "diteruskan")                               \
-        X(KIM_STATE_DITINDAKLANJUTI, 7, "ditindaklanjuti")                     \
-        X(KIM_STATE_SELESAI, 8, "selesai")                                     \
-        X(KIM_STATE_DITUTUP, 9, "ditutup")
-
-#define KIM_STATE_ENUM_(name, num, text) name = num,
-enum kim_state { KIM_STATE_NONE = 0, KIM_STATE_TABLE(KIM_STATE_ENUM_) };
-#undef KIM_STATE_ENUM_
 
 /*
  * Names of the vocabularies, as in bodies and for operators. *_name

@@ -6,58 +6,36 @@
 
 #include "kim.h"
 
-/* ---- names ------------------------------------------------------------- */
-
-struct kim_name {
-        int value;
-        const char *name;
-};
-
-#define NAME_ROW_(name, num, text) {num, text},
-static const struct kim_name states[] = {KIM_STATE_TABLE(NAME_ROW_)};
-static const struct kim_name steps[] = {KIM_STEP_TABLE(NAME_ROW_)};
-static const struct kim_name results[] = {KIM_RESULT_TABLE(NAME_ROW_)};
-static const struct kim_name levels[] = {KIM_LEVEL_TABLE(NAME_ROW_)};
-static const struct kim_name decisions[] = {KIM_DECISION_TABLE(NAME_ROW_)};
-#undef NAME_ROW_
-
-static const char *
-name_of(const struct kim_name *t, size_t n, int v)
-{
-        for (size_t i = 0; i < n; i++)
-                if (t[i].value == v)
-                        return t[i].name;
-        return NULL;
-}
+/* ---- names: wire.h's tables ------------------------------------------- */
 
 static int
-name_parse(const struct kim_name *t, size_t n, const char *name, int *out)
+name_parse(enum kim_vocab t, const char *name, int *out)
 {
-        for (size_t i = 0; i < n; i++)
-                if (name && !strcmp(t[i].name, name)) {
-                        *out = t[i].value;
-                        return 0;
-                }
-        return ERR_USAGE;
+        int v = name ? wire_kim_value(t, slice_cstr(name)) : 0;
+
+        if (!v)
+                return ERR_USAGE;
+        *out = v;
+        return 0;
 }
 
-#define NAME_FNS_(type, prefix, table)                                         \
+#define NAME_FNS_(type, prefix, vocab)                                         \
         const char *kim_##prefix##_name(enum type v)                           \
         {                                                                      \
-                return name_of(table, ARRAY_LEN(table), (int)v);               \
+                return wire_kim_name(vocab, (int)v);                           \
         }                                                                      \
         int kim_##prefix##_parse(const char *name, enum type *out)             \
         {                                                                      \
-                int v, err = name_parse(table, ARRAY_LEN(table), name, &v);    \
+                int v, err = name_parse(vocab, name, &v);                      \
                 if (!err)                                                      \
                         *out = (enum type)v;                                   \
                 return err;                                                    \
         }
-NAME_FNS_(kim_state, state, states)
-NAME_FNS_(kim_step, step, steps)
-NAME_FNS_(kim_result, result, results)
-NAME_FNS_(kim_level, level, levels)
-NAME_FNS_(kim_decision, decision, decisions)
+NAME_FNS_(kim_state, state, KIM_VOCAB_STATE)
+NAME_FNS_(kim_step, step, KIM_VOCAB_STEP)
+NAME_FNS_(kim_result, result, KIM_VOCAB_RESULT)
+NAME_FNS_(kim_level, level, KIM_VOCAB_LEVEL)
+NAME_FNS_(kim_decision, decision, KIM_VOCAB_DECISION)
 #undef NAME_FNS_
 
 /* ---- kinds and roles --------------------------------------------------- */
@@ -86,9 +64,7 @@ kim_step_role(enum kim_step s)
         case KIM_STEP_BUKA_KEMBALI:
                 return KIM_ROLE_VILLAGE;
         default:
-                return name_of(steps, ARRAY_LEN(steps), (int)s)
-                           ? KIM_ROLE_HANDLER
-                           : KIM_ROLE_NONE;
+                return kim_step_name(s) ? KIM_ROLE_HANDLER : KIM_ROLE_NONE;
         }
 }
 
@@ -173,7 +149,7 @@ kim_next_state(enum kim_state from, enum kim_result result, enum kim_step step,
         bool valid = verified && result == KIM_RESULT_VALID;
         bool ok;
 
-        if (!name_of(states, ARRAY_LEN(states), (int)from))
+        if (!kim_state_name(from))
                 return ERR_KIM_STEP;
         switch (step) {
         case KIM_STEP_DIVERIFIKASI:

@@ -17,8 +17,8 @@
 
 static int
 post_one(struct replica *r, const struct key *k, const char *region,
-         struct store_txn *t, const struct post *p, struct buf *bytes,
-         uint8_t *id_out)
+         struct store_txn *t, struct trust_cache *tc, const struct post *p,
+         struct buf *bytes, uint8_t *id_out)
 {
         struct entry_header h;
         struct feed_info head;
@@ -65,7 +65,7 @@ post_one(struct replica *r, const struct key *k, const char *region,
          * The KIM rules as a receiver checks them (KIM.md §7). */
         if ((err = entry_parse(buf_slice(bytes), &e)) ||
             (err = kim_check_entry(&e, NULL)) ||
-            (err = replica__insert(r, t, &e, &fresh)))
+            (err = replica__insert(r, t, tc, &e, &fresh)))
                 return err;
         /* KIM views, in this transaction (views.c). */
         if (fresh && (err = replica__views_update(t, &e, NULL, 1)))
@@ -80,6 +80,7 @@ post_batch(struct replica *r, const struct key *k, const char *region,
            const struct post *posts, size_t n, uint8_t *ids)
 {
         struct store_txn *t;
+        struct trust_cache tc;
         struct buf bytes = BUF_INIT;
         int err;
 
@@ -87,9 +88,11 @@ post_batch(struct replica *r, const struct key *k, const char *region,
                 return ERR_USAGE;
         if ((err = store_begin(r->store, true, &t)))
                 return err;
+        replica__trust_init(&tc);
         for (size_t i = 0; i < n && !err; i++)
-                err = post_one(r, k, region, t, &posts[i], &bytes,
+                err = post_one(r, k, region, t, &tc, &posts[i], &bytes,
                                ids ? ids + i * ENTRY_HASH_BYTES : NULL);
+        replica__trust_release(&tc);
         buf_release(&bytes);
         if (err) {
                 store_abort(t);
@@ -135,11 +138,13 @@ log_refusal(const char *source, const struct entry *e, struct slice bytes,
         }
 }
 
-/* Checks that need no store: decode, signature, rules, entitlement. */
+/* Checks that need no store: decode, signature, rules, entitlement.
+ * prev (may be NULL): the entry checked before, for its feed id. */
 static int
-ingest_check(const struct replica *r, struct slice bytes, struct entry *e)
+ingest_check(const struct replica *r, struct slice bytes,
+             const struct entry *prev, struct entry *e)
 {
-        int err = entry_open(bytes, e);
+        int err = entry_open_next(bytes, prev, e);
 
         if (err) {
                 /* Keep what decodes for the log line. */
@@ -173,7 +178,9 @@ check_range_run(void *arg)
         struct check_range *c = arg;
 
         for (size_t i = c->from; i < c->to; i++)
-                c->res[i] = ingest_check(c->r, c->in[i], &c->es[i]);
+                c->res[i] =
+                    ingest_check(c->r, c->in[i],
+                                 i > c->from ? &c->es[i - 1] : NULL, &c->es[i]);
         return NULL;
 }
 
@@ -284,10 +291,12 @@ replica_commit_from(struct replica *r, const uint8_t *peer,
 {
         struct ingest_stats st = {0, 0, 0, 0};
         struct store_txn *t = NULL;
+        struct trust_cache tc;
         /* KIM views: 1 stored now, 2 refused before the retry. */
         uint8_t *views = xcalloc(n ? n : 1, 1);
         int err;
 
+        replica__trust_init(&tc);
         if ((err = store_begin(r->store, true, &t)))
                 goto out;
         for (size_t i = 0; i < n; i++) {
@@ -295,7 +304,7 @@ replica_commit_from(struct replica *r, const uint8_t *peer,
 
                 if (results[i])
                         continue;
-                err = replica__insert(r, t, &es[i], &fresh);
+                err = replica__insert(r, t, &tc, &es[i], &fresh);
                 if (err == ERR_STORE_FULL || err == ERR_STORE ||
                     err == ERR_STORE_CORRUPT) {
                         store_abort(t);
@@ -311,7 +320,7 @@ replica_commit_from(struct replica *r, const uint8_t *peer,
                         fresh ? st.stored++ : st.had++;
                 views[i] = !results[i] ? fresh : 2;
         }
-        if ((err = replica__retry(r, t, es, results, n, &st))) {
+        if ((err = replica__retry(r, t, &tc, es, results, n, &st))) {
                 store_abort(t);
                 goto out;
         }
@@ -334,6 +343,7 @@ replica_commit_from(struct replica *r, const uint8_t *peer,
                 log_refusal(source, &es[i], entries[i], results[i]);
         }
 out:
+        replica__trust_release(&tc);
         free(views);
         if (err)
                 memset(&st, 0, sizeof(st));

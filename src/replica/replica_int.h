@@ -5,16 +5,35 @@
 #include "replica.h"
 
 /*
+ * The certificates and revocations a write transaction holds for the few
+ * keys that write in it, each copied out of the store and decoded once
+ * (trust.c) instead of once per entry. It answers exactly what the store
+ * does: replica__insert empties it whenever it stores a sertifikat or a
+ * pencabutan, the only writes to those records in the transaction. One
+ * per write transaction; zeroed is empty (replica__trust_init).
+ */
+#define REPLICA_TRUST_KEYS 16U
+struct trust_key;
+struct trust_cache {
+        struct trust_key *keys; /* REPLICA_TRUST_KEYS, made on first use */
+        size_t n, next;         /* keys in use; the next one to replace */
+};
+void replica__trust_init(struct trust_cache *c);
+void replica__trust_release(struct trust_cache *c);
+
+/*
  * Inserts a verified entry at its chain position (store_insert) in write
  * transaction t. When r belongs to a network, the trust rules of
  * proto/MEMBERSHIP.md §8 are checked first, against what t already holds
  * (so a certificate inserted earlier in the same transaction counts), and
  * a freshly stored sertifikat or pencabutan updates the certs / revoked
- * databases in t. Errors: those of store_insert, ERR_UNKNOWN_AUTHOR,
- * ERR_REVOKED, ERR_NOT_ISSUER, ERR_CERT (nothing stored for these).
+ * databases in t. tc is t's trust cache (borrowed). Errors: those of
+ * store_insert, ERR_UNKNOWN_AUTHOR, ERR_REVOKED, ERR_NOT_ISSUER, ERR_CERT
+ * (nothing stored for these).
  */
 int replica__insert(struct replica *r, struct store_txn *t,
-                    const struct entry *e, bool *fresh) WUR;
+                    struct trust_cache *tc, const struct entry *e,
+                    bool *fresh) WUR;
 
 /*
  * Within one batch a certificate may come after the entries that need it
@@ -25,16 +44,17 @@ int replica__insert(struct replica *r, struct store_txn *t,
  * (abort the transaction) or 0.
  */
 int replica__retry(struct replica *r, struct store_txn *t,
-                   const struct entry *es, int *results, size_t n,
-                   struct ingest_stats *st) WUR;
+                   struct trust_cache *tc, const struct entry *es, int *results,
+                   size_t n, struct ingest_stats *st) WUR;
 
 /*
  * The KIM views (views.c, proto/KIM.md §6): updates them in write
  * transaction t for the entries es[i] just stored (apply[i] nonzero; apply
- * NULL: all), in the transaction that stored them. Entries of other kinds,
- * or whose body does not decode, change nothing. When the views' schema is
- * missing or outdated, recomputes every view from every entry instead.
- * Store errors (abort the transaction).
+ * NULL: all), in the transaction that stored them. Each of them passed
+ * kim_check_entry before (replica_check, replica_post, a filled body's
+ * check), so its KIM body decodes. Entries of other kinds change nothing.
+ * When the views' schema is missing or outdated, recomputes every view
+ * from every entry instead. Store errors (abort the transaction).
  */
 int replica__views_update(struct store_txn *t, const struct entry *es,
                           const uint8_t *apply, size_t n) WUR;

@@ -66,32 +66,140 @@ held_revocation(struct store_txn *t, const uint8_t pk[ENTRY_KEY_BYTES],
 }
 
 /*
- * ERR_REVOKED if pk is revoked and entry e (NULL: any, as at a handshake)
- * lies outside its cutoff (MEMBERSHIP.md §7.2): in a feed not listed, past
- * last_seq, or at last_seq with another id than last_id. Below last_seq an
- * entry cannot be told from an alternative yet: it passes (see §7.2).
+ * ERR_REVOKED if entry e (NULL: any, as at a handshake) of a key revoked by
+ * p lies outside its cutoff (MEMBERSHIP.md §7.2): in a feed not listed,
+ * past last_seq, or at last_seq with another id than last_id. Below
+ * last_seq an entry cannot be told from an alternative yet: it passes (see
+ * §7.2).
  */
+static int
+revocation_cutoff(const struct pencabutan *p, const struct entry *e)
+{
+        const struct revoke_feed *rf =
+            e ? wire_pencabutan_find(p, e->feed) : NULL;
+
+        if (!rf || e->h.seq > rf->last_seq ||
+            (e->h.seq == rf->last_seq &&
+             memcmp(e->id, rf->last_id, ENTRY_HASH_BYTES)))
+                return ERR_REVOKED;
+        return 0;
+}
+
+/* revocation_cutoff against the revocation t holds for pk, if any. */
 static int
 revocation_check(struct store_txn *t, const uint8_t pk[ENTRY_KEY_BYTES],
                  const struct entry *e)
 {
-        const struct revoke_feed *rf;
         struct buf b = BUF_INIT;
         struct pencabutan p;
         int err = held_revocation(t, pk, &b, &p);
 
-        if (!err) {
-                rf = e ? wire_pencabutan_find(&p, e->feed) : NULL;
-                if (!rf || e->h.seq > rf->last_seq ||
-                    (e->h.seq == rf->last_seq &&
-                     memcmp(e->id, rf->last_id, ENTRY_HASH_BYTES)))
-                        err = ERR_REVOKED;
-        } else if (err == ERR_NOT_FOUND) {
+        if (!err)
+                err = revocation_cutoff(&p, e);
+        else if (err == ERR_NOT_FOUND)
                 err = 0;
-        }
         wire_pencabutan_release(&p);
         buf_release(&b);
         return err;
+}
+
+/* ---- the trust cache of a write transaction --------------------------------
+ */
+
+struct trust_key {
+        uint8_t pk[ENTRY_KEY_BYTES];
+        int cert_err; /* 0 (cert held) or ERR_NOT_FOUND */
+        struct cert_info cert;
+        bool rev_read; /* rev_err and rev are known */
+        int rev_err;   /* 0 (rev held) or ERR_NOT_FOUND */
+        struct pencabutan rev;
+        struct buf rev_bytes; /* rev borrows from it */
+};
+
+void
+replica__trust_init(struct trust_cache *c)
+{
+        memset(c, 0, sizeof(*c));
+}
+
+static void
+trust_key_release(struct trust_key *k)
+{
+        wire_pencabutan_release(&k->rev);
+        buf_release(&k->rev_bytes);
+        memset(k, 0, sizeof(*k));
+}
+
+/* Forgets every key: t now holds other certificates or revocations. */
+static void
+trust_clear(struct trust_cache *c)
+{
+        for (size_t i = 0; i < c->n; i++)
+                trust_key_release(&c->keys[i]);
+        c->n = c->next = 0;
+}
+
+void
+replica__trust_release(struct trust_cache *c)
+{
+        trust_clear(c);
+        free(c->keys);
+        replica__trust_init(c);
+}
+
+/* The key pk in c, its certificate read from t the first time (*k borrows
+ * from c until the next call). Store errors (nothing kept). */
+static int
+trust_key(struct trust_cache *c, struct store_txn *t,
+          const uint8_t pk[ENTRY_KEY_BYTES], struct trust_key **k)
+{
+        struct trust_key *slot;
+        struct cert_info cert;
+        int err;
+
+        for (size_t i = 0; i < c->n; i++) {
+                if (!memcmp(c->keys[i].pk, pk, ENTRY_KEY_BYTES)) {
+                        *k = &c->keys[i];
+                        return 0;
+                }
+        }
+        err = held_cert(t, pk, &cert);
+        if (err && err != ERR_NOT_FOUND)
+                return err;
+        if (!c->keys)
+                c->keys = xcalloc(REPLICA_TRUST_KEYS, sizeof(*c->keys));
+        if (c->n < REPLICA_TRUST_KEYS) {
+                slot = &c->keys[c->n++];
+        } else {
+                slot = &c->keys[c->next];
+                c->next = (c->next + 1) % REPLICA_TRUST_KEYS;
+                trust_key_release(slot);
+        }
+        memcpy(slot->pk, pk, ENTRY_KEY_BYTES);
+        slot->cert_err = err;
+        if (!err)
+                slot->cert = cert;
+        *k = slot;
+        return 0;
+}
+
+/* k's revocation, read from t the first time. Store errors. */
+static int
+trust_revocation(struct store_txn *t, struct trust_key *k)
+{
+        int err;
+
+        if (k->rev_read)
+                return 0;
+        err = held_revocation(t, k->pk, &k->rev_bytes, &k->rev);
+        if (err && err != ERR_NOT_FOUND) {
+                wire_pencabutan_release(&k->rev);
+                buf_reset(&k->rev_bytes);
+                return err;
+        }
+        k->rev_err = err;
+        k->rev_read = true;
+        return 0;
 }
 
 int
@@ -145,8 +253,10 @@ replica_offer_limit(const struct replica *r, struct store_txn *t,
  */
 static int
 author_check(const struct replica *r, struct store_txn *t,
-             const struct entry *e, struct cert_info *ac)
+             struct trust_cache *tc, const struct entry *e,
+             struct cert_info *ac)
 {
+        struct trust_key *k;
         int err;
 
         memset(ac, 0, sizeof(*ac));
@@ -154,15 +264,17 @@ author_check(const struct replica *r, struct store_txn *t,
                 return strcmp(e->h.author_region, r->network.desc.region)
                            ? ERR_UNKNOWN_AUTHOR
                            : 0;
-        err = held_cert(t, e->h.author, ac);
-        if (err == ERR_NOT_FOUND)
-                return ERR_UNKNOWN_AUTHOR;
-        if (err)
+        if ((err = trust_key(tc, t, e->h.author, &k)))
                 return err;
+        if (k->cert_err == ERR_NOT_FOUND)
+                return ERR_UNKNOWN_AUTHOR;
+        *ac = k->cert;
         if (strcmp(ac->region, e->h.author_region) ||
             memcmp(ac->network_id, r->network.id, ENTRY_HASH_BYTES))
                 return ERR_UNKNOWN_AUTHOR;
-        return revocation_check(t, e->h.author, e);
+        if ((err = trust_revocation(t, k)))
+                return err;
+        return k->rev_err == ERR_NOT_FOUND ? 0 : revocation_cutoff(&k->rev, e);
 }
 
 /* May this author certify or revoke a node of `region`? */
@@ -177,57 +289,76 @@ may_issue(bool root, const struct cert_info *ac, const char *region)
                    : ERR_NOT_ISSUER;
 }
 
+/*
+ * The body of a system entry, decoded once by the checks and then applied:
+ * a sertifikat's certificates (borrowed from the entry) with their decoded
+ * bodies, or a pencabutan (owned: release with system_body_release).
+ */
+struct system_body {
+        struct slice cert, issuer_cert; /* issuer_cert.ptr NULL: none */
+        struct cert_info c, ic;         /* ic zeroed without issuer_cert */
+        struct pencabutan p;
+};
+
+static void
+system_body_release(struct system_body *sb)
+{
+        wire_pencabutan_release(&sb->p);
+}
+
 static int
 sertifikat_check(const struct replica *r, const struct entry *e, bool root,
-                 const struct cert_info *ac)
+                 const struct cert_info *ac, struct system_body *sb)
 {
-        struct slice cert, issuer_cert;
-        struct cert_info c;
-
-        if (wire_sertifikat_decode(e->env.body, &cert, &issuer_cert) ||
-            cert_verify(&r->network, cert, issuer_cert, 0, &c, NULL))
+        if (wire_sertifikat_decode(e->env.body, &sb->cert, &sb->issuer_cert) ||
+            cert_verify(&r->network, sb->cert, sb->issuer_cert, 0, &sb->c,
+                        &sb->ic))
                 return ERR_CERT;
         /* The entry is its issuer's statement: nobody posts another's. */
-        if (memcmp(c.issuer_pk, e->h.author, ENTRY_KEY_BYTES))
+        if (memcmp(sb->c.issuer_pk, e->h.author, ENTRY_KEY_BYTES))
                 return ERR_NOT_ISSUER;
-        return may_issue(root, ac, c.region);
+        return may_issue(root, ac, sb->c.region);
 }
 
 static int
 pencabutan_check(const struct replica *r, struct store_txn *t,
-                 const struct entry *e, bool root, const struct cert_info *ac)
+                 struct trust_cache *tc, const struct entry *e, bool root,
+                 const struct cert_info *ac, struct system_body *sb)
 {
-        struct cert_info subject;
-        struct pencabutan p;
+        const struct pencabutan *p = &sb->p;
+        struct trust_key *subject;
         int err;
 
-        if (wire_pencabutan_decode(e->env.body, &p))
+        if (wire_pencabutan_decode(e->env.body, &sb->p))
                 return ERR_CERT;
-        if (is_root(r, p.node)) {
+        if (is_root(r, p->node)) {
                 err = ERR_CERT; /* the root key cannot be revoked */
         } else if (!root) {
                 /* A delegated issuer revokes only nodes known in its
                  * subtree. */
-                err = held_cert(t, p.node, &subject);
-                if (err == ERR_NOT_FOUND)
+                err = trust_key(tc, t, p->node, &subject);
+                if (!err && subject->cert_err == ERR_NOT_FOUND)
                         err = ERR_NOT_ISSUER;
                 else if (!err)
-                        err = may_issue(false, ac, subject.region);
+                        err = may_issue(false, ac, subject->cert.region);
         } else {
                 err = 0;
         }
-        wire_pencabutan_release(&p);
         return err;
 }
 
+/* The trust rules for e; a system entry's body decoded into sb (release
+ * it, also on error). */
 static int
-trust_check(const struct replica *r, struct store_txn *t, const struct entry *e)
+trust_check(const struct replica *r, struct store_txn *t,
+            struct trust_cache *tc, const struct entry *e,
+            struct system_body *sb)
 {
         bool root = is_root(r, e->h.author);
         struct cert_info ac;
         int err;
 
-        if ((err = author_check(r, t, e, &ac)) || !is_system(e->h.kind))
+        if ((err = author_check(r, t, tc, e, &ac)) || !is_system(e->h.kind))
                 return err;
         if (!root && !(ac.flags & CERT_FLAG_ISSUER))
                 return ERR_NOT_ISSUER;
@@ -235,8 +366,8 @@ trust_check(const struct replica *r, struct store_txn *t, const struct entry *e)
         if (!e->env.has_body)
                 return ERR_CERT;
         if (e->h.kind == KIND_SERTIFIKAT)
-                return sertifikat_check(r, e, root, &ac);
-        return pencabutan_check(r, t, e, root, &ac);
+                return sertifikat_check(r, e, root, &ac, sb);
+        return pencabutan_check(r, t, tc, e, root, &ac, sb);
 }
 
 /* ---- applying stored system entries --------------------------------------
@@ -299,24 +430,23 @@ conflict_log(const struct cert_info *held, const struct cert_info *c,
  *   - two delegated certificates with another issuer or region, and no
  *     root certificate: none is held (a conflict record keeps both) until
  *     the root certifies the key.
+ * cert is the certificate's bytes, c its decoded body (cert_verify's).
  * *conflict says that c conflicts with what the node holds.
  */
 static int
 cert_hold(const struct replica *r, struct store_txn *t, struct slice cert,
-          bool *conflict)
+          const struct cert_info *c, bool *conflict)
 {
         struct buf held = BUF_INIT, other = BUF_INIT;
-        struct cert_info c, h;
+        struct cert_info h;
         bool c_root, h_root;
         int err;
 
         *conflict = false;
-        if ((err = cert_parse(cert, &c)))
-                return err;
-        c_root = is_root(r, c.issuer_pk);
-        err = store_cert_get(t, c.node_pk, &held);
+        c_root = is_root(r, c->issuer_pk);
+        err = store_cert_get(t, c->node_pk, &held);
         if (err == ERR_NOT_FOUND) {
-                err = store_cert_conflict_get(t, c.node_pk, &held, &other);
+                err = store_cert_conflict_get(t, c->node_pk, &held, &other);
                 if (err == ERR_NOT_FOUND)
                         err = store_cert_set(t, cert); /* the first one */
                 else if (!err && c_root)
@@ -328,25 +458,25 @@ cert_hold(const struct replica *r, struct store_txn *t, struct slice cert,
         if (err)
                 goto out;
         if (cert_parse(buf_slice(&held), &h)) {
-                err = corrupt("stored certificate does not decode", c.node_pk);
+                err = corrupt("stored certificate does not decode", c->node_pk);
                 goto out;
         }
         h_root = is_root(r, h.issuer_pk);
-        if (c_root && (!h_root || cert_newer(&c, cert, &h, buf_slice(&held)))) {
+        if (c_root && (!h_root || cert_newer(c, cert, &h, buf_slice(&held)))) {
                 err = store_cert_set(t, cert);
         } else if (c_root || h_root) {
                 /* The root's certificate stays; another region is evidence
                  * against the delegated issuer. */
-                if ((*conflict = strcmp(c.region, h.region) != 0))
-                        conflict_log(&h, &c, false);
-        } else if (!memcmp(c.issuer_pk, h.issuer_pk, ENTRY_KEY_BYTES) &&
-                   !strcmp(c.region, h.region)) {
-                if (cert_newer(&c, cert, &h, buf_slice(&held)))
+                if ((*conflict = strcmp(c->region, h.region) != 0))
+                        conflict_log(&h, c, false);
+        } else if (!memcmp(c->issuer_pk, h.issuer_pk, ENTRY_KEY_BYTES) &&
+                   !strcmp(c->region, h.region)) {
+                if (cert_newer(c, cert, &h, buf_slice(&held)))
                         err = store_cert_set(t, cert);
         } else {
                 *conflict = true;
-                conflict_log(&h, &c, true);
-                err = store_cert_conflict_set(t, c.node_pk, buf_slice(&held),
+                conflict_log(&h, c, true);
+                err = store_cert_conflict_set(t, c->node_pk, buf_slice(&held),
                                               cert);
         }
 out:
@@ -357,17 +487,17 @@ out:
 
 static int
 sertifikat_apply(const struct replica *r, struct store_txn *t,
-                 const struct entry *e)
+                 const struct system_body *sb)
 {
-        struct slice cert, issuer_cert;
         bool conflict;
         int err;
 
         /* A conflict keeps the entry: it is the issuer's signed evidence. */
-        if ((err = wire_sertifikat_decode(e->env.body, &cert, &issuer_cert)) ||
-            (err = cert_hold(r, t, cert, &conflict)))
+        if ((err = cert_hold(r, t, sb->cert, &sb->c, &conflict)))
                 return err;
-        return issuer_cert.ptr ? cert_hold(r, t, issuer_cert, &conflict) : 0;
+        return sb->issuer_cert.ptr
+                   ? cert_hold(r, t, sb->issuer_cert, &sb->ic, &conflict)
+                   : 0;
 }
 
 /*
@@ -412,46 +542,52 @@ revocation_merge(const struct pencabutan *a, const struct pencabutan *b,
         free(m.feeds);
 }
 
+/* p: e's body, decoded. */
 static int
-pencabutan_apply(struct store_txn *t, const struct entry *e)
+pencabutan_apply(struct store_txn *t, const struct entry *e,
+                 const struct pencabutan *p)
 {
-        struct pencabutan p, held;
+        struct pencabutan held;
         struct buf b = BUF_INIT, merged = BUF_INIT;
         int err;
 
-        if ((err = wire_pencabutan_decode(e->env.body, &p)))
-                return err;
-        err = held_revocation(t, p.node, &b, &held);
+        err = held_revocation(t, p->node, &b, &held);
         if (err == ERR_NOT_FOUND) {
-                err = store_revocation_put(t, p.node, e->env.body);
+                err = store_revocation_put(t, p->node, e->env.body);
         } else if (!err) {
-                revocation_merge(&held, &p, &merged);
-                err = store_revocation_put(t, p.node, buf_slice(&merged));
+                revocation_merge(&held, p, &merged);
+                err = store_revocation_put(t, p->node, buf_slice(&merged));
         }
         wire_pencabutan_release(&held);
-        wire_pencabutan_release(&p);
         buf_release(&b);
         buf_release(&merged);
         return err;
 }
 
 int
-replica__insert(struct replica *r, struct store_txn *t, const struct entry *e,
-                bool *fresh)
+replica__insert(struct replica *r, struct store_txn *t, struct trust_cache *tc,
+                const struct entry *e, bool *fresh)
 {
+        struct system_body sb;
         int err;
 
         *fresh = false;
         if (!r->has_network)
                 return store_insert(t, e, fresh);
-        if ((err = trust_check(r, t, e)) || (err = store_insert(t, e, fresh)) ||
-            !*fresh)
-                return err;
+        memset(&sb, 0, sizeof(sb));
+        if ((err = trust_check(r, t, tc, e, &sb)) ||
+            (err = store_insert(t, e, fresh)) || !*fresh)
+                goto out;
+        /* What follows changes the certificates or revocations t holds. */
+        if (is_system(e->h.kind))
+                trust_clear(tc);
         if (e->h.kind == KIND_SERTIFIKAT)
-                return sertifikat_apply(r, t, e);
-        if (e->h.kind == KIND_PENCABUTAN)
-                return pencabutan_apply(t, e);
-        return 0;
+                err = sertifikat_apply(r, t, &sb);
+        else if (e->h.kind == KIND_PENCABUTAN)
+                err = pencabutan_apply(t, e, &sb.p);
+out:
+        system_body_release(&sb);
+        return err;
 }
 
 /* ---- certificates later in the batch -------------------------------------
@@ -479,8 +615,9 @@ batch_has_certs(const struct entry *es, const int *results, size_t n)
 /* One pass, in batch order, over the entries refused for want of a
  * certificate (and the gaps behind them). */
 static int
-retry_pass(struct replica *r, struct store_txn *t, const struct entry *es,
-           int *results, size_t n, struct ingest_stats *st, bool *progress)
+retry_pass(struct replica *r, struct store_txn *t, struct trust_cache *tc,
+           const struct entry *es, int *results, size_t n,
+           struct ingest_stats *st, bool *progress)
 {
         bool fresh;
         int err;
@@ -489,7 +626,7 @@ retry_pass(struct replica *r, struct store_txn *t, const struct entry *es,
         for (size_t i = 0; i < n; i++) {
                 if (!retryable(results[i]))
                         continue;
-                err = replica__insert(r, t, &es[i], &fresh);
+                err = replica__insert(r, t, tc, &es[i], &fresh);
                 if (err == ERR_STORE_FULL || err == ERR_STORE ||
                     err == ERR_STORE_CORRUPT)
                         return err;
@@ -503,8 +640,9 @@ retry_pass(struct replica *r, struct store_txn *t, const struct entry *es,
 }
 
 int
-replica__retry(struct replica *r, struct store_txn *t, const struct entry *es,
-               int *results, size_t n, struct ingest_stats *st)
+replica__retry(struct replica *r, struct store_txn *t, struct trust_cache *tc,
+               const struct entry *es, int *results, size_t n,
+               struct ingest_stats *st)
 {
         bool progress = true;
         int err = 0;
@@ -513,7 +651,7 @@ replica__retry(struct replica *r, struct store_txn *t, const struct entry *es,
                 return 0;
         for (unsigned pass = 0; pass < RETRY_PASSES_MAX && progress && !err;
              pass++)
-                err = retry_pass(r, t, es, results, n, st, &progress);
+                err = retry_pass(r, t, tc, es, results, n, st, &progress);
         return err;
 }
 
@@ -558,14 +696,14 @@ peer_standing(const struct replica *r, struct store_txn *t,
 static int
 peer_store(const struct replica *r, struct store_txn *t,
            const struct cert_info *c, struct slice cert,
-           struct slice issuer_cert)
+           const struct cert_info *ic, struct slice issuer_cert)
 {
         struct cert_info h;
         bool conflict;
-        int err = cert_hold(r, t, cert, &conflict);
+        int err = cert_hold(r, t, cert, c, &conflict);
 
         if (!err && issuer_cert.ptr)
-                err = cert_hold(r, t, issuer_cert, &conflict);
+                err = cert_hold(r, t, issuer_cert, ic, &conflict);
         if (err)
                 return err;
         err = held_cert(t, c->node_pk, &h);
@@ -602,7 +740,7 @@ replica_check_peer(struct replica *r, const uint8_t node_pk[ENTRY_KEY_BYTES],
                 store_abort(t);
                 return err;
         }
-        err = peer_store(r, t, &c, cert, issuer_cert);
+        err = peer_store(r, t, &c, cert, &ic, issuer_cert);
         if (err && err != ERR_CERT_CONFLICT) {
                 store_abort(t);
                 return err;

@@ -80,11 +80,29 @@ struct loaded {
         bool kim; /* parsed, has a body, and it decodes as its KIM kind */
 };
 
+/*
+ * The entries a batch just stored with their bodies, by id: the views read
+ * them there instead of copying them out of the store and parsing them
+ * again. A pruned one is left out (a full copy later in the batch may have
+ * given the store its body), and so are the entries the batch did not
+ * store: for those, the store's copy is the one.
+ */
+struct batch_index {
+        const struct entry *es; /* the batch (borrowed) ... */
+        const uint8_t *apply;   /* ... and what of it was stored */
+        size_t es_n;
+        bool built;                 /* by_id made (on the first lookup) */
+        const struct entry **by_id; /* sorted by id */
+        size_t n;
+};
+
 /* What to redo at the end of a batch. */
 struct dirty {
-        struct buf reports; /* ids (32 bytes each): recompute */
-        struct buf steps;   /* report id || step id: extend, or recompute */
-        struct buf items;   /* announcement ids (32 bytes each) */
+        struct buf reports;     /* ids (32 bytes each): recompute */
+        struct buf steps;       /* report id || step id: extend, or recompute */
+        struct buf items;       /* announcement ids (32 bytes each) */
+        struct batch_index *bi; /* NULL: read every entry from t */
+        bool checked; /* the entries passed kim_check_entry on their way */
 };
 
 static void
@@ -94,17 +112,83 @@ loaded_release(struct loaded *l)
         memset(l, 0, sizeof(*l));
 }
 
-/* A stored entry, or ERR_NOT_FOUND. Entries whose body does not decode
- * (pruned, or stored before the KIM rules) load with kim false. */
 static int
-load(struct store_txn *t, const uint8_t id[ID_BYTES], struct loaded *l)
+entry_ptr_cmp(const void *a, const void *b)
 {
+        return memcmp((*(const struct entry *const *)a)->id,
+                      (*(const struct entry *const *)b)->id, ID_BYTES);
+}
+
+static int
+id_entry_cmp(const void *key, const void *item)
+{
+        return memcmp(key, (*(const struct entry *const *)item)->id, ID_BYTES);
+}
+
+/* The index of es[i] where apply[i] (apply NULL: all) and es[i] has its
+ * body, made when first asked (a batch of announcements never asks).
+ * Release with batch_index_release. */
+static void
+batch_index_init(struct batch_index *bi, const struct entry *es,
+                 const uint8_t *apply, size_t n)
+{
+        memset(bi, 0, sizeof(*bi));
+        bi->es = es;
+        bi->apply = apply;
+        bi->es_n = n;
+}
+
+static void
+batch_index_build(struct batch_index *bi)
+{
+        bi->built = true;
+        bi->by_id = xcalloc(bi->es_n ? bi->es_n : 1, sizeof(*bi->by_id));
+        for (size_t i = 0; i < bi->es_n; i++)
+                if ((!bi->apply || bi->apply[i]) && bi->es[i].env.has_body)
+                        bi->by_id[bi->n++] = &bi->es[i];
+        if (bi->n > 1)
+                qsort(bi->by_id, bi->n, sizeof(*bi->by_id), entry_ptr_cmp);
+}
+
+static void
+batch_index_release(struct batch_index *bi)
+{
+        free(bi->by_id);
+        memset(bi, 0, sizeof(*bi));
+}
+
+/* The entry of the batch with this id, or NULL. */
+static const struct entry *
+batch_find(struct batch_index *bi, const uint8_t id[ID_BYTES])
+{
+        const struct entry *const *hit;
+
+        if (!bi)
+                return NULL;
+        if (!bi->built)
+                batch_index_build(bi);
+        if (!bi->n)
+                return NULL;
+        hit = bsearch(id, bi->by_id, bi->n, sizeof(*bi->by_id), id_entry_cmp);
+        return hit ? *hit : NULL;
+}
+
+/* A stored entry (from the batch bi, may be NULL, if there), or
+ * ERR_NOT_FOUND. Entries whose body does not decode (pruned, or stored
+ * before the KIM rules) load with kim false. */
+static int
+load(struct store_txn *t, struct batch_index *bi, const uint8_t id[ID_BYTES],
+     struct loaded *l)
+{
+        const struct entry *in = batch_find(bi, id);
         int err;
 
         memset(l, 0, sizeof(*l));
-        if ((err = store_get_by_id(t, id, ID_BYTES, &l->bytes)))
+        if (in) {
+                l->e = *in; /* borrows the batch's bytes */
+        } else if ((err = store_get_by_id(t, id, ID_BYTES, &l->bytes))) {
                 return err;
-        if (entry_parse(buf_slice(&l->bytes), &l->e)) {
+        } else if (entry_parse(buf_slice(&l->bytes), &l->e)) {
                 /* replica_verify reports it; the views pass it by. */
                 memset(&l->e, 0, sizeof(l->e));
                 return 0;
@@ -148,8 +232,8 @@ ids_after(struct store_txn *t, const char *table, const uint8_t *target,
 /* Loads the entries of ids (32 bytes each) into *out (owned, *n of them;
  * release each). Ids not held are skipped. */
 static int
-load_all(struct store_txn *t, const struct buf *ids, struct loaded **out,
-         size_t *n)
+load_all(struct store_txn *t, struct batch_index *bi, const struct buf *ids,
+         struct loaded **out, size_t *n)
 {
         size_t k = ids->len / ID_BYTES;
         struct loaded *ls = xcalloc(k ? k : 1, sizeof(*ls));
@@ -157,7 +241,7 @@ load_all(struct store_txn *t, const struct buf *ids, struct loaded **out,
 
         *n = 0;
         for (size_t i = 0; i < k && !err; i++) {
-                err = load(t, ids->data + i * ID_BYTES, &ls[*n]);
+                err = load(t, bi, ids->data + i * ID_BYTES, &ls[*n]);
                 if (!err)
                         (*n)++;
                 else if (err == ERR_NOT_FOUND)
@@ -177,16 +261,27 @@ free_all(struct loaded *ls, size_t n)
 
 /* ---- report views -------------------------------------------------------- */
 
+/* What held_in_store looks in. */
+struct held_ctx {
+        struct store_txn *t;
+        struct batch_index *bi;
+};
+
 static bool
 held_in_store(void *ctx, const uint8_t id[ID_BYTES])
 {
+        const struct held_ctx *h = ctx;
         struct buf tmp = BUF_INIT;
         struct entry e;
-        int err = store_get_by_id(ctx, id, ID_BYTES, &tmp);
+        bool held;
+        int err;
+
+        if (batch_find(h->bi, id))
+                return true; /* stored by the batch, with its body */
+        err = store_get_by_id(h->t, id, ID_BYTES, &tmp);
         /* A store error reads as held: the step shows invalid rather
          * than waiting; the transaction fails on its next write anyway. */
-        bool held = err != ERR_NOT_FOUND;
-
+        held = err != ERR_NOT_FOUND;
         /* Held without its body, a KIM entry says nothing yet (whose step
          * it is): wait for the body as for an entry not held. */
         if (!err && !entry_parse(buf_slice(&tmp), &e) && !e.env.has_body &&
@@ -299,9 +394,10 @@ waits_put(struct store_txn *t, const uint8_t *report, const struct buf *ids)
 
 /* Stores the view record of r computed from the loaded refs. */
 static int
-report_store(struct store_txn *t, const struct loaded *r,
-             const struct loaded *refs, size_t n)
+report_store(struct store_txn *t, struct batch_index *bi,
+             const struct loaded *r, const struct loaded *refs, size_t n)
 {
+        struct held_ctx held = {t, bi};
         struct kim_view_entry rin = {&r->e, &r->b};
         struct kim_view_entry *in = xcalloc(n ? n : 1, sizeof(*in));
         struct wire_report_view v;
@@ -313,7 +409,7 @@ report_store(struct store_txn *t, const struct loaded *r,
                 if (refs[i].kim)
                         in[k++] =
                             (struct kim_view_entry){&refs[i].e, &refs[i].b};
-        kim_report_view(&rin, in, k, held_in_store, t, &v, &pending);
+        kim_report_view(&rin, in, k, held_in_store, &held, &v, &pending);
         wire_report_view_encode(&v, &rec);
         err =
             store_index_get(t, T_REPORTS, slice_make(r->e.id, ID_BYTES), &old);
@@ -337,20 +433,21 @@ report_store(struct store_txn *t, const struct loaded *r,
 
 /* Recomputes the view of the report with this id, if it is held. */
 static int
-report_recompute(struct store_txn *t, const uint8_t id[ID_BYTES])
+report_recompute(struct store_txn *t, struct batch_index *bi,
+                 const uint8_t id[ID_BYTES])
 {
         struct loaded r, *refs = NULL;
         struct buf ids = BUF_INIT;
         size_t n = 0;
-        int err = load(t, id, &r);
+        int err = load(t, bi, id, &r);
 
         if (err)
                 return err == ERR_NOT_FOUND ? 0 : err;
         if (((r.kim && kim_kind_is_report(r.e.h.kind)) ||
              report_stand_in(&r)) &&
             !(err = ids_after(t, T_REFS, id, &ids)) &&
-            !(err = load_all(t, &ids, &refs, &n)))
-                err = report_store(t, &r, refs, n);
+            !(err = load_all(t, bi, &ids, &refs, &n)))
+                err = report_store(t, bi, &r, refs, n);
         free_all(refs, n);
         buf_release(&ids);
         loaded_release(&r);
@@ -363,7 +460,8 @@ report_recompute(struct store_txn *t, const uint8_t id[ID_BYTES])
  * can, else recomputed.
  */
 static int
-report_extend(struct store_txn *t, const uint8_t *id, const uint8_t *step)
+report_extend(struct store_txn *t, struct batch_index *bi, const uint8_t *id,
+              const uint8_t *step)
 {
         struct loaded r, s;
         struct wire_report_view v;
@@ -380,7 +478,7 @@ report_extend(struct store_txn *t, const uint8_t *id, const uint8_t *step)
                 err = 0; /* nothing to extend (or corrupt): recompute */
                 goto out;
         }
-        if (err || (err = load(t, id, &r)) || (err = load(t, step, &s)))
+        if (err || (err = load(t, bi, id, &r)) || (err = load(t, bi, step, &s)))
                 goto out;
         memcpy(state, v.state, sizeof(state));
         if (r.kim && s.kim &&
@@ -401,15 +499,16 @@ out:
         buf_release(&rec);
         if (err == ERR_NOT_FOUND)
                 err = 0; /* the report is not held: no view */
-        return err || done ? err : report_recompute(t, id);
+        return err || done ? err : report_recompute(t, bi, id);
 }
 
 /* ---- revision views ------------------------------------------------------ */
 
 /* Loads the revisi naming item, then every decision naming one of them. */
 static int
-revision_inputs(struct store_txn *t, const uint8_t *item, struct loaded **revs,
-                size_t *n_revs, struct loaded **decs, size_t *n_decs)
+revision_inputs(struct store_txn *t, struct batch_index *bi,
+                const uint8_t *item, struct loaded **revs, size_t *n_revs,
+                struct loaded **decs, size_t *n_decs)
 {
         struct buf ids = BUF_INIT, dids = BUF_INIT;
         int err;
@@ -417,7 +516,7 @@ revision_inputs(struct store_txn *t, const uint8_t *item, struct loaded **revs,
         *decs = NULL;
         *n_decs = 0;
         if ((err = ids_after(t, T_REFS, item, &ids)) ||
-            (err = load_all(t, &ids, revs, n_revs)))
+            (err = load_all(t, bi, &ids, revs, n_revs)))
                 goto out;
         buf_reset(&ids);
         for (size_t i = 0; i < *n_revs && !err; i++) {
@@ -427,7 +526,7 @@ revision_inputs(struct store_txn *t, const uint8_t *item, struct loaded **revs,
                         buf_add(&ids, dids.data, dids.len);
         }
         if (!err)
-                err = load_all(t, &ids, decs, n_decs);
+                err = load_all(t, bi, &ids, decs, n_decs);
 out:
         buf_release(&ids);
         buf_release(&dids);
@@ -448,7 +547,8 @@ view_entries(const struct loaded *ls, size_t n, size_t *k)
 }
 
 static int
-revision_store(struct store_txn *t, const struct loaded *item)
+revision_store(struct store_txn *t, struct batch_index *bi,
+               const struct loaded *item)
 {
         struct loaded *revs = NULL, *decs = NULL;
         struct kim_view_entry *rin = NULL, *din = NULL;
@@ -458,7 +558,7 @@ revision_store(struct store_txn *t, const struct loaded *item)
         struct slice key = slice_make(item->e.id, ID_BYTES);
         int err;
 
-        if ((err = revision_inputs(t, item->e.id, &revs, &n_revs, &decs,
+        if ((err = revision_inputs(t, bi, item->e.id, &revs, &n_revs, &decs,
                                    &n_decs)))
                 goto out;
         rin = view_entries(revs, n_revs, &kr);
@@ -481,7 +581,8 @@ out:
 }
 
 static int
-revision_recompute(struct store_txn *t, const uint8_t id[ID_BYTES])
+revision_recompute(struct store_txn *t, struct batch_index *bi,
+                   const uint8_t id[ID_BYTES])
 {
         struct loaded item;
         struct buf ids = BUF_INIT;
@@ -493,10 +594,10 @@ revision_recompute(struct store_txn *t, const uint8_t id[ID_BYTES])
          * exists only with a revisi naming it). The common case. */
         if (err || none)
                 return err;
-        if ((err = load(t, id, &item)))
+        if ((err = load(t, bi, id, &item)))
                 return err == ERR_NOT_FOUND ? 0 : err;
         if (item.kim && kim_kind_is_announcement(item.e.h.kind))
-                err = revision_store(t, &item);
+                err = revision_store(t, bi, &item);
         loaded_release(&item);
         return err;
 }
@@ -541,7 +642,7 @@ static int
 decision_item(struct store_txn *t, const struct kim_body *b, struct dirty *d)
 {
         struct loaded rv;
-        int err = load(t, b->revisi, &rv);
+        int err = load(t, d->bi, b->revisi, &rv);
 
         if (err)
                 return err == ERR_NOT_FOUND ? 0 : err;
@@ -622,7 +723,13 @@ entry_index(struct store_txn *t, const struct entry *e, struct dirty *d)
                 return err;
         if (!e->env.has_body)
                 return pruned_index(t, e, d);
-        if (!wire_kim_kind(e->h.kind) ||
+        if (!wire_kim_kind(e->h.kind))
+                return 0;
+        /* An announcement or a report is indexed from its header; its body
+         * is decoded here only to pass by one that does not decode, which
+         * a checked entry's does. */
+        if ((!d->checked || (!kim_kind_is_announcement(e->h.kind) &&
+                             !kim_kind_is_report(e->h.kind))) &&
             wire_kim_decode(e->h.kind, e->env.body, &b))
                 return 0;
         switch (e->h.kind) {
@@ -702,8 +809,8 @@ steps_flush(struct store_txn *t, struct dirty *d, size_t nr)
                         ;
                 if (ids_has(&d->reports, nr, rep))
                         continue;
-                err = j - i == 1 ? report_extend(t, rep, rep + ID_BYTES)
-                                 : report_recompute(t, rep);
+                err = j - i == 1 ? report_extend(t, d->bi, rep, rep + ID_BYTES)
+                                 : report_recompute(t, d->bi, rep);
         }
         return err;
 }
@@ -724,11 +831,13 @@ dirty_flush(struct store_txn *t, struct dirty *d)
         int err = 0;
 
         for (size_t i = 0; i < nr && !err; i++)
-                err = report_recompute(t, d->reports.data + i * ID_BYTES);
+                err =
+                    report_recompute(t, d->bi, d->reports.data + i * ID_BYTES);
         if (!err)
                 err = steps_flush(t, d, nr);
         for (size_t i = 0; i < ni && !err; i++)
-                err = revision_recompute(t, d->items.data + i * ID_BYTES);
+                err =
+                    revision_recompute(t, d->bi, d->items.data + i * ID_BYTES);
         dirty_release(d);
         return err;
 }
@@ -810,6 +919,7 @@ int
 replica__views_update(struct store_txn *t, const struct entry *es,
                       const uint8_t *apply, size_t n)
 {
+        struct batch_index bi;
         struct dirty d;
         uint32_t schema;
         int err;
@@ -819,13 +929,17 @@ replica__views_update(struct store_txn *t, const struct entry *es,
         /* Missing or outdated: recompute everything, this batch included. */
         if (schema != VIEWS_SCHEMA)
                 return rebuild_in(t, NULL, n);
+        batch_index_init(&bi, es, apply, n);
         memset(&d, 0, sizeof(d));
+        d.bi = &bi;
+        d.checked = true;
         for (size_t i = 0; i < n && !err; i++)
                 if (!apply || apply[i])
                         err = entry_index(t, &es[i], &d);
         if (!err)
-                return dirty_flush(t, &d);
+                err = dirty_flush(t, &d);
         dirty_release(&d);
+        batch_index_release(&bi);
         return err;
 }
 
@@ -1081,7 +1195,7 @@ replica_announcements_scan(struct store_txn *t, const char *audience,
                 pre[pn++] = 0;
         }
         if (after) {
-                err = load(t, after, &l);
+                err = load(t, NULL, after, &l);
                 if (!err && !(l.kim && kim_kind_is_announcement(l.e.h.kind)))
                         err = ERR_KIM_NOT_FOUND;
                 if (!err)

@@ -30,23 +30,23 @@ body_unpack(struct slice body, msgpack_unpacked *u)
 {
         if (body.len > ENTRY_BODY_MAX)
                 return ERR_TOO_BIG;
-        if (wire_unpack(body, ENTRY_BODY_DEPTH_MAX, u))
+        if (wire__unpack(body, ENTRY_BODY_DEPTH_MAX, u))
                 return ERR_BODY;
         if (u->data.type != MSGPACK_OBJECT_MAP || !keys_are_strings(&u->data))
                 return ERR_BODY;
         return 0;
 }
 
+/* body_unpack's checks without unpacking: no allocation, one pass. */
 int
 wire_body_check(struct slice body)
 {
-        msgpack_unpacked u;
-        int err;
-
-        msgpack_unpacked_init(&u);
-        err = body_unpack(body, &u);
-        msgpack_unpacked_destroy(&u);
-        return err;
+        if (body.len > ENTRY_BODY_MAX)
+                return ERR_TOO_BIG;
+        /* 0 is malformed, and no body is empty. */
+        return body.len && wire__bound_body(body.ptr, body.len) == body.len
+                   ? 0
+                   : ERR_BODY;
 }
 
 void
@@ -54,19 +54,14 @@ wire_body_build(const struct body_field *fields, size_t n, struct buf *out)
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_map(&pk, n);
         for (size_t i = 0; i < n; i++) {
-                size_t k = strlen(fields[i].key);
-                msgpack_pack_str(&pk, k);
-                msgpack_pack_str_body(&pk, fields[i].key, k);
-                if (fields[i].str) {
-                        size_t v = strlen(fields[i].str);
-                        msgpack_pack_str(&pk, v);
-                        msgpack_pack_str_body(&pk, fields[i].str, v);
-                } else {
+                wire__pack_str(&pk, fields[i].key);
+                if (fields[i].str)
+                        wire__pack_str(&pk, fields[i].str);
+                else
                         msgpack_pack_int64(&pk, fields[i].num);
-                }
         }
 }
 

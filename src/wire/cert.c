@@ -2,7 +2,7 @@
  * cert: canonical msgpack of network descriptors, certificates, enrolment
  * requests, certificate bundles and the bodies of the system kinds
  * sertifikat and pencabutan (proto/MEMBERSHIP.md §3-§6). Every decoder
- * bounds its input before msgpack-c allocates (wire_unpack) and answers
+ * bounds its input before msgpack-c allocates (wire__unpack) and answers
  * ERR_CERT for anything but the exact shape.
  */
 #include <assert.h>
@@ -15,45 +15,6 @@
 #define CERT_FIELDS 9U
 #define REQUEST_FIELDS 4U
 #define REVOKE_FEED_FIELDS 3U /* [feed, last_seq, last_id] */
-
-/* ---- packing ------------------------------------------------------------- */
-
-static void
-mp_bin(msgpack_packer *pk, const void *p, size_t n)
-{
-        msgpack_pack_bin(pk, n);
-        msgpack_pack_bin_body(pk, p, n);
-}
-
-static void
-mp_strn(msgpack_packer *pk, const void *p, size_t n)
-{
-        msgpack_pack_str(pk, n);
-        msgpack_pack_str_body(pk, p, n);
-}
-
-static void
-mp_str(msgpack_packer *pk, const char *s)
-{
-        mp_strn(pk, s, strlen(s));
-}
-
-/* A bin, or nil when s.ptr is NULL. */
-static void
-mp_bin_or_nil(msgpack_packer *pk, struct slice s)
-{
-        if (s.ptr)
-                mp_bin(pk, s.ptr, s.len);
-        else
-                msgpack_pack_nil(pk);
-}
-
-/* Length of the shortest bin header for n bytes. */
-static size_t
-bin_head_len(size_t n)
-{
-        return n <= 0xff ? 2 : n <= 0xffff ? 3 : 5;
-}
 
 int
 wire_name_check(const char *s, size_t n)
@@ -70,31 +31,6 @@ wire_name_check(const char *s, size_t n)
  */
 
 static bool
-get_uint(const msgpack_object *o, uint64_t max, uint64_t *out)
-{
-        if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
-                return false;
-        *out = o->via.u64;
-        return true;
-}
-
-static bool
-get_bin(const msgpack_object *o, uint8_t *out, size_t n)
-{
-        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != n)
-                return false;
-        memcpy(out, o->via.bin.ptr, n);
-        return true;
-}
-
-static bool
-get_region(const msgpack_object *o, char out[REGION_BUF])
-{
-        return o->type == MSGPACK_OBJECT_STR &&
-               !region_copy(out, o->via.str.ptr, o->via.str.size);
-}
-
-static bool
 get_name(const msgpack_object *o, char out[CERT_NAME_BUF])
 {
         if (o->type != MSGPACK_OBJECT_STR ||
@@ -102,16 +38,6 @@ get_name(const msgpack_object *o, char out[CERT_NAME_BUF])
                 return false;
         memcpy(out, o->via.str.ptr, o->via.str.size);
         out[o->via.str.size] = 0;
-        return true;
-}
-
-/* A bin of at most max bytes, borrowed from the decoded input. */
-static bool
-get_bin_slice(const msgpack_object *o, size_t max, struct slice *out)
-{
-        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size > max)
-                return false;
-        *out = slice_make(o->via.bin.ptr, o->via.bin.size);
         return true;
 }
 
@@ -125,13 +51,13 @@ unpack_fields(struct slice in, size_t max, uint32_t count, msgpack_unpacked *u,
 {
         uint64_t version;
 
-        if (in.len > max || wire_unpack(in, 1, u))
+        if (in.len > max || wire__unpack(in, 1, u))
                 return ERR_CERT;
         if (u->data.type != MSGPACK_OBJECT_ARRAY ||
             u->data.via.array.size != count)
                 return ERR_CERT;
         *f = u->data.via.array.ptr;
-        if (!get_uint(&(*f)[0], UINT32_MAX, &version) ||
+        if (!wire__get_uint(&(*f)[0], UINT32_MAX, &version) ||
             version != MEMBER_FORMAT_VERSION)
                 return ERR_CERT;
         return 0;
@@ -141,9 +67,7 @@ unpack_fields(struct slice in, size_t max, uint32_t count, msgpack_unpacked *u,
 static int
 same_bytes(struct slice in, struct buf *re)
 {
-        int err = re->len == in.len && !memcmp(re->data, in.ptr, in.len)
-                      ? 0
-                      : ERR_CERT;
+        int err = wire__same_bytes(in, re) ? 0 : ERR_CERT;
 
         buf_release(re);
         return err;
@@ -158,12 +82,12 @@ wire_network_encode(const struct network_desc *d, struct buf *out)
 
         assert(!region_check(d->region, strnlen(d->region, REGION_BUF)));
         assert(!wire_name_check(d->name, strnlen(d->name, CERT_NAME_BUF)));
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, DESC_FIELDS);
         msgpack_pack_uint32(&pk, MEMBER_FORMAT_VERSION);
-        mp_bin(&pk, d->root_pk, ENTRY_KEY_BYTES);
-        mp_str(&pk, d->region);
-        mp_str(&pk, d->name);
+        wire__pack_bin(&pk, d->root_pk, ENTRY_KEY_BYTES);
+        wire__pack_str(&pk, d->region);
+        wire__pack_str(&pk, d->name);
 }
 
 int
@@ -177,8 +101,9 @@ wire_network_decode(struct slice in, struct network_desc *d)
         memset(d, 0, sizeof(*d));
         msgpack_unpacked_init(&u);
         err = unpack_fields(in, NETWORK_DESC_MAX, DESC_FIELDS, &u, &f);
-        if (!err && !(get_bin(&f[1], d->root_pk, ENTRY_KEY_BYTES) &&
-                      get_region(&f[2], d->region) && get_name(&f[3], d->name)))
+        if (!err &&
+            !(wire__get_bin(&f[1], d->root_pk, ENTRY_KEY_BYTES) &&
+              !wire__get_region(&f[2], d->region) && get_name(&f[3], d->name)))
                 err = ERR_CERT;
         msgpack_unpacked_destroy(&u);
         if (!err) {
@@ -201,17 +126,17 @@ wire_cert_body_encode(const struct cert_info *c, struct buf *out)
         assert(!wire_name_check(c->name, strnlen(c->name, CERT_NAME_BUF)));
         assert(c->valid_from_ms < c->valid_until_ms);
         assert(!(c->flags & ~CERT_FLAGS_KNOWN));
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, CERT_FIELDS);
         msgpack_pack_uint32(&pk, MEMBER_FORMAT_VERSION);
-        mp_bin(&pk, c->network_id, ENTRY_HASH_BYTES);
-        mp_bin(&pk, c->node_pk, ENTRY_KEY_BYTES);
-        mp_str(&pk, c->region);
-        mp_str(&pk, c->name);
+        wire__pack_bin(&pk, c->network_id, ENTRY_HASH_BYTES);
+        wire__pack_bin(&pk, c->node_pk, ENTRY_KEY_BYTES);
+        wire__pack_str(&pk, c->region);
+        wire__pack_str(&pk, c->name);
         msgpack_pack_uint64(&pk, c->valid_from_ms);
         msgpack_pack_uint64(&pk, c->valid_until_ms);
         msgpack_pack_uint32(&pk, c->flags);
-        mp_bin(&pk, c->issuer_pk, ENTRY_KEY_BYTES);
+        wire__pack_bin(&pk, c->issuer_pk, ENTRY_KEY_BYTES);
 }
 
 static bool
@@ -219,18 +144,18 @@ cert_fields(const msgpack_object *f, struct cert_info *c)
 {
         uint64_t flags;
 
-        if (!get_bin(&f[1], c->network_id, ENTRY_HASH_BYTES) ||
-            !get_bin(&f[2], c->node_pk, ENTRY_KEY_BYTES) ||
-            !get_region(&f[3], c->region) || !get_name(&f[4], c->name))
+        if (!wire__get_bin(&f[1], c->network_id, ENTRY_HASH_BYTES) ||
+            !wire__get_bin(&f[2], c->node_pk, ENTRY_KEY_BYTES) ||
+            wire__get_region(&f[3], c->region) || !get_name(&f[4], c->name))
                 return false;
-        if (!get_uint(&f[5], UINT64_MAX, &c->valid_from_ms) ||
-            !get_uint(&f[6], UINT64_MAX, &c->valid_until_ms) ||
+        if (!wire__get_uint(&f[5], UINT64_MAX, &c->valid_from_ms) ||
+            !wire__get_uint(&f[6], UINT64_MAX, &c->valid_until_ms) ||
             c->valid_from_ms >= c->valid_until_ms)
                 return false;
-        if (!get_uint(&f[7], CERT_FLAGS_KNOWN, &flags))
+        if (!wire__get_uint(&f[7], CERT_FLAGS_KNOWN, &flags))
                 return false;
         c->flags = (uint32_t)flags;
-        return get_bin(&f[8], c->issuer_pk, ENTRY_KEY_BYTES);
+        return wire__get_bin(&f[8], c->issuer_pk, ENTRY_KEY_BYTES);
 }
 
 int
@@ -265,12 +190,12 @@ wire_request_body_encode(const struct enroll_req *rq, struct buf *out)
 
         assert(!region_check(rq->region, strnlen(rq->region, REGION_BUF)));
         assert(!wire_name_check(rq->name, strnlen(rq->name, CERT_NAME_BUF)));
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, REQUEST_FIELDS);
         msgpack_pack_uint32(&pk, MEMBER_FORMAT_VERSION);
-        mp_bin(&pk, rq->node_pk, ENTRY_KEY_BYTES);
-        mp_str(&pk, rq->region);
-        mp_str(&pk, rq->name);
+        wire__pack_bin(&pk, rq->node_pk, ENTRY_KEY_BYTES);
+        wire__pack_str(&pk, rq->region);
+        wire__pack_str(&pk, rq->name);
 }
 
 int
@@ -284,9 +209,9 @@ wire_request_body_decode(struct slice in, struct enroll_req *rq)
         memset(rq, 0, sizeof(*rq));
         msgpack_unpacked_init(&u);
         err = unpack_fields(in, REQUEST_MAX, REQUEST_FIELDS, &u, &f);
-        if (!err &&
-            !(get_bin(&f[1], rq->node_pk, ENTRY_KEY_BYTES) &&
-              get_region(&f[2], rq->region) && get_name(&f[3], rq->name)))
+        if (!err && !(wire__get_bin(&f[1], rq->node_pk, ENTRY_KEY_BYTES) &&
+                      !wire__get_region(&f[2], rq->region) &&
+                      get_name(&f[3], rq->name)))
                 err = ERR_CERT;
         msgpack_unpacked_destroy(&u);
         if (!err) {
@@ -307,10 +232,10 @@ wire_signed_encode(struct slice body, const uint8_t sig[ENTRY_SIG_BYTES],
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, 2);
-        mp_bin(&pk, body.ptr, body.len);
-        mp_bin(&pk, sig, ENTRY_SIG_BYTES);
+        wire__pack_bin(&pk, body.ptr, body.len);
+        wire__pack_bin(&pk, sig, ENTRY_SIG_BYTES);
 }
 
 int
@@ -323,16 +248,17 @@ wire_signed_decode(struct slice in, size_t max, struct slice *body,
 
         *body = *sig = slice_make(NULL, 0);
         msgpack_unpacked_init(&u);
-        if (in.len > max || wire_unpack(in, 1, &u) ||
+        if (in.len > max || wire__unpack(in, 1, &u) ||
             u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size != 2)
                 goto out;
         f = u.data.via.array.ptr;
-        if (!get_bin_slice(&f[0], max, body) ||
-            !get_bin_slice(&f[1], ENTRY_SIG_BYTES, sig) ||
+        if (!wire__get_bin_slice(&f[0], max, body) ||
+            !wire__get_bin_slice(&f[1], ENTRY_SIG_BYTES, sig) ||
             sig->len != ENTRY_SIG_BYTES)
                 goto out;
         /* Two bins: canonical iff each length header is the shortest. */
-        if (1 + bin_head_len(body->len) + body->len + 2 + ENTRY_SIG_BYTES ==
+        if (1 + wire__bin_head_len(body->len) + body->len + 2 +
+                ENTRY_SIG_BYTES ==
             in.len)
                 err = 0;
 out:
@@ -351,11 +277,11 @@ wire_cert_bundle_encode(struct slice desc, struct slice cert,
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, 3);
-        mp_bin(&pk, desc.ptr, desc.len);
-        mp_bin(&pk, cert.ptr, cert.len);
-        mp_bin_or_nil(&pk, issuer_cert);
+        wire__pack_bin(&pk, desc.ptr, desc.len);
+        wire__pack_bin(&pk, cert.ptr, cert.len);
+        wire__pack_bin_or_nil(&pk, issuer_cert);
 }
 
 /* The bundle's parts; issuer_cert is nil or a bin. */
@@ -363,12 +289,12 @@ static bool
 bundle_parts(const msgpack_object *f, struct slice *desc, struct slice *cert,
              struct slice *issuer_cert)
 {
-        if (!get_bin_slice(&f[0], NETWORK_DESC_MAX, desc) ||
-            !get_bin_slice(&f[1], CERT_MAX, cert))
+        if (!wire__get_bin_slice(&f[0], NETWORK_DESC_MAX, desc) ||
+            !wire__get_bin_slice(&f[1], CERT_MAX, cert))
                 return false;
         if (f[2].type == MSGPACK_OBJECT_NIL)
                 return true;
-        return get_bin_slice(&f[2], CERT_MAX, issuer_cert);
+        return wire__get_bin_slice(&f[2], CERT_MAX, issuer_cert);
 }
 
 int
@@ -381,16 +307,16 @@ wire_cert_bundle_decode(struct slice in, struct slice *desc, struct slice *cert,
 
         *desc = *cert = *issuer_cert = slice_make(NULL, 0);
         msgpack_unpacked_init(&u);
-        if (in.len > CERT_BUNDLE_MAX || wire_unpack(in, 1, &u) ||
+        if (in.len > CERT_BUNDLE_MAX || wire__unpack(in, 1, &u) ||
             u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size != 3)
                 goto out;
         if (!bundle_parts(u.data.via.array.ptr, desc, cert, issuer_cert))
                 goto out;
-        canonical = 1 + bin_head_len(desc->len) + desc->len +
-                    bin_head_len(cert->len) + cert->len +
-                    (issuer_cert->ptr
-                         ? bin_head_len(issuer_cert->len) + issuer_cert->len
-                         : 1);
+        canonical = 1 + wire__bin_head_len(desc->len) + desc->len +
+                    wire__bin_head_len(cert->len) + cert->len +
+                    (issuer_cert->ptr ? wire__bin_head_len(issuer_cert->len) +
+                                            issuer_cert->len
+                                      : 1);
         if (canonical == in.len)
                 err = 0;
 out:
@@ -403,27 +329,12 @@ out:
 /* ---- bodies of the system kinds -------------------------------------------
  */
 
-/* The value of the first pair whose key is the string `key`, or NULL. */
-static const msgpack_object *
-map_get(const msgpack_object *map, const char *key)
-{
-        size_t klen = strlen(key);
-
-        for (uint32_t i = 0; i < map->via.map.size; i++) {
-                const msgpack_object *k = &map->via.map.ptr[i].key;
-                if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen &&
-                    !memcmp(k->via.str.ptr, key, klen))
-                        return &map->via.map.ptr[i].val;
-        }
-        return NULL;
-}
-
 /* Unpacks a body that must be a map (bounded like every body). */
 static int
 body_map(struct slice body, msgpack_unpacked *u)
 {
         if (body.len > ENTRY_BODY_MAX ||
-            wire_unpack(body, ENTRY_BODY_DEPTH_MAX, u) ||
+            wire__unpack(body, ENTRY_BODY_DEPTH_MAX, u) ||
             u->data.type != MSGPACK_OBJECT_MAP)
                 return ERR_CERT;
         return 0;
@@ -435,12 +346,12 @@ wire_sertifikat_encode(struct slice cert, struct slice issuer_cert,
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_map(&pk, 2);
-        mp_str(&pk, "cert");
-        mp_bin(&pk, cert.ptr, cert.len);
-        mp_str(&pk, "issuer_cert");
-        mp_bin_or_nil(&pk, issuer_cert);
+        wire__pack_str(&pk, "cert");
+        wire__pack_bin(&pk, cert.ptr, cert.len);
+        wire__pack_str(&pk, "issuer_cert");
+        wire__pack_bin_or_nil(&pk, issuer_cert);
 }
 
 int
@@ -455,11 +366,11 @@ wire_sertifikat_decode(struct slice body, struct slice *cert,
         msgpack_unpacked_init(&u);
         err = body_map(body, &u);
         if (!err) {
-                c = map_get(&u.data, "cert");
-                ic = map_get(&u.data, "issuer_cert");
-                if (!c || !ic || !get_bin_slice(c, CERT_MAX, cert) ||
+                c = wire__map_get(&u.data, "cert");
+                ic = wire__map_get(&u.data, "issuer_cert");
+                if (!c || !ic || !wire__get_bin_slice(c, CERT_MAX, cert) ||
                     (ic->type != MSGPACK_OBJECT_NIL &&
-                     !get_bin_slice(ic, CERT_MAX, issuer_cert)))
+                     !wire__get_bin_slice(ic, CERT_MAX, issuer_cert)))
                         err = ERR_CERT;
         }
         msgpack_unpacked_destroy(&u);
@@ -473,23 +384,23 @@ wire_pencabutan_encode(const struct pencabutan *p, struct buf *out)
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_map(&pk, 3);
-        mp_str(&pk, "node");
-        mp_bin(&pk, p->node, ENTRY_KEY_BYTES);
-        mp_str(&pk, "feeds");
+        wire__pack_str(&pk, "node");
+        wire__pack_bin(&pk, p->node, ENTRY_KEY_BYTES);
+        wire__pack_str(&pk, "feeds");
         msgpack_pack_array(&pk, p->n_feeds);
         for (size_t i = 0; i < p->n_feeds; i++) {
                 assert(i == 0 || memcmp(p->feeds[i - 1].feed, p->feeds[i].feed,
                                         ENTRY_HASH_BYTES) < 0);
                 assert(p->feeds[i].last_seq >= 1);
                 msgpack_pack_array(&pk, REVOKE_FEED_FIELDS);
-                mp_bin(&pk, p->feeds[i].feed, ENTRY_HASH_BYTES);
+                wire__pack_bin(&pk, p->feeds[i].feed, ENTRY_HASH_BYTES);
                 msgpack_pack_uint64(&pk, p->feeds[i].last_seq);
-                mp_bin(&pk, p->feeds[i].last_id, ENTRY_HASH_BYTES);
+                wire__pack_bin(&pk, p->feeds[i].last_id, ENTRY_HASH_BYTES);
         }
-        mp_str(&pk, "reason");
-        mp_strn(&pk, p->reason.ptr, p->reason.len);
+        wire__pack_str(&pk, "reason");
+        wire__pack_strn(&pk, p->reason.ptr, p->reason.len);
 }
 
 /* One [bin32 feed, uint last_seq >= 1, bin32 last_id]. */
@@ -502,9 +413,10 @@ revoke_feed(const msgpack_object *it, struct revoke_feed *rf)
             it->via.array.size != REVOKE_FEED_FIELDS)
                 return false;
         f = it->via.array.ptr;
-        return get_bin(&f[0], rf->feed, ENTRY_HASH_BYTES) &&
-               get_uint(&f[1], UINT64_MAX, &rf->last_seq) && rf->last_seq &&
-               get_bin(&f[2], rf->last_id, ENTRY_HASH_BYTES);
+        return wire__get_bin(&f[0], rf->feed, ENTRY_HASH_BYTES) &&
+               wire__get_uint(&f[1], UINT64_MAX, &rf->last_seq) &&
+               rf->last_seq &&
+               wire__get_bin(&f[2], rf->last_id, ENTRY_HASH_BYTES);
 }
 
 /* Feeds in strictly ascending id order, into an owned array. */
@@ -513,7 +425,7 @@ revoke_feeds(const msgpack_object *a, struct pencabutan *p)
 {
         if (a->type != MSGPACK_OBJECT_ARRAY)
                 return false;
-        /* wire_unpack bounded the count by the bytes present. */
+        /* wire__unpack bounded the count by the bytes present. */
         p->feeds = xcalloc(a->via.array.size ? a->via.array.size : 1,
                            sizeof(*p->feeds));
         for (uint32_t i = 0; i < a->via.array.size; i++) {
@@ -538,11 +450,11 @@ wire_pencabutan_decode(struct slice body, struct pencabutan *p)
         msgpack_unpacked_init(&u);
         err = body_map(body, &u);
         if (!err) {
-                node = map_get(&u.data, "node");
-                feeds = map_get(&u.data, "feeds");
-                reason = map_get(&u.data, "reason");
+                node = wire__map_get(&u.data, "node");
+                feeds = wire__map_get(&u.data, "feeds");
+                reason = wire__map_get(&u.data, "reason");
                 if (!node || !feeds || !reason ||
-                    !get_bin(node, p->node, ENTRY_KEY_BYTES) ||
+                    !wire__get_bin(node, p->node, ENTRY_KEY_BYTES) ||
                     reason->type != MSGPACK_OBJECT_STR ||
                     !revoke_feeds(feeds, p))
                         err = ERR_CERT;

@@ -3,54 +3,57 @@
  * values (§4) and the plaintexts that get sealed. Decoders check shape,
  * types and bounds; anything else is ERR_KIM_BODY.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "wire_int.h"
 
-/* The kind numbers of SPEC.md §4.4 (entry.h's KIND_TABLE, above wire). */
-enum {
-        KIND_INFORMASI = 1,
-        KIND_PERINGATAN = 2,
-        KIND_ASPIRASI = 3,
-        KIND_PENGADUAN = 4,
-        KIND_PERMINTAAN_INFORMASI = 5,
-        KIND_TANGGAPAN = 6,
-        KIND_STATUS = 7,
-        KIND_REVISI = 8,
-        KIND_REVISI_KEPUTUSAN = 9,
-};
-
 /* ---- vocabularies ------------------------------------------------------ */
 
-struct name_map {
-        const char *name;
+struct name_row {
         int value;
+        const char *name;
 };
 
-#define NAME_ROW_(name, num, text) {text, num},
-static const struct name_map step_names[] = {KIM_STEP_TABLE(NAME_ROW_)};
-static const struct name_map result_names[] = {KIM_RESULT_TABLE(NAME_ROW_)};
-static const struct name_map level_names[] = {KIM_LEVEL_TABLE(NAME_ROW_)};
-static const struct name_map decision_names[] = {KIM_DECISION_TABLE(NAME_ROW_)};
+#define NAME_ROW_(name, num, text) {num, text},
+static const struct name_row states[] = {KIM_STATE_TABLE(NAME_ROW_)};
+static const struct name_row steps[] = {KIM_STEP_TABLE(NAME_ROW_)};
+static const struct name_row results[] = {KIM_RESULT_TABLE(NAME_ROW_)};
+static const struct name_row levels[] = {KIM_LEVEL_TABLE(NAME_ROW_)};
+static const struct name_row decisions[] = {KIM_DECISION_TABLE(NAME_ROW_)};
 #undef NAME_ROW_
 
-static int
-name_lookup(const struct name_map *m, size_t n, struct slice s)
+static const struct {
+        const struct name_row *rows;
+        size_t n;
+} vocabs[] = {
+    [KIM_VOCAB_STATE] = {states, ARRAY_LEN(states)},
+    [KIM_VOCAB_STEP] = {steps, ARRAY_LEN(steps)},
+    [KIM_VOCAB_RESULT] = {results, ARRAY_LEN(results)},
+    [KIM_VOCAB_LEVEL] = {levels, ARRAY_LEN(levels)},
+    [KIM_VOCAB_DECISION] = {decisions, ARRAY_LEN(decisions)},
+};
+
+const char *
+wire_kim_name(enum kim_vocab t, int v)
 {
-        for (size_t i = 0; i < n; i++)
-                if (strlen(m[i].name) == s.len &&
-                    !memcmp(m[i].name, s.ptr, s.len))
-                        return m[i].value;
-        return 0;
+        assert((size_t)t < ARRAY_LEN(vocabs));
+        for (size_t i = 0; i < vocabs[t].n; i++)
+                if (vocabs[t].rows[i].value == v)
+                        return vocabs[t].rows[i].name;
+        return NULL;
 }
 
-static const char *
-name_of(const struct name_map *m, size_t n, int v)
+int
+wire_kim_value(enum kim_vocab t, struct slice s)
 {
-        for (size_t i = 0; i < n; i++)
-                if (m[i].value == v)
-                        return m[i].name;
-        return NULL;
+        assert((size_t)t < ARRAY_LEN(vocabs));
+        for (size_t i = 0; i < vocabs[t].n; i++) {
+                const char *name = vocabs[t].rows[i].name;
+                if (strlen(name) == s.len && !memcmp(name, s.ptr, s.len))
+                        return vocabs[t].rows[i].value;
+        }
+        return 0;
 }
 
 bool
@@ -122,28 +125,13 @@ no_controls(struct slice s)
 
 /* ---- reading a map ----------------------------------------------------- */
 
-/* The value of the first occurrence of key in map, or NULL. */
-static const msgpack_object *
-field(const msgpack_object *map, const char *key)
-{
-        size_t klen = strlen(key);
-
-        for (uint32_t i = 0; i < map->via.map.size; i++) {
-                const msgpack_object *k = &map->via.map.ptr[i].key;
-                if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen &&
-                    !memcmp(k->via.str.ptr, key, klen))
-                        return &map->via.map.ptr[i].val;
-        }
-        return NULL;
-}
-
 /* A string field of min..max bytes of UTF-8. *has says whether present;
  * req: absent is an error. */
 static int
 get_str(const msgpack_object *map, const char *key, bool req, size_t min,
         size_t max, bool *has, struct slice *out)
 {
-        const msgpack_object *v = field(map, key);
+        const msgpack_object *v = wire__map_get(map, key);
 
         *has = v != NULL;
         if (!v)
@@ -177,10 +165,10 @@ get_word(const msgpack_object *map, const char *key, bool req, bool *has,
         return err;
 }
 
-/* A name of a vocabulary; *out 0 if absent. */
+/* A name of vocabulary t; *out 0 if absent. */
 static int
-get_name(const msgpack_object *map, const char *key, bool req,
-         const struct name_map *m, size_t n, int *out)
+get_name(const msgpack_object *map, const char *key, bool req, enum kim_vocab t,
+         int *out)
 {
         struct slice s;
         bool has;
@@ -189,7 +177,7 @@ get_name(const msgpack_object *map, const char *key, bool req,
         *out = 0;
         if (err || !has)
                 return err;
-        return (*out = name_lookup(m, n, s)) ? 0 : ERR_KIM_BODY;
+        return (*out = wire_kim_value(t, s)) ? 0 : ERR_KIM_BODY;
 }
 
 static int
@@ -217,7 +205,7 @@ static int
 get_id(const msgpack_object *map, const char *key, bool req, bool *has,
        uint8_t out[ENTRY_HASH_BYTES])
 {
-        const msgpack_object *v = field(map, key);
+        const msgpack_object *v = wire__map_get(map, key);
         const uint8_t *p;
 
         *has = v != NULL;
@@ -232,7 +220,7 @@ get_id(const msgpack_object *map, const char *key, bool req, bool *has,
 static int
 get_bool(const msgpack_object *map, const char *key, bool *out)
 {
-        const msgpack_object *v = field(map, key);
+        const msgpack_object *v = wire__map_get(map, key);
 
         *out = false;
         if (!v)
@@ -246,7 +234,7 @@ get_bool(const msgpack_object *map, const char *key, bool *out)
 static int
 get_uint(const msgpack_object *map, const char *key, bool *has, uint64_t *out)
 {
-        const msgpack_object *v = field(map, key);
+        const msgpack_object *v = wire__map_get(map, key);
 
         *has = v != NULL;
         if (!v)
@@ -271,7 +259,7 @@ get_float(const msgpack_object *v, double lo, double hi, double *out)
 static int
 get_tags(const msgpack_object *map, struct kim_body *b)
 {
-        const msgpack_object *v = field(map, "tags");
+        const msgpack_object *v = wire__map_get(map, "tags");
 
         b->has_tags = v != NULL;
         b->n_tags = 0;
@@ -295,7 +283,7 @@ get_tags(const msgpack_object *map, struct kim_body *b)
 static int
 get_location(const msgpack_object *map, struct kim_location *l)
 {
-        const msgpack_object *v = field(map, "location"), *lat, *lon;
+        const msgpack_object *v = wire__map_get(map, "location"), *lat, *lon;
         int err;
 
         memset(l, 0, sizeof(*l));
@@ -308,8 +296,8 @@ get_location(const msgpack_object *map, struct kim_location *l)
             (err = get_str(v, "place", false, 1, KIM_PLACE_MAX, &l->has_place,
                            &l->place)))
                 return err;
-        lat = field(v, "lat");
-        lon = field(v, "lon");
+        lat = wire__map_get(v, "lat");
+        lon = wire__map_get(v, "lon");
         if (!lat != !lon)
                 return ERR_KIM_BODY;
         if (!lat)
@@ -324,7 +312,8 @@ get_location(const msgpack_object *map, struct kim_location *l)
 static int
 get_sealed(const msgpack_object *map, const char *key, struct kim_sealed *s)
 {
-        const msgpack_object *v = field(map, key), *to, *keys, *nonce, *ct;
+        const msgpack_object *v = wire__map_get(map, key), *to, *keys, *nonce,
+                             *ct;
         bool has_version;
 
         memset(s, 0, sizeof(*s));
@@ -338,10 +327,10 @@ get_sealed(const msgpack_object *map, const char *key, struct kim_sealed *s)
                 return ERR_KIM_BODY;
         if (!has_version)
                 s->version = 1;
-        to = field(v, "to");
-        keys = field(v, "keys");
-        nonce = field(v, "nonce");
-        ct = field(v, "ct");
+        to = wire__map_get(v, "to");
+        keys = wire__map_get(v, "keys");
+        nonce = wire__map_get(v, "nonce");
+        ct = wire__map_get(v, "ct");
         if (!to || !keys || !nonce || !ct || to->type != MSGPACK_OBJECT_ARRAY ||
             keys->type != MSGPACK_OBJECT_ARRAY || to->via.array.size < 1 ||
             to->via.array.size > KIM_SEAL_TO_MAX ||
@@ -376,8 +365,8 @@ decode_announcement(const msgpack_object *m, struct kim_body *b)
             (err = get_word(m, "category", false, &b->has_category,
                             &b->category)) ||
             (err = get_tags(m, b)) || (err = get_location(m, &b->location)) ||
-            (err = get_name(m, "level", b->kind == KIND_PERINGATAN, level_names,
-                            ARRAY_LEN(level_names), &level)) ||
+            (err = get_name(m, "level", b->kind == KIND_PERINGATAN,
+                            KIM_VOCAB_LEVEL, &level)) ||
             (err = get_uint(m, "until_ms", &b->has_until, &b->until_ms)))
                 return err;
         b->level = (enum kim_level)level;
@@ -399,8 +388,9 @@ decode_report(const msgpack_object *m, struct kim_body *b)
                 return err;
         if (b->rahasia) {
                 /* A relay sees kind, handler, category, flags only. */
-                if (field(m, "title") || field(m, "text") ||
-                    field(m, "location") || field(m, "tags") || !b->sealed.n)
+                if (wire__map_get(m, "title") || wire__map_get(m, "text") ||
+                    wire__map_get(m, "location") || wire__map_get(m, "tags") ||
+                    !b->sealed.n)
                         return ERR_KIM_BODY;
                 return 0;
         }
@@ -422,8 +412,7 @@ decode_status(const msgpack_object *m, struct kim_body *b)
 
         if ((err = get_id(m, "report", true, &b->has_report, b->report)) ||
             (err = get_id(m, "after", true, &b->has_after, b->after)) ||
-            (err = get_name(m, "step", true, step_names, ARRAY_LEN(step_names),
-                            &step)))
+            (err = get_name(m, "step", true, KIM_VOCAB_STEP, &step)))
                 return err;
         b->step = (enum kim_step)step;
         verify = b->step == KIM_STEP_DIVERIFIKASI;
@@ -431,8 +420,7 @@ decode_status(const msgpack_object *m, struct kim_body *b)
                            &b->note)) ||
             (err = get_str(m, "method", verify, 1, KIM_PLACE_MAX,
                            &b->has_method, &b->method)) ||
-            (err = get_name(m, "result", verify, result_names,
-                            ARRAY_LEN(result_names), &result)) ||
+            (err = get_name(m, "result", verify, KIM_VOCAB_RESULT, &result)) ||
             (err = get_str(m, "agency", b->step == KIM_STEP_DITERUSKAN, 1,
                            KIM_PLACE_MAX, &b->has_agency, &b->agency)) ||
             (err = get_str(m, "verifier", false, 1, KIM_NAME_MAX,
@@ -478,8 +466,8 @@ decode_keputusan(const msgpack_object *m, struct kim_body *b)
         int decision, err;
 
         if ((err = get_id(m, "revisi", true, &b->has_revisi, b->revisi)) ||
-            (err = get_name(m, "decision", true, decision_names,
-                            ARRAY_LEN(decision_names), &decision)) ||
+            (err = get_name(m, "decision", true, KIM_VOCAB_DECISION,
+                            &decision)) ||
             (err = get_str(m, "reason", false, 0, KIM_NOTE_MAX, &b->has_reason,
                            &b->reason)))
                 return err;
@@ -492,7 +480,7 @@ static int
 unpack_map(struct slice in, msgpack_unpacked *u)
 {
         if (in.len > ENTRY_BODY_MAX ||
-            wire_unpack(in, ENTRY_BODY_DEPTH_MAX, u) ||
+            wire__unpack(in, ENTRY_BODY_DEPTH_MAX, u) ||
             u->data.type != MSGPACK_OBJECT_MAP)
                 return ERR_KIM_BODY;
         return 0;
@@ -646,38 +634,23 @@ enc_true(struct enc *e, const char *key, bool v)
 }
 
 static void
-pack_s(msgpack_packer *pk, struct slice s)
-{
-        msgpack_pack_str(pk, s.len);
-        if (s.len)
-                msgpack_pack_str_body(pk, s.ptr, s.len);
-}
-
-static void
-pack_b(msgpack_packer *pk, const void *p, size_t n)
-{
-        msgpack_pack_bin(pk, n);
-        msgpack_pack_bin_body(pk, p, n);
-}
-
-static void
 pack_location(msgpack_packer *pk, const struct kim_location *l)
 {
         size_t n = l->has_region + l->has_place + 2U * l->has_coords;
 
         msgpack_pack_map(pk, n);
         if (l->has_region) {
-                pack_s(pk, slice_cstr("region"));
-                pack_s(pk, slice_cstr(l->region));
+                wire__pack_str(pk, "region");
+                wire__pack_str(pk, l->region);
         }
         if (l->has_place) {
-                pack_s(pk, slice_cstr("place"));
-                pack_s(pk, l->place);
+                wire__pack_str(pk, "place");
+                wire__pack_strn(pk, l->place.ptr, l->place.len);
         }
         if (l->has_coords) {
-                pack_s(pk, slice_cstr("lat"));
+                wire__pack_str(pk, "lat");
                 msgpack_pack_double(pk, l->lat);
-                pack_s(pk, slice_cstr("lon"));
+                wire__pack_str(pk, "lon");
                 msgpack_pack_double(pk, l->lon);
         }
 }
@@ -687,21 +660,21 @@ pack_sealed(msgpack_packer *pk, const struct kim_sealed *s)
 {
         msgpack_pack_map(pk, s->version > 1 ? 5 : 4);
         if (s->version > 1) {
-                pack_s(pk, slice_cstr("v"));
+                wire__pack_str(pk, "v");
                 msgpack_pack_uint64(pk, s->version);
         }
-        pack_s(pk, slice_cstr("to"));
+        wire__pack_str(pk, "to");
         msgpack_pack_array(pk, s->n);
         for (size_t i = 0; i < s->n; i++)
-                pack_b(pk, s->to[i], ENTRY_KEY_BYTES);
-        pack_s(pk, slice_cstr("keys"));
+                wire__pack_bin(pk, s->to[i], ENTRY_KEY_BYTES);
+        wire__pack_str(pk, "keys");
         msgpack_pack_array(pk, s->n);
         for (size_t i = 0; i < s->n; i++)
-                pack_b(pk, s->keys[i], KIM_SEAL_BOX_BYTES);
-        pack_s(pk, slice_cstr("nonce"));
-        pack_b(pk, s->nonce, KIM_SEAL_NONCE_BYTES);
-        pack_s(pk, slice_cstr("ct"));
-        pack_b(pk, s->ct.ptr, s->ct.len);
+                wire__pack_bin(pk, s->keys[i], KIM_SEAL_BOX_BYTES);
+        wire__pack_str(pk, "nonce");
+        wire__pack_bin(pk, s->nonce, KIM_SEAL_NONCE_BYTES);
+        wire__pack_str(pk, "ct");
+        wire__pack_bin(pk, s->ct.ptr, s->ct.len);
 }
 
 static void
@@ -709,24 +682,21 @@ enc_pack(const struct enc *e, struct buf *out)
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_map(&pk, e->n);
         for (size_t i = 0; i < e->n; i++) {
                 const struct enc_item *it = &e->it[i];
                 const struct kim_body *b = it->p;
-                pack_s(&pk, slice_cstr(it->key));
+                wire__pack_str(&pk, it->key);
                 switch (it->type) {
                 case ENC_STR:
-                        pack_s(&pk, it->s);
+                        wire__pack_strn(&pk, it->s.ptr, it->s.len);
                         break;
                 case ENC_BIN:
-                        pack_b(&pk, it->s.ptr, it->s.len);
+                        wire__pack_bin(&pk, it->s.ptr, it->s.len);
                         break;
                 case ENC_BOOL:
-                        if (it->b)
-                                msgpack_pack_true(&pk);
-                        else
-                                msgpack_pack_false(&pk);
+                        wire__pack_bool(&pk, it->b);
                         break;
                 case ENC_UINT:
                         msgpack_pack_uint64(&pk, it->u);
@@ -734,7 +704,8 @@ enc_pack(const struct enc *e, struct buf *out)
                 case ENC_TAGS:
                         msgpack_pack_array(&pk, b->n_tags);
                         for (size_t j = 0; j < b->n_tags; j++)
-                                pack_s(&pk, b->tags[j]);
+                                wire__pack_strn(&pk, b->tags[j].ptr,
+                                                b->tags[j].len);
                         break;
                 case ENC_LOC:
                         pack_location(&pk, it->p);
@@ -779,13 +750,10 @@ enc_status(struct enc *e, const struct kim_body *b)
 {
         enc_id(e, "report", b->has_report, b->report);
         enc_id(e, "after", b->has_after, b->after);
-        enc_cstr(e, "step",
-                 name_of(step_names, ARRAY_LEN(step_names), (int)b->step));
+        enc_cstr(e, "step", wire_kim_name(KIM_VOCAB_STEP, (int)b->step));
         enc_str(e, "note", b->has_note, b->note);
         enc_str(e, "method", b->has_method, b->method);
-        enc_cstr(
-            e, "result",
-            name_of(result_names, ARRAY_LEN(result_names), (int)b->result));
+        enc_cstr(e, "result", wire_kim_name(KIM_VOCAB_RESULT, (int)b->result));
         enc_str(e, "agency", b->has_agency, b->agency);
         enc_str(e, "verifier", b->has_verifier, b->verifier);
         enc_true(e, "anonim", b->anonim);
@@ -803,8 +771,7 @@ wire_kim_encode(const struct kim_body *b, struct buf *out)
         case KIND_PERINGATAN:
                 enc_content(&e, b, true);
                 enc_cstr(&e, "level",
-                         name_of(level_names, ARRAY_LEN(level_names),
-                                 (int)b->level));
+                         wire_kim_name(KIM_VOCAB_LEVEL, (int)b->level));
                 if (b->has_until)
                         enc_add(&e, "until_ms", ENC_UINT)->u = b->until_ms;
                 break;
@@ -830,8 +797,7 @@ wire_kim_encode(const struct kim_body *b, struct buf *out)
         case KIND_REVISI_KEPUTUSAN:
                 enc_id(&e, "revisi", b->has_revisi, b->revisi);
                 enc_cstr(&e, "decision",
-                         name_of(decision_names, ARRAY_LEN(decision_names),
-                                 (int)b->decision));
+                         wire_kim_name(KIM_VOCAB_DECISION, (int)b->decision));
                 enc_str(&e, "reason", b->has_reason, b->reason);
                 break;
         default:

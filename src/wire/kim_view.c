@@ -31,26 +31,10 @@ wire_mark_name(enum wire_mark m)
 /* ---- encoding ------------------------------------------------------------ */
 
 static void
-put_str(msgpack_packer *pk, const char *s)
-{
-        size_t n = strlen(s);
-
-        msgpack_pack_str(pk, n);
-        msgpack_pack_str_body(pk, s, n);
-}
-
-static void
-put_bin(msgpack_packer *pk, const uint8_t *p, size_t n)
-{
-        msgpack_pack_bin(pk, n);
-        msgpack_pack_bin_body(pk, p, n);
-}
-
-static void
 put_opt_str(msgpack_packer *pk, const char *s)
 {
         if (s[0])
-                put_str(pk, s);
+                wire__pack_str(pk, s);
         else
                 msgpack_pack_nil(pk);
 }
@@ -69,12 +53,12 @@ put_event(msgpack_packer *pk, const struct wire_view_event *e)
 {
         assert(wire_mark_name(e->mark));
         msgpack_pack_array(pk, 6);
-        put_bin(pk, e->id, ENTRY_HASH_BYTES);
+        wire__pack_bin(pk, e->id, ENTRY_HASH_BYTES);
         msgpack_pack_uint32(pk, e->kind);
         put_opt_str(pk, e->step);
-        put_str(pk, e->author_region);
+        wire__pack_str(pk, e->author_region);
         msgpack_pack_uint64(pk, e->ts);
-        put_str(pk, wire_mark_name(e->mark));
+        wire__pack_str(pk, wire_mark_name(e->mark));
 }
 
 void
@@ -84,25 +68,25 @@ wire_report_view_encode(const struct wire_report_view *v, struct buf *out)
         size_t k = 0;
 
         assert(v->state[0] && v->timeline_n <= WIRE_VIEW_TIMELINE_MAX);
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_map(&pk, ARRAY_LEN(report_keys));
-#define KEY() put_str(&pk, report_keys[k++])
-        KEY(), put_bin(&pk, v->id, ENTRY_HASH_BYTES);
+#define KEY() wire__pack_str(&pk, report_keys[k++])
+        KEY(), wire__pack_bin(&pk, v->id, ENTRY_HASH_BYTES);
         KEY(), msgpack_pack_uint32(&pk, v->kind);
-        KEY(), put_bin(&pk, v->author, ENTRY_KEY_BYTES);
-        KEY(), put_str(&pk, v->region);
-        KEY(), put_str(&pk, v->audience);
-        KEY(), put_str(&pk, v->handler);
+        KEY(), wire__pack_bin(&pk, v->author, ENTRY_KEY_BYTES);
+        KEY(), wire__pack_str(&pk, v->region);
+        KEY(), wire__pack_str(&pk, v->audience);
+        KEY(), wire__pack_str(&pk, v->handler);
         KEY(), msgpack_pack_uint64(&pk, v->ts);
-        KEY(), put_str(&pk, v->state);
+        KEY(), wire__pack_str(&pk, v->state);
         KEY(), put_opt_str(&pk, v->result);
-        KEY(), v->anonim ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
-        KEY(), v->rahasia ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+        KEY(), wire__pack_bool(&pk, v->anonim);
+        KEY(), wire__pack_bool(&pk, v->rahasia);
         KEY(), put_opt_ts(&pk, v->has_verified_ts, v->verified_ts);
         KEY(), put_opt_ts(&pk, v->has_followed_ts, v->followed_ts);
         KEY(), put_opt_ts(&pk, v->has_done_ts, v->done_ts);
         KEY(), put_opt_ts(&pk, v->has_last_reply_ts, v->last_reply_ts);
-        KEY(), put_bin(&pk, v->head, ENTRY_HASH_BYTES);
+        KEY(), wire__pack_bin(&pk, v->head, ENTRY_HASH_BYTES);
         KEY(), msgpack_pack_array(&pk, v->timeline_n);
 #undef KEY
         for (size_t i = 0; i < v->timeline_n; i++)
@@ -115,14 +99,14 @@ wire_revision_view_encode(const struct wire_revision_view *v, struct buf *out)
         msgpack_packer pk;
         size_t k = 0;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_map(&pk, ARRAY_LEN(revision_keys));
-#define KEY() put_str(&pk, revision_keys[k++])
-        KEY(), put_bin(&pk, v->item, ENTRY_HASH_BYTES);
-        KEY(), put_bin(&pk, v->revisi, ENTRY_HASH_BYTES);
-        KEY(), put_bin(&pk, v->decision, ENTRY_HASH_BYTES);
-        KEY(), put_bin(&pk, v->editor, ENTRY_KEY_BYTES);
-        KEY(), put_str(&pk, v->editor_region);
+#define KEY() wire__pack_str(&pk, revision_keys[k++])
+        KEY(), wire__pack_bin(&pk, v->item, ENTRY_HASH_BYTES);
+        KEY(), wire__pack_bin(&pk, v->revisi, ENTRY_HASH_BYTES);
+        KEY(), wire__pack_bin(&pk, v->decision, ENTRY_HASH_BYTES);
+        KEY(), wire__pack_bin(&pk, v->editor, ENTRY_KEY_BYTES);
+        KEY(), wire__pack_str(&pk, v->editor_region);
         KEY(), msgpack_pack_uint64(&pk, v->ts);
         KEY(), msgpack_pack_uint64(&pk, v->decided_ts);
 #undef KEY
@@ -131,21 +115,9 @@ wire_revision_view_encode(const struct wire_revision_view *v, struct buf *out)
 /* ---- decoding ------------------------------------------------------------ */
 
 static bool
-get_bin(const msgpack_object *o, uint8_t *out, size_t n)
-{
-        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != n)
-                return false;
-        memcpy(out, o->via.bin.ptr, n);
-        return true;
-}
-
-static bool
 get_u64(const msgpack_object *o, uint64_t *out)
 {
-        if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-                return false;
-        *out = o->via.u64;
-        return true;
+        return wire__get_uint(o, UINT64_MAX, out);
 }
 
 static bool
@@ -153,7 +125,7 @@ get_u32(const msgpack_object *o, uint32_t *out)
 {
         uint64_t v;
 
-        if (!get_u64(o, &v) || v > UINT32_MAX)
+        if (!wire__get_uint(o, UINT32_MAX, &v))
                 return false;
         *out = (uint32_t)v;
         return true;
@@ -220,7 +192,7 @@ get_event(const msgpack_object *o, struct wire_view_event *e)
 
         if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 6)
                 return false;
-        if (!get_bin(&a[0], e->id, ENTRY_HASH_BYTES) ||
+        if (!wire__get_bin(&a[0], e->id, ENTRY_HASH_BYTES) ||
             !get_u32(&a[1], &e->kind) ||
             !get_str(&a[2], e->step, sizeof(e->step), true) ||
             !get_str(&a[3], e->author_region, REGION_BUF, false) ||
@@ -241,9 +213,9 @@ report_fields(const msgpack_object **f, struct wire_report_view *v)
 {
         const msgpack_object *tl = f[16];
 
-        if (!get_bin(f[0], v->id, ENTRY_HASH_BYTES) ||
+        if (!wire__get_bin(f[0], v->id, ENTRY_HASH_BYTES) ||
             !get_u32(f[1], &v->kind) ||
-            !get_bin(f[2], v->author, ENTRY_KEY_BYTES) ||
+            !wire__get_bin(f[2], v->author, ENTRY_KEY_BYTES) ||
             !get_str(f[3], v->region, REGION_BUF, false) ||
             !get_str(f[4], v->audience, sizeof(v->audience), false) ||
             !get_str(f[5], v->handler, REGION_BUF, false) ||
@@ -255,7 +227,7 @@ report_fields(const msgpack_object **f, struct wire_report_view *v)
             !get_opt_ts(f[12], &v->has_followed_ts, &v->followed_ts) ||
             !get_opt_ts(f[13], &v->has_done_ts, &v->done_ts) ||
             !get_opt_ts(f[14], &v->has_last_reply_ts, &v->last_reply_ts) ||
-            !get_bin(f[15], v->head, ENTRY_HASH_BYTES) ||
+            !wire__get_bin(f[15], v->head, ENTRY_HASH_BYTES) ||
             tl->type != MSGPACK_OBJECT_ARRAY ||
             tl->via.array.size > WIRE_VIEW_TIMELINE_MAX)
                 return false;
@@ -268,13 +240,6 @@ report_fields(const msgpack_object **f, struct wire_report_view *v)
         return true;
 }
 
-/* Is in exactly the encoding of what was decoded? */
-static bool
-canonical(struct slice in, struct buf *re)
-{
-        return re->len == in.len && !memcmp(re->data, in.ptr, in.len);
-}
-
 int
 wire_report_view_decode(struct slice in, struct wire_report_view *v)
 {
@@ -285,12 +250,12 @@ wire_report_view_decode(struct slice in, struct wire_report_view *v)
 
         memset(v, 0, sizeof(*v));
         msgpack_unpacked_init(&u);
-        if (wire_unpack(in, VIEW_DEPTH, &u) ||
+        if (wire__unpack(in, VIEW_DEPTH, &u) ||
             !map_values(&u.data, report_keys, ARRAY_LEN(report_keys), f) ||
             !report_fields(f, v))
                 goto out;
         wire_report_view_encode(v, &re);
-        if (canonical(in, &re))
+        if (wire__same_bytes(in, &re))
                 err = 0;
 out:
         msgpack_unpacked_destroy(&u);
@@ -318,17 +283,17 @@ wire_revision_view_decode(struct slice in, struct wire_revision_view *v)
 
         memset(v, 0, sizeof(*v));
         msgpack_unpacked_init(&u);
-        if (wire_unpack(in, VIEW_DEPTH, &u) ||
+        if (wire__unpack(in, VIEW_DEPTH, &u) ||
             !map_values(&u.data, revision_keys, ARRAY_LEN(revision_keys), f) ||
-            !get_bin(f[0], v->item, ENTRY_HASH_BYTES) ||
-            !get_bin(f[1], v->revisi, ENTRY_HASH_BYTES) ||
-            !get_bin(f[2], v->decision, ENTRY_HASH_BYTES) ||
-            !get_bin(f[3], v->editor, ENTRY_KEY_BYTES) ||
+            !wire__get_bin(f[0], v->item, ENTRY_HASH_BYTES) ||
+            !wire__get_bin(f[1], v->revisi, ENTRY_HASH_BYTES) ||
+            !wire__get_bin(f[2], v->decision, ENTRY_HASH_BYTES) ||
+            !wire__get_bin(f[3], v->editor, ENTRY_KEY_BYTES) ||
             !get_str(f[4], v->editor_region, REGION_BUF, false) ||
             !get_u64(f[5], &v->ts) || !get_u64(f[6], &v->decided_ts))
                 goto out;
         wire_revision_view_encode(v, &re);
-        if (canonical(in, &re))
+        if (wire__same_bytes(in, &re))
                 err = 0;
 out:
         msgpack_unpacked_destroy(&u);

@@ -8,22 +8,6 @@
 
 /* ---- encoding ------------------------------------------------------------ */
 
-static void
-pack_bin(msgpack_packer *pk, const void *p, size_t n)
-{
-        msgpack_pack_bin(pk, n);
-        msgpack_pack_bin_body(pk, p, n);
-}
-
-static void
-pack_str(msgpack_packer *pk, const char *s)
-{
-        size_t n = strlen(s);
-
-        msgpack_pack_str(pk, n);
-        msgpack_pack_str_body(pk, s, n);
-}
-
 void
 wire_sync_hello(struct buf *out, const uint8_t *instance, uint64_t version,
                 uint64_t base, const uint8_t *digest,
@@ -31,19 +15,19 @@ wire_sync_hello(struct buf *out, const uint8_t *instance, uint64_t version,
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, 6);
         msgpack_pack_uint8(&pk, SYNC_HELLO);
-        pack_bin(&pk, instance, SYNC_INSTANCE_BYTES);
+        wire__pack_bin(&pk, instance, SYNC_INSTANCE_BYTES);
         msgpack_pack_uint64(&pk, version);
         msgpack_pack_uint64(&pk, base);
-        pack_bin(&pk, digest, SYNC_DIGEST_BYTES);
+        wire__pack_bin(&pk, digest, SYNC_DIGEST_BYTES);
         msgpack_pack_array(&pk, n);
         for (size_t i = 0; i < n; i++) {
                 msgpack_pack_array(&pk, 3);
-                pack_bin(&pk, delta[i].feed, ENTRY_HASH_BYTES);
+                wire__pack_bin(&pk, delta[i].feed, ENTRY_HASH_BYTES);
                 msgpack_pack_uint64(&pk, delta[i].seq);
-                pack_bin(&pk, delta[i].head, ENTRY_HASH_BYTES);
+                wire__pack_bin(&pk, delta[i].head, ENTRY_HASH_BYTES);
         }
 }
 
@@ -52,7 +36,7 @@ wire_sync_simple(struct buf *out, enum sync_type type)
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, 1);
         msgpack_pack_uint8(&pk, (uint8_t)type);
 }
@@ -62,7 +46,7 @@ wire_sync_uint(struct buf *out, enum sync_type type, uint64_t v)
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, 2);
         msgpack_pack_uint8(&pk, (uint8_t)type);
         msgpack_pack_uint64(&pk, v);
@@ -73,14 +57,11 @@ wire_sync_cert(struct buf *out, struct slice cert, struct slice issuer_cert)
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, 3);
         msgpack_pack_uint8(&pk, SYNC_CERT);
-        pack_bin(&pk, cert.ptr, cert.len);
-        if (issuer_cert.ptr)
-                pack_bin(&pk, issuer_cert.ptr, issuer_cert.len);
-        else
-                msgpack_pack_nil(&pk);
+        wire__pack_bin(&pk, cert.ptr, cert.len);
+        wire__pack_bin_or_nil(&pk, issuer_cert);
 }
 
 void
@@ -90,22 +71,11 @@ wire_sync_feed(struct buf *out, uint32_t index,
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, 6);
         msgpack_pack_uint8(&pk, SYNC_FEED);
         msgpack_pack_uint32(&pk, index);
-        pack_bin(&pk, author, ENTRY_KEY_BYTES);
-        pack_str(&pk, author_region);
-        if (a->type == AUDIENCE_PATH) {
-                msgpack_pack_array(&pk, 3);
-                msgpack_pack_uint8(&pk, AUDIENCE_PATH);
-                pack_str(&pk, a->origin);
-        } else {
-                msgpack_pack_array(&pk, 2);
-                msgpack_pack_uint8(&pk, AUDIENCE_TREE);
-        }
-        pack_str(&pk, a->target);
-        msgpack_pack_uint8(&pk, channel);
+        wire__pack_feed_fields(&pk, author, author_region, a, channel);
 }
 
 void
@@ -114,14 +84,14 @@ wire_sync_entries(struct buf *out, uint32_t index, uint64_t start_seq,
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, prev ? 6 : 5);
         msgpack_pack_uint8(&pk, SYNC_ENTRIES);
         msgpack_pack_uint32(&pk, index);
         msgpack_pack_uint64(&pk, start_seq);
         msgpack_pack_uint64(&pk, ts0);
         if (prev)
-                pack_bin(&pk, prev, ENTRY_HASH_BYTES);
+                wire__pack_bin(&pk, prev, ENTRY_HASH_BYTES);
         msgpack_pack_array(&pk, n);
 }
 
@@ -130,18 +100,18 @@ wire_sync_compact(struct buf *out, const struct sync_compact *c)
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, c->has_body ? 4 : 6);
         msgpack_pack_int64(&pk, c->ts_delta);
         msgpack_pack_uint32(&pk, c->kind);
         if (c->has_body)
-                pack_bin(&pk, c->body.ptr, c->body.len);
+                wire__pack_bin(&pk, c->body.ptr, c->body.len);
         else
                 msgpack_pack_nil(&pk);
-        pack_bin(&pk, c->sig.ptr, c->sig.len);
+        wire__pack_bin(&pk, c->sig.ptr, c->sig.len);
         if (!c->has_body) {
                 msgpack_pack_uint32(&pk, c->body_len);
-                pack_bin(&pk, c->body_hash, ENTRY_HASH_BYTES);
+                wire__pack_bin(&pk, c->body_hash, ENTRY_HASH_BYTES);
         }
 }
 
@@ -150,7 +120,7 @@ wire_sync_head(struct buf *out, uint32_t index, uint64_t seq, uint32_t flags)
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, 4);
         msgpack_pack_uint8(&pk, SYNC_HEAD);
         msgpack_pack_uint32(&pk, index);
@@ -163,10 +133,10 @@ wire_sync_error(struct buf *out, const char *id)
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, 2);
         msgpack_pack_uint8(&pk, SYNC_ERROR);
-        pack_str(&pk, id);
+        wire__pack_str(&pk, id);
 }
 
 void
@@ -174,11 +144,11 @@ wire_sync_fork_proof(struct buf *out, struct slice a, struct slice b)
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, 3);
         msgpack_pack_uint8(&pk, SYNC_FORK_PROOF);
-        pack_bin(&pk, a.ptr, a.len);
-        pack_bin(&pk, b.ptr, b.len);
+        wire__pack_bin(&pk, a.ptr, a.len);
+        wire__pack_bin(&pk, b.ptr, b.len);
 }
 
 void
@@ -187,13 +157,13 @@ wire_sync_body_want(struct buf *out, const struct sync_vec_item *w, size_t n)
         msgpack_packer pk;
 
         assert(n >= 1 && n <= SYNC_BODY_WANT_MAX);
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, 2);
         msgpack_pack_uint8(&pk, SYNC_BODY_WANT);
         msgpack_pack_array(&pk, n);
         for (size_t i = 0; i < n; i++) {
                 msgpack_pack_array(&pk, 2);
-                pack_bin(&pk, w[i].feed, ENTRY_HASH_BYTES);
+                wire__pack_bin(&pk, w[i].feed, ENTRY_HASH_BYTES);
                 msgpack_pack_uint64(&pk, w[i].seq);
         }
 }
@@ -204,13 +174,13 @@ wire_sync_body(struct buf *out, const uint8_t feed[ENTRY_HASH_BYTES],
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
+        wire__packer_init(&pk, out);
         msgpack_pack_array(&pk, 4);
         msgpack_pack_uint8(&pk, SYNC_BODY);
-        pack_bin(&pk, feed, ENTRY_HASH_BYTES);
+        wire__pack_bin(&pk, feed, ENTRY_HASH_BYTES);
         msgpack_pack_uint64(&pk, seq);
         if (has_body)
-                pack_bin(&pk, body.ptr, body.len);
+                wire__pack_bin(&pk, body.ptr, body.len);
         else
                 msgpack_pack_nil(&pk);
 }
@@ -221,47 +191,13 @@ wire_sync_hs_payload(struct buf *out, const uint8_t *cert_hash, bool with_hello,
 {
         msgpack_packer pk;
 
-        wire_packer_init(&pk, out);
-        pack_bin(&pk, cert_hash, SYNC_CERT_HASH_BYTES);
+        wire__packer_init(&pk, out);
+        wire__pack_bin(&pk, cert_hash, SYNC_CERT_HASH_BYTES);
         if (with_hello)
                 buf_add(out, hello.ptr, hello.len);
 }
 
 /* ---- decoding ------------------------------------------------------------ */
-
-static bool
-get_uint(const msgpack_object *o, uint64_t max, uint64_t *out)
-{
-        if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
-                return false;
-        *out = o->via.u64;
-        return true;
-}
-
-static bool
-get_bin(const msgpack_object *o, uint8_t *out, size_t n)
-{
-        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != n)
-                return false;
-        memcpy(out, o->via.bin.ptr, n);
-        return true;
-}
-
-static bool
-get_bin_slice(const msgpack_object *o, size_t max, struct slice *out)
-{
-        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size > max)
-                return false;
-        *out = slice_make(o->via.bin.ptr, o->via.bin.size);
-        return true;
-}
-
-static bool
-get_region(const msgpack_object *o, char out[REGION_BUF])
-{
-        return o->type == MSGPACK_OBJECT_STR &&
-               !region_copy(out, o->via.str.ptr, o->via.str.size);
-}
 
 static int
 dec_hello(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
@@ -272,10 +208,10 @@ dec_hello(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
         if (n != 6)
                 return ERR_PROTOCOL;
         arr = &f[5];
-        if (!get_bin(&f[1], m->instance, SYNC_INSTANCE_BYTES) ||
-            !get_uint(&f[2], UINT64_MAX, &m->version) ||
-            !get_uint(&f[3], UINT64_MAX, &m->base) ||
-            !get_bin(&f[4], m->digest, SYNC_DIGEST_BYTES) ||
+        if (!wire__get_bin(&f[1], m->instance, SYNC_INSTANCE_BYTES) ||
+            !wire__get_uint(&f[2], UINT64_MAX, &m->version) ||
+            !wire__get_uint(&f[3], UINT64_MAX, &m->base) ||
+            !wire__get_bin(&f[4], m->digest, SYNC_DIGEST_BYTES) ||
             arr->type != MSGPACK_OBJECT_ARRAY ||
             arr->via.array.size > SYNC_DELTA_MAX)
                 return ERR_PROTOCOL;
@@ -289,12 +225,12 @@ dec_hello(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
                 const msgpack_object *it = &arr->via.array.ptr[i];
                 if (it->type != MSGPACK_OBJECT_ARRAY ||
                     it->via.array.size != 3 ||
-                    !get_bin(&it->via.array.ptr[0], m->delta[i].feed,
-                             ENTRY_HASH_BYTES) ||
-                    !get_uint(&it->via.array.ptr[1], UINT64_MAX,
-                              &m->delta[i].seq) ||
-                    !get_bin(&it->via.array.ptr[2], m->delta[i].head,
-                             ENTRY_HASH_BYTES))
+                    !wire__get_bin(&it->via.array.ptr[0], m->delta[i].feed,
+                                   ENTRY_HASH_BYTES) ||
+                    !wire__get_uint(&it->via.array.ptr[1], UINT64_MAX,
+                                    &m->delta[i].seq) ||
+                    !wire__get_bin(&it->via.array.ptr[2], m->delta[i].head,
+                                   ENTRY_HASH_BYTES))
                         return ERR_PROTOCOL;
         }
         return 0;
@@ -303,33 +239,16 @@ dec_hello(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
 static int
 dec_feed(const msgpack_object *f, uint32_t n, struct sync_msg *m)
 {
-        const msgpack_object *a;
         uint64_t v, ch;
 
-        if (n != 6)
-                return ERR_PROTOCOL;
-        a = &f[4];
-        if (!get_uint(&f[1], SYNC_FEED_INDEX_MAX, &v) ||
-            !get_bin(&f[2], m->author, ENTRY_KEY_BYTES) ||
-            !get_region(&f[3], m->author_region) ||
-            a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size < 2 ||
-            !get_uint(&f[5], CHANNEL_COUNT - 1, &ch))
+        if (n != 6 || !wire__get_uint(&f[1], SYNC_FEED_INDEX_MAX, &v) ||
+            !wire__get_bin(&f[2], m->author, ENTRY_KEY_BYTES) ||
+            wire__get_region(&f[3], m->author_region) ||
+            wire__get_audience(&f[4], &m->audience) ||
+            !wire__get_uint(&f[5], CHANNEL_COUNT - 1, &ch))
                 return ERR_PROTOCOL;
         m->index = (uint32_t)v;
         m->channel = (uint8_t)ch;
-        memset(&m->audience, 0, sizeof(m->audience));
-        if (!get_uint(&a->via.array.ptr[0], AUDIENCE_PATH, &v))
-                return ERR_PROTOCOL;
-        m->audience.type = (uint8_t)v;
-        if (a->via.array.size != (v == AUDIENCE_PATH ? 3U : 2U))
-                return ERR_PROTOCOL;
-        if (v == AUDIENCE_PATH &&
-            !get_region(&a->via.array.ptr[1], m->audience.origin))
-                return ERR_PROTOCOL;
-        if (!get_region(&a->via.array.ptr[a->via.array.size - 1],
-                        m->audience.target) ||
-            audience_check(&m->audience))
-                return ERR_PROTOCOL;
         return 0;
 }
 
@@ -351,8 +270,8 @@ dec_compact(const msgpack_object *o, struct sync_compact *c)
                 c->ts_delta = f[0].via.i64;
         else
                 return ERR_PROTOCOL;
-        if (!get_uint(&f[1], UINT32_MAX, &v) ||
-            !get_bin_slice(&f[3], ENTRY_SIG_BYTES, &c->sig) ||
+        if (!wire__get_uint(&f[1], UINT32_MAX, &v) ||
+            !wire__get_bin_slice(&f[3], ENTRY_SIG_BYTES, &c->sig) ||
             c->sig.len != ENTRY_SIG_BYTES)
                 return ERR_PROTOCOL;
         c->kind = (uint32_t)v;
@@ -360,11 +279,11 @@ dec_compact(const msgpack_object *o, struct sync_compact *c)
         if (c->has_body != (n == 4))
                 return ERR_PROTOCOL;
         if (c->has_body)
-                return get_bin_slice(&f[2], ENTRY_BODY_MAX, &c->body)
+                return wire__get_bin_slice(&f[2], ENTRY_BODY_MAX, &c->body)
                            ? 0
                            : ERR_PROTOCOL;
-        if (!get_uint(&f[4], ENTRY_BODY_MAX, &v) ||
-            !get_bin(&f[5], c->body_hash, ENTRY_HASH_BYTES))
+        if (!wire__get_uint(&f[4], ENTRY_BODY_MAX, &v) ||
+            !wire__get_bin(&f[5], c->body_hash, ENTRY_HASH_BYTES))
                 return ERR_PROTOCOL;
         c->body_len = (uint32_t)v;
         return 0;
@@ -381,11 +300,11 @@ dec_entries(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
                 return ERR_PROTOCOL;
         arr = &f[n - 1];
         m->has_prev = n == 6;
-        if (m->has_prev && !get_bin(&f[4], m->prev, ENTRY_HASH_BYTES))
+        if (m->has_prev && !wire__get_bin(&f[4], m->prev, ENTRY_HASH_BYTES))
                 return ERR_PROTOCOL;
-        if (!get_uint(&f[1], SYNC_FEED_INDEX_MAX, &v) ||
-            !get_uint(&f[2], UINT64_MAX, &m->seq) || m->seq == 0 ||
-            !get_uint(&f[3], UINT64_MAX, &m->ts0) ||
+        if (!wire__get_uint(&f[1], SYNC_FEED_INDEX_MAX, &v) ||
+            !wire__get_uint(&f[2], UINT64_MAX, &m->seq) || m->seq == 0 ||
+            !wire__get_uint(&f[3], UINT64_MAX, &m->ts0) ||
             arr->type != MSGPACK_OBJECT_ARRAY ||
             arr->via.array.size > SYNC_ENTRIES_MAX)
                 return ERR_PROTOCOL;
@@ -417,8 +336,8 @@ error_id_ok(const char *s, size_t n)
 static int
 dec_fork_proof(const msgpack_object *f, uint32_t n, struct sync_msg *m)
 {
-        if (n != 3 || !get_bin_slice(&f[1], ENTRY_MAX, &m->fork_a) ||
-            !get_bin_slice(&f[2], ENTRY_MAX, &m->fork_b) ||
+        if (n != 3 || !wire__get_bin_slice(&f[1], ENTRY_MAX, &m->fork_a) ||
+            !wire__get_bin_slice(&f[2], ENTRY_MAX, &m->fork_b) ||
             m->fork_a.len == 0 || m->fork_b.len == 0)
                 return ERR_PROTOCOL;
         return 0;
@@ -441,10 +360,10 @@ dec_body_want(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
                 const msgpack_object *it = &arr->via.array.ptr[i];
                 if (it->type != MSGPACK_OBJECT_ARRAY ||
                     it->via.array.size != 2 ||
-                    !get_bin(&it->via.array.ptr[0], d->wants[i].feed,
-                             ENTRY_HASH_BYTES) ||
-                    !get_uint(&it->via.array.ptr[1], UINT64_MAX,
-                              &d->wants[i].seq) ||
+                    !wire__get_bin(&it->via.array.ptr[0], d->wants[i].feed,
+                                   ENTRY_HASH_BYTES) ||
+                    !wire__get_uint(&it->via.array.ptr[1], UINT64_MAX,
+                                    &d->wants[i].seq) ||
                     d->wants[i].seq == 0)
                         return ERR_PROTOCOL;
         }
@@ -455,11 +374,12 @@ dec_body_want(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
 static int
 dec_body(const msgpack_object *f, uint32_t n, struct sync_msg *m)
 {
-        if (n != 4 || !get_bin(&f[1], m->feed, ENTRY_HASH_BYTES) ||
-            !get_uint(&f[2], UINT64_MAX, &m->seq) || m->seq == 0)
+        if (n != 4 || !wire__get_bin(&f[1], m->feed, ENTRY_HASH_BYTES) ||
+            !wire__get_uint(&f[2], UINT64_MAX, &m->seq) || m->seq == 0)
                 return ERR_PROTOCOL;
         m->has_body = f[3].type != MSGPACK_OBJECT_NIL;
-        if (m->has_body && !get_bin_slice(&f[3], ENTRY_BODY_MAX, &m->body))
+        if (m->has_body &&
+            !wire__get_bin_slice(&f[3], ENTRY_BODY_MAX, &m->body))
                 return ERR_PROTOCOL;
         return 0;
 }
@@ -477,28 +397,28 @@ dec_small(const msgpack_object *f, uint32_t n, struct sync_msg *m)
         case SYNC_PONG:
                 return n == 1 ? 0 : ERR_PROTOCOL;
         case SYNC_HELLO_OK:
-                return n == 2 && get_uint(&f[1], UINT64_MAX, &m->version)
+                return n == 2 && wire__get_uint(&f[1], UINT64_MAX, &m->version)
                            ? 0
                            : ERR_PROTOCOL;
         case SYNC_ACK:
-                return n == 2 && get_uint(&f[1], UINT64_MAX, &m->frames)
+                return n == 2 && wire__get_uint(&f[1], UINT64_MAX, &m->frames)
                            ? 0
                            : ERR_PROTOCOL;
         case SYNC_HEAD:
-                if (n != 4 || !get_uint(&f[1], SYNC_FEED_INDEX_MAX, &v) ||
-                    !get_uint(&f[2], UINT64_MAX, &m->seq))
+                if (n != 4 || !wire__get_uint(&f[1], SYNC_FEED_INDEX_MAX, &v) ||
+                    !wire__get_uint(&f[2], UINT64_MAX, &m->seq))
                         return ERR_PROTOCOL;
                 m->index = (uint32_t)v;
-                if (!get_uint(&f[3], UINT32_MAX, &v))
+                if (!wire__get_uint(&f[3], UINT32_MAX, &v))
                         return ERR_PROTOCOL;
                 m->flags = (uint32_t)v;
                 return 0;
         case SYNC_CERT:
-                if (n != 3 || !get_bin_slice(&f[1], ENTRY_MAX, &m->cert))
+                if (n != 3 || !wire__get_bin_slice(&f[1], ENTRY_MAX, &m->cert))
                         return ERR_PROTOCOL;
                 if (f[2].type == MSGPACK_OBJECT_NIL)
                         return 0;
-                return get_bin_slice(&f[2], ENTRY_MAX, &m->issuer_cert)
+                return wire__get_bin_slice(&f[2], ENTRY_MAX, &m->issuer_cert)
                            ? 0
                            : ERR_PROTOCOL;
         case SYNC_ERROR:
@@ -529,7 +449,7 @@ dec_message(struct sync_decoder *d, const msgpack_object *o, struct sync_msg *m)
                 return ERR_PROTOCOL;
         f = o->via.array.ptr;
         n = o->via.array.size;
-        if (!get_uint(&f[0], SYNC_TYPE_LAST, &type) || type == 0)
+        if (!wire__get_uint(&f[0], SYNC_TYPE_LAST, &type) || type == 0)
                 return ERR_PROTOCOL;
         m->type = (enum sync_type)type;
         switch (m->type) {
@@ -580,16 +500,16 @@ sync_decoder_next(struct sync_decoder *d, struct sync_msg *m)
 
         if (d->off >= d->frame.len)
                 return 0;
-        len = wire_bound(d->frame.ptr + d->off, d->frame.len - d->off,
-                         SYNC_DEPTH);
+        len = wire__bound(d->frame.ptr + d->off, d->frame.len - d->off,
+                          SYNC_DEPTH);
         if (len == 0) {
                 d->off = d->frame.len;
                 return ERR_PROTOCOL;
         }
         memset(m, 0, sizeof(*m));
         msgpack_unpacked_init(&u);
-        err =
-            wire_unpack(slice_make(d->frame.ptr + d->off, len), SYNC_DEPTH, &u);
+        err = wire__unpack(slice_make(d->frame.ptr + d->off, len), SYNC_DEPTH,
+                           &u);
         if (!err)
                 err = dec_message(d, &u.data, m);
         msgpack_unpacked_destroy(&u);

@@ -28,6 +28,29 @@
 #define ENTRY_BODY_DEPTH_MAX 16U /* nesting of maps/arrays in a body */
 #define CHANNEL_COUNT 4U
 
+/*
+ * Kinds (proto/SPEC.md §4.4): X(enum name, value, name, channel). The
+ * channel is fixed per kind. Names and channels are looked up in entry/
+ * (kind_parse, kind_channel).
+ */
+#define KIND_TABLE(X)                                                          \
+        X(KIND_INFORMASI, 1, "informasi", 2)                                   \
+        X(KIND_PERINGATAN, 2, "peringatan", 1)                                 \
+        X(KIND_ASPIRASI, 3, "aspirasi", 2)                                     \
+        X(KIND_PENGADUAN, 4, "pengaduan", 2)                                   \
+        X(KIND_PERMINTAAN_INFORMASI, 5, "permintaan_informasi", 2)             \
+        X(KIND_TANGGAPAN, 6, "tanggapan", 2)                                   \
+        X(KIND_STATUS, 7, "status", 2)                                         \
+        X(KIND_REVISI, 8, "revisi", 2)                                         \
+        X(KIND_REVISI_KEPUTUSAN, 9, "revisi_keputusan", 2)                     \
+        X(KIND_LAMPIRAN, 16, "lampiran", 3)                                    \
+        X(KIND_SERTIFIKAT, 32, "sertifikat", 0)                                \
+        X(KIND_PENCABUTAN, 33, "pencabutan", 0)
+
+#define KIND_ENUM_(name, num, text, channel) name = num,
+enum entry_kind { KIND_TABLE(KIND_ENUM_) };
+#undef KIND_ENUM_
+
 /* The signed part of an entry. Field order is the msgpack array order. */
 struct entry_header {
         uint8_t author[ENTRY_KEY_BYTES];
@@ -273,7 +296,22 @@ wire_pencabutan_find(const struct pencabutan *p,
 #define KIM_SEAL_CT_MIN 17U
 #define KIM_SEAL_CT_MAX 17408U /* bytes of ct (plaintext + 16) */
 
-/* X(enum name, value, wire name). Value 0 of each enum means "absent". */
+/*
+ * The KIM vocabularies (KIM.md §2, §3), the one table of each: the words
+ * bodies and view records carry, and the enums of kim/. X(enum name,
+ * value, name). Value 0 of each enum means "absent". A report's states are
+ * not written in bodies, but the views store them by name.
+ */
+#define KIM_STATE_TABLE(X)                                                     \
+        X(KIM_STATE_DIAJUKAN, 1, "diajukan")                                   \
+        X(KIM_STATE_DIVERIFIKASI, 2, "diverifikasi")                           \
+        X(KIM_STATE_DITUNDA, 3, "ditunda")                                     \
+        X(KIM_STATE_BUKAN_WEWENANG, 4, "bukan_wewenang")                       \
+        X(KIM_STATE_DIARSIPKAN, 5, "diarsipkan")                               \
+        X(KIM_STATE_DITERUSKAN, 6, "diteruskan")                               \
+        X(KIM_STATE_DITINDAKLANJUTI, 7, "ditindaklanjuti")                     \
+        X(KIM_STATE_SELESAI, 8, "selesai")                                     \
+        X(KIM_STATE_DITUTUP, 9, "ditutup")
 #define KIM_STEP_TABLE(X)                                                      \
         X(KIM_STEP_DIVERIFIKASI, 1, "diverifikasi")                            \
         X(KIM_STEP_DITUNDA, 2, "ditunda")                                      \
@@ -300,11 +338,25 @@ wire_pencabutan_find(const struct pencabutan *p,
         X(KIM_DECISION_DITOLAK, 2, "ditolak")
 
 #define KIM_ENUM_(name, num, text) name = num,
+enum kim_state { KIM_STATE_NONE = 0, KIM_STATE_TABLE(KIM_ENUM_) };
 enum kim_step { KIM_STEP_NONE = 0, KIM_STEP_TABLE(KIM_ENUM_) };
 enum kim_result { KIM_RESULT_NONE = 0, KIM_RESULT_TABLE(KIM_ENUM_) };
 enum kim_level { KIM_LEVEL_NONE = 0, KIM_LEVEL_TABLE(KIM_ENUM_) };
 enum kim_decision { KIM_DECISION_NONE = 0, KIM_DECISION_TABLE(KIM_ENUM_) };
 #undef KIM_ENUM_
+
+/* The tables above, for wire_kim_name and wire_kim_value. */
+enum kim_vocab {
+        KIM_VOCAB_STATE,
+        KIM_VOCAB_STEP,
+        KIM_VOCAB_RESULT,
+        KIM_VOCAB_LEVEL,
+        KIM_VOCAB_DECISION,
+};
+/* The name of value v in vocabulary t; NULL for 0 or an unknown value. */
+const char *wire_kim_name(enum kim_vocab t, int v);
+/* The value named s in vocabulary t; 0 if s names none. */
+int wire_kim_value(enum kim_vocab t, struct slice s);
 
 /* A sealed value (KIM.md §4); n == 0: absent. Pointers borrow. */
 struct kim_sealed {

@@ -242,6 +242,73 @@ create_open_round_trip(void **state)
         buf_release(&sealed);
 }
 
+/* entry_open_next takes prev's feed id only for prev's feed descriptor;
+ * each case differs from the one before in the one way it names. */
+static void
+open_next_feed_ids(void **state)
+{
+        static const struct {
+                const char *name, *region, *audience;
+                struct key *const *k;
+                uint32_t kind;
+                bool shared;
+        } cases[] = {
+            {"same feed", DESA, "path:" DESA ":36.04", &key_a, KIND_ASPIRASI,
+             true},
+            {"another author", DESA, "path:" DESA ":36.04", &key_b,
+             KIND_ASPIRASI, false},
+            {"another audience", DESA, "path:" DESA ":" KECAMATAN, &key_b,
+             KIND_ASPIRASI, false},
+            {"another audience type", DESA, "tree:" KECAMATAN, &key_b,
+             KIND_INFORMASI, false},
+            {"another author region", DESA_SIBLING, "tree:" KECAMATAN, &key_b,
+             KIND_INFORMASI, false},
+            {"another channel", DESA_SIBLING, "tree:" KECAMATAN, &key_b,
+             KIND_PERINGATAN, false},
+            {"same feed again", DESA_SIBLING, "tree:" KECAMATAN, &key_b,
+             KIND_PERINGATAN, true},
+        };
+        struct entry_header h0 =
+            header(DESA, "path:" DESA ":36.04", KIND_ASPIRASI);
+        struct buf body = BUF_INIT, bufs[2] = {BUF_INIT, BUF_INIT};
+        uint8_t feed[ENTRY_HASH_BYTES];
+        struct entry es[2], dead;
+
+        (void)state;
+        body_default(&body);
+        create_ok(key_a, &h0, buf_slice(&body), &bufs[0]);
+        expect_err("open first", entry_open(buf_slice(&bufs[0]), &es[0]), 0);
+        for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+                struct entry_header h =
+                    header(cases[i].region, cases[i].audience, cases[i].kind);
+                struct entry *prev = &es[i % 2], *e = &es[(i + 1) % 2];
+                struct buf *b = &bufs[(i + 1) % 2];
+
+                buf_reset(b);
+                create_ok(*cases[i].k, &h, buf_slice(&body), b);
+                expect_err(cases[i].name,
+                           entry_open_next(buf_slice(b), prev, e), 0);
+                feed_id_compute(feed, (*cases[i].k)->pk, cases[i].region,
+                                &h.audience, h.channel);
+                if (memcmp(e->feed, feed, ENTRY_HASH_BYTES))
+                        fail_msg("%s: feed id is not its descriptor's",
+                                 cases[i].name);
+                if (cases[i].shared !=
+                    !memcmp(e->feed, prev->feed, ENTRY_HASH_BYTES))
+                        fail_msg("%s: feed id shared or not", cases[i].name);
+        }
+        /* A failed open (seq 0) lends nothing, even with the descriptor. */
+        dead = es[1];
+        dead.h.seq = 0;
+        memset(dead.feed, 0xee, ENTRY_HASH_BYTES);
+        expect_err("after a failed one",
+                   entry_open_next(buf_slice(&bufs[1]), &dead, &es[0]), 0);
+        assert_memory_equal(es[0].feed, es[1].feed, ENTRY_HASH_BYTES);
+        buf_release(&body);
+        buf_release(&bufs[0]);
+        buf_release(&bufs[1]);
+}
+
 static void
 create_refusals(void **state)
 {
@@ -943,6 +1010,7 @@ main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(create_open_round_trip),
+            cmocka_unit_test(open_next_feed_ids),
             cmocka_unit_test(create_refusals),
             cmocka_unit_test(body_size_limits),
             cmocka_unit_test(sealed_rule_breakers_refused),

@@ -1081,6 +1081,39 @@ revocation_before_entries_in_one_batch(void **state)
         batch_reset(&b);
 }
 
+/* An author whose standing the batch has looked up already, revoked
+ * later in the same batch: its entries after the revocation are refused
+ * (what the commit knew of it before does not stand). */
+static void
+revocation_mid_batch(void **state)
+{
+        struct fx *fx = *state;
+        struct revoke_feed cut;
+        struct batch b;
+        struct feeds f;
+
+        memset(&b, 0, sizeof(b));
+        feeds_init(fx, &f);
+        enrol_all(fx, &f, &b);
+        add_text(&f.desa_news, &b);
+        ingest(fx, &b);
+        assert_int_equal(b.st.stored, 3);
+        batch_reset(&b);
+        add_text(&f.desa_news, &b); /* seq 2: the desa stands */
+        cut_here(&f.desa_news, &cut);
+        f.root_sys.kind = KIND_PENCABUTAN;
+        add_pencabutan(&f.root_sys, fx->desa, &cut, 1, &b);
+        add_text(&f.desa_news, &b); /* seq 3: past the cutoff */
+        add_text(&f.desa_asp, &b);  /* a feed not listed */
+        ingest(fx, &b);
+        assert_int_equal(b.res[0], 0);
+        assert_int_equal(b.res[1], 0);
+        assert_int_equal(b.res[2], ERR_REVOKED);
+        assert_int_equal(b.res[3], ERR_REVOKED);
+        assert_int_equal(head_of(fx, f.desa_news.id), 2);
+        batch_reset(&b);
+}
+
 /* The revocation of node held by the store of r, decoded into p. */
 static void
 held_revocation_of(struct replica *r, const struct key *node,
@@ -2106,6 +2139,7 @@ main(int argc, char **argv)
             T(pruned_system_entry_refused),
             T(revocation_cutoff),
             T(revocation_before_entries_in_one_batch),
+            T(revocation_mid_batch),
             T(revocations_merge),
             T(revocations_merge_any_order),
             T(revocation_alternative_at_cutoff),
