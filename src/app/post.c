@@ -340,18 +340,15 @@ seal_report(const struct app_post *p, struct kim_body *b, struct sealing *s,
 static int
 store_restored(struct node *n, bool *restored)
 {
-        struct buf v = BUF_INIT;
         struct store_txn *t;
         int err;
 
         *restored = false;
         if ((err = store_begin(n->store, false, &t)))
                 return err;
-        err = store_meta_get(t, "restored", &v);
+        err = node_restored_read(t, restored);
         store_abort(t);
-        *restored = !err && v.len == 1 && v.data[0] == 1;
-        buf_release(&v);
-        return err == ERR_NOT_FOUND ? 0 : err;
+        return err;
 }
 
 /* The receipt checks on what would be posted, for a precise message. */

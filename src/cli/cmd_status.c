@@ -12,29 +12,6 @@ static const char status_help[] =
     "proto/MEMBERSHIP.md 4.2), and each peer link (see simpul peers).\n"
     "Exit status 0 even when the daemon is not running.\n";
 
-#define DAEMON_STALE_MS 15000U /* three missed heartbeats */
-
-struct daemon_seen {
-        bool running;
-        uint32_t pid;
-        uint64_t heartbeat_ms;
-};
-
-static void
-daemon_seen(struct store_txn *t, struct daemon_seen *ds)
-{
-        struct buf v = BUF_INIT;
-
-        memset(ds, 0, sizeof(*ds));
-        if (!store_meta_get(t, "daemon", &v) && v.len == 12) {
-                ds->pid = be32_get(v.data);
-                ds->heartbeat_ms = be64_get(v.data + 4);
-                ds->running =
-                    time_now_ms() - ds->heartbeat_ms < DAEMON_STALE_MS;
-        }
-        buf_release(&v);
-}
-
 static int
 conflict_count(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES],
                struct slice bytes)
@@ -47,7 +24,7 @@ conflict_count(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES],
 
 static json_t *
 status_json(struct node *n, const struct store_stats *st, uint64_t conflicts,
-            const struct daemon_seen *ds, const struct cert_clock *k,
+            const struct node_daemon_seen *ds, const struct cert_clock *k,
             json_t *peers)
 {
         return json_pack(
@@ -91,7 +68,7 @@ cmd_status(int argc, char **argv)
         };
         struct store_stats st;
         struct cert_clock clock;
-        struct daemon_seen ds;
+        struct node_daemon_seen ds;
         struct store_txn *t;
         const char *data = NULL;
         uint64_t conflicts = 0;
@@ -122,7 +99,7 @@ cmd_status(int argc, char **argv)
                 node_close(&n);
                 return cli_error("status: %s", err_str(err));
         }
-        daemon_seen(t, &ds);
+        node_daemon_read(t, &ds);
         store_abort(t);
         node_clock(&n, &clock);
         if (json) {

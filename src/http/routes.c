@@ -8,56 +8,25 @@
 
 #include "http_int.h"
 
-#define DAEMON_STALE_MS 15000U /* three missed heartbeats (simpul status) */
-
 static const char *const no_query[] = {NULL};
-
-/* The daemon's heartbeat in the store's meta, as simpul status reads it. */
-static void
-heartbeat_read(struct store_txn *t, uint32_t *pid, uint64_t *ms)
-{
-        struct buf v = BUF_INIT;
-
-        *pid = 0;
-        *ms = 0;
-        if (!store_meta_get(t, "daemon", &v) && v.len == 12) {
-                *pid = be32_get(v.data);
-                *ms = be64_get(v.data + 4);
-        }
-        buf_release(&v);
-}
 
 static json_t *
 daemon_json(struct http_server *s, struct store_txn *t)
 {
         struct daemon_figures f = {0};
-        uint64_t hb_ms;
-        uint32_t pid;
+        struct node_daemon_seen seen;
 
-        heartbeat_read(t, &pid, &hb_ms);
+        node_daemon_read(t, &seen);
         if (s->stats)
                 daemon_stats_get(s->stats, &f);
         return json_pack(
             "{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "running",
-            f.running || (hb_ms && time_now_ms() - hb_ms < DAEMON_STALE_MS),
-            "pid", (json_int_t)(f.running ? (uint32_t)getpid() : pid),
-            "heartbeat_ms", (json_int_t)hb_ms, "started_ms",
+            f.running || seen.running, "pid",
+            (json_int_t)(f.running ? (uint32_t)getpid() : seen.pid),
+            "heartbeat_ms", (json_int_t)seen.heartbeat_ms, "started_ms",
             (json_int_t)f.started_ms, "links_open", (json_int_t)f.links_open,
             "links_opening", (json_int_t)f.links_opening, "batches_queued",
             (json_int_t)f.batches_queued);
-}
-
-/* The store was recreated and has not caught up yet: no posting. */
-static bool
-restored_read(struct store_txn *t)
-{
-        struct buf v = BUF_INIT;
-        bool restored;
-
-        restored =
-            !store_meta_get(t, "restored", &v) && v.len == 1 && v.data[0] == 1;
-        buf_release(&v);
-        return restored;
 }
 
 /* GET /api/node: this node, its store and its daemon (as simpul status). */
@@ -69,13 +38,15 @@ h_node(struct http_req *r)
         struct store_stats st;
         struct store_txn *t;
         char key[2 * ENTRY_KEY_BYTES + 1];
+        bool restored;
         int err;
 
         if ((err = http_query_check(r, no_query)) || r->check_only)
                 return err;
         if ((err = store_begin(n->store, false, &t)))
                 return err;
-        if ((err = store_stats(t, &st))) {
+        if ((err = store_stats(t, &st)) ||
+            (err = node_restored_read(t, &restored))) {
                 store_abort(t);
                 return err;
         }
@@ -87,12 +58,12 @@ h_node(struct http_req *r)
             "region", n->config.region, "level",
             region_level_name(region_level(n->config.region)), "name",
             n->config.name, "key", key, "version", SIMPUL_VERSION, "restored",
-            restored_read(t), "clock", node_clock_state(&clock),
-            "clock_floor_ms", (json_int_t)clock.floor_ms, "store", "feeds",
-            (json_int_t)st.feeds, "entries", (json_int_t)st.entries, "forks",
-            (json_int_t)st.forks, "used_bytes", (json_int_t)st.used_bytes,
-            "map_bytes", (json_int_t)st.map_size_bytes, "daemon",
-            daemon_json(r->s, t), "http", "address", r->s->address);
+            restored, "clock", node_clock_state(&clock), "clock_floor_ms",
+            (json_int_t)clock.floor_ms, "store", "feeds", (json_int_t)st.feeds,
+            "entries", (json_int_t)st.entries, "forks", (json_int_t)st.forks,
+            "used_bytes", (json_int_t)st.used_bytes, "map_bytes",
+            (json_int_t)st.map_size_bytes, "daemon", daemon_json(r->s, t),
+            "http", "address", r->s->address);
         store_abort(t);
         return 0;
 }
