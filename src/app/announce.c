@@ -76,6 +76,7 @@ ann_json(const struct app_item *it)
 
 struct ann_walk {
         struct store_txn *t;
+        uint32_t kind; /* 0: both */
         size_t limit;
         json_t *arr;
         bool more;
@@ -89,18 +90,23 @@ ann_visit(void *ctx, const uint8_t id[ENTRY_HASH_BYTES])
         json_t *j, *rev;
         int err;
 
-        if (json_array_size(w->arr) == w->limit) {
-                w->more = true;
-                return 1;
-        }
         if ((err = app__item_load(w->t, id, &it)))
                 return err == ERR_KIM_NOT_FOUND ? ERR_STORE_CORRUPT : err;
+        /* The kind before the limit: a page is short only at the end. */
+        if (w->kind && it.e.h.kind != w->kind)
+                goto out;
+        if (json_array_size(w->arr) == w->limit) {
+                w->more = true;
+                err = 1; /* stop: one more exists */
+                goto out;
+        }
         if ((it.kim || app__body_missing(&it)) &&
             !(err = revision_json(w->t, id, &rev))) {
                 j = ann_json(&it);
                 json_object_set_new(j, "revision", rev);
                 json_array_append_new(w->arr, j);
         }
+out:
         app__item_release(&it);
         return err;
 }
@@ -117,9 +123,13 @@ app_announcements_list(struct node *n, const struct app_ann_filter *f,
 
         memset(&w, 0, sizeof(w));
         w.limit = f->limit ? f->limit : APP_LIST_DEFAULT;
+        w.kind = f->kind;
         if (f->limit > APP_LIST_MAX)
                 return app__fail(err_msg, ERR_USAGE, "limit is at most %u",
                                  APP_LIST_MAX);
+        if (f->kind && !kim_kind_is_announcement(f->kind))
+                return app__fail(err_msg, ERR_USAGE,
+                                 "kind must be informasi or peringatan");
         if (f->audience && audience_parse(&a, f->audience))
                 return app__fail(err_msg, ERR_USAGE,
                                  "'%s' is not an audience (tree:CODE or "

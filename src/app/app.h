@@ -190,8 +190,9 @@ int app_reports_count(struct node *n, uint64_t now_ms, json_t **out,
 /* Filters of app_announcements_list; zeroed: everything. */
 struct app_ann_filter {
         const char *audience; /* "tree:36.04" or "path:O:T", or NULL: any */
-        size_t limit;         /* 0: APP_LIST_DEFAULT; at most APP_LIST_MAX */
-        bool has_after;       /* paging: continue after this announcement */
+        uint32_t kind;  /* KIND_INFORMASI or KIND_PERINGATAN, or 0: both */
+        size_t limit;   /* 0: APP_LIST_DEFAULT; at most APP_LIST_MAX */
+        bool has_after; /* paging: continue after this announcement */
         uint8_t after[ENTRY_HASH_BYTES];
 };
 
@@ -202,8 +203,9 @@ struct app_ann_filter {
  * editor_region, ts, decided_ts, decision, title, text, reason}}], "next":
  * id or null}; one held without its body reads APP_BODY_MISSING_TEXT. The
  * text shown is the original's; an accepted revision rides beside it.
- * Errors: ERR_USAGE (bad audience, limit), ERR_KIM_NOT_FOUND (after names
- * no announcement).
+ * A page holds `limit` announcements of the kind asked for whenever that
+ * many follow. Errors: ERR_USAGE (bad audience, kind, limit),
+ * ERR_KIM_NOT_FOUND (after names no announcement).
  */
 int app_announcements_list(struct node *n, const struct app_ann_filter *f,
                            json_t **out, char *err_msg) WUR;

@@ -597,7 +597,6 @@ struct list_req {
         enum list_mode mode;
         struct app_report_filter rf;
         struct app_ann_filter af;
-        uint32_t ann_kind; /* 0: both */
         char rcur[2 * ENTRY_HASH_BYTES + 1], acur[2 * ENTRY_HASH_BYTES + 1];
         size_t limit;
 };
@@ -682,7 +681,7 @@ list_params(struct http_req *r, struct list_req *lr)
         lr->limit = limit;
         lr->rf = (struct app_report_filter){
             status, lr->rf.overdue, 0, handler, limit, false, {0}, 0};
-        lr->af = (struct app_ann_filter){aud, limit, false, {0}};
+        lr->af = (struct app_ann_filter){aud, 0, limit, false, {0}};
         if ((k && kim_kind_is_report(k)) || status || lr->rf.overdue ||
             handler) {
                 if ((k && kim_kind_is_announcement(k)) || aud)
@@ -694,7 +693,7 @@ list_params(struct http_req *r, struct list_req *lr)
                 lr->rf.kind = k;
         } else if (k || aud) {
                 lr->mode = LIST_ANNOUNCEMENTS;
-                lr->ann_kind = k;
+                lr->af.kind = k;
         }
         return cursor_parse(r, lr);
 }
@@ -824,14 +823,7 @@ http_items_list(struct http_req *r)
         if ((err =
                  list_one(r, &lr, reports, reports ? lr.rcur : lr.acur, &page)))
                 goto out;
-        json_array_foreach(items_of(page, reports), i, it)
-        {
-                uint32_t k = 0;
-                if (lr.ann_kind &&
-                    (kind_parse(http_str(it, "kind"), &k) || k != lr.ann_kind))
-                        continue; /* informasi or peringatan only */
-                json_array_append(items, it);
-        }
+        json_array_extend(items, items_of(page, reports));
         if (http_str(page, "next"))
                 next = json_sprintf("%c%s", reports ? 'r' : 'a',
                                     http_str(page, "next"));
