@@ -430,24 +430,50 @@ struct count_walk {
         json_t *by;
 };
 
+/*
+ * A report is overdue only in diajukan (its time is in the index key) or,
+ * verified valid, in diverifikasi or diteruskan: only those views are read.
+ */
 static int
-count_visit(void *ctx, const uint8_t id[ENTRY_HASH_BYTES])
+count_overdue(struct count_walk *w, const char *state, uint64_t ts,
+              const uint8_t id[ENTRY_HASH_BYTES], bool *overdue)
 {
-        struct count_walk *w = ctx;
         struct wire_report_view v;
         struct kim_flags f;
-        json_t *c;
         int err;
 
+        *overdue = false;
+        if (!strcmp(state, kim_state_name(KIM_STATE_DIAJUKAN))) {
+                *overdue =
+                    w->now_ms >= kim_deadline_ms(&w->cal, ts, KIM_DAYS_VERIFY);
+                return 0;
+        }
+        if (strcmp(state, kim_state_name(KIM_STATE_DIVERIFIKASI)) &&
+            strcmp(state, kim_state_name(KIM_STATE_DITERUSKAN)))
+                return 0;
         if ((err = replica_report_view(w->t, id, &v)))
                 return err;
         kim_view_flags(&v, &w->cal, w->now_ms, &f);
-        w->total++;
-        w->overdue += app__overdue(&f);
-        c = json_object_get(w->by, v.state);
-        json_object_set_new(w->by, v.state,
-                            json_integer(c ? json_integer_value(c) + 1 : 1));
+        *overdue = app__overdue(&f);
         wire_report_view_release(&v);
+        return 0;
+}
+
+static int
+count_visit(void *ctx, const char *state, uint64_t ts,
+            const uint8_t id[ENTRY_HASH_BYTES])
+{
+        struct count_walk *w = ctx;
+        json_t *c = json_object_get(w->by, state);
+        bool overdue;
+        int err;
+
+        if ((err = count_overdue(w, state, ts, id, &overdue)))
+                return err;
+        w->total++;
+        w->overdue += overdue;
+        json_object_set_new(w->by, state,
+                            json_integer(c ? json_integer_value(c) + 1 : 1));
         return 0;
 }
 
@@ -470,7 +496,7 @@ app_reports_count(struct node *n, uint64_t now_ms, json_t **out, char *err_msg)
                 json_decref(w.by);
                 return app__fail(err_msg, err, "%s", err_str(err));
         }
-        err = replica_reports_scan(w.t, NULL, NULL, count_visit, &w);
+        err = replica_reports_states(w.t, count_visit, &w);
         store_abort(w.t);
         if (err) {
                 json_decref(w.by);

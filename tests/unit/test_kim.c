@@ -2520,6 +2520,72 @@ moved_seals_do_not_open(void **state)
         buf_release(&copy);
 }
 
+/* A desa's aspirasi to the kabupaten at ts, carried to the kabupaten. */
+static void
+report_at(struct nodes *ns, uint64_t ts, uint8_t id[ENTRY_HASH_BYTES])
+{
+        struct buf bytes = BUF_INIT;
+        struct app_post p;
+        char msg[APP_ERR_MAX];
+
+        memset(&p, 0, sizeof(p));
+        p.body.kind = KIND_ASPIRASI;
+        p.body.has_handler = p.body.has_title = p.body.has_text = true;
+        strcpy(p.body.handler, KAB);
+        p.body.title = slice_cstr("Drainase tersumbat");
+        p.body.text = slice_cstr("Air menggenang.");
+        p.timestamp_ms = ts;
+        if (app_post(&ns->desa, &p, id, msg))
+                fail_msg("app_post: %s", msg);
+        carry(&ns->desa, &ns->kab, id, &bytes);
+        buf_release(&bytes);
+}
+
+/*
+ * The counts of /metrics (read from the by-status view, with only the
+ * views of verified reports decoded) agree with the flags of the list:
+ * late to verify, late to follow up, on time.
+ */
+static void
+report_counts_agree_with_the_list(void **state)
+{
+        struct nodes *ns = *state;
+        uint64_t now = time_now_ms(), day = 86400000ULL;
+        uint8_t late_verify[32], late_follow[32], on_time[32];
+        struct app_report_filter f;
+        struct app_step st;
+        json_t *c = NULL, *l = NULL;
+        char msg[APP_ERR_MAX];
+
+        report_at(ns, now - 30 * day, late_verify);
+        report_at(ns, now - 30 * day, late_follow);
+        report_at(ns, now, on_time);
+        memset(&st, 0, sizeof(st));
+        st.step = "diverifikasi";
+        st.method = "kunjungan";
+        st.result = "valid";
+        st.now_ms = now - 20 * day;
+        if (app_report_step(&ns->kab, late_follow, 32, &st, NULL, msg))
+                fail_msg("app_report_step: %s", msg);
+
+        assert_int_equal(app_reports_count(&ns->kab, now, &c, msg), 0);
+        assert_int_equal(json_integer_value(json_object_get(c, "total")), 3);
+        assert_int_equal(json_integer_value(json_object_get(c, "overdue")), 2);
+        assert_int_equal(json_integer_value(json_object_get(
+                             json_object_get(c, "by_status"), "diajukan")),
+                         2);
+        assert_int_equal(json_integer_value(json_object_get(
+                             json_object_get(c, "by_status"), "diverifikasi")),
+                         1);
+        memset(&f, 0, sizeof(f));
+        f.overdue = true;
+        f.now_ms = now;
+        assert_int_equal(app_reports_list(&ns->kab, &f, &l, msg), 0);
+        assert_int_equal(json_array_size(json_object_get(l, "reports")), 2);
+        json_decref(c);
+        json_decref(l);
+}
+
 /*
  * Reports sealed and posted from two threads at once on one feed (as the
  * HTTP API's threads and a CLI process may): each is sealed inside the
@@ -2650,6 +2716,8 @@ main(void)
             cmocka_unit_test_setup_teardown(moved_seals_do_not_open,
                                             nodes_setup, nodes_teardown),
             cmocka_unit_test_setup_teardown(concurrent_posts_reseal,
+                                            nodes_setup, nodes_teardown),
+            cmocka_unit_test_setup_teardown(report_counts_agree_with_the_list,
                                             nodes_setup, nodes_teardown),
         };
 
