@@ -54,6 +54,8 @@ int cmd_views(int argc, char **argv);
 /* --at TIME of report and reports: YYYY-MM-DD or YYYY-MM-DDTHH:MM in WIB
  * (UTC+07:00) to Unix ms. ERR_USAGE. */
 int cli_parse_at(const char *s, uint64_t *ms) WUR;
+/* cli_parse_at for a CLI_PARSE option (field: uint64_t). */
+int cli_parse_at_arg(const char *arg, void *field);
 int cmd_token(int argc, char **argv);
 int cmd_restored(int argc, char **argv);
 
@@ -68,8 +70,6 @@ int cmd_restored(int argc, char **argv);
  */
 int cli_read_line_arg(const char *arg, const char *prefix, size_t max,
                       struct buf *bytes) WUR;
-/* --valid-days N (1..CLI_VALID_DAYS_MAX): 0, or a usage error's exit code. */
-int cli_parse_days(const char *cmd, const char *arg, uint64_t *days) WUR;
 uint64_t cli_days_ms(uint64_t days);
 
 /* Appends the certificate line (TEXT_CERT_PREFIX) of cert to line. */
@@ -254,10 +254,82 @@ struct slice cli_entry_title(const struct entry *e);
 int cli_print_json(json_t *j);
 /* Parses a hex id or prefix (8..64 digits, even length) into id/len. */
 int cli_parse_id(const char *s, uint8_t id[32], size_t *len) WUR;
+/* An id or prefix as an option's value (cli_parse_id_arg: CLI_PARSE). */
+struct cli_id {
+        uint8_t id[32];
+        size_t len; /* 0: not given */
+};
+int cli_parse_id_arg(const char *arg, void *field);
 
-/* Options every subcommand takes. */
-#define CLI_OPT_DATA 1000
-#define CLI_OPT_JSON 1001
-#define CLI_OPT_HELP 'h'
+/* ---- options (opt.c): one declarative table per command ---------------- */
+
+enum cli_type {
+        CLI_FLAG,  /* --name: sets a bool */
+        CLI_STR,   /* --name ARG: the argument, borrowed from argv */
+        CLI_U64,   /* --name N: a whole number in [min, max] (uint64_t) */
+        CLI_PARSE, /* --name ARG: parse(ARG, field) must return 0 */
+        CLI_WORD,  /* not an option: a positional word, for the help */
+};
+
+/* One option: where its value goes, and its line in the help. */
+struct cli_opt {
+        const char *name; /* without "--"; NULL: only the short form */
+        char short_name;  /* -o, or 0 */
+        enum cli_type type;
+        size_t off;        /* of its field in the command's options struct */
+        bool required;     /* absent: the spec's `missing` usage error */
+        const char *arg;   /* the argument's name in the help: "DIR" */
+        const char *help;  /* its help ('\n' between lines); NULL: not listed */
+        uint64_t min, max; /* CLI_U64 */
+        /* CLI_PARSE: 0, or nonzero to refuse the argument */
+        int (*parse)(const char *arg, void *field);
+        /*
+         * The usage error when the argument is refused, a printf format
+         * given the argument; NULL: CLI_U64 says "--NAME: expected MIN to
+         * MAX, got 'ARG'", and a CLI_PARSE function has printed its own
+         * and returned EXIT_USAGE.
+         */
+        const char *bad;
+};
+
+/* A table entry: --NAME of TYPE stored at FIELD (an offsetof), then
+ * designated fields (.arg, .help, ...): CLI_OPT(name, type, field, ...). */
+#define CLI_OPT(name_, type_, ...)                                             \
+        {                                                                      \
+                .name = (name_), .type = (type_), .off = __VA_ARGS__           \
+        }
+
+/* A command's options, and its --help: usage, the options' lines, tail. */
+struct cli_spec {
+        const char *name;  /* in usage errors: "simpul NAME: ..." */
+        const char *usage; /* the help's text above the options */
+        const struct cli_opt *opts;
+        size_t n_opts;       /* at most 64 */
+        int width;           /* of the options' column in the help */
+        int max_args;        /* positional arguments allowed; -1: any */
+        const char *missing; /* the usage error for a required option */
+        const char *tail;    /* the help's text below the options, or NULL */
+        void (*help)(FILE *out); /* writes the whole help instead */
+};
+
+struct cli_parsed {
+        int status;  /* when cli_parse returns false: the exit status */
+        char **args; /* the positional arguments, args[0..n_args) */
+        int n_args;
+        uint64_t given; /* bit i: spec->opts[i] was given */
+};
+
+/*
+ * Parses argv[1..argc) (argv[0] names the command) by spec into opts,
+ * whose fields the caller has zeroed or set to their defaults: options
+ * first-to-last, each stored or refused as soon as it is read, --help
+ * (-h) written from the table; then too many positional arguments, then
+ * a missing required option. True: run the command. False: p->status is
+ * EXIT_OK (the help was printed) or EXIT_USAGE (a usage error was).
+ */
+bool cli_parse(const struct cli_spec *spec, int argc, char **argv, void *opts,
+               struct cli_parsed *p);
+/* The help spec describes. */
+void cli_help(const struct cli_spec *spec, FILE *out);
 
 #endif

@@ -1,35 +1,11 @@
 /* enroll: request, sign and accept membership certificates. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const char enroll_help[] =
-    "usage: simpul enroll request [--data DIR] [--json]\n"
-    "       simpul enroll sign REQUEST --valid-days N [--issuer] [-o FILE]\n"
-    "                          [--data DIR] [--json]\n"
-    "       simpul enroll accept CERTIFICATE [--data DIR] [--json]\n\n"
-    "A node joins its kabupaten's network in three steps:\n\n"
-    "  1. on the new node:   simpul enroll request\n"
-    "     prints one line, simpul-req1:...; send it to the issuer (chat,\n"
-    "     SMS, e-mail, a USB stick).\n"
-    "  2. at the issuer:     simpul enroll sign 'simpul-req1:...' "
-    "--valid-days 365\n"
-    "     the kabupaten (which holds network.key) signs any node of the\n"
-    "     network; a kecamatan it certified with --issuer signs the desa\n"
-    "     of its own kecamatan. Prints one line, simpul-cert1:..., and\n"
-    "     posts the certificate to the issuer's system feed.\n"
-    "  3. on the new node:   simpul enroll accept 'simpul-cert1:...'\n"
-    "     checks the certificate and joins the network.\n\n"
-    "REQUEST and CERTIFICATE are the line itself or a file holding it.\n\n"
-    "  --valid-days N  validity of the certificate, 1 to 36500 days\n"
-    "  --issuer        kabupaten only, for a kecamatan node: it may then\n"
-    "                  certify the desa nodes of its own kecamatan\n"
-    "  -o FILE         also write the certificate line to FILE\n"
-    "  --json          print the result as JSON\n";
 
 struct enroll_opts {
         const char *data, *arg, *out;
@@ -37,51 +13,47 @@ struct enroll_opts {
         bool json, issuer;
 };
 
-static int
-enroll_parse(int argc, char **argv, struct enroll_opts *o)
-{
-        static const struct option longs[] = {
-            {"valid-days", required_argument, NULL, 'v'},
-            {"issuer", no_argument, NULL, 'i'},
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        int c, rc;
+#define O(field) offsetof(struct enroll_opts, field)
+static const struct cli_opt enroll_opts[] = {
+    CLI_OPT("valid-days", CLI_U64, O(days), .arg = "N",
+            .help = "validity of the certificate, 1 to 36500 days", .min = 1,
+            .max = CLI_VALID_DAYS_MAX),
+    CLI_OPT("issuer", CLI_FLAG, O(issuer),
+            .help = "kabupaten only, for a kecamatan node: it may then\n"
+                    "certify the desa nodes of its own kecamatan"),
+    CLI_OPT(NULL, CLI_STR, O(out), .short_name = 'o', .arg = "FILE",
+            .help = "also write the certificate line to FILE"),
+    CLI_OPT("data", CLI_STR, O(data), .arg = "DIR"),
+    CLI_OPT("json", CLI_FLAG, O(json), .help = "print the result as JSON"),
+};
+#undef O
 
-        while ((c = getopt_long(argc, argv, "ho:", longs, NULL)) != -1) {
-                switch (c) {
-                case 'v':
-                        if ((rc = cli_parse_days("enroll", optarg, &o->days)))
-                                return rc;
-                        break;
-                case 'i':
-                        o->issuer = true;
-                        break;
-                case 'o':
-                        o->out = optarg;
-                        break;
-                case CLI_OPT_DATA:
-                        o->data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        o->json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(enroll_help, stdout);
-                        return -1;
-                default:
-                        return cli_usage_error("enroll", "invalid option");
-                }
-        }
-        if (optind < argc)
-                o->arg = argv[optind++];
-        if (optind < argc)
-                return cli_usage_error("enroll", "unexpected argument '%s'",
-                                       argv[optind]);
-        return 0;
-}
+static const struct cli_spec enroll_spec = {
+    .name = "enroll",
+    .usage =
+        "usage: simpul enroll request [--data DIR] [--json]\n"
+        "       simpul enroll sign REQUEST --valid-days N [--issuer] [-o "
+        "FILE]\n"
+        "                          [--data DIR] [--json]\n"
+        "       simpul enroll accept CERTIFICATE [--data DIR] [--json]\n\n"
+        "A node joins its kabupaten's network in three steps:\n\n"
+        "  1. on the new node:   simpul enroll request\n"
+        "     prints one line, simpul-req1:...; send it to the issuer (chat,\n"
+        "     SMS, e-mail, a USB stick).\n"
+        "  2. at the issuer:     simpul enroll sign 'simpul-req1:...' "
+        "--valid-days 365\n"
+        "     the kabupaten (which holds network.key) signs any node of the\n"
+        "     network; a kecamatan it certified with --issuer signs the desa\n"
+        "     of its own kecamatan. Prints one line, simpul-cert1:..., and\n"
+        "     posts the certificate to the issuer's system feed.\n"
+        "  3. on the new node:   simpul enroll accept 'simpul-cert1:...'\n"
+        "     checks the certificate and joins the network.\n\n"
+        "REQUEST and CERTIFICATE are the line itself or a file holding it.\n\n",
+    .opts = enroll_opts,
+    .n_opts = ARRAY_LEN(enroll_opts),
+    .width = 16,
+    .max_args = 1, /* REQUEST or CERTIFICATE */
+};
 
 /* Says why a line could not be read: a missing file or a damaged line. */
 static int
@@ -426,20 +398,21 @@ int
 cmd_enroll(int argc, char **argv)
 {
         struct enroll_opts o;
-        int rc;
+        struct cli_parsed p;
 
         memset(&o, 0, sizeof(o));
         if (argc < 2 || argv[1][0] == '-') {
                 if (argc >= 2 &&
                     (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-                        fputs(enroll_help, stdout);
+                        cli_help(&enroll_spec, stdout);
                         return EXIT_OK;
                 }
                 return cli_usage_error("enroll",
                                        "expected request, sign or accept");
         }
-        if ((rc = enroll_parse(argc - 1, argv + 1, &o)))
-                return rc < 0 ? EXIT_OK : rc;
+        if (!cli_parse(&enroll_spec, argc - 1, argv + 1, &o, &p))
+                return p.status;
+        o.arg = p.n_args ? p.args[0] : NULL;
         if (!strcmp(argv[1], "request"))
                 return enroll_request(&o);
         if (!strcmp(argv[1], "sign"))

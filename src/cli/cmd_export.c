@@ -1,6 +1,6 @@
 /* export: write entries to a bundle file (proto/SPEC.md §7). */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,14 +8,35 @@
 
 #include "cli.h"
 
-static const char export_help[] =
-    "usage: simpul export [--feed FEED] [-o FILE] [--data DIR] > FILE\n\n"
-    "Writes the stored entries, exactly as signed, to a bundle file:\n"
-    "feeds in priority order (system, urgent, normal, bulk), each from\n"
-    "seq 1 up. Carry it on a USB stick and run 'simpul import FILE' on\n"
-    "the other node. With -o the file is written whole or not at all.\n\n"
-    "  --feed FEED   only the feed with this id (hex prefix, 8+ digits)\n"
-    "  -o FILE       write to FILE instead of standard output\n";
+struct export_opts {
+        const char *data, *file;
+        struct cli_id feed;
+};
+
+#define O(field) offsetof(struct export_opts, field)
+static const struct cli_opt export_opts[] = {
+    CLI_OPT("feed", CLI_PARSE, O(feed), .arg = "FEED",
+            .help = "only the feed with this id (hex prefix, 8+ digits)",
+            .parse = cli_parse_id_arg,
+            .bad = "--feed: expected 8 to 64 hex digits"),
+    CLI_OPT(NULL, CLI_STR, O(file), .short_name = 'o', .arg = "FILE",
+            .help = "write to FILE instead of standard output"),
+    CLI_OPT("data", CLI_STR, O(data), .arg = "DIR"),
+};
+#undef O
+
+static const struct cli_spec export_spec = {
+    .name = "export",
+    .usage =
+        "usage: simpul export [--feed FEED] [-o FILE] [--data DIR] > FILE\n\n"
+        "Writes the stored entries, exactly as signed, to a bundle file:\n"
+        "feeds in priority order (system, urgent, normal, bulk), each from\n"
+        "seq 1 up. Carry it on a USB stick and run 'simpul import FILE' on\n"
+        "the other node. With -o the file is written whole or not at all.\n\n",
+    .opts = export_opts,
+    .n_opts = ARRAY_LEN(export_opts),
+    .width = 14,
+};
 
 struct export_ctx {
         struct store_txn *t;
@@ -72,49 +93,27 @@ export_run(struct node *n, struct export_ctx *ec)
 int
 cmd_export(int argc, char **argv)
 {
-        static const struct option longs[] = {
-            {"feed", required_argument, NULL, 'f'},
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
+        struct export_opts o;
+        struct cli_parsed p;
         struct export_ctx ec;
-        const char *data = NULL, *file = NULL;
         struct buf tmpname = BUF_INIT;
+        const char *file;
         char *tmp = NULL;
         struct node n;
-        int c, err, rc = EXIT_ERROR;
+        int err, rc = EXIT_ERROR;
 
+        memset(&o, 0, sizeof(o));
+        if (!cli_parse(&export_spec, argc, argv, &o, &p))
+                return p.status;
         memset(&ec, 0, sizeof(ec));
-        while ((c = getopt_long(argc, argv, "ho:", longs, NULL)) != -1) {
-                switch (c) {
-                case 'f':
-                        if (cli_parse_id(optarg, ec.feed, &ec.feed_len))
-                                return cli_usage_error(
-                                    "export", "--feed: expected 8 to 64 "
-                                              "hex digits");
-                        break;
-                case 'o':
-                        file = optarg;
-                        break;
-                case CLI_OPT_DATA:
-                        data = optarg;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(export_help, stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error("export", "invalid option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error("export", "unexpected argument '%s'",
-                                       argv[optind]);
+        memcpy(ec.feed, o.feed.id, sizeof(ec.feed));
+        ec.feed_len = o.feed.len;
+        file = o.file;
         if (!file && isatty(STDOUT_FILENO))
                 return cli_usage_error("export", "refusing to write a binary "
                                                  "bundle to a terminal: use "
                                                  "-o FILE or > FILE");
-        if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
+        if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
         ec.out = stdout;
         if (file) {

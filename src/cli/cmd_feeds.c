@@ -1,13 +1,28 @@
 /* feeds: the feeds this node holds, with their heads. */
-#include <getopt.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const char feeds_help[] =
-    "usage: simpul feeds [--data DIR] [--json]\n\n"
-    "Lists every feed this node holds: feed id, channel, author region,\n"
-    "audience, head sequence number and whether a fork froze it.\n";
+struct feeds_opts {
+        const char *data;
+        bool json;
+};
+
+static const struct cli_opt feeds_opts[] = {
+    CLI_OPT("data", CLI_STR, offsetof(struct feeds_opts, data), .arg = "DIR"),
+    CLI_OPT("json", CLI_FLAG, offsetof(struct feeds_opts, json)),
+};
+
+static const struct cli_spec feeds_spec = {
+    .name = "feeds",
+    .usage =
+        "usage: simpul feeds [--data DIR] [--json]\n\n"
+        "Lists every feed this node holds: feed id, channel, author region,\n"
+        "audience, head sequence number and whether a fork froze it.\n",
+    .opts = feeds_opts,
+    .n_opts = ARRAY_LEN(feeds_opts),
+};
 
 struct feeds_ctx {
         json_t *arr;
@@ -45,42 +60,19 @@ feeds_one(void *ctx, const struct feed_info *f)
 int
 cmd_feeds(int argc, char **argv)
 {
-        static const struct option longs[] = {
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
+        struct feeds_opts o = {NULL, false};
         struct feeds_ctx fc = {NULL, 0};
-        const char *data = NULL;
+        struct cli_parsed p;
         struct store_txn *t = NULL;
         struct node n;
-        int c, rc, err;
+        int rc, err;
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case CLI_OPT_DATA:
-                        data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        fc.arr = json_array();
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(feeds_help, stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error("feeds", "invalid option");
-                }
-        }
-        if (optind < argc) {
-                json_decref(fc.arr);
-                return cli_usage_error("feeds", "unexpected argument '%s'",
-                                       argv[optind]);
-        }
-        if (cli_open(&n, data, NODE_OPEN_READ_ONLY)) {
-                json_decref(fc.arr);
+        if (!cli_parse(&feeds_spec, argc, argv, &o, &p))
+                return p.status;
+        if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
-        }
+        if (o.json)
+                fc.arr = json_array();
         if (!fc.arr)
                 printf("%-16s  %-6s  %-13s  %-30s  %8s\n", "FEED", "CHAN",
                        "AUTHOR", "AUDIENCE", "HEAD");

@@ -1,23 +1,43 @@
 /* import: verify and store the entries of a bundle file. */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-#define IMPORT_BATCH 1000U
+#define IMPORT_BATCH 1000U /* entries per commit (the help says 1000) */
 
-static const char import_help[] =
-    "usage: simpul import FILE [--data DIR] [--json]\n\n"
-    "Reads a bundle file (from 'simpul export'; - for standard input),\n"
-    "verifies every entry (signature, chain, authoring rules, that this\n"
-    "node is in its audience) and stores the valid ones, committing\n"
-    "every %u entries. Importing the same file again stores nothing\n"
-    "new. Refused entries are logged with their error id; exit status\n"
-    "is 1 if any entry was refused or the file is damaged.\n";
+struct import_opts {
+        const char *data;
+        uint64_t threads; /* 0: one per core */
+        bool json;
+};
+
+#define O(field) offsetof(struct import_opts, field)
+static const struct cli_opt import_opts[] = {
+    CLI_OPT("data", CLI_STR, O(data), .arg = "DIR"),
+    CLI_OPT("json", CLI_FLAG, O(json)),
+    CLI_OPT("threads", CLI_U64, O(threads), .arg = "N", .min = 1, .max = 64),
+};
+#undef O
+
+static const struct cli_spec import_spec = {
+    .name = "import",
+    .usage =
+        "usage: simpul import FILE [--data DIR] [--json]\n\n"
+        "Reads a bundle file (from 'simpul export'; - for standard input),\n"
+        "verifies every entry (signature, chain, authoring rules, that this\n"
+        "node is in its audience) and stores the valid ones, committing\n"
+        "every 1000 entries. Importing the same file again stores nothing\n"
+        "new. Refused entries are logged with their error id; exit status\n"
+        "is 1 if any entry was refused or the file is damaged.\n",
+    .opts = import_opts,
+    .n_opts = ARRAY_LEN(import_opts),
+    .max_args = -1,
+};
 
 /*
  * A batch of records and what checking them found. Two batches alternate:
@@ -204,60 +224,33 @@ import_report(const struct import_totals *t, bool json, int rc)
 int
 cmd_import(int argc, char **argv)
 {
-        static const struct option longs[] = {
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"threads", required_argument, NULL, 't'},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
+        struct import_opts o = {NULL, 0, false};
         struct import_totals tot;
-        unsigned long threads = 0;
-        char *end;
-        const char *data = NULL, *name;
-        bool json = false;
+        struct cli_parsed p;
+        const char *name;
         struct node n;
         FILE *f;
-        int c, rc;
+        int rc;
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case CLI_OPT_DATA:
-                        data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        json = true;
-                        break;
-                case 't':
-                        threads = strtoul(optarg, &end, 10);
-                        if (*end || threads < 1 || threads > 64)
-                                return cli_usage_error(
-                                    "import", "--threads: expected 1 to 64");
-                        break;
-                case CLI_OPT_HELP:
-                        printf(import_help, IMPORT_BATCH);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error("import", "invalid option");
-                }
-        }
-        if (optind + 1 != argc)
+        if (!cli_parse(&import_spec, argc, argv, &o, &p))
+                return p.status;
+        if (p.n_args != 1)
                 return cli_usage_error("import", "expected one FILE");
-        name = argv[optind];
+        name = p.args[0];
         f = strcmp(name, "-") ? fopen(name, "rb") : stdin;
         if (!f)
                 return cli_error("import: cannot open '%s': %s", name,
                                  strerror(errno));
-        if (cli_open(&n, data, 0)) {
+        if (cli_open(&n, o.data, 0)) {
                 if (f != stdin)
                         fclose(f);
                 return EXIT_ERROR;
         }
-        n.replica.threads = (unsigned)threads;
+        n.replica.threads = (unsigned)o.threads;
         memset(&tot, 0, sizeof(tot));
         rc = import_file(&n, f, name, &tot);
         if (f != stdin)
                 fclose(f);
         node_close(&n);
-        return import_report(&tot, json, rc);
+        return import_report(&tot, o.json, rc);
 }

@@ -1,5 +1,5 @@
 /* init: create a node's data directory, key, config and store. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,82 +7,48 @@
 #include "../http/http.h"
 #include "cli.h"
 
-static const char init_help[] =
-    "usage: simpul init --region CODE --name NAME [--data DIR]\n"
-    "                   [--map-size-mib N] [--json]\n\n"
-    "Creates the data directory with a new Ed25519 node key (node.key,\n"
-    "mode 0600), a config file that documents every key (simpul.conf)\n"
-    "and an empty store, and the HTTP API token (http.token, mode 0600;\n"
-    "see simpul token). Refuses to overwrite an existing node.\n\n"
-    "  --region CODE     Kemendagri code this node serves, e.g. 36.04\n"
-    "                    (kabupaten), 36.04.12 (kecamatan), "
-    "36.04.12.2002 (desa)\n"
-    "  --name NAME       name shown to operators, e.g. \"KIM "
-    "Sukanegara\"\n"
-    "  --data DIR        data directory (default: $SIMPUL_DATA or\n"
-    "                    ~/.local/share/simpul)\n"
-    "  --map-size-mib N  largest store size in MiB (default 1024)\n"
-    "  --json            print the result as JSON\n";
-
 struct init_opts {
         const char *region, *name, *data;
         uint64_t map_mib;
         bool json;
 };
 
-static int
-init_parse(int argc, char **argv, struct init_opts *o)
-{
-        static const struct option longs[] = {
-            {"region", required_argument, NULL, 'r'},
-            {"name", required_argument, NULL, 'n'},
-            {"map-size-mib", required_argument, NULL, 'm'},
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        char *end;
-        int c;
+#define O(field) offsetof(struct init_opts, field)
+static const struct cli_opt init_opts[] = {
+    CLI_OPT("region", CLI_STR, O(region), .required = true, .arg = "CODE",
+            .help = "Kemendagri code this node serves, e.g. 36.04\n"
+                    "(kabupaten), 36.04.12 (kecamatan), 36.04.12.2002 (desa)"),
+    CLI_OPT("name", CLI_STR, O(name), .required = true, .arg = "NAME",
+            .help = "name shown to operators, e.g. \"KIM Sukanegara\""),
+    CLI_OPT("data", CLI_STR, O(data), .arg = "DIR",
+            .help = "data directory (default: $SIMPUL_DATA or\n"
+                    "~/.local/share/simpul)"),
+    CLI_OPT("map-size-mib", CLI_U64, O(map_mib), .arg = "N",
+            .help = "largest store size in MiB (default 1024)", .min = 1,
+            .max = 1048576),
+    CLI_OPT("json", CLI_FLAG, O(json), .help = "print the result as JSON"),
+};
+#undef O
 
-        memset(o, 0, sizeof(*o));
-        o->map_mib = STORE_DEFAULT_MAP_MIB;
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case 'r':
-                        o->region = optarg;
-                        break;
-                case 'n':
-                        o->name = optarg;
-                        break;
-                case 'm':
-                        o->map_mib = strtoull(optarg, &end, 10);
-                        if (*end || o->map_mib < 1 || o->map_mib > 1048576)
-                                return cli_usage_error(
-                                    "init",
-                                    "--map-size-mib: expected "
-                                    "1 to 1048576, got '%s'",
-                                    optarg);
-                        break;
-                case CLI_OPT_DATA:
-                        o->data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        o->json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(init_help, stdout);
-                        return -1;
-                default:
-                        return cli_usage_error("init", "invalid option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error("init", "unexpected argument '%s'",
-                                       argv[optind]);
-        if (!o->region || !o->name)
-                return cli_usage_error("init", "--region and --name are "
-                                               "required");
+static const struct cli_spec init_spec = {
+    .name = "init",
+    .usage =
+        "usage: simpul init --region CODE --name NAME [--data DIR]\n"
+        "                   [--map-size-mib N] [--json]\n\n"
+        "Creates the data directory with a new Ed25519 node key (node.key,\n"
+        "mode 0600), a config file that documents every key (simpul.conf)\n"
+        "and an empty store, and the HTTP API token (http.token, mode 0600;\n"
+        "see simpul token). Refuses to overwrite an existing node.\n\n",
+    .opts = init_opts,
+    .n_opts = ARRAY_LEN(init_opts),
+    .width = 18,
+    .missing = "--region and --name are required",
+};
+
+/* The checks of the values: 0 or a usage error. */
+static int
+init_check(const struct init_opts *o)
+{
         if (region_check(o->region, strlen(o->region)))
                 return cli_usage_error("init",
                                        "--region '%s' is not a region code "
@@ -121,7 +87,8 @@ init_report(const struct init_opts *o, const char *dir, const struct key *k)
 int
 cmd_init(int argc, char **argv)
 {
-        struct init_opts o;
+        struct init_opts o = {NULL, NULL, NULL, STORE_DEFAULT_MAP_MIB, false};
+        struct cli_parsed p;
         struct config cfg;
         struct store_options so = {0, false};
         struct store *st = NULL;
@@ -130,8 +97,10 @@ cmd_init(int argc, char **argv)
         char token[HTTP_TOKEN_HEX + 1];
         int rc, err;
 
-        if ((rc = init_parse(argc, argv, &o)))
-                return rc < 0 ? EXIT_OK : rc;
+        if (!cli_parse(&init_spec, argc, argv, &o, &p))
+                return p.status;
+        if ((rc = init_check(&o)))
+                return rc;
         dir = node_data_dir(o.data);
         conf = node_path(dir, NODE_CONFIG_FILE);
         keyp = node_path(dir, NODE_KEY_FILE);

@@ -1,23 +1,57 @@
 /* list: entries, newest first, optionally filtered by kind or feed. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../app/app.h"
 #include "cli.h"
 
-static const char list_help[] =
-    "usage: simpul list [--kind KIND] [--feed FEED] [--limit N]\n"
-    "                   [--data DIR] [--json]\n\n"
-    "Lists stored entries, newest first (by the author's clock), one\n"
-    "per line: id, local time, kind, audience, title. An entry held\n"
-    "without its body (pruned on the way) reads \"" APP_BODY_MISSING_TEXT
-    "\".\n\n"
-    "  --kind KIND   only entries of this kind\n"
-    "  --feed FEED   only entries of the feed with this id (a hex prefix\n"
-    "                of at least 8 digits, see 'simpul feeds')\n"
-    "  --limit N     at most N entries\n"
-    "  --json        print a JSON array of entries with their bodies\n";
+struct list_opts {
+        const char *data;
+        uint32_t kind; /* 0: any */
+        struct cli_id feed;
+        uint64_t limit;
+        bool json;
+};
+
+static int
+parse_kind(const char *arg, void *field)
+{
+        return kind_parse(arg, field);
+}
+
+#define O(field) offsetof(struct list_opts, field)
+static const struct cli_opt list_opts[] = {
+    CLI_OPT("kind", CLI_PARSE, O(kind), .arg = "KIND",
+            .help = "only entries of this kind", .parse = parse_kind,
+            .bad = "unknown --kind '%s'"),
+    CLI_OPT("feed", CLI_PARSE, O(feed), .arg = "FEED",
+            .help = "only entries of the feed with this id (a hex prefix\n"
+                    "of at least 8 digits, see 'simpul feeds')",
+            .parse = cli_parse_id_arg,
+            .bad = "--feed: expected 8 to 64 hex digits, got '%s'"),
+    CLI_OPT("limit", CLI_U64, O(limit), .arg = "N", .help = "at most N entries",
+            .min = 1, .max = UINT64_MAX,
+            .bad = "--limit: expected a positive number"),
+    CLI_OPT("data", CLI_STR, O(data), .arg = "DIR"),
+    CLI_OPT("json", CLI_FLAG, O(json),
+            .help = "print a JSON array of entries with their bodies"),
+};
+#undef O
+
+static const struct cli_spec list_spec = {
+    .name = "list",
+    .usage =
+        "usage: simpul list [--kind KIND] [--feed FEED] [--limit N]\n"
+        "                   [--data DIR] [--json]\n\n"
+        "Lists stored entries, newest first (by the author's clock), one\n"
+        "per line: id, local time, kind, audience, title. An entry held\n"
+        "without its body (pruned on the way) reads \"" APP_BODY_MISSING_TEXT
+        "\".\n\n",
+    .opts = list_opts,
+    .n_opts = ARRAY_LEN(list_opts),
+    .width = 14,
+};
 
 struct list_item {
         uint64_t ts;
@@ -129,68 +163,27 @@ list_print(struct list_ctx *lc, size_t limit)
 int
 cmd_list(int argc, char **argv)
 {
-        static const struct option longs[] = {
-            {"kind", required_argument, NULL, 'k'},
-            {"feed", required_argument, NULL, 'f'},
-            {"limit", required_argument, NULL, 'l'},
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
+        struct list_opts o;
+        struct cli_parsed p;
         struct list_ctx lc;
-        const char *data = NULL;
         struct node n;
-        size_t limit = 0;
-        char *end;
-        int c, rc, err;
+        int rc, err;
 
+        memset(&o, 0, sizeof(o));
+        if (!cli_parse(&list_spec, argc, argv, &o, &p))
+                return p.status;
         memset(&lc, 0, sizeof(lc));
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case 'k':
-                        if (kind_parse(optarg, &lc.kind))
-                                return cli_usage_error(
-                                    "list", "unknown --kind '%s'", optarg);
-                        break;
-                case 'f':
-                        if (cli_parse_id(optarg, lc.feed, &lc.feed_len))
-                                return cli_usage_error(
-                                    "list",
-                                    "--feed: expected 8 to 64 hex "
-                                    "digits, got '%s'",
-                                    optarg);
-                        break;
-                case 'l':
-                        limit = strtoul(optarg, &end, 10);
-                        if (*end || !limit)
-                                return cli_usage_error("list",
-                                                       "--limit: expected a "
-                                                       "positive number");
-                        break;
-                case CLI_OPT_DATA:
-                        data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        lc.json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(list_help, stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error("list", "invalid option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error("list", "unexpected argument '%s'",
-                                       argv[optind]);
-        if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
+        lc.kind = o.kind;
+        memcpy(lc.feed, o.feed.id, sizeof(lc.feed));
+        lc.feed_len = o.feed.len;
+        lc.json = o.json;
+        if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
         if ((err = store_begin(n.store, false, &lc.t)) ||
             (err = store_feeds(lc.t, list_feed, &lc)))
                 rc = cli_error("list: %s", err_str(err));
         else
-                rc = list_print(&lc, limit);
+                rc = list_print(&lc, o.limit);
         if (lc.t)
                 store_abort(lc.t);
         for (size_t i = 0; i < lc.n; i++) {

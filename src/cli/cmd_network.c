@@ -1,6 +1,6 @@
 /* network: create a network at the kabupaten, or show this node's network. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,75 +9,45 @@
 
 #define DEFAULT_VALID_DAYS 3650U
 
-static const char network_help[] =
-    "usage: simpul network create --region CODE --name NAME\n"
-    "                             [--valid-days N] [--data DIR] [--json]\n"
-    "       simpul network show [--data DIR] [--json]\n\n"
-    "A network is one kabupaten's deployment: its root key signs the\n"
-    "membership certificates of every node, and only certified nodes'\n"
-    "entries are accepted.\n\n"
-    "create  run once, on the kabupaten node whose region is CODE: makes\n"
-    "        the root key (network.key, mode 0600: keep it safe, it can\n"
-    "        certify any node), writes the network file, certifies this\n"
-    "        node as an issuer and posts that certificate to the system\n"
-    "        feed. Then enrol the other nodes: simpul enroll --help.\n"
-    "show    the network this node belongs to and its certificate.\n\n"
-    "  --region CODE   the kabupaten code, e.g. 36.04 (this node's region)\n"
-    "  --name NAME     the network's name, e.g. \"KIM Kabupaten Serang\"\n"
-    "  --valid-days N  validity of this node's certificate (default "
-    "3650)\n"
-    "  --json          print the result as JSON\n";
-
 struct network_opts {
         const char *region, *name, *data;
         uint64_t days;
         bool json;
 };
 
-static int
-network_parse(int argc, char **argv, struct network_opts *o)
-{
-        static const struct option longs[] = {
-            {"region", required_argument, NULL, 'r'},
-            {"name", required_argument, NULL, 'n'},
-            {"valid-days", required_argument, NULL, 'v'},
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        int c, rc;
+#define O(field) offsetof(struct network_opts, field)
+static const struct cli_opt network_opts[] = {
+    CLI_OPT("region", CLI_STR, O(region), .arg = "CODE",
+            .help = "the kabupaten code, e.g. 36.04 (this node's region)"),
+    CLI_OPT("name", CLI_STR, O(name), .arg = "NAME",
+            .help = "the network's name, e.g. \"KIM Kabupaten Serang\""),
+    CLI_OPT("valid-days", CLI_U64, O(days), .arg = "N",
+            .help = "validity of this node's certificate (default 3650)",
+            .min = 1, .max = CLI_VALID_DAYS_MAX),
+    CLI_OPT("data", CLI_STR, O(data), .arg = "DIR"),
+    CLI_OPT("json", CLI_FLAG, O(json), .help = "print the result as JSON"),
+};
+#undef O
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case 'r':
-                        o->region = optarg;
-                        break;
-                case 'n':
-                        o->name = optarg;
-                        break;
-                case 'v':
-                        if ((rc = cli_parse_days("network", optarg, &o->days)))
-                                return rc;
-                        break;
-                case CLI_OPT_DATA:
-                        o->data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        o->json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(network_help, stdout);
-                        return -1;
-                default:
-                        return cli_usage_error("network", "invalid option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error("network", "unexpected argument '%s'",
-                                       argv[optind]);
-        return 0;
-}
+static const struct cli_spec network_spec = {
+    .name = "network",
+    .usage =
+        "usage: simpul network create --region CODE --name NAME\n"
+        "                             [--valid-days N] [--data DIR] [--json]\n"
+        "       simpul network show [--data DIR] [--json]\n\n"
+        "A network is one kabupaten's deployment: its root key signs the\n"
+        "membership certificates of every node, and only certified nodes'\n"
+        "entries are accepted.\n\n"
+        "create  run once, on the kabupaten node whose region is CODE: makes\n"
+        "        the root key (network.key, mode 0600: keep it safe, it can\n"
+        "        certify any node), writes the network file, certifies this\n"
+        "        node as an issuer and posts that certificate to the system\n"
+        "        feed. Then enrol the other nodes: simpul enroll --help.\n"
+        "show    the network this node belongs to and its certificate.\n\n",
+    .opts = network_opts,
+    .n_opts = ARRAY_LEN(network_opts),
+    .width = 16,
+};
 
 /* ---- create ------------------------------------------------------------- */
 
@@ -343,19 +313,19 @@ int
 cmd_network(int argc, char **argv)
 {
         struct network_opts o;
-        int rc;
+        struct cli_parsed p;
 
         memset(&o, 0, sizeof(o));
         if (argc < 2 || argv[1][0] == '-') {
                 if (argc >= 2 &&
                     (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-                        fputs(network_help, stdout);
+                        cli_help(&network_spec, stdout);
                         return EXIT_OK;
                 }
                 return cli_usage_error("network", "expected create or show");
         }
-        if ((rc = network_parse(argc - 1, argv + 1, &o)))
-                return rc < 0 ? EXIT_OK : rc;
+        if (!cli_parse(&network_spec, argc - 1, argv + 1, &o, &p))
+                return p.status;
         if (!strcmp(argv[1], "create"))
                 return network_create(&o);
         if (!strcmp(argv[1], "show"))

@@ -1,18 +1,38 @@
 /* peers: each peer this node has linked with, and how the link is doing. */
-#include <getopt.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const char peers_help[] =
-    "usage: simpul peers [--data DIR] [--json [--feeds]]\n\n"
-    "Lists every peer this node has linked with: key, region, address,\n"
-    "state, last successful sync (caught up), entries and bytes in and\n"
-    "out, entries it still lacks (backlog) and the last failure's id.\n"
-    "Written by the running daemon every few seconds.\n\n"
-    "  --feeds  with --json: also what this node knows the peer holds,\n"
-    "           \"feeds\": [{\"feed\": ID, \"seq\": N}, ...] (from the\n"
-    "           peer's HELLO and its ACKs of committed entries)\n";
+struct peers_opts {
+        const char *data;
+        bool json, feeds;
+};
+
+#define O(field) offsetof(struct peers_opts, field)
+static const struct cli_opt peers_opts[] = {
+    CLI_OPT("data", CLI_STR, O(data), .arg = "DIR"),
+    CLI_OPT("json", CLI_FLAG, O(json)),
+    CLI_OPT("feeds", CLI_FLAG, O(feeds),
+            .help = "with --json: also what this node knows the peer holds,\n"
+                    "\"feeds\": [{\"feed\": ID, \"seq\": N}, ...] (from the\n"
+                    "peer's HELLO and its ACKs of committed entries)"),
+};
+#undef O
+
+static const struct cli_spec peers_spec = {
+    .name = "peers",
+    .usage =
+        "usage: simpul peers [--data DIR] [--json [--feeds]]\n\n"
+        "Lists every peer this node has linked with: key, region, address,\n"
+        "state, last successful sync (caught up), entries and bytes in and\n"
+        "out, entries it still lacks (backlog) and the last failure's id.\n"
+        "Written by the running daemon every few seconds.\n\n",
+    .opts = peers_opts,
+    .n_opts = ARRAY_LEN(peers_opts),
+    .width = 9,
+    .max_args = -1,
+};
 
 static void
 age(char *out, size_t cap, uint64_t ms, uint64_t now)
@@ -145,45 +165,21 @@ cli_peers_visit(struct node *n, json_t *arr)
 int
 cmd_peers(int argc, char **argv)
 {
-        static const struct option longs[] = {
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"feeds", no_argument, NULL, 'f'},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        const char *data = NULL;
+        struct peers_opts o = {NULL, false, false};
+        struct cli_parsed p;
         json_t *arr = NULL;
-        bool feeds = false;
         struct node n;
-        int c, err;
+        int err;
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case CLI_OPT_DATA:
-                        data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        if (!arr)
-                                arr = json_array();
-                        break;
-                case 'f':
-                        feeds = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(peers_help, stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error("peers", "invalid option");
-                }
-        }
-        if (feeds && !arr)
+        if (!cli_parse(&peers_spec, argc, argv, &o, &p))
+                return p.status;
+        if (o.feeds && !o.json)
                 return cli_usage_error("peers", "--feeds needs --json");
-        if (cli_open(&n, data, NODE_OPEN_READ_ONLY)) {
-                json_decref(arr);
+        if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
-        }
-        err = peers_visit(&n, arr, feeds);
+        if (o.json)
+                arr = json_array();
+        err = peers_visit(&n, arr, o.feeds);
         node_close(&n);
         if (err) {
                 json_decref(arr);

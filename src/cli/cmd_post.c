@@ -1,6 +1,6 @@
 /* post: build a KIM item of any kind, sign it and append it to a feed. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -99,7 +99,6 @@ enum {
         O_REASON,
         O_TIMESTAMP,
         O_COUNT,
-        O_BASE = 256,
 };
 
 #define K_(kind) (1U << (kind))
@@ -108,45 +107,6 @@ enum {
         (K_(KIND_ASPIRASI) | K_(KIND_PENGADUAN) | K_(KIND_PERMINTAAN_INFORMASI))
 #define K_TEXT (K_ANN | K_REP | K_(KIND_TANGGAPAN) | K_(KIND_REVISI))
 #define K_ALL 0x3feU
-
-static const struct option longs[] = {
-    {"kind", required_argument, NULL, O_BASE + O_KIND},
-    {"to", required_argument, NULL, O_BASE + O_TO},
-    {"title", required_argument, NULL, O_BASE + O_TITLE},
-    {"body", required_argument, NULL, O_BASE + O_BODY},
-    {"body-file", required_argument, NULL, O_BASE + O_BODY_FILE},
-    {"category", required_argument, NULL, O_BASE + O_CATEGORY},
-    {"tags", required_argument, NULL, O_BASE + O_TAGS},
-    {"location", required_argument, NULL, O_BASE + O_LOCATION},
-    {"place", required_argument, NULL, O_BASE + O_PLACE},
-    {"lat", required_argument, NULL, O_BASE + O_LAT},
-    {"lon", required_argument, NULL, O_BASE + O_LON},
-    {"level", required_argument, NULL, O_BASE + O_LEVEL},
-    {"until-ms", required_argument, NULL, O_BASE + O_UNTIL},
-    {"handler", required_argument, NULL, O_BASE + O_HANDLER},
-    {"anonim", no_argument, NULL, O_BASE + O_ANONIM},
-    {"rahasia", no_argument, NULL, O_BASE + O_RAHASIA},
-    {"reporter", required_argument, NULL, O_BASE + O_REPORTER},
-    {"contact", required_argument, NULL, O_BASE + O_CONTACT},
-    {"seal-to", required_argument, NULL, O_BASE + O_SEAL_TO},
-    {"report", required_argument, NULL, O_BASE + O_REPORT},
-    {"after", required_argument, NULL, O_BASE + O_AFTER},
-    {"step", required_argument, NULL, O_BASE + O_STEP},
-    {"note", required_argument, NULL, O_BASE + O_NOTE},
-    {"method", required_argument, NULL, O_BASE + O_METHOD},
-    {"result", required_argument, NULL, O_BASE + O_RESULT},
-    {"agency", required_argument, NULL, O_BASE + O_AGENCY},
-    {"verifier", required_argument, NULL, O_BASE + O_VERIFIER},
-    {"item", required_argument, NULL, O_BASE + O_ITEM},
-    {"revisi", required_argument, NULL, O_BASE + O_REVISI},
-    {"decision", required_argument, NULL, O_BASE + O_DECISION},
-    {"reason", required_argument, NULL, O_BASE + O_REASON},
-    {"timestamp-ms", required_argument, NULL, O_BASE + O_TIMESTAMP},
-    {"data", required_argument, NULL, CLI_OPT_DATA},
-    {"json", no_argument, NULL, CLI_OPT_JSON},
-    {"help", no_argument, NULL, CLI_OPT_HELP},
-    {NULL, 0, NULL, 0},
-};
 
 static const uint32_t applies[O_COUNT] = {
     [O_KIND] = K_ALL,
@@ -185,11 +145,80 @@ static const uint32_t applies[O_COUNT] = {
 
 struct post_opts {
         const char *v[O_COUNT]; /* the argument of each option given */
-        const char *seal_to[KIM_SEAL_TO_MAX];
-        size_t n_seal_to;
+        bool anonim, rahasia;
+        struct {
+                const char *v[KIM_SEAL_TO_MAX];
+                size_t n;
+        } seal_to;
         const char *data;
         bool json;
+        uint64_t given; /* bit O_*: the option was given */
         uint32_t kind;
+};
+
+/* --seal-to, repeatable. */
+static int
+parse_seal_to(const char *arg, void *field)
+{
+        struct post_opts *o = container_of(field, struct post_opts, seal_to);
+
+        if (o->seal_to.n == KIM_SEAL_TO_MAX)
+                return cli_usage_error("post", "at most %u --seal-to",
+                                       KIM_SEAL_TO_MAX);
+        o->seal_to.v[o->seal_to.n++] = arg;
+        return 0;
+}
+
+/* Indexed by O_*; every value is checked once the kind is known. */
+#define V(i) offsetof(struct post_opts, v[i])
+static const struct cli_opt post_opts[] = {
+    [O_KIND] = CLI_OPT("kind", CLI_STR, V(O_KIND), .required = true),
+    [O_TO] = CLI_OPT("to", CLI_STR, V(O_TO)),
+    [O_TITLE] = CLI_OPT("title", CLI_STR, V(O_TITLE)),
+    [O_BODY] = CLI_OPT("body", CLI_STR, V(O_BODY)),
+    [O_BODY_FILE] = CLI_OPT("body-file", CLI_STR, V(O_BODY_FILE)),
+    [O_CATEGORY] = CLI_OPT("category", CLI_STR, V(O_CATEGORY)),
+    [O_TAGS] = CLI_OPT("tags", CLI_STR, V(O_TAGS)),
+    [O_LOCATION] = CLI_OPT("location", CLI_STR, V(O_LOCATION)),
+    [O_PLACE] = CLI_OPT("place", CLI_STR, V(O_PLACE)),
+    [O_LAT] = CLI_OPT("lat", CLI_STR, V(O_LAT)),
+    [O_LON] = CLI_OPT("lon", CLI_STR, V(O_LON)),
+    [O_LEVEL] = CLI_OPT("level", CLI_STR, V(O_LEVEL)),
+    [O_UNTIL] = CLI_OPT("until-ms", CLI_STR, V(O_UNTIL)),
+    [O_HANDLER] = CLI_OPT("handler", CLI_STR, V(O_HANDLER)),
+    [O_ANONIM] =
+        CLI_OPT("anonim", CLI_FLAG, offsetof(struct post_opts, anonim)),
+    [O_RAHASIA] =
+        CLI_OPT("rahasia", CLI_FLAG, offsetof(struct post_opts, rahasia)),
+    [O_REPORTER] = CLI_OPT("reporter", CLI_STR, V(O_REPORTER)),
+    [O_CONTACT] = CLI_OPT("contact", CLI_STR, V(O_CONTACT)),
+    [O_SEAL_TO] =
+        CLI_OPT("seal-to", CLI_PARSE, offsetof(struct post_opts, seal_to),
+                .parse = parse_seal_to),
+    [O_REPORT] = CLI_OPT("report", CLI_STR, V(O_REPORT)),
+    [O_AFTER] = CLI_OPT("after", CLI_STR, V(O_AFTER)),
+    [O_STEP] = CLI_OPT("step", CLI_STR, V(O_STEP)),
+    [O_NOTE] = CLI_OPT("note", CLI_STR, V(O_NOTE)),
+    [O_METHOD] = CLI_OPT("method", CLI_STR, V(O_METHOD)),
+    [O_RESULT] = CLI_OPT("result", CLI_STR, V(O_RESULT)),
+    [O_AGENCY] = CLI_OPT("agency", CLI_STR, V(O_AGENCY)),
+    [O_VERIFIER] = CLI_OPT("verifier", CLI_STR, V(O_VERIFIER)),
+    [O_ITEM] = CLI_OPT("item", CLI_STR, V(O_ITEM)),
+    [O_REVISI] = CLI_OPT("revisi", CLI_STR, V(O_REVISI)),
+    [O_DECISION] = CLI_OPT("decision", CLI_STR, V(O_DECISION)),
+    [O_REASON] = CLI_OPT("reason", CLI_STR, V(O_REASON)),
+    [O_TIMESTAMP] = CLI_OPT("timestamp-ms", CLI_STR, V(O_TIMESTAMP)),
+    [O_COUNT] = CLI_OPT("data", CLI_STR, offsetof(struct post_opts, data)),
+    [O_COUNT + 1] = CLI_OPT("json", CLI_FLAG, offsetof(struct post_opts, json)),
+};
+#undef V
+
+static const struct cli_spec post_spec = {
+    .name = "post",
+    .usage = post_help,
+    .opts = post_opts,
+    .n_opts = ARRAY_LEN(post_opts),
+    .missing = "--kind is required",
 };
 
 /* The post as app_post takes it, with the storage it borrows. */
@@ -202,48 +231,20 @@ struct post_build {
 static int
 post_parse(int argc, char **argv, struct post_opts *o)
 {
-        int c;
+        struct cli_parsed p;
 
         memset(o, 0, sizeof(*o));
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                if (c >= O_BASE && c < O_BASE + O_COUNT) {
-                        if (c == O_BASE + O_SEAL_TO) {
-                                if (o->n_seal_to == KIM_SEAL_TO_MAX)
-                                        return cli_usage_error(
-                                            "post", "at most %u --seal-to",
-                                            KIM_SEAL_TO_MAX);
-                                o->seal_to[o->n_seal_to++] = optarg;
-                        }
-                        o->v[c - O_BASE] = optarg ? optarg : "";
-                        continue;
-                }
-                switch (c) {
-                case CLI_OPT_DATA:
-                        o->data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        o->json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(post_help, stdout);
-                        return -1;
-                default:
-                        return cli_usage_error("post", "invalid option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error("post", "unexpected argument '%s'",
-                                       argv[optind]);
-        if (!o->v[O_KIND])
-                return cli_usage_error("post", "--kind is required");
+        if (!cli_parse(&post_spec, argc, argv, o, &p))
+                return p.status ? p.status : -1;
+        o->given = p.given;
         if (kind_parse(o->v[O_KIND], &o->kind) || !wire_kim_kind(o->kind))
                 return cli_usage_error("post", "unknown --kind '%s'",
                                        o->v[O_KIND]);
         for (int i = 0; i < O_COUNT; i++)
-                if (o->v[i] && !(applies[i] & K_(o->kind)))
+                if ((o->given & (1ULL << i)) && !(applies[i] & K_(o->kind)))
                         return cli_usage_error("post",
                                                "--%s does not apply to %s",
-                                               longs[i].name, o->v[O_KIND]);
+                                               post_opts[i].name, o->v[O_KIND]);
         if (o->v[O_BODY] && o->v[O_BODY_FILE])
                 return cli_usage_error("post", "give --body or --body-file, "
                                                "not both");
@@ -272,7 +273,7 @@ post_required(const struct post_opts *o)
                 if ((need[i].kinds & K_(o->kind)) && !o->v[need[i].opt])
                         return cli_usage_error("post", "a %s needs --%s",
                                                o->v[O_KIND],
-                                               longs[need[i].opt].name);
+                                               post_opts[need[i].opt].name);
         if ((K_REP & K_(o->kind)) && !o->v[O_TO] && !o->v[O_HANDLER])
                 return cli_usage_error("post", "a %s needs --handler or --to",
                                        o->v[O_KIND]);
@@ -463,16 +464,16 @@ post_report_fields(const struct post_opts *o, struct post_build *pb)
                                                "code",
                                                o->v[O_HANDLER]);
         }
-        b->anonim = o->v[O_ANONIM] != NULL;
-        b->rahasia = o->v[O_RAHASIA] != NULL;
+        b->anonim = o->anonim;
+        b->rahasia = o->rahasia;
         if (o->v[O_REPORTER]) {
                 pb->p.has_reporter = true;
                 pb->p.reporter.name = slice_cstr(o->v[O_REPORTER]);
                 pb->p.reporter.contact =
                     slice_cstr(o->v[O_CONTACT] ? o->v[O_CONTACT] : "");
         }
-        for (size_t i = 0; i < o->n_seal_to; i++) {
-                const char *k = o->seal_to[i];
+        for (size_t i = 0; i < o->seal_to.n; i++) {
+                const char *k = o->seal_to.v[i];
                 if (strlen(k) != 2 * ENTRY_KEY_BYTES ||
                     hex_decode(pb->to + i * ENTRY_KEY_BYTES, ENTRY_KEY_BYTES, k,
                                strlen(k)))
@@ -482,7 +483,7 @@ post_report_fields(const struct post_opts *o, struct post_build *pb)
                                                k);
         }
         pb->p.to = pb->to;
-        pb->p.n_to = o->n_seal_to;
+        pb->p.n_to = o->seal_to.n;
         return 0;
 }
 
@@ -511,8 +512,8 @@ post_status_fields(const struct post_opts *o, struct kim_body *b)
         opt_str(o->v[O_METHOD], &b->has_method, &b->method);
         opt_str(o->v[O_AGENCY], &b->has_agency, &b->agency);
         opt_str(o->v[O_VERIFIER], &b->has_verifier, &b->verifier);
-        b->anonim = o->v[O_ANONIM] != NULL;
-        b->rahasia = o->v[O_RAHASIA] != NULL;
+        b->anonim = o->anonim;
+        b->rahasia = o->rahasia;
         return 0;
 }
 

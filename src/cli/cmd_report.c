@@ -1,6 +1,6 @@
 /* report: one report's timeline, and the steps of its lifecycle
  * (proto/KIM.md §3): simpul report SUBCOMMAND ID [options]. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,83 +89,46 @@ struct report_opts {
         bool json;
 };
 
+#define O(field) offsetof(struct report_opts, field)
+static const struct cli_opt report_opts[] = {
+    CLI_OPT("note", CLI_STR, O(s.note)),
+    CLI_OPT("method", CLI_STR, O(s.method)),
+    CLI_OPT("result", CLI_STR, O(s.result)),
+    CLI_OPT("verifier", CLI_STR, O(s.verifier)),
+    CLI_OPT("agency", CLI_STR, O(s.agency)),
+    CLI_OPT("text", CLI_STR, O(s.text)),
+    CLI_OPT("title", CLI_STR, O(s.title)),
+    CLI_OPT("anonim", CLI_FLAG, O(s.anonim)),
+    CLI_OPT("rahasia", CLI_FLAG, O(s.rahasia)),
+    CLI_OPT("at", CLI_PARSE, O(s.now_ms), .parse = cli_parse_at_arg,
+            .bad = "--at: YYYY-MM-DD or YYYY-MM-DDTHH:MM, not '%s'"),
+    CLI_OPT("data", CLI_STR, O(data)),
+    CLI_OPT("json", CLI_FLAG, O(json)),
+};
+#undef O
+
+/* Its help lists the subcommands and the options by what they do. */
+static const struct cli_spec report_spec = {
+    .name = "report",
+    .opts = report_opts,
+    .n_opts = ARRAY_LEN(report_opts),
+    .max_args = -1,
+    .help = report_usage,
+};
+
 static int
 report_parse(int argc, char **argv, struct report_opts *o, bool step_arg)
 {
-        static const struct option longs[] = {
-            {"note", required_argument, NULL, 'n'},
-            {"method", required_argument, NULL, 'm'},
-            {"result", required_argument, NULL, 'r'},
-            {"verifier", required_argument, NULL, 'v'},
-            {"agency", required_argument, NULL, 'a'},
-            {"text", required_argument, NULL, 'x'},
-            {"title", required_argument, NULL, 'T'},
-            {"anonim", no_argument, NULL, 'A'},
-            {"rahasia", no_argument, NULL, 'R'},
-            {"at", required_argument, NULL, 't'},
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        int c;
+        struct cli_parsed p;
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case 'n':
-                        o->s.note = optarg;
-                        break;
-                case 'm':
-                        o->s.method = optarg;
-                        break;
-                case 'r':
-                        o->s.result = optarg;
-                        break;
-                case 'v':
-                        o->s.verifier = optarg;
-                        break;
-                case 'a':
-                        o->s.agency = optarg;
-                        break;
-                case 'x':
-                        o->s.text = optarg;
-                        break;
-                case 'T':
-                        o->s.title = optarg;
-                        break;
-                case 'A':
-                        o->s.anonim = true;
-                        break;
-                case 'R':
-                        o->s.rahasia = true;
-                        break;
-                case 't':
-                        if (cli_parse_at(optarg, &o->s.now_ms))
-                                return cli_usage_error(
-                                    "report",
-                                    "--at: YYYY-MM-DD or YYYY-MM-DDTHH:MM, "
-                                    "not '%s'",
-                                    optarg);
-                        break;
-                case CLI_OPT_DATA:
-                        o->data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        o->json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        report_usage(stdout);
-                        return -1;
-                default:
-                        return cli_usage_error("report", "invalid option");
-                }
-        }
-        if (optind + 1 + step_arg != argc)
+        if (!cli_parse(&report_spec, argc, argv, o, &p))
+                return p.status ? p.status : -1;
+        if (p.n_args != 1 + step_arg)
                 return cli_usage_error("report", "%s: expected %s", o->cmd,
                                        step_arg ? "ID STEP" : "one report ID");
-        o->id = argv[optind];
+        o->id = p.args[0];
         if (step_arg)
-                o->s.step = argv[optind + 1];
+                o->s.step = p.args[1];
         return 0;
 }
 

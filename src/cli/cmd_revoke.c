@@ -1,5 +1,5 @@
 /* revoke: post a revocation (pencabutan) of a node's membership. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,63 +7,52 @@
 
 #define REASON_MAX 1024U
 
-static const char revoke_help[] =
-    "usage: simpul revoke NODE_KEY [--reason TEXT] [--data DIR] [--json]\n\n"
-    "Revokes a node's membership for good (a stolen or retired machine).\n"
-    "Run it on an issuer: the kabupaten (holding network.key) for any\n"
-    "node, a kecamatan issuer for the nodes of its own kecamatan.\n\n"
-    "The revocation names every feed of that node held here and the last\n"
-    "entry held of each, by seq and id: those entries stay valid\n"
-    "everywhere; another entry at that seq, later entries of those feeds\n"
-    "and entries of its other feeds are refused (NODE-REVOKED), and the\n"
-    "node is refused at every handshake: its open links close. It is\n"
-    "posted to the system feed, which every node receives first.\n\n"
-    "  NODE_KEY       the node's key, 64 hex digits (see 'simpul network\n"
-    "                 show' on that node, or 'simpul list --kind "
-    "sertifikat')\n"
-    "  --reason TEXT  why, for the operators (one line)\n"
-    "  --json         print the result as JSON\n";
-
 struct revoke_opts {
         const char *data, *reason;
         uint8_t node[ENTRY_KEY_BYTES];
         bool json;
 };
 
-static int
-revoke_parse(int argc, char **argv, struct revoke_opts *o)
-{
-        static const struct option longs[] = {
-            {"reason", required_argument, NULL, 'r'},
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        int c;
+#define O(field) offsetof(struct revoke_opts, field)
+static const struct cli_opt revoke_opts[] = {
+    CLI_OPT("NODE_KEY", CLI_WORD, 0,
+            .help = "the node's key, 64 hex digits (see 'simpul network\n"
+                    "show' on that node, or 'simpul list --kind sertifikat')"),
+    CLI_OPT("reason", CLI_STR, O(reason), .arg = "TEXT",
+            .help = "why, for the operators (one line)"),
+    CLI_OPT("data", CLI_STR, O(data), .arg = "DIR"),
+    CLI_OPT("json", CLI_FLAG, O(json), .help = "print the result as JSON"),
+};
+#undef O
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case 'r':
-                        o->reason = optarg;
-                        break;
-                case CLI_OPT_DATA:
-                        o->data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        o->json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(revoke_help, stdout);
-                        return -1;
-                default:
-                        return cli_usage_error("revoke", "invalid option");
-                }
-        }
-        if (optind + 1 != argc)
+static const struct cli_spec revoke_spec = {
+    .name = "revoke",
+    .usage =
+        "usage: simpul revoke NODE_KEY [--reason TEXT] [--data DIR] "
+        "[--json]\n\n"
+        "Revokes a node's membership for good (a stolen or retired machine).\n"
+        "Run it on an issuer: the kabupaten (holding network.key) for any\n"
+        "node, a kecamatan issuer for the nodes of its own kecamatan.\n\n"
+        "The revocation names every feed of that node held here and the last\n"
+        "entry held of each, by seq and id: those entries stay valid\n"
+        "everywhere; another entry at that seq, later entries of those feeds\n"
+        "and entries of its other feeds are refused (NODE-REVOKED), and the\n"
+        "node is refused at every handshake: its open links close. It is\n"
+        "posted to the system feed, which every node receives first.\n\n",
+    .opts = revoke_opts,
+    .n_opts = ARRAY_LEN(revoke_opts),
+    .width = 15,
+    .max_args = -1,
+};
+
+/* The node key and the reason: 0 or a usage error. */
+static int
+revoke_check_args(struct revoke_opts *o, const struct cli_parsed *p)
+{
+        if (p->n_args != 1)
                 return cli_usage_error("revoke", "expected one NODE_KEY");
-        if (strlen(argv[optind]) != 2 * ENTRY_KEY_BYTES ||
-            hex_decode(o->node, ENTRY_KEY_BYTES, argv[optind],
+        if (strlen(p->args[0]) != 2 * ENTRY_KEY_BYTES ||
+            hex_decode(o->node, ENTRY_KEY_BYTES, p->args[0],
                        2 * ENTRY_KEY_BYTES))
                 return cli_usage_error("revoke", "NODE_KEY: expected 64 hex "
                                                  "digits");
@@ -225,12 +214,15 @@ cmd_revoke(int argc, char **argv)
 {
         struct revoke_opts o;
         struct cli_issuer is;
+        struct cli_parsed p;
         struct node n;
         int rc;
 
         memset(&o, 0, sizeof(o));
-        if ((rc = revoke_parse(argc, argv, &o)))
-                return rc < 0 ? EXIT_OK : rc;
+        if (!cli_parse(&revoke_spec, argc, argv, &o, &p))
+                return p.status;
+        if ((rc = revoke_check_args(&o, &p)))
+                return rc;
         if (cli_open(&n, o.data, NODE_OPEN_KEY))
                 return EXIT_ERROR;
         rc = EXIT_ERROR;

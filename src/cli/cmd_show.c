@@ -1,16 +1,32 @@
 /* show: one entry in full, by id or unique id prefix. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../app/app.h"
 #include "cli.h"
 
-static const char show_help[] =
-    "usage: simpul show ID [--data DIR] [--json]\n\n"
-    "Shows one entry: its header fields and its body. ID is the entry\n"
-    "id or a unique prefix of at least 8 hex digits (as 'simpul list'\n"
-    "prints).\n";
+struct show_opts {
+        const char *data;
+        bool json;
+};
+
+static const struct cli_opt show_opts[] = {
+    CLI_OPT("data", CLI_STR, offsetof(struct show_opts, data), .arg = "DIR"),
+    CLI_OPT("json", CLI_FLAG, offsetof(struct show_opts, json)),
+};
+
+static const struct cli_spec show_spec = {
+    .name = "show",
+    .usage =
+        "usage: simpul show ID [--data DIR] [--json]\n\n"
+        "Shows one entry: its header fields and its body. ID is the entry\n"
+        "id or a unique prefix of at least 8 hex digits (as 'simpul list'\n"
+        "prints).\n",
+    .opts = show_opts,
+    .n_opts = ARRAY_LEN(show_opts),
+    .max_args = -1,
+};
 
 static void
 show_text(const struct entry *e)
@@ -61,53 +77,34 @@ show_text(const struct entry *e)
 int
 cmd_show(int argc, char **argv)
 {
-        static const struct option longs[] = {
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        const char *data = NULL;
+        struct show_opts o = {NULL, false};
+        struct cli_parsed p;
         struct store_txn *t = NULL;
         struct buf bytes = BUF_INIT;
         uint8_t id[ENTRY_HASH_BYTES];
         size_t id_len;
-        bool json = false;
         struct entry e;
         struct node n;
-        int c, rc = EXIT_ERROR, err;
+        int rc = EXIT_ERROR, err;
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case CLI_OPT_DATA:
-                        data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(show_help, stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error("show", "invalid option");
-                }
-        }
-        if (optind + 1 != argc)
+        if (!cli_parse(&show_spec, argc, argv, &o, &p))
+                return p.status;
+        if (p.n_args != 1)
                 return cli_usage_error("show", "expected one entry ID");
-        if (cli_parse_id(argv[optind], id, &id_len))
+        if (cli_parse_id(p.args[0], id, &id_len))
                 return cli_usage_error("show",
                                        "'%s' is not an entry id (8 to 64 "
                                        "hex digits, even length)",
-                                       argv[optind]);
-        if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
+                                       p.args[0]);
+        if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
         if ((err = store_begin(n.store, false, &t)) ||
             (err = store_get_by_id(t, id, id_len, &bytes)) ||
             (err = entry_parse(buf_slice(&bytes), &e))) {
-                cli_error("show: '%s': %s", argv[optind], err_str(err));
+                cli_error("show: '%s': %s", p.args[0], err_str(err));
                 goto out;
         }
-        if (json) {
+        if (o.json) {
                 rc = cli_print_json(cli_entry_json(&e, true));
         } else {
                 show_text(&e);

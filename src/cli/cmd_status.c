@@ -1,16 +1,33 @@
 /* status: this node, its store, its daemon and its links. */
-#include <getopt.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const char status_help[] =
-    "usage: simpul status [--data DIR] [--json]\n\n"
-    "Shows this node (region, name, key), its store (feeds, entries,\n"
-    "size), whether its daemon is running, whether this machine's clock\n"
-    "is unknown (it reads before this node's certificate: see\n"
-    "proto/MEMBERSHIP.md 4.2), and each peer link (see simpul peers).\n"
-    "Exit status 0 even when the daemon is not running.\n";
+struct status_opts {
+        const char *data;
+        bool json;
+};
+
+static const struct cli_opt status_opts[] = {
+    CLI_OPT("data", CLI_STR, offsetof(struct status_opts, data), .arg = "DIR"),
+    CLI_OPT("json", CLI_FLAG, offsetof(struct status_opts, json)),
+};
+
+/* Positional arguments are ignored, as they always were. */
+static const struct cli_spec status_spec = {
+    .name = "status",
+    .usage =
+        "usage: simpul status [--data DIR] [--json]\n\n"
+        "Shows this node (region, name, key), its store (feeds, entries,\n"
+        "size), whether its daemon is running, whether this machine's clock\n"
+        "is unknown (it reads before this node's certificate: see\n"
+        "proto/MEMBERSHIP.md 4.2), and each peer link (see simpul peers).\n"
+        "Exit status 0 even when the daemon is not running.\n",
+    .opts = status_opts,
+    .n_opts = ARRAY_LEN(status_opts),
+    .max_args = -1,
+};
 
 static int
 conflict_count(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES],
@@ -60,38 +77,19 @@ clock_print(const struct cert_clock *k)
 int
 cmd_status(int argc, char **argv)
 {
-        static const struct option longs[] = {
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
+        struct status_opts o = {NULL, false};
+        struct cli_parsed p;
         struct store_stats st;
         struct cert_clock clock;
         struct node_daemon_seen ds;
         struct store_txn *t;
-        const char *data = NULL;
         uint64_t conflicts = 0;
-        bool json = false;
         struct node n;
         int c, err;
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case CLI_OPT_DATA:
-                        data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(status_help, stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error("status", "invalid option");
-                }
-        }
-        if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
+        if (!cli_parse(&status_spec, argc, argv, &o, &p))
+                return p.status;
+        if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
         if ((err = store_begin(n.store, false, &t)) ||
             (err = store_stats(t, &st)) ||
@@ -102,7 +100,7 @@ cmd_status(int argc, char **argv)
         node_daemon_read(t, &ds);
         store_abort(t);
         node_clock(&n, &clock);
-        if (json) {
+        if (o.json) {
                 json_t *peers = json_array();
                 err = cli_peers_visit(&n, peers);
                 c = cli_print_json(

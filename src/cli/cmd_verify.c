@@ -1,15 +1,30 @@
 /* verify: re-check every stored entry and every chain. */
-#include <getopt.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const char verify_help[] =
-    "usage: simpul verify [--data DIR] [--json]\n\n"
-    "Re-checks every stored entry (encoding, body hash, signature) and\n"
-    "every feed's chain (sequence numbers from 1 without gaps, each\n"
-    "prev the id of the entry before, head record = last entry).\n"
-    "Names every problem; exits 1 if there is any, 0 if none.\n";
+struct verify_opts {
+        const char *data;
+        bool json;
+};
+
+static const struct cli_opt verify_opts[] = {
+    CLI_OPT("data", CLI_STR, offsetof(struct verify_opts, data), .arg = "DIR"),
+    CLI_OPT("json", CLI_FLAG, offsetof(struct verify_opts, json)),
+};
+
+static const struct cli_spec verify_spec = {
+    .name = "verify",
+    .usage =
+        "usage: simpul verify [--data DIR] [--json]\n\n"
+        "Re-checks every stored entry (encoding, body hash, signature) and\n"
+        "every feed's chain (sequence numbers from 1 without gaps, each\n"
+        "prev the id of the entry before, head record = last entry).\n"
+        "Names every problem; exits 1 if there is any, 0 if none.\n",
+    .opts = verify_opts,
+    .n_opts = ARRAY_LEN(verify_opts),
+};
 
 struct verify_ctx {
         json_t *arr;
@@ -36,40 +51,18 @@ verify_report(void *ctx, const struct verify_problem *p)
 int
 cmd_verify(int argc, char **argv)
 {
-        static const struct option longs[] = {
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
+        struct verify_opts o = {NULL, false};
         struct verify_ctx vc = {NULL};
         struct verify_stats st;
-        const char *data = NULL;
-        bool json = false;
+        struct cli_parsed p;
         struct node n;
-        int c, err;
+        int err;
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case CLI_OPT_DATA:
-                        data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(verify_help, stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error("verify", "invalid option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error("verify", "unexpected argument '%s'",
-                                       argv[optind]);
-        if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
+        if (!cli_parse(&verify_spec, argc, argv, &o, &p))
+                return p.status;
+        if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
-        if (json)
+        if (o.json)
                 vc.arr = json_array();
         err = replica_verify(&n.replica, verify_report, &vc, &st);
         node_close(&n);
@@ -77,7 +70,7 @@ cmd_verify(int argc, char **argv)
                 json_decref(vc.arr);
                 return cli_error("verify: %s", err_str(err));
         }
-        if (json)
+        if (o.json)
                 cli_print_json(
                     json_pack("{s:b, s:I, s:I, s:I, s:o}", "ok",
                               st.problems == 0, "feeds", (json_int_t)st.feeds,

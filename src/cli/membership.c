@@ -37,22 +37,6 @@ cli_days_ms(uint64_t days)
         return days * DAY_MS;
 }
 
-int
-cli_parse_days(const char *cmd, const char *arg, uint64_t *days)
-{
-        char *end;
-
-        errno = 0;
-        *days = strtoull(arg, &end, 10);
-        if (errno || end == arg || *end || arg[0] == '-' || *days < 1 ||
-            *days > CLI_VALID_DAYS_MAX)
-                return cli_usage_error(cmd,
-                                       "--valid-days: expected 1 to %u, "
-                                       "got '%s'",
-                                       CLI_VALID_DAYS_MAX, arg);
-        return 0;
-}
-
 /* The bundle line [descriptor, cert, issuer_cert | nil] of a certificate. */
 void
 cli_cert_line(const struct network *net, struct slice cert,

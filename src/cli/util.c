@@ -81,6 +81,14 @@ cli_parse_id(const char *s, uint8_t id[32], size_t *len)
 }
 
 int
+cli_parse_id_arg(const char *arg, void *field)
+{
+        struct cli_id *id = field;
+
+        return cli_parse_id(arg, id->id, &id->len);
+}
+
+int
 cli_print_json(json_t *j)
 {
         char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
