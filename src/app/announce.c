@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "report_int.h"
+#include "app_int.h"
 
 /* The accepted revision of an announcement, or null. */
 static int

@@ -10,7 +10,147 @@
 #include "../kim/kim.h"
 #include "../node/node.h"
 
-#define APP_ERR_MAX 256U /* bytes of an err_msg buffer */
+#define APP_ERR_MAX 512U /* bytes of an err_msg buffer */
+
+struct daemon_stats; /* node/daemon.h: the live figures of `simpul run` */
+
+/* ---- the node (node.c) --------------------------------------------------- */
+
+/*
+ * Once, before any thread: JSON of this process (which holds personal
+ * data) is wiped when freed.
+ */
+void app_global_init(void);
+/*
+ * Opens the node of the data directory --data DIR (data_flag, may be NULL:
+ * $SIMPUL_DATA, ...; see node_data_dir) with node_open's flags. On error
+ * err_msg (APP_ERR_MAX) says what failed and how to fix it, and n is left
+ * closed. Close with app_close.
+ */
+int app_open(struct node *n, const char *data_flag, int flags,
+             char *err_msg) WUR;
+void app_close(struct node *n);
+
+/* What the daemon of `simpul run` is doing. */
+struct app_daemon {
+        bool running; /* live, or its heartbeat is fresh */
+        uint32_t pid; /* of the daemon: this process when live */
+        uint64_t heartbeat_ms;
+        /* live figures, when this process runs it (else zero) */
+        bool live;
+        uint64_t started_ms, links_open, links_opening, batches_queued;
+};
+
+/* This node, its store and its daemon: simpul status and GET /api/node. */
+struct app_status {
+        const char *region, *name, *level; /* borrowed from the node */
+        char key[2 * ENTRY_KEY_BYTES + 1]; /* "" when the key is not loaded */
+        struct store_stats store;
+        uint64_t cert_conflicts; /* node keys certified by two issuers */
+        bool restored;           /* posting is off (node_restored_set) */
+        struct cert_clock clock; /* node_clock */
+        const char *clock_state; /* node_clock_state */
+        bool clock_known;
+        struct app_daemon daemon;
+};
+/*
+ * Fills out for n, with the daemon's live figures from live (may be NULL:
+ * not running in this process). Store errors.
+ */
+int app_status(struct node *n, struct daemon_stats *live,
+               struct app_status *out, char *err_msg) WUR;
+
+/* A peer's record (written by the daemon), and what it is known to hold. */
+struct app_peer {
+        struct peer_info info;
+        struct app_peer_feed {
+                uint8_t feed[ENTRY_HASH_BYTES];
+                uint64_t seq;
+        } * known; /* owned */
+        size_t n_known;
+};
+struct app_peers {
+        struct app_peer *v; /* owned; release with app_peers_release */
+        size_t n;
+        bool with_known; /* known was asked for (simpul peers --feeds) */
+};
+/* Every peer record, with what each holds when with_known. Store errors. */
+int app_peers(struct node *n, bool with_known, struct app_peers *out,
+              char *err_msg) WUR;
+void app_peers_release(struct app_peers *p);
+
+/* A feed held. */
+struct app_feed {
+        struct feed_info info;
+        const char *channel; /* its name: system, urgent, normal, bulk */
+        char audience[WIRE_VIEW_AUDIENCE_BUF];
+        bool frozen;
+        bool has_fork;     /* with APP_FEEDS_FORKS: a fork proof is held */
+        uint64_t fork_seq; /* the seq of its first fork proof */
+};
+struct app_feeds {
+        struct app_feed *v; /* owned; release with app_feeds_release */
+        size_t n;
+        bool forks; /* APP_FEEDS_FORKS: fork_seq known */
+};
+enum app_feeds_flags {
+        APP_FEEDS_FORKS = 1,  /* find each frozen feed's fork_seq */
+        APP_FEEDS_FROZEN = 2, /* only the frozen feeds (from the fork
+                                 proofs, without a walk of every feed) */
+};
+/* The feeds held, in the store's order (priority). Store errors. */
+int app_feeds(struct node *n, int flags, struct app_feeds *out,
+              char *err_msg) WUR;
+void app_feeds_release(struct app_feeds *f);
+
+/* ---- the HTTP API's token (token.c) ---------------------------------------
+ */
+
+#define APP_TOKEN_FILE "http.token"
+#define APP_TOKEN_BYTES 32U /* random bytes; the file holds them in hex */
+#define APP_TOKEN_HEX (2U * APP_TOKEN_BYTES)
+
+/*
+ * Writes a new random token to dir/http.token (mode 0600, atomically:
+ * a rotation never leaves a half-written file) and copies it into out.
+ * -errno.
+ */
+int app_token_new(const char *dir, char out[APP_TOKEN_HEX + 1]) WUR;
+/* Reads dir/http.token into out. ERR_NOT_FOUND (no file), ERR_KEY (not
+ * APP_TOKEN_HEX hex digits), -errno. */
+int app_token_read(const char *dir, char out[APP_TOKEN_HEX + 1]) WUR;
+/*
+ * simpul token: the token of the node in --data DIR (data_flag, may be
+ * NULL), made when it has none, or a new one when rotate. *path gets the
+ * token file's path (owned, free it; set on success and on a read or
+ * write error). Errors: ERR_NOT_FOUND (no node there), -errno.
+ */
+int app_token(const char *data_flag, bool rotate, char tok[APP_TOKEN_HEX + 1],
+              char **path, char *err_msg) WUR;
+
+/* ---- JSON (json.c): every result as simpul --json and the API show it -----
+ *
+ * Each app_json_* appends its result to out as JSON text; the CLI and the
+ * API print what they get. Errors: -ENOMEM (out of JSON, or a string that
+ * is not UTF-8: never after the checks on receipt).
+ */
+enum app_json_flags {
+        APP_JSON_COMPACT = 1, /* one line, ASCII (the API); else indented */
+        APP_JSON_REDACT = 2,  /* personal data hidden (the API, no token) */
+};
+/* simpul status --json: the node, its store, daemon and peers. */
+int app_json_status(struct buf *out, const struct app_status *s,
+                    const struct app_peers *peers, int flags) WUR;
+/* GET /api/node: the node, its store, its daemon; the API's address. */
+int app_json_node(struct buf *out, const struct app_status *s,
+                  const char *http_address, int flags) WUR;
+/* simpul peers --json, GET /api/peers (APP_JSON_REDACT: no addresses). */
+int app_json_peers(struct buf *out, const struct app_peers *p, int flags) WUR;
+/* simpul feeds --json, GET /api/feeds (with fork_seq when f->forks). */
+int app_json_feeds(struct buf *out, const struct app_feeds *f, int flags) WUR;
+/* simpul token --json: {token, file}. */
+int app_json_token(struct buf *out, const char *token, const char *file,
+                   int flags) WUR;
 
 /* ---- posting items (post.c, proto/KIM.md §2, §4) ------------------------- */
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report_int.h"
+#include "app_int.h"
 
 /* ---- shared helpers (report_int.h) --------------------------------------- */
 

@@ -40,9 +40,9 @@ int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_peers(int argc, char **argv);
 
-/* Peer records as text rows (arr NULL) or appended to a JSON array. */
-int cli_peers_visit(struct node *n, json_t *arr) WUR;
-json_t *cli_peer_json(const struct peer_info *p);
+/* The table of simpul peers (and of simpul status). */
+struct app_peers;
+void cli_peers_print(const struct app_peers *peers);
 
 int cmd_network(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
@@ -252,6 +252,10 @@ json_t *cli_entry_json(const struct entry *e, bool with_body);
 struct slice cli_entry_title(const struct entry *e);
 /* Prints JSON to stdout with a newline; returns EXIT_OK. Steals j. */
 int cli_print_json(json_t *j);
+/* Prints out (JSON from app_json_*, which returned err) with a newline,
+ * then wipes it: EXIT_OK, or EXIT_ERROR when err says it could not be
+ * made. */
+int cli_print_buf(struct buf *out, int err);
 /* Parses a hex id or prefix (8..64 digits, even length) into id/len. */
 int cli_parse_id(const char *s, uint8_t id[32], size_t *len) WUR;
 /* An id or prefix as an option's value (cli_parse_id_arg: CLI_PARSE). */

@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../app/app.h"
 #include "cli.h"
 
 struct feeds_opts {
@@ -24,67 +25,48 @@ static const struct cli_spec feeds_spec = {
     .n_opts = ARRAY_LEN(feeds_opts),
 };
 
-struct feeds_ctx {
-        json_t *arr;
-        size_t n;
-};
-
-static int
-feeds_one(void *ctx, const struct feed_info *f)
+static void
+feeds_print(const struct app_feeds *fs)
 {
-        struct feeds_ctx *fc = ctx;
-        char id[65], author[65], aud[40];
-        const char *ch = channel_name(f->channel);
-        bool frozen = f->flags & FEED_FROZEN;
+        char id[65];
 
-        id_hex(id, f->id);
-        id_hex(author, f->author);
-        audience_format(&f->audience, aud);
-        fc->n++;
-        if (fc->arr) {
-                json_array_append_new(
-                    fc->arr,
-                    json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b}", "id", id,
-                              "author", author, "author_region",
-                              f->author_region, "audience", aud, "channel", ch,
-                              "head_seq", (json_int_t)f->head_seq, "frozen",
-                              frozen));
-                return 0;
+        printf("%-16s  %-6s  %-13s  %-30s  %8s\n", "FEED", "CHAN", "AUTHOR",
+               "AUDIENCE", "HEAD");
+        for (size_t i = 0; i < fs->n; i++) {
+                const struct app_feed *f = &fs->v[i];
+
+                hex_encode(id, f->info.id, ENTRY_HASH_BYTES);
+                printf("%.16s  %-6s  %-13s  %-30s  %8llu%s\n", id, f->channel,
+                       f->info.author_region, f->audience,
+                       (unsigned long long)f->info.head_seq,
+                       f->frozen ? "  FROZEN (fork)" : "");
         }
-        printf("%.16s  %-6s  %-13s  %-30s  %8llu%s\n", id, ch, f->author_region,
-               aud, (unsigned long long)f->head_seq,
-               frozen ? "  FROZEN (fork)" : "");
-        return 0;
 }
 
 int
 cmd_feeds(int argc, char **argv)
 {
         struct feeds_opts o = {NULL, false};
-        struct feeds_ctx fc = {NULL, 0};
+        struct app_feeds fs;
         struct cli_parsed p;
-        struct store_txn *t = NULL;
+        struct buf out = BUF_INIT;
+        char msg[APP_ERR_MAX];
         struct node n;
-        int rc, err;
+        int rc = EXIT_OK;
 
         if (!cli_parse(&feeds_spec, argc, argv, &o, &p))
                 return p.status;
         if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
-        if (o.json)
-                fc.arr = json_array();
-        if (!fc.arr)
-                printf("%-16s  %-6s  %-13s  %-30s  %8s\n", "FEED", "CHAN",
-                       "AUTHOR", "AUDIENCE", "HEAD");
-        if ((err = store_begin(n.store, false, &t)) ||
-            (err = store_feeds(t, feeds_one, &fc))) {
-                rc = cli_error("feeds: %s", err_str(err));
-                json_decref(fc.arr);
-        } else {
-                rc = fc.arr ? cli_print_json(fc.arr) : EXIT_OK;
+        if (app_feeds(&n, 0, &fs, msg)) {
+                app_close(&n);
+                return cli_error("feeds: %s", msg);
         }
-        if (t)
-                store_abort(t);
-        node_close(&n);
+        app_close(&n);
+        if (o.json)
+                rc = cli_print_buf(&out, app_json_feeds(&out, &fs, 0));
+        else
+                feeds_print(&fs);
+        app_feeds_release(&fs);
         return rc;
 }

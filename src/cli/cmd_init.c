@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../http/http.h"
+#include "../app/app.h"
 #include "cli.h"
 
 struct init_opts {
@@ -94,7 +94,7 @@ cmd_init(int argc, char **argv)
         struct store *st = NULL;
         struct key *k = NULL;
         char *dir = NULL, *conf = NULL, *keyp = NULL, *storep = NULL;
-        char token[HTTP_TOKEN_HEX + 1];
+        char token[APP_TOKEN_HEX + 1];
         int rc, err;
 
         if (!cli_parse(&init_spec, argc, argv, &o, &p))
@@ -126,7 +126,7 @@ cmd_init(int argc, char **argv)
                 cli_error("init: cannot write '%s': %s", conf, err_str(err));
                 goto out;
         }
-        if ((err = http_token_new(dir, token))) {
+        if ((err = app_token_new(dir, token))) {
                 cli_error("init: cannot write the HTTP API token in '%s': %s",
                           dir, err_str(err));
                 goto out;

@@ -2,6 +2,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../app/app.h"
+
 #include "cli.h"
 
 struct status_opts {
@@ -29,107 +31,73 @@ static const struct cli_spec status_spec = {
     .max_args = -1,
 };
 
-static int
-conflict_count(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES],
-               struct slice bytes)
-{
-        (void)node_pk;
-        (void)bytes;
-        ++*(uint64_t *)ctx;
-        return 0;
-}
-
-static json_t *
-status_json(struct node *n, const struct store_stats *st, uint64_t conflicts,
-            const struct node_daemon_seen *ds, const struct cert_clock *k,
-            json_t *peers)
-{
-        return json_pack(
-            "{s:s, s:s, s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, "
-            "s:{s:b, s:I, s:I}, s:o}",
-            "region", n->config.region, "level",
-            region_level_name(region_level(n->config.region)), "name",
-            n->config.name, "clock", node_clock_state(k), "clock_floor_ms",
-            (json_int_t)k->floor_ms, "store", "feeds", (json_int_t)st->feeds,
-            "entries", (json_int_t)st->entries, "forks", (json_int_t)st->forks,
-            "cert_conflicts", (json_int_t)conflicts, "used_bytes",
-            (json_int_t)st->used_bytes, "map_bytes",
-            (json_int_t)st->map_size_bytes, "daemon", "running", ds->running,
-            "pid", (json_int_t)ds->pid, "heartbeat_ms",
-            (json_int_t)ds->heartbeat_ms, "peers", peers);
-}
-
 /* The clock line, when the clock is unknown (MEMBERSHIP.md §4.2 Time). */
 static void
-clock_print(const struct cert_clock *k)
+clock_print(const struct app_status *st)
 {
         char floor[32];
 
-        if (cert_clock_known(k))
+        if (st->clock_known)
                 return;
-        cli_time_iso(floor, k->floor_ms);
+        cli_time_iso(floor, st->clock.floor_ms);
         printf("\nclock:   %s: this machine's clock reads before %s; until "
                "it is set (NTP), peers' certificates are refused only if "
                "they expired before then",
-               node_clock_state(k), floor);
+               st->clock_state, floor);
+}
+
+static void
+status_print(const struct app_status *st, const struct app_peers *peers)
+{
+        const struct store_stats *s = &st->store;
+
+        printf("node:    %s (%s %s)\n"
+               "store:   %llu feeds, %llu entries, %llu forks, %.1f of %.0f "
+               "MiB\n"
+               "daemon:  %s",
+               st->name, st->level, st->region, (unsigned long long)s->feeds,
+               (unsigned long long)s->entries, (unsigned long long)s->forks,
+               (double)s->used_bytes / 1048576.0,
+               (double)s->map_size_bytes / 1048576.0,
+               st->daemon.running ? "running" : "not running");
+        if (st->daemon.running)
+                printf(" (pid %u)", st->daemon.pid);
+        if (st->cert_conflicts)
+                printf("\ncerts:   %llu node keys certified by two "
+                       "issuers (CERT-CONFLICT): they may not write "
+                       "until the kabupaten certifies them",
+                       (unsigned long long)st->cert_conflicts);
+        clock_print(st);
+        printf("\n\n");
+        cli_peers_print(peers);
 }
 
 int
 cmd_status(int argc, char **argv)
 {
         struct status_opts o = {NULL, false};
+        struct app_status st;
+        struct app_peers peers;
         struct cli_parsed p;
-        struct store_stats st;
-        struct cert_clock clock;
-        struct node_daemon_seen ds;
-        struct store_txn *t;
-        uint64_t conflicts = 0;
+        struct buf out = BUF_INIT;
+        char msg[APP_ERR_MAX];
         struct node n;
-        int c, err;
+        int rc = EXIT_OK;
 
         if (!cli_parse(&status_spec, argc, argv, &o, &p))
                 return p.status;
         if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
-        if ((err = store_begin(n.store, false, &t)) ||
-            (err = store_stats(t, &st)) ||
-            (err = store_cert_conflicts(t, conflict_count, &conflicts))) {
-                node_close(&n);
-                return cli_error("status: %s", err_str(err));
+        if (app_status(&n, NULL, &st, msg) ||
+            app_peers(&n, false, &peers, msg)) {
+                app_close(&n);
+                return cli_error("status: %s", msg);
         }
-        node_daemon_read(t, &ds);
-        store_abort(t);
-        node_clock(&n, &clock);
-        if (o.json) {
-                json_t *peers = json_array();
-                err = cli_peers_visit(&n, peers);
-                c = cli_print_json(
-                    status_json(&n, &st, conflicts, &ds, &clock, peers));
-        } else {
-                printf("node:    %s (%s %s)\n"
-                       "store:   %llu feeds, %llu entries, %llu forks, %.1f "
-                       "of %.0f MiB\n"
-                       "daemon:  %s",
-                       n.config.name,
-                       region_level_name(region_level(n.config.region)),
-                       n.config.region, (unsigned long long)st.feeds,
-                       (unsigned long long)st.entries,
-                       (unsigned long long)st.forks,
-                       (double)st.used_bytes / 1048576.0,
-                       (double)st.map_size_bytes / 1048576.0,
-                       ds.running ? "running" : "not running");
-                if (ds.running)
-                        printf(" (pid %u)", ds.pid);
-                if (conflicts)
-                        printf("\ncerts:   %llu node keys certified by two "
-                               "issuers (CERT-CONFLICT): they may not write "
-                               "until the kabupaten certifies them",
-                               (unsigned long long)conflicts);
-                clock_print(&clock);
-                printf("\n\n");
-                err = cli_peers_visit(&n, NULL);
-                c = EXIT_OK;
-        }
-        node_close(&n);
-        return err ? cli_error("status: %s", err_str(err)) : c;
+        if (o.json)
+                rc = cli_print_buf(&out, app_json_status(&out, &st, &peers, 0));
+        else
+                status_print(&st, &peers);
+        app_peers_release(&peers);
+        app_close(&n);
+        return rc;
 }

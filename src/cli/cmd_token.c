@@ -2,9 +2,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "../http/http.h"
+#include "../app/app.h"
 #include "cli.h"
 
 struct token_opts {
@@ -43,10 +42,11 @@ cmd_token(int argc, char **argv)
 {
         struct token_opts o = {NULL, false};
         struct cli_parsed p;
-        char tok[HTTP_TOKEN_HEX + 1];
+        struct buf out = BUF_INIT;
+        char tok[APP_TOKEN_HEX + 1], msg[APP_ERR_MAX];
         const char *what = "show";
-        char *dir, *path;
-        int c, err;
+        char *path;
+        int rc;
 
         if (!cli_parse(&token_spec, argc, argv, &o, &p))
                 return p.status;
@@ -57,37 +57,15 @@ cmd_token(int argc, char **argv)
                                        "expected show or rotate, "
                                        "got '%s'",
                                        what);
-        /* The token lives beside the config; the store is not opened. */
-        dir = node_data_dir(o.data);
-        path = node_path(dir, NODE_CONFIG_FILE);
-        if (access(path, F_OK)) {
-                c = cli_error("token: no node in '%s': run 'simpul init "
-                              "--region CODE --name NAME' first, or pass "
-                              "--data DIR",
-                              dir);
+        if (app_token(o.data, !strcmp(what, "rotate"), tok, &path, msg)) {
                 free(path);
-                free(dir);
-                return c;
-        }
-        free(path);
-        err = http_token_read(dir, tok);
-        if (!strcmp(what, "rotate") || err == ERR_NOT_FOUND)
-                err = http_token_new(dir, tok);
-        path = node_path(dir, HTTP_TOKEN_FILE);
-        free(dir);
-        if (err) {
-                c = cli_error("token: cannot %s '%s': %s",
-                              strcmp(what, "rotate") ? "read" : "write", path,
-                              err_str(err));
-                free(path);
-                return c;
+                return cli_error("token: %s", msg);
         }
         if (o.json)
-                c = cli_print_json(
-                    json_pack("{s:s, s:s}", "token", tok, "file", path));
+                rc = cli_print_buf(&out, app_json_token(&out, tok, path, 0));
         else
-                c = (printf("%s\n", tok), EXIT_OK);
+                rc = (printf("%s\n", tok), EXIT_OK);
         explicit_bzero(tok, sizeof(tok));
         free(path);
-        return c;
+        return rc;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../app/app.h"
 #include "cli.h"
 
 const struct cli_cmd cli_cmds[] = {
@@ -51,10 +52,7 @@ main(int argc, char **argv)
         const char *data = NULL;
         int i = 1;
 
-        /* JSON carries personal data (reporters, rahasia content, opened
-         * by report show and served by the HTTP API): jansson wipes every
-         * block before freeing it. Before any thread. */
-        json_set_alloc_funcs(malloc, mem_wipe_free);
+        app_global_init(); /* before any thread */
         /* Global options before the command; --data is also per command. */
         for (; i < argc && argv[i][0] == '-'; i++) {
                 if (!strcmp(argv[i], "--version")) {

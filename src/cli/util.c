@@ -37,13 +37,11 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 int
 cli_open(struct node *n, const char *data_flag, int flags)
 {
-        char msg[512];
-        char *dir = node_data_dir(data_flag);
-        int err = node_open(n, dir, flags, msg);
+        char msg[APP_ERR_MAX];
+        int err = app_open(n, data_flag, flags, msg);
 
         if (err)
                 cli_error("%s", msg);
-        free(dir);
         return err;
 }
 
@@ -86,6 +84,17 @@ cli_parse_id_arg(const char *arg, void *field)
         struct cli_id *id = field;
 
         return cli_parse_id(arg, id->id, &id->len);
+}
+
+int
+cli_print_buf(struct buf *out, int err)
+{
+        if (!err) {
+                fwrite(out->data, 1, out->len, stdout);
+                putchar('\n');
+        }
+        buf_wipe_release(out);
+        return err ? cli_error("cannot format JSON output") : EXIT_OK;
 }
 
 int

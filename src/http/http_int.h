@@ -75,6 +75,7 @@ struct http_req {
         /* the reply */
         unsigned status;
         json_t *out;            /* JSON reply (owned), or */
+        struct buf json;        /* JSON text (app_json_*), or */
         struct buf text;        /* a text reply (/metrics), or */
         struct slice file;      /* static bytes (the UI) */
         const char *ctype;      /* of text or file */

@@ -1,10 +1,10 @@
 /*
- * report internals shared by report.c (reading the views), report_step.c
- * (making steps) and announce.c (announcements); not part of the module
- * API.
+ * app internals shared by the files of src/app: messages, loading and
+ * opening items, the views; not part of the module API. json.c alone
+ * includes jansson.
  */
-#ifndef SIMPUL_APP_REPORT_INT_H
-#define SIMPUL_APP_REPORT_INT_H
+#ifndef SIMPUL_APP_INT_H
+#define SIMPUL_APP_INT_H
 
 #include <time.h>
 
