@@ -103,6 +103,66 @@ int app_feeds(struct node *n, int flags, struct app_feeds *out,
               char *err_msg) WUR;
 void app_feeds_release(struct app_feeds *f);
 
+/* ---- names (names.c): what an operator types --------------------------- */
+
+enum app_names {
+        APP_NAMES_KIND,        /* any entry kind (informasi ... pencabutan) */
+        APP_NAMES_KIM_KIND,    /* a KIM kind, 1..9 */
+        APP_NAMES_REPORT_KIND, /* aspirasi, pengaduan, permintaan_informasi */
+        APP_NAMES_ITEM_KIND,   /* a report or an announcement kind */
+        APP_NAMES_LEVEL,       /* enum kim_level */
+        APP_NAMES_STEP,        /* enum kim_step */
+        APP_NAMES_RESULT,      /* enum kim_result */
+        APP_NAMES_DECISION,    /* enum kim_decision */
+        APP_NAMES_STATE,       /* enum kim_state */
+};
+/* The number of name in set (KIND_*, or the enum's value). ERR_USAGE. */
+int app_name_parse(enum app_names set, const char *name, uint32_t *out) WUR;
+/* A time as YYYY-MM-DD or YYYY-MM-DDTHH:MM in WIB (UTC+07:00), to Unix
+ * ms. ERR_USAGE. */
+int app_wib_parse(const char *s, uint64_t *ms) WUR;
+/* ms as UTC ISO 8601 with milliseconds, "2026-01-31T07:00:00.000Z". */
+void app_time_iso(char out[32], uint64_t ms);
+
+/* ---- entries (entries.c) --------------------------------------------------
+ */
+
+/* An entry held, as simpul list and show read it. */
+struct app_entry {
+        struct buf bytes; /* the entry as stored (owned) */
+        struct entry e;   /* borrows bytes */
+        const char *kind; /* its name, "?" when unknown */
+        char audience[WIRE_VIEW_AUDIENCE_BUF];
+        /* the body's title, "", or APP_BODY_MISSING_TEXT for an entry held
+         * without its body (borrows bytes) */
+        struct slice title;
+};
+void app_entry_release(struct app_entry *e);
+/* The entry with this id or unique prefix (4..32 bytes). ERR_NOT_FOUND,
+ * ERR_AMBIGUOUS, ERR_MALFORMED and store errors (err_msg: err_str). */
+int app_entry_get(struct node *n, const uint8_t *id, size_t len,
+                  struct app_entry *out, char *err_msg) WUR;
+/* The whole id of the entry with this id or unique prefix (a whole id is
+ * not looked up). Errors as app_entry_get. */
+int app_entry_resolve(struct node *n, const uint8_t *id, size_t len,
+                      uint8_t full[ENTRY_HASH_BYTES]) WUR;
+
+struct app_entry_filter {
+        uint32_t kind; /* 0: any */
+        uint8_t feed[ENTRY_HASH_BYTES];
+        size_t feed_len; /* a feed id prefix; 0: any */
+        size_t limit;    /* 0: all */
+};
+struct app_entries {
+        struct app_entry *v; /* owned; release with app_entries_release */
+        size_t n;
+};
+/* The entries held that pass f, newest first by the author's clock (then
+ * feed id, then newest seq), at most f->limit. Store errors. */
+int app_entries_list(struct node *n, const struct app_entry_filter *f,
+                     struct app_entries *out, char *err_msg) WUR;
+void app_entries_release(struct app_entries *l);
+
 /* ---- the HTTP API's token (token.c) ---------------------------------------
  */
 
@@ -148,6 +208,21 @@ int app_json_node(struct buf *out, const struct app_status *s,
 int app_json_peers(struct buf *out, const struct app_peers *p, int flags) WUR;
 /* simpul feeds --json, GET /api/feeds (with fork_seq when f->forks). */
 int app_json_feeds(struct buf *out, const struct app_feeds *f, int flags) WUR;
+/* An entry: its header fields, body_missing, and its body (null when held
+ * without it, or unless with_body) as JSON (byte strings as {"hex": ...}). */
+int app_json_entry(struct buf *out, const struct app_entry *e, bool with_body,
+                   int flags) WUR;
+/* simpul list --json: an array of entries with their bodies. */
+int app_json_entries(struct buf *out, const struct app_entries *l,
+                     int flags) WUR;
+/*
+ * The fields of e's body, in order, to fn: each key with its value, a
+ * string as it is, anything else as compact JSON. ERR_BODY when the body
+ * does not decode, ERR_NOT_FOUND when it is not held.
+ */
+int app_entry_fields(const struct app_entry *e,
+                     void (*fn)(void *ctx, const char *key, const char *value),
+                     void *ctx) WUR;
 /* simpul token --json: {token, file}. */
 int app_json_token(struct buf *out, const char *token, const char *file,
                    int flags) WUR;

@@ -185,3 +185,186 @@ app_json_token(struct buf *out, const char *token, const char *file, int flags)
         return dump(json_pack("{s:s, s:s}", "token", token, "file", file),
                     flags, out);
 }
+
+/* ---- entries ----------------------------------------------------------------
+ * A body to JSON: a stack of open containers fed by wire_body_walk.
+ */
+
+#define JSON_STACK 20
+
+struct to_json {
+        json_t *stack[JSON_STACK];
+        json_t *pending_key; /* a map key waiting for its value */
+        int depth;
+        json_t *root;
+};
+
+static int
+json_put(struct to_json *tj, json_t *v)
+{
+        json_t *top;
+
+        if (tj->depth == 0) {
+                tj->root = v;
+                return 0;
+        }
+        top = tj->stack[tj->depth - 1];
+        if (json_is_array(top))
+                return json_array_append_new(top, v);
+        if (!tj->pending_key) {
+                /* Keys are strings (wire_body_check); hold it. */
+                tj->pending_key = v;
+                return 0;
+        }
+        json_object_set_new(top, json_string_value(tj->pending_key), v);
+        json_decref(tj->pending_key);
+        tj->pending_key = NULL;
+        return 0;
+}
+
+static json_t *
+json_bytes(const struct wire_value *v)
+{
+        json_t *s;
+        char *hex;
+
+        if (v->type == WIRE_STR) {
+                s = json_stringn((const char *)v->s.ptr, v->s.len);
+                if (s)
+                        return s;
+                /* Not UTF-8: show it as hex rather than fail. */
+        }
+        hex = xmalloc(2 * v->s.len + 1);
+        hex_encode(hex, v->s.ptr, v->s.len);
+        s = json_pack("{s:s}", "hex", hex);
+        free(hex);
+        return s;
+}
+
+static int
+to_json_visit(void *ctx, const struct wire_value *v)
+{
+        struct to_json *tj = ctx;
+        json_t *c;
+
+        switch (v->type) {
+        case WIRE_NIL:
+                return json_put(tj, json_null());
+        case WIRE_BOOL:
+                return json_put(tj, json_boolean(v->b));
+        case WIRE_INT:
+                return json_put(tj, json_integer(v->i));
+        case WIRE_FLOAT:
+                return json_put(tj, json_real(v->f));
+        case WIRE_STR:
+        case WIRE_BIN:
+                return json_put(tj, json_bytes(v));
+        case WIRE_ARRAY:
+        case WIRE_MAP:
+                if (tj->depth >= JSON_STACK)
+                        return ERR_BODY;
+                c = v->type == WIRE_ARRAY ? json_array() : json_object();
+                json_incref(c);
+                if (json_put(tj, c)) {
+                        json_decref(c);
+                        return ERR_BODY;
+                }
+                tj->stack[tj->depth++] = c;
+                return 0;
+        case WIRE_END:
+                json_decref(tj->stack[--tj->depth]);
+                return 0;
+        }
+        return ERR_BODY;
+}
+
+/* The body as JSON, or null when it does not decode. */
+static json_t *
+body_json(struct slice body)
+{
+        struct to_json tj;
+
+        memset(&tj, 0, sizeof(tj));
+        if (wire_body_walk(body, to_json_visit, &tj)) {
+                while (tj.depth > 0)
+                        json_decref(tj.stack[--tj.depth]);
+                json_decref(tj.pending_key);
+                json_decref(tj.root);
+                return json_null();
+        }
+        return tj.root;
+}
+
+static json_t *
+entry_json(const struct app_entry *ae, bool with_body)
+{
+        const struct entry *e = &ae->e;
+        char iso[32];
+        json_t *j;
+
+        app_time_iso(iso, e->h.timestamp_ms);
+        j = json_pack(
+            "{s:o, s:o, s:I, s:s, s:s, s:o, s:s, s:i, s:I, s:s}", "id",
+            hex_json(e->id, ENTRY_HASH_BYTES), "feed",
+            hex_json(e->feed, ENTRY_HASH_BYTES), "seq", (json_int_t)e->h.seq,
+            "kind", ae->kind, "audience", ae->audience, "author",
+            hex_json(e->h.author, ENTRY_KEY_BYTES), "author_region",
+            e->h.author_region, "channel", (int)e->h.channel, "timestamp_ms",
+            (json_int_t)e->h.timestamp_ms, "time", iso);
+        json_object_set_new(j, "prev",
+                            e->h.has_prev
+                                ? hex_json(e->h.prev, ENTRY_HASH_BYTES)
+                                : json_null());
+        json_object_set_new(j, "body_bytes", json_integer(e->h.body_len));
+        json_object_set_new(j, "body_missing", json_boolean(!e->env.has_body));
+        if (with_body)
+                json_object_set_new(j, "body",
+                                    e->env.has_body ? body_json(e->env.body)
+                                                    : json_null());
+        return j;
+}
+
+int
+app_json_entry(struct buf *out, const struct app_entry *e, bool with_body,
+               int flags)
+{
+        return dump(entry_json(e, with_body), flags, out);
+}
+
+int
+app_json_entries(struct buf *out, const struct app_entries *l, int flags)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < l->n; i++)
+                json_array_append_new(a, entry_json(&l->v[i], true));
+        return dump(a, flags, out);
+}
+
+int
+app_entry_fields(const struct app_entry *e,
+                 void (*fn)(void *ctx, const char *key, const char *value),
+                 void *ctx)
+{
+        json_t *body, *v;
+        const char *key;
+        char *s;
+
+        if (!e->e.env.has_body)
+                return ERR_NOT_FOUND;
+        body = body_json(e->e.env.body);
+        if (!json_is_object(body)) {
+                json_decref(body);
+                return ERR_BODY;
+        }
+        json_object_foreach(body, key, v)
+        {
+                s = json_is_string(v)
+                        ? NULL
+                        : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+                fn(ctx, key, s ? s : json_string_value(v));
+                mem_wipe_free(s);
+        }
+        json_decref(body);
+        return 0;
+}

@@ -51,10 +51,8 @@ int cmd_demo(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_reports(int argc, char **argv);
 int cmd_views(int argc, char **argv);
-/* --at TIME of report and reports: YYYY-MM-DD or YYYY-MM-DDTHH:MM in WIB
- * (UTC+07:00) to Unix ms. ERR_USAGE. */
-int cli_parse_at(const char *s, uint64_t *ms) WUR;
-/* cli_parse_at for a CLI_PARSE option (field: uint64_t). */
+/* --at TIME of report and reports (app_wib_parse) for a CLI_PARSE option
+ * (field: uint64_t). */
 int cli_parse_at_arg(const char *arg, void *field);
 int cmd_token(int argc, char **argv);
 int cmd_restored(int argc, char **argv);
@@ -240,16 +238,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF(2, 3);
 /* Opens the node from --data (may be NULL); prints the error itself. */
 int cli_open(struct node *n, const char *data_flag, int flags) WUR;
 
-/* Local time "YYYY-MM-DD HH:MM" (17 bytes) and UTC ISO 8601 (25 bytes). */
+/* Local time "YYYY-MM-DD HH:MM" (17 bytes). */
 void cli_time_local(char out[32], uint64_t ms);
-void cli_time_iso(char out[32], uint64_t ms);
 
-/* An entry as JSON (header fields, body_missing, and the body: null when
- * held without it). Returns a new reference. */
-json_t *cli_entry_json(const struct entry *e, bool with_body);
-/* An entry's title, or "", or APP_BODY_MISSING_TEXT for an entry held
- * without its body (borrowed from the entry's bytes; length out). */
-struct slice cli_entry_title(const struct entry *e);
 /* Prints JSON to stdout with a newline; returns EXIT_OK. Steals j. */
 int cli_print_json(json_t *j);
 /* Prints out (JSON from app_json_*, which returned err) with a newline,

@@ -1,6 +1,5 @@
 /* list: entries, newest first, optionally filtered by kind or feed. */
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "../app/app.h"
@@ -17,7 +16,7 @@ struct list_opts {
 static int
 parse_kind(const char *arg, void *field)
 {
-        return kind_parse(arg, field);
+        return app_name_parse(APP_NAMES_KIND, arg, field);
 }
 
 #define O(field) offsetof(struct list_opts, field)
@@ -53,144 +52,55 @@ static const struct cli_spec list_spec = {
     .width = 14,
 };
 
-struct list_item {
-        uint64_t ts;
-        uint8_t feed[ENTRY_HASH_BYTES];
-        uint64_t seq;
-        json_t *json; /* for --json */
-        char *line;   /* for text output */
-};
-
-struct list_ctx {
-        struct store_txn *t;
-        uint32_t kind; /* 0: any */
-        uint8_t feed[ENTRY_HASH_BYTES];
-        size_t feed_len; /* 0: any */
-        bool json;
-        struct list_item *items;
-        size_t n, cap;
-};
-
-static char *
-list_line(const struct entry *e)
+static void
+list_print(const struct app_entries *l)
 {
-        struct buf b = BUF_INIT;
-        char id[65], when[32], aud[40];
-        struct slice title = cli_entry_title(e);
-        const char *kind = kind_name(e->h.kind);
+        char id[65], when[32];
 
-        id_hex(id, e->id);
-        cli_time_local(when, e->h.timestamp_ms);
-        audience_format(&e->h.audience, aud);
-        buf_addf(&b, "%.12s  %s  %-10s  %-30s  %.*s", id, when,
-                 kind ? kind : "?", aud, (int)title.len,
-                 (const char *)title.ptr);
-        return (char *)b.data;
-}
+        for (size_t i = 0; i < l->n; i++) {
+                const struct app_entry *e = &l->v[i];
 
-static int
-list_entry(void *ctx, uint64_t seq, struct slice bytes)
-{
-        struct list_ctx *lc = ctx;
-        struct list_item *it;
-        struct entry e;
-
-        if (entry_parse(bytes, &e))
-                return 0; /* 'simpul verify' reports damaged entries */
-        if (lc->kind && e.h.kind != lc->kind)
-                return 0;
-        if (lc->n == lc->cap) {
-                lc->cap = lc->cap ? 2 * lc->cap : 64;
-                lc->items = xrealloc(lc->items, lc->cap * sizeof(*it));
+                hex_encode(id, e->e.id, ENTRY_HASH_BYTES);
+                cli_time_local(when, e->e.h.timestamp_ms);
+                printf("%.12s  %s  %-10s  %-30s  %.*s\n", id, when, e->kind,
+                       e->audience, (int)e->title.len,
+                       (const char *)e->title.ptr);
         }
-        it = &lc->items[lc->n++];
-        memset(it, 0, sizeof(*it));
-        it->ts = e.h.timestamp_ms;
-        memcpy(it->feed, e.feed, ENTRY_HASH_BYTES);
-        it->seq = seq;
-        if (lc->json)
-                it->json = cli_entry_json(&e, true);
-        else
-                it->line = list_line(&e);
-        return 0;
-}
-
-static int
-list_feed(void *ctx, const struct feed_info *f)
-{
-        struct list_ctx *lc = ctx;
-
-        if (lc->feed_len && memcmp(f->id, lc->feed, lc->feed_len))
-                return 0;
-        return store_feed_scan(lc->t, f->id, 1, list_entry, lc);
-}
-
-static int
-newest_first(const void *a, const void *b)
-{
-        const struct list_item *x = a, *y = b;
-        int c;
-
-        if (x->ts != y->ts)
-                return x->ts < y->ts ? 1 : -1;
-        if ((c = memcmp(x->feed, y->feed, ENTRY_HASH_BYTES)))
-                return c;
-        return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
-}
-
-static int
-list_print(struct list_ctx *lc, size_t limit)
-{
-        size_t n = limit && limit < lc->n ? limit : lc->n;
-        json_t *arr = lc->json ? json_array() : NULL;
-
-        if (lc->n) /* items is NULL when nothing matched */
-                qsort(lc->items, lc->n, sizeof(*lc->items), newest_first);
-        for (size_t i = 0; i < n; i++) {
-                if (arr) {
-                        json_array_append(arr, lc->items[i].json);
-                } else {
-                        puts(lc->items[i].line);
-                }
-        }
-        if (arr)
-                return cli_print_json(arr);
-        if (n == 0)
+        if (l->n == 0)
                 fprintf(stderr, "no entries\n");
-        return EXIT_OK;
 }
 
 int
 cmd_list(int argc, char **argv)
 {
         struct list_opts o;
+        struct app_entry_filter f;
+        struct app_entries l;
         struct cli_parsed p;
-        struct list_ctx lc;
+        struct buf out = BUF_INIT;
+        char msg[APP_ERR_MAX];
         struct node n;
-        int rc, err;
+        int rc = EXIT_OK;
 
         memset(&o, 0, sizeof(o));
         if (!cli_parse(&list_spec, argc, argv, &o, &p))
                 return p.status;
-        memset(&lc, 0, sizeof(lc));
-        lc.kind = o.kind;
-        memcpy(lc.feed, o.feed.id, sizeof(lc.feed));
-        lc.feed_len = o.feed.len;
-        lc.json = o.json;
+        memset(&f, 0, sizeof(f));
+        f.kind = o.kind;
+        memcpy(f.feed, o.feed.id, sizeof(f.feed));
+        f.feed_len = o.feed.len;
+        f.limit = (size_t)o.limit;
         if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
-        if ((err = store_begin(n.store, false, &lc.t)) ||
-            (err = store_feeds(lc.t, list_feed, &lc)))
-                rc = cli_error("list: %s", err_str(err));
-        else
-                rc = list_print(&lc, o.limit);
-        if (lc.t)
-                store_abort(lc.t);
-        for (size_t i = 0; i < lc.n; i++) {
-                json_decref(lc.items[i].json);
-                free(lc.items[i].line);
+        if (app_entries_list(&n, &f, &l, msg)) {
+                app_close(&n);
+                return cli_error("list: %s", msg);
         }
-        free(lc.items);
-        node_close(&n);
+        app_close(&n);
+        if (o.json)
+                rc = cli_print_buf(&out, app_json_entries(&out, &l, 0));
+        else
+                list_print(&l);
+        app_entries_release(&l);
         return rc;
 }

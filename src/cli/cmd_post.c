@@ -237,7 +237,7 @@ post_parse(int argc, char **argv, struct post_opts *o)
         if (!cli_parse(&post_spec, argc, argv, o, &p))
                 return p.status ? p.status : -1;
         o->given = p.given;
-        if (kind_parse(o->v[O_KIND], &o->kind) || !wire_kim_kind(o->kind))
+        if (app_name_parse(APP_NAMES_KIM_KIND, o->v[O_KIND], &o->kind))
                 return cli_usage_error("post", "unknown --kind '%s'",
                                        o->v[O_KIND]);
         for (int i = 0; i < O_COUNT; i++)
@@ -373,11 +373,12 @@ parse_tags(const char *s, struct kim_body *b)
         return 0;
 }
 
-/* A name of a vocabulary (kim_*_parse): 0 or a usage error. */
+/* The value of --opt, a name of set: 0 or a usage error. */
 static int
-vocab(const char *opt, const char *s, int err, const char *allowed)
+vocab(const char *opt, enum app_names set, const char *s, const char *allowed,
+      uint32_t *out)
 {
-        if (!err)
+        if (!app_name_parse(set, s, out))
                 return 0;
         return cli_usage_error("post", "--%s '%s': one of %s", opt, s, allowed);
 }
@@ -422,6 +423,7 @@ post_content(const struct post_opts *o, struct post_build *pb)
 {
         struct kim_body *b = &pb->p.body;
         int rc;
+        uint32_t v;
 
         opt_str(o->v[O_TITLE], &b->has_title, &b->title);
         if (K_TEXT & K_(o->kind)) {
@@ -436,10 +438,11 @@ post_content(const struct post_opts *o, struct post_build *pb)
         if (o->kind == KIND_PERINGATAN) {
                 b->level = KIM_LEVEL_WASPADA;
                 if (o->v[O_LEVEL] &&
-                    (rc = vocab("level", o->v[O_LEVEL],
-                                kim_level_parse(o->v[O_LEVEL], &b->level),
-                                "waspada, siaga, awas")))
+                    (rc = vocab("level", APP_NAMES_LEVEL, o->v[O_LEVEL],
+                                "waspada, siaga, awas", &v)))
                         return rc;
+                if (o->v[O_LEVEL])
+                        b->level = (enum kim_level)v;
         }
         if (o->v[O_UNTIL]) {
                 b->has_until = true;
@@ -490,12 +493,13 @@ post_report_fields(const struct post_opts *o, struct post_build *pb)
 static int
 post_status_fields(const struct post_opts *o, struct kim_body *b)
 {
+        uint32_t v;
         int rc;
 
-        if ((rc = vocab("step", o->v[O_STEP],
-                        kim_step_parse(o->v[O_STEP], &b->step),
-                        "the steps in --help")))
+        if ((rc = vocab("step", APP_NAMES_STEP, o->v[O_STEP],
+                        "the steps in --help", &v)))
                 return rc;
+        b->step = (enum kim_step)v;
         if (b->step == KIM_STEP_DIVERIFIKASI &&
             (!o->v[O_METHOD] || !o->v[O_RESULT]))
                 return cli_usage_error("post", "diverifikasi needs --method "
@@ -503,11 +507,13 @@ post_status_fields(const struct post_opts *o, struct kim_body *b)
         if (b->step == KIM_STEP_DITERUSKAN && !o->v[O_AGENCY])
                 return cli_usage_error("post", "diteruskan needs --agency");
         if (o->v[O_RESULT] &&
-            (rc = vocab("result", o->v[O_RESULT],
-                        kim_result_parse(o->v[O_RESULT], &b->result),
+            (rc = vocab("result", APP_NAMES_RESULT, o->v[O_RESULT],
                         "valid, tidak_valid, hoaks, "
-                        "perlu_informasi_tambahan")))
+                        "perlu_informasi_tambahan",
+                        &v)))
                 return rc;
+        if (o->v[O_RESULT])
+                b->result = (enum kim_result)v;
         opt_str(o->v[O_NOTE], &b->has_note, &b->note);
         opt_str(o->v[O_METHOD], &b->has_method, &b->method);
         opt_str(o->v[O_AGENCY], &b->has_agency, &b->agency);
@@ -522,6 +528,7 @@ static int
 post_build(const struct post_opts *o, struct post_build *pb)
 {
         struct app_post *p = &pb->p;
+        uint32_t v;
         int rc, err;
 
         p->body.kind = o->kind;
@@ -541,11 +548,12 @@ post_build(const struct post_opts *o, struct post_build *pb)
                 return rc;
         if (o->kind == KIND_STATUS && (rc = post_status_fields(o, &p->body)))
                 return rc;
-        if (o->kind == KIND_REVISI_KEPUTUSAN)
-                return vocab(
-                    "decision", o->v[O_DECISION],
-                    kim_decision_parse(o->v[O_DECISION], &p->body.decision),
-                    "diterima, ditolak");
+        if (o->kind == KIND_REVISI_KEPUTUSAN) {
+                if ((rc = vocab("decision", APP_NAMES_DECISION,
+                                o->v[O_DECISION], "diterima, ditolak", &v)))
+                        return rc;
+                p->body.decision = (enum kim_decision)v;
+        }
         return 0;
 }
 
@@ -554,9 +562,6 @@ static int
 resolve_id(struct node *n, const char *opt, const char *s, bool *has,
            uint8_t id[ENTRY_HASH_BYTES])
 {
-        struct store_txn *t;
-        struct buf bytes = BUF_INIT;
-        struct entry e;
         size_t len;
         int err;
 
@@ -568,16 +573,8 @@ resolve_id(struct node *n, const char *opt, const char *s, bool *has,
                                        "hex digits)",
                                        opt, s);
         *has = true;
-        if (len == ENTRY_HASH_BYTES)
-                return 0; /* app_post says if it is not held */
-        if ((err = store_begin(n->store, false, &t)))
-                return cli_error("post: %s", err_str(err));
-        err = store_get_by_id(t, id, len, &bytes);
-        store_abort(t);
-        if (!err && !(err = entry_parse(buf_slice(&bytes), &e)))
-                memcpy(id, e.id, ENTRY_HASH_BYTES);
-        buf_release(&bytes);
-        if (err)
+        /* A whole id is not looked up: app_post says if it is not held. */
+        if ((err = app_entry_resolve(n, id, len, id)))
                 return cli_error("post: --%s %s: %s", opt, s,
                                  err == ERR_NOT_FOUND
                                      ? err_str(ERR_KIM_NOT_FOUND)
@@ -604,31 +601,21 @@ post_ids(const struct post_opts *o, struct node *n, struct kim_body *b)
 static int
 post_print(const struct post_opts *o, struct node *n, const uint8_t id[32])
 {
-        struct store_txn *t = NULL;
-        struct buf bytes = BUF_INIT;
-        struct entry e;
-        char hex[65], aud[40];
-        int rc = EXIT_ERROR, err;
+        struct app_entry e;
+        struct buf out = BUF_INIT;
+        char hex[65], msg[APP_ERR_MAX];
+        int rc = EXIT_OK;
 
-        if ((err = store_begin(n->store, false, &t)) ||
-            (err = store_get_by_id(t, id, ENTRY_HASH_BYTES, &bytes)) ||
-            (err = entry_parse(buf_slice(&bytes), &e))) {
-                cli_error("post: cannot read back the entry: %s", err_str(err));
-                goto out;
-        }
+        if (app_entry_get(n, id, ENTRY_HASH_BYTES, &e, msg))
+                return cli_error("post: cannot read back the entry: %s", msg);
         if (o->json) {
-                rc = cli_print_json(cli_entry_json(&e, true));
-                goto out;
+                rc = cli_print_buf(&out, app_json_entry(&out, &e, true, 0));
+        } else {
+                hex_encode(hex, id, ENTRY_HASH_BYTES);
+                printf("posted %s (%s, seq %llu) to %s\n", hex, o->v[O_KIND],
+                       (unsigned long long)e.e.h.seq, e.audience);
         }
-        id_hex(hex, id);
-        audience_format(&e.h.audience, aud);
-        printf("posted %s (%s, seq %llu) to %s\n", hex, o->v[O_KIND],
-               (unsigned long long)e.h.seq, aud);
-        rc = EXIT_OK;
-out:
-        if (t)
-                store_abort(t);
-        buf_release(&bytes);
+        app_entry_release(&e);
         return rc;
 }
 
@@ -710,7 +697,7 @@ cmd_post(int argc, char **argv)
                 rc = err ? post_fail(&n, &pb.p, err, msg)
                          : post_print(&o, &n, id);
         }
-        node_close(&n);
+        app_close(&n);
 out:
         buf_release(&pb.text);
         return rc;

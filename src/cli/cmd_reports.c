@@ -19,9 +19,7 @@ struct reports_opts {
 static int
 parse_report_kind(const char *arg, void *field)
 {
-        uint32_t *kind = field;
-
-        return kind_parse(arg, kind) || !kim_kind_is_report(*kind);
+        return app_name_parse(APP_NAMES_REPORT_KIND, arg, field);
 }
 
 static int
@@ -90,31 +88,9 @@ static const struct cli_spec reports_spec = {
 };
 
 int
-cli_parse_at(const char *s, uint64_t *ms)
-{
-        size_t n = strlen(s);
-        int32_t day;
-        unsigned h, m;
-        char tail;
-
-        if (n != 10 && n != 16)
-                return ERR_USAGE;
-        if (kim_date_parse(s, 10, &day) || day < 0)
-                return ERR_USAGE;
-        h = m = 0;
-        if (n == 16 &&
-            (s[10] != 'T' || sscanf(s + 11, "%2u:%2u%c", &h, &m, &tail) != 2 ||
-             s[13] != ':' || h > 23 || m > 59))
-                return ERR_USAGE;
-        *ms = (uint64_t)day * 86400000ULL + h * 3600000ULL + m * 60000ULL;
-        *ms = *ms >= KIM_TZ_OFFSET_MS ? *ms - KIM_TZ_OFFSET_MS : 0;
-        return 0;
-}
-
-int
 cli_parse_at_arg(const char *arg, void *field)
 {
-        return cli_parse_at(arg, field);
+        return app_wib_parse(arg, field);
 }
 
 static void

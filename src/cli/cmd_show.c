@@ -1,6 +1,5 @@
 /* show: one entry in full, by id or unique id prefix. */
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "../app/app.h"
@@ -29,21 +28,24 @@ static const struct cli_spec show_spec = {
 };
 
 static void
-show_text(const struct entry *e)
+show_field(void *ctx, const char *key, const char *value)
 {
-        char id[65], feed[65], author[65], prev[65], when[32], aud[40];
-        json_t *j = cli_entry_json(e, true);
-        json_t *body = json_object_get(j, "body");
-        const char *key;
-        json_t *v;
+        (void)ctx;
+        printf("%-10s %s\n", key, value);
+}
 
-        id_hex(id, e->id);
-        id_hex(feed, e->feed);
-        id_hex(author, e->h.author);
+static void
+show_text(const struct app_entry *ae)
+{
+        const struct entry *e = &ae->e;
+        char id[65], feed[65], author[65], prev[65], when[32];
+
+        hex_encode(id, e->id, ENTRY_HASH_BYTES);
+        hex_encode(feed, e->feed, ENTRY_HASH_BYTES);
+        hex_encode(author, e->h.author, ENTRY_KEY_BYTES);
         if (e->h.has_prev)
-                id_hex(prev, e->h.prev);
+                hex_encode(prev, e->h.prev, ENTRY_HASH_BYTES);
         cli_time_local(when, e->h.timestamp_ms);
-        audience_format(&e->h.audience, aud);
         printf("id:        %s\n"
                "kind:      %s\n"
                "audience:  %s\n"
@@ -51,27 +53,14 @@ show_text(const struct entry *e)
                "time:      %s (author's clock)\n"
                "feed:      %s seq %llu\n"
                "prev:      %s\n",
-               id, kind_name(e->h.kind) ? kind_name(e->h.kind) : "?", aud,
-               author, e->h.author_region, when, feed,
-               (unsigned long long)e->h.seq, e->h.has_prev ? prev : "-");
-        if (!e->env.has_body) {
+               id, ae->kind, ae->audience, author, e->h.author_region, when,
+               feed, (unsigned long long)e->h.seq, e->h.has_prev ? prev : "-");
+        if (!e->env.has_body)
                 printf("body:      %s (pruned on the way: %u bytes, hash "
                        "kept)\n",
                        APP_BODY_MISSING_TEXT, e->h.body_len);
-        } else if (!json_is_object(body)) {
+        else if (app_entry_fields(ae, show_field, NULL))
                 printf("body:      (does not decode)\n");
-        } else {
-                json_object_foreach(body, key, v)
-                {
-                        char *s =
-                            json_is_string(v)
-                                ? NULL
-                                : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-                        printf("%-10s %s\n", key, s ? s : json_string_value(v));
-                        free(s);
-                }
-        }
-        json_decref(j);
 }
 
 int
@@ -79,13 +68,13 @@ cmd_show(int argc, char **argv)
 {
         struct show_opts o = {NULL, false};
         struct cli_parsed p;
-        struct store_txn *t = NULL;
-        struct buf bytes = BUF_INIT;
+        struct app_entry e;
+        struct buf out = BUF_INIT;
         uint8_t id[ENTRY_HASH_BYTES];
+        char msg[APP_ERR_MAX];
         size_t id_len;
-        struct entry e;
         struct node n;
-        int rc = EXIT_ERROR, err;
+        int rc = EXIT_OK;
 
         if (!cli_parse(&show_spec, argc, argv, &o, &p))
                 return p.status;
@@ -98,22 +87,15 @@ cmd_show(int argc, char **argv)
                                        p.args[0]);
         if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
-        if ((err = store_begin(n.store, false, &t)) ||
-            (err = store_get_by_id(t, id, id_len, &bytes)) ||
-            (err = entry_parse(buf_slice(&bytes), &e))) {
-                cli_error("show: '%s': %s", p.args[0], err_str(err));
-                goto out;
+        if (app_entry_get(&n, id, id_len, &e, msg)) {
+                app_close(&n);
+                return cli_error("show: '%s': %s", p.args[0], msg);
         }
-        if (o.json) {
-                rc = cli_print_json(cli_entry_json(&e, true));
-        } else {
+        app_close(&n);
+        if (o.json)
+                rc = cli_print_buf(&out, app_json_entry(&out, &e, true, 0));
+        else
                 show_text(&e);
-                rc = EXIT_OK;
-        }
-out:
-        if (t)
-                store_abort(t);
-        buf_release(&bytes);
-        node_close(&n);
+        app_entry_release(&e);
         return rc;
 }

@@ -39,7 +39,7 @@ clock_print(const struct app_status *st)
 
         if (st->clock_known)
                 return;
-        cli_time_iso(floor, st->clock.floor_ms);
+        app_time_iso(floor, st->clock.floor_ms);
         printf("\nclock:   %s: this machine's clock reads before %s; until "
                "it is set (NTP), peers' certificates are refused only if "
                "they expired before then",

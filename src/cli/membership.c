@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../app/app.h"
 #include "cli.h"
 
 #define DAY_MS 86400000ULL
@@ -203,8 +204,8 @@ cli_cert_json(const struct cert_info *c, const struct network *net)
 
         id_hex(node, c->node_pk);
         id_hex(issuer, c->issuer_pk);
-        cli_time_iso(from, c->valid_from_ms);
-        cli_time_iso(until, c->valid_until_ms);
+        app_time_iso(from, c->valid_from_ms);
+        app_time_iso(until, c->valid_until_ms);
         if (c->flags & CERT_FLAG_ISSUER)
                 json_array_append_new(flags, json_string("issuer"));
         return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:b, "
@@ -227,8 +228,8 @@ cli_cert_print(FILE *out, const struct cert_info *c, const struct network *net)
 
         id_hex(node, c->node_pk);
         id_hex(issuer, c->issuer_pk);
-        cli_time_iso(from, c->valid_from_ms);
-        cli_time_iso(until, c->valid_until_ms);
+        app_time_iso(from, c->valid_from_ms);
+        app_time_iso(until, c->valid_until_ms);
         fprintf(out,
                 "  node key: %s\n"
                 "  region:   %s (%s)\n"
