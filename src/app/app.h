@@ -1,13 +1,17 @@
 /*
- * app: the node's operations as an operator or a program sees them, shared
- * by the CLI and the HTTP API; results as jansson JSON.
+ * app: what an operator does with a node — open or create it, post items,
+ * step reports, list entries, feeds, peers, reports and announcements, its
+ * status — shared by the CLI and the HTTP API, the only layer they call.
+ * Results are C structs owned by the caller, each released with its
+ * _release function; json.c renders them as JSON for simpul --json and
+ * the API alike (jansson is private to it).
+ *
+ * Must not depend on: cli, http.
  */
 #ifndef SIMPUL_APP_H
 #define SIMPUL_APP_H
 
-#include <jansson.h>
-
-#include "../kim/kim.h"
+#include "../kim/view.h"
 #include "../node/node.h"
 
 #define APP_ERR_MAX 512U /* bytes of an err_msg buffer */
@@ -298,20 +302,21 @@ int app_recipients(struct node *n, const char *handler, uint64_t now_ms,
                    uint8_t to[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES],
                    size_t *n_out) WUR;
 
-/* ---- reports and announcements (report.c, proto/KIM.md §3, §5, §6) -------
+/* ---- reports and announcements (report.c, announce.c, items.c,
+ * proto/KIM.md §3, §5, §6) ------------------------------------------------
  *
  * Reading the views and making steps, for the CLI (simpul report, simpul
- * reports) and the HTTP API. Results are jansson values returned owned
- * (*out: a new reference, json_decref it); nothing is set on error. Each
- * function takes an open node; reading brings the views up to date first
- * when their schema is missing or outdated (replica_views_ensure), which
- * needs a writable store. Sealed values are opened with the node's key
- * when it was loaded (NODE_OPEN_KEY) and this node is a recipient, and
- * shown as APP_SEALED_TEXT otherwise. Deadline flags are computed at
- * now_ms (0: the clock) with the holidays of the node's config.
- * err_msg (APP_ERR_MAX bytes, may be NULL) gets one line on error.
- * Common errors: ERR_KIM_NOT_FOUND (no such report), ERR_AMBIGUOUS (an id
- * prefix matching more than one entry), ERR_USAGE (a bad filter or id
+ * reports) and the HTTP API. Results are structs owned by the caller,
+ * released with their _release function (which wipes what was opened);
+ * nothing is set on error. Each function takes an open node; reading
+ * brings the views up to date first when their schema is missing or
+ * outdated (replica_views_ensure), which needs a writable store. Sealed
+ * values are opened with the node's key when it was loaded (NODE_OPEN_KEY)
+ * and this node is a recipient, and shown as APP_SEALED_TEXT otherwise.
+ * Deadline flags are computed at now_ms (0: the clock) with the holidays of
+ * the node's config. err_msg (APP_ERR_MAX bytes, may be NULL) gets one line
+ * on error. Common errors: ERR_KIM_NOT_FOUND (no such report), ERR_AMBIGUOUS
+ * (an id prefix matching more than one entry), ERR_USAGE (a bad filter or id
  * length), store errors.
  */
 
@@ -325,6 +330,53 @@ int app_recipients(struct node *n, const char *handler, uint64_t now_ms,
 #define APP_LIST_DEFAULT 50U
 #define APP_LIST_MAX 1000U
 
+/* A stored KIM item with its body; b borrows from bytes, or from content
+ * once a rahasia report's content is opened. */
+struct app_item {
+        struct buf bytes;
+        struct entry e;
+        struct kim_body b;
+        bool kim;                     /* the body decodes as its KIM kind */
+        struct buf content, reporter; /* opened plaintexts (wiped) */
+};
+
+/* One event of a report's timeline. */
+struct app_event {
+        const struct wire_view_event *ev; /* in the report's v.timeline */
+        const char *kind, *mark;          /* names */
+        bool held; /* it (the step or tanggapan) was loaded */
+        struct app_item it;
+};
+
+enum app_reporter {
+        APP_REPORTER_NONE,   /* the report names no reporter */
+        APP_REPORTER_SEALED, /* sealed to other nodes (or does not open) */
+        APP_REPORTER_OPEN,   /* who: opened with this node's key */
+};
+
+/* A report: its view, its body and what this node may see of them. */
+struct app_report {
+        struct wire_report_view v; /* v.timeline owned */
+        struct app_item it;        /* the report entry, opened */
+        const char *kind;          /* its name */
+        struct kim_flags flags;    /* at the time asked */
+        bool overdue;              /* terlambat_verifikasi or _tindak_lanjut */
+        bool body_missing;         /* held without its body */
+        bool readable; /* title, text, tags, location shown (not sealed) */
+        /* As shown: the body's, APP_SEALED_TEXT or APP_BODY_MISSING_TEXT;
+         * ptr NULL: the report has none. text only in a detail. */
+        struct slice title, text;
+        /* app_report_get only */
+        bool detail;
+        enum app_reporter reporter;
+        struct kim_reporter who;  /* APP_REPORTER_OPEN; borrows it */
+        struct app_event *events; /* v.timeline_n (owned) */
+        /* the steps this node may make now (names), then "tanggapan" */
+        const char *allowed[16];
+        size_t n_allowed;
+};
+void app_report_release(struct app_report *r);
+
 /* Filters of app_reports_list; a zeroed struct lists everything. */
 struct app_report_filter {
         const char *status;  /* a state name (KIM.md §3), or NULL: any */
@@ -337,33 +389,30 @@ struct app_report_filter {
         uint64_t now_ms; /* the clock for the deadline flags; 0: now */
 };
 
+struct app_reports {
+        struct app_report *v; /* owned; release with app_reports_release */
+        size_t n;
+        bool more; /* more may follow v[n - 1]: the next page's after */
+};
+void app_reports_release(struct app_reports *l);
+
 /*
- * Lists reports newest first (report time, then id), filtered:
- * {"reports": [summary, ...], "next": id of the last one when more may
- * follow, else null}. A summary has id, kind, region, audience, handler,
- * ts, time, state, result, anonim, rahasia, category, title (or
- * APP_SEALED_TEXT, or APP_BODY_MISSING_TEXT), body_missing, flags
- * {terlambat_verifikasi, terlambat_tindak_lanjut, siap_ditutup}, overdue,
- * deadline_ms, last_reply_ts. Errors: ERR_USAGE (unknown status or kind, bad
- * handler code, limit over APP_LIST_MAX), ERR_KIM_NOT_FOUND (after names no
+ * Lists reports newest first (report time, then id), filtered: summaries
+ * (no detail). Errors: ERR_USAGE (unknown status or kind, bad handler
+ * code, limit over APP_LIST_MAX), ERR_KIM_NOT_FOUND (after names no
  * report).
  */
 int app_reports_list(struct node *n, const struct app_report_filter *f,
-                     json_t **out, char *err_msg) WUR;
+                     struct app_reports *out, char *err_msg) WUR;
 
 /*
  * One report (id or a unique prefix of 4..32 bytes) in full (held without
  * its body: the summary, APP_BODY_MISSING_TEXT, no allowed step): the
- * summary fields, the view's counters (verified_ts, followed_ts, done_ts,
- * head), text, tags, location, reporter ({name, contact}, APP_SEALED_TEXT, or
- * null when there is none), allowed_steps (the steps this node may make
- * now, by name, with "tanggapan" when it may answer), revision-free
- * timeline [{id, kind, step, author_region, ts, time, mark, and the
- * step's fields: note, method, result, agency, verifier, anonim,
- * rahasia; a tanggapan's title and text}] in (ts, id) order.
+ * reporter, the steps this node may make now, and the revision-free
+ * timeline in (ts, id) order with each step's and tanggapan's body.
  */
 int app_report_get(struct node *n, const uint8_t *id, size_t id_len,
-                   uint64_t now_ms, json_t **out, char *err_msg) WUR;
+                   uint64_t now_ms, struct app_report *out, char *err_msg) WUR;
 
 /* A step or response to make; strings borrowed, NULL: absent. */
 struct app_step {
@@ -397,10 +446,34 @@ int app_report_step(struct node *n, const uint8_t *id, size_t id_len,
                     const struct app_step *s, uint8_t *out_id,
                     char *err_msg) WUR;
 
-/* Counts for /metrics: {"total": N, "overdue": N, "by_status": {state:
- * N, ...}} with every state present. */
-int app_reports_count(struct node *n, uint64_t now_ms, json_t **out,
-                      char *err_msg) WUR;
+/* Reports per state and overdue, for /metrics. */
+struct app_report_counts {
+        uint64_t total, overdue;
+        size_t n; /* states, in lifecycle order (KIM.md §3) */
+        struct {
+                const char *state;
+                uint64_t reports;
+        } by_state[16];
+};
+/*
+ * Counts from the by-status view: only the views of reports that can be
+ * late to follow up (verified valid) are read. Store errors.
+ */
+int app_reports_count(struct node *n, uint64_t now_ms,
+                      struct app_report_counts *out, char *err_msg) WUR;
+
+/* An informasi or peringatan, with its accepted revision. */
+struct app_ann {
+        struct app_item it;
+        const char *kind;  /* its name */
+        const char *level; /* a peringatan's level name, or NULL */
+        char audience[WIRE_VIEW_AUDIENCE_BUF];
+        bool body_missing;
+        bool has_revision; /* an accepted revision (KIM.md §6 rule 5) */
+        struct wire_revision_view rev;
+        struct app_item rev_item; /* the revisi */
+};
+void app_ann_release(struct app_ann *a);
 
 /* Filters of app_announcements_list; zeroed: everything. */
 struct app_ann_filter {
@@ -411,23 +484,96 @@ struct app_ann_filter {
         uint8_t after[ENTRY_HASH_BYTES];
 };
 
+struct app_anns {
+        struct app_ann *v; /* owned; release with app_anns_release */
+        size_t n;
+        bool more; /* more may follow v[n - 1] */
+};
+void app_anns_release(struct app_anns *l);
+
 /*
- * Lists informasi and peringatan newest first: {"announcements": [{id,
- * kind, audience, author, region, ts, time, title, text, category, tags,
- * level, until_ms, body_missing, revision: null or {id, editor,
- * editor_region, ts, decided_ts, decision, title, text, reason}}], "next":
- * id or null}; one held without its body reads APP_BODY_MISSING_TEXT. The
- * text shown is the original's; an accepted revision rides beside it.
- * A page holds `limit` announcements of the kind asked for whenever that
- * many follow. Errors: ERR_USAGE (bad audience, kind, limit),
- * ERR_KIM_NOT_FOUND (after names no announcement).
+ * Lists informasi and peringatan newest first; one held without its body
+ * reads APP_BODY_MISSING_TEXT. The text shown is the original's; an
+ * accepted revision rides beside it. A page holds `limit` announcements
+ * of the kind asked for whenever that many follow. Errors: ERR_USAGE (bad
+ * audience, kind, limit), ERR_KIM_NOT_FOUND (after names no
+ * announcement).
  */
 int app_announcements_list(struct node *n, const struct app_ann_filter *f,
-                           json_t **out, char *err_msg) WUR;
+                           struct app_anns *out, char *err_msg) WUR;
 /* One informasi or peringatan (id or a unique prefix of 4..32 bytes), as
  * an element of app_announcements_list. ERR_KIM_NOT_FOUND when it is not
  * an announcement held. */
 int app_announcement_get(struct node *n, const uint8_t *id, size_t id_len,
-                         json_t **out, char *err_msg) WUR;
+                         struct app_ann *out, char *err_msg) WUR;
+
+/* ---- the API's list of items (items.c): reports and announcements ------ */
+
+enum app_items_mode {
+        APP_ITEMS_MERGED,        /* both, merged newest first */
+        APP_ITEMS_REPORTS,       /* rf filters them */
+        APP_ITEMS_ANNOUNCEMENTS, /* af filters them */
+};
+
+/* One page's query. The cursors are where each list resumes: "" from the
+ * start, APP_ITEMS_DONE when that list is done, or an id in hex. */
+#define APP_ITEMS_DONE "x"
+struct app_items_query {
+        enum app_items_mode mode;
+        struct app_report_filter rf;
+        struct app_ann_filter af;
+        size_t limit; /* 1..APP_LIST_MAX */
+        char rcur[2 * ENTRY_HASH_BYTES + 1], acur[2 * ENTRY_HASH_BYTES + 1];
+};
+/*
+ * Reads a "next" value of a page of the same mode (opaque to clients: "r"
+ * + id, "a" + id, or "m" R "." A) into q's cursors. ERR_USAGE when it is
+ * none. Pure: no store.
+ */
+int app_items_after(struct app_items_query *q, const char *after) WUR;
+
+/* One item of a page: a report or an announcement (borrowed from its
+ * page). */
+struct app_listed {
+        const struct app_report *report;
+        const struct app_ann *ann;
+};
+struct app_items {
+        struct app_reports reports; /* what was read of each list */
+        struct app_anns anns;
+        struct app_listed *v; /* the page (owned) */
+        size_t n;
+        char next[4 + 4 * ENTRY_HASH_BYTES]; /* "" at the end */
+};
+/* The page of q, and its next. Errors of the two lists. */
+int app_items_list(struct node *n, const struct app_items_query *q,
+                   struct app_items *out, char *err_msg) WUR;
+void app_items_release(struct app_items *it);
+
+/* ---- JSON of reports and announcements (json.c) ---------------------------
+ *
+ * A report: id, kind, region, audience, handler, ts, time, state, result,
+ * anonim, rahasia, category, title, body_missing, flags {terlambat_
+ * verifikasi, terlambat_tindak_lanjut, siap_ditutup}, overdue,
+ * deadline_ms, last_reply_ts; in detail also author, text, tags,
+ * location, sealed, reporter ({name, contact}, APP_SEALED_TEXT, or null),
+ * verified_ts, followed_ts, done_ts, head, allowed_steps, timeline [{id,
+ * kind, step, author_region, ts, time, mark, and the step's fields: note,
+ * method, result, agency, verifier, anonim, rahasia; a tanggapan's title
+ * and text}]. With APP_JSON_REDACT a report shows what a relay sees (the
+ * reporter sealed, and of a rahasia report the title, text, tags and
+ * location) and says "redacted": true.
+ * An announcement: id, kind, audience, author, region, ts, time, title,
+ * text, tags, body_missing, category, level, until_ms, revision (null or
+ * {id, editor, editor_region, ts, decision, decided_ts, decided_time,
+ * title, text, reason}).
+ */
+int app_json_report(struct buf *out, const struct app_report *r, int flags) WUR;
+/* {"reports": [...], "next": id or null} */
+int app_json_reports(struct buf *out, const struct app_reports *l,
+                     int flags) WUR;
+int app_json_ann(struct buf *out, const struct app_ann *a, int flags) WUR;
+/* {"items": [...], "next": ... or null} */
+int app_json_items(struct buf *out, const struct app_items *it, int flags) WUR;
 
 #endif

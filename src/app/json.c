@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "app_int.h"
 
@@ -367,4 +369,334 @@ app_entry_fields(const struct app_entry *e,
         }
         json_decref(body);
         return 0;
+}
+
+/* ---- reports and announcements ------------------------------------------- */
+
+/* A string of a body, or "" (as app__slice_json always gave). */
+static json_t *
+slice_json(struct slice s)
+{
+        json_t *j = s.ptr ? json_stringn((const char *)s.ptr, s.len) : NULL;
+
+        return j ? j : json_string(""); /* not UTF-8: never after decode */
+}
+
+/* A text as shown: a string, or null. */
+static json_t *
+shown_json(struct slice s)
+{
+        return s.ptr ? slice_json(s) : json_null();
+}
+
+static json_t *
+time_json(uint64_t ms)
+{
+        time_t t = (time_t)(ms / 1000U);
+        struct tm tm;
+        char out[40];
+        size_t n;
+
+        /* A peer's clock may say any year: out of range is no time. */
+        if (!gmtime_r(&t, &tm))
+                return json_null();
+        n = strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!n)
+                return json_null();
+        snprintf(out + n, sizeof(out) - n, ".%03uZ", (unsigned)(ms % 1000U));
+        return json_string(out);
+}
+
+static json_t *
+opt_ts(bool has, uint64_t ts)
+{
+        return has ? json_integer((json_int_t)ts) : json_null();
+}
+
+static json_t *
+location_json(const struct kim_location *l)
+{
+        json_t *j;
+
+        if (!l->present)
+                return json_null();
+        j = json_object();
+        if (l->has_region)
+                json_object_set_new(j, "region", json_string(l->region));
+        if (l->has_place)
+                json_object_set_new(j, "place", slice_json(l->place));
+        if (l->has_coords) {
+                json_object_set_new(j, "lat", json_real(l->lat));
+                json_object_set_new(j, "lon", json_real(l->lon));
+        }
+        return j;
+}
+
+static json_t *
+tags_json(const struct kim_body *b)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < b->n_tags; i++)
+                json_array_append_new(a, slice_json(b->tags[i]));
+        return a;
+}
+
+static json_t *
+summary_json(const struct app_report *r)
+{
+        const struct wire_report_view *v = &r->v;
+        const struct kim_body *b = &r->it.b;
+        json_t *j = json_pack(
+            "{s:o, s:s, s:s, s:s, s:s, s:I, s:o, s:s, s:o, s:b, "
+            "s:b, s:o}",
+            "id", hex_json(v->id, ENTRY_HASH_BYTES), "kind", r->kind, "region",
+            v->region, "audience", v->audience, "handler", v->handler, "ts",
+            (json_int_t)v->ts, "time", time_json(v->ts), "state", v->state,
+            "result", v->result[0] ? json_string(v->result) : json_null(),
+            "anonim", v->anonim, "rahasia", v->rahasia, "category",
+            b->has_category ? slice_json(b->category) : json_null());
+
+        json_object_set_new(j, "title", shown_json(r->title));
+        json_object_set_new(j, "body_missing", json_boolean(r->body_missing));
+        json_object_set_new(j, "flags",
+                            json_pack("{s:b, s:b, s:b}", "terlambat_verifikasi",
+                                      r->flags.terlambat_verifikasi,
+                                      "terlambat_tindak_lanjut",
+                                      r->flags.terlambat_tindak_lanjut,
+                                      "siap_ditutup", r->flags.siap_ditutup));
+        json_object_set_new(j, "overdue", json_boolean(r->overdue));
+        json_object_set_new(
+            j, "deadline_ms",
+            opt_ts(r->flags.deadline_ms != 0, r->flags.deadline_ms));
+        json_object_set_new(j, "last_reply_ts",
+                            opt_ts(v->has_last_reply_ts, v->last_reply_ts));
+        return j;
+}
+
+/* The fields of a step or tanggapan that the timeline shows. */
+static void
+event_fields(json_t *j, const struct app_item *it)
+{
+        const struct kim_body *b = &it->b;
+
+        if (!it->kim)
+                return;
+        if (b->has_note)
+                json_object_set_new(j, "note", slice_json(b->note));
+        if (b->has_method)
+                json_object_set_new(j, "method", slice_json(b->method));
+        if (b->result)
+                json_object_set_new(j, "result",
+                                    json_string(kim_result_name(b->result)));
+        if (b->has_verifier)
+                json_object_set_new(j, "verifier", slice_json(b->verifier));
+        if (b->has_agency)
+                json_object_set_new(j, "agency", slice_json(b->agency));
+        if (b->kind == KIND_STATUS && (b->anonim || b->rahasia)) {
+                json_object_set_new(j, "anonim", json_boolean(b->anonim));
+                json_object_set_new(j, "rahasia", json_boolean(b->rahasia));
+        }
+        if (b->kind == KIND_TANGGAPAN) {
+                if (b->has_title)
+                        json_object_set_new(j, "title", slice_json(b->title));
+                json_object_set_new(j, "text", slice_json(b->text));
+        }
+}
+
+static json_t *
+timeline_json(const struct app_report *r)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < r->v.timeline_n; i++) {
+                const struct app_event *e = &r->events[i];
+                json_t *j = json_pack(
+                    "{s:o, s:s, s:o, s:s, s:I, s:o, s:s}", "id",
+                    hex_json(e->ev->id, ENTRY_HASH_BYTES), "kind", e->kind,
+                    "step",
+                    e->ev->step[0] ? json_string(e->ev->step) : json_null(),
+                    "author_region", e->ev->author_region, "ts",
+                    (json_int_t)e->ev->ts, "time", time_json(e->ev->ts), "mark",
+                    e->mark);
+
+                if (e->held)
+                        event_fields(j, &e->it);
+                json_array_append_new(a, j);
+        }
+        return a;
+}
+
+static json_t *
+reporter_json(const struct app_report *r)
+{
+        if (r->reporter == APP_REPORTER_NONE)
+                return json_null();
+        if (r->reporter == APP_REPORTER_SEALED)
+                return json_string(APP_SEALED_TEXT);
+        return json_pack("{s:o, s:o}", "name", slice_json(r->who.name),
+                         "contact", slice_json(r->who.contact));
+}
+
+static json_t *
+detail_json(const struct app_report *r)
+{
+        const struct wire_report_view *v = &r->v;
+        json_t *j = summary_json(r), *allowed = json_array();
+
+        json_object_set_new(j, "author", hex_json(v->author, ENTRY_KEY_BYTES));
+        json_object_set_new(j, "text", shown_json(r->text));
+        json_object_set_new(j, "tags",
+                            r->readable ? tags_json(&r->it.b) : json_array());
+        json_object_set_new(j, "location",
+                            r->readable ? location_json(&r->it.b.location)
+                                        : json_null());
+        json_object_set_new(j, "sealed", json_boolean(!r->readable));
+        json_object_set_new(j, "reporter", reporter_json(r));
+        json_object_set_new(j, "verified_ts",
+                            opt_ts(v->has_verified_ts, v->verified_ts));
+        json_object_set_new(j, "followed_ts",
+                            opt_ts(v->has_followed_ts, v->followed_ts));
+        json_object_set_new(j, "done_ts", opt_ts(v->has_done_ts, v->done_ts));
+        json_object_set_new(j, "head", hex_json(v->head, ENTRY_HASH_BYTES));
+        for (size_t i = 0; i < r->n_allowed; i++)
+                json_array_append_new(allowed, json_string(r->allowed[i]));
+        json_object_set_new(j, "allowed_steps", allowed);
+        json_object_set_new(j, "timeline", timeline_json(r));
+        return j;
+}
+
+/*
+ * For a caller without the token (APP_JSON_REDACT): a report shows what a
+ * relay sees — the reporter as APP_SEALED_TEXT, and of a rahasia report
+ * the title, text, tags and location sealed too — and says so with
+ * "redacted": true.
+ */
+static void
+redact(json_t *j, const struct app_report *r)
+{
+        if (r->detail && r->reporter != APP_REPORTER_NONE)
+                json_object_set_new(j, "reporter",
+                                    json_string(APP_SEALED_TEXT));
+        if (r->v.rahasia) {
+                if (r->title.ptr)
+                        json_object_set_new(j, "title",
+                                            json_string(APP_SEALED_TEXT));
+                if (r->detail) {
+                        json_object_set_new(j, "text",
+                                            json_string(APP_SEALED_TEXT));
+                        json_object_set_new(j, "tags", json_array());
+                        json_object_set_new(j, "location", json_null());
+                        json_object_set_new(j, "sealed", json_true());
+                }
+        }
+        json_object_set_new(j, "redacted", json_true());
+}
+
+static json_t *
+report_json(const struct app_report *r, int flags)
+{
+        json_t *j = r->detail ? detail_json(r) : summary_json(r);
+
+        if (j && (flags & APP_JSON_REDACT))
+                redact(j, r);
+        return j;
+}
+
+int
+app_json_report(struct buf *out, const struct app_report *r, int flags)
+{
+        return dump(report_json(r, flags), flags, out);
+}
+
+int
+app_json_reports(struct buf *out, const struct app_reports *l, int flags)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < l->n; i++)
+                json_array_append_new(a, report_json(&l->v[i], flags));
+        return dump(
+            json_pack("{s:o, s:o}", "reports", a, "next",
+                      l->more ? hex_json(l->v[l->n - 1].v.id, ENTRY_HASH_BYTES)
+                              : json_null()),
+            flags, out);
+}
+
+/* The accepted revision of an announcement, or null. */
+static json_t *
+revision_json(const struct app_ann *a)
+{
+        const struct wire_revision_view *v = &a->rev;
+        json_t *j;
+
+        if (!a->has_revision)
+                return json_null();
+        j = json_pack("{s:o, s:o, s:s, s:I, s:o, s:I, s:o}", "id",
+                      hex_json(v->revisi, ENTRY_HASH_BYTES), "editor",
+                      hex_json(v->editor, ENTRY_KEY_BYTES), "editor_region",
+                      v->editor_region, "ts", (json_int_t)v->ts, "decision",
+                      hex_json(v->decision, ENTRY_HASH_BYTES), "decided_ts",
+                      (json_int_t)v->decided_ts, "decided_time",
+                      time_json(v->decided_ts));
+        if (a->rev_item.kim) {
+                json_object_set_new(j, "title",
+                                    slice_json(a->rev_item.b.title));
+                json_object_set_new(j, "text", slice_json(a->rev_item.b.text));
+                json_object_set_new(j, "reason",
+                                    slice_json(a->rev_item.b.reason));
+        }
+        return j;
+}
+
+static json_t *
+ann_json(const struct app_ann *a)
+{
+        const struct kim_body *b = &a->it.b;
+        const struct entry *e = &a->it.e;
+        json_t *j;
+
+        j = json_pack("{s:o, s:s, s:s, s:o, s:s, s:I, s:o, s:o, s:o, s:o, s:b}",
+                      "id", hex_json(e->id, ENTRY_HASH_BYTES), "kind", a->kind,
+                      "audience", a->audience, "author",
+                      hex_json(e->h.author, ENTRY_KEY_BYTES), "region",
+                      e->h.author_region, "ts", (json_int_t)e->h.timestamp_ms,
+                      "time", time_json(e->h.timestamp_ms), "title",
+                      a->body_missing ? json_string(APP_BODY_MISSING_TEXT)
+                                      : slice_json(b->title),
+                      "text",
+                      a->body_missing ? json_string(APP_BODY_MISSING_TEXT)
+                                      : slice_json(b->text),
+                      "tags", tags_json(b), "body_missing", a->body_missing);
+        json_object_set_new(j, "category",
+                            b->has_category ? slice_json(b->category)
+                                            : json_null());
+        json_object_set_new(j, "level",
+                            a->level ? json_string(a->level) : json_null());
+        json_object_set_new(j, "until_ms",
+                            b->has_until ? json_integer((json_int_t)b->until_ms)
+                                         : json_null());
+        json_object_set_new(j, "revision", revision_json(a));
+        return j;
+}
+
+int
+app_json_ann(struct buf *out, const struct app_ann *a, int flags)
+{
+        return dump(ann_json(a), flags, out);
+}
+
+int
+app_json_items(struct buf *out, const struct app_items *it, int flags)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < it->n; i++)
+                json_array_append_new(
+                    a, it->v[i].report ? report_json(it->v[i].report, flags)
+                                       : ann_json(it->v[i].ann));
+        return dump(
+            json_pack("{s:o, s:o}", "items", a, "next",
+                      it->next[0] ? json_string(it->next) : json_null()),
+            flags, out);
 }

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "../app/app.h"
-#include "../kim/view.h"
 #include "cli.h"
 
 struct reports_opts {
@@ -94,54 +93,46 @@ cli_parse_at_arg(const char *arg, void *field)
 }
 
 static void
-flags_text(json_t *r, char out[8])
+flags_text(const struct app_report *r, char out[8])
 {
-        json_t *f = json_object_get(r, "flags");
         size_t k = 0;
 
-        if (json_is_true(json_object_get(f, "terlambat_verifikasi")))
+        if (r->flags.terlambat_verifikasi)
                 out[k++] = 'V';
-        if (json_is_true(json_object_get(f, "terlambat_tindak_lanjut")))
+        if (r->flags.terlambat_tindak_lanjut)
                 out[k++] = 'T';
-        if (json_is_true(json_object_get(f, "siap_ditutup")))
+        if (r->flags.siap_ditutup)
                 out[k++] = 'C';
-        if (json_is_true(json_object_get(r, "anonim")))
+        if (r->v.anonim)
                 out[k++] = 'A';
-        if (json_is_true(json_object_get(r, "rahasia")))
+        if (r->v.rahasia)
                 out[k++] = 'R';
         if (!k)
                 out[k++] = '-';
         out[k] = 0;
 }
 
-static int
-reports_print(json_t *res)
+static void
+reports_print(const struct app_reports *l)
 {
-        json_t *arr = json_object_get(res, "reports"), *r;
-        const char *next = json_string_value(json_object_get(res, "next"));
-        size_t i;
+        char when[32], flags[8], id[65];
 
-        json_array_foreach(arr, i, r)
-        {
-                char when[32], flags[8];
-                const char *title =
-                    json_string_value(json_object_get(r, "title"));
+        for (size_t i = 0; i < l->n; i++) {
+                const struct app_report *r = &l->v[i];
 
-                cli_time_local(when, (uint64_t)json_integer_value(
-                                         json_object_get(r, "ts")));
+                hex_encode(id, r->v.id, ENTRY_HASH_BYTES);
+                cli_time_local(when, r->v.ts);
                 flags_text(r, flags);
-                printf("%.16s  %s  %-20s  %-15s  %-5s  %s\n",
-                       json_string_value(json_object_get(r, "id")), when,
-                       json_string_value(json_object_get(r, "kind")),
-                       json_string_value(json_object_get(r, "state")), flags,
-                       title ? title : "");
+                printf("%.16s  %s  %-20s  %-15s  %-5s  %.*s\n", id, when,
+                       r->kind, r->v.state, flags, (int)r->title.len,
+                       r->title.ptr ? (const char *)r->title.ptr : "");
         }
-        if (!json_array_size(arr))
+        if (!l->n)
                 fprintf(stderr, "no reports\n");
-        if (next)
-                fprintf(stderr, "more: simpul reports --after %s ...\n", next);
-        json_decref(res);
-        return EXIT_OK;
+        if (l->more) {
+                hex_encode(id, l->v[l->n - 1].v.id, ENTRY_HASH_BYTES);
+                fprintf(stderr, "more: simpul reports --after %s ...\n", id);
+        }
 }
 
 int
@@ -150,10 +141,11 @@ cmd_reports(int argc, char **argv)
         struct reports_opts o;
         struct app_report_filter f;
         struct cli_parsed p;
+        struct app_reports res;
+        struct buf out = BUF_INIT;
         char msg[APP_ERR_MAX];
-        json_t *res = NULL;
         struct node n;
-        int err;
+        int rc = EXIT_OK, err;
 
         memset(&o, 0, sizeof(o));
         if (!cli_parse(&reports_spec, argc, argv, &o, &p))
@@ -171,10 +163,15 @@ cmd_reports(int argc, char **argv)
         if (cli_open(&n, o.data, NODE_OPEN_KEY))
                 return EXIT_ERROR;
         err = app_reports_list(&n, &f, &res, msg);
-        node_close(&n);
+        app_close(&n);
         if (err == ERR_USAGE)
                 return cli_usage_error("reports", "%s", msg);
         if (err)
                 return cli_error("reports: %s (%s)", msg, err_id(err));
-        return o.json ? cli_print_json(res) : reports_print(res);
+        if (o.json)
+                rc = cli_print_buf(&out, app_json_reports(&out, &res, 0));
+        else
+                reports_print(&res);
+        app_reports_release(&res);
+        return rc;
 }

@@ -2101,7 +2101,8 @@ pruned_report_until_its_body_comes(void **state)
         struct entry e;
         struct envelope env;
         struct slice in;
-        json_t *j = NULL;
+        struct app_report r;
+        struct app_reports l;
         uint8_t id[ENTRY_HASH_BYTES];
         char msg[APP_ERR_MAX];
         bool filled;
@@ -2126,25 +2127,19 @@ pruned_report_until_its_body_comes(void **state)
         expect_err("pruned stored", res, 0);
 
         assert_int_equal(
-            app_report_get(&ns->kab, id, ENTRY_HASH_BYTES, 0, &j, msg), 0);
-        assert_true(json_is_true(json_object_get(j, "body_missing")));
-        assert_string_equal(json_string_value(json_object_get(j, "title")),
-                            APP_BODY_MISSING_TEXT);
-        assert_string_equal(json_string_value(json_object_get(j, "text")),
-                            APP_BODY_MISSING_TEXT);
-        assert_string_equal(json_string_value(json_object_get(j, "state")),
-                            "diajukan");
-        assert_string_equal(json_string_value(json_object_get(j, "handler")),
-                            KAB);
-        assert_int_equal(json_array_size(json_object_get(j, "allowed_steps")),
-                         0);
-        json_decref(j);
+            app_report_get(&ns->kab, id, ENTRY_HASH_BYTES, 0, &r, msg), 0);
+        assert_true(r.body_missing);
+        assert_true(slice_eq(r.title, slice_cstr(APP_BODY_MISSING_TEXT)));
+        assert_true(slice_eq(r.text, slice_cstr(APP_BODY_MISSING_TEXT)));
+        assert_string_equal(r.v.state, "diajukan");
+        assert_string_equal(r.v.handler, KAB);
+        assert_int_equal(r.n_allowed, 0);
+        app_report_release(&r);
         memset(&f, 0, sizeof(f));
-        assert_int_equal(app_reports_list(&ns->kab, &f, &j, msg), 0);
-        assert_int_equal(json_array_size(json_object_get(j, "reports")), 1);
-        assert_true(json_is_true(json_object_get(
-            json_array_get(json_object_get(j, "reports"), 0), "body_missing")));
-        json_decref(j);
+        assert_int_equal(app_reports_list(&ns->kab, &f, &l, msg), 0);
+        assert_int_equal(l.n, 1);
+        assert_true(l.v[0].body_missing);
+        app_reports_release(&l);
         memset(&st, 0, sizeof(st));
         st.step = "diverifikasi";
         st.method = "telepon";
@@ -2160,11 +2155,10 @@ pruned_report_until_its_body_comes(void **state)
                          0);
         assert_true(filled);
         assert_int_equal(
-            app_report_get(&ns->kab, id, ENTRY_HASH_BYTES, 0, &j, msg), 0);
-        assert_false(json_is_true(json_object_get(j, "body_missing")));
-        assert_string_equal(json_string_value(json_object_get(j, "title")),
-                            "Jembatan putus");
-        json_decref(j);
+            app_report_get(&ns->kab, id, ENTRY_HASH_BYTES, 0, &r, msg), 0);
+        assert_false(r.body_missing);
+        assert_true(slice_eq(r.title, slice_cstr("Jembatan putus")));
+        app_report_release(&r);
         if (app_report_step(&ns->kab, id, ENTRY_HASH_BYTES, &st, NULL, msg))
                 fail_msg("app_report_step: %s", msg);
         buf_release(&bytes);
@@ -2459,20 +2453,17 @@ post_copy(struct node *n, const char *aud, const struct kim_body *victim,
 static void
 shown(struct node *n, const uint8_t id[32], const char *name, const char *title)
 {
-        json_t *j = NULL, *rep;
+        struct app_report r;
         char msg[APP_ERR_MAX];
 
-        if (app_report_get(n, id, 32, 0, &j, msg))
+        if (app_report_get(n, id, 32, 0, &r, msg))
                 fail_msg("app_report_get: %s", msg);
-        rep = json_object_get(j, "reporter");
-        if (json_is_string(rep))
-                assert_string_equal(json_string_value(rep), name);
+        if (r.reporter == APP_REPORTER_OPEN)
+                assert_true(slice_eq(r.who.name, slice_cstr(name)));
         else
-                assert_string_equal(
-                    json_string_value(json_object_get(rep, "name")), name);
-        assert_string_equal(json_string_value(json_object_get(j, "title")),
-                            title);
-        json_decref(j);
+                assert_string_equal(APP_SEALED_TEXT, name);
+        assert_true(slice_eq(r.title, slice_cstr(title)));
+        app_report_release(&r);
 }
 
 static void
@@ -2554,7 +2545,8 @@ report_counts_agree_with_the_list(void **state)
         uint8_t late_verify[32], late_follow[32], on_time[32];
         struct app_report_filter f;
         struct app_step st;
-        json_t *c = NULL, *l = NULL;
+        struct app_report_counts c;
+        struct app_reports l;
         char msg[APP_ERR_MAX];
 
         report_at(ns, now - 30 * day, late_verify);
@@ -2569,21 +2561,18 @@ report_counts_agree_with_the_list(void **state)
                 fail_msg("app_report_step: %s", msg);
 
         assert_int_equal(app_reports_count(&ns->kab, now, &c, msg), 0);
-        assert_int_equal(json_integer_value(json_object_get(c, "total")), 3);
-        assert_int_equal(json_integer_value(json_object_get(c, "overdue")), 2);
-        assert_int_equal(json_integer_value(json_object_get(
-                             json_object_get(c, "by_status"), "diajukan")),
-                         2);
-        assert_int_equal(json_integer_value(json_object_get(
-                             json_object_get(c, "by_status"), "diverifikasi")),
-                         1);
+        assert_int_equal(c.total, 3);
+        assert_int_equal(c.overdue, 2);
+        assert_string_equal(c.by_state[0].state, "diajukan");
+        assert_int_equal(c.by_state[0].reports, 2);
+        assert_string_equal(c.by_state[1].state, "diverifikasi");
+        assert_int_equal(c.by_state[1].reports, 1);
         memset(&f, 0, sizeof(f));
         f.overdue = true;
         f.now_ms = now;
         assert_int_equal(app_reports_list(&ns->kab, &f, &l, msg), 0);
-        assert_int_equal(json_array_size(json_object_get(l, "reports")), 2);
-        json_decref(c);
-        json_decref(l);
+        assert_int_equal(l.n, 2);
+        app_reports_release(&l);
 }
 
 /*
