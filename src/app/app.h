@@ -11,6 +11,8 @@
 #ifndef SIMPUL_APP_H
 #define SIMPUL_APP_H
 
+#include <stdio.h>
+
 #include "../kim/view.h"
 #include "../node/node.h"
 
@@ -106,6 +108,73 @@ enum app_feeds_flags {
 int app_feeds(struct node *n, int flags, struct app_feeds *out,
               char *err_msg) WUR;
 void app_feeds_release(struct app_feeds *f);
+
+/* ---- creating a node (init.c) ------------------------------------------- */
+
+struct app_init {
+        const char *data;          /* --data DIR, or NULL */
+        const char *region, *name; /* checked by the caller */
+        uint64_t map_mib;          /* [store] map_size_mib */
+};
+struct app_created {
+        char *dir;                 /* the data directory (owned) */
+        const char *region, *name; /* borrowed from the app_init */
+        const char *level;
+        char node_key[2 * ENTRY_KEY_BYTES + 1];
+};
+/*
+ * simpul init: a new node key (mode 0600), a config file that documents
+ * every key, the HTTP API token and an empty store in the data directory,
+ * which must hold no node yet (ERR_EXISTS). Errors: ERR_EXISTS, -errno,
+ * store errors; err_msg names the file.
+ */
+int app_init(const struct app_init *in, struct app_created *out,
+             char *err_msg) WUR;
+void app_created_release(struct app_created *c);
+
+/* ---- the store as a whole (node.c, bundle.c) ---------------------------- */
+
+/* What simpul verify found. */
+struct app_verify {
+        struct verify_stats stats;
+        struct verify_problem *v; /* owned; release with app_verify_release */
+        size_t n;
+};
+/* Re-checks every entry and chain (replica_verify). Store errors. */
+int app_verify(struct node *n, struct app_verify *out, char *err_msg) WUR;
+void app_verify_release(struct app_verify *v);
+/* Recomputes the KIM views (replica_views_rebuild); *entries read. */
+int app_views_rebuild(struct node *n, uint64_t *entries, char *err_msg) WUR;
+/*
+ * Whether the store is marked restored (*was, from node_open), and with
+ * clear, allows posting again (n opened writable). Store errors.
+ */
+int app_restored(struct node *n, bool clear, bool *was, char *err_msg) WUR;
+
+struct app_export {
+        uint64_t feeds, entries;
+};
+/*
+ * Writes the entries held, exactly as signed, to a bundle: to file (whole
+ * or not at all: a temporary file renamed), or to standard output (file
+ * NULL); only the feeds whose id starts with feed[0..feed_len). -errno,
+ * store errors.
+ */
+int app_export(struct node *n, const uint8_t *feed, size_t feed_len,
+               const char *file, struct app_export *out, char *err_msg) WUR;
+struct app_import {
+        struct ingest_stats sum;
+        uint64_t records; /* read from the file */
+};
+/*
+ * Verifies and stores the entries of the bundle read from f (named name
+ * in messages), every batch checked on `threads` cores (0: all) while the
+ * one before commits. out says how far it came, also on error: what was
+ * read before a damaged record is stored. Errors: ERR_BUNDLE (not a
+ * bundle, a damaged or truncated record), -errno, store errors.
+ */
+int app_import(struct node *n, FILE *f, const char *name, unsigned threads,
+               struct app_import *out, char *err_msg) WUR;
 
 /* ---- names (names.c): what an operator types --------------------------- */
 
@@ -227,6 +296,19 @@ int app_json_entries(struct buf *out, const struct app_entries *l,
 int app_entry_fields(const struct app_entry *e,
                      void (*fn)(void *ctx, const char *key, const char *value),
                      void *ctx) WUR;
+/* simpul init --json. */
+int app_json_created(struct buf *out, const struct app_created *c,
+                     int flags) WUR;
+/* simpul verify --json: ok, counts and the problems found. */
+int app_json_verify(struct buf *out, const struct app_verify *v, int flags) WUR;
+/* simpul views rebuild --json: {entries}. */
+int app_json_views(struct buf *out, uint64_t entries, int flags) WUR;
+/* simpul restored --json: {restored, cleared}. */
+int app_json_restored(struct buf *out, bool restored, bool cleared,
+                      int flags) WUR;
+/* simpul import --json: ok (no error and nothing refused) and the counts. */
+int app_json_import(struct buf *out, const struct app_import *im, bool ok,
+                    int flags) WUR;
 /* simpul token --json: {token, file}. */
 int app_json_token(struct buf *out, const char *token, const char *file,
                    int flags) WUR;

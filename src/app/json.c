@@ -182,6 +182,64 @@ app_json_feeds(struct buf *out, const struct app_feeds *fs, int flags)
 }
 
 int
+app_json_created(struct buf *out, const struct app_created *c, int flags)
+{
+        return dump(json_pack("{s:s, s:s, s:s, s:s, s:s}", "data_dir", c->dir,
+                              "region", c->region, "level", c->level, "name",
+                              c->name, "node_key", c->node_key),
+                    flags, out);
+}
+
+int
+app_json_verify(struct buf *out, const struct app_verify *v, int flags)
+{
+        const struct verify_stats *st = &v->stats;
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < v->n; i++)
+                json_array_append_new(
+                    a, json_pack("{s:o, s:I, s:s, s:s}", "feed",
+                                 hex_json(v->v[i].feed, ENTRY_HASH_BYTES),
+                                 "seq", (json_int_t)v->v[i].seq, "error",
+                                 err_id(v->v[i].err), "what", v->v[i].what));
+        return dump(json_pack("{s:b, s:I, s:I, s:I, s:o}", "ok",
+                              st->problems == 0, "feeds", (json_int_t)st->feeds,
+                              "entries", (json_int_t)st->entries, "problems",
+                              (json_int_t)st->problems, "details", a),
+                    flags, out);
+}
+
+int
+app_json_views(struct buf *out, uint64_t entries, int flags)
+{
+        return dump(json_pack("{s:I}", "entries", (json_int_t)entries), flags,
+                    out);
+}
+
+int
+app_json_restored(struct buf *out, bool restored, bool cleared, int flags)
+{
+        return dump(
+            json_pack("{s:b, s:b}", "restored", restored, "cleared", cleared),
+            flags, out);
+}
+
+int
+app_json_import(struct buf *out, const struct app_import *im, bool ok,
+                int flags)
+{
+        const struct ingest_stats *s = &im->sum;
+
+        return dump(json_pack("{s:b, s:I, s:I, s:I, s:I, s:s?}", "ok", ok,
+                              "records", (json_int_t)im->records, "stored",
+                              (json_int_t)s->stored, "already_held",
+                              (json_int_t)s->had, "refused",
+                              (json_int_t)s->refused, "first_error",
+                              s->first_error ? err_id(s->first_error) : NULL),
+                    flags, out);
+}
+
+int
 app_json_token(struct buf *out, const char *token, const char *file, int flags)
 {
         return dump(json_pack("{s:s, s:s}", "token", token, "file", file),

@@ -265,3 +265,55 @@ app_feeds_release(struct app_feeds *f)
         free(f->v);
         memset(f, 0, sizeof(*f));
 }
+
+/* ---- verify, views, restored ----------------------------------------------
+ */
+
+static void
+problem_add(void *ctx, const struct verify_problem *p)
+{
+        struct app_verify *v = ctx;
+
+        v->v = xrealloc(v->v, (v->n + 1) * sizeof(*v->v));
+        v->v[v->n++] = *p; /* what: a static string */
+}
+
+int
+app_verify(struct node *n, struct app_verify *out, char *err_msg)
+{
+        int err;
+
+        memset(out, 0, sizeof(*out));
+        if ((err =
+                 replica_verify(&n->replica, problem_add, out, &out->stats))) {
+                app_verify_release(out);
+                return app__fail(err_msg, err, "%s", err_str(err));
+        }
+        return 0;
+}
+
+void
+app_verify_release(struct app_verify *v)
+{
+        free(v->v);
+        memset(v, 0, sizeof(*v));
+}
+
+int
+app_views_rebuild(struct node *n, uint64_t *entries, char *err_msg)
+{
+        int err = replica_views_rebuild(&n->replica, entries);
+
+        return err ? app__fail(err_msg, err, "%s", err_str(err)) : 0;
+}
+
+int
+app_restored(struct node *n, bool clear, bool *was, char *err_msg)
+{
+        int err;
+
+        *was = n->restored;
+        if (clear && *was && (err = node_restored_set(n, false)))
+                return app__fail(err_msg, err, "%s", err_str(err));
+        return 0;
+}

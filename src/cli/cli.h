@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "../node/node.h"
+#include "../app/app.h"
 
 #define EXIT_OK 0
 #define EXIT_ERROR 1

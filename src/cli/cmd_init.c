@@ -1,8 +1,6 @@
 /* init: create a node's data directory, key, config and store. */
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../app/app.h"
 #include "cli.h"
@@ -62,25 +60,19 @@ init_check(const struct init_opts *o)
 }
 
 static int
-init_report(const struct init_opts *o, const char *dir, const struct key *k)
+init_report(const struct init_opts *o, const struct app_created *c)
 {
-        int level = region_level(o->region);
-        char pk[65];
+        struct buf out = BUF_INIT;
 
-        id_hex(pk, k->pk);
         if (o->json)
-                return cli_print_json(json_pack(
-                    "{s:s, s:s, s:s, s:s, s:s}", "data_dir", dir, "region",
-                    o->region, "level", region_level_name(level), "name",
-                    o->name, "node_key", pk));
+                return cli_print_buf(&out, app_json_created(&out, c, 0));
         printf("Node created in %s\n"
                "  region:   %s (%s)\n"
                "  name:     %s\n"
                "  node key: %s\n\n"
                "Next: simpul post --kind informasi --to tree:%s "
                "--title \"...\"\n",
-               dir, o->region, region_level_name(level), o->name, pk,
-               o->region);
+               c->dir, c->region, c->level, c->name, c->node_key, c->region);
         return EXIT_OK;
 }
 
@@ -89,63 +81,19 @@ cmd_init(int argc, char **argv)
 {
         struct init_opts o = {NULL, NULL, NULL, STORE_DEFAULT_MAP_MIB, false};
         struct cli_parsed p;
-        struct config cfg;
-        struct store_options so = {0, false};
-        struct store *st = NULL;
-        struct key *k = NULL;
-        char *dir = NULL, *conf = NULL, *keyp = NULL, *storep = NULL;
-        char token[APP_TOKEN_HEX + 1];
-        int rc, err;
+        struct app_init in;
+        struct app_created c;
+        char msg[APP_ERR_MAX];
+        int rc;
 
         if (!cli_parse(&init_spec, argc, argv, &o, &p))
                 return p.status;
         if ((rc = init_check(&o)))
                 return rc;
-        dir = node_data_dir(o.data);
-        conf = node_path(dir, NODE_CONFIG_FILE);
-        keyp = node_path(dir, NODE_KEY_FILE);
-        storep = node_path(dir, NODE_STORE_DIR);
-        rc = EXIT_ERROR;
-        if (!access(keyp, F_OK) || !access(conf, F_OK)) {
-                cli_error("init: '%s' already holds a node: refusing to "
-                          "overwrite it (choose another --data DIR)",
-                          dir);
-                goto out;
-        }
-        if ((err = entry_lib_init()) || (err = node_mkdirs(dir)) ||
-            (err = key_create_file(keyp)) || (err = key_load_file(keyp, &k))) {
-                cli_error("init: cannot create the node key '%s': %s", keyp,
-                          err_str(err));
-                goto out;
-        }
-        config_defaults(&cfg);
-        strcpy(cfg.region, o.region);
-        strcpy(cfg.name, o.name);
-        cfg.map_size_mib = o.map_mib;
-        if ((err = config_write_new(conf, &cfg))) {
-                cli_error("init: cannot write '%s': %s", conf, err_str(err));
-                goto out;
-        }
-        if ((err = app_token_new(dir, token))) {
-                cli_error("init: cannot write the HTTP API token in '%s': %s",
-                          dir, err_str(err));
-                goto out;
-        }
-        explicit_bzero(token, sizeof(token));
-        so.map_size_bytes = (size_t)o.map_mib << 20;
-        if ((err = store_open(&st, storep, &so))) {
-                cli_error("init: cannot create the store '%s': %s", storep,
-                          err_str(err));
-                goto out;
-        }
-        rc = init_report(&o, dir, k);
-out:
-        if (st)
-                store_close(st);
-        key_free(k);
-        free(dir);
-        free(conf);
-        free(keyp);
-        free(storep);
+        in = (struct app_init){o.data, o.region, o.name, o.map_mib};
+        if (app_init(&in, &c, msg))
+                return cli_error("init: %s", msg);
+        rc = init_report(&o, &c);
+        app_created_release(&c);
         return rc;
 }

@@ -1,6 +1,7 @@
 /* restored: show or clear the "store restored" state (proto/SYNC.md §5.3). */
 #include <stddef.h>
 
+#include "../app/app.h"
 #include "cli.h"
 
 struct restored_opts {
@@ -39,24 +40,24 @@ cmd_restored(int argc, char **argv)
 {
         struct restored_opts o = {NULL, false, false};
         struct cli_parsed p;
+        struct buf out = BUF_INIT;
+        char msg[APP_ERR_MAX];
         struct node n;
         bool was;
-        int err = 0;
+        int err;
 
         if (!cli_parse(&restored_spec, argc, argv, &o, &p))
                 return p.status;
         if (cli_open(&n, o.data, o.clear ? 0 : NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
-        was = n.restored;
-        if (o.clear && was)
-                err = node_restored_set(&n, false);
-        node_close(&n);
+        err = app_restored(&n, o.clear, &was, msg);
+        app_close(&n);
         if (err)
-                return cli_error("restored: %s", err_str(err));
+                return cli_error("restored: %s", msg);
         if (o.json)
-                return cli_print_json(json_pack("{s:b, s:b}", "restored",
-                                                was && !o.clear, "cleared",
-                                                was && o.clear));
+                return cli_print_buf(&out,
+                                     app_json_restored(&out, was && !o.clear,
+                                                       was && o.clear, 0));
         if (!was)
                 printf("not restored: posting is allowed\n");
         else if (o.clear)

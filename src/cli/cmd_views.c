@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../app/app.h"
 #include "cli.h"
 
 struct views_opts {
@@ -35,6 +36,8 @@ cmd_views(int argc, char **argv)
         struct views_opts o = {NULL, false};
         struct cli_parsed p;
         uint64_t entries = 0;
+        struct buf out = BUF_INIT;
+        char msg[APP_ERR_MAX];
         struct node n;
         int err;
 
@@ -44,14 +47,12 @@ cmd_views(int argc, char **argv)
                 return cli_usage_error("views", "expected 'rebuild'");
         if (cli_open(&n, o.data, 0))
                 return EXIT_ERROR;
-        err = replica_views_rebuild(&n.replica, &entries);
-        node_close(&n);
+        err = app_views_rebuild(&n, &entries, msg);
+        app_close(&n);
         if (err)
-                return cli_error("views rebuild: %s (%s)", err_str(err),
-                                 err_id(err));
+                return cli_error("views rebuild: %s (%s)", msg, err_id(err));
         if (o.json)
-                return cli_print_json(
-                    json_pack("{s:I}", "entries", (json_int_t)entries));
+                return cli_print_buf(&out, app_json_views(&out, entries, 0));
         printf("views rebuilt from %llu entries\n",
                (unsigned long long)entries);
         return EXIT_OK;
