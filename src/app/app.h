@@ -12,6 +12,7 @@
 #define SIMPUL_APP_H
 
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "../kim/view.h"
 #include "../node/node.h"
@@ -47,25 +48,6 @@ struct app_daemon {
         uint64_t started_ms, links_open, links_opening, batches_queued;
 };
 
-/* This node, its store and its daemon: simpul status and GET /api/node. */
-struct app_status {
-        const char *region, *name, *level; /* borrowed from the node */
-        char key[2 * ENTRY_KEY_BYTES + 1]; /* "" when the key is not loaded */
-        struct store_stats store;
-        uint64_t cert_conflicts; /* node keys certified by two issuers */
-        bool restored;           /* posting is off (node_restored_set) */
-        struct cert_clock clock; /* node_clock */
-        const char *clock_state; /* node_clock_state */
-        bool clock_known;
-        struct app_daemon daemon;
-};
-/*
- * Fills out for n, with the daemon's live figures from live (may be NULL:
- * not running in this process). Store errors.
- */
-int app_status(struct node *n, struct daemon_stats *live,
-               struct app_status *out, char *err_msg) WUR;
-
 /* A peer's record (written by the daemon), and what it is known to hold. */
 struct app_peer {
         struct peer_info info;
@@ -84,6 +66,31 @@ struct app_peers {
 int app_peers(struct node *n, bool with_known, struct app_peers *out,
               char *err_msg) WUR;
 void app_peers_release(struct app_peers *p);
+
+/* This node, its store and its daemon: simpul status and GET /api/node. */
+struct app_status {
+        const char *region, *name, *level; /* borrowed from the node */
+        char key[2 * ENTRY_KEY_BYTES + 1]; /* "" when the key is not loaded */
+        struct store_stats store;
+        uint64_t cert_conflicts; /* node keys certified by two issuers */
+        bool restored;           /* posting is off (node_restored_set) */
+        struct cert_clock clock; /* node_clock */
+        const char *clock_state; /* node_clock_state */
+        bool clock_known;
+        struct app_daemon daemon;
+};
+/*
+ * Fills out for n, with the daemon's live figures from live (may be NULL:
+ * not running in this process), and peers (may be NULL: app_peers without
+ * what they hold) from the same read transaction, so the two agree. Store
+ * errors.
+ */
+int app_status(struct node *n, struct daemon_stats *live,
+               struct app_status *out, struct app_peers *peers,
+               char *err_msg) WUR;
+/* The address [http] listen names, resolved (a name synchronously, at
+ * startup). ERR_CONFIG. */
+int app_http_listen(const struct node *n, struct sockaddr_storage *out) WUR;
 
 /* A feed held. */
 struct app_feed {
@@ -176,6 +183,118 @@ struct app_import {
 int app_import(struct node *n, FILE *f, const char *name, unsigned threads,
                struct app_import *out, char *err_msg) WUR;
 
+/* ---- membership (member.c, proto/MEMBERSHIP.md) ------------------------- */
+
+#define APP_VALID_DAYS_MAX 36500U /* of a certificate */
+#define APP_REASON_MAX 1024U      /* bytes of a revocation's reason */
+
+/* A certificate as simpul shows it. */
+struct app_cert {
+        struct cert_info c;
+        bool by_root;      /* issued by the network root */
+        const char *level; /* of its region */
+        char node_key[2 * ENTRY_KEY_BYTES + 1], issuer[2 * ENTRY_KEY_BYTES + 1];
+        char valid_from[32], valid_until[32]; /* UTC ISO 8601 */
+};
+
+/* A network, with this node's certificate in it. */
+struct app_network {
+        struct network net;
+        char id[2 * ENTRY_HASH_BYTES + 1];
+        char root_key[2 * ENTRY_KEY_BYTES + 1];
+        bool holds_root; /* network.key is in this data directory */
+        bool has_cert;   /* cert: this node's, verified */
+        struct app_cert cert;
+        int cert_err;        /* show: why not has_cert (ERR_NOT_ENROLLED...) */
+        bool cert_valid_now; /* accept: by this node's clock */
+        char entry[2 * ENTRY_HASH_BYTES + 1]; /* create: the sertifikat */
+};
+
+/*
+ * simpul network create, on the kabupaten node of region (n opened with
+ * its key): makes the root key (network.key, or loads it when an earlier
+ * run stopped half way), writes the network file, certifies this node as
+ * an issuer for days (0: 3650) and posts that certificate to the system
+ * feed. Errors: ERR_USAGE (region or name missing, a name that is not one
+ * line of 1..95 bytes), ERR_NETWORK (not the kabupaten node of region),
+ * ERR_EXISTS (already in a network), ERR_CONFIG, -errno, replica_post's.
+ */
+int app_network_create(struct node *n, const char *region, const char *name,
+                       uint64_t days, struct app_network *out,
+                       char *err_msg) WUR;
+/* simpul network show. ERR_NOT_ENROLLED (no network). */
+int app_network_show(struct node *n, struct app_network *out,
+                     char *err_msg) WUR;
+
+/* simpul enroll request: the request line, signed with the node's key. */
+struct app_request {
+        struct buf line; /* "simpul-req1:..." (owned) */
+        char node_key[2 * ENTRY_KEY_BYTES + 1];
+        const char *region, *name; /* borrowed from the node */
+};
+int app_enroll_request(struct node *n, struct app_request *out,
+                       char *err_msg) WUR;
+void app_request_release(struct app_request *r);
+
+/*
+ * A request given as its line or as a file holding it, decoded and its
+ * signature checked (no node needed). Errors: -ENOENT (neither), -errno,
+ * ERR_TOO_BIG, ERR_CERT and the like (a damaged line).
+ */
+int app_request_read(const char *arg, struct enroll_req *rq, char *err_msg) WUR;
+/* simpul enroll sign: the certificate line and the posted sertifikat. */
+struct app_signed {
+        struct buf line; /* "simpul-cert1:..." (owned) */
+        char entry[2 * ENTRY_HASH_BYTES + 1];
+        struct app_cert cert;
+};
+/*
+ * Certifies the node of rq for days, as an issuer (kabupaten only, for a
+ * kecamatan) when issuer; posts the certificate to this issuer's system
+ * feed; writes its line to file too unless NULL. Errors: ERR_NOT_ENROLLED,
+ * ERR_NOT_ISSUER, ERR_NETWORK, ERR_KEY, ERR_REVOKED, ERR_CERT, -errno.
+ */
+int app_enroll_sign(struct node *n, const struct enroll_req *rq, uint64_t days,
+                    bool issuer, const char *file, struct app_signed *out,
+                    char *err_msg) WUR;
+void app_signed_release(struct app_signed *s);
+
+/* A certificate line read (app_cert_read); the slices borrow bytes. */
+struct app_cert_line {
+        struct buf bytes;
+        struct network net;
+        struct slice cert, issuer_cert;
+};
+/* A certificate given as its line or a file holding it (as
+ * app_request_read). */
+int app_cert_read(const char *arg, struct app_cert_line *a, char *err_msg) WUR;
+void app_cert_line_release(struct app_cert_line *a);
+/*
+ * simpul enroll accept: checks the certificate against this node (n opened
+ * with its key), stores it and joins its network. Errors: ERR_NETWORK
+ * (another network), ERR_CERT, ERR_CERT_EXPIRED, ERR_REVOKED, -errno.
+ */
+int app_enroll_accept(struct node *n, struct app_cert_line *a,
+                      struct app_network *out, char *err_msg) WUR;
+
+/* simpul revoke: what was posted. */
+struct app_revoked {
+        char node_key[2 * ENTRY_KEY_BYTES + 1];
+        char entry[2 * ENTRY_HASH_BYTES + 1];
+        struct revoke_feed *feeds; /* owned: each feed and its cutoff */
+        size_t n_feeds;
+        const char *reason; /* borrowed */
+};
+/*
+ * Revokes the node key (MEMBERSHIP.md §7) as this node's issuer: every
+ * feed of it held here, cut at its head. reason: one line of at most
+ * APP_REASON_MAX bytes (the caller checks), or NULL. Errors:
+ * ERR_NOT_ENROLLED, ERR_NOT_ISSUER, ERR_KEY, ERR_TOO_BIG, store errors.
+ */
+int app_revoke(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
+               const char *reason, struct app_revoked *out, char *err_msg) WUR;
+void app_revoked_release(struct app_revoked *r);
+
 /* ---- names (names.c): what an operator types --------------------------- */
 
 enum app_names {
@@ -191,6 +310,8 @@ enum app_names {
 };
 /* The number of name in set (KIND_*, or the enum's value). ERR_USAGE. */
 int app_name_parse(enum app_names set, const char *name, uint32_t *out) WUR;
+/* The name of value in set (static), or NULL when it has none. */
+const char *app_name(enum app_names set, uint32_t value);
 /* A time as YYYY-MM-DD or YYYY-MM-DDTHH:MM in WIB (UTC+07:00), to Unix
  * ms. ERR_USAGE. */
 int app_wib_parse(const char *s, uint64_t *ms) WUR;
@@ -309,6 +430,20 @@ int app_json_restored(struct buf *out, bool restored, bool cleared,
 /* simpul import --json: ok (no error and nothing refused) and the counts. */
 int app_json_import(struct buf *out, const struct app_import *im, bool ok,
                     int flags) WUR;
+/* simpul network show --json (with "entry" after network create). */
+int app_json_network(struct buf *out, const struct app_network *nw,
+                     int flags) WUR;
+/* simpul enroll request --json. */
+int app_json_request(struct buf *out, const struct app_request *r,
+                     int flags) WUR;
+/* simpul enroll sign --json. */
+int app_json_signed(struct buf *out, const struct app_signed *s, int flags) WUR;
+/* simpul enroll accept --json. */
+int app_json_accepted(struct buf *out, const struct app_network *nw,
+                      int flags) WUR;
+/* simpul revoke --json. */
+int app_json_revoked(struct buf *out, const struct app_revoked *r,
+                     int flags) WUR;
 /* simpul token --json: {token, file}. */
 int app_json_token(struct buf *out, const char *token, const char *file,
                    int flags) WUR;

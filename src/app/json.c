@@ -239,6 +239,95 @@ app_json_import(struct buf *out, const struct app_import *im, bool ok,
                     flags, out);
 }
 
+/* ---- membership ------------------------------------------------------------
+ */
+
+static json_t *
+cert_json(const struct app_cert *c)
+{
+        json_t *flags = json_array();
+
+        if (c->c.flags & CERT_FLAG_ISSUER)
+                json_array_append_new(flags, json_string("issuer"));
+        return json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:b, "
+            "s:o}",
+            "node_key", c->node_key, "region", c->c.region, "level", c->level,
+            "name", c->c.name, "valid_from", c->valid_from, "valid_until",
+            c->valid_until, "valid_from_ms", (json_int_t)c->c.valid_from_ms,
+            "valid_until_ms", (json_int_t)c->c.valid_until_ms, "issuer",
+            c->issuer, "issued_by_root", c->by_root, "flags", flags);
+}
+
+int
+app_json_network(struct buf *out, const struct app_network *nw, int flags)
+{
+        const struct network_desc *d = &nw->net.desc;
+
+        if (nw->entry[0]) /* network create */
+                return dump(json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}",
+                                      "network_id", nw->id, "region", d->region,
+                                      "name", d->name, "root_key", nw->root_key,
+                                      "certificate", cert_json(&nw->cert),
+                                      "entry", nw->entry),
+                            flags, out);
+        return dump(
+            json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "network_id", nw->id,
+                      "region", d->region, "name", d->name, "root_key",
+                      nw->root_key, "holds_root_key", nw->holds_root,
+                      "certificate",
+                      nw->has_cert ? cert_json(&nw->cert) : json_null()),
+            flags, out);
+}
+
+int
+app_json_request(struct buf *out, const struct app_request *r, int flags)
+{
+        return dump(json_pack("{s:s, s:s, s:s, s:s}", "request",
+                              (const char *)r->line.data, "node_key",
+                              r->node_key, "region", r->region, "name",
+                              r->name),
+                    flags, out);
+}
+
+int
+app_json_signed(struct buf *out, const struct app_signed *s, int flags)
+{
+        return dump(json_pack("{s:s, s:s, s:o}", "certificate",
+                              (const char *)s->line.data, "entry", s->entry,
+                              "cert", cert_json(&s->cert)),
+                    flags, out);
+}
+
+int
+app_json_accepted(struct buf *out, const struct app_network *nw, int flags)
+{
+        return dump(json_pack("{s:s, s:s, s:s, s:o}", "network_id", nw->id,
+                              "network", nw->net.desc.name, "network_region",
+                              nw->net.desc.region, "certificate",
+                              cert_json(&nw->cert)),
+                    flags, out);
+}
+
+int
+app_json_revoked(struct buf *out, const struct app_revoked *r, int flags)
+{
+        json_t *feeds = json_array();
+
+        for (size_t i = 0; i < r->n_feeds; i++)
+                json_array_append_new(
+                    feeds,
+                    json_pack("{s:o, s:I, s:o}", "feed",
+                              hex_json(r->feeds[i].feed, ENTRY_HASH_BYTES),
+                              "last_seq", (json_int_t)r->feeds[i].last_seq,
+                              "last_id",
+                              hex_json(r->feeds[i].last_id, ENTRY_HASH_BYTES)));
+        return dump(json_pack("{s:s, s:o, s:s, s:s}", "node_key", r->node_key,
+                              "feeds", feeds, "reason", r->reason, "entry",
+                              r->entry),
+                    flags, out);
+}
+
 int
 app_json_token(struct buf *out, const char *token, const char *file, int flags)
 {

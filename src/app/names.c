@@ -60,6 +60,29 @@ app_name_parse(enum app_names set, const char *name, uint32_t *out)
         return ERR_USAGE;
 }
 
+const char *
+app_name(enum app_names set, uint32_t v)
+{
+        switch (set) {
+        case APP_NAMES_KIND:
+        case APP_NAMES_KIM_KIND:
+        case APP_NAMES_REPORT_KIND:
+        case APP_NAMES_ITEM_KIND:
+                return kind_name(v);
+        case APP_NAMES_LEVEL:
+                return v ? kim_level_name((enum kim_level)v) : NULL;
+        case APP_NAMES_STEP:
+                return v ? kim_step_name((enum kim_step)v) : NULL;
+        case APP_NAMES_RESULT:
+                return v ? kim_result_name((enum kim_result)v) : NULL;
+        case APP_NAMES_DECISION:
+                return v ? kim_decision_name((enum kim_decision)v) : NULL;
+        case APP_NAMES_STATE:
+                return v ? kim_state_name((enum kim_state)v) : NULL;
+        }
+        return NULL;
+}
+
 int
 app_wib_parse(const char *s, uint64_t *ms)
 {

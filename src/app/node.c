@@ -62,14 +62,18 @@ daemon_of(struct store_txn *t, struct daemon_stats *live, struct app_daemon *d)
         d->batches_queued = f.batches_queued;
 }
 
+static int peers_read(struct store_txn *t, struct app_peers *out);
+
 int
 app_status(struct node *n, struct daemon_stats *live, struct app_status *out,
-           char *err_msg)
+           struct app_peers *peers, char *err_msg)
 {
         struct store_txn *t;
         int err;
 
         memset(out, 0, sizeof(*out));
+        if (peers)
+                memset(peers, 0, sizeof(*peers)); /* without what they hold */
         out->region = n->config.region;
         out->name = n->config.name;
         out->level = region_level_name(region_level(n->config.region));
@@ -80,7 +84,8 @@ app_status(struct node *n, struct daemon_stats *live, struct app_status *out,
         if ((err = store_stats(t, &out->store)) ||
             (err = store_cert_conflicts(t, conflict_count,
                                         &out->cert_conflicts)) ||
-            (err = node_restored_read(t, &out->restored))) {
+            (err = node_restored_read(t, &out->restored)) ||
+            (peers && (err = peers_read(t, peers)))) {
                 store_abort(t);
                 return app__fail(err_msg, err, "%s", err_str(err));
         }
@@ -90,6 +95,12 @@ app_status(struct node *n, struct daemon_stats *live, struct app_status *out,
         out->clock_state = node_clock_state(&out->clock);
         out->clock_known = cert_clock_known(&out->clock);
         return 0;
+}
+
+int
+app_http_listen(const struct node *n, struct sockaddr_storage *out)
+{
+        return net_addr_parse(n->config.http_listen, out);
 }
 
 /* ---- peers ------------------------------------------------------------------
@@ -130,23 +141,34 @@ peer_add(void *ctx, const struct peer_info *info)
         return store_peer_known_each(w->t, info->key, known_add, p);
 }
 
-int
-app_peers(struct node *n, bool with_known, struct app_peers *out, char *err_msg)
+/* The peers in t into out (whose with_known is set). */
+static int
+peers_read(struct store_txn *t, struct app_peers *out)
 {
-        struct peers_walk w = {NULL, out, 0};
+        struct peers_walk w = {t, out, 0};
+        bool with_known = out->with_known;
         int err;
 
         memset(out, 0, sizeof(*out));
         out->with_known = with_known;
-        if ((err = store_begin(n->store, false, &w.t)))
-                return app__fail(err_msg, err, "%s", err_str(err));
-        err = store_peers(w.t, peer_add, &w);
-        store_abort(w.t);
-        if (err) {
+        if ((err = store_peers(t, peer_add, &w)))
                 app_peers_release(out);
+        return err;
+}
+
+int
+app_peers(struct node *n, bool with_known, struct app_peers *out, char *err_msg)
+{
+        struct store_txn *t;
+        int err;
+
+        memset(out, 0, sizeof(*out));
+        out->with_known = with_known;
+        if ((err = store_begin(n->store, false, &t)))
                 return app__fail(err_msg, err, "%s", err_str(err));
-        }
-        return 0;
+        err = peers_read(t, out);
+        store_abort(t);
+        return err ? app__fail(err_msg, err, "%s", err_str(err)) : 0;
 }
 
 void

@@ -57,49 +57,8 @@ int cli_parse_at_arg(const char *arg, void *field);
 int cmd_token(int argc, char **argv);
 int cmd_restored(int argc, char **argv);
 
-/* ---- membership helpers (membership.c, proto/MEMBERSHIP.md) ------------- */
-
-#define CLI_VALID_DAYS_MAX 36500U
-
-/*
- * Reads a text line given as the argument itself (it starts with prefix) or
- * as the path of a file holding it, and decodes it (text_decode) into bytes
- * of at most max. Errors: ERR_CERT, ERR_TOO_BIG, -errno.
- */
-int cli_read_line_arg(const char *arg, const char *prefix, size_t max,
-                      struct buf *bytes) WUR;
-uint64_t cli_days_ms(uint64_t days);
-
-/* Appends the certificate line (TEXT_CERT_PREFIX) of cert to line. */
-void cli_cert_line(const struct network *net, struct slice cert,
-                   struct slice issuer_cert, struct buf *line);
-/* Writes node.cert (the certificate line), then the network file. -errno. */
-int cli_member_files_write(const char *dir, const struct network *net,
-                           struct slice cert, struct slice issuer_cert) WUR;
-
-/* Who signs certificates and revocations on this node. */
-struct cli_issuer {
-        struct key *root;         /* owned: network.key, or NULL */
-        const struct key *key;    /* the root key, or this node's key */
-        bool is_root;             /* holds the network root key */
-        char region[REGION_BUF];  /* author region of its system entries */
-        struct audience audience; /* its system feed's audience */
-        struct cert_info own;     /* delegated: this node's certificate */
-        struct buf own_cert;      /* delegated: its bytes (owned) */
-};
-/* The root (network.key held) or a delegated issuer (own certificate with
- * the ISSUER flag); prints the error itself and returns EXIT_ERROR. */
-int cli_issuer_open(struct node *n, const char *cmd, struct cli_issuer *is);
-void cli_issuer_release(struct cli_issuer *is);
-/* May this issuer certify or revoke a node of region? */
-bool cli_issuer_covers(const struct cli_issuer *is, const char *region);
-/* Posts a sertifikat or pencabutan entry to the issuer's system feed. */
-int cli_post_system(struct node *n, const struct cli_issuer *is, uint32_t kind,
-                    struct slice body, uint8_t id[ENTRY_HASH_BYTES]) WUR;
-/* A certificate as JSON (new reference) or as indented text lines. */
-json_t *cli_cert_json(const struct cert_info *c, const struct network *net);
-void cli_cert_print(FILE *out, const struct cert_info *c,
-                    const struct network *net);
+/* A certificate as indented text lines (network show, enroll accept). */
+void cli_cert_print(FILE *out, const struct app_cert *c);
 
 /* ---- demo helpers (demo_proc.c): child processes, config, logs ---------- */
 

@@ -156,7 +156,9 @@ show_event(const struct app_event *e)
                e->ev->step[0] ? e->ev->step : e->kind, e->mark, id);
         field_print("method", f && b->has_method, b->method);
         field_print("result", f && b->result,
-                    slice_cstr(b->result ? kim_result_name(b->result) : ""));
+                    slice_cstr(f && b->result
+                                   ? app_name(APP_NAMES_RESULT, b->result)
+                                   : ""));
         field_print("verifier", f && b->has_verifier, b->verifier);
         field_print("agency", f && b->has_agency, b->agency);
         field_print("note", f && b->has_note, b->note);

@@ -88,8 +88,7 @@ cmd_status(int argc, char **argv)
                 return p.status;
         if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
-        if (app_status(&n, NULL, &st, msg) ||
-            app_peers(&n, false, &peers, msg)) {
+        if (app_status(&n, NULL, &st, &peers, msg)) {
                 app_close(&n);
                 return cli_error("status: %s", msg);
         }

@@ -97,3 +97,21 @@ cli_print_json(json_t *j)
         mem_wipe_free(text);
         return EXIT_OK;
 }
+
+void
+cli_cert_print(FILE *out, const struct app_cert *c)
+{
+        fprintf(out,
+                "  node key: %s\n"
+                "  region:   %s (%s)\n"
+                "  name:     %s\n"
+                "  valid:    %s until %s\n"
+                "  issuer:   %s (%s)\n"
+                "  flags:    %s\n",
+                c->node_key, c->c.region, c->level, c->c.name, c->valid_from,
+                c->valid_until, c->issuer,
+                c->by_root ? "network root" : "delegated issuer",
+                c->c.flags & CERT_FLAG_ISSUER ? "issuer (may certify nodes in "
+                                                "its subtree)"
+                                              : "none");
+}

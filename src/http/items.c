@@ -244,7 +244,7 @@ item_fields_check(struct http_req *r, json_t *in, uint32_t kind)
                         return http_fail(r, ERR_HTTP_UNKNOWN_FIELD,
                                          "field '%s' does not belong to kind "
                                          "%s",
-                                         key, kind_name(kind));
+                                         key, app_name(APP_NAMES_KIND, kind));
         }
         return 0;
 }
@@ -324,10 +324,10 @@ post_reply(struct http_req *r, const struct app_post *p)
         if ((err = app_post(r->s->n, p, id, err_msg)))
                 return http_fail(r, err, "%s",
                                  err_msg[0] ? err_msg : err_str(err));
-        id_hex(hex, id);
+        hex_encode(hex, id, ENTRY_HASH_BYTES);
         r->status = 201;
-        r->out =
-            json_pack("{s:s, s:s}", "id", hex, "kind", kind_name(p->body.kind));
+        r->out = json_pack("{s:s, s:s}", "id", hex, "kind",
+                           app_name(APP_NAMES_KIND, p->body.kind));
         return 0;
 }
 
@@ -442,7 +442,7 @@ step_reply(struct http_req *r, const uint8_t *id, size_t id_len,
         if ((err = app_report_step(r->s->n, id, id_len, st, out, err_msg)))
                 return http_fail(r, err, "%s",
                                  err_msg[0] ? err_msg : err_str(err));
-        id_hex(hex, out);
+        hex_encode(hex, out, ENTRY_HASH_BYTES);
         r->status = 201;
         r->out = json_pack("{s:s, s:s, s:s?}", "id", hex, "kind",
                            answer ? "tanggapan" : "status", "step",

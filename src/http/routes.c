@@ -19,7 +19,7 @@ h_node(struct http_req *r)
 
         if ((err = http_query_check(r, no_query)) || r->check_only)
                 return err;
-        if ((err = app_status(r->s->n, r->s->stats, &st, msg)))
+        if ((err = app_status(r->s->n, r->s->stats, &st, NULL, msg)))
                 return err;
         return app_json_node(&r->json, &st, r->s->address, APP_JSON_COMPACT);
 }

@@ -776,7 +776,7 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
         int fd = -1, err;
 
         *out = NULL;
-        if ((err = net_addr_parse(n->config.http_listen, &ss))) {
+        if ((err = app_http_listen(n, &ss))) {
                 log_warn("HTTP-LISTEN",
                          "[http] listen '%s' is not host:port: running "
                          "without the HTTP API",
