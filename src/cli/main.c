@@ -1,10 +1,13 @@
-/* main: the dispatch table of `simpul` subcommands. */
+/*
+ * main: the program — the dispatch table of `simpul` subcommands. With
+ * cmd_run.c it is built into the executable, not into the cli library:
+ * the program composes the cli, the demo, the daemon and the HTTP API.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../app/app.h"
-#include "cli.h"
+#include "../demo/demo.h"
 
 const struct cli_cmd cli_cmds[] = {
     {"init", cmd_init, "create this node's key, config and store"},
@@ -21,7 +24,7 @@ const struct cli_cmd cli_cmds[] = {
     {"network", cmd_network, "create or show this node's network"},
     {"enroll", cmd_enroll, "request, sign or accept a membership certificate"},
     {"revoke", cmd_revoke, "revoke a node's membership (issuers only)"},
-    {"demo", cmd_demo, "a live network of 7 nodes on this machine"},
+    {"demo", demo_main, "a live network of 7 nodes on this machine"},
     {"reports", cmd_reports, "list reports with their state and deadlines"},
     {"report", cmd_report, "show a report's timeline, or make a step on it"},
     {"views", cmd_views, "rebuild the KIM views from the entries"},

@@ -85,19 +85,6 @@ cli_print_buf(struct buf *out, int err)
         return err ? cli_error("cannot format JSON output") : EXIT_OK;
 }
 
-int
-cli_print_json(json_t *j)
-{
-        char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-        json_decref(j);
-        if (!text)
-                return cli_error("cannot format JSON output");
-        puts(text);
-        mem_wipe_free(text);
-        return EXIT_OK;
-}
-
 void
 cli_cert_print(FILE *out, const struct app_cert *c)
 {

@@ -33,14 +33,16 @@
  * this node's is refused (HTTP-ORIGIN); no CORS header is ever sent.
  * Request bodies and JSON replies are wiped before they are freed.
  *
- * Must not depend on: the CLI. Depends on app (the operations) and on the
- * node's daemon.h for the live figures.
+ * Must not depend on: the CLI. Calls app (the operations, and the
+ * daemon's live figures through it), base and region only: the build checks
+ * it (cmake/layers.cmake).
  */
 #ifndef SIMPUL_HTTP_H
 #define SIMPUL_HTTP_H
 
 #include "../app/app.h"
-#include "../node/daemon.h"
+
+struct daemon_stats; /* node/daemon.h */
 
 #define HTTP_BODY_MAX (64U * 1024U) /* bytes of a request body */
 #define HTTP_CONNECTIONS_MAX NODE_HTTP_CONNECTIONS

@@ -1,8 +1,6 @@
 /*
- * demo: a KIM network of Kabupaten Serang on this machine. Every step runs
- * this same binary as a child process, as an operator would (init, network
- * create, enroll, run, post, list, verify); seven `simpul run` daemons link
- * over 127.0.0.1 and sample items are watched as they propagate.
+ * demo: the subcommand — its options, the demo directory, the seven nodes
+ * built, started and stopped, the items played (demo.h).
  */
 #include <assert.h>
 #include <dirent.h>
@@ -14,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "demo.h"
 
 struct demo_opts {
         const char *dir;
@@ -523,7 +521,7 @@ demo_keeps(struct demo *d)
 }
 
 int
-cmd_demo(int argc, char **argv)
+demo_main(int argc, char **argv)
 {
         struct demo_opts o = {getenv("SIMPUL_DEMO_DIR"), false, false};
         struct cli_parsed p;
