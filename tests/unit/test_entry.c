@@ -23,27 +23,9 @@
 #include <unistd.h>
 
 #include "../../src/entry/entry.h"
+#include "testlib.h"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static const char *
-ename(int err, char out[32])
-{
-        if (err == 0)
-                return "0";
-        snprintf(out, 32, "%s", err_id(err));
-        return out;
-}
-
-/* Fails with the case name and both values, as ids, unless got == want. */
-#define expect_err(name, got, want)                                            \
-        do {                                                                   \
-                int g_ = (got), w_ = (want);                                   \
-                char gb_[32], wb_[32];                                         \
-                if (g_ != w_)                                                  \
-                        fail_msg("%s: got %d (%s), want %d (%s)", (name), g_,  \
-                                 ename(g_, gb_), w_, ename(w_, wb_));          \
-        } while (0)
 
 #define SIG_CONTEXT "simpul entry v1"
 #define TIMESTAMP_MS 1700000000000ULL
@@ -86,7 +68,8 @@ aud(const char *text)
         int err = audience_parse(&a, text);
 
         if (err)
-                fail_msg("audience_parse(\"%s\"): %s", text, ename(err, b));
+                fail_msg("audience_parse(\"%s\"): %s", text,
+                         test_err_id(err, b));
         return a;
 }
 
@@ -125,7 +108,7 @@ create_ok(const struct key *k, struct entry_header *h, struct slice body,
         int err = entry_create(k, h, body, out);
 
         if (err)
-                fail_msg("entry_create: %s", ename(err, b));
+                fail_msg("entry_create: %s", test_err_id(err, b));
 }
 
 /*
@@ -720,13 +703,13 @@ write_file(const char *path, const char *text)
 static void
 key_files(void **state)
 {
-        char dir[] = "/tmp/simpul-test-entry-XXXXXX";
+        char dir[TEST_DIR_MAX];
         char path[128], other[128], text[512];
         struct key *k = NULL, *k2 = NULL;
         struct stat st;
 
         (void)state;
-        assert_non_null(mkdtemp(dir));
+        assert_int_equal(test_dir_make(dir, "entry"), 0);
         snprintf(path, sizeof(path), "%s/node.key", dir);
         snprintf(other, sizeof(other), "%s/other.key", dir);
 

@@ -13,27 +13,9 @@
 #include <cmocka.h>
 
 #include "../../src/region/region.h"
+#include "testlib.h"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static const char *
-ename(int err, char out[32])
-{
-        if (err == 0)
-                return "0";
-        snprintf(out, 32, "%s", err_id(err));
-        return out;
-}
-
-/* Fails with the case name and both values, as ids, unless got == want. */
-#define expect_err(name, got, want)                                            \
-        do {                                                                   \
-                int g_ = (got), w_ = (want);                                   \
-                char gb_[32], wb_[32];                                         \
-                if (g_ != w_)                                                  \
-                        fail_msg("%s: got %d (%s), want %d (%s)", (name), g_,  \
-                                 ename(g_, gb_), w_, ename(w_, wb_));          \
-        } while (0)
 
 #define expect_bool(name, got, want)                                           \
         do {                                                                   \
@@ -58,7 +40,8 @@ aud(const char *text)
         int err = audience_parse(&a, text);
 
         if (err)
-                fail_msg("audience_parse(\"%s\"): %s", text, ename(err, b));
+                fail_msg("audience_parse(\"%s\"): %s", text,
+                         test_err_id(err, b));
         return a;
 }
 

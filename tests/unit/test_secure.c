@@ -21,33 +21,13 @@
 #include <string.h>
 
 #include "../../src/secure/secure.h"
+#include "testlib.h"
 
 #define VECTOR_FILE SIMPUL_PROTO_DIR "/vectors/handshake.json"
 #define NETWORK_PROLOGUE "simpul/1"
 #define NETWORK_ID_BYTES 32U
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static const char *
-ename(int err, char out[32])
-{
-        if (err == 0)
-                return "0";
-        if (err == 1)
-                return "1";
-        snprintf(out, 32, "%s", err_id(err));
-        return out;
-}
-
-/* Fails with the case name and both values, as ids, unless got == want. */
-#define expect_err(name, got, want)                                            \
-        do {                                                                   \
-                int g_ = (got), w_ = (want);                                   \
-                char gb_[32], wb_[32];                                         \
-                if (g_ != w_)                                                  \
-                        fail_msg("%s: got %d (%s), want %d (%s)", (name), g_,  \
-                                 ename(g_, gb_), w_, ename(w_, wb_));          \
-        } while (0)
 
 static void
 hex_to_buf(const char *hex, struct buf *out)
