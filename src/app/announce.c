@@ -71,10 +71,7 @@ ann_visit(void *ctx, const uint8_t id[ENTRY_HASH_BYTES])
             (err = revision_load(w->t, id, &a)))
                 goto out;
         ann_fill(&a);
-        if (w->out->n == w->cap) {
-                w->cap = w->cap ? 2 * w->cap : 8;
-                w->out->v = xrealloc(w->out->v, w->cap * sizeof(a));
-        }
+        w->out->v = app__grow(w->out->v, w->out->n, &w->cap, sizeof(a));
         w->out->v[w->out->n++] = a;
         return 0;
 out:

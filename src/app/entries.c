@@ -106,10 +106,7 @@ list_entry(void *ctx, uint64_t seq, struct slice bytes)
                 return 0; /* 'simpul verify' reports damaged entries */
         if (w->f->kind && e.h.kind != w->f->kind)
                 return 0;
-        if (w->n == w->cap) {
-                w->cap = w->cap ? 2 * w->cap : 64;
-                w->v = xrealloc(w->v, w->cap * sizeof(*l));
-        }
+        w->v = app__grow(w->v, w->n, &w->cap, sizeof(*l));
         l = &w->v[w->n++];
         l->ts = e.h.timestamp_ms;
         memcpy(l->feed, e.feed, ENTRY_HASH_BYTES);

@@ -5,9 +5,23 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app_int.h"
+
+void *
+app__grow(void *v, size_t n, size_t *cap, size_t size)
+{
+        size_t bytes;
+
+        if (n < *cap)
+                return v;
+        *cap = *cap ? 2 * *cap : 8;
+        if (!size_mul(*cap, size, &bytes))
+                abort(); /* cannot happen: lists are bounded long before */
+        return xrealloc(v, bytes);
+}
 
 int
 app__fail(char *err_msg, int err, const char *fmt, ...)

@@ -739,10 +739,7 @@ cutoff_add(void *ctx, const struct feed_info *f)
 
         if (memcmp(f->author, c->node, ENTRY_KEY_BYTES))
                 return 0;
-        if (c->n == c->cap) {
-                c->cap = c->cap ? 2 * c->cap : 8;
-                c->feeds = xrealloc(c->feeds, c->cap * sizeof(*c->feeds));
-        }
+        c->feeds = app__grow(c->feeds, c->n, &c->cap, sizeof(*c->feeds));
         memcpy(c->feeds[c->n].feed, f->id, ENTRY_HASH_BYTES);
         c->feeds[c->n].last_seq = f->head_seq;
         memcpy(c->feeds[c->n++].last_id, f->head_id, ENTRY_HASH_BYTES);

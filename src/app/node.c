@@ -129,10 +129,7 @@ peer_add(void *ctx, const struct peer_info *info)
         struct peers_walk *w = ctx;
         struct app_peer *p;
 
-        if (w->out->n == w->cap) {
-                w->cap = w->cap ? 2 * w->cap : 8;
-                w->out->v = xrealloc(w->out->v, w->cap * sizeof(*p));
-        }
+        w->out->v = app__grow(w->out->v, w->out->n, &w->cap, sizeof(*p));
         p = &w->out->v[w->out->n++];
         memset(p, 0, sizeof(*p));
         p->info = *info;
@@ -204,10 +201,7 @@ feed_push(struct feeds_walk *w, const struct feed_info *info)
 {
         struct app_feed *f;
 
-        if (w->out->n == w->cap) {
-                w->cap = w->cap ? 2 * w->cap : 16;
-                w->out->v = xrealloc(w->out->v, w->cap * sizeof(*f));
-        }
+        w->out->v = app__grow(w->out->v, w->out->n, &w->cap, sizeof(*f));
         f = &w->out->v[w->out->n++];
         memset(f, 0, sizeof(*f));
         f->info = *info;

@@ -104,10 +104,7 @@ list_visit(void *ctx, const uint8_t id[ENTRY_HASH_BYTES])
                 w->out->more = true;
                 return 1; /* stop: one more exists */
         }
-        if (w->out->n == w->cap) {
-                w->cap = w->cap ? 2 * w->cap : 8;
-                w->out->v = xrealloc(w->out->v, w->cap * sizeof(*r));
-        }
+        w->out->v = app__grow(w->out->v, w->out->n, &w->cap, sizeof(*r));
         r = &w->out->v[w->out->n];
         memset(r, 0, sizeof(*r));
         if ((err = replica_report_view(w->t, id, &r->v)))

@@ -136,6 +136,14 @@ struct cli_spec {
         void (*help)(FILE *out); /* writes the whole help instead */
 };
 
+/* --data DIR and --json: all the options of a command that reads the node
+ * and may print JSON. */
+struct cli_common {
+        const char *data;
+        bool json;
+};
+extern const struct cli_opt cli_common_opts[2];
+
 struct cli_parsed {
         int status;  /* when cli_parse returns false: the exit status */
         char **args; /* the positional arguments, args[0..n_args) */
@@ -153,6 +161,15 @@ struct cli_parsed {
  */
 bool cli_parse(const struct cli_spec *spec, int argc, char **argv, void *opts,
                struct cli_parsed *p);
+/*
+ * cli_parse for a command whose first argument names a subcommand
+ * (network create, enroll sign): argv[1] is the subcommand; when it is
+ * absent or an option, --help (-h) prints the help and anything else is
+ * the usage error `expected`. Then cli_parse of argv[1..argc) (positional
+ * arguments after the subcommand).
+ */
+bool cli_parse_sub(const struct cli_spec *spec, const char *expected, int argc,
+                   char **argv, void *opts, struct cli_parsed *p);
 /* The help spec describes. */
 void cli_help(const struct cli_spec *spec, FILE *out);
 

@@ -165,16 +165,8 @@ cmd_enroll(int argc, char **argv)
         struct cli_parsed p;
 
         memset(&o, 0, sizeof(o));
-        if (argc < 2 || argv[1][0] == '-') {
-                if (argc >= 2 &&
-                    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-                        cli_help(&enroll_spec, stdout);
-                        return EXIT_OK;
-                }
-                return cli_usage_error("enroll",
-                                       "expected request, sign or accept");
-        }
-        if (!cli_parse(&enroll_spec, argc - 1, argv + 1, &o, &p))
+        if (!cli_parse_sub(&enroll_spec, "expected request, sign or accept",
+                           argc, argv, &o, &p))
                 return p.status;
         o.arg = p.n_args ? p.args[0] : NULL;
         if (!strcmp(argv[1], "request"))

@@ -1,19 +1,8 @@
 /* feeds: the feeds this node holds, with their heads. */
-#include <stddef.h>
 #include <string.h>
 
 #include "../app/app.h"
 #include "cli.h"
-
-struct feeds_opts {
-        const char *data;
-        bool json;
-};
-
-static const struct cli_opt feeds_opts[] = {
-    CLI_OPT("data", CLI_STR, offsetof(struct feeds_opts, data), .arg = "DIR"),
-    CLI_OPT("json", CLI_FLAG, offsetof(struct feeds_opts, json)),
-};
 
 static const struct cli_spec feeds_spec = {
     .name = "feeds",
@@ -21,8 +10,8 @@ static const struct cli_spec feeds_spec = {
         "usage: simpul feeds [--data DIR] [--json]\n\n"
         "Lists every feed this node holds: feed id, channel, author region,\n"
         "audience, head sequence number and whether a fork froze it.\n",
-    .opts = feeds_opts,
-    .n_opts = ARRAY_LEN(feeds_opts),
+    .opts = cli_common_opts,
+    .n_opts = ARRAY_LEN(cli_common_opts),
 };
 
 static void
@@ -46,7 +35,7 @@ feeds_print(const struct app_feeds *fs)
 int
 cmd_feeds(int argc, char **argv)
 {
-        struct feeds_opts o = {NULL, false};
+        struct cli_common o = {NULL, false};
         struct app_feeds fs;
         struct cli_parsed p;
         struct buf out = BUF_INIT;

@@ -142,15 +142,8 @@ cmd_network(int argc, char **argv)
         struct cli_parsed p;
 
         memset(&o, 0, sizeof(o));
-        if (argc < 2 || argv[1][0] == '-') {
-                if (argc >= 2 &&
-                    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-                        cli_help(&network_spec, stdout);
-                        return EXIT_OK;
-                }
-                return cli_usage_error("network", "expected create or show");
-        }
-        if (!cli_parse(&network_spec, argc - 1, argv + 1, &o, &p))
+        if (!cli_parse_sub(&network_spec, "expected create or show", argc, argv,
+                           &o, &p))
                 return p.status;
         if (!strcmp(argv[1], "create"))
                 return network_create(&o);

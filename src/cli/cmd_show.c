@@ -1,19 +1,8 @@
 /* show: one entry in full, by id or unique id prefix. */
-#include <stddef.h>
 #include <string.h>
 
 #include "../app/app.h"
 #include "cli.h"
-
-struct show_opts {
-        const char *data;
-        bool json;
-};
-
-static const struct cli_opt show_opts[] = {
-    CLI_OPT("data", CLI_STR, offsetof(struct show_opts, data), .arg = "DIR"),
-    CLI_OPT("json", CLI_FLAG, offsetof(struct show_opts, json)),
-};
 
 static const struct cli_spec show_spec = {
     .name = "show",
@@ -22,8 +11,8 @@ static const struct cli_spec show_spec = {
         "Shows one entry: its header fields and its body. ID is the entry\n"
         "id or a unique prefix of at least 8 hex digits (as 'simpul list'\n"
         "prints).\n",
-    .opts = show_opts,
-    .n_opts = ARRAY_LEN(show_opts),
+    .opts = cli_common_opts,
+    .n_opts = ARRAY_LEN(cli_common_opts),
     .max_args = -1,
 };
 
@@ -66,7 +55,7 @@ show_text(const struct app_entry *ae)
 int
 cmd_show(int argc, char **argv)
 {
-        struct show_opts o = {NULL, false};
+        struct cli_common o = {NULL, false};
         struct cli_parsed p;
         struct app_entry e;
         struct buf out = BUF_INIT;

@@ -1,22 +1,10 @@
 /* status: this node, its store, its daemon and its links. */
-#include <stddef.h>
 #include <string.h>
 
 #include "../app/app.h"
 
 #include "cli.h"
 
-struct status_opts {
-        const char *data;
-        bool json;
-};
-
-static const struct cli_opt status_opts[] = {
-    CLI_OPT("data", CLI_STR, offsetof(struct status_opts, data), .arg = "DIR"),
-    CLI_OPT("json", CLI_FLAG, offsetof(struct status_opts, json)),
-};
-
-/* Positional arguments are ignored, as they always were. */
 static const struct cli_spec status_spec = {
     .name = "status",
     .usage =
@@ -26,8 +14,8 @@ static const struct cli_spec status_spec = {
         "is unknown (it reads before this node's certificate: see\n"
         "proto/MEMBERSHIP.md 4.2), and each peer link (see simpul peers).\n"
         "Exit status 0 even when the daemon is not running.\n",
-    .opts = status_opts,
-    .n_opts = ARRAY_LEN(status_opts),
+    .opts = cli_common_opts,
+    .n_opts = ARRAY_LEN(cli_common_opts),
     .max_args = -1,
 };
 
@@ -75,7 +63,7 @@ status_print(const struct app_status *st, const struct app_peers *peers)
 int
 cmd_status(int argc, char **argv)
 {
-        struct status_opts o = {NULL, false};
+        struct cli_common o = {NULL, false};
         struct app_status st;
         struct app_peers peers;
         struct cli_parsed p;

@@ -1,18 +1,7 @@
 /* verify: re-check every stored entry and every chain. */
-#include <stddef.h>
 #include <string.h>
 
 #include "cli.h"
-
-struct verify_opts {
-        const char *data;
-        bool json;
-};
-
-static const struct cli_opt verify_opts[] = {
-    CLI_OPT("data", CLI_STR, offsetof(struct verify_opts, data), .arg = "DIR"),
-    CLI_OPT("json", CLI_FLAG, offsetof(struct verify_opts, json)),
-};
 
 static const struct cli_spec verify_spec = {
     .name = "verify",
@@ -22,14 +11,14 @@ static const struct cli_spec verify_spec = {
         "every feed's chain (sequence numbers from 1 without gaps, each\n"
         "prev the id of the entry before, head record = last entry).\n"
         "Names every problem; exits 1 if there is any, 0 if none.\n",
-    .opts = verify_opts,
-    .n_opts = ARRAY_LEN(verify_opts),
+    .opts = cli_common_opts,
+    .n_opts = ARRAY_LEN(cli_common_opts),
 };
 
 int
 cmd_verify(int argc, char **argv)
 {
-        struct verify_opts o = {NULL, false};
+        struct cli_common o = {NULL, false};
         struct app_verify v;
         struct cli_parsed p;
         struct buf out = BUF_INIT;

@@ -1,19 +1,8 @@
 /* views: recompute the KIM views (proto/KIM.md §6) from the entries. */
-#include <stddef.h>
 #include <string.h>
 
 #include "../app/app.h"
 #include "cli.h"
-
-struct views_opts {
-        const char *data;
-        bool json;
-};
-
-static const struct cli_opt views_opts[] = {
-    CLI_OPT("data", CLI_STR, offsetof(struct views_opts, data), .arg = "DIR"),
-    CLI_OPT("json", CLI_FLAG, offsetof(struct views_opts, json)),
-};
 
 static const struct cli_spec views_spec = {
     .name = "views",
@@ -25,15 +14,15 @@ static const struct cli_spec views_spec = {
         "store made by an older version is opened for writing; run this after\n"
         "a STORE-CORRUPT line about a view record. Safe while 'simpul run'\n"
         "runs: it waits for the daemon's write and the daemon for it.\n",
-    .opts = views_opts,
-    .n_opts = ARRAY_LEN(views_opts),
+    .opts = cli_common_opts,
+    .n_opts = ARRAY_LEN(cli_common_opts),
     .max_args = -1,
 };
 
 int
 cmd_views(int argc, char **argv)
 {
-        struct views_opts o = {NULL, false};
+        struct cli_common o = {NULL, false};
         struct cli_parsed p;
         uint64_t entries = 0;
         struct buf out = BUF_INIT;

@@ -6,12 +6,18 @@
 #include <assert.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
 #define OPT_VAL 256 /* getopt_long's value of table entry i: OPT_VAL + i */
+
+const struct cli_opt cli_common_opts[2] = {
+    CLI_OPT("data", CLI_STR, offsetof(struct cli_common, data), .arg = "DIR"),
+    CLI_OPT("json", CLI_FLAG, offsetof(struct cli_common, json)),
+};
 
 static void
 help_line(FILE *out, const struct cli_opt *o, int width)
@@ -186,4 +192,18 @@ cli_parse(const struct cli_spec *spec, int argc, char **argv, void *opts,
                         return false;
                 }
         return true;
+}
+
+bool
+cli_parse_sub(const struct cli_spec *spec, const char *expected, int argc,
+              char **argv, void *opts, struct cli_parsed *p)
+{
+        memset(p, 0, sizeof(*p));
+        if (argc >= 2 && argv[1][0] != '-')
+                return cli_parse(spec, argc - 1, argv + 1, opts, p);
+        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+                cli_help(spec, stdout);
+        else
+                p->status = cli_usage_error(spec->name, "%s", expected);
+        return false;
 }
