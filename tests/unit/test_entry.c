@@ -39,15 +39,11 @@ static struct key *key_a, *key_b;
 static int
 setup(void **state)
 {
-        uint8_t seed[KEY_SEED_BYTES];
-
         (void)state;
         if (entry_lib_init())
                 return -1;
-        memset(seed, 0xa1, sizeof(seed));
-        key_a = key_from_seed(seed);
-        memset(seed, 0xb2, sizeof(seed));
-        key_b = key_from_seed(seed);
+        key_a = test_key(0xa1);
+        key_b = test_key(0xb2);
         return 0;
 }
 
@@ -60,19 +56,6 @@ teardown(void **state)
         return 0;
 }
 
-static struct audience
-aud(const char *text)
-{
-        struct audience a;
-        char b[32];
-        int err = audience_parse(&a, text);
-
-        if (err)
-                fail_msg("audience_parse(\"%s\"): %s", text,
-                         test_err_id(err, b));
-        return a;
-}
-
 /* A header as a caller of entry_create fills it: seq 1 unless changed. */
 static struct entry_header
 header(const char *author_region, const char *audience, uint32_t kind)
@@ -81,7 +64,7 @@ header(const char *author_region, const char *audience, uint32_t kind)
 
         memset(&h, 0, sizeof(h));
         strcpy(h.author_region, author_region);
-        h.audience = aud(audience);
+        h.audience = test_audience(audience);
         h.seq = 1;
         h.timestamp_ms = TIMESTAMP_MS;
         h.kind = kind;
@@ -436,7 +419,7 @@ sealed_rule_breakers_refused(void **state)
 
                 memset(&h, 0, sizeof(h));
                 strcpy(h.author_region, cases[i].author);
-                h.audience = aud(cases[i].audience);
+                h.audience = test_audience(cases[i].audience);
                 h.seq = 1;
                 h.timestamp_ms = TIMESTAMP_MS;
                 h.kind = cases[i].kind;

@@ -58,12 +58,10 @@ static int
 setup(void **state)
 {
         struct fx *fx = xcalloc(1, sizeof(*fx));
-        uint8_t seed[KEY_SEED_BYTES];
 
         if (test_dir_make(fx->tmp, "replica") || entry_lib_init())
                 return -1;
-        memset(seed, 1, sizeof(seed));
-        fx->key = key_from_seed(seed);
+        fx->key = test_key(1);
         if (open_store(fx->tmp, "a", &fx->s[0]) ||
             open_store(fx->tmp, "b", &fx->s[1]))
                 return -1;

@@ -80,17 +80,12 @@ make_prologue(uint8_t *out, uint8_t id_byte)
 static int
 setup(void **state)
 {
-        uint8_t seed[KEY_SEED_BYTES];
-
         (void)state;
         if (entry_lib_init())
                 return -1;
-        memset(seed, 0xa1, sizeof(seed));
-        key_a = key_from_seed(seed);
-        memset(seed, 0xb2, sizeof(seed));
-        key_b = key_from_seed(seed);
-        memset(seed, 0xc3, sizeof(seed));
-        key_c = key_from_seed(seed);
+        key_a = test_key(0xa1);
+        key_b = test_key(0xb2);
+        key_c = test_key(0xc3);
         make_prologue(prologue_1, 0x11);
         make_prologue(prologue_2, 0x22);
         return 0;

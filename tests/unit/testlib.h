@@ -10,6 +10,7 @@
  *                                /tmp/simpul-test-WHAT-XXXXXX
  *   test_rm_tree(path)           removes it and everything in it
  *   test_key(b)                  the Ed25519 key of a seed of bytes b
+ *   test_audience(text)          an audience, or the test fails
  */
 #ifndef SIMPUL_TESTLIB_H
 #define SIMPUL_TESTLIB_H
@@ -91,6 +92,21 @@ test_key(uint8_t b)
 
         memset(seed, b, sizeof(seed));
         return key_from_seed(seed);
+}
+
+/* The audience of text ("tree:36.04", "path:O:T"); fails the test when it
+ * is none. */
+static inline struct audience
+test_audience(const char *text)
+{
+        struct audience a;
+        char b[32];
+        int err = audience_parse(&a, text);
+
+        if (err)
+                fail_msg("audience_parse(\"%s\"): %s", text,
+                         test_err_id(err, b));
+        return a;
 }
 
 #endif
