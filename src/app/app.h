@@ -48,13 +48,15 @@ struct app_daemon {
         uint64_t started_ms, links_open, links_opening, batches_queued;
 };
 
+/* How far a peer is known to hold a feed (its HELLO, its ACKs). */
+struct app_peer_feed {
+        uint8_t feed[ENTRY_HASH_BYTES];
+        uint64_t seq;
+};
 /* A peer's record (written by the daemon), and what it is known to hold. */
 struct app_peer {
         struct peer_info info;
-        struct app_peer_feed {
-                uint8_t feed[ENTRY_HASH_BYTES];
-                uint64_t seq;
-        } * known; /* owned */
+        struct app_peer_feed *known; /* owned */
         size_t n_known;
 };
 struct app_peers {
@@ -382,72 +384,6 @@ int app_token_read(const char *dir, char out[APP_TOKEN_HEX + 1]) WUR;
 int app_token(const char *data_flag, bool rotate, char tok[APP_TOKEN_HEX + 1],
               char **path, char *err_msg) WUR;
 
-/* ---- JSON (json.c): every result as simpul --json and the API show it -----
- *
- * Each app_json_* appends its result to out as JSON text; the CLI and the
- * API print what they get. Errors: -ENOMEM (out of JSON, or a string that
- * is not UTF-8: never after the checks on receipt).
- */
-enum app_json_flags {
-        APP_JSON_COMPACT = 1, /* one line, ASCII (the API); else indented */
-        APP_JSON_REDACT = 2,  /* personal data hidden (the API, no token) */
-};
-/* simpul status --json: the node, its store, daemon and peers. */
-int app_json_status(struct buf *out, const struct app_status *s,
-                    const struct app_peers *peers, int flags) WUR;
-/* GET /api/node: the node, its store, its daemon; the API's address. */
-int app_json_node(struct buf *out, const struct app_status *s,
-                  const char *http_address, int flags) WUR;
-/* simpul peers --json, GET /api/peers (APP_JSON_REDACT: no addresses). */
-int app_json_peers(struct buf *out, const struct app_peers *p, int flags) WUR;
-/* simpul feeds --json, GET /api/feeds (with fork_seq when f->forks). */
-int app_json_feeds(struct buf *out, const struct app_feeds *f, int flags) WUR;
-/* An entry: its header fields, body_missing, and its body (null when held
- * without it, or unless with_body) as JSON (byte strings as {"hex": ...}). */
-int app_json_entry(struct buf *out, const struct app_entry *e, bool with_body,
-                   int flags) WUR;
-/* simpul list --json: an array of entries with their bodies. */
-int app_json_entries(struct buf *out, const struct app_entries *l,
-                     int flags) WUR;
-/*
- * The fields of e's body, in order, to fn: each key with its value, a
- * string as it is, anything else as compact JSON. ERR_BODY when the body
- * does not decode, ERR_NOT_FOUND when it is not held.
- */
-int app_entry_fields(const struct app_entry *e,
-                     void (*fn)(void *ctx, const char *key, const char *value),
-                     void *ctx) WUR;
-/* simpul init --json. */
-int app_json_created(struct buf *out, const struct app_created *c,
-                     int flags) WUR;
-/* simpul verify --json: ok, counts and the problems found. */
-int app_json_verify(struct buf *out, const struct app_verify *v, int flags) WUR;
-/* simpul views rebuild --json: {entries}. */
-int app_json_views(struct buf *out, uint64_t entries, int flags) WUR;
-/* simpul restored --json: {restored, cleared}. */
-int app_json_restored(struct buf *out, bool restored, bool cleared,
-                      int flags) WUR;
-/* simpul import --json: ok (no error and nothing refused) and the counts. */
-int app_json_import(struct buf *out, const struct app_import *im, bool ok,
-                    int flags) WUR;
-/* simpul network show --json (with "entry" after network create). */
-int app_json_network(struct buf *out, const struct app_network *nw,
-                     int flags) WUR;
-/* simpul enroll request --json. */
-int app_json_request(struct buf *out, const struct app_request *r,
-                     int flags) WUR;
-/* simpul enroll sign --json. */
-int app_json_signed(struct buf *out, const struct app_signed *s, int flags) WUR;
-/* simpul enroll accept --json. */
-int app_json_accepted(struct buf *out, const struct app_network *nw,
-                      int flags) WUR;
-/* simpul revoke --json. */
-int app_json_revoked(struct buf *out, const struct app_revoked *r,
-                     int flags) WUR;
-/* simpul token --json: {token, file}. */
-int app_json_token(struct buf *out, const char *token, const char *file,
-                   int flags) WUR;
-
 /* ---- posting items (post.c, proto/KIM.md §2, §4) ------------------------- */
 
 /* One item to post, of any KIM kind (1..9). Everything is borrowed. */
@@ -766,6 +702,72 @@ struct app_items {
 int app_items_list(struct node *n, const struct app_items_query *q,
                    struct app_items *out, char *err_msg) WUR;
 void app_items_release(struct app_items *it);
+
+/* ---- JSON (json.c): every result as simpul --json and the API show it -----
+ *
+ * Each app_json_* appends its result to out as JSON text; the CLI and the
+ * API print what they get. Errors: -ENOMEM (out of JSON, or a string that
+ * is not UTF-8: never after the checks on receipt).
+ */
+enum app_json_flags {
+        APP_JSON_COMPACT = 1, /* one line, ASCII (the API); else indented */
+        APP_JSON_REDACT = 2,  /* personal data hidden (the API, no token) */
+};
+/* simpul status --json: the node, its store, daemon and peers. */
+int app_json_status(struct buf *out, const struct app_status *s,
+                    const struct app_peers *peers, int flags) WUR;
+/* GET /api/node: the node, its store, its daemon; the API's address. */
+int app_json_node(struct buf *out, const struct app_status *s,
+                  const char *http_address, int flags) WUR;
+/* simpul peers --json, GET /api/peers (APP_JSON_REDACT: no addresses). */
+int app_json_peers(struct buf *out, const struct app_peers *p, int flags) WUR;
+/* simpul feeds --json, GET /api/feeds (with fork_seq when f->forks). */
+int app_json_feeds(struct buf *out, const struct app_feeds *f, int flags) WUR;
+/* An entry: its header fields, body_missing, and its body (null when held
+ * without it, or unless with_body) as JSON (byte strings as {"hex": ...}). */
+int app_json_entry(struct buf *out, const struct app_entry *e, bool with_body,
+                   int flags) WUR;
+/* simpul list --json: an array of entries with their bodies. */
+int app_json_entries(struct buf *out, const struct app_entries *l,
+                     int flags) WUR;
+/*
+ * The fields of e's body, in order, to fn: each key with its value, a
+ * string as it is, anything else as compact JSON. ERR_BODY when the body
+ * does not decode, ERR_NOT_FOUND when it is not held.
+ */
+int app_entry_fields(const struct app_entry *e,
+                     void (*fn)(void *ctx, const char *key, const char *value),
+                     void *ctx) WUR;
+/* simpul init --json. */
+int app_json_created(struct buf *out, const struct app_created *c,
+                     int flags) WUR;
+/* simpul verify --json: ok, counts and the problems found. */
+int app_json_verify(struct buf *out, const struct app_verify *v, int flags) WUR;
+/* simpul views rebuild --json: {entries}. */
+int app_json_views(struct buf *out, uint64_t entries, int flags) WUR;
+/* simpul restored --json: {restored, cleared}. */
+int app_json_restored(struct buf *out, bool restored, bool cleared,
+                      int flags) WUR;
+/* simpul import --json: ok (no error and nothing refused) and the counts. */
+int app_json_import(struct buf *out, const struct app_import *im, bool ok,
+                    int flags) WUR;
+/* simpul network show --json (with "entry" after network create). */
+int app_json_network(struct buf *out, const struct app_network *nw,
+                     int flags) WUR;
+/* simpul enroll request --json. */
+int app_json_request(struct buf *out, const struct app_request *r,
+                     int flags) WUR;
+/* simpul enroll sign --json. */
+int app_json_signed(struct buf *out, const struct app_signed *s, int flags) WUR;
+/* simpul enroll accept --json. */
+int app_json_accepted(struct buf *out, const struct app_network *nw,
+                      int flags) WUR;
+/* simpul revoke --json. */
+int app_json_revoked(struct buf *out, const struct app_revoked *r,
+                     int flags) WUR;
+/* simpul token --json: {token, file}. */
+int app_json_token(struct buf *out, const char *token, const char *file,
+                   int flags) WUR;
 
 /* ---- JSON of reports and announcements (json.c) ---------------------------
  *

@@ -540,30 +540,32 @@ item_step(struct http_req *r, const struct app_post *p)
 
 /* ---- lists --------------------------------------------------------------- */
 
+/* The filters, each checked on its own; *kind: a report or announcement
+ * kind (*report: a report kind), or 0. */
 static int
-list_params(struct http_req *r, struct app_items_query *q)
+list_filters(struct http_req *r, struct app_items_query *q, uint32_t *kind,
+             bool *report)
 {
-        const char *kind = http_query(r, "kind"), *status, *aud, *handler;
-        const char *after = http_query(r, "after");
+        const char *k = http_query(r, "kind"), *status, *aud, *handler;
         struct audience a;
-        uint32_t k = 0, stt;
         uint64_t limit;
-        bool rep_kind;
+        uint32_t stt;
         int err;
 
-        memset(q, 0, sizeof(*q));
-        status = http_query(r, "status");
-        aud = http_query(r, "audience");
-        handler = http_query(r, "handler");
+        q->rf.status = status = http_query(r, "status");
+        q->af.audience = aud = http_query(r, "audience");
+        q->rf.handler = handler = http_query(r, "handler");
         if ((err = http_query_bool(r, "overdue", false, &q->rf.overdue)) ||
             (err = http_query_uint(r, "limit", 1, APP_LIST_MAX,
                                    APP_LIST_DEFAULT, &limit)))
                 return err;
-        if (kind && app_name_parse(APP_NAMES_ITEM_KIND, kind, &k))
+        q->limit = limit;
+        if (k && app_name_parse(APP_NAMES_ITEM_KIND, k, kind))
                 return http_fail(r, ERR_HTTP_BAD_VALUE,
                                  "query parameter 'kind': '%.40s' is not a "
                                  "report or announcement kind",
-                                 kind);
+                                 k);
+        *report = k && !app_name_parse(APP_NAMES_REPORT_KIND, k, kind);
         if (status && app_name_parse(APP_NAMES_STATE, status, &stt))
                 return http_fail(r, ERR_HTTP_BAD_VALUE,
                                  "query parameter 'status': '%.40s' is not a "
@@ -577,20 +579,30 @@ list_params(struct http_req *r, struct app_items_query *q)
         if (handler && region_check(handler, strlen(handler)))
                 return http_fail(r, ERR_HTTP_BAD_VALUE,
                                  "query parameter 'handler' is not a region");
-        q->limit = limit;
-        q->rf.status = status;
-        q->rf.handler = handler;
-        q->af.audience = aud;
-        rep_kind = k && !app_name_parse(APP_NAMES_REPORT_KIND, kind, &k);
-        if (rep_kind || status || q->rf.overdue || handler) {
-                if ((k && !rep_kind) || aud)
+        return 0;
+}
+
+/* The query: which list the filters ask for, and where it resumes. */
+static int
+list_params(struct http_req *r, struct app_items_query *q)
+{
+        const char *after = http_query(r, "after");
+        uint32_t k = 0;
+        bool rep_kind = false;
+        int err;
+
+        memset(q, 0, sizeof(*q));
+        if ((err = list_filters(r, q, &k, &rep_kind)))
+                return err;
+        if (rep_kind || q->rf.status || q->rf.overdue || q->rf.handler) {
+                if ((k && !rep_kind) || q->af.audience)
                         return http_fail(r, ERR_HTTP_BAD_VALUE,
                                          "status, overdue and handler filter "
                                          "reports; audience announcements: "
                                          "not both");
                 q->mode = APP_ITEMS_REPORTS;
                 q->rf.kind = k;
-        } else if (k || aud) {
+        } else if (k || q->af.audience) {
                 q->mode = APP_ITEMS_ANNOUNCEMENTS;
                 q->af.kind = k;
         }
