@@ -48,7 +48,7 @@ cmd_run(int argc, char **argv)
         /* http: the API runs in its own threads beside the daemon's loop;
          * a node that cannot serve it still syncs (HTTP-LISTEN logged). */
         if (daemon_stats_init(&stats)) {
-                node_close(&n);
+                app_close(&n);
                 return cli_error("run: cannot make a mutex");
         }
         if (n.config.http_listen[0] && http_start(&http, &n, &stats))
@@ -56,7 +56,7 @@ cmd_run(int argc, char **argv)
         err = daemon_run_stats(&n, &stats);
         http_stop(http);
         daemon_stats_release(&stats);
-        node_close(&n);
+        app_close(&n);
         if (err)
                 return cli_error("run: %s", err_str(err));
         return EXIT_OK;
