@@ -1,16 +1,388 @@
 /*
- * app: the node's operations as an operator or a program sees them, shared
- * by the CLI and the HTTP API; results as jansson JSON.
+ * app: what an operator does with a node — open or create it, post items,
+ * step reports, list entries, feeds, peers, reports and announcements, its
+ * status — shared by the CLI and the HTTP API, the only layer they call.
+ * Results are C structs owned by the caller, each released with its
+ * _release function; json.c renders them as JSON for simpul --json and
+ * the API alike (jansson is private to it).
+ *
+ * Must not depend on: cli, http.
  */
 #ifndef SIMPUL_APP_H
 #define SIMPUL_APP_H
 
-#include <jansson.h>
+#include <stdio.h>
+#include <sys/socket.h>
 
-#include "../kim/kim.h"
+#include "../kim/view.h"
 #include "../node/node.h"
 
-#define APP_ERR_MAX 256U /* bytes of an err_msg buffer */
+#define APP_ERR_MAX 512U /* bytes of an err_msg buffer */
+
+struct daemon_stats; /* node/daemon.h: the live figures of `simpul run` */
+
+/* ---- the node (node.c) --------------------------------------------------- */
+
+/*
+ * Once, before any thread: JSON of this process (which holds personal
+ * data) is wiped when freed.
+ */
+void app_global_init(void);
+/*
+ * Opens the node of the data directory --data DIR (data_flag, may be NULL:
+ * $SIMPUL_DATA, ...; see node_data_dir) with node_open's flags. On error
+ * err_msg (APP_ERR_MAX) says what failed and how to fix it, and n is left
+ * closed. Close with app_close.
+ */
+int app_open(struct node *n, const char *data_flag, int flags,
+             char *err_msg) WUR;
+void app_close(struct node *n);
+
+/* What the daemon of `simpul run` is doing. */
+struct app_daemon {
+        bool running; /* live, or its heartbeat is fresh */
+        uint32_t pid; /* of the daemon: this process when live */
+        uint64_t heartbeat_ms;
+        /* live figures, when this process runs it (else zero) */
+        bool live;
+        uint64_t started_ms, links_open, links_opening, batches_queued;
+};
+
+/* How far a peer is known to hold a feed (its HELLO, its ACKs). */
+struct app_peer_feed {
+        uint8_t feed[ENTRY_HASH_BYTES];
+        uint64_t seq;
+};
+/* A peer's record (written by the daemon), and what it is known to hold. */
+struct app_peer {
+        struct peer_info info;
+        struct app_peer_feed *known; /* owned */
+        size_t n_known;
+};
+struct app_peers {
+        struct app_peer *v; /* owned; release with app_peers_release */
+        size_t n;
+        bool with_known; /* known was asked for (simpul peers --feeds) */
+};
+/* Every peer record, with what each holds when with_known. Store errors. */
+int app_peers(struct node *n, bool with_known, struct app_peers *out,
+              char *err_msg) WUR;
+void app_peers_release(struct app_peers *p);
+
+/* This node, its store and its daemon: simpul status and GET /api/node. */
+struct app_status {
+        const char *region, *name, *level; /* borrowed from the node */
+        char key[2 * ENTRY_KEY_BYTES + 1]; /* "" when the key is not loaded */
+        struct store_stats store;
+        uint64_t cert_conflicts; /* node keys certified by two issuers */
+        bool restored;           /* posting is off (node_restored_set) */
+        struct cert_clock clock; /* node_clock */
+        const char *clock_state; /* node_clock_state */
+        bool clock_known;
+        struct app_daemon daemon;
+};
+/*
+ * Fills out for n, with the daemon's live figures from live (may be NULL:
+ * not running in this process), and peers (may be NULL: app_peers without
+ * what they hold) from the same read transaction, so the two agree. Store
+ * errors.
+ */
+int app_status(struct node *n, struct daemon_stats *live,
+               struct app_status *out, struct app_peers *peers,
+               char *err_msg) WUR;
+/* The address [http] listen names, resolved (a name synchronously, at
+ * startup). ERR_CONFIG. */
+int app_http_listen(const struct node *n, struct sockaddr_storage *out) WUR;
+
+/* A feed held. */
+struct app_feed {
+        struct feed_info info;
+        const char *channel; /* its name: system, urgent, normal, bulk */
+        char audience[WIRE_VIEW_AUDIENCE_BUF];
+        bool frozen;
+        bool has_fork;     /* with APP_FEEDS_FORKS: a fork proof is held */
+        uint64_t fork_seq; /* the seq of its first fork proof */
+};
+struct app_feeds {
+        struct app_feed *v; /* owned; release with app_feeds_release */
+        size_t n;
+        bool forks; /* APP_FEEDS_FORKS: fork_seq known */
+};
+enum app_feeds_flags {
+        APP_FEEDS_FORKS = 1,  /* find each frozen feed's fork_seq */
+        APP_FEEDS_FROZEN = 2, /* only the frozen feeds (from the fork
+                                 proofs, without a walk of every feed) */
+};
+/* The feeds held, in the store's order (priority). Store errors. */
+int app_feeds(struct node *n, int flags, struct app_feeds *out,
+              char *err_msg) WUR;
+void app_feeds_release(struct app_feeds *f);
+
+/* ---- creating a node (init.c) ------------------------------------------- */
+
+struct app_init {
+        const char *data;          /* --data DIR, or NULL */
+        const char *region, *name; /* checked by the caller */
+        uint64_t map_mib;          /* [store] map_size_mib */
+};
+struct app_created {
+        char *dir;                 /* the data directory (owned) */
+        const char *region, *name; /* borrowed from the app_init */
+        const char *level;
+        char node_key[2 * ENTRY_KEY_BYTES + 1];
+};
+/*
+ * simpul init: a new node key (mode 0600), a config file that documents
+ * every key, the HTTP API token and an empty store in the data directory,
+ * which must hold no node yet (ERR_EXISTS). Errors: ERR_EXISTS, -errno,
+ * store errors; err_msg names the file.
+ */
+int app_init(const struct app_init *in, struct app_created *out,
+             char *err_msg) WUR;
+void app_created_release(struct app_created *c);
+
+/* ---- the store as a whole (node.c, bundle.c) ---------------------------- */
+
+/* What simpul verify found. */
+struct app_verify {
+        struct verify_stats stats;
+        struct verify_problem *v; /* owned; release with app_verify_release */
+        size_t n;
+};
+/* Re-checks every entry and chain (replica_verify). Store errors. */
+int app_verify(struct node *n, struct app_verify *out, char *err_msg) WUR;
+void app_verify_release(struct app_verify *v);
+/* Recomputes the KIM views (replica_views_rebuild); *entries read. */
+int app_views_rebuild(struct node *n, uint64_t *entries, char *err_msg) WUR;
+/*
+ * Whether the store is marked restored (*was, from node_open), and with
+ * clear, allows posting again (n opened writable). Store errors.
+ */
+int app_restored(struct node *n, bool clear, bool *was, char *err_msg) WUR;
+
+struct app_export {
+        uint64_t feeds, entries;
+};
+/*
+ * Writes the entries held, exactly as signed, to a bundle: to file (whole
+ * or not at all: a temporary file renamed), or to standard output (file
+ * NULL); only the feeds whose id starts with feed[0..feed_len). -errno,
+ * store errors.
+ */
+int app_export(struct node *n, const uint8_t *feed, size_t feed_len,
+               const char *file, struct app_export *out, char *err_msg) WUR;
+struct app_import {
+        struct ingest_stats sum;
+        uint64_t records; /* read from the file */
+};
+/*
+ * Verifies and stores the entries of the bundle read from f (named name
+ * in messages), every batch checked on `threads` cores (0: all) while the
+ * one before commits. out says how far it came, also on error: what was
+ * read before a damaged record is stored. Errors: ERR_BUNDLE (not a
+ * bundle, a damaged or truncated record), -errno, store errors.
+ */
+int app_import(struct node *n, FILE *f, const char *name, unsigned threads,
+               struct app_import *out, char *err_msg) WUR;
+
+/* ---- membership (member.c, proto/MEMBERSHIP.md) ------------------------- */
+
+#define APP_VALID_DAYS_MAX 36500U /* of a certificate */
+#define APP_REASON_MAX 1024U      /* bytes of a revocation's reason */
+
+/* A certificate as simpul shows it. */
+struct app_cert {
+        struct cert_info c;
+        bool by_root;      /* issued by the network root */
+        const char *level; /* of its region */
+        char node_key[2 * ENTRY_KEY_BYTES + 1], issuer[2 * ENTRY_KEY_BYTES + 1];
+        char valid_from[32], valid_until[32]; /* UTC ISO 8601 */
+};
+
+/* A network, with this node's certificate in it. */
+struct app_network {
+        struct network net;
+        char id[2 * ENTRY_HASH_BYTES + 1];
+        char root_key[2 * ENTRY_KEY_BYTES + 1];
+        bool holds_root; /* network.key is in this data directory */
+        bool has_cert;   /* cert: this node's, verified */
+        struct app_cert cert;
+        int cert_err;        /* show: why not has_cert (ERR_NOT_ENROLLED...) */
+        bool cert_valid_now; /* accept: by this node's clock */
+        char entry[2 * ENTRY_HASH_BYTES + 1]; /* create: the sertifikat */
+};
+
+/*
+ * simpul network create, on the kabupaten node of region (n opened with
+ * its key): makes the root key (network.key, or loads it when an earlier
+ * run stopped half way), writes the network file, certifies this node as
+ * an issuer for days (0: 3650) and posts that certificate to the system
+ * feed. Errors: ERR_USAGE (region or name missing, a name that is not one
+ * line of 1..95 bytes), ERR_NETWORK (not the kabupaten node of region),
+ * ERR_EXISTS (already in a network), ERR_CONFIG, -errno, replica_post's.
+ */
+int app_network_create(struct node *n, const char *region, const char *name,
+                       uint64_t days, struct app_network *out,
+                       char *err_msg) WUR;
+/* simpul network show. ERR_NOT_ENROLLED (no network). */
+int app_network_show(struct node *n, struct app_network *out,
+                     char *err_msg) WUR;
+
+/* simpul enroll request: the request line, signed with the node's key. */
+struct app_request {
+        struct buf line; /* "simpul-req1:..." (owned) */
+        char node_key[2 * ENTRY_KEY_BYTES + 1];
+        const char *region, *name; /* borrowed from the node */
+};
+int app_enroll_request(struct node *n, struct app_request *out,
+                       char *err_msg) WUR;
+void app_request_release(struct app_request *r);
+
+/*
+ * A request given as its line or as a file holding it, decoded and its
+ * signature checked (no node needed). Errors: -ENOENT (neither), -errno,
+ * ERR_TOO_BIG, ERR_CERT and the like (a damaged line).
+ */
+int app_request_read(const char *arg, struct enroll_req *rq, char *err_msg) WUR;
+/* simpul enroll sign: the certificate line and the posted sertifikat. */
+struct app_signed {
+        struct buf line; /* "simpul-cert1:..." (owned) */
+        char entry[2 * ENTRY_HASH_BYTES + 1];
+        struct app_cert cert;
+};
+/*
+ * Certifies the node of rq for days, as an issuer (kabupaten only, for a
+ * kecamatan) when issuer; posts the certificate to this issuer's system
+ * feed; writes its line to file too unless NULL. Errors: ERR_NOT_ENROLLED,
+ * ERR_NOT_ISSUER, ERR_NETWORK, ERR_KEY, ERR_REVOKED, ERR_CERT, -errno.
+ */
+int app_enroll_sign(struct node *n, const struct enroll_req *rq, uint64_t days,
+                    bool issuer, const char *file, struct app_signed *out,
+                    char *err_msg) WUR;
+void app_signed_release(struct app_signed *s);
+
+/* A certificate line read (app_cert_read); the slices borrow bytes. */
+struct app_cert_line {
+        struct buf bytes;
+        struct network net;
+        struct slice cert, issuer_cert;
+};
+/* A certificate given as its line or a file holding it (as
+ * app_request_read). */
+int app_cert_read(const char *arg, struct app_cert_line *a, char *err_msg) WUR;
+void app_cert_line_release(struct app_cert_line *a);
+/*
+ * simpul enroll accept: checks the certificate against this node (n opened
+ * with its key), stores it and joins its network. Errors: ERR_NETWORK
+ * (another network), ERR_CERT, ERR_CERT_EXPIRED, ERR_REVOKED, -errno.
+ */
+int app_enroll_accept(struct node *n, struct app_cert_line *a,
+                      struct app_network *out, char *err_msg) WUR;
+
+/* simpul revoke: what was posted. */
+struct app_revoked {
+        char node_key[2 * ENTRY_KEY_BYTES + 1];
+        char entry[2 * ENTRY_HASH_BYTES + 1];
+        struct revoke_feed *feeds; /* owned: each feed and its cutoff */
+        size_t n_feeds;
+        const char *reason; /* borrowed */
+};
+/*
+ * Revokes the node key (MEMBERSHIP.md §7) as this node's issuer: every
+ * feed of it held here, cut at its head. reason: one line of at most
+ * APP_REASON_MAX bytes (the caller checks), or NULL. Errors:
+ * ERR_NOT_ENROLLED, ERR_NOT_ISSUER, ERR_KEY, ERR_TOO_BIG, store errors.
+ */
+int app_revoke(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
+               const char *reason, struct app_revoked *out, char *err_msg) WUR;
+void app_revoked_release(struct app_revoked *r);
+
+/* ---- names (names.c): what an operator types --------------------------- */
+
+enum app_names {
+        APP_NAMES_KIND,        /* any entry kind (informasi ... pencabutan) */
+        APP_NAMES_KIM_KIND,    /* a KIM kind, 1..9 */
+        APP_NAMES_REPORT_KIND, /* aspirasi, pengaduan, permintaan_informasi */
+        APP_NAMES_ITEM_KIND,   /* a report or an announcement kind */
+        APP_NAMES_LEVEL,       /* enum kim_level */
+        APP_NAMES_STEP,        /* enum kim_step */
+        APP_NAMES_RESULT,      /* enum kim_result */
+        APP_NAMES_DECISION,    /* enum kim_decision */
+        APP_NAMES_STATE,       /* enum kim_state */
+};
+/* The number of name in set (KIND_*, or the enum's value). ERR_USAGE. */
+int app_name_parse(enum app_names set, const char *name, uint32_t *out) WUR;
+/* The name of value in set (static), or NULL when it has none. */
+const char *app_name(enum app_names set, uint32_t value);
+/* A time as YYYY-MM-DD or YYYY-MM-DDTHH:MM in WIB (UTC+07:00), to Unix
+ * ms. ERR_USAGE. */
+int app_wib_parse(const char *s, uint64_t *ms) WUR;
+/* ms as UTC ISO 8601 with milliseconds, "2026-01-31T07:00:00.000Z". */
+void app_time_iso(char out[32], uint64_t ms);
+
+/* ---- entries (entries.c) --------------------------------------------------
+ */
+
+/* An entry held, as simpul list and show read it. */
+struct app_entry {
+        struct buf bytes; /* the entry as stored (owned) */
+        struct entry e;   /* borrows bytes */
+        const char *kind; /* its name, "?" when unknown */
+        char audience[WIRE_VIEW_AUDIENCE_BUF];
+        /* the body's title, "", or APP_BODY_MISSING_TEXT for an entry held
+         * without its body (borrows bytes) */
+        struct slice title;
+};
+void app_entry_release(struct app_entry *e);
+/* The entry with this id or unique prefix (4..32 bytes). ERR_NOT_FOUND,
+ * ERR_AMBIGUOUS, ERR_MALFORMED and store errors (err_msg: err_str). */
+int app_entry_get(struct node *n, const uint8_t *id, size_t len,
+                  struct app_entry *out, char *err_msg) WUR;
+/* The whole id of the entry with this id or unique prefix (a whole id is
+ * not looked up). Errors as app_entry_get. */
+int app_entry_resolve(struct node *n, const uint8_t *id, size_t len,
+                      uint8_t full[ENTRY_HASH_BYTES]) WUR;
+
+struct app_entry_filter {
+        uint32_t kind; /* 0: any */
+        uint8_t feed[ENTRY_HASH_BYTES];
+        size_t feed_len; /* a feed id prefix; 0: any */
+        size_t limit;    /* 0: all */
+};
+struct app_entries {
+        struct app_entry *v; /* owned; release with app_entries_release */
+        size_t n;
+};
+/* The entries held that pass f, newest first by the author's clock (then
+ * feed id, then newest seq), at most f->limit. Store errors. */
+int app_entries_list(struct node *n, const struct app_entry_filter *f,
+                     struct app_entries *out, char *err_msg) WUR;
+void app_entries_release(struct app_entries *l);
+
+/* ---- the HTTP API's token (token.c) ---------------------------------------
+ */
+
+#define APP_TOKEN_FILE "http.token"
+#define APP_TOKEN_BYTES 32U /* random bytes; the file holds them in hex */
+#define APP_TOKEN_HEX (2U * APP_TOKEN_BYTES)
+
+/*
+ * Writes a new random token to dir/http.token (mode 0600, atomically:
+ * a rotation never leaves a half-written file) and copies it into out.
+ * -errno.
+ */
+int app_token_new(const char *dir, char out[APP_TOKEN_HEX + 1]) WUR;
+/* Reads dir/http.token into out. ERR_NOT_FOUND (no file), ERR_KEY (not
+ * APP_TOKEN_HEX hex digits), -errno. */
+int app_token_read(const char *dir, char out[APP_TOKEN_HEX + 1]) WUR;
+/*
+ * simpul token: the token of the node in --data DIR (data_flag, may be
+ * NULL), made when it has none, or a new one when rotate. *path gets the
+ * token file's path (owned, free it; set on success and on a read or
+ * write error). Errors: ERR_NOT_FOUND (no node there), -errno.
+ */
+int app_token(const char *data_flag, bool rotate, char tok[APP_TOKEN_HEX + 1],
+              char **path, char *err_msg) WUR;
 
 /* ---- posting items (post.c, proto/KIM.md §2, §4) ------------------------- */
 
@@ -83,20 +455,21 @@ int app_recipients(struct node *n, const char *handler, uint64_t now_ms,
                    uint8_t to[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES],
                    size_t *n_out) WUR;
 
-/* ---- reports and announcements (report.c, proto/KIM.md §3, §5, §6) -------
+/* ---- reports and announcements (report.c, announce.c, items.c,
+ * proto/KIM.md §3, §5, §6) ------------------------------------------------
  *
  * Reading the views and making steps, for the CLI (simpul report, simpul
- * reports) and the HTTP API. Results are jansson values returned owned
- * (*out: a new reference, json_decref it); nothing is set on error. Each
- * function takes an open node; reading brings the views up to date first
- * when their schema is missing or outdated (replica_views_ensure), which
- * needs a writable store. Sealed values are opened with the node's key
- * when it was loaded (NODE_OPEN_KEY) and this node is a recipient, and
- * shown as APP_SEALED_TEXT otherwise. Deadline flags are computed at
- * now_ms (0: the clock) with the holidays of the node's config.
- * err_msg (APP_ERR_MAX bytes, may be NULL) gets one line on error.
- * Common errors: ERR_KIM_NOT_FOUND (no such report), ERR_AMBIGUOUS (an id
- * prefix matching more than one entry), ERR_USAGE (a bad filter or id
+ * reports) and the HTTP API. Results are structs owned by the caller,
+ * released with their _release function (which wipes what was opened);
+ * nothing is set on error. Each function takes an open node; reading
+ * brings the views up to date first when their schema is missing or
+ * outdated (replica_views_ensure), which needs a writable store. Sealed
+ * values are opened with the node's key when it was loaded (NODE_OPEN_KEY)
+ * and this node is a recipient, and shown as APP_SEALED_TEXT otherwise.
+ * Deadline flags are computed at now_ms (0: the clock) with the holidays of
+ * the node's config. err_msg (APP_ERR_MAX bytes, may be NULL) gets one line
+ * on error. Common errors: ERR_KIM_NOT_FOUND (no such report), ERR_AMBIGUOUS
+ * (an id prefix matching more than one entry), ERR_USAGE (a bad filter or id
  * length), store errors.
  */
 
@@ -110,6 +483,53 @@ int app_recipients(struct node *n, const char *handler, uint64_t now_ms,
 #define APP_LIST_DEFAULT 50U
 #define APP_LIST_MAX 1000U
 
+/* A stored KIM item with its body; b borrows from bytes, or from content
+ * once a rahasia report's content is opened. */
+struct app_item {
+        struct buf bytes;
+        struct entry e;
+        struct kim_body b;
+        bool kim;                     /* the body decodes as its KIM kind */
+        struct buf content, reporter; /* opened plaintexts (wiped) */
+};
+
+/* One event of a report's timeline. */
+struct app_event {
+        const struct wire_view_event *ev; /* in the report's v.timeline */
+        const char *kind, *mark;          /* names */
+        bool held; /* it (the step or tanggapan) was loaded */
+        struct app_item it;
+};
+
+enum app_reporter {
+        APP_REPORTER_NONE,   /* the report names no reporter */
+        APP_REPORTER_SEALED, /* sealed to other nodes (or does not open) */
+        APP_REPORTER_OPEN,   /* who: opened with this node's key */
+};
+
+/* A report: its view, its body and what this node may see of them. */
+struct app_report {
+        struct wire_report_view v; /* v.timeline owned */
+        struct app_item it;        /* the report entry, opened */
+        const char *kind;          /* its name */
+        struct kim_flags flags;    /* at the time asked */
+        bool overdue;              /* terlambat_verifikasi or _tindak_lanjut */
+        bool body_missing;         /* held without its body */
+        bool readable; /* title, text, tags, location shown (not sealed) */
+        /* As shown: the body's, APP_SEALED_TEXT or APP_BODY_MISSING_TEXT;
+         * ptr NULL: the report has none. text only in a detail. */
+        struct slice title, text;
+        /* app_report_get only */
+        bool detail;
+        enum app_reporter reporter;
+        struct kim_reporter who;  /* APP_REPORTER_OPEN; borrows it */
+        struct app_event *events; /* v.timeline_n (owned) */
+        /* the steps this node may make now (names), then "tanggapan" */
+        const char *allowed[16];
+        size_t n_allowed;
+};
+void app_report_release(struct app_report *r);
+
 /* Filters of app_reports_list; a zeroed struct lists everything. */
 struct app_report_filter {
         const char *status;  /* a state name (KIM.md §3), or NULL: any */
@@ -122,33 +542,30 @@ struct app_report_filter {
         uint64_t now_ms; /* the clock for the deadline flags; 0: now */
 };
 
+struct app_reports {
+        struct app_report *v; /* owned; release with app_reports_release */
+        size_t n;
+        bool more; /* more may follow v[n - 1]: the next page's after */
+};
+void app_reports_release(struct app_reports *l);
+
 /*
- * Lists reports newest first (report time, then id), filtered:
- * {"reports": [summary, ...], "next": id of the last one when more may
- * follow, else null}. A summary has id, kind, region, audience, handler,
- * ts, time, state, result, anonim, rahasia, category, title (or
- * APP_SEALED_TEXT, or APP_BODY_MISSING_TEXT), body_missing, flags
- * {terlambat_verifikasi, terlambat_tindak_lanjut, siap_ditutup}, overdue,
- * deadline_ms, last_reply_ts. Errors: ERR_USAGE (unknown status or kind, bad
- * handler code, limit over APP_LIST_MAX), ERR_KIM_NOT_FOUND (after names no
+ * Lists reports newest first (report time, then id), filtered: summaries
+ * (no detail). Errors: ERR_USAGE (unknown status or kind, bad handler
+ * code, limit over APP_LIST_MAX), ERR_KIM_NOT_FOUND (after names no
  * report).
  */
 int app_reports_list(struct node *n, const struct app_report_filter *f,
-                     json_t **out, char *err_msg) WUR;
+                     struct app_reports *out, char *err_msg) WUR;
 
 /*
  * One report (id or a unique prefix of 4..32 bytes) in full (held without
  * its body: the summary, APP_BODY_MISSING_TEXT, no allowed step): the
- * summary fields, the view's counters (verified_ts, followed_ts, done_ts,
- * head), text, tags, location, reporter ({name, contact}, APP_SEALED_TEXT, or
- * null when there is none), allowed_steps (the steps this node may make
- * now, by name, with "tanggapan" when it may answer), revision-free
- * timeline [{id, kind, step, author_region, ts, time, mark, and the
- * step's fields: note, method, result, agency, verifier, anonim,
- * rahasia; a tanggapan's title and text}] in (ts, id) order.
+ * reporter, the steps this node may make now, and the revision-free
+ * timeline in (ts, id) order with each step's and tanggapan's body.
  */
 int app_report_get(struct node *n, const uint8_t *id, size_t id_len,
-                   uint64_t now_ms, json_t **out, char *err_msg) WUR;
+                   uint64_t now_ms, struct app_report *out, char *err_msg) WUR;
 
 /* A step or response to make; strings borrowed, NULL: absent. */
 struct app_step {
@@ -182,35 +599,200 @@ int app_report_step(struct node *n, const uint8_t *id, size_t id_len,
                     const struct app_step *s, uint8_t *out_id,
                     char *err_msg) WUR;
 
-/* Counts for /metrics: {"total": N, "overdue": N, "by_status": {state:
- * N, ...}} with every state present. */
-int app_reports_count(struct node *n, uint64_t now_ms, json_t **out,
-                      char *err_msg) WUR;
+/* Reports per state and overdue, for /metrics. */
+struct app_report_counts {
+        uint64_t total, overdue;
+        size_t n; /* states, in lifecycle order (KIM.md §3) */
+        struct {
+                const char *state;
+                uint64_t reports;
+        } by_state[16];
+};
+/*
+ * Counts from the by-status view: only the views of reports that can be
+ * late to follow up (verified valid) are read. Store errors.
+ */
+int app_reports_count(struct node *n, uint64_t now_ms,
+                      struct app_report_counts *out, char *err_msg) WUR;
+
+/* An informasi or peringatan, with its accepted revision. */
+struct app_ann {
+        struct app_item it;
+        const char *kind;  /* its name */
+        const char *level; /* a peringatan's level name, or NULL */
+        char audience[WIRE_VIEW_AUDIENCE_BUF];
+        bool body_missing;
+        bool has_revision; /* an accepted revision (KIM.md §6 rule 5) */
+        struct wire_revision_view rev;
+        struct app_item rev_item; /* the revisi */
+};
+void app_ann_release(struct app_ann *a);
 
 /* Filters of app_announcements_list; zeroed: everything. */
 struct app_ann_filter {
         const char *audience; /* "tree:36.04" or "path:O:T", or NULL: any */
-        size_t limit;         /* 0: APP_LIST_DEFAULT; at most APP_LIST_MAX */
-        bool has_after;       /* paging: continue after this announcement */
+        uint32_t kind;  /* KIND_INFORMASI or KIND_PERINGATAN, or 0: both */
+        size_t limit;   /* 0: APP_LIST_DEFAULT; at most APP_LIST_MAX */
+        bool has_after; /* paging: continue after this announcement */
         uint8_t after[ENTRY_HASH_BYTES];
 };
 
+struct app_anns {
+        struct app_ann *v; /* owned; release with app_anns_release */
+        size_t n;
+        bool more; /* more may follow v[n - 1] */
+};
+void app_anns_release(struct app_anns *l);
+
 /*
- * Lists informasi and peringatan newest first: {"announcements": [{id,
- * kind, audience, author, region, ts, time, title, text, category, tags,
- * level, until_ms, body_missing, revision: null or {id, editor,
- * editor_region, ts, decided_ts, decision, title, text, reason}}], "next":
- * id or null}; one held without its body reads APP_BODY_MISSING_TEXT. The
- * text shown is the original's; an accepted revision rides beside it.
- * Errors: ERR_USAGE (bad audience, limit), ERR_KIM_NOT_FOUND (after names
- * no announcement).
+ * Lists informasi and peringatan newest first; one held without its body
+ * reads APP_BODY_MISSING_TEXT. The text shown is the original's; an
+ * accepted revision rides beside it. A page holds `limit` announcements
+ * of the kind asked for whenever that many follow. Errors: ERR_USAGE (bad
+ * audience, kind, limit), ERR_KIM_NOT_FOUND (after names no
+ * announcement).
  */
 int app_announcements_list(struct node *n, const struct app_ann_filter *f,
-                           json_t **out, char *err_msg) WUR;
+                           struct app_anns *out, char *err_msg) WUR;
 /* One informasi or peringatan (id or a unique prefix of 4..32 bytes), as
  * an element of app_announcements_list. ERR_KIM_NOT_FOUND when it is not
  * an announcement held. */
 int app_announcement_get(struct node *n, const uint8_t *id, size_t id_len,
-                         json_t **out, char *err_msg) WUR;
+                         struct app_ann *out, char *err_msg) WUR;
+
+/* ---- the API's list of items (items.c): reports and announcements ------ */
+
+enum app_items_mode {
+        APP_ITEMS_MERGED,        /* both, merged newest first */
+        APP_ITEMS_REPORTS,       /* rf filters them */
+        APP_ITEMS_ANNOUNCEMENTS, /* af filters them */
+};
+
+/* One page's query. The cursors are where each list resumes: "" from the
+ * start, APP_ITEMS_DONE when that list is done, or an id in hex. */
+#define APP_ITEMS_DONE "x"
+struct app_items_query {
+        enum app_items_mode mode;
+        struct app_report_filter rf;
+        struct app_ann_filter af;
+        size_t limit; /* 1..APP_LIST_MAX */
+        char rcur[2 * ENTRY_HASH_BYTES + 1], acur[2 * ENTRY_HASH_BYTES + 1];
+};
+/*
+ * Reads a "next" value of a page of the same mode (opaque to clients: "r"
+ * + id, "a" + id, or "m" R "." A) into q's cursors. ERR_USAGE when it is
+ * none. Pure: no store.
+ */
+int app_items_after(struct app_items_query *q, const char *after) WUR;
+
+/* One item of a page: a report or an announcement (borrowed from its
+ * page). */
+struct app_listed {
+        const struct app_report *report;
+        const struct app_ann *ann;
+};
+struct app_items {
+        struct app_reports reports; /* what was read of each list */
+        struct app_anns anns;
+        struct app_listed *v; /* the page (owned) */
+        size_t n;
+        char next[4 + 4 * ENTRY_HASH_BYTES]; /* "" at the end */
+};
+/* The page of q, and its next. Errors of the two lists. */
+int app_items_list(struct node *n, const struct app_items_query *q,
+                   struct app_items *out, char *err_msg) WUR;
+void app_items_release(struct app_items *it);
+
+/* ---- JSON (json.c): every result as simpul --json and the API show it -----
+ *
+ * Each app_json_* appends its result to out as JSON text; the CLI and the
+ * API print what they get. Errors: -ENOMEM (out of JSON, or a string that
+ * is not UTF-8: never after the checks on receipt).
+ */
+enum app_json_flags {
+        APP_JSON_COMPACT = 1, /* one line, ASCII (the API); else indented */
+        APP_JSON_REDACT = 2,  /* personal data hidden (the API, no token) */
+};
+/* simpul status --json: the node, its store, daemon and peers. */
+int app_json_status(struct buf *out, const struct app_status *s,
+                    const struct app_peers *peers, int flags) WUR;
+/* GET /api/node: the node, its store, its daemon; the API's address. */
+int app_json_node(struct buf *out, const struct app_status *s,
+                  const char *http_address, int flags) WUR;
+/* simpul peers --json, GET /api/peers (APP_JSON_REDACT: no addresses). */
+int app_json_peers(struct buf *out, const struct app_peers *p, int flags) WUR;
+/* simpul feeds --json, GET /api/feeds (with fork_seq when f->forks). */
+int app_json_feeds(struct buf *out, const struct app_feeds *f, int flags) WUR;
+/* An entry: its header fields, body_missing, and its body (null when held
+ * without it, or unless with_body) as JSON (byte strings as {"hex": ...}). */
+int app_json_entry(struct buf *out, const struct app_entry *e, bool with_body,
+                   int flags) WUR;
+/* simpul list --json: an array of entries with their bodies. */
+int app_json_entries(struct buf *out, const struct app_entries *l,
+                     int flags) WUR;
+/*
+ * The fields of e's body, in order, to fn: each key with its value, a
+ * string as it is, anything else as compact JSON. ERR_BODY when the body
+ * does not decode, ERR_NOT_FOUND when it is not held.
+ */
+int app_entry_fields(const struct app_entry *e,
+                     void (*fn)(void *ctx, const char *key, const char *value),
+                     void *ctx) WUR;
+/* simpul init --json. */
+int app_json_created(struct buf *out, const struct app_created *c,
+                     int flags) WUR;
+/* simpul verify --json: ok, counts and the problems found. */
+int app_json_verify(struct buf *out, const struct app_verify *v, int flags) WUR;
+/* simpul views rebuild --json: {entries}. */
+int app_json_views(struct buf *out, uint64_t entries, int flags) WUR;
+/* simpul restored --json: {restored, cleared}. */
+int app_json_restored(struct buf *out, bool restored, bool cleared,
+                      int flags) WUR;
+/* simpul import --json: ok (no error and nothing refused) and the counts. */
+int app_json_import(struct buf *out, const struct app_import *im, bool ok,
+                    int flags) WUR;
+/* simpul network show --json (with "entry" after network create). */
+int app_json_network(struct buf *out, const struct app_network *nw,
+                     int flags) WUR;
+/* simpul enroll request --json. */
+int app_json_request(struct buf *out, const struct app_request *r,
+                     int flags) WUR;
+/* simpul enroll sign --json. */
+int app_json_signed(struct buf *out, const struct app_signed *s, int flags) WUR;
+/* simpul enroll accept --json. */
+int app_json_accepted(struct buf *out, const struct app_network *nw,
+                      int flags) WUR;
+/* simpul revoke --json. */
+int app_json_revoked(struct buf *out, const struct app_revoked *r,
+                     int flags) WUR;
+/* simpul token --json: {token, file}. */
+int app_json_token(struct buf *out, const char *token, const char *file,
+                   int flags) WUR;
+
+/* ---- JSON of reports and announcements (json.c) ---------------------------
+ *
+ * A report: id, kind, region, audience, handler, ts, time, state, result,
+ * anonim, rahasia, category, title, body_missing, flags {terlambat_
+ * verifikasi, terlambat_tindak_lanjut, siap_ditutup}, overdue,
+ * deadline_ms, last_reply_ts; in detail also author, text, tags,
+ * location, sealed, reporter ({name, contact}, APP_SEALED_TEXT, or null),
+ * verified_ts, followed_ts, done_ts, head, allowed_steps, timeline [{id,
+ * kind, step, author_region, ts, time, mark, and the step's fields: note,
+ * method, result, agency, verifier, anonim, rahasia; a tanggapan's title
+ * and text}]. With APP_JSON_REDACT a report shows what a relay sees (the
+ * reporter sealed, and of a rahasia report the title, text, tags and
+ * location) and says "redacted": true.
+ * An announcement: id, kind, audience, author, region, ts, time, title,
+ * text, tags, body_missing, category, level, until_ms, revision (null or
+ * {id, editor, editor_region, ts, decision, decided_ts, decided_time,
+ * title, text, reason}).
+ */
+int app_json_report(struct buf *out, const struct app_report *r, int flags) WUR;
+/* {"reports": [...], "next": id or null} */
+int app_json_reports(struct buf *out, const struct app_reports *l,
+                     int flags) WUR;
+int app_json_ann(struct buf *out, const struct app_ann *a, int flags) WUR;
+/* {"items": [...], "next": ... or null} */
+int app_json_items(struct buf *out, const struct app_items *it, int flags) WUR;
 
 #endif

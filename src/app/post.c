@@ -6,21 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
-
-PRINTF(3, 4)
-static int
-fail(char *err_msg, int err, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (err_msg) {
-                va_start(ap, fmt);
-                vsnprintf(err_msg, APP_ERR_MAX, fmt, ap);
-                va_end(ap);
-        }
-        return err;
-}
+#include "app_int.h"
 
 /* ---- recipients -------------------------------------------------------- */
 
@@ -169,13 +155,13 @@ resolve_ref(struct node *n, struct kim_body *b, bool has_audience,
         if (!ref_of(b, &id, &want, &what))
                 return 0;
         if (!id)
-                return fail(err_msg, ERR_KIM_BODY, "a %s names its %s",
-                            kind_name(b->kind), what);
+                return app__fail(err_msg, ERR_KIM_BODY, "a %s names its %s",
+                                 kind_name(b->kind), what);
         if ((err = load_ref(n, id, want, &bytes, &e))) {
                 id_hex(hex, id);
                 buf_release(&bytes);
-                return fail(err_msg, err, "no %s %s is held here: %s", what,
-                            hex, err_str(err));
+                return app__fail(err_msg, err, "no %s %s is held here: %s",
+                                 what, hex, err_str(err));
         }
         if (!has_audience) {
                 *aud = e.h.audience;
@@ -186,9 +172,10 @@ resolve_ref(struct node *n, struct kim_body *b, bool has_audience,
                 audience_format(&e.h.audience, held);
                 audience_format(aud, got);
                 buf_release(&bytes);
-                return fail(err_msg, ERR_KIM_AUDIENCE,
-                            "a %s goes to its report's audience %s, not %s",
-                            kind_name(b->kind), held, got);
+                return app__fail(
+                    err_msg, ERR_KIM_AUDIENCE,
+                    "a %s goes to its report's audience %s, not %s",
+                    kind_name(b->kind), held, got);
         }
         buf_release(&bytes);
         if (b->kind != KIND_STATUS)
@@ -200,10 +187,11 @@ resolve_ref(struct node *n, struct kim_body *b, bool has_audience,
                    (err = step_of(&e, b->report) ? 0 : ERR_KIM_NOT_FOUND)) {
                 id_hex(hex, b->after);
                 buf_release(&bytes);
-                return fail(err_msg, err,
-                            "the step it follows (%s) is not the report or "
-                            "a step of it held here: %s",
-                            hex, err_str(err));
+                return app__fail(
+                    err_msg, err,
+                    "the step it follows (%s) is not the report or "
+                    "a step of it held here: %s",
+                    hex, err_str(err));
         }
         buf_release(&bytes);
         return 0;
@@ -219,9 +207,9 @@ report_defaults(struct node *n, struct kim_body *b, bool has_audience,
                 memcpy(b->handler, aud->target, REGION_BUF);
         }
         if (!b->has_handler)
-                return fail(err_msg, ERR_KIM_BODY,
-                            "a %s needs its handler region",
-                            kind_name(b->kind));
+                return app__fail(err_msg, ERR_KIM_BODY,
+                                 "a %s needs its handler region",
+                                 kind_name(b->kind));
         if (!b->has_category) {
                 b->has_category = true;
                 b->category = slice_cstr("lainnya");
@@ -253,22 +241,24 @@ recipients(struct node *n, const struct app_post *p, const char *handler,
 
         if (p->n_to) {
                 if (p->n_to > KIM_SEAL_TO_MAX)
-                        return fail(err_msg, ERR_USAGE, "at most %u recipients",
-                                    KIM_SEAL_TO_MAX);
+                        return app__fail(err_msg, ERR_USAGE,
+                                         "at most %u recipients",
+                                         KIM_SEAL_TO_MAX);
                 memcpy(to, p->to, p->n_to * ENTRY_KEY_BYTES);
                 *nt = p->n_to;
                 return 0;
         }
         if ((err = app_recipients(n, handler, time_now_ms(), to, nt)))
-                return fail(err_msg, err, "cannot read certificates: %s",
-                            err_str(err));
+                return app__fail(err_msg, err, "cannot read certificates: %s",
+                                 err_str(err));
         if (!*nt)
-                return fail(err_msg, ERR_KIM_SEALED,
-                            "no valid certificate of the handler region %s "
-                            "is held here, so there is nobody to seal the "
-                            "reporter or the content to (enrol the "
-                            "handler's node, or name the recipients)",
-                            handler);
+                return app__fail(
+                    err_msg, ERR_KIM_SEALED,
+                    "no valid certificate of the handler region %s "
+                    "is held here, so there is nobody to seal the "
+                    "reporter or the content to (enrol the "
+                    "handler's node, or name the recipients)",
+                    handler);
         return 0;
 }
 
@@ -298,15 +288,16 @@ seal_report(const struct app_post *p, struct kim_body *b, struct sealing *s,
                 buf_reset(&s->plain);
                 wire_kim_reporter_encode(&p->reporter, &s->plain);
                 if (wire_kim_reporter_decode(buf_slice(&s->plain), &check))
-                        return fail(err_msg, ERR_KIM_BODY,
-                                    "the reporter needs a name of 1-%u bytes "
-                                    "and a contact of at most %u bytes",
-                                    KIM_NAME_MAX, KIM_CONTACT_MAX);
+                        return app__fail(
+                            err_msg, ERR_KIM_BODY,
+                            "the reporter needs a name of 1-%u bytes "
+                            "and a contact of at most %u bytes",
+                            KIM_NAME_MAX, KIM_CONTACT_MAX);
                 if ((err =
                          seal_make(&s->reporter, s->to, s->nt, &s->at,
                                    SEAL_FIELD_REPORTER, buf_slice(&s->plain))))
-                        return fail(err_msg, err, "cannot seal: %s",
-                                    err_str(err));
+                        return app__fail(err_msg, err, "cannot seal: %s",
+                                         err_str(err));
                 seal_view(&s->reporter, &b->reporter);
         }
         if (!b->rahasia)
@@ -315,14 +306,15 @@ seal_report(const struct app_post *p, struct kim_body *b, struct sealing *s,
         wire_kim_content_encode(b, &s->plain);
         memset(&content, 0, sizeof(content));
         if (wire_kim_content_decode(buf_slice(&s->plain), &content))
-                return fail(err_msg, ERR_KIM_BODY,
-                            "a rahasia report needs a title (1-%u bytes, one "
-                            "line) and a text (at most %u bytes), and valid "
-                            "tags and location",
-                            KIM_TITLE_MAX, KIM_TEXT_MAX);
+                return app__fail(
+                    err_msg, ERR_KIM_BODY,
+                    "a rahasia report needs a title (1-%u bytes, one "
+                    "line) and a text (at most %u bytes), and valid "
+                    "tags and location",
+                    KIM_TITLE_MAX, KIM_TEXT_MAX);
         if ((err = seal_make(&s->content, s->to, s->nt, &s->at,
                              SEAL_FIELD_SEALED, buf_slice(&s->plain))))
-                return fail(err_msg, err, "cannot seal: %s", err_str(err));
+                return app__fail(err_msg, err, "cannot seal: %s", err_str(err));
         seal_view(&s->content, &b->sealed);
         b->has_title = b->has_text = b->has_tags = false;
         b->n_tags = 0;
@@ -340,18 +332,15 @@ seal_report(const struct app_post *p, struct kim_body *b, struct sealing *s,
 static int
 store_restored(struct node *n, bool *restored)
 {
-        struct buf v = BUF_INIT;
         struct store_txn *t;
         int err;
 
         *restored = false;
         if ((err = store_begin(n->store, false, &t)))
                 return err;
-        err = store_meta_get(t, "restored", &v);
+        err = node_restored_read(t, restored);
         store_abort(t);
-        *restored = !err && v.len == 1 && v.data[0] == 1;
-        buf_release(&v);
-        return err == ERR_NOT_FOUND ? 0 : err;
+        return err;
 }
 
 /* The receipt checks on what would be posted, for a precise message. */
@@ -365,11 +354,12 @@ precheck(struct node *n, const struct audience *aud, struct slice body,
         int err;
 
         if ((err = wire_kim_decode(kind, body, &b)))
-                return fail(err_msg, err,
-                            "the %s body breaks the rules of proto/KIM.md "
-                            "§2 (a required field missing, a wrong type or a "
-                            "value out of bounds)",
-                            kind_name(kind));
+                return app__fail(
+                    err_msg, err,
+                    "the %s body breaks the rules of proto/KIM.md "
+                    "§2 (a required field missing, a wrong type or a "
+                    "value out of bounds)",
+                    kind_name(kind));
         memset(&h, 0, sizeof(h));
         memcpy(h.author_region, n->config.region, REGION_BUF);
         h.audience = *aud;
@@ -377,29 +367,30 @@ precheck(struct node *n, const struct audience *aud, struct slice body,
         audience_format(aud, text);
         err = kim_check_header(&h, &b);
         if (err == ERR_KIM_AUDIENCE)
-                return fail(err_msg, err,
-                            kim_kind_is_report(kind)
-                                ? "a %s goes to path:%s:%s (its author up to "
-                                  "its handler), not %s"
-                                : "a %s goes to its report's path audience, "
-                                  "not %s",
-                            kind_name(kind), n->config.region, b.handler, text);
+                return app__fail(
+                    err_msg, err,
+                    kim_kind_is_report(kind)
+                        ? "a %s goes to path:%s:%s (its author up to "
+                          "its handler), not %s"
+                        : "a %s goes to its report's path audience, "
+                          "not %s",
+                    kind_name(kind), n->config.region, b.handler, text);
         if (err == ERR_KIM_ROLE && kind == KIND_STATUS)
-                return fail(err_msg, err,
-                            "a node of %s may not make the step %s on %s: "
-                            "it is the %s's (proto/KIM.md §3)",
-                            n->config.region, kim_step_name(b.step), text,
-                            kim_step_role(b.step) == KIM_ROLE_VILLAGE
-                                ? "village"
-                                : "handler side");
+                return app__fail(err_msg, err,
+                                 "a node of %s may not make the step %s on %s: "
+                                 "it is the %s's (proto/KIM.md §3)",
+                                 n->config.region, kim_step_name(b.step), text,
+                                 kim_step_role(b.step) == KIM_ROLE_VILLAGE
+                                     ? "village"
+                                     : "handler side");
         if (err == ERR_KIM_ROLE)
-                return fail(err_msg, err,
-                            "a node of %s may not write a %s on %s "
-                            "(proto/KIM.md §3: %s)",
-                            n->config.region, kind_name(kind), text,
-                            kind == KIND_REVISI
-                                ? "revisi is written at kabupaten level"
-                                : "tanggapan is the handler side's");
+                return app__fail(err_msg, err,
+                                 "a node of %s may not write a %s on %s "
+                                 "(proto/KIM.md §3: %s)",
+                                 n->config.region, kind_name(kind), text,
+                                 kind == KIND_REVISI
+                                     ? "revisi is written at kabupaten level"
+                                     : "tanggapan is the handler side's");
         return err;
 }
 
@@ -412,17 +403,19 @@ post_prepare(struct node *n, const struct app_post *p, struct kim_body *b,
         int err;
 
         if (!wire_kim_kind(b->kind))
-                return fail(err_msg, ERR_USAGE, "kind %u is not an item kind",
-                            (unsigned)b->kind);
+                return app__fail(err_msg, ERR_USAGE,
+                                 "kind %u is not an item kind",
+                                 (unsigned)b->kind);
         if ((err = store_restored(n, &restored)))
-                return fail(err_msg, err, "%s", err_str(err));
+                return app__fail(err_msg, err, "%s", err_str(err));
         if (restored)
-                return fail(err_msg, ERR_RESTORED, "%s", err_str(ERR_RESTORED));
+                return app__fail(err_msg, ERR_RESTORED, "%s",
+                                 err_str(ERR_RESTORED));
         if (has_audience)
                 *aud = p->audience;
         if (kim_kind_is_announcement(b->kind) && !has_audience)
-                return fail(err_msg, ERR_USAGE,
-                            "an announcement needs an audience");
+                return app__fail(err_msg, ERR_USAGE,
+                                 "an announcement needs an audience");
         if (!kim_kind_is_report(b->kind))
                 return resolve_ref(n, b, has_audience, aud, err_msg);
         if ((err = report_defaults(n, b, has_audience, aud, err_msg)))
@@ -515,7 +508,7 @@ app_post(struct node *n, const struct app_post *p, uint8_t *id, char *err_msg)
                 post.body = buf_slice(&body);
         }
         if ((err = replica_post(&n->replica, &post, 1, id)) && !job.failed)
-                fail(err_msg, err, "%s", err_str(err));
+                app__fail(err_msg, err, "%s", err_str(err));
 out:
         seal_release(&s.reporter);
         seal_release(&s.content);

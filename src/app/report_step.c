@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "report_int.h"
+#include "app_int.h"
 
 static const char *
 role_name(enum kim_role r)

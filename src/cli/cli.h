@@ -1,19 +1,21 @@
 /*
  * cli: the `simpul` command. main.c holds the dispatch table; each
- * subcommand is one cmd_<name>.c. Exit codes: 0 ok, 1 error, 2 usage.
- * Errors print "simpul: error: <what failed>: <why>" on stderr.
- * JSON output (--json) uses jansson, only here and in http/.
+ * subcommand is one cmd_<name>.c whose options are one declarative table
+ * (struct cli_spec) parsed by cli_parse (opt.c). Exit codes: 0 ok, 1
+ * error, 2 usage. Errors print "simpul: error: <what failed>: <why>" on
+ * stderr; --json prints what app_json_* renders.
+ *
+ * The commands call only app (and base, and region for its codes): the
+ * build checks it (cmake/layers.cmake). main.c and cmd_run.c make the
+ * program around this library: the table with the demo, and `simpul run`,
+ * which starts the daemon and the HTTP API beside it.
  */
 #ifndef SIMPUL_CLI_H
 #define SIMPUL_CLI_H
 
-#include <jansson.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
-#include <sys/types.h>
 
-#include "../node/node.h"
+#include "../app/app.h"
 
 #define EXIT_OK 0
 #define EXIT_ERROR 1
@@ -40,197 +42,24 @@ int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_peers(int argc, char **argv);
 
-/* Peer records as text rows (arr NULL) or appended to a JSON array. */
-int cli_peers_visit(struct node *n, json_t *arr) WUR;
-json_t *cli_peer_json(const struct peer_info *p);
+/* The table of simpul peers (and of simpul status). */
+struct app_peers;
+void cli_peers_print(const struct app_peers *peers);
 
 int cmd_network(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
-int cmd_demo(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_reports(int argc, char **argv);
 int cmd_views(int argc, char **argv);
-/* --at TIME of report and reports: YYYY-MM-DD or YYYY-MM-DDTHH:MM in WIB
- * (UTC+07:00) to Unix ms. ERR_USAGE. */
-int cli_parse_at(const char *s, uint64_t *ms) WUR;
+/* --at TIME of report and reports (app_wib_parse) for a CLI_PARSE option
+ * (field: uint64_t). */
+int cli_parse_at_arg(const char *arg, void *field);
 int cmd_token(int argc, char **argv);
 int cmd_restored(int argc, char **argv);
 
-/* ---- membership helpers (membership.c, proto/MEMBERSHIP.md) ------------- */
-
-#define CLI_VALID_DAYS_MAX 36500U
-
-/*
- * Reads a text line given as the argument itself (it starts with prefix) or
- * as the path of a file holding it, and decodes it (text_decode) into bytes
- * of at most max. Errors: ERR_CERT, ERR_TOO_BIG, -errno.
- */
-int cli_read_line_arg(const char *arg, const char *prefix, size_t max,
-                      struct buf *bytes) WUR;
-/* --valid-days N (1..CLI_VALID_DAYS_MAX): 0, or a usage error's exit code. */
-int cli_parse_days(const char *cmd, const char *arg, uint64_t *days) WUR;
-uint64_t cli_days_ms(uint64_t days);
-
-/* Appends the certificate line (TEXT_CERT_PREFIX) of cert to line. */
-void cli_cert_line(const struct network *net, struct slice cert,
-                   struct slice issuer_cert, struct buf *line);
-/* Writes node.cert (the certificate line), then the network file. -errno. */
-int cli_member_files_write(const char *dir, const struct network *net,
-                           struct slice cert, struct slice issuer_cert) WUR;
-
-/* Who signs certificates and revocations on this node. */
-struct cli_issuer {
-        struct key *root;         /* owned: network.key, or NULL */
-        const struct key *key;    /* the root key, or this node's key */
-        bool is_root;             /* holds the network root key */
-        char region[REGION_BUF];  /* author region of its system entries */
-        struct audience audience; /* its system feed's audience */
-        struct cert_info own;     /* delegated: this node's certificate */
-        struct buf own_cert;      /* delegated: its bytes (owned) */
-};
-/* The root (network.key held) or a delegated issuer (own certificate with
- * the ISSUER flag); prints the error itself and returns EXIT_ERROR. */
-int cli_issuer_open(struct node *n, const char *cmd, struct cli_issuer *is);
-void cli_issuer_release(struct cli_issuer *is);
-/* May this issuer certify or revoke a node of region? */
-bool cli_issuer_covers(const struct cli_issuer *is, const char *region);
-/* Posts a sertifikat or pencabutan entry to the issuer's system feed. */
-int cli_post_system(struct node *n, const struct cli_issuer *is, uint32_t kind,
-                    struct slice body, uint8_t id[ENTRY_HASH_BYTES]) WUR;
-/* A certificate as JSON (new reference) or as indented text lines. */
-json_t *cli_cert_json(const struct cert_info *c, const struct network *net);
-void cli_cert_print(FILE *out, const struct cert_info *c,
-                    const struct network *net);
-
-/* ---- demo helpers (demo_proc.c): child processes, config, logs ---------- */
-
-/* Milliseconds of the monotonic clock. */
-uint64_t demo_now_ms(void);
-/* Sleeps ms milliseconds, less when a signal arrives. */
-void demo_sleep_ms(unsigned ms);
-/*
- * Runs argv (argv[0] the program's path, NULL-terminated) to its end with
- * standard input /dev/null, standard output appended to out and standard
- * error appended to the file errlog. *status: its exit status, or 128 +
- * the signal that ended it. Returns 0, or -errno when it could not run.
- */
-int demo_run(char *const argv[], const char *errlog, struct buf *out,
-             int *status) WUR;
-/* demo_run in two halves, so that several children run at once. */
-struct demo_child {
-        pid_t pid;
-        int fd; /* the read end of its standard output */
-};
-int demo_child_start(char *const argv[], const char *errlog,
-                     struct demo_child *c) WUR;
-/* Reads its output to the end and reaps it (after a successful start). */
-int demo_child_finish(struct demo_child *c, struct buf *out, int *status) WUR;
-/*
- * Starts argv in the background, standard output and error appended to
- * the file log; with detach in a session of its own, so that it outlives
- * this process and its terminal. Reap it with demo_exited or demo_stop.
- */
-int demo_spawn(char *const argv[], const char *log, bool detach,
-               pid_t *pid) WUR;
-/* Has the child pid ended? Then it is reaped and *status set (as above). */
-bool demo_exited(pid_t pid, int *status);
-/* SIGTERM, up to timeout_ms for the child to end, then SIGKILL. Returns
- * its status (as above), or -1 if it could not be reaped. */
-int demo_stop(pid_t pid, unsigned timeout_ms);
-/* Reads the whole file at path into out (replaced). -errno. */
-int demo_file_read(const char *path, struct buf *out) WUR;
-/* Does a line of the file at path hold a (and b, unless NULL)? */
-bool demo_log_has(const char *path, const char *a, const char *b);
-/* Copies the word after the first needle in the file into word (size n). */
-bool demo_log_word(const char *path, const char *needle, char *word, size_t n);
-
-struct demo_kv {
-        const char *section, *key, *value;
-};
-/*
- * Sets n (at most 16) keys in dir/simpul.conf: a key's line in its section
- * is replaced, a missing key is added at the end of its section (or in a
- * new section); every other line stays as it was. -errno.
- */
-int demo_conf_set(const char *dir, const struct demo_kv *kv, size_t n) WUR;
-
-/* ---- simpul demo (cmd_demo.c: the network; demo_show.c: the items) ----- */
-
-enum demo_node_id {
-        DEMO_KAB,
-        DEMO_PONTANG,
-        DEMO_SUKANEGARA,
-        DEMO_LINDUK,
-        DEMO_KRAMATWATU,
-        DEMO_KRAMATWATU_DESA,
-        DEMO_MARGASANA,
-        DEMO_NODES
-};
-#define DEMO_NONE (-1)
-#define DEMO_ITEMS 5
-#define DEMO_POLL_MS 50U
-#define DEMO_ARGS_MAX 14
-
-struct demo_node_def {
-        const char *dir, *region, *name; /* dir: its name under the demo dir */
-        int issuer;           /* the node that certifies it; DEMO_NONE: root */
-        bool delegated;       /* certified with --issuer */
-        int parent, fallback; /* the nodes it dials; DEMO_NONE: none */
-};
-/* The seven nodes, parents before children (cmd_demo.c). */
-extern const struct demo_node_def demo_nodes[DEMO_NODES];
-
-struct demo_node {
-        char *data, *log;         /* DIR/<dir> and DIR/<dir>.log (owned) */
-        pid_t pid;                /* its daemon, once started */
-        bool running;             /* started, and not yet seen to end */
-        char addr[NODE_ADDR_MAX]; /* where it listens; "" if it does not */
-        long long entries;        /* from simpul verify */
-        bool verified;
-};
-
-struct demo_item {
-        char id[65];               /* the entry id, from simpul post */
-        uint64_t posted_ms;        /* demo_now_ms() when it was posted */
-        int64_t ms[DEMO_NODES];    /* arrival after posted_ms; -1: not held */
-        bool expected[DEMO_NODES]; /* the nodes of its audience */
-};
-
-struct demo {
-        char exe[PATH_MAX];    /* this program, run for every step */
-        char *dir, *setup_log; /* owned */
-        bool keep, json, tty, colour;
-        bool failed; /* an item missed its audience, or a store or daemon */
-        FILE *out;   /* progress: stdout, or stderr with --json */
-        int posted;  /* items posted so far */
-        struct demo_node node[DEMO_NODES];
-        struct demo_item item[DEMO_ITEMS];
-};
-
-/* The signal (SIGINT, SIGTERM) that asks the demo to stop, or 0. */
-extern volatile sig_atomic_t demo_signalled;
-
-/* Runs this program with the arguments that follow out, up to a NULL (at
- * most DEMO_ARGS_MAX); its stdout into out (replaced, trailing white space
- * dropped) unless out is NULL. Prints what failed; EXIT_OK or EXIT_ERROR. */
-int demo_simpul(struct demo *d, struct buf *out, ...);
-/* Has a daemon ended? Says which and returns EXIT_ERROR; else 0. */
-int demo_daemons_check(struct demo *d);
-
-/* What the demo prints (demo_show.c). */
-void demo_heading(struct demo *d, const char *title);
-void demo_intro(struct demo *d);
-void demo_show_node(struct demo *d, int i);
-void demo_show_daemon(struct demo *d, int i);
-/* Posts item k and shows it spreading until it settles or times out. */
-int demo_item(struct demo *d, int k);
-/* The final matrix, simpul verify on each node; sets d->failed. */
-void demo_summary(struct demo *d);
-/* The final matrix as JSON on stdout. */
-void demo_json(struct demo *d);
-void demo_keep_note(struct demo *d);
-void demo_data_note(struct demo *d);
+/* A certificate as indented text lines (network show, enroll accept). */
+void cli_cert_print(FILE *out, const struct app_cert *c);
 
 /* Prints "simpul: error: <fmt>" and returns EXIT_ERROR. */
 int cli_error(const char *fmt, ...) PRINTF(1, 2);
@@ -240,24 +69,108 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF(2, 3);
 /* Opens the node from --data (may be NULL); prints the error itself. */
 int cli_open(struct node *n, const char *data_flag, int flags) WUR;
 
-/* Local time "YYYY-MM-DD HH:MM" (17 bytes) and UTC ISO 8601 (25 bytes). */
+/* Local time "YYYY-MM-DD HH:MM" (17 bytes). */
 void cli_time_local(char out[32], uint64_t ms);
-void cli_time_iso(char out[32], uint64_t ms);
 
-/* An entry as JSON (header fields, body_missing, and the body: null when
- * held without it). Returns a new reference. */
-json_t *cli_entry_json(const struct entry *e, bool with_body);
-/* An entry's title, or "", or APP_BODY_MISSING_TEXT for an entry held
- * without its body (borrowed from the entry's bytes; length out). */
-struct slice cli_entry_title(const struct entry *e);
-/* Prints JSON to stdout with a newline; returns EXIT_OK. Steals j. */
-int cli_print_json(json_t *j);
+/* Prints out (JSON from app_json_*, which returned err) with a newline,
+ * then wipes it: EXIT_OK, or EXIT_ERROR when err says it could not be
+ * made. */
+int cli_print_buf(struct buf *out, int err);
 /* Parses a hex id or prefix (8..64 digits, even length) into id/len. */
 int cli_parse_id(const char *s, uint8_t id[32], size_t *len) WUR;
+/* An id or prefix as an option's value (cli_parse_id_arg: CLI_PARSE). */
+struct cli_id {
+        uint8_t id[32];
+        size_t len; /* 0: not given */
+};
+int cli_parse_id_arg(const char *arg, void *field);
 
-/* Options every subcommand takes. */
-#define CLI_OPT_DATA 1000
-#define CLI_OPT_JSON 1001
-#define CLI_OPT_HELP 'h'
+/* ---- options (opt.c): one declarative table per command ---------------- */
+
+enum cli_type {
+        CLI_FLAG,  /* --name: sets a bool */
+        CLI_STR,   /* --name ARG: the argument, borrowed from argv */
+        CLI_U64,   /* --name N: a whole number in [min, max] (uint64_t) */
+        CLI_PARSE, /* --name ARG: parse(ARG, field) must return 0 */
+        CLI_WORD,  /* not an option: a positional word, for the help */
+};
+
+/* One option: where its value goes, and its line in the help. */
+struct cli_opt {
+        const char *name; /* without "--"; NULL: only the short form */
+        char short_name;  /* -o, or 0 */
+        enum cli_type type;
+        size_t off;        /* of its field in the command's options struct */
+        bool required;     /* absent: the spec's `missing` usage error */
+        const char *arg;   /* the argument's name in the help: "DIR" */
+        const char *help;  /* its help ('\n' between lines); NULL: not listed */
+        uint64_t min, max; /* CLI_U64 */
+        /* CLI_PARSE: 0, or nonzero to refuse the argument */
+        int (*parse)(const char *arg, void *field);
+        /*
+         * The usage error when the argument is refused, a printf format
+         * given the argument; NULL: CLI_U64 says "--NAME: expected MIN to
+         * MAX, got 'ARG'", and a CLI_PARSE function has printed its own
+         * and returned EXIT_USAGE.
+         */
+        const char *bad;
+};
+
+/* A table entry: --NAME of TYPE stored at FIELD (an offsetof), then
+ * designated fields (.arg, .help, ...): CLI_OPT(name, type, field, ...). */
+#define CLI_OPT(name_, type_, ...)                                             \
+        {                                                                      \
+                .name = (name_), .type = (type_), .off = __VA_ARGS__           \
+        }
+
+/* A command's options, and its --help: usage, the options' lines, tail. */
+struct cli_spec {
+        const char *name;  /* in usage errors: "simpul NAME: ..." */
+        const char *usage; /* the help's text above the options */
+        const struct cli_opt *opts;
+        size_t n_opts;       /* at most 64 */
+        int width;           /* of the options' column in the help */
+        int max_args;        /* positional arguments allowed; -1: any */
+        const char *missing; /* the usage error for a required option */
+        const char *tail;    /* the help's text below the options, or NULL */
+        void (*help)(FILE *out); /* writes the whole help instead */
+};
+
+/* --data DIR and --json: all the options of a command that reads the node
+ * and may print JSON. */
+struct cli_common {
+        const char *data;
+        bool json;
+};
+extern const struct cli_opt cli_common_opts[2];
+
+struct cli_parsed {
+        int status;  /* when cli_parse returns false: the exit status */
+        char **args; /* the positional arguments, args[0..n_args) */
+        int n_args;
+        uint64_t given; /* bit i: spec->opts[i] was given */
+};
+
+/*
+ * Parses argv[1..argc) (argv[0] names the command) by spec into opts,
+ * whose fields the caller has zeroed or set to their defaults: options
+ * first-to-last, each stored or refused as soon as it is read, --help
+ * (-h) written from the table; then too many positional arguments, then
+ * a missing required option. True: run the command. False: p->status is
+ * EXIT_OK (the help was printed) or EXIT_USAGE (a usage error was).
+ */
+bool cli_parse(const struct cli_spec *spec, int argc, char **argv, void *opts,
+               struct cli_parsed *p);
+/*
+ * cli_parse for a command whose first argument names a subcommand
+ * (network create, enroll sign): argv[1] is the subcommand; when it is
+ * absent or an option, --help (-h) prints the help and anything else is
+ * the usage error `expected`. Then cli_parse of argv[1..argc) (positional
+ * arguments after the subcommand).
+ */
+bool cli_parse_sub(const struct cli_spec *spec, const char *expected, int argc,
+                   char **argv, void *opts, struct cli_parsed *p);
+/* The help spec describes. */
+void cli_help(const struct cli_spec *spec, FILE *out);
 
 #endif

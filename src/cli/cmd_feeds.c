@@ -1,98 +1,61 @@
 /* feeds: the feeds this node holds, with their heads. */
-#include <getopt.h>
 #include <string.h>
 
+#include "../app/app.h"
 #include "cli.h"
 
-static const char feeds_help[] =
-    "usage: simpul feeds [--data DIR] [--json]\n\n"
-    "Lists every feed this node holds: feed id, channel, author region,\n"
-    "audience, head sequence number and whether a fork froze it.\n";
-
-struct feeds_ctx {
-        json_t *arr;
-        size_t n;
+static const struct cli_spec feeds_spec = {
+    .name = "feeds",
+    .usage =
+        "usage: simpul feeds [--data DIR] [--json]\n\n"
+        "Lists every feed this node holds: feed id, channel, author region,\n"
+        "audience, head sequence number and whether a fork froze it.\n",
+    .opts = cli_common_opts,
+    .n_opts = ARRAY_LEN(cli_common_opts),
 };
 
-static int
-feeds_one(void *ctx, const struct feed_info *f)
+static void
+feeds_print(const struct app_feeds *fs)
 {
-        struct feeds_ctx *fc = ctx;
-        char id[65], author[65], aud[40];
-        const char *ch = channel_name(f->channel);
-        bool frozen = f->flags & FEED_FROZEN;
+        char id[65];
 
-        id_hex(id, f->id);
-        id_hex(author, f->author);
-        audience_format(&f->audience, aud);
-        fc->n++;
-        if (fc->arr) {
-                json_array_append_new(
-                    fc->arr,
-                    json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b}", "id", id,
-                              "author", author, "author_region",
-                              f->author_region, "audience", aud, "channel", ch,
-                              "head_seq", (json_int_t)f->head_seq, "frozen",
-                              frozen));
-                return 0;
+        printf("%-16s  %-6s  %-13s  %-30s  %8s\n", "FEED", "CHAN", "AUTHOR",
+               "AUDIENCE", "HEAD");
+        for (size_t i = 0; i < fs->n; i++) {
+                const struct app_feed *f = &fs->v[i];
+
+                hex_encode(id, f->info.id, ENTRY_HASH_BYTES);
+                printf("%.16s  %-6s  %-13s  %-30s  %8llu%s\n", id, f->channel,
+                       f->info.author_region, f->audience,
+                       (unsigned long long)f->info.head_seq,
+                       f->frozen ? "  FROZEN (fork)" : "");
         }
-        printf("%.16s  %-6s  %-13s  %-30s  %8llu%s\n", id, ch, f->author_region,
-               aud, (unsigned long long)f->head_seq,
-               frozen ? "  FROZEN (fork)" : "");
-        return 0;
 }
 
 int
 cmd_feeds(int argc, char **argv)
 {
-        static const struct option longs[] = {
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        struct feeds_ctx fc = {NULL, 0};
-        const char *data = NULL;
-        struct store_txn *t = NULL;
+        struct cli_common o = {NULL, false};
+        struct app_feeds fs;
+        struct cli_parsed p;
+        struct buf out = BUF_INIT;
+        char msg[APP_ERR_MAX];
         struct node n;
-        int c, rc, err;
+        int rc = EXIT_OK;
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case CLI_OPT_DATA:
-                        data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        fc.arr = json_array();
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(feeds_help, stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error("feeds", "invalid option");
-                }
-        }
-        if (optind < argc) {
-                json_decref(fc.arr);
-                return cli_usage_error("feeds", "unexpected argument '%s'",
-                                       argv[optind]);
-        }
-        if (cli_open(&n, data, NODE_OPEN_READ_ONLY)) {
-                json_decref(fc.arr);
+        if (!cli_parse(&feeds_spec, argc, argv, &o, &p))
+                return p.status;
+        if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
+        if (app_feeds(&n, 0, &fs, msg)) {
+                app_close(&n);
+                return cli_error("feeds: %s", msg);
         }
-        if (!fc.arr)
-                printf("%-16s  %-6s  %-13s  %-30s  %8s\n", "FEED", "CHAN",
-                       "AUTHOR", "AUDIENCE", "HEAD");
-        if ((err = store_begin(n.store, false, &t)) ||
-            (err = store_feeds(t, feeds_one, &fc))) {
-                rc = cli_error("feeds: %s", err_str(err));
-                json_decref(fc.arr);
-        } else {
-                rc = fc.arr ? cli_print_json(fc.arr) : EXIT_OK;
-        }
-        if (t)
-                store_abort(t);
-        node_close(&n);
+        app_close(&n);
+        if (o.json)
+                rc = cli_print_buf(&out, app_json_feeds(&out, &fs, 0));
+        else
+                feeds_print(&fs);
+        app_feeds_release(&fs);
         return rc;
 }

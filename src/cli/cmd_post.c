@@ -1,6 +1,6 @@
 /* post: build a KIM item of any kind, sign it and append it to a feed. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -99,7 +99,6 @@ enum {
         O_REASON,
         O_TIMESTAMP,
         O_COUNT,
-        O_BASE = 256,
 };
 
 #define K_(kind) (1U << (kind))
@@ -108,45 +107,6 @@ enum {
         (K_(KIND_ASPIRASI) | K_(KIND_PENGADUAN) | K_(KIND_PERMINTAAN_INFORMASI))
 #define K_TEXT (K_ANN | K_REP | K_(KIND_TANGGAPAN) | K_(KIND_REVISI))
 #define K_ALL 0x3feU
-
-static const struct option longs[] = {
-    {"kind", required_argument, NULL, O_BASE + O_KIND},
-    {"to", required_argument, NULL, O_BASE + O_TO},
-    {"title", required_argument, NULL, O_BASE + O_TITLE},
-    {"body", required_argument, NULL, O_BASE + O_BODY},
-    {"body-file", required_argument, NULL, O_BASE + O_BODY_FILE},
-    {"category", required_argument, NULL, O_BASE + O_CATEGORY},
-    {"tags", required_argument, NULL, O_BASE + O_TAGS},
-    {"location", required_argument, NULL, O_BASE + O_LOCATION},
-    {"place", required_argument, NULL, O_BASE + O_PLACE},
-    {"lat", required_argument, NULL, O_BASE + O_LAT},
-    {"lon", required_argument, NULL, O_BASE + O_LON},
-    {"level", required_argument, NULL, O_BASE + O_LEVEL},
-    {"until-ms", required_argument, NULL, O_BASE + O_UNTIL},
-    {"handler", required_argument, NULL, O_BASE + O_HANDLER},
-    {"anonim", no_argument, NULL, O_BASE + O_ANONIM},
-    {"rahasia", no_argument, NULL, O_BASE + O_RAHASIA},
-    {"reporter", required_argument, NULL, O_BASE + O_REPORTER},
-    {"contact", required_argument, NULL, O_BASE + O_CONTACT},
-    {"seal-to", required_argument, NULL, O_BASE + O_SEAL_TO},
-    {"report", required_argument, NULL, O_BASE + O_REPORT},
-    {"after", required_argument, NULL, O_BASE + O_AFTER},
-    {"step", required_argument, NULL, O_BASE + O_STEP},
-    {"note", required_argument, NULL, O_BASE + O_NOTE},
-    {"method", required_argument, NULL, O_BASE + O_METHOD},
-    {"result", required_argument, NULL, O_BASE + O_RESULT},
-    {"agency", required_argument, NULL, O_BASE + O_AGENCY},
-    {"verifier", required_argument, NULL, O_BASE + O_VERIFIER},
-    {"item", required_argument, NULL, O_BASE + O_ITEM},
-    {"revisi", required_argument, NULL, O_BASE + O_REVISI},
-    {"decision", required_argument, NULL, O_BASE + O_DECISION},
-    {"reason", required_argument, NULL, O_BASE + O_REASON},
-    {"timestamp-ms", required_argument, NULL, O_BASE + O_TIMESTAMP},
-    {"data", required_argument, NULL, CLI_OPT_DATA},
-    {"json", no_argument, NULL, CLI_OPT_JSON},
-    {"help", no_argument, NULL, CLI_OPT_HELP},
-    {NULL, 0, NULL, 0},
-};
 
 static const uint32_t applies[O_COUNT] = {
     [O_KIND] = K_ALL,
@@ -185,11 +145,80 @@ static const uint32_t applies[O_COUNT] = {
 
 struct post_opts {
         const char *v[O_COUNT]; /* the argument of each option given */
-        const char *seal_to[KIM_SEAL_TO_MAX];
-        size_t n_seal_to;
+        bool anonim, rahasia;
+        struct {
+                const char *v[KIM_SEAL_TO_MAX];
+                size_t n;
+        } seal_to;
         const char *data;
         bool json;
+        uint64_t given; /* bit O_*: the option was given */
         uint32_t kind;
+};
+
+/* --seal-to, repeatable. */
+static int
+parse_seal_to(const char *arg, void *field)
+{
+        struct post_opts *o = container_of(field, struct post_opts, seal_to);
+
+        if (o->seal_to.n == KIM_SEAL_TO_MAX)
+                return cli_usage_error("post", "at most %u --seal-to",
+                                       KIM_SEAL_TO_MAX);
+        o->seal_to.v[o->seal_to.n++] = arg;
+        return 0;
+}
+
+/* Indexed by O_*; every value is checked once the kind is known. */
+#define V(i) offsetof(struct post_opts, v[i])
+static const struct cli_opt post_opts[] = {
+    [O_KIND] = CLI_OPT("kind", CLI_STR, V(O_KIND), .required = true),
+    [O_TO] = CLI_OPT("to", CLI_STR, V(O_TO)),
+    [O_TITLE] = CLI_OPT("title", CLI_STR, V(O_TITLE)),
+    [O_BODY] = CLI_OPT("body", CLI_STR, V(O_BODY)),
+    [O_BODY_FILE] = CLI_OPT("body-file", CLI_STR, V(O_BODY_FILE)),
+    [O_CATEGORY] = CLI_OPT("category", CLI_STR, V(O_CATEGORY)),
+    [O_TAGS] = CLI_OPT("tags", CLI_STR, V(O_TAGS)),
+    [O_LOCATION] = CLI_OPT("location", CLI_STR, V(O_LOCATION)),
+    [O_PLACE] = CLI_OPT("place", CLI_STR, V(O_PLACE)),
+    [O_LAT] = CLI_OPT("lat", CLI_STR, V(O_LAT)),
+    [O_LON] = CLI_OPT("lon", CLI_STR, V(O_LON)),
+    [O_LEVEL] = CLI_OPT("level", CLI_STR, V(O_LEVEL)),
+    [O_UNTIL] = CLI_OPT("until-ms", CLI_STR, V(O_UNTIL)),
+    [O_HANDLER] = CLI_OPT("handler", CLI_STR, V(O_HANDLER)),
+    [O_ANONIM] =
+        CLI_OPT("anonim", CLI_FLAG, offsetof(struct post_opts, anonim)),
+    [O_RAHASIA] =
+        CLI_OPT("rahasia", CLI_FLAG, offsetof(struct post_opts, rahasia)),
+    [O_REPORTER] = CLI_OPT("reporter", CLI_STR, V(O_REPORTER)),
+    [O_CONTACT] = CLI_OPT("contact", CLI_STR, V(O_CONTACT)),
+    [O_SEAL_TO] =
+        CLI_OPT("seal-to", CLI_PARSE, offsetof(struct post_opts, seal_to),
+                .parse = parse_seal_to),
+    [O_REPORT] = CLI_OPT("report", CLI_STR, V(O_REPORT)),
+    [O_AFTER] = CLI_OPT("after", CLI_STR, V(O_AFTER)),
+    [O_STEP] = CLI_OPT("step", CLI_STR, V(O_STEP)),
+    [O_NOTE] = CLI_OPT("note", CLI_STR, V(O_NOTE)),
+    [O_METHOD] = CLI_OPT("method", CLI_STR, V(O_METHOD)),
+    [O_RESULT] = CLI_OPT("result", CLI_STR, V(O_RESULT)),
+    [O_AGENCY] = CLI_OPT("agency", CLI_STR, V(O_AGENCY)),
+    [O_VERIFIER] = CLI_OPT("verifier", CLI_STR, V(O_VERIFIER)),
+    [O_ITEM] = CLI_OPT("item", CLI_STR, V(O_ITEM)),
+    [O_REVISI] = CLI_OPT("revisi", CLI_STR, V(O_REVISI)),
+    [O_DECISION] = CLI_OPT("decision", CLI_STR, V(O_DECISION)),
+    [O_REASON] = CLI_OPT("reason", CLI_STR, V(O_REASON)),
+    [O_TIMESTAMP] = CLI_OPT("timestamp-ms", CLI_STR, V(O_TIMESTAMP)),
+    [O_COUNT] = CLI_OPT("data", CLI_STR, offsetof(struct post_opts, data)),
+    [O_COUNT + 1] = CLI_OPT("json", CLI_FLAG, offsetof(struct post_opts, json)),
+};
+#undef V
+
+static const struct cli_spec post_spec = {
+    .name = "post",
+    .usage = post_help,
+    .opts = post_opts,
+    .n_opts = ARRAY_LEN(post_opts),
+    .missing = "--kind is required",
 };
 
 /* The post as app_post takes it, with the storage it borrows. */
@@ -202,48 +231,20 @@ struct post_build {
 static int
 post_parse(int argc, char **argv, struct post_opts *o)
 {
-        int c;
+        struct cli_parsed p;
 
         memset(o, 0, sizeof(*o));
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                if (c >= O_BASE && c < O_BASE + O_COUNT) {
-                        if (c == O_BASE + O_SEAL_TO) {
-                                if (o->n_seal_to == KIM_SEAL_TO_MAX)
-                                        return cli_usage_error(
-                                            "post", "at most %u --seal-to",
-                                            KIM_SEAL_TO_MAX);
-                                o->seal_to[o->n_seal_to++] = optarg;
-                        }
-                        o->v[c - O_BASE] = optarg ? optarg : "";
-                        continue;
-                }
-                switch (c) {
-                case CLI_OPT_DATA:
-                        o->data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        o->json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(post_help, stdout);
-                        return -1;
-                default:
-                        return cli_usage_error("post", "invalid option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error("post", "unexpected argument '%s'",
-                                       argv[optind]);
-        if (!o->v[O_KIND])
-                return cli_usage_error("post", "--kind is required");
-        if (kind_parse(o->v[O_KIND], &o->kind) || !wire_kim_kind(o->kind))
+        if (!cli_parse(&post_spec, argc, argv, o, &p))
+                return p.status ? p.status : -1;
+        o->given = p.given;
+        if (app_name_parse(APP_NAMES_KIM_KIND, o->v[O_KIND], &o->kind))
                 return cli_usage_error("post", "unknown --kind '%s'",
                                        o->v[O_KIND]);
         for (int i = 0; i < O_COUNT; i++)
-                if (o->v[i] && !(applies[i] & K_(o->kind)))
+                if ((o->given & (1ULL << i)) && !(applies[i] & K_(o->kind)))
                         return cli_usage_error("post",
                                                "--%s does not apply to %s",
-                                               longs[i].name, o->v[O_KIND]);
+                                               post_opts[i].name, o->v[O_KIND]);
         if (o->v[O_BODY] && o->v[O_BODY_FILE])
                 return cli_usage_error("post", "give --body or --body-file, "
                                                "not both");
@@ -272,7 +273,7 @@ post_required(const struct post_opts *o)
                 if ((need[i].kinds & K_(o->kind)) && !o->v[need[i].opt])
                         return cli_usage_error("post", "a %s needs --%s",
                                                o->v[O_KIND],
-                                               longs[need[i].opt].name);
+                                               post_opts[need[i].opt].name);
         if ((K_REP & K_(o->kind)) && !o->v[O_TO] && !o->v[O_HANDLER])
                 return cli_usage_error("post", "a %s needs --handler or --to",
                                        o->v[O_KIND]);
@@ -372,11 +373,12 @@ parse_tags(const char *s, struct kim_body *b)
         return 0;
 }
 
-/* A name of a vocabulary (kim_*_parse): 0 or a usage error. */
+/* The value of --opt, a name of set: 0 or a usage error. */
 static int
-vocab(const char *opt, const char *s, int err, const char *allowed)
+vocab(const char *opt, enum app_names set, const char *s, const char *allowed,
+      uint32_t *out)
 {
-        if (!err)
+        if (!app_name_parse(set, s, out))
                 return 0;
         return cli_usage_error("post", "--%s '%s': one of %s", opt, s, allowed);
 }
@@ -421,6 +423,7 @@ post_content(const struct post_opts *o, struct post_build *pb)
 {
         struct kim_body *b = &pb->p.body;
         int rc;
+        uint32_t v;
 
         opt_str(o->v[O_TITLE], &b->has_title, &b->title);
         if (K_TEXT & K_(o->kind)) {
@@ -435,10 +438,11 @@ post_content(const struct post_opts *o, struct post_build *pb)
         if (o->kind == KIND_PERINGATAN) {
                 b->level = KIM_LEVEL_WASPADA;
                 if (o->v[O_LEVEL] &&
-                    (rc = vocab("level", o->v[O_LEVEL],
-                                kim_level_parse(o->v[O_LEVEL], &b->level),
-                                "waspada, siaga, awas")))
+                    (rc = vocab("level", APP_NAMES_LEVEL, o->v[O_LEVEL],
+                                "waspada, siaga, awas", &v)))
                         return rc;
+                if (o->v[O_LEVEL])
+                        b->level = (enum kim_level)v;
         }
         if (o->v[O_UNTIL]) {
                 b->has_until = true;
@@ -463,16 +467,16 @@ post_report_fields(const struct post_opts *o, struct post_build *pb)
                                                "code",
                                                o->v[O_HANDLER]);
         }
-        b->anonim = o->v[O_ANONIM] != NULL;
-        b->rahasia = o->v[O_RAHASIA] != NULL;
+        b->anonim = o->anonim;
+        b->rahasia = o->rahasia;
         if (o->v[O_REPORTER]) {
                 pb->p.has_reporter = true;
                 pb->p.reporter.name = slice_cstr(o->v[O_REPORTER]);
                 pb->p.reporter.contact =
                     slice_cstr(o->v[O_CONTACT] ? o->v[O_CONTACT] : "");
         }
-        for (size_t i = 0; i < o->n_seal_to; i++) {
-                const char *k = o->seal_to[i];
+        for (size_t i = 0; i < o->seal_to.n; i++) {
+                const char *k = o->seal_to.v[i];
                 if (strlen(k) != 2 * ENTRY_KEY_BYTES ||
                     hex_decode(pb->to + i * ENTRY_KEY_BYTES, ENTRY_KEY_BYTES, k,
                                strlen(k)))
@@ -482,19 +486,20 @@ post_report_fields(const struct post_opts *o, struct post_build *pb)
                                                k);
         }
         pb->p.to = pb->to;
-        pb->p.n_to = o->n_seal_to;
+        pb->p.n_to = o->seal_to.n;
         return 0;
 }
 
 static int
 post_status_fields(const struct post_opts *o, struct kim_body *b)
 {
+        uint32_t v;
         int rc;
 
-        if ((rc = vocab("step", o->v[O_STEP],
-                        kim_step_parse(o->v[O_STEP], &b->step),
-                        "the steps in --help")))
+        if ((rc = vocab("step", APP_NAMES_STEP, o->v[O_STEP],
+                        "the steps in --help", &v)))
                 return rc;
+        b->step = (enum kim_step)v;
         if (b->step == KIM_STEP_DIVERIFIKASI &&
             (!o->v[O_METHOD] || !o->v[O_RESULT]))
                 return cli_usage_error("post", "diverifikasi needs --method "
@@ -502,17 +507,19 @@ post_status_fields(const struct post_opts *o, struct kim_body *b)
         if (b->step == KIM_STEP_DITERUSKAN && !o->v[O_AGENCY])
                 return cli_usage_error("post", "diteruskan needs --agency");
         if (o->v[O_RESULT] &&
-            (rc = vocab("result", o->v[O_RESULT],
-                        kim_result_parse(o->v[O_RESULT], &b->result),
+            (rc = vocab("result", APP_NAMES_RESULT, o->v[O_RESULT],
                         "valid, tidak_valid, hoaks, "
-                        "perlu_informasi_tambahan")))
+                        "perlu_informasi_tambahan",
+                        &v)))
                 return rc;
+        if (o->v[O_RESULT])
+                b->result = (enum kim_result)v;
         opt_str(o->v[O_NOTE], &b->has_note, &b->note);
         opt_str(o->v[O_METHOD], &b->has_method, &b->method);
         opt_str(o->v[O_AGENCY], &b->has_agency, &b->agency);
         opt_str(o->v[O_VERIFIER], &b->has_verifier, &b->verifier);
-        b->anonim = o->v[O_ANONIM] != NULL;
-        b->rahasia = o->v[O_RAHASIA] != NULL;
+        b->anonim = o->anonim;
+        b->rahasia = o->rahasia;
         return 0;
 }
 
@@ -521,6 +528,7 @@ static int
 post_build(const struct post_opts *o, struct post_build *pb)
 {
         struct app_post *p = &pb->p;
+        uint32_t v;
         int rc, err;
 
         p->body.kind = o->kind;
@@ -540,11 +548,12 @@ post_build(const struct post_opts *o, struct post_build *pb)
                 return rc;
         if (o->kind == KIND_STATUS && (rc = post_status_fields(o, &p->body)))
                 return rc;
-        if (o->kind == KIND_REVISI_KEPUTUSAN)
-                return vocab(
-                    "decision", o->v[O_DECISION],
-                    kim_decision_parse(o->v[O_DECISION], &p->body.decision),
-                    "diterima, ditolak");
+        if (o->kind == KIND_REVISI_KEPUTUSAN) {
+                if ((rc = vocab("decision", APP_NAMES_DECISION,
+                                o->v[O_DECISION], "diterima, ditolak", &v)))
+                        return rc;
+                p->body.decision = (enum kim_decision)v;
+        }
         return 0;
 }
 
@@ -553,9 +562,6 @@ static int
 resolve_id(struct node *n, const char *opt, const char *s, bool *has,
            uint8_t id[ENTRY_HASH_BYTES])
 {
-        struct store_txn *t;
-        struct buf bytes = BUF_INIT;
-        struct entry e;
         size_t len;
         int err;
 
@@ -567,16 +573,8 @@ resolve_id(struct node *n, const char *opt, const char *s, bool *has,
                                        "hex digits)",
                                        opt, s);
         *has = true;
-        if (len == ENTRY_HASH_BYTES)
-                return 0; /* app_post says if it is not held */
-        if ((err = store_begin(n->store, false, &t)))
-                return cli_error("post: %s", err_str(err));
-        err = store_get_by_id(t, id, len, &bytes);
-        store_abort(t);
-        if (!err && !(err = entry_parse(buf_slice(&bytes), &e)))
-                memcpy(id, e.id, ENTRY_HASH_BYTES);
-        buf_release(&bytes);
-        if (err)
+        /* A whole id is not looked up: app_post says if it is not held. */
+        if ((err = app_entry_resolve(n, id, len, id)))
                 return cli_error("post: --%s %s: %s", opt, s,
                                  err == ERR_NOT_FOUND
                                      ? err_str(ERR_KIM_NOT_FOUND)
@@ -603,31 +601,21 @@ post_ids(const struct post_opts *o, struct node *n, struct kim_body *b)
 static int
 post_print(const struct post_opts *o, struct node *n, const uint8_t id[32])
 {
-        struct store_txn *t = NULL;
-        struct buf bytes = BUF_INIT;
-        struct entry e;
-        char hex[65], aud[40];
-        int rc = EXIT_ERROR, err;
+        struct app_entry e;
+        struct buf out = BUF_INIT;
+        char hex[65], msg[APP_ERR_MAX];
+        int rc = EXIT_OK;
 
-        if ((err = store_begin(n->store, false, &t)) ||
-            (err = store_get_by_id(t, id, ENTRY_HASH_BYTES, &bytes)) ||
-            (err = entry_parse(buf_slice(&bytes), &e))) {
-                cli_error("post: cannot read back the entry: %s", err_str(err));
-                goto out;
-        }
+        if (app_entry_get(n, id, ENTRY_HASH_BYTES, &e, msg))
+                return cli_error("post: cannot read back the entry: %s", msg);
         if (o->json) {
-                rc = cli_print_json(cli_entry_json(&e, true));
-                goto out;
+                rc = cli_print_buf(&out, app_json_entry(&out, &e, true, 0));
+        } else {
+                hex_encode(hex, id, ENTRY_HASH_BYTES);
+                printf("posted %s (%s, seq %llu) to %s\n", hex, o->v[O_KIND],
+                       (unsigned long long)e.e.h.seq, e.audience);
         }
-        id_hex(hex, id);
-        audience_format(&e.h.audience, aud);
-        printf("posted %s (%s, seq %llu) to %s\n", hex, o->v[O_KIND],
-               (unsigned long long)e.h.seq, aud);
-        rc = EXIT_OK;
-out:
-        if (t)
-                store_abort(t);
-        buf_release(&bytes);
+        app_entry_release(&e);
         return rc;
 }
 
@@ -709,7 +697,7 @@ cmd_post(int argc, char **argv)
                 rc = err ? post_fail(&n, &pb.p, err, msg)
                          : post_print(&o, &n, id);
         }
-        node_close(&n);
+        app_close(&n);
 out:
         buf_release(&pb.text);
         return rc;

@@ -1,6 +1,6 @@
 /* report: one report's timeline, and the steps of its lifecycle
  * (proto/KIM.md §3): simpul report SUBCOMMAND ID [options]. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,162 +89,146 @@ struct report_opts {
         bool json;
 };
 
+#define O(field) offsetof(struct report_opts, field)
+static const struct cli_opt report_opts[] = {
+    CLI_OPT("note", CLI_STR, O(s.note)),
+    CLI_OPT("method", CLI_STR, O(s.method)),
+    CLI_OPT("result", CLI_STR, O(s.result)),
+    CLI_OPT("verifier", CLI_STR, O(s.verifier)),
+    CLI_OPT("agency", CLI_STR, O(s.agency)),
+    CLI_OPT("text", CLI_STR, O(s.text)),
+    CLI_OPT("title", CLI_STR, O(s.title)),
+    CLI_OPT("anonim", CLI_FLAG, O(s.anonim)),
+    CLI_OPT("rahasia", CLI_FLAG, O(s.rahasia)),
+    CLI_OPT("at", CLI_PARSE, O(s.now_ms), .parse = cli_parse_at_arg,
+            .bad = "--at: YYYY-MM-DD or YYYY-MM-DDTHH:MM, not '%s'"),
+    CLI_OPT("data", CLI_STR, O(data)),
+    CLI_OPT("json", CLI_FLAG, O(json)),
+};
+#undef O
+
+/* Its help lists the subcommands and the options by what they do. */
+static const struct cli_spec report_spec = {
+    .name = "report",
+    .opts = report_opts,
+    .n_opts = ARRAY_LEN(report_opts),
+    .max_args = -1,
+    .help = report_usage,
+};
+
 static int
 report_parse(int argc, char **argv, struct report_opts *o, bool step_arg)
 {
-        static const struct option longs[] = {
-            {"note", required_argument, NULL, 'n'},
-            {"method", required_argument, NULL, 'm'},
-            {"result", required_argument, NULL, 'r'},
-            {"verifier", required_argument, NULL, 'v'},
-            {"agency", required_argument, NULL, 'a'},
-            {"text", required_argument, NULL, 'x'},
-            {"title", required_argument, NULL, 'T'},
-            {"anonim", no_argument, NULL, 'A'},
-            {"rahasia", no_argument, NULL, 'R'},
-            {"at", required_argument, NULL, 't'},
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        int c;
+        struct cli_parsed p;
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case 'n':
-                        o->s.note = optarg;
-                        break;
-                case 'm':
-                        o->s.method = optarg;
-                        break;
-                case 'r':
-                        o->s.result = optarg;
-                        break;
-                case 'v':
-                        o->s.verifier = optarg;
-                        break;
-                case 'a':
-                        o->s.agency = optarg;
-                        break;
-                case 'x':
-                        o->s.text = optarg;
-                        break;
-                case 'T':
-                        o->s.title = optarg;
-                        break;
-                case 'A':
-                        o->s.anonim = true;
-                        break;
-                case 'R':
-                        o->s.rahasia = true;
-                        break;
-                case 't':
-                        if (cli_parse_at(optarg, &o->s.now_ms))
-                                return cli_usage_error(
-                                    "report",
-                                    "--at: YYYY-MM-DD or YYYY-MM-DDTHH:MM, "
-                                    "not '%s'",
-                                    optarg);
-                        break;
-                case CLI_OPT_DATA:
-                        o->data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        o->json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        report_usage(stdout);
-                        return -1;
-                default:
-                        return cli_usage_error("report", "invalid option");
-                }
-        }
-        if (optind + 1 + step_arg != argc)
+        if (!cli_parse(&report_spec, argc, argv, o, &p))
+                return p.status ? p.status : -1;
+        if (p.n_args != 1 + step_arg)
                 return cli_usage_error("report", "%s: expected %s", o->cmd,
                                        step_arg ? "ID STEP" : "one report ID");
-        o->id = argv[optind];
+        o->id = p.args[0];
         if (step_arg)
-                o->s.step = argv[optind + 1];
+                o->s.step = p.args[1];
         return 0;
 }
 
 /* ---- show ------------------------------------------------------------ */
 
-static const char *
-str(json_t *o, const char *key)
+/* "      name: value" for a field of a step or tanggapan. */
+static void
+field_print(const char *name, bool has, struct slice v)
 {
-        const char *s = json_string_value(json_object_get(o, key));
-
-        return s ? s : "";
+        if (has)
+                printf("      %s: %.*s\n", name, (int)v.len,
+                       v.ptr ? (const char *)v.ptr : "");
 }
 
 static void
-show_event(json_t *ev)
+show_event(const struct app_event *e)
 {
-        static const char *const fields[] = {
-            "method", "result", "verifier", "agency", "note", "title", "text"};
-        char when[32];
+        const struct kim_body *b = &e->it.b;
+        bool f = e->held && e->it.kim;
+        char when[32], id[65];
 
-        cli_time_local(when,
-                       (uint64_t)json_integer_value(json_object_get(ev, "ts")));
-        printf("  %s  %-13s  %-16s  %-10s  %.12s\n", when,
-               str(ev, "author_region"),
-               json_is_string(json_object_get(ev, "step")) ? str(ev, "step")
-                                                           : str(ev, "kind"),
-               str(ev, "mark"), str(ev, "id"));
-        for (size_t i = 0; i < ARRAY_LEN(fields); i++)
-                if (json_is_string(json_object_get(ev, fields[i])))
-                        printf("      %s: %s\n", fields[i], str(ev, fields[i]));
+        cli_time_local(when, e->ev->ts);
+        hex_encode(id, e->ev->id, ENTRY_HASH_BYTES);
+        printf("  %s  %-13s  %-16s  %-10s  %.12s\n", when, e->ev->author_region,
+               e->ev->step[0] ? e->ev->step : e->kind, e->mark, id);
+        field_print("method", f && b->has_method, b->method);
+        field_print("result", f && b->result,
+                    slice_cstr(f && b->result
+                                   ? app_name(APP_NAMES_RESULT, b->result)
+                                   : ""));
+        field_print("verifier", f && b->has_verifier, b->verifier);
+        field_print("agency", f && b->has_agency, b->agency);
+        field_print("note", f && b->has_note, b->note);
+        field_print("title", f && b->kind == KIND_TANGGAPAN && b->has_title,
+                    b->title);
+        field_print("text", f && b->kind == KIND_TANGGAPAN, b->text);
+}
+
+/* " (word)" when word is not empty. */
+static void
+paren_print(struct slice word)
+{
+        if (word.ptr)
+                printf(" (%.*s)", (int)word.len, (const char *)word.ptr);
 }
 
 static void
-show_text(json_t *r)
+show_flags(const struct app_report *r)
 {
-        json_t *flags = json_object_get(r, "flags");
-        json_t *rep = json_object_get(r, "reporter");
-        json_t *steps = json_object_get(r, "allowed_steps"), *x;
-        const char *key;
-        char when[32];
-        size_t i;
         int shown = 0;
 
-        cli_time_local(when,
-                       (uint64_t)json_integer_value(json_object_get(r, "ts")));
-        printf("report:    %s\n", str(r, "id"));
-        printf("kind:      %s%s%s%s\n", str(r, "kind"),
-               json_is_string(json_object_get(r, "category")) ? " (" : "",
-               str(r, "category"),
-               json_is_string(json_object_get(r, "category")) ? ")" : "");
-        printf("from:      %s to %s (%s)\n", str(r, "region"),
-               str(r, "handler"), str(r, "audience"));
-        printf("time:      %s (author's clock)\n", when);
-        printf("state:     %s%s%s%s\n", str(r, "state"),
-               json_is_string(json_object_get(r, "result")) ? " (" : "",
-               str(r, "result"),
-               json_is_string(json_object_get(r, "result")) ? ")" : "");
         printf("flags:    ");
-        json_object_foreach(flags, key, x)
-        {
-                if (json_is_true(x))
-                        printf(" %s", key), shown++;
-        }
-        if (json_is_true(json_object_get(r, "anonim")))
+        if (r->flags.terlambat_verifikasi)
+                printf(" terlambat_verifikasi"), shown++;
+        if (r->flags.terlambat_tindak_lanjut)
+                printf(" terlambat_tindak_lanjut"), shown++;
+        if (r->flags.siap_ditutup)
+                printf(" siap_ditutup"), shown++;
+        if (r->v.anonim)
                 printf(" anonim"), shown++;
-        if (json_is_true(json_object_get(r, "rahasia")))
+        if (r->v.rahasia)
                 printf(" rahasia"), shown++;
         printf("%s\n", shown ? "" : " -");
-        printf("title:     %s\n", str(r, "title"));
-        printf("text:      %s\n", str(r, "text"));
-        if (json_is_object(rep))
-                printf("reporter:  %s (%s)\n", str(rep, "name"),
-                       str(rep, "contact"));
-        else if (json_is_string(rep))
-                printf("reporter:  %s\n", json_string_value(rep));
+}
+
+static void
+show_text(const struct app_report *r)
+{
+        const struct wire_report_view *v = &r->v;
+        char when[32], id[65];
+
+        cli_time_local(when, v->ts);
+        hex_encode(id, v->id, ENTRY_HASH_BYTES);
+        printf("report:    %s\n", id);
+        printf("kind:      %s", r->kind);
+        paren_print(r->it.b.has_category ? r->it.b.category
+                                         : slice_make(NULL, 0));
+        printf("\nfrom:      %s to %s (%s)\n", v->region, v->handler,
+               v->audience);
+        printf("time:      %s (author's clock)\n", when);
+        printf("state:     %s", v->state);
+        paren_print(v->result[0] ? slice_cstr(v->result) : slice_make(NULL, 0));
+        printf("\n");
+        show_flags(r);
+        printf("title:     %.*s\n", (int)r->title.len,
+               r->title.ptr ? (const char *)r->title.ptr : "");
+        printf("text:      %.*s\n", (int)r->text.len,
+               r->text.ptr ? (const char *)r->text.ptr : "");
+        if (r->reporter == APP_REPORTER_OPEN)
+                printf("reporter:  %.*s (%.*s)\n", (int)r->who.name.len,
+                       (const char *)r->who.name.ptr, (int)r->who.contact.len,
+                       (const char *)r->who.contact.ptr);
+        else if (r->reporter == APP_REPORTER_SEALED)
+                printf("reporter:  %s\n", APP_SEALED_TEXT);
         printf("next:     ");
-        json_array_foreach(steps, i, x) printf(" %s", json_string_value(x));
-        printf("%s\ntimeline:\n", json_array_size(steps) ? "" : " (none here)");
-        json_array_foreach(json_object_get(r, "timeline"), i, x) show_event(x);
+        for (size_t i = 0; i < r->n_allowed; i++)
+                printf(" %s", r->allowed[i]);
+        printf("%s\ntimeline:\n", r->n_allowed ? "" : " (none here)");
+        for (size_t i = 0; i < v->timeline_n; i++)
+                show_event(&r->events[i]);
 }
 
 static int
@@ -252,17 +236,20 @@ report_show(struct node *n, const struct report_opts *o, const uint8_t *id,
             size_t id_len)
 {
         char msg[APP_ERR_MAX];
-        json_t *r = NULL;
-        int err = app_report_get(n, id, id_len, o->s.now_ms, &r, msg);
+        struct app_report r;
+        struct buf out = BUF_INIT;
+        int rc = EXIT_OK,
+            err = app_report_get(n, id, id_len, o->s.now_ms, &r, msg);
 
         if (err)
                 return cli_error("report show: '%s': %s (%s)", o->id, msg,
                                  err_id(err));
         if (o->json)
-                return cli_print_json(r);
-        show_text(r);
-        json_decref(r);
-        return EXIT_OK;
+                rc = cli_print_buf(&out, app_json_report(&out, &r, 0));
+        else
+                show_text(&r);
+        app_report_release(&r);
+        return rc;
 }
 
 /* ---- steps ----------------------------------------------------------- */
@@ -273,8 +260,9 @@ report_step(struct node *n, struct report_opts *o, const uint8_t *id,
 {
         char msg[APP_ERR_MAX], hex[65];
         uint8_t new_id[ENTRY_HASH_BYTES];
-        json_t *r = NULL;
-        int err;
+        struct app_report r;
+        struct buf out = BUF_INIT;
+        int rc = EXIT_OK, err;
 
         if (o->s.now_ms)
                 return cli_usage_error(o->cmd, "--at is for show: a step is "
@@ -289,14 +277,17 @@ report_step(struct node *n, struct report_opts *o, const uint8_t *id,
         if ((err = app_report_get(n, id, id_len, 0, &r, msg)))
                 return cli_error("%s: made the step, cannot read it back: %s",
                                  o->cmd, msg);
-        if (o->json)
-                return cli_print_json(r);
-        id_hex(hex, new_id);
-        printf("%s %s: %s (the report is now %s)\n",
-               !strcmp(o->s.step, "tanggapan") ? "answered with" : "made",
-               o->s.step, hex, str(r, "state"));
-        json_decref(r);
-        return EXIT_OK;
+        if (o->json) {
+                rc = cli_print_buf(&out, app_json_report(&out, &r, 0));
+        } else {
+                hex_encode(hex, new_id, ENTRY_HASH_BYTES);
+                printf("%s %s: %s (the report is now %s)\n",
+                       !strcmp(o->s.step, "tanggapan") ? "answered with"
+                                                       : "made",
+                       o->s.step, hex, r.v.state);
+        }
+        app_report_release(&r);
+        return rc;
 }
 
 int
@@ -339,6 +330,6 @@ cmd_report(int argc, char **argv)
                 return EXIT_ERROR;
         rc = show ? report_show(&n, &o, id, id_len)
                   : report_step(&n, &o, id, id_len);
-        node_close(&n);
+        app_close(&n);
         return rc;
 }

@@ -1,222 +1,177 @@
 /* reports: the reports this node holds, newest first, with their state
  * and deadline flags (proto/KIM.md §5, §6). */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../app/app.h"
-#include "../kim/view.h"
 #include "cli.h"
 
-static const char reports_help[] =
-    "usage: simpul reports [--status STATE] [--overdue] [--kind KIND]\n"
-    "                      [--handler CODE] [--limit N] [--after ID]\n"
-    "                      [--at TIME] [--data DIR] [--json]\n\n"
-    "Lists the reports (aspirasi, pengaduan, permintaan_informasi) this\n"
-    "node holds, newest first: id, time, kind, state, flags, title. The\n"
-    "title of a rahasia report reads " APP_SEALED_TEXT " unless this node\n"
-    "is one of its recipients.\n\n"
-    "  --status STATE  only reports in this state: diajukan, diverifikasi,\n"
-    "                  ditunda, bukan_wewenang, diarsipkan, diteruskan,\n"
-    "                  ditindaklanjuti, selesai, ditutup\n"
-    "  --overdue       only reports past a deadline: not verified 3\n"
-    "                  working days after they came (terlambat_verifikasi),\n"
-    "                  or verified valid and not followed up in 5\n"
-    "                  (terlambat_tindak_lanjut). Working days are Monday\n"
-    "                  to Friday in WIB minus [kim] holidays in simpul.conf\n"
-    "  --kind KIND     aspirasi, pengaduan or permintaan_informasi\n"
-    "  --handler CODE  only reports to this handler region\n"
-    "  --limit N       at most N reports (default 50, at most 1000)\n"
-    "  --after ID      the page after the report with this id (as the\n"
-    "                  last line of the page before, or \"next\" in JSON)\n"
-    "  --at TIME       compute the deadline flags as of TIME instead of\n"
-    "                  now: YYYY-MM-DD or YYYY-MM-DDTHH:MM in WIB (what\n"
-    "                  will be overdue by Friday?)\n"
-    "  --json          print {\"reports\": [...], \"next\": ID or null}\n\n"
-    "Flags: V terlambat_verifikasi, T terlambat_tindak_lanjut, C\n"
-    "siap_ditutup (may be closed), A anonim, R rahasia.\n";
+struct reports_opts {
+        const char *data, *status, *handler;
+        uint32_t kind;
+        uint64_t limit, at_ms;
+        struct cli_id after;
+        bool overdue, json;
+};
+
+static int
+parse_report_kind(const char *arg, void *field)
+{
+        return app_name_parse(APP_NAMES_REPORT_KIND, arg, field);
+}
+
+static int
+parse_whole_id(const char *arg, void *field)
+{
+        struct cli_id *id = field;
+
+        return cli_parse_id(arg, id->id, &id->len) ||
+               id->len != ENTRY_HASH_BYTES;
+}
+
+#define O(field) offsetof(struct reports_opts, field)
+static const struct cli_opt reports_opts[] = {
+    CLI_OPT("status", CLI_STR, O(status), .arg = "STATE",
+            .help = "only reports in this state: diajukan, diverifikasi,\n"
+                    "ditunda, bukan_wewenang, diarsipkan, diteruskan,\n"
+                    "ditindaklanjuti, selesai, ditutup"),
+    CLI_OPT("overdue", CLI_FLAG, O(overdue),
+            .help = "only reports past a deadline: not verified 3\n"
+                    "working days after they came (terlambat_verifikasi),\n"
+                    "or verified valid and not followed up in 5\n"
+                    "(terlambat_tindak_lanjut). Working days are Monday\n"
+                    "to Friday in WIB minus [kim] holidays in simpul.conf"),
+    CLI_OPT(
+        "kind", CLI_PARSE, O(kind), .arg = "KIND",
+        .help = "aspirasi, pengaduan or permintaan_informasi",
+        .parse = parse_report_kind,
+        .bad = "--kind: aspirasi, pengaduan or permintaan_informasi, not '%s'"),
+    CLI_OPT("handler", CLI_STR, O(handler), .arg = "CODE",
+            .help = "only reports to this handler region"),
+    CLI_OPT("limit", CLI_U64, O(limit), .arg = "N",
+            .help = "at most N reports (default 50, at most 1000)", .min = 1,
+            .max = APP_LIST_MAX),
+    CLI_OPT("after", CLI_PARSE, O(after), .arg = "ID",
+            .help = "the page after the report with this id (as the\n"
+                    "last line of the page before, or \"next\" in JSON)",
+            .parse = parse_whole_id,
+            .bad = "--after: a whole report id (64 hex digits)"),
+    CLI_OPT("at", CLI_PARSE, O(at_ms), .arg = "TIME",
+            .help = "compute the deadline flags as of TIME instead of\n"
+                    "now: YYYY-MM-DD or YYYY-MM-DDTHH:MM in WIB (what\n"
+                    "will be overdue by Friday?)",
+            .parse = cli_parse_at_arg,
+            .bad = "--at: YYYY-MM-DD or YYYY-MM-DDTHH:MM, not '%s'"),
+    CLI_OPT("data", CLI_STR, O(data), .arg = "DIR"),
+    CLI_OPT("json", CLI_FLAG, O(json),
+            .help = "print {\"reports\": [...], \"next\": ID or null}"),
+};
+#undef O
+
+static const struct cli_spec reports_spec = {
+    .name = "reports",
+    .usage =
+        "usage: simpul reports [--status STATE] [--overdue] [--kind KIND]\n"
+        "                      [--handler CODE] [--limit N] [--after ID]\n"
+        "                      [--at TIME] [--data DIR] [--json]\n\n"
+        "Lists the reports (aspirasi, pengaduan, permintaan_informasi) this\n"
+        "node holds, newest first: id, time, kind, state, flags, title. The\n"
+        "title of a rahasia report reads " APP_SEALED_TEXT " unless this node\n"
+        "is one of its recipients.\n\n",
+    .opts = reports_opts,
+    .n_opts = ARRAY_LEN(reports_opts),
+    .width = 16,
+    .tail = "\nFlags: V terlambat_verifikasi, T terlambat_tindak_lanjut, C\n"
+            "siap_ditutup (may be closed), A anonim, R rahasia.\n",
+};
 
 int
-cli_parse_at(const char *s, uint64_t *ms)
+cli_parse_at_arg(const char *arg, void *field)
 {
-        size_t n = strlen(s);
-        int32_t day;
-        unsigned h, m;
-        char tail;
-
-        if (n != 10 && n != 16)
-                return ERR_USAGE;
-        if (kim_date_parse(s, 10, &day) || day < 0)
-                return ERR_USAGE;
-        h = m = 0;
-        if (n == 16 &&
-            (s[10] != 'T' || sscanf(s + 11, "%2u:%2u%c", &h, &m, &tail) != 2 ||
-             s[13] != ':' || h > 23 || m > 59))
-                return ERR_USAGE;
-        *ms = (uint64_t)day * 86400000ULL + h * 3600000ULL + m * 60000ULL;
-        *ms = *ms >= KIM_TZ_OFFSET_MS ? *ms - KIM_TZ_OFFSET_MS : 0;
-        return 0;
+        return app_wib_parse(arg, field);
 }
 
 static void
-flags_text(json_t *r, char out[8])
+flags_text(const struct app_report *r, char out[8])
 {
-        json_t *f = json_object_get(r, "flags");
         size_t k = 0;
 
-        if (json_is_true(json_object_get(f, "terlambat_verifikasi")))
+        if (r->flags.terlambat_verifikasi)
                 out[k++] = 'V';
-        if (json_is_true(json_object_get(f, "terlambat_tindak_lanjut")))
+        if (r->flags.terlambat_tindak_lanjut)
                 out[k++] = 'T';
-        if (json_is_true(json_object_get(f, "siap_ditutup")))
+        if (r->flags.siap_ditutup)
                 out[k++] = 'C';
-        if (json_is_true(json_object_get(r, "anonim")))
+        if (r->v.anonim)
                 out[k++] = 'A';
-        if (json_is_true(json_object_get(r, "rahasia")))
+        if (r->v.rahasia)
                 out[k++] = 'R';
         if (!k)
                 out[k++] = '-';
         out[k] = 0;
 }
 
-static int
-reports_print(json_t *res)
+static void
+reports_print(const struct app_reports *l)
 {
-        json_t *arr = json_object_get(res, "reports"), *r;
-        const char *next = json_string_value(json_object_get(res, "next"));
-        size_t i;
+        char when[32], flags[8], id[65];
 
-        json_array_foreach(arr, i, r)
-        {
-                char when[32], flags[8];
-                const char *title =
-                    json_string_value(json_object_get(r, "title"));
+        for (size_t i = 0; i < l->n; i++) {
+                const struct app_report *r = &l->v[i];
 
-                cli_time_local(when, (uint64_t)json_integer_value(
-                                         json_object_get(r, "ts")));
+                hex_encode(id, r->v.id, ENTRY_HASH_BYTES);
+                cli_time_local(when, r->v.ts);
                 flags_text(r, flags);
-                printf("%.16s  %s  %-20s  %-15s  %-5s  %s\n",
-                       json_string_value(json_object_get(r, "id")), when,
-                       json_string_value(json_object_get(r, "kind")),
-                       json_string_value(json_object_get(r, "state")), flags,
-                       title ? title : "");
+                printf("%.16s  %s  %-20s  %-15s  %-5s  %.*s\n", id, when,
+                       r->kind, r->v.state, flags, (int)r->title.len,
+                       r->title.ptr ? (const char *)r->title.ptr : "");
         }
-        if (!json_array_size(arr))
+        if (!l->n)
                 fprintf(stderr, "no reports\n");
-        if (next)
-                fprintf(stderr, "more: simpul reports --after %s ...\n", next);
-        json_decref(res);
-        return EXIT_OK;
-}
-
-struct reports_opts {
-        struct app_report_filter f;
-        const char *data;
-        bool json;
-};
-
-static int
-reports_parse(int argc, char **argv, struct reports_opts *o)
-{
-        static const struct option longs[] = {
-            {"status", required_argument, NULL, 's'},
-            {"overdue", no_argument, NULL, 'o'},
-            {"kind", required_argument, NULL, 'k'},
-            {"handler", required_argument, NULL, 'H'},
-            {"limit", required_argument, NULL, 'l'},
-            {"after", required_argument, NULL, 'a'},
-            {"at", required_argument, NULL, 't'},
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        size_t len;
-        char *end;
-        int c;
-
-        memset(o, 0, sizeof(*o));
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case 's':
-                        o->f.status = optarg;
-                        break;
-                case 'o':
-                        o->f.overdue = true;
-                        break;
-                case 'k':
-                        if (kind_parse(optarg, &o->f.kind) ||
-                            !kim_kind_is_report(o->f.kind))
-                                return cli_usage_error(
-                                    "reports",
-                                    "--kind: aspirasi, pengaduan or "
-                                    "permintaan_informasi, not '%s'",
-                                    optarg);
-                        break;
-                case 'H':
-                        o->f.handler = optarg;
-                        break;
-                case 'l':
-                        o->f.limit = strtoul(optarg, &end, 10);
-                        if (*end || !o->f.limit || o->f.limit > APP_LIST_MAX)
-                                return cli_usage_error(
-                                    "reports", "--limit: expected 1 to %u",
-                                    APP_LIST_MAX);
-                        break;
-                case 'a':
-                        if (cli_parse_id(optarg, o->f.after, &len) ||
-                            len != ENTRY_HASH_BYTES)
-                                return cli_usage_error(
-                                    "reports", "--after: a whole report id "
-                                               "(64 hex digits)");
-                        o->f.has_after = true;
-                        break;
-                case 't':
-                        if (cli_parse_at(optarg, &o->f.now_ms))
-                                return cli_usage_error(
-                                    "reports",
-                                    "--at: YYYY-MM-DD or YYYY-MM-DDTHH:MM, "
-                                    "not '%s'",
-                                    optarg);
-                        break;
-                case CLI_OPT_DATA:
-                        o->data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        o->json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(reports_help, stdout);
-                        return -1;
-                default:
-                        return cli_usage_error("reports", "invalid option");
-                }
+        if (l->more) {
+                hex_encode(id, l->v[l->n - 1].v.id, ENTRY_HASH_BYTES);
+                fprintf(stderr, "more: simpul reports --after %s ...\n", id);
         }
-        if (optind < argc)
-                return cli_usage_error("reports", "unexpected argument '%s'",
-                                       argv[optind]);
-        return 0;
 }
 
 int
 cmd_reports(int argc, char **argv)
 {
         struct reports_opts o;
+        struct app_report_filter f;
+        struct cli_parsed p;
+        struct app_reports res;
+        struct buf out = BUF_INIT;
         char msg[APP_ERR_MAX];
-        json_t *res = NULL;
         struct node n;
-        int rc, err;
+        int rc = EXIT_OK, err;
 
-        if ((rc = reports_parse(argc, argv, &o)))
-                return rc < 0 ? EXIT_OK : rc;
+        memset(&o, 0, sizeof(o));
+        if (!cli_parse(&reports_spec, argc, argv, &o, &p))
+                return p.status;
+        memset(&f, 0, sizeof(f));
+        f.status = o.status;
+        f.overdue = o.overdue;
+        f.kind = o.kind;
+        f.handler = o.handler;
+        f.limit = (size_t)o.limit;
+        f.has_after = o.after.len != 0;
+        memcpy(f.after, o.after.id, sizeof(f.after));
+        f.now_ms = o.at_ms;
         /* The key opens the titles of rahasia reports sealed to us. */
         if (cli_open(&n, o.data, NODE_OPEN_KEY))
                 return EXIT_ERROR;
-        err = app_reports_list(&n, &o.f, &res, msg);
-        node_close(&n);
+        err = app_reports_list(&n, &f, &res, msg);
+        app_close(&n);
         if (err == ERR_USAGE)
                 return cli_usage_error("reports", "%s", msg);
         if (err)
                 return cli_error("reports: %s (%s)", msg, err_id(err));
-        return o.json ? cli_print_json(res) : reports_print(res);
+        if (o.json)
+                rc = cli_print_buf(&out, app_json_reports(&out, &res, 0));
+        else
+                reports_print(&res);
+        app_reports_release(&res);
+        return rc;
 }

@@ -1,33 +1,40 @@
 /* show: one entry in full, by id or unique id prefix. */
-#include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "../app/app.h"
 #include "cli.h"
 
-static const char show_help[] =
-    "usage: simpul show ID [--data DIR] [--json]\n\n"
-    "Shows one entry: its header fields and its body. ID is the entry\n"
-    "id or a unique prefix of at least 8 hex digits (as 'simpul list'\n"
-    "prints).\n";
+static const struct cli_spec show_spec = {
+    .name = "show",
+    .usage =
+        "usage: simpul show ID [--data DIR] [--json]\n\n"
+        "Shows one entry: its header fields and its body. ID is the entry\n"
+        "id or a unique prefix of at least 8 hex digits (as 'simpul list'\n"
+        "prints).\n",
+    .opts = cli_common_opts,
+    .n_opts = ARRAY_LEN(cli_common_opts),
+    .max_args = -1,
+};
 
 static void
-show_text(const struct entry *e)
+show_field(void *ctx, const char *key, const char *value)
 {
-        char id[65], feed[65], author[65], prev[65], when[32], aud[40];
-        json_t *j = cli_entry_json(e, true);
-        json_t *body = json_object_get(j, "body");
-        const char *key;
-        json_t *v;
+        (void)ctx;
+        printf("%-10s %s\n", key, value);
+}
 
-        id_hex(id, e->id);
-        id_hex(feed, e->feed);
-        id_hex(author, e->h.author);
+static void
+show_text(const struct app_entry *ae)
+{
+        const struct entry *e = &ae->e;
+        char id[65], feed[65], author[65], prev[65], when[32];
+
+        hex_encode(id, e->id, ENTRY_HASH_BYTES);
+        hex_encode(feed, e->feed, ENTRY_HASH_BYTES);
+        hex_encode(author, e->h.author, ENTRY_KEY_BYTES);
         if (e->h.has_prev)
-                id_hex(prev, e->h.prev);
+                hex_encode(prev, e->h.prev, ENTRY_HASH_BYTES);
         cli_time_local(when, e->h.timestamp_ms);
-        audience_format(&e->h.audience, aud);
         printf("id:        %s\n"
                "kind:      %s\n"
                "audience:  %s\n"
@@ -35,88 +42,49 @@ show_text(const struct entry *e)
                "time:      %s (author's clock)\n"
                "feed:      %s seq %llu\n"
                "prev:      %s\n",
-               id, kind_name(e->h.kind) ? kind_name(e->h.kind) : "?", aud,
-               author, e->h.author_region, when, feed,
-               (unsigned long long)e->h.seq, e->h.has_prev ? prev : "-");
-        if (!e->env.has_body) {
+               id, ae->kind, ae->audience, author, e->h.author_region, when,
+               feed, (unsigned long long)e->h.seq, e->h.has_prev ? prev : "-");
+        if (!e->env.has_body)
                 printf("body:      %s (pruned on the way: %u bytes, hash "
                        "kept)\n",
                        APP_BODY_MISSING_TEXT, e->h.body_len);
-        } else if (!json_is_object(body)) {
+        else if (app_entry_fields(ae, show_field, NULL))
                 printf("body:      (does not decode)\n");
-        } else {
-                json_object_foreach(body, key, v)
-                {
-                        char *s =
-                            json_is_string(v)
-                                ? NULL
-                                : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-                        printf("%-10s %s\n", key, s ? s : json_string_value(v));
-                        free(s);
-                }
-        }
-        json_decref(j);
 }
 
 int
 cmd_show(int argc, char **argv)
 {
-        static const struct option longs[] = {
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        const char *data = NULL;
-        struct store_txn *t = NULL;
-        struct buf bytes = BUF_INIT;
+        struct cli_common o = {NULL, false};
+        struct cli_parsed p;
+        struct app_entry e;
+        struct buf out = BUF_INIT;
         uint8_t id[ENTRY_HASH_BYTES];
+        char msg[APP_ERR_MAX];
         size_t id_len;
-        bool json = false;
-        struct entry e;
         struct node n;
-        int c, rc = EXIT_ERROR, err;
+        int rc = EXIT_OK;
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case CLI_OPT_DATA:
-                        data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(show_help, stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error("show", "invalid option");
-                }
-        }
-        if (optind + 1 != argc)
+        if (!cli_parse(&show_spec, argc, argv, &o, &p))
+                return p.status;
+        if (p.n_args != 1)
                 return cli_usage_error("show", "expected one entry ID");
-        if (cli_parse_id(argv[optind], id, &id_len))
+        if (cli_parse_id(p.args[0], id, &id_len))
                 return cli_usage_error("show",
                                        "'%s' is not an entry id (8 to 64 "
                                        "hex digits, even length)",
-                                       argv[optind]);
-        if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
+                                       p.args[0]);
+        if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
-        if ((err = store_begin(n.store, false, &t)) ||
-            (err = store_get_by_id(t, id, id_len, &bytes)) ||
-            (err = entry_parse(buf_slice(&bytes), &e))) {
-                cli_error("show: '%s': %s", argv[optind], err_str(err));
-                goto out;
+        if (app_entry_get(&n, id, id_len, &e, msg)) {
+                app_close(&n);
+                return cli_error("show: '%s': %s", p.args[0], msg);
         }
-        if (json) {
-                rc = cli_print_json(cli_entry_json(&e, true));
-        } else {
+        app_close(&n);
+        if (o.json)
+                rc = cli_print_buf(&out, app_json_entry(&out, &e, true, 0));
+        else
                 show_text(&e);
-                rc = EXIT_OK;
-        }
-out:
-        if (t)
-                store_abort(t);
-        buf_release(&bytes);
-        node_close(&n);
+        app_entry_release(&e);
         return rc;
 }

@@ -1,160 +1,90 @@
 /* status: this node, its store, its daemon and its links. */
-#include <getopt.h>
 #include <string.h>
+
+#include "../app/app.h"
 
 #include "cli.h"
 
-static const char status_help[] =
-    "usage: simpul status [--data DIR] [--json]\n\n"
-    "Shows this node (region, name, key), its store (feeds, entries,\n"
-    "size), whether its daemon is running, whether this machine's clock\n"
-    "is unknown (it reads before this node's certificate: see\n"
-    "proto/MEMBERSHIP.md 4.2), and each peer link (see simpul peers).\n"
-    "Exit status 0 even when the daemon is not running.\n";
-
-#define DAEMON_STALE_MS 15000U /* three missed heartbeats */
-
-struct daemon_seen {
-        bool running;
-        uint32_t pid;
-        uint64_t heartbeat_ms;
+static const struct cli_spec status_spec = {
+    .name = "status",
+    .usage =
+        "usage: simpul status [--data DIR] [--json]\n\n"
+        "Shows this node (region, name, key), its store (feeds, entries,\n"
+        "size), whether its daemon is running, whether this machine's clock\n"
+        "is unknown (it reads before this node's certificate: see\n"
+        "proto/MEMBERSHIP.md 4.2), and each peer link (see simpul peers).\n"
+        "Exit status 0 even when the daemon is not running.\n",
+    .opts = cli_common_opts,
+    .n_opts = ARRAY_LEN(cli_common_opts),
+    .max_args = -1,
 };
-
-static void
-daemon_seen(struct store_txn *t, struct daemon_seen *ds)
-{
-        struct buf v = BUF_INIT;
-
-        memset(ds, 0, sizeof(*ds));
-        if (!store_meta_get(t, "daemon", &v) && v.len == 12) {
-                ds->pid = be32_get(v.data);
-                ds->heartbeat_ms = be64_get(v.data + 4);
-                ds->running =
-                    time_now_ms() - ds->heartbeat_ms < DAEMON_STALE_MS;
-        }
-        buf_release(&v);
-}
-
-static int
-conflict_count(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES],
-               struct slice bytes)
-{
-        (void)node_pk;
-        (void)bytes;
-        ++*(uint64_t *)ctx;
-        return 0;
-}
-
-static json_t *
-status_json(struct node *n, const struct store_stats *st, uint64_t conflicts,
-            const struct daemon_seen *ds, const struct cert_clock *k,
-            json_t *peers)
-{
-        return json_pack(
-            "{s:s, s:s, s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, "
-            "s:{s:b, s:I, s:I}, s:o}",
-            "region", n->config.region, "level",
-            region_level_name(region_level(n->config.region)), "name",
-            n->config.name, "clock", node_clock_state(k), "clock_floor_ms",
-            (json_int_t)k->floor_ms, "store", "feeds", (json_int_t)st->feeds,
-            "entries", (json_int_t)st->entries, "forks", (json_int_t)st->forks,
-            "cert_conflicts", (json_int_t)conflicts, "used_bytes",
-            (json_int_t)st->used_bytes, "map_bytes",
-            (json_int_t)st->map_size_bytes, "daemon", "running", ds->running,
-            "pid", (json_int_t)ds->pid, "heartbeat_ms",
-            (json_int_t)ds->heartbeat_ms, "peers", peers);
-}
 
 /* The clock line, when the clock is unknown (MEMBERSHIP.md §4.2 Time). */
 static void
-clock_print(const struct cert_clock *k)
+clock_print(const struct app_status *st)
 {
         char floor[32];
 
-        if (cert_clock_known(k))
+        if (st->clock_known)
                 return;
-        cli_time_iso(floor, k->floor_ms);
+        app_time_iso(floor, st->clock.floor_ms);
         printf("\nclock:   %s: this machine's clock reads before %s; until "
                "it is set (NTP), peers' certificates are refused only if "
                "they expired before then",
-               node_clock_state(k), floor);
+               st->clock_state, floor);
+}
+
+static void
+status_print(const struct app_status *st, const struct app_peers *peers)
+{
+        const struct store_stats *s = &st->store;
+
+        printf("node:    %s (%s %s)\n"
+               "store:   %llu feeds, %llu entries, %llu forks, %.1f of %.0f "
+               "MiB\n"
+               "daemon:  %s",
+               st->name, st->level, st->region, (unsigned long long)s->feeds,
+               (unsigned long long)s->entries, (unsigned long long)s->forks,
+               (double)s->used_bytes / 1048576.0,
+               (double)s->map_size_bytes / 1048576.0,
+               st->daemon.running ? "running" : "not running");
+        if (st->daemon.running)
+                printf(" (pid %u)", st->daemon.pid);
+        if (st->cert_conflicts)
+                printf("\ncerts:   %llu node keys certified by two "
+                       "issuers (CERT-CONFLICT): they may not write "
+                       "until the kabupaten certifies them",
+                       (unsigned long long)st->cert_conflicts);
+        clock_print(st);
+        printf("\n\n");
+        cli_peers_print(peers);
 }
 
 int
 cmd_status(int argc, char **argv)
 {
-        static const struct option longs[] = {
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        struct store_stats st;
-        struct cert_clock clock;
-        struct daemon_seen ds;
-        struct store_txn *t;
-        const char *data = NULL;
-        uint64_t conflicts = 0;
-        bool json = false;
+        struct cli_common o = {NULL, false};
+        struct app_status st;
+        struct app_peers peers;
+        struct cli_parsed p;
+        struct buf out = BUF_INIT;
+        char msg[APP_ERR_MAX];
         struct node n;
-        int c, err;
+        int rc = EXIT_OK;
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case CLI_OPT_DATA:
-                        data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(status_help, stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error("status", "invalid option");
-                }
-        }
-        if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
+        if (!cli_parse(&status_spec, argc, argv, &o, &p))
+                return p.status;
+        if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
-        if ((err = store_begin(n.store, false, &t)) ||
-            (err = store_stats(t, &st)) ||
-            (err = store_cert_conflicts(t, conflict_count, &conflicts))) {
-                node_close(&n);
-                return cli_error("status: %s", err_str(err));
+        if (app_status(&n, NULL, &st, &peers, msg)) {
+                app_close(&n);
+                return cli_error("status: %s", msg);
         }
-        daemon_seen(t, &ds);
-        store_abort(t);
-        node_clock(&n, &clock);
-        if (json) {
-                json_t *peers = json_array();
-                err = cli_peers_visit(&n, peers);
-                c = cli_print_json(
-                    status_json(&n, &st, conflicts, &ds, &clock, peers));
-        } else {
-                printf("node:    %s (%s %s)\n"
-                       "store:   %llu feeds, %llu entries, %llu forks, %.1f "
-                       "of %.0f MiB\n"
-                       "daemon:  %s",
-                       n.config.name,
-                       region_level_name(region_level(n.config.region)),
-                       n.config.region, (unsigned long long)st.feeds,
-                       (unsigned long long)st.entries,
-                       (unsigned long long)st.forks,
-                       (double)st.used_bytes / 1048576.0,
-                       (double)st.map_size_bytes / 1048576.0,
-                       ds.running ? "running" : "not running");
-                if (ds.running)
-                        printf(" (pid %u)", ds.pid);
-                if (conflicts)
-                        printf("\ncerts:   %llu node keys certified by two "
-                               "issuers (CERT-CONFLICT): they may not write "
-                               "until the kabupaten certifies them",
-                               (unsigned long long)conflicts);
-                clock_print(&clock);
-                printf("\n\n");
-                err = cli_peers_visit(&n, NULL);
-                c = EXIT_OK;
-        }
-        node_close(&n);
-        return err ? cli_error("status: %s", err_str(err)) : c;
+        if (o.json)
+                rc = cli_print_buf(&out, app_json_status(&out, &st, &peers, 0));
+        else
+                status_print(&st, &peers);
+        app_peers_release(&peers);
+        app_close(&n);
+        return rc;
 }

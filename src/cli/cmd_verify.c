@@ -1,98 +1,60 @@
 /* verify: re-check every stored entry and every chain. */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const char verify_help[] =
-    "usage: simpul verify [--data DIR] [--json]\n\n"
-    "Re-checks every stored entry (encoding, body hash, signature) and\n"
-    "every feed's chain (sequence numbers from 1 without gaps, each\n"
-    "prev the id of the entry before, head record = last entry).\n"
-    "Names every problem; exits 1 if there is any, 0 if none.\n";
-
-struct verify_ctx {
-        json_t *arr;
+static const struct cli_spec verify_spec = {
+    .name = "verify",
+    .usage =
+        "usage: simpul verify [--data DIR] [--json]\n\n"
+        "Re-checks every stored entry (encoding, body hash, signature) and\n"
+        "every feed's chain (sequence numbers from 1 without gaps, each\n"
+        "prev the id of the entry before, head record = last entry).\n"
+        "Names every problem; exits 1 if there is any, 0 if none.\n",
+    .opts = cli_common_opts,
+    .n_opts = ARRAY_LEN(cli_common_opts),
 };
-
-static void
-verify_report(void *ctx, const struct verify_problem *p)
-{
-        struct verify_ctx *vc = ctx;
-        char feed[65];
-
-        id_hex(feed, p->feed);
-        if (vc->arr) {
-                json_array_append_new(
-                    vc->arr, json_pack("{s:s, s:I, s:s, s:s}", "feed", feed,
-                                       "seq", (json_int_t)p->seq, "error",
-                                       err_id(p->err), "what", p->what));
-                return;
-        }
-        fprintf(stderr, "simpul: error: verify: feed %.16s seq %llu: %s (%s)\n",
-                feed, (unsigned long long)p->seq, p->what, err_id(p->err));
-}
 
 int
 cmd_verify(int argc, char **argv)
 {
-        static const struct option longs[] = {
-            {"data", required_argument, NULL, CLI_OPT_DATA},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        struct verify_ctx vc = {NULL};
-        struct verify_stats st;
-        const char *data = NULL;
-        bool json = false;
+        struct cli_common o = {NULL, false};
+        struct app_verify v;
+        struct cli_parsed p;
+        struct buf out = BUF_INIT;
+        char msg[APP_ERR_MAX], feed[65];
         struct node n;
-        int c, err;
+        int err;
 
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case CLI_OPT_DATA:
-                        data = optarg;
-                        break;
-                case CLI_OPT_JSON:
-                        json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(verify_help, stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error("verify", "invalid option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error("verify", "unexpected argument '%s'",
-                                       argv[optind]);
-        if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
+        if (!cli_parse(&verify_spec, argc, argv, &o, &p))
+                return p.status;
+        if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
-        if (json)
-                vc.arr = json_array();
-        err = replica_verify(&n.replica, verify_report, &vc, &st);
-        node_close(&n);
-        if (err) {
-                json_decref(vc.arr);
-                return cli_error("verify: %s", err_str(err));
+        err = app_verify(&n, &v, msg);
+        app_close(&n);
+        if (err)
+                return cli_error("verify: %s", msg);
+        for (size_t i = 0; !o.json && i < v.n; i++) {
+                hex_encode(feed, v.v[i].feed, ENTRY_HASH_BYTES);
+                fprintf(stderr,
+                        "simpul: error: verify: feed %.16s seq %llu: %s (%s)\n",
+                        feed, (unsigned long long)v.v[i].seq, v.v[i].what,
+                        err_id(v.v[i].err));
         }
-        if (json)
-                cli_print_json(
-                    json_pack("{s:b, s:I, s:I, s:I, s:o}", "ok",
-                              st.problems == 0, "feeds", (json_int_t)st.feeds,
-                              "entries", (json_int_t)st.entries, "problems",
-                              (json_int_t)st.problems, "details", vc.arr));
-        else if (st.problems == 0)
+        if (o.json)
+                cli_print_buf(&out, app_json_verify(&out, &v, 0));
+        else if (v.stats.problems == 0)
                 printf("ok: %llu feeds, %llu entries verified\n",
-                       (unsigned long long)st.feeds,
-                       (unsigned long long)st.entries);
+                       (unsigned long long)v.stats.feeds,
+                       (unsigned long long)v.stats.entries);
         else
                 fprintf(stderr,
                         "simpul: error: verify: %llu problems in %llu feeds, "
                         "%llu entries\n",
-                        (unsigned long long)st.problems,
-                        (unsigned long long)st.feeds,
-                        (unsigned long long)st.entries);
-        return st.problems ? EXIT_ERROR : EXIT_OK;
+                        (unsigned long long)v.stats.problems,
+                        (unsigned long long)v.stats.feeds,
+                        (unsigned long long)v.stats.entries);
+        err = v.stats.problems ? EXIT_ERROR : EXIT_OK;
+        app_verify_release(&v);
+        return err;
 }

@@ -1,9 +1,13 @@
-/* main: the dispatch table of `simpul` subcommands. */
+/*
+ * main: the program — the dispatch table of `simpul` subcommands. With
+ * cmd_run.c it is built into the executable, not into the cli library:
+ * the program composes the cli, the demo, the daemon and the HTTP API.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "../demo/demo.h"
 
 const struct cli_cmd cli_cmds[] = {
     {"init", cmd_init, "create this node's key, config and store"},
@@ -20,7 +24,7 @@ const struct cli_cmd cli_cmds[] = {
     {"network", cmd_network, "create or show this node's network"},
     {"enroll", cmd_enroll, "request, sign or accept a membership certificate"},
     {"revoke", cmd_revoke, "revoke a node's membership (issuers only)"},
-    {"demo", cmd_demo, "a live network of 7 nodes on this machine"},
+    {"demo", demo_main, "a live network of 7 nodes on this machine"},
     {"reports", cmd_reports, "list reports with their state and deadlines"},
     {"report", cmd_report, "show a report's timeline, or make a step on it"},
     {"views", cmd_views, "rebuild the KIM views from the entries"},
@@ -51,10 +55,7 @@ main(int argc, char **argv)
         const char *data = NULL;
         int i = 1;
 
-        /* JSON carries personal data (reporters, rahasia content, opened
-         * by report show and served by the HTTP API): jansson wipes every
-         * block before freeing it. Before any thread. */
-        json_set_alloc_funcs(malloc, mem_wipe_free);
+        app_global_init(); /* before any thread */
         /* Global options before the command; --data is also per command. */
         for (; i < argc && argv[i][0] == '-'; i++) {
                 if (!strcmp(argv[i], "--version")) {

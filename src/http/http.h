@@ -22,8 +22,9 @@
  * for its whole thread pool).
  *
  * Access: writes (POST) need "Authorization: Bearer TOKEN", the token in
- * DATA/http.token (mode 0600, made by simpul init, replaced by simpul token
- * rotate; read on every check, so a rotation takes effect at once). Reads
+ * DATA/http.token (app_token_*: mode 0600, made by simpul init, replaced by
+ * simpul token rotate; read on every check, so a rotation takes effect at
+ * once). Reads
  * from other machines need it too; reads from the loopback interface
  * without it are answered with personal data hidden (reporters, rahasia
  * content, peer addresses). On every listen address the Host header must
@@ -32,22 +33,21 @@
  * this node's is refused (HTTP-ORIGIN); no CORS header is ever sent.
  * Request bodies and JSON replies are wiped before they are freed.
  *
- * Must not depend on: the CLI. Depends on app (the operations) and on the
- * node's daemon.h for the live figures.
+ * Must not depend on: the CLI. Calls app (the operations, and the
+ * daemon's live figures through it), base and region only: the build checks
+ * it (cmake/layers.cmake).
  */
 #ifndef SIMPUL_HTTP_H
 #define SIMPUL_HTTP_H
 
 #include "../app/app.h"
-#include "../node/daemon.h"
+
+struct daemon_stats; /* node/daemon.h */
 
 #define HTTP_BODY_MAX (64U * 1024U) /* bytes of a request body */
 #define HTTP_CONNECTIONS_MAX NODE_HTTP_CONNECTIONS
 #define HTTP_IDLE_TIMEOUT_S 10U
 #define HTTP_THREADS 2U
-#define HTTP_TOKEN_FILE "http.token"
-#define HTTP_TOKEN_BYTES 32U /* random bytes; the file holds them in hex */
-#define HTTP_TOKEN_HEX (2U * HTTP_TOKEN_BYTES)
 
 struct http_server;
 
@@ -70,15 +70,5 @@ void http_stop(struct http_server *s);
 /* "host:port" actually bound (a configured port 0 picks a free one);
  * borrowed from s. */
 const char *http_address(const struct http_server *s);
-
-/*
- * Writes a new random token to dir/http.token (mode 0600, atomically:
- * a rotation never leaves a half-written file) and copies it into out.
- * -errno.
- */
-int http_token_new(const char *dir, char out[HTTP_TOKEN_HEX + 1]) WUR;
-/* Reads dir/http.token into out. ERR_NOT_FOUND (no file), ERR_KEY (not
- * HTTP_TOKEN_HEX hex digits), -errno. */
-int http_token_read(const char *dir, char out[HTTP_TOKEN_HEX + 1]) WUR;
 
 #endif

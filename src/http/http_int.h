@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <uv.h>
 
 #include "http.h"
 
@@ -25,7 +26,7 @@ struct http_server {
         struct MHD_Daemon *mhd;
         struct node *n;             /* borrowed */
         struct daemon_stats *stats; /* borrowed; NULL: no daemon */
-        char address[NET_ADDR_MAX];
+        char address[NODE_ADDR_MAX];
         uint16_t port;
         uv_mutex_t write_lock; /* one write request at a time */
         uv_mutex_t count_lock; /* guards the counters */
@@ -63,7 +64,7 @@ struct http_req {
         char *seg_copy;     /* owned */
         const char *arg[2]; /* the segments "*" matched */
         const struct route *route;
-        char client[NET_ADDR_MAX];
+        char client[NODE_ADDR_MAX];
         bool loopback;
         bool authed;   /* gave the token */
         bool redact;   /* no token: hide personal data in the reply */
@@ -75,6 +76,7 @@ struct http_req {
         /* the reply */
         unsigned status;
         json_t *out;            /* JSON reply (owned), or */
+        struct buf json;        /* JSON text (app_json_*), or */
         struct buf text;        /* a text reply (/metrics), or */
         struct slice file;      /* static bytes (the UI) */
         const char *ctype;      /* of text or file */

@@ -97,65 +97,21 @@ region_field(struct http_req *r, json_t *obj, const char *name,
         return 0;
 }
 
-/* An enum field by its name table's parse function. */
+/* A field that is one of the names of set (0: absent). */
 static int
 enum_field(struct http_req *r, json_t *obj, const char *name,
-           int (*parse)(struct http_req *, const char *, int *), int *out)
+           enum app_names set, uint32_t *out)
 {
         const char *s = http_str(obj, name);
 
         *out = 0;
         if (!s)
                 return 0;
-        if (parse(r, s, out))
+        if (app_name_parse(set, s, out))
                 return http_fail(r, ERR_HTTP_BAD_VALUE,
                                  "field '%s': '%.40s' is not one of its names",
                                  name, s);
         return 0;
-}
-
-static int
-p_level(struct http_req *r, const char *s, int *out)
-{
-        enum kim_level v;
-        int err = kim_level_parse(s, &v);
-
-        (void)r;
-        *out = (int)v;
-        return err;
-}
-
-static int
-p_step(struct http_req *r, const char *s, int *out)
-{
-        enum kim_step v;
-        int err = kim_step_parse(s, &v);
-
-        (void)r;
-        *out = (int)v;
-        return err;
-}
-
-static int
-p_result(struct http_req *r, const char *s, int *out)
-{
-        enum kim_result v;
-        int err = kim_result_parse(s, &v);
-
-        (void)r;
-        *out = (int)v;
-        return err;
-}
-
-static int
-p_decision(struct http_req *r, const char *s, int *out)
-{
-        enum kim_decision v;
-        int err = kim_decision_parse(s, &v);
-
-        (void)r;
-        *out = (int)v;
-        return err;
 }
 
 static int
@@ -230,12 +186,13 @@ id_field(struct http_req *r, json_t *in, const char *name, bool *has,
 static int
 step_fields(struct http_req *r, json_t *in, struct kim_body *b)
 {
-        int v, err;
+        uint32_t v;
+        int err;
 
-        if ((err = enum_field(r, in, "step", p_step, &v)))
+        if ((err = enum_field(r, in, "step", APP_NAMES_STEP, &v)))
                 return err;
         b->step = (enum kim_step)v;
-        if ((err = enum_field(r, in, "result", p_result, &v)))
+        if ((err = enum_field(r, in, "result", APP_NAMES_RESULT, &v)))
                 return err;
         b->result = (enum kim_result)v;
         opt_str(in, "note", &b->has_note, &b->note);
@@ -287,7 +244,7 @@ item_fields_check(struct http_req *r, json_t *in, uint32_t kind)
                         return http_fail(r, ERR_HTTP_UNKNOWN_FIELD,
                                          "field '%s' does not belong to kind "
                                          "%s",
-                                         key, kind_name(kind));
+                                         key, app_name(APP_NAMES_KIND, kind));
         }
         return 0;
 }
@@ -298,9 +255,9 @@ item_parse(struct http_req *r, json_t *in, struct app_post *p)
 {
         struct kim_body *b = &p->body;
         const char *kind, *to;
-        uint32_t k;
+        uint32_t k, lv;
         json_t *v;
-        int lv, err;
+        int err;
 
         memset(p, 0, sizeof(*p));
         if (!json_is_string(json_object_get(in, "kind")))
@@ -310,7 +267,7 @@ item_parse(struct http_req *r, json_t *in, struct app_post *p)
                            : http_fail(r, ERR_HTTP_MISSING_FIELD,
                                        "field 'kind' is required");
         kind = http_str(in, "kind");
-        if (kind_parse(kind, &k) || !wire_kim_kind(k))
+        if (app_name_parse(APP_NAMES_KIM_KIND, kind, &k))
                 return http_fail(r, ERR_HTTP_BAD_VALUE,
                                  "field 'kind': '%.40s' is not a KIM kind",
                                  kind);
@@ -328,7 +285,7 @@ item_parse(struct http_req *r, json_t *in, struct app_post *p)
         if ((err = text_fields(r, in, b)) ||
             (err =
                  region_field(r, in, "handler", b->handler, &b->has_handler)) ||
-            (err = enum_field(r, in, "level", p_level, &lv)))
+            (err = enum_field(r, in, "level", APP_NAMES_LEVEL, &lv)))
                 return err;
         b->level = (enum kim_level)lv;
         if ((v = json_object_get(in, "until_ms"))) {
@@ -341,7 +298,7 @@ item_parse(struct http_req *r, json_t *in, struct app_post *p)
         if ((err = id_field(r, in, "report", &b->has_report, b->report)) ||
             (err = id_field(r, in, "item", &b->has_item, b->item)) ||
             (err = id_field(r, in, "revisi", &b->has_revisi, b->revisi)) ||
-            (err = enum_field(r, in, "decision", p_decision, &lv)))
+            (err = enum_field(r, in, "decision", APP_NAMES_DECISION, &lv)))
                 return err;
         b->decision = (enum kim_decision)lv;
         opt_str(in, "reason", &b->has_reason, &b->reason);
@@ -367,10 +324,10 @@ post_reply(struct http_req *r, const struct app_post *p)
         if ((err = app_post(r->s->n, p, id, err_msg)))
                 return http_fail(r, err, "%s",
                                  err_msg[0] ? err_msg : err_str(err));
-        id_hex(hex, id);
+        hex_encode(hex, id, ENTRY_HASH_BYTES);
         r->status = 201;
-        r->out =
-            json_pack("{s:s, s:s}", "id", hex, "kind", kind_name(p->body.kind));
+        r->out = json_pack("{s:s, s:s}", "id", hex, "kind",
+                           app_name(APP_NAMES_KIND, p->body.kind));
         return 0;
 }
 
@@ -426,13 +383,14 @@ http_revision_decide(struct http_req *r)
 {
         struct app_post p;
         struct kim_body *b = &p.body;
-        int v, err;
+        uint32_t v;
+        int err;
 
         memset(&p, 0, sizeof(p));
         if ((err = http_arg_id(r, r->arg[0], b->revisi)) ||
             (err = http_fields_check(r, r->in, "", decision_fields,
                                      ARRAY_LEN(decision_fields))) ||
-            (err = enum_field(r, r->in, "decision", p_decision, &v)))
+            (err = enum_field(r, r->in, "decision", APP_NAMES_DECISION, &v)))
                 return err;
         if (!v)
                 return http_fail(r, ERR_HTTP_MISSING_FIELD,
@@ -484,7 +442,7 @@ step_reply(struct http_req *r, const uint8_t *id, size_t id_len,
         if ((err = app_report_step(r->s->n, id, id_len, st, out, err_msg)))
                 return http_fail(r, err, "%s",
                                  err_msg[0] ? err_msg : err_str(err));
-        id_hex(hex, out);
+        hex_encode(hex, out, ENTRY_HASH_BYTES);
         r->status = 201;
         r->out = json_pack("{s:s, s:s, s:s?}", "id", hex, "kind",
                            answer ? "tanggapan" : "status", "step",
@@ -580,93 +538,35 @@ item_step(struct http_req *r, const struct app_post *p)
         return step_reply(r, p->body.report, ENTRY_HASH_BYTES, &st);
 }
 
-static void redact_report(json_t *j);
-
 /* ---- lists --------------------------------------------------------------- */
 
-/*
- * The `after` cursor is opaque to clients: "r" + id (reports), "a" + id
- * (announcements) or "m" R "." A for the merged list, where R and A are
- * "" (from the start), an id (after it) or "x" (that list is done).
- */
-enum list_mode { LIST_MERGED, LIST_REPORTS, LIST_ANNOUNCEMENTS };
-
-#define CURSOR_DONE "x"
-
-struct list_req {
-        enum list_mode mode;
-        struct app_report_filter rf;
-        struct app_ann_filter af;
-        uint32_t ann_kind; /* 0: both */
-        char rcur[2 * ENTRY_HASH_BYTES + 1], acur[2 * ENTRY_HASH_BYTES + 1];
-        size_t limit;
-};
-
-/* One part of a cursor: "", "x" or 64 hex digits into out/has. */
-static bool
-cursor_part(const char *s, size_t n, char out[2 * ENTRY_HASH_BYTES + 1])
-{
-        if (n && !(n == 1 && *s == 'x') &&
-            !(n == 2 * ENTRY_HASH_BYTES && hex_valid(s, n)))
-                return false;
-        memcpy(out, s, n);
-        out[n] = 0;
-        return true;
-}
-
+/* The filters, each checked on its own; *kind: a report or announcement
+ * kind (*report: a report kind), or 0. */
 static int
-cursor_parse(struct http_req *r, struct list_req *lr)
+list_filters(struct http_req *r, struct app_items_query *q, uint32_t *kind,
+             bool *report)
 {
-        const char *c = http_query(r, "after");
-        const char *dot;
-        bool ok;
-
-        if (!c)
-                return 0;
-        if (lr->mode == LIST_MERGED) {
-                dot = strchr(c, '.');
-                ok = c[0] == 'm' && dot &&
-                     cursor_part(c + 1, (size_t)(dot - c - 1), lr->rcur) &&
-                     cursor_part(dot + 1, strlen(dot + 1), lr->acur);
-        } else {
-                ok =
-                    c[0] == (lr->mode == LIST_REPORTS ? 'r' : 'a') &&
-                    strlen(c + 1) == 2 * ENTRY_HASH_BYTES &&
-                    cursor_part(c + 1, strlen(c + 1),
-                                lr->mode == LIST_REPORTS ? lr->rcur : lr->acur);
-        }
-        if (!ok)
-                return http_fail(r, ERR_HTTP_BAD_VALUE,
-                                 "query parameter 'after' is not a 'next' "
-                                 "value of this list");
-        return 0;
-}
-
-static int
-list_params(struct http_req *r, struct list_req *lr)
-{
-        const char *kind = http_query(r, "kind"), *status, *aud, *handler;
+        const char *k = http_query(r, "kind"), *status, *aud, *handler;
         struct audience a;
-        enum kim_state stt;
         uint64_t limit;
-        uint32_t k = 0;
+        uint32_t stt;
         int err;
 
-        memset(lr, 0, sizeof(*lr));
-        status = http_query(r, "status");
-        aud = http_query(r, "audience");
-        handler = http_query(r, "handler");
-        if ((err = http_query_bool(r, "overdue", false, &lr->rf.overdue)) ||
+        q->rf.status = status = http_query(r, "status");
+        q->af.audience = aud = http_query(r, "audience");
+        q->rf.handler = handler = http_query(r, "handler");
+        if ((err = http_query_bool(r, "overdue", false, &q->rf.overdue)) ||
             (err = http_query_uint(r, "limit", 1, APP_LIST_MAX,
                                    APP_LIST_DEFAULT, &limit)))
                 return err;
-        if (kind && (kind_parse(kind, &k) ||
-                     !(kim_kind_is_report(k) || kim_kind_is_announcement(k))))
+        q->limit = limit;
+        if (k && app_name_parse(APP_NAMES_ITEM_KIND, k, kind))
                 return http_fail(r, ERR_HTTP_BAD_VALUE,
                                  "query parameter 'kind': '%.40s' is not a "
                                  "report or announcement kind",
-                                 kind);
-        if (status && kim_state_parse(status, &stt))
+                                 k);
+        *report = k && !app_name_parse(APP_NAMES_REPORT_KIND, k, kind);
+        if (status && app_name_parse(APP_NAMES_STATE, status, &stt))
                 return http_fail(r, ERR_HTTP_BAD_VALUE,
                                  "query parameter 'status': '%.40s' is not a "
                                  "state",
@@ -679,125 +579,38 @@ list_params(struct http_req *r, struct list_req *lr)
         if (handler && region_check(handler, strlen(handler)))
                 return http_fail(r, ERR_HTTP_BAD_VALUE,
                                  "query parameter 'handler' is not a region");
-        lr->limit = limit;
-        lr->rf = (struct app_report_filter){
-            status, lr->rf.overdue, 0, handler, limit, false, {0}, 0};
-        lr->af = (struct app_ann_filter){aud, limit, false, {0}};
-        if ((k && kim_kind_is_report(k)) || status || lr->rf.overdue ||
-            handler) {
-                if ((k && kim_kind_is_announcement(k)) || aud)
+        return 0;
+}
+
+/* The query: which list the filters ask for, and where it resumes. */
+static int
+list_params(struct http_req *r, struct app_items_query *q)
+{
+        const char *after = http_query(r, "after");
+        uint32_t k = 0;
+        bool rep_kind = false;
+        int err;
+
+        memset(q, 0, sizeof(*q));
+        if ((err = list_filters(r, q, &k, &rep_kind)))
+                return err;
+        if (rep_kind || q->rf.status || q->rf.overdue || q->rf.handler) {
+                if ((k && !rep_kind) || q->af.audience)
                         return http_fail(r, ERR_HTTP_BAD_VALUE,
                                          "status, overdue and handler filter "
                                          "reports; audience announcements: "
                                          "not both");
-                lr->mode = LIST_REPORTS;
-                lr->rf.kind = k;
-        } else if (k || aud) {
-                lr->mode = LIST_ANNOUNCEMENTS;
-                lr->ann_kind = k;
+                q->mode = APP_ITEMS_REPORTS;
+                q->rf.kind = k;
+        } else if (k || q->af.audience) {
+                q->mode = APP_ITEMS_ANNOUNCEMENTS;
+                q->af.kind = k;
         }
-        return cursor_parse(r, lr);
-}
-
-/* Runs one list from cursor cur ("" or an id); *out owned. */
-static int
-list_one(struct http_req *r, struct list_req *lr, bool reports, const char *cur,
-         json_t **out)
-{
-        char err_msg[APP_ERR_MAX] = "";
-        int err;
-
-        if (reports) {
-                lr->rf.has_after = cur[0] != 0;
-                if (cur[0] && hex_decode(lr->rf.after, ENTRY_HASH_BYTES, cur,
-                                         strlen(cur)))
-                        return ERR_HTTP_BAD_VALUE;
-                err = app_reports_list(r->s->n, &lr->rf, out, err_msg);
-        } else {
-                lr->af.has_after = cur[0] != 0;
-                if (cur[0] && hex_decode(lr->af.after, ENTRY_HASH_BYTES, cur,
-                                         strlen(cur)))
-                        return ERR_HTTP_BAD_VALUE;
-                err = app_announcements_list(r->s->n, &lr->af, out, err_msg);
-        }
-        if (err == ERR_USAGE || err == ERR_KIM_NOT_FOUND)
-                err = ERR_HTTP_BAD_VALUE; /* a filter or cursor: the query's */
-        return err ? http_fail(r, err, "%s",
-                               err_msg[0] ? err_msg : err_str(err))
-                   : 0;
-}
-
-static json_t *
-items_of(json_t *page, bool reports)
-{
-        return json_object_get(page, reports ? "reports" : "announcements");
-}
-
-/* Newer first: by ts, then id (as the views order each list). */
-static bool
-newer(json_t *a, json_t *b)
-{
-        json_int_t ta = json_integer_value(json_object_get(a, "ts"));
-        json_int_t tb = json_integer_value(json_object_get(b, "ts"));
-        const char *ia = http_str(a, "id"), *ib = http_str(b, "id");
-
-        if (ta != tb)
-                return ta > tb;
-        return ia && ib && strcmp(ia, ib) > 0;
-}
-
-/* The cursor of one list after taking `taken` of page's items. */
-static void
-cursor_next(char cur[2 * ENTRY_HASH_BYTES + 1], json_t *page, size_t taken,
-            bool reports)
-{
-        json_t *arr = items_of(page, reports);
-        const char *next = http_str(page, "next");
-
-        if (!strcmp(cur, CURSOR_DONE))
-                return;
-        if (taken == json_array_size(arr) && !next)
-                snprintf(cur, 2 * ENTRY_HASH_BYTES + 1, CURSOR_DONE);
-        else if (taken)
-                snprintf(cur, 2 * ENTRY_HASH_BYTES + 1, "%s",
-                         http_str(json_array_get(arr, taken - 1), "id"));
-}
-
-/* Both lists, merged newest first. */
-static int
-list_merged(struct http_req *r, struct list_req *lr, json_t *items,
-            json_t **next)
-{
-        json_t *rp = NULL, *ap = NULL, *ra, *aa;
-        size_t i = 0, j = 0;
-        int err = 0;
-
-        if (strcmp(lr->rcur, CURSOR_DONE))
-                err = list_one(r, lr, true, lr->rcur, &rp);
-        if (!err && strcmp(lr->acur, CURSOR_DONE))
-                err = list_one(r, lr, false, lr->acur, &ap);
-        if (err)
-                goto out;
-        ra = items_of(rp, true);
-        aa = items_of(ap, false);
-        while (json_array_size(items) < lr->limit &&
-               (i < json_array_size(ra) || j < json_array_size(aa))) {
-                json_t *x = json_array_get(ra, i), *y = json_array_get(aa, j);
-                if (x && (!y || newer(x, y)))
-                        json_array_append(items, x), i++;
-                else
-                        json_array_append(items, y), j++;
-        }
-        if (rp)
-                cursor_next(lr->rcur, rp, i, true);
-        if (ap)
-                cursor_next(lr->acur, ap, j, false);
-        if (strcmp(lr->rcur, CURSOR_DONE) || strcmp(lr->acur, CURSOR_DONE))
-                *next = json_sprintf("m%s.%s", lr->rcur, lr->acur);
-out:
-        json_decref(rp);
-        json_decref(ap);
-        return err;
+        if (after && app_items_after(q, after))
+                return http_fail(r, ERR_HTTP_BAD_VALUE,
+                                 "query parameter 'after' is not a 'next' "
+                                 "value of this list");
+        return 0;
 }
 
 /* GET /api/items?kind=&status=&overdue=&audience=&handler=&limit=&after= */
@@ -807,81 +620,25 @@ http_items_list(struct http_req *r)
         static const char *const names[] = {"kind",     "status",  "overdue",
                                             "audience", "handler", "limit",
                                             "after",    NULL};
-        struct list_req lr;
-        json_t *page = NULL, *items = json_array(), *next = NULL, *it;
-        bool reports;
-        size_t i;
+        char err_msg[APP_ERR_MAX] = "";
+        struct app_items_query q;
+        struct app_items items;
         int err;
 
-        if ((err = http_query_check(r, names)) || (err = list_params(r, &lr)) ||
+        if ((err = http_query_check(r, names)) || (err = list_params(r, &q)) ||
             r->check_only)
-                goto out;
-        if (lr.mode == LIST_MERGED) {
-                err = list_merged(r, &lr, items, &next);
-                goto out;
-        }
-        reports = lr.mode == LIST_REPORTS;
-        if ((err =
-                 list_one(r, &lr, reports, reports ? lr.rcur : lr.acur, &page)))
-                goto out;
-        json_array_foreach(items_of(page, reports), i, it)
-        {
-                uint32_t k = 0;
-                if (lr.ann_kind &&
-                    (kind_parse(http_str(it, "kind"), &k) || k != lr.ann_kind))
-                        continue; /* informasi or peringatan only */
-                json_array_append(items, it);
-        }
-        if (http_str(page, "next"))
-                next = json_sprintf("%c%s", reports ? 'r' : 'a',
-                                    http_str(page, "next"));
-out:
-        json_decref(page);
-        if (err) {
-                json_decref(items);
-                json_decref(next);
                 return err;
+        if ((err = app_items_list(r->s->n, &q, &items, err_msg))) {
+                if (err == ERR_USAGE || err == ERR_KIM_NOT_FOUND)
+                        err = ERR_HTTP_BAD_VALUE; /* the query's */
+                return http_fail(r, err, "%s",
+                                 err_msg[0] ? err_msg : err_str(err));
         }
-        if (r->redact)
-                json_array_foreach(items, i, it) redact_report(it);
-        r->out = json_pack("{s:o, s:o}", "items", items, "next",
-                           next ? next : json_null());
-        return 0;
-}
-
-/* ---- personal data ------------------------------------------------------ */
-
-/*
- * For a caller without the token (r->redact): a report shows what a relay
- * sees — the reporter as APP_SEALED_TEXT, and of a rahasia report the
- * title, text, tags and location sealed too — and says so with
- * "redacted": true. Announcements are public.
- */
-static void
-redact_report(json_t *j)
-{
-        json_t *rep = json_object_get(j, "reporter");
-
-        if (!json_is_object(j) || !json_object_get(j, "state"))
-                return; /* not a report */
-        if (rep && !json_is_null(rep))
-                json_object_set_new(j, "reporter",
-                                    json_string(APP_SEALED_TEXT));
-        if (json_is_true(json_object_get(j, "rahasia"))) {
-                if (json_string_value(json_object_get(j, "title")))
-                        json_object_set_new(j, "title",
-                                            json_string(APP_SEALED_TEXT));
-                if (json_object_get(j, "text"))
-                        json_object_set_new(j, "text",
-                                            json_string(APP_SEALED_TEXT));
-                if (json_object_get(j, "tags"))
-                        json_object_set_new(j, "tags", json_array());
-                if (json_object_get(j, "location"))
-                        json_object_set_new(j, "location", json_null());
-                if (json_object_get(j, "sealed"))
-                        json_object_set_new(j, "sealed", json_true());
-        }
-        json_object_set_new(j, "redacted", json_true());
+        err = app_json_items(&r->json, &items,
+                             APP_JSON_COMPACT |
+                                 (r->redact ? APP_JSON_REDACT : 0));
+        app_items_release(&items);
+        return err;
 }
 
 /* ---- one item -------------------------------------------------------- */
@@ -893,24 +650,34 @@ http_item_get(struct http_req *r)
         static const char *const no_query[] = {NULL};
         char err_msg[APP_ERR_MAX] = "";
         uint8_t id[ENTRY_HASH_BYTES];
+        struct app_report rep;
+        struct app_ann ann;
         size_t len = 0;
         int err;
 
         if ((err = http_query_check(r, no_query)) ||
             (err = arg_prefix(r, id, &len)) || r->check_only)
                 return err;
-        err = app_report_get(r->s->n, id, len, 0, &r->out, err_msg);
+        err = app_report_get(r->s->n, id, len, 0, &rep, err_msg);
+        if (!err) {
+                err = app_json_report(&r->json, &rep,
+                                      APP_JSON_COMPACT |
+                                          (r->redact ? APP_JSON_REDACT : 0));
+                app_report_release(&rep);
+                return err;
+        }
         if (err == ERR_KIM_NOT_FOUND) {
                 err_msg[0] = 0;
-                err = app_announcement_get(r->s->n, id, len, &r->out, err_msg);
+                err = app_announcement_get(r->s->n, id, len, &ann, err_msg);
+        }
+        if (!err) {
+                err = app_json_ann(&r->json, &ann, APP_JSON_COMPACT);
+                app_ann_release(&ann);
+                return err;
         }
         if (err == ERR_USAGE)
                 err = ERR_HTTP_BAD_VALUE;
-        if (!err && r->redact)
-                redact_report(r->out);
-        return err ? http_fail(r, err, "%s",
-                               err_msg[0] ? err_msg : err_str(err))
-                   : 0;
+        return http_fail(r, err, "%s", err_msg[0] ? err_msg : err_str(err));
 }
 
 /* ---- /metrics: reports per state -------------------------------------- */
@@ -919,8 +686,7 @@ int
 http_report_metrics(struct http_req *r, struct buf *out)
 {
         char err_msg[APP_ERR_MAX] = "";
-        json_t *c, *v;
-        const char *state;
+        struct app_report_counts c;
         int err;
 
         if ((err = app_reports_count(r->s->n, 0, &c, err_msg)))
@@ -928,17 +694,15 @@ http_report_metrics(struct http_req *r, struct buf *out)
                                  err_msg[0] ? err_msg : err_str(err));
         buf_adds(out, "# HELP simpul_reports Reports held, by current state.\n"
                       "# TYPE simpul_reports gauge\n");
-        json_object_foreach(json_object_get(c, "by_status"), state, v)
-        {
-                buf_addf(out, "simpul_reports{status=\"%s\"} %lld\n", state,
-                         (long long)json_integer_value(v));
-        }
+        for (size_t i = 0; i < c.n; i++)
+                buf_addf(out, "simpul_reports{status=\"%s\"} %llu\n",
+                         c.by_state[i].state,
+                         (unsigned long long)c.by_state[i].reports);
         buf_addf(out,
                  "# HELP simpul_reports_overdue Reports past a deadline "
                  "(terlambat_verifikasi or terlambat_tindak_lanjut).\n"
                  "# TYPE simpul_reports_overdue gauge\n"
-                 "simpul_reports_overdue %lld\n",
-                 (long long)json_integer_value(json_object_get(c, "overdue")));
-        json_decref(c);
+                 "simpul_reports_overdue %llu\n",
+                 (unsigned long long)c.overdue);
         return 0;
 }

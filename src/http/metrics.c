@@ -1,8 +1,8 @@
 /*
  * metrics: GET /metrics in the Prometheus text exposition format 0.0.4.
  * Store figures (entries, feeds, peers' bytes and backlogs) come from one
- * read transaction, the same records simpul status reads, so the two agree;
- * link states come from the daemon's live figures.
+ * read transaction (app_status), the same records simpul status reads, so
+ * the two agree; link states come from the daemon's live figures.
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,13 +45,12 @@ struct peer_sums {
         struct buf lag, last_sync; /* the per-peer sample lines */
 };
 
-static int
-peer_sum(void *ctx, const struct peer_info *p)
+static void
+peer_sum(struct peer_sums *ps, const struct peer_info *p)
 {
-        struct peer_sums *ps = ctx;
         char key[2 * ENTRY_KEY_BYTES + 1];
 
-        id_hex(key, p->key);
+        hex_encode(key, p->key, ENTRY_KEY_BYTES);
         key[16] = 0;
         ps->bytes_in += p->bytes_in;
         ps->bytes_out += p->bytes_out;
@@ -71,7 +70,6 @@ peer_sum(void *ctx, const struct peer_info *p)
                  key);
         label(&ps->last_sync, p->region);
         buf_addf(&ps->last_sync, "\"} %.3f\n", (double)p->last_sync_ms / 1e3);
-        return 0;
 }
 
 static void
@@ -101,26 +99,22 @@ node_metrics(struct http_req *r, struct buf *b, const struct store_stats *st)
 }
 
 static void
-daemon_metrics(struct http_req *r, struct buf *b)
+daemon_metrics(struct buf *b, const struct app_daemon *f)
 {
-        struct daemon_figures f = {0};
-
-        if (r->s->stats)
-                daemon_stats_get(r->s->stats, &f);
         single(b, "simpul_daemon_up", "gauge",
-               "1 while the sync daemon's loop runs.", f.running);
+               "1 while the sync daemon's loop runs.", f->live);
         single(b, "simpul_daemon_start_timestamp_seconds", "gauge",
-               "When the daemon started (Unix time).", f.started_ms / 1000U);
+               "When the daemon started (Unix time).", f->started_ms / 1000U);
         family(b, "simpul_links", "gauge",
                "Links to other nodes now: open (in a sync session) or "
                "opening (dialling, handshake, certificates).");
         buf_addf(b, "simpul_links{state=\"open\"} %llu\n",
-                 (unsigned long long)f.links_open);
+                 (unsigned long long)f->links_open);
         buf_addf(b, "simpul_links{state=\"opening\"} %llu\n",
-                 (unsigned long long)f.links_opening);
+                 (unsigned long long)f->links_opening);
         single(b, "simpul_batches_queued", "gauge",
                "Received batches being checked or waiting to commit.",
-               f.batches_queued);
+               f->batches_queued);
 }
 
 static void
@@ -171,25 +165,24 @@ int
 http_metrics(struct http_req *r)
 {
         static const char *const no_query[] = {NULL};
+        char msg[APP_ERR_MAX];
+        struct app_status st;
+        struct app_peers peers;
         struct peer_sums ps;
-        struct store_stats st;
-        struct store_txn *t;
         int err;
 
         if ((err = http_query_check(r, no_query)) || r->check_only)
                 return err;
         memset(&ps, 0, sizeof(ps));
-        if ((err = store_begin(r->s->n->store, false, &t)))
+        if ((err = app_status(r->s->n, r->s->stats, &st, &peers, msg)))
                 return err;
-        if (!(err = store_stats(t, &st)))
-                err = store_peers(t, peer_sum, &ps);
-        store_abort(t);
-        if (!err)
-                err = http_report_metrics(r, &r->text);
-        if (!err) {
+        for (size_t i = 0; i < peers.n; i++)
+                peer_sum(&ps, &peers.v[i].info);
+        app_peers_release(&peers);
+        if (!(err = http_report_metrics(r, &r->text))) {
                 struct buf b = BUF_INIT;
-                node_metrics(r, &b, &st);
-                daemon_metrics(r, &b);
+                node_metrics(r, &b, &st.store);
+                daemon_metrics(&b, &st.daemon);
                 peer_metrics(&b, &ps);
                 http_self_metrics(r, &b);
                 buf_add(&b, r->text.data, r->text.len);

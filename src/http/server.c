@@ -177,6 +177,7 @@ http_req_free(struct http_req *r)
         free(r->seg_copy);
         buf_wipe_release(&r->body); /* a reporter, rahasia text */
         buf_release(&r->text);
+        buf_wipe_release(&r->json);
         json_decref(r->in);
         json_decref(r->out);
         free(r);
@@ -406,7 +407,7 @@ static int
 token_check(struct http_req *r)
 {
         const char *h = header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-        char want[HTTP_TOKEN_HEX + 1];
+        char want[APP_TOKEN_HEX + 1];
         int err;
 
         if (!h)
@@ -417,13 +418,12 @@ token_check(struct http_req *r)
         h += 7;
         while (*h == ' ')
                 h++;
-        if ((err = http_token_read(r->s->n->dir, want)))
+        if ((err = app_token_read(r->s->n->dir, want)))
                 return http_fail(r, ERR_HTTP_TOKEN,
                                  "this node's token cannot be read (%s): run "
                                  "simpul token rotate",
                                  err_id(err));
-        if (strlen(h) != HTTP_TOKEN_HEX ||
-            !same_secret(h, want, HTTP_TOKEN_HEX))
+        if (strlen(h) != APP_TOKEN_HEX || !same_secret(h, want, APP_TOKEN_HEX))
                 return http_fail(r, ERR_HTTP_TOKEN, "wrong token");
         return 0;
 }
@@ -516,6 +516,7 @@ http_req_error(struct http_req *r, int err)
         if (!r->msg[0])
                 snprintf(r->msg, sizeof(r->msg), "%s", err_str(err));
         json_decref(r->out);
+        buf_wipe_release(&r->json);
         r->out = json_pack("{s:{s:s, s:s}}", "error", "code", err_id(err),
                            "message", r->msg);
         if (!r->out) /* cannot happen: r->msg is ASCII (http_fail) */
@@ -537,10 +538,16 @@ response_make(struct http_req *r)
         struct MHD_Response *resp;
         char *s;
 
-        if (r->out) {
-                s = json_dumps(r->out, JSON_COMPACT | JSON_ENSURE_ASCII);
-                if (!s)
-                        abort(); /* out of memory */
+        if (r->out || r->json.data) {
+                if (r->out) {
+                        s = json_dumps(r->out,
+                                       JSON_COMPACT | JSON_ENSURE_ASCII);
+                        if (!s)
+                                abort(); /* out of memory */
+                } else { /* MHD frees it (wiped) when it is sent */
+                        s = (char *)r->json.data;
+                        buf_init(&r->json);
+                }
                 resp = MHD_create_response_from_buffer_with_free_callback(
                     strlen(s), s, mem_wipe_free);
                 r->ctype = "application/json; charset=utf-8";
@@ -582,7 +589,8 @@ reply(struct http_req *r, int err)
 
         if (err)
                 http_req_error(r, err);
-        else if (!r->out && !r->file.ptr && !r->text.len && r->status == 200)
+        else if (!r->out && !r->json.data && !r->file.ptr && !r->text.len &&
+                 r->status == 200)
                 r->out = json_object(); /* a handler with nothing to say */
         resp = response_make(r);
         ret = MHD_queue_response(r->conn, r->status, resp);
@@ -746,14 +754,14 @@ listen_socket(struct http_server *s, const struct sockaddr_storage *ss,
 static int
 token_ensure(struct node *n)
 {
-        char tok[HTTP_TOKEN_HEX + 1];
-        int err = http_token_read(n->dir, tok);
+        char tok[APP_TOKEN_HEX + 1];
+        int err = app_token_read(n->dir, tok);
 
         if (err == ERR_NOT_FOUND) {
-                if ((err = http_token_new(n->dir, tok)))
+                if ((err = app_token_new(n->dir, tok)))
                         return err;
                 log_info("HTTP-TOKEN", "made a new API token in %s/%s", n->dir,
-                         HTTP_TOKEN_FILE);
+                         APP_TOKEN_FILE);
         }
         explicit_bzero(tok, sizeof(tok));
         return err;
@@ -768,7 +776,7 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
         int fd = -1, err;
 
         *out = NULL;
-        if ((err = net_addr_parse(n->config.http_listen, &ss))) {
+        if ((err = app_http_listen(n, &ss))) {
                 log_warn("HTTP-LISTEN",
                          "[http] listen '%s' is not host:port: running "
                          "without the HTTP API",
@@ -779,7 +787,7 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
                 log_warn("HTTP-TOKEN",
                          "cannot make %s/%s: %s: running without the HTTP "
                          "API",
-                         n->dir, HTTP_TOKEN_FILE, err_str(err));
+                         n->dir, APP_TOKEN_FILE, err_str(err));
                 return err;
         }
         s = xcalloc(1, sizeof(*s));

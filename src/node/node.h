@@ -118,6 +118,24 @@ int node_restored_set(struct node *n, bool restored) WUR;
 /* Reads n->restored from the store again (another process may have
  * cleared it: simpul restored --clear). Store errors. */
 int node_restored_load(struct node *n) WUR;
+/* Is the store marked recreated, as read in t? For readers on other
+ * threads than the daemon's loop, which may clear it (never n->restored).
+ * Store errors. */
+int node_restored_read(struct store_txn *t, bool *restored) WUR;
+
+/* A daemon whose heartbeat is older than this is not running (three
+ * missed heartbeats: daemon.c writes one every 5 s). */
+#define NODE_DAEMON_STALE_MS 15000U
+
+/* What the daemon of `simpul run` last wrote of itself in the store's
+ * meta ("daemon": pid, then wall-clock heartbeat ms, big-endian). */
+struct node_daemon_seen {
+        bool running; /* heartbeat younger than NODE_DAEMON_STALE_MS */
+        uint32_t pid;
+        uint64_t heartbeat_ms; /* 0: never */
+};
+/* Reads the heartbeat in t (zeroed when there is none). */
+void node_daemon_read(struct store_txn *t, struct node_daemon_seen *out);
 
 /* ---- membership files (network.c, proto/MEMBERSHIP.md §9) ---------------- */
 

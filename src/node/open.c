@@ -17,19 +17,42 @@ store_missing(const char *dir)
 }
 
 int
-node_restored_load(struct node *n)
+node_restored_read(struct store_txn *t, bool *restored)
 {
         struct buf v = BUF_INIT;
+        int err = store_meta_get(t, "restored", &v);
+
+        *restored = !err && v.len == 1 && v.data[0] == 1;
+        buf_release(&v);
+        return err == ERR_NOT_FOUND ? 0 : err;
+}
+
+void
+node_daemon_read(struct store_txn *t, struct node_daemon_seen *out)
+{
+        struct buf v = BUF_INIT;
+
+        memset(out, 0, sizeof(*out));
+        if (!store_meta_get(t, "daemon", &v) && v.len == 12) {
+                out->pid = be32_get(v.data);
+                out->heartbeat_ms = be64_get(v.data + 4);
+                out->running =
+                    time_now_ms() - out->heartbeat_ms < NODE_DAEMON_STALE_MS;
+        }
+        buf_release(&v);
+}
+
+int
+node_restored_load(struct node *n)
+{
         struct store_txn *t;
         int err;
 
         if ((err = store_begin(n->store, false, &t)))
                 return err;
-        err = store_meta_get(t, "restored", &v);
+        err = node_restored_read(t, &n->restored);
         store_abort(t);
-        n->restored = !err && v.len == 1 && v.data[0] == 1;
-        buf_release(&v);
-        return err == ERR_NOT_FOUND ? 0 : err;
+        return err;
 }
 
 int

@@ -268,6 +268,16 @@ typedef int (*replica_id_fn)(void *ctx, const uint8_t id[ENTRY_HASH_BYTES]);
  */
 int replica_reports_scan(struct store_txn *t, const char *state,
                          const uint8_t *after, replica_id_fn fn, void *ctx) WUR;
+/* A visitor of a report's state, time and id; nonzero stops the walk. */
+typedef int (*replica_state_fn)(void *ctx, const char *state, uint64_t ts,
+                                const uint8_t id[ENTRY_HASH_BYTES]);
+/*
+ * Every report held, by state name then report time (the by-status view),
+ * without reading its view record: for counting. Returns what fn returned
+ * to stop, ERR_STORE_CORRUPT, or store errors.
+ */
+int replica_reports_states(struct store_txn *t, replica_state_fn fn,
+                           void *ctx) WUR;
 /* The informasi and peringatan newest first, of one audience in text form
  * (NULL: all), from just after `after`. Errors as above. */
 int replica_announcements_scan(struct store_txn *t, const char *audience,

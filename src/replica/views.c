@@ -1176,6 +1176,40 @@ replica_reports_scan(struct store_txn *t, const char *state,
                                 true, id_visit, &w);
 }
 
+struct state_walk {
+        replica_state_fn fn;
+        void *ctx;
+};
+
+/* kim_status keys: state || 0x00 || ts (8) || id (32). */
+static int
+state_visit(void *ctx, struct slice key, struct slice value)
+{
+        struct state_walk *w = ctx;
+        char state[WIRE_VIEW_NAME_BUF];
+        size_t n;
+
+        (void)value;
+        if (key.len < 1 + 8 + ID_BYTES)
+                return ERR_STORE_CORRUPT;
+        n = key.len - 8 - ID_BYTES - 1;
+        if (n == 0 || n > WIRE_VIEW_NAME_MAX || key.ptr[n] != 0 ||
+            memchr(key.ptr, 0, n))
+                return ERR_STORE_CORRUPT;
+        memcpy(state, key.ptr, n);
+        state[n] = 0;
+        return w->fn(w->ctx, state, be64_get(key.ptr + n + 1), key.ptr + n + 9);
+}
+
+int
+replica_reports_states(struct store_txn *t, replica_state_fn fn, void *ctx)
+{
+        struct state_walk w = {fn, ctx};
+
+        return store_index_scan(t, T_STATUS, slice_make(NULL, 0),
+                                slice_make(NULL, 0), false, state_visit, &w);
+}
+
 int
 replica_announcements_scan(struct store_txn *t, const char *audience,
                            const uint8_t *after, replica_id_fn fn, void *ctx)

@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct node node;
 static struct http_server server;
-static char token[HTTP_TOKEN_HEX + 1];
+static char token[APP_TOKEN_HEX + 1];
 static char dir[] = "/tmp/simpul-fuzz-http-XXXXXX";
 
 static bool verbose;
@@ -59,7 +59,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         verbose = getenv("FUZZ_HTTP_VERBOSE") != NULL;
         log_set_level(LOG_ERROR);
         require(mkdtemp(dir) != NULL);
-        require(http_token_new(dir, token) == 0);
+        require(app_token_new(dir, token) == 0);
         config_defaults(&node.config);
         strcpy(node.config.region, "36.04");
         strcpy(node.config.http_hosts, "simpul.local, 192.0.2.10");
@@ -222,7 +222,7 @@ check_refusal(struct http_req *r, int err)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        char auth[sizeof("Bearer ") + HTTP_TOKEN_HEX];
+        char auth[sizeof("Bearer ") + APP_TOKEN_HEX];
         struct http_req *r;
         struct parsed p;
         int err;

@@ -111,6 +111,15 @@ warn_id=$(body_jq .id)
 warned() { api desa GET "/api/items/$warn_id"; [ "$CODE" = 200 ]; }
 wait_until 60 "the desa holds the warning" warned
 expect_eq "warning level at the desa" siaga "$(body_jq .level)"
+# A kind filter applies before the page limit: newer informasi do not
+# leave a page of peringatan short.
+api desa POST /api/items \
+  '{"kind":"informasi","to":"tree:36.04.12.2002","title":"Rapat RT","text":"Jumat malam."}'
+expect_api "an informasi newer than the warning" 201
+api desa GET "/api/items?kind=peringatan&limit=1"
+expect_api "one peringatan" 200
+expect_eq "the page holds the warning" "$warn_id" "$(body_jq '.items[0].id')"
+expect_eq "and nothing follows" null "$(body_jq .next)"
 
 # ---- bad requests: status, stable id, one log line each ---------------------
 before=$(refusals desa)

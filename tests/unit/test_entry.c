@@ -23,27 +23,9 @@
 #include <unistd.h>
 
 #include "../../src/entry/entry.h"
+#include "testlib.h"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static const char *
-ename(int err, char out[32])
-{
-        if (err == 0)
-                return "0";
-        snprintf(out, 32, "%s", err_id(err));
-        return out;
-}
-
-/* Fails with the case name and both values, as ids, unless got == want. */
-#define expect_err(name, got, want)                                            \
-        do {                                                                   \
-                int g_ = (got), w_ = (want);                                   \
-                char gb_[32], wb_[32];                                         \
-                if (g_ != w_)                                                  \
-                        fail_msg("%s: got %d (%s), want %d (%s)", (name), g_,  \
-                                 ename(g_, gb_), w_, ename(w_, wb_));          \
-        } while (0)
 
 #define SIG_CONTEXT "simpul entry v1"
 #define TIMESTAMP_MS 1700000000000ULL
@@ -57,15 +39,11 @@ static struct key *key_a, *key_b;
 static int
 setup(void **state)
 {
-        uint8_t seed[KEY_SEED_BYTES];
-
         (void)state;
         if (entry_lib_init())
                 return -1;
-        memset(seed, 0xa1, sizeof(seed));
-        key_a = key_from_seed(seed);
-        memset(seed, 0xb2, sizeof(seed));
-        key_b = key_from_seed(seed);
+        key_a = test_key(0xa1);
+        key_b = test_key(0xb2);
         return 0;
 }
 
@@ -78,18 +56,6 @@ teardown(void **state)
         return 0;
 }
 
-static struct audience
-aud(const char *text)
-{
-        struct audience a;
-        char b[32];
-        int err = audience_parse(&a, text);
-
-        if (err)
-                fail_msg("audience_parse(\"%s\"): %s", text, ename(err, b));
-        return a;
-}
-
 /* A header as a caller of entry_create fills it: seq 1 unless changed. */
 static struct entry_header
 header(const char *author_region, const char *audience, uint32_t kind)
@@ -98,7 +64,7 @@ header(const char *author_region, const char *audience, uint32_t kind)
 
         memset(&h, 0, sizeof(h));
         strcpy(h.author_region, author_region);
-        h.audience = aud(audience);
+        h.audience = test_audience(audience);
         h.seq = 1;
         h.timestamp_ms = TIMESTAMP_MS;
         h.kind = kind;
@@ -125,7 +91,7 @@ create_ok(const struct key *k, struct entry_header *h, struct slice body,
         int err = entry_create(k, h, body, out);
 
         if (err)
-                fail_msg("entry_create: %s", ename(err, b));
+                fail_msg("entry_create: %s", test_err_id(err, b));
 }
 
 /*
@@ -520,7 +486,7 @@ sealed_rule_breakers_refused(void **state)
 
                 memset(&h, 0, sizeof(h));
                 strcpy(h.author_region, cases[i].author);
-                h.audience = aud(cases[i].audience);
+                h.audience = test_audience(cases[i].audience);
                 h.seq = 1;
                 h.timestamp_ms = TIMESTAMP_MS;
                 h.kind = cases[i].kind;
@@ -787,13 +753,13 @@ write_file(const char *path, const char *text)
 static void
 key_files(void **state)
 {
-        char dir[] = "/tmp/simpul-test-entry-XXXXXX";
+        char dir[TEST_DIR_MAX];
         char path[128], other[128], text[512];
         struct key *k = NULL, *k2 = NULL;
         struct stat st;
 
         (void)state;
-        assert_non_null(mkdtemp(dir));
+        assert_int_equal(test_dir_make(dir, "entry"), 0);
         snprintf(path, sizeof(path), "%s/node.key", dir);
         snprintf(other, sizeof(other), "%s/other.key", dir);
 

@@ -1,9 +1,9 @@
 /*
  * test_kim: the KIM bodies, rules, lifecycle and sealing of proto/KIM.md,
- * with real keys, real signed entries, real LMDB stores and real nodes in
- * a mkdtemp directory. Bodies are written with msgpack-c directly (not
- * with the encoder under test), from a valid base per kind with one field
- * dropped, replaced or added.
+ * with real keys, real signed entries and a real LMDB store in a mkdtemp
+ * directory (the operations of src/app on real nodes: test_app.c). Bodies
+ * are written with msgpack-c directly (not with the encoder under test),
+ * from a valid base per kind with one field dropped, replaced or added.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,31 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <dirent.h>
 #include <math.h>
-#include <pthread.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <msgpack.h>
 
-#include "../../src/app/app.h"
+#include "../../src/kim/view.h"
+#include "../../src/replica/replica.h"
+#include "testlib.h"
 
 #define KAB "36.04"
 #define KEC "36.04.12"
 #define DESA "36.04.12.2002"
 #define DESA2 "36.04.12.2001" /* a sibling of DESA */
 #define KEC2 "36.04.05"
-
-/* Fails with the case name and both values as ids unless got == want. */
-#define expect_err(name, got, want)                                            \
-        do {                                                                   \
-                int g_ = (got), w_ = (want);                                   \
-                if (g_ != w_)                                                  \
-                        fail_msg("%s: got %d (%s), want %d (%s)", (name), g_,  \
-                                 g_ ? err_id(g_) : "ok", w_,                   \
-                                 w_ ? err_id(w_) : "ok");                      \
-        } while (0)
 
 /* ---- bodies written by hand ---------------------------------------------- */
 
@@ -1389,15 +1378,6 @@ vocabulary_names(void **state)
 /* ---- sealing (§4), with real keys ------------------------------------------
  */
 
-static struct key *
-seeded(uint8_t b)
-{
-        uint8_t seed[KEY_SEED_BYTES];
-
-        memset(seed, b, sizeof(seed));
-        return key_from_seed(seed);
-}
-
 /* A place for sealed values: author, feed and seq from three numbers. */
 static struct seal_ctx
 place(uint8_t author, uint8_t feed, uint64_t seq)
@@ -1413,8 +1393,8 @@ place(uint8_t author, uint8_t feed, uint64_t seq)
 static void
 seal_round_trips(void **state)
 {
-        struct key *k[4] = {seeded(0x21), seeded(0x22), seeded(0x23),
-                            seeded(0x24)};
+        struct key *k[4] = {test_key(0x21), test_key(0x22), test_key(0x23),
+                            test_key(0x24)};
         uint8_t to[3 * ENTRY_KEY_BYTES];
         const char *msg = "Nama: Budi; telepon 0812-0000-1111";
         const struct seal_ctx at = place(0x61, 0x62, 3);
@@ -1502,7 +1482,7 @@ seal_round_trips(void **state)
 static void
 seal_tampering(void **state)
 {
-        struct key *a = seeded(0x31), *b = seeded(0x32);
+        struct key *a = test_key(0x31), *b = test_key(0x32);
         uint8_t to[2 * ENTRY_KEY_BYTES], ct[64], keys[KIM_SEAL_BOX_BYTES];
         uint8_t nonce[KIM_SEAL_NONCE_BYTES];
         const char *msg = "rahasia: laporan pungutan liar";
@@ -1583,8 +1563,8 @@ expect_opens(const char *what, struct key **k, size_t n,
 static void
 seal_bound_to_its_place(void **state)
 {
-        struct key *k[4] = {seeded(0x25), seeded(0x26), seeded(0x27),
-                            seeded(0x28)};
+        struct key *k[4] = {test_key(0x25), test_key(0x26), test_key(0x27),
+                            test_key(0x28)};
         const struct seal_ctx at = place(0x61, 0x62, 5);
         const char *msg = "{name: Siti}";
         uint8_t to[3 * ENTRY_KEY_BYTES], ad[SEAL_AD_MAX];
@@ -1684,40 +1664,18 @@ struct fx {
         struct replica r; /* the kecamatan relay */
 };
 
-static void
-rm_tree(const char *path)
-{
-        DIR *d = opendir(path);
-        struct dirent *de;
-        char sub[512];
-
-        if (!d) {
-                unlink(path);
-                return;
-        }
-        while ((de = readdir(d))) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-                rm_tree(sub);
-        }
-        closedir(d);
-        rmdir(path);
-}
-
 static int
 setup(void **state)
 {
         struct fx *fx = xcalloc(1, sizeof(*fx));
         char dir[128];
 
-        strcpy(fx->tmp, "/tmp/simpul-test-kim-XXXXXX");
-        if (!mkdtemp(fx->tmp))
+        if (test_dir_make(fx->tmp, "kim"))
                 return -1;
-        fx->desa = seeded(0x41);
-        fx->kec = seeded(0x42);
-        fx->kab = seeded(0x43);
-        fx->desa2 = seeded(0x44);
+        fx->desa = test_key(0x41);
+        fx->kec = test_key(0x42);
+        fx->kab = test_key(0x43);
+        fx->desa2 = test_key(0x44);
         snprintf(dir, sizeof(dir), "%s/relay", fx->tmp);
         if (store_open(&fx->s, dir, NULL))
                 return -1;
@@ -1739,7 +1697,7 @@ teardown(void **state)
         key_free(fx->kec);
         key_free(fx->kab);
         key_free(fx->desa2);
-        rm_tree(fx->tmp);
+        test_rm_tree(fx->tmp);
         free(fx);
         log_set_level(LOG_INFO);
         return 0;
@@ -1910,710 +1868,6 @@ post_refusals(void **state)
         buf_release(&body);
 }
 
-/* ---- app_post on real nodes ---------------------------------------------- */
-
-struct nodes {
-        char tmp[64];
-        struct node desa, kec, kab;
-};
-
-static void
-node_make(const char *tmp, const char *name, const char *region, struct node *n)
-{
-        char dir[128], path[192], msg[512];
-        struct config c;
-
-        snprintf(dir, sizeof(dir), "%s/%s", tmp, name);
-        assert_int_equal(node_mkdirs(dir), 0);
-        config_defaults(&c);
-        strcpy(c.region, region);
-        strcpy(c.name, name);
-        c.map_size_mib = 16;
-        c.log_level = LOG_ERROR;
-        snprintf(path, sizeof(path), "%s/%s", dir, NODE_CONFIG_FILE);
-        assert_int_equal(config_write_new(path, &c), 0);
-        snprintf(path, sizeof(path), "%s/%s", dir, NODE_KEY_FILE);
-        assert_int_equal(key_create_file(path), 0);
-        if (node_open(n, dir, NODE_OPEN_KEY, msg))
-                fail_msg("node_open: %s", msg);
-        /* A new key with a new store, as simpul init makes them. */
-        assert_int_equal(node_restored_set(n, false), 0);
-}
-
-static int
-nodes_setup(void **state)
-{
-        struct nodes *ns = xcalloc(1, sizeof(*ns));
-
-        strcpy(ns->tmp, "/tmp/simpul-test-kim-nodes-XXXXXX");
-        if (!mkdtemp(ns->tmp))
-                return -1;
-        log_set_level(LOG_ERROR);
-        node_make(ns->tmp, "desa", DESA, &ns->desa);
-        node_make(ns->tmp, "kec", KEC, &ns->kec);
-        node_make(ns->tmp, "kab", KAB, &ns->kab);
-        *state = ns;
-        return 0;
-}
-
-static int
-nodes_teardown(void **state)
-{
-        struct nodes *ns = *state;
-
-        node_close(&ns->desa);
-        node_close(&ns->kec);
-        node_close(&ns->kab);
-        rm_tree(ns->tmp);
-        free(ns);
-        log_set_level(LOG_INFO);
-        return 0;
-}
-
-/* Copies the entry id from n's store into `to`'s (a sync, by hand). */
-static void
-carry(struct node *from, struct node *to, const uint8_t id[32],
-      struct buf *bytes)
-{
-        struct store_txn *t;
-        struct ingest_stats st;
-        int res;
-
-        assert_int_equal(store_begin(from->store, false, &t), 0);
-        assert_int_equal(store_get_by_id(t, id, ENTRY_HASH_BYTES, bytes), 0);
-        store_abort(t);
-        {
-                struct slice in = buf_slice(bytes);
-                assert_int_equal(
-                    replica_ingest(&to->replica, &in, 1, "test", &res, &st), 0);
-        }
-        expect_err("carried", res, 0);
-}
-
-static bool
-contains(struct slice hay, const char *needle)
-{
-        size_t n = strlen(needle);
-
-        for (size_t i = 0; i + n <= hay.len; i++)
-                if (!memcmp(hay.ptr + i, needle, n))
-                        return true;
-        return false;
-}
-
-static void
-rahasia_through_a_relay(void **state)
-{
-        struct nodes *ns = *state;
-        const char *secret = "Kepala dusun meminta pungutan liar 50 ribu.";
-        struct app_post p;
-        struct buf bytes = BUF_INIT, plain = BUF_INIT;
-        struct entry e;
-        struct kim_body b, content;
-        struct kim_reporter r;
-        struct seal_ctx at;
-        uint8_t id[ENTRY_HASH_BYTES];
-        char msg[APP_ERR_MAX];
-
-        memset(&p, 0, sizeof(p));
-        p.body.kind = KIND_PENGADUAN;
-        p.body.has_handler = true;
-        strcpy(p.body.handler, KAB);
-        p.body.has_title = true;
-        p.body.title = slice_cstr("Pungutan liar");
-        p.body.has_text = true;
-        p.body.text = slice_cstr(secret);
-        p.body.rahasia = true;
-        p.has_reporter = true;
-        p.reporter.name = slice_cstr("Siti");
-        p.reporter.contact = slice_cstr("0812-1111-2222");
-        /* No network: no certificates to find recipients in. */
-        expect_err("nobody to seal to", app_post(&ns->desa, &p, id, msg),
-                   ERR_KIM_SEALED);
-        assert_non_null(strstr(msg, KAB));
-        p.to = ns->kab.key->pk;
-        p.n_to = 1;
-        if (app_post(&ns->desa, &p, id, msg))
-                fail_msg("app_post: %s", msg);
-
-        /* The relay stores and forwards it; it holds ciphertext only. */
-        carry(&ns->desa, &ns->kec, id, &bytes);
-        assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
-        assert_false(contains(buf_slice(&bytes), secret));
-        assert_false(contains(buf_slice(&bytes), "Siti"));
-        assert_false(contains(buf_slice(&bytes), "Pungutan"));
-        assert_int_equal(kim_check_entry(&e, &b), 0);
-        seal_ctx_of(&e, &at);
-        assert_true(b.rahasia && !b.has_title && !b.has_text);
-        assert_string_equal(b.handler, KAB);
-        assert_string_equal(e.h.audience.origin, DESA);
-        assert_string_equal(e.h.audience.target, KAB);
-        expect_err(
-            "relay reads content",
-            seal_open(ns->kec.key, &b.sealed, &at, SEAL_FIELD_SEALED, &plain),
-            ERR_KIM_SEALED);
-        expect_err("relay reads reporter",
-                   seal_open(ns->kec.key, &b.reporter, &at, SEAL_FIELD_REPORTER,
-                             &plain),
-                   ERR_KIM_SEALED);
-        expect_err(
-            "author reads content",
-            seal_open(ns->desa.key, &b.sealed, &at, SEAL_FIELD_SEALED, &plain),
-            ERR_KIM_SEALED);
-
-        /* The handler reads both. */
-        carry(&ns->kec, &ns->kab, id, &bytes);
-        assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
-        assert_int_equal(kim_check_entry(&e, &b), 0);
-        seal_ctx_of(&e, &at);
-        assert_int_equal(
-            seal_open(ns->kab.key, &b.sealed, &at, SEAL_FIELD_SEALED, &plain),
-            0);
-        memset(&content, 0, sizeof(content));
-        assert_int_equal(wire_kim_content_decode(buf_slice(&plain), &content),
-                         0);
-        assert_true(slice_eq(content.text, slice_cstr(secret)));
-        assert_true(slice_eq(content.title, slice_cstr("Pungutan liar")));
-        assert_int_equal(seal_open(ns->kab.key, &b.reporter, &at,
-                                   SEAL_FIELD_REPORTER, &plain),
-                         0);
-        assert_int_equal(wire_kim_reporter_decode(buf_slice(&plain), &r), 0);
-        assert_true(slice_eq(r.name, slice_cstr("Siti")));
-        assert_true(slice_eq(r.contact, slice_cstr("0812-1111-2222")));
-        buf_release(&bytes);
-        buf_release(&plain);
-}
-
-/*
- * A report relayed pruned (proto/KIM.md §7): the handler lists it as
- * "isi belum diterima", may make no step on it, and once its body is
- * given back reads it and verifies it.
- */
-static void
-pruned_report_until_its_body_comes(void **state)
-{
-        struct nodes *ns = *state;
-        struct app_post p;
-        struct app_step st;
-        struct app_report_filter f;
-        struct buf bytes = BUF_INIT, pruned = BUF_INIT;
-        struct ingest_stats is;
-        struct entry e;
-        struct envelope env;
-        struct slice in;
-        json_t *j = NULL;
-        uint8_t id[ENTRY_HASH_BYTES];
-        char msg[APP_ERR_MAX];
-        bool filled;
-        int res;
-
-        memset(&p, 0, sizeof(p));
-        p.body.kind = KIND_ASPIRASI;
-        p.body.has_handler = p.body.has_title = p.body.has_text = true;
-        strcpy(p.body.handler, KAB);
-        p.body.title = slice_cstr("Jembatan putus");
-        p.body.text = slice_cstr("Sejak banjir Senin.");
-        if (app_post(&ns->desa, &p, id, msg))
-                fail_msg("app_post: %s", msg);
-        carry(&ns->desa, &ns->kec, id, &bytes);
-        assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
-        env = e.env;
-        env.has_body = false;
-        wire_envelope_encode(&env, &pruned);
-        in = buf_slice(&pruned);
-        assert_int_equal(
-            replica_ingest(&ns->kab.replica, &in, 1, "test", &res, &is), 0);
-        expect_err("pruned stored", res, 0);
-
-        assert_int_equal(
-            app_report_get(&ns->kab, id, ENTRY_HASH_BYTES, 0, &j, msg), 0);
-        assert_true(json_is_true(json_object_get(j, "body_missing")));
-        assert_string_equal(json_string_value(json_object_get(j, "title")),
-                            APP_BODY_MISSING_TEXT);
-        assert_string_equal(json_string_value(json_object_get(j, "text")),
-                            APP_BODY_MISSING_TEXT);
-        assert_string_equal(json_string_value(json_object_get(j, "state")),
-                            "diajukan");
-        assert_string_equal(json_string_value(json_object_get(j, "handler")),
-                            KAB);
-        assert_int_equal(json_array_size(json_object_get(j, "allowed_steps")),
-                         0);
-        json_decref(j);
-        memset(&f, 0, sizeof(f));
-        assert_int_equal(app_reports_list(&ns->kab, &f, &j, msg), 0);
-        assert_int_equal(json_array_size(json_object_get(j, "reports")), 1);
-        assert_true(json_is_true(json_object_get(
-            json_array_get(json_object_get(j, "reports"), 0), "body_missing")));
-        json_decref(j);
-        memset(&st, 0, sizeof(st));
-        st.step = "diverifikasi";
-        st.method = "telepon";
-        st.result = "valid";
-        expect_err(
-            "a step on what was not read",
-            app_report_step(&ns->kab, id, ENTRY_HASH_BYTES, &st, NULL, msg),
-            ERR_KIM_STEP);
-        assert_non_null(strstr(msg, APP_BODY_MISSING_TEXT));
-
-        assert_int_equal(replica_fill_body(&ns->kab.replica, e.feed, e.h.seq,
-                                           e.env.body, "test", &filled),
-                         0);
-        assert_true(filled);
-        assert_int_equal(
-            app_report_get(&ns->kab, id, ENTRY_HASH_BYTES, 0, &j, msg), 0);
-        assert_false(json_is_true(json_object_get(j, "body_missing")));
-        assert_string_equal(json_string_value(json_object_get(j, "title")),
-                            "Jembatan putus");
-        json_decref(j);
-        if (app_report_step(&ns->kab, id, ENTRY_HASH_BYTES, &st, NULL, msg))
-                fail_msg("app_report_step: %s", msg);
-        buf_release(&bytes);
-        buf_release(&pruned);
-}
-
-static void
-post_every_kind(void **state)
-{
-        struct nodes *ns = *state;
-        struct app_post p;
-        struct buf bytes = BUF_INIT;
-        struct entry e;
-        struct kim_body b;
-        uint8_t report[32], step[32], ann[32], rev[32], id[32], other[32];
-        char msg[APP_ERR_MAX], aud[40];
-
-        /* A report with defaults: handler from --to, category lainnya. */
-        memset(&p, 0, sizeof(p));
-        p.body.kind = KIND_ASPIRASI;
-        p.has_audience = true;
-        assert_int_equal(audience_parse(&p.audience, "path:" DESA ":" KEC), 0);
-        p.body.has_title = p.body.has_text = true;
-        p.body.title = slice_cstr("Lampu jalan mati");
-        p.body.text = slice_cstr("Sudah seminggu.");
-        if (app_post(&ns->desa, &p, report, msg))
-                fail_msg("aspirasi: %s", msg);
-        carry(&ns->desa, &ns->kec, report, &bytes);
-        assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
-        assert_int_equal(kim_check_entry(&e, &b), 0);
-        assert_string_equal(b.handler, KEC);
-        assert_true(slice_eq(b.category, slice_cstr("lainnya")));
-        /* Without an audience: path(own region, handler). */
-        p.has_audience = false;
-        strcpy(p.body.handler, KAB);
-        p.body.has_handler = true;
-        assert_int_equal(app_post(&ns->desa, &p, other, msg), 0);
-        /* A report to a tree: KIM-AUDIENCE, nothing stored. */
-        p.has_audience = true;
-        assert_int_equal(audience_parse(&p.audience, "tree:" KEC), 0);
-        expect_err("report to a tree", app_post(&ns->desa, &p, id, msg),
-                   ERR_KIM_AUDIENCE);
-
-        /* A step at the kecamatan: its audience and after from the
-         * report. */
-        memset(&p, 0, sizeof(p));
-        p.body.kind = KIND_STATUS;
-        p.body.has_report = true;
-        memcpy(p.body.report, report, 32);
-        p.body.step = KIM_STEP_DIVERIFIKASI;
-        p.body.result = KIM_RESULT_VALID;
-        p.body.has_method = true;
-        p.body.method = slice_cstr("survei lapangan");
-        if (app_post(&ns->kec, &p, step, msg))
-                fail_msg("status: %s", msg);
-        carry(&ns->kec, &ns->desa, step, &bytes);
-        assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
-        assert_int_equal(kim_check_entry(&e, &b), 0);
-        audience_format(&e.h.audience, aud);
-        assert_string_equal(aud, "path:" DESA ":" KEC);
-        assert_memory_equal(b.after, report, 32);
-        /* The village may not verify; it may add information. */
-        expect_err("village verifies", app_post(&ns->desa, &p, id, msg),
-                   ERR_KIM_ROLE);
-        p.body.step = KIM_STEP_TAMBAH_INFORMASI;
-        p.body.has_after = true;
-        memcpy(p.body.after, step, 32);
-        assert_int_equal(app_post(&ns->desa, &p, id, msg), 0);
-        /* after: a held entry that is not a step of this report. */
-        memcpy(p.body.after, other, 32); /* the report to the kabupaten */
-        expect_err("after another report", app_post(&ns->desa, &p, id, msg),
-                   ERR_KIM_NOT_FOUND);
-        memcpy(p.body.after, step, 32);
-        /* A step naming what is not held. */
-        p.body.after[0] ^= 1;
-        expect_err("after not held", app_post(&ns->desa, &p, id, msg),
-                   ERR_KIM_NOT_FOUND);
-        p.body.has_after = false;
-        p.body.report[0] ^= 1;
-        expect_err("report not held", app_post(&ns->desa, &p, id, msg),
-                   ERR_KIM_NOT_FOUND);
-
-        /* tanggapan by the kecamatan. */
-        memset(&p, 0, sizeof(p));
-        p.body.kind = KIND_TANGGAPAN;
-        p.body.has_report = true;
-        memcpy(p.body.report, report, 32);
-        p.body.has_text = true;
-        p.body.text = slice_cstr("Sudah diperbaiki.");
-        assert_int_equal(app_post(&ns->kec, &p, id, msg), 0);
-        p.body.text = slice_cstr("");
-        expect_err("empty tanggapan", app_post(&ns->kec, &p, id, msg),
-                   ERR_KIM_BODY);
-        /* Not on the report's audience, though the kecamatan may write
-         * there. */
-        p.body.text = slice_cstr("Sudah.");
-        p.has_audience = true;
-        assert_int_equal(audience_parse(&p.audience, "path:" DESA ":" KAB), 0);
-        expect_err("tanggapan off its report's audience",
-                   app_post(&ns->kec, &p, id, msg), ERR_KIM_AUDIENCE);
-
-        /* An announcement needs an audience; revisi and its decision. */
-        memset(&p, 0, sizeof(p));
-        p.body.kind = KIND_INFORMASI;
-        p.body.has_title = p.body.has_text = true;
-        p.body.title = slice_cstr("Kerja bakti");
-        p.body.text = slice_cstr("Minggu pagi.");
-        expect_err("no audience", app_post(&ns->desa, &p, id, msg), ERR_USAGE);
-        /* A recreated store posts nothing until it has caught up. */
-        p.has_audience = true;
-        assert_int_equal(audience_parse(&p.audience, "tree:" KEC), 0);
-        assert_int_equal(node_restored_set(&ns->desa, true), 0);
-        expect_err("restored", app_post(&ns->desa, &p, id, msg), ERR_RESTORED);
-        assert_int_equal(node_restored_set(&ns->desa, false), 0);
-        p.has_audience = true;
-        assert_int_equal(audience_parse(&p.audience, "tree:" KEC), 0);
-        assert_int_equal(app_post(&ns->desa, &p, ann, msg), 0);
-        memset(&p, 0, sizeof(p));
-        p.body.kind = KIND_STATUS;
-        p.body.has_report = true;
-        memcpy(p.body.report, ann, 32);
-        p.body.step = KIM_STEP_SELESAI;
-        expect_err("a step of an announcement",
-                   app_post(&ns->desa, &p, id, msg), ERR_KIM_NOT_FOUND);
-        carry(&ns->desa, &ns->kab, ann, &bytes);
-        memset(&p, 0, sizeof(p));
-        p.body.kind = KIND_REVISI;
-        p.body.has_item = true;
-        memcpy(p.body.item, ann, 32);
-        p.body.has_title = p.body.has_text = p.body.has_reason = true;
-        p.body.title = slice_cstr("Kerja bakti (ralat)");
-        p.body.text = slice_cstr("Minggu pukul 07.00.");
-        p.body.reason = slice_cstr("jam");
-        if (app_post(&ns->kab, &p, rev, msg))
-                fail_msg("revisi: %s", msg);
-        carry(&ns->kab, &ns->desa, rev, &bytes);
-        assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
-        audience_format(&e.h.audience, aud);
-        assert_string_equal(aud, "tree:" KEC);
-        memset(&p, 0, sizeof(p));
-        p.body.kind = KIND_REVISI_KEPUTUSAN;
-        p.body.has_revisi = true;
-        memcpy(p.body.revisi, rev, 32);
-        p.body.decision = KIM_DECISION_DITERIMA;
-        assert_int_equal(app_post(&ns->desa, &p, id, msg), 0);
-        memcpy(p.body.revisi, ann, 32);
-        expect_err("a decision on a non-revisi",
-                   app_post(&ns->desa, &p, id, msg), ERR_KIM_NOT_FOUND);
-        p.body.kind = 16;
-        expect_err("lampiran", app_post(&ns->desa, &p, id, msg), ERR_USAGE);
-        buf_release(&bytes);
-}
-
-/* Recipients: valid, unrevoked certificates of the handler region. */
-static void
-recipients_from_certs(void **state)
-{
-        struct nodes *ns = *state;
-        struct key *root = seeded(0x51), *h1 = seeded(0x52), *h2 = seeded(0x53),
-                   *old = seeded(0x54), *gone = seeded(0x55),
-                   *other = seeded(0x56);
-        struct {
-                struct key *k;
-                const char *region;
-                uint64_t until;
-        } certs[] = {
-            {h1, KAB, 0},    {h2, KAB, 0}, {old, KAB, 1000}, /* expired */
-            {gone, KAB, 0},                                  /* revoked below */
-            {other, KEC, 0}, /* another region */
-        };
-        uint8_t to[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES];
-        size_t n = 0;
-        uint64_t now = time_now_ms();
-        struct store_txn *t;
-        struct buf cert = BUF_INIT;
-
-        assert_int_equal(store_begin(ns->desa.store, true, &t), 0);
-        for (size_t i = 0; i < ARRAY_LEN(certs); i++) {
-                struct cert_info c;
-                memset(&c, 0, sizeof(c));
-                memcpy(c.node_pk, certs[i].k->pk, ENTRY_KEY_BYTES);
-                strcpy(c.region, certs[i].region);
-                strcpy(c.name, "KIM uji");
-                c.valid_from_ms = certs[i].until ? 1 : now - 1000;
-                c.valid_until_ms =
-                    certs[i].until ? certs[i].until : now + 86400000ULL;
-                buf_reset(&cert);
-                cert_sign(root, &c, &cert);
-                assert_int_equal(store_cert_set(t, buf_slice(&cert)), 0);
-        }
-        assert_int_equal(store_revocation_put(t, gone->pk, slice_cstr("\x80")),
-                         0);
-        assert_int_equal(store_commit(t), 0);
-        assert_int_equal(app_recipients(&ns->desa, KAB, now, to, &n), 0);
-        assert_int_equal(n, 2);
-        {
-                bool saw1 = false, saw2 = false;
-                for (size_t i = 0; i < n; i++) {
-                        saw1 |= !memcmp(to + i * 32, h1->pk, 32);
-                        saw2 |= !memcmp(to + i * 32, h2->pk, 32);
-                }
-                assert_true(saw1 && saw2);
-        }
-        assert_int_equal(app_recipients(&ns->desa, KEC, now, to, &n), 0);
-        assert_int_equal(n, 1);
-        assert_memory_equal(to, other->pk, 32);
-        assert_int_equal(app_recipients(&ns->desa, DESA, now, to, &n), 0);
-        assert_int_equal(n, 0);
-        /* A report sealed to what the certificates say: both open it. */
-        {
-                struct app_post p;
-                struct buf bytes = BUF_INIT, plain = BUF_INIT;
-                struct entry e;
-                struct kim_body b;
-                struct seal_ctx at;
-                uint8_t id[32];
-                char msg[APP_ERR_MAX];
-                memset(&p, 0, sizeof(p));
-                p.body.kind = KIND_ASPIRASI;
-                p.body.has_handler = true;
-                strcpy(p.body.handler, KAB);
-                p.body.has_title = p.body.has_text = true;
-                p.body.title = slice_cstr("Air bersih");
-                p.body.text = slice_cstr("Sumur kering.");
-                p.has_reporter = true;
-                p.reporter.name = slice_cstr("Rudi");
-                if (app_post(&ns->desa, &p, id, msg))
-                        fail_msg("app_post: %s", msg);
-                assert_int_equal(store_begin(ns->desa.store, false, &t), 0);
-                assert_int_equal(store_get_by_id(t, id, 32, &bytes), 0);
-                store_abort(t);
-                assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
-                assert_int_equal(kim_check_entry(&e, &b), 0);
-                seal_ctx_of(&e, &at);
-                assert_int_equal(b.reporter.n, 2);
-                assert_true(b.has_title); /* not rahasia: clear */
-                assert_int_equal(seal_open(h1, &b.reporter, &at,
-                                           SEAL_FIELD_REPORTER, &plain),
-                                 0);
-                assert_int_equal(seal_open(h2, &b.reporter, &at,
-                                           SEAL_FIELD_REPORTER, &plain),
-                                 0);
-                expect_err("revoked",
-                           seal_open(gone, &b.reporter, &at,
-                                     SEAL_FIELD_REPORTER, &plain),
-                           ERR_KIM_SEALED);
-                buf_release(&bytes);
-                buf_release(&plain);
-        }
-        buf_release(&cert);
-        key_free(root);
-        key_free(h1);
-        key_free(h2);
-        key_free(old);
-        key_free(gone);
-        key_free(other);
-}
-
-/*
- * A sealed value copied into another report (issue 9 item 9): another
- * author's report, or another report of the same author. The handler
- * must not open it there (KIM-SEALED: shown sealed), while the victim's
- * own report still opens.
- */
-static void
-post_copy(struct node *n, const char *aud, const struct kim_body *victim,
-          uint8_t id[32])
-{
-        struct kim_body b;
-        struct buf body = BUF_INIT;
-        struct post post;
-
-        memset(&b, 0, sizeof(b));
-        b.kind = KIND_PENGADUAN;
-        b.has_handler = true;
-        strcpy(b.handler, KAB);
-        b.has_category = true;
-        b.category = slice_cstr("lainnya");
-        b.rahasia = true;
-        b.reporter = victim->reporter;
-        b.sealed = victim->sealed;
-        wire_kim_encode(&b, &body);
-        memset(&post, 0, sizeof(post));
-        assert_int_equal(audience_parse(&post.audience, aud), 0);
-        post.kind = KIND_PENGADUAN;
-        post.body = buf_slice(&body);
-        assert_int_equal(replica_post(&n->replica, &post, 1, id), 0);
-        buf_release(&body);
-}
-
-/* The handler's view of report id: its reporter and title. */
-static void
-shown(struct node *n, const uint8_t id[32], const char *name, const char *title)
-{
-        json_t *j = NULL, *rep;
-        char msg[APP_ERR_MAX];
-
-        if (app_report_get(n, id, 32, 0, &j, msg))
-                fail_msg("app_report_get: %s", msg);
-        rep = json_object_get(j, "reporter");
-        if (json_is_string(rep))
-                assert_string_equal(json_string_value(rep), name);
-        else
-                assert_string_equal(
-                    json_string_value(json_object_get(rep, "name")), name);
-        assert_string_equal(json_string_value(json_object_get(j, "title")),
-                            title);
-        json_decref(j);
-}
-
-static void
-moved_seals_do_not_open(void **state)
-{
-        struct nodes *ns = *state;
-        struct app_post p;
-        struct buf bytes = BUF_INIT, copy = BUF_INIT;
-        struct entry e;
-        struct kim_body b;
-        uint8_t id[32], theirs[32], again[32];
-        char msg[APP_ERR_MAX];
-
-        memset(&p, 0, sizeof(p));
-        p.body.kind = KIND_PENGADUAN;
-        p.body.has_handler = true;
-        strcpy(p.body.handler, KAB);
-        p.body.has_title = p.body.has_text = true;
-        p.body.title = slice_cstr("Pungutan liar");
-        p.body.text = slice_cstr("Di kantor desa.");
-        p.body.rahasia = true;
-        p.has_reporter = true;
-        p.reporter.name = slice_cstr("Siti");
-        p.to = ns->kab.key->pk;
-        p.n_to = 1;
-        if (app_post(&ns->desa, &p, id, msg))
-                fail_msg("app_post: %s", msg);
-        carry(&ns->desa, &ns->kec, id, &bytes);
-        carry(&ns->kec, &ns->kab, id, &bytes);
-        shown(&ns->kab, id, "Siti", "Pungutan liar");
-
-        /* The relay copies both sealed values into a report of its own. */
-        assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
-        assert_int_equal(kim_check_entry(&e, &b), 0);
-        post_copy(&ns->kec, "path:" KEC ":" KAB, &b, theirs);
-        carry(&ns->kec, &ns->kab, theirs, &copy);
-        shown(&ns->kab, theirs, APP_SEALED_TEXT, APP_SEALED_TEXT);
-        /* The same author's next report on the same feed. */
-        post_copy(&ns->desa, "path:" DESA ":" KAB, &b, again);
-        carry(&ns->desa, &ns->kab, again, &copy);
-        shown(&ns->kab, again, APP_SEALED_TEXT, APP_SEALED_TEXT);
-        /* The original still opens. */
-        shown(&ns->kab, id, "Siti", "Pungutan liar");
-        buf_release(&bytes);
-        buf_release(&copy);
-}
-
-/*
- * Reports sealed and posted from two threads at once on one feed (as the
- * HTTP API's threads and a CLI process may): each is sealed inside the
- * transaction that gives it its seq, so no other post can take that seq
- * in between, and each opens at the place it got.
- */
-#define CONC_THREADS 2
-#define CONC_POSTS 12
-
-struct conc {
-        struct node *n;
-        const uint8_t *to;
-        const char *name;
-        uint8_t ids[CONC_POSTS][ENTRY_HASH_BYTES];
-        int err;
-        char msg[APP_ERR_MAX];
-};
-
-static void *
-conc_run(void *arg)
-{
-        struct conc *c = arg;
-        struct app_post p;
-
-        memset(&p, 0, sizeof(p));
-        p.body.kind = KIND_ASPIRASI;
-        p.body.has_handler = true;
-        strcpy(p.body.handler, KAB);
-        p.body.has_title = p.body.has_text = true;
-        p.body.title = slice_cstr("Air bersih");
-        p.body.text = slice_cstr("Sumur kering.");
-        p.has_reporter = true;
-        p.reporter.name = slice_cstr(c->name);
-        p.to = c->to;
-        p.n_to = 1;
-        for (size_t i = 0; i < CONC_POSTS && !c->err; i++)
-                c->err = app_post(c->n, &p, c->ids[i], c->msg);
-        return NULL;
-}
-
-static void
-concurrent_posts_reseal(void **state)
-{
-        struct nodes *ns = *state;
-        struct conc c[CONC_THREADS];
-        pthread_t th[CONC_THREADS];
-        const char *names[CONC_THREADS] = {"Ani", "Budi"};
-        struct buf bytes = BUF_INIT, plain = BUF_INIT;
-        bool seen[CONC_THREADS * CONC_POSTS + 1];
-        struct store_txn *t;
-        struct kim_reporter r;
-        struct seal_ctx at;
-        struct kim_body b;
-        struct entry e;
-
-        memset(seen, 0, sizeof(seen));
-        for (size_t i = 0; i < CONC_THREADS; i++) {
-                memset(&c[i], 0, sizeof(c[i]));
-                c[i].n = &ns->desa;
-                c[i].to = ns->kab.key->pk;
-                c[i].name = names[i];
-                assert_int_equal(pthread_create(&th[i], NULL, conc_run, &c[i]),
-                                 0);
-        }
-        for (size_t i = 0; i < CONC_THREADS; i++) {
-                assert_int_equal(pthread_join(th[i], NULL), 0);
-                if (c[i].err)
-                        fail_msg("thread %zu: %s", i, c[i].msg);
-        }
-        for (size_t i = 0; i < CONC_THREADS; i++)
-                for (size_t j = 0; j < CONC_POSTS; j++) {
-                        assert_int_equal(store_begin(ns->desa.store, false, &t),
-                                         0);
-                        assert_int_equal(
-                            store_get_by_id(t, c[i].ids[j], 32, &bytes), 0);
-                        store_abort(t);
-                        assert_int_equal(entry_open(buf_slice(&bytes), &e), 0);
-                        assert_int_equal(kim_check_entry(&e, &b), 0);
-                        assert_in_range(e.h.seq, 1, CONC_THREADS * CONC_POSTS);
-                        assert_false(seen[e.h.seq]);
-                        seen[e.h.seq] = true;
-                        seal_ctx_of(&e, &at);
-                        assert_int_equal(seal_open(ns->kab.key, &b.reporter,
-                                                   &at, SEAL_FIELD_REPORTER,
-                                                   &plain),
-                                         0);
-                        assert_int_equal(
-                            wire_kim_reporter_decode(buf_slice(&plain), &r), 0);
-                        assert_true(slice_eq(r.name, slice_cstr(names[i])));
-                }
-        buf_release(&bytes);
-        buf_release(&plain);
-}
-
 int
 main(void)
 {
@@ -2639,18 +1893,6 @@ main(void)
             cmocka_unit_test(seal_bound_to_its_place),
             cmocka_unit_test_setup_teardown(receipt_refusals, setup, teardown),
             cmocka_unit_test_setup_teardown(post_refusals, setup, teardown),
-            cmocka_unit_test_setup_teardown(rahasia_through_a_relay,
-                                            nodes_setup, nodes_teardown),
-            cmocka_unit_test_setup_teardown(post_every_kind, nodes_setup,
-                                            nodes_teardown),
-            cmocka_unit_test_setup_teardown(pruned_report_until_its_body_comes,
-                                            nodes_setup, nodes_teardown),
-            cmocka_unit_test_setup_teardown(recipients_from_certs, nodes_setup,
-                                            nodes_teardown),
-            cmocka_unit_test_setup_teardown(moved_seals_do_not_open,
-                                            nodes_setup, nodes_teardown),
-            cmocka_unit_test_setup_teardown(concurrent_posts_reseal,
-                                            nodes_setup, nodes_teardown),
         };
 
         memset(fill_a, 'a', sizeof(fill_a));

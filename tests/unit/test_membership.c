@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "../../src/replica/replica.h"
+#include "testlib.h"
 
 #define VECTORS SIMPUL_PROTO_DIR "/vectors/membership.json"
 #define NET_REGION "36.04"
@@ -36,15 +37,6 @@ enum seeds { ROOT = 0x11, KEC_KEY, DESA_KEY, DESA2_KEY, OTHER_KEY, KAB_KEY };
 
 /* ---- keys and certificates --------------------------------------------------
  */
-
-static struct key *
-key_of(uint8_t seed)
-{
-        uint8_t s[KEY_SEED_BYTES];
-
-        memset(s, seed, sizeof(s));
-        return key_from_seed(s);
-}
 
 static void
 network_of(struct network *net, const struct key *root, const char *region)
@@ -94,45 +86,23 @@ struct fx {
         struct buf kec_cert, desa_cert; /* kec: ISSUER by root; desa: by kec */
 };
 
-static void
-rm_tree(const char *path)
-{
-        DIR *d = opendir(path);
-        struct dirent *de;
-        char sub[512];
-
-        if (!d) {
-                unlink(path);
-                return;
-        }
-        while ((de = readdir(d))) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-                rm_tree(sub);
-        }
-        closedir(d);
-        rmdir(path);
-}
-
 static int
 setup(void **state)
 {
         struct fx *fx = xcalloc(1, sizeof(*fx));
         char dir[128];
 
-        strcpy(fx->tmp, "/tmp/simpul-test-member-XXXXXX");
-        if (!mkdtemp(fx->tmp) || entry_lib_init())
+        if (test_dir_make(fx->tmp, "member") || entry_lib_init())
                 return -1;
         snprintf(dir, sizeof(dir), "%s/store", fx->tmp);
         if (store_open(&fx->s, dir, NULL))
                 return -1;
-        fx->root = key_of(ROOT);
-        fx->kec = key_of(KEC_KEY);
-        fx->desa = key_of(DESA_KEY);
-        fx->desa2 = key_of(DESA2_KEY);
-        fx->other = key_of(OTHER_KEY);
-        fx->kab = key_of(KAB_KEY);
+        fx->root = test_key(ROOT);
+        fx->kec = test_key(KEC_KEY);
+        fx->desa = test_key(DESA_KEY);
+        fx->desa2 = test_key(DESA2_KEY);
+        fx->other = test_key(OTHER_KEY);
+        fx->kab = test_key(KAB_KEY);
         fx->r.store = fx->s;
         fx->r.key = fx->kab;
         strcpy(fx->r.region, NET_REGION);
@@ -153,7 +123,7 @@ teardown(void **state)
         struct fx *fx = *state;
 
         store_close(fx->s);
-        rm_tree(fx->tmp);
+        test_rm_tree(fx->tmp);
         key_free(fx->root);
         key_free(fx->kec);
         key_free(fx->desa);
@@ -615,8 +585,8 @@ chain_rules(void **state)
 
         for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
                 const struct chain_case *k = &cases[i];
-                struct key *issuer = key_of((uint8_t)k->issuer_seed);
-                struct key *subject = key_of((uint8_t)k->subject_seed);
+                struct key *issuer = test_key((uint8_t)k->issuer_seed);
+                struct key *subject = test_key((uint8_t)k->subject_seed);
 
                 buf_reset(&ic);
                 if (k->issuer_region)
@@ -1897,8 +1867,8 @@ vec_cert(const char *name, const struct network *net, uint8_t issuer_seed,
          uint8_t subject_seed, const char *region, uint32_t flags,
          const char *issuer_case, struct slice issuer_cert, struct buf *cert)
 {
-        struct key *issuer = key_of(issuer_seed),
-                   *subject = key_of(subject_seed);
+        struct key *issuer = test_key(issuer_seed),
+                   *subject = test_key(subject_seed);
         struct buf desc = BUF_INIT, bundle = BUF_INIT, line = BUF_INIT;
         char name_field[CERT_NAME_BUF];
         struct slice b, sig;
@@ -1998,7 +1968,7 @@ vec_bodies(struct slice desa_cert, struct slice kec_cert,
 static json_t *
 vectors_build(void)
 {
-        struct key *root = key_of(ROOT), *desa = key_of(DESA_KEY);
+        struct key *root = test_key(ROOT), *desa = test_key(DESA_KEY);
         struct buf kec = BUF_INIT, d = BUF_INIT;
         struct network net;
         json_t *v = json_object(), *certs = json_array();

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "../../src/node/node.h"
+#include "testlib.h"
 
 #define DESA "36.04.12.2002"
 
@@ -32,34 +33,12 @@ struct fx {
         char *env[ARRAY_LEN(env_names)]; /* saved; NULL: was unset */
 };
 
-static void
-rm_tree(const char *path)
-{
-        DIR *d = opendir(path);
-        struct dirent *de;
-        char sub[512];
-
-        if (!d) {
-                unlink(path);
-                return;
-        }
-        while ((de = readdir(d))) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-                rm_tree(sub);
-        }
-        closedir(d);
-        rmdir(path);
-}
-
 static int
 setup(void **state)
 {
         struct fx *fx = xcalloc(1, sizeof(*fx));
 
-        strcpy(fx->tmp, "/tmp/simpul-test-node-XXXXXX");
-        if (!mkdtemp(fx->tmp))
+        if (test_dir_make(fx->tmp, "node"))
                 return -1;
         snprintf(fx->path, sizeof(fx->path), "%s/simpul.conf", fx->tmp);
         for (size_t i = 0; i < ARRAY_LEN(env_names); i++) {
@@ -83,7 +62,7 @@ teardown(void **state)
                         unsetenv(env_names[i]);
                 free(fx->env[i]);
         }
-        rm_tree(fx->tmp);
+        test_rm_tree(fx->tmp);
         free(fx);
         log_set_level(LOG_INFO);
         return 0;

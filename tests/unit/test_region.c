@@ -13,27 +13,9 @@
 #include <cmocka.h>
 
 #include "../../src/region/region.h"
+#include "testlib.h"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static const char *
-ename(int err, char out[32])
-{
-        if (err == 0)
-                return "0";
-        snprintf(out, 32, "%s", err_id(err));
-        return out;
-}
-
-/* Fails with the case name and both values, as ids, unless got == want. */
-#define expect_err(name, got, want)                                            \
-        do {                                                                   \
-                int g_ = (got), w_ = (want);                                   \
-                char gb_[32], wb_[32];                                         \
-                if (g_ != w_)                                                  \
-                        fail_msg("%s: got %d (%s), want %d (%s)", (name), g_,  \
-                                 ename(g_, gb_), w_, ename(w_, wb_));          \
-        } while (0)
 
 #define expect_bool(name, got, want)                                           \
         do {                                                                   \
@@ -48,18 +30,6 @@ static int
 check(const char *s)
 {
         return region_check(s, strlen(s));
-}
-
-static struct audience
-aud(const char *text)
-{
-        struct audience a;
-        char b[32];
-        int err = audience_parse(&a, text);
-
-        if (err)
-                fail_msg("audience_parse(\"%s\"): %s", text, ename(err, b));
-        return a;
 }
 
 /* ---- the Serang codes ------------------------------------------------------
@@ -299,7 +269,7 @@ audience_round_trip(void **state)
 
         (void)state;
         for (size_t i = 0; i < ARRAY_LEN(texts); i++) {
-                struct audience a = aud(texts[i]), b;
+                struct audience a = test_audience(texts[i]), b;
                 audience_format(&a, out);
                 assert_string_equal(out, texts[i]);
                 expect_err(texts[i], audience_parse(&b, out), 0);
@@ -307,13 +277,13 @@ audience_round_trip(void **state)
                 expect_err(texts[i], audience_check(&a), 0);
         }
         /* The longest text fits the 40 bytes with room to spare. */
-        struct audience a = aud("path:36.04.12.2002:36.04.12");
+        struct audience a = test_audience("path:36.04.12.2002:36.04.12");
         audience_format(&a, out);
         assert_true(strlen(out) < 40);
         assert_int_equal(a.type, AUDIENCE_PATH);
         assert_string_equal(a.origin, "36.04.12.2002");
         assert_string_equal(a.target, "36.04.12");
-        a = aud("tree:36.04");
+        a = test_audience("tree:36.04");
         assert_int_equal(a.type, AUDIENCE_TREE);
         assert_string_equal(a.origin, "");
         expect_bool("tree != path", audience_eq(&a, &(struct audience){0}),
@@ -366,17 +336,17 @@ audience_check_on_structs(void **state)
         struct audience a;
 
         (void)state;
-        a = aud("tree:36.04");
+        a = test_audience("tree:36.04");
         strcpy(a.origin, "36.04.12");
         expect_err("tree with an origin", audience_check(&a),
                    ERR_AUDIENCE_SHAPE);
-        a = aud("tree:36.04");
+        a = test_audience("tree:36.04");
         a.type = 2;
         expect_err("type 2", audience_check(&a), ERR_AUDIENCE_SHAPE);
-        a = aud("tree:36.04");
+        a = test_audience("tree:36.04");
         memset(a.target, '1', sizeof(a.target)); /* no NUL at all */
         expect_err("unterminated target", audience_check(&a), ERR_REGION);
-        a = aud("path:36.04.12:36.04");
+        a = test_audience("path:36.04.12:36.04");
         strcpy(a.origin, "36.04.12.");
         expect_err("bad origin", audience_check(&a), ERR_REGION);
 }
@@ -404,7 +374,7 @@ has_prefix(const char *s, const char *p)
 static void
 tree_kabupaten_entitles_everyone(void **state)
 {
-        struct audience a = aud("tree:36.04");
+        struct audience a = test_audience("tree:36.04");
 
         (void)state;
         for (size_t i = 0; i < nrows; i++)
@@ -432,7 +402,7 @@ tree_kecamatan_entitles_its_subtree_and_ancestors(void **state)
                 kecamatan++;
                 snprintf(text, sizeof(text), "tree:%.31s", rows[k].code);
                 snprintf(prefix, sizeof(prefix), "%.15s.", rows[k].code);
-                a = aud(text);
+                a = test_audience(text);
                 for (size_t i = 0; i < nrows; i++) {
                         const char *c = rows[i].code;
                         bool own_desa = !strcmp(rows[i].level, "desa") &&
@@ -451,7 +421,7 @@ tree_kecamatan_entitles_its_subtree_and_ancestors(void **state)
         }
         assert_int_equal(kecamatan, 29);
         /* Pontang: 11 desa (2005 and 2007 are gaps), so 13 in the CSV. */
-        struct audience p = aud("tree:36.04.12");
+        struct audience p = test_audience("tree:36.04.12");
         assert_int_equal(count_entitled(&p), 13);
 }
 
@@ -469,7 +439,7 @@ path_desa_kabupaten_entitles_the_path_only(void **state)
                         continue;
                 ndesa++;
                 snprintf(text, sizeof(text), "path:%.31s:36.04", rows[d].code);
-                a = aud(text);
+                a = test_audience(text);
                 memcpy(kec, rows[d].code, 8); /* "36.04.KK" */
                 kec[8] = 0;
                 for (size_t i = 0; i < nrows; i++) {
@@ -486,7 +456,7 @@ path_desa_kabupaten_entitles_the_path_only(void **state)
         }
         assert_int_equal(ndesa, 326);
         /* path up to a kecamatan: the desa and the kecamatan only. */
-        struct audience k = aud("path:36.04.12.2002:36.04.12");
+        struct audience k = test_audience("path:36.04.12.2002:36.04.12");
         assert_int_equal(count_entitled(&k), 2);
         expect_bool("kabupaten outside path to kecamatan",
                     audience_contains(&k, "36.04"), false);
@@ -495,7 +465,7 @@ path_desa_kabupaten_entitles_the_path_only(void **state)
 static void
 tree_desa_entitles_the_desa_and_its_ancestors(void **state)
 {
-        struct audience a = aud("tree:36.04.12.2002");
+        struct audience a = test_audience("tree:36.04.12.2002");
 
         (void)state;
         assert_int_equal(count_entitled(&a), 3);
@@ -567,7 +537,7 @@ authoring_table(void **state)
 
         (void)state;
         for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-                struct audience a = aud(cases[i].audience);
+                struct audience a = test_audience(cases[i].audience);
                 expect_err(cases[i].name,
                            audience_may_author(&a, cases[i].author),
                            cases[i].want);
@@ -586,7 +556,7 @@ authors_are_in_their_audiences(void **state)
                 struct audience tree;
 
                 snprintf(text, sizeof(text), "tree:%.31s", rows[t].code);
-                tree = aud(text);
+                tree = test_audience(text);
                 for (size_t i = 0; i < nrows; i++) {
                         const char *author = rows[i].code;
                         if (audience_may_author(&tree, author))
@@ -598,7 +568,7 @@ authors_are_in_their_audiences(void **state)
                 if (strcmp(rows[t].level, "desa"))
                         continue;
                 snprintf(text, sizeof(text), "path:%.31s:36.04", rows[t].code);
-                struct audience path = aud(text);
+                struct audience path = test_audience(text);
                 for (size_t i = 0; i < nrows; i++) {
                         const char *author = rows[i].code;
                         expect_bool(author,

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "../../src/replica/replica.h"
+#include "testlib.h"
 
 #define DESA "36.04.12.2002"      /* the node under test */
 #define NEIGHBOUR "36.04.12.2001" /* a sibling desa */
@@ -34,27 +35,6 @@ struct fx {
         struct store *s[2];
         struct replica r[2]; /* r[i] over s[i], DESA, key */
 };
-
-static void
-rm_tree(const char *path)
-{
-        DIR *d = opendir(path);
-        struct dirent *de;
-        char sub[512];
-
-        if (!d) {
-                unlink(path);
-                return;
-        }
-        while ((de = readdir(d))) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-                rm_tree(sub);
-        }
-        closedir(d);
-        rmdir(path);
-}
 
 static int
 open_store(const char *tmp, const char *name, struct store **out)
@@ -78,13 +58,10 @@ static int
 setup(void **state)
 {
         struct fx *fx = xcalloc(1, sizeof(*fx));
-        uint8_t seed[KEY_SEED_BYTES];
 
-        strcpy(fx->tmp, "/tmp/simpul-test-replica-XXXXXX");
-        if (!mkdtemp(fx->tmp) || entry_lib_init())
+        if (test_dir_make(fx->tmp, "replica") || entry_lib_init())
                 return -1;
-        memset(seed, 1, sizeof(seed));
-        fx->key = key_from_seed(seed);
+        fx->key = test_key(1);
         if (open_store(fx->tmp, "a", &fx->s[0]) ||
             open_store(fx->tmp, "b", &fx->s[1]))
                 return -1;
@@ -102,7 +79,7 @@ teardown(void **state)
         for (size_t i = 0; i < 2; i++)
                 store_close(fx->s[i]);
         key_free(fx->key);
-        rm_tree(fx->tmp);
+        test_rm_tree(fx->tmp);
         free(fx);
         log_set_level(LOG_INFO);
         return 0;

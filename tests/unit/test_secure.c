@@ -21,33 +21,13 @@
 #include <string.h>
 
 #include "../../src/secure/secure.h"
+#include "testlib.h"
 
 #define VECTOR_FILE SIMPUL_PROTO_DIR "/vectors/handshake.json"
 #define NETWORK_PROLOGUE "simpul/1"
 #define NETWORK_ID_BYTES 32U
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static const char *
-ename(int err, char out[32])
-{
-        if (err == 0)
-                return "0";
-        if (err == 1)
-                return "1";
-        snprintf(out, 32, "%s", err_id(err));
-        return out;
-}
-
-/* Fails with the case name and both values, as ids, unless got == want. */
-#define expect_err(name, got, want)                                            \
-        do {                                                                   \
-                int g_ = (got), w_ = (want);                                   \
-                char gb_[32], wb_[32];                                         \
-                if (g_ != w_)                                                  \
-                        fail_msg("%s: got %d (%s), want %d (%s)", (name), g_,  \
-                                 ename(g_, gb_), w_, ename(w_, wb_));          \
-        } while (0)
 
 static void
 hex_to_buf(const char *hex, struct buf *out)
@@ -100,17 +80,12 @@ make_prologue(uint8_t *out, uint8_t id_byte)
 static int
 setup(void **state)
 {
-        uint8_t seed[KEY_SEED_BYTES];
-
         (void)state;
         if (entry_lib_init())
                 return -1;
-        memset(seed, 0xa1, sizeof(seed));
-        key_a = key_from_seed(seed);
-        memset(seed, 0xb2, sizeof(seed));
-        key_b = key_from_seed(seed);
-        memset(seed, 0xc3, sizeof(seed));
-        key_c = key_from_seed(seed);
+        key_a = test_key(0xa1);
+        key_b = test_key(0xb2);
+        key_c = test_key(0xc3);
         make_prologue(prologue_1, 0x11);
         make_prologue(prologue_2, 0x22);
         return 0;

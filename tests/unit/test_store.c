@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "../../src/store/store.h"
+#include "testlib.h"
 
 #define DESA "36.04.12.2002"
 #define CHAIN_MAX 128U
@@ -31,34 +32,12 @@ struct fx {
         struct store *s;
 };
 
-static void
-rm_tree(const char *path)
-{
-        DIR *d = opendir(path);
-        struct dirent *de;
-        char sub[512];
-
-        if (!d) {
-                unlink(path);
-                return;
-        }
-        while ((de = readdir(d))) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-                rm_tree(sub);
-        }
-        closedir(d);
-        rmdir(path);
-}
-
 static int
 setup(void **state)
 {
         struct fx *fx = xcalloc(1, sizeof(*fx));
 
-        strcpy(fx->tmp, "/tmp/simpul-test-store-XXXXXX");
-        if (!mkdtemp(fx->tmp) || entry_lib_init())
+        if (test_dir_make(fx->tmp, "store") || entry_lib_init())
                 return -1;
         snprintf(fx->dir, sizeof(fx->dir), "%s/store", fx->tmp);
         if (store_open(&fx->s, fx->dir, NULL))
@@ -73,7 +52,7 @@ teardown(void **state)
         struct fx *fx = *state;
 
         store_close(fx->s);
-        rm_tree(fx->tmp);
+        test_rm_tree(fx->tmp);
         free(fx);
         return 0;
 }

@@ -26,6 +26,7 @@
 
 #include "../../src/kim/view.h"
 #include "../../src/replica/replica.h"
+#include "testlib.h"
 
 #define KAB "36.04"
 #define KEC "36.04.12"
@@ -247,34 +248,12 @@ struct fx {
         int stores;
 };
 
-static void
-rm_tree(const char *path)
-{
-        DIR *d = opendir(path);
-        struct dirent *de;
-        char sub[512];
-
-        if (!d) {
-                unlink(path);
-                return;
-        }
-        while ((de = readdir(d))) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-                rm_tree(sub);
-        }
-        closedir(d);
-        rmdir(path);
-}
-
 static int
 setup(void **state)
 {
         struct fx *fx = xcalloc(1, sizeof(*fx));
 
-        strcpy(fx->tmp, "/tmp/simpul-test-views-XXXXXX");
-        if (!mkdtemp(fx->tmp) || entry_lib_init())
+        if (test_dir_make(fx->tmp, "views") || entry_lib_init())
                 return -1;
         log_set_level(LOG_WARN);
         *state = fx;
@@ -286,7 +265,7 @@ teardown(void **state)
 {
         struct fx *fx = *state;
 
-        rm_tree(fx->tmp);
+        test_rm_tree(fx->tmp);
         free(fx);
         log_set_level(LOG_INFO);
         return 0;

@@ -14,27 +14,9 @@
 
 #include "../../src/wire/wire.h"
 #include "../../src/wire/wire_int.h" /* wire__bound: refusal before msgpack-c */
+#include "testlib.h"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static const char *
-ename(int err, char out[32])
-{
-        if (err == 0)
-                return "0";
-        snprintf(out, 32, "%s", err_id(err));
-        return out;
-}
-
-/* Fails with the case name and both values, as ids, unless got == want. */
-#define expect_err(name, got, want)                                            \
-        do {                                                                   \
-                int g_ = (got), w_ = (want);                                   \
-                char gb_[32], wb_[32];                                         \
-                if (g_ != w_)                                                  \
-                        fail_msg("%s: got %d (%s), want %d (%s)", (name), g_,  \
-                                 ename(g_, gb_), w_, ename(w_, wb_));          \
-        } while (0)
 
 /* Fails with the first differing offset and both bytes. */
 static void

@@ -1,26 +1,17 @@
 /*
- * report internals shared by report.c (reading the views), report_step.c
- * (making steps) and announce.c (announcements); not part of the module
- * API.
+ * app internals shared by the files of src/app: messages, loading and
+ * opening items, the views; not part of the module API. json.c alone
+ * includes jansson.
  */
-#ifndef SIMPUL_APP_REPORT_INT_H
-#define SIMPUL_APP_REPORT_INT_H
-
-#include <time.h>
+#ifndef SIMPUL_APP_INT_H
+#define SIMPUL_APP_INT_H
 
 #include "../kim/view.h"
 #include "app.h"
 
-/* A stored entry with its KIM body; b borrows from bytes, or from content
- * once the rahasia content is opened. */
-struct app_item {
-        struct buf bytes;
-        struct entry e;
-        struct kim_body b;
-        bool kim;                     /* the body decodes as its KIM kind */
-        struct buf content, reporter; /* opened plaintexts */
-};
-
+/* v (capacity *cap elements of size bytes) with room for element n: grown
+ * (doubled) when n is *cap. Out of memory aborts. */
+void *app__grow(void *v, size_t n, size_t *cap, size_t size);
 /* Writes err_msg (may be NULL) and returns err. */
 int app__fail(char *err_msg, int err, const char *fmt, ...) PRINTF(3, 4);
 /* The node's holidays as a calendar (borrows n's config). */
@@ -37,14 +28,16 @@ int app__item_load(struct store_txn *t, const uint8_t id[ENTRY_HASH_BYTES],
 void app__item_release(struct app_item *it);
 /* Is the item held without its body (pruned, KIM.md §7)? */
 bool app__body_missing(const struct app_item *it);
-/* JSON values, new references: a hex id, a string, an ISO 8601 UTC time. */
-json_t *app__id_json(const uint8_t id[ENTRY_HASH_BYTES]);
-json_t *app__slice_json(struct slice s);
-json_t *app__time_json(uint64_t ms);
 /* terlambat_verifikasi or terlambat_tindak_lanjut. */
 bool app__overdue(const struct kim_flags *f);
-/* The steps this node may make on the report now (a new JSON array). */
-json_t *app__allowed_steps(struct node *n, const struct wire_report_view *v,
-                           uint64_t now_ms);
+/*
+ * Opens the rahasia content of a report into it->b (which then borrows
+ * from it->content). False if it is sealed and this node cannot open it
+ * (logged, KIM-SEALED, when it should open and does not).
+ */
+bool app__content_open(struct node *n, struct app_item *it);
+/* Opens the reporter of a report into who (borrows it->reporter). */
+enum app_reporter app__reporter_open(struct node *n, struct app_item *it,
+                                     struct kim_reporter *who);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * demo_show: what simpul demo posts and prints: the sample items, a table
+ * show: what simpul demo posts and prints: the sample items, a table
  * per item of the nodes that hold it (polled with simpul list --json), the
  * final matrix with simpul verify, and the same matrix as JSON.
  */
@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include <jansson.h>
+
+#include "demo.h"
 
 #define ITEM_TIMEOUT_MS 10000U
 #define SETTLE_MS 1000U /* after the last item: anything late or extra */
@@ -514,6 +516,21 @@ node_json(struct demo *d, int i)
                          (json_int_t)n->entries, "verify", n->verified);
 }
 
+/* Prints j (stolen) indented, as simpul --json does. */
+static void
+json_print(json_t *j)
+{
+        char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+        json_decref(j);
+        if (!text) {
+                cli_error("cannot format JSON output");
+                return;
+        }
+        puts(text);
+        free(text);
+}
+
 void
 demo_json(struct demo *d)
 {
@@ -523,9 +540,9 @@ demo_json(struct demo *d)
                 json_array_append_new(nodes, node_json(d, i));
         for (int k = 0; k < d->posted; k++)
                 json_array_append_new(its, item_json(d, k));
-        cli_print_json(json_pack("{s:b, s:s, s:b, s:o, s:o}", "ok", !d->failed,
-                                 "dir", d->dir, "kept", d->keep, "nodes", nodes,
-                                 "items", its));
+        json_print(json_pack("{s:b, s:s, s:b, s:o, s:o}", "ok", !d->failed,
+                             "dir", d->dir, "kept", d->keep, "nodes", nodes,
+                             "items", its));
 }
 
 void

@@ -1,42 +1,62 @@
 /*
- * demo: a KIM network of Kabupaten Serang on this machine. Every step runs
- * this same binary as a child process, as an operator would (init, network
- * create, enroll, run, post, list, verify); seven `simpul run` daemons link
- * over 127.0.0.1 and sample items are watched as they propagate.
+ * demo: the subcommand — its options, the demo directory, the seven nodes
+ * built, started and stopped, the items played (demo.h).
  */
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "demo.h"
 
-static const char demo_help[] =
-    "usage: simpul demo [--dir DIR] [--keep] [--json]\n\n"
-    "Builds a network of seven nodes of Kabupaten Serang on this machine\n"
-    "and shows entries travelling through it: the kabupaten (36.04), the\n"
-    "kecamatan Pontang (36.04.12) and Kramatwatu (36.04.05), two desa in\n"
-    "each. Every step runs this binary as an operator would: init, network\n"
-    "create, enroll request/sign/accept, then one 'simpul run' daemon per\n"
-    "node, linked over 127.0.0.1. Sample items in Bahasa Indonesia are\n"
-    "posted; after each, a table shows which nodes hold it and when it\n"
-    "arrived. Ends with each node's entries and 'simpul verify', then\n"
-    "stops the daemons (SIGTERM).\n\n"
-    "  --dir DIR  where the nodes live: absent or empty (default\n"
-    "             $SIMPUL_DEMO_DIR, else a new /tmp/simpul-demo.XXXXXX);\n"
-    "             each node's log is DIR/<node>.log\n"
-    "  --keep     leave the daemons running, and say how to stop them\n"
-    "  --json     print the final matrix as JSON on stdout (the progress\n"
-    "             goes to stderr)\n\n"
-    "The times are when 'simpul list' first showed the item at a node; the\n"
-    "demo asks every node about every 0.1 s.\n\n"
-    "Exit status 1 when an item does not reach exactly its audience within\n"
-    "10 s, a store does not verify or a daemon fails.\n";
+struct demo_opts {
+        const char *dir;
+        bool keep, json;
+};
+
+#define O(field) offsetof(struct demo_opts, field)
+static const struct cli_opt demo_opts[] = {
+    CLI_OPT("dir", CLI_STR, O(dir), .arg = "DIR",
+            .help = "where the nodes live: absent or empty (default\n"
+                    "$SIMPUL_DEMO_DIR, else a new /tmp/simpul-demo.XXXXXX);\n"
+                    "each node's log is DIR/<node>.log"),
+    CLI_OPT("keep", CLI_FLAG, O(keep),
+            .help = "leave the daemons running, and say how to stop them"),
+    CLI_OPT("json", CLI_FLAG, O(json),
+            .help = "print the final matrix as JSON on stdout (the progress\n"
+                    "goes to stderr)"),
+};
+#undef O
+
+static const struct cli_spec demo_spec = {
+    .name = "demo",
+    .usage =
+        "usage: simpul demo [--dir DIR] [--keep] [--json]\n\n"
+        "Builds a network of seven nodes of Kabupaten Serang on this machine\n"
+        "and shows entries travelling through it: the kabupaten (36.04), the\n"
+        "kecamatan Pontang (36.04.12) and Kramatwatu (36.04.05), two desa in\n"
+        "each. Every step runs this binary as an operator would: init, "
+        "network\n"
+        "create, enroll request/sign/accept, then one 'simpul run' daemon per\n"
+        "node, linked over 127.0.0.1. Sample items in Bahasa Indonesia are\n"
+        "posted; after each, a table shows which nodes hold it and when it\n"
+        "arrived. Ends with each node's entries and 'simpul verify', then\n"
+        "stops the daemons (SIGTERM).\n\n",
+    .opts = demo_opts,
+    .n_opts = ARRAY_LEN(demo_opts),
+    .width = 11,
+    .tail = "\nThe times are when 'simpul list' first showed the item at a "
+            "node; the\n"
+            "demo asks every node about every 0.1 s.\n\n"
+            "Exit status 1 when an item does not reach exactly its audience "
+            "within\n"
+            "10 s, a store does not verify or a daemon fails.\n",
+};
 
 #define NETWORK_NAME "KIM Kabupaten Serang"
 #define VALID_DAYS "365"
@@ -74,44 +94,8 @@ on_signal(int sig)
         demo_signalled = sig;
 }
 
-/* ---- options and the demo directory ---------------------------------------
+/* ---- the demo directory ---------------------------------------------------
  */
-
-static int
-demo_parse(int argc, char **argv, struct demo *d, const char **dir)
-{
-        static const struct option longs[] = {
-            {"dir", required_argument, NULL, 'd'},
-            {"keep", no_argument, NULL, 'k'},
-            {"json", no_argument, NULL, CLI_OPT_JSON},
-            {"help", no_argument, NULL, CLI_OPT_HELP},
-            {NULL, 0, NULL, 0},
-        };
-        int c;
-
-        while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-                switch (c) {
-                case 'd':
-                        *dir = optarg;
-                        break;
-                case 'k':
-                        d->keep = true;
-                        break;
-                case CLI_OPT_JSON:
-                        d->json = true;
-                        break;
-                case CLI_OPT_HELP:
-                        fputs(demo_help, stdout);
-                        return -1;
-                default:
-                        return cli_usage_error("demo", "invalid option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error("demo", "unexpected argument '%s'",
-                                       argv[optind]);
-        return 0;
-}
 
 static bool
 dir_empty(const char *path)
@@ -537,21 +521,24 @@ demo_keeps(struct demo *d)
 }
 
 int
-cmd_demo(int argc, char **argv)
+demo_main(int argc, char **argv)
 {
+        struct demo_opts o = {getenv("SIMPUL_DEMO_DIR"), false, false};
+        struct cli_parsed p;
         struct demo d;
-        const char *dir = getenv("SIMPUL_DEMO_DIR");
         int rc;
 
+        if (!cli_parse(&demo_spec, argc, argv, &o, &p))
+                return p.status;
         memset(&d, 0, sizeof(d));
-        if ((rc = demo_parse(argc, argv, &d, &dir)))
-                return rc < 0 ? EXIT_OK : rc;
+        d.keep = o.keep;
+        d.json = o.json;
         d.out = d.json ? stderr : stdout;
         setvbuf(d.out, NULL, _IOLBF, 0);
         d.tty = isatty(fileno(d.out)) && getenv("TERM") &&
                 strcmp(getenv("TERM"), "dumb");
         d.colour = d.tty && !getenv("NO_COLOR");
-        if ((rc = demo_open(&d, dir)))
+        if ((rc = demo_open(&d, o.dir)))
                 return rc;
         rc = demo_play(&d);
         if (demo_keeps(&d)) {

@@ -1,4 +1,4 @@
-/* demo_proc: child processes, config edits and log reading for simpul demo. */
+/* proc: child processes, config edits and log reading for simpul demo. */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "demo.h"
 
 #define CONF_KV_MAX 16U
 
