@@ -468,8 +468,9 @@ commit_run(uv_work_t *w)
                 b->err = ERR_STORE_FULL;
                 return;
         }
-        b->err = replica_commit_from(&d->n->replica, c->key, b->entries, b->es,
-                                     b->results, b->n, c->address, &b->stats);
+        b->err =
+            replica_commit_from(&d->n->replica, c->key, b->entries, b->es,
+                                b->results, b->n, c->address, NULL, &b->stats);
 }
 
 static void conn_free(struct conn *c);
