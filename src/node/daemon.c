@@ -11,8 +11,6 @@
 #include "daemon.h"
 
 #define PROLOGUE "simpul/1"
-#define STASH_MAX (1024U * 1024U)
-#define FLUSH_BYTES (64U * 1024U)
 #define STATUS_EVERY_MS 2000U
 #define HEARTBEAT_EVERY_MS 5000U
 #define TRIM_EVERY_MS 250U /* store_trim at most this often */
@@ -23,20 +21,17 @@ struct conn {
         struct daemon *d;
         struct link *link; /* NULL once closed */
         struct dialer *dialer;
-        struct sync_session *s;
+        struct sync_session *s; /* from conn_new to conn_free */
         uint8_t key[ENTRY_KEY_BYTES];
-        bool has_key, validated, hello_sent, opened, replaced, caught_up;
-        bool failed; /* the refusal was logged by conn_fail */
-        /* SYNC.md §3: one CERT_REQUEST each way per link. */
-        bool cert_requested, cert_answered;
+        bool has_key, opened, replaced, caught_up;
+        bool failed;         /* the refusal was logged by conn_fail */
+        uint64_t forks_seen; /* the session's forks_in when last looked */
         int parent; /* index in [net] parent of a dialled link, else -1 */
         /* A commit of this session hit STORE-FULL: see conn_full. */
         bool full;
         uint64_t full_retry_ms;
         struct member_peer peer;
         bool fallback_check; /* closed once synced (SYNC.md §8) */
-        struct buf stash;    /* frames (4-byte length each) before validation */
-        struct buf pending;  /* messages for the next frame */
         int jobs; /* batches of this conn in the pipeline; freed at 0 */
         uint64_t opened_ms, last_rx_ms, last_tx_ms, status_ms;
         uint64_t rx_bytes_seen; /* link_bytes_in at the last tick */
@@ -64,8 +59,8 @@ struct dialer {
 struct daemon {
         uv_loop_t loop;
         struct node *n;
-        struct buf prologue, cert, issuer_cert, out;
-        uint8_t cert_hash[SYNC_CERT_HASH_BYTES];
+        struct buf prologue, cert, issuer_cert;
+        struct sync_config scfg; /* for every session */
         uv_tcp_t server;
         bool listening, dialing, stopping;
         struct dialer dialer;
@@ -112,56 +107,31 @@ key_short(char out[17], const uint8_t *key)
 /* ---- sending --------------------------------------------------------------
  */
 
-/*
- * Messages produced while handling one event go out together in one frame
- * (flush), so a session that finds nothing to do costs few frames; a large
- * push is cut into frames of FLUSH_BYTES.
- */
+/* Sends the frames the session ended (it decides their bounds). */
+static void
+tx(struct conn *c)
+{
+        struct slice f;
+        int err;
+
+        while (c->link && sync_next_frame(c->s, &f)) {
+                err = link_send(c->link, f);
+                c->last_tx_ms = uv_now(&c->d->loop);
+                if (err) {
+                        conn_fail(c, err, NULL);
+                        return;
+                }
+        }
+}
+
+/* The messages of one event go out together, in one frame. */
 static void
 flush(struct conn *c)
 {
-        int err;
-
-        if (!c->pending.len || !c->link)
+        if (!c->link)
                 return;
-        err = link_send(c->link, buf_slice(&c->pending));
-        buf_reset(&c->pending);
-        c->last_tx_ms = uv_now(&c->d->loop);
-        if (err)
-                conn_fail(c, err, NULL);
-}
-
-static void
-send_frame(struct conn *c, struct buf *b)
-{
-        if (!b->len || !c->link)
-                return;
-        buf_add(&c->pending, b->data, b->len);
-        buf_reset(b);
-        if (c->pending.len >= FLUSH_BYTES)
-                flush(c);
-}
-
-/* CERT_REQUEST and CERT travel alone in their frames (SYNC.md §3). */
-static void
-send_alone(struct conn *c, struct buf *b)
-{
-        flush(c);
-        send_frame(c, b);
-        flush(c);
-}
-
-static void
-send_simple(struct conn *c, enum sync_type type)
-{
-        struct buf b = BUF_INIT;
-
-        wire_sync_simple(&b, type);
-        if (type == SYNC_CERT_REQUEST)
-                send_alone(c, &b);
-        else
-                send_frame(c, &b);
-        buf_release(&b);
+        sync_flush(c->s);
+        tx(c);
 }
 
 /* Closes after a refusal already logged elsewhere (the replica logs each
@@ -169,7 +139,6 @@ send_simple(struct conn *c, enum sync_type type)
 static void
 conn_close_logged(struct conn *c, int err, const char *why)
 {
-        struct buf b = BUF_INIT;
         char k[17] = "?";
 
         if (!c->link || c->failed)
@@ -178,13 +147,11 @@ conn_close_logged(struct conn *c, int err, const char *why)
                 key_short(k, c->key);
         c->failed = true;
         if (why && err != ERR_PEER_ERROR) {
-                wire_sync_error(&b, why);
-                send_frame(c, &b);
-                flush(c);
+                sync_send_error(c->s, why);
+                tx(c);
                 log_info("LINK-CLOSED", "link %s peer %s: closing after %s",
                          c->address, k, why);
         }
-        buf_release(&b);
         if (c->link)
                 link_close(c->link, err);
 }
@@ -192,7 +159,6 @@ conn_close_logged(struct conn *c, int err, const char *why)
 static void
 conn_fail(struct conn *c, int err, const char *why)
 {
-        struct buf b = BUF_INIT;
         char k[17] = "?";
 
         if (!c->link || c->failed) /* closing: its one line is out */
@@ -202,12 +168,9 @@ conn_fail(struct conn *c, int err, const char *why)
         c->failed = true; /* this is the refusal's one line */
         log_warn(why ? why : err_id(err), "link %s peer %s: %s", c->address, k,
                  err_str(err));
-        if (c->link && why) {
-                wire_sync_error(&b, why);
-                send_frame(c, &b);
-        }
+        if (c->link && why)
+                sync_send_error(c->s, why);
         flush(c);
-        buf_release(&b);
         if (c->link)
                 link_close(c->link, err);
 }
@@ -248,7 +211,7 @@ conn_full(struct conn *c)
 static void
 peer_counters(struct conn *c, struct peer_info *p)
 {
-        const struct sync_stats *st = c->s ? sync_stats(c->s) : NULL;
+        const struct sync_stats *st = sync_stats(c->s);
 
         if (c->link) {
                 uint64_t in = link_bytes_in(c->link);
@@ -258,12 +221,10 @@ peer_counters(struct conn *c, struct peer_info *p)
                 c->rep_bytes_in = in;
                 c->rep_bytes_out = out;
         }
-        if (st) {
-                p->entries_in += st->entries_in - c->rep_in;
-                p->entries_out += st->entries_out - c->rep_out;
-                c->rep_in = st->entries_in;
-                c->rep_out = st->entries_out;
-        }
+        p->entries_in += st->entries_in - c->rep_in;
+        p->entries_out += st->entries_out - c->rep_out;
+        c->rep_in = st->entries_in;
+        c->rep_out = st->entries_out;
 }
 
 /* Another open link of the same peer (one replacing this one)? */
@@ -301,15 +262,15 @@ peer_status(struct conn *c, bool connected, int err)
         if (connected && !p.connected)
                 p.last_seen_ms = time_now_ms();
         p.connected = connected;
-        p.backlog = c->s ? sync_backlog(c->s) : 0;
+        p.backlog = sync_backlog(c->s);
         if (c->caught_up)
                 p.last_sync_ms = time_now_ms();
         if (err) {
                 /* The peer's own reason, when it gave one. */
-                const char *id = err == ERR_PEER_ERROR && c->s &&
-                                         sync_stats(c->s)->peer_error[0]
-                                     ? sync_stats(c->s)->peer_error
-                                     : err_id(err);
+                const char *id =
+                    err == ERR_PEER_ERROR && sync_stats(c->s)->peer_error[0]
+                        ? sync_stats(c->s)->peer_error
+                        : err_id(err);
                 p.last_error_ms = time_now_ms();
                 snprintf(p.last_error, sizeof(p.last_error), "%.31s", id);
         }
@@ -347,20 +308,25 @@ static void changed_all(struct daemon *d);
 static void restored_found(struct conn *c);
 static void caught_up_check(struct conn *c);
 
+static bool cert_check(struct conn *c);
+static void read_pause(struct conn *c);
+
+/*
+ * After the session handled an event: its frames out, its refusal, the
+ * work it has for the pipeline, then pushes. Messages produced while
+ * handling one event go out together in one frame.
+ */
 static void
-deliver(struct conn *c, struct slice frame)
+session_after(struct conn *c, int err, const char *why)
 {
         struct daemon *d = c->d;
-        const char *why = NULL;
-        uint64_t forks = sync_stats(c->s)->forks_in;
-        int err;
 
-        buf_reset(&d->out);
-        err = sync_receive(c->s, frame, &d->out, &why);
-        send_frame(c, &d->out);
+        tx(c);
         restored_found(c);
-        if (sync_stats(c->s)->forks_in != forks)
+        if (sync_stats(c->s)->forks_in != c->forks_seen) {
+                c->forks_seen = sync_stats(c->s)->forks_in;
                 changed_all(d); /* spread the proof on every link */
+        }
         if (err == ERR_PEER_ERROR) {
                 conn_close_logged(c, err, NULL);
                 return;
@@ -373,74 +339,55 @@ deliver(struct conn *c, struct slice frame)
                 conn_fail(c, err, why);
                 return;
         }
+        if (cert_check(c))
+                return;
         pipeline_next(d);
-        if (c->link && !sync_wants_input(c->s))
-                link_read_pause(c->link, true);
+        read_pause(c);
         caught_up_check(c); /* a SYNCED with nothing to commit */
         pump(c);
         flush(c);
 }
 
 static void
-replay_stash(struct conn *c)
+deliver(struct conn *c, struct slice frame)
 {
-        struct buf stash = c->stash;
-        size_t off = 0;
+        const char *why = NULL;
+        int err = sync_receive(c->s, frame, &why);
 
-        buf_init(&c->stash);
-        while (off + 4 <= stash.len && c->link) {
-                uint32_t n = be32_get(stash.data + off);
-                deliver(c, slice_make(stash.data + off + 4, n));
-                off += 4 + n;
-        }
-        buf_release(&stash);
+        session_after(c, err, why);
 }
 
-static int
-session_start(struct conn *c)
+/* The peer is validated and the link open: the session starts. */
+static void
+log_open(struct conn *c)
 {
-        struct daemon *d = c->d;
         char k[17];
-        int err;
 
-        if (!c->s)
-                c->s = sync_session_new(&d->n->replica, c->key, c->peer.region);
-        if (!c->hello_sent) {
-                buf_reset(&d->out);
-                if ((err = sync_hello(c->s, &d->out)))
-                        return err;
-                send_frame(c, &d->out);
-                c->hello_sent = true;
-        }
         log_info("LINK-OPEN", "link %s peer %s (%s %s) %s", c->address,
                  key_short(k, c->key), c->peer.region, c->peer.name,
                  c->fallback_check ? "to a fallback, to check"
                  : c->dialer       ? "to parent"
                                    : "from child");
         peer_status(c, true, 0);
-        replay_stash(c);
-        pump(c);
-        return 0;
 }
 
 static void
 pump(struct conn *c)
 {
-        struct daemon *d = c->d;
+        bool more;
         int err;
 
         /* A failed link is closing: nothing more goes out on it. */
-        if (!c->s || !c->link || !c->opened || c->failed)
+        if (!sync_started(c->s) || !c->link || !c->opened || c->failed)
                 return;
         while (c->link && link_queued(c->link) < DAEMON_QUEUE_HIGH) {
-                buf_reset(&d->out);
-                if ((err = sync_pump(c->s, &d->out))) {
+                if ((err = sync_pump(c->s, &more))) {
                         conn_fail(c, err, NULL);
                         return;
                 }
-                if (!d->out.len)
+                tx(c);
+                if (!more)
                         break;
-                send_frame(c, &d->out);
         }
         flush(c);
 }
@@ -475,14 +422,21 @@ commit_run(uv_work_t *w)
 
 static void conn_free(struct conn *c);
 
+/* Received entries wait for commits: read no more of the link. */
+static void
+read_pause(struct conn *c)
+{
+        if (c->link && !sync_wants_input(c->s))
+                link_read_pause(c->link, true);
+}
+
 static void
 changed_all(struct daemon *d)
 {
-        for (struct conn *c = d->conns; c; c = c->next)
-                if (c->s) {
-                        sync_changed(c->s);
-                        pump(c);
-                }
+        for (struct conn *c = d->conns; c; c = c->next) {
+                sync_changed(c->s);
+                pump(c);
+        }
 }
 
 /*
@@ -538,7 +492,7 @@ caught_up_check(struct conn *c)
 {
         char k[17];
 
-        if (c->caught_up || c->full || !c->s || !sync_stats(c->s)->caught_up)
+        if (c->caught_up || c->full || !sync_stats(c->s)->caught_up)
                 return;
         c->caught_up = true;
         restored_heard(c);
@@ -574,17 +528,15 @@ commit_done(uv_work_t *w, int status)
 
         (void)status;
         d->committing = NULL;
-        buf_reset(&d->out);
-        err = sync_batch_done(c->s, j->b, &d->out, &why);
+        err = sync_batch_done(c->s, j->b, &why);
         free(j);
         c->jobs--;
         if (!c->link) {
                 /* The link is gone: the batch is durable, nobody to ACK. */
-                buf_reset(&d->out);
                 if (!c->jobs)
                         conn_free(c);
         } else {
-                send_frame(c, &d->out);
+                tx(c);
                 if (err == ERR_STORE_FULL) /* the store logged it */
                         conn_full(c);
                 else if (err) /* a refused entry: the replica logged it */
@@ -644,8 +596,7 @@ pipeline_next(struct daemon *d)
         if (d->checking)
                 return;
         for (c = d->conns; c; c = c->next)
-                if (c->s && c->link && !c->full &&
-                    (b = sync_take_batch(c->s, true)))
+                if (c->link && !c->full && (b = sync_take_batch(c->s, true)))
                         break;
         if (!b)
                 return;
@@ -672,6 +623,7 @@ conn_new(struct daemon *d, struct dialer *dl)
         struct conn *c = xcalloc(1, sizeof(*c));
 
         c->d = d;
+        c->s = sync_session_new(&d->scfg);
         c->dialer = dl;
         c->parent = -1;
         c->next = d->conns;
@@ -695,8 +647,6 @@ static void
 conn_free(struct conn *c)
 {
         sync_session_free(c->s);
-        buf_release(&c->stash);
-        buf_release(&c->pending);
         free(c);
 }
 
@@ -704,31 +654,10 @@ static int
 cb_hs_payload(struct link *l, const uint8_t *peer_key, struct buf *out)
 {
         struct conn *c = link_data(l);
-        struct daemon *d = c->d;
-        struct buf hello = BUF_INIT;
-        bool with = false;
-        int err = 0;
 
+        (void)peer_key;
         c->link = l; /* the first callback of an accepted link */
-        /* The initiator (writing msg3) sends its HELLO now if it can. */
-        if (peer_key && c->validated) {
-                c->s = sync_session_new(&d->n->replica, c->key, c->peer.region);
-                if ((err = sync_hello(c->s, &hello)))
-                        goto out;
-                with = hello.len + 16 <= SECURE_HS_PAYLOAD_MAX;
-                c->hello_sent = with;
-        }
-        wire_sync_hs_payload(out, d->cert_hash, with, buf_slice(&hello));
-out:
-        buf_release(&hello);
-        return err;
-}
-
-static void
-stash_frame(struct conn *c, struct slice frame)
-{
-        buf_add_be32(&c->stash, (uint32_t)frame.len);
-        buf_add(&c->stash, frame.ptr, frame.len);
+        return sync_hs_payload(c->s, out);
 }
 
 static int
@@ -736,7 +665,6 @@ cb_hs_peer(struct link *l, const uint8_t *peer_key, struct slice payload)
 {
         struct conn *c = link_data(l);
         uint8_t hash[SYNC_CERT_HASH_BYTES];
-        struct slice rest;
         int err;
 
         c->link = l; /* the first callback of a dialled link */
@@ -745,13 +673,11 @@ cb_hs_peer(struct link *l, const uint8_t *peer_key, struct slice payload)
         snprintf(c->address, sizeof(c->address), "%s", link_peer_address(l));
         if (!memcmp(peer_key, c->d->n->key->pk, ENTRY_KEY_BYTES))
                 return ERR_HANDSHAKE; /* a node dialling itself */
-        if ((err = wire_sync_hs_payload_decode(payload, hash, &rest)))
+        if ((err = sync_hs_peer(c->s, peer_key, payload, hash)))
                 return err;
-        if (rest.len)
-                stash_frame(c, rest);
         err = member_known(c->d->n, peer_key, hash, &c->peer);
         if (!err)
-                c->validated = true;
+                sync_hs_valid(c->s, c->peer.region);
         return err == ERR_NOT_FOUND ? 0 : err;
 }
 
@@ -784,6 +710,7 @@ cb_open(struct link *l)
 {
         struct conn *c = link_data(l);
         struct dialer *dl = c->dialer;
+        const char *why = NULL;
         int err;
 
         c->opened = true;
@@ -799,65 +726,36 @@ cb_open(struct link *l)
                 dl->index = 0;
         }
         replace_older(c);
-        if (!c->validated) {
-                c->cert_requested = true;
-                send_simple(c, SYNC_CERT_REQUEST);
-                return;
-        }
-        if ((err = session_start(c)))
-                conn_fail(c, err, NULL);
+        if (sync_validated(c->s))
+                log_open(c);
+        /* Starts, or asks for the peer's certificate (CERT_REQUEST). */
+        err = sync_open(c->s, &why);
+        session_after(c, err, why);
 }
 
-static void
-send_cert(struct conn *c)
-{
-        struct daemon *d = c->d;
-        struct buf b = BUF_INIT;
-
-        wire_sync_cert(&b, buf_slice(&d->cert),
-                       d->issuer_cert.len ? buf_slice(&d->issuer_cert)
-                                          : slice_make(NULL, 0));
-        send_alone(c, &b);
-        buf_release(&b);
-}
-
-/* CERT_REQUEST and CERT travel alone in their frames (SYNC.md §3). */
+/*
+ * The certificate the peer sent when asked (SYNC.md §3): checked (and
+ * stored) by member_accept, the session told the result. True when the
+ * link is done with for this event (refused, or started).
+ */
 static bool
-cert_frame(struct conn *c, struct slice frame)
+cert_check(struct conn *c)
 {
-        struct sync_decoder dec;
-        struct sync_msg m;
-        int rc, err;
+        struct slice cert, issuer;
+        const char *why = NULL;
+        int err;
 
-        sync_decoder_init(&dec);
-        sync_decoder_frame(&dec, frame);
-        rc = sync_decoder_next(&dec, &m);
-        if (rc != 1 || (m.type != SYNC_CERT && m.type != SYNC_CERT_REQUEST)) {
-                sync_decoder_release(&dec);
+        if (!sync_take_cert(c->s, &cert, &issuer))
                 return false;
+        err = member_accept(c->d->n, c->key, cert, issuer, &c->peer);
+        if (err) { /* refused: NETWORK-MISMATCH, CERT-INVALID, ... */
+                if (sync_cert_done(c->s, err, NULL, &why))
+                        conn_fail(c, err, why);
+                return true;
         }
-        if (m.type == SYNC_CERT_REQUEST) {
-                /* Answered once: a second one (or one after our CERT) is
-                 * a peer filling our queue for nothing. */
-                if (c->cert_answered)
-                        conn_fail(c, ERR_PROTOCOL, err_id(ERR_PROTOCOL));
-                else
-                        send_cert(c);
-                c->cert_answered = true;
-        } else if (!c->cert_requested || c->validated) {
-                conn_fail(c, ERR_PROTOCOL, err_id(ERR_PROTOCOL));
-        } else {
-                err = member_accept(c->d->n, c->key, m.cert, m.issuer_cert,
-                                    &c->peer);
-                if (err) {
-                        conn_fail(c, err, err_id(err));
-                } else {
-                        c->validated = true;
-                        if ((err = session_start(c)))
-                                conn_fail(c, err, NULL);
-                }
-        }
-        sync_decoder_release(&dec);
+        log_open(c);
+        err = sync_cert_done(c->s, 0, c->peer.region, &why);
+        session_after(c, err, why);
         return true;
 }
 
@@ -869,16 +767,6 @@ cb_frame(struct link *l, struct slice frame)
         c->last_rx_ms = uv_now(&c->d->loop);
         log_debug("LINK-FRAME", "link %s: frame of %zu bytes", c->address,
                   frame.len);
-        if (cert_frame(c, frame))
-                return;
-        if (!c->validated || !c->s) {
-                if (c->stash.len + frame.len > STASH_MAX) {
-                        conn_fail(c, ERR_PROTOCOL, "PROTO-VIOLATION");
-                        return;
-                }
-                stash_frame(c, frame);
-                return;
-        }
         deliver(c, frame);
 }
 
@@ -1012,7 +900,7 @@ dialer_closed(struct dialer *dl, struct conn *c, int err)
         /* Only a link that did some good and was not refused (by either
          * side) resets the re-dial delay: a peer that refuses this node,
          * or that it refuses, is not dialled again at once. */
-        if (c->opened && !refusal(err) && c->s &&
+        if (c->opened && !refusal(err) &&
             (c->caught_up || sync_stats(c->s)->entries_in ||
              sync_stats(c->s)->entries_out))
                 backoff_reset(&dl->bo);
@@ -1147,10 +1035,11 @@ fallback_dial(struct dialer *dl, uint64_t now)
 static bool
 fallback_checked(const struct conn *c)
 {
-        const struct sync_stats *st = c->s ? sync_stats(c->s) : NULL;
+        const struct sync_stats *st = sync_stats(c->s);
 
-        return c->fallback_check && st && !c->full && !c->jobs &&
-               st->caught_up && st->synced_sent && !sync_backlog(c->s);
+        return c->fallback_check && sync_started(c->s) && !c->full &&
+               !c->jobs && st->caught_up && st->synced_sent &&
+               !sync_backlog(c->s);
 }
 
 /* ---- the tick: liveness, local changes, pending batches ------------------ */
@@ -1180,7 +1069,7 @@ tick_conn(struct conn *c, uint64_t now)
         /* A peer that does not present a valid certificate in time (its
          * HELLO may come first, on a slow link) holds a handshake slot
          * (handshakes_over) no longer. */
-        if (!c->validated &&
+        if (!sync_validated(c->s) &&
             now - c->opened_ms > NET_HS_TIMEOUT_MS + cfg->timeout_s * 1000U) {
                 conn_fail(c, ERR_TIMEOUT, NULL);
                 return;
@@ -1190,13 +1079,14 @@ tick_conn(struct conn *c, uint64_t now)
                 conn_fail(c, ERR_TIMEOUT, NULL);
                 return;
         }
-        if (c->s && now - c->last_tx_ms >= cfg->keepalive_s * 1000U) {
-                send_simple(c, SYNC_PING);
-                flush(c);
+        if (sync_started(c->s) &&
+            now - c->last_tx_ms >= cfg->keepalive_s * 1000U) {
+                sync_ping(c->s);
+                tx(c);
         }
         /* Status for `simpul peers`, written only when it moved (an SD
          * card should not take a write every few seconds for nothing). */
-        if (c->s && now - c->status_ms >= STATUS_EVERY_MS &&
+        if (sync_started(c->s) && now - c->status_ms >= STATUS_EVERY_MS &&
             (link_bytes_in(c->link) != c->rep_bytes_in ||
              link_bytes_out(c->link) != c->rep_bytes_out)) {
                 c->status_ms = now;
@@ -1216,7 +1106,7 @@ revoked_close(struct daemon *d)
         struct conn *c;
 
         for (c = d->conns; c; c = c->next)
-                if (c->link && c->validated && !c->failed &&
+                if (c->link && sync_validated(c->s) && !c->failed &&
                     member_standing(d->n, c->key, &c->peer) == ERR_REVOKED)
                         /* An ERROR only on an open link. */
                         conn_fail(c, ERR_REVOKED,
@@ -1257,7 +1147,7 @@ stats_publish(struct daemon *d, bool running)
         f.running = running;
         f.updated_ms = time_now_ms();
         for (struct conn *c = d->conns; c; c = c->next)
-                if (c->link && c->s && c->opened)
+                if (c->link && sync_started(c->s))
                         f.links_open++;
                 else if (c->link || c->dialer)
                         f.links_opening++;
@@ -1344,7 +1234,7 @@ handshakes_over(struct daemon *d, const struct conn *c)
                 host = (size_t)(strrchr(addr, ':') - addr);
         for (const struct conn *o = d->conns; o; o = o->next) {
                 const char *oa;
-                if (o->dialer || !o->link || o->validated)
+                if (o->dialer || !o->link || sync_validated(o->s))
                         continue;
                 all++;
                 oa = link_peer_address(o->link);
@@ -1480,7 +1370,12 @@ daemon_init(struct daemon *d, struct node *n)
         if ((err = member_load(n, network, &d->cert, &d->issuer_cert)))
                 return err;
         hash_bytes(h, buf_slice(&d->cert));
-        memcpy(d->cert_hash, h, SYNC_CERT_HASH_BYTES);
+        d->scfg = (struct sync_config){&n->replica,
+                                       buf_slice(&d->cert),
+                                       buf_slice(&d->issuer_cert),
+                                       {0},
+                                       SECURE_HS_PAYLOAD_MAX - 16};
+        memcpy(d->scfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
         buf_adds(&d->prologue, PROLOGUE);
         buf_add(&d->prologue, network, sizeof(network));
         d->cbs = (struct link_cbs){cb_hs_payload, cb_hs_peer, cb_open, cb_frame,
@@ -1554,7 +1449,6 @@ daemon_run_stats(struct node *n, struct daemon_stats *stats)
         buf_release(&d->prologue);
         buf_release(&d->cert);
         buf_release(&d->issuer_cert);
-        buf_release(&d->out);
         free(d);
         return err;
 }

@@ -147,7 +147,7 @@ sync__pair_put(struct buf *b, const uint8_t id[ENTRY_HASH_BYTES], uint64_t seq)
 }
 
 int
-sync_hello(struct sync_session *s, struct buf *out)
+sync__hello(struct sync_session *s, struct buf *out)
 {
         struct sync_vec_item *delta = NULL;
         struct store_txn *t;
@@ -441,5 +441,5 @@ sync__on_need_full(struct sync_session *s, struct buf *out)
         /* Our record of what the peer has of us is gone: start over. */
         s->rec.acked = 0;
         s->has_rec = false;
-        return sync_hello(s, out);
+        return sync__hello(s, out);
 }

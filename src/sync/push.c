@@ -233,14 +233,16 @@ push_feed(struct sync_session *s, struct feed_state *f, struct buf *out)
 }
 
 int
-sync_pump(struct sync_session *s, struct buf *out)
+sync_pump(struct sync_session *s, bool *more)
 {
+        struct buf *out = &s->tx;
         struct store_txn *t;
         struct feed_state *f;
         size_t start = out->len;
         bool any;
         int err = 0;
 
+        *more = false;
         if (!s->hello_accepted)
                 return 0;
         if ((err = store_begin(s->r->store, false, &t)))
@@ -274,5 +276,7 @@ sync_pump(struct sync_session *s, struct buf *out)
         }
 out:
         store_abort(t);
+        *more = out->len > start;
+        sync__out_done(s);
         return err;
 }

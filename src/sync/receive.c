@@ -271,10 +271,11 @@ batch_result(struct sync_session *s, struct rx_batch *b, size_t i,
 }
 
 int
-sync_batch_done(struct sync_session *s, struct sync_batch *pub, struct buf *out,
+sync_batch_done(struct sync_session *s, struct sync_batch *pub,
                 const char **why)
 {
         struct rx_batch *b = container_of(pub, struct rx_batch, pub);
+        struct buf *out = &s->tx;
         int err = 0;
 
         /* Batches come back in the order they were taken. */
@@ -299,6 +300,7 @@ sync_batch_done(struct sync_session *s, struct sync_batch *pub, struct buf *out,
                 s->stats.caught_up = true;
         }
         sync__rx_free(b);
+        sync__out_done(s);
         return err;
 }
 

@@ -1,23 +1,20 @@
-/* session: one link's sync protocol (proto/SYNC.md), see sync.h:
- * lifecycle and the dispatch of received messages. */
+/* session: one link's sync protocol (proto/SYNC.md), see sync.h: its
+ * lifecycle, its frames in and out, and the dispatch of messages. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sync_int.h"
 
-/* ---- lifecycle ------------------------------------------------------------
- */
+/* ---- lifecycle ----------------------------------------------------------- */
 
 struct sync_session *
-sync_session_new(struct replica *r, const uint8_t peer_key[ENTRY_KEY_BYTES],
-                 const char *peer_region)
+sync_session_new(const struct sync_config *cfg)
 {
         struct sync_session *s = xcalloc(1, sizeof(*s));
 
-        s->r = r;
-        memcpy(s->peer, peer_key, ENTRY_KEY_BYTES);
-        strncpy(s->peer_region, peer_region, REGION_BUF - 1);
+        s->cfg = *cfg;
+        s->r = cfg->r;
         feedmap_init(&s->feeds);
         sync_decoder_init(&s->dec);
         s->rescan = true;
@@ -48,11 +45,17 @@ sync_session_free(struct sync_session *s)
                 return;
         for (size_t i = 0; i < s->rx_n; i++)
                 sync__rx_free(s->rx[i]);
+        for (size_t i = 0; i < s->frames_cap; i++)
+                buf_release(&s->frames[i]);
         feedmap_release(&s->feeds);
         sync_decoder_release(&s->dec);
         buf_release(&s->scratch);
         buf_release(&s->unheld);
         buf_release(&s->forks_sent);
+        buf_release(&s->cert_in);
+        buf_release(&s->held);
+        buf_release(&s->tx);
+        free(s->frames);
         free(s->order);
         free(s->out_feeds);
         free(s->inflight);
@@ -69,7 +72,7 @@ sync_stats(const struct sync_session *s)
 bool
 sync_wants_input(const struct sync_session *s)
 {
-        return s->rx_n < SYNC_BATCHES_OUT + 1;
+        return s->rx_n < SYNC_BATCHES_OUT + 1 && !s->cert_checking;
 }
 
 void
@@ -77,6 +80,86 @@ sync_changed(struct sync_session *s)
 {
         s->rescan = true;
         s->forks_dirty = true;
+}
+
+/* ---- frames out ------------------------------------------------------------
+ *
+ * A ring of frames (struct buf each, kept for reuse): the one being built
+ * is s->tx, swapped in when it ends.
+ */
+
+void
+sync__cut(struct sync_session *s)
+{
+        struct buf *slot, spare;
+
+        if (!s->tx.len)
+                return;
+        if (s->frames_n == s->frames_cap) {
+                size_t cap = s->frames_cap ? 2 * s->frames_cap : 4;
+                struct buf *q = xcalloc(cap, sizeof(*q));
+                for (size_t i = 0; i < s->frames_cap; i++)
+                        q[i] = s->frames[(s->frames_head + i) % s->frames_cap];
+                free(s->frames);
+                s->frames = q;
+                s->frames_head = 0;
+                s->frames_cap = cap;
+        }
+        slot = &s->frames[(s->frames_head + s->frames_n++) % s->frames_cap];
+        spare = *slot; /* a sent frame's storage, for the next one */
+        buf_reset(&spare);
+        *slot = s->tx;
+        s->tx = spare;
+}
+
+void
+sync__out_done(struct sync_session *s)
+{
+        if (s->tx.len >= SYNC_FLUSH_BYTES)
+                sync__cut(s);
+}
+
+void
+sync_flush(struct sync_session *s)
+{
+        sync__cut(s);
+}
+
+bool
+sync_next_frame(struct sync_session *s, struct slice *frame)
+{
+        struct buf *f;
+
+        if (!s->frames_n)
+                return false;
+        f = &s->frames[s->frames_head];
+        s->frames_head = (s->frames_head + 1) % s->frames_cap;
+        s->frames_n--;
+        *frame = buf_slice(f);
+        return true;
+}
+
+void
+sync_ping(struct sync_session *s)
+{
+        wire_sync_simple(&s->tx, SYNC_PING);
+        sync__cut(s);
+}
+
+void
+sync_send_error(struct sync_session *s, const char *id)
+{
+        wire_sync_error(&s->tx, id);
+        sync__cut(s);
+}
+
+/* ---- frames in ---------------------------------------------------------- */
+
+void
+sync__hold(struct sync_session *s, struct slice frame)
+{
+        buf_add_be32(&s->held, (uint32_t)frame.len);
+        buf_add(&s->held, frame.ptr, frame.len);
 }
 
 /* ---- dispatch --------------------------------------------------------------
@@ -128,14 +211,17 @@ on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out,
         }
 }
 
-int
-sync_receive(struct sync_session *s, struct slice frame, struct buf *out,
-             const char **why)
+/*
+ * Processes the messages of one frame, from the start: 0 once done, or an
+ * error. A CERT or CERT_REQUEST here (not alone in its frame, or in the
+ * handshake payload) is PROTO-VIOLATION.
+ */
+static int
+process(struct sync_session *s, struct slice frame, const char **why)
 {
         struct sync_msg m;
         int rc, err = 0;
 
-        *why = NULL;
         sync_decoder_frame(&s->dec, frame);
         while ((rc = sync_decoder_next(&s->dec, &m)) == 1) {
                 s->stats.msgs_in++;
@@ -149,7 +235,7 @@ sync_receive(struct sync_session *s, struct slice frame, struct buf *out,
                 }
                 log_debug("SYNC-MSG", "received type %d (index %u, seq %llu)",
                           (int)m.type, m.index, (unsigned long long)m.seq);
-                if ((err = on_message(s, &m, out, why)))
+                if ((err = on_message(s, &m, &s->tx, why)))
                         break;
         }
         if (rc < 0)
@@ -159,6 +245,49 @@ sync_receive(struct sync_session *s, struct slice frame, struct buf *out,
                         *why = err_id(err);
                 return err;
         }
-        sync__ack_if_idle(s, out);
+        sync__ack_if_idle(s, &s->tx);
         return 0;
+}
+
+int
+sync__resume(struct sync_session *s, const char **why)
+{
+        int err;
+
+        while (s->started && s->held_off < s->held.len) {
+                uint8_t *p = s->held.data + s->held_off;
+                uint32_t n = be32_get(p);
+
+                s->held_off += 4 + n;
+                if ((err = process(s, slice_make(p + 4, n), why)))
+                        return err;
+        }
+        if (s->held_off == s->held.len) {
+                buf_reset(&s->held);
+                s->held_off = 0;
+        }
+        return 0;
+}
+
+int
+sync_receive(struct sync_session *s, struct slice frame, const char **why)
+{
+        bool handled = false;
+        int err;
+
+        *why = NULL;
+        if ((err = sync__cert_frame(s, frame, &handled, why)) || handled)
+                return err;
+        if (!s->started) {
+                /* Held until the peer is validated (SYNC.md §3). */
+                if (s->held.len - s->held_off + frame.len > SYNC_STASH_BYTES) {
+                        *why = err_id(ERR_PROTOCOL);
+                        return ERR_PROTOCOL;
+                }
+                sync__hold(s, frame);
+                return 0;
+        }
+        err = process(s, frame, why);
+        sync__out_done(s);
+        return err;
 }

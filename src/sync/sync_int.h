@@ -1,6 +1,7 @@
 /*
  * sync internals: the session's state, shared by the files of src/sync
- * (session.c, hello.c, receive.c, push.c, forks.c, bodies.c, feedmap.c).
+ * (session.c, cert.c, hello.c, receive.c, push.c, forks.c, bodies.c,
+ * feedmap.c).
  * Not part of the API: sync.h is.
  */
 #ifndef SIMPUL_SYNC_INT_H
@@ -83,9 +84,26 @@ struct rx_batch {
 };
 
 struct sync_session {
-        struct replica *r;
+        struct sync_config cfg;
+        struct replica *r; /* cfg.r */
         uint8_t peer[ENTRY_KEY_BYTES];
         char peer_region[REGION_BUF];
+        /* starting (cert.c, SYNC.md §3) */
+        bool has_key, validated, opened, started, hello_sent;
+        bool cert_requested, cert_answered; /* one CERT_REQUEST each way */
+        bool cert_checking, cert_taken;     /* the peer's CERT, with caller */
+        struct buf cert_in;                 /* cert || issuer_cert */
+        size_t cert_len;                    /* of cert in cert_in */
+        /* Input held back: the peer's frames before it was validated
+         * (SYNC_STASH_BYTES at most), each a 4-byte length and its bytes,
+         * taken from held_off. */
+        struct buf held;
+        size_t held_off;
+        /* Output: the frame being built, and frames to send. */
+        struct buf tx;
+        struct buf *frames;
+        size_t frames_head, frames_n, frames_cap;
+        bool frame_lent; /* frames[frames_head - 1] is with the caller */
         struct peer_info rec;
         bool has_rec, known_loaded;
         struct feedmap feeds;
@@ -137,8 +155,23 @@ struct sync_session {
 
 /* session.c */
 void sync__rx_free(struct rx_batch *b);
+/* Ends the frame being built (if any) and queues it to send. */
+void sync__cut(struct sync_session *s);
+/* Ends the frame being built if it is past SYNC_FLUSH_BYTES. */
+void sync__out_done(struct sync_session *s);
+/* Keeps a frame (copied) to process later, in order. */
+void sync__hold(struct sync_session *s, struct slice frame);
+/* Processes the frames held, once started. Errors as sync_receive's. */
+int sync__resume(struct sync_session *s, const char **why) WUR;
+
+/* cert.c: CERT_REQUEST and CERT, which travel alone in their frames.
+ * *handled is set when frame is one of them. */
+int sync__cert_frame(struct sync_session *s, struct slice frame, bool *handled,
+                     const char **why) WUR;
 
 /* hello.c: the universe, HELLO and its answers (SYNC.md §4) */
+/* Appends this side's HELLO to out. Store errors. */
+int sync__hello(struct sync_session *s, struct buf *out) WUR;
 bool sync__in_universe(const struct sync_session *s, const struct audience *a);
 /* Rebuilds the push order from the store's feeds of the universe. */
 int sync__rescan(struct sync_session *s, struct store_txn *t) WUR;
