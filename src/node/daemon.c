@@ -79,6 +79,9 @@ struct daemon {
         /* While the store is marked restored: the parents caught up with
          * since this daemon started (bit i: [net] parent i). */
         uint32_t parents_heard;
+        /* Writes of links closed since the last commit started. */
+        struct job_write *orphans;
+        size_t orphans_n;
         struct link_cbs cbs;
         struct link_config lcfg;
         struct daemon_stats *stats; /* http: figures published (or NULL) */
@@ -89,10 +92,25 @@ static void pump(struct conn *c);
 static void pipeline_next(struct daemon *d);
 static void conn_unlink(struct conn *c);
 
-struct job {
+/* A session's writes of its peer's record, in a commit. */
+struct job_write {
         struct conn *c;
-        struct sync_batch *b;
+        struct sync_writes *w;
+};
+
+/*
+ * Work for the commit pipeline: a received batch (checked, then
+ * committed), or writes alone. Either commits the writes taken when its
+ * commit starts: the sessions' peer records.
+ */
+struct job {
+        enum { JOB_BATCH, JOB_WRITES } kind;
+        struct conn *c;       /* JOB_BATCH: the batch's link */
+        struct sync_batch *b; /* JOB_BATCH */
         bool skip; /* its conn is full: finish as STORE-FULL, store nothing */
+        struct job_write *writes;
+        size_t writes_n;
+        int writes_err; /* the commit's result for the writes */
         struct job *next;
 };
 static void dialer_dial(struct dialer *dl);
@@ -404,20 +422,55 @@ check_run(uv_work_t *w)
         replica_check(&d->n->replica, b->entries, b->n, b->es, b->results);
 }
 
+/* Runs in the committing thread, in its write transaction. */
+static int
+apply_writes(void *ctx, struct store_txn *t)
+{
+        struct job *j = ctx;
+        int err;
+
+        for (size_t i = 0; i < j->writes_n; i++)
+                if ((err = sync_writes_apply(j->writes[i].w, t)))
+                        return err;
+        return 0;
+}
+
+/* The writes in a transaction of their own. */
+static int
+commit_writes(struct daemon *d, struct job *j)
+{
+        struct store_txn *t;
+        int err;
+
+        if (!j->writes_n)
+                return 0;
+        if ((err = store_begin(d->n->store, true, &t)))
+                return err;
+        if ((err = apply_writes(j, t))) {
+                store_abort(t);
+                return err;
+        }
+        return store_commit(t);
+}
+
 static void
 commit_run(uv_work_t *w)
 {
         struct daemon *d = container_of(w, struct daemon, commit_work);
-        struct conn *c = d->committing->c;
-        struct sync_batch *b = d->committing->b;
+        struct job *j = d->committing;
+        struct replica_also also = {apply_writes, j};
+        struct sync_batch *b = j->b;
 
-        if (d->committing->skip) {
-                b->err = ERR_STORE_FULL;
+        if (j->kind == JOB_WRITES || j->skip) {
+                if (j->kind == JOB_BATCH)
+                        b->err = ERR_STORE_FULL;
+                j->writes_err = commit_writes(d, j);
                 return;
         }
-        b->err =
-            replica_commit_from(&d->n->replica, c->key, b->entries, b->es,
-                                b->results, b->n, c->address, NULL, &b->stats);
+        b->err = replica_commit_from(&d->n->replica, j->c->key, b->entries,
+                                     b->es, b->results, b->n, j->c->address,
+                                     j->writes_n ? &also : NULL, &b->stats);
+        j->writes_err = b->err;
 }
 
 static void conn_free(struct conn *c);
@@ -516,39 +569,100 @@ batch_revokes(const struct sync_batch *b)
 
 static void revoked_close(struct daemon *d);
 
+/* Reads the link again once its session wants more. */
 static void
-commit_done(uv_work_t *w, int status)
+read_resume(struct conn *c)
 {
-        struct daemon *d = container_of(w, struct daemon, commit_work);
-        struct job *j = d->committing;
+        if (c->link && !c->full && sync_wants_input(c->s))
+                link_read_pause(c->link, false);
+}
+
+static void
+batch_done(struct job *j)
+{
         struct conn *c = j->c;
         const char *why = NULL;
-        bool revokes = !j->skip && !j->b->err && batch_revokes(j->b);
-        int err;
+        int err = sync_batch_done(c->s, j->b, &why);
 
-        (void)status;
-        d->committing = NULL;
-        err = sync_batch_done(c->s, j->b, &why);
-        free(j);
         c->jobs--;
         if (!c->link) {
                 /* The link is gone: the batch is durable, nobody to ACK. */
                 if (!c->jobs)
                         conn_free(c);
-        } else {
-                tx(c);
-                if (err == ERR_STORE_FULL) /* the store logged it */
-                        conn_full(c);
-                else if (err) /* a refused entry: the replica logged it */
-                        conn_close_logged(c, err, why ? why : err_id(err));
-                else if (c->link && !c->full && sync_wants_input(c->s))
-                        link_read_pause(c->link, false);
-                caught_up_check(c);
-                flush(c);
+                return;
         }
+        tx(c);
+        if (err == ERR_STORE_FULL) /* the store logged it */
+                conn_full(c);
+        else if (err) /* a refused entry: the replica logged it */
+                conn_close_logged(c, err, why ? why : err_id(err));
+        else
+                read_resume(c);
+        caught_up_check(c);
+        flush(c);
+}
+
+/* The sessions hear how their writes went (a HELLO_OK may go out). */
+static void
+writes_done(struct job *j)
+{
+        for (size_t i = 0; i < j->writes_n; i++) {
+                struct conn *c = j->writes[i].c;
+                const char *why = NULL;
+                int err =
+                    sync_writes_done(c->s, j->writes[i].w, j->writes_err, &why);
+
+                c->jobs--;
+                if (!c->link) {
+                        if (!c->jobs)
+                                conn_free(c);
+                        continue;
+                }
+                session_after(c, err, why);
+                read_resume(c);
+        }
+}
+
+/* Writes that failed with a batch's transaction (STORE-FULL for the
+ * batch, say) are tried again alone, before anything else. */
+static void
+writes_retry(struct daemon *d, struct job *j)
+{
+        struct job *r = xcalloc(1, sizeof(*r));
+
+        r->kind = JOB_WRITES;
+        r->writes = j->writes;
+        r->writes_n = j->writes_n;
+        j->writes = NULL;
+        j->writes_n = 0;
+        r->next = d->ready;
+        if (!d->ready)
+                d->ready_tail = &r->next;
+        d->ready = r;
+}
+
+static void
+commit_done(uv_work_t *w, int status)
+{
+        struct daemon *d = container_of(w, struct daemon, commit_work);
+        struct job *j = d->committing;
+        bool batch = j->kind == JOB_BATCH;
+        bool revokes = batch && !j->skip && !j->b->err && batch_revokes(j->b);
+
+        (void)status;
+        d->committing = NULL;
+        if (batch)
+                batch_done(j);
+        if (batch && j->writes_err && j->writes_n)
+                writes_retry(d, j);
+        else
+                writes_done(j);
+        free(j->writes);
+        free(j);
         if (revokes) /* before pushing the batch on: see revoked_close */
                 revoked_close(d);
-        changed_all(d);
+        if (batch)
+                changed_all(d);
         pipeline_next(d);
 }
 
@@ -575,6 +689,53 @@ queue(struct daemon *d, uv_work_t *w, uv_work_cb run, uv_after_work_cb done)
         }
 }
 
+static void
+job_write_add(struct job *j, struct conn *c, struct sync_writes *w)
+{
+        j->writes = xrealloc(j->writes, (j->writes_n + 1) * sizeof(*j->writes));
+        j->writes[j->writes_n++] = (struct job_write){c, w};
+}
+
+/* What the sessions have to write goes with the commit starting now. */
+static void
+take_writes(struct daemon *d, struct job *j)
+{
+        struct sync_writes *w;
+
+        for (size_t i = 0; i < d->orphans_n; i++)
+                job_write_add(j, d->orphans[i].c, d->orphans[i].w);
+        d->orphans_n = 0;
+        for (struct conn *c = d->conns; c; c = c->next)
+                if ((w = sync_take_writes(c->s))) {
+                        c->jobs++;
+                        job_write_add(j, c, w);
+                }
+}
+
+/* The next commit: a checked batch in the order checked, else writes. */
+static struct job *
+next_commit(struct daemon *d)
+{
+        struct job *j = d->ready;
+
+        if (j) {
+                d->ready = j->next;
+                if (!d->ready)
+                        d->ready_tail = &d->ready;
+                j->next = NULL;
+        } else {
+                j = xcalloc(1, sizeof(*j));
+                j->kind = JOB_WRITES;
+        }
+        take_writes(d, j);
+        if (j->kind == JOB_WRITES && !j->writes_n) {
+                free(j);
+                return NULL;
+        }
+        j->skip = j->kind == JOB_BATCH && j->c->full;
+        return j;
+}
+
 /* Starts what can start: the next commit (in the order checked) and the
  * next check (round robin over the links). */
 static void
@@ -584,15 +745,8 @@ pipeline_next(struct daemon *d)
         struct conn *c, **pp;
         struct job *j;
 
-        if (!d->committing && d->ready) {
-                d->committing = d->ready;
-                d->ready = d->ready->next;
-                if (!d->ready)
-                        d->ready_tail = &d->ready;
-                d->committing->next = NULL;
-                d->committing->skip = d->committing->c->full;
+        if (!d->committing && (d->committing = next_commit(d)))
                 queue(d, &d->commit_work, commit_run, commit_done);
-        }
         if (d->checking)
                 return;
         for (c = d->conns; c; c = c->next)
@@ -608,6 +762,7 @@ pipeline_next(struct daemon *d)
         *pp = c;
         c->jobs++;
         j = xcalloc(1, sizeof(*j));
+        j->kind = JOB_BATCH;
         j->c = c;
         j->b = b;
         d->checking = j;
@@ -772,10 +927,26 @@ cb_frame(struct link *l, struct slice frame)
 
 static void dialer_closed(struct dialer *dl, struct conn *c, int err);
 
+/* A closed link's last writes (ACKs it took) go with the next commit. */
+static void
+orphan_writes(struct conn *c)
+{
+        struct daemon *d = c->d;
+        struct sync_writes *w = sync_take_writes(c->s);
+
+        if (!w)
+                return;
+        c->jobs++;
+        d->orphans =
+            xrealloc(d->orphans, (d->orphans_n + 1) * sizeof(*d->orphans));
+        d->orphans[d->orphans_n++] = (struct job_write){c, w};
+}
+
 static void
 cb_close(struct link *l, int err)
 {
         struct conn *c = link_data(l);
+        struct daemon *d = c->d;
         char k[17] = "-";
 
         if (c->has_key)
@@ -799,10 +970,12 @@ cb_close(struct link *l, int err)
                 peer_status(c, false, err == UV_EOF ? 0 : err);
         c->link = NULL; /* freed by net after this returns */
         conn_unlink(c);
+        orphan_writes(c);
         if (c->dialer)
                 dialer_closed(c->dialer, c, err);
         if (!c->jobs)
                 conn_free(c);
+        pipeline_next(d);
 }
 
 /* ---- dialling --------------------------------------------------------------
@@ -1152,8 +1325,9 @@ stats_publish(struct daemon *d, bool running)
                 else if (c->link || c->dialer)
                         f.links_opening++;
         for (j = d->ready; j; j = j->next)
-                f.batches_queued++;
-        f.batches_queued += (d->checking != NULL) + (d->committing != NULL);
+                f.batches_queued += j->kind == JOB_BATCH;
+        f.batches_queued += (d->checking != NULL) +
+                            (d->committing && d->committing->kind == JOB_BATCH);
         f.store_version = d->version;
         uv_mutex_lock(&d->stats->lock);
         f.started_ms =
@@ -1449,6 +1623,7 @@ daemon_run_stats(struct node *n, struct daemon_stats *stats)
         buf_release(&d->prologue);
         buf_release(&d->cert);
         buf_release(&d->issuer_cert);
+        free(d->orphans);
         free(d);
         return err;
 }

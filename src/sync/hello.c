@@ -211,58 +211,27 @@ forget_known(void *ctx, struct feed_state *f)
         f->known = f->sent = 0;
 }
 
-/* The daemon writes the status fields of the same record: reload it so
- * only instance and acked are ours to change. */
-static int
-rec_reload(struct sync_session *s, struct store_txn *t)
-{
-        struct peer_info cur;
-        int err = store_peer_get(t, s->peer, &cur);
-
-        if (err == ERR_NOT_FOUND)
-                return 0;
-        if (err)
-                return err;
-        cur.has_instance = s->rec.has_instance;
-        memcpy(cur.instance, s->rec.instance, STORE_INSTANCE_BYTES);
-        cur.acked = s->rec.acked;
-        s->rec = cur;
-        return 0;
-}
-
 /*
  * Records the peer's instance and, for the feeds this node holds, the
  * delta (SYNC.md §4): what it does not hold is never stored, so the rows
- * kept per peer are bounded by this node's own feeds.
+ * kept per peer are bounded by this node's own feeds. The caller commits
+ * it; the HELLO_OK waits for that (sync_writes_done).
  */
-static int
-hello_persist(struct sync_session *s, const struct sync_msg *m)
+static void
+hello_record(struct sync_session *s, const struct sync_msg *m)
 {
-        struct store_txn *t;
-        int err;
-
-        if ((err = store_begin(s->r->store, true, &t)))
-                return err;
-        if ((err = rec_reload(s, t)))
-                goto fail;
         s->rec.has_instance = true;
         memcpy(s->rec.instance, m->instance, STORE_INSTANCE_BYTES);
-        if (m->base == 0 && (err = store_peer_known_clear(t, s->peer)))
-                goto fail;
+        sync__rec_changed(s);
+        if (m->base == 0)
+                sync__known_clear(s);
         for (size_t i = 0; i < m->delta_n; i++) {
                 struct feed_state *f = feedmap_get(&s->feeds, m->delta[i].feed);
-                if (f && f->local &&
-                    (err = store_peer_known_put(t, s->peer, m->delta[i].feed,
-                                                m->delta[i].seq)))
-                        goto fail;
+                if (f && f->local)
+                        sync__known_put(s, m->delta[i].feed, m->delta[i].seq);
         }
-        if ((err = store_peer_put(t, &s->rec)))
-                goto fail;
+        sync__writes(s)->hello = true;
         s->has_rec = true;
-        return store_commit(t);
-fail:
-        store_abort(t);
-        return err;
 }
 
 static void
@@ -398,38 +367,32 @@ sync__on_hello(struct sync_session *s, const struct sync_msg *m,
                 wire_sync_simple(out, SYNC_NEED_FULL);
                 return 0;
         }
-        if ((err = hello_persist(s, m)))
-                return err;
+        hello_record(s, m);
+        s->hello_in_expected = false;
+        s->hello_in_version = m->version;
+        s->wait_record = true; /* sync__hello_accept once it is durable */
+        return 0;
+}
+
+void
+sync__hello_accept(struct sync_session *s)
+{
         feedmap_each(&s->feeds, sent_from_known, NULL);
         s->hello_accepted = true;
-        s->hello_in_expected = false;
         s->rescan = true;
-        wire_sync_uint(out, SYNC_HELLO_OK, m->version);
-        return 0;
+        wire_sync_uint(&s->tx, SYNC_HELLO_OK, s->hello_in_version);
 }
 
 int
 sync__on_hello_ok(struct sync_session *s, const struct sync_msg *m)
 {
-        struct store_txn *t;
-        int err;
-
         if (!s->hello_out || m->version != s->my_hello_version)
                 return ERR_PROTOCOL;
         s->hello_out = false;
-        if ((err = store_begin(s->r->store, true, &t)))
-                return err;
-        if ((err = rec_reload(s, t))) {
-                store_abort(t);
-                return err;
-        }
         s->rec.acked = m->version;
-        if ((err = store_peer_put(t, &s->rec))) {
-                store_abort(t);
-                return err;
-        }
         s->has_rec = true;
-        return store_commit(t);
+        sync__rec_changed(s); /* written with the caller's next commit */
+        return 0;
 }
 
 /* NEED_FULL answers our HELLO with a base; a full one is never refused. */

@@ -10,39 +10,27 @@
 
 /*
  * The peer made these durable: remember it across sessions too, so the
- * next HELLO need not list these feeds (SYNC.md §4). One transaction per
- * ACK, one put per feed.
+ * next HELLO need not list these feeds (SYNC.md §4), with the caller's
+ * next commit.
  */
 int
 sync__on_ack(struct sync_session *s, uint64_t frames)
 {
-        struct store_txn *t = NULL;
-        int err = 0;
-
-        while (s->if_n > 0 && !err) {
+        while (s->if_n > 0) {
                 struct inflight *in = &s->inflight[s->if_head];
                 if (in->msg_no > frames)
                         break;
                 if (in->generation == in->f->generation &&
                     in->f->known < in->last_seq) {
                         in->f->known = in->last_seq;
-                        if (!t && (err = store_begin(s->r->store, true, &t)))
-                                break;
-                        err = store_peer_known_put(t, s->peer, in->f->id,
-                                                   in->last_seq);
+                        sync__known_put(s, in->f->id, in->last_seq);
                 }
                 s->window -= in->bytes;
                 in->f->inflight_n--;
                 s->if_head = (s->if_head + 1) % s->if_cap;
                 s->if_n--;
         }
-        if (!t)
-                return err;
-        if (err) {
-                store_abort(t);
-                return err;
-        }
-        return store_commit(t);
+        return 0;
 }
 
 int
@@ -243,7 +231,7 @@ sync_pump(struct sync_session *s, bool *more)
         int err = 0;
 
         *more = false;
-        if (!s->hello_accepted)
+        if (!s->hello_accepted || sync__waiting(s))
                 return 0;
         if ((err = store_begin(s->r->store, false, &t)))
                 return err;

@@ -55,6 +55,7 @@ sync_session_free(struct sync_session *s)
         buf_release(&s->cert_in);
         buf_release(&s->held);
         buf_release(&s->tx);
+        sync__writes_free(s->writes);
         free(s->frames);
         free(s->order);
         free(s->out_feeds);
@@ -70,9 +71,16 @@ sync_stats(const struct sync_session *s)
 }
 
 bool
+sync__waiting(const struct sync_session *s)
+{
+        return s->wait_record;
+}
+
+bool
 sync_wants_input(const struct sync_session *s)
 {
-        return s->rx_n < SYNC_BATCHES_OUT + 1 && !s->cert_checking;
+        return s->rx_n < SYNC_BATCHES_OUT + 1 && !s->cert_checking &&
+               !sync__waiting(s);
 }
 
 void
@@ -119,10 +127,13 @@ sync__out_done(struct sync_session *s)
                 sync__cut(s);
 }
 
+/* While the peer's HELLO record commits, the frame stays open: the HELLO
+ * before it and the HELLO_OK after go out together (SYNC.md §7). */
 void
 sync_flush(struct sync_session *s)
 {
-        sync__cut(s);
+        if (!s->wait_record)
+                sync__cut(s);
 }
 
 bool
@@ -143,7 +154,7 @@ void
 sync_ping(struct sync_session *s)
 {
         wire_sync_simple(&s->tx, SYNC_PING);
-        sync__cut(s);
+        sync_flush(s);
 }
 
 void
@@ -212,18 +223,20 @@ on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out,
 }
 
 /*
- * Processes the messages of one frame, from the start: 0 once done, or an
- * error. A CERT or CERT_REQUEST here (not alone in its frame, or in the
- * handshake payload) is PROTO-VIOLATION.
+ * Processes the messages of one frame from the start: 0 once done, 1 when
+ * the session began to wait for the caller at s->dec.off (the rest is for
+ * later), or an error. A CERT or CERT_REQUEST here (not alone in its
+ * frame, or in the handshake payload) is PROTO-VIOLATION.
  */
 static int
 process(struct sync_session *s, struct slice frame, const char **why)
 {
         struct sync_msg m;
-        int rc, err = 0;
+        int rc = 0, err = 0;
 
         sync_decoder_frame(&s->dec, frame);
-        while ((rc = sync_decoder_next(&s->dec, &m)) == 1) {
+        while (!sync__waiting(s) &&
+               (rc = sync_decoder_next(&s->dec, &m)) == 1) {
                 s->stats.msgs_in++;
                 if (m.type == SYNC_ERROR) {
                         memcpy(s->stats.peer_error, m.error_id,
@@ -245,6 +258,8 @@ process(struct sync_session *s, struct slice frame, const char **why)
                         *why = err_id(err);
                 return err;
         }
+        if (sync__waiting(s))
+                return 1;
         sync__ack_if_idle(s, &s->tx);
         return 0;
 }
@@ -252,20 +267,31 @@ process(struct sync_session *s, struct slice frame, const char **why)
 int
 sync__resume(struct sync_session *s, const char **why)
 {
-        int err;
+        int rc;
 
-        while (s->started && s->held_off < s->held.len) {
-                uint8_t *p = s->held.data + s->held_off;
-                uint32_t n = be32_get(p);
+        while (s->started && !sync__waiting(s) && s->held_off < s->held.len) {
+                size_t at = s->held_off;
+                uint32_t n = be32_get(s->held.data + at);
 
-                s->held_off += 4 + n;
-                if ((err = process(s, slice_make(p + 4, n), why)))
-                        return err;
+                s->held_off = at + 4 + n;
+                rc = process(s, slice_make(s->held.data + at + 4, n), why);
+                if (rc < 0)
+                        return rc;
+                if (rc == 1 && s->dec.off < n) {
+                        /* The rest of it, as a held frame of its own (its
+                         * length over bytes processed already). */
+                        at += s->dec.off;
+                        be32_put(s->held.data + at, n - (uint32_t)s->dec.off);
+                        s->held_off = at;
+                }
         }
+        if (sync__waiting(s))
+                return 0;
         if (s->held_off == s->held.len) {
                 buf_reset(&s->held);
                 s->held_off = 0;
         }
+        sync__ack_if_idle(s, &s->tx);
         return 0;
 }
 
@@ -273,11 +299,11 @@ int
 sync_receive(struct sync_session *s, struct slice frame, const char **why)
 {
         bool handled = false;
-        int err;
+        int rc;
 
         *why = NULL;
-        if ((err = sync__cert_frame(s, frame, &handled, why)) || handled)
-                return err;
+        if ((rc = sync__cert_frame(s, frame, &handled, why)) || handled)
+                return rc;
         if (!s->started) {
                 /* Held until the peer is validated (SYNC.md §3). */
                 if (s->held.len - s->held_off + frame.len > SYNC_STASH_BYTES) {
@@ -287,7 +313,17 @@ sync_receive(struct sync_session *s, struct slice frame, const char **why)
                 sync__hold(s, frame);
                 return 0;
         }
-        err = process(s, frame, why);
+        if (sync__waiting(s) || s->held_off < s->held.len) {
+                sync__hold(s, frame); /* the caller read on: in order */
+                return 0;
+        }
+        rc = process(s, frame, why);
+        if (rc == 1) {
+                if (s->dec.off < frame.len)
+                        sync__hold(s, slice_make(frame.ptr + s->dec.off,
+                                                 frame.len - s->dec.off));
+                rc = 0;
+        }
         sync__out_done(s);
-        return err;
+        return rc;
 }

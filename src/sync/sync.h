@@ -27,7 +27,10 @@
  *   - at most SYNC_BATCHES_OUT batches are out with the caller, and they
  *     come back (sync_batch_done) in the order they were taken;
  *   - at most SYNC_BODIES_OUT bodies are asked for and unanswered, each
- *     direction, and answers come in the order asked (SYNC.md §5.3).
+ *     direction, and answers come in the order asked (SYNC.md §5.3);
+ *   - while store work that a reply waits for is with the caller (the
+ *     peer's HELLO record), the session reads nothing further and pushes
+ *     nothing: it behaves as if that work were synchronous.
  */
 #ifndef SIMPUL_SYNC_H
 #define SIMPUL_SYNC_H
@@ -174,6 +177,31 @@ struct sync_batch *sync_take_batch(struct sync_session *s, bool flush);
  */
 int sync_batch_done(struct sync_session *s, struct sync_batch *b,
                     const char **why) WUR;
+
+/*
+ * The peer's record (proto/SYNC.md §4: its store's instance, acked, and
+ * what it holds of each feed), as data to write: the session never
+ * writes the store. The caller takes it (NULL: nothing to write), writes
+ * it with sync_writes_apply in its next write transaction (with a batch's
+ * entries, or alone), off the loop, and hands it back with
+ * sync_writes_done once that committed or failed. The HELLO_OK of an
+ * accepted HELLO waits for its record: meanwhile the session reads and
+ * pushes nothing. Writes taken in order are applied in that order.
+ */
+struct sync_writes;
+/* Returns owned: hand it back with sync_writes_done. */
+struct sync_writes *sync_take_writes(struct sync_session *s);
+/* In write transaction t (any thread; touches only w and t). Store
+ * errors: abort t. */
+int sync_writes_apply(const struct sync_writes *w, struct store_txn *t) WUR;
+/*
+ * On the loop thread: w (freed here) committed (result 0) or not (the
+ * store error, returned with its id in *why: close the link). A HELLO's
+ * record sends its HELLO_OK and lets the session read on: errors then as
+ * sync_receive's.
+ */
+int sync_writes_done(struct sync_session *s, struct sync_writes *w, int result,
+                     const char **why) WUR;
 
 /*
  * Appends the next frame's worth of pushes (FEED, ENTRIES, SYNCED, fork

@@ -99,6 +99,13 @@ struct sync_session {
          * taken from held_off. */
         struct buf held;
         size_t held_off;
+        /* The peer's record to write (record.c), not yet taken. */
+        struct sync_writes *writes;
+        /* Waiting for the caller (sync__waiting): input is held, nothing
+         * is pushed. The peer's HELLO record is being committed: its
+         * HELLO_OK, and the output, wait (one frame, SYNC.md §7). */
+        bool wait_record;
+        uint64_t hello_in_version; /* the HELLO accepted, for HELLO_OK */
         /* Output: the frame being built, and frames to send. */
         struct buf tx;
         struct buf *frames;
@@ -153,7 +160,32 @@ struct sync_session {
         size_t to_answer_n;
 };
 
+/* What the session asks the caller to write of the peer (record.c). */
+struct sync_writes {
+        uint8_t peer[ENTRY_KEY_BYTES];
+        char region[REGION_BUF];
+        bool rec; /* the record's instance and acked: */
+        bool has_instance;
+        uint8_t instance[STORE_INSTANCE_BYTES];
+        uint64_t acked;
+        bool clear_known; /* forget known[] first (a HELLO with base 0) */
+        struct buf known; /* then feed id (32) || seq (8, big-endian) */
+        bool hello;       /* the peer's HELLO record: HELLO_OK waits */
+};
+
+/* record.c */
+/* The writes not yet taken, created if need be. */
+struct sync_writes *sync__writes(struct sync_session *s);
+/* s->rec's instance and acked changed. */
+void sync__rec_changed(struct sync_session *s);
+void sync__known_put(struct sync_session *s,
+                     const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq);
+void sync__known_clear(struct sync_session *s);
+void sync__writes_free(struct sync_writes *w);
+
 /* session.c */
+/* Does the session wait for the caller before it reads on? */
+bool sync__waiting(const struct sync_session *s);
 void sync__rx_free(struct rx_batch *b);
 /* Ends the frame being built (if any) and queues it to send. */
 void sync__cut(struct sync_session *s);
@@ -172,6 +204,8 @@ int sync__cert_frame(struct sync_session *s, struct slice frame, bool *handled,
 /* hello.c: the universe, HELLO and its answers (SYNC.md §4) */
 /* Appends this side's HELLO to out. Store errors. */
 int sync__hello(struct sync_session *s, struct buf *out) WUR;
+/* The peer's HELLO record is durable: HELLO_OK, and pushes may start. */
+void sync__hello_accept(struct sync_session *s);
 bool sync__in_universe(const struct sync_session *s, const struct audience *a);
 /* Rebuilds the push order from the store's feeds of the universe. */
 int sync__rescan(struct sync_session *s, struct store_txn *t) WUR;
