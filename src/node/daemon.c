@@ -99,14 +99,16 @@ struct job_write {
 };
 
 /*
- * Work for the commit pipeline: a received batch (checked, then
- * committed), or writes alone. Either commits the writes taken when its
+ * Work for the commit pipeline, one commit at a time: a received batch
+ * (checked first), writes alone, or a session's store work (a fork proof,
+ * a body). A batch, or writes alone, commits the writes taken when its
  * commit starts: the sessions' peer records.
  */
 struct job {
-        enum { JOB_BATCH, JOB_WRITES } kind;
-        struct conn *c;       /* JOB_BATCH: the batch's link */
+        enum { JOB_BATCH, JOB_WRITES, JOB_OP } kind;
+        struct conn *c;       /* JOB_BATCH, JOB_OP: whose */
         struct sync_batch *b; /* JOB_BATCH */
+        struct sync_op *op;   /* JOB_OP */
         bool skip; /* its conn is full: finish as STORE-FULL, store nothing */
         struct job_write *writes;
         size_t writes_n;
@@ -327,6 +329,7 @@ static void restored_found(struct conn *c);
 static void caught_up_check(struct conn *c);
 
 static bool cert_check(struct conn *c);
+static void take_op(struct conn *c);
 static void read_pause(struct conn *c);
 
 /*
@@ -359,6 +362,7 @@ session_after(struct conn *c, int err, const char *why)
         }
         if (cert_check(c))
                 return;
+        take_op(c);
         pipeline_next(d);
         read_pause(c);
         caught_up_check(c); /* a SYNCED with nothing to commit */
@@ -460,7 +464,19 @@ commit_run(uv_work_t *w)
         struct job *j = d->committing;
         struct replica_also also = {apply_writes, j};
         struct sync_batch *b = j->b;
+        struct sync_op *op = j->op;
+        struct ingest_stats st;
 
+        if (j->kind == JOB_OP) {
+                if (op->kind == SYNC_OP_PROOF)
+                        op->err = replica_ingest(&d->n->replica, op->entries, 2,
+                                                 op->source, op->results, &st);
+                else
+                        op->err = replica_fill_body(&d->n->replica, op->feed,
+                                                    op->seq, op->body,
+                                                    op->source, &op->filled);
+                return;
+        }
         if (j->kind == JOB_WRITES || j->skip) {
                 if (j->kind == JOB_BATCH)
                         b->err = ERR_STORE_FULL;
@@ -623,6 +639,23 @@ writes_done(struct job *j)
         }
 }
 
+static void
+op_done(struct job *j)
+{
+        struct conn *c = j->c;
+        const char *why = NULL;
+        int err = sync_op_done(c->s, j->op, &why);
+
+        c->jobs--;
+        if (!c->link) {
+                if (!c->jobs)
+                        conn_free(c);
+                return;
+        }
+        session_after(c, err, why);
+        read_resume(c);
+}
+
 /* Writes that failed with a batch's transaction (STORE-FULL for the
  * batch, say) are tried again alone, before anything else. */
 static void
@@ -651,6 +684,8 @@ commit_done(uv_work_t *w, int status)
 
         (void)status;
         d->committing = NULL;
+        if (j->kind == JOB_OP)
+                op_done(j);
         if (batch)
                 batch_done(j);
         if (batch && j->writes_err && j->writes_n)
@@ -727,13 +762,33 @@ next_commit(struct daemon *d)
                 j = xcalloc(1, sizeof(*j));
                 j->kind = JOB_WRITES;
         }
-        take_writes(d, j);
+        if (j->kind != JOB_OP)
+                take_writes(d, j);
         if (j->kind == JOB_WRITES && !j->writes_n) {
                 free(j);
                 return NULL;
         }
         j->skip = j->kind == JOB_BATCH && j->c->full;
         return j;
+}
+
+/* The session's store work goes to the commits, in order. */
+static void
+take_op(struct conn *c)
+{
+        struct daemon *d = c->d;
+        struct sync_op *op = sync_take_op(c->s);
+        struct job *j;
+
+        if (!op)
+                return;
+        j = xcalloc(1, sizeof(*j));
+        j->kind = JOB_OP;
+        j->c = c;
+        j->op = op;
+        c->jobs++;
+        *d->ready_tail = j;
+        d->ready_tail = &j->next;
 }
 
 /* Starts what can start: the next commit (in the order checked) and the

@@ -136,9 +136,9 @@ sync__on_body(struct sync_session *s, const struct sync_msg *m,
               const char **why)
 {
         char key[2 * ENTRY_KEY_BYTES + 1], source[32];
-        bool filled;
-        int err;
+        struct sync_op *op;
 
+        (void)why;
         if (!s->asked_n || s->asked[0].seq != m->seq ||
             memcmp(s->asked[0].feed, m->feed, ENTRY_HASH_BYTES))
                 return ERR_PROTOCOL; /* not asked, or out of order */
@@ -147,9 +147,23 @@ sync__on_body(struct sync_session *s, const struct sync_msg *m,
                 return 0; /* the peer lacks it too */
         id_hex(key, s->peer);
         snprintf(source, sizeof(source), "peer %.16s", key);
-        err =
-            replica_fill_body(s->r, m->feed, m->seq, m->body, source, &filled);
-        s->stats.bodies_in += filled;
+        /* Checked and stored by the caller (replica_fill_body); we wait. */
+        op = sync__op_start(s, SYNC_OP_BODY, source);
+        memcpy(op->feed, m->feed, ENTRY_HASH_BYTES);
+        op->seq = m->seq;
+        buf_add(&s->op_data, m->body.ptr, m->body.len);
+        op->body = buf_slice(&s->op_data);
+        return 0;
+}
+
+/* The body checked, and stored if it passed. */
+int
+sync__body_done(struct sync_session *s, const struct sync_op *op,
+                const char **why)
+{
+        int err = op->err;
+
+        s->stats.bodies_in += op->filled;
         if (err == ERR_BODY_HASH) {
                 *why = err_id(err);
                 return err;
@@ -157,5 +171,7 @@ sync__on_body(struct sync_session *s, const struct sync_msg *m,
         if (err == ERR_BODY || err == ERR_KIM_BODY || err == ERR_KIM_AUDIENCE ||
             err == ERR_KIM_ROLE)
                 return 0; /* logged; not asked for again */
+        if (err)
+                *why = err_id(err);
         return err;
 }

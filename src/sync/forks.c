@@ -100,11 +100,12 @@ int
 sync__on_fork_proof(struct sync_session *s, const struct sync_msg *m,
                     const char **why)
 {
-        struct slice two[2] = {m->fork_a, m->fork_b};
+        struct sync_op *op;
         struct entry a, b;
-        struct ingest_stats st;
-        int res[2] = {0, 0}, err;
+        int err;
         bool frozen;
+
+        (void)why;
 
         if (entry_parse(m->fork_a, &a) || entry_parse(m->fork_b, &b) ||
             memcmp(a.feed, b.feed, ENTRY_HASH_BYTES) || a.h.seq != b.h.seq ||
@@ -118,14 +119,31 @@ sync__on_fork_proof(struct sync_session *s, const struct sync_msg *m,
                 buf_add(&s->forks_sent, s->scratch.data, s->scratch.len);
         if ((err = feed_frozen(s, a.feed, &frozen)) || frozen)
                 return err; /* held already: nothing to do, nothing to log */
-        if ((err = replica_ingest(s->r, two, 2, "a fork proof", res, &st)))
-                return err;
+        /* Stored by the caller (replica_ingest); we wait for it. */
+        op = sync__op_start(s, SYNC_OP_PROOF, "a fork proof");
+        buf_add(&s->op_data, m->fork_a.ptr, m->fork_a.len);
+        buf_add(&s->op_data, m->fork_b.ptr, m->fork_b.len);
+        op->entries[0] = slice_make(s->op_data.data, m->fork_a.len);
+        op->entries[1] =
+            slice_make(s->op_data.data + m->fork_a.len, m->fork_b.len);
+        return 0;
+}
+
+/* The proof stored: a refused entry closes the link, a fork spreads. */
+int
+sync__proof_done(struct sync_session *s, const struct sync_op *op,
+                 const char **why)
+{
+        if (op->err) {
+                *why = err_id(op->err);
+                return op->err;
+        }
         for (int i = 0; i < 2; i++)
-                if (!fork_result_ok(res[i])) {
-                        *why = err_id(res[i]);
-                        return res[i];
+                if (!fork_result_ok(op->results[i])) {
+                        *why = err_id(op->results[i]);
+                        return op->results[i];
                 }
-        if (res[0] == ERR_FORK || res[1] == ERR_FORK) {
+        if (op->results[0] == ERR_FORK || op->results[1] == ERR_FORK) {
                 s->stats.forks_in++;
                 s->forks_dirty = true;
         }

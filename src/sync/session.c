@@ -55,6 +55,7 @@ sync_session_free(struct sync_session *s)
         buf_release(&s->cert_in);
         buf_release(&s->held);
         buf_release(&s->tx);
+        buf_release(&s->op_data);
         sync__writes_free(s->writes);
         free(s->frames);
         free(s->order);
@@ -73,7 +74,50 @@ sync_stats(const struct sync_session *s)
 bool
 sync__waiting(const struct sync_session *s)
 {
-        return s->wait_record;
+        return s->wait_record || s->op_wait;
+}
+
+/* ---- store work the session waits for ------------------------------------ */
+
+struct sync_op *
+sync__op_start(struct sync_session *s, enum sync_op_kind kind,
+               const char *source)
+{
+        struct sync_op *op = &s->op;
+
+        memset(op, 0, sizeof(*op));
+        op->kind = kind;
+        snprintf(s->op_source, sizeof(s->op_source), "%s", source);
+        op->source = s->op_source;
+        buf_reset(&s->op_data);
+        s->op_wait = true;
+        s->op_taken = false;
+        return op;
+}
+
+struct sync_op *
+sync_take_op(struct sync_session *s)
+{
+        if (!s->op_wait || s->op_taken)
+                return NULL;
+        s->op_taken = true;
+        return &s->op;
+}
+
+int
+sync_op_done(struct sync_session *s, struct sync_op *op, const char **why)
+{
+        int err;
+
+        *why = NULL;
+        s->op_wait = false;
+        err = op->kind == SYNC_OP_PROOF ? sync__proof_done(s, op, why)
+                                        : sync__body_done(s, op, why);
+        buf_reset(&s->op_data);
+        if (!err)
+                err = sync__resume(s, why);
+        sync__out_done(s);
+        return err;
 }
 
 bool

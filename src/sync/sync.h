@@ -29,8 +29,9 @@
  *   - at most SYNC_BODIES_OUT bodies are asked for and unanswered, each
  *     direction, and answers come in the order asked (SYNC.md §5.3);
  *   - while store work that a reply waits for is with the caller (the
- *     peer's HELLO record), the session reads nothing further and pushes
- *     nothing: it behaves as if that work were synchronous.
+ *     peer's HELLO record, a fork proof, a body), the session reads
+ *     nothing further and pushes nothing: it behaves as if that work were
+ *     synchronous.
  */
 #ifndef SIMPUL_SYNC_H
 #define SIMPUL_SYNC_H
@@ -202,6 +203,34 @@ int sync_writes_apply(const struct sync_writes *w, struct store_txn *t) WUR;
  */
 int sync_writes_done(struct sync_session *s, struct sync_writes *w, int result,
                      const char **why) WUR;
+
+/*
+ * Store work the session waits for before it reads on: a fork proof to
+ * check and store (SYNC.md §5.1: the caller runs replica_ingest on its
+ * two entries), or a body to check and fill (§5.2: replica_fill_body).
+ * The caller does it off the loop, fills in the results and hands it
+ * back.
+ */
+enum sync_op_kind { SYNC_OP_PROOF, SYNC_OP_BODY };
+struct sync_op {
+        enum sync_op_kind kind;
+        const char *source;             /* for log lines */
+        struct slice entries[2];        /* PROOF: entry_a, entry_b */
+        uint8_t feed[ENTRY_HASH_BYTES]; /* BODY: the entry it is for */
+        uint64_t seq;
+        struct slice body;
+        /* Set by the caller: */
+        int err;        /* replica_ingest's, or replica_fill_body's */
+        int results[2]; /* PROOF: each entry's */
+        bool filled;    /* BODY: stored now */
+};
+/* The work waiting, once (NULL if none). Owned by the session, valid
+ * until sync_op_done. */
+struct sync_op *sync_take_op(struct sync_session *s);
+/* On the loop thread, with op's results: the session reads on. Errors as
+ * sync_receive's (a refused entry or body, with its id in *why). */
+int sync_op_done(struct sync_session *s, struct sync_op *op,
+                 const char **why) WUR;
 
 /*
  * Appends the next frame's worth of pushes (FEED, ENTRIES, SYNCED, fork

@@ -106,6 +106,11 @@ struct sync_session {
          * HELLO_OK, and the output, wait (one frame, SYNC.md §7). */
         bool wait_record;
         uint64_t hello_in_version; /* the HELLO accepted, for HELLO_OK */
+        /* A fork proof or body with the caller (sync_take_op). */
+        bool op_wait, op_taken;
+        struct sync_op op;
+        struct buf op_data; /* its bytes */
+        char op_source[48];
         /* Output: the frame being built, and frames to send. */
         struct buf tx;
         struct buf *frames;
@@ -186,6 +191,10 @@ void sync__writes_free(struct sync_writes *w);
 /* session.c */
 /* Does the session wait for the caller before it reads on? */
 bool sync__waiting(const struct sync_session *s);
+/* Store work for the caller, which the session waits for (op_data
+ * emptied, to be filled by the caller of this). */
+struct sync_op *sync__op_start(struct sync_session *s, enum sync_op_kind kind,
+                               const char *source);
 void sync__rx_free(struct rx_batch *b);
 /* Ends the frame being built (if any) and queues it to send. */
 void sync__cut(struct sync_session *s);
@@ -233,6 +242,8 @@ int sync__push_forks(struct sync_session *s, struct store_txn *t,
                      struct buf *out) WUR;
 int sync__on_fork_proof(struct sync_session *s, const struct sync_msg *m,
                         const char **why) WUR;
+int sync__proof_done(struct sync_session *s, const struct sync_op *op,
+                     const char **why) WUR;
 
 /* bodies.c (SYNC.md §5.2) */
 int sync__answer_bodies(struct sync_session *s, struct store_txn *t,
@@ -242,5 +253,7 @@ int sync__want_bodies(struct sync_session *s, struct store_txn *t,
 int sync__on_body_want(struct sync_session *s, const struct sync_msg *m) WUR;
 int sync__on_body(struct sync_session *s, const struct sync_msg *m,
                   const char **why) WUR;
+int sync__body_done(struct sync_session *s, const struct sync_op *op,
+                    const char **why) WUR;
 
 #endif
