@@ -78,10 +78,13 @@ struct daemon {
         uint64_t busy_logged_ms, busy_refused; /* LINK-BUSY, see refuse_busy */
         /* While the store is marked restored: the parents caught up with
          * since this daemon started (bit i: [net] parent i). */
-        uint32_t parents_heard;
-        /* Writes of links closed since the last commit started. */
+        uint32_t parents_heard; /* Writes of links closed since the last commit
+                                 * started, and the daemon's notes, for the next
+                                 * commit. */
         struct job_write *orphans;
         size_t orphans_n;
+        struct note *notes, **notes_tail;
+        bool restored_writing; /* the restored flag is being written */
         struct link_cbs cbs;
         struct link_config lcfg;
         struct daemon_stats *stats; /* http: figures published (or NULL) */
@@ -92,6 +95,30 @@ static void pump(struct conn *c);
 static void pipeline_next(struct daemon *d);
 static void conn_unlink(struct conn *c);
 
+/*
+ * What the daemon itself writes, as data for the next commit: a peer's
+ * status for `simpul peers` (the session writes the rest of the record),
+ * or a meta value (the heartbeat, the last fallback check, the restored
+ * flag).
+ */
+struct note {
+        enum { NOTE_PEER, NOTE_META } kind;
+        /* NOTE_PEER */
+        uint8_t key[ENTRY_KEY_BYTES];
+        bool counters_only; /* a replaced link: the record is the new one's */
+        char region[REGION_BUF];
+        char address[NET_ADDR_MAX];
+        bool connected, synced;
+        uint64_t backlog, at_ms;
+        char error[PEER_ERROR_ID_MAX];                         /* "" if none */
+        uint64_t bytes_in, bytes_out, entries_in, entries_out; /* to add */
+        /* NOTE_META */
+        const char *name; /* static */
+        uint8_t value[12];
+        size_t len;
+        struct note *next;
+};
+
 /* A session's writes of its peer's record, in a commit. */
 struct job_write {
         struct conn *c;
@@ -100,19 +127,26 @@ struct job_write {
 
 /*
  * Work for the commit pipeline, one commit at a time: a received batch
- * (checked first), writes alone, or a session's store work (a fork proof,
- * a body). A batch, or writes alone, commits the writes taken when its
- * commit starts: the sessions' peer records.
+ * (checked first), writes alone, a session's store work (a fork proof, a
+ * body), or a peer's certificate to check and store. A batch, or writes
+ * alone, commits the writes taken when its commit starts: the sessions'
+ * peer records and the daemon's notes.
  */
 struct job {
-        enum { JOB_BATCH, JOB_WRITES, JOB_OP } kind;
-        struct conn *c;       /* JOB_BATCH, JOB_OP: whose */
+        enum { JOB_BATCH, JOB_WRITES, JOB_OP, JOB_CERT } kind;
+        struct conn *c;       /* JOB_BATCH, JOB_OP, JOB_CERT: whose */
         struct sync_batch *b; /* JOB_BATCH */
         struct sync_op *op;   /* JOB_OP */
         bool skip; /* its conn is full: finish as STORE-FULL, store nothing */
         struct job_write *writes;
         size_t writes_n;
-        int writes_err; /* the commit's result for the writes */
+        struct note *notes;
+        int writes_err; /* the commit's result for the writes and notes */
+        /* JOB_CERT: a peer's certificate to check and store */
+        struct slice cert, issuer_cert;
+        struct cert_clock clock;
+        struct member_peer peer;
+        int cert_err;
         struct job *next;
 };
 static void dialer_dial(struct dialer *dl);
@@ -229,7 +263,7 @@ conn_full(struct conn *c)
 /* ---- peer records (read-modify-write: the session writes others) ------- */
 
 static void
-peer_counters(struct conn *c, struct peer_info *p)
+peer_counters(struct conn *c, struct note *p)
 {
         const struct sync_stats *st = sync_stats(c->s);
 
@@ -258,50 +292,93 @@ key_open_elsewhere(const struct conn *c)
         return false;
 }
 
+static struct note *
+note_add(struct daemon *d, int kind)
+{
+        struct note *nt = xcalloc(1, sizeof(*nt));
+
+        nt->kind = kind;
+        *d->notes_tail = nt;
+        d->notes_tail = &nt->next;
+        return nt;
+}
+
+static void
+note_meta(struct daemon *d, const char *name, const uint8_t *v, size_t len)
+{
+        struct note *nt = note_add(d, NOTE_META);
+
+        nt->name = name;
+        memcpy(nt->value, v, len);
+        nt->len = len;
+}
+
+/* The link's state in its peer's record, with the next commit. */
 static void
 peer_status(struct conn *c, bool connected, int err)
 {
-        struct daemon *d = c->d;
-        struct store_txn *t;
-        struct peer_info p;
-        int rc;
+        struct note *nt;
 
-        if (!c->has_key || store_begin(d->n->store, true, &t))
+        if (!c->has_key)
                 return;
-        if (store_peer_get(t, c->key, &p)) {
-                memset(&p, 0, sizeof(p));
-                memcpy(p.key, c->key, ENTRY_KEY_BYTES);
-        }
-        if (!connected && key_open_elsewhere(c)) {
-                /* A replaced link: the record belongs to the new one. */
-                peer_counters(c, &p);
-                goto put;
-        }
-        memcpy(p.region, c->peer.region, REGION_BUF);
-        snprintf(p.address, sizeof(p.address), "%s", c->address);
-        if (connected && !p.connected)
-                p.last_seen_ms = time_now_ms();
-        p.connected = connected;
-        p.backlog = sync_backlog(c->s);
-        if (c->caught_up)
-                p.last_sync_ms = time_now_ms();
+        nt = note_add(c->d, NOTE_PEER);
+        memcpy(nt->key, c->key, ENTRY_KEY_BYTES);
+        nt->at_ms = time_now_ms();
+        peer_counters(c, nt);
+        /* A replaced link: the record belongs to the new one. */
+        nt->counters_only = !connected && key_open_elsewhere(c);
+        memcpy(nt->region, c->peer.region, REGION_BUF);
+        snprintf(nt->address, sizeof(nt->address), "%s", c->address);
+        nt->connected = connected;
+        nt->backlog = sync_backlog(c->s);
+        nt->synced = c->caught_up;
         if (err) {
                 /* The peer's own reason, when it gave one. */
                 const char *id =
                     err == ERR_PEER_ERROR && sync_stats(c->s)->peer_error[0]
                         ? sync_stats(c->s)->peer_error
                         : err_id(err);
-                p.last_error_ms = time_now_ms();
-                snprintf(p.last_error, sizeof(p.last_error), "%.31s", id);
+                snprintf(nt->error, sizeof(nt->error), "%.31s", id);
         }
-        peer_counters(c, &p);
-put:
-        if ((rc = store_peer_put(t, &p)))
-                store_abort(t);
-        else
-                rc = store_commit(t);
-        if (rc && rc != ERR_STORE_FULL) /* STORE-FULL: the store logs it */
-                log_warn("STORE-IO", "cannot record the state of a peer");
+}
+
+/* In the committing thread: read-modify-write of the record. */
+static int
+peer_note_apply(const struct note *nt, struct store_txn *t)
+{
+        struct peer_info p;
+
+        if (store_peer_get(t, nt->key, &p)) {
+                memset(&p, 0, sizeof(p));
+                memcpy(p.key, nt->key, ENTRY_KEY_BYTES);
+        }
+        if (!nt->counters_only) {
+                memcpy(p.region, nt->region, REGION_BUF);
+                snprintf(p.address, sizeof(p.address), "%s", nt->address);
+                if (nt->connected && !p.connected)
+                        p.last_seen_ms = nt->at_ms;
+                p.connected = nt->connected;
+                p.backlog = nt->backlog;
+                if (nt->synced)
+                        p.last_sync_ms = nt->at_ms;
+                if (nt->error[0]) {
+                        p.last_error_ms = nt->at_ms;
+                        memcpy(p.last_error, nt->error, sizeof(p.last_error));
+                }
+        }
+        p.bytes_in += nt->bytes_in;
+        p.bytes_out += nt->bytes_out;
+        p.entries_in += nt->entries_in;
+        p.entries_out += nt->entries_out;
+        return store_peer_put(t, &p);
+}
+
+static int
+note_apply(const struct note *nt, struct store_txn *t)
+{
+        if (nt->kind == NOTE_PEER)
+                return peer_note_apply(nt, t);
+        return store_meta_put(t, nt->name, slice_make(nt->value, nt->len));
 }
 
 /* "daemon" in meta: pid and wall-clock heartbeat, for simpul status. */
@@ -309,17 +386,36 @@ static void
 heartbeat(struct daemon *d)
 {
         uint8_t v[12];
-        struct store_txn *t;
-        int err;
 
         be32_put(v, (uint32_t)getpid());
         be64_put(v + 4, time_now_ms());
-        if (store_begin(d->n->store, true, &t))
-                return;
-        if (store_meta_put(t, "daemon", slice_make(v, sizeof(v))))
-                store_abort(t);
-        else if ((err = store_commit(t)) && err != ERR_STORE_FULL)
-                log_warn("STORE-IO", "cannot write the daemon heartbeat");
+        note_meta(d, "daemon", v, sizeof(v));
+}
+
+#define RESTORED_META "restored" /* 1: posting waits (node_restored_set) */
+
+/* The notes committed (result 0) or not: one line for a failure (the
+ * store logs STORE-FULL itself). */
+static void
+notes_done(struct daemon *d, struct note *nt, int result)
+{
+        struct note *next;
+
+        for (; nt; nt = next) {
+                bool restored = nt->name && !strcmp(nt->name, RESTORED_META);
+                next = nt->next;
+                if (restored)
+                        d->restored_writing = false;
+                if (restored && !result && !nt->value[0])
+                        d->n->restored = false; /* durable: tell the tick */
+                if (result && result != ERR_STORE_FULL)
+                        log_warn("STORE-IO", "cannot record %s",
+                                 nt->kind == NOTE_PEER ? "the state of a peer"
+                                 : restored            ? "the restored flag"
+                                 : nt->name[0] == 'd'  ? "the daemon heartbeat"
+                                                       : "the fallback check");
+                free(nt);
+        }
 }
 
 /* ---- sessions ----------------------------------------------------------- */
@@ -328,7 +424,8 @@ static void changed_all(struct daemon *d);
 static void restored_found(struct conn *c);
 static void caught_up_check(struct conn *c);
 
-static bool cert_check(struct conn *c);
+static void cert_check(struct conn *c);
+static void cert_done(struct job *j);
 static void take_op(struct conn *c);
 static void read_pause(struct conn *c);
 
@@ -360,8 +457,7 @@ session_after(struct conn *c, int err, const char *why)
                 conn_fail(c, err, why);
                 return;
         }
-        if (cert_check(c))
-                return;
+        cert_check(c);
         take_op(c);
         pipeline_next(d);
         read_pause(c);
@@ -432,9 +528,11 @@ apply_writes(void *ctx, struct store_txn *t)
 {
         struct job *j = ctx;
         int err;
-
         for (size_t i = 0; i < j->writes_n; i++)
                 if ((err = sync_writes_apply(j->writes[i].w, t)))
+                        return err;
+        for (const struct note *nt = j->notes; nt; nt = nt->next)
+                if ((err = note_apply(nt, t)))
                         return err;
         return 0;
 }
@@ -445,8 +543,7 @@ commit_writes(struct daemon *d, struct job *j)
 {
         struct store_txn *t;
         int err;
-
-        if (!j->writes_n)
+        if (!j->writes_n && !j->notes)
                 return 0;
         if ((err = store_begin(d->n->store, true, &t)))
                 return err;
@@ -466,7 +563,12 @@ commit_run(uv_work_t *w)
         struct sync_batch *b = j->b;
         struct sync_op *op = j->op;
         struct ingest_stats st;
-
+        if (j->kind == JOB_CERT) {
+                j->cert_err =
+                    member_accept(d->n, j->c->key, j->cert, j->issuer_cert,
+                                  &j->clock, &j->peer);
+                return;
+        }
         if (j->kind == JOB_OP) {
                 if (op->kind == SYNC_OP_PROOF)
                         op->err = replica_ingest(&d->n->replica, op->entries, 2,
@@ -483,9 +585,9 @@ commit_run(uv_work_t *w)
                 j->writes_err = commit_writes(d, j);
                 return;
         }
-        b->err = replica_commit_from(&d->n->replica, j->c->key, b->entries,
-                                     b->es, b->results, b->n, j->c->address,
-                                     j->writes_n ? &also : NULL, &b->stats);
+        b->err = replica_commit_from(
+            &d->n->replica, j->c->key, b->entries, b->es, b->results, b->n,
+            j->c->address, j->writes_n || j->notes ? &also : NULL, &b->stats);
         j->writes_err = b->err;
 }
 
@@ -508,6 +610,17 @@ changed_all(struct daemon *d)
         }
 }
 
+/* The store's restored flag (node_restored_set), with the next commit;
+ * clearing it takes effect once durable (notes_done). */
+static void
+restored_note(struct daemon *d, bool restored)
+{
+        uint8_t v = restored ? 1 : 0;
+
+        note_meta(d, RESTORED_META, &v, 1);
+        d->restored_writing = true;
+}
+
 /*
  * A store marked restored (recreated empty, or found behind its own feeds
  * at a peer) allows posting again once it caught up with every configured
@@ -527,12 +640,13 @@ restored_heard(struct conn *c)
         /* A link made only to hear this parent has done its work. */
         if (c->dialer && c == c->dialer->check && c->link)
                 link_close(c->link, 0);
-        if (!d->n->restored || (d->parents_heard & all) != all)
+        if (!d->n->restored || (d->parents_heard & all) != all ||
+            d->restored_writing)
                 return;
-        if (!node_restored_set(d->n, false))
-                log_info("STORE-RESTORED",
-                         "caught up with %s%s: posting is allowed again",
-                         n > 1 ? "every parent, last " : "", c->address);
+        restored_note(d, false);
+        log_info("STORE-RESTORED",
+                 "caught up with %s%s: posting is allowed again",
+                 n > 1 ? "every parent, last " : "", c->address);
 }
 
 /* The peer holds entries of this node's own feeds that its store lacks:
@@ -542,11 +656,10 @@ restored_found(struct conn *c)
 {
         struct daemon *d = c->d;
         char k[17];
-
         if (d->n->restored || !sync_stats(c->s)->own_behind)
                 return;
-        if (node_restored_set(d->n, true))
-                return;
+        d->n->restored = true; /* at once here; other processes read it */
+        restored_note(d, true);
         d->parents_heard = 0;
         log_warn("STORE-RESTORED",
                  "peer %s holds entries of this node's own feeds that the "
@@ -620,8 +733,10 @@ batch_done(struct job *j)
 
 /* The sessions hear how their writes went (a HELLO_OK may go out). */
 static void
-writes_done(struct job *j)
+writes_done(struct daemon *d, struct job *j)
 {
+        notes_done(d, j->notes, j->writes_err);
+        j->notes = NULL;
         for (size_t i = 0; i < j->writes_n; i++) {
                 struct conn *c = j->writes[i].c;
                 const char *why = NULL;
@@ -662,12 +777,13 @@ static void
 writes_retry(struct daemon *d, struct job *j)
 {
         struct job *r = xcalloc(1, sizeof(*r));
-
         r->kind = JOB_WRITES;
         r->writes = j->writes;
         r->writes_n = j->writes_n;
+        r->notes = j->notes;
         j->writes = NULL;
         j->writes_n = 0;
+        j->notes = NULL;
         r->next = d->ready;
         if (!d->ready)
                 d->ready_tail = &r->next;
@@ -688,10 +804,12 @@ commit_done(uv_work_t *w, int status)
                 op_done(j);
         if (batch)
                 batch_done(j);
-        if (batch && j->writes_err && j->writes_n)
+        if (j->kind == JOB_CERT)
+                cert_done(j);
+        if (batch && j->writes_err && (j->writes_n || j->notes))
                 writes_retry(d, j);
         else
-                writes_done(j);
+                writes_done(d, j);
         free(j->writes);
         free(j);
         if (revokes) /* before pushing the batch on: see revoked_close */
@@ -740,6 +858,9 @@ take_writes(struct daemon *d, struct job *j)
         for (size_t i = 0; i < d->orphans_n; i++)
                 job_write_add(j, d->orphans[i].c, d->orphans[i].w);
         d->orphans_n = 0;
+        j->notes = d->notes;
+        d->notes = NULL;
+        d->notes_tail = &d->notes;
         for (struct conn *c = d->conns; c; c = c->next)
                 if ((w = sync_take_writes(c->s))) {
                         c->jobs++;
@@ -762,9 +883,9 @@ next_commit(struct daemon *d)
                 j = xcalloc(1, sizeof(*j));
                 j->kind = JOB_WRITES;
         }
-        if (j->kind != JOB_OP)
+        if (j->kind == JOB_BATCH || j->kind == JOB_WRITES)
                 take_writes(d, j);
-        if (j->kind == JOB_WRITES && !j->writes_n) {
+        if (j->kind == JOB_WRITES && !j->writes_n && !j->notes) {
                 free(j);
                 return NULL;
         }
@@ -944,29 +1065,50 @@ cb_open(struct link *l)
 }
 
 /*
- * The certificate the peer sent when asked (SYNC.md §3): checked (and
- * stored) by member_accept, the session told the result. True when the
- * link is done with for this event (refused, or started).
+ * The certificate the peer sent when asked (SYNC.md §3) goes to the
+ * commits: member_accept checks it and stores it (cert_done).
  */
-static bool
+static void
 cert_check(struct conn *c)
 {
-        struct slice cert, issuer;
+        struct daemon *d = c->d;
+        struct job *j = xcalloc(1, sizeof(*j));
+
+        if (!sync_take_cert(c->s, &j->cert, &j->issuer_cert)) {
+                free(j);
+                return;
+        }
+        j->kind = JOB_CERT;
+        j->c = c;
+        member_clock(d->n, &j->clock); /* logs: on the loop thread */
+        c->jobs++;
+        *d->ready_tail = j;
+        d->ready_tail = &j->next;
+}
+
+static void
+cert_done(struct job *j)
+{
+        struct conn *c = j->c;
         const char *why = NULL;
         int err;
 
-        if (!sync_take_cert(c->s, &cert, &issuer))
-                return false;
-        err = member_accept(c->d->n, c->key, cert, issuer, &c->peer);
-        if (err) { /* refused: NETWORK-MISMATCH, CERT-INVALID, ... */
-                if (sync_cert_done(c->s, err, NULL, &why))
-                        conn_fail(c, err, why);
-                return true;
+        c->jobs--;
+        if (!c->link) {
+                if (!c->jobs)
+                        conn_free(c);
+                return;
         }
+        if (j->cert_err) { /* refused: NETWORK-MISMATCH, CERT-INVALID, ... */
+                if (sync_cert_done(c->s, j->cert_err, NULL, &why))
+                        conn_fail(c, j->cert_err, why);
+                return;
+        }
+        c->peer = j->peer;
         log_open(c);
         err = sync_cert_done(c->s, 0, c->peer.region, &why);
         session_after(c, err, why);
-        return true;
+        read_resume(c);
 }
 
 static void
@@ -1193,17 +1335,10 @@ dialer_probe(struct dialer *dl, uint64_t now)
 static void
 fallback_record(struct daemon *d, uint64_t wall_ms)
 {
-        struct store_txn *t;
         uint8_t v[8];
-        int err;
 
         be64_put(v, wall_ms);
-        if (store_begin(d->n->store, true, &t))
-                return;
-        if (store_meta_put(t, FALLBACK_META, slice_make(v, sizeof(v))))
-                store_abort(t);
-        else if ((err = store_commit(t)) && err != ERR_STORE_FULL)
-                log_warn("STORE-IO", "cannot record the fallback check");
+        note_meta(d, FALLBACK_META, v, sizeof(v));
 }
 
 /*
@@ -1421,7 +1556,8 @@ on_tick(uv_timer_t *t)
                 changed_all(d);
         }
         /* simpul restored --clear, from another process. */
-        if (d->n->restored && !node_restored_load(d->n) && !d->n->restored)
+        if (d->n->restored && !d->restored_writing &&
+            !node_restored_load(d->n) && !d->n->restored)
                 log_info("STORE-RESTORED",
                          "cleared by the operator: posting is allowed");
         /* The store's pages touched by commits and reads are page cache,
@@ -1436,12 +1572,12 @@ on_tick(uv_timer_t *t)
                 d->trimmed_version = v;
                 d->trim_ms = now;
         }
-        pipeline_next(d);
-        stats_publish(d, true); /* http */
         if (now - d->heartbeat_ms >= HEARTBEAT_EVERY_MS) {
                 d->heartbeat_ms = now;
                 heartbeat(d);
         }
+        pipeline_next(d);
+        stats_publish(d, true); /* http */
 }
 
 /* ---- start and stop ----------------------------------------------------- */
@@ -1596,6 +1732,7 @@ daemon_init(struct daemon *d, struct node *n)
         memset(d, 0, sizeof(*d));
         d->n = n;
         d->ready_tail = &d->ready;
+        d->notes_tail = &d->notes;
         if ((err = member_load(n, network, &d->cert, &d->issuer_cert)))
                 return err;
         hash_bytes(h, buf_slice(&d->cert));
@@ -1678,6 +1815,11 @@ daemon_run_stats(struct node *n, struct daemon_stats *stats)
         buf_release(&d->prologue);
         buf_release(&d->cert);
         buf_release(&d->issuer_cert);
+        while (d->notes) { /* written by none, after the stop */
+                struct note *nt = d->notes;
+                d->notes = nt->next;
+                free(nt);
+        }
         free(d->orphans);
         free(d);
         return err;
