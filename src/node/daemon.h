@@ -1,9 +1,16 @@
 /*
  * daemon: `simpul run` — the node's libuv loop: it listens for child
  * links, dials its parent (with fallbacks and backoff), runs one sync
- * session per link, commits received batches off the loop (one at a time:
- * LMDB has one writer), pushes new entries within a second, keeps links
- * alive and stops cleanly on SIGTERM/SIGINT.
+ * session per link, pushes new entries within a second, keeps links
+ * alive and stops cleanly on SIGTERM/SIGINT. The loop thread reads the
+ * store and never writes it: received batches, the sessions' peer
+ * records, the daemon's own records and peers' certificates are written
+ * off the loop, one commit at a time (LMDB has one writer).
+ *
+ * Names: a *peer* is a remote node (by key), a *link* one connection with
+ * it, the *session* (src/sync) the protocol state of a link, a *conn* the
+ * daemon's record of a link, a *dialer* what keeps a link to a parent
+ * (daemon_int.h says more).
  *
  * Internal to src/node (cmd_run.c calls daemon_run).
  */
