@@ -171,12 +171,14 @@ sync__out_done(struct sync_session *s)
                 sync__cut(s);
 }
 
-/* While the peer's HELLO record commits, the frame stays open: the HELLO
- * before it and the HELLO_OK after go out together (SYNC.md §7). */
+/* While the session waits for the caller, the frame stays open: what
+ * goes before and after the wait go out together, as if the work had
+ * been synchronous (the HELLO and its HELLO_OK in one frame: SYNC.md
+ * §7). */
 void
 sync_flush(struct sync_session *s)
 {
-        if (!s->wait_record)
+        if (!sync__waiting(s))
                 sync__cut(s);
 }
 

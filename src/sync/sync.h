@@ -30,8 +30,8 @@
  *     direction, and answers come in the order asked (SYNC.md §5.3);
  *   - while store work that a reply waits for is with the caller (the
  *     peer's HELLO record, a fork proof, a body), the session reads
- *     nothing further and pushes nothing: it behaves as if that work were
- *     synchronous.
+ *     nothing further, pushes nothing and ends no frame (but past
+ *     SYNC_FLUSH_BYTES): it behaves as if that work were synchronous.
  */
 #ifndef SIMPUL_SYNC_H
 #define SIMPUL_SYNC_H

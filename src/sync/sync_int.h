@@ -1,7 +1,7 @@
 /*
  * sync internals: the session's state, shared by the files of src/sync
- * (session.c, cert.c, hello.c, receive.c, push.c, forks.c, bodies.c,
- * feedmap.c).
+ * (session.c, cert.c, hello.c, record.c, receive.c, push.c, forks.c,
+ * bodies.c, feedmap.c).
  * Not part of the API: sync.h is.
  */
 #ifndef SIMPUL_SYNC_INT_H
@@ -102,8 +102,8 @@ struct sync_session {
         /* The peer's record to write (record.c), not yet taken. */
         struct sync_writes *writes;
         /* Waiting for the caller (sync__waiting): input is held, nothing
-         * is pushed. The peer's HELLO record is being committed: its
-         * HELLO_OK, and the output, wait (one frame, SYNC.md §7). */
+         * is pushed, the frame being built stays open. The peer's HELLO
+         * record is being committed: its HELLO_OK waits. */
         bool wait_record;
         uint64_t hello_in_version; /* the HELLO accepted, for HELLO_OK */
         /* A fork proof or body with the caller (sync_take_op). */
