@@ -4,6 +4,7 @@
  * the session (pipeline work, pushes), catching up, liveness (see
  * daemon_int.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,12 +234,11 @@ restored_heard(struct conn *c)
         if (c->dialer && c == c->dialer->check && c->link)
                 link_close(c->link, 0);
         if (!d->n->restored || (d->parents_heard & all) != all ||
-            d->restored_writing)
+            d->restored_clearing)
                 return;
-        note_restored(d, false);
-        log_info("STORE-RESTORED",
-                 "caught up with %s%s: posting is allowed again",
+        snprintf(d->restored_by, sizeof(d->restored_by), "%s%s",
                  n > 1 ? "every parent, last " : "", c->address);
+        note_restored(d, false); /* logged once durable (notes_done) */
 }
 
 /* The peer holds entries of this node's own feeds that its store lacks:

@@ -1,5 +1,6 @@
 /* daemon: `simpul run`, the node's loop: start, tick, stop (see
  * daemon.h, daemon_int.h). */
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #ifdef __GLIBC__
@@ -94,7 +95,7 @@ on_tick(uv_timer_t *t)
                 daemon_changed(d);
         }
         /* simpul restored --clear, from another process. */
-        if (d->n->restored && !d->restored_writing &&
+        if (d->n->restored && !d->restored_writes &&
             !node_restored_load(d->n) && !d->n->restored)
                 log_info("STORE-RESTORED",
                          "cleared by the operator: posting is allowed");

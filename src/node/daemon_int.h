@@ -139,7 +139,11 @@ struct daemon {
         struct job_write *orphans;
         size_t orphans_n;
         struct note *notes, **notes_tail;
-        bool restored_writing; /* the restored flag is being written */
+        /* The restored flag's writes not yet committed; a clear among
+         * them, and whom it was caught up with (for its log line). */
+        int restored_writes;
+        bool restored_clearing;
+        char restored_by[NET_ADDR_MAX + 24];
         uint64_t version, heartbeat_ms;
         uint64_t trimmed_version, trim_ms; /* store_trim: last version, time */
         uint64_t full_holdoff_ms; /* the next conn_full hold-off; 0: none yet */
@@ -159,54 +163,87 @@ daemon_key_short(char out[17], const uint8_t *key)
         return out;
 }
 
-/* ---- conn.c ---- */
+/* ---- conn.c: one link's state ------------------------------------------ */
 
+struct conn *conn_new(struct daemon *d, struct dialer *dl);
+/* Off d->conns (a closed conn, or one moved to the back). */
+void conn_unlink(struct conn *c);
+/* Once closed and its last job came back. */
+void conn_free(struct conn *c);
+/* Sends the frames its session ended; conn_flush ends the one being
+ * built first (the end of an event). */
 void conn_tx(struct conn *c);
 void conn_flush(struct conn *c);
-void conn_close_logged(struct conn *c, int err, const char *why);
+/* Refuses the peer: one log line with why's (or err's) id, ERROR why to
+ * the peer when why is set, then the link closes. */
 void conn_fail(struct conn *c, int err, const char *why);
+/* The same for a refusal logged already (the replica's, the peer's). */
+void conn_close_logged(struct conn *c, int err, const char *why);
+/* The store is full: the link reads no more of this session (SYNC.md §5). */
 void conn_full(struct conn *c);
+/* After its session handled an event (err, why: what it returned): frames
+ * out, its error, its work to the pipeline, pushes. */
 void conn_after(struct conn *c, int err, const char *why);
+/* A frame from the link, to its session. */
 void conn_deliver(struct conn *c, struct slice frame);
+/* LINK-OPEN and the peer's status: its session starts. */
 void conn_log_open(struct conn *c);
-void daemon_changed(struct daemon *d);
+/* The session caught up: SYNC-CAUGHT-UP, the restored flag's parents. */
 void conn_caught_up(struct conn *c);
+/* Reads the link again when its session wants input. */
 void conn_read_resume(struct conn *c);
-struct conn *conn_new(struct daemon *d, struct dialer *dl);
-void conn_unlink(struct conn *c);
-void conn_free(struct conn *c);
+/* Liveness and keepalive, the status, a full store's retry, a fallback
+ * check's end: at every tick. */
 void conn_tick(struct conn *c, uint64_t now);
+/* The store changed: every session rescans and pushes. */
+void daemon_changed(struct daemon *d);
+/* A revocation stored: the links of peers no longer standing close. */
 void daemon_revoked_close(struct daemon *d);
 
-/* ---- notes.c ---- */
+/* ---- notes.c: what the daemon writes, for the next commit -------------- */
 
+/* The link's state in its peer's record (`simpul peers`). */
+void note_peer(struct conn *c, bool connected, int err);
+/* A meta value (name static; len <= 12). */
 void note_meta(struct daemon *d, const char *name, const uint8_t *v,
                size_t len);
-void note_peer(struct conn *c, bool connected, int err);
-int note_apply(const struct note *nt, struct store_txn *t);
+/* "daemon": pid and wall clock, for `simpul status`. */
 void note_heartbeat(struct daemon *d);
-void notes_done(struct daemon *d, struct note *nt, int result);
+/* The store's restored flag; clearing it takes effect once durable. */
 void note_restored(struct daemon *d, bool restored);
+/* In the committing thread, in its write transaction. Store errors. */
+int note_apply(const struct note *nt, struct store_txn *t);
+/* On the loop thread: the notes committed (result 0) or not; frees them. */
+void notes_done(struct daemon *d, struct note *nt, int result);
 
-/* ---- pipeline.c ---- */
+/* ---- pipeline.c: store work off the loop ------------------------------- */
 
-void pipeline_op(struct conn *c);
+/* Starts what can start: the next commit, the next check. */
 void pipeline_next(struct daemon *d);
+/* The session's fork proof or body, if it has one, to the commits. */
+void pipeline_op(struct conn *c);
+/* The peer's certificate, if the session has one to check, likewise. */
 void pipeline_cert(struct conn *c);
+/* A closed link's last writes go with the next commit. */
 void pipeline_orphan(struct conn *c);
 
-/* ---- dialer.c ---- */
+/* ---- dialer.c: links to parents ----------------------------------------- */
 
+void dialer_start(struct daemon *d);
+/* One of its links closed (err: why). */
 void dialer_closed(struct dialer *dl, struct conn *c, int err);
-void dialer_restored_check(struct dialer *dl, uint64_t now);
+/* At every tick: probe the first parent, check a fallback, hear every
+ * parent while the store is restored. */
 void dialer_probe(struct dialer *dl, uint64_t now);
 void dialer_fallback_dial(struct dialer *dl, uint64_t now);
+void dialer_restored_check(struct dialer *dl, uint64_t now);
+/* Is c a fallback check that is done (SYNC.md §8)? */
 bool dialer_fallback_done(const struct conn *c);
-void dialer_start(struct daemon *d);
 
-/* ---- links.c ---- */
+/* ---- links.c: net's callbacks ------------------------------------------- */
 
 extern const struct link_cbs links_cbs;
+/* A connection to the listening socket. */
 void links_on_connection(uv_stream_t *server, int status);
 
 #endif

@@ -4,6 +4,7 @@
  * fallback now and then (SYNC.md §8), and hearing every parent while the
  * store is marked restored (SYNC.md §5.3).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "daemon_int.h"

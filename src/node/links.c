@@ -3,6 +3,7 @@
  * close) and accepting connections, with the bounds on links not yet
  * validated (SYNC.md §3).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "daemon_int.h"

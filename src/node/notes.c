@@ -4,6 +4,7 @@
  * thread): a peer's status for `simpul peers`, the heartbeat, flags in
  * meta.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -155,9 +156,17 @@ notes_done(struct daemon *d, struct note *nt, int result)
                 bool restored = nt->name && !strcmp(nt->name, RESTORED_META);
                 next = nt->next;
                 if (restored)
-                        d->restored_writing = false;
-                if (restored && !result && !nt->value[0])
-                        d->n->restored = false; /* durable: tell the tick */
+                        d->restored_writes--;
+                if (restored && !nt->value[0]) {
+                        d->restored_clearing = false;
+                        if (!result) {
+                                d->n->restored = false;
+                                log_info("STORE-RESTORED",
+                                         "caught up with %s: posting is "
+                                         "allowed again",
+                                         d->restored_by);
+                        }
+                }
                 if (result && result != ERR_STORE_FULL)
                         log_warn("STORE-IO", "cannot record %s",
                                  nt->kind == NOTE_PEER ? "the state of a peer"
@@ -176,5 +185,6 @@ note_restored(struct daemon *d, bool restored)
         uint8_t v = restored ? 1 : 0;
 
         note_meta(d, RESTORED_META, &v, 1);
-        d->restored_writing = true;
+        d->restored_writes++;
+        d->restored_clearing |= !restored;
 }

@@ -354,12 +354,14 @@ void
 pipeline_cert(struct conn *c)
 {
         struct daemon *d = c->d;
-        struct job *j = xcalloc(1, sizeof(*j));
+        struct slice cert, issuer;
+        struct job *j;
 
-        if (!sync_take_cert(c->s, &j->cert, &j->issuer_cert)) {
-                free(j);
+        if (!sync_take_cert(c->s, &cert, &issuer))
                 return;
-        }
+        j = xcalloc(1, sizeof(*j));
+        j->cert = cert;
+        j->issuer_cert = issuer;
         j->kind = JOB_CERT;
         j->c = c;
         member_clock(d->n, &j->clock); /* logs: on the loop thread */
