@@ -362,6 +362,7 @@ conn_tick(struct conn *c, uint64_t now)
         if (sync_started(c->s) &&
             now - c->last_tx_ms >= cfg->keepalive_s * 1000U) {
                 sync_ping(c->s);
+                c->last_tx_ms = now; /* out now, or with the frame held */
                 conn_tx(c);
         }
         /* Status for `simpul peers`, written only when it moved (an SD
