@@ -1,18 +1,21 @@
 /*
  * sync: the protocol of one link (proto/SYNC.md), as a state machine the
- * daemon drives. It does no network I/O, reads no clock and starts no
- * thread: it turns the peer's handshake payload and frames into frames to
- * send (it decides their bounds: sync_next_frame) and into work for the
- * store, which the caller does off the loop and hands back. It reads the
- * store (vectors, entries to push) on the calling (loop) thread; entry
- * checks and commits are done by the caller, off the loop, between
- * sync_take_batch() and sync_batch_done().
+ * daemon drives. It does no network I/O, reads no clock, starts no thread
+ * and writes nothing: it turns the peer's handshake payload and frames
+ * into frames to send (it decides their bounds: sync_next_frame) and into
+ * store work, which the caller does off the loop and hands back: batches
+ * of received entries to check and commit (sync_take_batch), the peer's
+ * record to write (sync_take_writes), a fork proof or a body to store
+ * (sync_take_op), the peer's certificate to validate (sync_take_cert). It
+ * reads the store (vectors, entries to push, the peer's record) on the
+ * calling (loop) thread.
  *
  * Names, here and in src/node: a *peer* is a remote node, known by its
  * key; its record in the store outlives links. A *link* is one
  * connection with a peer, from dial or accept to close (net's struct link
  * carries its bytes: handshake, encrypted frames). The *session* is this
- * state machine, one per link, from the handshake on.
+ * state machine, one per link, from the handshake on. The daemon's
+ * record of a link is its *conn*; a *dialer* keeps a link to a parent.
  *
  * Invariants:
  *   - nothing is pushed before the peer's HELLO was accepted (SYNC.md §4),
