@@ -1,9 +1,16 @@
 /*
  * daemon: `simpul run` — the node's libuv loop: it listens for child
  * links, dials its parent (with fallbacks and backoff), runs one sync
- * session per link, commits received batches off the loop (one at a time:
- * LMDB has one writer), pushes new entries within a second, keeps links
- * alive and stops cleanly on SIGTERM/SIGINT.
+ * session per link, pushes new entries within a second, keeps links
+ * alive and stops cleanly on SIGTERM/SIGINT. The loop thread reads the
+ * store and never writes it: received batches, the sessions' peer
+ * records, the daemon's own records and peers' certificates are written
+ * off the loop, one commit at a time (LMDB has one writer).
+ *
+ * Names: a *peer* is a remote node (by key), a *link* one connection with
+ * it, the *session* (src/sync) the protocol state of a link, a *conn* the
+ * daemon's record of a link, a *dialer* what keeps a link to a parent
+ * (daemon_int.h says more).
  *
  * Internal to src/node (cmd_run.c calls daemon_run).
  */
@@ -41,9 +48,15 @@ int member_load(struct node *n, uint8_t network_id[ENTRY_HASH_BYTES],
                 struct buf *cert, struct buf *issuer_cert) WUR;
 int member_known(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
                  const uint8_t *cert_hash, struct member_peer *out) WUR;
+/* The clock for certificate periods (MEMBERSHIP.md §4.2 Time), logging
+ * when it turns unknown or known again: on the loop thread only. */
+void member_clock(struct node *n, struct cert_clock *clock);
+/* Checks the certificate a peer presented against clock (borrowed) and
+ * stores it, in its own write transaction: for the committing thread
+ * (the loop thread writes nothing). Errors of replica_check_peer. */
 int member_accept(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
                   struct slice cert, struct slice issuer_cert,
-                  struct member_peer *out) WUR;
+                  const struct cert_clock *clock, struct member_peer *out) WUR;
 /*
  * Whether a peer taken earlier still stands, against the store now: the
  * key and its certificate's issuer not revoked (MEMBERSHIP.md §7.2, §8.3

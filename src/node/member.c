@@ -11,11 +11,10 @@
  * Raspberry Pi has no real-time clock and may boot in 1970 until NTP
  * answers: a reading before this node's clock floor is unknown, and then
  * only what holds at any time after the floor is checked. Logged once
- * each time the clock turns unknown, and when it is known again. Loop
- * thread only.
+ * each time the clock turns unknown, and when it is known again.
  */
-static void
-cert_clock(struct node *n, struct cert_clock *k)
+void
+member_clock(struct node *n, struct cert_clock *k)
 {
         static bool unknown;
         bool now_unknown;
@@ -138,7 +137,7 @@ member_known(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
                 err = ERR_NOT_FOUND;
                 goto out;
         }
-        cert_clock(n, &clock);
+        member_clock(n, &clock);
         if ((err = cert_check_clock(&ci, &clock)) ||
             (err = issuer_time(n, &ci, &clock)))
                 goto out;
@@ -151,17 +150,15 @@ out:
 int
 member_accept(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
               struct slice cert, struct slice issuer_cert,
-              struct member_peer *out)
+              const struct cert_clock *clock, struct member_peer *out)
 {
-        struct cert_clock clock;
         uint8_t h[ENTRY_HASH_BYTES];
         struct cert_info ci;
         int err;
 
-        cert_clock(n, &clock);
         err = replica_check_peer(
             &n->replica, key, cert,
-            issuer_cert.len ? issuer_cert : slice_make(NULL, 0), &clock, &ci);
+            issuer_cert.len ? issuer_cert : slice_make(NULL, 0), clock, &ci);
         if (err)
                 return err;
         hash_bytes(h, cert);

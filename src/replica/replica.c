@@ -280,14 +280,14 @@ replica_commit(struct replica *r, const struct slice *entries,
                const char *source, struct ingest_stats *stats)
 {
         return replica_commit_from(r, NULL, entries, es, results, n, source,
-                                   stats);
+                                   NULL, stats);
 }
 
 int
 replica_commit_from(struct replica *r, const uint8_t *peer,
                     const struct slice *entries, const struct entry *es,
                     int *results, size_t n, const char *source,
-                    struct ingest_stats *stats)
+                    const struct replica_also *also, struct ingest_stats *stats)
 {
         struct ingest_stats st = {0, 0, 0, 0};
         struct store_txn *t = NULL;
@@ -299,6 +299,10 @@ replica_commit_from(struct replica *r, const uint8_t *peer,
         replica__trust_init(&tc);
         if ((err = store_begin(r->store, true, &t)))
                 goto out;
+        if (also && (err = also->fn(also->ctx, t))) {
+                store_abort(t);
+                goto out;
+        }
         for (size_t i = 0; i < n; i++) {
                 bool fresh = false;
 

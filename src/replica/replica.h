@@ -107,13 +107,27 @@ int replica_commit(struct replica *r, const struct slice *entries,
                    const struct entry *es, int *results, size_t n,
                    const char *source, struct ingest_stats *stats) WUR;
 /*
+ * More writes of the caller's for a batch's transaction (a sync peer's
+ * record, the daemon's notes): fn runs in write transaction t before the
+ * entries are inserted, on the committing thread; its error aborts the
+ * transaction and is returned as the batch's.
+ */
+struct replica_also {
+        int (*fn)(void *ctx, struct store_txn *t);
+        void *ctx;
+};
+
+/*
  * replica_commit for entries received from a sync peer (key, borrowed):
  * in the same transaction, records that the peer holds each feed up to the
- * last entry of it stored or held (proto/SYNC.md §5).
+ * last entry of it stored or held (proto/SYNC.md §5), and runs also (may
+ * be NULL; borrowed for the call). n may be 0: then only also is
+ * committed.
  */
 int replica_commit_from(struct replica *r, const uint8_t *peer,
                         const struct slice *entries, const struct entry *es,
                         int *results, size_t n, const char *source,
+                        const struct replica_also *also,
                         struct ingest_stats *stats) WUR;
 
 /* ---- bodies of pruned entries (proto/SYNC.md §5.2, KIM.md §7) ----------

@@ -1,8 +1,8 @@
-/* feedmap: feed id -> per-link feed state (see feedmap.h). */
+/* feedmap: feed id -> per-link feed state (see sync_int.h). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "feedmap.h"
+#include "sync_int.h"
 
 void
 feedmap_init(struct feedmap *m)

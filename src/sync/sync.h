@@ -1,21 +1,40 @@
 /*
  * sync: the protocol of one link (proto/SYNC.md), as a state machine the
- * daemon drives. It does no network I/O, reads no clock and starts no
- * thread: it turns received frames into replies and batches to commit, and
- * produces the next frames to push. It reads the store (vectors, entries to
- * push) and writes per-peer records through replica/store on the calling
- * (loop) thread; entry checks and commits are done by the caller, off the
- * loop, between sync_take_batch() and sync_batch_done().
+ * daemon drives. It does no network I/O, reads no clock, starts no thread
+ * and writes nothing: it turns the peer's handshake payload and frames
+ * into frames to send (it decides their bounds: sync_next_frame) and into
+ * store work, which the caller does off the loop and hands back: batches
+ * of received entries to check and commit (sync_take_batch), the peer's
+ * record to write (sync_take_writes), a fork proof or a body to store
+ * (sync_take_op), the peer's certificate to validate (sync_take_cert). It
+ * reads the store (vectors, entries to push, the peer's record) on the
+ * calling (loop) thread.
+ *
+ * Names, here and in src/node: a *peer* is a remote node, known by its
+ * key; its record in the store outlives links. A *link* is one
+ * connection with a peer, from dial or accept to close (net's struct link
+ * carries its bytes: handshake, encrypted frames). The *session* is this
+ * state machine, one per link, from the handshake on. The daemon's
+ * record of a link is its *conn*; a *dialer* keeps a link to a parent.
  *
  * Invariants:
- *   - nothing is pushed before the peer's HELLO was accepted (SYNC.md §4);
+ *   - nothing is pushed before the peer's HELLO was accepted (SYNC.md §4),
+ *     and no HELLO is sent before the peer was validated (§3);
+ *   - one CERT_REQUEST of the peer's is answered, a CERT is taken only
+ *     when asked for, both travel alone in their frames, and at most
+ *     SYNC_STASH_BYTES of the peer's frames are held before it is
+ *     validated (§3);
  *   - entries of a feed are pushed in ascending seq, from known + 1;
  *   - at most SYNC_WINDOW_BYTES of ENTRIES messages are unacknowledged;
  *   - ACK counts only ENTRIES messages whose entries are all durable;
  *   - at most SYNC_BATCHES_OUT batches are out with the caller, and they
  *     come back (sync_batch_done) in the order they were taken;
  *   - at most SYNC_BODIES_OUT bodies are asked for and unanswered, each
- *     direction, and answers come in the order asked (SYNC.md §5.3).
+ *     direction, and answers come in the order asked (SYNC.md §5.3);
+ *   - while store work that a reply waits for is with the caller (the
+ *     peer's HELLO record, a fork proof, a body), the session reads
+ *     nothing further, pushes nothing and ends no frame (but past
+ *     SYNC_FLUSH_BYTES): it behaves as if that work were synchronous.
  */
 #ifndef SIMPUL_SYNC_H
 #define SIMPUL_SYNC_H
@@ -28,7 +47,9 @@
 #define SYNC_MSG_TARGET_BYTES (32U * 1024U) /* ENTRIES message size goal */
 #define SYNC_BATCH_ENTRIES 1000U
 #define SYNC_BODIES_OUT 16U /* BODY_WANT entries unanswered, per direction */
-#define SYNC_WANT_SCAN_MAX 1024U /* wanted bodies looked at per pump */
+#define SYNC_WANT_SCAN_MAX 1024U         /* wanted bodies looked at per pump */
+#define SYNC_STASH_BYTES (1024U * 1024U) /* held before validation (§3) */
+#define SYNC_FLUSH_BYTES (64U * 1024U)   /* a frame ends once past this */
 
 struct sync_session;
 
@@ -46,26 +67,96 @@ struct sync_stats {
         bool own_behind;
 };
 
+/* What a session needs of this node; borrowed for the session's life. */
+struct sync_config {
+        struct replica *r;
+        struct slice cert;        /* this node's certificate (MEMBERSHIP.md) */
+        struct slice issuer_cert; /* its issuer's; empty: the root issued it */
+        uint8_t cert_hash[SYNC_CERT_HASH_BYTES]; /* of cert (SYNC.md §3) */
+        size_t hs_hello_max; /* the longest HELLO a handshake payload takes */
+};
+
 /*
- * Creates the session for a link whose peer (key, region, store instance
- * unknown yet) passed the handshake and certificate checks. Returns owned;
- * free with sync_session_free.
+ * Creates the session of a new link, before its handshake (the peer's key
+ * comes with sync_hs_peer). Returns owned; free with sync_session_free.
  */
-struct sync_session *sync_session_new(struct replica *r,
-                                      const uint8_t peer_key[ENTRY_KEY_BYTES],
-                                      const char *peer_region);
+struct sync_session *sync_session_new(const struct sync_config *cfg);
 void sync_session_free(struct sync_session *s);
 
-/* Appends this side's HELLO (SYNC.md §4) to out. Store errors. */
-int sync_hello(struct sync_session *s, struct buf *out) WUR;
+/* ---- starting (SYNC.md §3) ------------------------------------------------
+ *
+ * The handshake payloads, then the certificate exchange: a peer whose
+ * certificate (by its hash in the payload) the caller holds and finds
+ * valid is validated at once (sync_hs_valid); else, once the link is open,
+ * the session asks for it and hands the CERT to the caller to validate
+ * (sync_take_cert, sync_cert_done). The session starts (sends its HELLO,
+ * then takes the peer's frames held so far) once the peer is validated
+ * and the link is open.
+ */
+
+/* Appends this side's handshake payload: cert_hash, and the HELLO when
+ * the peer is validated already and it fits. Store errors. */
+int sync_hs_payload(struct sync_session *s, struct buf *out) WUR;
+/*
+ * The peer's payload (borrowed) with its authenticated key: its cert_hash
+ * into cert_hash, for the caller to look up; messages after it are held
+ * until the peer is validated. ERR_PROTOCOL.
+ */
+int sync_hs_peer(struct sync_session *s, const uint8_t key[ENTRY_KEY_BYTES],
+                 struct slice payload,
+                 uint8_t cert_hash[SYNC_CERT_HASH_BYTES]) WUR;
+/* The certificate named in the peer's payload is held and valid; region
+ * is the one it certifies. */
+void sync_hs_valid(struct sync_session *s, const char *region);
+/*
+ * The link is open: asks for the peer's certificate (CERT_REQUEST) if it
+ * is not validated, else starts. Errors as sync_receive's; *why NULL for
+ * this node's own (a store error).
+ */
+int sync_open(struct sync_session *s, const char **why) WUR;
+/* The certificate the peer sent to be validated (borrowed until
+ * sync_cert_done), once; false if none waits. issuer_cert may be empty. */
+bool sync_take_cert(struct sync_session *s, struct slice *cert,
+                    struct slice *issuer_cert);
+/*
+ * The result of validating it: 0 and the region it certifies (the session
+ * starts), or the refusal (returned, with its id in *why). Else errors as
+ * sync_open's.
+ */
+int sync_cert_done(struct sync_session *s, int result, const char *region,
+                   const char **why) WUR;
+bool sync_validated(const struct sync_session *s);
+/* Validated and open: the HELLO is out, pushes may follow. */
+bool sync_started(const struct sync_session *s);
+
+/* ---- frames ---------------------------------------------------------------
+ *
+ * What the session sends goes into frames: the messages of one event
+ * together (a session that finds nothing to do costs few frames), ended by
+ * sync_flush, or once past SYNC_FLUSH_BYTES; CERT_REQUEST and CERT alone.
+ */
+
+/* Ends the frame being built. */
+void sync_flush(struct sync_session *s);
+/* The next frame to send, if any: borrowed until the next call on s. */
+bool sync_next_frame(struct sync_session *s, struct slice *frame);
+/* Appends PING (keepalive) and ends the frame. */
+void sync_ping(struct sync_session *s);
+/* Appends ERROR id (the link closes after it) and ends the frame. */
+void sync_send_error(struct sync_session *s, const char *id);
+
+/* ---- the sync ---------------------------------------------------------- */
 
 /*
  * Processes one received frame (borrowed). Replies (HELLO_OK, NEED_FULL,
- * HELLO, HEAD, PONG, ...) are appended to out. Entries go into the pending
- * batch (see sync_take_batch). Errors close the link: ERR_PROTOCOL and the
- * ids of refused input; *why names the offending id for the ERROR message.
+ * HELLO, HEAD, PONG, ...) go into the frames. Entries go into the pending
+ * batch (see sync_take_batch). Before the peer is validated, frames are
+ * held (at most SYNC_STASH_BYTES: ERR_PROTOCOL beyond). Errors close the
+ * link: ERR_PROTOCOL and the ids of refused input, with *why naming the
+ * offending id for the ERROR message; ERR_PEER_ERROR (the peer's ERROR,
+ * logged; *why NULL); store errors.
  */
-int sync_receive(struct sync_session *s, struct slice frame, struct buf *out,
+int sync_receive(struct sync_session *s, struct slice frame,
                  const char **why) WUR;
 
 /*
@@ -84,21 +175,76 @@ struct sync_batch {
 struct sync_batch *sync_take_batch(struct sync_session *s, bool flush);
 /*
  * Called on the loop thread after the batch was checked and committed
- * (results and stats filled). Appends ACK / HEAD replies to out. Returns
- * 0, or the error that must close the link (a refused entry's id in *why).
+ * (results and stats filled). ACK and HEAD replies go into the frames.
+ * Returns 0, or the error that must close the link (a refused entry's id in
+ * *why).
  */
 int sync_batch_done(struct sync_session *s, struct sync_batch *b,
-                    struct buf *out, const char **why) WUR;
+                    const char **why) WUR;
 
 /*
- * Appends the next frame's worth of pushes (FEED, ENTRIES, SYNCED) to out,
- * within the window. Returns 0 (out may be unchanged: nothing to send) or
- * a store error.
+ * The peer's record (proto/SYNC.md §4: its store's instance, acked, and
+ * what it holds of each feed), as data to write: the session never
+ * writes the store. The caller takes it (NULL: nothing to write), writes
+ * it with sync_writes_apply in its next write transaction (with a batch's
+ * entries, or alone), off the loop, and hands it back with
+ * sync_writes_done once that committed or failed. The HELLO_OK of an
+ * accepted HELLO waits for its record: meanwhile the session reads and
+ * pushes nothing. Writes taken in order are applied in that order.
  */
-int sync_pump(struct sync_session *s, struct buf *out) WUR;
+struct sync_writes;
+/* Returns owned: hand it back with sync_writes_done. */
+struct sync_writes *sync_take_writes(struct sync_session *s);
+/* In write transaction t (any thread; touches only w and t). Store
+ * errors: abort t. */
+int sync_writes_apply(const struct sync_writes *w, struct store_txn *t) WUR;
+/*
+ * On the loop thread: w (freed here) committed (result 0) or not (the
+ * store error, returned with its id in *why: close the link). A HELLO's
+ * record sends its HELLO_OK and lets the session read on: errors then as
+ * sync_receive's.
+ */
+int sync_writes_done(struct sync_session *s, struct sync_writes *w, int result,
+                     const char **why) WUR;
+
+/*
+ * Store work the session waits for before it reads on: a fork proof to
+ * check and store (SYNC.md §5.1: the caller runs replica_ingest on its
+ * two entries), or a body to check and fill (§5.2: replica_fill_body).
+ * The caller does it off the loop, fills in the results and hands it
+ * back.
+ */
+enum sync_op_kind { SYNC_OP_PROOF, SYNC_OP_BODY };
+struct sync_op {
+        enum sync_op_kind kind;
+        const char *source;             /* for log lines */
+        struct slice entries[2];        /* PROOF: entry_a, entry_b */
+        uint8_t feed[ENTRY_HASH_BYTES]; /* BODY: the entry it is for */
+        uint64_t seq;
+        struct slice body;
+        /* Set by the caller: */
+        int err;        /* replica_ingest's, or replica_fill_body's */
+        int results[2]; /* PROOF: each entry's */
+        bool filled;    /* BODY: stored now */
+};
+/* The work waiting, once (NULL if none). Owned by the session, valid
+ * until sync_op_done. */
+struct sync_op *sync_take_op(struct sync_session *s);
+/* On the loop thread, with op's results: the session reads on. Errors as
+ * sync_receive's (a refused entry or body, with its id in *why). */
+int sync_op_done(struct sync_session *s, struct sync_op *op,
+                 const char **why) WUR;
+
+/*
+ * Appends the next frame's worth of pushes (FEED, ENTRIES, SYNCED, fork
+ * proofs, bodies) within the window; *more says whether it did (call
+ * again while the link takes more). Returns 0 or a store error.
+ */
+int sync_pump(struct sync_session *s, bool *more) WUR;
 /* The store changed (a local post, another link's commit): rescan. */
 void sync_changed(struct sync_session *s);
-/* False while received entries wait for commits: stop reading the socket. */
+/* False while received entries wait for commits, or the session for the
+ * caller's answer: stop reading the socket. */
 bool sync_wants_input(const struct sync_session *s);
 const struct sync_stats *sync_stats(const struct sync_session *s);
 /* Entries this side still has to push to the peer (status backlog). */

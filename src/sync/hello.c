@@ -1,0 +1,408 @@
+/* hello: the universe of a link and its vectors: HELLO, HELLO_OK,
+ * NEED_FULL (proto/SYNC.md §4). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync_int.h"
+
+/* ---- the universe and the push order ------------------------------------ */
+
+bool
+sync__in_universe(const struct sync_session *s, const struct audience *a)
+{
+        return audience_contains(a, s->r->region) &&
+               audience_contains(a, s->peer_region);
+}
+
+struct rescan_ctx {
+        struct sync_session *s;
+        size_t n, cap;
+};
+
+static int
+rescan_feed(void *ctx, const struct feed_info *f)
+{
+        struct rescan_ctx *rc = ctx;
+        struct feed_state *fs;
+
+        if (!sync__in_universe(rc->s, &f->audience))
+                return 0;
+        fs = feedmap_put(&rc->s->feeds, f->id);
+        fs->local = true;
+        fs->info = *f;
+        fs->capped = false; /* trust may have changed: ask again */
+        if (rc->n == rc->cap) {
+                rc->cap = rc->cap ? 2 * rc->cap : 64;
+                rc->s->order =
+                    xrealloc(rc->s->order, rc->cap * sizeof(*rc->s->order));
+        }
+        rc->s->order[rc->n++] = fs;
+        return 0;
+}
+
+/*
+ * The network root's system feed goes first (SYNC.md §5): the delegated
+ * issuers' system feeds, also on channel 0, hold certificates that only
+ * certificates in the root's feed make valid, and a receiver refuses them
+ * (ENTRY-UNKNOWN-AUTHOR) unless the root's were committed first.
+ */
+static void
+root_first(struct sync_session *s)
+{
+        const uint8_t *root = s->r->network.desc.root_pk;
+        size_t k = 0;
+
+        if (!s->r->has_network)
+                return;
+        for (size_t i = 0; i < s->order_n; i++) {
+                struct feed_state *f = s->order[i];
+
+                if (f->info.channel != 0 ||
+                    memcmp(f->info.author, root, ENTRY_KEY_BYTES))
+                        continue;
+                memmove(&s->order[k + 1], &s->order[k],
+                        (i - k) * sizeof(*s->order));
+                s->order[k++] = f;
+        }
+}
+
+/* store_feeds visits by channel, then feed id: the push order, but for
+ * root_first. */
+int
+sync__rescan(struct sync_session *s, struct store_txn *t)
+{
+        struct rescan_ctx rc = {s, 0, 0};
+        int err;
+
+        free(s->order);
+        s->order = NULL;
+        s->order_n = 0;
+        if ((err = store_feeds(t, rescan_feed, &rc)))
+                return err;
+        s->order_n = rc.n;
+        s->rescan = false;
+        root_first(s);
+        return 0;
+}
+
+static int
+known_load_one(void *ctx, const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq)
+{
+        struct sync_session *s = ctx;
+        struct feed_state *f = feedmap_put(&s->feeds, feed);
+
+        f->known = f->sent = seq;
+        return 0;
+}
+
+/* The peer record and what we knew of its feeds, once per session. */
+static int
+load_peer(struct sync_session *s, struct store_txn *t)
+{
+        int err;
+
+        if (s->known_loaded)
+                return 0;
+        err = store_peer_get(t, s->peer, &s->rec);
+        if (err && err != ERR_NOT_FOUND)
+                return err;
+        s->has_rec = !err;
+        if (!s->has_rec) {
+                memset(&s->rec, 0, sizeof(s->rec));
+                memcpy(s->rec.key, s->peer, ENTRY_KEY_BYTES);
+        }
+        memcpy(s->rec.region, s->peer_region, REGION_BUF);
+        if ((err = store_peer_known_each(t, s->peer, known_load_one, s)))
+                return err;
+        s->known_loaded = true;
+        return 0;
+}
+
+/* ---- HELLO ------------------------------------------------------------ */
+
+static int
+cmp_id(const void *a, const void *b)
+{
+        return memcmp(a, b, ENTRY_HASH_BYTES);
+}
+
+/* Digest of (id, seq) pairs, sorted here by id (SYNC.md §4). */
+static void
+digest_pairs(uint8_t *pairs, size_t n, uint8_t out[SYNC_DIGEST_BYTES])
+{
+        uint8_t h[ENTRY_HASH_BYTES];
+
+        if (n > 1)
+                qsort(pairs, n, ENTRY_HASH_BYTES + 8, cmp_id);
+        hash_bytes(h, slice_make(pairs, n * (ENTRY_HASH_BYTES + 8)));
+        memcpy(out, h, SYNC_DIGEST_BYTES);
+}
+
+void
+sync__pair_put(struct buf *b, const uint8_t id[ENTRY_HASH_BYTES], uint64_t seq)
+{
+        buf_add(b, id, ENTRY_HASH_BYTES);
+        buf_add_be64(b, seq);
+}
+
+int
+sync__hello(struct sync_session *s, struct buf *out)
+{
+        struct sync_vec_item *delta = NULL;
+        struct store_txn *t;
+        uint8_t instance[STORE_INSTANCE_BYTES], digest[SYNC_DIGEST_BYTES];
+        uint64_t base;
+        size_t nd = 0;
+        int err;
+
+        if ((err = store_begin(s->r->store, false, &t)))
+                return err;
+        if ((err = load_peer(s, t)) || (err = sync__rescan(s, t)) ||
+            (err = store_version(t, &s->my_hello_version)))
+                goto out;
+        /* One more than the store version, so never 0 (0 is "no base"):
+         * the peer confirms it, and changes at or after it are new. */
+        s->my_hello_version++;
+        base = s->has_rec ? s->rec.acked : 0;
+        buf_reset(&s->scratch);
+        delta = xcalloc(s->order_n + 1, sizeof(*delta));
+        for (size_t i = 0; i < s->order_n; i++) {
+                const struct feed_info *f = &s->order[i]->info;
+                sync__pair_put(&s->scratch, f->id, f->head_seq);
+                /* Unchanged since the peer's last look, or the peer holds
+                 * it at our head (it sent it, or acknowledged it): it
+                 * records that as ours too (SYNC.md §4). */
+                if (base &&
+                    (f->changed < base || s->order[i]->known == f->head_seq))
+                        continue;
+                memcpy(delta[nd].feed, f->id, ENTRY_HASH_BYTES);
+                memcpy(delta[nd].head, f->head_id, ENTRY_HASH_BYTES);
+                delta[nd++].seq = f->head_seq;
+        }
+        digest_pairs(s->scratch.data, s->order_n, digest);
+        log_debug("SYNC-HELLO",
+                  "hello: version %llu, base %llu, %zu of %zu "
+                  "feeds in the delta",
+                  (unsigned long long)s->my_hello_version,
+                  (unsigned long long)base, nd, s->order_n);
+        store_instance(s->r->store, instance);
+        wire_sync_hello(out, instance, s->my_hello_version, base, digest, delta,
+                        nd);
+        s->hello_out = true;
+        s->hello_out_base = base;
+out:
+        store_abort(t);
+        free(delta);
+        return err;
+}
+
+static void
+known_pair(void *ctx, struct feed_state *f)
+{
+        if (f->known > 0)
+                sync__pair_put(ctx, f->id, f->known);
+}
+
+static void
+forget_known(void *ctx, struct feed_state *f)
+{
+        (void)ctx;
+        f->known = f->sent = 0;
+}
+
+/*
+ * Records the peer's instance and, for the feeds this node holds, the
+ * delta (SYNC.md §4): what it does not hold is never stored, so the rows
+ * kept per peer are bounded by this node's own feeds. The caller commits
+ * it; the HELLO_OK waits for that (sync_writes_done).
+ */
+static void
+hello_record(struct sync_session *s, const struct sync_msg *m)
+{
+        s->rec.has_instance = true;
+        memcpy(s->rec.instance, m->instance, STORE_INSTANCE_BYTES);
+        sync__rec_changed(s);
+        if (m->base == 0)
+                sync__known_clear(s);
+        for (size_t i = 0; i < m->delta_n; i++) {
+                struct feed_state *f = feedmap_get(&s->feeds, m->delta[i].feed);
+                if (f && f->local)
+                        sync__known_put(s, m->delta[i].feed, m->delta[i].seq);
+        }
+        sync__writes(s)->hello = true;
+        s->has_rec = true;
+}
+
+static void
+sent_from_known(void *ctx, struct feed_state *f)
+{
+        (void)ctx;
+        f->sent = f->known;
+        if (f->diverged && f->local) {
+                /* Push from where the peer's history is not ours. */
+                f->known = f->sent = f->diverged - 1;
+                f->prev_due = true;
+                f->diverged = 0;
+        }
+}
+
+/*
+ * The peer's entry at d->seq, named by its id, is not the one we hold
+ * there: the histories differ at or below it (SYNC.md §5.3). Once the
+ * HELLO is accepted we push from that seq, naming its prev, so that the
+ * peer finds where they part (a fork) instead of a bad signature.
+ */
+static int
+diverged_check(struct sync_session *s, struct store_txn *t,
+               struct feed_state *f, const struct sync_vec_item *d)
+{
+        struct entry e;
+        int err;
+
+        f->diverged = 0;
+        if (d->seq == 0 || d->seq > f->info.head_seq)
+                return 0;
+        if (d->seq == f->info.head_seq) {
+                if (memcmp(d->head, f->info.head_id, ENTRY_HASH_BYTES))
+                        f->diverged = d->seq;
+                return 0;
+        }
+        buf_reset(&s->scratch);
+        if ((err = store_get(t, f->id, d->seq, &s->scratch)) ||
+            (err = entry_parse(buf_slice(&s->scratch), &e)))
+                return err;
+        if (memcmp(d->head, e.id, ENTRY_HASH_BYTES))
+                f->diverged = d->seq;
+        return 0;
+}
+
+/*
+ * Applies the delta to what the peer is known to hold. A feed this node
+ * holds outside the link's universe is PROTO-VIOLATION (nothing outside
+ * the universe is ever named); a feed it does not hold cannot be checked
+ * and is kept for this session's digest only.
+ */
+static int
+hello_apply(struct sync_session *s, const struct sync_msg *m)
+{
+        struct store_txn *t;
+        struct feed_info fi;
+        int err;
+
+        if ((err = store_begin(s->r->store, false, &t)))
+                return err;
+        if (s->rescan && (err = sync__rescan(s, t)))
+                goto out;
+        for (size_t i = 0; i < m->delta_n && !err; i++) {
+                const struct sync_vec_item *d = &m->delta[i];
+                struct feed_state *f = feedmap_get(&s->feeds, d->feed);
+
+                if (f && f->local) {
+                        f->known = d->seq;
+                        if ((err = diverged_check(s, t, f, d)))
+                                break;
+                        /* The peer holds more of our own feed than we do. */
+                        if (s->r->key && d->seq > f->info.head_seq &&
+                            !memcmp(f->info.author, s->r->key->pk,
+                                    ENTRY_KEY_BYTES))
+                                s->stats.own_behind = true;
+                        continue;
+                }
+                err = store_feed_get(t, d->feed, &fi);
+                if (!err) {
+                        err = sync__in_universe(s, &fi.audience) ? 0
+                                                                 : ERR_PROTOCOL;
+                        if (!err) /* stored since the rescan */
+                                feedmap_put(&s->feeds, d->feed)->known = d->seq;
+                } else if (err == ERR_NOT_FOUND) {
+                        err = 0;
+                        if (d->seq > 0)
+                                sync__pair_put(&s->unheld, d->feed, d->seq);
+                }
+        }
+out:
+        store_abort(t);
+        return err;
+}
+
+/*
+ * HELLO (SYNC.md §4.1): once per session, and once more only as the
+ * answer to our NEED_FULL, with base 0. Anything else is PROTO-VIOLATION,
+ * so each costs the receiver one pass over the universe at most twice.
+ */
+int
+sync__on_hello(struct sync_session *s, const struct sync_msg *m,
+               struct buf *out)
+{
+        uint8_t digest[SYNC_DIGEST_BYTES];
+        struct buf pairs = BUF_INIT;
+        int err;
+
+        if (!s->hello_in_expected || (s->need_full_sent && m->base != 0))
+                return ERR_PROTOCOL;
+        if (m->base != 0 &&
+            (!s->has_rec || !s->rec.has_instance ||
+             memcmp(s->rec.instance, m->instance, STORE_INSTANCE_BYTES))) {
+                s->need_full_sent = true;
+                wire_sync_simple(out, SYNC_NEED_FULL);
+                return 0;
+        }
+        if (m->base == 0) {
+                feedmap_each(&s->feeds, forget_known, NULL);
+                buf_reset(&s->unheld);
+        }
+        if ((err = hello_apply(s, m)))
+                return err;
+        feedmap_each(&s->feeds, known_pair, &pairs);
+        buf_add(&pairs, s->unheld.data, s->unheld.len);
+        digest_pairs(pairs.data, pairs.len / (ENTRY_HASH_BYTES + 8), digest);
+        buf_release(&pairs);
+        if (memcmp(digest, m->digest, SYNC_DIGEST_BYTES)) {
+                /* A full vector that does not match its own digest. */
+                if (m->base == 0)
+                        return ERR_PROTOCOL;
+                /* Our record of the peer is wrong: ask for all of it. */
+                s->need_full_sent = true;
+                wire_sync_simple(out, SYNC_NEED_FULL);
+                return 0;
+        }
+        hello_record(s, m);
+        s->hello_in_expected = false;
+        s->hello_in_version = m->version;
+        s->wait_record = true; /* sync__hello_accept once it is durable */
+        return 0;
+}
+
+void
+sync__hello_accept(struct sync_session *s)
+{
+        feedmap_each(&s->feeds, sent_from_known, NULL);
+        s->hello_accepted = true;
+        s->rescan = true;
+        wire_sync_uint(&s->tx, SYNC_HELLO_OK, s->hello_in_version);
+}
+
+int
+sync__on_hello_ok(struct sync_session *s, const struct sync_msg *m)
+{
+        if (!s->hello_out || m->version != s->my_hello_version)
+                return ERR_PROTOCOL;
+        s->hello_out = false;
+        s->rec.acked = m->version;
+        s->has_rec = true;
+        sync__rec_changed(s); /* written with the caller's next commit */
+        return 0;
+}
+
+/* NEED_FULL answers our HELLO with a base; a full one is never refused. */
+int
+sync__on_need_full(struct sync_session *s, struct buf *out)
+{
+        if (!s->hello_out || s->hello_out_base == 0)
+                return ERR_PROTOCOL;
+        /* Our record of what the peer has of us is gone: start over. */
+        s->rec.acked = 0;
+        s->has_rec = false;
+        return sync__hello(s, out);
+}

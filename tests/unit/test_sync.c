@@ -1,0 +1,1136 @@
+/*
+ * test_sync: the sync protocol (proto/SYNC.md) between two sessions over
+ * real LMDB stores in a mkdtemp directory, without sockets. The test plays
+ * the daemon: it carries handshake payloads and frames from one side to
+ * the other and does the store work a session hands over (batches, the
+ * peer's record, fork proofs, bodies, certificates) at once, on this
+ * thread. Each case compares the frames both sides sent with a golden
+ * transcript: one line per frame, "C>" from the child (a kecamatan), "P>"
+ * from the parent (its kabupaten), its messages by type and key fields; a
+ * handshake payload reads "hs". Scripted frames (a peer breaking a rule)
+ * are written with src/wire's encoders.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../src/sync/sync.h"
+
+#define KAB "36.04"
+#define KEC "36.04.12"
+#define NEIGHBOUR "36.04.12.2001" /* the authors' desa */
+#define CHAIN_MAX 8U
+#define ROUNDS_MAX 64
+
+/* ---- entries: an author's chain, forks of it ---------------------------- */
+
+struct chain {
+        struct key *k;
+        struct audience aud;
+        size_t n;
+        struct buf b[CHAIN_MAX]; /* envelope of seq i + 1 */
+        struct entry e[CHAIN_MAX];
+};
+
+static void
+body_make(const char *tag, uint64_t seq, struct buf *out)
+{
+        char text[64];
+        struct body_field f[] = {{"title", "Kabar", 0}, {"text", text, 0}};
+
+        snprintf(text, sizeof(text), "kabar %s %llu", tag,
+                 (unsigned long long)seq);
+        buf_reset(out);
+        wire_body_build(f, ARRAY_LEN(f), out);
+}
+
+/* Appends seq n + 1 to c, signed by its author; tag tells histories
+ * apart. */
+static void
+chain_add(struct chain *c, const char *tag)
+{
+        struct buf body = BUF_INIT;
+        struct entry_header h;
+        size_t i = c->n;
+
+        assert_true(i < CHAIN_MAX);
+        memset(&h, 0, sizeof(h));
+        strcpy(h.author_region, NEIGHBOUR);
+        h.audience = c->aud;
+        h.seq = i + 1;
+        h.has_prev = i > 0;
+        if (i)
+                memcpy(h.prev, c->e[i - 1].id, ENTRY_HASH_BYTES);
+        h.timestamp_ms = 1700000000000ULL + i;
+        h.kind = KIND_INFORMASI;
+        body_make(tag, i + 1, &body);
+        assert_int_equal(entry_create(c->k, &h, buf_slice(&body), &c->b[i]), 0);
+        assert_int_equal(entry_open(buf_slice(&c->b[i]), &c->e[i]), 0);
+        c->n++;
+        buf_release(&body);
+}
+
+/* n entries of an author of NEIGHBOUR (key seed `seed`) for aud. */
+static struct chain *
+chain_new(uint8_t seed, const char *aud, size_t n, const char *tag)
+{
+        struct chain *c = xcalloc(1, sizeof(*c));
+        uint8_t s[KEY_SEED_BYTES];
+
+        memset(s, seed, sizeof(s));
+        c->k = key_from_seed(s);
+        assert_int_equal(audience_parse(&c->aud, aud), 0);
+        while (c->n < n)
+                chain_add(c, tag);
+        return c;
+}
+
+/* Another history of a's author (its key borrowed: chain_release), the
+ * same as a up to seq `same`. */
+static struct chain *
+chain_fork(const struct chain *a, size_t same, size_t n, const char *tag)
+{
+        struct chain *c = xcalloc(1, sizeof(*c));
+
+        c->k = a->k;
+        c->aud = a->aud;
+        for (; c->n < same; c->n++) {
+                struct buf *b = &c->b[c->n];
+                buf_add(b, a->b[c->n].data, a->b[c->n].len);
+                assert_int_equal(entry_open(buf_slice(b), &c->e[c->n]), 0);
+        }
+        while (c->n < n)
+                chain_add(c, tag);
+        return c;
+}
+
+static void
+chain_release(struct chain *c)
+{
+        for (size_t i = 0; i < CHAIN_MAX; i++)
+                buf_release(&c->b[i]);
+        free(c);
+}
+
+static void
+chain_free(struct chain *c)
+{
+        key_free(c->k);
+        chain_release(c);
+}
+
+/* ---- one side of the link: a node's store and its session -------------- */
+
+struct side {
+        char name; /* 'C' (the kecamatan, dials) or 'P' (its kabupaten) */
+        char dir[128];
+        const char *region;
+        struct key *key; /* the node's */
+        struct store *st;
+        struct replica r;
+        char cert[32]; /* stands for its certificate: sessions do not look */
+        struct sync_config cfg;
+        struct sync_session *s;
+        bool knows_peer;  /* holds the peer's certificate (its hash) */
+        int cert_answer;  /* the caller's verdict on a CERT: 0 or refusal */
+        bool hold_writes; /* the peer's record stays with the "caller" */
+        bool closed;
+        int err; /* what closed it */
+        char why[40];
+        struct side *peer;
+};
+
+struct fx {
+        char tmp[64];
+        struct side c, p;
+        struct buf tr; /* the transcript */
+};
+
+static struct fx *the_fx; /* for the log lines of carry() */
+
+static void
+rm_tree(const char *path)
+{
+        DIR *d = opendir(path);
+        struct dirent *de;
+        char sub[512];
+
+        if (!d) {
+                unlink(path);
+                return;
+        }
+        while ((de = readdir(d))) {
+                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                        continue;
+                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+                rm_tree(sub);
+        }
+        closedir(d);
+        rmdir(path);
+}
+
+static void
+side_open(struct fx *fx, struct side *x, const char *sub)
+{
+        snprintf(x->dir, sizeof(x->dir), "%s/%s", fx->tmp, sub);
+        assert_int_equal(store_open(&x->st, x->dir, NULL), 0);
+        memset(&x->r, 0, sizeof(x->r));
+        x->r.store = x->st;
+        x->r.key = x->key;
+        strcpy(x->r.region, x->region);
+}
+
+/* A new session on each side, as after a new TCP connection. */
+static void
+sessions_new(struct fx *fx)
+{
+        struct side *xs[2] = {&fx->c, &fx->p};
+
+        for (int i = 0; i < 2; i++) {
+                struct side *x = xs[i];
+                uint8_t h[ENTRY_HASH_BYTES];
+
+                sync_session_free(x->s);
+                hash_bytes(h, slice_make(x->cert, sizeof(x->cert)));
+                x->cfg =
+                    (struct sync_config){&x->r,
+                                         slice_make(x->cert, sizeof(x->cert)),
+                                         slice_make(NULL, 0),
+                                         {0},
+                                         4096};
+                memcpy(x->cfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
+                x->s = sync_session_new(&x->cfg);
+                x->closed = false;
+                x->err = 0;
+                x->why[0] = 0;
+        }
+        buf_reset(&fx->tr);
+}
+
+static void
+side_init(struct side *x, char name, const char *region, uint8_t seed)
+{
+        uint8_t s[KEY_SEED_BYTES];
+
+        memset(s, seed, sizeof(s));
+        x->name = name;
+        x->region = region;
+        x->key = key_from_seed(s);
+        snprintf(x->cert, sizeof(x->cert), "certificate of %c", name);
+        x->knows_peer = true;
+}
+
+static int
+setup(void **state)
+{
+        struct fx *fx = xcalloc(1, sizeof(*fx));
+
+        strcpy(fx->tmp, "/tmp/simpul-test-sync-XXXXXX");
+        if (!mkdtemp(fx->tmp) || entry_lib_init())
+                return -1;
+        log_set_level(LOG_ERROR); /* refusals are the point here */
+        side_init(&fx->c, 'C', KEC, 1);
+        side_init(&fx->p, 'P', KAB, 2);
+        fx->c.peer = &fx->p;
+        fx->p.peer = &fx->c;
+        side_open(fx, &fx->c, "c");
+        side_open(fx, &fx->p, "p");
+        sessions_new(fx);
+        the_fx = fx;
+        *state = fx;
+        return 0;
+}
+
+static int
+teardown(void **state)
+{
+        struct fx *fx = *state;
+        struct side *xs[2] = {&fx->c, &fx->p};
+
+        for (int i = 0; i < 2; i++) {
+                sync_session_free(xs[i]->s);
+                store_close(xs[i]->st);
+                key_free(xs[i]->key);
+        }
+        buf_release(&fx->tr);
+        rm_tree(fx->tmp);
+        free(fx);
+        log_set_level(LOG_INFO);
+        return 0;
+}
+
+/* Entries [from, to) of c into a side's store, as a bundle import
+ * would; each must get result `want`. */
+static void
+give(struct side *x, struct chain *c, size_t from, size_t to, int want)
+{
+        struct slice in[CHAIN_MAX];
+        int res[CHAIN_MAX];
+        struct ingest_stats st;
+
+        for (size_t i = from; i < to; i++)
+                in[i - from] = buf_slice(&c->b[i]);
+        assert_int_equal(replica_ingest(&x->r, in, to - from, "test", res, &st),
+                         0);
+        for (size_t i = 0; i < to - from; i++)
+                if (res[i] != want)
+                        fail_msg("entry %zu: %s, want %s", from + i,
+                                 err_id(res[i]), want ? err_id(want) : "ok");
+}
+
+/* ---- the transcript: what each frame holds ------------------------------ */
+
+static void
+describe(struct buf *out, const struct sync_msg *m)
+{
+        static const char *const names[] = {
+            "?",         "HELLO", "HELLO_OK", "NEED_FULL", "CERT_REQUEST",
+            "CERT",      "FEED",  "ENTRIES",  "ACK",       "HEAD",
+            "SYNCED",    "PING",  "PONG",     "ERROR",     "FORK_PROOF",
+            "BODY_WANT", "BODY"};
+
+        buf_adds(out, names[m->type]);
+        switch (m->type) {
+        case SYNC_HELLO:
+                buf_addf(out, " v=%llu base=%llu delta=%zu",
+                         (unsigned long long)m->version,
+                         (unsigned long long)m->base, m->delta_n);
+                break;
+        case SYNC_HELLO_OK:
+                buf_addf(out, " v=%llu", (unsigned long long)m->version);
+                break;
+        case SYNC_FEED:
+                buf_addf(out, " %u", m->index);
+                break;
+        case SYNC_ENTRIES:
+                buf_addf(out, " %u seq=%llu n=%zu%s", m->index,
+                         (unsigned long long)m->seq, m->entries_n,
+                         m->has_prev ? " prev" : "");
+                break;
+        case SYNC_ACK:
+                buf_addf(out, " %llu", (unsigned long long)m->frames);
+                break;
+        case SYNC_HEAD:
+                buf_addf(out, " %u seq=%llu%s", m->index,
+                         (unsigned long long)m->seq,
+                         m->flags & SYNC_HEAD_FROZEN ? " frozen" : "");
+                break;
+        case SYNC_ERROR:
+                buf_addf(out, " %s", m->error_id);
+                break;
+        case SYNC_FORK_PROOF: {
+                struct entry a;
+                assert_int_equal(entry_parse(m->fork_a, &a), 0);
+                buf_addf(out, " seq=%llu", (unsigned long long)a.h.seq);
+                break;
+        }
+        case SYNC_BODY_WANT:
+                buf_addf(out, " n=%zu", m->wants_n);
+                break;
+        case SYNC_BODY:
+                buf_addf(out, " seq=%llu%s", (unsigned long long)m->seq,
+                         m->has_body ? "" : " nil");
+                break;
+        default:
+                break;
+        }
+}
+
+/* One line: "C> HELLO v=1 base=0 delta=1 | SYNCED". */
+static void
+log_frame(struct fx *fx, char from, const char *what, struct slice frame)
+{
+        struct sync_decoder dec;
+        struct sync_msg m;
+        int rc, n = 0;
+
+        buf_addf(&fx->tr, "%c>%s", from, what);
+        sync_decoder_init(&dec);
+        sync_decoder_frame(&dec, frame);
+        while ((rc = sync_decoder_next(&dec, &m)) == 1) {
+                buf_adds(&fx->tr, n++ ? " | " : " ");
+                describe(&fx->tr, &m);
+        }
+        assert_int_equal(rc, 0);
+        sync_decoder_release(&dec);
+        buf_adds(&fx->tr, "\n");
+}
+
+static void
+expect_transcript(struct fx *fx, const char *want)
+{
+        buf_addc(&fx->tr, 0);
+        if (strcmp((const char *)fx->tr.data, want))
+                fail_msg("transcript:\n%s\nwant:\n%s", (char *)fx->tr.data,
+                         want);
+        fx->tr.len--;
+}
+
+/* ---- the daemon's part --------------------------------------------------- */
+
+/* The link closes after an error: ERROR id to the peer first, as the
+ * daemon's conn_fail does (never after the peer's own ERROR). *whyp is
+ * read here, after the call that set it. */
+static void
+side_fail(struct side *x, int err, const char *const *whyp)
+{
+        const char *why = whyp ? *whyp : NULL;
+
+        if (!err || x->closed)
+                return;
+        x->closed = true;
+        x->err = err;
+        snprintf(x->why, sizeof(x->why), "%s", why ? why : err_id(err));
+        if (why && err != ERR_PEER_ERROR)
+                sync_send_error(x->s, why);
+}
+
+/* After each event, as the daemon: pushes, then the frame ends. */
+static void
+after(struct side *x)
+{
+        bool pushed = true;
+        int err;
+
+        while (!x->closed && pushed) {
+                err = sync_pump(x->s, &pushed);
+                side_fail(x, err, NULL);
+        }
+        sync_flush(x->s);
+}
+
+static int
+apply_writes(void *ctx, struct store_txn *t)
+{
+        return ctx ? sync_writes_apply(ctx, t) : 0;
+}
+
+/* The peer's record alone, in a transaction of its own. */
+static bool
+do_writes(struct side *x)
+{
+        struct sync_writes *w;
+        struct store_txn *t;
+        const char *why = NULL;
+        int err;
+
+        if (x->hold_writes || !(w = sync_take_writes(x->s)))
+                return false;
+        assert_int_equal(store_begin(x->st, true, &t), 0);
+        assert_int_equal(sync_writes_apply(w, t), 0);
+        err = store_commit(t);
+        side_fail(x, sync_writes_done(x->s, w, err, &why), &why);
+        after(x);
+        return true;
+}
+
+/* A received batch, checked and committed with the peer's record. */
+static bool
+do_batch(struct side *x)
+{
+        struct sync_batch *b = sync_take_batch(x->s, true);
+        struct sync_writes *w;
+        struct replica_also also = {apply_writes, NULL};
+        const char *why = NULL;
+        int err;
+
+        if (!b)
+                return false;
+        w = x->hold_writes ? NULL : sync_take_writes(x->s);
+        also.ctx = w;
+        replica_check(&x->r, b->entries, b->n, b->es, b->results);
+        err = b->err =
+            replica_commit_from(&x->r, x->peer->key->pk, b->entries, b->es,
+                                b->results, b->n, "test", &also, &b->stats);
+        side_fail(x, sync_batch_done(x->s, b, &why), &why); /* frees b */
+        if (w)
+                side_fail(x, sync_writes_done(x->s, w, err, &why), &why);
+        sync_changed(x->s); /* as every commit tells every session */
+        after(x);
+        return true;
+}
+
+static bool
+do_op(struct side *x)
+{
+        struct sync_op *op = sync_take_op(x->s);
+        struct ingest_stats st;
+        const char *why = NULL;
+
+        if (!op)
+                return false;
+        if (op->kind == SYNC_OP_PROOF)
+                op->err = replica_ingest(&x->r, op->entries, 2, op->source,
+                                         op->results, &st);
+        else
+                op->err = replica_fill_body(&x->r, op->feed, op->seq, op->body,
+                                            op->source, &op->filled);
+        side_fail(x, sync_op_done(x->s, op, &why), &why);
+        sync_changed(x->s);
+        after(x);
+        return true;
+}
+
+static bool
+do_cert(struct side *x)
+{
+        struct slice cert, issuer;
+        const char *why = NULL;
+
+        if (!sync_take_cert(x->s, &cert, &issuer))
+                return false;
+        assert_int_equal(cert.len, sizeof(x->peer->cert));
+        assert_memory_equal(cert.ptr, x->peer->cert, cert.len);
+        assert_int_equal(issuer.len, 0);
+        side_fail(x,
+                  sync_cert_done(x->s, x->cert_answer, x->peer->region, &why),
+                  &why);
+        after(x);
+        return true;
+}
+
+/* Store work done, one piece at a time, each an event of its own. */
+static void
+work(struct side *x)
+{
+        while (!x->closed &&
+               (do_cert(x) || do_op(x) || do_batch(x) || do_writes(x)))
+                ;
+}
+
+static void
+receive(struct side *x, struct slice frame)
+{
+        const char *why = NULL;
+
+        if (x->closed)
+                return;
+        side_fail(x, sync_receive(x->s, frame, &why), &why);
+        after(x);
+}
+
+/* Carries every frame `from` has to `to`; their number. */
+static size_t
+carry(struct side *from, struct side *to)
+{
+        struct slice f;
+        size_t n = 0;
+
+        if (!from->closed)
+                work(from);
+        while (sync_next_frame(from->s, &f)) {
+                log_frame(the_fx, from->name, "", f);
+                receive(to, f);
+                n++;
+        }
+        return n;
+}
+
+/* Both ways until nothing moves. */
+static void
+exchange(struct fx *fx)
+{
+        for (int i = 0; i < ROUNDS_MAX; i++) {
+                size_t moved = carry(&fx->c, &fx->p);
+                moved += carry(&fx->p, &fx->c);
+                if (!moved)
+                        return;
+        }
+        fail_msg("still talking after %d rounds", ROUNDS_MAX);
+}
+
+static void
+hs_payload(struct side *x, struct buf *out)
+{
+        struct slice hello;
+        uint8_t hash[SYNC_CERT_HASH_BYTES];
+
+        buf_reset(out);
+        assert_int_equal(sync_hs_payload(x->s, out), 0);
+        assert_int_equal(
+            wire_sync_hs_payload_decode(buf_slice(out), hash, &hello), 0);
+        assert_memory_equal(hash, x->cfg.cert_hash, SYNC_CERT_HASH_BYTES);
+        log_frame(the_fx, x->name, " hs", hello);
+}
+
+static void
+hs_peer(struct side *x, struct slice payload)
+{
+        uint8_t hash[SYNC_CERT_HASH_BYTES];
+
+        assert_int_equal(sync_hs_peer(x->s, x->peer->key->pk, payload, hash),
+                         0);
+        assert_memory_equal(hash, x->peer->cfg.cert_hash, SYNC_CERT_HASH_BYTES);
+        if (x->knows_peer)
+                sync_hs_valid(x->s, x->peer->region);
+}
+
+/* The Noise handshake's payloads (the child dials), then both open. */
+static void
+handshake(struct fx *fx)
+{
+        struct buf p = BUF_INIT;
+        const char *why = NULL;
+
+        hs_payload(&fx->p, &p); /* message 2 */
+        hs_peer(&fx->c, buf_slice(&p));
+        hs_payload(&fx->c, &p); /* message 3 */
+        hs_peer(&fx->p, buf_slice(&p));
+        side_fail(&fx->c, sync_open(fx->c.s, &why), &why);
+        after(&fx->c);
+        side_fail(&fx->p, sync_open(fx->p.s, &why), &why);
+        after(&fx->p);
+        buf_release(&p);
+}
+
+static void
+link_up(struct fx *fx)
+{
+        sessions_new(fx);
+        handshake(fx);
+        exchange(fx);
+}
+
+/* ---- what the stores hold ----------------------------------------------- */
+
+static uint64_t
+head_of(struct side *x, const uint8_t feed[ENTRY_HASH_BYTES], uint32_t *flags)
+{
+        struct store_txn *t;
+        struct feed_info f;
+        int err;
+
+        assert_int_equal(store_begin(x->st, false, &t), 0);
+        err = store_feed_get(t, feed, &f);
+        store_abort(t);
+        if (err == ERR_NOT_FOUND)
+                return 0;
+        assert_int_equal(err, 0);
+        if (flags)
+                *flags = f.flags;
+        return f.head_seq;
+}
+
+/* What x's store says its peer holds of feed. */
+static uint64_t
+known_of(struct side *x, const uint8_t feed[ENTRY_HASH_BYTES])
+{
+        struct store_txn *t;
+        uint64_t seq;
+
+        assert_int_equal(store_begin(x->st, false, &t), 0);
+        assert_int_equal(store_peer_known(t, x->peer->key->pk, feed, &seq), 0);
+        store_abort(t);
+        return seq;
+}
+
+static void
+record_of(struct side *x, struct peer_info *p)
+{
+        struct store_txn *t;
+
+        assert_int_equal(store_begin(x->st, false, &t), 0);
+        assert_int_equal(store_peer_get(t, x->peer->key->pk, p), 0);
+        store_abort(t);
+}
+
+static void
+expect_closed(struct side *x, const char *why)
+{
+        if (!x->closed)
+                fail_msg("%c: open, want closed with %s", x->name, why);
+        if (strcmp(x->why, why))
+                fail_msg("%c: closed with %s, want %s", x->name, x->why, why);
+}
+
+/* ---- HELLO, HELLO_OK, NEED_FULL (SYNC.md §4) ----------------------------- */
+
+/*
+ * The parent holds a feed of three entries for the kecamatan: the child
+ * gets it in one session, and both stores record what the other holds.
+ */
+static void
+first_sync(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *a = chain_new(11, "tree:" KEC, 3, "a");
+        struct peer_info rec;
+        uint32_t flags = 0;
+
+        give(&fx->p, a, 0, 3, 0);
+        link_up(fx);
+        expect_transcript(fx, "P> hs\n"
+                              "C> hs HELLO v=1 base=0 delta=0\n"
+                              "P> HELLO v=2 base=0 delta=1 | HELLO_OK v=1 | "
+                              "FEED 0 | ENTRIES 0 seq=1 n=3 | SYNCED\n"
+                              "C> HELLO_OK v=2 | SYNCED\n"
+                              "C> ACK 1\n");
+        assert_int_equal(head_of(&fx->c, a->e[0].feed, &flags), 3);
+        assert_int_equal(flags, 0);
+        /* Recorded: the sender in the batch's commit, the ACK after. */
+        assert_int_equal(known_of(&fx->c, a->e[0].feed), 3);
+        assert_int_equal(known_of(&fx->p, a->e[0].feed), 3);
+        /* acked: the peer's HELLO_OK of this side's HELLO. */
+        record_of(&fx->p, &rec);
+        assert_true(rec.has_instance);
+        assert_int_equal(rec.acked, 2);
+        record_of(&fx->c, &rec);
+        assert_true(rec.has_instance);
+        assert_int_equal(rec.acked, 1);
+        assert_true(sync_stats(fx->c.s)->caught_up);
+        assert_true(sync_stats(fx->p.s)->caught_up);
+        assert_int_equal(sync_stats(fx->c.s)->entries_in, 3);
+        chain_free(a);
+}
+
+/* Nothing changed since: each HELLO names no feed (SYNC.md §7). */
+static void
+noop_session(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *a = chain_new(11, "tree:" KEC, 3, "a");
+
+        give(&fx->p, a, 0, 3, 0);
+        link_up(fx);
+        link_up(fx);
+        expect_transcript(
+            fx, "P> hs\n"
+                "C> hs HELLO v=2 base=1 delta=0\n"
+                "P> HELLO v=2 base=2 delta=0 | HELLO_OK v=2 | SYNCED\n"
+                "C> HELLO_OK v=2 | SYNCED\n");
+        chain_free(a);
+}
+
+/*
+ * The child lost its store (a new one, another instance): the parent's
+ * HELLO with a base is answered NEED_FULL, and its full HELLO accepted;
+ * the child gets everything again.
+ */
+static void
+need_full(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *a = chain_new(11, "tree:" KEC, 2, "a");
+
+        give(&fx->p, a, 0, 2, 0);
+        link_up(fx);
+        store_close(fx->c.st);
+        side_open(fx, &fx->c, "c2");
+        link_up(fx);
+        expect_transcript(fx, "P> hs\n"
+                              "C> hs HELLO v=1 base=0 delta=0\n"
+                              "P> HELLO v=2 base=2 delta=0 | HELLO_OK v=1 | "
+                              "FEED 0 | ENTRIES 0 seq=1 n=2 | SYNCED\n"
+                              "C> NEED_FULL\n"
+                              "C> ACK 1\n"
+                              "P> HELLO v=2 base=0 delta=1\n"
+                              "C> HELLO_OK v=2 | SYNCED\n");
+        assert_int_equal(head_of(&fx->c, a->e[0].feed, NULL), 2);
+        chain_free(a);
+}
+
+/*
+ * "ACK only after commit", for the record too (SYNC.md §4 step 3): the
+ * HELLO_OK waits until the peer's record is durable; meanwhile the
+ * session sends nothing, not even its HELLO's frame, and reads nothing.
+ */
+static void
+hello_ok_waits_for_record(void **state)
+{
+        struct fx *fx = *state;
+        struct slice f;
+
+        fx->p.hold_writes = true;
+        sessions_new(fx);
+        handshake(fx);
+        carry(&fx->c, &fx->p); /* nothing: C's HELLO went with the hs */
+        carry(&fx->p, &fx->c);
+        expect_transcript(fx, "P> hs\n"
+                              "C> hs HELLO v=1 base=0 delta=0\n");
+        assert_false(sync_wants_input(fx->p.s));
+        assert_false(sync_next_frame(fx->p.s, &f));
+        fx->p.hold_writes = false;
+        exchange(fx);
+        expect_transcript(fx, "P> hs\n"
+                              "C> hs HELLO v=1 base=0 delta=0\n"
+                              "P> HELLO v=1 base=0 delta=0 | HELLO_OK v=1 | "
+                              "SYNCED\n"
+                              "C> HELLO_OK v=1 | SYNCED\n");
+}
+
+/* ---- what a HELLO may do (SYNC.md §4.1) -----------------------------------
+ */
+
+enum hello_case {
+        SECOND_HELLO,
+        NEED_FULL_UNASKED,
+        HELLO_OK_UNASKED,
+        FULL_DIGEST_WRONG,
+        BASE_AFTER_NEED_FULL,
+        DELTA_OUT_OF_UNIVERSE,
+};
+
+static void
+hello_frame(struct buf *b, uint64_t base, const struct sync_vec_item *d,
+            size_t n, bool digest_right)
+{
+        uint8_t inst[STORE_INSTANCE_BYTES], dig[SYNC_DIGEST_BYTES],
+            h[ENTRY_HASH_BYTES];
+        struct buf pairs = BUF_INIT;
+
+        memset(inst, 7, sizeof(inst));
+        for (size_t i = 0; i < n; i++) {
+                buf_add(&pairs, d[i].feed, ENTRY_HASH_BYTES);
+                buf_add_be64(&pairs, d[i].seq);
+        }
+        hash_bytes(h, buf_slice(&pairs));
+        memcpy(dig, h, sizeof(dig));
+        if (!digest_right)
+                dig[0] ^= 1;
+        buf_reset(b);
+        wire_sync_hello(b, inst, 5, base, dig, d, n);
+        buf_release(&pairs);
+}
+
+static void
+hello_violation(struct fx *fx, enum hello_case k)
+{
+        struct chain *g = chain_new(12, "path:" NEIGHBOUR ":" KEC, 1, "g");
+        struct sync_vec_item d;
+        struct buf b = BUF_INIT;
+        struct slice f;
+        const char *want = "C> ERROR PROTO-VIOLATION\n";
+
+        give(&fx->c, g, 0, 1, 0); /* not for the kabupaten: not the link's */
+        memset(&d, 0, sizeof(d));
+        memcpy(d.feed, g->e[0].feed, ENTRY_HASH_BYTES);
+        memcpy(d.head, g->e[0].id, ENTRY_HASH_BYTES);
+        d.seq = 1;
+        sessions_new(fx);
+        handshake(fx);
+        if (k == SECOND_HELLO || k == NEED_FULL_UNASKED ||
+            k == HELLO_OK_UNASKED)
+                exchange(fx); /* both HELLOs answered */
+        fx->p.closed = true;  /* P scripted from here */
+        while (sync_next_frame(fx->p.s, &f))
+                ;
+        carry(&fx->c, &fx->p);
+        buf_reset(&fx->tr);
+        switch (k) {
+        case SECOND_HELLO: /* one per session */
+                hello_frame(&b, 0, NULL, 0, true);
+                break;
+        case NEED_FULL_UNASKED: /* our HELLO was answered */
+                wire_sync_simple(&b, SYNC_NEED_FULL);
+                break;
+        case HELLO_OK_UNASKED:
+                wire_sync_uint(&b, SYNC_HELLO_OK, 1);
+                break;
+        case FULL_DIGEST_WRONG: /* a full vector, not its own digest */
+                hello_frame(&b, 0, NULL, 0, false);
+                break;
+        case BASE_AFTER_NEED_FULL: /* the answer to NEED_FULL has base 0 */
+                hello_frame(&b, 3, NULL, 0, true);
+                receive(&fx->c, buf_slice(&b));
+                want = "C> NEED_FULL\nC> ERROR PROTO-VIOLATION\n";
+                break;
+        case DELTA_OUT_OF_UNIVERSE: /* a held feed not for the kabupaten */
+                hello_frame(&b, 0, &d, 1, true);
+                break;
+        }
+        receive(&fx->c, buf_slice(&b));
+        carry(&fx->c, &fx->p);
+        expect_closed(&fx->c, "PROTO-VIOLATION");
+        expect_transcript(fx, want);
+        buf_release(&b);
+        chain_free(g);
+}
+
+static void
+hello_violations(void **state)
+{
+        static const enum hello_case cases[] = {
+            SECOND_HELLO,      NEED_FULL_UNASKED,    HELLO_OK_UNASKED,
+            FULL_DIGEST_WRONG, BASE_AFTER_NEED_FULL, DELTA_OUT_OF_UNIVERSE};
+
+        for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+                struct fx *fx = *state;
+                print_message("case %zu\n", i);
+                hello_violation(fx, cases[i]);
+                /* A fresh pair of stores for the next case. */
+                teardown(state);
+                assert_int_equal(setup(state), 0);
+        }
+}
+
+/* ---- ENTRIES and HEAD (SYNC.md §5, §5.3) --------------------------------- */
+
+/*
+ * After a sync, the parent (scripted) sends entries beyond the child's
+ * head: dropped, answered HEAD with the head, and still acknowledged. A
+ * FEED not followed by its ENTRIES is PROTO-VIOLATION.
+ */
+static void
+head_gap(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *a = chain_new(11, "tree:" KEC, 3, "a");
+        struct sync_compact cp;
+        struct buf b = BUF_INIT;
+        uint8_t sig[ENTRY_SIG_BYTES] = {0};
+
+        give(&fx->p, a, 0, 3, 0);
+        link_up(fx);
+        buf_reset(&fx->tr);
+        memset(&cp, 0, sizeof(cp));
+        cp.kind = KIND_INFORMASI;
+        cp.has_body = true;
+        cp.body = slice_make("x", 1);
+        cp.sig = slice_make(sig, sizeof(sig));
+        wire_sync_entries(&b, 0, 10, 1700000000000ULL, NULL, 1);
+        wire_sync_compact(&b, &cp);
+        receive(&fx->c, buf_slice(&b));
+        fx->p.closed = true; /* its session never sent that */
+        carry(&fx->c, &fx->p);
+        expect_transcript(fx, "C> HEAD 0 seq=3 | ACK 2\n");
+        buf_reset(&b);
+        wire_sync_feed(&b, 1, a->k->pk, NEIGHBOUR, &a->aud, 2);
+        wire_sync_simple(&b, SYNC_PING);
+        receive(&fx->c, buf_slice(&b));
+        carry(&fx->c, &fx->p);
+        expect_closed(&fx->c, "PROTO-VIOLATION");
+        expect_transcript(fx, "C> HEAD 0 seq=3 | ACK 2\n"
+                              "C> ERROR PROTO-VIOLATION\n");
+        buf_release(&b);
+        chain_free(a);
+}
+
+/*
+ * Histories that differ (SYNC.md §5.3): the parent holds a1 a2 a3 a4 of
+ * an author, the child a1 b2 b3 (a store restored, say). The parent sees
+ * the child's head id at seq 3 is not its own and pushes from there
+ * naming prev; the child's id at 2 is not that prev: HEAD back to 1; the
+ * resend from 2 meets b2: a fork, the feed frozen (HEAD frozen), and the
+ * child spreads the proof, which freezes the parent's feed too. Every
+ * link stays up.
+ */
+static void
+histories_differ(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *a = chain_new(11, "tree:" KEC, 4, "a");
+        struct chain *b = chain_fork(a, 1, 3, "b");
+        uint32_t flags = 0;
+
+        give(&fx->p, a, 0, 4, 0);
+        give(&fx->c, b, 0, 3, 0);
+        link_up(fx);
+        expect_transcript(fx,
+                          "P> hs\n"
+                          "C> hs HELLO v=2 base=0 delta=1\n"
+                          "P> HELLO v=2 base=0 delta=1 | HELLO_OK v=2 | FEED 0 "
+                          "| ENTRIES 0 seq=3 n=2 prev | SYNCED\n"
+                          "C> HELLO_OK v=2 | HEAD 0 seq=1 | ACK 1 | SYNCED\n"
+                          "P> ENTRIES 0 seq=2 n=3 prev | SYNCED\n"
+                          "C> HEAD 0 seq=1 frozen | ACK 2 | FORK_PROOF seq=2\n"
+                          "P> SYNCED\n");
+        assert_false(fx->c.closed || fx->p.closed);
+        assert_int_equal(head_of(&fx->c, a->e[0].feed, &flags), 3);
+        assert_int_equal(flags, FEED_FROZEN);
+        assert_int_equal(head_of(&fx->p, a->e[0].feed, &flags), 4);
+        assert_int_equal(flags, FEED_FROZEN);
+        assert_int_equal(sync_stats(fx->p.s)->forks_in, 1);
+        chain_release(b);
+        chain_free(a);
+}
+
+/* ---- fork proofs (SYNC.md §5.1) ------------------------------------------ */
+
+/*
+ * The parent holds a proof (a2, b2) for a feed the child holds up to 1:
+ * the proof comes first, the child stores it and freezes the feed, so the
+ * ENTRIES that follow are answered HEAD frozen.
+ */
+static void
+fork_proof(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *a = chain_new(11, "tree:" KEC, 2, "a");
+        struct chain *b = chain_fork(a, 1, 2, "b");
+        uint32_t flags = 0;
+
+        give(&fx->p, a, 0, 2, 0);
+        give(&fx->p, b, 1, 2, ERR_FORK); /* the proof is stored */
+        give(&fx->c, a, 0, 1, 0);
+        link_up(fx);
+        expect_transcript(
+            fx, "P> hs\n"
+                "C> hs HELLO v=2 base=0 delta=1\n"
+                "P> HELLO v=3 base=0 delta=1 | HELLO_OK v=2 | FORK_PROOF seq=2 "
+                "| FEED 0 | ENTRIES 0 seq=2 n=1 prev | SYNCED\n"
+                "C> HELLO_OK v=3 | HEAD 0 seq=2 frozen | ACK 1 | SYNCED\n"
+                "P> SYNCED\n");
+        assert_int_equal(sync_stats(fx->c.s)->forks_in, 1);
+        assert_int_equal(head_of(&fx->c, a->e[0].feed, &flags), 2);
+        assert_int_equal(flags, FEED_FROZEN);
+        chain_release(b);
+        chain_free(a);
+}
+
+/* ---- bodies of pruned entries (SYNC.md §5.2) ------------------------------
+ */
+
+/* The child holds an entry pruned (a relay passed it so), the parent
+ * whole: the child asks for the body and fills it. */
+static void
+bodies(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *a = chain_new(11, "tree:" KEC, 1, "a");
+        struct buf pruned = BUF_INIT, held = BUF_INIT;
+        struct envelope env = a->e[0].env;
+        struct slice in;
+        struct store_txn *t;
+        struct ingest_stats st;
+        int res;
+
+        env.has_body = false;
+        wire_envelope_encode(&env, &pruned);
+        in = buf_slice(&pruned);
+        assert_int_equal(replica_ingest(&fx->c.r, &in, 1, "relay", &res, &st),
+                         0);
+        assert_int_equal(res, 0);
+        give(&fx->p, a, 0, 1, 0);
+        link_up(fx);
+        expect_transcript(fx, "P> hs\n"
+                              "C> hs HELLO v=2 base=0 delta=1\n"
+                              "P> HELLO v=2 base=0 delta=1 | HELLO_OK v=2 | "
+                              "SYNCED\n"
+                              "C> HELLO_OK v=2 | BODY_WANT n=1 | SYNCED\n"
+                              "P> BODY seq=1\n");
+        assert_int_equal(sync_stats(fx->c.s)->bodies_in, 1);
+        assert_int_equal(sync_stats(fx->p.s)->bodies_out, 1);
+        assert_int_equal(store_begin(fx->c.st, false, &t), 0);
+        assert_int_equal(store_get(t, a->e[0].feed, 1, &held), 0);
+        store_abort(t);
+        assert_int_equal(held.len, a->b[0].len);
+        assert_memory_equal(held.data, a->b[0].data, held.len);
+        buf_release(&pruned);
+        buf_release(&held);
+        chain_free(a);
+}
+
+/* ---- certificates (SYNC.md §3) --------------------------------------------
+ */
+
+/* Neither holds the other's certificate: each asks, each answers once,
+ * alone in its frame; the HELLOs follow validation. */
+static void
+cert_exchange(void **state)
+{
+        struct fx *fx = *state;
+
+        fx->c.knows_peer = fx->p.knows_peer = false;
+        link_up(fx);
+        expect_transcript(
+            fx, "P> hs\n"
+                "C> hs\n"
+                "C> CERT_REQUEST\n"
+                "P> CERT_REQUEST\n"
+                "P> CERT\n"
+                "C> CERT\n"
+                "C> HELLO v=1 base=0 delta=0\n"
+                "P> HELLO v=1 base=0 delta=0 | HELLO_OK v=1 | SYNCED\n"
+                "C> HELLO_OK v=1 | SYNCED\n");
+        assert_true(sync_started(fx->c.s) && sync_started(fx->p.s));
+}
+
+enum cert_case { CERT_TWICE, CERT_UNASKED, STASH_FULL, CERT_REFUSED };
+
+static void
+cert_violation(struct fx *fx, enum cert_case k)
+{
+        struct buf b = BUF_INIT;
+        struct slice f;
+
+        fx->c.knows_peer = k == CERT_UNASKED;
+        fx->p.knows_peer = true;
+        fx->c.cert_answer = k == CERT_REFUSED ? ERR_CERT : 0;
+        sessions_new(fx);
+        handshake(fx);
+        fx->p.closed = true; /* P scripted from here */
+        while (sync_next_frame(fx->p.s, &f))
+                ;
+        buf_reset(&fx->tr);
+        if (k == CERT_TWICE) {
+                wire_sync_simple(&b, SYNC_CERT_REQUEST);
+                receive(&fx->c, buf_slice(&b));
+                receive(&fx->c, buf_slice(&b));
+        } else if (k == STASH_FULL) {
+                buf_grow(&b, 600 * 1024);
+                b.len = 600 * 1024; /* held unread until validated */
+                memset(b.data, 0, b.len);
+                receive(&fx->c, buf_slice(&b));
+                receive(&fx->c, buf_slice(&b));
+        } else {
+                wire_sync_cert(&b, slice_make(fx->p.cert, sizeof(fx->p.cert)),
+                               slice_make(NULL, 0));
+                receive(&fx->c, buf_slice(&b));
+        }
+        carry(&fx->c, &fx->p);
+        expect_closed(&fx->c,
+                      k == CERT_REFUSED ? "CERT-INVALID" : "PROTO-VIOLATION");
+        expect_transcript(fx, k == CERT_TWICE     ? "C> CERT_REQUEST\n"
+                                                    "C> CERT\n"
+                                                    "C> ERROR PROTO-VIOLATION\n"
+                              : k == CERT_UNASKED ? "C> ERROR PROTO-VIOLATION\n"
+                              : k == STASH_FULL   ? "C> CERT_REQUEST\n"
+                                                    "C> ERROR PROTO-VIOLATION\n"
+                                                  : "C> CERT_REQUEST\n"
+                                                    "C> ERROR CERT-INVALID\n");
+        buf_release(&b);
+}
+
+static void
+cert_violations(void **state)
+{
+        static const enum cert_case cases[] = {CERT_TWICE, CERT_UNASKED,
+                                               STASH_FULL, CERT_REFUSED};
+
+        for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+                print_message("case %zu\n", i);
+                cert_violation(*state, cases[i]);
+                teardown(state);
+                assert_int_equal(setup(state), 0);
+        }
+}
+
+int
+main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(first_sync, setup, teardown),
+            cmocka_unit_test_setup_teardown(noop_session, setup, teardown),
+            cmocka_unit_test_setup_teardown(need_full, setup, teardown),
+            cmocka_unit_test_setup_teardown(hello_ok_waits_for_record, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(hello_violations, setup, teardown),
+            cmocka_unit_test_setup_teardown(head_gap, setup, teardown),
+            cmocka_unit_test_setup_teardown(histories_differ, setup, teardown),
+            cmocka_unit_test_setup_teardown(fork_proof, setup, teardown),
+            cmocka_unit_test_setup_teardown(bodies, setup, teardown),
+            cmocka_unit_test_setup_teardown(cert_exchange, setup, teardown),
+            cmocka_unit_test_setup_teardown(cert_violations, setup, teardown),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
