@@ -7,6 +7,15 @@
 #include "../http/http.h"
 #include "cli.h"
 
+/* STORE_DEFAULT_MAP_MIB and STORE_MAX_MAP_MIB, as text. */
+#if UINTPTR_MAX > 0xffffffffU
+#define INIT_MAP_HELP "(default 1024)"
+#define INIT_MAP_RANGE "1 to 1048576"
+#else
+#define INIT_MAP_HELP "(default 256, at most 2048 on 32-bit)"
+#define INIT_MAP_RANGE "1 to 2048 on a 32-bit build"
+#endif
+
 static const char init_help[] =
     "usage: simpul init --region CODE --name NAME [--data DIR]\n"
     "                   [--map-size-mib N] [--json]\n\n"
@@ -21,7 +30,7 @@ static const char init_help[] =
     "Sukanegara\"\n"
     "  --data DIR        data directory (default: $SIMPUL_DATA or\n"
     "                    ~/.local/share/simpul)\n"
-    "  --map-size-mib N  largest store size in MiB (default 1024)\n"
+    "  --map-size-mib N  largest store size in MiB " INIT_MAP_HELP "\n"
     "  --json            print the result as JSON\n";
 
 struct init_opts {
@@ -57,11 +66,12 @@ init_parse(int argc, char **argv, struct init_opts *o)
                         break;
                 case 'm':
                         o->map_mib = strtoull(optarg, &end, 10);
-                        if (*end || o->map_mib < 1 || o->map_mib > 1048576)
+                        if (*end || o->map_mib < 1 ||
+                            o->map_mib > STORE_MAX_MAP_MIB)
                                 return cli_usage_error(
                                     "init",
-                                    "--map-size-mib: expected "
-                                    "1 to 1048576, got '%s'",
+                                    "--map-size-mib: expected " INIT_MAP_RANGE
+                                    ", got '%s'",
                                     optarg);
                         break;
                 case CLI_OPT_DATA:
