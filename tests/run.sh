@@ -3,8 +3,9 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer (clang), which also runs the
 # libFuzzer targets for a short while. In between, the Raspberry Pi builds
 # (deploy/cross.sh): arm64 with the unit tests and the cli, sync,
-# membership, kim and http integration tests under qemu-aarch64; armhf
-# (32-bit) with the unit tests under qemu-arm. Installs what it needs first.
+# membership, kim and http integration tests under qemu-aarch64, and its
+# .deb (deploy/package.sh, lintian clean); armhf (32-bit) with the unit
+# tests under qemu-arm. Installs what it needs first.
 # Exits non-zero on any failure; the last lines are ctest's summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,9 +27,10 @@ else
   status=1
 fi
 
-echo "== Raspberry Pi: arm64 under qemu-aarch64; armhf under qemu-arm =="
+echo "== Raspberry Pi: arm64 under qemu-aarch64, its package; armhf =="
 start=$SECONDS
 deploy/cross.sh arm64 --test || status=1
+deploy/package.sh arm64 || status=1
 deploy/cross.sh armhf --test || status=1
 echo "== Raspberry Pi builds and tests took $((SECONDS - start)) s =="
 
