@@ -162,10 +162,15 @@ ok "purged before any node: nothing left"
 
 # ---- 2. install, make a node, run it as the unit would --------------------
 install_deb
+U=$ROOT/lib/systemd/system/simpul.service
+cond=$(sed -n 's/^ConditionPathExists=//p' "$U")
+[ -n "$cond" ] && [ ! -e "$ROOT$cond" ] ||
+  fail "the unit would start before there is a node (ConditionPathExists=$cond)"
 as_simpul simpul init --data /var/lib/simpul --region 36.04 \
   --name "KIM Uji" >/dev/null || fail "simpul init as user simpul"
 as_simpul simpul network create --data /var/lib/simpul --region 36.04 \
   --name "Jaringan Uji" >/dev/null || fail "simpul network create"
+[ -e "$ROOT$cond" ] || fail "an enrolled node, but the unit would not start: no $cond"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # The operator edits the config through its link in /etc.
 inroot sed -i --follow-symlinks \
@@ -175,7 +180,6 @@ grep -q "^listen = 127.0.0.1:$port\$" "$ROOT/var/lib/simpul/simpul.conf" ||
 [ -L "$ROOT/etc/simpul/simpul.conf" ] || fail "the edit replaced the link"
 
 # What the unit says to run, and as whom.
-U=$ROOT/lib/systemd/system/simpul.service
 exec_start=$(sed -n 's/^ExecStart=//p' "$U")
 user=$(sed -n 's/^User=//p' "$U")
 group=$(sed -n 's/^Group=//p' "$U")
@@ -202,8 +206,14 @@ done
 [ -n "$api" ] || { cat "$WORK/journal" >&2; fail "no answer on 127.0.0.1:$port/api/node"; }
 [ "$(jq -r .region <<<"$api")" = 36.04 ] || fail "/api/node: $api"
 # An operator's `sudo -u simpul simpul status`: no --data, found as the
-# service's node.
-st=$(as_simpul simpul status --json) || fail "simpul status as user simpul"
+# service's node; the daemon shows as running once its first heartbeat is
+# stored (it may come just after the HTTP server).
+for _ in $(seq 1 50); do
+  st=$(as_simpul simpul status --json) || fail "simpul status as user simpul"
+  [ "$(jq -r '.region + " " + (.daemon.running | tostring)' <<<"$st")" = "36.04 true" ] &&
+    break
+  sleep 0.2
+done
 [ "$(jq -r '.region + " " + (.daemon.running | tostring)' <<<"$st")" = "36.04 true" ] ||
   fail "simpul status: $st"
 hwm=$(sed -n "s/^VmHWM:[[:space:]]*//p" "/proc/$DAEMON/status" 2>/dev/null || true)
