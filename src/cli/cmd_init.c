@@ -5,6 +5,13 @@
 #include "../app/app.h"
 #include "cli.h"
 
+/* STORE_DEFAULT_MAP_MIB and STORE_MAX_MAP_MIB, as help text. */
+#if UINTPTR_MAX > 0xffffffffU
+#define INIT_MAP_HELP "(default 1024)"
+#else
+#define INIT_MAP_HELP "(default 256, at most 2048 on 32-bit)"
+#endif
+
 struct init_opts {
         const char *region, *name, *data;
         uint64_t map_mib;
@@ -22,8 +29,8 @@ static const struct cli_opt init_opts[] = {
             .help = "data directory (default: $SIMPUL_DATA or\n"
                     "~/.local/share/simpul)"),
     CLI_OPT("map-size-mib", CLI_U64, O(map_mib), .arg = "N",
-            .help = "largest store size in MiB (default 1024)", .min = 1,
-            .max = 1048576),
+            .help = "largest store size in MiB " INIT_MAP_HELP, .min = 1,
+            .max = STORE_MAX_MAP_MIB),
     CLI_OPT("json", CLI_FLAG, O(json), .help = "print the result as JSON"),
 };
 #undef O

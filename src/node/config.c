@@ -12,7 +12,14 @@
 #include "node.h"
 
 #define MAP_MIB_MIN 1U
-#define MAP_MIB_MAX (1024U * 1024U) /* 1 TiB */
+/* A map larger than the address space would wrap to a small one. */
+#if UINTPTR_MAX > 0xffffffffU
+#define MAP_MIB_WHY "expected a whole number of MiB from 1 to 1048576"
+#else
+#define MAP_MIB_WHY                                                            \
+        "expected a whole number of MiB from 1 to 2048: a 32-bit build "       \
+        "cannot map more (a 64-bit OS can)"
+#endif
 
 void
 config_defaults(struct config *c)
@@ -133,8 +140,8 @@ config_set(struct config *c, const char *section, const char *key,
                 return 0;
         }
         if (!strcmp(section, "store") && !strcmp(key, "map_size_mib")) {
-                *why = "expected a whole number of MiB from 1 to 1048576";
-                return parse_u64(value, MAP_MIB_MIN, MAP_MIB_MAX,
+                *why = MAP_MIB_WHY;
+                return parse_u64(value, MAP_MIB_MIN, STORE_MAX_MAP_MIB,
                                  &c->map_size_mib);
         }
         if (!strcmp(section, "net"))
@@ -244,7 +251,7 @@ static const char config_template[] =
     "name = %s\n"
     "\n"
     "[store]\n"
-    "# Largest size the LMDB store may grow to, in MiB (1 to 1048576;\n"
+    "# Largest size the LMDB store may grow to, in MiB (1 to %u;\n"
     "# default %u). The file takes only the space it uses. When it is\n"
     "# full, new entries are refused with STORE-FULL and everything\n"
     "# stored stays readable: raise this value and restart the node.\n"
@@ -340,9 +347,9 @@ config_write_new(const char *path, const struct config *c)
                         strcat(parents, ", ");
                 strcat(parents, c->parents[i]);
         }
-        fprintf(f, config_template, c->region, c->name, STORE_DEFAULT_MAP_MIB,
-                (unsigned long long)c->map_size_mib, c->listen, parents,
-                (unsigned long long)c->keepalive_s,
+        fprintf(f, config_template, c->region, c->name, STORE_MAX_MAP_MIB,
+                STORE_DEFAULT_MAP_MIB, (unsigned long long)c->map_size_mib,
+                c->listen, parents, (unsigned long long)c->keepalive_s,
                 (unsigned long long)c->timeout_s,
                 (unsigned long long)c->backoff_min_ms,
                 (unsigned long long)c->backoff_max_ms,

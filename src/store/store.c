@@ -30,6 +30,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -179,6 +180,81 @@ feed_put(struct store_txn *t, struct feed_info *f)
 
 /* ---- open and close ------------------------------------------------------ */
 
+/*
+ * LMDB's file format depends on the word size: a store made by a 32-bit
+ * build (armhf) does not open in a 64-bit one, nor the other way round.
+ * Its first page starts with a page header (a pgno_t, size_t wide, and
+ * 8 bytes) and then the meta page's magic, so the magic sits at byte 12 in
+ * a 32-bit build's file and at byte 16 in a 64-bit build's. Returns the
+ * other word size in bits if the file at dir is such a store, else 0.
+ */
+#define LMDB_MAGIC 0xBEEFC0DEU
+
+static unsigned
+store_other_word_bits(const char *dir)
+{
+        unsigned char head[20];
+        struct buf path = BUF_INIT;
+        uint32_t at12, at16;
+        ssize_t n = -1;
+        int fd;
+
+        buf_addf(&path, "%s/data.mdb", dir);
+        fd = open((const char *)path.data, O_RDONLY | O_CLOEXEC);
+        buf_release(&path);
+        if (fd >= 0) {
+                n = pread(fd, head, sizeof(head), 0);
+                close(fd);
+        }
+        if (n != (ssize_t)sizeof(head))
+                return 0;
+        memcpy(&at12, head + 12, 4);
+        memcpy(&at16, head + 16, 4);
+        if (sizeof(size_t) == 8 && at12 == LMDB_MAGIC)
+                return 32;
+        if (sizeof(size_t) == 4 && at16 == LMDB_MAGIC)
+                return 64;
+        return 0;
+}
+
+/* Opening failed with rc: says why, with the remedy where there is one. */
+static int
+env_open_err(MDB_env *env, const char *dir, size_t map_bytes, int rc)
+{
+        unsigned other;
+
+        if (rc == ENOMEM) {
+                log_error("STORE-IO",
+                          "cannot open store \"%s\": no room for its %zu MiB "
+                          "map in this process's address space; lower "
+                          "map_size_mib in [store] of simpul.conf%s",
+                          dir, map_bytes >> MIB_SHIFT,
+                          sizeof(void *) < 8 ? " (a 32-bit build has 3-4 GiB "
+                                               "for everything)"
+                                             : "");
+                return -ENOMEM;
+        }
+        if (rc > 0) {
+                log_error("STORE-IO", "cannot open store \"%s\": %s", dir,
+                          mdb_strerror(rc));
+                return -rc;
+        }
+        other = rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH
+                    ? store_other_word_bits(dir)
+                    : 0;
+        if (other) {
+                log_error("STORE-WORD-SIZE",
+                          "cannot open store \"%s\": it was made by a %u-bit "
+                          "build of simpul and this one is %u-bit (LMDB files "
+                          "depend on the word size); open it with a %u-bit "
+                          "build, or move its entries with simpul export and "
+                          "simpul import",
+                          dir, other, (unsigned)sizeof(size_t) * 8U, other);
+                return ERR_STORE;
+        }
+        return store__lmdb_err(env, rc, "open environment");
+}
+
 static int
 env_open(struct store *s, const char *dir, size_t map_bytes)
 {
@@ -191,13 +267,8 @@ env_open(struct store *s, const char *dir, size_t map_bytes)
             (rc = mdb_env_set_mapsize(s->env, map_bytes)))
                 return store__lmdb_err(s->env, rc, "configure environment");
         rc = mdb_env_open(s->env, dir, flags, 0600);
-        if (rc > 0) {
-                log_error("STORE-IO", "cannot open store \"%s\": %s", dir,
-                          mdb_strerror(rc));
-                return -rc;
-        }
         if (rc)
-                return store__lmdb_err(s->env, rc, "open environment");
+                return env_open_err(s->env, dir, map_bytes, rc);
         /* Free reader slots left by crashed processes (power cuts). */
         if (mdb_reader_check(s->env, &dead) == 0 && dead > 0)
                 log_info("STORE-READERS", "cleared %d stale readers", dead);

@@ -30,7 +30,19 @@
 #include "../entry/entry.h"
 
 #define STORE_INSTANCE_BYTES 16U
+/*
+ * The map is address space reserved at open, whatever the file's size: a
+ * 32-bit process (armhf) has 3-4 GiB of it in all, for every store it opens
+ * and everything else, so its default is smaller and its largest map is
+ * 2 GiB. Each store of a process maps its own.
+ */
+#if UINTPTR_MAX > 0xffffffffU
 #define STORE_DEFAULT_MAP_MIB 1024U
+#define STORE_MAX_MAP_MIB (1024U * 1024U) /* 1 TiB */
+#else
+#define STORE_DEFAULT_MAP_MIB 256U
+#define STORE_MAX_MAP_MIB 2048U
+#endif
 #define FEED_FROZEN 0x1U /* a fork proof exists; no more entries accepted */
 
 struct store;
@@ -57,8 +69,10 @@ struct feed_info {
 /*
  * Opens (creating if needed, unless read_only) the environment in directory
  * `dir`. Returns an owned store; close with store_close. Errors: -errno
- * (-ENOENT: read_only and no store there), ERR_STORE (with a log line naming
- * the LMDB error), ERR_STORE_CORRUPT (also: an unknown schema).
+ * (-ENOENT: read_only and no store there; -ENOMEM: no room for the map in
+ * the address space, see STORE_MAX_MAP_MIB), ERR_STORE (with a log line
+ * naming the LMDB error; STORE-WORD-SIZE: a store made by a build of the
+ * other word size), ERR_STORE_CORRUPT (also: an unknown schema).
  */
 int store_open(struct store **out, const char *dir,
                const struct store_options *opt) WUR;

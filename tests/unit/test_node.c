@@ -152,7 +152,9 @@ config_round_trips(void **state)
         write_then_load(fx, &c);
         for (size_t i = 0; i < ARRAY_LEN(levels); i++) {
                 c.log_level = levels[i];
-                c.map_size_mib = i == 0 ? 1 : i == 1 ? 1048576 : 7 * i;
+                c.map_size_mib = i == 0   ? 1
+                                 : i == 1 ? STORE_MAX_MAP_MIB
+                                          : 7 * i;
                 write_then_load(fx, &c);
         }
         /* Each level of region; the longest name the CLI allows. */
@@ -269,6 +271,37 @@ config_refusals(void **state)
         }
 }
 
+/*
+ * The largest map is what the word size allows: 1 TiB on 64-bit, 2 GiB on
+ * 32-bit, where 4096 MiB used to wrap to 0 and so to the default.
+ */
+static void
+config_map_fits_the_address_space(void **state)
+{
+        struct fx *fx = *state;
+        struct config c;
+        char text[128], msg[256];
+
+        snprintf(text, sizeof(text), NODE_REGION "[store]\nmap_size_mib = %u\n",
+                 STORE_MAX_MAP_MIB);
+        write_file(fx->path, text);
+        assert_int_equal(config_load(&c, fx->path, msg), 0);
+        assert_int_equal(c.map_size_mib, STORE_MAX_MAP_MIB);
+        snprintf(text, sizeof(text), NODE_REGION "[store]\nmap_size_mib = %u\n",
+                 STORE_MAX_MAP_MIB + 1U);
+        write_file(fx->path, text);
+        assert_int_equal(config_load(&c, fx->path, msg), ERR_CONFIG);
+        expect_contains(msg, "map_size_mib");
+        write_file(fx->path, NODE_REGION "[store]\nmap_size_mib = 4096\n");
+        if (sizeof(size_t) < 8) {
+                assert_int_equal(config_load(&c, fx->path, msg), ERR_CONFIG);
+                expect_contains(msg, "32-bit");
+        } else {
+                assert_int_equal(config_load(&c, fx->path, msg), 0);
+                assert_int_equal(c.map_size_mib, 4096);
+        }
+}
+
 /* An unknown section with no keys is invisible to inih (node.h says so);
  * one with a key is refused. */
 static void
@@ -310,9 +343,6 @@ config_accepts_bounds_and_defaults(void **state)
         assert_int_equal(config_load(&c, fx->path, msg), 0);
         assert_int_equal(c.map_size_mib, 1);
         assert_int_equal(c.log_level, LOG_ERROR);
-        write_file(fx->path, NODE_REGION "[store]\nmap_size_mib = 1048576\n");
-        assert_int_equal(config_load(&c, fx->path, msg), 0);
-        assert_int_equal(c.map_size_mib, 1048576);
         /* Sections may come in any order and repeat. */
         write_file(fx->path, "[log]\nlevel = warn\n[node]\nname = a\n"
                              "[store]\nmap_size_mib = 64\n" NODE_REGION);
@@ -649,6 +679,7 @@ main(void)
             CASE(config_refuses_semicolon_name),
             CASE(config_refusals),
             CASE(config_ignores_empty_unknown_section),
+            CASE(config_map_fits_the_address_space),
             CASE(config_accepts_bounds_and_defaults),
             CASE(config_missing_file),
             CASE(config_write_refuses_overwrite),
