@@ -240,7 +240,12 @@ expect_eq "down: second up period, all worked" "$(in_window 8.7 10 '*')" "$(in_w
 expect_eq "down: held connection cut" eof "$(word held_end "$out")"
 expect_range "down: held connection cut at s" 3.9 5.0 "$(word held_at "$out")"
 resets=$(word reset "$out")
-expect_eq "down: stats refused = resets seen" "$resets" "$(stat_of down down refused)"
+# Every refusal is a reset the probe sees; a connection accepted just before
+# the down period and cut at its start is a reset too (counted as a cut),
+# which a slow machine makes likely.
+refused=$(stat_of down down refused)
+expect_range "down: resets seen = refusals (+ cuts at the edge)" \
+  "$refused" "$((refused + $(stat_of down down cuts)))" "$resets"
 # (the second down period starts at 12 s: a slow machine may see it)
 expect_range "down: stats down_periods" 1 2 "$(stat_of down down down_periods)"
 expect_range "down: stats cuts (the held one, maybe one at an edge)" 1 2 "$(stat_of down down cuts)"
