@@ -26,9 +26,11 @@ B1=36.04.05.2001   # the evil desa
 
 make_root kab $KAB
 # The daemon's own timeout (4 s in tests) must not race the scenarios: a
-# sanitizer build takes seconds over a frame of 500,000 PINGs (no-read).
+# sanitizer build on a loaded machine takes seconds over a frame of 500,000
+# PINGs (no-read), on either side of the honest link.
 set_key kab net timeout_s 30
 make_node ka $KA kab --issuer
+set_key ka net timeout_s 30
 make_node ev $B1 kab
 KA_KEY=$(key_of ka)
 KA_SHORT=${KA_KEY:0:16}
