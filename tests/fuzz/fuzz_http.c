@@ -31,11 +31,9 @@
 #include <string.h>
 
 #include "../../src/http/http_int.h"
+#include "fuzz.h"
 
 #define PAIRS_MAX 16U
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct node node;
 static struct http_server server;
@@ -43,13 +41,6 @@ static char token[APP_TOKEN_HEX + 1];
 static char dir[] = "/tmp/simpul-fuzz-http-XXXXXX";
 
 static bool verbose;
-
-static void
-require(bool ok)
-{
-        if (!ok)
-                abort();
-}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -17,26 +17,9 @@
 #include <string.h>
 
 #include "../../src/kim/kim.h"
+#include "fuzz.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-require(bool ok)
-{
-        if (!ok)
-                abort();
-}
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-        (void)argc;
-        (void)argv;
-        require(entry_lib_init() == 0);
-        log_set_level(LOG_ERROR);
-        return 0;
-}
+FUZZ_INITIALIZE_ENTRY()
 
 /* Authors and audiences around one desa's path to its kabupaten. */
 static const char *const authors[] = {"36.04", "36.04.12", "36.04.12.2002",

@@ -28,16 +28,7 @@
 #include <string.h>
 
 #include "../../src/secure/secure.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-require(bool ok)
-{
-        if (!ok)
-                abort();
-}
+#include "fuzz.h"
 
 static bool
 inside(struct slice s, struct slice in)

@@ -9,26 +9,8 @@ Usage: tests/tools/check_membership.py proto/vectors/membership.json
 import base64, json, hashlib, struct, sys
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives import serialization
-
-def uint(n):
-    if n < 0x80: return bytes([n])
-    if n < 1<<8: return b'\xcc' + struct.pack('>B', n)
-    if n < 1<<16: return b'\xcd' + struct.pack('>H', n)
-    if n < 1<<32: return b'\xce' + struct.pack('>I', n)
-    return b'\xcf' + struct.pack('>Q', n)
-def s(x):
-    b = x.encode(); n = len(b)
-    if n < 32: return bytes([0xa0|n]) + b
-    if n < 256: return b'\xd9' + bytes([n]) + b
-    return b'\xda' + struct.pack('>H', n) + b
-def bn(b):
-    n = len(b)
-    if n < 256: return b'\xc4' + bytes([n]) + b
-    if n < 65536: return b'\xc5' + struct.pack('>H', n) + b
-    return b'\xc6' + struct.pack('>I', n) + b
-def arr(items): assert len(items) < 16; return bytes([0x90|len(items)]) + b''.join(items)
-def fmap(pairs): assert len(pairs) < 16; return bytes([0x80|len(pairs)]) + b''.join(s(k) + v for k, v in pairs)
-def h256(b): return hashlib.blake2b(b, digest_size=32).digest()
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from handpack import uint, s, bn, arr, fmap, aud, h256
 def line(prefix, b): return prefix + base64.urlsafe_b64encode(b).decode().rstrip('=')
 def key(seed_hex):
     sk = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(seed_hex))

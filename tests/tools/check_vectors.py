@@ -8,29 +8,8 @@ Usage: tests/tools/check_vectors.py proto/vectors/entries.json
 import json, hashlib, struct, sys
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives import serialization
-
-def uint(n):
-    if n < 0x80: return bytes([n])
-    if n < 1<<8: return b'\xcc' + struct.pack('>B', n)
-    if n < 1<<16: return b'\xcd' + struct.pack('>H', n)
-    if n < 1<<32: return b'\xce' + struct.pack('>I', n)
-    return b'\xcf' + struct.pack('>Q', n)
-def s(x):
-    b = x.encode(); n = len(b)
-    if n < 32: return bytes([0xa0|n]) + b
-    if n < 256: return b'\xd9' + bytes([n]) + b
-    return b'\xda' + struct.pack('>H', n) + b
-def bn(b):
-    n = len(b)
-    if n < 256: return b'\xc4' + bytes([n]) + b
-    if n < 65536: return b'\xc5' + struct.pack('>H', n) + b
-    return b'\xc6' + struct.pack('>I', n) + b
-def arr(items): assert len(items) < 16; return bytes([0x90|len(items)]) + b''.join(items)
-def aud(t):
-    p = t.split(':')
-    if p[0] == 'tree': return arr([uint(0), s(p[1])])
-    return arr([uint(1), s(p[1]), s(p[2])])
-def h256(b): return hashlib.blake2b(b, digest_size=32).digest()
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from handpack import uint, s, bn, arr, fmap, aud, h256
 CH = {1:2,2:1,3:2,4:2,5:2,6:2,7:2,8:2,9:2,16:3,32:0,33:0}
 
 ok = True
