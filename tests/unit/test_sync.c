@@ -10,18 +10,7 @@
  * handshake payload reads "hs". Scripted frames (a peer breaking a rule)
  * are written with src/wire's encoders.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <dirent.h>
-#include <unistd.h>
-
-#include <cmocka.h>
+#include "testlib.h"
 
 #include "../../src/sync/sync.h"
 
@@ -150,33 +139,12 @@ struct side {
 };
 
 struct fx {
-        char tmp[64];
+        char tmp[TEST_DIR_MAX];
         struct side c, p;
         struct buf tr; /* the transcript */
 };
 
 static struct fx *the_fx; /* for the log lines of carry() */
-
-static void
-rm_tree(const char *path)
-{
-        DIR *d = opendir(path);
-        struct dirent *de;
-        char sub[512];
-
-        if (!d) {
-                unlink(path);
-                return;
-        }
-        while ((de = readdir(d))) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-                rm_tree(sub);
-        }
-        closedir(d);
-        rmdir(path);
-}
 
 static void
 side_open(struct fx *fx, struct side *x, const char *sub)
@@ -234,8 +202,7 @@ setup(void **state)
 {
         struct fx *fx = xcalloc(1, sizeof(*fx));
 
-        strcpy(fx->tmp, "/tmp/simpul-test-sync-XXXXXX");
-        if (!mkdtemp(fx->tmp) || entry_lib_init())
+        if (test_dir_make(fx->tmp, "sync") || entry_lib_init())
                 return -1;
         log_set_level(LOG_ERROR); /* refusals are the point here */
         side_init(&fx->c, 'C', KEC, 1);
@@ -262,7 +229,7 @@ teardown(void **state)
                 key_free(xs[i]->key);
         }
         buf_release(&fx->tr);
-        rm_tree(fx->tmp);
+        test_rm_tree(fx->tmp);
         free(fx);
         log_set_level(LOG_INFO);
         return 0;
