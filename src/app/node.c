@@ -103,6 +103,12 @@ app_http_listen(const struct node *n, struct sockaddr_storage *out)
         return net_addr_parse(n->config.http_listen, out);
 }
 
+int
+app_addr_parse(const char *text, struct sockaddr_storage *out)
+{
+        return net_addr_parse(text, out);
+}
+
 /* ---- peers ------------------------------------------------------------------
  */
 

@@ -64,6 +64,18 @@ struct http_server;
  */
 int http_start(struct http_server **out, struct node *n,
                struct daemon_stats *stats) WUR;
+/*
+ * First boot: serves only the setup API (GET and POST /api/setup; every
+ * other path 503 NODE-NOT-SET-UP) on setup->listen, for a data directory
+ * that holds no node yet. setup is borrowed until http_stop; the POST
+ * tries it (app_setup_try) and, once the reply to the attempt that made
+ * the node is out, marks it done (app_setup_done). Errors as http_start's.
+ */
+int http_setup_start(struct http_server **out, struct app_setup *setup) WUR;
+/* The environment variable that says where the setup API listens, and
+ * its default: this machine only (README: on the village Wi-Fi). */
+#define HTTP_SETUP_LISTEN_ENV "SIMPUL_SETUP_LISTEN"
+#define HTTP_SETUP_LISTEN_DEFAULT "127.0.0.1:7780"
 /* Stops accepting, waits for the requests being handled, frees s (NULL
  * is a no-op). */
 void http_stop(struct http_server *s);

@@ -275,3 +275,63 @@ daemon_run_stats(struct node *n, struct daemon_stats *stats)
         free(d);
         return err;
 }
+
+/* ---- waiting to run (daemon.h) ------------------------------------------ */
+
+struct waiting {
+        uv_timer_t timer;
+        uv_signal_t sigterm, sigint;
+        bool (*ready)(void *arg);
+        void *arg;
+        int result;
+};
+
+static void
+wait_end(struct waiting *w, int result)
+{
+        w->result = result;
+        uv_close((uv_handle_t *)&w->timer, on_closed_quietly);
+        uv_close((uv_handle_t *)&w->sigterm, on_closed_quietly);
+        uv_close((uv_handle_t *)&w->sigint, on_closed_quietly);
+}
+
+static void
+on_wait_tick(uv_timer_t *t)
+{
+        struct waiting *w = t->data;
+
+        if (w->ready(w->arg))
+                wait_end(w, 0);
+}
+
+static void
+on_wait_signal(uv_signal_t *s, int signum)
+{
+        (void)signum;
+        log_info("NODE-STOP", "stopped before the node ran");
+        wait_end(s->data, 1);
+}
+
+int
+daemon_wait(bool (*ready)(void *arg), void *arg, unsigned every_ms)
+{
+        struct waiting w = {.ready = ready, .arg = arg};
+        uv_loop_t loop;
+        int err;
+
+        if (ready(arg))
+                return 0;
+        if ((err = uv_loop_init(&loop)))
+                return err;
+        uv_timer_init(&loop, &w.timer);
+        uv_signal_init(&loop, &w.sigterm);
+        uv_signal_init(&loop, &w.sigint);
+        w.timer.data = w.sigterm.data = w.sigint.data = &w;
+        uv_signal_start(&w.sigterm, on_wait_signal, SIGTERM);
+        uv_signal_start(&w.sigint, on_wait_signal, SIGINT);
+        uv_timer_start(&w.timer, on_wait_tick, every_ms, every_ms);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        if (uv_loop_close(&loop))
+                log_warn("NODE-STOP", "wait loop closed with handles open");
+        return w.result;
+}
