@@ -79,6 +79,7 @@ struct app_status {
         struct cert_clock clock; /* node_clock */
         const char *clock_state; /* node_clock_state */
         bool clock_known;
+        struct node_time time; /* node_time: whose time entries get */
         struct app_daemon daemon;
 };
 /*

@@ -194,6 +194,17 @@ daemon_listen(struct daemon *d)
         return 0;
 }
 
+/* A child's TIME_REQUEST (SYNC.md §6.1): this node's time, or 0 when it
+ * knows none either. */
+static uint64_t
+daemon_time_now(void *arg)
+{
+        struct node_time t;
+
+        node_time(arg, &t);
+        return t.source == NODE_TIME_UNKNOWN ? 0 : t.now_ms;
+}
+
 static int
 daemon_init(struct daemon *d, struct node *n)
 {
@@ -211,7 +222,9 @@ daemon_init(struct daemon *d, struct node *n)
                                        buf_slice(&d->cert),
                                        buf_slice(&d->issuer_cert),
                                        {0},
-                                       SECURE_HS_PAYLOAD_MAX - 16};
+                                       SECURE_HS_PAYLOAD_MAX - 16,
+                                       daemon_time_now,
+                                       n};
         memcpy(d->scfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
         buf_adds(&d->prologue, PROLOGUE);
         buf_add(&d->prologue, network, sizeof(network));
