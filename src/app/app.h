@@ -162,6 +162,7 @@ struct app_setup {
         unsigned tries;                     /* attempts in it */
         bool used;                          /* the node was made */
         bool done;                          /* ... and the reply went out */
+        bool making; /* an attempt is making it: the node is the API's */
 };
 /* True when the data directory (--data, else as node_data_dir) holds no
  * node at all: neither a config nor a key. */
@@ -188,6 +189,8 @@ int app_setup_try(struct app_setup *s, const char *code, const char *region,
                   char *err_msg) WUR;
 /* The reply to the successful attempt is out: the caller may go on. */
 void app_setup_finish(struct app_setup *s);
+/* That reply is out, or a node was made in the directory otherwise
+ * (simpul init in a terminal, logged): run it. Any thread. */
 bool app_setup_done(struct app_setup *s);
 /* The node in dir has its network and certificate files (simpul enroll
  * accept, or network create): the daemon can link. */

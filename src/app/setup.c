@@ -24,18 +24,28 @@
 /* Crockford's base32: no I, L, O or U to mistake for 1, 0 or V. */
 static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/* Does dir hold none of a node's files, or all that init writes first
+ * (complete: the key and the config)? */
+static bool
+node_files(const char *dir, bool complete)
+{
+        char *conf = node_path(dir, NODE_CONFIG_FILE);
+        char *keyp = node_path(dir, NODE_KEY_FILE);
+        bool has_conf = access(conf, F_OK) == 0 || errno != ENOENT;
+        bool has_key = access(keyp, F_OK) == 0 || errno != ENOENT;
+
+        free(conf);
+        free(keyp);
+        return complete ? has_conf && has_key : has_conf || has_key;
+}
+
 bool
 app_setup_needed(const char *data_flag)
 {
         char *dir = node_data_dir(data_flag);
-        char *conf = node_path(dir, NODE_CONFIG_FILE);
-        char *keyp = node_path(dir, NODE_KEY_FILE);
-        bool needed = access(conf, F_OK) && errno == ENOENT &&
-                      access(keyp, F_OK) && errno == ENOENT;
+        bool needed = !node_files(dir, false);
 
         free(dir);
-        free(conf);
-        free(keyp);
         return needed;
 }
 
@@ -146,6 +156,14 @@ app_setup_begin(struct app_setup *s, const char *data_flag,
 void
 app_setup_release(struct app_setup *s)
 {
+        char *path;
+
+        /* Made by simpul init beside the setup API: the code is void. */
+        if (s->dir && !s->used && node_files(s->dir, true)) {
+                path = node_path(s->dir, SETUP_FILE);
+                unlink(path);
+                free(path);
+        }
         free(s->dir);
         explicit_bzero(s, sizeof(*s));
 }
@@ -211,8 +229,11 @@ app_setup_try(struct app_setup *s, const char *code, const char *region,
                 return app__fail(err_msg, ERR_CONFIG,
                                  "name must be one line of 1 to 95 bytes "
                                  "without ; or #");
-        if ((err = app_init(&in, out, err_msg)))
+        __atomic_store_n(&s->making, true, __ATOMIC_RELEASE);
+        if ((err = app_init(&in, out, err_msg))) {
+                __atomic_store_n(&s->making, false, __ATOMIC_RELEASE);
                 return err;
+        }
         /* Good once: the node exists now, and so does its own secret
          * (http.token); the code is of no more use. */
         s->used = true;
@@ -235,7 +256,18 @@ app_setup_finish(struct app_setup *s)
 bool
 app_setup_done(struct app_setup *s)
 {
-        return __atomic_load_n(&s->done, __ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE))
+                return true;
+        /* Or an operator ran simpul init in a terminal meanwhile (not
+         * the API's own attempt, whose reply is not out yet). */
+        if (!__atomic_load_n(&s->making, __ATOMIC_ACQUIRE) &&
+            node_files(s->dir, true)) {
+                log_info("NODE-SET-UP", "a node was made in '%s' (simpul "
+                                        "init): running it",
+                         s->dir);
+                return true;
+        }
+        return false;
 }
 
 bool

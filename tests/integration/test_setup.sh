@@ -134,4 +134,17 @@ api E POST /api/setup "$(setup_req "$codeE" 36.04.12 "KIM E")" -
 expect_api "after the restart, the code" 201
 stop E
 
+# ---- 6. or the operator runs simpul init in a terminal meanwhile ----------
+mkdir -m 700 "$WORK/F"
+pF=$(free_port)
+boot F "$pF"
+code_of F >/dev/null
+s init --data "$WORK/F" --region 36.04.12.2001 --name "KIM F" >/dev/null
+wait_until 30 "the setup daemon runs the node simpul init made" \
+  grep -q "NODE-SET-UP a node was made in .* (simpul init): running it" "$WORK/F.log"
+wait_until 30 "and waits for its enrolment" grep -q "NODE-NOT-ENROLLED" "$WORK/F.log"
+[ -e "$WORK/F/setup.code" ] && fail "the code outlived the node made by simpul init"
+ok
+stop F
+
 echo "ok - setup ($checks checks)"
