@@ -182,7 +182,7 @@ attempt_allowed(struct app_setup *s, uint64_t mono_ms)
 static bool
 code_matches(const struct app_setup *s, const char *given)
 {
-        char c[APP_SETUP_CODE_CHARS + 1];
+        char c[APP_SETUP_CODE_CHARS + 1] = {0};
         volatile unsigned char d = 0;
         bool shape = code_canonical(given, c);
 

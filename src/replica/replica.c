@@ -94,7 +94,7 @@ post_one(struct replica *r, const struct key *k, const char *region,
         /* KIM views, in this transaction (views.c). */
         if (fresh && (err = replica__views_update(t, &e, NULL, 1)))
                 return err;
-        if ((err = own_ts_raise(t, h.timestamp_ms)))
+        if (!p->given_ts && (err = own_ts_raise(t, h.timestamp_ms)))
                 return err;
         if (id_out)
                 memcpy(id_out, e.id, ENTRY_HASH_BYTES);
