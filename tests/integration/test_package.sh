@@ -208,7 +208,7 @@ made=$(curl -s -w ' %{http_code}' -X POST -H 'Content-Type: application/json' \
 [ "${made##* }" = 201 ] || { cat "$WORK/journal" >&2; fail "POST /api/setup: $made"; }
 [ "$(inroot stat -c '%U %a' /var/lib/simpul/node.key)" = "simpul 600" ] ||
   fail "node.key: $(inroot stat -c '%U %a' /var/lib/simpul/node.key)"
-grep -q "^listen = 127.0.0.1:$port\$" "$ROOT/etc/simpul/simpul.conf" ||
+inroot grep -q "^listen = 127.0.0.1:$port\$" /etc/simpul/simpul.conf ||
   fail "the config (through /etc/simpul/simpul.conf) does not keep the setup address"
 ok "first boot: setup API, code from the log, node made by the service's user"
 as_simpul simpul network create --data /var/lib/simpul --region 36.04 \

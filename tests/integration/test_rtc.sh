@@ -79,4 +79,5 @@ at $BOOT_1970 start D
 wait_until 30 "D asks K, which knows none" grep -q "CLOCK-PARENT .*knows no time either" "$WORK/D.log"
 
 for n in K C D; do stop $n; done
+sanitizers_clean
 echo "ok - rtc ($checks checks)"

@@ -146,5 +146,6 @@ wait_until 30 "and waits for its enrolment" grep -q "NODE-NOT-ENROLLED" "$WORK/F
 [ -e "$WORK/F/setup.code" ] && fail "the code outlived the node made by simpul init"
 ok
 stop F
+sanitizers_clean
 
 echo "ok - setup ($checks checks)"
