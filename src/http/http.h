@@ -33,6 +33,11 @@
  * this node's is refused (HTTP-ORIGIN); no CORS header is ever sent.
  * Request bodies and JSON replies are wiped before they are freed.
  *
+ * First boot (http_setup_start): with no node yet, only GET and POST
+ * /api/setup are served (setup.c); the one-time setup code, not a token,
+ * is the credential, checked in app (app_setup_try). Host and Origin are
+ * checked as on the node's server.
+ *
  * Must not depend on: the CLI. Calls app (the operations, and the
  * daemon's live figures through it), base and region only: the build checks
  * it (cmake/layers.cmake).
