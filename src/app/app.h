@@ -79,6 +79,7 @@ struct app_status {
         struct cert_clock clock; /* node_clock */
         const char *clock_state; /* node_clock_state */
         bool clock_known;
+        struct node_time time; /* node_time: whose time entries get */
         struct app_daemon daemon;
 };
 /*
@@ -93,6 +94,8 @@ int app_status(struct node *n, struct daemon_stats *live,
 /* The address [http] listen names, resolved (a name synchronously, at
  * startup). ERR_CONFIG. */
 int app_http_listen(const struct node *n, struct sockaddr_storage *out) WUR;
+/* A host:port address as [http] listen takes it. ERR_CONFIG. */
+int app_addr_parse(const char *text, struct sockaddr_storage *out) WUR;
 
 /* A feed held. */
 struct app_feed {
@@ -124,6 +127,7 @@ struct app_init {
         const char *data;          /* --data DIR, or NULL */
         const char *region, *name; /* checked by the caller */
         uint64_t map_mib;          /* [store] map_size_mib */
+        const char *http_listen;   /* [http] listen; NULL: the default */
 };
 struct app_created {
         char *dir;                 /* the data directory (owned) */
@@ -140,6 +144,57 @@ struct app_created {
 int app_init(const struct app_init *in, struct app_created *out,
              char *err_msg) WUR;
 void app_created_release(struct app_created *c);
+
+/* ---- first boot: the setup API's side of it (setup.c) ------------------- */
+
+#define APP_SETUP_CODE_CHARS 12U /* of 32 symbols: 60 random bits */
+#define APP_SETUP_TRIES 10U      /* setup attempts a minute, from anyone */
+
+/*
+ * The state of a node being set up. Tried only under the HTTP server's
+ * write lock; done is read by any thread (app_setup_done).
+ */
+struct app_setup {
+        char *dir;                          /* the data directory (owned) */
+        char listen[NODE_ADDR_MAX];         /* where the setup API listens */
+        char code[APP_SETUP_CODE_CHARS + 1]; /* canonical, wiped at release */
+        uint64_t window_ms;                 /* start of the current minute */
+        unsigned tries;                     /* attempts in it */
+        bool used;                          /* the node was made */
+        bool done;                          /* ... and the reply went out */
+        bool making; /* an attempt is making it: the node is the API's */
+};
+/* True when the data directory (--data, else as node_data_dir) holds no
+ * node at all: neither a config nor a key. */
+bool app_setup_needed(const char *data_flag);
+/*
+ * Makes the data directory, reads the setup code of an earlier start or
+ * makes one (DATA/setup.code, mode 0600), and logs it with what to do
+ * (NODE-NOT-SET-UP, SETUP-CODE). listen (borrowed) is where the setup API
+ * listens; the node made keeps it as its [http] listen. Release s with
+ * app_setup_release, also on failure. -errno; err_msg says which file.
+ */
+int app_setup_begin(struct app_setup *s, const char *data_flag,
+                    const char *listen, char *err_msg) WUR;
+void app_setup_release(struct app_setup *s);
+/*
+ * One setup attempt at mono_ms (a monotonic clock): the code as typed
+ * (case, dashes and spaces ignored), then the node made as app_init makes
+ * it, and the code file removed. Errors: ERR_SETUP_DONE (made already),
+ * ERR_SETUP_RATE (over APP_SETUP_TRIES this minute), ERR_SETUP_CODE,
+ * ERR_REGION, ERR_CONFIG (the name), app_init's; err_msg says what.
+ */
+int app_setup_try(struct app_setup *s, const char *code, const char *region,
+                  const char *name, uint64_t mono_ms, struct app_created *out,
+                  char *err_msg) WUR;
+/* The reply to the successful attempt is out: the caller may go on. */
+void app_setup_finish(struct app_setup *s);
+/* That reply is out, or a node was made in the directory otherwise
+ * (simpul init in a terminal, logged): run it. Any thread. */
+bool app_setup_done(struct app_setup *s);
+/* The node in dir has its network and certificate files (simpul enroll
+ * accept, or network create): the daemon can link. */
+bool app_enrolled(const char *dir);
 
 /* ---- the store as a whole (node.c, bundle.c) ---------------------------- */
 

@@ -2,6 +2,7 @@
  * init: a new node — its data directory, Ed25519 key, documented config
  * file, HTTP API token and empty store (simpul init).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,9 @@ files_make(const struct app_init *in, const char *dir, const char *keyp,
         strcpy(cfg.region, in->region);
         strcpy(cfg.name, in->name);
         cfg.map_size_mib = in->map_mib;
+        if (in->http_listen)
+                snprintf(cfg.http_listen, sizeof(cfg.http_listen), "%s",
+                         in->http_listen);
         if ((err = config_write_new(conf, &cfg)))
                 return app__fail(err_msg, err, "cannot write '%s': %s", conf,
                                  err_str(err));

@@ -104,6 +104,23 @@ app_json_peers(struct buf *out, const struct app_peers *p, int flags)
         return dump(peers_json(p, flags), flags, out);
 }
 
+/* Whose time this node uses (node_time, SYNC.md §6.1), for the UI and
+ * scripts: {source, now_ms, parent, taken_ms}. */
+static json_t *
+node_time_json(const struct node_time *t)
+{
+        json_t *o = json_pack("{s:s, s:I}", "source",
+                              node_time_source_name(t->source), "now_ms",
+                              (json_int_t)t->now_ms);
+
+        if (t->source == NODE_TIME_PARENT) {
+                json_object_set_new(o, "parent", json_string(t->parent));
+                json_object_set_new(o, "taken_ms",
+                                    json_integer((json_int_t)t->taken_ms));
+        }
+        return o;
+}
+
 int
 app_json_status(struct buf *out, const struct app_status *s,
                 const struct app_peers *peers, int flags)
@@ -111,11 +128,12 @@ app_json_status(struct buf *out, const struct app_status *s,
         const struct store_stats *st = &s->store;
 
         return dump(
-            json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I, "
-                      "s:I}, s:{s:b, s:I, s:I}, s:o}",
+            json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:{s:I, s:I, s:I, s:I, "
+                      "s:I, s:I}, s:{s:b, s:I, s:I}, s:o}",
                       "region", s->region, "level", s->level, "name", s->name,
                       "clock", s->clock_state, "clock_floor_ms",
-                      (json_int_t)s->clock.floor_ms, "store", "feeds",
+                      (json_int_t)s->clock.floor_ms, "time",
+                      node_time_json(&s->time), "store", "feeds",
                       (json_int_t)st->feeds, "entries", (json_int_t)st->entries,
                       "forks", (json_int_t)st->forks, "cert_conflicts",
                       (json_int_t)s->cert_conflicts, "used_bytes",
@@ -134,13 +152,14 @@ app_json_node(struct buf *out, const struct app_status *s,
         const struct store_stats *st = &s->store;
         const struct app_daemon *d = &s->daemon;
 
-        return dump(json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, "
+        return dump(json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:o, "
                               "s:{s:I, s:I, s:I, s:I, s:I}, "
                               "s:{s:b, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:s}}",
                               "region", s->region, "level", s->level, "name",
                               s->name, "key", s->key, "version", SIMPUL_VERSION,
                               "restored", s->restored, "clock", s->clock_state,
                               "clock_floor_ms", (json_int_t)s->clock.floor_ms,
+                              "time", node_time_json(&s->time),
                               "store", "feeds", (json_int_t)st->feeds,
                               "entries", (json_int_t)st->entries, "forks",
                               (json_int_t)st->forks, "used_bytes",

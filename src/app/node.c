@@ -94,6 +94,7 @@ app_status(struct node *n, struct daemon_stats *live, struct app_status *out,
         node_clock(n, &out->clock);
         out->clock_state = node_clock_state(&out->clock);
         out->clock_known = cert_clock_known(&out->clock);
+        node_time(n, &out->time);
         return 0;
 }
 
@@ -101,6 +102,12 @@ int
 app_http_listen(const struct node *n, struct sockaddr_storage *out)
 {
         return net_addr_parse(n->config.http_listen, out);
+}
+
+int
+app_addr_parse(const char *text, struct sockaddr_storage *out)
+{
+        return net_addr_parse(text, out);
 }
 
 /* ---- peers ------------------------------------------------------------------

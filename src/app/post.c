@@ -488,7 +488,9 @@ app_post(struct node *n, const struct app_post *p, uint8_t *id, char *err_msg)
         if ((err = post_prepare(n, p, &b, &post.audience, &s, err_msg)))
                 goto out;
         post.kind = b.kind;
-        post.timestamp_ms = p->timestamp_ms;
+        /* This node's time: a parent's while the clock is wrong. */
+        post.timestamp_ms = p->timestamp_ms ? p->timestamp_ms : node_now_ms(n);
+        post.given_ts = p->timestamp_ms != 0;
         job = (struct post_job){.n = n,
                                 .p = p,
                                 .b = &b,

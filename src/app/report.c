@@ -160,7 +160,7 @@ app_reports_list(struct node *n, const struct app_report_filter *f,
         w.n = n;
         w.f = f;
         w.out = out;
-        w.now_ms = f->now_ms ? f->now_ms : time_now_ms();
+        w.now_ms = f->now_ms ? f->now_ms : node_now_ms(n);
         app__calendar(n, &w.cal);
         if ((err = store_begin(n->store, false, &w.t)))
                 return app__fail(err_msg, err, "%s", err_str(err));
@@ -254,7 +254,7 @@ app_reports_count(struct node *n, uint64_t now_ms,
         memset(&w, 0, sizeof(w));
         if ((err = app__views_ready(n, err_msg)))
                 return err;
-        w.now_ms = now_ms ? now_ms : time_now_ms();
+        w.now_ms = now_ms ? now_ms : node_now_ms(n);
         w.out = out;
         app__calendar(n, &w.cal);
         for (int s = KIM_STATE_DIAJUKAN; s <= KIM_STATE_DITUTUP; s++)
@@ -350,11 +350,12 @@ app_report_get(struct node *n, const uint8_t *id, size_t id_len,
         memset(out, 0, sizeof(*out));
         if ((err = app__views_ready(n, err_msg)))
                 return err;
+        if (!now_ms)
+                now_ms = node_now_ms(n);
         if ((err = store_begin(n->store, false, &t)))
                 return app__fail(err_msg, err, "%s", err_str(err));
         if (!(err = app__resolve(t, id, id_len, full, err_msg)))
-                err = report_load(n, t, full, now_ms ? now_ms : time_now_ms(),
-                                  out, err_msg);
+                err = report_load(n, t, full, now_ms, out, err_msg);
         store_abort(t);
         if (err)
                 app_report_release(out);

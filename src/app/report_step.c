@@ -170,7 +170,7 @@ app_report_step(struct node *n, const uint8_t *id, size_t id_len,
         struct wire_report_view v;
         struct app_post p;
         enum kim_step step = KIM_STEP_NONE;
-        uint64_t now = s->now_ms ? s->now_ms : time_now_ms();
+        uint64_t now = s->now_ms ? s->now_ms : node_now_ms(n);
         bool reply = s->step && !strcmp(s->step, "tanggapan");
         int err;
 

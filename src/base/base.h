@@ -119,7 +119,13 @@
         X(ERR_LINK_BUSY, "LINK-BUSY",                                          \
           "too many connections in their handshake")                           \
         X(ERR_LINK_BACKLOG, "LINK-BACKLOG",                                    \
-          "peer does not read what is sent to it")
+          "peer does not read what is sent to it")                             \
+        X(ERR_NOT_SET_UP, "NODE-NOT-SET-UP",                                   \
+          "this node is not set up yet: POST /api/setup with its setup code")  \
+        X(ERR_SETUP_CODE, "SETUP-CODE-BAD", "wrong setup code")                \
+        X(ERR_SETUP_RATE, "SETUP-RATE-LIMIT",                                  \
+          "too many setup attempts: wait a minute")                            \
+        X(ERR_SETUP_DONE, "SETUP-DONE", "this node is set up already")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

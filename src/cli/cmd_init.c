@@ -97,7 +97,7 @@ cmd_init(int argc, char **argv)
                 return p.status;
         if ((rc = init_check(&o)))
                 return rc;
-        in = (struct app_init){o.data, o.region, o.name, o.map_mib};
+        in = (struct app_init){o.data, o.region, o.name, o.map_mib, NULL};
         if (app_init(&in, &c, msg))
                 return cli_error("init: %s", msg);
         rc = init_report(&o, &c);

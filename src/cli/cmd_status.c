@@ -12,7 +12,9 @@ static const struct cli_spec status_spec = {
         "Shows this node (region, name, key), its store (feeds, entries,\n"
         "size), whether its daemon is running, whether this machine's clock\n"
         "is unknown (it reads before this node's certificate: see\n"
-        "proto/MEMBERSHIP.md 4.2), and each peer link (see simpul peers).\n"
+        "proto/MEMBERSHIP.md 4.2), whose time it uses while that clock is\n"
+        "wrong (a parent's: proto/SYNC.md 6.1), and each peer link (see\n"
+        "simpul peers).\n"
         "Exit status 0 even when the daemon is not running.\n",
     .opts = cli_common_opts,
     .n_opts = ARRAY_LEN(cli_common_opts),
@@ -32,6 +34,28 @@ clock_print(const struct app_status *st)
                "it is set (NTP), peers' certificates are refused only if "
                "they expired before then",
                st->clock_state, floor);
+}
+
+/* The time line, when this node does not use the system clock as it is
+ * (proto/SYNC.md 6.1). */
+static void
+time_print(const struct app_status *st)
+{
+        char taken[32];
+
+        if (st->time.source == NODE_TIME_SYSTEM)
+                return;
+        if (st->time.source == NODE_TIME_UNKNOWN) {
+                printf("\ntime:    unknown: this machine's clock reads before "
+                       "what this node knows has passed, and no parent has "
+                       "told its time yet (it asks on linking)");
+                return;
+        }
+        app_time_iso(taken, st->time.taken_ms);
+        printf("\ntime:    from parent %s: its clock on linking (%s) plus "
+               "the time since; new entries and deadlines use it until "
+               "this machine's clock is set",
+               st->time.parent, taken);
 }
 
 static void
@@ -56,6 +80,7 @@ status_print(const struct app_status *st, const struct app_peers *peers)
                        "until the kabupaten certifies them",
                        (unsigned long long)st->cert_conflicts);
         clock_print(st);
+        time_print(st);
         printf("\n\n");
         cli_peers_print(peers);
 }

@@ -33,6 +33,11 @@
  * this node's is refused (HTTP-ORIGIN); no CORS header is ever sent.
  * Request bodies and JSON replies are wiped before they are freed.
  *
+ * First boot (http_setup_start): with no node yet, only GET and POST
+ * /api/setup are served (setup.c); the one-time setup code, not a token,
+ * is the credential, checked in app (app_setup_try). Host and Origin are
+ * checked as on the node's server.
+ *
  * Must not depend on: the CLI. Calls app (the operations, and the
  * daemon's live figures through it), base and region only: the build checks
  * it (cmake/layers.cmake).
@@ -64,6 +69,18 @@ struct http_server;
  */
 int http_start(struct http_server **out, struct node *n,
                struct daemon_stats *stats) WUR;
+/*
+ * First boot: serves only the setup API (GET and POST /api/setup; every
+ * other path 503 NODE-NOT-SET-UP) on setup->listen, for a data directory
+ * that holds no node yet. setup is borrowed until http_stop; the POST
+ * tries it (app_setup_try) and, once the reply to the attempt that made
+ * the node is out, marks it done (app_setup_done). Errors as http_start's.
+ */
+int http_setup_start(struct http_server **out, struct app_setup *setup) WUR;
+/* The environment variable that says where the setup API listens, and
+ * its default: this machine only (README: on the village Wi-Fi). */
+#define HTTP_SETUP_LISTEN_ENV "SIMPUL_SETUP_LISTEN"
+#define HTTP_SETUP_LISTEN_DEFAULT "127.0.0.1:7780"
 /* Stops accepting, waits for the requests being handled, frees s (NULL
  * is a no-op). */
 void http_stop(struct http_server *s);

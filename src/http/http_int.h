@@ -24,7 +24,8 @@
 
 struct http_server {
         struct MHD_Daemon *mhd;
-        struct node *n;             /* borrowed */
+        struct node *n;             /* borrowed; NULL while setting up */
+        struct app_setup *setup;    /* borrowed; NULL once set up */
         struct daemon_stats *stats; /* borrowed; NULL: no daemon */
         char address[NODE_ADDR_MAX];
         uint16_t port;
@@ -36,6 +37,7 @@ struct http_server {
 enum route_flags {
         ROUTE_WRITE = 1, /* the token, a JSON body, the write lock */
         ROUTE_OPEN = 2,  /* no token from other machines: holds no data */
+        ROUTE_SETUP = 4, /* a JSON body, the write lock, no token */
 };
 
 struct http_req;
@@ -69,6 +71,7 @@ struct http_req {
         bool authed;   /* gave the token */
         bool redact;   /* no token: hide personal data in the reply */
         bool answered; /* a reply was queued */
+        bool setup_made; /* this request made the node (setup.c) */
         uint64_t start_ms;
         struct buf body; /* allocated once for body_max bytes */
         size_t body_max; /* its Content-Length */
@@ -166,6 +169,11 @@ int http_query_bool(struct http_req *r, const char *name, bool def,
 /* ---- routes.c ----------------------------------------------------------- */
 
 extern const struct route http_routes[];
+/* setup.c: the routes while the node is not set up; GET /api/setup, and
+ * POST /api/setup refused (SETUP-DONE) once it is. */
+extern const struct route http_setup_routes[];
+int http_setup_get(struct http_req *r);
+int http_setup_post_done(struct http_req *r);
 
 /* ---- items.c: the KIM items (proto/KIM.md) ----------------------------- */
 

@@ -72,6 +72,10 @@ static const struct {
     {ERR_HTTP_HOST, 421},
     {ERR_RESTORED, 503},
     {ERR_STORE_FULL, 507},
+    {ERR_NOT_SET_UP, 503},
+    {ERR_SETUP_CODE, 403},
+    {ERR_SETUP_RATE, 429},
+    {ERR_SETUP_DONE, 409},
 };
 
 unsigned
@@ -261,7 +265,9 @@ route_find(struct http_req *r)
         size_t used = 0;
 
         split(r);
-        for (const struct route *rt = http_routes; rt->method; rt++) {
+        for (const struct route *rt = r->s->setup ? http_setup_routes
+                                                  : http_routes;
+             rt->method; rt++) {
                 if (!pattern_match(r, rt->pattern))
                         continue;
                 if (!strcmp(rt->method, m)) {
@@ -279,6 +285,10 @@ route_find(struct http_req *r)
                 return http_fail(r, ERR_HTTP_METHOD,
                                  "%s is not allowed on this path, only %s",
                                  r->method, r->allow);
+        if (r->s->setup) /* no node yet: nothing else to serve */
+                return http_fail(r, ERR_NOT_SET_UP,
+                                 "this node is not set up yet: GET or POST "
+                                 "/api/setup");
         return ERR_HTTP_NOT_FOUND;
 }
 
@@ -325,7 +335,7 @@ name_local(struct http_req *r, const char *h, size_t n)
 static bool
 name_listed(struct http_req *r, const char *h, size_t n)
 {
-        const char *p = r->s->n->config.http_hosts;
+        const char *p = r->s->n ? r->s->n->config.http_hosts : "";
         size_t len;
 
         for (;;) {
@@ -472,6 +482,9 @@ access_check(struct http_req *r)
         bool open = r->route->flags & ROUTE_OPEN;
         int err;
 
+        /* No node, no token: the setup code is the credential. */
+        if (r->route->flags & ROUTE_SETUP)
+                return 0;
         if (header(r, MHD_HTTP_HEADER_AUTHORIZATION) && !open) {
                 if ((err = token_check(r)))
                         return err;
@@ -500,7 +513,7 @@ http_req_start(struct http_req *r)
                                  "refused (Origin is not this node)");
         if ((err = route_find(r)) || (err = access_check(r)))
                 return err;
-        if (r->route->flags & ROUTE_WRITE)
+        if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP))
                 return body_check(r);
         return 0;
 }
@@ -611,7 +624,7 @@ http_req_handle(struct http_req *r)
         json_error_t je;
         int err;
 
-        if (r->route->flags & ROUTE_WRITE) {
+        if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP)) {
                 r->in = json_loadb((const char *)r->body.data, r->body.len,
                                    JSON_REJECT_DUPLICATES, &je);
                 if (!r->in)
@@ -647,7 +660,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 uv_mutex_unlock(&s->count_lock);
                 if ((err = http_req_start(r)))
                         return reply(r, err); /* the body is never read */
-                if (!(r->route->flags & ROUTE_WRITE))
+                if (!(r->route->flags & (ROUTE_WRITE | ROUTE_SETUP)))
                         return reply(r, http_req_handle(r));
                 return MHD_YES;
         }
@@ -676,10 +689,13 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         struct http_req *r = *con_cls;
         char path[LOG_PATH_MAX + 4];
 
-        (void)cls;
         (void)conn;
         if (!r)
                 return;
+        /* The node is made and its reply is out (or its client gone):
+         * run may stop this server and serve the node. */
+        if (r->setup_made)
+                app_setup_finish(((struct http_server *)cls)->setup);
         if (!r->answered || toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
                 log_path(r->path, path);
                 log_debug("HTTP-ABORTED", "http %s %s %s: ended early (%d)",
@@ -767,13 +783,64 @@ token_ensure(struct node *n)
         return err;
 }
 
+/* Binds what ss names and starts MHD on it for s (allocated by the
+ * caller, freed here on failure). what is the configuration's name for
+ * the address, for the log. */
+static int
+serve(struct http_server **out, struct http_server *s,
+      const struct sockaddr_storage *ss, const char *what, unsigned per_addr)
+{
+        unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+        int fd = -1, err;
+
+        s->started_ms = time_now_ms();
+        if ((err = listen_socket(s, ss, &fd))) {
+                log_warn("HTTP-LISTEN",
+                         "cannot listen on %s: %s: running without the HTTP "
+                         "API",
+                         what, err_str(err));
+                free(s);
+                return err;
+        }
+        if (uv_mutex_init(&s->write_lock) || uv_mutex_init(&s->count_lock))
+                abort();     /* cannot happen on Linux */
+        json_object_seed(0); /* before the threads: jansson's hash seed */
+        /* JSON in and out holds personal data: jansson wipes what it frees
+         * (main has done so for the whole process already). */
+        json_set_alloc_funcs(malloc, mem_wipe_free);
+        if (ss->ss_family == AF_INET6)
+                flags |= MHD_USE_IPv6;
+        s->mhd = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+            on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
+            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS_MAX,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_addr,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        if (!s->mhd) {
+                log_warn("HTTP-LISTEN",
+                         "cannot start the HTTP server on %s: running "
+                         "without the HTTP API",
+                         s->address);
+                close(fd);
+                uv_mutex_destroy(&s->write_lock);
+                uv_mutex_destroy(&s->count_lock);
+                free(s);
+                return -EIO;
+        }
+        log_info("HTTP-LISTEN", "HTTP %s on http://%s/",
+                 s->setup ? "setup API" : "API", s->address);
+        *out = s;
+        return 0;
+}
+
 int
 http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
 {
         struct sockaddr_storage ss;
         struct http_server *s;
-        unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-        int fd = -1, err;
+        int err;
 
         *out = NULL;
         if ((err = app_http_listen(n, &ss))) {
@@ -793,46 +860,27 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
         s = xcalloc(1, sizeof(*s));
         s->n = n;
         s->stats = stats;
-        s->started_ms = time_now_ms();
-        if ((err = listen_socket(s, &ss, &fd))) {
-                log_warn("HTTP-LISTEN",
-                         "cannot listen on %s: %s: running without the HTTP "
-                         "API",
-                         n->config.http_listen, err_str(err));
-                free(s);
+        return serve(out, s, &ss, n->config.http_listen,
+                     (unsigned)n->config.http_per_addr);
+}
+
+int
+http_setup_start(struct http_server **out, struct app_setup *setup)
+{
+        struct sockaddr_storage ss;
+        struct http_server *s;
+        int err;
+
+        *out = NULL;
+        if ((err = app_addr_parse(setup->listen, &ss))) {
+                log_error("HTTP-LISTEN",
+                          "setup address '%s' is not host:port (%s)",
+                          setup->listen, HTTP_SETUP_LISTEN_ENV);
                 return err;
         }
-        if (uv_mutex_init(&s->write_lock) || uv_mutex_init(&s->count_lock))
-                abort();     /* cannot happen on Linux */
-        json_object_seed(0); /* before the threads: jansson's hash seed */
-        /* JSON in and out holds personal data: jansson wipes what it frees
-         * (main has done so for the whole process already). */
-        json_set_alloc_funcs(malloc, mem_wipe_free);
-        if (ss.ss_family == AF_INET6)
-                flags |= MHD_USE_IPv6;
-        s->mhd = MHD_start_daemon(
-            flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-            on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
-            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
-            MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS_MAX,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-            (unsigned)n->config.http_per_addr, MHD_OPTION_CONNECTION_TIMEOUT,
-            (unsigned)HTTP_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
-            on_completed, s, MHD_OPTION_END);
-        if (!s->mhd) {
-                log_warn("HTTP-LISTEN",
-                         "cannot start the HTTP server on %s: running "
-                         "without the HTTP API",
-                         s->address);
-                close(fd);
-                uv_mutex_destroy(&s->write_lock);
-                uv_mutex_destroy(&s->count_lock);
-                free(s);
-                return -EIO;
-        }
-        log_info("HTTP-LISTEN", "HTTP API on http://%s/", s->address);
-        *out = s;
-        return 0;
+        s = xcalloc(1, sizeof(*s));
+        s->setup = setup;
+        return serve(out, s, &ss, setup->listen, NODE_HTTP_PER_ADDR);
 }
 
 void

@@ -125,6 +125,8 @@ conn_after(struct conn *c, int err, const char *why)
 {
         struct daemon *d = c->d;
 
+        if (!err)
+                conn_time(c);
         conn_tx(c);
         restored_found(c);
         if (sync_stats(c->s)->forks_in != c->forks_seen) {
@@ -132,6 +134,7 @@ conn_after(struct conn *c, int err, const char *why)
                 daemon_changed(d); /* spread the proof on every link */
         }
         if (err == ERR_PEER_ERROR) {
+                conn_time_closed(c, err);
                 conn_close_logged(c, err, NULL);
                 return;
         }

@@ -194,6 +194,17 @@ daemon_listen(struct daemon *d)
         return 0;
 }
 
+/* A child's TIME_REQUEST (SYNC.md §6.1): this node's time, or 0 when it
+ * knows none either. */
+static uint64_t
+daemon_time_now(void *arg)
+{
+        struct node_time t;
+
+        node_time(arg, &t);
+        return t.source == NODE_TIME_UNKNOWN ? 0 : t.now_ms;
+}
+
 static int
 daemon_init(struct daemon *d, struct node *n)
 {
@@ -211,7 +222,9 @@ daemon_init(struct daemon *d, struct node *n)
                                        buf_slice(&d->cert),
                                        buf_slice(&d->issuer_cert),
                                        {0},
-                                       SECURE_HS_PAYLOAD_MAX - 16};
+                                       SECURE_HS_PAYLOAD_MAX - 16,
+                                       daemon_time_now,
+                                       n};
         memcpy(d->scfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
         buf_adds(&d->prologue, PROLOGUE);
         buf_add(&d->prologue, network, sizeof(network));
@@ -274,4 +287,64 @@ daemon_run_stats(struct node *n, struct daemon_stats *stats)
         free(d->orphans);
         free(d);
         return err;
+}
+
+/* ---- waiting to run (daemon.h) ------------------------------------------ */
+
+struct waiting {
+        uv_timer_t timer;
+        uv_signal_t sigterm, sigint;
+        bool (*ready)(void *arg);
+        void *arg;
+        int result;
+};
+
+static void
+wait_end(struct waiting *w, int result)
+{
+        w->result = result;
+        uv_close((uv_handle_t *)&w->timer, on_closed_quietly);
+        uv_close((uv_handle_t *)&w->sigterm, on_closed_quietly);
+        uv_close((uv_handle_t *)&w->sigint, on_closed_quietly);
+}
+
+static void
+on_wait_tick(uv_timer_t *t)
+{
+        struct waiting *w = t->data;
+
+        if (w->ready(w->arg))
+                wait_end(w, 0);
+}
+
+static void
+on_wait_signal(uv_signal_t *s, int signum)
+{
+        (void)signum;
+        log_info("NODE-STOP", "stopped before the node ran");
+        wait_end(s->data, 1);
+}
+
+int
+daemon_wait(bool (*ready)(void *arg), void *arg, unsigned every_ms)
+{
+        struct waiting w = {.ready = ready, .arg = arg};
+        uv_loop_t loop;
+        int err;
+
+        if (ready(arg))
+                return 0;
+        if ((err = uv_loop_init(&loop)))
+                return err;
+        uv_timer_init(&loop, &w.timer);
+        uv_signal_init(&loop, &w.sigterm);
+        uv_signal_init(&loop, &w.sigint);
+        w.timer.data = w.sigterm.data = w.sigint.data = &w;
+        uv_signal_start(&w.sigterm, on_wait_signal, SIGTERM);
+        uv_signal_start(&w.sigint, on_wait_signal, SIGINT);
+        uv_timer_start(&w.timer, on_wait_tick, every_ms, every_ms);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        if (uv_loop_close(&loop))
+                log_warn("NODE-STOP", "wait loop closed with handles open");
+        return w.result;
 }

@@ -72,6 +72,14 @@ int member_standing(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
  */
 int daemon_run(struct node *n) WUR;
 
+/*
+ * Waits until ready(arg) is true, asked every every_ms on a loop of its
+ * own, or until SIGTERM/SIGINT: simpul run before its node can run (not
+ * set up, not enrolled) while the HTTP API serves. Returns 0 when ready,
+ * 1 when stopped by the signal, -errno when no loop could be made.
+ */
+int daemon_wait(bool (*ready)(void *arg), void *arg, unsigned every_ms) WUR;
+
 /* ---- live figures for other threads (the HTTP API's /metrics) ----------
  *
  * The loop thread owns the daemon; every tick it copies a few figures into

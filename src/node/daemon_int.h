@@ -39,6 +39,8 @@ struct conn {
         uint64_t full_retry_ms;
         struct member_peer peer;
         bool fallback_check; /* closed once synced (SYNC.md §8) */
+        bool time_checked;      /* whether to ask its time was decided */
+        uint64_t time_asked_ms; /* loop time of the TIME_REQUEST */
         int jobs; /* its work in the pipeline; freed at 0 once closed */
         uint64_t opened_ms, last_rx_ms, last_tx_ms, status_ms;
         uint64_t rx_bytes_seen; /* link_bytes_in at the last tick */
@@ -118,6 +120,9 @@ struct job {
         struct job *next;
 };
 
+#define DAEMON_NO_TIME_MAX 8U     /* parents remembered as not telling */
+#define DAEMON_TIME_RTT_MAX 10000U /* ms: a slower answer is not taken */
+
 struct daemon {
         uv_loop_t loop;
         struct node *n;
@@ -153,7 +158,20 @@ struct daemon {
         uint32_t parents_heard;
         struct link_config lcfg;
         struct daemon_stats *stats; /* http: figures published (or NULL) */
+        /* Parents that refused TIME_REQUEST (an older simpul): not asked
+         * again while this daemon runs (asktime.c). */
+        uint8_t no_time[DAEMON_NO_TIME_MAX][ENTRY_KEY_BYTES];
+        size_t no_time_n;
 };
+
+/* ---- asktime.c: a parent's time for a node without one (SYNC.md §6.1) -- */
+
+/* After each event of a started session: asks a dialled parent for its
+ * time while this node's clock cannot be right, and takes the answer. */
+void conn_time(struct conn *c);
+/* The link closed with the peer's err: a parent too old to know
+ * TIME_REQUEST is not asked again. */
+void conn_time_closed(struct conn *c, int err);
 
 /* The first 8 bytes of a key in hex, for log lines. */
 static inline char *

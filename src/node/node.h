@@ -164,6 +164,34 @@ void node_clock(const struct node *n, struct cert_clock *out);
 /* "ok", "unknown (before 2024)" or "unknown (before this node's
  * certificate)", for simpul status and /api/node. */
 const char *node_clock_state(const struct cert_clock *k);
+/* ---- this node's time (clock.c, proto/SYNC.md §6.1) -------------------- */
+
+enum node_time_source {
+        NODE_TIME_SYSTEM,  /* the system clock, which reads past the floor */
+        NODE_TIME_PARENT,  /* a parent's, told on linking, plus time since */
+        NODE_TIME_UNKNOWN, /* the system clock, before the floor: wrong */
+};
+struct node_time {
+        uint64_t now_ms;    /* the time to use: entries, deadlines */
+        uint64_t system_ms; /* what the system clock reads */
+        uint64_t floor_ms;  /* what has passed: node_clock's floor, and the
+                             * newest timestamp this node wrote */
+        enum node_time_source source;
+        char parent[REGION_BUF]; /* NODE_TIME_PARENT: the parent's region */
+        uint64_t taken_ms;       /* ... and its time when it told it */
+};
+/* This node's time now: the system clock while it reads at least the
+ * floor, else a parent's of this boot (node_time_take) that does. */
+void node_time(const struct node *n, struct node_time *out);
+/* node_time's now_ms. */
+uint64_t node_now_ms(const struct node *n);
+/* "system", "parent" or "unknown". */
+const char *node_time_source_name(enum node_time_source s);
+/* Keeps a parent's time parent_ms (as of now) and its region for every
+ * process of this boot (DATA/clock). -errno. */
+int node_time_take(const struct node *n, uint64_t parent_ms,
+                   const char *region) WUR;
+
 /* Replaces dir/name with text atomically (temporary file, fsync, rename),
  * created with mode. -errno. */
 int node_file_write(const char *dir, const char *name, struct slice text,

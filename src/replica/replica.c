@@ -15,6 +15,30 @@
 
 /* ---- posting ------------------------------------------------------------- */
 
+/*
+ * The newest timestamp this node wrote, in meta "own_ts": a system clock
+ * that reads before it is wrong (node_time, SYNC.md §6.1).
+ */
+static int
+own_ts_raise(struct store_txn *t, uint64_t ts)
+{
+        struct buf v = BUF_INIT;
+        uint8_t be[8];
+        int err = store_meta_get(t, "own_ts", &v);
+
+        if (err && err != ERR_NOT_FOUND) {
+                buf_release(&v);
+                return err;
+        }
+        if (!err && v.len == 8 && be64_get(v.data) >= ts) {
+                buf_release(&v);
+                return 0;
+        }
+        buf_release(&v);
+        be64_put(be, ts);
+        return store_meta_put(t, "own_ts", slice_make(be, sizeof(be)));
+}
+
 static int
 post_one(struct replica *r, const struct key *k, const char *region,
          struct store_txn *t, struct trust_cache *tc, const struct post *p,
@@ -69,6 +93,8 @@ post_one(struct replica *r, const struct key *k, const char *region,
                 return err;
         /* KIM views, in this transaction (views.c). */
         if (fresh && (err = replica__views_update(t, &e, NULL, 1)))
+                return err;
+        if (!p->given_ts && (err = own_ts_raise(t, h.timestamp_ms)))
                 return err;
         if (id_out)
                 memcpy(id_out, e.id, ENTRY_HASH_BYTES);

@@ -51,6 +51,10 @@ struct post {
         int (*body_at)(void *arg, const struct seal_ctx *at,
                        struct slice *body);
         void *arg; /* for body_at; borrowed */
+        /* timestamp_ms is the operator's word (a backdated report), not
+         * this node's clock: it does not raise the node's clock floor
+         * (meta own_ts, node_time). */
+        bool given_ts;
 };
 
 /*

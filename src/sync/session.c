@@ -219,6 +219,50 @@ sync__hold(struct sync_session *s, struct slice frame)
         buf_add(&s->held, frame.ptr, frame.len);
 }
 
+/* ---- the time (SYNC.md §6.1) --------------------------------------------- */
+
+/* Only a child of this node's subtree may ask, once per link: a parent
+ * never takes a time from below, and one request costs one answer. */
+static int
+on_time_request(struct sync_session *s, struct buf *out)
+{
+        const char *own = s->r->region;
+
+        if (s->time_answered || !strcmp(s->peer_region, own) ||
+            !region_covers(own, s->peer_region))
+                return ERR_PROTOCOL;
+        s->time_answered = true;
+        wire_sync_uint(out, SYNC_TIME,
+                       s->cfg.time_now ? s->cfg.time_now(s->cfg.time_arg) : 0);
+        return 0;
+}
+
+void
+sync_time_ask(struct sync_session *s)
+{
+        if (s->time_asked || !s->started)
+                return;
+        s->time_asked = true;
+        wire_sync_simple(&s->tx, SYNC_TIME_REQUEST);
+        sync_flush(s);
+}
+
+bool
+sync_time_asked(const struct sync_session *s)
+{
+        return s->time_asked;
+}
+
+bool
+sync_take_time(struct sync_session *s, uint64_t *ms)
+{
+        if (!s->time_got || s->time_taken)
+                return false;
+        s->time_taken = true;
+        *ms = s->time_in;
+        return true;
+}
+
 /* ---- dispatch --------------------------------------------------------------
  */
 
@@ -262,6 +306,14 @@ on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out,
                 wire_sync_simple(out, SYNC_PONG);
                 return 0;
         case SYNC_PONG:
+                return 0;
+        case SYNC_TIME_REQUEST:
+                return on_time_request(s, out);
+        case SYNC_TIME:
+                if (!s->time_asked || s->time_got)
+                        return ERR_PROTOCOL;
+                s->time_got = true;
+                s->time_in = m->time_ms;
                 return 0;
         default:
                 return ERR_PROTOCOL; /* CERT_* belong before the session */

@@ -74,6 +74,11 @@ struct sync_config {
         struct slice issuer_cert; /* its issuer's; empty: the root issued it */
         uint8_t cert_hash[SYNC_CERT_HASH_BYTES]; /* of cert (SYNC.md §3) */
         size_t hs_hello_max; /* the longest HELLO a handshake payload takes */
+        /* This node's time for a child's TIME_REQUEST (SYNC.md §6.1), 0
+         * when it knows none; NULL: always 0. The session reads no clock
+         * of its own. */
+        uint64_t (*time_now)(void *arg);
+        void *time_arg;
 };
 
 /*
@@ -128,6 +133,20 @@ int sync_cert_done(struct sync_session *s, int result, const char *region,
 bool sync_validated(const struct sync_session *s);
 /* Validated and open: the HELLO is out, pushes may follow. */
 bool sync_started(const struct sync_session *s);
+
+/* ---- the time (SYNC.md §6.1) ---------------------------------------------
+ *
+ * A node whose clock cannot be right asks a parent for its time once per
+ * link (sync_time_ask); the parent answers from cfg.time_now at once. A
+ * TIME_REQUEST from a peer outside this node's subtree, a second one, or
+ * a TIME not asked for is PROTO-VIOLATION.
+ */
+
+/* Sends TIME_REQUEST (once; the session must be started). */
+void sync_time_ask(struct sync_session *s);
+bool sync_time_asked(const struct sync_session *s);
+/* The peer's answer, once: true and its clock in *ms (0: it knows none). */
+bool sync_take_time(struct sync_session *s, uint64_t *ms);
 
 /* ---- frames ---------------------------------------------------------------
  *

@@ -91,6 +91,9 @@ struct sync_session {
         /* starting (cert.c, SYNC.md §3) */
         bool has_key, validated, opened, started, hello_sent;
         bool cert_requested, cert_answered; /* one CERT_REQUEST each way */
+        /* the time (session.c, SYNC.md §6.1): one request each way */
+        bool time_asked, time_answered, time_got, time_taken;
+        uint64_t time_in; /* the peer's TIME */
         bool cert_checking, cert_taken;     /* the peer's CERT, with caller */
         struct buf cert_in;                 /* cert || issuer_cert */
         size_t cert_len;                    /* of cert in cert_in */

@@ -395,7 +395,12 @@ dec_small(const msgpack_object *f, uint32_t n, struct sync_msg *m)
         case SYNC_SYNCED:
         case SYNC_PING:
         case SYNC_PONG:
+        case SYNC_TIME_REQUEST:
                 return n == 1 ? 0 : ERR_PROTOCOL;
+        case SYNC_TIME:
+                return n == 2 && wire__get_uint(&f[1], UINT64_MAX, &m->time_ms)
+                           ? 0
+                           : ERR_PROTOCOL;
         case SYNC_HELLO_OK:
                 return n == 2 && wire__get_uint(&f[1], UINT64_MAX, &m->version)
                            ? 0

@@ -560,8 +560,10 @@ enum sync_type {
         SYNC_FORK_PROOF = 14, /* SYNC.md §5.1 */
         SYNC_BODY_WANT = 15,  /* SYNC.md §5.2 */
         SYNC_BODY = 16,
+        SYNC_TIME_REQUEST = 17, /* SYNC.md §6.1 */
+        SYNC_TIME = 18,
 };
-#define SYNC_TYPE_LAST SYNC_BODY
+#define SYNC_TYPE_LAST SYNC_TIME
 
 struct sync_vec_item {
         uint8_t feed[ENTRY_HASH_BYTES];
@@ -614,6 +616,7 @@ struct sync_msg {
         uint8_t feed[ENTRY_HASH_BYTES]; /* BODY, with seq */
         bool has_body;                  /* BODY: false for nil (not held) */
         struct slice body;              /* BODY: at most ENTRY_BODY_MAX */
+        uint64_t time_ms;               /* TIME: the sender's clock, 0: none */
 };
 
 /* Reads the messages of one frame, in order. */

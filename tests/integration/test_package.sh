@@ -5,12 +5,14 @@
 # --variant=minbase, cached in CACHE_DIR, each run on a throwaway overlay):
 #   1. installed with apt and purged again before any node exists: nothing
 #      left but the simpul user (and apt's and dpkg's own records);
-#   2. installed again, a kabupaten node made as the README says, run as the
-#      unit runs it (its user, its environment, no capabilities, no new
-#      privileges, a read-only root but for /var/lib/simpul, a private
-#      /tmp, no /home), serving `simpul status` and GET /api/node on
-#      loopback, stopped with SIGTERM, then purged: the node's directory
-#      is kept, as documented (it holds its keys).
+#   2. installed again and run as the unit runs it (its user, its
+#      environment, no capabilities, no new privileges, a read-only root
+#      but for /var/lib/simpul, a private /tmp, no /home) on the empty
+#      /var/lib/simpul: it serves the setup API with the code it logs;
+#      the code makes a kabupaten node, which the same process serves;
+#      enrolled (network create), it runs: `simpul status` and GET
+#      /api/node on loopback; stopped with SIGTERM, then purged: the
+#      node's directory is kept, as documented (it holds its keys).
 # systemd does not run in a chroot: the unit's own checks are the host's
 # systemd-analyze.
 # Needs root (chroot, mounts in a private mount namespace) and, the first
@@ -160,30 +162,22 @@ left=$(leftovers)
 [ -z "$left" ] || fail "purge left files behind: $left"
 ok "purged before any node: nothing left"
 
-# ---- 2. install, make a node, run it as the unit would --------------------
+# ---- 2. install, run it as the unit would: first boot, setup, enrolment ---
 install_deb
 U=$ROOT/lib/systemd/system/simpul.service
-cond=$(sed -n 's/^ConditionPathExists=//p' "$U")
-[ -n "$cond" ] && [ ! -e "$ROOT$cond" ] ||
-  fail "the unit would start before there is a node (ConditionPathExists=$cond)"
-as_simpul simpul init --data /var/lib/simpul --region 36.04 \
-  --name "KIM Uji" >/dev/null || fail "simpul init as user simpul"
-as_simpul simpul network create --data /var/lib/simpul --region 36.04 \
-  --name "Jaringan Uji" >/dev/null || fail "simpul network create"
-[ -e "$ROOT$cond" ] || fail "an enrolled node, but the unit would not start: no $cond"
+grep -q '^ConditionPathExists=' "$U" &&
+  fail "the unit waits for a node: it must start on an empty /var/lib/simpul"
+grep -q '^Environment=SIMPUL_SETUP_LISTEN=127.0.0.1:7780$' "$U" ||
+  fail "the unit does not say where the setup API listens"
+[ -z "$(ls -A "$ROOT/var/lib/simpul")" ] || fail "/var/lib/simpul is not empty after install"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# The operator edits the config through its link in /etc.
-inroot sed -i --follow-symlinks \
-  "s/^listen = 127.0.0.1:7780\$/listen = 127.0.0.1:$port/" /etc/simpul/simpul.conf
-grep -q "^listen = 127.0.0.1:$port\$" "$ROOT/var/lib/simpul/simpul.conf" ||
-  fail "the edit through /etc/simpul/simpul.conf did not reach the config"
-[ -L "$ROOT/etc/simpul/simpul.conf" ] || fail "the edit replaced the link"
 
-# What the unit says to run, and as whom.
+# What the unit says to run, and as whom; the setup address as
+# `systemctl edit simpul` would override it (a free port here).
 exec_start=$(sed -n 's/^ExecStart=//p' "$U")
 user=$(sed -n 's/^User=//p' "$U")
 group=$(sed -n 's/^Group=//p' "$U")
-envs=$(sed -n 's/^Environment=//p' "$U")
+envs="$(sed -n 's/^Environment=//p' "$U") SIMPUL_SETUP_LISTEN=127.0.0.1:$port"
 state=/var/lib/$(sed -n 's/^StateDirectory=//p' "$U")
 # ProtectSystem=strict with the StateDirectory writable, PrivateTmp,
 # ProtectHome.
@@ -197,6 +191,28 @@ mount -t tmpfs -o ro tmpfs "$ROOT/root"
   --clear-groups --no-new-privs --bounding-set=-all --inh-caps=-all \
   env -i PATH=/usr/bin:/bin $envs $exec_start) 2>"$WORK/journal" &
 DAEMON=$!
+# The operator reads the code in `journalctl -u simpul`.
+code=
+for _ in $(seq 1 100); do
+  code=$(sed -n 's/.* SETUP-CODE setup code: \([0-9A-Z-]*\) .*/\1/p' "$WORK/journal")
+  [ -n "$code" ] && curl -sf "http://127.0.0.1:$port/api/setup" >/dev/null 2>&1 && break
+  kill -0 "$DAEMON" 2>/dev/null || { cat "$WORK/journal" >&2; fail "the daemon exited"; }
+  sleep 0.2
+done
+[ -n "$code" ] || { cat "$WORK/journal" >&2; fail "no setup code in the log"; }
+[ "$(curl -s "http://127.0.0.1:$port/api/setup" | jq -r .needs_setup)" = true ] ||
+  fail "GET /api/setup does not say the node needs setting up"
+made=$(curl -s -w ' %{http_code}' -X POST -H 'Content-Type: application/json' \
+  --data-binary "{\"code\":\"$code\",\"region\":\"36.04\",\"name\":\"KIM Uji\"}" \
+  "http://127.0.0.1:$port/api/setup")
+[ "${made##* }" = 201 ] || { cat "$WORK/journal" >&2; fail "POST /api/setup: $made"; }
+[ "$(inroot stat -c '%U %a' /var/lib/simpul/node.key)" = "simpul 600" ] ||
+  fail "node.key: $(inroot stat -c '%U %a' /var/lib/simpul/node.key)"
+inroot grep -q "^listen = 127.0.0.1:$port\$" /etc/simpul/simpul.conf ||
+  fail "the config (through /etc/simpul/simpul.conf) does not keep the setup address"
+ok "first boot: setup API, code from the log, node made by the service's user"
+as_simpul simpul network create --data /var/lib/simpul --region 36.04 \
+  --name "Jaringan Uji" >/dev/null || fail "simpul network create"
 api=
 for _ in $(seq 1 100); do
   api=$(curl -sf "http://127.0.0.1:$port/api/node" 2>/dev/null) && break
@@ -206,9 +222,9 @@ done
 [ -n "$api" ] || { cat "$WORK/journal" >&2; fail "no answer on 127.0.0.1:$port/api/node"; }
 [ "$(jq -r .region <<<"$api")" = 36.04 ] || fail "/api/node: $api"
 # An operator's `sudo -u simpul simpul status`: no --data, found as the
-# service's node; the daemon shows as running once its first heartbeat is
-# stored (it may come just after the HTTP server).
-for _ in $(seq 1 50); do
+# service's node; the daemon shows as running once it has started after
+# the enrolment and stored its first heartbeat.
+for _ in $(seq 1 100); do
   st=$(as_simpul simpul status --json) || fail "simpul status as user simpul"
   [ "$(jq -r '.region + " " + (.daemon.running | tostring)' <<<"$st")" = "36.04 true" ] &&
     break

@@ -132,6 +132,7 @@ struct side {
         bool knows_peer;  /* holds the peer's certificate (its hash) */
         int cert_answer;  /* the caller's verdict on a CERT: 0 or refusal */
         bool hold_writes; /* the peer's record stays with the "caller" */
+        uint64_t time_ms; /* what it answers a TIME_REQUEST with */
         bool closed;
         int err; /* what closed it */
         char why[40];
@@ -158,6 +159,12 @@ side_open(struct fx *fx, struct side *x, const char *sub)
 }
 
 /* A new session on each side, as after a new TCP connection. */
+static uint64_t
+side_time(void *arg)
+{
+        return ((struct side *)arg)->time_ms;
+}
+
 static void
 sessions_new(struct fx *fx)
 {
@@ -174,7 +181,9 @@ sessions_new(struct fx *fx)
                                          slice_make(x->cert, sizeof(x->cert)),
                                          slice_make(NULL, 0),
                                          {0},
-                                         4096};
+                                         4096,
+                                         side_time,
+                                         x};
                 memcpy(x->cfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
                 x->s = sync_session_new(&x->cfg);
                 x->closed = false;
@@ -263,8 +272,10 @@ describe(struct buf *out, const struct sync_msg *m)
             "?",         "HELLO", "HELLO_OK", "NEED_FULL", "CERT_REQUEST",
             "CERT",      "FEED",  "ENTRIES",  "ACK",       "HEAD",
             "SYNCED",    "PING",  "PONG",     "ERROR",     "FORK_PROOF",
-            "BODY_WANT", "BODY"};
+            "BODY_WANT", "BODY",  "TIME_REQUEST", "TIME"};
 
+        _Static_assert(sizeof(names) / sizeof(names[0]) == SYNC_TYPE_LAST + 1,
+                       "a name for every message type");
         buf_adds(out, names[m->type]);
         switch (m->type) {
         case SYNC_HELLO:
@@ -625,6 +636,52 @@ expect_closed(struct side *x, const char *why)
  * The parent holds a feed of three entries for the kecamatan: the child
  * gets it in one session, and both stores record what the other holds.
  */
+/* ---- TIME_REQUEST, TIME (SYNC.md §6.1) ---------------------------------- */
+
+/* A child asks its parent's time once; the parent answers at once with
+ * what its caller says; a second answer is not taken. */
+static void
+time_from_parent(void **state)
+{
+        struct fx *fx = *state;
+        uint64_t ms = 0;
+
+        fx->p.time_ms = 1765000000000ULL;
+        link_up(fx);
+        assert_false(sync_take_time(fx->c.s, &ms));
+        buf_reset(&fx->tr);
+        sync_time_ask(fx->c.s);
+        sync_time_ask(fx->c.s); /* once per link */
+        exchange(fx);
+        assert_false(fx->c.closed || fx->p.closed);
+        assert_true(sync_take_time(fx->c.s, &ms));
+        assert_int_equal(ms, 1765000000000ULL);
+        assert_false(sync_take_time(fx->c.s, &ms));
+        expect_transcript(fx, "C> TIME_REQUEST\n"
+                              "P> TIME\n");
+}
+
+/* A parent never takes a time from below: its TIME_REQUEST to a child
+ * is PROTO-VIOLATION; so is a TIME nobody asked for. */
+static void
+time_violations(void **state)
+{
+        struct fx *fx = *state;
+        struct buf b = BUF_INIT;
+
+        fx->c.time_ms = 1765000000000ULL;
+        link_up(fx);
+        sync_time_ask(fx->p.s);
+        exchange(fx);
+        expect_closed(&fx->c, "PROTO-VIOLATION");
+
+        link_up(fx);
+        wire_sync_uint(&b, SYNC_TIME, 1765000000000ULL);
+        receive(&fx->c, buf_slice(&b));
+        expect_closed(&fx->c, "PROTO-VIOLATION");
+        buf_release(&b);
+}
+
 static void
 first_sync(void **state)
 {
@@ -1095,6 +1152,8 @@ main(void)
             cmocka_unit_test_setup_teardown(histories_differ, setup, teardown),
             cmocka_unit_test_setup_teardown(fork_proof, setup, teardown),
             cmocka_unit_test_setup_teardown(bodies, setup, teardown),
+            cmocka_unit_test_setup_teardown(time_from_parent, setup, teardown),
+            cmocka_unit_test_setup_teardown(time_violations, setup, teardown),
             cmocka_unit_test_setup_teardown(cert_exchange, setup, teardown),
             cmocka_unit_test_setup_teardown(cert_violations, setup, teardown),
         };
