@@ -164,8 +164,8 @@ struct app_setup {
         bool done;                          /* ... and the reply went out */
         bool making; /* an attempt is making it: the node is the API's */
 };
-/* True when the data directory (--data, else as node_data_dir) holds no
- * node at all: neither a config nor a key. */
+/* True when the data directory (--data, else as node_data_dir) exists and
+ * holds no node at all: neither a config nor a key. */
 bool app_setup_needed(const char *data_flag);
 /*
  * Makes the data directory, reads the setup code of an earlier start or

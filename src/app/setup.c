@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app_int.h"
@@ -43,7 +44,11 @@ bool
 app_setup_needed(const char *data_flag)
 {
         char *dir = node_data_dir(data_flag);
-        bool needed = !node_files(dir, false);
+        struct stat st;
+        /* Only a directory that exists (systemd's StateDirectory makes
+         * /var/lib/simpul): a mistyped --data is an error, not a new node. */
+        bool needed = !stat(dir, &st) && S_ISDIR(st.st_mode) &&
+                      !node_files(dir, false);
 
         free(dir);
         return needed;
