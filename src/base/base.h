@@ -119,7 +119,10 @@
         X(ERR_LINK_BUSY, "LINK-BUSY",                                          \
           "too many connections in their handshake")                           \
         X(ERR_LINK_BACKLOG, "LINK-BACKLOG",                                    \
-          "peer does not read what is sent to it")
+          "peer does not read what is sent to it")                             \
+        X(ERR_SINK_PG, "SINK-PG", "PostgreSQL is down or refused the sink")   \
+        X(ERR_SINK_INSTANCE, "SINK-INSTANCE",                                  \
+          "the database holds the stream of another store")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };
