@@ -4,8 +4,20 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "../sink/sink.h"
 #include "cli.h"
+
+#ifndef SIMPUL_SINK
+/* A build without libpq (a Raspberry Pi's): no sink. */
+int
+cmd_sink(int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        return cli_error("sink: this simpul was built without libpq; the "
+                         "sink runs on a kabupaten server (amd64 package)");
+}
+#else
+#include "../sink/sink.h"
 
 struct sink_opts {
         const char *data, *postgres;
@@ -121,3 +133,4 @@ cmd_sink(int argc, char **argv)
                 return cli_error("sink: %s", err_str(err));
         return EXIT_OK;
 }
+#endif
