@@ -27,9 +27,11 @@ pos_cmp(const void *a, const void *b)
 static uint64_t
 pos_of(const struct stream_walk *w, const uint8_t feed[ENTRY_HASH_BYTES])
 {
-        const struct app_stream_pos *p =
-            bsearch(feed, w->pos, w->n_pos, sizeof(*w->pos), pos_cmp);
+        const struct app_stream_pos *p;
 
+        if (!w->n_pos)
+                return 0; /* pos may be NULL: bsearch must not see it */
+        p = bsearch(feed, w->pos, w->n_pos, sizeof(*w->pos), pos_cmp);
         return p ? p->seq : 0;
 }
 

@@ -38,9 +38,10 @@ psql_() {
 sql() { psql_ -At -c "$1"; }
 
 pg_cleanup() {
-  local rc=$?
   pg_stop
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$PGROOT"
-  return $rc
 }
-trap 'pg_cleanup; cleanup_daemons' EXIT
+# Under set -e a failing command in the trap would end it early, leaving
+# the daemons running: errexit off, and the test's status handed on to
+# cleanup_daemons (which shows the logs of a failed test).
+trap 'rc_=$?; set +e; pg_cleanup; (exit $rc_); cleanup_daemons' EXIT

@@ -159,8 +159,14 @@ expect_status "verify R2" 0 s report verify --data "$WORK/kab" $R2 \
 wait_until 10 "the report's new state arrives" eq diverifikasi rep $R2 state
 TOTAL=$(s list --data "$WORK/kab" --json | jq length)
 wait_until 10 "every entry" eq "$TOTAL" items
-kill -TERM $SINK; wait $SINK 2>/dev/null || true
+kill -TERM $SINK
+rc=0; wait $SINK || rc=$?
+expect_eq "SIGTERM stops the sink cleanly" 0 "$rc"
 position_matches "after the live part"
+if grep -qE 'Sanitizer|runtime error' "$WORK/sink.log"; then
+  cat "$WORK/sink.log" >&2; fail "the sanitizers found something"
+fi
+ok
 for id in SINK-PG-DOWN SINK-PG-UP; do
   n=$(grep -c "$id" "$WORK/sink.log")
   [ "$n" -le 4 ] || { cat "$WORK/sink.log" >&2; fail "$id logged $n times"; }
