@@ -56,9 +56,9 @@ entry_visit(void *ctx, uint64_t seq, struct slice bytes)
                 app__item_release(&se->it);
                 return 1;
         }
-        se->it.kim = se->it.e.env.has_body && wire_kim_kind(se->it.e.h.kind) &&
-                     !wire_kim_decode(se->it.e.h.kind, se->it.e.env.body,
-                                      &se->it.b);
+        se->it.kim =
+            se->it.e.env.has_body && wire_kim_kind(se->it.e.h.kind) &&
+            !wire_kim_decode(se->it.e.h.kind, se->it.e.env.body, &se->it.b);
         o->n++;
         p = &o->pos[o->n_pos - 1];
         p->seq = seq;
@@ -189,8 +189,8 @@ touched(const struct app_stream *o, uint8_t (*ids)[ENTRY_HASH_BYTES])
 }
 
 static int
-reports_read(struct node *n, struct store_txn *t, bool unseal,
-             uint64_t now_ms, struct app_stream *o)
+reports_read(struct node *n, struct store_txn *t, bool unseal, uint64_t now_ms,
+             struct app_stream *o)
 {
         uint8_t(*ids)[ENTRY_HASH_BYTES] =
             xcalloc(o->n ? o->n : 1, ENTRY_HASH_BYTES);
@@ -218,8 +218,8 @@ reports_read(struct node *n, struct store_txn *t, bool unseal,
 }
 
 int
-app_stream_read(struct node *n, const struct app_stream_pos *pos,
-                size_t n_pos, size_t max, bool unseal, uint64_t now_ms,
+app_stream_read(struct node *n, const struct app_stream_pos *pos, size_t n_pos,
+                size_t max, bool unseal, uint64_t now_ms,
                 struct app_stream *out, char *err_msg)
 {
         struct stream_walk w;

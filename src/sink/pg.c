@@ -151,8 +151,8 @@ pg_fail(struct pg *p, PGresult *r, char *err_msg, const char *what)
 
         if (!m || !*m)
                 m = PQerrorMessage(p->c);
-        snprintf(err_msg, APP_ERR_MAX, "%s: %.*s", what,
-                 (int)strcspn(m, "\n"), m);
+        snprintf(err_msg, APP_ERR_MAX, "%s: %.*s", what, (int)strcspn(m, "\n"),
+                 m);
         if (r)
                 PQclear(r);
         return ERR_SINK_PG;
@@ -273,7 +273,8 @@ static int
 pg_position(struct pg *p, struct app_stream_pos **pos, size_t *n_pos,
             char *err_msg)
 {
-        PGresult *r = PQexec(p->c, "SELECT feed, seq FROM simpul.sink_position");
+        PGresult *r =
+            PQexec(p->c, "SELECT feed, seq FROM simpul.sink_position");
         size_t n, k = 0;
 
         if (PQresultStatus(r) != PGRES_TUPLES_OK)
@@ -287,8 +288,7 @@ pg_position(struct pg *p, struct app_stream_pos **pos, size_t *n_pos,
                     hex_decode((*pos)[k].feed, ENTRY_HASH_BYTES, feed,
                                2 * ENTRY_HASH_BYTES))
                         continue; /* not ours: no feed of the store */
-                (*pos)[k++].seq =
-                    strtoull(PQgetvalue(r, (int)i, 1), NULL, 10);
+                (*pos)[k++].seq = strtoull(PQgetvalue(r, (int)i, 1), NULL, 10);
         }
         PQclear(r);
         qsort(*pos, k, sizeof(**pos), pos_cmp);
@@ -301,10 +301,18 @@ pg_open(struct pg **out, const char *dsn, const char *instance,
         const char *node_key, struct app_stream_pos **pos, size_t *n_pos,
         char *err_msg)
 {
-        /* Ours first: the connection string may override them. */
-        const char *keys[] = {"connect_timeout", "application_name",
-                              "dbname", NULL};
-        const char *vals[] = {"10", "simpul-sink", dsn, NULL};
+        /*
+         * Ours first: the connection string may override them. A database
+         * on another host that vanishes (no RST) is noticed in about a
+         * minute by TCP keepalives and tcp_user_timeout, not the kernel's
+         * quarter of an hour; a Unix socket ignores them.
+         */
+        const char *keys[] = {"connect_timeout",  "application_name",
+                              "keepalives_idle",  "keepalives_interval",
+                              "keepalives_count", "tcp_user_timeout",
+                              "dbname",           NULL};
+        const char *vals[] = {"10", "simpul-sink", "30", "10",
+                              "3",  "60000",       dsn,  NULL};
         struct pg *p = xcalloc(1, sizeof(*p));
         char locked[8];
         int err;
@@ -325,8 +333,7 @@ pg_open(struct pg **out, const char *dsn, const char *instance,
                            "SET client_min_messages = warning;"
                            "SET TIME ZONE 'UTC'",
                            err_msg, "session")) ||
-            (err = pg_value(p,
-                            "SELECT pg_try_advisory_lock(" SINK_LOCK_KEY ")",
+            (err = pg_value(p, "SELECT pg_try_advisory_lock(" SINK_LOCK_KEY ")",
                             locked, sizeof(locked), err_msg)))
                 goto out;
         if (strcmp(locked, "t")) {

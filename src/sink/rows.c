@@ -121,8 +121,7 @@ kecamatan_of(const char *code, char out[REGION_BUF])
         if (region_level(code) < REGION_KECAMATAN)
                 return;
         strcpy(out, code);
-        while (region_level(out) > REGION_KECAMATAN &&
-               !region_parent(out, up))
+        while (region_level(out) > REGION_KECAMATAN && !region_parent(out, up))
                 strcpy(out, up);
 }
 
@@ -240,15 +239,14 @@ report_row(struct buf *b, const struct app_stream_report *sr)
         col_bool(b, v->rahasia);
         col_bool(b, sr->sealed);
         col_bool(b, sr->r.body_missing);
-        col_slice(b, sr->r.body_missing ? slice_make(NULL, 0)
-                                        : (sr->r.it.b.has_category
-                                               ? sr->r.it.b.category
-                                               : slice_make(NULL, 0)));
+        col_slice(b, sr->r.body_missing
+                         ? slice_make(NULL, 0)
+                         : (sr->r.it.b.has_category ? sr->r.it.b.category
+                                                    : slice_make(NULL, 0)));
         col_slice(b, sr->title);
         col_slice(b, sr->text);
         col_slice(b, sr->has_reporter ? sr->who.name : slice_make(NULL, 0));
-        col_slice(b,
-                  sr->has_reporter ? sr->who.contact : slice_make(NULL, 0));
+        col_slice(b, sr->has_reporter ? sr->who.contact : slice_make(NULL, 0));
         col_time(b, v->has_verified_ts, v->verified_ts);
         col_time(b, v->has_followed_ts, v->followed_ts);
         col_time(b, v->has_done_ts, v->done_ts);

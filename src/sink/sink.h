@@ -22,7 +22,7 @@
 
 #include "../app/app.h"
 
-#define SINK_BATCH_DEFAULT 2000U  /* entries per PostgreSQL transaction */
+#define SINK_BATCH_DEFAULT 2000U /* entries per PostgreSQL transaction */
 #define SINK_BATCH_MAX 100000U
 #define SINK_POLL_DEFAULT_MS 100U /* looks at the store when caught up */
 #define SINK_BACKOFF_MIN_MS 250U
