@@ -8,7 +8,8 @@
 # restarted under it mid-stream; afterwards PostgreSQL holds exactly
 # the entries `simpul list --json` lists and the reports `simpul reports
 # --json` shows (ids, states), each once, with the sealed content still
-# sealed. While it runs, a new entry and a new step arrive. With [sink]
+# sealed. While it runs, new entries (one synced from the desa) and a new
+# step arrive. With [sink]
 # unseal the kabupaten's opened values go out, never an anonim
 # reporter; a database of another store is refused (SINK-INSTANCE).
 # Usage: test_sink.sh SIMPUL GEN_ENTRIES
@@ -154,6 +155,11 @@ s post --data "$WORK/kab" --kind informasi --to tree:$KAB --title "Info langsung
   --body "Dikirim saat sink berjalan." >/dev/null
 has_live() { sql "SELECT count(*) FROM simpul.items WHERE title = 'Info langsung'"; }
 wait_until 10 "a new entry arrives" eq 1 has_live
+# ... and one the desa posts, which reaches the kabupaten by sync.
+s post --data "$WORK/desa" --kind informasi --to tree:$KEC --title "Kabar desa" \
+  --body "Lewat kecamatan ke kabupaten." >/dev/null
+has_desa() { sql "SELECT count(*) FROM simpul.items WHERE title = 'Kabar desa' AND author_region = '$DESA'"; }
+wait_until 30 "the desa's entry arrives through sync" eq 1 has_desa
 expect_status "verify R2" 0 s report verify --data "$WORK/kab" $R2 \
   --method kunjungan --result valid
 wait_until 10 "the report's new state arrives" eq diverifikasi rep $R2 state
