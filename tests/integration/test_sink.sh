@@ -9,9 +9,9 @@
 # the entries `simpul list --json` lists and the reports `simpul reports
 # --json` shows (ids, states), each once, with the sealed content still
 # sealed. While it runs, new entries (one synced from the desa) and a new
-# step arrive. With [sink]
-# unseal the kabupaten's opened values go out, never an anonim
-# reporter; a database of another store is refused (SINK-INSTANCE).
+# step arrive. With [sink] unseal the kabupaten's opened values go out,
+# never an anonim reporter; a database of another store is refused
+# (SINK-INSTANCE).
 # Usage: test_sink.sh SIMPUL GEN_ENTRIES
 . "$(dirname "$0")/lib.sh"
 SIMPUL=$1
