@@ -6,12 +6,15 @@ set -euo pipefail
 
 pkgs=(build-essential cmake ninja-build pkg-config
       libuv1-dev libmsgpack-dev liblmdb-dev libsodium-dev libinih-dev
-      libjansson-dev libmicrohttpd-dev)
+      libjansson-dev libmicrohttpd-dev libpq-dev)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(libcmocka-dev clang libclang-rt-14-dev llvm lmdb-utils jq
         python3 python3-cryptography)
   # The HTTP API's tests: curl; the web UI's: a real browser (tests/ui/).
   pkgs+=(curl chromium chromium-driver)
+  # simpul sink's tests run a private PostgreSQL 15 server (initdb,
+  # pg_ctl) and query it with psql (tests/integration/pglib.sh).
+  pkgs+=(postgresql-15 postgresql-client-15)
 fi
 
 missing=()

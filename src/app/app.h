@@ -850,4 +850,78 @@ int app_json_ann(struct buf *out, const struct app_ann *a, int flags) WUR;
 /* {"items": [...], "next": ... or null} */
 int app_json_items(struct buf *out, const struct app_items *it, int flags) WUR;
 
+/* ---- streaming the log out (stream.c): what simpul sink reads ------------
+ *
+ * A reader outside the node (simpul sink, docs/SINK.md) keeps its own
+ * position: per feed, the last seq it has taken. app_stream_read hands it
+ * the entries past that position, feed by feed in seq order, with the
+ * current summary of every report they touch, all read in one store read
+ * transaction (a consistent snapshot, held only while the batch is read).
+ * Sealed values: opened only with unseal, when this node was opened with
+ * its key and is a recipient; a rahasia report's content stays hidden
+ * without unseal even where it travels in the clear (raised later, KIM.md
+ * §4); the reporter of an anonim report is never given.
+ */
+
+/* How far a reader has a feed. */
+struct app_stream_pos {
+        uint8_t feed[ENTRY_HASH_BYTES];
+        uint64_t seq;
+};
+
+/* One entry as it goes out. Slices borrow from it (ptr NULL: absent, or
+ * hidden); names are static. */
+struct app_stream_entry {
+        struct app_item it;
+        const char *kind; /* its name, "?" unknown */
+        char audience[WIRE_VIEW_AUDIENCE_BUF];
+        bool body_missing;
+        /* an announcement's or tanggapan's (a report's: in its summary) */
+        struct slice title, text, category;
+        const char *level; /* peringatan */
+        bool has_report;   /* status, tanggapan */
+        uint8_t report[ENTRY_HASH_BYTES];
+        const char *step, *result; /* status */
+        struct slice note, method, agency, verifier;
+        /* sertifikat: the certificate it carries (decoded) */
+        bool has_cert;
+        struct cert_info cert;
+};
+
+/* A report touched by the batch, as it stands at the end of it. */
+struct app_stream_report {
+        struct app_report r;        /* the summary (app_reports_list's) */
+        bool sealed;                /* content hidden here */
+        struct slice title, text;   /* ptr NULL: hidden or absent */
+        bool has_reporter;          /* unseal, opened, and not anonim */
+        struct kim_reporter who;    /* borrows r.it */
+        uint64_t late_ms;           /* overdue from then; 0: cannot be */
+};
+
+struct app_stream {
+        struct app_stream_entry *v; /* owned; release with
+                                       app_stream_release */
+        size_t n;
+        struct app_stream_report *reports;
+        size_t n_reports;
+        /* the position after this batch, for every feed it advanced */
+        struct app_stream_pos *pos;
+        size_t n_pos;
+        uint64_t version; /* the store version read */
+        bool more;        /* stopped at max: more entries follow */
+        char instance[2 * STORE_INSTANCE_BYTES + 1]; /* the store's, hex */
+};
+
+/*
+ * Reads up to max entries past pos (n_pos positions, sorted by feed id
+ * bytewise; a feed not in it is read from seq 1), and the reports they
+ * touch, at now_ms (0: now) for the deadlines. Store errors.
+ */
+int app_stream_read(struct node *n, const struct app_stream_pos *pos,
+                    size_t n_pos, size_t max, bool unseal, uint64_t now_ms,
+                    struct app_stream *out, char *err_msg) WUR;
+void app_stream_release(struct app_stream *s);
+/* The store version (store_version): unchanged, nothing new was stored. */
+int app_store_version(struct node *n, uint64_t *out) WUR;
+
 #endif

@@ -36,6 +36,14 @@ bool app__overdue(const struct kim_flags *f);
  * (logged, KIM-SEALED, when it should open and does not).
  */
 bool app__content_open(struct node *n, struct app_item *it);
+/*
+ * The summary of report id (as app_reports_list shows it) read in t:
+ * ERR_KIM_NOT_FOUND when id is not a report held; r is left empty on
+ * error. Release with app_report_release.
+ */
+int app__report_summary(struct node *n, struct store_txn *t,
+                        const uint8_t id[ENTRY_HASH_BYTES], uint64_t now_ms,
+                        struct app_report *r) WUR;
 /* Opens the reporter of a report into who (borrows it->reporter). */
 enum app_reporter app__reporter_open(struct node *n, struct app_item *it,
                                      struct kim_reporter *who);

@@ -64,6 +64,23 @@ app_report_release(struct app_report *r)
         memset(r, 0, sizeof(*r));
 }
 
+int
+app__report_summary(struct node *n, struct store_txn *t,
+                    const uint8_t id[ENTRY_HASH_BYTES], uint64_t now_ms,
+                    struct app_report *r)
+{
+        int err;
+
+        memset(r, 0, sizeof(*r));
+        if ((err = replica_report_view(t, id, &r->v)) ||
+            (err = app__item_load(t, id, &r->it))) {
+                app_report_release(r);
+                return err;
+        }
+        summary_fill(n, r, now_ms);
+        return 0;
+}
+
 /* ---- listing reports ----------------------------------------------------- */
 
 struct list_walk {

@@ -125,7 +125,10 @@
         X(ERR_SETUP_CODE, "SETUP-CODE-BAD", "wrong setup code")                \
         X(ERR_SETUP_RATE, "SETUP-RATE-LIMIT",                                  \
           "too many setup attempts: wait a minute")                            \
-        X(ERR_SETUP_DONE, "SETUP-DONE", "this node is set up already")
+        X(ERR_SETUP_DONE, "SETUP-DONE", "this node is set up already")         \
+        X(ERR_SINK_PG, "SINK-PG", "PostgreSQL is down or refused the sink")   \
+        X(ERR_SINK_INSTANCE, "SINK-INSTANCE",                                  \
+          "the database holds the stream of another store")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

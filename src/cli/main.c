@@ -30,6 +30,7 @@ const struct cli_cmd cli_cmds[] = {
     {"views", cmd_views, "rebuild the KIM views from the entries"},
     {"token", cmd_token, "show or rotate the HTTP API token"},
     {"restored", cmd_restored, "show or clear the restored-store state"},
+    {"sink", cmd_sink, "stream entries and reports into PostgreSQL"},
     {NULL, NULL, NULL},
 };
 

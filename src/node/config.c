@@ -178,6 +178,20 @@ config_set(struct config *c, const char *section, const char *key,
                            ? ERR_CONFIG
                            : 0;
         }
+        if (!strcmp(section, "sink") && !strcmp(key, "postgres")) {
+                *why = "a libpq connection string of at most 199 bytes";
+                if (strlen(value) >= NODE_DSN_MAX)
+                        return ERR_CONFIG;
+                strcpy(c->sink_postgres, value);
+                return 0;
+        }
+        if (!strcmp(section, "sink") && !strcmp(key, "unseal")) {
+                *why = "expected true or false";
+                if (strcmp(value, "true") && strcmp(value, "false"))
+                        return ERR_CONFIG;
+                c->sink_unseal = !strcmp(value, "true");
+                return 0;
+        }
         if (!strcmp(section, "log") && !strcmp(key, "level")) {
                 *why = "expected error, warn, info or debug";
                 return log_level_parse(value, &c->log_level);
@@ -315,6 +329,18 @@ static const char config_template[] =
     "#   holidays = 2026-01-01, 2026-01-16, 2026-02-17,\n"
     "#       2026-03-19, 2026-03-20\n"
     "holidays =\n"
+    "\n"
+    "[sink]\n"
+    "# simpul sink (a kabupaten node): streams entries and reports into\n"
+    "# PostgreSQL for Metabase or Grafana (docs/SINK.md). The libpq\n"
+    "# connection string, e.g. postgres = host=/run/postgresql\n"
+    "# dbname=simpul (kept here, not on a command line that ps shows).\n"
+    "# Empty: simpul sink needs --postgres.\n"
+    "postgres =\n"
+    "# true: what this node's key opens (rahasia content, reporters of\n"
+    "# reports that are not anonim) goes to PostgreSQL too. Default\n"
+    "# false: sealed values stay sealed.\n"
+    "unseal = false\n"
     "\n"
     "[log]\n"
     "# Lowest level logged to stderr: error, warn, info or debug.\n"

@@ -36,6 +36,8 @@
 #define NODE_HTTP_PER_ADDR 16U /* [http] connections_per_address default */
 #define NODE_HOLIDAYS_MAX 256U /* dates in [kim] holidays */
 
+#define NODE_DSN_MAX 200U /* bytes of [sink] postgres (inih's line limit) */
+
 struct config {
         char region[REGION_BUF];    /* [node] region */
         char name[NODE_NAME_MAX];   /* [node] name */
@@ -63,6 +65,11 @@ struct config {
          * ascending, for the deadlines of proto/KIM.md §5. */
         int32_t holidays[NODE_HOLIDAYS_MAX];
         size_t holidays_n;
+        /* [sink] postgres: the libpq connection string of simpul sink
+         * ("": none); [sink] unseal: sealed values this node opens go to
+         * PostgreSQL too (docs/SINK.md) */
+        char sink_postgres[NODE_DSN_MAX];
+        bool sink_unseal;
 };
 
 /* Defaults for every key (region and name empty). */

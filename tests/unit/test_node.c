@@ -115,6 +115,8 @@ expect_same_config(const struct config *got, const struct config *want)
         assert_int_equal(got->map_size_mib, want->map_size_mib);
         assert_int_equal(got->log_level, want->log_level);
         assert_int_equal(got->check_fallback_s, want->check_fallback_s);
+        assert_string_equal(got->sink_postgres, want->sink_postgres);
+        assert_int_equal(got->sink_unseal, want->sink_unseal);
 }
 
 static void
@@ -244,6 +246,8 @@ static const struct bad_config bad_configs[] = {
                  "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\n",
      {"[node]", "name"}},
     {"missing region", "[node]\nname = x\n[log]\nlevel = warn\n", {"region"}},
+    {"sink unseal not a bool", NODE_REGION "[sink]\nunseal = yes\n",
+     {"[sink]", "unseal", "true or false"}},
     {"empty file", "", {"region"}},
     {"not an INI line", NODE_REGION "just words\n", {"line 3"}},
 };
@@ -269,6 +273,27 @@ config_refusals(void **state)
                 for (size_t k = 0; k < 3 && b->mentions[k]; k++)
                         expect_contains(msg, b->mentions[k]);
         }
+}
+
+/* [sink] postgres and unseal (docs/SINK.md). */
+static void
+config_sink_keys(void **state)
+{
+        struct fx *fx = *state;
+        struct config c;
+        char msg[256];
+
+        write_file(fx->path, NODE_REGION "[sink]\n"
+                             "postgres = host=/run/postgresql dbname=simpul\n"
+                             "unseal = true\n");
+        assert_int_equal(config_load(&c, fx->path, msg), 0);
+        assert_string_equal(c.sink_postgres,
+                            "host=/run/postgresql dbname=simpul");
+        assert_true(c.sink_unseal);
+        write_file(fx->path, NODE_REGION "[sink]\nunseal = false\n");
+        assert_int_equal(config_load(&c, fx->path, msg), 0);
+        assert_string_equal(c.sink_postgres, "");
+        assert_false(c.sink_unseal);
 }
 
 /*
@@ -680,6 +705,7 @@ main(void)
             CASE(config_refusals),
             CASE(config_ignores_empty_unknown_section),
             CASE(config_map_fits_the_address_space),
+            CASE(config_sink_keys),
             CASE(config_accepts_bounds_and_defaults),
             CASE(config_missing_file),
             CASE(config_write_refuses_overwrite),
