@@ -119,7 +119,15 @@
         X(ERR_LINK_BUSY, "LINK-BUSY",                                          \
           "too many connections in their handshake")                           \
         X(ERR_LINK_BACKLOG, "LINK-BACKLOG",                                    \
-          "peer does not read what is sent to it")
+          "peer does not read what is sent to it")                             \
+        X(ERR_BLOB_NOT_ENTITLED, "BLOB-NOT-ENTITLED",                          \
+          "no entry the peer may read references this blob")                  \
+        X(ERR_BLOB_MISSING, "BLOB-MISSING", "blob is not whole here")          \
+        X(ERR_BLOB_BAD_LIST, "BLOB-BAD-LIST",                                  \
+          "blob hash list does not give its root")                             \
+        X(ERR_BLOB_BAD_CHUNK, "BLOB-BAD-CHUNK",                                \
+          "blob chunk does not hash to its list entry")                        \
+        X(ERR_BLOB_TOO_BIG, "BLOB-TOO-BIG", "file is over the blob size limit")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };
