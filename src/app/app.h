@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "../kim/view.h"
+#include "../blob/blob.h"
 #include "../node/node.h"
 
 #define APP_ERR_MAX 512U /* bytes of an err_msg buffer */
@@ -80,6 +81,7 @@ struct app_status {
         const char *clock_state; /* node_clock_state */
         bool clock_known;
         struct app_daemon daemon;
+        struct store_blob_stats blobs; /* attachments held (BLOBS.md) */
 };
 /*
  * Fills out for n, with the daemon's live figures from live (may be NULL:
@@ -794,5 +796,62 @@ int app_json_reports(struct buf *out, const struct app_reports *l,
 int app_json_ann(struct buf *out, const struct app_ann *a, int flags) WUR;
 /* {"items": [...], "next": ... or null} */
 int app_json_items(struct buf *out, const struct app_items *it, int flags) WUR;
+
+/* ---- attachments (blobs.c, proto/BLOBS.md) -------------------------------
+ *
+ * A file attached to a post is stored as a blob first, then named in the
+ * item's body (kim_body.attach); the daemon fetches the blobs of the
+ * entries a node holds from its peers.
+ */
+
+#define APP_FILE_MAX BLOB_MAX_BYTES
+
+/* An attachment ready for app_post: a.type, a.name and a.thumb borrow
+ * from the rest of this struct. */
+struct app_attach {
+        struct kim_attachment a;
+        char type[KIM_ATTACH_TYPE_MAX + 1];
+        char name[KIM_ATTACH_NAME_MAX + 1];
+        struct buf thumb;
+};
+/*
+ * Reads the file at path (at most BLOB_MAX_BYTES) and stores it as a
+ * blob; out names it (root, size, type: `type`, or from the file name's
+ * extension, else application/octet-stream; name: the file's base name)
+ * with the thumbnail read from thumb_path (NULL: none; image types only,
+ * at most KIM_THUMB_MAX bytes). A blob stored for a post that then fails
+ * is collected by app_gc. Errors: ERR_BLOB_TOO_BIG, ERR_KIM_BODY (a bad
+ * type or thumbnail), -errno, store errors; err_msg says which.
+ */
+int app_attach_file(struct node *n, const char *path, const char *type,
+                    const char *thumb_path, struct app_attach *out,
+                    char *err_msg) WUR;
+void app_attach_release(struct app_attach *at);
+
+/* A blob of the store: `refs` entries held reference it. */
+struct app_blob {
+        struct store_blob b;
+        uint64_t refs;
+};
+struct app_blobs {
+        struct app_blob *v; /* owned; free with app_blobs_release */
+        size_t n;
+};
+/* Every blob record (wanted, partial or whole), in root order. */
+int app_blobs(struct node *n, struct app_blobs *out, char *err_msg) WUR;
+void app_blobs_release(struct app_blobs *b);
+/*
+ * Writes blob root (whole) to the file at path, through a temporary file
+ * renamed into place (a reader never sees part of it). ERR_NOT_FOUND (no
+ * such blob), ERR_BLOB_MISSING (not whole yet: *held of chunks),
+ * -errno; err_msg says which.
+ */
+int app_blob_get(struct node *n, const uint8_t root[32], const char *path,
+                 char *err_msg) WUR;
+/* Collects the blobs no entry references (simpul gc). */
+int app_gc(struct node *n, uint64_t *blobs, uint64_t *bytes,
+           char *err_msg) WUR;
+/* A root of 64 hex digits into root: 0 or ERR_USAGE. */
+int app_root_parse(const char *s, uint8_t root[32]) WUR;
 
 #endif

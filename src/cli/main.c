@@ -30,6 +30,9 @@ const struct cli_cmd cli_cmds[] = {
     {"views", cmd_views, "rebuild the KIM views from the entries"},
     {"token", cmd_token, "show or rotate the HTTP API token"},
     {"restored", cmd_restored, "show or clear the restored-store state"},
+    {"blob", cmd_blob, "write an attachment out: blob get ROOT -o FILE"},
+    {"blobs", cmd_blobs, "list attachments: whole, partial, wanted"},
+    {"gc", cmd_gc, "delete attachments no entry references"},
     {NULL, NULL, NULL},
 };
 

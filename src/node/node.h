@@ -63,6 +63,9 @@ struct config {
          * ascending, for the deadlines of proto/KIM.md §5. */
         int32_t holidays[NODE_HOLIDAYS_MAX];
         size_t holidays_n;
+        /* [blobs] fetch_max_bytes: attachments fetched up to this size
+         * (proto/BLOBS.md §7); 0: none */
+        uint64_t blob_fetch_max;
 };
 
 /* Defaults for every key (region and name empty). */

@@ -206,7 +206,8 @@ sessions_new(struct fx *fx)
                                          slice_make(x->cert, sizeof(x->cert)),
                                          slice_make(NULL, 0),
                                          {0},
-                                         4096};
+                                         4096,
+                                         16777216};
                 memcpy(x->cfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
                 x->s = sync_session_new(&x->cfg);
                 x->closed = false;
