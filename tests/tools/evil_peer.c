@@ -2043,7 +2043,7 @@ sc_blob_bad_chunk(struct peer *p)
         struct relayed r;
         struct buf b = BUF_INIT;
         uint8_t chunk[65536];
-        FILE *f;
+        FILE *f = NULL;
         size_t got;
 
         if (!blob_file || !(f = fopen(blob_file, "rb")))
@@ -2057,10 +2057,16 @@ sc_blob_bad_chunk(struct peer *p)
         serve.on = serve.forge = true;
         relayed_read(&r);
         join(p);
+        int rc;
+
         relay_feed(p, &r, &b, false);
         send_frame(p, &b);
         buf_release(&b);
-        return finish(p, EXPECT_ERROR, "BLOB-BAD-CHUNK");
+        rc = finish(p, EXPECT_ERROR, "BLOB-BAD-CHUNK");
+        buf_release(&r.file);
+        buf_release(&serve.data);
+        buf_release(&serve.list);
+        return rc;
 }
 
 static const struct scenario {

@@ -8,6 +8,7 @@
 
 #include "../../src/blob/blob.h"
 #include "../../src/store/store.h"
+#include "../../src/wire/wire.h"
 
 /* i mod 251, n bytes: the vectors' rule. */
 static uint8_t *
@@ -141,6 +142,102 @@ forgeries_refused(void **state)
         free(data);
 }
 
+/* ---- attachments in item bodies (BLOBS.md §2) ------------------------------ */
+
+static struct kim_body
+news(size_t n_attach)
+{
+        struct kim_body b;
+
+        memset(&b, 0, sizeof(b));
+        b.kind = KIND_INFORMASI;
+        b.has_title = b.has_text = true;
+        b.title = slice_cstr("Jalan desa rusak");
+        b.text = slice_cstr("Foto terlampir.");
+        for (size_t i = 0; i < n_attach; i++) {
+                struct kim_attachment *a = &b.attach[i];
+                memset(a->root, (int)i + 1, sizeof(a->root));
+                a->size = 2000000;
+                a->type = slice_cstr("image/jpeg");
+                a->name = slice_cstr("jalan.jpg");
+                a->thumb = slice_cstr("\xff\xd8 thumb");
+        }
+        b.n_attach = n_attach;
+        return b;
+}
+
+/* Encodes b and decodes the result: the decoder's verdict. */
+static int
+roundtrip(const struct kim_body *b, struct kim_body *out, struct buf *enc)
+{
+        buf_reset(enc);
+        wire_kim_encode(b, enc);
+        return wire_kim_decode(b->kind, buf_slice(enc), out);
+}
+
+static void
+attachments_in_bodies(void **state)
+{
+        struct buf enc = BUF_INIT;
+        struct kim_body b, got;
+
+        (void)state;
+        b = news(2);
+        expect_err("two attachments", roundtrip(&b, &got, &enc), 0);
+        assert_int_equal(got.n_attach, 2);
+        assert_memory_equal(got.attach[1].root, b.attach[1].root, 32);
+        assert_int_equal(got.attach[1].size, 2000000);
+        assert_true(slice_eq(got.attach[0].thumb, b.attach[0].thumb));
+        assert_true(slice_eq(got.attach[0].type, b.attach[0].type));
+
+        b = news(KIM_ATTACH_MAX);
+        expect_err("four", roundtrip(&b, &got, &enc), 0);
+        b = news(1);
+        b.attach[0].size = 0;
+        expect_err("size 0", roundtrip(&b, &got, &enc), ERR_KIM_BODY);
+        b.attach[0].size = BLOB_MAX_BYTES + 1ULL;
+        expect_err("over 16 MiB", roundtrip(&b, &got, &enc), ERR_KIM_BODY);
+        b = news(1);
+        b.attach[0].type = slice_cstr("IMAGE/JPEG");
+        expect_err("upper case type", roundtrip(&b, &got, &enc), ERR_KIM_BODY);
+        b.attach[0].type = slice_cstr("jpeg");
+        expect_err("no subtype", roundtrip(&b, &got, &enc), ERR_KIM_BODY);
+        b.attach[0].type = slice_cstr("application/pdf");
+        expect_err("thumbnail of a pdf", roundtrip(&b, &got, &enc),
+                   ERR_KIM_BODY);
+        b.attach[0].thumb = slice_make(NULL, 0);
+        expect_err("a pdf", roundtrip(&b, &got, &enc), 0);
+        b.attach[0].name = slice_cstr("a\nb.pdf");
+        expect_err("control in the name", roundtrip(&b, &got, &enc),
+                   ERR_KIM_BODY);
+
+        /* A rahasia report's photo would be seen by every relay. */
+        b = news(1);
+        b.kind = KIND_ASPIRASI;
+        b.has_handler = true;
+        strcpy(b.handler, "36.04");
+        b.has_category = true;
+        b.category = slice_cstr("infrastruktur");
+        expect_err("a report's photo", roundtrip(&b, &got, &enc), 0);
+        b.rahasia = true;
+        b.has_title = b.has_text = false;
+        b.sealed.n = 1;
+        {
+                static const uint8_t to[32], box[KIM_SEAL_BOX_BYTES],
+                    nonce[KIM_SEAL_NONCE_BYTES], ct[KIM_SEAL_CT_MIN];
+                b.sealed.version = 1;
+                b.sealed.to[0] = to;
+                b.sealed.keys[0] = box;
+                b.sealed.nonce = nonce;
+                b.sealed.ct = slice_make(ct, sizeof(ct));
+        }
+        expect_err("a rahasia report's photo", roundtrip(&b, &got, &enc),
+                   ERR_KIM_BODY);
+        b.n_attach = 0;
+        expect_err("a rahasia report without", roundtrip(&b, &got, &enc), 0);
+        buf_release(&enc);
+}
+
 /* ---- the store ---------------------------------------------------------- */
 
 static struct store_txn *
@@ -253,6 +350,7 @@ main(void)
             cmocka_unit_test(vectors),
             cmocka_unit_test(chunk_counts),
             cmocka_unit_test(forgeries_refused),
+            cmocka_unit_test(attachments_in_bodies),
             cmocka_unit_test(store_resumes_and_collects),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

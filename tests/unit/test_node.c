@@ -115,6 +115,7 @@ expect_same_config(const struct config *got, const struct config *want)
         assert_int_equal(got->map_size_mib, want->map_size_mib);
         assert_int_equal(got->log_level, want->log_level);
         assert_int_equal(got->check_fallback_s, want->check_fallback_s);
+        assert_int_equal(got->blob_fetch_max, want->blob_fetch_max);
 }
 
 static void
@@ -232,6 +233,9 @@ static const struct bad_config bad_configs[] = {
     {"check_fallback_s over a week",
      NODE_REGION "[net]\ncheck_fallback_s = 604801\n",
      {"[net]", "check_fallback_s"}},
+    {"blob fetch_max_bytes over 16 MiB",
+     NODE_REGION "[blobs]\nfetch_max_bytes = 16777217\n",
+     {"[blobs]", "fetch_max_bytes"}},
     {"log level loud",
      NODE_REGION "[log]\nlevel = loud\n",
      {"[log]", "level", "loud"}},
