@@ -848,6 +848,14 @@ void app_blobs_release(struct app_blobs *b);
  */
 int app_blob_get(struct node *n, const uint8_t root[32], const char *path,
                  char *err_msg) WUR;
+/*
+ * Bytes off .. off + len - 1 of blob root (whole here; clipped to its
+ * size) into out (reset first); *size its size. For HTTP Range requests.
+ * ERR_NOT_FOUND, ERR_BLOB_MISSING (not whole), store errors.
+ */
+int app_blob_read(struct node *n, const uint8_t root[32], uint64_t off,
+                  uint64_t len, struct buf *out, uint64_t *size,
+                  char *err_msg) WUR;
 /* Collects the blobs no entry references (simpul gc). */
 int app_gc(struct node *n, uint64_t *blobs, uint64_t *bytes,
            char *err_msg) WUR;

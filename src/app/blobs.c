@@ -273,6 +273,53 @@ out:
 }
 
 int
+app_blob_read(struct node *n, const uint8_t root[32], uint64_t off,
+              uint64_t len, struct buf *out, uint64_t *size, char *err_msg)
+{
+        struct buf chunk = BUF_INIT;
+        struct store_txn *t;
+        struct store_blob b;
+        uint64_t end;
+        int err;
+
+        buf_reset(out);
+        *size = 0;
+        if ((err = store_begin(n->store, false, &t)))
+                return app__fail(err_msg, err, "%s", err_str(err));
+        if ((err = store_blob_get(t, root, &b))) {
+                app__fail(err_msg, err, "%s",
+                          err == ERR_NOT_FOUND ? "no such blob here"
+                                               : err_str(err));
+                goto out;
+        }
+        *size = b.size;
+        if (b.held != b.chunks) {
+                err = app__fail(err_msg, ERR_BLOB_MISSING,
+                                "blob is not whole here yet: %u of %u chunks",
+                                b.held, b.chunks);
+                goto out;
+        }
+        end = off < b.size && len <= b.size - off ? off + len : b.size;
+        for (uint64_t at = off; at < end && !err;) {
+                uint32_t i = (uint32_t)(at / BLOB_CHUNK_BYTES);
+                size_t in = (size_t)(at % BLOB_CHUNK_BYTES), take;
+                if ((err = store_blob_get_chunk(t, root, i, &chunk))) {
+                        app__fail(err_msg, err, "%s", err_str(err));
+                        break;
+                }
+                take = chunk.len - in;
+                if (take > end - at)
+                        take = (size_t)(end - at);
+                buf_add(out, chunk.data + in, take);
+                at += take;
+        }
+out:
+        buf_release(&chunk);
+        store_abort(t);
+        return err;
+}
+
+int
 app_gc(struct node *n, uint64_t *blobs, uint64_t *bytes, char *err_msg)
 {
         int err = replica_blobs_gc(&n->replica, blobs, bytes);

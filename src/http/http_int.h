@@ -80,6 +80,7 @@ struct http_req {
         struct buf text;        /* a text reply (/metrics), or */
         struct slice file;      /* static bytes (the UI) */
         const char *ctype;      /* of text or file */
+        char content_range[64]; /* a 206 or 416 reply's Content-Range */
         char allow[32];         /* 405: the Allow header */
         char msg[HTTP_MSG_MAX]; /* the error's message; "": err_str */
         /*
@@ -113,6 +114,8 @@ void http_req_free(struct http_req *r);
 int http_fail(struct http_req *r, int err, const char *fmt, ...) PRINTF(3, 4);
 /* The value of query parameter name, or NULL (borrowed from MHD). */
 const char *http_query(struct http_req *r, const char *name);
+/* A request header (names ignore case), or NULL. */
+const char *http_header(struct http_req *r, const char *name);
 /* The HTTP status an error code answers with. */
 unsigned http_status_of(int err);
 
@@ -184,6 +187,8 @@ int http_report_metrics(struct http_req *r, struct buf *out) WUR;
 int http_metrics(struct http_req *r);
 /* GET / and /ui/NAME: the embedded files; ERR_HTTP_NOT_FOUND. */
 int http_ui(struct http_req *r);
+/* blobs.c */
+int http_blob_get(struct http_req *r);
 
 /* The embedded UI files (generated from src/http/ui/ by cmake/embed.cmake
  * into the build tree). */

@@ -68,6 +68,7 @@ static const struct {
     {ERR_FORK, 409},
     {ERR_HTTP_LENGTH, 411},
     {ERR_HTTP_TOO_BIG, 413},
+    {ERR_BLOB_MISSING, 404},
     {ERR_HTTP_MEDIA_TYPE, 415},
     {ERR_HTTP_HOST, 421},
     {ERR_RESTORED, 503},
@@ -122,6 +123,12 @@ header(struct http_req *r, const char *name)
                 return NULL;
         }
         return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_header(struct http_req *r, const char *name)
+{
+        return header(r, name);
 }
 
 /* ---- the request's state ------------------------------------------------- */
@@ -571,6 +578,11 @@ response_make(struct http_req *r)
                 MHD_add_response_header(
                     resp, "Content-Security-Policy",
                     "default-src 'self'; frame-ancestors 'none'");
+        if (r->content_range[0]) {
+                MHD_add_response_header(resp, "Content-Range",
+                                        r->content_range);
+                MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+        }
         if (r->status == 405 && r->allow[0])
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
         if (r->status == 401)

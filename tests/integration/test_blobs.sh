@@ -22,6 +22,7 @@ SIMPUL=$1
 FLAKY=$2
 EVIL=$3
 . "$(dirname "$0")/netlib.sh"
+. "$(dirname "$0")/httplib.sh"
 
 KAB=36.04
 KEC=36.04.12
@@ -38,7 +39,9 @@ partial_at() { local n; n=$(held_chunks "$1" "$2"); [ -n "$n" ] && [ "$n" -ge "$
 make_root kab $KAB
 make_node kec $KEC kab --issuer
 make_node desa $DESA kec
+http_on kab
 start kab 127.0.0.1:0
+http_wait kab
 parent kec kab
 start kec 127.0.0.1:0
 KEC_PORT=${PORT[kec]}
@@ -109,6 +112,22 @@ echo "flaky desa->kec: $C2T bytes for a $SIZE byte file, $CONNECTS connections, 
 ok
 [ "$C2T" -le "$BOUND" ] || fail "$C2T bytes crossed the link, over $BOUND"
 ok
+
+# ---- HTTP: the blob whole, and one range (a phone resuming it) -----------------
+URL="http://127.0.0.1:${HP[kab]}/api/blobs/$ROOT"
+expect_eq "GET whole" 200 "$(curl -s -o "$WORK/http.jpg" -w '%{http_code}' "$URL")"
+cmp "$WORK/jalan.jpg" "$WORK/http.jpg" || fail "GET: the blob differs"
+ok
+expect_eq "GET a range" 206 "$(curl -s -D "$WORK/hdr" -o "$WORK/part" -w '%{http_code}' -H 'Range: bytes=1000000-1099999' "$URL")"
+expect_grep "Content-Range" "^Content-Range: bytes 1000000-1099999/$SIZE" "$WORK/hdr"
+cmp "$WORK/part" <(tail -c +1000001 "$WORK/jalan.jpg" | head -c 100000) || fail "the range differs"
+ok
+expect_eq "GET the last bytes" 206 "$(curl -s -o "$WORK/part" -w '%{http_code}' -H 'Range: bytes=-10' "$URL")"
+cmp "$WORK/part" <(tail -c 10 "$WORK/jalan.jpg") || fail "the suffix differs"
+ok
+expect_eq "a range past the end" 416 "$(curl -s -o /dev/null -w '%{http_code}' -H "Range: bytes=$SIZE-" "$URL")"
+expect_eq "no such blob" 404 "$(curl -s -o /dev/null -w '%{http_code}' "${URL%/*}/$(printf '0%.0s' $(seq 64))")"
+expect_eq "not a root" 400 "$(curl -s -o /dev/null -w '%{http_code}' "${URL%/*}/xyz")"
 
 # ---- thumbnail, listing, gc ----------------------------------------------------
 ID=$(s list --data "$WORK/kab" --json | jq -r '.[] | select(.body.title == "Jalan desa rusak") | .id')
