@@ -856,6 +856,15 @@ int app_blob_get(struct node *n, const uint8_t root[32], const char *path,
 int app_blob_read(struct node *n, const uint8_t root[32], uint64_t off,
                   uint64_t len, struct buf *out, uint64_t *size,
                   char *err_msg) WUR;
+/* Stores data (borrowed) as a blob (HTTP upload): root. ERR_BLOB_TOO_BIG
+ * beyond BLOB_MAX_BYTES, store errors. */
+int app_blob_put(struct node *n, struct slice data, uint8_t root[32],
+                 char *err_msg) WUR;
+/* The size of blob root, held whole here: ERR_NOT_FOUND, ERR_BLOB_MISSING. */
+int app_blob_size(struct node *n, const uint8_t root[32], uint64_t *size,
+                  char *err_msg) WUR;
+/* [blobs] upload_max_bytes: the largest HTTP upload. */
+uint64_t app_upload_max(const struct node *n);
 /* Collects the blobs no entry references (simpul gc). */
 int app_gc(struct node *n, uint64_t *blobs, uint64_t *bytes,
            char *err_msg) WUR;

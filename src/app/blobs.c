@@ -320,6 +320,32 @@ out:
 }
 
 int
+app_blob_put(struct node *n, struct slice data, uint8_t root[32],
+             char *err_msg)
+{
+        int err = replica_blob_add(&n->replica, data, root);
+
+        return err ? app__fail(err_msg, err, "%s", err_str(err)) : 0;
+}
+
+int
+app_blob_size(struct node *n, const uint8_t root[32], uint64_t *size,
+              char *err_msg)
+{
+        struct buf none = BUF_INIT;
+        int err = app_blob_read(n, root, 0, 0, &none, size, err_msg);
+
+        buf_release(&none);
+        return err;
+}
+
+uint64_t
+app_upload_max(const struct node *n)
+{
+        return n->config.blob_upload_max;
+}
+
+int
 app_gc(struct node *n, uint64_t *blobs, uint64_t *bytes, char *err_msg)
 {
         int err = replica_blobs_gc(&n->replica, blobs, bytes);

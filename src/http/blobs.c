@@ -93,3 +93,32 @@ http_blob_get(struct http_req *r)
         }
         return 0;
 }
+
+/*
+ * POST /api/blobs: the request body (a file, at most [blobs]
+ * upload_max_bytes) stored as a blob; 201 {"root", "size"}. The root then
+ * goes into an item's attachments (POST /api/items); a blob no item names
+ * is collected by simpul gc.
+ */
+int
+http_blob_upload(struct http_req *r)
+{
+        static const char *const no_query[] = {NULL};
+        char msg[APP_ERR_MAX], hex[65];
+        uint8_t root[32];
+        int err;
+
+        if ((err = http_query_check(r, no_query)))
+                return err;
+        if (r->body.len == 0)
+                return http_fail(r, ERR_HTTP_BAD_VALUE, "the body is empty");
+        if (r->check_only)
+                return 0;
+        if ((err = app_blob_put(r->s->n, buf_slice(&r->body), root, msg)))
+                return http_fail(r, err, "%s", msg);
+        hex_encode(hex, root, 32);
+        r->status = 201;
+        r->out = json_pack("{s:s, s:I}", "root", hex, "size",
+                           (json_int_t)r->body.len);
+        return 0;
+}

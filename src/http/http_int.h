@@ -36,6 +36,8 @@ struct http_server {
 enum route_flags {
         ROUTE_WRITE = 1, /* the token, a JSON body, the write lock */
         ROUTE_OPEN = 2,  /* no token from other machines: holds no data */
+        ROUTE_UPLOAD = 4, /* with ROUTE_WRITE: the body is bytes, not JSON,
+                             up to [blobs] upload_max_bytes */
 };
 
 struct http_req;
@@ -128,6 +130,7 @@ enum field_type {
         FIELD_NUM,   /* number */
         FIELD_WORDS, /* array of strings */
         FIELD_OBJ,   /* object (checked by its own table) */
+        FIELD_OBJS,  /* array of objects (each checked by its own table) */
 };
 
 struct field {
@@ -189,6 +192,7 @@ int http_metrics(struct http_req *r);
 int http_ui(struct http_req *r);
 /* blobs.c */
 int http_blob_get(struct http_req *r);
+int http_blob_upload(struct http_req *r);
 
 /* The embedded UI files (generated from src/http/ui/ by cmake/embed.cmake
  * into the build tree). */

@@ -82,6 +82,7 @@ const struct route http_routes[] = {
     {"POST", "/api/reports/*/steps", http_step_create, ROUTE_WRITE},
     {"POST", "/api/reports/*/responses", http_response_create, ROUTE_WRITE},
     {"GET", "/api/blobs/*", http_blob_get, 0},
+    {"POST", "/api/blobs", http_blob_upload, ROUTE_WRITE | ROUTE_UPLOAD},
     {"GET", "/metrics", http_metrics, 0},
     {"GET", "/", http_ui, ROUTE_OPEN},
     {"GET", "/ui/*", http_ui, ROUTE_OPEN},

@@ -445,8 +445,12 @@ body_check(struct http_req *r)
         unsigned long long n;
         char *end;
 
-        if (!ct || strncasecmp(ct, "application/json", 16) ||
-            (ct[16] && ct[16] != ';' && ct[16] != ' '))
+        bool upload = r->route->flags & ROUTE_UPLOAD;
+        uint64_t max = upload ? app_upload_max(r->s->n) : HTTP_BODY_MAX;
+
+        /* An upload is the file's bytes, of any type but JSON. */
+        if (!upload && (!ct || strncasecmp(ct, "application/json", 16) ||
+                        (ct[16] && ct[16] != ';' && ct[16] != ' ')))
                 return http_fail(r, ERR_HTTP_MEDIA_TYPE,
                                  "Content-Type must be application/json");
         if (te || !cl)
@@ -455,10 +459,11 @@ body_check(struct http_req *r)
         n = strtoull(cl, &end, 10);
         if (errno || *end || end == cl || cl[0] == '-')
                 return ERR_HTTP_LENGTH;
-        if (n > HTTP_BODY_MAX)
+        if (n > max)
                 return http_fail(r, ERR_HTTP_TOO_BIG,
-                                 "body of %llu bytes is over the limit of %u",
-                                 n, HTTP_BODY_MAX);
+                                 "body of %llu bytes is over the limit of "
+                                 "%llu",
+                                 n, (unsigned long long)max);
         /* The whole body in one block: growing it would free copies of
          * personal data unwiped (realloc). */
         r->body_max = (size_t)n;
@@ -623,6 +628,12 @@ http_req_handle(struct http_req *r)
         json_error_t je;
         int err;
 
+        if (r->route->flags & ROUTE_UPLOAD) {
+                uv_mutex_lock(&r->s->write_lock);
+                err = r->route->fn(r);
+                uv_mutex_unlock(&r->s->write_lock);
+                return err;
+        }
         if (r->route->flags & ROUTE_WRITE) {
                 r->in = json_loadb((const char *)r->body.data, r->body.len,
                                    JSON_REJECT_DUPLICATES, &je);

@@ -37,6 +37,7 @@ config_defaults(struct config *c)
         strcpy(c->http_listen, NODE_HTTP_LISTEN);
         c->http_per_addr = NODE_HTTP_PER_ADDR;
         c->blob_fetch_max = BLOB_MAX_BYTES;
+        c->blob_upload_max = BLOB_MAX_BYTES;
 }
 
 static int
@@ -184,6 +185,11 @@ config_set(struct config *c, const char *section, const char *key,
                 *why = "expected a size in bytes from 0 to 16777216";
                 return parse_u64(value, 0, BLOB_MAX_BYTES, &c->blob_fetch_max);
         }
+        if (!strcmp(section, "blobs") && !strcmp(key, "upload_max_bytes")) {
+                *why = "expected a size in bytes from 1 to 16777216";
+                return parse_u64(value, 1, BLOB_MAX_BYTES,
+                                 &c->blob_upload_max);
+        }
         if (!strcmp(section, "log") && !strcmp(key, "level")) {
                 *why = "expected error, warn, info or debug";
                 return log_level_parse(value, &c->log_level);
@@ -328,6 +334,9 @@ static const char config_template[] =
     "# else, up to this size in bytes (0: fetch none; at most 16777216).\n"
     "# A blob over it is shown by its thumbnail only.\n"
     "fetch_max_bytes = %llu\n"
+    "# The largest file the HTTP API takes (POST /api/blobs), 1 to\n"
+    "# 16777216 bytes: held in memory while it is stored.\n"
+    "upload_max_bytes = %llu\n"
     "\n"
     "[log]\n"
     "# Lowest level logged to stderr: error, warn, info or debug.\n"
@@ -369,7 +378,8 @@ config_write_new(const char *path, const struct config *c)
                 (unsigned long long)c->retry_primary_s,
                 (unsigned long long)c->check_fallback_s, c->http_listen,
                 c->http_hosts, (unsigned long long)c->http_per_addr,
-                (unsigned long long)c->blob_fetch_max, levels[c->log_level]);
+                (unsigned long long)c->blob_fetch_max,
+                (unsigned long long)c->blob_upload_max, levels[c->log_level]);
         if (fflush(f) || fsync(fd))
                 err = -errno;
         if (fclose(f) && !err)

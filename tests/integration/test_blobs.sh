@@ -40,6 +40,7 @@ make_root kab $KAB
 make_node kec $KEC kab --issuer
 make_node desa $DESA kec
 http_on kab
+set_key kab blobs upload_max_bytes 3000000
 start kab 127.0.0.1:0
 http_wait kab
 parent kec kab
@@ -129,6 +130,26 @@ expect_eq "a range past the end" 416 "$(curl -s -o /dev/null -w '%{http_code}' -
 expect_eq "no such blob" 404 "$(curl -s -o /dev/null -w '%{http_code}' "${URL%/*}/$(printf '0%.0s' $(seq 64))")"
 expect_eq "not a root" 400 "$(curl -s -o /dev/null -w '%{http_code}' "${URL%/*}/xyz")"
 
+# An upload (POST /api/blobs), then an item naming it (POST /api/items).
+head -c 300000 /dev/urandom >"$WORK/peta.png"
+up() { curl -s -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer ${TOK[kab]}" \
+  -H 'Content-Type: image/png' --data-binary "@$1" "${URL%/*}"; }
+expect_eq "upload" 201 "$(up "$WORK/peta.png")"
+UP=$(jq -r .root "$WORK/body")
+expect_eq "upload: size" 300000 "$(jq -r .size "$WORK/body")"
+head -c 3000001 /dev/zero >"$WORK/besar.bin"
+expect_eq "upload over [blobs] upload_max_bytes" 413 "$(up "$WORK/besar.bin")"
+expect_eq "upload without the token" 401 "$(curl -s -o /dev/null -w '%{http_code}' \
+  -H 'Content-Type: image/png' --data-binary "@$WORK/peta.png" "${URL%/*}")"
+api kab POST /api/items "{\"kind\":\"informasi\",\"to\":\"tree:$KAB\",\"title\":\"Peta banjir\",\"text\":\"Terlampir.\",\"attachments\":[{\"root\":\"$UP\",\"type\":\"image/png\",\"name\":\"peta.png\"}]}"
+expect_api "an item naming the upload" 201
+expect_eq "the upload is referenced" 1 "$(s blobs --data "$WORK/kab" | awk -v r="$UP" '$1 == r { print $7 }')"
+api kab POST /api/items "{\"kind\":\"informasi\",\"to\":\"tree:$KAB\",\"title\":\"Salah\",\"text\":\"x\",\"attachments\":[{\"root\":\"$(printf '1%.0s' $(seq 64))\",\"type\":\"image/png\"}]}"
+expect_api "an item naming a blob not here" 404 NOT-FOUND
+expect_eq "GET the upload" 200 "$(curl -s -o "$WORK/peta2.png" -w '%{http_code}' "${URL%/*}/$UP")"
+cmp "$WORK/peta.png" "$WORK/peta2.png" || fail "the upload differs"
+ok
+
 # ---- thumbnail, listing, gc ----------------------------------------------------
 ID=$(s list --data "$WORK/kab" --json | jq -r '.[] | select(.body.title == "Jalan desa rusak") | .id')
 s show --data "$WORK/kab" "$ID" --json >"$WORK/show.json"
@@ -166,7 +187,7 @@ stop kec
 head -c 50000 /dev/urandom >"$WORK/lain.png"
 expect_status "a post for another kecamatan" 0 s post --data "$WORK/kab" --kind informasi \
   --to tree:36.04.13 --title "Untuk kecamatan lain" --body "x" --attach "$WORK/lain.png"
-ROOT2=$(s blobs --data "$WORK/kab" | awk -v r="$ROOT" '$1 != r { print $1 }')
+ROOT2=$(s blobs --data "$WORK/kab" | awk -v r="$ROOT" -v u="$UP" '$1 != r && $1 != u { print $1 }')
 [ ${#ROOT2} = 64 ] || fail "no second blob at the kabupaten: '$ROOT2'"
 evil blob-not-entitled BLOB-NOT-ENTITLED --blob "$ROOT2"
 expect_grep "the link stayed" "result: open error=-" "$WORK/evil-blob-not-entitled.out"
@@ -179,7 +200,7 @@ FEED=$(jq -r .feed "$WORK/kecpost.json")
 expect_status "export the kecamatan's feed" 0 \
   s export --data "$WORK/kec" --feed "$FEED" -o "$WORK/kec.bundle"
 evil blob-bad-chunk BLOB-BAD-CHUNK --bundle "$WORK/kec.bundle" --blob-file "$WORK/kec.pdf"
-ROOT3=$(s blobs --data "$WORK/kec" | awk -v a="$ROOT" -v b="$ROOT2" '$1 != a && $1 != b { print $1 }')
+ROOT3=$(s blobs --data "$WORK/kec" | awk -v a="$ROOT" -v b="$ROOT2" -v u="$UP" '$1 != a && $1 != b && $1 != u { print $1 }')
 expect_eq "nothing of the forged chunk stored" 0 "$(held_chunks kab "$ROOT3")"
 expect_status "the kabupaten's photo is intact" 0 s blob get "$ROOT" -o "$WORK/kab2.jpg" --data "$WORK/kab"
 cmp "$WORK/jalan.jpg" "$WORK/kab2.jpg" || fail "the blob at kab changed"
