@@ -207,4 +207,9 @@ cmp "$WORK/jalan.jpg" "$WORK/kab2.jpg" || fail "the blob at kab changed"
 ok
 expect_status "verify at the kabupaten" 0 s verify --data "$WORK/kab"
 
+# The daemons stop cleanly; in an ASan build, without a report.
+stop desa
+stop kab
+sanitizers_clean
+
 echo "test_blobs: $checks checks passed"
