@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "../kim/view.h"
+#include "../blob/blob.h"
 #include "../node/node.h"
 
 #define APP_ERR_MAX 512U /* bytes of an err_msg buffer */
@@ -81,6 +82,7 @@ struct app_status {
         bool clock_known;
         struct node_time time; /* node_time: whose time entries get */
         struct app_daemon daemon;
+        struct store_blob_stats blobs; /* attachments held (BLOBS.md) */
 };
 /*
  * Fills out for n, with the daemon's live figures from live (may be NULL:
@@ -923,5 +925,78 @@ int app_stream_read(struct node *n, const struct app_stream_pos *pos,
 void app_stream_release(struct app_stream *s);
 /* The store version (store_version): unchanged, nothing new was stored. */
 int app_store_version(struct node *n, uint64_t *out) WUR;
+/* ---- attachments (blobs.c, proto/BLOBS.md) -------------------------------
+ *
+ * A file attached to a post is stored as a blob first, then named in the
+ * item's body (kim_body.attach); the daemon fetches the blobs of the
+ * entries a node holds from its peers.
+ */
+
+#define APP_FILE_MAX BLOB_MAX_BYTES
+
+/* An attachment ready for app_post: a.type, a.name and a.thumb borrow
+ * from the rest of this struct. */
+struct app_attach {
+        struct kim_attachment a;
+        char type[KIM_ATTACH_TYPE_MAX + 1];
+        char name[KIM_ATTACH_NAME_MAX + 1];
+        struct buf thumb;
+};
+/*
+ * Reads the file at path (at most BLOB_MAX_BYTES) and stores it as a
+ * blob; out names it (root, size, type: `type`, or from the file name's
+ * extension, else application/octet-stream; name: the file's base name)
+ * with the thumbnail read from thumb_path (NULL: none; image types only,
+ * at most KIM_THUMB_MAX bytes). A blob stored for a post that then fails
+ * is collected by app_gc. Errors: ERR_BLOB_TOO_BIG, ERR_KIM_BODY (a bad
+ * type or thumbnail), -errno, store errors; err_msg says which.
+ */
+int app_attach_file(struct node *n, const char *path, const char *type,
+                    const char *thumb_path, struct app_attach *out,
+                    char *err_msg) WUR;
+void app_attach_release(struct app_attach *at);
+
+/* A blob of the store: `refs` entries held reference it. */
+struct app_blob {
+        struct store_blob b;
+        uint64_t refs;
+};
+struct app_blobs {
+        struct app_blob *v; /* owned; free with app_blobs_release */
+        size_t n;
+};
+/* Every blob record (wanted, partial or whole), in root order. */
+int app_blobs(struct node *n, struct app_blobs *out, char *err_msg) WUR;
+void app_blobs_release(struct app_blobs *b);
+/*
+ * Writes blob root (whole) to the file at path, through a temporary file
+ * renamed into place (a reader never sees part of it). ERR_NOT_FOUND (no
+ * such blob), ERR_BLOB_MISSING (not whole yet: *held of chunks),
+ * -errno; err_msg says which.
+ */
+int app_blob_get(struct node *n, const uint8_t root[32], const char *path,
+                 char *err_msg) WUR;
+/*
+ * Bytes off .. off + len - 1 of blob root (whole here; clipped to its
+ * size) into out (reset first); *size its size. For HTTP Range requests.
+ * ERR_NOT_FOUND, ERR_BLOB_MISSING (not whole), store errors.
+ */
+int app_blob_read(struct node *n, const uint8_t root[32], uint64_t off,
+                  uint64_t len, struct buf *out, uint64_t *size,
+                  char *err_msg) WUR;
+/* Stores data (borrowed) as a blob (HTTP upload): root. ERR_BLOB_TOO_BIG
+ * beyond BLOB_MAX_BYTES, store errors. */
+int app_blob_put(struct node *n, struct slice data, uint8_t root[32],
+                 char *err_msg) WUR;
+/* The size of blob root, held whole here: ERR_NOT_FOUND, ERR_BLOB_MISSING. */
+int app_blob_size(struct node *n, const uint8_t root[32], uint64_t *size,
+                  char *err_msg) WUR;
+/* [blobs] upload_max_bytes: the largest HTTP upload. */
+uint64_t app_upload_max(const struct node *n);
+/* Collects the blobs no entry references (simpul gc). */
+int app_gc(struct node *n, uint64_t *blobs, uint64_t *bytes,
+           char *err_msg) WUR;
+/* A root of 64 hex digits into root: 0 or ERR_USAGE. */
+int app_root_parse(const char *s, uint8_t root[32]) WUR;
 
 #endif

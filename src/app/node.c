@@ -85,6 +85,7 @@ app_status(struct node *n, struct daemon_stats *live, struct app_status *out,
             (err = store_cert_conflicts(t, conflict_count,
                                         &out->cert_conflicts)) ||
             (err = node_restored_read(t, &out->restored)) ||
+            (err = store_blob_stats(t, &out->blobs)) ||
             (peers && (err = peers_read(t, peers)))) {
                 store_abort(t);
                 return app__fail(err_msg, err, "%s", err_str(err));

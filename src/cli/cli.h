@@ -58,6 +58,9 @@ int cli_parse_at_arg(const char *arg, void *field);
 int cmd_token(int argc, char **argv);
 int cmd_restored(int argc, char **argv);
 int cmd_sink(int argc, char **argv);
+int cmd_blob(int argc, char **argv);
+int cmd_blobs(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 
 /* A certificate as indented text lines (network show, enroll accept). */
 void cli_cert_print(FILE *out, const struct app_cert *c);

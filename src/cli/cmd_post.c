@@ -60,6 +60,14 @@ static const char post_help[] =
     "  --item ID --title TITLE --reason TEXT, and the new text\n"
     "revisi_keputusan (accept or decline a revisi):\n"
     "  --revisi ID --decision diterima|ditolak [--reason TEXT]\n\n"
+    "attachments (announcements, reports, tanggapan; proto/BLOBS.md):\n"
+    "  --attach FILE     a photo or document of at most 16 MiB, stored as\n"
+    "                    a blob and named in the item; peers fetch it\n"
+    "                    after everything else, in 16 KiB chunks\n"
+    "  --type TYPE       its media type (default from the extension:\n"
+    "                    .jpg image/jpeg, .png, .pdf, ...)\n"
+    "  --thumbnail FILE  a small image (at most 8192 bytes) carried in the\n"
+    "                    item itself, shown before the blob arrives\n\n"
     "  --timestamp-ms MS the entry's clock (default now; for tests and\n"
     "                    for entering items written down earlier)\n"
     "  --json            print the stored entry as JSON\n";
@@ -98,6 +106,9 @@ enum {
         O_DECISION,
         O_REASON,
         O_TIMESTAMP,
+        O_ATTACH,
+        O_THUMB,
+        O_TYPE,
         O_COUNT,
 };
 
@@ -141,6 +152,9 @@ static const uint32_t applies[O_COUNT] = {
     [O_DECISION] = K_(KIND_REVISI_KEPUTUSAN),
     [O_REASON] = K_(KIND_REVISI) | K_(KIND_REVISI_KEPUTUSAN),
     [O_TIMESTAMP] = K_ALL,
+    [O_ATTACH] = K_ANN | K_REP | K_(KIND_TANGGAPAN),
+    [O_THUMB] = K_ANN | K_REP | K_(KIND_TANGGAPAN),
+    [O_TYPE] = K_ANN | K_REP | K_(KIND_TANGGAPAN),
 };
 
 struct post_opts {
@@ -208,6 +222,9 @@ static const struct cli_opt post_opts[] = {
     [O_DECISION] = CLI_OPT("decision", CLI_STR, V(O_DECISION)),
     [O_REASON] = CLI_OPT("reason", CLI_STR, V(O_REASON)),
     [O_TIMESTAMP] = CLI_OPT("timestamp-ms", CLI_STR, V(O_TIMESTAMP)),
+    [O_ATTACH] = CLI_OPT("attach", CLI_STR, V(O_ATTACH)),
+    [O_THUMB] = CLI_OPT("thumbnail", CLI_STR, V(O_THUMB)),
+    [O_TYPE] = CLI_OPT("type", CLI_STR, V(O_TYPE)),
     [O_COUNT] = CLI_OPT("data", CLI_STR, offsetof(struct post_opts, data)),
     [O_COUNT + 1] = CLI_OPT("json", CLI_FLAG, offsetof(struct post_opts, json)),
 };
@@ -225,6 +242,7 @@ static const struct cli_spec post_spec = {
 struct post_build {
         struct app_post p;
         struct buf text;
+        struct app_attach attach; /* --attach */
         uint8_t to[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES];
 };
 
@@ -281,6 +299,9 @@ post_required(const struct post_opts *o)
                 return cli_usage_error("post", "give --lat and --lon together");
         if (o->v[O_CONTACT] && !o->v[O_REPORTER])
                 return cli_usage_error("post", "--contact needs --reporter");
+        if ((o->v[O_THUMB] || o->v[O_TYPE]) && !o->v[O_ATTACH])
+                return cli_usage_error("post", "--thumbnail and --type need "
+                                               "--attach");
         return 0;
 }
 
@@ -598,6 +619,24 @@ post_ids(const struct post_opts *o, struct node *n, struct kim_body *b)
         return 0;
 }
 
+/* --attach: the file stored as a blob first (a post that then fails
+ * leaves it for simpul gc), then named in the body. */
+static int
+post_attach(const struct post_opts *o, struct node *n, struct post_build *pb)
+{
+        char msg[APP_ERR_MAX];
+        int err;
+
+        if (!o->v[O_ATTACH])
+                return 0;
+        if ((err = app_attach_file(n, o->v[O_ATTACH], o->v[O_TYPE],
+                                   o->v[O_THUMB], &pb->attach, msg)))
+                return cli_error("post: --attach: %s (%s)", msg, err_id(err));
+        pb->p.body.attach[0] = pb->attach.a;
+        pb->p.body.n_attach = 1;
+        return 0;
+}
+
 static int
 post_print(const struct post_opts *o, struct node *n, const uint8_t id[32])
 {
@@ -692,13 +731,15 @@ cmd_post(int argc, char **argv)
         }
         if ((rc = cli_open(&n, o.data, NODE_OPEN_KEY) ? EXIT_ERROR : 0))
                 goto out;
-        if (!(rc = post_ids(&o, &n, &pb.p.body))) {
+        if (!(rc = post_ids(&o, &n, &pb.p.body)) &&
+            !(rc = post_attach(&o, &n, &pb))) {
                 err = app_post(&n, &pb.p, id, msg);
                 rc = err ? post_fail(&n, &pb.p, err, msg)
                          : post_print(&o, &n, id);
         }
         app_close(&n);
 out:
+        app_attach_release(&pb.attach);
         buf_release(&pb.text);
         return rc;
 }

@@ -74,6 +74,12 @@ status_print(const struct app_status *st, const struct app_peers *peers)
                st->daemon.running ? "running" : "not running");
         if (st->daemon.running)
                 printf(" (pid %u)", st->daemon.pid);
+        if (st->blobs.blobs)
+                printf("\nblobs:   %llu attachments (%llu whole), %.1f MiB "
+                       "held",
+                       (unsigned long long)st->blobs.blobs,
+                       (unsigned long long)st->blobs.whole,
+                       (double)st->blobs.bytes / 1048576.0);
         if (st->cert_conflicts)
                 printf("\ncerts:   %llu node keys certified by two "
                        "issuers (CERT-CONFLICT): they may not write "

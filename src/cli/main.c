@@ -31,6 +31,9 @@ const struct cli_cmd cli_cmds[] = {
     {"token", cmd_token, "show or rotate the HTTP API token"},
     {"restored", cmd_restored, "show or clear the restored-store state"},
     {"sink", cmd_sink, "stream entries and reports into PostgreSQL"},
+    {"blob", cmd_blob, "write an attachment out: blob get ROOT -o FILE"},
+    {"blobs", cmd_blobs, "list attachments: whole, partial, wanted"},
+    {"gc", cmd_gc, "delete attachments no entry references"},
     {NULL, NULL, NULL},
 };
 

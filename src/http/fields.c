@@ -17,6 +17,7 @@ static const char *const type_names[] = {
     [FIELD_NUM] = "a number",
     [FIELD_WORDS] = "an array of strings",
     [FIELD_OBJ] = "an object",
+    [FIELD_OBJS] = "an array of objects",
 };
 
 static bool
@@ -42,6 +43,13 @@ type_ok(json_t *v, enum field_type t)
                 return true;
         case FIELD_OBJ:
                 return json_is_object(v);
+        case FIELD_OBJS:
+                if (!json_is_array(v))
+                        return false;
+                for (i = 0; i < json_array_size(v); i++)
+                        if (!json_is_object(json_array_get(v, i)))
+                                return false;
+                return true;
         }
         return false;
 }

@@ -38,6 +38,8 @@ enum route_flags {
         ROUTE_WRITE = 1, /* the token, a JSON body, the write lock */
         ROUTE_OPEN = 2,  /* no token from other machines: holds no data */
         ROUTE_SETUP = 4, /* a JSON body, the write lock, no token */
+        ROUTE_UPLOAD = 8, /* with ROUTE_WRITE: the body is bytes, not JSON,
+                             up to [blobs] upload_max_bytes */
 };
 
 struct http_req;
@@ -83,6 +85,7 @@ struct http_req {
         struct buf text;        /* a text reply (/metrics), or */
         struct slice file;      /* static bytes (the UI) */
         const char *ctype;      /* of text or file */
+        char content_range[64]; /* a 206 or 416 reply's Content-Range */
         char allow[32];         /* 405: the Allow header */
         char msg[HTTP_MSG_MAX]; /* the error's message; "": err_str */
         /*
@@ -116,6 +119,8 @@ void http_req_free(struct http_req *r);
 int http_fail(struct http_req *r, int err, const char *fmt, ...) PRINTF(3, 4);
 /* The value of query parameter name, or NULL (borrowed from MHD). */
 const char *http_query(struct http_req *r, const char *name);
+/* A request header (names ignore case), or NULL. */
+const char *http_header(struct http_req *r, const char *name);
 /* The HTTP status an error code answers with. */
 unsigned http_status_of(int err);
 
@@ -128,6 +133,7 @@ enum field_type {
         FIELD_NUM,   /* number */
         FIELD_WORDS, /* array of strings */
         FIELD_OBJ,   /* object (checked by its own table) */
+        FIELD_OBJS,  /* array of objects (each checked by its own table) */
 };
 
 struct field {
@@ -192,6 +198,9 @@ int http_report_metrics(struct http_req *r, struct buf *out) WUR;
 int http_metrics(struct http_req *r);
 /* GET / and /ui/NAME: the embedded files; ERR_HTTP_NOT_FOUND. */
 int http_ui(struct http_req *r);
+/* blobs.c */
+int http_blob_get(struct http_req *r);
+int http_blob_upload(struct http_req *r);
 
 /* The embedded UI files (generated from src/http/ui/ by cmake/embed.cmake
  * into the build tree). */

@@ -50,7 +50,55 @@ static const struct item_field item_fields[] = {
     {{"reason", FIELD_STR}, K(KIND_REVISI) | K(KIND_REVISI_KEPUTUSAN)},
     {{"revisi", FIELD_STR}, K(KIND_REVISI_KEPUTUSAN)},
     {{"decision", FIELD_STR}, K(KIND_REVISI_KEPUTUSAN)},
+    {{"attachments", FIELD_OBJS}, K_ANN | K_REP | K(KIND_TANGGAPAN)},
 };
+
+static const struct field attachment_fields[] = {
+    {"root", FIELD_STR},
+    {"type", FIELD_STR},
+    {"name", FIELD_STR},
+};
+
+/*
+ * attachments: [{root, type, name}], each a blob held whole here (POST
+ * /api/blobs); its size is the blob's. proto/BLOBS.md §2.
+ */
+static int
+attachments_parse(struct http_req *r, json_t *arr, struct kim_body *b)
+{
+        char msg[APP_ERR_MAX];
+        uint64_t size;
+        int err;
+
+        if (json_array_size(arr) == 0 || json_array_size(arr) > KIM_ATTACH_MAX)
+                return http_fail(r, ERR_HTTP_BAD_VALUE,
+                                 "field 'attachments': 1 to %u", KIM_ATTACH_MAX);
+        for (size_t i = 0; i < json_array_size(arr); i++) {
+                json_t *o = json_array_get(arr, i);
+                struct kim_attachment *a = &b->attach[i];
+                const char *type, *name;
+                bool has;
+                if ((err = http_fields_check(r, o, "attachments[].",
+                                             attachment_fields,
+                                             ARRAY_LEN(attachment_fields))) ||
+                    (err = http_id(r, o, "root", true, a->root, &has)) ||
+                    (err = http_str_req(r, o, "type", &type)))
+                        return err;
+                name = http_str(o, "name");
+                a->type = slice_cstr(type);
+                a->name = slice_cstr(name ? name : "");
+                if (r->check_only)
+                        continue;
+                if ((err = app_blob_size(r->s->n, a->root, &size, msg)))
+                        return http_fail(r, err,
+                                         "field 'attachments': %s (POST "
+                                         "/api/blobs first)",
+                                         msg);
+                a->size = size;
+        }
+        b->n_attach = json_array_size(arr);
+        return 0;
+}
 
 static const struct field location_fields[] = {
     {"region", FIELD_STR},
@@ -294,6 +342,9 @@ item_parse(struct http_req *r, json_t *in, struct app_post *p)
         }
         if ((v = json_object_get(in, "reporter")) &&
             (err = reporter_parse(r, v, p)))
+                return err;
+        if ((v = json_object_get(in, "attachments")) &&
+            (err = attachments_parse(r, v, b)))
                 return err;
         if ((err = id_field(r, in, "report", &b->has_report, b->report)) ||
             (err = id_field(r, in, "item", &b->has_item, b->item)) ||

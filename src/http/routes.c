@@ -83,6 +83,8 @@ const struct route http_routes[] = {
     {"POST", "/api/reports/*/responses", http_response_create, ROUTE_WRITE},
     {"GET", "/api/setup", http_setup_get, ROUTE_OPEN},
     {"POST", "/api/setup", http_setup_post_done, ROUTE_OPEN},
+    {"GET", "/api/blobs/*", http_blob_get, 0},
+    {"POST", "/api/blobs", http_blob_upload, ROUTE_WRITE | ROUTE_UPLOAD},
     {"GET", "/metrics", http_metrics, 0},
     {"GET", "/", http_ui, ROUTE_OPEN},
     {"GET", "/ui/*", http_ui, ROUTE_OPEN},

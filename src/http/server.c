@@ -68,6 +68,7 @@ static const struct {
     {ERR_FORK, 409},
     {ERR_HTTP_LENGTH, 411},
     {ERR_HTTP_TOO_BIG, 413},
+    {ERR_BLOB_MISSING, 404},
     {ERR_HTTP_MEDIA_TYPE, 415},
     {ERR_HTTP_HOST, 421},
     {ERR_RESTORED, 503},
@@ -126,6 +127,12 @@ header(struct http_req *r, const char *name)
                 return NULL;
         }
         return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_header(struct http_req *r, const char *name)
+{
+        return header(r, name);
 }
 
 /* ---- the request's state ------------------------------------------------- */
@@ -448,8 +455,12 @@ body_check(struct http_req *r)
         unsigned long long n;
         char *end;
 
-        if (!ct || strncasecmp(ct, "application/json", 16) ||
-            (ct[16] && ct[16] != ';' && ct[16] != ' '))
+        bool upload = r->route->flags & ROUTE_UPLOAD;
+        uint64_t max = upload ? app_upload_max(r->s->n) : HTTP_BODY_MAX;
+
+        /* An upload is the file's bytes, of any type but JSON. */
+        if (!upload && (!ct || strncasecmp(ct, "application/json", 16) ||
+                        (ct[16] && ct[16] != ';' && ct[16] != ' ')))
                 return http_fail(r, ERR_HTTP_MEDIA_TYPE,
                                  "Content-Type must be application/json");
         if (te || !cl)
@@ -458,10 +469,11 @@ body_check(struct http_req *r)
         n = strtoull(cl, &end, 10);
         if (errno || *end || end == cl || cl[0] == '-')
                 return ERR_HTTP_LENGTH;
-        if (n > HTTP_BODY_MAX)
+        if (n > max)
                 return http_fail(r, ERR_HTTP_TOO_BIG,
-                                 "body of %llu bytes is over the limit of %u",
-                                 n, HTTP_BODY_MAX);
+                                 "body of %llu bytes is over the limit of "
+                                 "%llu",
+                                 n, (unsigned long long)max);
         /* The whole body in one block: growing it would free copies of
          * personal data unwiped (realloc). */
         r->body_max = (size_t)n;
@@ -584,6 +596,11 @@ response_make(struct http_req *r)
                 MHD_add_response_header(
                     resp, "Content-Security-Policy",
                     "default-src 'self'; frame-ancestors 'none'");
+        if (r->content_range[0]) {
+                MHD_add_response_header(resp, "Content-Range",
+                                        r->content_range);
+                MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+        }
         if (r->status == 405 && r->allow[0])
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
         if (r->status == 401)
@@ -624,6 +641,12 @@ http_req_handle(struct http_req *r)
         json_error_t je;
         int err;
 
+        if (r->route->flags & ROUTE_UPLOAD) {
+                uv_mutex_lock(&r->s->write_lock);
+                err = r->route->fn(r);
+                uv_mutex_unlock(&r->s->write_lock);
+                return err;
+        }
         if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP)) {
                 r->in = json_loadb((const char *)r->body.data, r->body.len,
                                    JSON_REJECT_DUPLICATES, &je);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../kim/view.h"
+#include "../blob/blob.h"
 #include "node.h"
 
 #define MAP_MIB_MIN 1U
@@ -35,6 +36,8 @@ config_defaults(struct config *c)
         c->check_fallback_s = 6 * 3600;
         strcpy(c->http_listen, NODE_HTTP_LISTEN);
         c->http_per_addr = NODE_HTTP_PER_ADDR;
+        c->blob_fetch_max = BLOB_MAX_BYTES;
+        c->blob_upload_max = BLOB_MAX_BYTES;
 }
 
 static int
@@ -192,6 +195,15 @@ config_set(struct config *c, const char *section, const char *key,
                 c->sink_unseal = !strcmp(value, "true");
                 return 0;
         }
+        if (!strcmp(section, "blobs") && !strcmp(key, "fetch_max_bytes")) {
+                *why = "expected a size in bytes from 0 to 16777216";
+                return parse_u64(value, 0, BLOB_MAX_BYTES, &c->blob_fetch_max);
+        }
+        if (!strcmp(section, "blobs") && !strcmp(key, "upload_max_bytes")) {
+                *why = "expected a size in bytes from 1 to 16777216";
+                return parse_u64(value, 1, BLOB_MAX_BYTES,
+                                 &c->blob_upload_max);
+        }
         if (!strcmp(section, "log") && !strcmp(key, "level")) {
                 *why = "expected error, warn, info or debug";
                 return log_level_parse(value, &c->log_level);
@@ -329,7 +341,10 @@ static const char config_template[] =
     "#   holidays = 2026-01-01, 2026-01-16, 2026-02-17,\n"
     "#       2026-03-19, 2026-03-20\n"
     "holidays =\n"
-    "\n"
+    "\n";
+
+/* The rest (a string of at most 4,095 bytes each, as C99 promises). */
+static const char config_template_tail[] =
     "[sink]\n"
     "# simpul sink (a kabupaten node): streams entries and reports into\n"
     "# PostgreSQL for Metabase or Grafana (docs/SINK.md). The libpq\n"
@@ -341,6 +356,16 @@ static const char config_template[] =
     "# reports that are not anonim) goes to PostgreSQL too. Default\n"
     "# false: sealed values stay sealed.\n"
     "unseal = false\n"
+    "\n"
+    "[blobs]\n"
+    "# Attachments (photos, documents) of the entries this node holds\n"
+    "# are fetched from its peers, in 16 KiB chunks after everything\n"
+    "# else, up to this size in bytes (0: fetch none; at most 16777216).\n"
+    "# A blob over it is shown by its thumbnail only.\n"
+    "fetch_max_bytes = %llu\n"
+    "# The largest file the HTTP API takes (POST /api/blobs), 1 to\n"
+    "# 16777216 bytes: held in memory while it is stored.\n"
+    "upload_max_bytes = %llu\n"
     "\n"
     "[log]\n"
     "# Lowest level logged to stderr: error, warn, info or debug.\n"
@@ -381,8 +406,10 @@ config_write_new(const char *path, const struct config *c)
                 (unsigned long long)c->backoff_max_ms,
                 (unsigned long long)c->retry_primary_s,
                 (unsigned long long)c->check_fallback_s, c->http_listen,
-                c->http_hosts, (unsigned long long)c->http_per_addr,
-                levels[c->log_level]);
+                c->http_hosts, (unsigned long long)c->http_per_addr);
+        fprintf(f, config_template_tail,
+                (unsigned long long)c->blob_fetch_max,
+                (unsigned long long)c->blob_upload_max, levels[c->log_level]);
         if (fflush(f) || fsync(fd))
                 err = -errno;
         if (fclose(f) && !err)

@@ -159,7 +159,10 @@ void
 conn_deliver(struct conn *c, struct slice frame)
 {
         const char *why = NULL;
-        int err = sync_receive(c->s, frame, &why);
+        int err;
+
+        sync_clock(c->s, uv_hrtime() / 1000U);
+        err = sync_receive(c->s, frame, &why);
 
         conn_after(c, err, why);
 }
@@ -188,6 +191,7 @@ conn_pump(struct conn *c)
         /* A failed link is closing: nothing more goes out on it. */
         if (!sync_started(c->s) || !c->link || !c->opened || c->failed)
                 return;
+        sync_clock(c->s, uv_hrtime() / 1000U);
         while (c->link && link_queued(c->link) < DAEMON_QUEUE_HIGH) {
                 if ((err = sync_pump(c->s, &more))) {
                         conn_fail(c, err, NULL);

@@ -224,7 +224,8 @@ daemon_init(struct daemon *d, struct node *n)
                                        {0},
                                        SECURE_HS_PAYLOAD_MAX - 16,
                                        daemon_time_now,
-                                       n};
+                                       n,
+                                       n->config.blob_fetch_max};
         memcpy(d->scfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
         buf_adds(&d->prologue, PROLOGUE);
         buf_add(&d->prologue, network, sizeof(network));

@@ -70,6 +70,12 @@ struct config {
          * PostgreSQL too (docs/SINK.md) */
         char sink_postgres[NODE_DSN_MAX];
         bool sink_unseal;
+        /* [blobs] fetch_max_bytes: attachments fetched up to this size
+         * (proto/BLOBS.md §7); 0: none */
+        uint64_t blob_fetch_max;
+        /* [blobs] upload_max_bytes: the largest HTTP upload (POST
+         * /api/blobs), 1..16 MiB */
+        uint64_t blob_upload_max;
 };
 
 /* Defaults for every key (region and name empty). */

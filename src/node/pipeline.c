@@ -78,6 +78,10 @@ commit_run(uv_work_t *w)
                 if (op->kind == SYNC_OP_PROOF)
                         op->err = replica_ingest(&d->n->replica, op->entries, 2,
                                                  op->source, op->results, &st);
+                else if (op->kind == SYNC_OP_BLOB)
+                        op->err = replica_blob_put(&d->n->replica, op->root,
+                                                   op->blob_size, op->index,
+                                                   op->body, &op->whole);
                 else
                         op->err = replica_fill_body(&d->n->replica, op->feed,
                                                     op->seq, op->body,
@@ -159,9 +163,17 @@ op_done(struct job *j)
 {
         struct conn *c = j->c;
         const char *why = NULL;
-        int err = sync_op_done(c->s, j->op, &why);
+        bool whole = j->op->kind == SYNC_OP_BLOB && j->op->whole;
+        int err;
+
+        sync_clock(c->s, uv_hrtime() / 1000U);
+        err = sync_op_done(c->s, j->op, &why);
 
         c->jobs--;
+        /* A blob made whole: links that were told it is missing hear
+         * BLOB_HAVE (proto/BLOBS.md §4). */
+        if (whole)
+                daemon_changed(c->d);
         if (!c->link) {
                 if (!c->jobs)
                         conn_free(c);

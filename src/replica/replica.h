@@ -174,6 +174,32 @@ int replica_fill_body(struct replica *r, const uint8_t feed[ENTRY_HASH_BYTES],
                       uint64_t seq, struct slice body, const char *source,
                       bool *filled) WUR;
 
+/* ---- attachments (proto/BLOBS.md) ----------------------------------------
+ *
+ * Entries that reference blobs record it in the transaction that stores
+ * them (store_blob_ref, from the views' pass); the sync fetches and checks
+ * the blobs, and stores each checked part with replica_blob_put.
+ */
+
+/*
+ * Stores a checked part of blob root (size bytes) in one write
+ * transaction: its hash list (index -1) or chunk index. *whole: the blob
+ * is whole now. Store errors.
+ */
+int replica_blob_put(struct replica *r, const uint8_t root[32], uint64_t size,
+                     int32_t index, struct slice data, bool *whole) WUR;
+/*
+ * Stores a whole blob (data borrowed, hashed here: list and root) in one
+ * write transaction, before the entry that references it is posted: a
+ * crash between the two leaves a blob no entry references, which
+ * replica_blobs_gc collects. root receives the root. ERR_BLOB_TOO_BIG,
+ * ERR_USAGE (empty), store errors.
+ */
+int replica_blob_add(struct replica *r, struct slice data,
+                     uint8_t root[32]) WUR;
+/* Collects every blob no entry references: *n blobs, *bytes freed. */
+int replica_blobs_gc(struct replica *r, uint64_t *n, uint64_t *bytes) WUR;
+
 /* ---- membership: peers' certificates (proto/MEMBERSHIP.md §8.3) ---- */
 
 /*

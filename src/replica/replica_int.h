@@ -75,4 +75,11 @@ int replica__body_refused(struct store_txn *t,
                           const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq,
                           int why) WUR;
 
+/*
+ * The blobs e's attachments reference (blobrefs.c, proto/BLOBS.md §2),
+ * recorded in write transaction t; entries without a body or of other
+ * kinds change nothing. Store errors.
+ */
+int replica__blob_refs(struct store_txn *t, const struct entry *e) WUR;
+
 #endif

@@ -719,7 +719,7 @@ entry_index(struct store_txn *t, const struct entry *e, struct dirty *d)
         struct kim_body b;
         int err;
 
-        if ((err = waits_release(t, e, d)))
+        if ((err = waits_release(t, e, d)) || (err = replica__blob_refs(t, e)))
                 return err;
         if (!e->env.has_body)
                 return pruned_index(t, e, d);

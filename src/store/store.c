@@ -333,6 +333,12 @@ dbs_open(struct store_txn *t)
                         t->s->no_index = true;
                         continue;
                 }
+                if (rc == MDB_NOTFOUND && i >= DB_BLOBS) {
+                        /* Made before attachments, opened read-only: no
+                         * blobs (blobs.c). */
+                        t->s->no_blobs = true;
+                        continue;
+                }
                 if (rc == MDB_NOTFOUND) {
                         log_error("STORE-IO", "store has no \"%s\" database",
                                   store__db_names[i]);

@@ -309,4 +309,7 @@ int store_index_scan(struct store_txn *t, const char *table,
 /* Deletes every record of table (a rebuild). Store errors. */
 int store_index_drop(struct store_txn *t, const char *table) WUR;
 
+/* Attachments (proto/BLOBS.md): blobstore.h. */
+#include "blobstore.h"
+
 #endif

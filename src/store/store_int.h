@@ -24,6 +24,10 @@ enum store_db {
         DB_PEERS,      /* peers.c */
         DB_PEER_FEEDS, /* peers.c */
         DB_INDEX,      /* index.c: the views' named tables */
+        DB_BLOBS,      /* blobs.c: root -> blob record */
+        DB_BLOB_LISTS, /* blobs.c: root -> hash list */
+        DB_CHUNKS,     /* blobs.c: root || u32 index -> chunk */
+        DB_BLOB_REFS,  /* blobs.c: root || feed id || seq -> "" */
         DB_COUNT
 };
 extern const char *const store__db_names[DB_COUNT];
@@ -34,6 +38,7 @@ struct store {
         uint8_t instance[STORE_INSTANCE_BYTES];
         bool read_only;
         bool no_index; /* read-only and no "index" database yet */
+        bool no_blobs; /* read-only and no blob databases yet */
 };
 
 struct store_txn {

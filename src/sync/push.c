@@ -262,6 +262,10 @@ sync_pump(struct sync_session *s, bool *more)
                 }
                 s->stats.synced_sent = false;
         }
+        /* Attachments are bulk: answered only when no entry waits, and
+         * interleaved with entries at chunk boundaries (BLOBS.md §6). */
+        if (!err)
+                err = sync__blobs_pump(s, t, out, start, !next_pending(s));
 out:
         store_abort(t);
         *more = out->len > start;

@@ -49,6 +49,7 @@ sync_session_free(struct sync_session *s)
                 buf_release(&s->frames[i]);
         feedmap_release(&s->feeds);
         sync_decoder_release(&s->dec);
+        sync__blobs_free(s);
         buf_release(&s->scratch);
         buf_release(&s->unheld);
         buf_release(&s->forks_sent);
@@ -111,8 +112,9 @@ sync_op_done(struct sync_session *s, struct sync_op *op, const char **why)
 
         *why = NULL;
         s->op_wait = false;
-        err = op->kind == SYNC_OP_PROOF ? sync__proof_done(s, op, why)
-                                        : sync__body_done(s, op, why);
+        err = op->kind == SYNC_OP_PROOF  ? sync__proof_done(s, op, why)
+              : op->kind == SYNC_OP_BLOB ? sync__blob_done(s, op, why)
+                                         : sync__body_done(s, op, why);
         buf_reset(&s->op_data);
         if (!err)
                 err = sync__resume(s, why);
@@ -132,6 +134,7 @@ sync_changed(struct sync_session *s)
 {
         s->rescan = true;
         s->forks_dirty = true;
+        sync__blobs_changed(s);
 }
 
 /* ---- frames out ------------------------------------------------------------
@@ -283,6 +286,12 @@ on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out,
                 return sync__on_body_want(s, m);
         case SYNC_BODY:
                 return sync__on_body(s, m, why);
+        case SYNC_BLOB_WANT:
+        case SYNC_BLOB_LIST:
+        case SYNC_BLOB_CHUNK:
+        case SYNC_BLOB_NONE:
+        case SYNC_BLOB_HAVE:
+                return sync__on_blob(s, m, why);
         case SYNC_HELLO:
                 return sync__on_hello(s, m, out);
         case SYNC_HELLO_OK:

@@ -61,6 +61,8 @@ struct sync_stats {
         bool synced_sent;
         uint64_t forks_in, forks_out;   /* FORK_PROOFs that froze / sent */
         uint64_t bodies_in, bodies_out; /* bodies stored / sent (BODY) */
+        uint64_t chunks_in, chunks_out; /* blob chunks stored / sent */
+        uint64_t blobs_in;              /* blobs made whole from this link */
         char peer_error[40]; /* the id of the peer's ERROR, "" if none */
         /* The peer holds more of this node's own feeds than its store
          * does: the store went back in time (SYNC.md §5.3). */
@@ -79,6 +81,10 @@ struct sync_config {
          * of its own. */
         uint64_t (*time_now)(void *arg);
         void *time_arg;
+        /* Blobs fetched up to this size ([blobs] fetch_max_bytes; 0:
+         * none). Asked of the peer are blobs referenced by entries of the
+         * link's universe (BLOBS.md §7). */
+        uint64_t blob_fetch_max;
 };
 
 /*
@@ -233,18 +239,25 @@ int sync_writes_done(struct sync_session *s, struct sync_writes *w, int result,
  * The caller does it off the loop, fills in the results and hands it
  * back.
  */
-enum sync_op_kind { SYNC_OP_PROOF, SYNC_OP_BODY };
+enum sync_op_kind { SYNC_OP_PROOF, SYNC_OP_BODY, SYNC_OP_BLOB };
 struct sync_op {
         enum sync_op_kind kind;
         const char *source;             /* for log lines */
         struct slice entries[2];        /* PROOF: entry_a, entry_b */
         uint8_t feed[ENTRY_HASH_BYTES]; /* BODY: the entry it is for */
         uint64_t seq;
-        struct slice body;
+        struct slice body; /* BODY; BLOB: the checked list or chunk */
+        /* BLOB (BLOBS.md §5): store the checked list (index -1) or chunk
+         * `index` of the blob `root` of blob_size bytes with
+         * replica_blob_put, which sets whole. */
+        uint8_t root[ENTRY_HASH_BYTES];
+        uint64_t blob_size;
+        int32_t index;
         /* Set by the caller: */
         int err;        /* replica_ingest's, or replica_fill_body's */
         int results[2]; /* PROOF: each entry's */
         bool filled;    /* BODY: stored now */
+        bool whole;     /* BLOB: the blob is whole now */
 };
 /* The work waiting, once (NULL if none). Owned by the session, valid
  * until sync_op_done. */
@@ -260,6 +273,10 @@ int sync_op_done(struct sync_session *s, struct sync_op *op,
  * again while the link takes more). Returns 0 or a store error.
  */
 int sync_pump(struct sync_session *s, bool *more) WUR;
+/* The time, in microseconds of any monotonic clock: the session reads
+ * none, and measures the link's rate for its blob window with this
+ * (BLOBS.md §6). Call before sync_receive and sync_pump. */
+void sync_clock(struct sync_session *s, uint64_t now_us);
 /* The store changed (a local post, another link's commit): rescan. */
 void sync_changed(struct sync_session *s);
 /* False while received entries wait for commits, or the session for the

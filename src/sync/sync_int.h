@@ -7,6 +7,7 @@
 #ifndef SIMPUL_SYNC_INT_H
 #define SIMPUL_SYNC_INT_H
 
+#include "../blob/blob.h"
 #include "sync.h"
 
 #define FRAME_TARGET_BYTES (64U * 1024U)
@@ -166,6 +167,53 @@ struct sync_session {
         /* ... and asked by the peer, to answer in order */
         struct sync_vec_item to_answer[SYNC_BODIES_OUT];
         size_t to_answer_n;
+        /* blobs (blobs.c): made on first use */
+        struct blob_link *blobs;
+        uint64_t now_us; /* sync_clock */
+};
+
+/* ---- blobs (blobs.c, proto/BLOBS.md) ------------------------------------ */
+
+#define SYNC_BLOB_ASKED_MAX 32U   /* chunks asked and unanswered (§4) */
+#define SYNC_BLOB_REFUSED_MAX 64U /* roots refused by the peer, a session */
+#define SYNC_BLOB_TOLD_MAX 16U    /* roots answered BLOB-MISSING, to HAVE */
+#define SYNC_BLOB_WALK_MAX 256U   /* blob records looked at per pump */
+
+/* An ask: the list (count 0) or chunks first .. first + count - 1, of
+ * which `done` were answered; at_us: when it was sent (the asker's). */
+struct blob_ask {
+        uint8_t root[BLOB_ROOT_BYTES];
+        uint32_t first, count, done;
+        uint64_t at_us;
+        uint64_t delivered; /* bl->delivered when it was sent */
+};
+
+struct blob_link {
+        /* asking: one blob at a time */
+        bool active;
+        struct store_blob fetch; /* the blob being fetched */
+        struct buf list;         /* its checked hash list, once held */
+        uint8_t mark[BLOB_CHUNKS_MAX / 8]; /* chunks held or asked */
+        uint32_t next;                     /* no unmarked chunk below */
+        bool list_asked;
+        struct blob_ask asks[SYNC_BLOB_ASKED_MAX + 1]; /* oldest first */
+        size_t asks_n;
+        uint32_t asked; /* chunks asked and not yet received */
+        uint8_t refused[SYNC_BLOB_REFUSED_MAX][BLOB_ROOT_BYTES];
+        size_t refused_n;
+        uint8_t walk_at[BLOB_ROOT_BYTES]; /* the walk of wanted blobs */
+        bool walk_started, walk_done;
+        uint64_t walk_gen; /* store_blobs_gen at its start */
+        double rate;        /* bytes per microsecond, smoothed; 0: none */
+        uint64_t delivered; /* chunk bytes received on this link */
+        /* answering the peer's asks, in order */
+        struct blob_ask serve[SYNC_BLOB_ASKED_MAX + 2];
+        size_t serve_n;
+        uint32_t serve_chunks; /* chunks asked and unanswered */
+        uint8_t told[SYNC_BLOB_TOLD_MAX][BLOB_ROOT_BYTES];
+        size_t told_n;
+        bool have_check; /* the store changed: are told roots whole? */
+        struct buf tmp;
 };
 
 /* What the session asks the caller to write of the peer (record.c). */
@@ -258,5 +306,17 @@ int sync__on_body(struct sync_session *s, const struct sync_msg *m,
                   const char **why) WUR;
 int sync__body_done(struct sync_session *s, const struct sync_op *op,
                     const char **why) WUR;
+
+/* blobs.c (BLOBS.md) */
+/* The peer's asks answered, then this side's asks, within the frame
+ * target; answers only when nothing else is pending (*idle). */
+int sync__blobs_pump(struct sync_session *s, struct store_txn *t,
+                     struct buf *out, size_t start, bool idle) WUR;
+int sync__on_blob(struct sync_session *s, const struct sync_msg *m,
+                  const char **why) WUR;
+int sync__blob_done(struct sync_session *s, const struct sync_op *op,
+                    const char **why) WUR;
+void sync__blobs_free(struct sync_session *s);
+void sync__blobs_changed(struct sync_session *s);
 
 #endif

@@ -352,6 +352,77 @@ get_sealed(const msgpack_object *map, const char *key, struct kim_sealed *s)
         return 0;
 }
 
+/* A media type: type/subtype of a-z 0-9 . + - (BLOBS.md §2). */
+static bool
+media_type_ok(struct slice s)
+{
+        size_t slash = 0;
+
+        if (s.len < 3 || s.len > KIM_ATTACH_TYPE_MAX)
+                return false;
+        for (size_t i = 0; i < s.len; i++) {
+                char c = (char)s.ptr[i];
+                if (c == '/') {
+                        if (slash || i == 0 || i + 1 == s.len)
+                                return false;
+                        slash = i;
+                } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                             c == '.' || c == '+' || c == '-')) {
+                        return false;
+                }
+        }
+        return slash != 0;
+}
+
+static int
+get_attachment(const msgpack_object *m, struct kim_attachment *a)
+{
+        const msgpack_object *v;
+        bool has;
+        int err;
+
+        if (m->type != MSGPACK_OBJECT_MAP ||
+            (err = get_id(m, "root", true, &has, a->root)) ||
+            (err = get_uint(m, "size", &has, &a->size)))
+                return ERR_KIM_BODY;
+        if (!has || a->size == 0 || a->size > KIM_ATTACH_SIZE_MAX ||
+            get_str(m, "type", true, 3, KIM_ATTACH_TYPE_MAX, &has, &a->type) ||
+            !media_type_ok(a->type) ||
+            get_str(m, "name", false, 0, KIM_ATTACH_NAME_MAX, &has, &a->name) ||
+            (has && !no_controls(a->name)))
+                return ERR_KIM_BODY;
+        if (!(v = wire__map_get(m, "thumb")))
+                return 0;
+        if (!wire__get_bin_slice(v, KIM_THUMB_MAX, &a->thumb) ||
+            a->thumb.len == 0 || a->type.len < 6 ||
+            memcmp(a->type.ptr, "image/", 6))
+                return ERR_KIM_BODY;
+        return 0;
+}
+
+/* attachments: an array of 1..KIM_ATTACH_MAX maps; none on a rahasia
+ * report, whose photo every relay would see. */
+static int
+get_attachments(const msgpack_object *map, struct kim_body *b)
+{
+        const msgpack_object *v = wire__map_get(map, "attachments");
+        int err;
+
+        b->n_attach = 0;
+        if (!v)
+                return 0;
+        if (b->rahasia || v->type != MSGPACK_OBJECT_ARRAY ||
+            v->via.array.size == 0 || v->via.array.size > KIM_ATTACH_MAX)
+                return ERR_KIM_BODY;
+        for (uint32_t i = 0; i < v->via.array.size; i++) {
+                if ((err = get_attachment(&v->via.array.ptr[i],
+                                          &b->attach[b->n_attach])))
+                        return err;
+                b->n_attach++;
+        }
+        return 0;
+}
+
 /* ---- bodies of each kind ----------------------------------------------- */
 
 static int
@@ -367,7 +438,8 @@ decode_announcement(const msgpack_object *m, struct kim_body *b)
             (err = get_tags(m, b)) || (err = get_location(m, &b->location)) ||
             (err = get_name(m, "level", b->kind == KIND_PERINGATAN,
                             KIM_VOCAB_LEVEL, &level)) ||
-            (err = get_uint(m, "until_ms", &b->has_until, &b->until_ms)))
+            (err = get_uint(m, "until_ms", &b->has_until, &b->until_ms)) ||
+            (err = get_attachments(m, b)))
                 return err;
         b->level = (enum kim_level)level;
         return 0;
@@ -390,7 +462,7 @@ decode_report(const msgpack_object *m, struct kim_body *b)
                 /* A relay sees kind, handler, category, flags only. */
                 if (wire__map_get(m, "title") || wire__map_get(m, "text") ||
                     wire__map_get(m, "location") || wire__map_get(m, "tags") ||
-                    !b->sealed.n)
+                    wire__map_get(m, "attachments") || !b->sealed.n)
                         return ERR_KIM_BODY;
                 return 0;
         }
@@ -399,7 +471,8 @@ decode_report(const msgpack_object *m, struct kim_body *b)
         if ((err = get_title(m, true, &b->has_title, &b->title)) ||
             (err = get_str(m, "text", true, 0, KIM_TEXT_MAX, &b->has_text,
                            &b->text)) ||
-            (err = get_tags(m, b)) || (err = get_location(m, &b->location)))
+            (err = get_tags(m, b)) || (err = get_location(m, &b->location)) ||
+            (err = get_attachments(m, b)))
                 return err;
         return 0;
 }
@@ -440,7 +513,8 @@ decode_tanggapan(const msgpack_object *m, struct kim_body *b)
         if ((err = get_id(m, "report", true, &b->has_report, b->report)) ||
             (err = get_str(m, "text", true, 1, KIM_TEXT_MAX, &b->has_text,
                            &b->text)) ||
-            (err = get_title(m, false, &b->has_title, &b->title)))
+            (err = get_title(m, false, &b->has_title, &b->title)) ||
+            (err = get_attachments(m, b)))
                 return err;
         return 0;
 }
@@ -579,7 +653,8 @@ enum enc_type {
         ENC_UINT,
         ENC_TAGS,
         ENC_LOC,
-        ENC_SEALED
+        ENC_SEALED,
+        ENC_ATTACH
 };
 struct enc_item {
         const char *key;
@@ -678,6 +753,31 @@ pack_sealed(msgpack_packer *pk, const struct kim_sealed *s)
 }
 
 static void
+pack_attachments(msgpack_packer *pk, const struct kim_body *b)
+{
+        msgpack_pack_array(pk, b->n_attach);
+        for (size_t i = 0; i < b->n_attach; i++) {
+                const struct kim_attachment *a = &b->attach[i];
+                msgpack_pack_map(pk, 3U + (a->name.len > 0) +
+                                         (a->thumb.len > 0));
+                wire__pack_str(pk, "root");
+                wire__pack_bin(pk, a->root, ENTRY_HASH_BYTES);
+                wire__pack_str(pk, "size");
+                msgpack_pack_uint64(pk, a->size);
+                wire__pack_str(pk, "type");
+                wire__pack_strn(pk, a->type.ptr, a->type.len);
+                if (a->name.len) {
+                        wire__pack_str(pk, "name");
+                        wire__pack_strn(pk, a->name.ptr, a->name.len);
+                }
+                if (a->thumb.len) {
+                        wire__pack_str(pk, "thumb");
+                        wire__pack_bin(pk, a->thumb.ptr, a->thumb.len);
+                }
+        }
+}
+
+static void
 enc_pack(const struct enc *e, struct buf *out)
 {
         msgpack_packer pk;
@@ -713,6 +813,9 @@ enc_pack(const struct enc *e, struct buf *out)
                 case ENC_SEALED:
                         pack_sealed(&pk, it->p);
                         break;
+                case ENC_ATTACH:
+                        pack_attachments(&pk, b);
+                        break;
                 }
         }
 }
@@ -729,6 +832,8 @@ enc_content(struct enc *e, const struct kim_body *b, bool category)
                 enc_add(e, "tags", ENC_TAGS)->p = b;
         if (b->location.present)
                 enc_add(e, "location", ENC_LOC)->p = &b->location;
+        if (b->n_attach)
+                enc_add(e, "attachments", ENC_ATTACH)->p = b;
 }
 
 static void
@@ -784,6 +889,8 @@ wire_kim_encode(const struct kim_body *b, struct buf *out)
                 enc_id(&e, "report", b->has_report, b->report);
                 enc_str(&e, "text", b->has_text, b->text);
                 enc_str(&e, "title", b->has_title, b->title);
+                if (b->n_attach)
+                        enc_add(&e, "attachments", ENC_ATTACH)->p = b;
                 break;
         case KIND_STATUS:
                 enc_status(&e, b);

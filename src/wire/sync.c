@@ -185,6 +185,68 @@ wire_sync_body(struct buf *out, const uint8_t feed[ENTRY_HASH_BYTES],
                 msgpack_pack_nil(&pk);
 }
 
+/* ---- blobs (BLOBS.md §4) ------------------------------------------------ */
+
+static void
+blob_head(msgpack_packer *pk, struct buf *out, enum sync_type type,
+          uint32_t fields, const uint8_t *root)
+{
+        wire__packer_init(pk, out);
+        msgpack_pack_array(pk, fields + 1);
+        msgpack_pack_uint8(pk, (uint8_t)type);
+        wire__pack_bin(pk, root, ENTRY_HASH_BYTES);
+}
+
+void
+wire_sync_blob_want(struct buf *out, const uint8_t *root, uint32_t first,
+                    uint32_t count)
+{
+        msgpack_packer pk;
+
+        blob_head(&pk, out, SYNC_BLOB_WANT, 3, root);
+        msgpack_pack_uint32(&pk, first);
+        msgpack_pack_uint32(&pk, count);
+}
+
+void
+wire_sync_blob_list(struct buf *out, const uint8_t *root, uint64_t size,
+                    struct slice hashes)
+{
+        msgpack_packer pk;
+
+        blob_head(&pk, out, SYNC_BLOB_LIST, 3, root);
+        msgpack_pack_uint64(&pk, size);
+        wire__pack_bin(&pk, hashes.ptr, hashes.len);
+}
+
+void
+wire_sync_blob_chunk(struct buf *out, const uint8_t *root, uint32_t index,
+                     struct slice data)
+{
+        msgpack_packer pk;
+
+        blob_head(&pk, out, SYNC_BLOB_CHUNK, 3, root);
+        msgpack_pack_uint32(&pk, index);
+        wire__pack_bin(&pk, data.ptr, data.len);
+}
+
+void
+wire_sync_blob_none(struct buf *out, const uint8_t *root, const char *id)
+{
+        msgpack_packer pk;
+
+        blob_head(&pk, out, SYNC_BLOB_NONE, 2, root);
+        wire__pack_str(&pk, id);
+}
+
+void
+wire_sync_blob_have(struct buf *out, const uint8_t *root)
+{
+        msgpack_packer pk;
+
+        blob_head(&pk, out, SYNC_BLOB_HAVE, 1, root);
+}
+
 void
 wire_sync_hs_payload(struct buf *out, const uint8_t *cert_hash, bool with_hello,
                      struct slice hello)
@@ -384,6 +446,58 @@ dec_body(const msgpack_object *f, uint32_t n, struct sync_msg *m)
         return 0;
 }
 
+#define BLOB_CHUNK_MAX 16384U  /* BLOBS.md §1 */
+#define BLOB_INDEX_MAX 1023U   /* 1,024 chunks at most */
+#define BLOB_HASHES_MAX 32768U /* 32 bytes a chunk */
+
+/* BLOB_*: bin32 root, then the fields of each type (BLOBS.md §4). */
+static int
+dec_blob(const msgpack_object *f, uint32_t n, struct sync_msg *m)
+{
+        static const uint32_t fields[] = {4, 4, 4, 3, 2}; /* WANT..HAVE */
+        uint64_t a, b;
+
+        if (n != fields[m->type - SYNC_BLOB_WANT] ||
+            !wire__get_bin(&f[1], m->root, ENTRY_HASH_BYTES))
+                return ERR_PROTOCOL;
+        switch (m->type) {
+        case SYNC_BLOB_WANT:
+                if (!wire__get_uint(&f[2], BLOB_INDEX_MAX, &a) ||
+                    !wire__get_uint(&f[3], SYNC_BLOB_RUN_MAX, &b) ||
+                    a + b > BLOB_INDEX_MAX + 1)
+                        return ERR_PROTOCOL;
+                m->blob_first = (uint32_t)a;
+                m->blob_count = (uint32_t)b;
+                return 0;
+        case SYNC_BLOB_LIST:
+                if (!wire__get_uint(&f[2], UINT64_MAX, &m->blob_size) ||
+                    !wire__get_bin_slice(&f[3], BLOB_HASHES_MAX,
+                                         &m->blob_data) ||
+                    m->blob_data.len == 0 || m->blob_data.len % 32)
+                        return ERR_PROTOCOL;
+                return 0;
+        case SYNC_BLOB_CHUNK:
+                if (!wire__get_uint(&f[2], BLOB_INDEX_MAX, &a) ||
+                    !wire__get_bin_slice(&f[3], BLOB_CHUNK_MAX,
+                                         &m->blob_data) ||
+                    m->blob_data.len == 0)
+                        return ERR_PROTOCOL;
+                m->blob_first = (uint32_t)a;
+                return 0;
+        case SYNC_BLOB_NONE:
+                if (f[2].type != MSGPACK_OBJECT_STR ||
+                    f[2].via.str.size == 0 ||
+                    f[2].via.str.size >= sizeof(m->error_id) ||
+                    !error_id_ok(f[2].via.str.ptr, f[2].via.str.size))
+                        return ERR_PROTOCOL;
+                memcpy(m->error_id, f[2].via.str.ptr, f[2].via.str.size);
+                m->error_id[f[2].via.str.size] = 0;
+                return 0;
+        default: /* SYNC_BLOB_HAVE */
+                return 0;
+        }
+}
+
 static int
 dec_small(const msgpack_object *f, uint32_t n, struct sync_msg *m)
 {
@@ -470,6 +584,12 @@ dec_message(struct sync_decoder *d, const msgpack_object *o, struct sync_msg *m)
                 return dec_body_want(d, f, n, m);
         case SYNC_BODY:
                 return dec_body(f, n, m);
+        case SYNC_BLOB_WANT:
+        case SYNC_BLOB_LIST:
+        case SYNC_BLOB_CHUNK:
+        case SYNC_BLOB_NONE:
+        case SYNC_BLOB_HAVE:
+                return dec_blob(f, n, m);
         default:
                 return dec_small(f, n, m);
         }

@@ -295,6 +295,11 @@ wire_pencabutan_find(const struct pencabutan *p,
 #define KIM_SEAL_NONCE_BYTES 24U
 #define KIM_SEAL_CT_MIN 17U
 #define KIM_SEAL_CT_MAX 17408U /* bytes of ct (plaintext + 16) */
+#define KIM_ATTACH_MAX 4U      /* attachments of one item (BLOBS.md §2) */
+#define KIM_ATTACH_TYPE_MAX 100U
+#define KIM_ATTACH_NAME_MAX 200U
+#define KIM_THUMB_MAX 8192U /* bytes of an inline thumbnail */
+#define KIM_ATTACH_SIZE_MAX (16U * 1024U * 1024U) /* BLOB_MAX_BYTES */
 
 /*
  * The KIM vocabularies (KIM.md §2, §3), the one table of each: the words
@@ -379,6 +384,15 @@ struct kim_location {
         double lat, lon;
 };
 
+/* One attachment (proto/BLOBS.md §2). Slices borrow from the body. */
+struct kim_attachment {
+        uint8_t root[ENTRY_HASH_BYTES];
+        uint64_t size;      /* 1..KIM_ATTACH_SIZE_MAX */
+        struct slice type;  /* media type: type/subtype */
+        struct slice name;  /* may be empty */
+        struct slice thumb; /* empty: none (image/ only) */
+};
+
 /*
  * A decoded KIM body: the union of the fields of every kind; the decoder
  * sets those of `kind` and zeroes the rest. has_* tell present from absent
@@ -423,6 +437,9 @@ struct kim_body {
         enum kim_decision decision;
         bool has_reason;
         struct slice reason;
+        /* kinds 1..6: attachments (BLOBS.md §2) */
+        size_t n_attach;
+        struct kim_attachment attach[KIM_ATTACH_MAX];
 };
 
 /* The reporter plaintext {name, contact}. */
@@ -562,8 +579,14 @@ enum sync_type {
         SYNC_BODY = 16,
         SYNC_TIME_REQUEST = 17, /* SYNC.md §6.1 */
         SYNC_TIME = 18,
+        SYNC_BLOB_WANT = 19, /* BLOBS.md §4 */
+        SYNC_BLOB_LIST = 20,
+        SYNC_BLOB_CHUNK = 21,
+        SYNC_BLOB_NONE = 22,
+        SYNC_BLOB_HAVE = 23,
 };
-#define SYNC_TYPE_LAST SYNC_TIME
+#define SYNC_TYPE_LAST SYNC_BLOB_HAVE
+#define SYNC_BLOB_RUN_MAX 32U /* chunks one BLOB_WANT asks for */
 
 struct sync_vec_item {
         uint8_t feed[ENTRY_HASH_BYTES];
@@ -617,6 +640,13 @@ struct sync_msg {
         bool has_body;                  /* BODY: false for nil (not held) */
         struct slice body;              /* BODY: at most ENTRY_BODY_MAX */
         uint64_t time_ms;               /* TIME: the sender's clock, 0: none */
+        /* BLOB_*: the blob's root; WANT: first and count (0: the list);
+         * LIST: size and hashes (data); CHUNK: index (first) and data;
+         * NONE: error_id. Bounds of BLOBS.md §4 are checked. */
+        uint8_t root[ENTRY_HASH_BYTES];
+        uint32_t blob_first, blob_count;
+        uint64_t blob_size;
+        struct slice blob_data;
 };
 
 /* Reads the messages of one frame, in order. */
@@ -670,6 +700,20 @@ void wire_sync_body_want(struct buf *out, const struct sync_vec_item *w,
  * false (the sender does not hold it). body is borrowed. */
 void wire_sync_body(struct buf *out, const uint8_t feed[ENTRY_HASH_BYTES],
                     uint64_t seq, bool has_body, struct slice body);
+
+/* BLOB_WANT root, first, count: count 0 asks for the hash list. */
+void wire_sync_blob_want(struct buf *out, const uint8_t *root, uint32_t first,
+                         uint32_t count);
+/* BLOB_LIST root, size, hashes (borrowed). */
+void wire_sync_blob_list(struct buf *out, const uint8_t *root, uint64_t size,
+                         struct slice hashes);
+/* BLOB_CHUNK root, index, data (borrowed). */
+void wire_sync_blob_chunk(struct buf *out, const uint8_t *root, uint32_t index,
+                          struct slice data);
+/* BLOB_NONE root, id (a stable error id). */
+void wire_sync_blob_none(struct buf *out, const uint8_t *root, const char *id);
+/* BLOB_HAVE root. */
+void wire_sync_blob_have(struct buf *out, const uint8_t *root);
 
 /* The handshake payload tails (SYNC.md §3). hello may be empty. */
 void wire_sync_hs_payload(struct buf *out, const uint8_t *cert_hash,

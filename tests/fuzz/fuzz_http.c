@@ -56,6 +56,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         strcpy(node.config.http_hosts, "simpul.local, 192.0.2.10");
         node.dir = dir;
         server.n = &node;
+        node.config.blob_upload_max = 65536; /* POST /api/blobs bodies */
         strcpy(server.address, "127.0.0.1:7780");
         require(!uv_mutex_init(&server.write_lock) &&
                 !uv_mutex_init(&server.count_lock));

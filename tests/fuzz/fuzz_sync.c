@@ -84,6 +84,23 @@ encode(const struct sync_msg *m, struct buf *out)
         case SYNC_BODY:
                 wire_sync_body(out, m->feed, m->seq, m->has_body, m->body);
                 break;
+        case SYNC_BLOB_WANT:
+                wire_sync_blob_want(out, m->root, m->blob_first,
+                                    m->blob_count);
+                break;
+        case SYNC_BLOB_LIST:
+                wire_sync_blob_list(out, m->root, m->blob_size, m->blob_data);
+                break;
+        case SYNC_BLOB_CHUNK:
+                wire_sync_blob_chunk(out, m->root, m->blob_first,
+                                     m->blob_data);
+                break;
+        case SYNC_BLOB_NONE:
+                wire_sync_blob_none(out, m->root, m->error_id);
+                break;
+        case SYNC_BLOB_HAVE:
+                wire_sync_blob_have(out, m->root);
+                break;
         default:
                 wire_sync_simple(out, m->type);
                 break;
@@ -166,6 +183,17 @@ same(const struct sync_msg *a, const struct sync_msg *b)
                 return !memcmp(a->feed, b->feed, ENTRY_HASH_BYTES) &&
                        a->seq == b->seq && a->has_body == b->has_body &&
                        (!a->has_body || slice_eq(a->body, b->body));
+        case SYNC_BLOB_WANT:
+        case SYNC_BLOB_LIST:
+        case SYNC_BLOB_CHUNK:
+        case SYNC_BLOB_NONE:
+        case SYNC_BLOB_HAVE:
+                return !memcmp(a->root, b->root, ENTRY_HASH_BYTES) &&
+                       a->blob_first == b->blob_first &&
+                       a->blob_count == b->blob_count &&
+                       a->blob_size == b->blob_size &&
+                       slice_eq(a->blob_data, b->blob_data) &&
+                       !strcmp(a->error_id, b->error_id);
         default:
                 return true;
         }
@@ -212,6 +240,19 @@ check_bounds(const struct sync_msg *m, struct slice frame)
         require(!m->has_body ||
                 (inside(m->body, frame) && m->body.len <= ENTRY_BODY_MAX));
         require(memchr(m->error_id, 0, sizeof(m->error_id)) != NULL);
+        /* Blobs (proto/BLOBS.md §4): runs, lists and chunks in bounds. */
+        require(inside(m->blob_data, frame));
+        if (m->type == SYNC_BLOB_WANT)
+                require(m->blob_count <= SYNC_BLOB_RUN_MAX &&
+                        m->blob_first + m->blob_count <= 1024U);
+        if (m->type == SYNC_BLOB_LIST)
+                require(m->blob_data.len >= 32 && m->blob_data.len % 32 == 0 &&
+                        m->blob_data.len <= 32768U);
+        if (m->type == SYNC_BLOB_CHUNK)
+                require(m->blob_data.len >= 1 && m->blob_data.len <= 16384U &&
+                        m->blob_first < 1024U);
+        if (m->type == SYNC_BLOB_NONE)
+                require(m->error_id[0] != 0);
 }
 
 static void
@@ -452,6 +493,16 @@ seeds_write(const char *dir)
         wire_sync_fork_proof(&b, slice_make(cert, 100),
                              slice_make(cert + 100, 100));
         seed_write(dir, "fork-proof", &b);
+        buf_reset(&b);
+        /* Blobs (BLOBS.md §4): a list asked and sent, a run of chunks,
+         * a refusal and a have. */
+        wire_sync_blob_want(&b, cert, 0, 0);
+        wire_sync_blob_list(&b, cert, 40000, slice_make(cert, 96));
+        wire_sync_blob_want(&b, cert, 1, 2);
+        wire_sync_blob_chunk(&b, cert, 1, slice_make(cert, 200));
+        wire_sync_blob_none(&b, cert, "BLOB-NOT-ENTITLED");
+        wire_sync_blob_have(&b, cert);
+        seed_write(dir, "blobs", &b);
         buf_reset(&b);
         /* Handshake framing: msg1 (32 bytes), then a msg2-sized message. */
         fill(msg, sizeof(msg), 0x60);

@@ -42,6 +42,7 @@
 #include <sodium.h>
 
 #include "../../src/node/node.h"
+#include "../../src/blob/blob.h"
 #include "../../src/secure/secure.h"
 
 #define PROLOGUE "simpul/1"
@@ -93,7 +94,18 @@ struct peer {
         const uint8_t *watch_feed; /* the bundle's feed id, or NULL */
         bool watch_index[WATCH_INDEX_MAX];
         uint64_t watched_full, watched_pruned;
+        /* attachments (proto/BLOBS.md) */
+        char blob_none_id[40]; /* the BLOB_NONE received, "" if none */
+        uint64_t blob_wants;   /* BLOB_WANTs received */
 };
+
+/* The blob this peer serves (--blob-file), forging the first chunk it
+ * sends in blob-bad-chunk. */
+static struct {
+        bool on, forge;
+        struct buf data, list;
+        uint8_t root[32];
+} serve;
 
 /* One of our feeds as introduced with FEED. */
 struct feed {
@@ -352,7 +364,7 @@ static const char *const msg_names[] = {
     "?",    "HELLO",   "HELLO_OK",   "NEED_FULL", "CERT_REQUEST", "CERT",
     "FEED", "ENTRIES", "ACK",        "HEAD",      "SYNCED",       "PING",
     "PONG", "ERROR",   "FORK_PROOF", "BODY_WANT", "BODY", "TIME_REQUEST",
-    "TIME"};
+    "TIME", "BLOB_WANT", "BLOB_LIST", "BLOB_CHUNK", "BLOB_NONE", "BLOB_HAVE"};
 _Static_assert(sizeof(msg_names) / sizeof(msg_names[0]) == SYNC_TYPE_LAST + 1,
                "a name for every message type");
 
@@ -425,12 +437,47 @@ on_body_want(struct peer *p, const struct sync_msg *m)
                 p->wants[p->wants_n++] = m->wants[i];
 }
 
+/* BLOB_WANT: the list, or the chunks asked (the first one forged). */
+static void
+on_blob_want(struct peer *p, const struct sync_msg *m, struct buf *reply)
+{
+        p->blob_wants++;
+        if (!serve.on || memcmp(m->root, serve.root, 32)) {
+                wire_sync_blob_none(reply, m->root, "BLOB-MISSING");
+                return;
+        }
+        if (m->blob_count == 0) {
+                wire_sync_blob_list(reply, serve.root, serve.data.len,
+                                    buf_slice(&serve.list));
+                return;
+        }
+        for (uint32_t i = m->blob_first; i < m->blob_first + m->blob_count;
+             i++) {
+                struct buf c = BUF_INIT;
+                buf_add(&c, serve.data.data + (size_t)i * BLOB_CHUNK_BYTES,
+                        blob_chunk_len(serve.data.len, i));
+                if (serve.forge) {
+                        c.data[c.len / 2] ^= 0x01; /* not its hash */
+                        serve.forge = false;
+                }
+                wire_sync_blob_chunk(reply, serve.root, i, buf_slice(&c));
+                buf_release(&c);
+        }
+}
+
 static void
 on_message(struct peer *p, const struct sync_msg *m, struct buf *reply)
 {
         if (verbose)
                 msg_print(p, m);
         switch (m->type) {
+        case SYNC_BLOB_WANT:
+                on_blob_want(p, m, reply);
+                break;
+        case SYNC_BLOB_NONE:
+                snprintf(p->blob_none_id, sizeof(p->blob_none_id), "%s",
+                         m->error_id);
+                break;
         case SYNC_BODY_WANT:
                 on_body_want(p, m);
                 break;
@@ -588,6 +635,13 @@ static bool
 done_watched(const struct peer *p, uint64_t n)
 {
         return p->watched_full + p->watched_pruned >= n;
+}
+
+static bool
+done_blob_none(const struct peer *p, uint64_t arg)
+{
+        (void)arg;
+        return p->blob_none_id[0] || p->error_id[0];
 }
 
 static bool
@@ -1553,8 +1607,19 @@ relayed_find(const struct relayed *r, const struct sync_vec_item *w)
 /* FEED and one ENTRIES of the whole feed, every KIM entry pruned (the
  * compact form with body nil, body_len and body_hash), as a relay that
  * dropped the bodies sends them. */
+static void relay_feed(struct peer *p, const struct relayed *r,
+                       struct buf *out, bool pruned);
+
 static void
 relay_pruned(struct peer *p, const struct relayed *r, struct buf *out)
+{
+        relay_feed(p, r, out, true);
+}
+
+/* FEED and one ENTRIES of the whole feed, pruned or not. */
+static void
+relay_feed(struct peer *p, const struct relayed *r, struct buf *out,
+           bool pruned)
 {
         const struct entry_header *h0 = &r->e[0].h;
         uint64_t prev_ts = h0->timestamp_ms;
@@ -1569,7 +1634,7 @@ relay_pruned(struct peer *p, const struct relayed *r, struct buf *out)
                 c.ts_delta = (int64_t)(e->h.timestamp_ms - prev_ts);
                 prev_ts = e->h.timestamp_ms;
                 c.kind = e->h.kind;
-                c.has_body = !wire_kim_kind(e->h.kind);
+                c.has_body = !pruned || !wire_kim_kind(e->h.kind);
                 c.body = e->env.body;
                 c.sig = e->env.sig;
                 c.body_len = e->h.body_len;
@@ -1766,7 +1831,13 @@ usage(void)
               "  forged-body     (--bundle) ask again; ERROR ENTRY-BODY-HASH\n"
               "                  for a body that is not the signed one\n"
               "  sends-bodies    (--bundle) push that feed with every body\n"
-              "                  and ask for none\n\n"
+              "                  and ask for none\n"
+              "  blob-not-entitled  (--blob ROOT) ask for a blob no entry of\n"
+              "                  the link's universe names: BLOB_NONE\n"
+              "                  BLOB-NOT-ENTITLED, the link stays\n"
+              "  blob-bad-chunk  (--bundle with an entry naming the blob of\n"
+              "                  --blob-file FILE) serve its list, then a\n"
+              "                  forged chunk: ERROR BLOB-BAD-CHUNK, close\n\n"
               "Prints 'result: open|closed error=ID|-'; exit 0 if the "
               "daemon did\nas expected, 1 if not, 2 on usage errors.\n",
               stderr);
@@ -1933,6 +2004,71 @@ sc_revoked_fork(struct peer *p)
         return rc;
 }
 
+/* ---- attachments (proto/BLOBS.md) ------------------------------------- */
+
+static const char *blob_arg, *blob_file;
+
+/* Asks for --blob ROOT, a blob no entry of this link's universe names:
+ * BLOB_NONE BLOB-NOT-ENTITLED, and the link stays. */
+static int
+sc_blob_not_entitled(struct peer *p)
+{
+        uint8_t root[32];
+        struct buf b = BUF_INIT;
+
+        if (!blob_arg || strlen(blob_arg) != 64 ||
+            hex_decode(root, 32, blob_arg, 64))
+                die("blob-not-entitled needs --blob ROOT (%s)",
+                    blob_arg ? blob_arg : "none given");
+        join(p);
+        wire_sync_blob_want(&b, root, 0, 0);
+        send_frame(p, &b);
+        buf_release(&b);
+        expect_ok(p, pump_until(p, done_blob_none, 0), "waiting for BLOB_NONE");
+        if (strcmp(p->blob_none_id, "BLOB-NOT-ENTITLED")) {
+                say(p, "expected BLOB_NONE BLOB-NOT-ENTITLED");
+                printf("result: open error=%s\n", p->blob_none_id);
+                return 1;
+        }
+        say(p, "refused: BLOB-NOT-ENTITLED");
+        return finish(p, EXPECT_OPEN, NULL);
+}
+
+/* Pushes --bundle (an entry naming --blob-file's blob), serves the
+ * blob's list when asked and a forged first chunk: ERROR
+ * BLOB-BAD-CHUNK, close. */
+static int
+sc_blob_bad_chunk(struct peer *p)
+{
+        struct relayed r;
+        struct buf b = BUF_INIT;
+        uint8_t chunk[65536];
+        FILE *f = NULL;
+        size_t got;
+
+        if (!blob_file || !(f = fopen(blob_file, "rb")))
+                die("blob-bad-chunk needs --blob-file FILE (%s)",
+                    blob_file ? blob_file : "none given");
+        while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+                buf_add(&serve.data, chunk, got);
+        fclose(f);
+        if (blob_make(buf_slice(&serve.data), &serve.list, serve.root))
+                die("'%s': not a blob", blob_file);
+        serve.on = serve.forge = true;
+        relayed_read(&r);
+        join(p);
+        int rc;
+
+        relay_feed(p, &r, &b, false);
+        send_frame(p, &b);
+        buf_release(&b);
+        rc = finish(p, EXPECT_ERROR, "BLOB-BAD-CHUNK");
+        buf_release(&r.file);
+        buf_release(&serve.data);
+        buf_release(&serve.list);
+        return rc;
+}
+
 static const struct scenario {
         const char *name;
         int (*run)(struct peer *p);
@@ -1968,6 +2104,8 @@ static const struct scenario {
     {"pruned-relay", sc_pruned_relay},
     {"forged-body", sc_forged_body},
     {"sends-bodies", sc_sends_bodies},
+    {"blob-not-entitled", sc_blob_not_entitled},
+    {"blob-bad-chunk", sc_blob_bad_chunk},
 };
 
 static const struct scenario *
@@ -1993,6 +2131,8 @@ main(int argc, char **argv)
             {"verbose", no_argument, NULL, 'v'},
             {"author", required_argument, NULL, 'a'},
             {"store", required_argument, NULL, 'S'},
+            {"blob", required_argument, NULL, 'B'},
+            {"blob-file", required_argument, NULL, 'F'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0}};
         const char *connect_to = NULL, *dir = NULL;
@@ -2034,6 +2174,12 @@ main(int argc, char **argv)
                         break;
                 case 'S':
                         store_dir = optarg;
+                        break;
+                case 'B':
+                        blob_arg = optarg;
+                        break;
+                case 'F':
+                        blob_file = optarg;
                         break;
                 default:
                         usage();

@@ -117,6 +117,8 @@ expect_same_config(const struct config *got, const struct config *want)
         assert_int_equal(got->check_fallback_s, want->check_fallback_s);
         assert_string_equal(got->sink_postgres, want->sink_postgres);
         assert_int_equal(got->sink_unseal, want->sink_unseal);
+        assert_int_equal(got->blob_fetch_max, want->blob_fetch_max);
+        assert_int_equal(got->blob_upload_max, want->blob_upload_max);
 }
 
 static void
@@ -234,6 +236,12 @@ static const struct bad_config bad_configs[] = {
     {"check_fallback_s over a week",
      NODE_REGION "[net]\ncheck_fallback_s = 604801\n",
      {"[net]", "check_fallback_s"}},
+    {"blob upload_max_bytes 0",
+     NODE_REGION "[blobs]\nupload_max_bytes = 0\n",
+     {"[blobs]", "upload_max_bytes"}},
+    {"blob fetch_max_bytes over 16 MiB",
+     NODE_REGION "[blobs]\nfetch_max_bytes = 16777217\n",
+     {"[blobs]", "fetch_max_bytes"}},
     {"log level loud",
      NODE_REGION "[log]\nlevel = loud\n",
      {"[log]", "level", "loud"}},

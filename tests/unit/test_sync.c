@@ -44,8 +44,18 @@ body_make(const char *tag, uint64_t seq, struct buf *out)
 
 /* Appends seq n + 1 to c, signed by its author; tag tells histories
  * apart. */
+static void chain_add_body(struct chain *c, const char *tag,
+                           const struct buf *given);
+
 static void
 chain_add(struct chain *c, const char *tag)
+{
+        chain_add_body(c, tag, NULL);
+}
+
+/* chain_add with a body of the caller's (given), or the tag's. */
+static void
+chain_add_body(struct chain *c, const char *tag, const struct buf *given)
 {
         struct buf body = BUF_INIT;
         struct entry_header h;
@@ -61,7 +71,10 @@ chain_add(struct chain *c, const char *tag)
                 memcpy(h.prev, c->e[i - 1].id, ENTRY_HASH_BYTES);
         h.timestamp_ms = 1700000000000ULL + i;
         h.kind = KIND_INFORMASI;
-        body_make(tag, i + 1, &body);
+        if (given)
+                buf_add(&body, given->data, given->len);
+        else
+                body_make(tag, i + 1, &body);
         assert_int_equal(entry_create(c->k, &h, buf_slice(&body), &c->b[i]), 0);
         assert_int_equal(entry_open(buf_slice(&c->b[i]), &c->e[i]), 0);
         c->n++;
@@ -183,7 +196,8 @@ sessions_new(struct fx *fx)
                                          {0},
                                          4096,
                                          side_time,
-                                         x};
+                                         x,
+                                         16777216};
                 memcpy(x->cfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
                 x->s = sync_session_new(&x->cfg);
                 x->closed = false;
@@ -272,7 +286,8 @@ describe(struct buf *out, const struct sync_msg *m)
             "?",         "HELLO", "HELLO_OK", "NEED_FULL", "CERT_REQUEST",
             "CERT",      "FEED",  "ENTRIES",  "ACK",       "HEAD",
             "SYNCED",    "PING",  "PONG",     "ERROR",     "FORK_PROOF",
-            "BODY_WANT", "BODY",  "TIME_REQUEST", "TIME"};
+            "BODY_WANT", "BODY",  "TIME_REQUEST", "TIME", "BLOB_WANT",
+            "BLOB_LIST", "BLOB_CHUNK", "BLOB_NONE", "BLOB_HAVE"};
 
         _Static_assert(sizeof(names) / sizeof(names[0]) == SYNC_TYPE_LAST + 1,
                        "a name for every message type");
@@ -317,6 +332,18 @@ describe(struct buf *out, const struct sync_msg *m)
         case SYNC_BODY:
                 buf_addf(out, " seq=%llu%s", (unsigned long long)m->seq,
                          m->has_body ? "" : " nil");
+                break;
+        case SYNC_BLOB_WANT:
+                buf_addf(out, " %u+%u", m->blob_first, m->blob_count);
+                break;
+        case SYNC_BLOB_LIST:
+                buf_addf(out, " n=%zu", m->blob_data.len / 32);
+                break;
+        case SYNC_BLOB_CHUNK:
+                buf_addf(out, " %u", m->blob_first);
+                break;
+        case SYNC_BLOB_NONE:
+                buf_addf(out, " %s", m->error_id);
                 break;
         default:
                 break;
@@ -449,6 +476,9 @@ do_op(struct side *x)
         if (op->kind == SYNC_OP_PROOF)
                 op->err = replica_ingest(&x->r, op->entries, 2, op->source,
                                          op->results, &st);
+        else if (op->kind == SYNC_OP_BLOB)
+                op->err = replica_blob_put(&x->r, op->root, op->blob_size,
+                                           op->index, op->body, &op->whole);
         else
                 op->err = replica_fill_body(&x->r, op->feed, op->seq, op->body,
                                             op->source, &op->filled);
@@ -1053,6 +1083,104 @@ bodies(void **state)
         chain_free(a);
 }
 
+/* ---- attachments (BLOBS.md) ---------------------------------------------- */
+
+/* An entry naming a 40,000-byte blob (3 chunks), held by P with the blob
+ * and by C without: C asks for the list, then the chunks, after the
+ * entries; it holds the blob whole, byte for byte. A root no entry of
+ * the link names is refused, and the link stays. */
+static void
+blobs(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *a = chain_new(11, "tree:" KEC, 0, "a");
+        struct buf body = BUF_INIT, got = BUF_INIT;
+        uint8_t data[40000], root[32], other[32];
+        struct kim_body b;
+        struct store_blob sb;
+        struct store_txn *t;
+
+        for (size_t i = 0; i < sizeof(data); i++)
+                data[i] = (uint8_t)(i * 7);
+        assert_int_equal(replica_blob_add(&fx->p.r,
+                                          slice_make(data, sizeof(data)), root),
+                         0);
+        memset(&b, 0, sizeof(b));
+        b.kind = KIND_INFORMASI;
+        b.has_title = b.has_text = true;
+        b.title = slice_cstr("Jalan rusak");
+        b.text = slice_cstr("Foto terlampir.");
+        memcpy(b.attach[0].root, root, 32);
+        b.attach[0].size = sizeof(data);
+        b.attach[0].type = slice_cstr("image/jpeg");
+        b.n_attach = 1;
+        wire_kim_encode(&b, &body);
+        chain_add_body(a, "a", &body);
+        give(&fx->p, a, 0, 1, 0);
+        link_up(fx);
+        /* Entries first; then the list, then chunks within the window (2
+         * before the link's rate is known). */
+        expect_transcript(fx, "P> hs\n"
+                              "C> hs HELLO v=1 base=0 delta=0\n"
+                              "P> HELLO v=2 base=0 delta=1 | HELLO_OK v=1 | "
+                              "FEED 0 | ENTRIES 0 seq=1 n=1 | SYNCED\n"
+                              "C> HELLO_OK v=2 | SYNCED\n"
+                              "C> ACK 1 | BLOB_WANT 0+0\n"
+                              "P> BLOB_LIST n=3\n"
+                              "C> BLOB_WANT 0+2\n"
+                              "P> BLOB_CHUNK 0 | BLOB_CHUNK 1\n"
+                              "C> BLOB_WANT 2+1\n"
+                              "P> BLOB_CHUNK 2\n");
+        assert_int_equal(store_begin(fx->c.st, false, &t), 0);
+        assert_int_equal(store_blob_get(t, root, &sb), 0);
+        assert_int_equal(sb.held, 3);
+        for (uint32_t i = 0; i < 3; i++) {
+                assert_int_equal(store_blob_get_chunk(t, root, i, &got), 0);
+                assert_memory_equal(got.data, data + 16384U * i, got.len);
+        }
+        store_abort(t);
+        assert_int_equal(sync_stats(fx->c.s)->chunks_in, 3);
+        assert_int_equal(sync_stats(fx->c.s)->blobs_in, 1);
+        assert_int_equal(sync_stats(fx->p.s)->chunks_out, 3);
+
+        /* Asked for a root no entry of the link's universe names. */
+        buf_reset(&fx->tr);
+        memset(other, 0x5a, sizeof(other));
+        buf_reset(&body);
+        wire_sync_blob_want(&body, other, 0, 0);
+        receive(&fx->p, buf_slice(&body));
+        {
+                struct slice f;
+                assert_true(sync_next_frame(fx->p.s, &f));
+                log_frame(fx, 'P', "", f);
+                expect_transcript(fx, "P> BLOB_NONE BLOB-NOT-ENTITLED\n");
+                assert_false(fx->p.closed);
+                /* C asked for no such thing: an answer it did not ask for
+                 * is a violation. */
+                receive(&fx->c, f);
+                expect_closed(&fx->c, "PROTO-VIOLATION");
+        }
+        /* The bound is on chunks asked and unanswered (32): asks answered
+         * one after another never reach it; 33 at once do. */
+        for (int i = 0; i < 20; i++) {
+                struct slice f;
+                buf_reset(&body);
+                wire_sync_blob_want(&body, root, 0, 2);
+                receive(&fx->p, buf_slice(&body));
+                while (sync_next_frame(fx->p.s, &f))
+                        ;
+                assert_false(fx->p.closed);
+        }
+        buf_reset(&body);
+        wire_sync_blob_want(&body, root, 0, 32);
+        wire_sync_blob_want(&body, root, 0, 1);
+        receive(&fx->p, buf_slice(&body));
+        expect_closed(&fx->p, "PROTO-VIOLATION");
+        buf_release(&body);
+        buf_release(&got);
+        chain_free(a);
+}
+
 /* ---- certificates (SYNC.md §3) --------------------------------------------
  */
 
@@ -1154,6 +1282,7 @@ main(void)
             cmocka_unit_test_setup_teardown(bodies, setup, teardown),
             cmocka_unit_test_setup_teardown(time_from_parent, setup, teardown),
             cmocka_unit_test_setup_teardown(time_violations, setup, teardown),
+            cmocka_unit_test_setup_teardown(blobs, setup, teardown),
             cmocka_unit_test_setup_teardown(cert_exchange, setup, teardown),
             cmocka_unit_test_setup_teardown(cert_violations, setup, teardown),
         };
