@@ -89,7 +89,7 @@ conn_fail(struct conn *c, int err, const char *why)
  * of this session is stored or acknowledged, and the link stops reading,
  * so the peer's window fills and it stops sending; the link stays up for
  * what this node pushes. After a hold-off that doubles with each full
- * session, from backoff_min_ms up to backoff_max_ms, the tick closes it
+ * session, from backoff_min_ms up to backoff_max_ms, conn_tick closes it
  * with ERROR STORE-FULL and a new session retries (proto/SYNC.md §5).
  */
 void

@@ -41,7 +41,7 @@ struct conn {
         bool fallback_check; /* closed once synced (SYNC.md §8) */
         int jobs; /* its work in the pipeline; freed at 0 once closed */
         uint64_t opened_ms, last_rx_ms, last_tx_ms, status_ms;
-        uint64_t rx_bytes_seen; /* link_bytes_in at the last tick */
+        uint64_t rx_bytes_seen; /* link_bytes_in at the last conn_tick */
         uint64_t rep_bytes_in, rep_bytes_out, rep_in, rep_out; /* recorded */
         char address[NET_ADDR_MAX];
         struct conn *next;
