@@ -3,9 +3,11 @@
 # item 5), on real daemons: kabupaten, kecamatan, two desa on 127.0.0.1.
 #   - links open and caught up, nothing new: over IDLE_S seconds (20) the
 #     kecamatan (three links) and a desa make no fsync, fdatasync or msync
-#     (strace, when the machine has it), cause no byte written to storage
-#     (/proc/PID/io write_bytes) and leave their store file (data.mdb)
-#     untouched (its mtime, to the nanosecond); keepalives still flow (1 s);
+#     (strace, when the machine has it), dirty no page of a file
+#     (/proc/PID/io write_bytes, after a sync: not even lock.mdb's reader
+#     table, which a read transaction writes) and leave their store file
+#     (data.mdb) untouched (its mtime, to the nanosecond); keepalives still
+#     flow (1 s);
 #   - the daemons poll nothing, so only the wake-ups (src/node/wake.c) can
 #     push a post made outside their loop: one by a separate `simpul post`
 #     process at desa a and one through desa b's HTTP API each reach the
@@ -79,7 +81,11 @@ if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
 else
   echo "# no strace: fsync calls not counted (write_bytes and mtime are)" >&2
 fi
-declare -A WB0 MT0 PINGS0
+declare -A WB0 MT0
+# Every dirty page written now: a page of the store dirtied in the window
+# (even lock.mdb's reader table, by a read transaction) counts in
+# write_bytes again.
+sync
 for n in kec a; do
   WB0[$n]=$(write_bytes "${PID[$n]}")
   MT0[$n]=$(mtime $n)
