@@ -87,7 +87,14 @@ start b
 wait_until 60 "the kecamatan caught up on its three links" caught_up kec 3
 wait_until 60 "desa a caught up" caught_up a 1
 wait_until 60 "desa b caught up" caught_up b 1
-wait_until 120 "the stores settle" quiet
+# Settled: no store changed for 3 s (a daemon that writes every few
+# seconds, as before 2f77866, never is: then 30 s after catching up).
+settle() {
+  local i
+  for i in $(seq 1 10); do quiet && return 0; done
+  echo "# the stores never went quiet for 3 s" >&2
+}
+settle
 # The sync's entries, made now (not while measuring).
 "$GEN" --out "$WORK/bulk.bundle" --count "$ENTRIES" --key "$WORK/kab/node.key" \
   --region 36.04 --audience tree:36.04.12.2001 --body-bytes 273 --seed 7 2>/dev/null
@@ -143,7 +150,7 @@ t0=$(date +%s%3N)
 has_all() { [ "$(entries a)" -ge $((e0 + ENTRIES)) ]; }
 wait_until 600 "desa a holds the $ENTRIES entries" has_all
 t1=$(date +%s%3N)
-wait_until 120 "the stores settle" quiet
+settle
 w=$(($(write_bytes "${PID[a]}") - w0))
 kill -INT "$tr"
 wait "$tr" 2>/dev/null || true
