@@ -56,15 +56,14 @@ quiet() {
   after=$(mtime kab; mtime kec; mtime a; mtime b)
   [ "$before" = "$after" ]
 }
-wait_until 60 "the stores settle" quiet
+# A daemon that writes every few seconds never settles: the checks below
+# then say what it wrote.
+for _ in $(seq 1 10); do quiet && break; done
 
-# ---- status: the daemon runs, one per data directory ------------------------
+# ---- status: the daemon runs --------------------------------------------------
 "$SIMPUL" status --data "$WORK/a" --json >"$WORK/st"
 expect_eq "status: daemon a running" true "$(jq .daemon.running "$WORK/st")"
 expect_eq "status: daemon a's pid" "${PID[a]}" "$(jq .daemon.pid "$WORK/st")"
-expect_status "a second daemon on a's data is refused" 1 \
-  timeout 20 "$SIMPUL" run --data "$WORK/a"
-expect_grep "NODE-RUNNING logged" "NODE-RUNNING.*pid ${PID[a]}" "$WORK/err"
 
 # ---- idle: nothing written, no fsync ----------------------------------------
 write_bytes() { awk '/^write_bytes:/ {print $2}' "/proc/$1/io"; }
@@ -118,12 +117,12 @@ has_title() { # NODE TITLE
     jq --arg t "$2" '[.[] | select(.body.title == $t)] | length')" = 1 ]
 }
 within() { # SECONDS WHAT CMD...: like wait_until, with a bound in tenths
-  local tenths=$(($1 * 10)) what=$2 i; shift 2
+  local secs=$1 tenths=$(($1 * 10)) what=$2 i; shift 2
   for ((i = 0; i < tenths; i++)); do
     "$@" && { ok; echo "# $what: $((i / 10)).$((i % 10)) s" >&2; return 0; }
     sleep 0.1
   done
-  fail "not within ${tenths}0 ms: $what"
+  fail "not within $secs s: $what"
 }
 "$SIMPUL" post --data "$WORK/a" --kind informasi --to tree:36.04.12 \
   --title "Lewat proses lain" --body "isi" >/dev/null || fail "post at a"
@@ -133,7 +132,10 @@ api b POST /api/items \
 expect_api "post through b's HTTP API" 201
 within "$PUSH_S" "b's post through HTTP reaches a" has_title a "Lewat HTTP"
 
-# ---- kill -9: status knows, a new daemon takes over ---------------------------
+# ---- one daemon a directory; kill -9: status knows, a new one takes over -----
+expect_status "a second daemon on a's data is refused" 1 \
+  timeout 20 "$SIMPUL" run --data "$WORK/a"
+expect_grep "NODE-RUNNING logged" "NODE-RUNNING.*pid ${PID[a]}" "$WORK/err"
 kill9 a
 "$SIMPUL" status --data "$WORK/a" --json >"$WORK/st"
 expect_eq "status after kill -9: not running" false "$(jq .daemon.running "$WORK/st")"
@@ -152,4 +154,5 @@ within "$PUSH_S" "a post after the restart reaches b" has_title b "Setelah mulai
 
 for n in kab kec a b; do stop $n; done
 expect_grep "a stopped cleanly" "stopped cleanly" "$WORK/a.log"
+sanitizers_clean
 echo "idle: $checks checks passed"
