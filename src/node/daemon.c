@@ -21,8 +21,9 @@
 #include "daemon_int.h"
 
 #define PROLOGUE "simpul/1"
-#define TRIM_EVERY_MS 250U /* store_trim at most this often */
-#define STATS_EVERY_MS 50U /* http: figures copied at most this often */
+#define TRIM_EVERY_MS 250U    /* store_trim at most this often */
+#define STATS_EVERY_MS 50U    /* http: figures copied at most this often */
+#define NO_WAKE_POLL_MS 1000U /* store_check, only without daemon.sock */
 
 /* ---- http: live figures for other threads (daemon.h) ------------------ */
 int
@@ -184,11 +185,18 @@ daemon_due(struct daemon *d)
                 next = min_ms(next, dialer_restored_check(&d->dialer, now));
         }
         next = min_ms(next, trim_due(d, now));
+        if (d->wake_fd < 0) { /* see wake_start */
+                if (now >= d->poll_at_ms) {
+                        store_check(d);
+                        d->poll_at_ms = now + NO_WAKE_POLL_MS;
+                }
+                next = min_ms(next, d->poll_at_ms);
+        }
         pipeline_next(d);
-        if (now - d->stats_ms >= STATS_EVERY_MS || !d->stats_ms) {
+        if (d->stats && now - d->stats_ms >= STATS_EVERY_MS) {
                 stats_publish(d, true); /* http */
                 d->stats_ms = now;
-        } else {
+        } else if (d->stats) {
                 next = min_ms(next, d->stats_ms + STATS_EVERY_MS);
         }
         if (next == UINT64_MAX)
@@ -286,8 +294,9 @@ daemon_listen(struct daemon *d)
 
 /*
  * Other processes wake the daemon through its socket (wake.c). Without
- * one (a file system that cannot hold sockets), a post by another process
- * is pushed at the next event of the links, or at a restart.
+ * one (a file system that cannot hold sockets), the daemon reads its
+ * store's version every NO_WAKE_POLL_MS instead, as it did before it had
+ * one: posts by other processes still go out within a second.
  */
 static void
 wake_start(struct daemon *d)
@@ -300,8 +309,8 @@ wake_start(struct daemon *d)
                 return;
         }
         log_warn("NODE-WAKE",
-                 "cannot bind '%s/%s': %s; posts by other processes are "
-                 "pushed at the next link event",
+                 "cannot bind '%s/%s': %s; reading the store every "
+                 "second instead",
                  d->n->dir, NODE_WAKE_FILE, err_str(err));
         if (d->wake_fd >= 0)
                 close(d->wake_fd);

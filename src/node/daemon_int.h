@@ -155,6 +155,7 @@ struct daemon {
         uint64_t commits; /* made by the pipeline */
         uint64_t trimmed_commits, trim_ms; /* store_trim: at commits, when */
         uint64_t stats_ms;        /* http: when the figures were last copied */
+        uint64_t poll_at_ms;      /* without wake_fd: the next store_check */
         uint64_t full_holdoff_ms; /* the next conn_full hold-off; 0: none yet */
         uint64_t busy_logged_ms, busy_refused; /* LINK-BUSY, see refuse_busy */
         /* While the store is marked restored: the parents caught up with

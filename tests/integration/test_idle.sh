@@ -16,7 +16,8 @@
 #   - simpul status says the daemon runs, with its pid; a second
 #     `simpul run` on the same data is refused (NODE-RUNNING); after
 #     kill -9 status says it does not run, and a new daemon takes over the
-#     stale socket: a post by another process is pushed again.
+#     stale socket: a post by another process is pushed again; without a
+#     socket (NODE-WAKE) the daemon reads its store every second instead.
 # Usage: test_idle.sh SIMPUL
 SIMPUL=$1
 here=$(dirname "$0")
@@ -151,6 +152,17 @@ wait_until 20 "a caught up again" caught_up a 2
 "$SIMPUL" post --data "$WORK/a" --kind informasi --to tree:36.04.12 \
   --title "Setelah mulai lagi" --body "isi" >/dev/null || fail "post at a again"
 within "$PUSH_S" "a post after the restart reaches b" has_title b "Setelah mulai lagi"
+
+# ---- no socket (a directory in its way): the daemon reads its store instead --
+stop a
+rm -f "$WORK/a/daemon.sock"
+mkdir "$WORK/a/daemon.sock"
+start a
+wait_until 20 "a caught up once more" caught_up a 3
+expect_grep "NODE-WAKE logged" "NODE-WAKE.*reading the store every second" "$WORK/a.log"
+"$SIMPUL" post --data "$WORK/a" --kind informasi --to tree:36.04.12 \
+  --title "Tanpa soket" --body "isi" >/dev/null || fail "post at a without socket"
+within "$PUSH_S" "a post without the socket reaches b" has_title b "Tanpa soket"
 
 for n in kab kec a b; do stop $n; done
 expect_grep "a stopped cleanly" "stopped cleanly" "$WORK/a.log"
