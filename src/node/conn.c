@@ -251,6 +251,13 @@ restored_found(struct conn *c)
 
         if (d->n->restored || !sync_stats(c->s)->own_behind)
                 return;
+        /* A session begun while the store was restored found it behind
+         * (its HELLO), as expected; once caught up with that peer, what
+         * it held is here: no news once the flag is cleared (by links to
+         * every parent at once, one may clear it while another's HELLO
+         * still says so). */
+        if (c->began_restored && c->caught_up)
+                return;
         d->n->restored = true; /* at once here; other processes read it */
         note_restored(d, true);
         d->parents_heard = 0;
@@ -298,6 +305,7 @@ conn_new(struct daemon *d, struct dialer *dl)
         c->s = sync_session_new(&d->scfg);
         c->dialer = dl;
         c->parent = -1;
+        c->began_restored = d->n->restored;
         c->next = d->conns;
         d->conns = c;
         c->last_rx_ms = c->last_tx_ms = uv_now(&d->loop);

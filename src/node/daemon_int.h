@@ -39,6 +39,7 @@ struct conn {
         uint64_t full_retry_ms;
         struct member_peer peer;
         bool fallback_check; /* closed once synced (SYNC.md §8) */
+        bool began_restored; /* the store was marked restored at its start */
         int jobs; /* its work in the pipeline; freed at 0 once closed */
         uint64_t opened_ms, last_rx_ms, last_tx_ms, status_ms;
         uint64_t rx_bytes_seen; /* link_bytes_in at the last conn_tick */
