@@ -41,12 +41,12 @@ void app_close(struct node *n);
 
 /* What the daemon of `simpul run` is doing. */
 struct app_daemon {
-        bool running; /* live, or its heartbeat is fresh */
-        uint32_t pid; /* of the daemon: this process when live */
-        uint64_t heartbeat_ms;
+        bool running;        /* live, or another process holds its lock */
+        uint32_t pid;        /* of the daemon: this process when live */
+        uint64_t started_ms; /* wall clock; 0 when not running */
         /* live figures, when this process runs it (else zero) */
         bool live;
-        uint64_t started_ms, links_open, links_opening, batches_queued;
+        uint64_t links_open, links_opening, batches_queued;
 };
 
 /* How far a peer is known to hold a feed (its HELLO, its ACKs). */

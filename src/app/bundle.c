@@ -164,6 +164,8 @@ import_commit_run(void *arg)
 
         b->err = replica_commit(&b->node->replica, b->in, b->es, b->res, b->n,
                                 b->source, &b->stats);
+        if (!b->err && b->stats.stored) /* the daemon pushes them now */
+                node_changed(b->node);
         return NULL;
 }
 

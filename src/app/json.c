@@ -143,8 +143,8 @@ app_json_status(struct buf *out, const struct app_status *s,
                       (json_int_t)s->blobs.whole, "bytes",
                       (json_int_t)s->blobs.bytes, "daemon", "running",
                       s->daemon.running, "pid", (json_int_t)s->daemon.pid,
-                      "heartbeat_ms", (json_int_t)s->daemon.heartbeat_ms,
-                      "peers", peers_json(peers, flags)),
+                      "started_ms", (json_int_t)s->daemon.started_ms, "peers",
+                      peers_json(peers, flags)),
             flags, out);
 }
 
@@ -157,7 +157,7 @@ app_json_node(struct buf *out, const struct app_status *s,
 
         return dump(json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:o, "
                               "s:{s:I, s:I, s:I, s:I, s:I}, "
-                              "s:{s:b, s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:s}}",
+                              "s:{s:b, s:I, s:I, s:I, s:I, s:I}, s:{s:s}}",
                               "region", s->region, "level", s->level, "name",
                               s->name, "key", s->key, "version", SIMPUL_VERSION,
                               "restored", s->restored, "clock", s->clock_state,
@@ -169,7 +169,6 @@ app_json_node(struct buf *out, const struct app_status *s,
                               (json_int_t)st->used_bytes, "map_bytes",
                               (json_int_t)st->map_size_bytes, "daemon",
                               "running", d->running, "pid", (json_int_t)d->pid,
-                              "heartbeat_ms", (json_int_t)d->heartbeat_ms,
                               "started_ms", (json_int_t)d->started_ms,
                               "links_open", (json_int_t)d->links_open,
                               "links_opening", (json_int_t)d->links_opening,

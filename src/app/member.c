@@ -250,12 +250,17 @@ post_system(struct node *n, const struct issuer *is, uint32_t kind,
             struct slice body, uint8_t id[ENTRY_HASH_BYTES])
 {
         struct post p;
+        int err;
 
         memset(&p, 0, sizeof(p));
         p.audience = is->audience;
         p.kind = kind;
         p.body = body;
-        return replica_post_as(&n->replica, is->key, is->region, &p, 1, id);
+        if ((err =
+                 replica_post_as(&n->replica, is->key, is->region, &p, 1, id)))
+                return err;
+        node_changed(n); /* the daemon pushes it now (wake.c) */
+        return 0;
 }
 
 /* ---- network create and show ------------------------------------------------

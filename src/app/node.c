@@ -41,22 +41,21 @@ conflict_count(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES],
         return 0;
 }
 
-/* The heartbeat in the store, and the live figures of this process. */
+/* The daemon's lock, and the live figures of this process. */
 static void
-daemon_of(struct store_txn *t, struct daemon_stats *live, struct app_daemon *d)
+daemon_of(const struct node *n, struct daemon_stats *live, struct app_daemon *d)
 {
         struct node_daemon_seen seen;
         struct daemon_figures f = {0};
 
-        node_daemon_read(t, &seen);
+        node_daemon_read(n->dir, &seen);
         if (live)
                 daemon_stats_get(live, &f);
         memset(d, 0, sizeof(*d));
         d->live = f.running;
         d->running = f.running || seen.running;
         d->pid = f.running ? (uint32_t)getpid() : seen.pid;
-        d->heartbeat_ms = seen.heartbeat_ms;
-        d->started_ms = f.started_ms;
+        d->started_ms = f.running ? f.started_ms : seen.started_ms;
         d->links_open = f.links_open;
         d->links_opening = f.links_opening;
         d->batches_queued = f.batches_queued;
@@ -90,8 +89,8 @@ app_status(struct node *n, struct daemon_stats *live, struct app_status *out,
                 store_abort(t);
                 return app__fail(err_msg, err, "%s", err_str(err));
         }
-        daemon_of(t, live, &out->daemon);
         store_abort(t);
+        daemon_of(n, live, &out->daemon);
         node_clock(n, &out->clock);
         out->clock_state = node_clock_state(&out->clock);
         out->clock_known = cert_clock_known(&out->clock);
@@ -339,5 +338,7 @@ app_restored(struct node *n, bool clear, bool *was, char *err_msg)
         *was = n->restored;
         if (clear && *was && (err = node_restored_set(n, false)))
                 return app__fail(err_msg, err, "%s", err_str(err));
+        if (clear && *was) /* the daemon allows posting now */
+                node_changed(n);
         return 0;
 }

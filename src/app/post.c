@@ -511,6 +511,8 @@ app_post(struct node *n, const struct app_post *p, uint8_t *id, char *err_msg)
         }
         if ((err = replica_post(&n->replica, &post, 1, id)) && !job.failed)
                 app__fail(err_msg, err, "%s", err_str(err));
+        if (!err) /* the daemon pushes it now (wake.c) */
+                node_changed(n);
 out:
         seal_release(&s.reporter);
         seal_release(&s.content);

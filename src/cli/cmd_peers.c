@@ -28,7 +28,8 @@ static const struct cli_spec peers_spec = {
         "Lists every peer this node has linked with: key, region, address,\n"
         "state, last successful sync (caught up), entries and bytes in and\n"
         "out, entries it still lacks (backlog) and the last failure's id.\n"
-        "Written by the running daemon every few seconds.\n\n",
+        "Written by the running daemon when a link opens, moves entries,\n"
+        "catches up or closes.\n\n",
     .opts = peers_opts,
     .n_opts = ARRAY_LEN(peers_opts),
     .width = 9,

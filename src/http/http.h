@@ -8,10 +8,11 @@
  * slow or hostile client cannot stall sync. Handlers read the store in
  * their own LMDB read transactions (the environment is opened MDB_NOTLS)
  * and write only through app_* (app_post), one write request at a time;
- * LMDB serialises those writes with the daemon's commits, and the daemon
- * notices them by its store-version tick (DAEMON_TICK_MS) exactly as it
- * notices a `simpul post` from another process. Live figures of the
- * daemon come from struct daemon_stats (copied under its lock).
+ * LMDB serialises those writes with the daemon's commits, and each commit
+ * wakes the daemon's loop (node_changed: uv_async_send in this process,
+ * as a `simpul post` in another wakes it through daemon.sock). Live
+ * figures of the daemon come from struct daemon_stats (copied under its
+ * lock).
  *
  * Limits: request bodies over HTTP_BODY_MAX are refused from their
  * Content-Length before any of the body is read (413), a body without a

@@ -89,7 +89,7 @@ conn_fail(struct conn *c, int err, const char *why)
  * of this session is stored or acknowledged, and the link stops reading,
  * so the peer's window fills and it stops sending; the link stays up for
  * what this node pushes. After a hold-off that doubles with each full
- * session, from backoff_min_ms up to backoff_max_ms, the tick closes it
+ * session, from backoff_min_ms up to backoff_max_ms, conn_tick closes it
  * with ERROR STORE-FULL and a new session retries (proto/SYNC.md §5).
  */
 void
@@ -258,6 +258,13 @@ restored_found(struct conn *c)
 
         if (d->n->restored || !sync_stats(c->s)->own_behind)
                 return;
+        /* A session begun while the store was restored found it behind
+         * (its HELLO), as expected; once caught up with that peer, what
+         * it held is here: no news once the flag is cleared (by links to
+         * every parent at once, one may clear it while another's HELLO
+         * still says so). */
+        if (c->began_restored && c->caught_up)
+                return;
         d->n->restored = true; /* at once here; other processes read it */
         note_restored(d, true);
         d->parents_heard = 0;
@@ -305,6 +312,7 @@ conn_new(struct daemon *d, struct dialer *dl)
         c->s = sync_session_new(&d->scfg);
         c->dialer = dl;
         c->parent = -1;
+        c->began_restored = d->n->restored;
         c->next = d->conns;
         d->conns = c;
         c->last_rx_ms = c->last_tx_ms = uv_now(&d->loop);
@@ -329,26 +337,55 @@ conn_free(struct conn *c)
         free(c);
 }
 
-/* ---- liveness, at the daemon's tick ------------------------------------- */
+/* ---- liveness, after every turn of the loop ---------------------------- */
 
-void
+static uint64_t
+min_ms(uint64_t a, uint64_t b)
+{
+        return a < b ? a : b;
+}
+
+/* Status for `simpul peers`, written when entries moved (at most every
+ * STATUS_EVERY_MS while they do), not for keepalives: an idle link writes
+ * nothing (an SD card dies of small writes). The bytes of keepalives are
+ * counted at the next status, or when the link closes. */
+static uint64_t
+conn_status(struct conn *c, uint64_t now)
+{
+        const struct sync_stats *st = sync_stats(c->s);
+
+        if (!sync_started(c->s) ||
+            (st->entries_in == c->rep_in && st->entries_out == c->rep_out))
+                return UINT64_MAX;
+        if (now - c->status_ms < STATUS_EVERY_MS)
+                return c->status_ms + STATUS_EVERY_MS;
+        c->status_ms = now;
+        note_peer(c, true, 0);
+        return UINT64_MAX;
+}
+
+uint64_t
 conn_tick(struct conn *c, uint64_t now)
 {
         const struct config *cfg = &c->d->n->config;
+        uint64_t next = UINT64_MAX;
 
         /* A link closing after a refusal only drains its queue. */
         if (!c->link || !c->opened || c->failed)
-                return;
+                return UINT64_MAX;
         if (c->full && now >= c->full_retry_ms) { /* see conn_full */
                 conn_close_logged(c, ERR_STORE_FULL, err_id(ERR_STORE_FULL));
-                return;
+                return UINT64_MAX;
         }
+        if (c->full)
+                next = c->full_retry_ms;
         if (dialer_fallback_done(c)) {
                 link_close(c->link, 0);
-                return;
+                return UINT64_MAX;
         }
         /* Any bytes count as life, not only whole frames: a 64 kbit/s
-         * link takes longer than timeout_s to carry one 64 KiB frame. */
+         * link takes longer than timeout_s to carry one 64 KiB frame.
+         * Bytes in wake the loop, so this runs when they come. */
         if (link_bytes_in(c->link) != c->rx_bytes_seen) {
                 c->rx_bytes_seen = link_bytes_in(c->link);
                 c->last_rx_ms = now;
@@ -356,30 +393,35 @@ conn_tick(struct conn *c, uint64_t now)
         /* A peer that does not present a valid certificate in time (its
          * HELLO may come first, on a slow link) holds a handshake slot
          * (handshakes_over) no longer. */
-        if (!sync_validated(c->s) &&
-            now - c->opened_ms > NET_HS_TIMEOUT_MS + cfg->timeout_s * 1000U) {
-                conn_fail(c, ERR_TIMEOUT, NULL);
-                return;
+        if (!sync_validated(c->s)) {
+                uint64_t at =
+                    c->opened_ms + NET_HS_TIMEOUT_MS + cfg->timeout_s * 1000U;
+                if (now > at) {
+                        conn_fail(c, ERR_TIMEOUT, NULL);
+                        return UINT64_MAX;
+                }
+                next = min_ms(next, at + 1);
         }
         /* A full link reads nothing until its retry: no timeout. */
-        if (!c->full && now - c->last_rx_ms > cfg->timeout_s * 1000U) {
-                conn_fail(c, ERR_TIMEOUT, NULL);
-                return;
+        if (!c->full) {
+                uint64_t at = c->last_rx_ms + cfg->timeout_s * 1000U;
+                if (now > at) {
+                        conn_fail(c, ERR_TIMEOUT, NULL);
+                        return UINT64_MAX;
+                }
+                next = min_ms(next, at + 1);
         }
-        if (sync_started(c->s) &&
-            now - c->last_tx_ms >= cfg->keepalive_s * 1000U) {
-                sync_ping(c->s);
-                c->last_tx_ms = now; /* out now, or with the frame held */
-                conn_tx(c);
+        if (sync_started(c->s)) {
+                if (now - c->last_tx_ms >= cfg->keepalive_s * 1000U) {
+                        sync_ping(c->s);
+                        c->last_tx_ms = now; /* out now, or with the frame
+                                                held */
+                        conn_tx(c);
+                }
+                next = min_ms(next, c->last_tx_ms + cfg->keepalive_s * 1000U);
+                next = min_ms(next, conn_status(c, now));
         }
-        /* Status for `simpul peers`, written only when it moved (an SD
-         * card should not take a write every few seconds for nothing). */
-        if (sync_started(c->s) && now - c->status_ms >= STATUS_EVERY_MS &&
-            (link_bytes_in(c->link) != c->rep_bytes_in ||
-             link_bytes_out(c->link) != c->rep_bytes_out)) {
-                c->status_ms = now;
-                note_peer(c, true, 0);
-        }
+        return next;
 }
 
 /*

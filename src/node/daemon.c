@@ -1,5 +1,12 @@
-/* daemon: `simpul run`, the node's loop: start, tick, stop (see
- * daemon.h, daemon_int.h). */
+/* daemon: `simpul run`, the node's loop: start, wake, deadlines, stop
+ * (see daemon.h, daemon_int.h).
+ *
+ * The loop polls nothing: an idle node with its links open wakes for a
+ * keepalive every [net] keepalive_s and writes nothing. It wakes for
+ * link events, for a commit made elsewhere (wake.c: another process
+ * through daemon.sock, the HTTP API's threads through d->async), and at
+ * the next deadline of a link or the dialer (daemon_due), which one timer
+ * holds. */
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -7,14 +14,16 @@
 #include <malloc.h> /* malloc_trim */
 #endif
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../secure/secure.h"
 #include "daemon_int.h"
 
 #define PROLOGUE "simpul/1"
-#define HEARTBEAT_EVERY_MS 5000U
-#define TRIM_EVERY_MS 250U /* store_trim at most this often */
+#define TRIM_EVERY_MS 250U    /* store_trim at most this often */
+#define STATS_EVERY_MS 50U    /* http: figures copied at most this often */
+#define NO_WAKE_POLL_MS 1000U /* store_check, only without daemon.sock */
 
 /* ---- http: live figures for other threads (daemon.h) ------------------ */
 int
@@ -65,25 +74,17 @@ stats_publish(struct daemon *d, bool running)
         uv_mutex_unlock(&d->stats->lock);
 }
 
+/*
+ * The store changed outside the loop (a post, an import, a revocation by
+ * another process or the HTTP API; simpul restored --clear): every link
+ * rescans, and pushes. Reads, at a wake-up and at the start only.
+ */
 static void
-on_tick(uv_timer_t *t)
+store_check(struct daemon *d)
 {
-        struct daemon *d = t->data;
-        uint64_t now = uv_now(&d->loop), v = d->version;
         struct store_txn *txn;
-        struct conn *c, *next;
+        uint64_t v = d->version;
 
-        if (d->dialing)
-                dialer_fallback_dial(&d->dialer, now);
-        for (c = d->conns; c; c = next) {
-                next = c->next;
-                conn_tick(c, now);
-        }
-        if (d->dialing) {
-                dialer_probe(&d->dialer, now);
-                dialer_restored_check(&d->dialer, now);
-        }
-        /* Entries posted by another process (simpul post) show up here. */
         if (!store_begin(d->n->store, false, &txn)) {
                 if (store_version(txn, &v))
                         v = d->version;
@@ -94,29 +95,121 @@ on_tick(uv_timer_t *t)
                 daemon_revoked_close(d);
                 daemon_changed(d);
         }
-        /* simpul restored --clear, from another process. */
         if (d->n->restored && !d->restored_writes &&
             !node_restored_load(d->n) && !d->n->restored)
                 log_info("STORE-RESTORED",
                          "cleared by the operator: posting is allowed");
-        /* The store's pages touched by commits and reads are page cache,
-         * not ours to hold, and the batches' memory is free again: give
-         * both back a few times a second while entries move (a village
-         * Pi has little RAM). */
-        if (d->trimmed_version != v && now - d->trim_ms >= TRIM_EVERY_MS) {
-                store_trim(d->n->store);
+}
+
+/* A wake-up from the HTTP API's threads (node_changed). */
+static void
+on_async(uv_async_t *a)
+{
+        store_check(a->data);
+}
+
+/* Wake-ups from other processes: one read of the store for all those
+ * pending (their content means nothing). */
+static void
+on_wake(uv_poll_t *p, int status, int events)
+{
+        struct daemon *d = p->data;
+        char byte;
+
+        (void)status;
+        (void)events;
+        while (recv(d->wake_fd, &byte, sizeof(byte), 0) >= 0)
+                ;
+        store_check(d);
+}
+
+static uint64_t
+min_ms(uint64_t a, uint64_t b)
+{
+        return a < b ? a : b;
+}
+
+/*
+ * The store's pages touched by commits and reads are page cache, not ours
+ * to hold, and the batches' memory is free again: give both back a few
+ * times a second while entries move (a village Pi has little RAM). The
+ * next deadline, UINT64_MAX when nothing is to be given back.
+ */
+static uint64_t
+trim_due(struct daemon *d, uint64_t now)
+{
+        if (d->trimmed_commits == d->commits)
+                return UINT64_MAX;
+        if (now - d->trim_ms < TRIM_EVERY_MS)
+                return d->trim_ms + TRIM_EVERY_MS;
+        store_trim(d->n->store);
 #ifdef __GLIBC__
-                malloc_trim(0);
+        malloc_trim(0);
 #endif
-                d->trimmed_version = v;
-                d->trim_ms = now;
+        d->trimmed_commits = d->commits;
+        d->trim_ms = now;
+        return UINT64_MAX;
+}
+
+/* The loop woke for the deadline: the prepare that follows the timers
+ * in this turn (on_prepare) does what is due. */
+static void
+on_timer(uv_timer_t *t)
+{
+        (void)t;
+}
+
+/*
+ * After the events of each turn of the loop (a uv_prepare handle), and at
+ * the deadline timer: what is due now (keepalives, timeouts, dials,
+ * retries, trims), what can start in the pipeline, the figures for http;
+ * then the timer is set to the next deadline. Nothing here polls: with
+ * nothing due, the loop sleeps until the next event.
+ */
+static void
+daemon_due(struct daemon *d)
+{
+        uint64_t now = uv_now(&d->loop), next = UINT64_MAX;
+        struct conn *c, *n;
+
+        if (d->stopping)
+                return;
+        if (d->dialing)
+                next = dialer_fallback_dial(&d->dialer, now);
+        for (c = d->conns; c; c = n) {
+                n = c->next;
+                next = min_ms(next, conn_tick(c, now));
         }
-        if (now - d->heartbeat_ms >= HEARTBEAT_EVERY_MS) {
-                d->heartbeat_ms = now;
-                note_heartbeat(d);
+        if (d->dialing) {
+                next = min_ms(next, dialer_probe(&d->dialer, now));
+                next = min_ms(next, dialer_restored_check(&d->dialer, now));
+        }
+        next = min_ms(next, trim_due(d, now));
+        if (d->wake_fd < 0) { /* see wake_start */
+                if (now >= d->poll_at_ms) {
+                        store_check(d);
+                        d->poll_at_ms = now + NO_WAKE_POLL_MS;
+                }
+                next = min_ms(next, d->poll_at_ms);
         }
         pipeline_next(d);
-        stats_publish(d, true); /* http */
+        if (d->stats && now - d->stats_ms >= STATS_EVERY_MS) {
+                stats_publish(d, true); /* http */
+                d->stats_ms = now;
+        } else if (d->stats) {
+                next = min_ms(next, d->stats_ms + STATS_EVERY_MS);
+        }
+        if (next == UINT64_MAX)
+                uv_timer_stop(&d->timer);
+        else
+                uv_timer_start(&d->timer, on_timer, next > now ? next - now : 0,
+                               0);
+}
+
+static void
+on_prepare(uv_prepare_t *p)
+{
+        daemon_due(p->data);
 }
 
 static void
@@ -136,7 +229,12 @@ daemon_stop(struct daemon *d)
                 uv_close((uv_handle_t *)&d->server, on_closed_quietly);
         if (d->dialing)
                 uv_close((uv_handle_t *)&d->dialer.timer, on_closed_quietly);
-        uv_close((uv_handle_t *)&d->tick, on_closed_quietly);
+        node_wake_register(d->n, NULL); /* before the handle goes */
+        uv_close((uv_handle_t *)&d->async, on_closed_quietly);
+        if (d->wake_fd >= 0)
+                uv_close((uv_handle_t *)&d->wake, on_closed_quietly);
+        uv_close((uv_handle_t *)&d->timer, on_closed_quietly);
+        uv_close((uv_handle_t *)&d->prepare, on_closed_quietly);
         uv_close((uv_handle_t *)&d->sigterm, on_closed_quietly);
         uv_close((uv_handle_t *)&d->sigint, on_closed_quietly);
         for (struct conn *c = d->conns; c; c = c->next)
@@ -205,6 +303,31 @@ daemon_time_now(void *arg)
         return t.source == NODE_TIME_UNKNOWN ? 0 : t.now_ms;
 }
 
+/*
+ * Other processes wake the daemon through its socket (wake.c). Without
+ * one (a file system that cannot hold sockets), the daemon reads its
+ * store's version every NO_WAKE_POLL_MS instead, as it did before it had
+ * one: posts by other processes still go out within a second.
+ */
+static void
+wake_start(struct daemon *d)
+{
+        int err = node_wake_bind(d->n->dir, &d->wake_fd);
+
+        if (!err && !(err = uv_poll_init(&d->loop, &d->wake, d->wake_fd))) {
+                d->wake.data = d;
+                uv_poll_start(&d->wake, UV_READABLE, on_wake);
+                return;
+        }
+        log_warn("NODE-WAKE",
+                 "cannot bind '%s/%s': %s; reading the store every "
+                 "second instead",
+                 d->n->dir, NODE_WAKE_FILE, err_str(err));
+        if (d->wake_fd >= 0)
+                close(d->wake_fd);
+        d->wake_fd = -1;
+}
+
 static int
 daemon_init(struct daemon *d, struct node *n)
 {
@@ -213,6 +336,7 @@ daemon_init(struct daemon *d, struct node *n)
 
         memset(d, 0, sizeof(*d));
         d->n = n;
+        d->wake_fd = -1;
         d->ready_tail = &d->ready;
         d->notes_tail = &d->notes;
         if ((err = member_load(n, network, &d->cert, &d->issuer_cert)))
@@ -233,8 +357,11 @@ daemon_init(struct daemon *d, struct node *n)
                                        &links_cbs, NULL};
         if ((err = uv_loop_init(&d->loop)))
                 return err;
-        uv_timer_init(&d->loop, &d->tick);
-        d->tick.data = d;
+        uv_timer_init(&d->loop, &d->timer);
+        uv_prepare_init(&d->loop, &d->prepare);
+        uv_async_init(&d->loop, &d->async, on_async);
+        d->timer.data = d->prepare.data = d->async.data = d;
+        wake_start(d);
         uv_signal_init(&d->loop, &d->sigterm);
         uv_signal_init(&d->loop, &d->sigint);
         d->sigterm.data = d->sigint.data = d;
@@ -253,11 +380,25 @@ int
 daemon_run_stats(struct node *n, struct daemon_stats *stats)
 {
         struct daemon *d = xcalloc(1, sizeof(*d));
-        int err;
+        uint32_t holder;
+        int err, lock_fd;
 
         signal(SIGPIPE, SIG_IGN);
         srandom((unsigned)(time_now_ms() ^ (uint64_t)getpid()));
+        /* One daemon per data directory; the lock says it runs (wake.c). */
+        if ((err = node_daemon_lock(n->dir, &lock_fd, &holder))) {
+                if (err == ERR_EXISTS)
+                        log_error("NODE-RUNNING",
+                                  "a daemon already runs on '%s' (pid %u)",
+                                  n->dir, (unsigned)holder);
+                else
+                        log_error("NODE-PID", "cannot lock '%s/%s': %s", n->dir,
+                                  NODE_PID_FILE, err_str(err));
+                free(d);
+                return err;
+        }
         if ((err = daemon_init(d, n))) {
+                close(lock_fd);
                 free(d);
                 return err;
         }
@@ -267,8 +408,9 @@ daemon_run_stats(struct node *n, struct daemon_stats *stats)
                 log_info("NODE-START", "node %s (%s) running", n->config.name,
                          n->config.region);
                 dialer_start(d);
-                uv_timer_start(&d->tick, on_tick, DAEMON_TICK_MS,
-                               DAEMON_TICK_MS);
+                node_wake_register(n, &d->async); /* the HTTP API's */
+                store_check(d); /* what was posted while none ran */
+                uv_prepare_start(&d->prepare, on_prepare);
         }
         d->stats = stats; /* http: set after daemon_init cleared d */
         uv_run(&d->loop, UV_RUN_DEFAULT);
@@ -286,7 +428,10 @@ daemon_run_stats(struct node *n, struct daemon_stats *stats)
                 free(nt);
         }
         free(d->orphans);
+        if (d->wake_fd >= 0)
+                close(d->wake_fd);
         free(d);
+        close(lock_fd); /* the daemon no longer runs */
         return err;
 }
 

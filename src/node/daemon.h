@@ -23,7 +23,6 @@
 #include "../sync/sync.h"
 #include "node.h"
 
-#define DAEMON_TICK_MS 50U /* notices a post by another process */
 #define DAEMON_QUEUE_HIGH (1024U * 1024U) /* stop pumping above this */
 #define DAEMON_HS_MAX 64U     /* accepted connections in their handshake */
 #define DAEMON_HS_PER_ADDR 8U /* ... from one address */
@@ -80,10 +79,26 @@ int daemon_run(struct node *n) WUR;
  */
 int daemon_wait(bool (*ready)(void *arg), void *arg, unsigned every_ms) WUR;
 
+/* ---- waking the daemon, and its lock (wake.c) ---------------------------
+ *
+ * node_changed (node.h) wakes the daemon: through async when it runs in
+ * this process (registered for its loop's life; NULL unregisters), else
+ * through the datagram socket the daemon binds with node_wake_bind.
+ */
+void node_wake_register(const struct node *n, uv_async_t *async);
+/* Binds dir/NODE_WAKE_FILE (replacing one left by a dead daemon: hold the
+ * lock first) into *fd, non-blocking. -errno. */
+int node_wake_bind(const char *dir, int *fd) WUR;
+/* Takes the lock of dir/NODE_PID_FILE for the life of this process (or
+ * until *fd is closed) and writes the pid in it. ERR_EXISTS when another
+ * daemon holds it (*holder: its pid, 0 if unknown), -errno. */
+int node_daemon_lock(const char *dir, int *fd, uint32_t *holder) WUR;
+
 /* ---- live figures for other threads (the HTTP API's /metrics) ----------
  *
- * The loop thread owns the daemon; every tick it copies a few figures into
- * a struct daemon_stats under its lock, and any thread may copy them out.
+ * The loop thread owns the daemon; after its events (at most every 50 ms)
+ * it copies a few figures into a struct daemon_stats under its lock, and
+ * any thread may copy them out.
  * Everything else a reader wants (entries, peers, bytes) is in the store.
  */
 

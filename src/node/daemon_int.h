@@ -41,9 +41,10 @@ struct conn {
         bool fallback_check; /* closed once synced (SYNC.md §8) */
         bool time_checked;      /* whether to ask its time was decided */
         uint64_t time_asked_ms; /* loop time of the TIME_REQUEST */
+        bool began_restored; /* the store was marked restored at its start */
         int jobs; /* its work in the pipeline; freed at 0 once closed */
         uint64_t opened_ms, last_rx_ms, last_tx_ms, status_ms;
-        uint64_t rx_bytes_seen; /* link_bytes_in at the last tick */
+        uint64_t rx_bytes_seen; /* link_bytes_in at the last conn_tick */
         uint64_t rep_bytes_in, rep_bytes_out, rep_in, rep_out; /* recorded */
         char address[NET_ADDR_MAX];
         struct conn *next;
@@ -68,8 +69,8 @@ struct dialer {
 /*
  * What the daemon itself writes, as data for the next commit (notes.c):
  * a peer's status for `simpul peers` (the session writes the rest of the
- * record), or a meta value (the heartbeat, the last fallback check, the
- * restored flag).
+ * record), or a meta value (the last fallback check, the restored
+ * flag).
  */
 struct note {
         enum { NOTE_PEER, NOTE_META } kind;
@@ -131,7 +132,14 @@ struct daemon {
         uv_tcp_t server;
         bool listening, dialing, stopping;
         struct dialer dialer;
-        uv_timer_t tick;
+        /* Wake-ups (wake.c): the HTTP API's, other processes' on the
+         * datagram socket wake_fd (-1: none); the next deadline; what is
+         * due, after the events of each turn (daemon_due). */
+        uv_async_t async;
+        uv_poll_t wake;
+        int wake_fd;
+        uv_timer_t timer;
+        uv_prepare_t prepare;
         uv_signal_t sigterm, sigint;
         struct conn *conns; /* open ones; a closed conn waits for its jobs */
         /* The pipeline (pipeline.c): one batch checked while the job
@@ -149,8 +157,11 @@ struct daemon {
         int restored_writes;
         bool restored_clearing;
         char restored_by[NET_ADDR_MAX + 24];
-        uint64_t version, heartbeat_ms;
-        uint64_t trimmed_version, trim_ms; /* store_trim: last version, time */
+        uint64_t version; /* the store's, at the last wake-up */
+        uint64_t commits; /* made by the pipeline */
+        uint64_t trimmed_commits, trim_ms; /* store_trim: at commits, when */
+        uint64_t stats_ms;        /* http: when the figures were last copied */
+        uint64_t poll_at_ms;      /* without wake_fd: the next store_check */
         uint64_t full_holdoff_ms; /* the next conn_full hold-off; 0: none yet */
         uint64_t busy_logged_ms, busy_refused; /* LINK-BUSY, see refuse_busy */
         /* While the store is marked restored: the parents caught up with
@@ -211,8 +222,9 @@ void conn_caught_up(struct conn *c);
 /* Reads the link again when its session wants input. */
 void conn_read_resume(struct conn *c);
 /* Liveness and keepalive, the status, a full store's retry, a fallback
- * check's end: at every tick. */
-void conn_tick(struct conn *c, uint64_t now);
+ * check's end: after every turn of the loop. Returns its next deadline
+ * (loop ms), UINT64_MAX if none. */
+uint64_t conn_tick(struct conn *c, uint64_t now);
 /* The store changed: every session rescans and pushes. */
 void daemon_changed(struct daemon *d);
 /* A revocation stored: the links of peers no longer standing close. */
@@ -225,8 +237,6 @@ void note_peer(struct conn *c, bool connected, int err);
 /* A meta value (name static; len <= 12). */
 void note_meta(struct daemon *d, const char *name, const uint8_t *v,
                size_t len);
-/* "daemon": pid and wall clock, for `simpul status`. */
-void note_heartbeat(struct daemon *d);
 /* The store's restored flag; clearing it takes effect once durable. */
 void note_restored(struct daemon *d, bool restored);
 /* In the committing thread, in its write transaction. Store errors. */
@@ -250,11 +260,12 @@ void pipeline_orphan(struct conn *c);
 void dialer_start(struct daemon *d);
 /* One of its links closed (err: why). */
 void dialer_closed(struct dialer *dl, struct conn *c, int err);
-/* At every tick: probe the first parent, check a fallback, hear every
- * parent while the store is restored. */
-void dialer_probe(struct dialer *dl, uint64_t now);
-void dialer_fallback_dial(struct dialer *dl, uint64_t now);
-void dialer_restored_check(struct dialer *dl, uint64_t now);
+/* After every turn of the loop: probe the first parent, check a fallback,
+ * hear every parent while the store is restored. Each returns the next
+ * deadline it waits for (loop ms), UINT64_MAX if none. */
+uint64_t dialer_probe(struct dialer *dl, uint64_t now);
+uint64_t dialer_fallback_dial(struct dialer *dl, uint64_t now);
+uint64_t dialer_restored_check(struct dialer *dl, uint64_t now);
 /* Is c a fallback check that is done (SYNC.md §8)? */
 bool dialer_fallback_done(const struct conn *c);
 

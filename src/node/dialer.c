@@ -126,14 +126,16 @@ dialer_closed(struct dialer *dl, struct conn *c, int err)
  * (restored_heard), but the dialer links to one at a time: dial each of
  * the others, one after another, beside it, until heard (SYNC.md §5.3).
  */
-void
+uint64_t
 dialer_restored_check(struct dialer *dl, uint64_t now)
 {
         struct daemon *d = dl->d;
         size_t n = d->n->config.parents_n;
 
-        if (!d->n->restored || dl->check || now < dl->check_at_ms)
-                return;
+        if (!d->n->restored || dl->check)
+                return UINT64_MAX;
+        if (now < dl->check_at_ms)
+                return dl->check_at_ms;
         for (size_t i = 0; i < n; i++) {
                 bool linked = false;
                 if (d->parents_heard & (1U << i))
@@ -146,21 +148,24 @@ dialer_restored_check(struct dialer *dl, uint64_t now)
                  * is: every retry_primary_s. */
                 dl->check_at_ms = now + d->n->config.retry_primary_s * 1000U;
                 dial_to(dl, i, &dl->check);
-                return;
+                return dl->check ? UINT64_MAX : dl->check_at_ms;
         }
+        return UINT64_MAX; /* heard them all, or linked to the rest */
 }
 
 /* While on a fallback, try the parent every retry_primary_s. */
-void
+uint64_t
 dialer_probe(struct dialer *dl, uint64_t now)
 {
         struct config *cfg = &dl->d->n->config;
 
-        if (!dl->conn || !dl->conn->opened || dl->index == 0 || dl->probe ||
-            now < dl->probe_at_ms)
-                return;
+        if (!dl->conn || !dl->conn->opened || dl->index == 0 || dl->probe)
+                return UINT64_MAX;
+        if (now < dl->probe_at_ms)
+                return dl->probe_at_ms;
         dl->probe_at_ms = now + cfg->retry_primary_s * 1000U;
         dial_to(dl, 0, &dl->probe);
+        return dl->probe ? UINT64_MAX : dl->probe_at_ms;
 }
 
 /* ---- fallback checks (SYNC.md §8) ----------------------------------- */
@@ -207,23 +212,25 @@ fallback_schedule(struct dialer *dl)
  * While linked to the parent, a short session with a fallback (the next
  * one each time) every check_fallback_s: a parent that withholds entries,
  * above all the revocation of its own key, cannot keep them from this
- * node. The session ends once both sides are synced (tick_conn).
+ * node. The session ends once both sides are synced (conn_tick).
  */
-void
+uint64_t
 dialer_fallback_dial(struct dialer *dl, uint64_t now)
 {
         struct config *cfg = &dl->d->n->config;
 
         if (cfg->parents_n < 2 || !cfg->check_fallback_s || dl->index ||
-            !dl->conn || !dl->conn->opened || dl->fallback ||
-            now < dl->fallback_at_ms)
-                return;
+            !dl->conn || !dl->conn->opened || dl->fallback)
+                return UINT64_MAX;
+        if (now < dl->fallback_at_ms)
+                return dl->fallback_at_ms;
         dl->fallback_at_ms = now + cfg->check_fallback_s * 1000U;
         dl->fallback_index = dl->fallback_index % (cfg->parents_n - 1) + 1;
         fallback_record(dl->d, time_now_ms());
         dial_to(dl, dl->fallback_index, &dl->fallback);
         if (dl->fallback)
                 dl->fallback->fallback_check = true;
+        return dl->fallback ? UINT64_MAX : dl->fallback_at_ms;
 }
 
 /* A check is done once both sides sent SYNCED and hold what the other

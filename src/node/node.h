@@ -9,6 +9,8 @@
  *   network       the network line, once this node belongs to a network
  *   node.cert     this node's certificate line (simpul enroll accept)
  *   network.key   the network root key, mode 0600 (the kabupaten only)
+ *   daemon.pid    locked by the running daemon; its pid and start (wake.c)
+ *   daemon.sock   the running daemon's wake-up socket (wake.c)
  *
  * Which directory: --data DIR if given, else $SIMPUL_DATA, else the user's
  * $XDG_DATA_HOME/simpul (default ~/.local/share/simpul) if it exists, else
@@ -26,6 +28,8 @@
 #define NODE_NETWORK_FILE "network"
 #define NODE_CERT_FILE "node.cert"
 #define NODE_ROOT_KEY_FILE "network.key"
+#define NODE_PID_FILE "daemon.pid"
+#define NODE_WAKE_FILE "daemon.sock"
 #define NODE_NAME_MAX 96U
 #define NODE_SERVICE_DIR "/var/lib/simpul"
 #define NODE_ADDR_MAX 64U
@@ -136,19 +140,24 @@ int node_restored_load(struct node *n) WUR;
  * Store errors. */
 int node_restored_read(struct store_txn *t, bool *restored) WUR;
 
-/* A daemon whose heartbeat is older than this is not running (three
- * missed heartbeats: daemon.c writes one every 5 s). */
-#define NODE_DAEMON_STALE_MS 15000U
-
-/* What the daemon of `simpul run` last wrote of itself in the store's
- * meta ("daemon": pid, then wall-clock heartbeat ms, big-endian). */
+/* Whether a daemon (`simpul run`) runs on this data directory: it holds
+ * the lock of NODE_PID_FILE for its life (wake.c), which the kernel drops
+ * when it dies, however. */
 struct node_daemon_seen {
-        bool running; /* heartbeat younger than NODE_DAEMON_STALE_MS */
-        uint32_t pid;
-        uint64_t heartbeat_ms; /* 0: never */
+        bool running;
+        uint32_t pid;        /* 0 when not running */
+        uint64_t started_ms; /* wall clock; 0 when not running */
 };
-/* Reads the heartbeat in t (zeroed when there is none). */
-void node_daemon_read(struct store_txn *t, struct node_daemon_seen *out);
+/* Tests the lock of dir's NODE_PID_FILE, without taking it; not running
+ * when it cannot be read. */
+void node_daemon_read(const char *dir, struct node_daemon_seen *out);
+/*
+ * Something was committed to n's store outside the daemon's loop (a post,
+ * an import, a revocation, the restored flag): wakes the daemon running on
+ * it, in this process or another, so its links push it now. Does nothing
+ * when no daemon runs (one reads the store when it starts). Any thread.
+ */
+void node_changed(const struct node *n);
 
 /* ---- membership files (network.c, proto/MEMBERSHIP.md §9) ---------------- */
 

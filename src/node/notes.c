@@ -1,13 +1,14 @@
 /*
  * notes: what the daemon itself writes in the store, as data for the
  * next commit of the pipeline (never a write transaction on the loop
- * thread): a peer's status for `simpul peers`, the heartbeat, flags in
- * meta.
+ * thread): a peer's status for `simpul peers`, flags in meta. Nothing
+ * here is written while the node is idle: a peer's status when its link
+ * opens, catches up, moves entries or closes (conn_tick), a flag when it
+ * changes.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "daemon_int.h"
 
@@ -134,17 +135,6 @@ note_apply(const struct note *nt, struct store_txn *t)
         return store_meta_put(t, nt->name, slice_make(nt->value, nt->len));
 }
 
-/* "daemon" in meta: pid and wall-clock heartbeat, for simpul status. */
-void
-note_heartbeat(struct daemon *d)
-{
-        uint8_t v[12];
-
-        be32_put(v, (uint32_t)getpid());
-        be64_put(v + 4, time_now_ms());
-        note_meta(d, "daemon", v, sizeof(v));
-}
-
 /* The notes committed (result 0) or not: one line for a failure (the
  * store logs STORE-FULL itself). */
 void
@@ -171,7 +161,6 @@ notes_done(struct daemon *d, struct note *nt, int result)
                         log_warn("STORE-IO", "cannot record %s",
                                  nt->kind == NOTE_PEER ? "the state of a peer"
                                  : restored            ? "the restored flag"
-                                 : nt->name[0] == 'd'  ? "the daemon heartbeat"
                                                        : "the fallback check");
                 free(nt);
         }

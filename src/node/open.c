@@ -27,21 +27,6 @@ node_restored_read(struct store_txn *t, bool *restored)
         return err == ERR_NOT_FOUND ? 0 : err;
 }
 
-void
-node_daemon_read(struct store_txn *t, struct node_daemon_seen *out)
-{
-        struct buf v = BUF_INIT;
-
-        memset(out, 0, sizeof(*out));
-        if (!store_meta_get(t, "daemon", &v) && v.len == 12) {
-                out->pid = be32_get(v.data);
-                out->heartbeat_ms = be64_get(v.data + 4);
-                out->running =
-                    time_now_ms() - out->heartbeat_ms < NODE_DAEMON_STALE_MS;
-        }
-        buf_release(&v);
-}
-
 int
 node_restored_load(struct node *n)
 {

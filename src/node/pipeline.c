@@ -213,6 +213,7 @@ commit_done(uv_work_t *w, int status)
 
         (void)status;
         d->committing = NULL;
+        d->commits++; /* memory to give back (trim_due) */
         if (j->kind == JOB_OP)
                 op_done(j);
         if (batch)

@@ -6,7 +6,7 @@
 #include "store_int.h"
 
 /* A full store is reported at most this often (each failed write would
- * otherwise log it again: a daemon retries, a heartbeat writes). */
+ * otherwise log it again: a daemon retries, a peer's status writes). */
 #define FULL_LOG_EVERY_MS 60000U
 
 const char *const store__db_names[DB_COUNT] = {

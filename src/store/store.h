@@ -242,7 +242,8 @@ struct peer_info {
         uint64_t backlog;                   /* entries it still lacks */
 };
 
-/* Small named values in meta (daemon heartbeat, flags): copy in, copy out.
+/* Small named values in meta (flags, the last fallback check): copy in,
+ * copy out.
  * ERR_NOT_FOUND if absent. */
 int store_meta_get(struct store_txn *t, const char *name, struct buf *out) WUR;
 int store_meta_put(struct store_txn *t, const char *name,

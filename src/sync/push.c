@@ -220,6 +220,20 @@ push_feed(struct sync_session *s, struct feed_state *f, struct buf *out)
                        f->info.channel);
 }
 
+/*
+ * Nothing to send that needs the store: no rescan asked (sync_changed
+ * follows every commit), no fork proof, no body to answer or to ask for,
+ * no feed with entries to push, SYNCED sent. An idle link's keepalives
+ * then read nothing: even a read transaction writes its reader slot in
+ * lock.mdb, a page the kernel writes back to the SD card.
+ */
+static bool
+pump_idle(const struct sync_session *s)
+{
+        return !s->rescan && !s->forks_dirty && !s->to_answer_n &&
+               s->want_done && s->stats.synced_sent && !next_pending(s);
+}
+
 int
 sync_pump(struct sync_session *s, bool *more)
 {
@@ -231,7 +245,7 @@ sync_pump(struct sync_session *s, bool *more)
         int err = 0;
 
         *more = false;
-        if (!s->hello_accepted || sync__waiting(s))
+        if (!s->hello_accepted || sync__waiting(s) || pump_idle(s))
                 return 0;
         if ((err = store_begin(s->r->store, false, &t)))
                 return err;

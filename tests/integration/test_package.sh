@@ -222,8 +222,8 @@ done
 [ -n "$api" ] || { cat "$WORK/journal" >&2; fail "no answer on 127.0.0.1:$port/api/node"; }
 [ "$(jq -r .region <<<"$api")" = 36.04 ] || fail "/api/node: $api"
 # An operator's `sudo -u simpul simpul status`: no --data, found as the
-# service's node; the daemon shows as running once it has started after
-# the enrolment and stored its first heartbeat.
+# service's node; the daemon shows as running once it holds the lock of
+# daemon.pid (it may come just after the HTTP server).
 for _ in $(seq 1 100); do
   st=$(as_simpul simpul status --json) || fail "simpul status as user simpul"
   [ "$(jq -r '.region + " " + (.daemon.running | tostring)' <<<"$st")" = "36.04 true" ] &&

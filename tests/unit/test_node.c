@@ -15,11 +15,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "../../src/node/daemon.h"
 #include "../../src/node/node.h"
 #include "testlib.h"
 
@@ -702,6 +704,88 @@ open_and_post(void **state)
         buf_release(&body);
 }
 
+/* The daemon's lock says it runs, to any open of the file, even one of
+ * the same process (an OFD lock: the HTTP API's status opens it beside the
+ * daemon); a second daemon is refused with the first one's pid; closing
+ * (as the kernel does at kill -9) says it no longer runs. */
+static void
+daemon_lock_says_running(void **state)
+{
+        struct fx *fx = *state;
+        struct node_daemon_seen seen;
+        uint32_t holder = 7;
+        int fd, fd2;
+
+        node_daemon_read(fx->tmp, &seen);
+        assert_false(seen.running); /* never ran: no file */
+        assert_int_equal(node_daemon_lock(fx->tmp, &fd, &holder), 0);
+        assert_true(fd >= 0);
+        node_daemon_read(fx->tmp, &seen);
+        assert_true(seen.running);
+        assert_int_equal(seen.pid, (uint32_t)getpid());
+        assert_true(seen.started_ms > 0);
+        expect_err("second daemon", node_daemon_lock(fx->tmp, &fd2, &holder),
+                   ERR_EXISTS);
+        assert_int_equal(fd2, -1);
+        assert_int_equal(holder, (uint32_t)getpid());
+        node_daemon_read(fx->tmp, &seen); /* that open closed: still held */
+        assert_true(seen.running);
+        close(fd);
+        node_daemon_read(fx->tmp, &seen);
+        assert_false(seen.running);
+        assert_int_equal(seen.pid, 0);
+        assert_int_equal(node_daemon_lock(fx->tmp, &fd, &holder), 0);
+        close(fd);
+}
+
+/* How many datagrams wait on fd (drained). */
+static int
+datagrams(int fd)
+{
+        char b;
+        int n = 0;
+
+        while (recv(fd, &b, 1, 0) >= 0)
+                n++;
+        assert_int_equal(errno, EAGAIN);
+        return n;
+}
+
+/* node_changed wakes the daemon's socket, also in a directory whose path
+ * is too long for a socket address, and does nothing (quietly) when no
+ * daemon binds it; a second bind replaces a socket left behind. */
+static void
+wake_reaches_the_socket(void **state)
+{
+        struct fx *fx = *state;
+        struct node n;
+        char deep[256];
+        int fd, fd2;
+
+        memset(&n, 0, sizeof(n));
+        n.dir = fx->tmp;
+        node_changed(&n); /* no daemon: nothing, no error */
+        assert_int_equal(node_wake_bind(fx->tmp, &fd), 0);
+        node_changed(&n);
+        node_changed(&n);
+        assert_int_equal(datagrams(fd), 2);
+        assert_int_equal(node_wake_bind(fx->tmp, &fd2), 0); /* left behind */
+        close(fd);
+        node_changed(&n);
+        assert_int_equal(datagrams(fd2), 1);
+        close(fd2);
+        node_changed(&n); /* a stale socket file: ECONNREFUSED, quietly */
+
+        snprintf(deep, sizeof(deep), "%s/%0100d/%s", fx->tmp, 0, "node");
+        assert_int_equal(node_mkdirs(deep), 0);
+        assert_true(strlen(deep) + sizeof("/" NODE_WAKE_FILE) > 108);
+        n.dir = deep;
+        assert_int_equal(node_wake_bind(deep, &fd), 0);
+        node_changed(&n);
+        assert_int_equal(datagrams(fd), 1);
+        close(fd);
+}
+
 #define CASE(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -726,6 +810,8 @@ main(void)
             CASE(open_bad_config),
             CASE(open_needs_key_and_store),
             CASE(open_and_post),
+            CASE(daemon_lock_says_running),
+            CASE(wake_reaches_the_socket),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
