@@ -122,6 +122,7 @@ store__db_put(struct store_txn *t, enum store_db db, const void *key,
                 v = store__val_of(val.ptr, val.len);
         int rc = mdb_put(t->txn, t->dbi[db], &k, &v, flags);
 
+        store__put_done(t);
         return rc == MDB_KEYEXIST
                    ? ERR_EXISTS
                    : store__lmdb_err(t->s->env, rc, store__db_names[db]);
