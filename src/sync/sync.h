@@ -74,6 +74,14 @@ struct sync_config {
         struct slice issuer_cert; /* its issuer's; empty: the root issued it */
         uint8_t cert_hash[SYNC_CERT_HASH_BYTES]; /* of cert (SYNC.md §3) */
         size_t hs_hello_max; /* the longest HELLO a handshake payload takes */
+        /* The most entries a batch takes, 0: REPLICA_BATCH_MAX (an ENTRIES
+         * message is never split: one longer than this is a batch of its
+         * own). Entries wait in a batch while the one before commits, so
+         * a batch grows up to a window (SYNC_WINDOW_BYTES): fewer, larger
+         * commits; but LMDB keeps the pages a commit dirtied as a free
+         * list for good (~7 MiB for 1,000 entries in a 50,000-entry
+         * store), so a village node caps it at SYNC_BATCH_ENTRIES. */
+        size_t batch_max;
 };
 
 /*
