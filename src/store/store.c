@@ -518,13 +518,24 @@ store_begin(struct store *s, bool write, struct store_txn **out)
         return 0;
 }
 
+/* A write transaction leaves nothing mapped: what its last puts and its
+ * commit read (the free list, the meta pages) would stay in the resident
+ * set of an idle node whose only writes are small notes. */
+static void
+txn_free(struct store_txn *t)
+{
+        if (t->write)
+                map_unmap(t->s);
+        free(t);
+}
+
 int
 store_commit(struct store_txn *t)
 {
         MDB_env *env = t->s->env;
         int rc = mdb_txn_commit(t->txn); /* ends the txn even on failure */
 
-        free(t);
+        txn_free(t);
         return store__lmdb_err(env, rc, "commit");
 }
 
@@ -534,7 +545,7 @@ store_abort(struct store_txn *t)
         if (!t)
                 return;
         mdb_txn_abort(t->txn);
-        free(t);
+        txn_free(t);
 }
 
 /* ---- feeds and inserts --------------------------------------------------- */
