@@ -45,6 +45,9 @@
 /* Puts between unmaps in a write transaction (store__put_done): ~25
  * entries, a few hundred pages touched, a few MiB mapped. */
 #define STORE_UNMAP_PUTS 128U
+/* Records walked by read transactions between unmaps (txn_free): a few
+ * MiB of entries. */
+#define STORE_UNMAP_WALKED 4096U
 
 static void map_find(struct store *s);
 
@@ -375,6 +378,7 @@ store_open(struct store **out, const char *dir, const struct store_options *opt)
         size_t map = (size_t)STORE_DEFAULT_MAP_MIB << MIB_SHIFT;
         int err;
 
+        atomic_init(&s->walked, 0);
         *out = NULL;
         if (opt && opt->map_size_bytes)
                 map = opt->map_size_bytes;
@@ -518,14 +522,26 @@ store_begin(struct store *s, bool write, struct store_txn **out)
         return 0;
 }
 
-/* A write transaction leaves nothing mapped: what its last puts and its
+/*
+ * A write transaction leaves nothing mapped: what its last puts and its
  * commit read (the free list, the meta pages) would stay in the resident
- * set of an idle node whose only writes are small notes. */
+ * set of an idle node whose only writes are small notes. Reads unmap
+ * every STORE_UNMAP_WALKED records walked, whichever thread walked them:
+ * a kabupaten pushing its store to 29 kecamatan would map all of it.
+ */
 static void
 txn_free(struct store_txn *t)
 {
+        struct store *s = t->s;
+
         if (t->write)
-                map_unmap(t->s);
+                map_unmap(s);
+        else if (t->walked &&
+                 atomic_fetch_add(&s->walked, t->walked) + t->walked >=
+                     STORE_UNMAP_WALKED) {
+                atomic_store(&s->walked, 0);
+                map_unmap(s);
+        }
         free(t);
 }
 

@@ -7,6 +7,7 @@
 #define SIMPUL_STORE_INT_H
 
 #include <lmdb.h>
+#include <stdatomic.h>
 
 #include "store.h"
 
@@ -38,6 +39,9 @@ struct store {
          * only when the map is resized, which LMDB allows only while no
          * transaction of this process is open. */
         uintptr_t map_lo, map_hi;
+        /* Records walked by read transactions since the map was last
+         * unmapped (txn_free), any thread. */
+        atomic_uint walked;
 };
 
 struct store_txn {
@@ -47,7 +51,8 @@ struct store_txn {
         bool write;
         bool bumped;      /* the store version was bumped in this txn */
         uint64_t version; /* its value then */
-        unsigned puts; /* since the map was last unmapped (store__put_done) */
+        unsigned puts;   /* since the map was last unmapped (store__put_done) */
+        unsigned walked; /* records store__db_walk visited */
 };
 
 int store__lmdb_err(MDB_env *env, int rc, const char *what);
