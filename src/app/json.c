@@ -37,6 +37,7 @@ app_global_init(void)
          * by report show and served by the HTTP API): jansson wipes every
          * block before freeing it. Before any thread. */
         json_set_alloc_funcs(malloc, mem_wipe_free);
+        mem_global_init(); /* malloc's arenas */
 }
 
 static json_t *

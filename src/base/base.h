@@ -149,6 +149,13 @@ const char *err_id(int err);
 
 /* ---- allocation: out-of-memory aborts ---------------------------------- */
 
+/*
+ * Sizes malloc for a long-running process with a few threads: at most
+ * MEM_ARENAS_MAX malloc arenas (glibc). Call first thing in main, before
+ * any thread: glibc reads the limit when a second thread first mallocs.
+ */
+#define MEM_ARENAS_MAX 2
+void mem_global_init(void);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

@@ -15,6 +15,19 @@ oom(size_t n)
         abort();
 }
 
+void
+mem_global_init(void)
+{
+#ifdef M_ARENA_MAX
+        /* glibc gives each thread that mallocs an arena of its own, up to
+         * 8 per core, and a block freed goes back to the arena it came
+         * from: the daemon's threads (the loop, the thread pool's, the
+         * signature checks) spread over 7 arenas, each keeping its own
+         * free memory. They mostly take turns: two arenas are enough. */
+        (void)mallopt(M_ARENA_MAX, MEM_ARENAS_MAX);
+#endif
+}
+
 void *
 xmalloc(size_t n)
 {

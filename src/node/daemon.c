@@ -342,15 +342,18 @@ daemon_init(struct daemon *d, struct node *n)
         if ((err = member_load(n, network, &d->cert, &d->issuer_cert)))
                 return err;
         hash_bytes(h, buf_slice(&d->cert));
-        d->scfg = (struct sync_config){&n->replica,
-                                       buf_slice(&d->cert),
-                                       buf_slice(&d->issuer_cert),
-                                       {0},
-                                       SECURE_HS_PAYLOAD_MAX - 16,
-                                       daemon_time_now,
-                                       n,
-                                       n->config.blob_fetch_max};
+        d->scfg =
+            (struct sync_config){.r = &n->replica,
+                                 .cert = buf_slice(&d->cert),
+                                 .issuer_cert = buf_slice(&d->issuer_cert),
+                                 .hs_hello_max = SECURE_HS_PAYLOAD_MAX - 16,
+                                 .time_now = daemon_time_now,
+                                 .time_arg = n,
+                                 .blob_fetch_max = n->config.blob_fetch_max};
         memcpy(d->scfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
+        /* A village Pi: smaller commits, a smaller resident set (sync.h). */
+        if (region_level(n->config.region) >= REGION_DESA)
+                d->scfg.batch_max = SYNC_BATCH_ENTRIES;
         buf_adds(&d->prologue, PROLOGUE);
         buf_add(&d->prologue, network, sizeof(network));
         d->lcfg = (struct link_config){n->key, buf_slice(&d->prologue),

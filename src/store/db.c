@@ -123,6 +123,7 @@ store__db_put(struct store_txn *t, enum store_db db, const void *key,
                 v = store__val_of(val.ptr, val.len);
         int rc = mdb_put(t->txn, t->dbi[db], &k, &v, flags);
 
+        store__put_done(t);
         return rc == MDB_KEYEXIST
                    ? ERR_EXISTS
                    : store__lmdb_err(t->s->env, rc, store__db_names[db]);
@@ -142,6 +143,7 @@ store__db_walk(struct store_txn *t, enum store_db db, const MDB_val *start,
                 return store__lmdb_err(t->s->env, rc, store__db_names[db]);
         rc = mdb_cursor_get(c, &k, &v, start ? MDB_SET_RANGE : MDB_FIRST);
         while (!rc && !done && !err) {
+                t->walked++;
                 err = step(ctx, &k, &v, &done);
                 if (!err && !done)
                         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);

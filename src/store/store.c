@@ -42,6 +42,14 @@
 
 #define STORE_SCHEMA 1U
 #define ID_PREFIX_MIN 4U
+/* Puts between unmaps in a write transaction (store__put_done): ~25
+ * entries, a few hundred pages touched, a few MiB mapped. */
+#define STORE_UNMAP_PUTS 128U
+/* Records walked by read transactions between unmaps (txn_free): a few
+ * MiB of entries. */
+#define STORE_UNMAP_WALKED 4096U
+
+static void map_find(struct store *s);
 
 enum feed_rec {
         REC_AUTHOR = 0,
@@ -376,6 +384,7 @@ store_open(struct store **out, const char *dir, const struct store_options *opt)
         size_t map = (size_t)STORE_DEFAULT_MAP_MIB << MIB_SHIFT;
         int err;
 
+        atomic_init(&s->walked, 0);
         *out = NULL;
         if (opt && opt->map_size_bytes)
                 map = opt->map_size_bytes;
@@ -388,6 +397,7 @@ store_open(struct store **out, const char *dir, const struct store_options *opt)
         }
         if ((err = env_open(s, dir, map)) || (err = store_init(s)))
                 goto out;
+        map_find(s);
         *out = s;
         s = NULL;
 out:
@@ -405,8 +415,8 @@ store_close(struct store *s)
         free(s);
 }
 
-/* The bounds of this process's mapping that holds p (Linux: /proc/self/maps).
- */
+/* The bounds of this process's mapping of a file named data.mdb that
+ * holds p (Linux: /proc/self/maps). */
 static bool
 map_bounds(const void *p, uintptr_t *lo, uintptr_t *hi)
 {
@@ -418,8 +428,12 @@ map_bounds(const void *p, uintptr_t *lo, uintptr_t *hi)
                 return false;
         while (!found && fgets(line, sizeof(line), f)) {
                 unsigned long a, b;
+                size_t n = strcspn(line, "\n");
+
+                line[n] = 0;
                 if (sscanf(line, "%lx-%lx", &a, &b) == 2 && (uintptr_t)p >= a &&
-                    (uintptr_t)p < b) {
+                    (uintptr_t)p < b && n >= 9 &&
+                    !strcmp(line + n - 9, "/data.mdb")) {
                         *lo = a;
                         *hi = b;
                         found = true;
@@ -429,25 +443,50 @@ map_bounds(const void *p, uintptr_t *lo, uintptr_t *hi)
         return found;
 }
 
-void
-store_trim(struct store *s)
+/*
+ * Finds the map. LMDB does not tell where it mapped the file unless
+ * MDB_FIXEDMAP; a value read in a read-only transaction points into the
+ * map (in a write transaction it may point to a copy in the heap: never
+ * ask one). Called with no transaction open (LMDB maps and remaps then).
+ */
+static void
+map_find(struct store *s)
 {
         MDB_txn *txn;
         MDB_val k = store__val_of("instance", 8), v;
-        uintptr_t lo, hi;
-        int rc;
 
-        /* LMDB does not tell where it mapped the file unless MDB_FIXEDMAP;
-         * a value read in a read-only transaction points into the map. */
+        s->map_lo = s->map_hi = 0;
         if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn))
                 return;
-        rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
-        if (!rc && map_bounds(v.mv_data, &lo, &hi))
-                /* Read-only and shared: dropping the page table entries
-                 * loses nothing; the next read maps the page again from
-                 * the kernel's page cache. */
-                (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+        if (mdb_get(txn, s->dbi[DB_META], &k, &v) ||
+            !map_bounds(v.mv_data, &s->map_lo, &s->map_hi))
+                s->map_lo = s->map_hi = 0;
         mdb_txn_abort(txn);
+}
+
+/* Read-only and shared: dropping the page table entries loses nothing;
+ * the next read maps the page again from the kernel's page cache. */
+static void
+map_unmap(const struct store *s)
+{
+        if (s->map_hi > s->map_lo)
+                (void)madvise((void *)s->map_lo, s->map_hi - s->map_lo,
+                              MADV_DONTNEED);
+}
+
+void
+store_trim(struct store *s)
+{
+        map_unmap(s);
+}
+
+void
+store__put_done(struct store_txn *t)
+{
+        if (++t->puts >= STORE_UNMAP_PUTS) {
+                t->puts = 0;
+                map_unmap(t->s);
+        }
 }
 
 void
@@ -474,6 +513,8 @@ store_begin(struct store *s, bool write, struct store_txn **out)
                 /* Another process grew the map: adopt its size, once. */
                 rc = mdb_env_set_mapsize(s->env, 0);
                 if (!rc)
+                        map_find(s); /* LMDB mapped it again */
+                if (!rc)
                         rc = mdb_txn_begin(s->env, NULL, flags, &txn);
         }
         if (rc)
@@ -487,13 +528,36 @@ store_begin(struct store *s, bool write, struct store_txn **out)
         return 0;
 }
 
+/*
+ * A write transaction leaves nothing mapped: what its last puts and its
+ * commit read (the free list, the meta pages) would stay in the resident
+ * set of an idle node whose only writes are small notes. Reads unmap
+ * every STORE_UNMAP_WALKED records walked, whichever thread walked them:
+ * a kabupaten pushing its store to 29 kecamatan would map all of it.
+ */
+static void
+txn_free(struct store_txn *t)
+{
+        struct store *s = t->s;
+
+        if (t->write)
+                map_unmap(s);
+        else if (t->walked &&
+                 atomic_fetch_add(&s->walked, t->walked) + t->walked >=
+                     STORE_UNMAP_WALKED) {
+                atomic_store(&s->walked, 0);
+                map_unmap(s);
+        }
+        free(t);
+}
+
 int
 store_commit(struct store_txn *t)
 {
         MDB_env *env = t->s->env;
         int rc = mdb_txn_commit(t->txn); /* ends the txn even on failure */
 
-        free(t);
+        txn_free(t);
         return store__lmdb_err(env, rc, "commit");
 }
 
@@ -503,7 +567,7 @@ store_abort(struct store_txn *t)
         if (!t)
                 return;
         mdb_txn_abort(t->txn);
-        free(t);
+        txn_free(t);
 }
 
 /* ---- feeds and inserts --------------------------------------------------- */

@@ -7,6 +7,7 @@
 #define SIMPUL_STORE_INT_H
 
 #include <lmdb.h>
+#include <stdatomic.h>
 
 #include "store.h"
 
@@ -39,6 +40,13 @@ struct store {
         bool read_only;
         bool no_index; /* read-only and no "index" database yet */
         bool no_blobs; /* read-only and no blob databases yet */
+        /* Where LMDB mapped data.mdb (map_find), {0, 0}: unknown. It moves
+         * only when the map is resized, which LMDB allows only while no
+         * transaction of this process is open. */
+        uintptr_t map_lo, map_hi;
+        /* Records walked by read transactions since the map was last
+         * unmapped (txn_free), any thread. */
+        atomic_uint walked;
 };
 
 struct store_txn {
@@ -48,6 +56,8 @@ struct store_txn {
         bool write;
         bool bumped;      /* the store version was bumped in this txn */
         uint64_t version; /* its value then */
+        unsigned puts;   /* since the map was last unmapped (store__put_done) */
+        unsigned walked; /* records store__db_walk visited */
 };
 
 int store__lmdb_err(MDB_env *env, int rc, const char *what);
@@ -71,6 +81,15 @@ int store__db_del(struct store_txn *t, enum store_db db, const void *key,
  */
 typedef int (*store__walk_fn)(void *ctx, const MDB_val *k, const MDB_val *v,
                               bool *done);
+/*
+ * A write transaction's puts read pages all over the file (the id index
+ * and the views' time indexes take random keys), and each read fault maps
+ * up to 16 neighbouring cached pages (fault-around): a commit of a few
+ * thousand entries would map the whole file. Every STORE_UNMAP_PUTS puts,
+ * the map's pages are unmapped (store_trim), so a commit maps at most
+ * what that many puts touch.
+ */
+void store__put_done(struct store_txn *t);
 int store__db_walk(struct store_txn *t, enum store_db db, const MDB_val *start,
                    store__walk_fn step, void *ctx);
 

@@ -573,6 +573,24 @@ sync__blob_done(struct sync_session *s, const struct sync_op *op,
 }
 
 /* sync_changed: blobs told missing may be whole now. */
+/* Nothing for sync__blobs_pump to do but read the store: no list or chunk
+ * to answer, no blob being fetched, the walk of wanted blobs done (a
+ * commit that could add one asks for a rescan, which pumps), no HAVE to
+ * check. Lets an idle link's keepalive read nothing (push.c). */
+bool
+sync__blobs_idle(const struct sync_session *s)
+{
+        const struct blob_link *bl = s->blobs;
+        bool fetching = s->cfg.blob_fetch_max != 0;
+
+        if (!bl)
+                return !fetching;
+        if (fetching && bl->refused_n < SYNC_BLOB_REFUSED_MAX &&
+            (!bl->walk_done || bl->active || bl->asks_n))
+                return false;
+        return !bl->have_check && !bl->serve_n;
+}
+
 void
 sync__blobs_changed(struct sync_session *s)
 {

@@ -223,15 +223,16 @@ push_feed(struct sync_session *s, struct feed_state *f, struct buf *out)
 /*
  * Nothing to send that needs the store: no rescan asked (sync_changed
  * follows every commit), no fork proof, no body to answer or to ask for,
- * no feed with entries to push, SYNCED sent. An idle link's keepalives
- * then read nothing: even a read transaction writes its reader slot in
- * lock.mdb, a page the kernel writes back to the SD card.
+ * no feed with entries to push, SYNCED sent, no blob work. An idle
+ * link's keepalives then read nothing: even a read transaction writes its
+ * reader slot in lock.mdb, a page the kernel writes back to the SD card.
  */
 static bool
 pump_idle(const struct sync_session *s)
 {
         return !s->rescan && !s->forks_dirty && !s->to_answer_n &&
-               s->want_done && s->stats.synced_sent && !next_pending(s);
+               s->want_done && s->stats.synced_sent && !next_pending(s) &&
+               sync__blobs_idle(s);
 }
 
 int

@@ -57,10 +57,12 @@ static struct rx_batch *
 rx_filling(struct sync_session *s, size_t need)
 {
         struct rx_batch *b = s->rx_n ? s->rx[s->rx_n - 1] : NULL;
+        size_t max = s->cfg.batch_max && s->cfg.batch_max < REPLICA_BATCH_MAX
+                         ? s->cfg.batch_max
+                         : REPLICA_BATCH_MAX;
 
         /* A batch out with the caller, or a full one, takes no more. */
-        if (!b || s->rx_taken == s->rx_n ||
-            b->pub.n + need > REPLICA_BATCH_MAX) {
+        if (!b || s->rx_taken == s->rx_n || b->pub.n + need > max) {
                 if (s->rx_n > RX_PENDING_MAX)
                         return NULL;
                 b = xcalloc(1, sizeof(*b));

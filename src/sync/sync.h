@@ -85,6 +85,14 @@ struct sync_config {
          * none). Asked of the peer are blobs referenced by entries of the
          * link's universe (BLOBS.md §7). */
         uint64_t blob_fetch_max;
+        /* The most entries a batch takes, 0: REPLICA_BATCH_MAX (an ENTRIES
+         * message is never split: one longer than this is a batch of its
+         * own). Entries wait in a batch while the one before commits, so
+         * a batch grows up to a window (SYNC_WINDOW_BYTES): fewer, larger
+         * commits; but LMDB keeps the pages a commit dirtied as a free
+         * list for good (~7 MiB for 1,000 entries in a 50,000-entry
+         * store), so a village node caps it at SYNC_BATCH_ENTRIES. */
+        size_t batch_max;
 };
 
 /*

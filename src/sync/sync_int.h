@@ -318,5 +318,6 @@ int sync__blob_done(struct sync_session *s, const struct sync_op *op,
                     const char **why) WUR;
 void sync__blobs_free(struct sync_session *s);
 void sync__blobs_changed(struct sync_session *s);
+bool sync__blobs_idle(const struct sync_session *s);
 
 #endif

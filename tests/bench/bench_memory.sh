@@ -15,6 +15,7 @@
 #   BENCH_PERF=1       perf record the desa's page faults during the sync
 #                      (DWARF stacks) into WORK/perf-faults.data, and
 #                      print the top callers (implies BENCH_KEEP)
+#   BENCH_KABUPATEN=1  measure the kabupaten instead (below)
 #
 # The load: what one desa, Sukanegara (36.04.12.2002) in kecamatan Pontang,
 # is entitled to in a busy kabupaten: ENTRIES entries in 20 feeds of 15
@@ -37,6 +38,12 @@
 # the kernel may drop and read again at will; they count in the resident
 # set all the same), and the resident set at the end.
 # Goals: <= 32 MiB while syncing, <= 16 MiB idle.
+#
+# BENCH_KABUPATEN=1: the same load at the kabupaten, and all 29 kecamatan
+# of Kabupaten Serang, with empty stores, dial it at once and sync what
+# they are entitled to (Pontang all of it, the others the 5 feeds of
+# tree:36.04, a quarter); the kabupaten's figures over that time
+# (kab_* lines), from its start to the last SYNC-CAUGHT-UP.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -116,67 +123,6 @@ KEC=36.04.12
 DESA=36.04.12.2002
 t_start=$(now_ms)
 
-# ---- nodes, authors, the load ------------------------------------------------------
-make_root kab $KAB
-make_node kec $KEC kab
-make_node desa $DESA kab
-others=$(awk -F, -v k="$KEC." -v d="$DESA" 'index($1, k) == 1 && $1 != d {print $1}' \
-  tests/data/serang-36.04.csv)
-for i in 1 2 3 4; do author "dinas$i" $KAB; done
-i=0
-for d in $others; do i=$((i + 1)); author "desa$i" "$d"; done
-# "NAME REGION AUDIENCE" per feed: first the desa's, then the others.
-{
-  for a in "tree:$KAB" "tree:$KEC" "tree:$DESA" "path:$DESA:$KAB"; do echo "kab $KAB $a"; done
-  for k in 1 2 3 4; do echo "dinas$k $KAB tree:$KAB"; done
-  echo "dinas1 $KAB path:$DESA:$KAB"
-  echo "dinas2 $KAB tree:$KEC"
-  i=0
-  for d in $others; do i=$((i + 1)); echo "desa$i $d tree:$KEC"; done
-} >"$WORK/mine.plan"
-{
-  i=0
-  for d in $others; do
-    i=$((i + 1))
-    echo "desa$i $d path:$d:$KAB"
-    echo "kab $KAB tree:$d"
-  done
-} >"$WORK/other.plan"
-mkdir -p "$WORK/bundles"
-plan_lines() { # PLAN TOTAL TAG
-  local nf per extra k r a j=0
-  nf=$(wc -l <"$1")
-  per=$(($2 / nf)) extra=$(($2 % nf))
-  while read -r k r a; do
-    j=$((j + 1))
-    echo "$WORK/$k/node.key $r $a $((per + (j <= extra ? 1 : 0))) $3$j"
-  done <"$1"
-}
-{
-  plan_lines "$WORK/mine.plan" "$n" 1
-  plan_lines "$WORK/other.plan" $((n / 5)) 2
-} | awk '$4 > 0' | xargs -P "$(nproc)" -L 1 sh -c \
-  '"$0" --out "'"$WORK"'/bundles/$5.bundle" --count "$4" --key "$1" --region "$2" --audience "$3" --body-bytes '"$((SIZE - 27))"' --seed "$5" 2>/dev/null' "$GEN"
-{
-  printf 'SIMPUL\000\001'
-  for f in "$WORK"/bundles/*.bundle; do tail -c +9 "$f"; done
-} >"$WORK/load.bundle"
-rm -rf "$WORK/bundles"
-"$SIMPUL" import --data "$WORK/kab" "$WORK/load.bundle" --json >"$WORK/import.json"
-[ "$(jq .stored "$WORK/import.json")" = $((n + n / 5)) ] || fail "import: $(cat "$WORK/import.json")"
-rm -f "$WORK/load.bundle"
-
-# ---- the kecamatan syncs everything from the kabupaten --------------------------------
-start kab 127.0.0.1:0
-parent kec kab
-start kec 127.0.0.1:0
-want=$(entries kab)
-wait_until 900 "kecamatan holds all $want entries" eq "$want" entries kec
-stop kab
-expect=$(entitled kec $DESA)
-t_ready=$(now_ms)
-
-# ---- the desa: sync, then idle ------------------------------------------------------------
 # One sample per 100 ms: ms VmRSS VmHWM RssAnon RssFile RssShmem Threads (kB).
 # Started first, it waits for the pid in PID_FILE (python is slow to start).
 sampler() { # PID_FILE FILE
@@ -242,6 +188,115 @@ for name, g in sorted(groups.items(), key=lambda x: -x[1]['rss']):
         print('%-30s %8d %8d %8d %8d %5d' % (name, g['rss'], g['anon'], g['clean'], g['dirty'], g['maps']))
 PY
 }
+# ---- nodes, authors, the load ------------------------------------------------------
+make_root kab $KAB
+make_node kec $KEC kab
+make_node desa $DESA kab
+others=$(awk -F, -v k="$KEC." -v d="$DESA" 'index($1, k) == 1 && $1 != d {print $1}' \
+  tests/data/serang-36.04.csv)
+for i in 1 2 3 4; do author "dinas$i" $KAB; done
+i=0
+for d in $others; do i=$((i + 1)); author "desa$i" "$d"; done
+# "NAME REGION AUDIENCE" per feed: first the desa's, then the others.
+{
+  for a in "tree:$KAB" "tree:$KEC" "tree:$DESA" "path:$DESA:$KAB"; do echo "kab $KAB $a"; done
+  for k in 1 2 3 4; do echo "dinas$k $KAB tree:$KAB"; done
+  echo "dinas1 $KAB path:$DESA:$KAB"
+  echo "dinas2 $KAB tree:$KEC"
+  i=0
+  for d in $others; do i=$((i + 1)); echo "desa$i $d tree:$KEC"; done
+} >"$WORK/mine.plan"
+{
+  i=0
+  for d in $others; do
+    i=$((i + 1))
+    echo "desa$i $d path:$d:$KAB"
+    echo "kab $KAB tree:$d"
+  done
+} >"$WORK/other.plan"
+mkdir -p "$WORK/bundles"
+plan_lines() { # PLAN TOTAL TAG
+  local nf per extra k r a j=0
+  nf=$(wc -l <"$1")
+  per=$(($2 / nf)) extra=$(($2 % nf))
+  while read -r k r a; do
+    j=$((j + 1))
+    echo "$WORK/$k/node.key $r $a $((per + (j <= extra ? 1 : 0))) $3$j"
+  done <"$1"
+}
+{
+  plan_lines "$WORK/mine.plan" "$n" 1
+  plan_lines "$WORK/other.plan" $((n / 5)) 2
+} | awk '$4 > 0' | xargs -P "$(nproc)" -L 1 sh -c \
+  '"$0" --out "'"$WORK"'/bundles/$5.bundle" --count "$4" --key "$1" --region "$2" --audience "$3" --body-bytes '"$((SIZE - 27))"' --seed "$5" 2>/dev/null' "$GEN"
+{
+  printf 'SIMPUL\000\001'
+  for f in "$WORK"/bundles/*.bundle; do tail -c +9 "$f"; done
+} >"$WORK/load.bundle"
+rm -rf "$WORK/bundles"
+"$SIMPUL" import --data "$WORK/kab" "$WORK/load.bundle" --json >"$WORK/import.json"
+[ "$(jq .stored "$WORK/import.json")" = $((n + n / 5)) ] || fail "import: $(cat "$WORK/import.json")"
+rm -f "$WORK/load.bundle"
+
+# ---- BENCH_KABUPATEN: 29 kecamatan sync from the kabupaten at once ----------------
+kabupaten_phase() {
+  local k name i=0 names=() t0 t1 load_kab
+  for k in $(awk -F, 'split($1, p, ".") == 3 {print $1}' tests/data/serang-36.04.csv); do
+    if [ "$k" = $KEC ]; then name=kec; else i=$((i + 1)); name=kc$i; make_node "$name" "$k" kab; fi
+    names+=("$name")
+  done
+  sync
+  load_kab=$(load1)
+  sampler "$WORK/kab.pid" "$WORK/samples.txt" &
+  SAMPLER=$!
+  PIDS+=("$SAMPLER")
+  sleep 2
+  t0=$(now_ms)
+  start kab 127.0.0.1:0
+  echo "${PID[kab]}" >"$WORK/kab.pid"
+  for name in "${names[@]}"; do parent "$name" kab; start "$name"; done
+  all_caught_up() {
+    local n
+    for n in "${names[@]}"; do grep -q SYNC-CAUGHT-UP "$WORK/$n.log" || return 1; done
+  }
+  wait_until 1800 "all ${#names[@]} kecamatan caught up" all_caught_up
+  t1=$(now_ms)
+  smaps_groups "${PID[kab]}" "$WORK/smaps-kab.txt"
+  kab_cpu=$(awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/${PID[kab]}/stat")
+  for name in "${names[@]}"; do stop "$name"; done
+  stop kab
+  wait "$SAMPLER" 2>/dev/null || true
+  peak() { awk -v c="$1" '$c > m {m = $c} END {printf "%.1f", m / 1024}' "$WORK/samples.txt"; }
+  sent=0
+  for name in "${names[@]}"; do sent=$((sent + $(entries "$name"))); done
+  out kab_entries "$(entries kab)" "entries at the kabupaten ($SIZE-byte bodies)"
+  out kab_sent "$sent" "entries the ${#names[@]} kecamatan hold after the sync"
+  out kab_sync_ms "$((t1 - t0))" "ms (the kabupaten's start to the last SYNC-CAUGHT-UP; load $load_kab)"
+  out kab_vmhwm_mib "$(peak 3)" "MiB peak resident set of the kabupaten"
+  out kab_rss_anon_peak_mib "$(peak 4)" "MiB (heap, stacks)"
+  out kab_rss_file_peak_mib "$(peak 5)" "MiB (binary, libraries, LMDB map)"
+  out kab_threads_peak "$(awk '$7 > m {m = $7} END {print m}' "$WORK/samples.txt")" threads
+  out kab_cpu_s "$kab_cpu" "CPU-s (the kabupaten daemon)"
+  echo "# load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+  echo "# the kabupaten's resident set by kind of mapping when all had caught up (kB):"
+  sed 's/^/#   /' "$WORK/smaps-kab.txt"
+}
+if [ -n "${BENCH_KABUPATEN:-}" ]; then
+  kabupaten_phase
+  exit 0
+fi
+
+# ---- the kecamatan syncs everything from the kabupaten --------------------------------
+start kab 127.0.0.1:0
+parent kec kab
+start kec 127.0.0.1:0
+want=$(entries kab)
+wait_until 900 "kecamatan holds all $want entries" eq "$want" entries kec
+stop kab
+expect=$(entitled kec $DESA)
+t_ready=$(now_ms)
+
+# ---- the desa: sync, then idle ------------------------------------------------------------
 parent desa kec
 sync
 load_sync=$(load1)

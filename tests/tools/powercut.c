@@ -255,10 +255,17 @@ static void
 remember(off_t off, size_t len)
 {
         struct undo *u;
+        struct stat st;
         ssize_t got;
 
         if (!len)
                 return;
+        /* The first write the cache holds: the file is on disk as it is
+         * now, also what another process (a daemon beside simpul post)
+         * wrote and synced since our open; LMDB's writer lock keeps it
+         * from writing again before our commit ends. */
+        if (log_n == 0 && fstat(rfd, &st) == 0)
+                synced_size = st.st_size;
         if (log_n == log_cap) {
                 log_cap = log_cap ? 2 * log_cap : 64;
                 log_ = realloc(log_, log_cap * sizeof(*log_));

@@ -975,6 +975,69 @@ abort_leaves_nothing(void **state)
         chain_free(c);
 }
 
+/* Resident kB of this process's map of the fixture's data.mdb (from
+ * /proc/self/smaps), -1 if it is not mapped. */
+static long
+map_rss_kb(const struct fx *fx)
+{
+        char want[160], line[512];
+        FILE *f = fopen("/proc/self/smaps", "r");
+        bool in = false;
+        long kb = -1, v;
+        unsigned long lo, hi;
+
+        assert_non_null(f);
+        snprintf(want, sizeof(want), "%s/data.mdb\n", fx->dir);
+        while (fgets(line, sizeof(line), f)) {
+                size_t n = strlen(line), w = strlen(want);
+                if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+                        in = n >= w && !strcmp(line + n - w, want);
+                else if (in && sscanf(line, "Rss: %ld kB", &v) == 1)
+                        kb = (kb < 0 ? 0 : kb) + v;
+        }
+        fclose(f);
+        return kb;
+}
+
+/*
+ * The store file's pages are the kernel's page cache, not the node's: a
+ * write transaction unmaps what it mapped (its commit reads pages all over
+ * the file), and store_trim unmaps what reads mapped (README, memory).
+ */
+static void
+commits_leave_nothing_mapped(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *c[8],
+            *one = chain_new(50, DESA, "tree:36.04.12", KIND_INFORMASI);
+        struct buf b = BUF_INIT;
+        struct store_txn *t;
+
+        for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+                c[i] = chain_new((uint8_t)(40 + i), DESA, "tree:36.04.12",
+                                 KIND_INFORMASI);
+                chain_grow(c[i], CHAIN_MAX);
+                store_chain(fx->s, c[i]);
+        }
+        assert_int_equal(map_rss_kb(fx), 0);
+        t = begin(fx->s, false);
+        for (size_t i = 0; i < ARRAY_LEN(c); i++)
+                for (size_t j = 0; j < CHAIN_MAX; j++)
+                        assert_int_equal(
+                            store_get(t, c[i]->e[j].feed, j + 1, &b), 0);
+        store_abort(t);
+        assert_true(map_rss_kb(fx) > 0); /* reads map the pages they read */
+        store_trim(fx->s);
+        assert_int_equal(map_rss_kb(fx), 0);
+        chain_grow(one, 1);
+        store_chain(fx->s, one);
+        assert_int_equal(map_rss_kb(fx), 0);
+        for (size_t i = 0; i < ARRAY_LEN(c); i++)
+                chain_free(c[i]);
+        chain_free(one);
+        buf_release(&b);
+}
+
 /* Inserts two entries per transaction until the 1 MiB map is full. Returns
  * how many entries were committed. */
 static size_t
@@ -1063,6 +1126,7 @@ main(void)
             CASE(read_only_open),
             CASE(other_word_size_is_not_corrupt),
             CASE(abort_leaves_nothing),
+            CASE(commits_leave_nothing_mapped),
             CASE(map_full_then_grow),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -142,10 +142,12 @@ struct side {
         char cert[32]; /* stands for its certificate: sessions do not look */
         struct sync_config cfg;
         struct sync_session *s;
-        bool knows_peer;  /* holds the peer's certificate (its hash) */
-        int cert_answer;  /* the caller's verdict on a CERT: 0 or refusal */
-        bool hold_writes; /* the peer's record stays with the "caller" */
-        uint64_t time_ms; /* what it answers a TIME_REQUEST with */
+        bool knows_peer;      /* holds the peer's certificate (its hash) */
+        int cert_answer;      /* the caller's verdict on a CERT: 0 or refusal */
+        bool hold_writes;     /* the peer's record stays with the "caller" */
+        uint64_t time_ms;     /* what it answers a TIME_REQUEST with */
+        size_t batch_max;     /* its sync_config's */
+        size_t batch_largest; /* entries of the largest batch it took */
         bool closed;
         int err; /* what closed it */
         char why[40];
@@ -197,7 +199,8 @@ sessions_new(struct fx *fx)
                                          4096,
                                          side_time,
                                          x,
-                                         16777216};
+                                         16777216,
+                                         x->batch_max};
                 memcpy(x->cfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
                 x->s = sync_session_new(&x->cfg);
                 x->closed = false;
@@ -450,6 +453,8 @@ do_batch(struct side *x)
 
         if (!b)
                 return false;
+        if (b->n > x->batch_largest)
+                x->batch_largest = b->n;
         w = x->hold_writes ? NULL : sync_take_writes(x->s);
         also.ctx = w;
         replica_check(&x->r, b->entries, b->n, b->es, b->results);
@@ -744,6 +749,31 @@ first_sync(void **state)
         assert_true(sync_stats(fx->p.s)->caught_up);
         assert_int_equal(sync_stats(fx->c.s)->entries_in, 3);
         chain_free(a);
+}
+
+/*
+ * A village node takes its entries in small batches (sync_config's
+ * batch_max): five feeds of three entries, five ENTRIES messages, come in
+ * batches of at most four entries; a message is never split.
+ */
+static void
+batch_max(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *a[5];
+
+        for (size_t i = 0; i < 5; i++) {
+                a[i] = chain_new((uint8_t)(20 + i), "tree:" KEC, 3, "b");
+                give(&fx->p, a[i], 0, 3, 0);
+        }
+        fx->c.batch_max = 4;
+        link_up(fx);
+        for (size_t i = 0; i < 5; i++) {
+                assert_int_equal(head_of(&fx->c, a[i]->e[0].feed, NULL), 3);
+                chain_free(a[i]);
+        }
+        /* Without the cap, the frame's 15 entries are one batch. */
+        assert_int_equal(fx->c.batch_largest, 3);
 }
 
 /* Nothing changed since: each HELLO names no feed (SYNC.md §7). */
@@ -1271,6 +1301,7 @@ main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(first_sync, setup, teardown),
+            cmocka_unit_test_setup_teardown(batch_max, setup, teardown),
             cmocka_unit_test_setup_teardown(noop_session, setup, teardown),
             cmocka_unit_test_setup_teardown(need_full, setup, teardown),
             cmocka_unit_test_setup_teardown(hello_ok_waits_for_record, setup,
