@@ -119,7 +119,12 @@
         X(ERR_LINK_BUSY, "LINK-BUSY",                                          \
           "too many connections in their handshake")                           \
         X(ERR_LINK_BACKLOG, "LINK-BACKLOG",                                    \
-          "peer does not read what is sent to it")
+          "peer does not read what is sent to it")                             \
+        X(ERR_BUNDLE_NOT_FOR_ME, "BUNDLE-NOT-FOR-ME",                          \
+          "bundle is sealed to another node")                                  \
+        X(ERR_BUNDLE_TAMPERED, "BUNDLE-TAMPERED",                              \
+          "bundle does not authenticate")                                      \
+        X(ERR_BUNDLE_TRUNCATED, "BUNDLE-TRUNCATED", "bundle is cut short")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

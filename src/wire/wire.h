@@ -153,6 +153,44 @@ int wire_body_str(struct slice body, const char *key, struct slice *out) WUR;
  * or zero. */
 int wire_bundle_len(const uint8_t prefix[BUNDLE_LEN_BYTES], uint32_t *len) WUR;
 
+/*
+ * Sealed bundles (proto/BUNDLE.md): after the magic and the sealed
+ * stream's header, the plaintext is a stream of typed records, each
+ * type (1) || length (4, big-endian) || payload. Pure: no crypto here.
+ */
+#define BUNDLE2_MAGIC "SIMPUL\x00\x02"
+#define BUNDLE_REC_HEADER_BYTES 5U
+#define BUNDLE_CHUNK_LEN_BYTES 4U
+#define BUNDLE_HEADS_MAX 65536U /* feeds in one HEADS record */
+#define BUNDLE_HEAD_BYTES 40U   /* feed id (32) || seq (8) */
+enum bundle_rec_type {
+        BUNDLE_REC_HEADS = 1, /* the sender's vector over the universe */
+        BUNDLE_REC_ENTRY = 2, /* one envelope, as signed (SPEC.md §4) */
+        BUNDLE_REC_BLOB = 3,  /* reserved for proto/BLOBS.md: skipped */
+};
+struct bundle_rec {
+        uint8_t type;
+        struct slice payload; /* borrows the input */
+};
+/* Appends one record. */
+void wire_bundle_rec_put(struct buf *out, uint8_t type, struct slice payload);
+/*
+ * Takes the next whole record off the front of in (untrusted): 1 and
+ * *used bytes, 0 if in holds only part of one (read more), or ERR_BUNDLE
+ * (a length out of its type's bounds, a type below 0x80 not known).
+ */
+int wire_bundle_rec_next(struct slice in, struct bundle_rec *r,
+                         size_t *used) WUR;
+/* A HEADS payload: instance (16) || n * (feed id || seq), ids ascending. */
+struct bundle_heads {
+        uint8_t instance[16];
+        const uint8_t *heads; /* n * BUNDLE_HEAD_BYTES, borrowed */
+        size_t n;
+};
+/* Checks a HEADS payload: length, ids strictly ascending, every seq >= 1.
+ * ERR_BUNDLE. */
+int wire_bundle_heads(struct slice payload, struct bundle_heads *h) WUR;
+
 /* ---- membership (proto/MEMBERSHIP.md) -------------------------------------
  *
  * Network descriptors, certificates, enrolment requests, certificate
