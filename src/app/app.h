@@ -185,6 +185,65 @@ struct app_import {
 int app_import(struct node *n, FILE *f, const char *name, unsigned threads,
                struct app_import *out, char *err_msg) WUR;
 
+/* ---- sealed bundles for one node (bundle_seal.c, proto/BUNDLE.md) ---- */
+
+/* A node a bundle is for, or from: by its certificate held. */
+struct app_bundle_node {
+        uint8_t key[ENTRY_KEY_BYTES];
+        char region[REGION_BUF];
+        char name[CERT_NAME_BUF];
+};
+/*
+ * Finds the node spec names: a region code, or a node key (8 to 64 hex
+ * digits, a prefix), among the certificates held. Errors: ERR_USAGE
+ * (neither, or this node), ERR_NOT_FOUND, ERR_AMBIGUOUS, store errors.
+ */
+int app_bundle_node(struct node *n, const char *spec,
+                    struct app_bundle_node *out, char *err_msg) WUR;
+/* The file name of a bundle from n to `to`: to-REGION-from-REGION.bundle. */
+void app_bundle_name(char *out, size_t cap, const struct node *n,
+                     const struct app_bundle_node *to);
+
+struct app_bundle_out {
+        struct app_bundle_node to;
+        uint64_t heads;   /* feeds in its HEADS */
+        uint64_t feeds;   /* feeds with entries in it */
+        uint64_t entries; /* entries in it */
+        uint64_t bytes;   /* of the file */
+};
+/*
+ * Writes the bundle for node `to` (n opened with its key) to file, whole
+ * or not at all (a temporary file renamed): what a sync session with it
+ * would push from what it is known to hold, sealed to its key. -errno,
+ * ERR_KEY, ERR_TOO_BIG, store errors.
+ */
+int app_bundle_for(struct node *n, const struct app_bundle_node *to,
+                   const char *file, struct app_bundle_out *out,
+                   char *err_msg) WUR;
+
+struct app_bundle_in {
+        uint8_t to[ENTRY_KEY_BYTES]; /* whom the file is sealed to */
+        struct app_bundle_node from; /* region and name: once certified */
+        struct ingest_stats sum;
+        uint64_t records, skipped; /* read; of kinds not known here */
+        uint64_t heads;            /* of the sender's, recorded */
+        bool complete;             /* read to its final chunk */
+        int sender_err; /* complete, but the sender is not certified here
+                           (ERR_NOT_FOUND) or revoked: HEADS not recorded,
+                           no return bundle */
+};
+/*
+ * Opens the bundle file with n's key and commits its entries as a sync
+ * session does, then records what the sender holds. out says how far it
+ * came, also on error: the entries of the chunks authenticated before a
+ * damage stay committed (each is signed). Errors, each with one log line:
+ * ERR_BUNDLE_NOT_FOR_ME (nothing read), ERR_BUNDLE_TAMPERED,
+ * ERR_BUNDLE_TRUNCATED, ERR_BUNDLE (not a sealed bundle, or a bad
+ * record), -errno, store errors.
+ */
+int app_bundle_import(struct node *n, const char *file,
+                      struct app_bundle_in *out, char *err_msg) WUR;
+
 /* ---- membership (member.c, proto/MEMBERSHIP.md) ------------------------- */
 
 #define APP_VALID_DAYS_MAX 36500U /* of a certificate */
