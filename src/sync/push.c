@@ -239,6 +239,8 @@ sync_pump(struct sync_session *s, bool *more)
                 goto out;
         if (s->forks_dirty && (err = sync__push_forks(s, t, out)))
                 goto out;
+        if ((err = sync__held_push(s, t, out)))
+                goto out;
         if ((err = sync__answer_bodies(s, t, out, start)) ||
             (err = sync__want_bodies(s, t, out)))
                 goto out;

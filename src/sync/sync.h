@@ -247,6 +247,17 @@ void sync_changed(struct sync_session *s);
  * caller's answer: stop reading the socket. */
 bool sync_wants_input(const struct sync_session *s);
 const struct sync_stats *sync_stats(const struct sync_session *s);
+/* ---- what nodes above hold (held.c, SYNC.md §5.4) -------------------------- */
+
+/* The index table (store_index_put) of HELD: own feed id || region ->
+ * seq (8, big-endian) that nodes of region hold, as the parent said. */
+#define SYNC_HELD_TABLE "held"
+/* Is the peer above this node (its parent, or further up)? */
+bool sync_is_uplink(const struct sync_session *s);
+/* What a peer above holds changed (its record was written): pass it on to
+ * the child at the next sync_pump. */
+void sync_held_changed(struct sync_session *s);
+
 /* ---- offering without a link (offer.c) ----------------------------------- */
 
 /* Is a feed of audience a in the universe of a link between nodes of

@@ -598,8 +598,9 @@ enum sync_type {
         SYNC_FORK_PROOF = 14, /* SYNC.md §5.1 */
         SYNC_BODY_WANT = 15,  /* SYNC.md §5.2 */
         SYNC_BODY = 16,
+        SYNC_HELD = 17, /* SYNC.md §5.4 */
 };
-#define SYNC_TYPE_LAST SYNC_BODY
+#define SYNC_TYPE_LAST SYNC_HELD
 
 struct sync_vec_item {
         uint8_t feed[ENTRY_HASH_BYTES];
@@ -646,7 +647,8 @@ struct sync_msg {
         uint32_t flags;              /* HEAD */
         char error_id[40];           /* ERROR: 1..39 of A-Z, 0-9, '-' */
         struct slice fork_a, fork_b; /* FORK_PROOF: two envelopes */
-        /* BODY_WANT: 1..SYNC_BODY_WANT_MAX entries by feed id and seq */
+        /* BODY_WANT, HELD: 1..SYNC_BODY_WANT_MAX (feed id, seq); HELD's
+         * region in author_region */
         const struct sync_vec_item *wants;
         size_t wants_n;
         uint8_t feed[ENTRY_HASH_BYTES]; /* BODY, with seq */
@@ -696,6 +698,9 @@ void wire_sync_compact(struct buf *out, const struct sync_compact *c);
 void wire_sync_head(struct buf *out, uint32_t index, uint64_t seq,
                     uint32_t flags);
 void wire_sync_error(struct buf *out, const char *id);
+/* HELD: nodes of region hold these feeds up to seq (1..16 items). */
+void wire_sync_held(struct buf *out, const char *region,
+                    const struct sync_vec_item *h, size_t n);
 /* FORK_PROOF: the held entry and the conflicting one (borrowed). */
 void wire_sync_fork_proof(struct buf *out, struct slice a, struct slice b);
 /* BODY_WANT naming w[0..n), 1 <= n <= SYNC_BODY_WANT_MAX (asserted). */

@@ -296,7 +296,7 @@ describe(struct buf *out, const struct sync_msg *m)
             "?",         "HELLO", "HELLO_OK", "NEED_FULL", "CERT_REQUEST",
             "CERT",      "FEED",  "ENTRIES",  "ACK",       "HEAD",
             "SYNCED",    "PING",  "PONG",     "ERROR",     "FORK_PROOF",
-            "BODY_WANT", "BODY"};
+            "BODY_WANT", "BODY",  "HELD"};
 
         buf_adds(out, names[m->type]);
         switch (m->type) {
