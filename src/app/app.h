@@ -383,8 +383,28 @@ void app_time_iso(char out[32], uint64_t ms);
  */
 
 /* An entry held, as simpul list and show read it. */
+/*
+ * Delivery ticks of an entry written here (proto/SYNC.md §5.4): which
+ * levels above this node hold it, nearest first, from acknowledged heads
+ * only: ticks = how many of them in a row from the parent (1 ✓: at the
+ * kecamatan; 2 ✓✓: at the kabupaten too).
+ */
+#define APP_DELIVERY_LEVELS 3U
+struct app_delivery_level {
+        char region[REGION_BUF];
+        const char *level; /* "kecamatan", ... */
+        bool held;
+};
+struct app_delivery {
+        bool own; /* written here; else no ticks (n 0) */
+        unsigned ticks;
+        size_t n;
+        struct app_delivery_level at[APP_DELIVERY_LEVELS];
+};
+
 struct app_entry {
         struct buf bytes; /* the entry as stored (owned) */
+        struct app_delivery delivery; /* app_entry_get only */
         struct entry e;   /* borrows bytes */
         const char *kind; /* its name, "?" when unknown */
         char audience[WIRE_VIEW_AUDIENCE_BUF];
@@ -580,6 +600,7 @@ struct app_report {
         struct slice title, text;
         /* app_report_get only */
         bool detail;
+        struct app_delivery delivery;
         enum app_reporter reporter;
         struct kim_reporter who;  /* APP_REPORTER_OPEN; borrows it */
         struct app_event *events; /* v.timeline_n (owned) */
@@ -677,6 +698,7 @@ int app_reports_count(struct node *n, uint64_t now_ms,
 /* An informasi or peringatan, with its accepted revision. */
 struct app_ann {
         struct app_item it;
+        struct app_delivery delivery;
         const char *kind;  /* its name */
         const char *level; /* a peringatan's level name, or NULL */
         char audience[WIRE_VIEW_AUDIENCE_BUF];

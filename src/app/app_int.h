@@ -40,4 +40,11 @@ bool app__content_open(struct node *n, struct app_item *it);
 enum app_reporter app__reporter_open(struct node *n, struct app_item *it,
                                      struct kim_reporter *who);
 
+/*
+ * Which levels above this node hold e (delivery.c), from acknowledged
+ * heads only, in read transaction t. Store errors.
+ */
+int app__delivery(struct node *n, struct store_txn *t, const struct entry *e,
+                  struct app_delivery *out) WUR;
+
 #endif

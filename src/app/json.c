@@ -444,6 +444,25 @@ body_json(struct slice body)
         return tj.root;
 }
 
+/* Adds "delivery" to j for an entry written here (proto/SYNC.md §5.4). */
+static void
+delivery_add(json_t *j, const struct app_delivery *d)
+{
+        json_t *levels;
+
+        if (!j || !d->own)
+                return;
+        levels = json_array();
+        for (size_t i = 0; i < d->n; i++)
+                json_array_append_new(
+                    levels,
+                    json_pack("{s:s, s:s, s:b}", "region", d->at[i].region,
+                              "level", d->at[i].level, "held", d->at[i].held));
+        json_object_set_new(
+            j, "delivery",
+            json_pack("{s:i, s:o}", "ticks", (int)d->ticks, "levels", levels));
+}
+
 static json_t *
 entry_json(const struct app_entry *ae, bool with_body)
 {
@@ -477,7 +496,10 @@ int
 app_json_entry(struct buf *out, const struct app_entry *e, bool with_body,
                int flags)
 {
-        return dump(entry_json(e, with_body), flags, out);
+        json_t *j = entry_json(e, with_body);
+
+        delivery_add(j, &e->delivery);
+        return dump(j, flags, out);
 }
 
 int
@@ -745,6 +767,9 @@ report_json(const struct app_report *r, int flags)
 {
         json_t *j = r->detail ? detail_json(r) : summary_json(r);
 
+        if (r->detail)
+                delivery_add(j, &r->delivery);
+
         if (j && (flags & APP_JSON_REDACT))
                 redact(j, r);
         return j;
@@ -824,6 +849,7 @@ ann_json(const struct app_ann *a)
                             b->has_until ? json_integer((json_int_t)b->until_ms)
                                          : json_null());
         json_object_set_new(j, "revision", revision_json(a));
+        delivery_add(j, &a->delivery);
         return j;
 }
 
