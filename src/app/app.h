@@ -800,6 +800,14 @@ int app_json_status(struct buf *out, const struct app_status *s,
 /* GET /api/node: the node, its store, its daemon; the API's address. */
 int app_json_node(struct buf *out, const struct app_status *s,
                   const char *http_address, int flags) WUR;
+/* simpul bundle for --json: one bundle written to file. */
+int app_json_bundle_out(struct buf *out, const struct app_bundle_out *b,
+                        const char *file, int flags) WUR;
+/* simpul bundle import --json: how far it came (err: its error, or 0),
+ * and the return bundle written to ret_file (NULL: none). */
+int app_json_bundle_in(struct buf *out, const struct app_bundle_in *in,
+                       int err, const char *ret_file,
+                       const struct app_bundle_out *rb, int flags) WUR;
 /* simpul peers --json, GET /api/peers (APP_JSON_REDACT: no addresses). */
 int app_json_peers(struct buf *out, const struct app_peers *p, int flags) WUR;
 /* simpul feeds --json, GET /api/feeds (with fork_seq when f->forks). */

@@ -239,6 +239,47 @@ app_json_import(struct buf *out, const struct app_import *im, bool ok,
                     flags, out);
 }
 
+/* ---- sealed bundles (BUNDLE.md) -------------------------------------------
+ */
+
+static json_t *
+bundle_out_json(const struct app_bundle_out *b, const char *file)
+{
+        return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "file", file,
+                         "to", b->to.region, "name", b->to.name, "heads",
+                         (json_int_t)b->heads, "feeds", (json_int_t)b->feeds,
+                         "entries", (json_int_t)b->entries, "bytes",
+                         (json_int_t)b->bytes);
+}
+
+int
+app_json_bundle_out(struct buf *out, const struct app_bundle_out *b,
+                    const char *file, int flags)
+{
+        return dump(bundle_out_json(b, file), flags, out);
+}
+
+int
+app_json_bundle_in(struct buf *out, const struct app_bundle_in *in, int err,
+                   const char *ret_file, const struct app_bundle_out *rb,
+                   int flags)
+{
+        const struct ingest_stats *s = &in->sum;
+        json_t *j =
+            json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:s?, s:s?}", "complete",
+                      in->complete, "from", in->from.region, "records",
+                      (json_int_t)in->records, "stored", (json_int_t)s->stored,
+                      "already_held", (json_int_t)s->had, "refused",
+                      (json_int_t)s->refused, "first_error",
+                      s->first_error ? err_id(s->first_error) : NULL, "error",
+                      err ? err_id(err) : NULL);
+
+        json_object_set_new(j, "return",
+                            ret_file ? bundle_out_json(rb, ret_file)
+                                     : json_null());
+        return dump(j, flags, out);
+}
+
 /* ---- membership ------------------------------------------------------------
  */
 

@@ -54,24 +54,25 @@ static const struct cli_spec bundle_spec = {
     .max_args = -1,
 };
 
+/* Text, or one JSON object of the array bundle_for prints. */
 static void
 bundle_out_print(const struct app_bundle_out *b, const char *file, bool json,
                  bool first)
 {
-        if (json)
-                printf("%s{\"file\": \"%s\", \"to\": \"%s\", \"heads\": %llu, "
-                       "\"feeds\": %llu, \"entries\": %llu, \"bytes\": %llu}",
-                       first ? "" : ", ", file, b->to.region,
-                       (unsigned long long)b->heads,
-                       (unsigned long long)b->feeds,
-                       (unsigned long long)b->entries,
-                       (unsigned long long)b->bytes);
-        else
+        struct buf out = BUF_INIT;
+
+        if (!json) {
                 printf("%s: %llu entries of %llu feeds for %s (%s), "
                        "%llu bytes\n",
                        file, (unsigned long long)b->entries,
                        (unsigned long long)b->feeds, b->to.region, b->to.name,
                        (unsigned long long)b->bytes);
+                return;
+        }
+        if (!app_json_bundle_out(&out, b, file, APP_JSON_COMPACT))
+                printf("%s%.*s", first ? "" : ", ", (int)out.len,
+                       (const char *)out.data);
+        buf_release(&out);
 }
 
 static void
@@ -126,44 +127,24 @@ bundle_for(const struct bundle_opts *o, const struct cli_parsed *p)
         return rc;
 }
 
-static void
+static int
 import_print(const struct app_bundle_in *in, int err, bool json,
              const char *ret, const struct app_bundle_out *rb)
 {
         const struct ingest_stats *s = &in->sum;
+        struct buf out = BUF_INIT;
 
-        if (!json) {
-                printf("imported %llu new entries, %llu already held, "
-                       "%llu refused, from %s\n",
-                       (unsigned long long)s->stored,
-                       (unsigned long long)s->had,
-                       (unsigned long long)s->refused,
-                       in->from.region[0] ? in->from.region : "?");
-                if (ret)
-                        bundle_out_print(rb, ret, false, true);
-                return;
-        }
-        printf("{\"complete\": %s, \"from\": \"%s\", \"stored\": %llu, "
-               "\"already_held\": %llu, \"refused\": %llu, "
-               "\"first_error\": ",
-               in->complete ? "true" : "false", in->from.region,
+        if (json)
+                return cli_print_buf(
+                    &out, app_json_bundle_in(&out, in, err, ret, rb, 0));
+        printf("imported %llu new entries, %llu already held, %llu refused, "
+               "from %s\n",
                (unsigned long long)s->stored, (unsigned long long)s->had,
-               (unsigned long long)s->refused);
-        if (s->first_error)
-                printf("\"%s\"", err_id(s->first_error));
-        else
-                printf("null");
-        printf(", \"error\": ");
-        if (err)
-                printf("\"%s\"", err_id(err));
-        else
-                printf("null");
-        printf(", \"return\": ");
+               (unsigned long long)s->refused,
+               in->from.region[0] ? in->from.region : "?");
         if (ret)
-                bundle_out_print(rb, ret, true, true);
-        else
-                printf("null");
-        printf("}\n");
+                bundle_out_print(rb, ret, false, true);
+        return EXIT_OK;
 }
 
 /* The return bundle's path: --return, else beside the bundle. */
@@ -213,7 +194,8 @@ bundle_import(const struct bundle_opts *o, const struct cli_parsed *p)
                         ret = path;
         }
         app_close(&n);
-        import_print(&in, err, o->json, ret, &rb);
+        if (import_print(&in, err, o->json, ret, &rb) && rc == EXIT_OK)
+                rc = EXIT_ERROR;
         if (rc == EXIT_OK && in.sum.refused)
                 rc = cli_error("bundle: %llu entries refused (first: %s); "
                                "see the log lines above",

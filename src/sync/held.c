@@ -131,16 +131,29 @@ sync__held_push(struct sync_session *s, struct store_txn *t, struct buf *out)
 int
 sync__on_held(struct sync_session *s, const struct sync_msg *m)
 {
+        struct store_txn *t;
+        struct feed_info f;
+        int err = 0;
+
         if (!above(s->peer_region, s->r->region) ||
             !above(m->author_region, s->peer_region))
                 return ERR_PROTOCOL;
-        for (size_t i = 0; i < m->wants_n; i++) {
-                const struct feed_state *f =
-                    feedmap_get(&s->feeds, m->wants[i].feed);
-                if (!f || !f->local || !s->r->key ||
-                    memcmp(f->info.author, s->r->key->pk, ENTRY_KEY_BYTES))
+        if (!s->r->key)
+                return 0;
+        /* The store, not the session's feeds: a HELD may come before this
+         * side scanned its own. */
+        if ((err = store_begin(s->r->store, false, &t)))
+                return err;
+        for (size_t i = 0; i < m->wants_n && !err; i++) {
+                err = store_feed_get(t, m->wants[i].feed, &f);
+                if (err == ERR_NOT_FOUND) {
+                        err = 0;
                         continue;
-                sync__held_put(s, f->id, m->author_region, m->wants[i].seq);
+                }
+                if (!err && !memcmp(f.author, s->r->key->pk, ENTRY_KEY_BYTES))
+                        sync__held_put(s, f.id, m->author_region,
+                                       m->wants[i].seq);
         }
-        return 0;
+        store_abort(t);
+        return err;
 }
