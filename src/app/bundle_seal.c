@@ -16,7 +16,8 @@
 #include "../sync/sync.h"
 #include "app_int.h"
 
-#define BATCH 1000U /* entries per commit, as simpul import */
+#define BATCH 1000U        /* entries per commit, as simpul import */
+#define ERR_BUNDLE_PLAIN 1 /* reader_start: a version-1 bundle */
 
 /* ---- targets ---------------------------------------------------------- */
 
@@ -520,6 +521,8 @@ reader_start(struct reader *r)
 
         if ((err = reader_read(r, magic, sizeof(magic))))
                 return err == ERR_BUNDLE_TRUNCATED ? ERR_BUNDLE : err;
+        if (!memcmp(magic, BUNDLE_MAGIC, sizeof(magic)))
+                return ERR_BUNDLE_PLAIN;
         if (memcmp(magic, BUNDLE2_MAGIC, sizeof(magic)))
                 return ERR_BUNDLE;
         if ((err = reader_read(r, hdr, sizeof(hdr))))
@@ -584,6 +587,16 @@ app_bundle_import(struct node *n, const char *file, struct app_bundle_in *out,
         if (!err)
                 return 0;
         id_hex(hex, out->to);
+        if (err == ERR_BUNDLE_PLAIN) {
+                log_warn(err_id(ERR_BUNDLE),
+                         "'%s' is a plain bundle, not "
+                         "sealed: nothing imported",
+                         file);
+                return app__fail(err_msg, ERR_BUNDLE,
+                                 "'%s' is a plain bundle (simpul export): "
+                                 "import it with 'simpul import'",
+                                 file);
+        }
         if (err == ERR_BUNDLE_NOT_FOR_ME) {
                 log_warn(err_id(err),
                          "'%s' is sealed to node %.16s, not this "

@@ -135,6 +135,7 @@ expect_status "a plain export is no sealed bundle" 0 \
 expect_status "bundle import refuses it" 1 \
   s bundle import --data "$WORK/a2" "$WORK/plain.bundle" --json
 expect_eq "plain: malformed" BUNDLE-MALFORMED "$(jq -r .error "$WORK/out")"
+expect_grep "plain: says what to do" "import it with 'simpul import'" "$WORK/err"
 # A plain export carries every entry held: Sukanegara's aspirasi is not
 # Linduk's to hold (what 'bundle for' leaves out).
 expect_status "plain import still works, refusing what is not Linduk's" 1 \
