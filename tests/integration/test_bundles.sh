@@ -72,6 +72,10 @@ expect_eq "kecamatan holds it" 1 "$(s list --data "$WORK/ka" --json |
   jq '[.[] | select(.body.title == "Jalan rusak")] | length')"
 expect_status "next bundle" 0 s bundle for $A1 -o "$WORK/next.bundle" --data "$WORK/ka" --json
 expect_eq "nothing new: empty" 0 "$(jq '.[0].entries' "$WORK/out")"
+# BUNDLE.md §2, §4: magic and header 240, one chunk 21, HEADS 5 + 16 + 40 a feed.
+expect_eq "an empty bundle's bytes" "$(jq '240 + 21 + 5 + 16 + 40 * .[0].heads' "$WORK/out")" \
+  "$(jq '.[0].bytes' "$WORK/out")"
+expect_eq "and on disk" "$(jq '.[0].bytes' "$WORK/out")" "$(stat -c %s "$WORK/next.bundle")"
 s post --data "$WORK/ka" --kind informasi --to tree:$KA --title "Kerja bakti" \
   --body "Minggu pagi" >/dev/null
 expect_status "after a post" 0 s bundle for $A1 -o "$WORK/next.bundle" --data "$WORK/ka" --json
