@@ -1,7 +1,11 @@
 /* bundle: sealed bundles for one node, by USB stick (proto/BUNDLE.md). */
+#include <dirent.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../app/app.h"
 #include "cli.h"
@@ -31,8 +35,9 @@ static const struct cli_opt bundle_opts[] = {
 static const struct cli_spec bundle_spec = {
     .name = "bundle",
     .usage =
-        "usage: simpul bundle for NODE... [-o FILE | -d DIR] [--data DIR]\n"
-        "       simpul bundle import FILE [--return FILE | --no-return]\n"
+        "usage: simpul bundle for NODE... [-o FILE | -d DIR] [--data DIR] "
+        "[--json]\n"
+        "       simpul bundle import FILE|DIR [--return FILE | --no-return]\n"
         "                            [--data DIR] [--json]\n\n"
         "Carries a link's sync on a USB stick. NODE is a region code or a\n"
         "node key (8+ hex digits) whose certificate this node holds.\n\n"
@@ -164,21 +169,18 @@ return_path(char *out, size_t cap, const struct bundle_opts *o,
         bundle_path(out, cap, slash == file ? "/" : dir, n, to);
 }
 
+/* One bundle file: imported, its return bundle written, the result
+ * printed. */
 static int
-bundle_import(const struct bundle_opts *o, const struct cli_parsed *p)
+import_one(const struct bundle_opts *o, struct node *n, const char *file)
 {
         struct app_bundle_out rb;
         struct app_bundle_in in;
         char msg[APP_ERR_MAX], path[4096];
         const char *ret = NULL;
-        struct node n;
         int rc = EXIT_OK, err;
 
-        if (p->n_args != 1)
-                return cli_usage_error("bundle", "expected one FILE");
-        if (cli_open(&n, o->data, NODE_OPEN_KEY))
-                return EXIT_ERROR;
-        if ((err = app_bundle_import(&n, p->args[0], &in, msg)))
+        if ((err = app_bundle_import(n, file, &in, msg)))
                 rc = cli_error("bundle: %s", msg);
         else if (in.sender_err) {
                 char hex[2 * 32 + 1];
@@ -187,13 +189,12 @@ bundle_import(const struct bundle_opts *o, const struct cli_parsed *p)
                                "certificate here (%s): no return bundle",
                                hex, err_id(in.sender_err));
         } else if (!o->no_return) {
-                return_path(path, sizeof(path), o, p->args[0], &n, &in.from);
-                if (app_bundle_for(&n, &in.from, path, &rb, msg))
+                return_path(path, sizeof(path), o, file, n, &in.from);
+                if (app_bundle_for(n, &in.from, path, &rb, msg))
                         rc = cli_error("bundle: return bundle: %s", msg);
                 else
                         ret = path;
         }
-        app_close(&n);
         if (import_print(&in, err, o->json, ret, &rb) && rc == EXIT_OK)
                 rc = EXIT_ERROR;
         if (rc == EXIT_OK && in.sum.refused)
@@ -201,6 +202,61 @@ bundle_import(const struct bundle_opts *o, const struct cli_parsed *p)
                                "see the log lines above",
                                (unsigned long long)in.sum.refused,
                                err_id(in.sum.first_error));
+        return rc;
+}
+
+/* Every bundle for this node in dir (to-REGION-from-*.bundle, the names
+ * 'bundle for' gives), in name order: a stick's folder. */
+static int
+import_dir(const struct bundle_opts *o, struct node *n, const char *dir)
+{
+        char prefix[REGION_BUF + 16], path[4096];
+        struct dirent **names = NULL;
+        int k, rc = EXIT_OK, found = 0;
+
+        snprintf(prefix, sizeof(prefix), "to-%s-from-", n->replica.region);
+        if ((k = scandir(dir, &names, NULL, alphasort)) < 0)
+                return cli_error("bundle: cannot read '%s': %s", dir,
+                                 strerror(errno));
+        for (int i = 0; i < k; i++) {
+                const char *nm = names[i]->d_name;
+                size_t len = strlen(nm);
+
+                if (!strncmp(nm, prefix, strlen(prefix)) && len > 7 &&
+                    !strcmp(nm + len - 7, ".bundle")) {
+                        snprintf(path, sizeof(path), "%s/%s", dir, nm);
+                        found++;
+                        if (import_one(o, n, path) != EXIT_OK)
+                                rc = EXIT_ERROR;
+                }
+                free(names[i]);
+        }
+        free(names);
+        if (!found)
+                rc = cli_error("bundle: no bundle for this node in '%s' "
+                               "(%s*.bundle)",
+                               dir, prefix);
+        return rc;
+}
+
+static int
+bundle_import(const struct bundle_opts *o, const struct cli_parsed *p)
+{
+        struct stat st;
+        struct node n;
+        int rc;
+
+        if (p->n_args != 1)
+                return cli_usage_error("bundle", "expected one FILE or DIR");
+        if (cli_open(&n, o->data, NODE_OPEN_KEY))
+                return EXIT_ERROR;
+        if (!stat(p->args[0], &st) && S_ISDIR(st.st_mode))
+                rc = o->ret ? cli_usage_error("bundle", "--return takes one "
+                                                        "FILE, not a DIR")
+                            : import_dir(o, &n, p->args[0]);
+        else
+                rc = import_one(o, &n, p->args[0]);
+        app_close(&n);
         return rc;
 }
 

@@ -37,6 +37,7 @@ B1=$STICK/to-$A1-from-$KA.bundle
 B2=$STICK/to-$A2-from-$KA.bundle
 expect_eq "named by target" "$B1 $B2" "$(jq -r '[.[].file] | join(" ")' "$WORK/out")"
 n1=$(jq '.[0].entries' "$WORK/out")
+n2=$(jq '.[1].entries' "$WORK/out")
 expect_eq "Linduk's has one entry more (its own informasi)" 1 \
   "$(jq '.[1].entries - .[0].entries' "$WORK/out")"
 if grep -qa "Posyandu" "$B1"; then fail "the bundle is in the clear"; fi
@@ -50,6 +51,15 @@ expect_eq "error id" BUNDLE-NOT-FOR-ME "$(jq -r .error "$WORK/out")"
 expect_eq "one log line" 1 "$(grep -c 'warn BUNDLE-NOT-FOR-ME' "$WORK/err")"
 expect_eq "nothing committed" "$before" "$(entries a2)"
 expect_eq "no return bundle" null "$(jq -r .return "$WORK/out")"
+
+# The stick's folder: a desa imports the bundles named for it, no other.
+cp -a "$WORK/a2" "$WORK/a2-dir"
+expect_status "Linduk imports the folder" 0 \
+  s bundle import --data "$WORK/a2-dir" "$STICK" --no-return --json
+expect_eq "one bundle, its own" "[$n2]" "$(jq -s -c '[.[].stored]' "$WORK/out")"
+expect_status "a folder with none for it" 1 \
+  s bundle import --data "$WORK/a2-dir" "$WORK/a2-dir" --json
+expect_grep "says so" "no bundle for this node in" "$WORK/err"
 
 # ---- the desa imports its own and writes the return bundle -------------------
 expect_status "Sukanegara imports" 0 s bundle import --data "$WORK/a1" "$B1" --json
