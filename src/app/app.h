@@ -386,8 +386,8 @@ void app_time_iso(char out[32], uint64_t ms);
 /*
  * Delivery ticks of an entry written here (proto/SYNC.md §5.4): which
  * levels above this node hold it, nearest first, from acknowledged heads
- * only: ticks = how many of them in a row from the parent (1 ✓: at the
- * kecamatan; 2 ✓✓: at the kabupaten too).
+ * only: ticks = the highest of them that holds it, 1 for the parent's
+ * level (✓: at the kecamatan), 2 for the one above (✓✓: the kabupaten).
  */
 #define APP_DELIVERY_LEVELS 3U
 struct app_delivery_level {

@@ -60,7 +60,6 @@ app__delivery(struct node *n, struct store_txn *t, const struct entry *e,
         const char *top =
             n->replica.has_network ? n->replica.network.desc.region : NULL;
         char region[REGION_BUF], up[REGION_BUF];
-        bool gap = false;
         int err;
 
         memset(out, 0, sizeof(*out));
@@ -86,11 +85,10 @@ app__delivery(struct node *n, struct store_txn *t, const struct entry *e,
                 l->held = hp.held;
                 if (!l->held && (err = held_passed(t, e, region, &l->held)))
                         return err;
-                /* A tick counts the levels held from the parent up. */
-                if (l->held && !gap)
-                        out->ticks++;
-                else
-                        gap = true;
+                /* How far up it went: held at the kabupaten is ✓✓ even
+                 * where no kecamatan node runs (a desa linked to it). */
+                if (l->held)
+                        out->ticks = (unsigned)out->n;
         }
         return 0;
 }

@@ -42,6 +42,16 @@ expect_grep "show says two ticks" '^delivered: ✓✓ \(held at kecamatan 36.04.
 grep -q 'HELD' "$WORK/a1.log" && fail "HELD was refused or logged: $(grep HELD "$WORK/a1.log")"
 ok
 
+# A desa linked to the kabupaten itself (no kecamatan node on its way):
+# ✓✓ once the kabupaten holds it, the kecamatan level not.
+make_node a2 36.04.12.2003 kab
+parent a2 kab; start a2
+"$SIMPUL" post --data "$WORK/a2" --kind aspirasi --to path:36.04.12.2003:$KAB \
+  --title "Sumur kering" --body "Sumur desa kering" >/dev/null
+ID2=$("$SIMPUL" list --data "$WORK/a2" --json | jq -r '.[] | select(.body.title == "Sumur kering") | .id')
+ticks2() { "$SIMPUL" show --data "$WORK/a2" "$ID2" --json | jq -c '[.delivery.ticks, [.delivery.levels[].held]]'; }
+wait_until 30 "held at the kabupaten, straight" eq '[2,[false,true]]' ticks2
+
 # Items of others carry no ticks; the kabupaten's view of the desa's item
 # neither (it is not its own).
 expect_eq "no ticks at the kabupaten" null \

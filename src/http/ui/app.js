@@ -190,8 +190,8 @@ function data(dl, nama, nilai) {
   dl.appendChild(el('dd', nilai));
 }
 
-/* Delivery ticks of an item written here (SYNC.md §5.4): one per level
- * above that holds it, from the kecamatan up. */
+/* Delivery ticks of an item written here (SYNC.md §5.4): how far up it
+ * is held (✓ the kecamatan, ✓✓ the kabupaten), then each level. */
 function terkirim(d) {
   if (!d || !d.levels.length) return null;
   const tingkat = d.levels
