@@ -106,7 +106,8 @@ struct writer {
         FILE *f;
         struct sealstream *ss;
         struct buf plain, ct;
-        struct buf heads; /* instance || (feed, head) pairs, sorted after */
+        struct buf heads;  /* instance || (feed, head) pairs, sorted after */
+        struct buf theirs; /* ids of the target's own feeds offered */
         struct app_bundle_out *out;
         uint64_t upto; /* the feed being written: last seq to write */
         int err;
@@ -202,7 +203,75 @@ heads_only(void *ctx, const struct feed_info *f, uint64_t max_seq)
         (void)max_seq;
         buf_add(&w->heads, f->id, ENTRY_HASH_BYTES);
         buf_add_be64(&w->heads, f->head_seq);
+        if (!memcmp(f->author, w->to->key, ENTRY_KEY_BYTES))
+                buf_add(&w->theirs, f->id, ENTRY_HASH_BYTES);
         return 0;
+}
+
+/* Is `up` strictly above `region` in the tree? */
+static bool
+above(const char *up, const char *region)
+{
+        return region_covers(up, region) && strcmp(up, region) != 0;
+}
+
+struct ups {
+        struct peer_info v[8];
+        size_t n;
+        const char *region;
+};
+
+static int
+up_visit(void *ctx, const struct peer_info *p)
+{
+        struct ups *u = ctx;
+
+        if (above(p->region, u->region) && u->n < ARRAY_LEN(u->v))
+                u->v[u->n++] = *p;
+        return 0;
+}
+
+/*
+ * HELD records for a target below this node (SYNC.md §5.4, BUNDLE.md §4):
+ * for each node above, what it acknowledged of the target's own feeds,
+ * so that a desa reached only by stick sees its ticks too.
+ */
+static int
+writer_held(struct writer *w)
+{
+        size_t n = w->theirs.len / ENTRY_HASH_BYTES;
+        struct buf pairs = BUF_INIT, rec = BUF_INIT;
+        struct ups u = {.n = 0, .region = w->n->replica.region};
+        int err;
+
+        if (!n || !above(u.region, w->to->region))
+                return 0;
+        qsort(w->theirs.data, n, ENTRY_HASH_BYTES, head_cmp);
+        if ((err = store_peers(w->t, up_visit, &u)))
+                return err;
+        for (size_t i = 0; i < u.n && !err; i++) {
+                buf_reset(&pairs);
+                for (size_t k = 0; k < n && !err; k++) {
+                        const uint8_t *id = w->theirs.data + k * 32;
+                        uint64_t seq = 0;
+                        if (!(err = store_peer_known(w->t, u.v[i].key, id,
+                                                     &seq)) &&
+                            seq) {
+                                buf_add(&pairs, id, ENTRY_HASH_BYTES);
+                                buf_add_be64(&pairs, seq);
+                        }
+                }
+                if (err || !pairs.len)
+                        continue;
+                buf_reset(&rec);
+                wire_bundle_held_put(&rec, u.v[i].region, pairs.data,
+                                     pairs.len / BUNDLE_HEAD_BYTES);
+                wire_bundle_rec_put(&w->plain, BUNDLE_REC_HELD,
+                                    buf_slice(&rec));
+        }
+        buf_release(&pairs);
+        buf_release(&rec);
+        return err;
 }
 
 static int
@@ -223,6 +292,8 @@ writer_body(struct writer *w)
         qsort(w->heads.data + sizeof(inst), n, BUNDLE_HEAD_BYTES, head_cmp);
         wire_bundle_rec_put(&w->plain, BUNDLE_REC_HEADS, buf_slice(&w->heads));
         w->out->heads = n;
+        if ((err = writer_held(w)))
+                return err;
         if ((err = sync_offer_scan(&w->n->replica, w->t, w->to->region,
                                    writer_feed, w)))
                 return err;
@@ -283,6 +354,7 @@ app_bundle_for(struct node *n, const struct app_bundle_node *to,
         buf_release(&w.plain);
         buf_release(&w.ct);
         buf_release(&w.heads);
+        buf_release(&w.theirs);
         buf_release(&tmp);
         if (err)
                 return app__fail(err_msg, err, "'%s': %s", file, err_str(err));
@@ -309,6 +381,7 @@ struct reader {
         char from_region[REGION_BUF]; /* "" until the sender's cert is held */
         struct buf heads;             /* the HEADS payload, once */
         bool has_heads;
+        struct buf held; /* HELD payloads, each after its be32 length */
         struct app_bundle_in *out;
 };
 
@@ -370,6 +443,14 @@ reader_record(struct reader *r, const struct bundle_rec *rec)
                 buf_add(&r->heads, rec->payload.ptr, rec->payload.len);
                 r->has_heads = true;
                 return 0;
+        case BUNDLE_REC_HELD: {
+                struct bundle_held hd;
+                if ((err = wire_bundle_held(rec->payload, &hd)))
+                        return err;
+                buf_add_be32(&r->held, (uint32_t)rec->payload.len);
+                buf_add(&r->held, rec->payload.ptr, rec->payload.len);
+                return 0;
+        }
         case BUNDLE_REC_ENTRY:
                 r->offs[r->n_batch] = r->data.len;
                 r->lens[r->n_batch++] = rec->payload.len;
@@ -465,6 +546,61 @@ reader_sender(struct reader *r)
         return 0;
 }
 
+/* One HELD pair kept, as a link's HELD: for this node's own feeds. */
+static int
+held_keep(struct reader *r, struct store_txn *t, const char *region,
+          const uint8_t *e)
+{
+        uint8_t key[ENTRY_HASH_BYTES + REGION_BUF];
+        size_t rlen = strlen(region);
+        struct feed_info fi;
+        int err = store_feed_get(t, e, &fi);
+
+        if (err)
+                return err == ERR_NOT_FOUND ? 0 : err;
+        if (memcmp(fi.author, r->n->key->pk, ENTRY_KEY_BYTES))
+                return 0;
+        memcpy(key, e, ENTRY_HASH_BYTES);
+        memcpy(key + ENTRY_HASH_BYTES, region, rlen);
+        return store_index_put(t, SYNC_HELD_TABLE,
+                               slice_make(key, ENTRY_HASH_BYTES + rlen),
+                               slice_make(e + ENTRY_HASH_BYTES, 8));
+}
+
+/*
+ * The HELD records (SYNC.md §5.4), under a link's rules: only from a
+ * sender above this node, naming a region above the sender; else one
+ * log line (PROTO-VIOLATION) and none is kept.
+ */
+static int
+reader_held(struct reader *r, struct store_txn *t)
+{
+        struct bundle_held h;
+        size_t off = 0;
+        int err = 0;
+
+        while (!err && off < r->held.len) {
+                size_t len = be32_get(r->held.data + off);
+                struct slice p = slice_make(r->held.data + off + 4, len);
+
+                off += 4 + len;
+                if ((err = wire_bundle_held(p, &h)))
+                        break;
+                if (!above(r->from_region, r->n->replica.region) ||
+                    !above(h.region, r->from_region)) {
+                        log_warn(err_id(ERR_PROTOCOL),
+                                 "'%s': HELD of %s from %s is not from above: "
+                                 "not kept",
+                                 r->name, h.region, r->from_region);
+                        return 0;
+                }
+                for (size_t i = 0; i < h.n && !err; i++)
+                        err = held_keep(r, t, h.region,
+                                        h.heads + i * BUNDLE_HEAD_BYTES);
+        }
+        return err;
+}
+
 /*
  * What the sender holds (its HEADS), as a session's HELLO with base 0
  * (SYNC.md §4): its record of known heads is replaced, for the feeds of
@@ -506,6 +642,8 @@ reader_heads(struct reader *r)
                 err = store_peer_known_put(t, key, e, be64_get(e + 32));
                 r->out->heads++;
         }
+        if (!err)
+                err = reader_held(r, t);
         if (err) {
                 store_abort(t);
                 return err;
@@ -583,6 +721,7 @@ app_bundle_import(struct node *n, const char *file, struct app_bundle_in *out,
         buf_wipe_release(&r->plain);
         buf_release(&r->data);
         buf_release(&r->heads);
+        buf_release(&r->held);
         free(r);
         if (!err)
                 return 0;

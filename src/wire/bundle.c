@@ -22,6 +22,9 @@ rec_max(uint8_t type)
                 return ENTRY_MAX;
         case BUNDLE_REC_BLOB:
                 return ENTRY_MAX;
+        case BUNDLE_REC_HELD:
+                return 1U + REGION_MAX_LEN +
+                       (size_t)BUNDLE_HEADS_MAX * BUNDLE_HEAD_BYTES;
         default:
                 /* 0x80 and up: skippable extensions (BUNDLE.md §4). */
                 return type >= 0x80 ? ENTRY_MAX : 0;
@@ -47,6 +50,19 @@ wire_bundle_rec_next(struct slice in, struct bundle_rec *r, size_t *used)
         return 1;
 }
 
+/* n pairs of feed id and seq: ids strictly ascending, seqs >= 1. */
+static int
+pairs_check(const uint8_t *heads, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                const uint8_t *e = heads + i * BUNDLE_HEAD_BYTES;
+                if (be64_get(e + 32) == 0 ||
+                    (i && memcmp(e - BUNDLE_HEAD_BYTES, e, 32) >= 0))
+                        return ERR_BUNDLE;
+        }
+        return 0;
+}
+
 int
 wire_bundle_heads(struct slice p, struct bundle_heads *h)
 {
@@ -55,11 +71,33 @@ wire_bundle_heads(struct slice p, struct bundle_heads *h)
         memcpy(h->instance, p.ptr, 16U);
         h->heads = p.ptr + 16U;
         h->n = (p.len - 16U) / BUNDLE_HEAD_BYTES;
-        for (size_t i = 0; i < h->n; i++) {
-                const uint8_t *e = h->heads + i * BUNDLE_HEAD_BYTES;
-                if (be64_get(e + 32) == 0 ||
-                    (i && memcmp(e - BUNDLE_HEAD_BYTES, e, 32) >= 0))
-                        return ERR_BUNDLE;
-        }
-        return 0;
+        return pairs_check(h->heads, h->n);
+}
+
+void
+wire_bundle_held_put(struct buf *out, const char *region, const uint8_t *heads,
+                     size_t n)
+{
+        buf_addc(out, (uint8_t)strlen(region));
+        buf_adds(out, region);
+        buf_add(out, heads, n * BUNDLE_HEAD_BYTES);
+}
+
+int
+wire_bundle_held(struct slice p, struct bundle_held *h)
+{
+        size_t rlen, rest;
+
+        if (p.len < 1U)
+                return ERR_BUNDLE;
+        rlen = p.ptr[0];
+        if (rlen > p.len - 1U ||
+            region_copy(h->region, (const char *)p.ptr + 1, rlen))
+                return ERR_BUNDLE;
+        rest = p.len - 1U - rlen;
+        if (rest == 0 || rest % BUNDLE_HEAD_BYTES)
+                return ERR_BUNDLE;
+        h->heads = p.ptr + 1U + rlen;
+        h->n = rest / BUNDLE_HEAD_BYTES;
+        return pairs_check(h->heads, h->n);
 }

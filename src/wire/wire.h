@@ -167,6 +167,7 @@ enum bundle_rec_type {
         BUNDLE_REC_HEADS = 1, /* the sender's vector over the universe */
         BUNDLE_REC_ENTRY = 2, /* one envelope, as signed (SPEC.md §4) */
         BUNDLE_REC_BLOB = 3,  /* reserved for proto/BLOBS.md: skipped */
+        BUNDLE_REC_HELD = 4,  /* what nodes above hold (SYNC.md §5.4) */
 };
 struct bundle_rec {
         uint8_t type;
@@ -190,6 +191,19 @@ struct bundle_heads {
 /* Checks a HEADS payload: length, ids strictly ascending, every seq >= 1.
  * ERR_BUNDLE. */
 int wire_bundle_heads(struct slice payload, struct bundle_heads *h) WUR;
+/* A HELD payload: region length (1) || region || n * (feed id || seq):
+ * nodes of region hold these feeds of the recipient up to seq. */
+struct bundle_held {
+        char region[REGION_BUF];
+        const uint8_t *heads; /* n * BUNDLE_HEAD_BYTES, borrowed */
+        size_t n;
+};
+/* Appends a HELD payload (heads: n pairs). */
+void wire_bundle_held_put(struct buf *out, const char *region,
+                          const uint8_t *heads, size_t n);
+/* Checks a HELD payload: a region code, 1 to BUNDLE_HEADS_MAX pairs, ids
+ * strictly ascending, every seq >= 1. ERR_BUNDLE. */
+int wire_bundle_held(struct slice payload, struct bundle_held *h) WUR;
 
 /* ---- membership (proto/MEMBERSHIP.md) -------------------------------------
  *

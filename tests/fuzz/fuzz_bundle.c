@@ -5,7 +5,8 @@
  * Besides "no crash, no sanitizer report" it checks, for any input
  * (abort() otherwise, so libFuzzer keeps the input):
  *   - a record taken is within the input and its type's bounds, and an
- *     accepted HEADS has ascending ids and seqs of at least 1;
+ *     accepted HEADS (HELD: with a region code) has ascending ids and
+ *     seqs of at least 1;
  *   - the input sealed in chunks (sizes from its first byte) opens with
  *     the recipient's key to exactly the input, final on the last chunk;
  *   - with one bit changed anywhere in the sealed file (header or a
@@ -55,6 +56,7 @@ records(const uint8_t *data, size_t size)
 {
         struct slice in = slice_make(data, size);
         struct bundle_heads h;
+        struct bundle_held hd;
         struct bundle_rec r;
         size_t used;
         int rc;
@@ -73,6 +75,14 @@ records(const uint8_t *data, size_t size)
                                 require(be64_get(e + 32) >= 1);
                                 require(!i || memcmp(e - 40, e, 32) < 0);
                         }
+                }
+                if (r.type == BUNDLE_REC_HELD &&
+                    !wire_bundle_held(r.payload, &hd)) {
+                        require(!region_check(hd.region, strlen(hd.region)));
+                        require(hd.n >= 1 && hd.heads + hd.n * 40 ==
+                                                 r.payload.ptr + r.payload.len);
+                        for (size_t i = 0; i < hd.n; i++)
+                                require(be64_get(hd.heads + i * 40 + 32) >= 1);
                 }
                 in.ptr += used;
                 in.len -= used;
@@ -95,8 +105,8 @@ seal(const uint8_t *data, size_t size, size_t chunk, struct buf *file)
         do {
                 size_t n = size - off < chunk ? size - off : chunk;
                 buf_reset(&ct);
-                sealstream_push(ss, slice_make(data + off, n),
-                                off + n == size, &ct);
+                sealstream_push(ss, slice_make(data + off, n), off + n == size,
+                                &ct);
                 be32_put(len, (uint32_t)ct.len);
                 buf_add(file, len, 4);
                 buf_add(file, ct.data, ct.len);
@@ -150,7 +160,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         chunk = size ? 1 + (size_t)data[0] * 257 : 1;
         seal(data, size, chunk, &file);
         require(open_all(&file, &plain) == 0);
-        require(plain.len == size && (!size || !memcmp(plain.data, data, size)));
+        require(plain.len == size &&
+                (!size || !memcmp(plain.data, data, size)));
         require(sealstream_open(eve, (const uint8_t *)BUNDLE2_MAGIC, file.data,
                                 from, &ss) == ERR_BUNDLE_NOT_FOR_ME);
         /* One bit changed, past the recipient key (which is not secret and

@@ -95,6 +95,30 @@ expect_status "Sukanegara imports the second" 0 \
 expect_eq "second: one new" 1 "$(jq .stored "$WORK/out")"
 expect_eq "second: nothing again" 0 "$(jq .already_held "$WORK/out")"
 
+# ---- ticks by stick (SYNC.md §5.4): ✓ from the kecamatan's HEADS, ✓✓ once
+# the kabupaten's own stick trip is back at the kecamatan ----------------------
+ASP=$(s list --data "$WORK/a1" --json | jq -r '.[] | select(.body.title == "Jalan rusak") | .id')
+ticks() { s show --data "$WORK/a1" "$ASP" --json | jq -c '[.delivery.ticks, [.delivery.levels[].held]]'; }
+expect_eq "held at the kecamatan" '[1,[true,false]]' "$(ticks)"
+# The kabupaten starts (it holds the kecamatan's certificate: it signed it).
+mkdir -p "$WORK/stick2"
+expect_status "kabupaten: bundle for the kecamatan" 0 \
+  s bundle for $KA -d "$WORK/stick2" --data "$WORK/kab" --json
+expect_status "the kecamatan imports it, returns its own" 0 \
+  s bundle import --data "$WORK/ka" "$WORK/stick2/to-$KA-from-$KAB.bundle" --json
+expect_status "the kabupaten imports the return" 0 \
+  s bundle import --data "$WORK/kab" "$(jq -r .return.file "$WORK/out")" --json
+expect_eq "the kabupaten holds the aspirasi" 1 "$(s list --data "$WORK/kab" --json |
+  jq '[.[] | select(.body.title == "Jalan rusak")] | length')"
+expect_status "the kecamatan imports the kabupaten's return" 0 \
+  s bundle import --data "$WORK/ka" "$(jq -r .return.file "$WORK/out")" --no-return
+expect_eq "still only at the kecamatan, until the desa hears" '[1,[true,false]]' "$(ticks)"
+expect_status "a bundle for the desa" 0 \
+  s bundle for $A1 -o "$WORK/held.bundle" --data "$WORK/ka" --json
+expect_status "the desa imports it" 0 \
+  s bundle import --data "$WORK/a1" "$WORK/held.bundle" --no-return
+expect_eq "held at the kabupaten: the kecamatan passed it on" '[2,[true,true]]' "$(ticks)"
+
 # ---- damaged bundles ---------------------------------------------------------
 # Enough entries for several chunks (64 KiB each).
 for i in $(seq 1 24); do

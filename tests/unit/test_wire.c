@@ -1177,6 +1177,36 @@ bundle_records_are_checked(void **state)
         buf_reset(&b);
         put(&b, "{11*16} {aa*32} 00");
         assert_int_equal(wire_bundle_heads(buf_slice(&b), &h), ERR_BUNDLE);
+
+        /* HELD: a region, then pairs as HEADS's. */
+        {
+                struct bundle_held hd;
+                uint8_t pair[BUNDLE_HEAD_BYTES];
+                struct buf want = BUF_INIT;
+
+                memset(pair, 0xaa, 32);
+                be64_put(pair + 32, 5);
+                buf_reset(&b);
+                wire_bundle_held_put(&b, "36.04", pair, 1);
+                put(&want, "05 '36.04' {aa*32} 0000000000000005");
+                expect_bytes("HELD record", buf_slice(&b), buf_slice(&want));
+                buf_release(&want);
+                assert_int_equal(wire_bundle_held(buf_slice(&b), &hd), 0);
+                assert_string_equal(hd.region, "36.04");
+                assert_int_equal(hd.n, 1);
+                buf_reset(&b);
+                put(&b, "05 '36.04'");
+                assert_int_equal(wire_bundle_held(buf_slice(&b), &hd),
+                                 ERR_BUNDLE); /* no pairs */
+                buf_reset(&b);
+                put(&b, "05 '36x04' {aa*32} 0000000000000005");
+                assert_int_equal(wire_bundle_held(buf_slice(&b), &hd),
+                                 ERR_BUNDLE); /* no region code */
+                buf_reset(&b);
+                put(&b, "09 '36.04' {aa*32} 0000000000000005");
+                assert_int_equal(wire_bundle_held(buf_slice(&b), &hd),
+                                 ERR_BUNDLE); /* region past the pairs */
+        }
         buf_release(&b);
 }
 
