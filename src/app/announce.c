@@ -161,6 +161,8 @@ app_announcement_get(struct node *n, const uint8_t *id, size_t id_len,
                 goto out;
         }
         ann_fill(out);
+        if ((err = app__delivery(n, t, &out->it.e, &out->delivery)))
+                app__fail(err_msg, err, "%s", err_str(err));
 out:
         store_abort(t);
         if (err)

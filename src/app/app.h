@@ -242,6 +242,65 @@ struct app_import {
 int app_import(struct node *n, FILE *f, const char *name, unsigned threads,
                struct app_import *out, char *err_msg) WUR;
 
+/* ---- sealed bundles for one node (bundle_seal.c, proto/BUNDLE.md) ---- */
+
+/* A node a bundle is for, or from: by its certificate held. */
+struct app_bundle_node {
+        uint8_t key[ENTRY_KEY_BYTES];
+        char region[REGION_BUF];
+        char name[CERT_NAME_BUF];
+};
+/*
+ * Finds the node spec names: a region code, or a node key (8 to 64 hex
+ * digits, a prefix), among the certificates held. Errors: ERR_USAGE
+ * (neither, or this node), ERR_NOT_FOUND, ERR_AMBIGUOUS, store errors.
+ */
+int app_bundle_node(struct node *n, const char *spec,
+                    struct app_bundle_node *out, char *err_msg) WUR;
+/* The file name of a bundle from n to `to`: to-REGION-from-REGION.bundle. */
+void app_bundle_name(char *out, size_t cap, const struct node *n,
+                     const struct app_bundle_node *to);
+
+struct app_bundle_out {
+        struct app_bundle_node to;
+        uint64_t heads;   /* feeds in its HEADS */
+        uint64_t feeds;   /* feeds with entries in it */
+        uint64_t entries; /* entries in it */
+        uint64_t bytes;   /* of the file */
+};
+/*
+ * Writes the bundle for node `to` (n opened with its key) to file, whole
+ * or not at all (a temporary file renamed): what a sync session with it
+ * would push from what it is known to hold, sealed to its key. -errno,
+ * ERR_KEY, ERR_TOO_BIG, store errors.
+ */
+int app_bundle_for(struct node *n, const struct app_bundle_node *to,
+                   const char *file, struct app_bundle_out *out,
+                   char *err_msg) WUR;
+
+struct app_bundle_in {
+        uint8_t to[ENTRY_KEY_BYTES]; /* whom the file is sealed to */
+        struct app_bundle_node from; /* region and name: once certified */
+        struct ingest_stats sum;
+        uint64_t records, skipped; /* read; of kinds not known here */
+        uint64_t heads;            /* of the sender's, recorded */
+        bool complete;             /* read to its final chunk */
+        int sender_err; /* complete, but the sender is not certified here
+                           (ERR_NOT_FOUND) or revoked: HEADS not recorded,
+                           no return bundle */
+};
+/*
+ * Opens the bundle file with n's key and commits its entries as a sync
+ * session does, then records what the sender holds. out says how far it
+ * came, also on error: the entries of the chunks authenticated before a
+ * damage stay committed (each is signed). Errors, each with one log line:
+ * ERR_BUNDLE_NOT_FOR_ME (nothing read), ERR_BUNDLE_TAMPERED,
+ * ERR_BUNDLE_TRUNCATED, ERR_BUNDLE (not a sealed bundle, or a bad
+ * record), -errno, store errors.
+ */
+int app_bundle_import(struct node *n, const char *file,
+                      struct app_bundle_in *out, char *err_msg) WUR;
+
 /* ---- membership (member.c, proto/MEMBERSHIP.md) ------------------------- */
 
 #define APP_VALID_DAYS_MAX 36500U /* of a certificate */
@@ -381,8 +440,28 @@ void app_time_iso(char out[32], uint64_t ms);
  */
 
 /* An entry held, as simpul list and show read it. */
+/*
+ * Delivery ticks of an entry written here (proto/SYNC.md §5.4): which
+ * levels above this node hold it, nearest first, from acknowledged heads
+ * only: ticks = the highest of them that holds it, 1 for the parent's
+ * level (✓: at the kecamatan), 2 for the one above (✓✓: the kabupaten).
+ */
+#define APP_DELIVERY_LEVELS 3U
+struct app_delivery_level {
+        char region[REGION_BUF];
+        const char *level; /* "kecamatan", ... */
+        bool held;
+};
+struct app_delivery {
+        bool own; /* written here; else no ticks (n 0) */
+        unsigned ticks;
+        size_t n;
+        struct app_delivery_level at[APP_DELIVERY_LEVELS];
+};
+
 struct app_entry {
         struct buf bytes; /* the entry as stored (owned) */
+        struct app_delivery delivery; /* app_entry_get only */
         struct entry e;   /* borrows bytes */
         const char *kind; /* its name, "?" when unknown */
         char audience[WIRE_VIEW_AUDIENCE_BUF];
@@ -578,6 +657,7 @@ struct app_report {
         struct slice title, text;
         /* app_report_get only */
         bool detail;
+        struct app_delivery delivery;
         enum app_reporter reporter;
         struct kim_reporter who;  /* APP_REPORTER_OPEN; borrows it */
         struct app_event *events; /* v.timeline_n (owned) */
@@ -675,6 +755,7 @@ int app_reports_count(struct node *n, uint64_t now_ms,
 /* An informasi or peringatan, with its accepted revision. */
 struct app_ann {
         struct app_item it;
+        struct app_delivery delivery;
         const char *kind;  /* its name */
         const char *level; /* a peringatan's level name, or NULL */
         char audience[WIRE_VIEW_AUDIENCE_BUF];
@@ -776,6 +857,14 @@ int app_json_status(struct buf *out, const struct app_status *s,
 /* GET /api/node: the node, its store, its daemon; the API's address. */
 int app_json_node(struct buf *out, const struct app_status *s,
                   const char *http_address, int flags) WUR;
+/* simpul bundle for --json: one bundle written to file. */
+int app_json_bundle_out(struct buf *out, const struct app_bundle_out *b,
+                        const char *file, int flags) WUR;
+/* simpul bundle import --json: how far it came (err: its error, or 0),
+ * and the return bundle written to ret_file (NULL: none). */
+int app_json_bundle_in(struct buf *out, const struct app_bundle_in *in,
+                       int err, const char *ret_file,
+                       const struct app_bundle_out *rb, int flags) WUR;
 /* simpul peers --json, GET /api/peers (APP_JSON_REDACT: no addresses). */
 int app_json_peers(struct buf *out, const struct app_peers *p, int flags) WUR;
 /* simpul feeds --json, GET /api/feeds (with fork_seq when f->forks). */

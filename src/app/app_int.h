@@ -48,4 +48,11 @@ int app__report_summary(struct node *n, struct store_txn *t,
 enum app_reporter app__reporter_open(struct node *n, struct app_item *it,
                                      struct kim_reporter *who);
 
+/*
+ * Which levels above this node hold e (delivery.c), from acknowledged
+ * heads only, in read transaction t. Store errors.
+ */
+int app__delivery(struct node *n, struct store_txn *t, const struct entry *e,
+                  struct app_delivery *out) WUR;
+
 #endif

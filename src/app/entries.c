@@ -56,7 +56,9 @@ app_entry_get(struct node *n, const uint8_t *id, size_t len,
         memset(out, 0, sizeof(*out));
         if ((err = store_begin(n->store, false, &t)))
                 return app__fail(err_msg, err, "%s", err_str(err));
-        err = entry_load(t, id, len, out);
+        if (!(err = entry_load(t, id, len, out)) &&
+            (err = app__delivery(n, t, &out->e, &out->delivery)))
+                app_entry_release(out);
         store_abort(t);
         return err ? app__fail(err_msg, err, "%s", err_str(err)) : 0;
 }

@@ -261,6 +261,47 @@ app_json_import(struct buf *out, const struct app_import *im, bool ok,
                     flags, out);
 }
 
+/* ---- sealed bundles (BUNDLE.md) -------------------------------------------
+ */
+
+static json_t *
+bundle_out_json(const struct app_bundle_out *b, const char *file)
+{
+        return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "file", file,
+                         "to", b->to.region, "name", b->to.name, "heads",
+                         (json_int_t)b->heads, "feeds", (json_int_t)b->feeds,
+                         "entries", (json_int_t)b->entries, "bytes",
+                         (json_int_t)b->bytes);
+}
+
+int
+app_json_bundle_out(struct buf *out, const struct app_bundle_out *b,
+                    const char *file, int flags)
+{
+        return dump(bundle_out_json(b, file), flags, out);
+}
+
+int
+app_json_bundle_in(struct buf *out, const struct app_bundle_in *in, int err,
+                   const char *ret_file, const struct app_bundle_out *rb,
+                   int flags)
+{
+        const struct ingest_stats *s = &in->sum;
+        json_t *j =
+            json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:s?, s:s?}", "complete",
+                      in->complete, "from", in->from.region, "records",
+                      (json_int_t)in->records, "stored", (json_int_t)s->stored,
+                      "already_held", (json_int_t)s->had, "refused",
+                      (json_int_t)s->refused, "first_error",
+                      s->first_error ? err_id(s->first_error) : NULL, "error",
+                      err ? err_id(err) : NULL);
+
+        json_object_set_new(j, "return",
+                            ret_file ? bundle_out_json(rb, ret_file)
+                                     : json_null());
+        return dump(j, flags, out);
+}
+
 /* ---- membership ------------------------------------------------------------
  */
 
@@ -466,6 +507,25 @@ body_json(struct slice body)
         return tj.root;
 }
 
+/* Adds "delivery" to j for an entry written here (proto/SYNC.md §5.4). */
+static void
+delivery_add(json_t *j, const struct app_delivery *d)
+{
+        json_t *levels;
+
+        if (!j || !d->own)
+                return;
+        levels = json_array();
+        for (size_t i = 0; i < d->n; i++)
+                json_array_append_new(
+                    levels,
+                    json_pack("{s:s, s:s, s:b}", "region", d->at[i].region,
+                              "level", d->at[i].level, "held", d->at[i].held));
+        json_object_set_new(
+            j, "delivery",
+            json_pack("{s:i, s:o}", "ticks", (int)d->ticks, "levels", levels));
+}
+
 static json_t *
 entry_json(const struct app_entry *ae, bool with_body)
 {
@@ -499,7 +559,10 @@ int
 app_json_entry(struct buf *out, const struct app_entry *e, bool with_body,
                int flags)
 {
-        return dump(entry_json(e, with_body), flags, out);
+        json_t *j = entry_json(e, with_body);
+
+        delivery_add(j, &e->delivery);
+        return dump(j, flags, out);
 }
 
 int
@@ -767,6 +830,9 @@ report_json(const struct app_report *r, int flags)
 {
         json_t *j = r->detail ? detail_json(r) : summary_json(r);
 
+        if (r->detail)
+                delivery_add(j, &r->delivery);
+
         if (j && (flags & APP_JSON_REDACT))
                 redact(j, r);
         return j;
@@ -846,6 +912,7 @@ ann_json(const struct app_ann *a)
                             b->has_until ? json_integer((json_int_t)b->until_ms)
                                          : json_null());
         json_object_set_new(j, "revision", revision_json(a));
+        delivery_add(j, &a->delivery);
         return j;
 }
 

@@ -373,6 +373,8 @@ app_report_get(struct node *n, const uint8_t *id, size_t id_len,
                 return app__fail(err_msg, err, "%s", err_str(err));
         if (!(err = app__resolve(t, id, id_len, full, err_msg)))
                 err = report_load(n, t, full, now_ms, out, err_msg);
+        if (!err && (err = app__delivery(n, t, &out->it.e, &out->delivery)))
+                app__fail(err_msg, err, "%s", err_str(err));
         store_abort(t);
         if (err)
                 app_report_release(out);

@@ -136,7 +136,12 @@
           "blob hash list does not give its root")                             \
         X(ERR_BLOB_BAD_CHUNK, "BLOB-BAD-CHUNK",                                \
           "blob chunk does not hash to its list entry")                        \
-        X(ERR_BLOB_TOO_BIG, "BLOB-TOO-BIG", "file is over the blob size limit")
+        X(ERR_BLOB_TOO_BIG, "BLOB-TOO-BIG", "file is over the blob size limit") \
+        X(ERR_BUNDLE_NOT_FOR_ME, "BUNDLE-NOT-FOR-ME",                          \
+          "bundle is sealed to another node")                                  \
+        X(ERR_BUNDLE_TAMPERED, "BUNDLE-TAMPERED",                              \
+          "bundle does not authenticate")                                      \
+        X(ERR_BUNDLE_TRUNCATED, "BUNDLE-TRUNCATED", "bundle is cut short")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

@@ -23,6 +23,23 @@ show_field(void *ctx, const char *key, const char *value)
         printf("%-10s %s\n", key, value);
 }
 
+/* delivered: ✓ kecamatan 36.04.12, – kabupaten 36.04 (a tick per level
+ * that holds it, from acknowledged heads). */
+static void
+show_delivery(const struct app_delivery *d)
+{
+        if (!d->own || !d->n)
+                return;
+        printf("delivered: %s", d->ticks == 0   ? "not yet"
+                                : d->ticks == 1 ? "\u2713"
+                                                : "\u2713\u2713");
+        for (size_t i = 0; i < d->n; i++)
+                printf("%s%s %s %s", i ? ", " : " (",
+                       d->at[i].held ? "held at" : "not at", d->at[i].level,
+                       d->at[i].region);
+        printf(")\n");
+}
+
 static void
 show_text(const struct app_entry *ae)
 {
@@ -44,6 +61,7 @@ show_text(const struct app_entry *ae)
                "prev:      %s\n",
                id, ae->kind, ae->audience, author, e->h.author_region, when,
                feed, (unsigned long long)e->h.seq, e->h.has_prev ? prev : "-");
+        show_delivery(&ae->delivery);
         if (!e->env.has_body)
                 printf("body:      %s (pruned on the way: %u bytes, hash "
                        "kept)\n",

@@ -18,6 +18,7 @@ const struct cli_cmd cli_cmds[] = {
     {"verify", cmd_verify, "re-check every stored entry and chain"},
     {"export", cmd_export, "write entries to a bundle file"},
     {"import", cmd_import, "verify and store entries from a bundle file"},
+    {"bundle", cmd_bundle, "sealed bundles for one node, by USB stick"},
     {"run", cmd_run, "run the node: keep its links in sync"},
     {"status", cmd_status, "this node, its store, daemon and links"},
     {"peers", cmd_peers, "each peer link: state, last sync, traffic"},

@@ -302,6 +302,66 @@ int seal_open(const struct key *k, const struct kim_sealed *v,
               const struct seal_ctx *at, const char *field,
               struct buf *plain) WUR;
 
+/* ---- sealed streams (sealstream.c, proto/BUNDLE.md §3) ---------------------
+ *
+ * A byte stream readable only by one node key, and known to come from
+ * another, for bundles on a USB stick: a fresh file key in a libsodium
+ * sealed box to the recipient's Ed25519 key converted to X25519 (as
+ * seal.c), the contents in crypto_secretstream_xchacha20poly1305 chunks
+ * under that key, the last one tagged final, and a header naming both
+ * keys signed by the sender's Ed25519 key (NNCP's signed packet header,
+ * age's X25519 recipient and STREAM payload). Keys and stream state live
+ * in sodium_malloc'd memory and are wiped on free.
+ *
+ * Header (SEALSTREAM_HEADER_BYTES): to (32) || from (32) || box (80) ||
+ * stream header (24) || signature (64) by `from` over magic || the 168
+ * bytes before it. Each chunk: SEALSTREAM_ABYTES more than its plaintext,
+ * at most SEALSTREAM_CHUNK_MAX of which.
+ */
+
+#define SEALSTREAM_TO_OFF 0U
+#define SEALSTREAM_FROM_OFF 32U
+#define SEALSTREAM_BOX_BYTES 80U     /* crypto_box_SEALBYTES + key */
+#define SEALSTREAM_SIGNED_BYTES 168U /* to, from, box, stream header */
+#define SEALSTREAM_HEADER_BYTES 232U
+#define SEALSTREAM_ABYTES 17U /* per chunk: tag byte + Poly1305 */
+#define SEALSTREAM_CHUNK_MAX 65536U
+
+struct sealstream;
+
+/*
+ * Starts a stream from key `from` (borrowed for the call) to the node key
+ * `to`, domain-separated by magic (8 bytes, signed with the header): fills
+ * hdr and returns owned state (sealstream_free). ERR_KEY (to is no valid
+ * Ed25519 key).
+ */
+int sealstream_seal(const struct key *from, const uint8_t to[ENTRY_KEY_BYTES],
+                    const uint8_t magic[8],
+                    uint8_t hdr[SEALSTREAM_HEADER_BYTES],
+                    struct sealstream **out) WUR;
+/* Appends the chunk of plain (at most SEALSTREAM_CHUNK_MAX bytes) to out;
+ * final: the last chunk of the stream. */
+void sealstream_push(struct sealstream *s, struct slice plain, bool final,
+                     struct buf *out);
+/*
+ * Opens the stream whose header is hdr (untrusted) with key me: the
+ * sender's key into from. ERR_BUNDLE_NOT_FOR_ME (not sealed to me.pk),
+ * ERR_BUNDLE_TAMPERED (the signature does not verify, or the box does not
+ * open). Returns owned state (sealstream_free).
+ */
+int sealstream_open(const struct key *me, const uint8_t magic[8],
+                    const uint8_t hdr[SEALSTREAM_HEADER_BYTES],
+                    uint8_t from[ENTRY_KEY_BYTES], struct sealstream **out) WUR;
+/*
+ * Decrypts the next chunk ct (untrusted, SEALSTREAM_ABYTES to
+ * SEALSTREAM_CHUNK_MAX + SEALSTREAM_ABYTES bytes) and appends its
+ * plaintext to plain; *final says it was the last. ERR_BUNDLE_TAMPERED
+ * (forged, altered, reordered or after the final chunk: nothing appended).
+ */
+int sealstream_pull(struct sealstream *s, struct slice ct, struct buf *plain,
+                    bool *final) WUR;
+void sealstream_free(struct sealstream *s);
+
 /* Formats 64 hex digits of an id or key into out (65 bytes). */
 void id_hex(char out[2 * ENTRY_HASH_BYTES + 1], const uint8_t id[32]);
 

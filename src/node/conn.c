@@ -221,6 +221,15 @@ daemon_changed(struct daemon *d)
         }
 }
 
+void
+daemon_held_changed(struct daemon *d)
+{
+        for (struct conn *c = d->conns; c; c = c->next) {
+                sync_held_changed(c->s);
+                conn_pump(c);
+        }
+}
+
 /*
  * A store marked restored (recreated empty, or found behind its own feeds
  * at a peer) allows posting again once it caught up with every configured

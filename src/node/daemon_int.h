@@ -227,6 +227,8 @@ void conn_read_resume(struct conn *c);
 uint64_t conn_tick(struct conn *c, uint64_t now);
 /* The store changed: every session rescans and pushes. */
 void daemon_changed(struct daemon *d);
+/* What a parent holds changed: each link passes it on (SYNC.md §5.4). */
+void daemon_held_changed(struct daemon *d);
 /* A revocation stored: the links of peers no longer standing close. */
 void daemon_revoked_close(struct daemon *d);
 

@@ -139,6 +139,8 @@ batch_done(struct job *j)
 static void
 writes_done(struct daemon *d, struct job *j)
 {
+        bool up = false; /* a parent's record: what it holds moved */
+
         notes_done(d, j->notes, j->writes_err);
         j->notes = NULL;
         for (size_t i = 0; i < j->writes_n; i++) {
@@ -147,6 +149,7 @@ writes_done(struct daemon *d, struct job *j)
                 int err =
                     sync_writes_done(c->s, j->writes[i].w, j->writes_err, &why);
 
+                up = up || sync_is_uplink(c->s);
                 c->jobs--;
                 if (!c->link) {
                         if (!c->jobs)
@@ -156,6 +159,8 @@ writes_done(struct daemon *d, struct job *j)
                 conn_after(c, err, why);
                 conn_read_resume(c);
         }
+        if (up && !j->writes_err)
+                daemon_held_changed(d); /* pass it on (SYNC.md §5.4) */
 }
 
 static void

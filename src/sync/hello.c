@@ -11,8 +11,7 @@
 bool
 sync__in_universe(const struct sync_session *s, const struct audience *a)
 {
-        return audience_contains(a, s->r->region) &&
-               audience_contains(a, s->peer_region);
+        return sync_in_universe(s->r->region, s->peer_region, a);
 }
 
 struct rescan_ctx {

@@ -223,16 +223,17 @@ push_feed(struct sync_session *s, struct feed_state *f, struct buf *out)
 /*
  * Nothing to send that needs the store: no rescan asked (sync_changed
  * follows every commit), no fork proof, no body to answer or to ask for,
- * no feed with entries to push, SYNCED sent, no blob work. An idle
- * link's keepalives then read nothing: even a read transaction writes its
- * reader slot in lock.mdb, a page the kernel writes back to the SD card.
+ * no feed with entries to push, no HELD to pass on, SYNCED sent, no blob
+ * work. An idle link's keepalives then read nothing: even a read
+ * transaction writes its reader slot in lock.mdb, a page the kernel writes
+ * back to the SD card.
  */
 static bool
 pump_idle(const struct sync_session *s)
 {
-        return !s->rescan && !s->forks_dirty && !s->to_answer_n &&
-               s->want_done && s->stats.synced_sent && !next_pending(s) &&
-               sync__blobs_idle(s);
+        return !s->rescan && !s->forks_dirty && !s->held_dirty &&
+               !s->to_answer_n && s->want_done && s->stats.synced_sent &&
+               !next_pending(s) && sync__blobs_idle(s);
 }
 
 int
@@ -253,6 +254,8 @@ sync_pump(struct sync_session *s, bool *more)
         if (s->rescan && (err = sync__rescan(s, t)))
                 goto out;
         if (s->forks_dirty && (err = sync__push_forks(s, t, out)))
+                goto out;
+        if ((err = sync__held_push(s, t, out)))
                 goto out;
         if ((err = sync__answer_bodies(s, t, out, start)) ||
             (err = sync__want_bodies(s, t, out)))

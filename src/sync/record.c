@@ -8,6 +8,7 @@
 #include "sync_int.h"
 
 #define KNOWN_ITEM_BYTES (ENTRY_HASH_BYTES + 8U)
+#define HELD_ITEM_BYTES (ENTRY_HASH_BYTES + REGION_BUF + 8U)
 
 struct sync_writes *
 sync__writes(struct sync_session *s)
@@ -61,11 +62,25 @@ sync__known_clear(struct sync_session *s)
 }
 
 void
+sync__held_put(struct sync_session *s, const uint8_t feed[ENTRY_HASH_BYTES],
+               const char *region, uint64_t seq)
+{
+        struct sync_writes *w = sync__writes(s);
+        uint8_t r[REGION_BUF] = {0};
+
+        memcpy(r, region, strlen(region));
+        buf_add(&w->held, feed, ENTRY_HASH_BYTES);
+        buf_add(&w->held, r, REGION_BUF);
+        buf_add_be64(&w->held, seq);
+}
+
+void
 sync__writes_free(struct sync_writes *w)
 {
         if (!w)
                 return;
         buf_release(&w->known);
+        buf_release(&w->held);
         free(w);
 }
 
@@ -112,6 +127,17 @@ sync_writes_apply(const struct sync_writes *w, struct store_txn *t)
                 const uint8_t *k = w->known.data + o;
                 if ((err = store_peer_known_put(
                          t, w->peer, k, be64_get(k + ENTRY_HASH_BYTES))))
+                        return err;
+        }
+        for (size_t o = 0; o < w->held.len; o += HELD_ITEM_BYTES) {
+                const uint8_t *h = w->held.data + o;
+                const uint8_t *seq = h + ENTRY_HASH_BYTES + REGION_BUF;
+                size_t rlen = strnlen((const char *)h + ENTRY_HASH_BYTES,
+                                      REGION_BUF);
+                if ((err = store_index_put(
+                         t, SYNC_HELD_TABLE,
+                         slice_make(h, ENTRY_HASH_BYTES + rlen),
+                         slice_make(seq, 8))))
                         return err;
         }
         return 0;

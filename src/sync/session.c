@@ -19,6 +19,7 @@ sync_session_new(const struct sync_config *cfg)
         sync_decoder_init(&s->dec);
         s->rescan = true;
         s->forks_dirty = true;
+        s->held_dirty = true; /* pass on what is held above, once */
         s->hello_in_expected = true;
         return s;
 }
@@ -52,6 +53,7 @@ sync_session_free(struct sync_session *s)
         sync__blobs_free(s);
         buf_release(&s->scratch);
         buf_release(&s->unheld);
+        buf_release(&s->held_sent);
         buf_release(&s->forks_sent);
         buf_release(&s->cert_in);
         buf_release(&s->held);
@@ -292,6 +294,8 @@ on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out,
         case SYNC_BLOB_NONE:
         case SYNC_BLOB_HAVE:
                 return sync__on_blob(s, m, why);
+        case SYNC_HELD:
+                return sync__on_held(s, m);
         case SYNC_HELLO:
                 return sync__on_hello(s, m, out);
         case SYNC_HELLO_OK:

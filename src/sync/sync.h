@@ -291,6 +291,35 @@ void sync_changed(struct sync_session *s);
  * caller's answer: stop reading the socket. */
 bool sync_wants_input(const struct sync_session *s);
 const struct sync_stats *sync_stats(const struct sync_session *s);
+/* ---- what nodes above hold (held.c, SYNC.md §5.4) -------------------------- */
+
+/* The index table (store_index_put) of HELD: own feed id || region ->
+ * seq (8, big-endian) that nodes of region hold, as the parent said. */
+#define SYNC_HELD_TABLE "held"
+/* Is the peer above this node (its parent, or further up)? */
+bool sync_is_uplink(const struct sync_session *s);
+/* What a peer above holds changed (its record was written): pass it on to
+ * the child at the next sync_pump. */
+void sync_held_changed(struct sync_session *s);
+
+/* ---- offering without a link (offer.c) ----------------------------------- */
+
+/* Is a feed of audience a in the universe of a link between nodes of
+ * these regions (SYNC.md §1)? */
+bool sync_in_universe(const char *own_region, const char *peer_region,
+                      const struct audience *a);
+/* A feed offered, and the highest seq offered of it (replica_offer_limit:
+ * 0 offers nothing). A nonzero return stops the scan and is returned. */
+typedef int (*sync_offer_fn)(void *ctx, const struct feed_info *f,
+                             uint64_t max_seq);
+/*
+ * Visits the feeds this node (r) would offer a peer of peer_region in a
+ * session, in a session's push order (SYNC.md §5: the root's system feed,
+ * then by channel and feed id), in read transaction t. Store errors.
+ */
+int sync_offer_scan(const struct replica *r, struct store_txn *t,
+                    const char *peer_region, sync_offer_fn fn, void *ctx) WUR;
+
 /* Entries this side still has to push to the peer (status backlog). */
 uint64_t sync_backlog(const struct sync_session *s);
 

@@ -170,6 +170,10 @@ struct sync_session {
         /* blobs (blobs.c): made on first use */
         struct blob_link *blobs;
         uint64_t now_us; /* sync_clock */
+        /* HELD (SYNC.md §5.4): what nodes above hold changed; what went
+         * out: feed id || region (16) || seq (8) */
+        bool held_dirty;
+        struct buf held_sent;
 };
 
 /* ---- blobs (blobs.c, proto/BLOBS.md) ------------------------------------ */
@@ -227,7 +231,18 @@ struct sync_writes {
         bool clear_known; /* forget known[] first (a HELLO with base 0) */
         struct buf known; /* then feed id (32) || seq (8, big-endian) */
         bool hello;       /* the peer's HELLO record: HELLO_OK waits */
+        struct buf held;  /* HELD rows: feed id || region (16) || seq (8) */
 };
+
+/* held.c (SYNC.md §5.4) */
+/* HELD messages for the child peer, when what is held above changed. */
+int sync__held_push(struct sync_session *s, struct store_txn *t,
+                    struct buf *out) WUR;
+int sync__on_held(struct sync_session *s, const struct sync_msg *m) WUR;
+/* record.c: that nodes of region hold own feed `feed` up to seq. */
+void sync__held_put(struct sync_session *s,
+                    const uint8_t feed[ENTRY_HASH_BYTES], const char *region,
+                    uint64_t seq);
 
 /* record.c */
 /* The writes not yet taken, created if need be. */

@@ -169,6 +169,25 @@ wire_sync_body_want(struct buf *out, const struct sync_vec_item *w, size_t n)
 }
 
 void
+wire_sync_held(struct buf *out, const char *region,
+               const struct sync_vec_item *h, size_t n)
+{
+        msgpack_packer pk;
+
+        assert(n >= 1 && n <= SYNC_BODY_WANT_MAX);
+        wire__packer_init(&pk, out);
+        msgpack_pack_array(&pk, 3);
+        msgpack_pack_uint8(&pk, SYNC_HELD);
+        wire__pack_str(&pk, region);
+        msgpack_pack_array(&pk, n);
+        for (size_t i = 0; i < n; i++) {
+                msgpack_pack_array(&pk, 2);
+                wire__pack_bin(&pk, h[i].feed, ENTRY_HASH_BYTES);
+                msgpack_pack_uint64(&pk, h[i].seq);
+        }
+}
+
+void
 wire_sync_body(struct buf *out, const uint8_t feed[ENTRY_HASH_BYTES],
                uint64_t seq, bool has_body, struct slice body)
 {
@@ -405,14 +424,12 @@ dec_fork_proof(const msgpack_object *f, uint32_t n, struct sync_msg *m)
         return 0;
 }
 
-/* BODY_WANT: 1..SYNC_BODY_WANT_MAX pairs [bin32 feed, uint seq >= 1]. */
+/* 1..SYNC_BODY_WANT_MAX pairs [bin32 feed, uint seq >= 1] into wants. */
 static int
-dec_body_want(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
-              struct sync_msg *m)
+dec_pairs(struct sync_decoder *d, const msgpack_object *arr,
+          struct sync_msg *m)
 {
-        const msgpack_object *arr = &f[1];
-
-        if (n != 2 || arr->type != MSGPACK_OBJECT_ARRAY ||
+        if (arr->type != MSGPACK_OBJECT_ARRAY ||
             arr->via.array.size == 0 ||
             arr->via.array.size > SYNC_BODY_WANT_MAX)
                 return ERR_PROTOCOL;
@@ -430,6 +447,24 @@ dec_body_want(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
                         return ERR_PROTOCOL;
         }
         return 0;
+}
+
+/* BODY_WANT: the pairs wanted. */
+static int
+dec_body_want(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
+              struct sync_msg *m)
+{
+        return n == 2 ? dec_pairs(d, &f[1], m) : ERR_PROTOCOL;
+}
+
+/* HELD: str region, the pairs held there. */
+static int
+dec_held(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
+         struct sync_msg *m)
+{
+        if (n != 3 || wire__get_region(&f[1], m->author_region))
+                return ERR_PROTOCOL;
+        return dec_pairs(d, &f[2], m);
 }
 
 /* BODY: bin32 feed, uint seq >= 1, bin body (<= ENTRY_BODY_MAX) or nil. */
@@ -590,6 +625,8 @@ dec_message(struct sync_decoder *d, const msgpack_object *o, struct sync_msg *m)
         case SYNC_BLOB_NONE:
         case SYNC_BLOB_HAVE:
                 return dec_blob(f, n, m);
+        case SYNC_HELD:
+                return dec_held(d, f, n, m);
         default:
                 return dec_small(f, n, m);
         }

@@ -153,6 +153,58 @@ int wire_body_str(struct slice body, const char *key, struct slice *out) WUR;
  * or zero. */
 int wire_bundle_len(const uint8_t prefix[BUNDLE_LEN_BYTES], uint32_t *len) WUR;
 
+/*
+ * Sealed bundles (proto/BUNDLE.md): after the magic and the sealed
+ * stream's header, the plaintext is a stream of typed records, each
+ * type (1) || length (4, big-endian) || payload. Pure: no crypto here.
+ */
+#define BUNDLE2_MAGIC "SIMPUL\x00\x02"
+#define BUNDLE_REC_HEADER_BYTES 5U
+#define BUNDLE_CHUNK_LEN_BYTES 4U
+#define BUNDLE_HEADS_MAX 65536U /* feeds in one HEADS record */
+#define BUNDLE_HEAD_BYTES 40U   /* feed id (32) || seq (8) */
+enum bundle_rec_type {
+        BUNDLE_REC_HEADS = 1, /* the sender's vector over the universe */
+        BUNDLE_REC_ENTRY = 2, /* one envelope, as signed (SPEC.md §4) */
+        BUNDLE_REC_BLOB = 3,  /* reserved for proto/BLOBS.md: skipped */
+        BUNDLE_REC_HELD = 4,  /* what nodes above hold (SYNC.md §5.4) */
+};
+struct bundle_rec {
+        uint8_t type;
+        struct slice payload; /* borrows the input */
+};
+/* Appends one record. */
+void wire_bundle_rec_put(struct buf *out, uint8_t type, struct slice payload);
+/*
+ * Takes the next whole record off the front of in (untrusted): 1 and
+ * *used bytes, 0 if in holds only part of one (read more), or ERR_BUNDLE
+ * (a length out of its type's bounds, a type below 0x80 not known).
+ */
+int wire_bundle_rec_next(struct slice in, struct bundle_rec *r,
+                         size_t *used) WUR;
+/* A HEADS payload: instance (16) || n * (feed id || seq), ids ascending. */
+struct bundle_heads {
+        uint8_t instance[16];
+        const uint8_t *heads; /* n * BUNDLE_HEAD_BYTES, borrowed */
+        size_t n;
+};
+/* Checks a HEADS payload: length, ids strictly ascending, every seq >= 1.
+ * ERR_BUNDLE. */
+int wire_bundle_heads(struct slice payload, struct bundle_heads *h) WUR;
+/* A HELD payload: region length (1) || region || n * (feed id || seq):
+ * nodes of region hold these feeds of the recipient up to seq. */
+struct bundle_held {
+        char region[REGION_BUF];
+        const uint8_t *heads; /* n * BUNDLE_HEAD_BYTES, borrowed */
+        size_t n;
+};
+/* Appends a HELD payload (heads: n pairs). */
+void wire_bundle_held_put(struct buf *out, const char *region,
+                          const uint8_t *heads, size_t n);
+/* Checks a HELD payload: a region code, 1 to BUNDLE_HEADS_MAX pairs, ids
+ * strictly ascending, every seq >= 1. ERR_BUNDLE. */
+int wire_bundle_held(struct slice payload, struct bundle_held *h) WUR;
+
 /* ---- membership (proto/MEMBERSHIP.md) -------------------------------------
  *
  * Network descriptors, certificates, enrolment requests, certificate
@@ -584,8 +636,9 @@ enum sync_type {
         SYNC_BLOB_CHUNK = 21,
         SYNC_BLOB_NONE = 22,
         SYNC_BLOB_HAVE = 23,
+        SYNC_HELD = 24, /* SYNC.md §5.4 */
 };
-#define SYNC_TYPE_LAST SYNC_BLOB_HAVE
+#define SYNC_TYPE_LAST SYNC_HELD
 #define SYNC_BLOB_RUN_MAX 32U /* chunks one BLOB_WANT asks for */
 
 struct sync_vec_item {
@@ -633,7 +686,8 @@ struct sync_msg {
         uint32_t flags;              /* HEAD */
         char error_id[40];           /* ERROR: 1..39 of A-Z, 0-9, '-' */
         struct slice fork_a, fork_b; /* FORK_PROOF: two envelopes */
-        /* BODY_WANT: 1..SYNC_BODY_WANT_MAX entries by feed id and seq */
+        /* BODY_WANT, HELD: 1..SYNC_BODY_WANT_MAX (feed id, seq); HELD's
+         * region in author_region */
         const struct sync_vec_item *wants;
         size_t wants_n;
         uint8_t feed[ENTRY_HASH_BYTES]; /* BODY, with seq */
@@ -691,6 +745,9 @@ void wire_sync_compact(struct buf *out, const struct sync_compact *c);
 void wire_sync_head(struct buf *out, uint32_t index, uint64_t seq,
                     uint32_t flags);
 void wire_sync_error(struct buf *out, const char *id);
+/* HELD: nodes of region hold these feeds up to seq (1..16 items). */
+void wire_sync_held(struct buf *out, const char *region,
+                    const struct sync_vec_item *h, size_t n);
 /* FORK_PROOF: the held entry and the conflicting one (borrowed). */
 void wire_sync_fork_proof(struct buf *out, struct slice a, struct slice b);
 /* BODY_WANT naming w[0..n), 1 <= n <= SYNC_BODY_WANT_MAX (asserted). */

@@ -10,7 +10,8 @@
  * Besides "no crash, no sanitizer report" it checks what must hold for any
  * input (abort() otherwise, so libFuzzer keeps the input):
  *   - every slice a decoder returns lies inside the input; counts respect
- *     SYNC_DELTA_MAX, SYNC_ENTRIES_MAX, SYNC_BODY_WANT_MAX and the bytes
+ *     SYNC_DELTA_MAX, SYNC_ENTRIES_MAX, SYNC_BODY_WANT_MAX (BODY_WANT,
+ *     HELD) and the bytes
  *     present; a FEED's audience is well-formed;
  *   - a decoded message, encoded again with the wire_sync_* encoders,
  *     decodes to the same message (one message, nothing after it);
@@ -101,6 +102,9 @@ encode(const struct sync_msg *m, struct buf *out)
         case SYNC_BLOB_HAVE:
                 wire_sync_blob_have(out, m->root);
                 break;
+        case SYNC_HELD:
+                wire_sync_held(out, m->author_region, m->wants, m->wants_n);
+                break;
         default:
                 wire_sync_simple(out, m->type);
                 break;
@@ -123,6 +127,18 @@ compact_same(const struct sync_compact *a, const struct sync_compact *b)
                 return slice_eq(a->body, b->body);
         return a->body_len == b->body_len &&
                !memcmp(a->body_hash, b->body_hash, ENTRY_HASH_BYTES);
+}
+
+/* The (feed, seq) pairs of BODY_WANT and HELD. */
+static bool
+pairs_eq(const struct sync_msg *a, const struct sync_msg *b)
+{
+        if (a->wants_n != b->wants_n)
+                return false;
+        for (size_t i = 0; i < a->wants_n; i++)
+                if (memcmp(&a->wants[i], &b->wants[i], sizeof(a->wants[i])))
+                        return false;
+        return true;
 }
 
 static bool
@@ -171,14 +187,11 @@ same(const struct sync_msg *a, const struct sync_msg *b)
         case SYNC_FORK_PROOF:
                 return slice_eq(a->fork_a, b->fork_a) &&
                        slice_eq(a->fork_b, b->fork_b);
+        case SYNC_HELD:
+                return !strcmp(a->author_region, b->author_region) &&
+                       pairs_eq(a, b);
         case SYNC_BODY_WANT:
-                if (a->wants_n != b->wants_n)
-                        return false;
-                for (size_t i = 0; i < a->wants_n; i++)
-                        if (memcmp(&a->wants[i], &b->wants[i],
-                                   sizeof(a->wants[i])))
-                                return false;
-                return true;
+                return pairs_eq(a, b);
         case SYNC_BODY:
                 return !memcmp(a->feed, b->feed, ENTRY_HASH_BYTES) &&
                        a->seq == b->seq && a->has_body == b->has_body &&
@@ -228,7 +241,10 @@ check_bounds(const struct sync_msg *m, struct slice frame)
                 require(m->seq >= 1 && m->index <= SYNC_FEED_INDEX_MAX);
         require(inside(m->fork_a, frame) && inside(m->fork_b, frame));
         require(m->fork_a.len <= ENTRY_MAX && m->fork_b.len <= ENTRY_MAX);
-        if (m->type == SYNC_BODY_WANT) {
+        if (m->type == SYNC_HELD)
+                require(
+                    !region_check(m->author_region, strlen(m->author_region)));
+        if (m->type == SYNC_BODY_WANT || m->type == SYNC_HELD) {
                 require(m->wants_n >= 1 && m->wants_n <= SYNC_BODY_WANT_MAX);
                 for (size_t i = 0; i < m->wants_n; i++)
                         require(m->wants[i].seq >= 1);
@@ -489,6 +505,10 @@ seeds_write(const char *dir)
         wire_sync_body(&b, delta[1].feed, delta[1].seq, false,
                        slice_make(NULL, 0));
         seed_write(dir, "bodies", &b);
+        buf_reset(&b);
+        /* What the kabupaten holds of two feeds (SYNC.md §5.4). */
+        wire_sync_held(&b, "36.04", delta, 2);
+        seed_write(dir, "held", &b);
         buf_reset(&b);
         wire_sync_fork_proof(&b, slice_make(cert, 100),
                              slice_make(cert + 100, 100));

@@ -364,7 +364,8 @@ static const char *const msg_names[] = {
     "?",    "HELLO",   "HELLO_OK",   "NEED_FULL", "CERT_REQUEST", "CERT",
     "FEED", "ENTRIES", "ACK",        "HEAD",      "SYNCED",       "PING",
     "PONG", "ERROR",   "FORK_PROOF", "BODY_WANT", "BODY", "TIME_REQUEST",
-    "TIME", "BLOB_WANT", "BLOB_LIST", "BLOB_CHUNK", "BLOB_NONE", "BLOB_HAVE"};
+    "TIME", "BLOB_WANT", "BLOB_LIST", "BLOB_CHUNK", "BLOB_NONE", "BLOB_HAVE",
+    "HELD"};
 _Static_assert(sizeof(msg_names) / sizeof(msg_names[0]) == SYNC_TYPE_LAST + 1,
                "a name for every message type");
 

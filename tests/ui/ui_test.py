@@ -99,6 +99,8 @@ def run(a, d):
     check('detail: the reporter, read by its own node' if 'Ahmad' in detail
           else 'detail: the reporter sealed', 'Ahmad' in detail or
           '[disegel]' in detail, detail)
+    check('detail: delivery ticks', 'Terkirim' in detail and
+          'kabupaten' in detail, detail)
     check('detail: text', 'masjid' in d.text('#detail-isi'))
     check('detail: a timeline', len(d.find_all('#detail-riwayat li')) >= 1)
 

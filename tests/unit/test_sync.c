@@ -290,7 +290,7 @@ describe(struct buf *out, const struct sync_msg *m)
             "CERT",      "FEED",  "ENTRIES",  "ACK",       "HEAD",
             "SYNCED",    "PING",  "PONG",     "ERROR",     "FORK_PROOF",
             "BODY_WANT", "BODY",  "TIME_REQUEST", "TIME", "BLOB_WANT",
-            "BLOB_LIST", "BLOB_CHUNK", "BLOB_NONE", "BLOB_HAVE"};
+            "BLOB_LIST", "BLOB_CHUNK", "BLOB_NONE", "BLOB_HAVE", "HELD"};
 
         _Static_assert(sizeof(names) / sizeof(names[0]) == SYNC_TYPE_LAST + 1,
                        "a name for every message type");
@@ -663,6 +663,99 @@ expect_closed(struct side *x, const char *why)
                 fail_msg("%c: open, want closed with %s", x->name, why);
         if (strcmp(x->why, why))
                 fail_msg("%c: closed with %s, want %s", x->name, x->why, why);
+}
+
+/* What x keeps of HELD: nodes of region hold feed up to (0: nothing). */
+static uint64_t
+held_of(struct side *x, const uint8_t feed[ENTRY_HASH_BYTES],
+        const char *region)
+{
+        uint8_t key[ENTRY_HASH_BYTES + REGION_BUF];
+        struct buf v = BUF_INIT;
+        struct store_txn *t;
+        uint64_t seq = 0;
+        int err;
+
+        memcpy(key, feed, ENTRY_HASH_BYTES);
+        memcpy(key + ENTRY_HASH_BYTES, region, strlen(region));
+        assert_int_equal(store_begin(x->st, false, &t), 0);
+        err = store_index_get(
+            t, SYNC_HELD_TABLE,
+            slice_make(key, ENTRY_HASH_BYTES + strlen(region)), &v);
+        store_abort(t);
+        if (err != ERR_NOT_FOUND) {
+                assert_int_equal(err, 0);
+                assert_int_equal(v.len, 8);
+                seq = be64_get(v.data);
+        }
+        buf_release(&v);
+        return seq;
+}
+
+/* x's record of a node of region "36" above it, holding feed up to seq. */
+static void
+above_holds(struct side *x, const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq)
+{
+        struct peer_info up;
+        struct store_txn *t;
+
+        memset(&up, 0, sizeof(up));
+        memset(up.key, 0x36, ENTRY_KEY_BYTES);
+        strcpy(up.region, "36");
+        assert_int_equal(store_begin(x->st, true, &t), 0);
+        assert_int_equal(store_peer_put(t, &up), 0);
+        assert_int_equal(store_peer_known_put(t, up.key, feed, seq), 0);
+        assert_int_equal(store_commit(t), 0);
+}
+
+/* ---- HELD (SYNC.md §5.4) ----------------------------------------------------
+ */
+
+/*
+ * The parent passes on what a node above it acknowledged of the child's
+ * own feeds, at the session's start and when it changes; nothing of other
+ * feeds. A HELD naming a region not above the sender is PROTO-VIOLATION.
+ */
+static void
+held(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *own = chain_new(1, "tree:" KEC, 2, "own"); /* C's key */
+        struct chain *other = chain_new(11, "tree:" KEC, 1, "o");
+        struct sync_vec_item h;
+        struct buf b = BUF_INIT;
+        struct slice f;
+
+        give(&fx->c, own, 0, 2, 0);
+        give(&fx->p, own, 0, 2, 0);
+        give(&fx->p, other, 0, 1, 0);
+        give(&fx->c, other, 0, 1, 0);
+        above_holds(&fx->p, own->e[0].feed, 1);
+        above_holds(&fx->p, other->e[0].feed, 1);
+        link_up(fx);
+        assert_int_equal(held_of(&fx->c, own->e[0].feed, "36"), 1);
+        assert_int_equal(held_of(&fx->c, other->e[0].feed, "36"), 0);
+        assert_int_equal(held_of(&fx->p, own->e[0].feed, "36"), 0);
+
+        above_holds(&fx->p, own->e[0].feed, 2); /* its ACK, say */
+        sync_held_changed(fx->p.s);
+        after(&fx->p);
+        exchange(fx);
+        assert_int_equal(held_of(&fx->c, own->e[0].feed, "36"), 2);
+
+        fx->p.closed = true; /* P scripted from here */
+        while (sync_next_frame(fx->p.s, &f))
+                ;
+        carry(&fx->c, &fx->p);
+        memset(&h, 0, sizeof(h));
+        memcpy(h.feed, own->e[0].feed, ENTRY_HASH_BYTES);
+        h.seq = 2;
+        wire_sync_held(&b, KAB, &h, 1); /* the sender's own region */
+        receive(&fx->c, buf_slice(&b));
+        expect_closed(&fx->c, "PROTO-VIOLATION");
+        buf_release(&b);
+        chain_free(own);
+        chain_free(other);
 }
 
 /* ---- HELLO, HELLO_OK, NEED_FULL (SYNC.md §4) ----------------------------- */
@@ -1300,6 +1393,7 @@ int
 main(void)
 {
         const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(held, setup, teardown),
             cmocka_unit_test_setup_teardown(first_sync, setup, teardown),
             cmocka_unit_test_setup_teardown(batch_max, setup, teardown),
             cmocka_unit_test_setup_teardown(noop_session, setup, teardown),

@@ -1086,6 +1086,130 @@ body_messages_are_the_documented_bytes(void **state)
         buf_release(&want);
 }
 
+/* HELD (SYNC.md §5.4): region, then [feed, seq] pairs; a region that is
+ * no region code, or no pairs, is refused. */
+static void
+held_is_the_documented_bytes(void **state)
+{
+        struct sync_vec_item h[1];
+        struct buf got = BUF_INIT, want = BUF_INIT;
+        struct sync_decoder d;
+        struct sync_msg m;
+
+        (void)state;
+        memset(h, 0, sizeof(h));
+        memset(h[0].feed, 0xaa, ENTRY_HASH_BYTES);
+        h[0].seq = 7;
+        wire_sync_held(&got, "36.04", h, 1);
+        put(&want, "93 18 a5 33362e3034 91 92 c4 20 {aa*32} 07");
+        expect_bytes("HELD", buf_slice(&got), buf_slice(&want));
+        sync_decoder_init(&d);
+        expect_err("decode HELD", decode_one(buf_slice(&got), &d, &m), 0);
+        assert_int_equal(m.type, SYNC_HELD);
+        assert_string_equal(m.author_region, "36.04");
+        assert_int_equal(m.wants_n, 1);
+        assert_memory_equal(m.wants, h, sizeof(h));
+
+        buf_reset(&want);
+        put(&want, "93 18 a3 783034 91 92 c4 20 {aa*32} 07");
+        expect_err("HELD bad region", decode_one(buf_slice(&want), &d, &m),
+                   ERR_PROTOCOL);
+        buf_reset(&want);
+        put(&want, "93 18 a5 33362e3034 90");
+        expect_err("HELD no pairs", decode_one(buf_slice(&want), &d, &m),
+                   ERR_PROTOCOL);
+        buf_reset(&want);
+        put(&want, "93 18 a5 33362e3034 91 92 c4 20 {aa*32} 00");
+        expect_err("HELD seq 0", decode_one(buf_slice(&want), &d, &m),
+                   ERR_PROTOCOL);
+        sync_decoder_release(&d);
+        buf_release(&got);
+        buf_release(&want);
+}
+
+/* Sealed bundles' records (BUNDLE.md §4): framing and HEADS checks. */
+static void
+bundle_records_are_checked(void **state)
+{
+        struct bundle_heads h;
+        struct bundle_rec r;
+        struct buf b = BUF_INIT;
+        size_t used = 0;
+
+        (void)state;
+        wire_bundle_rec_put(&b, BUNDLE_REC_ENTRY, slice_cstr("abc"));
+        put(&b, "02 00");
+        assert_int_equal(wire_bundle_rec_next(buf_slice(&b), &r, &used), 1);
+        assert_int_equal(r.type, BUNDLE_REC_ENTRY);
+        assert_int_equal(used, 8);
+        expect_bytes("payload", r.payload, slice_cstr("abc"));
+        /* The rest is part of a record: read more. */
+        assert_int_equal(
+            wire_bundle_rec_next(slice_make(b.data + used, b.len - used), &r,
+                                 &used),
+            0);
+        buf_reset(&b);
+        put(&b, "02 00000000");
+        assert_int_equal(wire_bundle_rec_next(buf_slice(&b), &r, &used),
+                         ERR_BUNDLE); /* an empty ENTRY */
+        buf_reset(&b);
+        put(&b, "02 00010001");
+        assert_int_equal(wire_bundle_rec_next(buf_slice(&b), &r, &used),
+                         ERR_BUNDLE); /* over ENTRY_MAX, before reading it */
+        buf_reset(&b);
+        put(&b, "07 00000000");
+        assert_int_equal(wire_bundle_rec_next(buf_slice(&b), &r, &used),
+                         ERR_BUNDLE); /* unknown and not skippable */
+        buf_reset(&b);
+        put(&b, "80 00000000");
+        assert_int_equal(wire_bundle_rec_next(buf_slice(&b), &r, &used), 1);
+
+        buf_reset(&b);
+        put(&b, "{11*16} {aa*32} 0000000000000001 {bb*32} 0000000000000002");
+        assert_int_equal(wire_bundle_heads(buf_slice(&b), &h), 0);
+        assert_int_equal(h.n, 2);
+        buf_reset(&b);
+        put(&b, "{11*16} {bb*32} 0000000000000001 {aa*32} 0000000000000002");
+        assert_int_equal(wire_bundle_heads(buf_slice(&b), &h), ERR_BUNDLE);
+        buf_reset(&b);
+        put(&b, "{11*16} {aa*32} 0000000000000000");
+        assert_int_equal(wire_bundle_heads(buf_slice(&b), &h), ERR_BUNDLE);
+        buf_reset(&b);
+        put(&b, "{11*16} {aa*32} 00");
+        assert_int_equal(wire_bundle_heads(buf_slice(&b), &h), ERR_BUNDLE);
+
+        /* HELD: a region, then pairs as HEADS's. */
+        {
+                struct bundle_held hd;
+                uint8_t pair[BUNDLE_HEAD_BYTES];
+                struct buf want = BUF_INIT;
+
+                memset(pair, 0xaa, 32);
+                be64_put(pair + 32, 5);
+                buf_reset(&b);
+                wire_bundle_held_put(&b, "36.04", pair, 1);
+                put(&want, "05 '36.04' {aa*32} 0000000000000005");
+                expect_bytes("HELD record", buf_slice(&b), buf_slice(&want));
+                buf_release(&want);
+                assert_int_equal(wire_bundle_held(buf_slice(&b), &hd), 0);
+                assert_string_equal(hd.region, "36.04");
+                assert_int_equal(hd.n, 1);
+                buf_reset(&b);
+                put(&b, "05 '36.04'");
+                assert_int_equal(wire_bundle_held(buf_slice(&b), &hd),
+                                 ERR_BUNDLE); /* no pairs */
+                buf_reset(&b);
+                put(&b, "05 '36x04' {aa*32} 0000000000000005");
+                assert_int_equal(wire_bundle_held(buf_slice(&b), &hd),
+                                 ERR_BUNDLE); /* no region code */
+                buf_reset(&b);
+                put(&b, "09 '36.04' {aa*32} 0000000000000005");
+                assert_int_equal(wire_bundle_held(buf_slice(&b), &hd),
+                                 ERR_BUNDLE); /* region past the pairs */
+        }
+        buf_release(&b);
+}
+
 static void
 body_message_refusals(void **state)
 {
@@ -1164,6 +1288,8 @@ main(void)
             cmocka_unit_test(feed_descriptor_bytes),
             cmocka_unit_test(bundle_length_bounds),
             cmocka_unit_test(body_messages_are_the_documented_bytes),
+            cmocka_unit_test(held_is_the_documented_bytes),
+            cmocka_unit_test(bundle_records_are_checked),
             cmocka_unit_test(body_message_refusals),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

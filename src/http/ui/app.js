@@ -190,6 +190,16 @@ function data(dl, nama, nilai) {
   dl.appendChild(el('dd', nilai));
 }
 
+/* Delivery ticks of an item written here (SYNC.md §5.4): how far up it
+ * is held (✓ the kecamatan, ✓✓ the kabupaten), then each level. */
+function terkirim(d) {
+  if (!d || !d.levels.length) return null;
+  const tingkat = d.levels
+    .map((l) => (l.held ? '\u2713 ' : 'belum di ') + l.level)
+    .join(', ');
+  return (d.ticks ? '\u2713'.repeat(d.ticks) : 'belum') + ' (' + tingkat + ')';
+}
+
 function pelapor(p) {
   if (!p) return null;
   if (typeof p === 'string') return p;
@@ -228,6 +238,7 @@ async function bukaDetail(id) {
     data(dl, 'Penanggung jawab', it.handler);
     data(dl, 'Audiens', it.audience);
     data(dl, 'Waktu', waktu(it.ts));
+    data(dl, 'Terkirim', terkirim(it.delivery));
     data(dl, 'Kategori', it.category);
     data(dl, 'Tingkat', it.level);
     data(dl, 'Pelapor', pelapor(it.reporter));
