@@ -12,6 +12,7 @@
 const char *const store__db_names[DB_COUNT] = {
     "meta",  "feeds",   "entries", "ids",        "forks",
     "certs", "revoked", "peers",   "peer_feeds", "index",
+    "changes",
 };
 
 /* ---- errors and small helpers ------------------------------------------- */

@@ -24,6 +24,7 @@ enum store_db {
         DB_PEERS,      /* peers.c */
         DB_PEER_FEEDS, /* peers.c */
         DB_INDEX,      /* index.c: the views' named tables */
+        DB_CHANGES,    /* changes.c: feeds by change version */
         DB_COUNT
 };
 extern const char *const store__db_names[DB_COUNT];
@@ -33,7 +34,8 @@ struct store {
         MDB_dbi dbi[DB_COUNT];
         uint8_t instance[STORE_INSTANCE_BYTES];
         bool read_only;
-        bool no_index; /* read-only and no "index" database yet */
+        bool no_index;   /* read-only and no "index" database yet */
+        bool no_changes; /* read-only and no "changes" database yet */
 };
 
 struct store_txn {
@@ -59,6 +61,21 @@ int store__db_put(struct store_txn *t, enum store_db db, const void *key,
 /* Deletes a key; ERR_NOT_FOUND if absent. */
 int store__db_del(struct store_txn *t, enum store_db db, const void *key,
                   size_t klen);
+/* changes.c: the index of feeds by change version. */
+#define CHANGE_KEY_BYTES (8U + ENTRY_HASH_BYTES) /* changed || feed id */
+/* Moves feed's key in the index from version `from` (0: none) to `to`. */
+int store__changes_move(struct store_txn *t,
+                        const uint8_t feed[ENTRY_HASH_BYTES], uint64_t from,
+                        uint64_t to);
+/* Records that the index matches the store version v (in v's txn). */
+int store__changes_mark(struct store_txn *t, uint64_t v);
+/* In the opening write transaction: rebuilds the index if a store made
+ * before it, or written by a build without it, left it behind. */
+int store__changes_open(struct store_txn *t);
+/* Decodes a feed record (store.c). */
+int store__feed_decode(const uint8_t id[ENTRY_HASH_BYTES], const MDB_val *v,
+                       struct feed_info *f);
+
 /*
  * Walks db in key order from the first key >= *start (or from the first
  * key). step sets *done to end the walk early; a nonzero step result stops
