@@ -15,74 +15,95 @@ sync__in_universe(const struct sync_session *s, const struct audience *a)
                audience_contains(a, s->peer_region);
 }
 
+/*
+ * The push order (SYNC.md §5): by channel, then feed id, except that the
+ * network root's system feed goes first: the delegated issuers' system
+ * feeds, also on channel 0, hold certificates that only certificates in
+ * the root's feed make valid, and a receiver refuses them
+ * (ENTRY-UNKNOWN-AUTHOR) unless the root's were committed first.
+ */
+static bool
+is_root_system(const struct sync_session *s, const struct feed_info *f)
+{
+        return s->r->has_network && f->channel == 0 &&
+               !memcmp(f->author, s->r->network.desc.root_pk,
+                       ENTRY_KEY_BYTES);
+}
+
+static int
+cmp_order(const void *a, const void *b)
+{
+        const struct feed_state *x = *(struct feed_state *const *)a;
+        const struct feed_state *y = *(struct feed_state *const *)b;
+
+        if (x->root_system != y->root_system)
+                return x->root_system ? -1 : 1;
+        if (x->info.channel != y->info.channel)
+                return x->info.channel - y->info.channel;
+        return memcmp(x->id, y->id, ENTRY_HASH_BYTES);
+}
+
 struct rescan_ctx {
         struct sync_session *s;
-        size_t n, cap;
+        size_t cap;
+        bool added; /* feeds new to the order: sort it again */
 };
 
 static int
 rescan_feed(void *ctx, const struct feed_info *f)
 {
         struct rescan_ctx *rc = ctx;
+        struct sync_session *s = rc->s;
         struct feed_state *fs;
 
-        if (!sync__in_universe(rc->s, &f->audience))
+        if (!sync__in_universe(s, &f->audience))
                 return 0;
-        fs = feedmap_put(&rc->s->feeds, f->id);
-        fs->local = true;
+        fs = feedmap_put(&s->feeds, f->id);
         fs->info = *f;
-        fs->capped = false; /* trust may have changed: ask again */
-        if (rc->n == rc->cap) {
+        if (fs->local)
+                return 0; /* in the order already */
+        fs->local = true;
+        fs->root_system = is_root_system(s, f);
+        if (s->order_n == rc->cap) {
                 rc->cap = rc->cap ? 2 * rc->cap : 64;
-                rc->s->order =
-                    xrealloc(rc->s->order, rc->cap * sizeof(*rc->s->order));
+                s->order = xrealloc(s->order, rc->cap * sizeof(*s->order));
         }
-        rc->s->order[rc->n++] = fs;
+        s->order[s->order_n++] = fs;
+        rc->added = true;
         return 0;
 }
 
 /*
- * The network root's system feed goes first (SYNC.md §5): the delegated
- * issuers' system feeds, also on channel 0, hold certificates that only
- * certificates in the root's feed make valid, and a receiver refuses them
- * (ENTRY-UNKNOWN-AUTHOR) unless the root's were committed first.
+ * Brings the push order up to the store: the first time every feed of the
+ * universe, then only the feeds changed since the version scanned last
+ * (store_feeds_changed: the store's change index), so a new entry costs
+ * a link a seek, not a walk over every feed of a kabupaten.
  */
-static void
-root_first(struct sync_session *s)
-{
-        const uint8_t *root = s->r->network.desc.root_pk;
-        size_t k = 0;
-
-        if (!s->r->has_network)
-                return;
-        for (size_t i = 0; i < s->order_n; i++) {
-                struct feed_state *f = s->order[i];
-
-                if (f->info.channel != 0 ||
-                    memcmp(f->info.author, root, ENTRY_KEY_BYTES))
-                        continue;
-                memmove(&s->order[k + 1], &s->order[k],
-                        (i - k) * sizeof(*s->order));
-                s->order[k++] = f;
-        }
-}
-
-/* store_feeds visits by channel, then feed id: the push order, but for
- * root_first. */
 int
 sync__rescan(struct sync_session *s, struct store_txn *t)
 {
-        struct rescan_ctx rc = {s, 0, 0};
+        struct rescan_ctx rc = {s, s->order_cap, false};
+        uint64_t version;
         int err;
 
-        free(s->order);
-        s->order = NULL;
-        s->order_n = 0;
-        if ((err = store_feeds(t, rescan_feed, &rc)))
+        if ((err = store_version(t, &version)))
                 return err;
-        s->order_n = rc.n;
+        if (!s->scanned_once)
+                err = store_feeds(t, rescan_feed, &rc);
+        else if (version != s->scanned)
+                err = store_feeds_changed(t, s->scanned, rescan_feed, &rc);
+        s->order_cap = rc.cap;
+        if (err)
+                return err;
+        if (rc.added && s->order_n > 1)
+                qsort(s->order, s->order_n, sizeof(*s->order), cmp_order);
+        /* Trust may have changed (a certificate, a revocation): ask
+         * again what this node offers of each feed. */
+        for (size_t i = 0; i < s->order_n; i++)
+                s->order[i]->capped = false;
+        s->scanned = version;
+        s->scanned_once = true;
         s->rescan = false;
-        root_first(s);
         return 0;
 }
 

@@ -19,6 +19,7 @@
 struct feed_state {
         uint8_t id[ENTRY_HASH_BYTES];
         bool local;            /* this node holds the feed, in the universe */
+        bool root_system;      /* the network root's system feed: first */
         struct feed_info info; /* when local: descriptor and head */
         uint64_t known;        /* the peer holds up to here */
         uint64_t sent;         /* pushed up to here (>= known) */
@@ -120,8 +121,11 @@ struct sync_session {
         bool has_rec, known_loaded;
         struct feedmap feeds;
         struct feed_state **order; /* local feeds of the universe, sorted */
-        size_t order_n;
+        size_t order_n, order_cap;
         bool rescan;
+        /* The store version the order was brought up to (sync__rescan). */
+        bool scanned_once;
+        uint64_t scanned;
         bool hello_accepted;
         uint64_t my_hello_version;
         /* The HELLO round trips (SYNC.md §4.1): our HELLO awaits its
@@ -216,7 +220,8 @@ int sync__hello(struct sync_session *s, struct buf *out) WUR;
 /* The peer's HELLO record is durable: HELLO_OK, and pushes may start. */
 void sync__hello_accept(struct sync_session *s);
 bool sync__in_universe(const struct sync_session *s, const struct audience *a);
-/* Rebuilds the push order from the store's feeds of the universe. */
+/* Brings the push order up to the store's feeds of the universe: those
+ * changed since the last scan. */
 int sync__rescan(struct sync_session *s, struct store_txn *t) WUR;
 void sync__pair_put(struct buf *b, const uint8_t id[ENTRY_HASH_BYTES],
                     uint64_t seq);
