@@ -211,7 +211,8 @@ daemon_init(struct daemon *d, struct node *n)
                                        buf_slice(&d->cert),
                                        buf_slice(&d->issuer_cert),
                                        {0},
-                                       SECURE_HS_PAYLOAD_MAX - 16};
+                                       SECURE_HS_PAYLOAD_MAX - 16,
+                                       0};
         memcpy(d->scfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
         buf_adds(&d->prologue, PROLOGUE);
         buf_add(&d->prologue, network, sizeof(network));

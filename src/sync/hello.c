@@ -167,27 +167,17 @@ sync__pair_put(struct buf *b, const uint8_t id[ENTRY_HASH_BYTES], uint64_t seq)
         buf_add_be64(b, seq);
 }
 
-int
-sync__hello(struct sync_session *s, struct buf *out)
+/*
+ * Fills delta with what a HELLO with this base names (SYNC.md §4) and
+ * s->scratch with the (id, head) pairs of the digest; returns how many it
+ * names.
+ */
+static size_t
+hello_delta(struct sync_session *s, uint64_t base, struct sync_vec_item *delta)
 {
-        struct sync_vec_item *delta = NULL;
-        struct store_txn *t;
-        uint8_t instance[STORE_INSTANCE_BYTES], digest[SYNC_DIGEST_BYTES];
-        uint64_t base;
         size_t nd = 0;
-        int err;
 
-        if ((err = store_begin(s->r->store, false, &t)))
-                return err;
-        if ((err = load_peer(s, t)) || (err = sync__rescan(s, t)) ||
-            (err = store_version(t, &s->my_hello_version)))
-                goto out;
-        /* One more than the store version, so never 0 (0 is "no base"):
-         * the peer confirms it, and changes at or after it are new. */
-        s->my_hello_version++;
-        base = s->has_rec ? s->rec.acked : 0;
         buf_reset(&s->scratch);
-        delta = xcalloc(s->order_n + 1, sizeof(*delta));
         for (size_t i = 0; i < s->order_n; i++) {
                 const struct feed_info *f = &s->order[i]->info;
                 sync__pair_put(&s->scratch, f->id, f->head_seq);
@@ -201,6 +191,81 @@ sync__hello(struct sync_session *s, struct buf *out)
                 memcpy(delta[nd].head, f->head_id, ENTRY_HASH_BYTES);
                 delta[nd++].seq = f->head_seq;
         }
+        return nd;
+}
+
+static int
+cmp_item(const void *a, const void *b)
+{
+        return memcmp(((const struct sync_vec_item *)a)->feed,
+                      ((const struct sync_vec_item *)b)->feed,
+                      ENTRY_HASH_BYTES);
+}
+
+/*
+ * The full vector in parts (SYNC.md §4.2), in ascending feed id order,
+ * each part a frame of its own: HELLO_PARTs, then the HELLO with the last
+ * part. Only ever the answer to the peer's NEED_FULL, into s->tx.
+ */
+static int
+hello_parts(struct sync_session *s, const uint8_t *instance,
+            const uint8_t *digest, struct sync_vec_item *delta, size_t nd,
+            size_t per)
+{
+        size_t parts = (nd + per - 1) / per, at = 0;
+
+        if (parts > SYNC_HELLO_PARTS_MAX + 1U) {
+                log_error("SYNC-TOO-MANY-FEEDS",
+                          "the link's universe holds %zu feeds, more than a "
+                          "HELLO in %u parts names",
+                          nd, SYNC_HELLO_PARTS_MAX + 1U);
+                return ERR_TOO_BIG;
+        }
+        per = (nd + parts - 1) / parts; /* parts of even size */
+        qsort(delta, nd, sizeof(*delta), cmp_item);
+        sync__cut(s);
+        for (size_t i = 0; i + 1 < parts; i++, at += per) {
+                wire_sync_hello_part(&s->tx, delta + at, per);
+                sync__cut(s);
+        }
+        wire_sync_hello(&s->tx, instance, s->my_hello_version, 0, digest,
+                        delta + at, nd - at);
+        sync__cut(s);
+        return 0;
+}
+
+int
+sync__hello(struct sync_session *s, struct buf *out)
+{
+        struct sync_vec_item *delta = NULL;
+        struct store_txn *t;
+        uint8_t instance[STORE_INSTANCE_BYTES], digest[SYNC_DIGEST_BYTES];
+        size_t per = s->cfg.hello_part_items ? s->cfg.hello_part_items
+                                             : SYNC_HELLO_PART_ITEMS;
+        uint64_t base;
+        size_t nd;
+        bool parted = false;
+        int err;
+
+        if ((err = store_begin(s->r->store, false, &t)))
+                return err;
+        if ((err = load_peer(s, t)) || (err = sync__rescan(s, t)) ||
+            (err = store_version(t, &s->my_hello_version)))
+                goto out;
+        /* One more than the store version, so never 0 (0 is "no base"):
+         * the peer confirms it, and changes at or after it are new. */
+        s->my_hello_version++;
+        base = s->has_rec ? s->rec.acked : 0;
+        delta = xcalloc(s->order_n + 1, sizeof(*delta));
+        nd = hello_delta(s, base, delta);
+        if (nd > per && !s->full_asked) {
+                /* More than a frame: a probe (a base, no delta) that the
+                 * peer checks against the digest alone; its NEED_FULL asks
+                 * for the vector in parts (SYNC.md §4.2). */
+                base = base ? base : s->my_hello_version;
+                nd = 0;
+        }
+        parted = nd > per;
         digest_pairs(s->scratch.data, s->order_n, digest);
         log_debug("SYNC-HELLO",
                   "hello: version %llu, base %llu, %zu of %zu "
@@ -208,9 +273,12 @@ sync__hello(struct sync_session *s, struct buf *out)
                   (unsigned long long)s->my_hello_version,
                   (unsigned long long)base, nd, s->order_n);
         store_instance(s->r->store, instance);
-        wire_sync_hello(out, instance, s->my_hello_version, base, digest, delta,
-                        nd);
-        s->hello_out = true;
+        if (parted)
+                err = hello_parts(s, instance, digest, delta, nd, per);
+        else
+                wire_sync_hello(out, instance, s->my_hello_version, base,
+                                digest, delta, nd);
+        s->hello_out = !err;
         s->hello_out_base = base;
 out:
         store_abort(t);
@@ -239,14 +307,23 @@ forget_known(void *ctx, struct feed_state *f)
  * it; the HELLO_OK waits for that (sync_writes_done).
  */
 static void
-hello_record(struct sync_session *s, const struct sync_msg *m)
+known_record(void *ctx, struct feed_state *f)
+{
+        if (f->local && f->known > 0)
+                sync__known_put(ctx, f->id, f->known);
+}
+
+static void
+hello_record(struct sync_session *s, const struct sync_msg *m, bool parted)
 {
         s->rec.has_instance = true;
         memcpy(s->rec.instance, m->instance, STORE_INSTANCE_BYTES);
         sync__rec_changed(s);
         if (m->base == 0)
                 sync__known_clear(s);
-        for (size_t i = 0; i < m->delta_n; i++) {
+        if (parted) /* the parts' known[] of our feeds, all of them */
+                feedmap_each(&s->feeds, known_record, s);
+        for (size_t i = 0; i < m->delta_n && !parted; i++) {
                 struct feed_state *f = feedmap_get(&s->feeds, m->delta[i].feed);
                 if (f && f->local)
                         sync__known_put(s, m->delta[i].feed, m->delta[i].seq);
@@ -305,7 +382,7 @@ diverged_check(struct sync_session *s, struct store_txn *t,
  * and is kept for this session's digest only.
  */
 static int
-hello_apply(struct sync_session *s, const struct sync_msg *m)
+hello_apply(struct sync_session *s, const struct sync_msg *m, bool keep_unheld)
 {
         struct store_txn *t;
         struct feed_info fi;
@@ -338,13 +415,78 @@ hello_apply(struct sync_session *s, const struct sync_msg *m)
                                 feedmap_put(&s->feeds, d->feed)->known = d->seq;
                 } else if (err == ERR_NOT_FOUND) {
                         err = 0;
-                        if (d->seq > 0)
+                        if (d->seq > 0 && keep_unheld)
                                 sync__pair_put(&s->unheld, d->feed, d->seq);
                 }
         }
 out:
         store_abort(t);
         return err;
+}
+
+/*
+ * A part of the peer's full vector (SYNC.md §4.2): feed ids strictly
+ * ascending across the parts, so each pair is hashed into the digest as
+ * it comes and none is kept; the feeds this node holds are applied as a
+ * HELLO's.
+ */
+static int
+parts_take(struct sync_session *s, const struct sync_msg *m)
+{
+        uint8_t pair[ENTRY_HASH_BYTES + 8];
+
+        for (size_t i = 0; i < m->delta_n; i++) {
+                const struct sync_vec_item *d = &m->delta[i];
+                if (s->parts_any &&
+                    memcmp(d->feed, s->parts_last, ENTRY_HASH_BYTES) <= 0)
+                        return ERR_PROTOCOL;
+                memcpy(s->parts_last, d->feed, ENTRY_HASH_BYTES);
+                s->parts_any = true;
+                if (d->seq == 0)
+                        continue;
+                memcpy(pair, d->feed, ENTRY_HASH_BYTES);
+                be64_put(pair + ENTRY_HASH_BYTES, d->seq);
+                hash_add(s->parts_hash, slice_make(pair, sizeof(pair)));
+        }
+        return hello_apply(s, m, false);
+}
+
+/* HELLO_PART: only in answer to our NEED_FULL, at most
+ * SYNC_HELLO_PARTS_MAX before its HELLO (SYNC.md §4.2). */
+int
+sync__on_hello_part(struct sync_session *s, const struct sync_msg *m)
+{
+        if (!s->hello_in_expected || !s->need_full_sent ||
+            s->parts_in == SYNC_HELLO_PARTS_MAX)
+                return ERR_PROTOCOL;
+        if (s->parts_in++ == 0) {
+                feedmap_each(&s->feeds, forget_known, NULL);
+                buf_reset(&s->unheld);
+                s->parts_hash = hash_begin();
+                s->parts_any = false;
+        }
+        s->part_open = true;
+        return parts_take(s, m);
+}
+
+/* The HELLO that ends the parts: its digest is the parts' own. */
+static int
+hello_parts_end(struct sync_session *s, const struct sync_msg *m)
+{
+        uint8_t h[ENTRY_HASH_BYTES];
+        int err;
+
+        if (m->base != 0)
+                return ERR_PROTOCOL;
+        if ((err = parts_take(s, m)))
+                return err;
+        hash_end(s->parts_hash, h);
+        s->parts_hash = NULL;
+        s->parts_in = 0;
+        if (memcmp(h, m->digest, SYNC_DIGEST_BYTES))
+                return ERR_PROTOCOL;
+        hello_record(s, m, true);
+        return 0;
 }
 
 /*
@@ -362,6 +504,11 @@ sync__on_hello(struct sync_session *s, const struct sync_msg *m,
 
         if (!s->hello_in_expected || (s->need_full_sent && m->base != 0))
                 return ERR_PROTOCOL;
+        if (s->parts_in) {
+                if ((err = hello_parts_end(s, m)))
+                        return err;
+                goto accepted;
+        }
         if (m->base != 0 &&
             (!s->has_rec || !s->rec.has_instance ||
              memcmp(s->rec.instance, m->instance, STORE_INSTANCE_BYTES))) {
@@ -373,7 +520,7 @@ sync__on_hello(struct sync_session *s, const struct sync_msg *m,
                 feedmap_each(&s->feeds, forget_known, NULL);
                 buf_reset(&s->unheld);
         }
-        if ((err = hello_apply(s, m)))
+        if ((err = hello_apply(s, m, true)))
                 return err;
         feedmap_each(&s->feeds, known_pair, &pairs);
         buf_add(&pairs, s->unheld.data, s->unheld.len);
@@ -388,7 +535,8 @@ sync__on_hello(struct sync_session *s, const struct sync_msg *m,
                 wire_sync_simple(out, SYNC_NEED_FULL);
                 return 0;
         }
-        hello_record(s, m);
+        hello_record(s, m, false);
+accepted:
         s->hello_in_expected = false;
         s->hello_in_version = m->version;
         s->wait_record = true; /* sync__hello_accept once it is durable */
@@ -422,8 +570,10 @@ sync__on_need_full(struct sync_session *s, struct buf *out)
 {
         if (!s->hello_out || s->hello_out_base == 0)
                 return ERR_PROTOCOL;
-        /* Our record of what the peer has of us is gone: start over. */
+        /* Our record of what the peer has of us is gone: start over,
+         * with the whole vector, in parts if it takes more than a frame. */
         s->rec.acked = 0;
         s->has_rec = false;
+        s->full_asked = true;
         return sync__hello(s, out);
 }

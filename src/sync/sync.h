@@ -50,6 +50,10 @@
 #define SYNC_WANT_SCAN_MAX 1024U         /* wanted bodies looked at per pump */
 #define SYNC_STASH_BYTES (1024U * 1024U) /* held before validation (§3) */
 #define SYNC_FLUSH_BYTES (64U * 1024U)   /* a frame ends once past this */
+/* Feeds named by one HELLO or HELLO_PART this side sends: 12,000 of at
+ * most 78 bytes fit a frame (SECURE_FRAME_MAX) with room to spare. A
+ * larger vector goes in parts (SYNC.md §4.2). */
+#define SYNC_HELLO_PART_ITEMS 12000U
 
 struct sync_session;
 
@@ -74,6 +78,7 @@ struct sync_config {
         struct slice issuer_cert; /* its issuer's; empty: the root issued it */
         uint8_t cert_hash[SYNC_CERT_HASH_BYTES]; /* of cert (SYNC.md §3) */
         size_t hs_hello_max; /* the longest HELLO a handshake payload takes */
+        size_t hello_part_items; /* 0: SYNC_HELLO_PART_ITEMS (tests: less) */
 };
 
 /*

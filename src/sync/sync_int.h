@@ -136,6 +136,16 @@ struct sync_session {
         /* (feed id, seq) of the peer's vector for feeds this node does not
          * hold: kept for this session's digest only, never stored. */
         struct buf unheld;
+        /* A full vector in parts (SYNC.md §4.2). Ours: sent only when the
+         * peer's NEED_FULL asked for it (full_asked), else a probe. The
+         * peer's, asked by our NEED_FULL: HELLO_PARTs taken, the last feed
+         * id named, the digest of what they named so far (no pair is
+         * kept); after a HELLO_PART comes a HELLO_PART or the HELLO. */
+        bool full_asked;
+        uint32_t parts_in;
+        bool part_open, parts_any;
+        uint8_t parts_last[ENTRY_HASH_BYTES];
+        struct hash_stream *parts_hash;
         /* pushing */
         struct feed_state **out_feeds; /* by our FEED index */
         uint32_t out_n;
@@ -227,6 +237,7 @@ void sync__pair_put(struct buf *b, const uint8_t id[ENTRY_HASH_BYTES],
                     uint64_t seq);
 int sync__on_hello(struct sync_session *s, const struct sync_msg *m,
                    struct buf *out) WUR;
+int sync__on_hello_part(struct sync_session *s, const struct sync_msg *m) WUR;
 int sync__on_hello_ok(struct sync_session *s, const struct sync_msg *m) WUR;
 int sync__on_need_full(struct sync_session *s, struct buf *out) WUR;
 

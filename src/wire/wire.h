@@ -538,6 +538,7 @@ int wire_revision_view_decode(struct slice in,
 #define SYNC_DIGEST_BYTES 8U
 #define SYNC_CERT_HASH_BYTES 8U
 #define SYNC_DELTA_MAX 65536U
+#define SYNC_HELLO_PARTS_MAX 63U /* HELLO_PARTs before one HELLO (§4.2) */
 #define SYNC_ENTRIES_MAX 4096U
 #define SYNC_FEED_INDEX_MAX 65535U
 #define SYNC_HEAD_FROZEN 1U
@@ -560,8 +561,9 @@ enum sync_type {
         SYNC_FORK_PROOF = 14, /* SYNC.md §5.1 */
         SYNC_BODY_WANT = 15,  /* SYNC.md §5.2 */
         SYNC_BODY = 16,
+        SYNC_HELLO_PART = 17, /* SYNC.md §4.2 */
 };
-#define SYNC_TYPE_LAST SYNC_BODY
+#define SYNC_TYPE_LAST SYNC_HELLO_PART
 
 struct sync_vec_item {
         uint8_t feed[ENTRY_HASH_BYTES];
@@ -590,7 +592,7 @@ struct sync_msg {
         uint64_t version;                      /* HELLO, HELLO_OK */
         uint64_t base;                         /* HELLO */
         uint8_t digest[SYNC_DIGEST_BYTES];     /* HELLO */
-        struct sync_vec_item *delta;           /* HELLO */
+        struct sync_vec_item *delta;           /* HELLO, HELLO_PART */
         size_t delta_n;
         struct slice cert, issuer_cert;  /* CERT; issuer_cert.ptr NULL if nil */
         uint32_t index;                  /* FEED, ENTRIES, HEAD */
@@ -642,6 +644,9 @@ int sync_decoder_next(struct sync_decoder *d, struct sync_msg *m) WUR;
 void wire_sync_hello(struct buf *out, const uint8_t *instance, uint64_t version,
                      uint64_t base, const uint8_t *digest,
                      const struct sync_vec_item *delta, size_t n);
+/* HELLO_PART: part of a full vector, before its HELLO (SYNC.md §4.2). */
+void wire_sync_hello_part(struct buf *out, const struct sync_vec_item *delta,
+                          size_t n);
 void wire_sync_simple(struct buf *out, enum sync_type type); /* no fields */
 void wire_sync_uint(struct buf *out, enum sync_type type, uint64_t v);
 void wire_sync_cert(struct buf *out, struct slice cert,
