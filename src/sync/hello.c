@@ -60,14 +60,17 @@ rescan_feed(void *ctx, const struct feed_info *f)
                 return 0;
         fs = feedmap_put(&s->feeds, f->id);
         fs->info = *f;
-        if (fs->local)
-                return 0; /* in the order already */
+        if (fs->local) {
+                sync__pending(s, fs); /* its head moved */
+                return 0;
+        }
         fs->local = true;
         fs->root_system = is_root_system(s, f);
         if (s->order_n == rc->cap) {
                 rc->cap = rc->cap ? 2 * rc->cap : 64;
                 s->order = xrealloc(s->order, rc->cap * sizeof(*s->order));
         }
+        fs->pos = s->order_n;
         s->order[s->order_n++] = fs;
         rc->added = true;
         return 0;
@@ -98,9 +101,17 @@ sync__rescan(struct sync_session *s, struct store_txn *t)
         if (rc.added && s->order_n > 1)
                 qsort(s->order, s->order_n, sizeof(*s->order), cmp_order);
         /* Trust may have changed (a certificate, a revocation): ask
-         * again what this node offers of each feed. */
-        for (size_t i = 0; i < s->order_n; i++)
-                s->order[i]->capped = false;
+         * again what this node offers of each feed; a feed held back may
+         * be pending again. */
+        for (size_t i = 0; i < s->order_n; i++) {
+                struct feed_state *f = s->order[i];
+                f->pos = i;
+                if (f->capped && f->cap_seq < f->info.head_seq)
+                        sync__pending(s, f);
+                f->capped = false;
+        }
+        if (rc.added)
+                s->pending_from = 0; /* the order moved */
         s->scanned = version;
         s->scanned_once = true;
         s->rescan = false;
@@ -547,6 +558,7 @@ void
 sync__hello_accept(struct sync_session *s)
 {
         feedmap_each(&s->feeds, sent_from_known, NULL);
+        s->pending_from = 0;
         s->hello_accepted = true;
         s->rescan = true;
         wire_sync_uint(&s->tx, SYNC_HELLO_OK, s->hello_in_version);

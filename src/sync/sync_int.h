@@ -20,6 +20,7 @@ struct feed_state {
         uint8_t id[ENTRY_HASH_BYTES];
         bool local;            /* this node holds the feed, in the universe */
         bool root_system;      /* the network root's system feed: first */
+        size_t pos;            /* when local: its index in the push order */
         struct feed_info info; /* when local: descriptor and head */
         uint64_t known;        /* the peer holds up to here */
         uint64_t sent;         /* pushed up to here (>= known) */
@@ -122,6 +123,7 @@ struct sync_session {
         struct feedmap feeds;
         struct feed_state **order; /* local feeds of the universe, sorted */
         size_t order_n, order_cap;
+        size_t pending_from; /* no feed before it in the order is pending */
         bool rescan;
         /* The store version the order was brought up to (sync__rescan). */
         bool scanned_once;
@@ -250,6 +252,9 @@ void sync__on_synced(struct sync_session *s);
 void sync__ack_if_idle(struct sync_session *s, struct buf *out);
 
 /* push.c: ACK and HEAD from the peer */
+/* f may have become pending (its head rose, or what was sent fell): the
+ * next look for a feed to push starts no later than f. */
+void sync__pending(struct sync_session *s, const struct feed_state *f);
 int sync__on_ack(struct sync_session *s, uint64_t frames) WUR;
 int sync__on_head(struct sync_session *s, const struct sync_msg *m) WUR;
 
