@@ -213,35 +213,68 @@ cmp_item(const void *a, const void *b)
                       ENTRY_HASH_BYTES);
 }
 
+/* The next part of our vector, in a frame of its own: a HELLO_PART, or
+ * the HELLO with the last part. */
+static void
+hello_part_send(struct sync_session *s)
+{
+        size_t at = s->parts_out_at, n = s->parts_out_n - at;
+        uint8_t instance[STORE_INSTANCE_BYTES];
+
+        sync__cut(s);
+        if (n > s->parts_out_per) {
+                wire_sync_hello_part(&s->tx, s->parts_out + at,
+                                     s->parts_out_per);
+                s->parts_out_at += s->parts_out_per;
+        } else {
+                store_instance(s->r->store, instance);
+                wire_sync_hello(&s->tx, instance, s->my_hello_version, 0,
+                                s->parts_out_digest, s->parts_out + at, n);
+                free(s->parts_out);
+                s->parts_out = NULL;
+                s->parts_out_n = s->parts_out_at = 0;
+        }
+        sync__cut(s);
+}
+
 /*
- * The full vector in parts (SYNC.md §4.2), in ascending feed id order,
- * each part a frame of its own: HELLO_PARTs, then the HELLO with the last
- * part. Only ever the answer to the peer's NEED_FULL, into s->tx.
+ * The full vector in parts (SYNC.md §4.2), in ascending feed id order:
+ * HELLO_PARTs, then the HELLO with the last part, each once the peer
+ * answered the one before. Only ever the answer to the peer's NEED_FULL.
+ * Takes delta.
  */
 static int
-hello_parts(struct sync_session *s, const uint8_t *instance,
-            const uint8_t *digest, struct sync_vec_item *delta, size_t nd,
-            size_t per)
+hello_parts(struct sync_session *s, const uint8_t *digest,
+            struct sync_vec_item *delta, size_t nd, size_t per)
 {
-        size_t parts = (nd + per - 1) / per, at = 0;
+        size_t parts = (nd + per - 1) / per;
 
         if (parts > SYNC_HELLO_PARTS_MAX + 1U) {
                 log_error("SYNC-TOO-MANY-FEEDS",
                           "the link's universe holds %zu feeds, more than a "
                           "HELLO in %u parts names",
                           nd, SYNC_HELLO_PARTS_MAX + 1U);
+                free(delta);
                 return ERR_TOO_BIG;
         }
-        per = (nd + parts - 1) / parts; /* parts of even size */
         qsort(delta, nd, sizeof(*delta), cmp_item);
-        sync__cut(s);
-        for (size_t i = 0; i + 1 < parts; i++, at += per) {
-                wire_sync_hello_part(&s->tx, delta + at, per);
-                sync__cut(s);
-        }
-        wire_sync_hello(&s->tx, instance, s->my_hello_version, 0, digest,
-                        delta + at, nd - at);
-        sync__cut(s);
+        free(s->parts_out);
+        s->parts_out = delta;
+        s->parts_out_n = nd;
+        s->parts_out_at = 0;
+        s->parts_out_per = (nd + parts - 1) / parts; /* of even size */
+        memcpy(s->parts_out_digest, digest, SYNC_DIGEST_BYTES);
+        hello_part_send(s);
+        return 0;
+}
+
+/* The peer took our last HELLO_PART: the next part. */
+int
+sync__on_hello_part_ok(struct sync_session *s)
+{
+        if (!s->parts_out || s->parts_out_at == 0)
+                return ERR_PROTOCOL;
+        hello_part_send(s);
         return 0;
 }
 
@@ -284,11 +317,13 @@ sync__hello(struct sync_session *s, struct buf *out)
                   (unsigned long long)s->my_hello_version,
                   (unsigned long long)base, nd, s->order_n);
         store_instance(s->r->store, instance);
-        if (parted)
-                err = hello_parts(s, instance, digest, delta, nd, per);
-        else
+        if (parted) {
+                err = hello_parts(s, digest, delta, nd, per);
+                delta = NULL; /* taken */
+        } else {
                 wire_sync_hello(out, instance, s->my_hello_version, base,
                                 digest, delta, nd);
+        }
         s->hello_out = !err;
         s->hello_out_base = base;
 out:
@@ -463,10 +498,14 @@ parts_take(struct sync_session *s, const struct sync_msg *m)
 }
 
 /* HELLO_PART: only in answer to our NEED_FULL, at most
- * SYNC_HELLO_PARTS_MAX before its HELLO (SYNC.md §4.2). */
+ * SYNC_HELLO_PARTS_MAX before its HELLO, each answered HELLO_PART_OK
+ * (SYNC.md §4.2). */
 int
-sync__on_hello_part(struct sync_session *s, const struct sync_msg *m)
+sync__on_hello_part(struct sync_session *s, const struct sync_msg *m,
+                    struct buf *out)
 {
+        int err;
+
         if (!s->hello_in_expected || !s->need_full_sent ||
             s->parts_in == SYNC_HELLO_PARTS_MAX)
                 return ERR_PROTOCOL;
@@ -476,8 +515,10 @@ sync__on_hello_part(struct sync_session *s, const struct sync_msg *m)
                 s->parts_hash = hash_begin();
                 s->parts_any = false;
         }
-        s->part_open = true;
-        return parts_take(s, m);
+        if ((err = parts_take(s, m)))
+                return err;
+        wire_sync_simple(out, SYNC_HELLO_PART_OK);
+        return 0;
 }
 
 /* The HELLO that ends the parts: its digest is the parts' own. */

@@ -52,6 +52,7 @@ sync_session_free(struct sync_session *s)
         buf_release(&s->scratch);
         buf_release(&s->unheld);
         hash_free(s->parts_hash);
+        free(s->parts_out);
         buf_release(&s->forks_sent);
         buf_release(&s->cert_in);
         buf_release(&s->held);
@@ -233,12 +234,6 @@ on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out,
             (m->type != SYNC_ENTRIES || m->index != s->in_n - 1))
                 return ERR_PROTOCOL;
         s->feed_open = false;
-        /* The parts of a full vector come together, up to its HELLO
-         * (SYNC.md §4.2). */
-        if (s->part_open && m->type != SYNC_HELLO_PART &&
-            m->type != SYNC_HELLO)
-                return ERR_PROTOCOL;
-        s->part_open = false;
         switch (m->type) {
         case SYNC_FORK_PROOF:
                 return sync__on_fork_proof(s, m, why);
@@ -249,7 +244,9 @@ on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out,
         case SYNC_HELLO:
                 return sync__on_hello(s, m, out);
         case SYNC_HELLO_PART:
-                return sync__on_hello_part(s, m);
+                return sync__on_hello_part(s, m, out);
+        case SYNC_HELLO_PART_OK:
+                return sync__on_hello_part_ok(s);
         case SYNC_HELLO_OK:
                 return sync__on_hello_ok(s, m);
         case SYNC_NEED_FULL:

@@ -139,13 +139,18 @@ struct sync_session {
          * hold: kept for this session's digest only, never stored. */
         struct buf unheld;
         /* A full vector in parts (SYNC.md §4.2). Ours: sent only when the
-         * peer's NEED_FULL asked for it (full_asked), else a probe. The
-         * peer's, asked by our NEED_FULL: HELLO_PARTs taken, the last feed
-         * id named, the digest of what they named so far (no pair is
-         * kept); after a HELLO_PART comes a HELLO_PART or the HELLO. */
+         * peer's NEED_FULL asked for it (full_asked), else a probe; by
+         * feed id, one part at a time, the next once the peer answered
+         * HELLO_PART_OK (so the link's queue holds one). */
         bool full_asked;
+        struct sync_vec_item *parts_out; /* the whole vector, sorted */
+        size_t parts_out_n, parts_out_at, parts_out_per;
+        uint8_t parts_out_digest[SYNC_DIGEST_BYTES];
+        /* The peer's, asked by our NEED_FULL: HELLO_PARTs taken, the last
+         * feed id named, the digest of what they named so far (no pair is
+         * kept). */
         uint32_t parts_in;
-        bool part_open, parts_any;
+        bool parts_any;
         uint8_t parts_last[ENTRY_HASH_BYTES];
         struct hash_stream *parts_hash;
         /* pushing */
@@ -239,7 +244,9 @@ void sync__pair_put(struct buf *b, const uint8_t id[ENTRY_HASH_BYTES],
                     uint64_t seq);
 int sync__on_hello(struct sync_session *s, const struct sync_msg *m,
                    struct buf *out) WUR;
-int sync__on_hello_part(struct sync_session *s, const struct sync_msg *m) WUR;
+int sync__on_hello_part(struct sync_session *s, const struct sync_msg *m,
+                        struct buf *out) WUR;
+int sync__on_hello_part_ok(struct sync_session *s) WUR;
 int sync__on_hello_ok(struct sync_session *s, const struct sync_msg *m) WUR;
 int sync__on_need_full(struct sync_session *s, struct buf *out) WUR;
 

@@ -423,6 +423,7 @@ dec_small(const msgpack_object *f, uint32_t n, struct sync_msg *m)
 
         switch (m->type) {
         case SYNC_NEED_FULL:
+        case SYNC_HELLO_PART_OK:
         case SYNC_CERT_REQUEST:
         case SYNC_SYNCED:
         case SYNC_PING:

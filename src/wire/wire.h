@@ -562,8 +562,9 @@ enum sync_type {
         SYNC_BODY_WANT = 15,  /* SYNC.md §5.2 */
         SYNC_BODY = 16,
         SYNC_HELLO_PART = 17, /* SYNC.md §4.2 */
+        SYNC_HELLO_PART_OK = 18,
 };
-#define SYNC_TYPE_LAST SYNC_HELLO_PART
+#define SYNC_TYPE_LAST SYNC_HELLO_PART_OK
 
 struct sync_vec_item {
         uint8_t feed[ENTRY_HASH_BYTES];

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # A link whose universe does not fit one HELLO (SYNC.md §4.2), on real
-# daemons over 127.0.0.1: the kabupaten holds FEEDS (default 20,000)
+# daemons over 127.0.0.1: the kabupaten holds FEEDS (default 25,000)
 # generated feeds, one entry each, of tree audiences under 36.04 (written
 # by kabupaten-level authors, tests/tools/gen_entries --feeds); its backup
 # node (region 36.04, so entitled to every one of them) starts with an
-# empty store and must get them all, the vector going in HELLO_PARTs. Then
+# empty store and must get them all, the vector going in three parts
+# (two HELLO_PARTs and the HELLO, 12,000 feeds each at most). Then
 # the backup loses its store (a new instance: the kabupaten holds a record
 # of the old one) and gets them all again; and a restart with nothing new
 # still costs a small session.
 #   test_big_vector.sh SIMPUL GEN_ENTRIES [FEEDS]
 SIMPUL=$1
 GEN=$2
-FEEDS=${3:-20000}
+FEEDS=${3:-25000}
 cd "$(dirname "$0")"
 . ./lib.sh
 . ./netlib.sh

@@ -351,7 +351,7 @@ on_cert(struct peer *p, const struct sync_msg *m)
 static const char *const msg_names[] = {
     "?",    "HELLO",   "HELLO_OK",   "NEED_FULL", "CERT_REQUEST", "CERT",
     "FEED", "ENTRIES", "ACK",        "HEAD",      "SYNCED",       "PING",
-    "PONG", "ERROR",   "FORK_PROOF", "BODY_WANT", "BODY",         "HELLO_PART"};
+    "PONG", "ERROR",   "FORK_PROOF", "BODY_WANT", "BODY",         "HELLO_PART", "HELLO_PART_OK"};
 _Static_assert(sizeof(msg_names) / sizeof(msg_names[0]) == SYNC_TYPE_LAST + 1,
                "a name for every message type");
 

@@ -298,7 +298,7 @@ describe(struct buf *out, const struct sync_msg *m)
             "?",         "HELLO", "HELLO_OK", "NEED_FULL", "CERT_REQUEST",
             "CERT",      "FEED",  "ENTRIES",  "ACK",       "HEAD",
             "SYNCED",    "PING",  "PONG",     "ERROR",     "FORK_PROOF",
-            "BODY_WANT", "BODY",  "HELLO_PART"};
+            "BODY_WANT", "BODY",  "HELLO_PART", "HELLO_PART_OK"};
 
         buf_adds(out, names[m->type]);
         switch (m->type) {
@@ -776,7 +776,8 @@ hello_ok_waits_for_record(void **state)
  * A vector of more feeds than one HELLO names (here 2, SYNC_HELLO_PART_ITEMS
  * in a node) goes in parts (SYNC.md §4.2): the parent first sends a probe
  * (a base, no delta), which the new child answers NEED_FULL, then the
- * whole vector by feed id, each part a frame; the child takes it (and,
+ * whole vector by feed id, each part a frame and the next once the child
+ * answered HELLO_PART_OK; the child takes it (and,
  * its own HELLO accepted, gets every feed meanwhile). The next session
  * needs no parts.
  */
@@ -802,7 +803,9 @@ hello_in_parts(void **state)
                               "C> NEED_FULL\n"
                               "C> ACK 5\n"
                               "P> HELLO_PART delta=2\n"
+                              "C> HELLO_PART_OK\n"
                               "P> HELLO_PART delta=2\n"
+                              "C> HELLO_PART_OK\n"
                               "P> HELLO v=6 base=0 delta=1\n"
                               "C> HELLO_OK v=6 | SYNCED\n");
         for (size_t i = 0; i < ARRAY_LEN(a); i++) {
@@ -831,7 +834,7 @@ enum hello_case {
         DELTA_OUT_OF_UNIVERSE,
         PART_UNASKED,      /* SYNC.md §4.2 */
         PART_OUT_OF_ORDER,
-        PART_THEN_OTHER,
+        PART_OK_UNASKED,
         PARTS_TOO_MANY,
         PARTS_DIGEST_WRONG,
 };
@@ -877,6 +880,7 @@ hello_violation(struct fx *fx, enum hello_case k)
         struct buf b = BUF_INIT;
         struct slice f;
         const char *want = "C> ERROR PROTO-VIOLATION\n";
+        struct buf wb = BUF_INIT; /* the parts' cases: their answers */
 
         give(&fx->c, g, 0, 1, 0); /* not for the kabupaten: not the link's */
         memset(&d, 0, sizeof(d));
@@ -918,22 +922,24 @@ hello_violation(struct fx *fx, enum hello_case k)
                 part_items(pd, 1, 1);
                 wire_sync_hello_part(&b, pd, 1);
                 break;
+        case PART_OK_UNASKED: /* no part of ours is out */
+                wire_sync_simple(&b, SYNC_HELLO_PART_OK);
+                break;
         default: /* the parts after our NEED_FULL, breaking a rule */
                 hello_frame(&b, 3, NULL, 0, true);
                 receive(&fx->c, buf_slice(&b));
-                want = "C> NEED_FULL\nC> ERROR PROTO-VIOLATION\n";
+                buf_adds(&wb, "C> NEED_FULL\nC> HELLO_PART_OK");
                 buf_reset(&b);
                 part_items(pd, 3, 1);
                 if (k == PART_OUT_OF_ORDER) { /* ids ascend across parts */
                         wire_sync_hello_part(&b, pd + 1, 2);
                         wire_sync_hello_part(&b, pd, 1);
-                } else if (k == PART_THEN_OTHER) { /* HELLO_PART or HELLO */
-                        wire_sync_hello_part(&b, pd, 1);
-                        wire_sync_simple(&b, SYNC_PING);
                 } else if (k == PARTS_TOO_MANY) {
                         for (uint8_t i = 0; i <= SYNC_HELLO_PARTS_MAX; i++) {
                                 part_items(pd, 1, (uint8_t)(i + 1));
                                 wire_sync_hello_part(&b, pd, 1);
+                                if (i && i < SYNC_HELLO_PARTS_MAX)
+                                        buf_adds(&wb, " | HELLO_PART_OK");
                         }
                 } else { /* a digest of the last part only, not all */
                         struct buf h = BUF_INIT;
@@ -947,7 +953,13 @@ hello_violation(struct fx *fx, enum hello_case k)
         receive(&fx->c, buf_slice(&b));
         carry(&fx->c, &fx->p);
         expect_closed(&fx->c, "PROTO-VIOLATION");
+        if (wb.len) {
+                buf_adds(&wb, " | ERROR PROTO-VIOLATION\n");
+                buf_addc(&wb, 0);
+                want = (const char *)wb.data;
+        }
         expect_transcript(fx, want);
+        buf_release(&wb);
         buf_release(&b);
         chain_free(g);
 }
@@ -958,7 +970,7 @@ hello_violations(void **state)
         static const enum hello_case cases[] = {
             SECOND_HELLO,      NEED_FULL_UNASKED,    HELLO_OK_UNASKED,
             FULL_DIGEST_WRONG, BASE_AFTER_NEED_FULL, DELTA_OUT_OF_UNIVERSE,
-            PART_UNASKED,      PART_OUT_OF_ORDER,    PART_THEN_OTHER,
+            PART_UNASKED,      PART_OUT_OF_ORDER,    PART_OK_UNASKED,
             PARTS_TOO_MANY,    PARTS_DIGEST_WRONG};
 
         for (size_t i = 0; i < ARRAY_LEN(cases); i++) {

@@ -1140,7 +1140,8 @@ body_message_refusals(void **state)
         sync_decoder_release(&d);
 }
 
-/* HELLO_PART (SYNC.md §4.2): [17, delta], at least one element. */
+/* HELLO_PART (SYNC.md §4.2): [17, delta], at least one element; its
+ * answer HELLO_PART_OK: [18]. */
 static void
 hello_part_bytes_and_refusals(void **state)
 {
@@ -1170,6 +1171,14 @@ hello_part_bytes_and_refusals(void **state)
         put(&b, "93 11 91 93 c4 20 {aa*32} 02 c4 20 {bb*32} c0");
         expect_err("part: trailing field", decode_one(buf_slice(&b), &d, &m),
                    ERR_PROTOCOL);
+        buf_reset(&got);
+        wire_sync_simple(&got, SYNC_HELLO_PART_OK);
+        buf_reset(&want);
+        put(&want, "91 12");
+        expect_bytes("HELLO_PART_OK", buf_slice(&got), buf_slice(&want));
+        expect_err("decode HELLO_PART_OK", decode_one(buf_slice(&got), &d, &m),
+                   0);
+        assert_int_equal(m.type, SYNC_HELLO_PART_OK);
         sync_decoder_release(&d);
         buf_release(&got);
         buf_release(&want);
