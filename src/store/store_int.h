@@ -1,6 +1,7 @@
 /*
  * store internals shared by the files of src/store (store.c: feeds and
- * entries; certs.c: certificates and revocations; peers.c: sync state).
+ * entries; changes.c: feeds by change version; certs.c: certificates and
+ * revocations; peers.c: sync state).
  * Not part of the module API; nothing outside src/store includes it.
  */
 #ifndef SIMPUL_STORE_INT_H

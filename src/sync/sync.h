@@ -24,6 +24,9 @@
  *     when asked for, both travel alone in their frames, and at most
  *     SYNC_STASH_BYTES of the peer's frames are held before it is
  *     validated (§3);
+ *   - a vector larger than a frame is sent only when the peer's NEED_FULL
+ *     asks for it, in parts, one unanswered at a time; the peer's parts
+ *     are hashed as they come, none kept (SYNC.md §4.2);
  *   - entries of a feed are pushed in ascending seq, from known + 1;
  *   - at most SYNC_WINDOW_BYTES of ENTRIES messages are unacknowledged;
  *   - ACK counts only ENTRIES messages whose entries are all durable;
