@@ -1,5 +1,6 @@
 /* entry: hashing, signing and verifying entries (proto/SPEC.md §4-§5). */
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "entry.h"
@@ -13,6 +14,42 @@ hash_bytes(uint8_t out[ENTRY_HASH_BYTES], struct slice in)
 {
         crypto_generichash_blake2b(out, ENTRY_HASH_BYTES, in.ptr, in.len, NULL,
                                    0);
+}
+
+/* libsodium's state wants 64-byte alignment: kept in its own block. */
+struct hash_stream {
+        crypto_generichash_blake2b_state st;
+};
+
+struct hash_stream *
+hash_begin(void)
+{
+        size_t n = (sizeof(struct hash_stream) + 63U) & ~(size_t)63U;
+        struct hash_stream *h = aligned_alloc(64, n);
+
+        if (!h)
+                abort();
+        crypto_generichash_blake2b_init(&h->st, NULL, 0, ENTRY_HASH_BYTES);
+        return h;
+}
+
+void
+hash_add(struct hash_stream *h, struct slice in)
+{
+        crypto_generichash_blake2b_update(&h->st, in.ptr, in.len);
+}
+
+void
+hash_end(struct hash_stream *h, uint8_t out[ENTRY_HASH_BYTES])
+{
+        crypto_generichash_blake2b_final(&h->st, out, ENTRY_HASH_BYTES);
+        free(h);
+}
+
+void
+hash_free(struct hash_stream *h)
+{
+        free(h);
 }
 
 void

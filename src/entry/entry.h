@@ -60,6 +60,14 @@ void key_free(struct key *k);
 
 /* BLAKE2b-256 of bytes. */
 void hash_bytes(uint8_t out[ENTRY_HASH_BYTES], struct slice in);
+/* BLAKE2b-256 of bytes given in pieces: hash_begin, hash_add for each,
+ * then hash_end (which frees the state) gives hash_bytes of their
+ * concatenation. hash_free drops a state without a result (NULL: no-op). */
+struct hash_stream;
+struct hash_stream *hash_begin(void);
+void hash_add(struct hash_stream *h, struct slice in);
+void hash_end(struct hash_stream *h, uint8_t out[ENTRY_HASH_BYTES]);
+void hash_free(struct hash_stream *h);
 /* The feed id: BLAKE2b-256 of the canonical feed descriptor. */
 void feed_id_compute(uint8_t out[ENTRY_HASH_BYTES],
                      const uint8_t author[ENTRY_KEY_BYTES],

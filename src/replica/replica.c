@@ -563,6 +563,12 @@ verify_feed(void *ctx, const struct feed_info *f)
         if (memcmp(id, f->id, ENTRY_HASH_BYTES))
                 problem(w, 0, ERR_STORE_CORRUPT,
                         "feed id is not the hash of its descriptor");
+        err = store_feed_indexed(w->t, f);
+        if (err == ERR_NOT_FOUND)
+                problem(w, 0, ERR_STORE_CORRUPT,
+                        "feed is missing from the change index");
+        else if (err)
+                return err;
         if ((err = store_feed_scan(w->t, f->id, 1, verify_entry, w)))
                 return err;
         if (w->next_seq - 1 != f->head_seq ||
@@ -570,6 +576,35 @@ verify_feed(void *ctx, const struct feed_info *f)
                 problem(w, f->head_seq, ERR_STORE_CORRUPT,
                         "feed head does not match its last entry");
         return 0;
+}
+
+static int
+count_feed(void *ctx, const struct feed_info *f)
+{
+        (void)f;
+        ++*(uint64_t *)ctx;
+        return 0;
+}
+
+/*
+ * The change index that sync sessions read (proto/SYNC.md §4) names each
+ * feed once, at its version: every feed was found in it (verify_feed), and
+ * it holds no more keys than feeds, none stale.
+ */
+static int
+verify_changes(struct verify_walk *w)
+{
+        static const struct feed_info none;
+        uint64_t n = 0;
+        int err = store_feeds_changed(w->t, 0, count_feed, &n);
+
+        w->feed = &none;
+        if (err == ERR_STORE_CORRUPT || (!err && n != w->stats->feeds)) {
+                problem(w, 0, ERR_STORE_CORRUPT,
+                        "change index does not match the feeds");
+                err = 0;
+        }
+        return err;
 }
 
 int
@@ -586,7 +621,8 @@ replica_verify(struct replica *r, verify_report_fn fn, void *ctx,
         w.stats = stats;
         if ((err = store_begin(r->store, false, &w.t)))
                 return err;
-        err = store_feeds(w.t, verify_feed, &w);
+        if (!(err = store_feeds(w.t, verify_feed, &w)))
+                err = verify_changes(&w);
         store_abort(w.t);
         return err;
 }

@@ -12,6 +12,7 @@
 const char *const store__db_names[DB_COUNT] = {
     "meta",  "feeds",   "entries", "ids",        "forks",
     "certs", "revoked", "peers",   "peer_feeds", "index",
+    "changes",
     "blobs", "blob_lists", "chunks", "blob_refs",
 };
 

@@ -9,6 +9,7 @@
  *   entries  feed id (32) || seq (u64)   -> envelope bytes, as signed
  *   ids      entry id (32)               -> feed id (32) || seq (u64)
  *   forks    feed id (32) || seq (u64)   -> the conflicting envelope
+ *   changes  changed (u64) || feed id    -> nothing (changes.c)
  *
  * Feed record, REC_BYTES = 134 bytes, fixed layout:
  *   offset  size  field
@@ -100,9 +101,9 @@ feed_valid(const struct feed_info *f)
                f->head_seq >= 1;
 }
 
-static int
-feed_decode(const uint8_t id[ENTRY_HASH_BYTES], const MDB_val *v,
-            struct feed_info *f)
+int
+store__feed_decode(const uint8_t id[ENTRY_HASH_BYTES], const MDB_val *v,
+                   struct feed_info *f)
 {
         const uint8_t *rec = v->mv_data;
 
@@ -142,7 +143,8 @@ txn_version(struct store_txn *t, uint64_t *out)
                 t->version++;
                 be64_put(v, t->version);
                 if ((err = store__db_put(t, DB_META, "version", 7,
-                                         slice_make(v, 8), 0)))
+                                         slice_make(v, 8), 0)) ||
+                    (err = store__changes_mark(t, t->version)))
                         return err;
                 t->bumped = true;
         }
@@ -173,17 +175,21 @@ store_version(struct store_txn *t, uint64_t *out)
         return 0;
 }
 
+/* The record and its key in the change index (changes.c) move together. */
 static int
 feed_put(struct store_txn *t, struct feed_info *f)
 {
+        uint64_t was = f->changed; /* 0: a new feed */
         uint8_t rec[REC_BYTES];
         int err;
 
         if ((err = txn_version(t, &f->changed)))
                 return err;
         feed_encode(f, rec);
-        return store__db_put(t, DB_FEEDS, f->id, ENTRY_HASH_BYTES,
-                             slice_make(rec, sizeof(rec)), 0);
+        if ((err = store__db_put(t, DB_FEEDS, f->id, ENTRY_HASH_BYTES,
+                                 slice_make(rec, sizeof(rec)), 0)))
+                return err;
+        return store__changes_move(t, f->id, was, f->changed);
 }
 
 /* ---- open and close ------------------------------------------------------ */
@@ -330,7 +336,7 @@ static int
 dbs_open(struct store_txn *t)
 {
         unsigned flags = t->write ? MDB_CREATE : 0U;
-        int rc;
+        int rc, err;
 
         for (size_t i = 0; i < DB_COUNT; i++) {
                 rc =
@@ -339,6 +345,12 @@ dbs_open(struct store_txn *t)
                         /* A store made before the views, opened read-only:
                          * its index tables read as empty (index.c). */
                         t->s->no_index = true;
+                        continue;
+                }
+                if (rc == MDB_NOTFOUND && i == DB_CHANGES) {
+                        /* Made before the change index, opened read-only:
+                         * its feeds are walked in full (changes.c). */
+                        t->s->no_changes = true;
                         continue;
                 }
                 if (rc == MDB_NOTFOUND && i >= DB_BLOBS) {
@@ -357,7 +369,9 @@ dbs_open(struct store_txn *t)
                                                store__db_names[i]);
                 t->s->dbi[i] = t->dbi[i];
         }
-        return meta_load(t);
+        if ((err = meta_load(t)))
+                return err;
+        return store__changes_open(t);
 }
 
 /* Opens the databases and reads (or writes) meta in the first transaction;
@@ -583,7 +597,7 @@ store_feed_get(struct store_txn *t, const uint8_t feed[ENTRY_HASH_BYTES],
                 memset(out, 0, sizeof(*out));
                 return err;
         }
-        return feed_decode(feed, &v, out);
+        return store__feed_decode(feed, &v, out);
 }
 
 static void
@@ -873,7 +887,7 @@ feed_step(void *ctx, const MDB_val *k, const MDB_val *v, bool *done)
                                       k->mv_data, k->mv_size);
         if (channel != w->channel)
                 return 0;
-        if ((err = feed_decode(k->mv_data, v, &f)))
+        if ((err = store__feed_decode(k->mv_data, v, &f)))
                 return err;
         if (w->region && !audience_contains(&f.audience, w->region))
                 return 0;

@@ -14,6 +14,8 @@
  *   forks    feed id (32) || seq (8) -> the second, conflicting envelope
  *   certs    node key (32) -> the newest certificate held (MEMBERSHIP.md)
  *   revoked  node key (32) -> its (merged) pencabutan body
+ *   changes  changed version (8) || feed id (32): the feeds by the store
+ *            version of their last change, kept with the feed records
  *
  * Invariants: every feed holds a contiguous prefix 1..head of its entries;
  * the feed head and the entries change in the same transaction; nothing is
@@ -156,6 +158,18 @@ typedef int (*store_feed_fn)(void *ctx, const struct feed_info *f);
 /* Entries of one feed with seq >= from_seq, in seq order. */
 int store_feed_scan(struct store_txn *t, const uint8_t feed[ENTRY_HASH_BYTES],
                     uint64_t from_seq, store_entry_fn fn, void *ctx) WUR;
+/*
+ * The feeds whose record changed after store version `after` (changed >
+ * after), in the order of their change (proto/SYNC.md §4): what a reader
+ * that saw the store at version `after` has not seen. A seek in the change
+ * index, then one visit per feed changed since. ERR_STORE_CORRUPT when the
+ * index does not match a feed record.
+ */
+int store_feeds_changed(struct store_txn *t, uint64_t after, store_feed_fn fn,
+                        void *ctx) WUR;
+/* 0 if f (as read) has its key in the change index; ERR_NOT_FOUND if not
+ * (simpul verify). */
+int store_feed_indexed(struct store_txn *t, const struct feed_info *f) WUR;
 /* Every feed, ordered by channel, then feed id. */
 int store_feeds(struct store_txn *t, store_feed_fn fn, void *ctx) WUR;
 /*

@@ -1,6 +1,7 @@
 /*
  * store internals shared by the files of src/store (store.c: feeds and
- * entries; certs.c: certificates and revocations; peers.c: sync state).
+ * entries; changes.c: feeds by change version; certs.c: certificates and
+ * revocations; peers.c: sync state).
  * Not part of the module API; nothing outside src/store includes it.
  */
 #ifndef SIMPUL_STORE_INT_H
@@ -25,6 +26,7 @@ enum store_db {
         DB_PEERS,      /* peers.c */
         DB_PEER_FEEDS, /* peers.c */
         DB_INDEX,      /* index.c: the views' named tables */
+        DB_CHANGES,    /* changes.c: feeds by change version */
         DB_BLOBS,      /* blobs.c: root -> blob record */
         DB_BLOB_LISTS, /* blobs.c: root -> hash list */
         DB_CHUNKS,     /* blobs.c: root || u32 index -> chunk */
@@ -38,8 +40,9 @@ struct store {
         MDB_dbi dbi[DB_COUNT];
         uint8_t instance[STORE_INSTANCE_BYTES];
         bool read_only;
-        bool no_index; /* read-only and no "index" database yet */
-        bool no_blobs; /* read-only and no blob databases yet */
+        bool no_index;   /* read-only and no "index" database yet */
+        bool no_changes; /* read-only and no "changes" database yet */
+        bool no_blobs;   /* read-only and no blob databases yet */
         /* Where LMDB mapped data.mdb (map_find), {0, 0}: unknown. It moves
          * only when the map is resized, which LMDB allows only while no
          * transaction of this process is open. */
@@ -74,6 +77,21 @@ int store__db_put(struct store_txn *t, enum store_db db, const void *key,
 /* Deletes a key; ERR_NOT_FOUND if absent. */
 int store__db_del(struct store_txn *t, enum store_db db, const void *key,
                   size_t klen);
+/* changes.c: the index of feeds by change version. */
+#define CHANGE_KEY_BYTES (8U + ENTRY_HASH_BYTES) /* changed || feed id */
+/* Moves feed's key in the index from version `from` (0: none) to `to`. */
+int store__changes_move(struct store_txn *t,
+                        const uint8_t feed[ENTRY_HASH_BYTES], uint64_t from,
+                        uint64_t to);
+/* Records that the index matches the store version v (in v's txn). */
+int store__changes_mark(struct store_txn *t, uint64_t v);
+/* In the opening write transaction: rebuilds the index if a store made
+ * before it, or written by a build without it, left it behind. */
+int store__changes_open(struct store_txn *t);
+/* Decodes a feed record (store.c). */
+int store__feed_decode(const uint8_t id[ENTRY_HASH_BYTES], const MDB_val *v,
+                       struct feed_info *f);
+
 /*
  * Walks db in key order from the first key >= *start (or from the first
  * key). step sets *done to end the walk early; a nonzero step result stops

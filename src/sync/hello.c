@@ -14,74 +14,106 @@ sync__in_universe(const struct sync_session *s, const struct audience *a)
         return sync_in_universe(s->r->region, s->peer_region, a);
 }
 
+/*
+ * The push order (SYNC.md §5): by channel, then feed id, except that the
+ * network root's system feed goes first: the delegated issuers' system
+ * feeds, also on channel 0, hold certificates that only certificates in
+ * the root's feed make valid, and a receiver refuses them
+ * (ENTRY-UNKNOWN-AUTHOR) unless the root's were committed first.
+ */
+static bool
+is_root_system(const struct sync_session *s, const struct feed_info *f)
+{
+        return s->r->has_network && f->channel == 0 &&
+               !memcmp(f->author, s->r->network.desc.root_pk,
+                       ENTRY_KEY_BYTES);
+}
+
+static int
+cmp_order(const void *a, const void *b)
+{
+        const struct feed_state *x = *(struct feed_state *const *)a;
+        const struct feed_state *y = *(struct feed_state *const *)b;
+
+        if (x->root_system != y->root_system)
+                return x->root_system ? -1 : 1;
+        if (x->info.channel != y->info.channel)
+                return x->info.channel - y->info.channel;
+        return memcmp(x->id, y->id, ENTRY_HASH_BYTES);
+}
+
 struct rescan_ctx {
         struct sync_session *s;
-        size_t n, cap;
+        size_t cap;
+        bool added; /* feeds new to the order: sort it again */
 };
 
 static int
 rescan_feed(void *ctx, const struct feed_info *f)
 {
         struct rescan_ctx *rc = ctx;
+        struct sync_session *s = rc->s;
         struct feed_state *fs;
 
-        if (!sync__in_universe(rc->s, &f->audience))
+        if (!sync__in_universe(s, &f->audience))
                 return 0;
-        fs = feedmap_put(&rc->s->feeds, f->id);
-        fs->local = true;
+        fs = feedmap_put(&s->feeds, f->id);
         fs->info = *f;
-        fs->capped = false; /* trust may have changed: ask again */
-        if (rc->n == rc->cap) {
-                rc->cap = rc->cap ? 2 * rc->cap : 64;
-                rc->s->order =
-                    xrealloc(rc->s->order, rc->cap * sizeof(*rc->s->order));
+        if (fs->local) {
+                sync__pending(s, fs); /* its head moved */
+                return 0;
         }
-        rc->s->order[rc->n++] = fs;
+        fs->local = true;
+        fs->root_system = is_root_system(s, f);
+        if (s->order_n == rc->cap) {
+                rc->cap = rc->cap ? 2 * rc->cap : 64;
+                s->order = xrealloc(s->order, rc->cap * sizeof(*s->order));
+        }
+        fs->pos = s->order_n;
+        s->order[s->order_n++] = fs;
+        rc->added = true;
         return 0;
 }
 
 /*
- * The network root's system feed goes first (SYNC.md §5): the delegated
- * issuers' system feeds, also on channel 0, hold certificates that only
- * certificates in the root's feed make valid, and a receiver refuses them
- * (ENTRY-UNKNOWN-AUTHOR) unless the root's were committed first.
+ * Brings the push order up to the store: the first time every feed of the
+ * universe, then only the feeds changed since the version scanned last
+ * (store_feeds_changed: the store's change index), so a new entry costs
+ * a link a seek, not a walk over every feed of a kabupaten.
  */
-static void
-root_first(struct sync_session *s)
-{
-        const uint8_t *root = s->r->network.desc.root_pk;
-        size_t k = 0;
-
-        if (!s->r->has_network)
-                return;
-        for (size_t i = 0; i < s->order_n; i++) {
-                struct feed_state *f = s->order[i];
-
-                if (f->info.channel != 0 ||
-                    memcmp(f->info.author, root, ENTRY_KEY_BYTES))
-                        continue;
-                memmove(&s->order[k + 1], &s->order[k],
-                        (i - k) * sizeof(*s->order));
-                s->order[k++] = f;
-        }
-}
-
-/* store_feeds visits by channel, then feed id: the push order, but for
- * root_first. */
 int
 sync__rescan(struct sync_session *s, struct store_txn *t)
 {
-        struct rescan_ctx rc = {s, 0, 0};
+        struct rescan_ctx rc = {s, s->order_cap, false};
+        uint64_t version;
         int err;
 
-        free(s->order);
-        s->order = NULL;
-        s->order_n = 0;
-        if ((err = store_feeds(t, rescan_feed, &rc)))
+        if ((err = store_version(t, &version)))
                 return err;
-        s->order_n = rc.n;
+        if (!s->scanned_once)
+                err = store_feeds(t, rescan_feed, &rc);
+        else if (version != s->scanned)
+                err = store_feeds_changed(t, s->scanned, rescan_feed, &rc);
+        s->order_cap = rc.cap;
+        if (err)
+                return err;
+        if (rc.added && s->order_n > 1)
+                qsort(s->order, s->order_n, sizeof(*s->order), cmp_order);
+        /* Trust may have changed (a certificate, a revocation): ask
+         * again what this node offers of each feed; a feed held back may
+         * be pending again. */
+        for (size_t i = 0; i < s->order_n; i++) {
+                struct feed_state *f = s->order[i];
+                f->pos = i;
+                if (f->capped && f->cap_seq < f->info.head_seq)
+                        sync__pending(s, f);
+                f->capped = false;
+        }
+        if (rc.added)
+                s->pending_from = 0; /* the order moved */
+        s->scanned = version;
+        s->scanned_once = true;
         s->rescan = false;
-        root_first(s);
         return 0;
 }
 
@@ -145,27 +177,17 @@ sync__pair_put(struct buf *b, const uint8_t id[ENTRY_HASH_BYTES], uint64_t seq)
         buf_add_be64(b, seq);
 }
 
-int
-sync__hello(struct sync_session *s, struct buf *out)
+/*
+ * Fills delta with what a HELLO with this base names (SYNC.md §4) and
+ * s->scratch with the (id, head) pairs of the digest; returns how many it
+ * names.
+ */
+static size_t
+hello_delta(struct sync_session *s, uint64_t base, struct sync_vec_item *delta)
 {
-        struct sync_vec_item *delta = NULL;
-        struct store_txn *t;
-        uint8_t instance[STORE_INSTANCE_BYTES], digest[SYNC_DIGEST_BYTES];
-        uint64_t base;
         size_t nd = 0;
-        int err;
 
-        if ((err = store_begin(s->r->store, false, &t)))
-                return err;
-        if ((err = load_peer(s, t)) || (err = sync__rescan(s, t)) ||
-            (err = store_version(t, &s->my_hello_version)))
-                goto out;
-        /* One more than the store version, so never 0 (0 is "no base"):
-         * the peer confirms it, and changes at or after it are new. */
-        s->my_hello_version++;
-        base = s->has_rec ? s->rec.acked : 0;
         buf_reset(&s->scratch);
-        delta = xcalloc(s->order_n + 1, sizeof(*delta));
         for (size_t i = 0; i < s->order_n; i++) {
                 const struct feed_info *f = &s->order[i]->info;
                 sync__pair_put(&s->scratch, f->id, f->head_seq);
@@ -179,6 +201,114 @@ sync__hello(struct sync_session *s, struct buf *out)
                 memcpy(delta[nd].head, f->head_id, ENTRY_HASH_BYTES);
                 delta[nd++].seq = f->head_seq;
         }
+        return nd;
+}
+
+static int
+cmp_item(const void *a, const void *b)
+{
+        return memcmp(((const struct sync_vec_item *)a)->feed,
+                      ((const struct sync_vec_item *)b)->feed,
+                      ENTRY_HASH_BYTES);
+}
+
+/* The next part of our vector, in a frame of its own: a HELLO_PART, or
+ * the HELLO with the last part. */
+static void
+hello_part_send(struct sync_session *s)
+{
+        size_t at = s->parts_out_at, n = s->parts_out_n - at;
+        uint8_t instance[STORE_INSTANCE_BYTES];
+
+        sync__cut(s);
+        if (n > s->parts_out_per) {
+                wire_sync_hello_part(&s->tx, s->parts_out + at,
+                                     s->parts_out_per);
+                s->parts_out_at += s->parts_out_per;
+        } else {
+                store_instance(s->r->store, instance);
+                wire_sync_hello(&s->tx, instance, s->my_hello_version, 0,
+                                s->parts_out_digest, s->parts_out + at, n);
+                free(s->parts_out);
+                s->parts_out = NULL;
+                s->parts_out_n = s->parts_out_at = 0;
+        }
+        sync__cut(s);
+}
+
+/*
+ * The full vector in parts (SYNC.md §4.2), in ascending feed id order:
+ * HELLO_PARTs, then the HELLO with the last part, each once the peer
+ * answered the one before. Only ever the answer to the peer's NEED_FULL.
+ * Takes delta.
+ */
+static int
+hello_parts(struct sync_session *s, const uint8_t *digest,
+            struct sync_vec_item *delta, size_t nd, size_t per)
+{
+        size_t parts = (nd + per - 1) / per;
+
+        if (parts > SYNC_HELLO_PARTS_MAX + 1U) {
+                log_error("SYNC-TOO-MANY-FEEDS",
+                          "the link's universe holds %zu feeds, more than a "
+                          "HELLO in %u parts names",
+                          nd, SYNC_HELLO_PARTS_MAX + 1U);
+                free(delta);
+                return ERR_TOO_BIG;
+        }
+        qsort(delta, nd, sizeof(*delta), cmp_item);
+        free(s->parts_out);
+        s->parts_out = delta;
+        s->parts_out_n = nd;
+        s->parts_out_at = 0;
+        s->parts_out_per = (nd + parts - 1) / parts; /* of even size */
+        memcpy(s->parts_out_digest, digest, SYNC_DIGEST_BYTES);
+        hello_part_send(s);
+        return 0;
+}
+
+/* The peer took our last HELLO_PART: the next part. */
+int
+sync__on_hello_part_ok(struct sync_session *s)
+{
+        if (!s->parts_out || s->parts_out_at == 0)
+                return ERR_PROTOCOL;
+        hello_part_send(s);
+        return 0;
+}
+
+int
+sync__hello(struct sync_session *s, struct buf *out)
+{
+        struct sync_vec_item *delta = NULL;
+        struct store_txn *t;
+        uint8_t instance[STORE_INSTANCE_BYTES], digest[SYNC_DIGEST_BYTES];
+        size_t per = s->cfg.hello_part_items ? s->cfg.hello_part_items
+                                             : SYNC_HELLO_PART_ITEMS;
+        uint64_t base;
+        size_t nd;
+        bool parted = false;
+        int err;
+
+        if ((err = store_begin(s->r->store, false, &t)))
+                return err;
+        if ((err = load_peer(s, t)) || (err = sync__rescan(s, t)) ||
+            (err = store_version(t, &s->my_hello_version)))
+                goto out;
+        /* One more than the store version, so never 0 (0 is "no base"):
+         * the peer confirms it, and changes at or after it are new. */
+        s->my_hello_version++;
+        base = s->has_rec ? s->rec.acked : 0;
+        delta = xcalloc(s->order_n + 1, sizeof(*delta));
+        nd = hello_delta(s, base, delta);
+        if (nd > per && !s->full_asked) {
+                /* More than a frame: a probe (a base, no delta) that the
+                 * peer checks against the digest alone; its NEED_FULL asks
+                 * for the vector in parts (SYNC.md §4.2). */
+                base = base ? base : s->my_hello_version;
+                nd = 0;
+        }
+        parted = nd > per;
         digest_pairs(s->scratch.data, s->order_n, digest);
         log_debug("SYNC-HELLO",
                   "hello: version %llu, base %llu, %zu of %zu "
@@ -186,9 +316,14 @@ sync__hello(struct sync_session *s, struct buf *out)
                   (unsigned long long)s->my_hello_version,
                   (unsigned long long)base, nd, s->order_n);
         store_instance(s->r->store, instance);
-        wire_sync_hello(out, instance, s->my_hello_version, base, digest, delta,
-                        nd);
-        s->hello_out = true;
+        if (parted) {
+                err = hello_parts(s, digest, delta, nd, per);
+                delta = NULL; /* taken */
+        } else {
+                wire_sync_hello(out, instance, s->my_hello_version, base,
+                                digest, delta, nd);
+        }
+        s->hello_out = !err;
         s->hello_out_base = base;
 out:
         store_abort(t);
@@ -217,14 +352,23 @@ forget_known(void *ctx, struct feed_state *f)
  * it; the HELLO_OK waits for that (sync_writes_done).
  */
 static void
-hello_record(struct sync_session *s, const struct sync_msg *m)
+known_record(void *ctx, struct feed_state *f)
+{
+        if (f->local && f->known > 0)
+                sync__known_put(ctx, f->id, f->known);
+}
+
+static void
+hello_record(struct sync_session *s, const struct sync_msg *m, bool parted)
 {
         s->rec.has_instance = true;
         memcpy(s->rec.instance, m->instance, STORE_INSTANCE_BYTES);
         sync__rec_changed(s);
         if (m->base == 0)
                 sync__known_clear(s);
-        for (size_t i = 0; i < m->delta_n; i++) {
+        if (parted) /* the parts' known[] of our feeds, all of them */
+                feedmap_each(&s->feeds, known_record, s);
+        for (size_t i = 0; i < m->delta_n && !parted; i++) {
                 struct feed_state *f = feedmap_get(&s->feeds, m->delta[i].feed);
                 if (f && f->local)
                         sync__known_put(s, m->delta[i].feed, m->delta[i].seq);
@@ -283,7 +427,7 @@ diverged_check(struct sync_session *s, struct store_txn *t,
  * and is kept for this session's digest only.
  */
 static int
-hello_apply(struct sync_session *s, const struct sync_msg *m)
+hello_apply(struct sync_session *s, const struct sync_msg *m, bool keep_unheld)
 {
         struct store_txn *t;
         struct feed_info fi;
@@ -316,13 +460,84 @@ hello_apply(struct sync_session *s, const struct sync_msg *m)
                                 feedmap_put(&s->feeds, d->feed)->known = d->seq;
                 } else if (err == ERR_NOT_FOUND) {
                         err = 0;
-                        if (d->seq > 0)
+                        if (d->seq > 0 && keep_unheld)
                                 sync__pair_put(&s->unheld, d->feed, d->seq);
                 }
         }
 out:
         store_abort(t);
         return err;
+}
+
+/*
+ * A part of the peer's full vector (SYNC.md §4.2): feed ids strictly
+ * ascending across the parts, so each pair is hashed into the digest as
+ * it comes and none is kept; the feeds this node holds are applied as a
+ * HELLO's.
+ */
+static int
+parts_take(struct sync_session *s, const struct sync_msg *m)
+{
+        uint8_t pair[ENTRY_HASH_BYTES + 8];
+
+        for (size_t i = 0; i < m->delta_n; i++) {
+                const struct sync_vec_item *d = &m->delta[i];
+                if (s->parts_any &&
+                    memcmp(d->feed, s->parts_last, ENTRY_HASH_BYTES) <= 0)
+                        return ERR_PROTOCOL;
+                memcpy(s->parts_last, d->feed, ENTRY_HASH_BYTES);
+                s->parts_any = true;
+                if (d->seq == 0)
+                        continue;
+                memcpy(pair, d->feed, ENTRY_HASH_BYTES);
+                be64_put(pair + ENTRY_HASH_BYTES, d->seq);
+                hash_add(s->parts_hash, slice_make(pair, sizeof(pair)));
+        }
+        return hello_apply(s, m, false);
+}
+
+/* HELLO_PART: only in answer to our NEED_FULL, at most
+ * SYNC_HELLO_PARTS_MAX before its HELLO, each answered HELLO_PART_OK
+ * (SYNC.md §4.2). */
+int
+sync__on_hello_part(struct sync_session *s, const struct sync_msg *m,
+                    struct buf *out)
+{
+        int err;
+
+        if (!s->hello_in_expected || !s->need_full_sent ||
+            s->parts_in == SYNC_HELLO_PARTS_MAX)
+                return ERR_PROTOCOL;
+        if (s->parts_in++ == 0) {
+                feedmap_each(&s->feeds, forget_known, NULL);
+                buf_reset(&s->unheld);
+                s->parts_hash = hash_begin();
+                s->parts_any = false;
+        }
+        if ((err = parts_take(s, m)))
+                return err;
+        wire_sync_simple(out, SYNC_HELLO_PART_OK);
+        return 0;
+}
+
+/* The HELLO that ends the parts: its digest is the parts' own. */
+static int
+hello_parts_end(struct sync_session *s, const struct sync_msg *m)
+{
+        uint8_t h[ENTRY_HASH_BYTES];
+        int err;
+
+        if (m->base != 0)
+                return ERR_PROTOCOL;
+        if ((err = parts_take(s, m)))
+                return err;
+        hash_end(s->parts_hash, h);
+        s->parts_hash = NULL;
+        s->parts_in = 0;
+        if (memcmp(h, m->digest, SYNC_DIGEST_BYTES))
+                return ERR_PROTOCOL;
+        hello_record(s, m, true);
+        return 0;
 }
 
 /*
@@ -340,6 +555,11 @@ sync__on_hello(struct sync_session *s, const struct sync_msg *m,
 
         if (!s->hello_in_expected || (s->need_full_sent && m->base != 0))
                 return ERR_PROTOCOL;
+        if (s->parts_in) {
+                if ((err = hello_parts_end(s, m)))
+                        return err;
+                goto accepted;
+        }
         if (m->base != 0 &&
             (!s->has_rec || !s->rec.has_instance ||
              memcmp(s->rec.instance, m->instance, STORE_INSTANCE_BYTES))) {
@@ -351,7 +571,7 @@ sync__on_hello(struct sync_session *s, const struct sync_msg *m,
                 feedmap_each(&s->feeds, forget_known, NULL);
                 buf_reset(&s->unheld);
         }
-        if ((err = hello_apply(s, m)))
+        if ((err = hello_apply(s, m, true)))
                 return err;
         feedmap_each(&s->feeds, known_pair, &pairs);
         buf_add(&pairs, s->unheld.data, s->unheld.len);
@@ -366,7 +586,8 @@ sync__on_hello(struct sync_session *s, const struct sync_msg *m,
                 wire_sync_simple(out, SYNC_NEED_FULL);
                 return 0;
         }
-        hello_record(s, m);
+        hello_record(s, m, false);
+accepted:
         s->hello_in_expected = false;
         s->hello_in_version = m->version;
         s->wait_record = true; /* sync__hello_accept once it is durable */
@@ -377,6 +598,7 @@ void
 sync__hello_accept(struct sync_session *s)
 {
         feedmap_each(&s->feeds, sent_from_known, NULL);
+        s->pending_from = 0;
         s->hello_accepted = true;
         s->rescan = true;
         wire_sync_uint(&s->tx, SYNC_HELLO_OK, s->hello_in_version);
@@ -400,8 +622,10 @@ sync__on_need_full(struct sync_session *s, struct buf *out)
 {
         if (!s->hello_out || s->hello_out_base == 0)
                 return ERR_PROTOCOL;
-        /* Our record of what the peer has of us is gone: start over. */
+        /* Our record of what the peer has of us is gone: start over,
+         * with the whole vector, in parts if it takes more than a frame. */
         s->rec.acked = 0;
         s->has_rec = false;
+        s->full_asked = true;
         return sync__hello(s, out);
 }

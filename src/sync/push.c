@@ -46,6 +46,7 @@ sync__on_head(struct sync_session *s, const struct sync_msg *m)
         if (!f->inflight_n)
                 return ERR_PROTOCOL;
         f->known = f->sent = m->seq;
+        sync__pending(s, f);
         f->generation++;
         f->prev_due = true;
         if (m->flags & SYNC_HEAD_FROZEN)
@@ -80,15 +81,31 @@ inflight_push(struct sync_session *s, struct feed_state *f, size_t bytes,
         s->window += bytes;
 }
 
-static struct feed_state *
-next_pending(const struct sync_session *s)
+void
+sync__pending(struct sync_session *s, const struct feed_state *f)
 {
-        for (size_t i = 0; i < s->order_n; i++) {
+        if (f->local && f->pos < s->pending_from)
+                s->pending_from = f->pos;
+}
+
+/*
+ * The first feed in push order with something to push. The feeds before
+ * pending_from have nothing (each change that gives one something lowers
+ * it: sync__pending), so a new entry costs a link a look at the feeds
+ * from its own, not at every feed of a kabupaten's universe.
+ */
+static struct feed_state *
+next_pending(struct sync_session *s)
+{
+        for (size_t i = s->pending_from; i < s->order_n; i++) {
                 struct feed_state *f = s->order[i];
                 if (!f->frozen_at_peer && f->info.head_seq > f->sent &&
-                    !(f->capped && f->sent >= f->cap_seq))
+                    !(f->capped && f->sent >= f->cap_seq)) {
+                        s->pending_from = i;
                         return f;
+                }
         }
+        s->pending_from = s->order_n;
         return NULL;
 }
 
@@ -229,7 +246,7 @@ push_feed(struct sync_session *s, struct feed_state *f, struct buf *out)
  * back to the SD card.
  */
 static bool
-pump_idle(const struct sync_session *s)
+pump_idle(struct sync_session *s)
 {
         return !s->rescan && !s->forks_dirty && !s->held_dirty &&
                !s->to_answer_n && s->want_done && s->stats.synced_sent &&

@@ -54,6 +54,8 @@ sync_session_free(struct sync_session *s)
         buf_release(&s->scratch);
         buf_release(&s->unheld);
         buf_release(&s->held_sent);
+        hash_free(s->parts_hash);
+        free(s->parts_out);
         buf_release(&s->forks_sent);
         buf_release(&s->cert_in);
         buf_release(&s->held);
@@ -298,6 +300,10 @@ on_message(struct sync_session *s, const struct sync_msg *m, struct buf *out,
                 return sync__on_held(s, m);
         case SYNC_HELLO:
                 return sync__on_hello(s, m, out);
+        case SYNC_HELLO_PART:
+                return sync__on_hello_part(s, m, out);
+        case SYNC_HELLO_PART_OK:
+                return sync__on_hello_part_ok(s);
         case SYNC_HELLO_OK:
                 return sync__on_hello_ok(s, m);
         case SYNC_NEED_FULL:

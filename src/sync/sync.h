@@ -24,6 +24,9 @@
  *     when asked for, both travel alone in their frames, and at most
  *     SYNC_STASH_BYTES of the peer's frames are held before it is
  *     validated (§3);
+ *   - a vector larger than a frame is sent only when the peer's NEED_FULL
+ *     asks for it, in parts, one unanswered at a time; the peer's parts
+ *     are hashed as they come, none kept (SYNC.md §4.2);
  *   - entries of a feed are pushed in ascending seq, from known + 1;
  *   - at most SYNC_WINDOW_BYTES of ENTRIES messages are unacknowledged;
  *   - ACK counts only ENTRIES messages whose entries are all durable;
@@ -50,6 +53,10 @@
 #define SYNC_WANT_SCAN_MAX 1024U         /* wanted bodies looked at per pump */
 #define SYNC_STASH_BYTES (1024U * 1024U) /* held before validation (§3) */
 #define SYNC_FLUSH_BYTES (64U * 1024U)   /* a frame ends once past this */
+/* Feeds named by one HELLO or HELLO_PART this side sends: 12,000 of at
+ * most 78 bytes fit a frame (SECURE_FRAME_MAX) with room to spare. A
+ * larger vector goes in parts (SYNC.md §4.2). */
+#define SYNC_HELLO_PART_ITEMS 12000U
 
 struct sync_session;
 
@@ -93,6 +100,7 @@ struct sync_config {
          * list for good (~7 MiB for 1,000 entries in a 50,000-entry
          * store), so a village node caps it at SYNC_BATCH_ENTRIES. */
         size_t batch_max;
+        size_t hello_part_items; /* 0: SYNC_HELLO_PART_ITEMS (tests: less) */
 };
 
 /*

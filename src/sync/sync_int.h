@@ -20,6 +20,8 @@
 struct feed_state {
         uint8_t id[ENTRY_HASH_BYTES];
         bool local;            /* this node holds the feed, in the universe */
+        bool root_system;      /* the network root's system feed: first */
+        size_t pos;            /* when local: its index in the push order */
         struct feed_info info; /* when local: descriptor and head */
         uint64_t known;        /* the peer holds up to here */
         uint64_t sent;         /* pushed up to here (>= known) */
@@ -124,8 +126,12 @@ struct sync_session {
         bool has_rec, known_loaded;
         struct feedmap feeds;
         struct feed_state **order; /* local feeds of the universe, sorted */
-        size_t order_n;
+        size_t order_n, order_cap;
+        size_t pending_from; /* no feed before it in the order is pending */
         bool rescan;
+        /* The store version the order was brought up to (sync__rescan). */
+        bool scanned_once;
+        uint64_t scanned;
         bool hello_accepted;
         uint64_t my_hello_version;
         /* The HELLO round trips (SYNC.md §4.1): our HELLO awaits its
@@ -136,6 +142,21 @@ struct sync_session {
         /* (feed id, seq) of the peer's vector for feeds this node does not
          * hold: kept for this session's digest only, never stored. */
         struct buf unheld;
+        /* A full vector in parts (SYNC.md §4.2). Ours: sent only when the
+         * peer's NEED_FULL asked for it (full_asked), else a probe; by
+         * feed id, one part at a time, the next once the peer answered
+         * HELLO_PART_OK (so the link's queue holds one). */
+        bool full_asked;
+        struct sync_vec_item *parts_out; /* the whole vector, sorted */
+        size_t parts_out_n, parts_out_at, parts_out_per;
+        uint8_t parts_out_digest[SYNC_DIGEST_BYTES];
+        /* The peer's, asked by our NEED_FULL: HELLO_PARTs taken, the last
+         * feed id named, the digest of what they named so far (no pair is
+         * kept). */
+        uint32_t parts_in;
+        bool parts_any;
+        uint8_t parts_last[ENTRY_HASH_BYTES];
+        struct hash_stream *parts_hash;
         /* pushing */
         struct feed_state **out_feeds; /* by our FEED index */
         uint32_t out_n;
@@ -282,12 +303,16 @@ int sync__hello(struct sync_session *s, struct buf *out) WUR;
 /* The peer's HELLO record is durable: HELLO_OK, and pushes may start. */
 void sync__hello_accept(struct sync_session *s);
 bool sync__in_universe(const struct sync_session *s, const struct audience *a);
-/* Rebuilds the push order from the store's feeds of the universe. */
+/* Brings the push order up to the store's feeds of the universe: those
+ * changed since the last scan. */
 int sync__rescan(struct sync_session *s, struct store_txn *t) WUR;
 void sync__pair_put(struct buf *b, const uint8_t id[ENTRY_HASH_BYTES],
                     uint64_t seq);
 int sync__on_hello(struct sync_session *s, const struct sync_msg *m,
                    struct buf *out) WUR;
+int sync__on_hello_part(struct sync_session *s, const struct sync_msg *m,
+                        struct buf *out) WUR;
+int sync__on_hello_part_ok(struct sync_session *s) WUR;
 int sync__on_hello_ok(struct sync_session *s, const struct sync_msg *m) WUR;
 int sync__on_need_full(struct sync_session *s, struct buf *out) WUR;
 
@@ -300,6 +325,9 @@ void sync__on_synced(struct sync_session *s);
 void sync__ack_if_idle(struct sync_session *s, struct buf *out);
 
 /* push.c: ACK and HEAD from the peer */
+/* f may have become pending (its head rose, or what was sent fell): the
+ * next look for a feed to push starts no later than f. */
+void sync__pending(struct sync_session *s, const struct feed_state *f);
 int sync__on_ack(struct sync_session *s, uint64_t frames) WUR;
 int sync__on_head(struct sync_session *s, const struct sync_msg *m) WUR;
 

@@ -8,6 +8,18 @@
 
 /* ---- encoding ------------------------------------------------------------ */
 
+static void
+pack_delta(msgpack_packer *pk, const struct sync_vec_item *delta, size_t n)
+{
+        msgpack_pack_array(pk, n);
+        for (size_t i = 0; i < n; i++) {
+                msgpack_pack_array(pk, 3);
+                wire__pack_bin(pk, delta[i].feed, ENTRY_HASH_BYTES);
+                msgpack_pack_uint64(pk, delta[i].seq);
+                wire__pack_bin(pk, delta[i].head, ENTRY_HASH_BYTES);
+        }
+}
+
 void
 wire_sync_hello(struct buf *out, const uint8_t *instance, uint64_t version,
                 uint64_t base, const uint8_t *digest,
@@ -22,13 +34,19 @@ wire_sync_hello(struct buf *out, const uint8_t *instance, uint64_t version,
         msgpack_pack_uint64(&pk, version);
         msgpack_pack_uint64(&pk, base);
         wire__pack_bin(&pk, digest, SYNC_DIGEST_BYTES);
-        msgpack_pack_array(&pk, n);
-        for (size_t i = 0; i < n; i++) {
-                msgpack_pack_array(&pk, 3);
-                wire__pack_bin(&pk, delta[i].feed, ENTRY_HASH_BYTES);
-                msgpack_pack_uint64(&pk, delta[i].seq);
-                wire__pack_bin(&pk, delta[i].head, ENTRY_HASH_BYTES);
-        }
+        pack_delta(&pk, delta, n);
+}
+
+void
+wire_sync_hello_part(struct buf *out, const struct sync_vec_item *delta,
+                     size_t n)
+{
+        msgpack_packer pk;
+
+        wire__packer_init(&pk, out);
+        msgpack_pack_array(&pk, 2);
+        msgpack_pack_uint8(&pk, SYNC_HELLO_PART);
+        pack_delta(&pk, delta, n);
 }
 
 void
@@ -281,19 +299,10 @@ wire_sync_hs_payload(struct buf *out, const uint8_t *cert_hash, bool with_hello,
 /* ---- decoding ------------------------------------------------------------ */
 
 static int
-dec_hello(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
+dec_delta(struct sync_decoder *d, const msgpack_object *arr,
           struct sync_msg *m)
 {
-        const msgpack_object *arr;
-
-        if (n != 6)
-                return ERR_PROTOCOL;
-        arr = &f[5];
-        if (!wire__get_bin(&f[1], m->instance, SYNC_INSTANCE_BYTES) ||
-            !wire__get_uint(&f[2], UINT64_MAX, &m->version) ||
-            !wire__get_uint(&f[3], UINT64_MAX, &m->base) ||
-            !wire__get_bin(&f[4], m->digest, SYNC_DIGEST_BYTES) ||
-            arr->type != MSGPACK_OBJECT_ARRAY ||
+        if (arr->type != MSGPACK_OBJECT_ARRAY ||
             arr->via.array.size > SYNC_DELTA_MAX)
                 return ERR_PROTOCOL;
         m->delta_n = arr->via.array.size;
@@ -315,6 +324,29 @@ dec_hello(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
                         return ERR_PROTOCOL;
         }
         return 0;
+}
+
+static int
+dec_hello(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
+          struct sync_msg *m)
+{
+        if (n != 6 || !wire__get_bin(&f[1], m->instance, SYNC_INSTANCE_BYTES) ||
+            !wire__get_uint(&f[2], UINT64_MAX, &m->version) ||
+            !wire__get_uint(&f[3], UINT64_MAX, &m->base) ||
+            !wire__get_bin(&f[4], m->digest, SYNC_DIGEST_BYTES))
+                return ERR_PROTOCOL;
+        return dec_delta(d, &f[5], m);
+}
+
+/* HELLO_PART: 1 to SYNC_DELTA_MAX elements. */
+static int
+dec_hello_part(struct sync_decoder *d, const msgpack_object *f, uint32_t n,
+               struct sync_msg *m)
+{
+        if (n != 2 || f[1].type != MSGPACK_OBJECT_ARRAY ||
+            f[1].via.array.size == 0)
+                return ERR_PROTOCOL;
+        return dec_delta(d, &f[1], m);
 }
 
 static int
@@ -540,6 +572,7 @@ dec_small(const msgpack_object *f, uint32_t n, struct sync_msg *m)
 
         switch (m->type) {
         case SYNC_NEED_FULL:
+        case SYNC_HELLO_PART_OK:
         case SYNC_CERT_REQUEST:
         case SYNC_SYNCED:
         case SYNC_PING:
@@ -609,6 +642,8 @@ dec_message(struct sync_decoder *d, const msgpack_object *o, struct sync_msg *m)
         switch (m->type) {
         case SYNC_HELLO:
                 return dec_hello(d, f, n, m);
+        case SYNC_HELLO_PART:
+                return dec_hello_part(d, f, n, m);
         case SYNC_FEED:
                 return dec_feed(f, n, m);
         case SYNC_ENTRIES:

@@ -607,6 +607,7 @@ int wire_revision_view_decode(struct slice in,
 #define SYNC_DIGEST_BYTES 8U
 #define SYNC_CERT_HASH_BYTES 8U
 #define SYNC_DELTA_MAX 65536U
+#define SYNC_HELLO_PARTS_MAX 63U /* HELLO_PARTs before one HELLO (§4.2) */
 #define SYNC_ENTRIES_MAX 4096U
 #define SYNC_FEED_INDEX_MAX 65535U
 #define SYNC_HEAD_FROZEN 1U
@@ -637,8 +638,10 @@ enum sync_type {
         SYNC_BLOB_NONE = 22,
         SYNC_BLOB_HAVE = 23,
         SYNC_HELD = 24, /* SYNC.md §5.4 */
+        SYNC_HELLO_PART = 25, /* SYNC.md §4.2 */
+        SYNC_HELLO_PART_OK = 26,
 };
-#define SYNC_TYPE_LAST SYNC_HELD
+#define SYNC_TYPE_LAST SYNC_HELLO_PART_OK
 #define SYNC_BLOB_RUN_MAX 32U /* chunks one BLOB_WANT asks for */
 
 struct sync_vec_item {
@@ -668,7 +671,7 @@ struct sync_msg {
         uint64_t version;                      /* HELLO, HELLO_OK */
         uint64_t base;                         /* HELLO */
         uint8_t digest[SYNC_DIGEST_BYTES];     /* HELLO */
-        struct sync_vec_item *delta;           /* HELLO */
+        struct sync_vec_item *delta;           /* HELLO, HELLO_PART */
         size_t delta_n;
         struct slice cert, issuer_cert;  /* CERT; issuer_cert.ptr NULL if nil */
         uint32_t index;                  /* FEED, ENTRIES, HEAD */
@@ -729,6 +732,9 @@ int sync_decoder_next(struct sync_decoder *d, struct sync_msg *m) WUR;
 void wire_sync_hello(struct buf *out, const uint8_t *instance, uint64_t version,
                      uint64_t base, const uint8_t *digest,
                      const struct sync_vec_item *delta, size_t n);
+/* HELLO_PART: part of a full vector, before its HELLO (SYNC.md §4.2). */
+void wire_sync_hello_part(struct buf *out, const struct sync_vec_item *delta,
+                          size_t n);
 void wire_sync_simple(struct buf *out, enum sync_type type); /* no fields */
 void wire_sync_uint(struct buf *out, enum sync_type type, uint64_t v);
 void wire_sync_cert(struct buf *out, struct slice cert,

@@ -51,6 +51,9 @@ encode(const struct sync_msg *m, struct buf *out)
                 wire_sync_hello(out, m->instance, m->version, m->base,
                                 m->digest, m->delta, m->delta_n);
                 break;
+        case SYNC_HELLO_PART:
+                wire_sync_hello_part(out, m->delta, m->delta_n);
+                break;
         case SYNC_HELLO_OK:
                 wire_sync_uint(out, m->type, m->version);
                 break;
@@ -158,6 +161,14 @@ same(const struct sync_msg *a, const struct sync_msg *b)
                                    sizeof(a->delta[i])))
                                 return false;
                 return true;
+        case SYNC_HELLO_PART:
+                if (a->delta_n != b->delta_n)
+                        return false;
+                for (size_t i = 0; i < a->delta_n; i++)
+                        if (memcmp(&a->delta[i], &b->delta[i],
+                                   sizeof(a->delta[i])))
+                                return false;
+                return true;
         case SYNC_HELLO_OK:
                 return a->version == b->version;
         case SYNC_ACK:
@@ -253,6 +264,8 @@ check_bounds(const struct sync_msg *m, struct slice frame)
         }
         if (m->type == SYNC_BODY)
                 require(m->seq >= 1);
+        if (m->type == SYNC_HELLO_PART)
+                require(m->delta_n >= 1);
         require(!m->has_body ||
                 (inside(m->body, frame) && m->body.len <= ENTRY_BODY_MAX));
         require(memchr(m->error_id, 0, sizeof(m->error_id)) != NULL);

@@ -181,4 +181,14 @@ mdb_load -s entries -f "$WORK/dump2.txt" "$B/store" 2>/dev/null
 expect_status "verify finds tampering" 1 s verify --data "$B"
 expect_grep "verify names it" 'verify: feed [0-9a-f]{16} seq 1: entry does not verify \(ENTRY-BODY-HASH\)' "$WORK/err"
 
+# ---- the change index sync sessions read is checked too --------------------------
+# A key added at a version no feed has: the index no longer matches.
+mdb_dump -s changes "$D/store" >"$WORK/changes.txt"
+awk 'f && /^ / && !done { $0 = " ff" substr($0, 4); done = 1 } \
+     /^HEADER=END/ { f = 1 } { print }' "$WORK/changes.txt" >"$WORK/changes2.txt"
+expect_status "changes dump differs" 1 cmp -s "$WORK/changes.txt" "$WORK/changes2.txt"
+mdb_load -s changes -f "$WORK/changes2.txt" "$D/store" 2>/dev/null
+expect_status "verify finds a stale change index" 1 s verify --data "$D"
+expect_grep "verify names the index" 'change index does not match the feeds \(STORE-CORRUPT\)' "$WORK/err"
+
 echo "cli: $checks checks passed"

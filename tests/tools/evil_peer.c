@@ -365,7 +365,7 @@ static const char *const msg_names[] = {
     "FEED", "ENTRIES", "ACK",        "HEAD",      "SYNCED",       "PING",
     "PONG", "ERROR",   "FORK_PROOF", "BODY_WANT", "BODY", "TIME_REQUEST",
     "TIME", "BLOB_WANT", "BLOB_LIST", "BLOB_CHUNK", "BLOB_NONE", "BLOB_HAVE",
-    "HELD"};
+    "HELD", "HELLO_PART", "HELLO_PART_OK"};
 _Static_assert(sizeof(msg_names) / sizeof(msg_names[0]) == SYNC_TYPE_LAST + 1,
                "a name for every message type");
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <lmdb.h>
 
 #include "../../src/store/store.h"
 #include "testlib.h"
@@ -1106,6 +1107,156 @@ map_full_then_grow(void **state)
         chain_free(c);
 }
 
+/* ---- the change index (changes.c, SYNC.md §4) ---------------------------- */
+
+struct seen {
+        size_t n;
+        uint8_t id[4][ENTRY_HASH_BYTES];
+        uint64_t changed[4];
+};
+
+static int
+seen_feed(void *ctx, const struct feed_info *f)
+{
+        struct seen *sn = ctx;
+
+        assert_true(sn->n < 4);
+        memcpy(sn->id[sn->n], f->id, ENTRY_HASH_BYTES);
+        sn->changed[sn->n++] = f->changed;
+        return 0;
+}
+
+static struct seen
+changed_since(struct store *s, uint64_t after)
+{
+        struct store_txn *t = begin(s, false);
+        struct seen sn = {0};
+
+        assert_int_equal(store_feeds_changed(t, after, seen_feed, &sn), 0);
+        store_abort(t);
+        return sn;
+}
+
+/* Raw LMDB, as a build without the index leaves a store: `fn` edits it. */
+static void
+raw_edit(const char *dir, void (*fn)(MDB_txn *txn, void *ctx), void *ctx)
+{
+        MDB_env *env;
+        MDB_txn *txn;
+
+        assert_int_equal(mdb_env_create(&env), 0);
+        assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+        assert_int_equal(mdb_env_set_mapsize(env, 64 * MIB), 0);
+        assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+        assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+        fn(txn, ctx);
+        assert_int_equal(mdb_txn_commit(txn), 0);
+        mdb_env_close(env);
+}
+
+/* A store made before the index: no "changes", no meta "changes_at". */
+static void
+raw_unindex(MDB_txn *txn, void *ctx)
+{
+        MDB_dbi meta, changes;
+        MDB_val k = {10, (void *)"changes_at"};
+
+        (void)ctx;
+        assert_int_equal(mdb_dbi_open(txn, "changes", 0, &changes), 0);
+        assert_int_equal(mdb_drop(txn, changes, 1), 0);
+        assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+        assert_int_equal(mdb_del(txn, meta, &k, NULL), 0);
+}
+
+/* What a build without the index does to a feed: its record and the
+ * store version move, the index stays behind. */
+static void
+raw_old_write(MDB_txn *txn, void *ctx)
+{
+        const uint8_t *feed = ctx;
+        MDB_dbi meta, feeds;
+        MDB_val k = {ENTRY_HASH_BYTES, (void *)feed}, v, vk = {7, "version"};
+        uint8_t rec[134], ver[8] = {0, 0, 0, 0, 0, 0, 0, 9};
+
+        assert_int_equal(mdb_dbi_open(txn, "feeds", 0, &feeds), 0);
+        assert_int_equal(mdb_get(txn, feeds, &k, &v), 0);
+        assert_int_equal(v.mv_size, sizeof(rec));
+        memcpy(rec, v.mv_data, sizeof(rec));
+        memcpy(rec + 126, ver, 8); /* changed: 9 */
+        v.mv_data = rec;
+        assert_int_equal(mdb_put(txn, feeds, &k, &v, 0), 0);
+        assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+        v.mv_size = 8;
+        v.mv_data = ver;
+        assert_int_equal(mdb_put(txn, meta, &vk, &v, 0), 0);
+}
+
+/*
+ * A reader that saw the store at version v visits only the feeds changed
+ * since; the index of a store made (or written) by an older build is
+ * rebuilt when it is opened for writing, and a read-only open walks the
+ * feeds instead.
+ */
+static void
+change_index_since_and_rebuilt(void **state)
+{
+        struct fx *fx = *state;
+        struct store_options ro = {0, true};
+        struct chain *a = chain_new(40, DESA, "tree:36.04.12", KIND_INFORMASI);
+        struct chain *b = chain_new(41, DESA, "tree:36.04.12", KIND_INFORMASI);
+        struct store_txn *t;
+        struct seen sn;
+
+        chain_grow(a, 3);
+        chain_grow(b, 2);
+        store_chain(fx->s, b); /* version 1: b */
+        t = begin(fx->s, true);
+        insert_range(t, a, 0, 2); /* version 2: a */
+        assert_int_equal(store_commit(t), 0);
+        t = begin(fx->s, true);
+        insert_range(t, a, 2, 3); /* version 3: a again */
+        assert_int_equal(store_commit(t), 0);
+
+        sn = changed_since(fx->s, 0);
+        assert_int_equal(sn.n, 2);
+        assert_memory_equal(sn.id[0], b->e[0].feed, ENTRY_HASH_BYTES);
+        assert_int_equal(sn.changed[0], 1);
+        assert_memory_equal(sn.id[1], a->e[0].feed, ENTRY_HASH_BYTES);
+        assert_int_equal(sn.changed[1], 3);
+        sn = changed_since(fx->s, 1);
+        assert_int_equal(sn.n, 1);
+        assert_memory_equal(sn.id[0], a->e[0].feed, ENTRY_HASH_BYTES);
+        assert_int_equal(changed_since(fx->s, 3).n, 0);
+
+        /* Made before the index: read-only walks, a writer rebuilds. */
+        store_close(fx->s);
+        fx->s = NULL;
+        raw_edit(fx->dir, raw_unindex, NULL);
+        assert_int_equal(store_open(&fx->s, fx->dir, &ro), 0);
+        sn = changed_since(fx->s, 1);
+        assert_int_equal(sn.n, 1);
+        assert_int_equal(sn.changed[0], 3);
+        reopen(fx, 0);
+        assert_int_equal(changed_since(fx->s, 0).n, 2);
+        sn = changed_since(fx->s, 2);
+        assert_int_equal(sn.n, 1);
+        assert_memory_equal(sn.id[0], a->e[0].feed, ENTRY_HASH_BYTES);
+
+        /* Written by an older build since: the index was behind, and is
+         * rebuilt at the next open for writing. */
+        store_close(fx->s);
+        fx->s = NULL;
+        raw_edit(fx->dir, raw_old_write, b->e[0].feed);
+        reopen(fx, 0);
+        sn = changed_since(fx->s, 3);
+        assert_int_equal(sn.n, 1);
+        assert_memory_equal(sn.id[0], b->e[0].feed, ENTRY_HASH_BYTES);
+        assert_int_equal(sn.changed[0], 9);
+        assert_int_equal(changed_since(fx->s, 0).n, 2);
+        chain_free(a);
+        chain_free(b);
+}
+
 #define CASE(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -1128,6 +1279,7 @@ main(void)
             CASE(abort_leaves_nothing),
             CASE(commits_leave_nothing_mapped),
             CASE(map_full_then_grow),
+            CASE(change_index_since_and_rebuilt),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -156,6 +156,7 @@ struct side {
 
 struct fx {
         char tmp[TEST_DIR_MAX];
+        size_t part_items; /* of the next sessions' HELLOs (0: default) */
         struct side c, p;
         struct buf tr; /* the transcript */
 };
@@ -200,7 +201,8 @@ sessions_new(struct fx *fx)
                                          side_time,
                                          x,
                                          16777216,
-                                         x->batch_max};
+                                         x->batch_max,
+                                         fx->part_items};
                 memcpy(x->cfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
                 x->s = sync_session_new(&x->cfg);
                 x->closed = false;
@@ -290,7 +292,8 @@ describe(struct buf *out, const struct sync_msg *m)
             "CERT",      "FEED",  "ENTRIES",  "ACK",       "HEAD",
             "SYNCED",    "PING",  "PONG",     "ERROR",     "FORK_PROOF",
             "BODY_WANT", "BODY",  "TIME_REQUEST", "TIME", "BLOB_WANT",
-            "BLOB_LIST", "BLOB_CHUNK", "BLOB_NONE", "BLOB_HAVE", "HELD"};
+            "BLOB_LIST", "BLOB_CHUNK", "BLOB_NONE", "BLOB_HAVE", "HELD",
+            "HELLO_PART", "HELLO_PART_OK"};
 
         _Static_assert(sizeof(names) / sizeof(names[0]) == SYNC_TYPE_LAST + 1,
                        "a name for every message type");
@@ -300,6 +303,9 @@ describe(struct buf *out, const struct sync_msg *m)
                 buf_addf(out, " v=%llu base=%llu delta=%zu",
                          (unsigned long long)m->version,
                          (unsigned long long)m->base, m->delta_n);
+                break;
+        case SYNC_HELLO_PART:
+                buf_addf(out, " delta=%zu", m->delta_n);
                 break;
         case SYNC_HELLO_OK:
                 buf_addf(out, " v=%llu", (unsigned long long)m->version);
@@ -944,6 +950,56 @@ hello_ok_waits_for_record(void **state)
                               "C> HELLO_OK v=1 | SYNCED\n");
 }
 
+/*
+ * A vector of more feeds than one HELLO names (here 2, SYNC_HELLO_PART_ITEMS
+ * in a node) goes in parts (SYNC.md §4.2): the parent first sends a probe
+ * (a base, no delta), which the new child answers NEED_FULL, then the
+ * whole vector by feed id, each part a frame and the next once the child
+ * answered HELLO_PART_OK; the child takes it (and,
+ * its own HELLO accepted, gets every feed meanwhile). The next session
+ * needs no parts.
+ */
+static void
+hello_in_parts(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *a[5];
+
+        for (size_t i = 0; i < ARRAY_LEN(a); i++) {
+                a[i] = chain_new((uint8_t)(20 + i), "tree:" KEC, 1, "a");
+                give(&fx->p, a[i], 0, 1, 0);
+        }
+        fx->part_items = 2;
+        link_up(fx);
+        expect_transcript(fx, "P> hs\n"
+                              "C> hs HELLO v=1 base=0 delta=0\n"
+                              "P> HELLO v=6 base=6 delta=0 | HELLO_OK v=1 | "
+                              "FEED 0 | ENTRIES 0 seq=1 n=1 | FEED 1 | "
+                              "ENTRIES 1 seq=1 n=1 | FEED 2 | ENTRIES 2 seq=1 "
+                              "n=1 | FEED 3 | ENTRIES 3 seq=1 n=1 | FEED 4 | "
+                              "ENTRIES 4 seq=1 n=1 | SYNCED\n"
+                              "C> NEED_FULL\n"
+                              "C> ACK 5\n"
+                              "P> HELLO_PART delta=2\n"
+                              "C> HELLO_PART_OK\n"
+                              "P> HELLO_PART delta=2\n"
+                              "C> HELLO_PART_OK\n"
+                              "P> HELLO v=6 base=0 delta=1\n"
+                              "C> HELLO_OK v=6 | SYNCED\n");
+        for (size_t i = 0; i < ARRAY_LEN(a); i++) {
+                assert_int_equal(head_of(&fx->c, a[i]->e[0].feed, NULL), 1);
+                assert_int_equal(known_of(&fx->p, a[i]->e[0].feed), 1);
+        }
+        link_up(fx);
+        expect_transcript(
+            fx, "P> hs\n"
+                "C> hs HELLO v=2 base=1 delta=0\n"
+                "P> HELLO v=6 base=6 delta=0 | HELLO_OK v=2 | SYNCED\n"
+                "C> HELLO_OK v=6 | SYNCED\n");
+        for (size_t i = 0; i < ARRAY_LEN(a); i++)
+                chain_free(a[i]);
+}
+
 /* ---- what a HELLO may do (SYNC.md §4.1) -----------------------------------
  */
 
@@ -954,7 +1010,23 @@ enum hello_case {
         FULL_DIGEST_WRONG,
         BASE_AFTER_NEED_FULL,
         DELTA_OUT_OF_UNIVERSE,
+        PART_UNASKED,      /* SYNC.md §4.2 */
+        PART_OUT_OF_ORDER,
+        PART_OK_UNASKED,
+        PARTS_TOO_MANY,
+        PARTS_DIGEST_WRONG,
 };
+
+/* Feeds no side holds, by id: 0x01.., 0x02.., in ascending order. */
+static void
+part_items(struct sync_vec_item *d, size_t n, uint8_t first)
+{
+        memset(d, 0, n * sizeof(*d));
+        for (size_t i = 0; i < n; i++) {
+                d[i].feed[0] = (uint8_t)(first + i);
+                d[i].seq = 1;
+        }
+}
 
 static void
 hello_frame(struct buf *b, uint64_t base, const struct sync_vec_item *d,
@@ -982,10 +1054,11 @@ static void
 hello_violation(struct fx *fx, enum hello_case k)
 {
         struct chain *g = chain_new(12, "path:" NEIGHBOUR ":" KEC, 1, "g");
-        struct sync_vec_item d;
+        struct sync_vec_item d, pd[3];
         struct buf b = BUF_INIT;
         struct slice f;
         const char *want = "C> ERROR PROTO-VIOLATION\n";
+        struct buf wb = BUF_INIT; /* the parts' cases: their answers */
 
         give(&fx->c, g, 0, 1, 0); /* not for the kabupaten: not the link's */
         memset(&d, 0, sizeof(d));
@@ -1023,11 +1096,48 @@ hello_violation(struct fx *fx, enum hello_case k)
         case DELTA_OUT_OF_UNIVERSE: /* a held feed not for the kabupaten */
                 hello_frame(&b, 0, &d, 1, true);
                 break;
+        case PART_UNASKED: /* only after our NEED_FULL */
+                part_items(pd, 1, 1);
+                wire_sync_hello_part(&b, pd, 1);
+                break;
+        case PART_OK_UNASKED: /* no part of ours is out */
+                wire_sync_simple(&b, SYNC_HELLO_PART_OK);
+                break;
+        default: /* the parts after our NEED_FULL, breaking a rule */
+                hello_frame(&b, 3, NULL, 0, true);
+                receive(&fx->c, buf_slice(&b));
+                buf_adds(&wb, "C> NEED_FULL\nC> HELLO_PART_OK");
+                buf_reset(&b);
+                part_items(pd, 3, 1);
+                if (k == PART_OUT_OF_ORDER) { /* ids ascend across parts */
+                        wire_sync_hello_part(&b, pd + 1, 2);
+                        wire_sync_hello_part(&b, pd, 1);
+                } else if (k == PARTS_TOO_MANY) {
+                        for (uint8_t i = 0; i <= SYNC_HELLO_PARTS_MAX; i++) {
+                                part_items(pd, 1, (uint8_t)(i + 1));
+                                wire_sync_hello_part(&b, pd, 1);
+                                if (i && i < SYNC_HELLO_PARTS_MAX)
+                                        buf_adds(&wb, " | HELLO_PART_OK");
+                        }
+                } else { /* a digest of the last part only, not all */
+                        struct buf h = BUF_INIT;
+                        wire_sync_hello_part(&b, pd, 2);
+                        hello_frame(&h, 0, pd + 2, 1, true);
+                        buf_add(&b, h.data, h.len);
+                        buf_release(&h);
+                }
+                break;
         }
         receive(&fx->c, buf_slice(&b));
         carry(&fx->c, &fx->p);
         expect_closed(&fx->c, "PROTO-VIOLATION");
+        if (wb.len) {
+                buf_adds(&wb, " | ERROR PROTO-VIOLATION\n");
+                buf_addc(&wb, 0);
+                want = (const char *)wb.data;
+        }
         expect_transcript(fx, want);
+        buf_release(&wb);
         buf_release(&b);
         chain_free(g);
 }
@@ -1037,7 +1147,9 @@ hello_violations(void **state)
 {
         static const enum hello_case cases[] = {
             SECOND_HELLO,      NEED_FULL_UNASKED,    HELLO_OK_UNASKED,
-            FULL_DIGEST_WRONG, BASE_AFTER_NEED_FULL, DELTA_OUT_OF_UNIVERSE};
+            FULL_DIGEST_WRONG, BASE_AFTER_NEED_FULL, DELTA_OUT_OF_UNIVERSE,
+            PART_UNASKED,      PART_OUT_OF_ORDER,    PART_OK_UNASKED,
+            PARTS_TOO_MANY,    PARTS_DIGEST_WRONG};
 
         for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
                 struct fx *fx = *state;
@@ -1400,6 +1512,7 @@ main(void)
             cmocka_unit_test_setup_teardown(need_full, setup, teardown),
             cmocka_unit_test_setup_teardown(hello_ok_waits_for_record, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(hello_in_parts, setup, teardown),
             cmocka_unit_test_setup_teardown(hello_violations, setup, teardown),
             cmocka_unit_test_setup_teardown(head_gap, setup, teardown),
             cmocka_unit_test_setup_teardown(histories_differ, setup, teardown),

@@ -1264,6 +1264,51 @@ body_message_refusals(void **state)
         sync_decoder_release(&d);
 }
 
+/* HELLO_PART (SYNC.md §4.2): [25, delta], at least one element; its
+ * answer HELLO_PART_OK: [26]. */
+static void
+hello_part_bytes_and_refusals(void **state)
+{
+        struct sync_vec_item v;
+        struct buf got = BUF_INIT, want = BUF_INIT, b = BUF_INIT;
+        struct sync_decoder d;
+        struct sync_msg m;
+
+        (void)state;
+        memset(&v, 0, sizeof(v));
+        memset(v.feed, 0xaa, ENTRY_HASH_BYTES);
+        memset(v.head, 0xbb, ENTRY_HASH_BYTES);
+        v.seq = 2;
+        wire_sync_hello_part(&got, &v, 1);
+        put(&want, "92 19 91 93 c4 20 {aa*32} 02 c4 20 {bb*32}");
+        expect_bytes("HELLO_PART", buf_slice(&got), buf_slice(&want));
+        sync_decoder_init(&d);
+        expect_err("decode HELLO_PART", decode_one(buf_slice(&got), &d, &m),
+                   0);
+        assert_int_equal(m.type, SYNC_HELLO_PART);
+        assert_int_equal(m.delta_n, 1);
+        assert_memory_equal(&m.delta[0], &v, sizeof(v));
+        put(&b, "92 19 90");
+        expect_err("part: no element", decode_one(buf_slice(&b), &d, &m),
+                   ERR_PROTOCOL);
+        buf_reset(&b);
+        put(&b, "93 19 91 93 c4 20 {aa*32} 02 c4 20 {bb*32} c0");
+        expect_err("part: trailing field", decode_one(buf_slice(&b), &d, &m),
+                   ERR_PROTOCOL);
+        buf_reset(&got);
+        wire_sync_simple(&got, SYNC_HELLO_PART_OK);
+        buf_reset(&want);
+        put(&want, "91 1a");
+        expect_bytes("HELLO_PART_OK", buf_slice(&got), buf_slice(&want));
+        expect_err("decode HELLO_PART_OK", decode_one(buf_slice(&got), &d, &m),
+                   0);
+        assert_int_equal(m.type, SYNC_HELLO_PART_OK);
+        sync_decoder_release(&d);
+        buf_release(&got);
+        buf_release(&want);
+        buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -1291,6 +1336,7 @@ main(void)
             cmocka_unit_test(held_is_the_documented_bytes),
             cmocka_unit_test(bundle_records_are_checked),
             cmocka_unit_test(body_message_refusals),
+            cmocka_unit_test(hello_part_bytes_and_refusals),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
