@@ -71,6 +71,7 @@ rx_filling(struct sync_session *s, size_t need)
                 b->offs = xrealloc(b->offs, b->cap * sizeof(*b->offs));
                 b->lens = xrealloc(b->lens, b->cap * sizeof(*b->lens));
                 b->index = xrealloc(b->index, b->cap * sizeof(*b->index));
+                b->ids = xrealloc(b->ids, b->cap * ENTRY_HASH_BYTES);
         }
         return b;
 }
@@ -94,15 +95,15 @@ held_id(struct sync_session *s, const uint8_t feed[ENTRY_HASH_BYTES],
         return err;
 }
 
-/* Rebuilds one entry's envelope from its compact form (SYNC.md §5). */
+/* Rebuilds one entry's envelope from its compact form (SYNC.md §5);
+ * header: scratch space, kept from entry to entry. */
 static int
 rebuild(const struct in_feed *in, uint64_t seq, const uint8_t *prev,
-        uint64_t ts, const struct sync_compact *c, struct buf *out,
-        uint8_t id[ENTRY_HASH_BYTES])
+        uint64_t ts, const struct sync_compact *c, struct buf *header,
+        struct buf *out, uint8_t id[ENTRY_HASH_BYTES])
 {
         struct entry_header h;
         struct envelope env;
-        struct buf header = BUF_INIT;
 
         memset(&h, 0, sizeof(h));
         memcpy(h.author, in->desc.author, ENTRY_KEY_BYTES);
@@ -122,14 +123,14 @@ rebuild(const struct in_feed *in, uint64_t seq, const uint8_t *prev,
                 h.body_len = c->body_len;
                 memcpy(h.body_hash, c->body_hash, ENTRY_HASH_BYTES);
         }
-        wire_header_encode(&h, &header);
-        hash_bytes(id, buf_slice(&header));
-        env.header = buf_slice(&header);
+        buf_reset(header);
+        wire_header_encode(&h, header);
+        hash_bytes(id, buf_slice(header));
+        env.header = buf_slice(header);
         env.sig = c->sig;
         env.has_body = c->has_body;
         env.body = c->body;
         wire_envelope_encode(&env, out);
-        buf_release(&header);
         return 0;
 }
 
@@ -202,8 +203,11 @@ sync__on_entries(struct sync_session *s, const struct sync_msg *m,
                  * (SYNC.md §5); the sum is taken modulo 2^64. */
                 ts += (uint64_t)c->ts_delta;
                 b->offs[b->pub.n] = b->data.len;
-                rebuild(in, m->seq + i, prev, ts, c, &b->data, id);
+                rebuild(in, m->seq + i, prev, ts, c, &s->scratch, &b->data,
+                        id);
                 b->lens[b->pub.n] = b->data.len - b->offs[b->pub.n];
+                memcpy(b->ids + b->pub.n * ENTRY_HASH_BYTES, id,
+                       ENTRY_HASH_BYTES);
                 b->index[b->pub.n++] = m->index;
                 memcpy(prev, id, ENTRY_HASH_BYTES);
         }
@@ -235,6 +239,7 @@ sync_take_batch(struct sync_session *s, bool flush)
         for (size_t i = 0; i < b->pub.n; i++)
                 b->pub.entries[i] =
                     slice_make(b->data.data + b->offs[i], b->lens[i]);
+        b->pub.ids = b->ids;
         s->rx_taken++;
         return &b->pub;
 }

@@ -166,6 +166,9 @@ int sync_receive(struct sync_session *s, struct slice frame,
  */
 struct sync_batch {
         struct slice *entries;
+        /* n x ENTRY_HASH_BYTES: each entry's id, computed as the session
+         * rebuilt its envelope (for entry_open_built) */
+        const uint8_t *ids;
         struct entry *es;
         int *results;
         size_t n;
