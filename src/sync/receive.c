@@ -60,7 +60,8 @@ rx_filling(struct sync_session *s, size_t need)
 
         /* A batch out with the caller, or a full one, takes no more. */
         if (!b || s->rx_taken == s->rx_n ||
-            b->pub.n + need > REPLICA_BATCH_MAX) {
+            b->pub.n + need > REPLICA_BATCH_MAX ||
+            (b->pub.n && b->pub.n + need > SYNC_BATCH_ENTRIES)) {
                 if (s->rx_n > RX_PENDING_MAX)
                         return NULL;
                 b = xcalloc(1, sizeof(*b));

@@ -43,8 +43,15 @@
 #include "../replica/replica.h"
 
 #define SYNC_WINDOW_BYTES (1024U * 1024U)
-#define SYNC_BATCHES_OUT 2U /* one checked while the one before commits */
+/* Batches out with the caller at once: one commits while two are checked
+ * (the second keeps every core busy while the first one's last parts
+ * finish). */
+#define SYNC_BATCHES_OUT 3U
 #define SYNC_MSG_TARGET_BYTES (32U * 1024U) /* ENTRIES message size goal */
+/* A batch ends before whole ENTRIES messages take it past this: about a
+ * third of the window with ~300-byte bodies, so that the ACK of one batch
+ * lets the sender go on while the next ones are checked (a batch of the
+ * whole window left the link idle while it was checked). */
 #define SYNC_BATCH_ENTRIES 1000U
 #define SYNC_BODIES_OUT 16U /* BODY_WANT entries unanswered, per direction */
 #define SYNC_WANT_SCAN_MAX 1024U         /* wanted bodies looked at per pump */
