@@ -173,6 +173,7 @@ sync__on_entries(struct sync_session *s, const struct sync_msg *m,
                  struct buf *out)
 {
         uint8_t prev[ENTRY_HASH_BYTES], id[ENTRY_HASH_BYTES];
+        struct feed_state *f;
         struct in_feed *in;
         struct rx_batch *b;
         uint64_t ts = m->ts0;
@@ -216,6 +217,13 @@ sync__on_entries(struct sync_session *s, const struct sync_msg *m,
                 in->last_seq = m->seq + m->entries_n - 1;
                 memcpy(in->last_id, id, ENTRY_HASH_BYTES);
         }
+        /* The peer holds what it sends: never push it back. Said now, not
+         * when its batch is done: a rescan between a batch's commit and
+         * sync_batch_done found it in the store and pushed it back (8,905
+         * of 100,000 entries, with three batches out). */
+        f = feedmap_put(&s->feeds, in->desc.id);
+        if (f->sent < m->seq + m->entries_n - 1)
+                f->sent = m->seq + m->entries_n - 1;
         b->msg_hi = s->msgs_in;
         return 0;
 }
