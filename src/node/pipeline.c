@@ -231,8 +231,7 @@ checked_move(struct daemon *d)
 {
         struct job *j;
 
-        while ((j = d->checking) && j->check_next == j->b->n &&
-               !j->parts_out) {
+        while ((j = d->checking) && j->check_next == j->b->n && !j->parts_out) {
                 d->checking = j->next;
                 if (!d->checking)
                         d->checking_tail = &d->checking;
@@ -427,14 +426,14 @@ occupancy(struct daemon *d)
                 d->busy_ns = now;
                 d->full_ns = d->busy_entries = 0;
         } else if (!busy && d->busy && d->busy_entries) {
-                log_debug("PIPELINE-DRAINED",
-                          "%llu entries checked in %.1f ms, every one of %u "
-                          "parts out %.1f%% of it",
-                          (unsigned long long)d->busy_entries,
-                          (double)(now - d->busy_ns) / 1e6, d->parts_max,
-                          100.0 * (double)d->full_ns /
-                              (double)(now - d->busy_ns ? now - d->busy_ns
-                                                        : 1));
+                log_debug(
+                    "PIPELINE-DRAINED",
+                    "%llu entries checked in %.1f ms, every one of %u "
+                    "parts out %.1f%% of it",
+                    (unsigned long long)d->busy_entries,
+                    (double)(now - d->busy_ns) / 1e6, d->parts_max,
+                    100.0 * (double)d->full_ns /
+                        (double)(now - d->busy_ns ? now - d->busy_ns : 1));
         }
         d->busy = busy;
 }

@@ -181,9 +181,10 @@ check_range_run(void *arg)
         struct check_range *c = arg;
 
         for (size_t i = c->from; i < c->to; i++)
-                c->res[i] = ingest_check(
-                    c->r, c->in[i], c->ids ? c->ids + i * ENTRY_HASH_BYTES : NULL,
-                    i > c->from ? &c->es[i - 1] : NULL, &c->es[i]);
+                c->res[i] =
+                    ingest_check(c->r, c->in[i],
+                                 c->ids ? c->ids + i * ENTRY_HASH_BYTES : NULL,
+                                 i > c->from ? &c->es[i - 1] : NULL, &c->es[i]);
         return NULL;
 }
 
@@ -241,8 +242,7 @@ replica_check(const struct replica *r, const struct slice *entries, size_t n,
 
 void
 replica_check_part(const struct replica *r, const struct slice *entries,
-                   const uint8_t *ids, size_t n, struct entry *es,
-                   int *results)
+                   const uint8_t *ids, size_t n, struct entry *es, int *results)
 {
         struct check_range c = {r, entries, ids, es, results, 0, n};
 

@@ -205,8 +205,7 @@ sync__on_entries(struct sync_session *s, const struct sync_msg *m,
                  * (SYNC.md §5); the sum is taken modulo 2^64. */
                 ts += (uint64_t)c->ts_delta;
                 b->offs[b->pub.n] = b->data.len;
-                rebuild(in, m->seq + i, prev, ts, c, &s->scratch, &b->data,
-                        id);
+                rebuild(in, m->seq + i, prev, ts, c, &s->scratch, &b->data, id);
                 b->lens[b->pub.n] = b->data.len - b->offs[b->pub.n];
                 memcpy(b->ids + b->pub.n * ENTRY_HASH_BYTES, id,
                        ENTRY_HASH_BYTES);

@@ -55,10 +55,10 @@ run(void *arg)
 
                 memcpy(msg + CONTEXT_BYTES, e->env.header.ptr,
                        e->env.header.len);
-                j->bad += crypto_sign_verify_detached(
-                              e->env.sig.ptr, msg,
-                              CONTEXT_BYTES + e->env.header.len,
-                              e->h.author) != 0;
+                j->bad += crypto_sign_verify_detached(e->env.sig.ptr, msg,
+                                                      CONTEXT_BYTES +
+                                                          e->env.header.len,
+                                                      e->h.author) != 0;
         }
         j->cpu_s = clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
         return NULL;

@@ -461,10 +461,9 @@ do_batch(struct side *x)
         }
         replica_check_part(&x->r, b->entries, b->ids, b->n / 2, b->es,
                            b->results);
-        replica_check_part(&x->r, b->entries + b->n / 2,
-                           b->ids + b->n / 2 * ENTRY_HASH_BYTES,
-                           b->n - b->n / 2, b->es + b->n / 2,
-                           b->results + b->n / 2);
+        replica_check_part(
+            &x->r, b->entries + b->n / 2, b->ids + b->n / 2 * ENTRY_HASH_BYTES,
+            b->n - b->n / 2, b->es + b->n / 2, b->results + b->n / 2);
         err = b->err =
             replica_commit_from(&x->r, x->peer->key->pk, b->entries, b->es,
                                 b->results, b->n, "test", &also, &b->stats);

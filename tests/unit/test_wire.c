@@ -1121,8 +1121,8 @@ frame_type_from_first_bytes(void **state)
                         fail_msg("%s: type %d, want %d", cases[i].name,
                                  (int)sync_frame_type(buf_slice(&b)),
                                  (int)cases[i].type);
-                if (cases[i].type &&
-                    (decode_one(buf_slice(&b), &d, &m) || m.type != cases[i].type))
+                if (cases[i].type && (decode_one(buf_slice(&b), &d, &m) ||
+                                      m.type != cases[i].type))
                         fail_msg("%s: the decoder disagrees", cases[i].name);
         }
         /* What the encoders write. */
