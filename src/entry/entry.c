@@ -148,9 +148,11 @@ same_feed(const struct entry *a, const struct entry_header *h)
                audience_eq(&a->h.audience, &h->audience);
 }
 
-/* prev (may be NULL): an entry decoded before, whose feed id e may share. */
+/* prev (may be NULL): an entry decoded before, whose feed id e may share.
+ * id (may be NULL): the id of these bytes, known already. */
 static int
-entry_decode(struct slice bytes, const struct entry *prev, struct entry *e)
+entry_decode(struct slice bytes, const struct entry *prev, const uint8_t *id,
+             struct entry *e)
 {
         int err;
 
@@ -161,7 +163,10 @@ entry_decode(struct slice bytes, const struct entry *prev, struct entry *e)
             (err = wire_header_decode(e->env.header, &e->h)))
                 return err;
         e->bytes = bytes;
-        hash_bytes(e->id, e->env.header);
+        if (id)
+                memcpy(e->id, id, ENTRY_HASH_BYTES);
+        else
+                hash_bytes(e->id, e->env.header);
         if (prev && same_feed(prev, &e->h))
                 memcpy(e->feed, prev->feed, ENTRY_HASH_BYTES);
         else
@@ -173,7 +178,7 @@ entry_decode(struct slice bytes, const struct entry *prev, struct entry *e)
 int
 entry_parse(struct slice bytes, struct entry *e)
 {
-        return entry_decode(bytes, NULL, e);
+        return entry_decode(bytes, NULL, NULL, e);
 }
 
 int
@@ -182,22 +187,28 @@ entry_open(struct slice bytes, struct entry *e)
         return entry_open_next(bytes, NULL, e);
 }
 
-int
-entry_open_next(struct slice bytes, const struct entry *prev, struct entry *e)
+/* built: id is the id of bytes this process encoded, with the hash of
+ * the body it holds (entry_open_built). */
+static int
+open_checked(struct slice bytes, const struct entry *prev, const uint8_t *id,
+             struct entry *e)
 {
         uint8_t msg[SIG_CONTEXT_BYTES + ENTRY_HEADER_MAX];
         uint8_t hash[ENTRY_HASH_BYTES];
         int err;
 
-        if ((err = entry_decode(bytes, prev, e)) || (err = header_rules(&e->h)))
+        if ((err = entry_decode(bytes, prev, id, e)) ||
+            (err = header_rules(&e->h)))
                 goto fail;
         if (e->env.has_body) {
                 err = ERR_BODY_HASH;
                 if (e->env.body.len != e->h.body_len)
                         goto fail;
-                hash_bytes(hash, e->env.body);
-                if (sodium_memcmp(hash, e->h.body_hash, sizeof(hash)))
-                        goto fail;
+                if (!id) {
+                        hash_bytes(hash, e->env.body);
+                        if (sodium_memcmp(hash, e->h.body_hash, sizeof(hash)))
+                                goto fail;
+                }
                 if ((err = wire_body_check(e->env.body)))
                         goto fail;
         }
@@ -211,4 +222,17 @@ entry_open_next(struct slice bytes, const struct entry *prev, struct entry *e)
 fail:
         memset(e, 0, sizeof(*e));
         return err;
+}
+
+int
+entry_open_next(struct slice bytes, const struct entry *prev, struct entry *e)
+{
+        return open_checked(bytes, prev, NULL, e);
+}
+
+int
+entry_open_built(struct slice bytes, const uint8_t id[ENTRY_HASH_BYTES],
+                 const struct entry *prev, struct entry *e)
+{
+        return open_checked(bytes, prev, id, e);
 }

@@ -116,6 +116,15 @@ int entry_open(struct slice bytes, struct entry *e) WUR;
 int entry_open_next(struct slice bytes, const struct entry *prev,
                     struct entry *e) WUR;
 /*
+ * entry_open_next for bytes this process encoded itself (the sync receiver
+ * rebuilds envelopes from their compact form, SYNC.md §5): id is the hash
+ * it computed of the header it encoded, whose body hash it computed from
+ * the very body it put in the envelope. Neither is hashed again; every
+ * other check, the signature first of all, is made. Same errors.
+ */
+int entry_open_built(struct slice bytes, const uint8_t id[ENTRY_HASH_BYTES],
+                     const struct entry *prev, struct entry *e) WUR;
+/*
  * Opens stored, already verified bytes: decodes and computes ids but skips
  * the signature and body hash (listings). Same decode errors.
  */

@@ -64,8 +64,9 @@ stats_publish(struct daemon *d, bool running)
                         f.links_opening++;
         for (j = d->ready; j; j = j->next)
                 f.batches_queued += j->kind == JOB_BATCH;
-        f.batches_queued += (d->checking != NULL) +
-                            (d->committing && d->committing->kind == JOB_BATCH);
+        for (j = d->checking; j; j = j->next)
+                f.batches_queued++;
+        f.batches_queued += d->committing && d->committing->kind == JOB_BATCH;
         f.store_version = d->version;
         uv_mutex_lock(&d->stats->lock);
         f.started_ms =
@@ -338,7 +339,9 @@ daemon_init(struct daemon *d, struct node *n)
         d->n = n;
         d->wake_fd = -1;
         d->ready_tail = &d->ready;
+        d->checking_tail = &d->checking;
         d->notes_tail = &d->notes;
+        d->parts_max = pipeline_parts(n);
         if ((err = member_load(n, network, &d->cert, &d->issuer_cert)))
                 return err;
         hash_bytes(h, buf_slice(&d->cert));

@@ -109,6 +109,9 @@ struct job {
         struct sync_batch *b; /* JOB_BATCH */
         struct sync_op *op;   /* JOB_OP */
         bool skip; /* its conn is full: finish as STORE-FULL, store nothing */
+        /* JOB_BATCH while checked: entries handed to parts, parts out */
+        size_t check_next;
+        unsigned parts_out;
         struct job_write *writes;
         size_t writes_n;
         struct note *notes;
@@ -123,6 +126,21 @@ struct job {
 
 #define DAEMON_NO_TIME_MAX 8U     /* parents remembered as not telling */
 #define DAEMON_TIME_RTT_MAX 10000U /* ms: a slower answer is not taken */
+
+/*
+ * A part of a batch being checked: one work item on libuv's pool. At most
+ * parts_max (one per core) run at once, so the cores verify all the time
+ * and a thread of the pool stays free for the commit.
+ */
+#define PIPELINE_PARTS_MAX 8U /* replica_check_threads' limit */
+#define PIPELINE_PART 128U    /* entries: ~6 ms of verifying at most */
+#define PIPELINE_PART_MIN 16U
+struct check_part {
+        uv_work_t work;
+        struct daemon *d;
+        struct job *j; /* NULL: free */
+        size_t from, n;
+};
 
 struct daemon {
         uv_loop_t loop;
@@ -142,11 +160,19 @@ struct daemon {
         uv_prepare_t prepare;
         uv_signal_t sigterm, sigint;
         struct conn *conns; /* open ones; a closed conn waits for its jobs */
-        /* The pipeline (pipeline.c): one batch checked while the job
-         * before it commits; jobs ready to commit, in order. */
-        uv_work_t check_work, commit_work;
-        struct job *checking, *committing;
+        /* The pipeline (pipeline.c): batches checked in parts on libuv's
+         * pool (taken in this order), one job committing, jobs ready to
+         * commit in order. */
+        uv_work_t commit_work;
+        struct job *committing;
+        struct job *checking, **checking_tail;
+        struct check_part parts[PIPELINE_PARTS_MAX];
+        unsigned parts_out, parts_max;
         struct job *ready, **ready_tail;
+        /* While the pipeline has work: since when (uv_hrtime ns), how long
+         * every part was out (the cores all verifying), entries checked. */
+        bool busy, parts_full;
+        uint64_t busy_ns, mark_ns, full_ns, busy_entries;
         /* For the next commit: the writes of links closed since the last
          * one started, and the daemon's notes. */
         struct job_write *orphans;
@@ -250,6 +276,8 @@ void notes_done(struct daemon *d, struct note *nt, int result);
 
 /* Starts what can start: the next commit, the next check. */
 void pipeline_next(struct daemon *d);
+/* How many parts of batches may be checked at once (sizes libuv's pool). */
+unsigned pipeline_parts(struct node *n);
 /* The session's fork proof or body, if it has one, to the commits. */
 void pipeline_op(struct conn *c);
 /* The peer's certificate, if the session has one to check, likewise. */

@@ -1,11 +1,13 @@
 /*
  * pipeline: the store work of every link, off the loop thread, one commit
- * at a time (LMDB has one writer): a received batch is checked
- * (signatures, on all cores) while the one before commits; a commit also
+ * at a time (LMDB has one writer): received batches are checked
+ * (signatures) in parts on libuv's pool, one part per core at any time,
+ * while the batch before them commits on another thread; a commit also
  * takes the sessions' peer records and the daemon's notes; a session's
  * fork proof or body, and a peer's certificate, take their turn between
  * batches. Completions come back on the loop thread.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,12 +18,14 @@ static void cert_done(struct job *j);
 /* ---- in the thread pool: touching only the job and the store -------- */
 
 static void
-check_run(uv_work_t *w)
+part_run(uv_work_t *w)
 {
-        struct daemon *d = container_of(w, struct daemon, check_work);
-        struct sync_batch *b = d->checking->b;
+        struct check_part *p = container_of(w, struct check_part, work);
+        struct sync_batch *b = p->j->b;
 
-        replica_check(&d->n->replica, b->entries, b->n, b->es, b->results);
+        replica_check_part(&p->d->n->replica, b->entries + p->from,
+                           b->ids + p->from * ENTRY_HASH_BYTES, p->n,
+                           b->es + p->from, b->results + p->from);
 }
 
 /* Runs in the committing thread, in its write transaction. */
@@ -238,16 +242,34 @@ commit_done(uv_work_t *w, int status)
         pipeline_next(d);
 }
 
+/* Batches checked whole go to the commits in the order they were taken
+ * (a session's batches come back to it in order). */
 static void
-check_done(uv_work_t *w, int status)
+checked_move(struct daemon *d)
 {
-        struct daemon *d = container_of(w, struct daemon, check_work);
-        struct job *j = d->checking;
+        struct job *j;
+
+        while ((j = d->checking) && j->check_next == j->b->n && !j->parts_out) {
+                d->checking = j->next;
+                if (!d->checking)
+                        d->checking_tail = &d->checking;
+                j->next = NULL;
+                *d->ready_tail = j;
+                d->ready_tail = &j->next;
+        }
+}
+
+static void
+part_done(uv_work_t *w, int status)
+{
+        struct check_part *p = container_of(w, struct check_part, work);
+        struct daemon *d = p->d;
 
         (void)status;
-        d->checking = NULL;
-        *d->ready_tail = j;
-        d->ready_tail = &j->next;
+        p->j->parts_out--;
+        p->j = NULL;
+        d->parts_out--;
+        checked_move(d);
         pipeline_next(d);
 }
 
@@ -331,24 +353,19 @@ pipeline_op(struct conn *c)
         d->ready_tail = &j->next;
 }
 
-/* Starts what can start: the next commit (in the order checked) and the
- * next check (round robin over the links). */
-void
-pipeline_next(struct daemon *d)
+/* A received batch to check, round robin over the links, or NULL. */
+static struct job *
+take_batch(struct daemon *d)
 {
         struct sync_batch *b = NULL;
         struct conn *c, **pp;
         struct job *j;
 
-        if (!d->committing && (d->committing = next_commit(d)))
-                queue(d, &d->commit_work, commit_run, commit_done);
-        if (d->checking)
-                return;
         for (c = d->conns; c; c = c->next)
                 if (c->link && !c->full && (b = sync_take_batch(c->s, true)))
                         break;
         if (!b)
-                return;
+                return NULL;
         /* Round robin: the link just served goes to the back. */
         conn_unlink(c);
         c->next = NULL;
@@ -360,8 +377,121 @@ pipeline_next(struct daemon *d)
         j->kind = JOB_BATCH;
         j->c = c;
         j->b = b;
-        d->checking = j;
-        queue(d, &d->check_work, check_run, check_done);
+        *d->checking_tail = j;
+        d->checking_tail = &j->next;
+        return j;
+}
+
+/* The batch to check a part of: the oldest with entries not yet handed
+ * out, else a new one. */
+static struct job *
+check_source(struct daemon *d)
+{
+        for (struct job *j = d->checking; j; j = j->next)
+                if (j->check_next < j->b->n)
+                        return j;
+        return take_batch(d);
+}
+
+/*
+ * Parts of up to PIPELINE_PART entries, so that every core has one while
+ * any batch has entries left, and a small batch still spreads over the
+ * cores.
+ */
+static void
+check_more(struct daemon *d)
+{
+        struct check_part *p;
+        struct job *j;
+        size_t part;
+
+        while (d->parts_out < d->parts_max && (j = check_source(d))) {
+                part = (j->b->n + d->parts_max - 1) / d->parts_max;
+                part = part > PIPELINE_PART       ? PIPELINE_PART
+                       : part < PIPELINE_PART_MIN ? PIPELINE_PART_MIN
+                                                  : part;
+                for (p = d->parts; p->j; p++)
+                        ;
+                p->d = d;
+                p->j = j;
+                p->from = j->check_next;
+                p->n = j->b->n - p->from < part ? j->b->n - p->from : part;
+                j->check_next += p->n;
+                d->busy_entries += p->n;
+                j->parts_out++;
+                d->parts_out++;
+                queue(d, &p->work, part_run, part_done);
+        }
+}
+
+/*
+ * How well the checks kept the cores busy, logged when the pipeline runs
+ * dry: the share of the time every part was out. Below 100 %, the cores
+ * waited for entries (the window, the link, the commits), whatever the
+ * load of the machine (tests/bench/bench_sync.sh reads it).
+ */
+static void
+occupancy(struct daemon *d)
+{
+        uint64_t now = uv_hrtime();
+        bool busy = d->checking || d->committing || d->ready;
+
+        if (d->parts_full)
+                d->full_ns += now - d->mark_ns;
+        d->mark_ns = now;
+        d->parts_full = d->parts_out == d->parts_max;
+        if (busy && !d->busy) {
+                d->busy_ns = now;
+                d->full_ns = d->busy_entries = 0;
+        } else if (!busy && d->busy && d->busy_entries) {
+                log_debug(
+                    "PIPELINE-DRAINED",
+                    "%llu entries checked in %.1f ms, every one of %u "
+                    "parts out %.1f%% of it",
+                    (unsigned long long)d->busy_entries,
+                    (double)(now - d->busy_ns) / 1e6, d->parts_max,
+                    100.0 * (double)d->full_ns /
+                        (double)(now - d->busy_ns ? now - d->busy_ns : 1));
+        }
+        d->busy = busy;
+}
+
+/* Starts what can start: the next commit (in the order checked) and
+ * parts to check, one per core. */
+void
+pipeline_next(struct daemon *d)
+{
+        if (!d->committing && (d->committing = next_commit(d)))
+                queue(d, &d->commit_work, commit_run, commit_done);
+        check_more(d);
+        occupancy(d);
+}
+
+/*
+ * One part per core (or per `threads` of the replica), and one thread of
+ * libuv's pool left for the commit: the pool (4 threads unless
+ * UV_THREADPOOL_SIZE says otherwise, read when the pool first starts) is
+ * made large enough here, before any work is queued.
+ */
+unsigned
+pipeline_parts(struct node *n)
+{
+        unsigned want = replica_check_threads(&n->replica);
+        const char *env = getenv("UV_THREADPOOL_SIZE");
+        char v[16];
+        long pool;
+
+        if (want > PIPELINE_PARTS_MAX)
+                want = PIPELINE_PARTS_MAX;
+        if (!env && want + 1 > 4) {
+                snprintf(v, sizeof(v), "%u", want + 1);
+                setenv("UV_THREADPOOL_SIZE", v, 0);
+                env = v;
+        }
+        pool = env ? strtol(env, NULL, 10) : 4;
+        if (pool < 2)
+                return 1;
+        return (long)want + 1 > pool ? (unsigned)(pool - 1) : want;
 }
 
 /*

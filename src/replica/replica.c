@@ -165,12 +165,14 @@ log_refusal(const char *source, const struct entry *e, struct slice bytes,
 }
 
 /* Checks that need no store: decode, signature, rules, entitlement.
- * prev (may be NULL): the entry checked before, for its feed id. */
+ * prev (may be NULL): the entry checked before, for its feed id; id (may
+ * be NULL): the id of bytes the caller built (entry_open_built). */
 static int
-ingest_check(const struct replica *r, struct slice bytes,
+ingest_check(const struct replica *r, struct slice bytes, const uint8_t *id,
              const struct entry *prev, struct entry *e)
 {
-        int err = entry_open_next(bytes, prev, e);
+        int err = id ? entry_open_built(bytes, id, prev, e)
+                     : entry_open_next(bytes, prev, e);
 
         if (err) {
                 /* Keep what decodes for the log line. */
@@ -193,6 +195,7 @@ ingest_check(const struct replica *r, struct slice bytes,
 struct check_range {
         const struct replica *r;
         const struct slice *in;
+        const uint8_t *ids; /* NULL, or n x ENTRY_HASH_BYTES */
         struct entry *es;
         int *res;
         size_t from, to;
@@ -206,18 +209,25 @@ check_range_run(void *arg)
         for (size_t i = c->from; i < c->to; i++)
                 c->res[i] =
                     ingest_check(c->r, c->in[i],
+                                 c->ids ? c->ids + i * ENTRY_HASH_BYTES : NULL,
                                  i > c->from ? &c->es[i - 1] : NULL, &c->es[i]);
         return NULL;
+}
+
+unsigned
+replica_check_threads(const struct replica *r)
+{
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        unsigned t = r->threads ? r->threads : cpus > 0 ? (unsigned)cpus : 1;
+
+        return t > CHECK_THREADS_MAX ? CHECK_THREADS_MAX : t;
 }
 
 static size_t
 check_threads(const struct replica *r, size_t n)
 {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        size_t t = r->threads ? r->threads : cpus > 0 ? (size_t)cpus : 1;
+        size_t t = replica_check_threads(r);
 
-        if (t > CHECK_THREADS_MAX)
-                t = CHECK_THREADS_MAX;
         if (t > n / CHECK_PER_THREAD_MIN)
                 t = n / CHECK_PER_THREAD_MIN;
         return t ? t : 1;
@@ -234,7 +244,7 @@ check_all(const struct replica *r, const struct slice *in, struct entry *es,
 
         for (size_t i = 0; i < t; i++) {
                 ranges[i] = (struct check_range){
-                    r, in, es, res, n * i / t, n * (i + 1) / t};
+                    r, in, NULL, es, res, n * i / t, n * (i + 1) / t};
                 /* Range 0 runs here; a thread that cannot start, too. */
                 if (i > 0)
                         started[i] = !pthread_create(
@@ -254,6 +264,15 @@ replica_check(const struct replica *r, const struct slice *entries, size_t n,
               struct entry *es, int *results)
 {
         check_all(r, entries, es, results, n);
+}
+
+void
+replica_check_part(const struct replica *r, const struct slice *entries,
+                   const uint8_t *ids, size_t n, struct entry *es, int *results)
+{
+        struct check_range c = {r, entries, ids, es, results, 0, n};
+
+        check_range_run(&c);
 }
 
 /*

@@ -111,6 +111,19 @@ int replica_commit(struct replica *r, const struct slice *entries,
                    const struct entry *es, int *results, size_t n,
                    const char *source, struct ingest_stats *stats) WUR;
 /*
+ * replica_check's per-entry checks of n entries on the calling thread
+ * alone, for a caller that spreads batches over threads of its own (the
+ * daemon's pipeline, on libuv's pool: no thread started per batch).
+ * Parts of one batch may run at once. ids (may be NULL): n ids of entries
+ * the caller encoded itself (entry_open_built), not hashed again.
+ * replica_check_threads: how many threads the checks may use (the
+ * replica's setting, or one per core).
+ */
+void replica_check_part(const struct replica *r, const struct slice *entries,
+                        const uint8_t *ids, size_t n, struct entry *es,
+                        int *results);
+unsigned replica_check_threads(const struct replica *r);
+/*
  * More writes of the caller's for a batch's transaction (a sync peer's
  * record, the daemon's notes): fn runs in write transaction t before the
  * entries are inserted, on the committing thread; its error aborts the

@@ -149,9 +149,15 @@ sync__cert_frame(struct sync_session *s, struct slice frame, bool *handled,
 {
         struct sync_decoder dec;
         struct sync_msg m;
+        enum sync_type type;
         int err = 0;
 
         *handled = false;
+        /* Most frames carry other messages: those are decoded once, later
+         * (an ENTRIES message was decoded here too, for nothing). */
+        type = sync_frame_type(frame);
+        if (type != SYNC_CERT && type != SYNC_CERT_REQUEST)
+                return 0;
         sync_decoder_init(&dec);
         sync_decoder_frame(&dec, frame);
         if (sync_decoder_next(&dec, &m) != 1 ||

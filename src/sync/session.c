@@ -33,6 +33,7 @@ sync__rx_free(struct rx_batch *b)
         free(b->offs);
         free(b->lens);
         free(b->index);
+        free(b->ids);
         free(b->pub.entries);
         free(b->pub.es);
         free(b->pub.results);

@@ -46,8 +46,15 @@
 #include "../replica/replica.h"
 
 #define SYNC_WINDOW_BYTES (1024U * 1024U)
-#define SYNC_BATCHES_OUT 2U /* one checked while the one before commits */
+/* Batches out with the caller at once: one commits while two are checked
+ * (the second keeps every core busy while the first one's last parts
+ * finish). */
+#define SYNC_BATCHES_OUT 3U
 #define SYNC_MSG_TARGET_BYTES (32U * 1024U) /* ENTRIES message size goal */
+/* A batch ends before whole ENTRIES messages take it past this: about a
+ * third of the window with ~300-byte bodies, so that the ACK of one batch
+ * lets the sender go on while the next ones are checked (a batch of the
+ * whole window left the link idle while it was checked). */
 #define SYNC_BATCH_ENTRIES 1000U
 #define SYNC_BODIES_OUT 16U /* BODY_WANT entries unanswered, per direction */
 #define SYNC_WANT_SCAN_MAX 1024U         /* wanted bodies looked at per pump */
@@ -92,7 +99,7 @@ struct sync_config {
          * none). Asked of the peer are blobs referenced by entries of the
          * link's universe (BLOBS.md §7). */
         uint64_t blob_fetch_max;
-        /* The most entries a batch takes, 0: REPLICA_BATCH_MAX (an ENTRIES
+        /* The most entries a batch takes, 0: SYNC_BATCH_ENTRIES (an ENTRIES
          * message is never split: one longer than this is a batch of its
          * own). Entries wait in a batch while the one before commits, so
          * a batch grows up to a window (SYNC_WINDOW_BYTES): fewer, larger
@@ -207,6 +214,9 @@ int sync_receive(struct sync_session *s, struct slice frame,
  */
 struct sync_batch {
         struct slice *entries;
+        /* n x ENTRY_HASH_BYTES: each entry's id, computed as the session
+         * rebuilt its envelope (for entry_open_built) */
+        const uint8_t *ids;
         struct entry *es;
         int *results;
         size_t n;

@@ -82,6 +82,7 @@ struct rx_batch {
         struct buf data;
         size_t *offs, *lens;
         uint32_t *index; /* in_feed index per entry */
+        uint8_t *ids;    /* ENTRY_HASH_BYTES per entry (pub.ids) */
         size_t cap;
         uint64_t msg_hi; /* ENTRIES messages complete once this is durable */
 };

@@ -714,6 +714,37 @@ sync_decoder_next(struct sync_decoder *d, struct sync_msg *m)
         return err ? ERR_PROTOCOL : 1;
 }
 
+enum sync_type
+sync_frame_type(struct slice frame)
+{
+        const uint8_t *p = frame.ptr, *end = frame.ptr + frame.len;
+        uint64_t type = 0;
+        size_t w;
+
+        /* The array header (fixarray, array 16, array 32), not empty. */
+        if (p == end)
+                return 0;
+        if (*p >= 0x91 && *p <= 0x9f)
+                p += 1;
+        else if (*p == 0xdc || *p == 0xdd)
+                p += *p == 0xdc ? 3 : 5;
+        else
+                return 0;
+        if (p >= end)
+                return 0;
+        /* The type: a positive fixint or a uint of any width. */
+        if (*p <= 0x7f) {
+                type = *p;
+        } else if (*p >= 0xcc && *p <= 0xcf) {
+                w = (size_t)1 << (*p - 0xcc);
+                if ((size_t)(end - p) < 1 + w)
+                        return 0;
+                for (size_t i = 1; i <= w; i++)
+                        type = type << 8 | p[i];
+        }
+        return type <= SYNC_TYPE_LAST ? (enum sync_type)type : 0;
+}
+
 int
 wire_sync_hs_payload_decode(struct slice in, uint8_t *cert_hash,
                             struct slice *hello)

@@ -727,6 +727,12 @@ void sync_decoder_frame(struct sync_decoder *d, struct slice frame);
  * the bytes present and by the SYNC_*_MAX limits before allocation.
  */
 int sync_decoder_next(struct sync_decoder *d, struct sync_msg *m) WUR;
+/*
+ * The type of a frame's first message from its first bytes alone, or 0 if
+ * they do not start a message: a look that decodes nothing (an ENTRIES
+ * message is decoded once, by sync_decoder_next).
+ */
+enum sync_type sync_frame_type(struct slice frame);
 
 /* Encoders append one message to out. */
 void wire_sync_hello(struct buf *out, const uint8_t *instance, uint64_t version,

@@ -17,6 +17,8 @@
 #   BENCH_NOOP_REPEATS   steady-state no-op sessions (5)
 #   BENCH_LOG_LEVEL      log level of the other nodes (info)
 #   BENCH_ONLY=noop      only part 1 (compare/run.sh uses it)
+#   BENCH_ONLY=sync      only part 2 (no authors, no 1,000 feeds, no cut,
+#                        no latency): quick to profile the receive path
 #
 # 1. No-op session: a kecamatan (36.04.23) and the kabupaten (36.04) share
 #    a universe of 1,000 feeds (27 enrolled kabupaten-level authors x 37
@@ -63,10 +65,15 @@ cc -std=c11 -O2 -Wall -Wextra -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
   -o "$B/tests/bench_poll" tests/bench/bench_poll.c "$B/libsimpul_store.a" \
   "$B/libsimpul_entry.a" "$B/libsimpul_wire.a" "$B/libsimpul_region.a" \
   "$B/libsimpul_base.a" -llmdb -lsodium -lmsgpackc -lpthread
+cc -std=c11 -O2 -Wall -Wextra -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+  -o "$B/tests/bench_verify" tests/bench/bench_verify.c "$B/libsimpul_entry.a" \
+  "$B/libsimpul_wire.a" "$B/libsimpul_region.a" "$B/libsimpul_base.a" \
+  -lsodium -lmsgpackc -lpthread
 
 . tests/integration/lib.sh
 SIMPUL=$B/simpul
 GEN=$B/tests/gen_entries
+VERIFY=$B/tests/bench_verify
 RELAY=$B/tests/bench_relay
 POLLER=$B/tests/bench_poll
 . tests/integration/netlib.sh
@@ -185,13 +192,16 @@ set_key kab log level debug
 set_key kec log level debug
 make_node desa $DESA kab
 make_node c2 $K2 kab          # empty child, uncut transfer
+set_key c2 log level debug    # its PIPELINE-DRAINED lines
 make_node c3 $K2 kab          # empty child, cut transfer
 NAUTH=26
+[ "${BENCH_ONLY:-}" != sync ] || NAUTH=0
 for i in $(seq -w 1 $NAUTH); do author "a$i" $KAB; done
 for x in kab kec; do
   KEY[$x]=$("$SIMPUL" network show --data "$WORK/$x" --json | jq -r .certificate.node_key)
 done
 
+if [ "${BENCH_ONLY:-}" != sync ]; then # (not indented: a long block)
 # ---- 1,000 feeds in the kecamatan-kabupaten universe ---------------------------
 # Every kabupaten-level author may write these 37 audiences, all of which
 # contain both 36.04 and 36.04.23; one entry each makes one feed each.
@@ -221,6 +231,8 @@ universe=$("$SIMPUL" feeds --data "$WORK/kab" --json | jq --arg k "$KEC" '
      or (startswith("path:") and (split(":") as $p | ($p[1] | startswith($k)) and ($k | startswith($p[2])))))
   ] | length')
 
+fi
+
 # The bulk data: one feed, ~300-byte bodies (273 characters of text).
 [ "${BENCH_ONLY:-}" = noop ] ||
   "$GEN" --out "$WORK/bulk.bundle" --count "$n" --key "$WORK/kab/node.key" \
@@ -229,6 +241,7 @@ t_ready=$(now_ms)
 
 start kab 127.0.0.1:0
 
+if [ "${BENCH_ONLY:-}" != sync ]; then # (not indented: a long block)
 # ---- 1. the session that finds nothing to do ---------------------------------
 relay_start r1 "${PORT[kab]}"
 to_parent kec r1
@@ -294,6 +307,7 @@ if [ "${BENCH_ONLY:-}" = noop ]; then
   echo "no-op session, $universe feeds in the universe: $noop2 bytes after the first sync, then $noop3 (median)"
   exit 0
 fi
+fi
 
 # ---- 2. initial sync of n entries to an empty child ---------------------------
 "$SIMPUL" import --data "$WORK/kab" "$WORK/bulk.bundle" --json >"$WORK/import-bulk.json"
@@ -342,6 +356,9 @@ transfer() { # CHILD RELAY [relay args]: until the child holds all n, then idle
   XFER_TOTAL=$(rstat "$r" total); XFER_CONNS=$(rstat "$r" conns)
   XFER_SENT=$(rstat "$r" total_sent)
 }
+# The ceiling: the same entries' signatures alone, on every core.
+"$VERIFY" "$WORK/bulk.bundle" "$(nproc)" >"$WORK/verify.txt"
+vstat() { awk -v k="$1" '$1 == k {print $2}' "$WORK/verify.txt"; }
 transfer c2 r4
 uncut_total=$XFER_TOTAL uncut_p2c=$XFER_P2C
 [ "$XFER_SENT" = "$XFER_TOTAL" ] || fail "relay: uncut transfer lost bytes"
@@ -358,6 +375,18 @@ out sync_entries_per_s "$rate" "entries/s (goal >= 20000)"
 out sync_child_cpu_s "$(awk -v c="$XFER_CHILD_CPU" 'BEGIN {printf "%.2f", c / 100}')" "CPU-s (child daemon, all threads)"
 out sync_parent_cpu_s "$(awk -v c="$XFER_PARENT_CPU" 'BEGIN {printf "%.2f", c / 100}')" "CPU-s (parent daemon, during the transfer)"
 out sync_entries_per_child_cpu_s "$(( n * 100 / (XFER_CHILD_CPU > 0 ? XFER_CHILD_CPU : 1) ))" "entries per CPU-s of the child"
+# The child's pipeline says how long every core had signatures to check
+# while it held entries (PIPELINE-DRAINED lines): whatever the load, below
+# 100 % the cores waited for the link, the window or the commits.
+occ=$({ grep 'PIPELINE-DRAINED' "$WORK/c2.log" || true; } |
+  sed 's/.* \([0-9]*\) entries checked in \([0-9.]*\) ms, every one of \([0-9]*\) parts out \([0-9.]*\)%.*/\1 \2 \4 \3/' |
+  awk '{n += $1; ms += $2; full += $2 * $3 / 100; p = $4}
+       END {printf "%.1f %% of %.0f ms with entries in the pipeline (%d periods, %d parts at once)", ms ? 100 * full / ms : 0, ms, NR, p}')
+out sync_child_all_cores_verifying "$occ"
+out sync_verify_ceiling_per_s "$(vstat verify_ceiling_per_s)" "verifications/s on $(nproc) free cores ($(vstat verify_per_cpu_s) per CPU-s, bench_verify over the same entries; $(vstat verify_wall_per_s)/s of wall time at load $(vstat verify_load_avg))"
+out sync_vs_verify_ceiling "$(awk -v r="$rate" -v c="$(vstat verify_ceiling_per_s)" 'BEGIN {printf "%.2f", r / c}')" "x the ceiling (goal >= 0.8; wall time: only on a quiet machine)"
+out sync_child_cpu_verifying "$(awk -v c="$XFER_CHILD_CPU" -v n="$n" -v v="$(vstat verify_per_cpu_s)" 'BEGIN {printf "%.2f", n * 100 / c / v}')" "of the child's CPU time would verify the entries alone (1: nothing else)"
+out sync_child_cpu_us_per_entry "$(awk -v c="$XFER_CHILD_CPU" -v n="$n" 'BEGIN {printf "%.1f", c * 1e4 / n}')" "CPU-us per entry (child daemon, all threads)"
 out sync_vs_hypercore "$(awk -v r="$rate" 'BEGIN {printf "%.2f", r / 5277}')" "x hypercore's 5,277 blocks/s"
 out sync_wire_bytes "$XFER_TOTAL" "bytes ($XFER_P2C parent->child, $XFER_C2P child->parent)"
 bpe=$(awk -v b="$XFER_TOTAL" -v n="$n" 'BEGIN {printf "%.1f", b / n}')
@@ -365,6 +394,12 @@ out sync_wire_bytes_per_entry "$bpe" bytes
 out sync_wire_vs_body "$(awk -v b="$bpe" -v a="$body_avg" 'BEGIN {printf "%.3f", b / a}')" "x body (goal <= 1.25; hypercore 1.34)"
 out sync_wire_overhead_per_entry "$(awk -v b="$bpe" -v a="$body_avg" 'BEGIN {printf "%.1f", b - a}')" "bytes per entry besides the body"
 out sync_wire_vs_hypercore "$(awk -v b="$bpe" 'BEGIN {printf "%.2f", b / 402}')" "x hypercore's 402 bytes per 300-byte block"
+
+if [ "${BENCH_ONLY:-}" = sync ]; then
+  stop kab
+  echo "initial sync of $n entries: $rate entries/s, $(( n * 100 / (XFER_CHILD_CPU > 0 ? XFER_CHILD_CPU : 1) )) entries per CPU-s of the child (load $XFER_LOAD); verify ceiling $(vstat verify_ceiling_per_s)/s"
+  exit 0
+fi
 
 # ---- 3. the link cut at a random point ------------------------------------------
 cut=$(( uncut_p2c * (20 + RANDOM % 61) / 100 ))

@@ -705,6 +705,48 @@ specific_tampering(void **state)
         buf_release(&mixed);
 }
 
+/* entry_open_built takes the id it is given (the sync receiver hashed the
+ * header it encoded) and checks everything else, the signature first. */
+static void
+open_built_checks_the_rest(void **state)
+{
+        struct buf body = BUF_INIT, out = BUF_INIT, bad = BUF_INIT;
+        struct entry_header h = header(DESA, "tree:" KECAMATAN, KIND_INFORMASI);
+        struct entry e, b;
+        uint8_t *copy;
+
+        (void)state;
+        body_default(&body);
+        create_ok(key_a, &h, buf_slice(&body), &out);
+        expect_err("open", entry_open(buf_slice(&out), &e), 0);
+        expect_err("built", entry_open_built(buf_slice(&out), e.id, NULL, &b),
+                   0);
+        assert_memory_equal(b.id, e.id, ENTRY_HASH_BYTES);
+        assert_memory_equal(b.feed, e.feed, ENTRY_HASH_BYTES);
+        expect_err("built, next of its feed",
+                   entry_open_built(buf_slice(&out), e.id, &e, &b), 0);
+        assert_memory_equal(b.feed, e.feed, ENTRY_HASH_BYTES);
+
+        /* One signature bit: refused as from entry_open. */
+        copy = xmalloc(out.len);
+        memcpy(copy, out.data, out.len);
+        copy[e.env.sig.ptr - out.data + 10] ^= 0x04;
+        expect_err("signature bit",
+                   entry_open_built(slice_make(copy, out.len), e.id, NULL, &b),
+                   ERR_SIGNATURE);
+        free(copy);
+        /* Another body, shorter than the header says: refused, although
+         * its hash is not computed again. */
+        e.env.body.len--;
+        wire_envelope_encode(&e.env, &bad);
+        expect_err("body length",
+                   entry_open_built(buf_slice(&bad), e.id, NULL, &b),
+                   ERR_BODY_HASH);
+        buf_release(&body);
+        buf_release(&out);
+        buf_release(&bad);
+}
+
 static void
 pruned_body_still_opens(void **state)
 {
@@ -982,6 +1024,7 @@ main(void)
             cmocka_unit_test(sealed_rule_breakers_refused),
             cmocka_unit_test(every_bit_flip_refused),
             cmocka_unit_test(specific_tampering),
+            cmocka_unit_test(open_built_checks_the_rest),
             cmocka_unit_test(pruned_body_still_opens),
             cmocka_unit_test(key_files),
             cmocka_unit_test(kind_table),

@@ -1086,6 +1086,56 @@ body_messages_are_the_documented_bytes(void **state)
         buf_release(&want);
 }
 
+/* The first message's type from the first bytes, decoding nothing; where
+ * the whole frame decodes, the same type as the decoder's. */
+static void
+frame_type_from_first_bytes(void **state)
+{
+        static const struct {
+                const char *name, *bytes;
+                enum sync_type type;
+        } cases[] = {
+            {"CERT_REQUEST", "91 04", SYNC_CERT_REQUEST},
+            {"CERT_REQUEST, type as uint 16", "91 cd 0004", SYNC_CERT_REQUEST},
+            {"CERT_REQUEST, array 16", "dc 0001 04", SYNC_CERT_REQUEST},
+            {"ACK", "92 08 05", SYNC_ACK},
+            {"empty frame", "", 0},
+            {"empty array", "90", 0},
+            {"not an array", "c0", 0},
+            {"no type", "91", 0},
+            {"type cut", "91 cd 00", 0},
+            {"array 32 cut", "dd 0000", 0},
+            {"type beyond the last", "91 7f", 0},
+            {"type negative", "91 ff", 0},
+        };
+        struct buf b = BUF_INIT;
+        struct sync_decoder d;
+        struct sync_msg m;
+
+        (void)state;
+        sync_decoder_init(&d);
+        for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+                buf_reset(&b);
+                put(&b, cases[i].bytes);
+                if (sync_frame_type(buf_slice(&b)) != cases[i].type)
+                        fail_msg("%s: type %d, want %d", cases[i].name,
+                                 (int)sync_frame_type(buf_slice(&b)),
+                                 (int)cases[i].type);
+                if (cases[i].type && (decode_one(buf_slice(&b), &d, &m) ||
+                                      m.type != cases[i].type))
+                        fail_msg("%s: the decoder disagrees", cases[i].name);
+        }
+        /* What the encoders write. */
+        buf_reset(&b);
+        wire_sync_cert(&b, slice_cstr("cert"), slice_make(NULL, 0));
+        assert_int_equal(sync_frame_type(buf_slice(&b)), SYNC_CERT);
+        buf_reset(&b);
+        wire_sync_uint(&b, SYNC_ACK, 300);
+        assert_int_equal(sync_frame_type(buf_slice(&b)), SYNC_ACK);
+        sync_decoder_release(&d);
+        buf_release(&b);
+}
+
 /* HELD (SYNC.md §5.4): region, then [feed, seq] pairs; a region that is
  * no region code, or no pairs, is refused. */
 static void
@@ -1333,6 +1383,7 @@ main(void)
             cmocka_unit_test(feed_descriptor_bytes),
             cmocka_unit_test(bundle_length_bounds),
             cmocka_unit_test(body_messages_are_the_documented_bytes),
+            cmocka_unit_test(frame_type_from_first_bytes),
             cmocka_unit_test(held_is_the_documented_bytes),
             cmocka_unit_test(bundle_records_are_checked),
             cmocka_unit_test(body_message_refusals),
