@@ -35,10 +35,10 @@
 #   feeds; no-op 448 / 451 B; new instance 716 KB in 429 ms.
 #   after (the store's change index, sessions visit the feeds changed since
 #   their last look; pushes look from the first feed that may be pending),
-#   load 19-25: new entry 7.0 ms CPU / 88 ms wall against 5.0 ms / 77 ms
-#   with 100 feeds (1.4 x); no-op 448 / 451 B; new instance 716 KB in
-#   1.8 s (the wall figures are the load's). CPU is in 10 ms clock ticks:
-#   raise BENCH_TRIALS for a finer mean.
+#   BENCH_TRIALS=20, load 4.3: new entry 4.5 ms CPU / 54 ms wall against
+#   4.5 ms / 69 ms with 100 feeds (1.0 x); no-op 448 / 451 B; new instance
+#   717 KB in 384 ms. (At load 19-25: 7.0 against 5.0 ms of CPU.) CPU is
+#   in 10 ms clock ticks: raise BENCH_TRIALS for a finer mean.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
