@@ -404,6 +404,10 @@ daemon_run_stats(struct node *n, struct daemon_stats *stats)
                 return err;
         }
         if ((err = daemon_init(d, n))) {
+                /* what it made before it failed: no handle yet */
+                buf_release(&d->prologue);
+                buf_release(&d->cert);
+                buf_release(&d->issuer_cert);
                 close(lock_fd);
                 free(d);
                 return err;
