@@ -79,6 +79,16 @@ changes_current(struct store_txn *t, bool *current)
         return 0;
 }
 
+/* A record of the feeds table, its key checked. */
+static int
+feed_record(const MDB_val *k, const MDB_val *v, struct feed_info *f)
+{
+        if (k->mv_size != ENTRY_HASH_BYTES)
+                return store__corrupt("feed key has a bad length", k->mv_data,
+                                      k->mv_size);
+        return store__feed_decode(k->mv_data, v, f);
+}
+
 struct rebuild {
         struct store_txn *t;
         uint64_t n;
@@ -92,10 +102,7 @@ rebuild_step(void *ctx, const MDB_val *k, const MDB_val *v, bool *done)
         int err;
 
         (void)done;
-        if (k->mv_size != ENTRY_HASH_BYTES)
-                return store__corrupt("feed key has a bad length", k->mv_data,
-                                      k->mv_size);
-        if ((err = store__feed_decode(k->mv_data, v, &f)))
+        if ((err = feed_record(k, v, &f)))
                 return err;
         rb->n++;
         return store__changes_move(rb->t, f.id, 0, f.changed);
@@ -174,10 +181,7 @@ feeds_step(void *ctx, const MDB_val *k, const MDB_val *v, bool *done)
         int err;
 
         (void)done;
-        if (k->mv_size != ENTRY_HASH_BYTES)
-                return store__corrupt("feed key has a bad length", k->mv_data,
-                                      k->mv_size);
-        if ((err = store__feed_decode(k->mv_data, v, &f)))
+        if ((err = feed_record(k, v, &f)))
                 return err;
         return f.changed > w->after ? w->fn(w->ctx, &f) : 0;
 }
