@@ -109,10 +109,13 @@ sync__held_push(struct sync_session *s, struct store_txn *t, struct buf *out)
         struct ups u;
         int err;
 
-        /* Only to nodes below this one, for what nodes above it hold. */
-        if (!s->held_dirty || !above(s->r->region, s->peer_region))
+        /* Only to nodes below this one, for what nodes above it hold (and
+         * never dirty towards others: an idle link's pump reads nothing). */
+        if (!s->held_dirty)
                 return 0;
         s->held_dirty = false;
+        if (!above(s->r->region, s->peer_region))
+                return 0;
         u.n = 0;
         u.region = s->r->region;
         if ((err = store_peers(t, up_visit, &u)))
