@@ -57,6 +57,9 @@ encode(const struct sync_msg *m, struct buf *out)
         case SYNC_HELLO_OK:
                 wire_sync_uint(out, m->type, m->version);
                 break;
+        case SYNC_TIME:
+                wire_sync_uint(out, m->type, m->time_ms);
+                break;
         case SYNC_ACK:
                 wire_sync_uint(out, m->type, m->frames);
                 break;
@@ -171,6 +174,8 @@ same(const struct sync_msg *a, const struct sync_msg *b)
                 return true;
         case SYNC_HELLO_OK:
                 return a->version == b->version;
+        case SYNC_TIME:
+                return a->time_ms == b->time_ms;
         case SYNC_ACK:
                 return a->frames == b->frames;
         case SYNC_CERT:
