@@ -30,3 +30,17 @@ expect_grep() {
   grep -qE -- "$2" "$3" || { cat "$3" >&2; fail "$1: no '$2' in $3"; }
   ok
 }
+
+# flip_byte FILE OFFSET: inverts the byte at OFFSET, so the file surely
+# changes (writing a fixed byte leaves it as it was one time in 256).
+flip_byte() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+path, off = sys.argv[1], int(sys.argv[2])
+with open(path, 'r+b') as f:
+    f.seek(off)
+    b = f.read(1)
+    f.seek(off)
+    f.write(bytes([b[0] ^ 0xff]))
+PY
+}

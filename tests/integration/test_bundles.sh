@@ -132,7 +132,7 @@ size=$(stat -c %s "$WORK/big.bundle")
 cp -a "$WORK/a2" "$WORK/a2-copy"
 
 cp "$WORK/big.bundle" "$WORK/bad.bundle"
-printf '\x55' | dd of="$WORK/bad.bundle" bs=1 seek=$((size / 2)) conv=notrunc status=none
+flip_byte "$WORK/bad.bundle" $((size / 2))
 expect_status "a changed byte is refused" 1 \
   s bundle import --data "$WORK/a2" "$WORK/bad.bundle" --json
 expect_eq "tampered id" BUNDLE-TAMPERED "$(jq -r .error "$WORK/out")"
@@ -144,7 +144,7 @@ ok
 expect_status "tampered: the prefix kept verifies" 0 s verify --data "$WORK/a2"
 
 cp "$WORK/big.bundle" "$WORK/hdr.bundle"
-printf '\x55' | dd of="$WORK/hdr.bundle" bs=1 seek=100 conv=notrunc status=none
+flip_byte "$WORK/hdr.bundle" 100
 expect_status "a changed header byte is refused" 1 \
   s bundle import --data "$WORK/a2-copy" "$WORK/hdr.bundle" --json
 expect_eq "header: tampered" BUNDLE-TAMPERED "$(jq -r .error "$WORK/out")"

@@ -118,7 +118,7 @@ expect_grep "refusal id logged" 'warn ENTRY-NOT-ENTITLED refused entry from' "$W
 # A flipped byte in the last record's body: that entry refused, others kept.
 cp "$WORK/desa.bundle" "$WORK/bad.bundle"
 size=$(stat -c %s "$WORK/bad.bundle")
-printf 'X' | dd of="$WORK/bad.bundle" bs=1 seek=$((size - 3)) conv=notrunc status=none
+flip_byte "$WORK/bad.bundle" $((size - 3))
 K2=$WORK/kab2
 s init --data "$K2" --region 36.04 --name K2 >/dev/null
 expect_status "tampered import" 1 s import --data "$K2" "$WORK/bad.bundle" --json
