@@ -1066,6 +1066,14 @@ void app_blobs_release(struct app_blobs *b);
 int app_blob_get(struct node *n, const uint8_t root[32], const char *path,
                  char *err_msg) WUR;
 /*
+ * Someone opens blob root here: marks it wanted whatever [blobs] fetch
+ * says (durably: a restart keeps asking) and wakes the daemon, which asks
+ * its peers for it (BLOBS.md §7). out: its record (whole or not yet).
+ * ERR_NOT_FOUND: no entry here references it.
+ */
+int app_blob_open(struct node *n, const uint8_t root[32],
+                  struct store_blob *out, char *err_msg) WUR;
+/*
  * Bytes off .. off + len - 1 of blob root (whole here; clipped to its
  * size) into out (reset first); *size its size. For HTTP Range requests.
  * ERR_NOT_FOUND, ERR_BLOB_MISSING (not whole), store errors.

@@ -139,6 +139,12 @@ serve_one(struct sync_session *s, struct blob_link *bl, struct store_txn *t,
                         return err;
                 if (err || b.held != b.chunks ||
                     (a->count && a->first + a->count > b.chunks)) {
+                        /* A relay fetches what is asked of it from below
+                         * or beside, whatever its own policy (§7). */
+                        if (!err && b.held != b.chunks &&
+                            !(b.flags & STORE_BLOB_OPENED) &&
+                            !told_already(bl, a->root))
+                                sync__blob_opened(s, a->root);
                         serve_none(s, bl, out, ERR_BLOB_MISSING);
                         return 0;
                 }
@@ -215,6 +221,26 @@ window_chunks(const struct blob_link *bl)
         return (uint32_t)n + 1U;
 }
 
+bool
+sync_blob_fetches(const struct sync_config *cfg, uint64_t size, bool opened,
+                  bool peer_below)
+{
+        if (size > cfg->blob_fetch_max)
+                return false;
+        if (opened || cfg->blob_fetch == SYNC_FETCH_ALL ||
+            size <= cfg->blob_auto_max)
+                return true;
+        return cfg->blob_fetch == SYNC_FETCH_UP && peer_below;
+}
+
+/* Is the link's peer strictly below this node (a child, or further)? */
+static bool
+peer_below(const struct sync_session *s)
+{
+        return s->validated && region_covers(s->r->region, s->peer_region) &&
+               strcmp(s->r->region, s->peer_region) != 0;
+}
+
 struct pick {
         struct sync_session *s;
         struct store_txn *t;
@@ -234,8 +260,9 @@ pick_one(void *ctx, const struct store_blob *b)
                 return 1; /* enough for one pump: on from here next time */
         memcpy(bl->walk_at, b->root, BLOB_ROOT_BYTES);
         bl->walk_started = true;
-        if (b->held == b->chunks || b->size > p->s->cfg.blob_fetch_max ||
-            refused(bl, b->root))
+        if (b->held == b->chunks || refused(bl, b->root) ||
+            !sync_blob_fetches(&p->s->cfg, b->size,
+                               b->flags & STORE_BLOB_OPENED, peer_below(p->s)))
                 return 0;
         if ((p->err = entitled(p->s, p->t, b->root, &ok)))
                 return p->err;
