@@ -69,6 +69,9 @@ struct app_peers {
 int app_peers(struct node *n, bool with_known, struct app_peers *out,
               char *err_msg) WUR;
 void app_peers_release(struct app_peers *p);
+/* The bytes of attachments' chunks moved on p's link this calendar month
+ * (WIB), both ways: what [net] budget_mib counts (BLOBS.md §7.1). */
+uint64_t app_peer_bulk(const struct peer_info *p);
 
 /* This node, its store and its daemon: simpul status and GET /api/node. */
 struct app_status {

@@ -98,6 +98,7 @@ net_set(struct config *c, const char *key, const char *value, const char **why)
              offsetof(struct config, retry_primary_s)},
             {"check_fallback_s", 0, 7 * 86400,
              offsetof(struct config, check_fallback_s)},
+            {"budget_mib", 0, 1048576, offsetof(struct config, budget_mib)},
         };
 
         if (!strcmp(key, "listen")) {
@@ -322,6 +323,10 @@ static const char config_template[] =
     "# parent that withholds a revocation, of its own key say, cannot\n"
     "# keep it from this node. About 450 bytes when nothing is new.\n"
     "check_fallback_s = %llu\n"
+    "# Attachments' chunks (both ways) per link and calendar month, in\n"
+    "# MiB; past it they wait for the next month (entries still flow).\n"
+    "# 0: no budget.\n"
+    "budget_mib = %llu\n"
     "\n"
     "[http]\n"
     "# Address of the local HTTP JSON API, /metrics and the web UI for\n"
@@ -428,7 +433,8 @@ config_write_new(const char *path, const struct config *c)
                 (unsigned long long)c->backoff_min_ms,
                 (unsigned long long)c->backoff_max_ms,
                 (unsigned long long)c->retry_primary_s,
-                (unsigned long long)c->check_fallback_s, c->http_listen,
+                (unsigned long long)c->check_fallback_s,
+                (unsigned long long)c->budget_mib, c->http_listen,
                 c->http_hosts, (unsigned long long)c->http_per_addr);
         fprintf(f, config_template_tail,
                 (unsigned long long)c->blob_fetch_max,

@@ -58,6 +58,9 @@ struct config {
         uint64_t retry_primary_s; /* [net] retry_primary_s */
         /* [net] check_fallback_s; 0: never (proto/SYNC.md §8) */
         uint64_t check_fallback_s;
+        /* [net] budget_mib: bulk MiB (blob chunks, both ways) per link and
+         * calendar month; 0: no budget (BLOBS.md §7.1) */
+        uint64_t budget_mib;
         /* [http] listen; "": no HTTP API */
         char http_listen[NODE_ADDR_MAX];
         /* [http] hosts: more names the Host header may give, separated by

@@ -24,6 +24,19 @@ bl_get(struct sync_session *s)
 }
 
 void
+sync_bulk_limit(struct sync_session *s, uint64_t left)
+{
+        s->bulk_left = left;
+}
+
+static void
+bulk_moved(struct sync_session *s, size_t bytes)
+{
+        if (s->bulk_left != UINT64_MAX)
+                s->bulk_left = bytes < s->bulk_left ? s->bulk_left - bytes : 0;
+}
+
+void
 sync__blobs_free(struct sync_session *s)
 {
         if (!s->blobs)
@@ -158,7 +171,8 @@ serve_one(struct sync_session *s, struct blob_link *bl, struct store_txn *t,
                         return 0;
                 }
         }
-        while (a->done < a->count && out->len - start < FRAME_TARGET_BYTES) {
+        while (a->done < a->count && out->len - start < FRAME_TARGET_BYTES &&
+               s->bulk_left) {
                 uint32_t i = a->first + a->done;
                 if ((err = store_blob_get_chunk(t, a->root, i, &bl->tmp)))
                         return err == ERR_NOT_FOUND ? ERR_STORE_CORRUPT : err;
@@ -166,6 +180,8 @@ serve_one(struct sync_session *s, struct blob_link *bl, struct store_txn *t,
                 a->done++;
                 bl->serve_chunks--;
                 s->stats.chunks_out++;
+                s->stats.bulk_out += bl->tmp.len;
+                bulk_moved(s, bl->tmp.len);
         }
         if (a->done == a->count)
                 serve_pop(bl);
@@ -354,6 +370,13 @@ ask_more(struct sync_session *s, struct blob_link *bl, struct buf *out)
                 return;
         }
         room = window_chunks(bl);
+        /* The budget (§7.1): no more chunks asked than it has left for. */
+        if (s->bulk_left != UINT64_MAX) {
+                uint64_t fit = (s->bulk_left + BLOB_CHUNK_BYTES - 1) /
+                               BLOB_CHUNK_BYTES;
+                if (fit < room)
+                        room = (uint32_t)fit;
+        }
         while (bl->asked < room && bl->asks_n < SYNC_BLOB_ASKED_MAX) {
                 while (bl->next < bl->fetch.chunks &&
                        (bl->mark[bl->next / 8] & (1U << (bl->next % 8))))
@@ -381,7 +404,8 @@ sync__blobs_pump(struct sync_session *s, struct store_txn *t, struct buf *out,
         if (bl->have_check && (err = tell_have(bl, t, out)))
                 return err;
         /* Bulk: answers only when nothing else waits (§6). */
-        while (idle && bl->serve_n && out->len - start < FRAME_TARGET_BYTES)
+        while (idle && bl->serve_n && out->len - start < FRAME_TARGET_BYTES &&
+               s->bulk_left)
                 if ((err = serve_one(s, bl, t, out, start)))
                         return err;
         if (!bl->active && !bl->asks_n && (err = fetch_next(s, bl, t)))
@@ -485,6 +509,8 @@ on_chunk(struct sync_session *s, struct blob_link *bl,
             memcmp(a->root, m->root, BLOB_ROOT_BYTES) ||
             m->blob_first != a->first + a->done)
                 return ERR_PROTOCOL; /* not asked, or out of order */
+        s->stats.bulk_in += m->blob_data.len;
+        bulk_moved(s, m->blob_data.len);
         if (!bl->active || memcmp(bl->fetch.root, m->root, BLOB_ROOT_BYTES)) {
                 /* The blob became whole through another link meanwhile:
                  * an answer to an ask still out, kept nowhere. */

@@ -77,6 +77,9 @@ struct sync_stats {
         uint64_t bodies_in, bodies_out; /* bodies stored / sent (BODY) */
         uint64_t chunks_in, chunks_out; /* blob chunks stored / sent */
         uint64_t blobs_in;              /* blobs made whole from this link */
+        /* Bytes of blob chunks received and sent: bulk, for the data
+         * budget (BLOBS.md §7.1) */
+        uint64_t bulk_in, bulk_out;
         char peer_error[40]; /* the id of the peer's ERROR, "" if none */
         /* The peer holds more of this node's own feeds than its store
          * does: the store went back in time (SYNC.md §5.3). */
@@ -123,6 +126,11 @@ enum sync_fetch {
         SYNC_FETCH_UP = 1,
         SYNC_FETCH_ON_DEMAND = 2,
 };
+
+/* The bulk bytes (blob chunks, received or sent) this link may move from
+ * now (BLOBS.md §7.1): at 0 it asks for no chunk and answers none until
+ * raised (the asks wait; entries flow). UINT64_MAX: no budget. */
+void sync_bulk_limit(struct sync_session *s, uint64_t left);
 
 /* Does a link fetch a wanted blob of `size` bytes under cfg's policy
  * (BLOBS.md §7)? `opened`: someone opened it here; `peer_below`: the

@@ -191,6 +191,9 @@ struct sync_session {
         size_t to_answer_n;
         /* blobs (blobs.c): made on first use */
         struct blob_link *blobs;
+        /* Bulk bytes this link may still move ([net] budget_mib, set by
+         * the caller with sync_bulk_limit; UINT64_MAX: no budget) */
+        uint64_t bulk_left;
         uint64_t now_us; /* sync_clock */
         /* HELD (SYNC.md §5.4): what nodes above hold changed; what went
          * out: feed id || region (16) || seq (8) */
