@@ -45,17 +45,14 @@ static const struct cli_spec blob_spec = {
     .missing = "--output FILE is required",
 };
 
-/* The blob written out, once whole: opened (BLOBS.md §7) and waited for
- * up to wait_s seconds if it is not whole yet. */
+/* Opens root and waits up to wait_s seconds until it is written out. */
 static int
-blob_get(struct node *n, const uint8_t root[32], const char *out,
-         uint64_t wait_s, char *msg)
+blob_wait(struct node *n, const uint8_t root[32], const char *out,
+          uint64_t wait_s, char *msg)
 {
         struct store_blob b;
-        int err = app_blob_get(n, root, out, msg);
+        int err;
 
-        if (err != ERR_BLOB_MISSING)
-                return err;
         if ((err = app_blob_open(n, root, &b, msg)))
                 return err;
         fprintf(stderr, "blob: %u of %u chunks here; asked the peers for "
@@ -68,6 +65,30 @@ blob_get(struct node *n, const uint8_t root[32], const char *out,
         }
 }
 
+/* The blob written out, once whole: opened (BLOBS.md §7) and waited for
+ * up to wait_s seconds if it is not whole yet. The store is opened for
+ * writing only then: a whole blob needs no more than reading. */
+static int
+blob_get(const char *data, const uint8_t root[32], const char *out,
+         uint64_t wait_s, char *msg)
+{
+        struct node n;
+        int err;
+
+        if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
+                return EXIT_ERROR;
+        err = app_blob_get(&n, root, out, msg);
+        app_close(&n);
+        if (err != ERR_BLOB_MISSING)
+                return err ? cli_error("blob: %s (%s)", msg, err_id(err))
+                           : EXIT_OK;
+        if (cli_open(&n, data, 0))
+                return EXIT_ERROR;
+        err = blob_wait(&n, root, out, wait_s, msg);
+        app_close(&n);
+        return err ? cli_error("blob: %s (%s)", msg, err_id(err)) : EXIT_OK;
+}
+
 int
 cmd_blob(int argc, char **argv)
 {
@@ -75,8 +96,6 @@ cmd_blob(int argc, char **argv)
         struct cli_parsed p;
         char msg[APP_ERR_MAX];
         uint8_t root[32];
-        struct node n;
-        int err;
 
         /* -o FILE, the short form */
         for (int i = 1; i + 1 < argc; i++)
@@ -90,13 +109,7 @@ cmd_blob(int argc, char **argv)
                 return cli_usage_error("blob", "'%s': not a root (64 hex "
                                                "digits)",
                                        p.args[1]);
-        if (cli_open(&n, o.data, 0))
-                return EXIT_ERROR;
-        err = blob_get(&n, root, o.out, o.wait, msg);
-        app_close(&n);
-        if (err)
-                return cli_error("blob: %s (%s)", msg, err_id(err));
-        return EXIT_OK;
+        return blob_get(o.data, root, o.out, o.wait, msg);
 }
 
 static const struct cli_spec blobs_spec = {
