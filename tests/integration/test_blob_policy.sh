@@ -111,4 +111,6 @@ ok
 for n in desa kec kab; do
   expect_eq "no PROTO-VIOLATION at $n" 0 "$(grep -c 'PROTO-VIOLATION' "$WORK/$n.log" || true)"
 done
+for n in desa kec kab; do stop $n; done
+sanitizers_clean
 echo "test_blob_policy: $checks checks passed"

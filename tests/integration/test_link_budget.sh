@@ -77,4 +77,6 @@ wait_until 10 "the desa's count" eq $((2 * MIB)) bulk desa $KEC
 for n in desa kec; do
   expect_eq "no PROTO-VIOLATION at $n" 0 "$(grep -c 'PROTO-VIOLATION' "$WORK/$n.log" || true)"
 done
+for n in desa kec kab; do stop $n; done
+sanitizers_clean
 echo "test_link_budget: $checks checks passed"
