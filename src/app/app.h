@@ -69,6 +69,9 @@ struct app_peers {
 int app_peers(struct node *n, bool with_known, struct app_peers *out,
               char *err_msg) WUR;
 void app_peers_release(struct app_peers *p);
+/* The bytes of attachments' chunks moved on p's link this calendar month
+ * (WIB), both ways: what [net] budget_mib counts (BLOBS.md §7.1). */
+uint64_t app_peer_bulk(const struct peer_info *p);
 
 /* This node, its store and its daemon: simpul status and GET /api/node. */
 struct app_status {
@@ -1065,6 +1068,14 @@ void app_blobs_release(struct app_blobs *b);
  */
 int app_blob_get(struct node *n, const uint8_t root[32], const char *path,
                  char *err_msg) WUR;
+/*
+ * Someone opens blob root here: marks it wanted whatever [blobs] fetch
+ * says (durably: a restart keeps asking) and wakes the daemon, which asks
+ * its peers for it (BLOBS.md §7). out: its record (whole or not yet).
+ * ERR_NOT_FOUND: no entry here references it.
+ */
+int app_blob_open(struct node *n, const uint8_t root[32],
+                  struct store_blob *out, char *err_msg) WUR;
 /*
  * Bytes off .. off + len - 1 of blob root (whole here; clipped to its
  * size) into out (reset first); *size its size. For HTTP Range requests.

@@ -273,6 +273,29 @@ out:
 }
 
 int
+app_blob_open(struct node *n, const uint8_t root[32], struct store_blob *out,
+              char *err_msg)
+{
+        struct store_txn *t;
+        int err;
+
+        if ((err = store_begin(n->store, true, &t)))
+                return app__fail(err_msg, err, "%s", err_str(err));
+        if ((err = store_blob_open(t, root)) ||
+            (err = store_blob_get(t, root, out))) {
+                store_abort(t);
+                return app__fail(err_msg, err, "%s",
+                                 err == ERR_NOT_FOUND ? "no such blob here"
+                                                      : err_str(err));
+        }
+        if ((err = store_commit(t)))
+                return app__fail(err_msg, err, "%s", err_str(err));
+        if (out->held != out->chunks) /* the daemon asks for it now */
+                node_changed(n);
+        return 0;
+}
+
+int
 app_blob_read(struct node *n, const uint8_t root[32], uint64_t off,
               uint64_t len, struct buf *out, uint64_t *size, char *err_msg)
 {

@@ -73,6 +73,11 @@ peer_json(const struct app_peer *p, bool with_known, int flags)
             (json_int_t)i->acked);
         json_t *known;
 
+        /* The data budget's count (BLOBS.md §7.1): this month's bulk. */
+        if (j)
+                json_object_set_new(
+                    j, "bulk_month_bytes",
+                    json_integer((json_int_t)app_peer_bulk(i)));
         if (j && (flags & APP_JSON_REDACT))
                 json_object_set_new(j, "address", json_null());
         if (!j || !with_known)

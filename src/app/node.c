@@ -184,6 +184,12 @@ app_peers_release(struct app_peers *p)
         memset(p, 0, sizeof(*p));
 }
 
+uint64_t
+app_peer_bulk(const struct peer_info *p)
+{
+        return store_peer_bulk(p, store_month(time_now_ms()));
+}
+
 /* ---- feeds ------------------------------------------------------------------
  */
 

@@ -4,14 +4,20 @@
  * fetched or wanted; `simpul gc` collects the blobs no entry references.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../app/app.h"
 #include "cli.h"
 
 struct blob_opts {
         const char *data, *out;
+        uint64_t wait;
 };
+
+#define WAIT_DEFAULT_S 60U
+#define WAIT_STEP_US 200000U /* a read of the store five times a second */
 
 #define O(field) offsetof(struct blob_opts, field)
 static const struct cli_opt blob_opts[] = {
@@ -19,6 +25,9 @@ static const struct cli_opt blob_opts[] = {
     CLI_OPT("output", CLI_STR, O(out), .arg = "FILE", .required = true,
             .help = "where to write the blob (a temporary FILE.part is\n"
                     "renamed into place once it is complete)"),
+    CLI_OPT("wait", CLI_U64, O(wait), .arg = "SECONDS", .max = 86400,
+            .help = "how long to wait for a blob not whole here while the\n"
+                    "daemon fetches it (default 60; 0: ask, do not wait)"),
 };
 #undef O
 
@@ -26,8 +35,9 @@ static const struct cli_spec blob_spec = {
     .name = "blob",
     .usage = "usage: simpul blob get ROOT --output FILE [--data DIR]\n\n"
              "Writes the attachment named ROOT (64 hex digits, as `simpul\n"
-             "blobs` and `simpul show` print it) to FILE, once it is whole\n"
-             "here.\n\n",
+             "blobs` and `simpul show` print it) to FILE. One not whole\n"
+             "here yet is marked opened, so that the daemon asks its peers\n"
+             "for it whatever [blobs] fetch says, and waited for.\n\n",
     .opts = blob_opts,
     .n_opts = ARRAY_LEN(blob_opts),
     .width = 13,
@@ -35,15 +45,57 @@ static const struct cli_spec blob_spec = {
     .missing = "--output FILE is required",
 };
 
+/* Opens root and waits up to wait_s seconds until it is written out. */
+static int
+blob_wait(struct node *n, const uint8_t root[32], const char *out,
+          uint64_t wait_s, char *msg)
+{
+        struct store_blob b;
+        int err;
+
+        if ((err = app_blob_open(n, root, &b, msg)))
+                return err;
+        fprintf(stderr, "blob: %u of %u chunks here; asked the peers for "
+                        "it\n", b.held, b.chunks);
+        for (uint64_t waited = 0;; waited += WAIT_STEP_US) {
+                err = app_blob_get(n, root, out, msg);
+                if (err != ERR_BLOB_MISSING || waited >= wait_s * 1000000U)
+                        return err;
+                usleep(WAIT_STEP_US);
+        }
+}
+
+/* The blob written out, once whole: opened (BLOBS.md §7) and waited for
+ * up to wait_s seconds if it is not whole yet. The store is opened for
+ * writing only then: a whole blob needs no more than reading. */
+static int
+blob_get(const char *data, const uint8_t root[32], const char *out,
+         uint64_t wait_s, char *msg)
+{
+        struct node n;
+        int err;
+
+        if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
+                return EXIT_ERROR;
+        err = app_blob_get(&n, root, out, msg);
+        app_close(&n);
+        if (err != ERR_BLOB_MISSING)
+                return err ? cli_error("blob: %s (%s)", msg, err_id(err))
+                           : EXIT_OK;
+        if (cli_open(&n, data, 0))
+                return EXIT_ERROR;
+        err = blob_wait(&n, root, out, wait_s, msg);
+        app_close(&n);
+        return err ? cli_error("blob: %s (%s)", msg, err_id(err)) : EXIT_OK;
+}
+
 int
 cmd_blob(int argc, char **argv)
 {
-        struct blob_opts o = {NULL, NULL};
+        struct blob_opts o = {NULL, NULL, WAIT_DEFAULT_S};
         struct cli_parsed p;
         char msg[APP_ERR_MAX];
         uint8_t root[32];
-        struct node n;
-        int err;
 
         /* -o FILE, the short form */
         for (int i = 1; i + 1 < argc; i++)
@@ -57,13 +109,7 @@ cmd_blob(int argc, char **argv)
                 return cli_usage_error("blob", "'%s': not a root (64 hex "
                                                "digits)",
                                        p.args[1]);
-        if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
-                return EXIT_ERROR;
-        err = app_blob_get(&n, root, o.out, msg);
-        app_close(&n);
-        if (err)
-                return cli_error("blob: %s (%s)", msg, err_id(err));
-        return EXIT_OK;
+        return blob_get(o.data, root, o.out, o.wait, msg);
 }
 
 static const struct cli_spec blobs_spec = {

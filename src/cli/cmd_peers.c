@@ -61,16 +61,17 @@ cli_peers_print(const struct app_peers *peers)
         char key[65], sync[24];
 
         printf("%-16s  %-13s  %-21s  %-12s  %-10s  %8s %8s  %10s "
-               "%10s  %7s  %s\n",
+               "%10s  %7s  %-10s  %s\n",
                "PEER", "REGION", "ADDRESS", "STATE", "SYNCED", "ENT-IN",
-               "ENT-OUT", "BYTES-IN", "BYTES-OUT", "BACKLOG", "LAST-ERROR");
+               "ENT-OUT", "BYTES-IN", "BYTES-OUT", "BACKLOG", "LAST-ERROR",
+               "BULK-MONTH");
         for (size_t i = 0; i < peers->n; i++) {
                 const struct peer_info *p = &peers->v[i].info;
 
                 hex_encode(key, p->key, ENTRY_KEY_BYTES);
                 age(sync, sizeof(sync), p->last_sync_ms, now);
                 printf("%.16s  %-13s  %-21s  %-12s  %-10s  %8llu %8llu  %10llu "
-                       "%10llu  %7llu  %s\n",
+                       "%10llu  %7llu  %-10s  %llu\n",
                        key, p->region, p->address,
                        p->connected ? "connected" : "disconnected", sync,
                        (unsigned long long)p->entries_in,
@@ -78,7 +79,8 @@ cli_peers_print(const struct app_peers *peers)
                        (unsigned long long)p->bytes_in,
                        (unsigned long long)p->bytes_out,
                        (unsigned long long)p->backlog,
-                       p->last_error[0] ? p->last_error : "-");
+                       p->last_error[0] ? p->last_error : "-",
+                       (unsigned long long)app_peer_bulk(p));
         }
 }
 

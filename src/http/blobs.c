@@ -49,6 +49,28 @@ range_parse(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
         return 0;
 }
 
+/*
+ * A blob referenced here but not whole: opened, so that the daemon asks
+ * its peers for it whatever [blobs] fetch says (BLOBS.md §7); 202
+ * {"status": "menunggu", "held", "chunks", "size"} until it is whole.
+ */
+static int
+blob_wait(struct http_req *r, const uint8_t root[32])
+{
+        char msg[APP_ERR_MAX];
+        struct store_blob b;
+        int err;
+
+        if ((err = app_blob_open(r->s->n, root, &b, msg)))
+                return http_fail(r, err, "%s", msg);
+        r->status = 202; /* whole meanwhile too: the client asks again */
+        buf_reset(&r->text);
+        r->out = json_pack("{s:s, s:I, s:I, s:I}", "status", "menunggu",
+                           "held", (json_int_t)b.held, "chunks",
+                           (json_int_t)b.chunks, "size", (json_int_t)b.size);
+        return 0;
+}
+
 int
 http_blob_get(struct http_req *r)
 {
@@ -69,7 +91,10 @@ http_blob_get(struct http_req *r)
         if (r->check_only)
                 return 0;
         /* The size first: a range is read against it. */
-        if ((err = app_blob_read(r->s->n, root, 0, 0, &r->text, &size, msg)))
+        err = app_blob_read(r->s->n, root, 0, 0, &r->text, &size, msg);
+        if (err == ERR_BLOB_MISSING)
+                return blob_wait(r, root);
+        if (err)
                 return http_fail(r, err, "%s", msg);
         if (range && (rc = range_parse(range, size, &off, &len)) == 1) {
                 snprintf(r->content_range, sizeof(r->content_range),

@@ -42,7 +42,7 @@ single(struct buf *b, const char *name, const char *type, const char *help,
 struct peer_sums {
         uint64_t bytes_in, bytes_out, entries_in, entries_out;
         uint64_t connected, disconnected;
-        struct buf lag, last_sync; /* the per-peer sample lines */
+        struct buf lag, last_sync, bulk; /* the per-peer sample lines */
 };
 
 static void
@@ -70,6 +70,11 @@ peer_sum(struct peer_sums *ps, const struct peer_info *p)
                  key);
         label(&ps->last_sync, p->region);
         buf_addf(&ps->last_sync, "\"} %.3f\n", (double)p->last_sync_ms / 1e3);
+        buf_addf(&ps->bulk, "simpul_peer_bulk_month_bytes{peer=\"%s\",region=\"",
+                 key);
+        label(&ps->bulk, p->region);
+        buf_addf(&ps->bulk, "\"} %llu\n",
+                 (unsigned long long)app_peer_bulk(p));
 }
 
 static void
@@ -144,6 +149,10 @@ peer_metrics(struct buf *b, const struct peer_sums *ps)
         family(b, "simpul_peer_last_sync_timestamp_seconds", "gauge",
                "When this node last caught up with the peer (0: never).");
         buf_add(b, ps->last_sync.data, ps->last_sync.len);
+        family(b, "simpul_peer_bulk_month_bytes", "gauge",
+               "Bytes of attachments' chunks moved on the peer's link this "
+               "calendar month, both ways ([net] budget_mib).");
+        buf_add(b, ps->bulk.data, ps->bulk.len);
 }
 
 static void
@@ -192,5 +201,6 @@ http_metrics(struct http_req *r)
         }
         buf_release(&ps.lag);
         buf_release(&ps.last_sync);
+        buf_release(&ps.bulk);
         return err;
 }

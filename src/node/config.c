@@ -38,6 +38,8 @@ config_defaults(struct config *c)
         c->http_per_addr = NODE_HTTP_PER_ADDR;
         c->blob_fetch_max = BLOB_MAX_BYTES;
         c->blob_upload_max = BLOB_MAX_BYTES;
+        c->blob_fetch = -1;
+        c->blob_auto_max = NODE_BLOB_AUTO_MAX;
 }
 
 static int
@@ -96,6 +98,7 @@ net_set(struct config *c, const char *key, const char *value, const char **why)
              offsetof(struct config, retry_primary_s)},
             {"check_fallback_s", 0, 7 * 86400,
              offsetof(struct config, check_fallback_s)},
+            {"budget_mib", 0, 1048576, offsetof(struct config, budget_mib)},
         };
 
         if (!strcmp(key, "listen")) {
@@ -198,6 +201,19 @@ config_set(struct config *c, const char *section, const char *key,
         if (!strcmp(section, "blobs") && !strcmp(key, "fetch_max_bytes")) {
                 *why = "expected a size in bytes from 0 to 16777216";
                 return parse_u64(value, 0, BLOB_MAX_BYTES, &c->blob_fetch_max);
+        }
+        if (!strcmp(section, "blobs") && !strcmp(key, "fetch")) {
+                static const char *const modes[] = {"all", "up", "on-demand"};
+                *why = "expected all, up or on-demand (empty: by level)";
+                c->blob_fetch = -1;
+                for (int i = 0; i < 3; i++)
+                        if (!strcmp(value, modes[i]))
+                                c->blob_fetch = i;
+                return c->blob_fetch < 0 && *value ? ERR_CONFIG : 0;
+        }
+        if (!strcmp(section, "blobs") && !strcmp(key, "auto_fetch_max_bytes")) {
+                *why = "expected a size in bytes from 0 to 16777216";
+                return parse_u64(value, 0, BLOB_MAX_BYTES, &c->blob_auto_max);
         }
         if (!strcmp(section, "blobs") && !strcmp(key, "upload_max_bytes")) {
                 *why = "expected a size in bytes from 1 to 16777216";
@@ -307,6 +323,10 @@ static const char config_template[] =
     "# parent that withholds a revocation, of its own key say, cannot\n"
     "# keep it from this node. About 450 bytes when nothing is new.\n"
     "check_fallback_s = %llu\n"
+    "# Attachments' chunks (both ways) per link and calendar month, in\n"
+    "# MiB; past it they wait for the next month (entries still flow).\n"
+    "# 0: no budget.\n"
+    "budget_mib = %llu\n"
     "\n"
     "[http]\n"
     "# Address of the local HTTP JSON API, /metrics and the web UI for\n"
@@ -363,6 +383,14 @@ static const char config_template_tail[] =
     "# else, up to this size in bytes (0: fetch none; at most 16777216).\n"
     "# A blob over it is shown by its thumbnail only.\n"
     "fetch_max_bytes = %llu\n"
+    "# Which of them are fetched unasked: all; up (those from nodes\n"
+    "# below, e.g. a report's photo on its way to its handler); or\n"
+    "# on-demand (only when opened: simpul blob get, GET /api/blobs).\n"
+    "# Empty: on-demand at a desa, up at a kecamatan, all above.\n"
+    "fetch =\n"
+    "# Under up and on-demand, blobs of at most this many bytes are\n"
+    "# fetched unasked all the same.\n"
+    "auto_fetch_max_bytes = %llu\n"
     "# The largest file the HTTP API takes (POST /api/blobs), 1 to\n"
     "# 16777216 bytes: held in memory while it is stored.\n"
     "upload_max_bytes = %llu\n"
@@ -405,10 +433,12 @@ config_write_new(const char *path, const struct config *c)
                 (unsigned long long)c->backoff_min_ms,
                 (unsigned long long)c->backoff_max_ms,
                 (unsigned long long)c->retry_primary_s,
-                (unsigned long long)c->check_fallback_s, c->http_listen,
+                (unsigned long long)c->check_fallback_s,
+                (unsigned long long)c->budget_mib, c->http_listen,
                 c->http_hosts, (unsigned long long)c->http_per_addr);
         fprintf(f, config_template_tail,
                 (unsigned long long)c->blob_fetch_max,
+                (unsigned long long)c->blob_auto_max,
                 (unsigned long long)c->blob_upload_max, levels[c->log_level]);
         if (fflush(f) || fsync(fd))
                 err = -errno;

@@ -116,6 +116,50 @@ conn_full(struct conn *c)
 }
 
 /*
+ * The data budget (BLOBS.md §7.1): the session's bulk bytes counted into
+ * the month's of this link, the month turned, the session told what is
+ * left; one LINK-BUDGET line when it runs out. True if bulk may move
+ * again after it could not (a new month).
+ */
+static bool
+conn_budget(struct conn *c)
+{
+        const struct sync_stats *st = sync_stats(c->s);
+        uint64_t budget = c->d->n->config.budget_mib * 1048576U;
+        uint64_t moved = st->bulk_in + st->bulk_out;
+        uint32_t month = store_month(time_now_ms());
+        bool was_out = c->budget_logged;
+        char k[17];
+
+        c->bulk_used += moved - c->bulk_seen;
+        c->bulk_seen = moved;
+        if (month != c->bulk_month) {
+                c->bulk_month = month;
+                c->bulk_used = 0;
+        }
+        if (!budget || c->bulk_used < budget) {
+                sync_bulk_limit(c->s, budget ? budget - c->bulk_used
+                                             : UINT64_MAX);
+                c->budget_logged = false;
+                return was_out;
+        }
+        sync_bulk_limit(c->s, 0);
+        if (!c->budget_logged) {
+                c->budget_logged = true;
+                log_warn("LINK-BUDGET",
+                         "link %s peer %s (%s): %llu bytes of attachments "
+                         "this month, the budget of %llu MiB ([net] "
+                         "budget_mib): they wait for next month; entries "
+                         "still flow",
+                         c->address, daemon_key_short(k, c->key),
+                         c->peer.region, (unsigned long long)c->bulk_used,
+                         (unsigned long long)c->d->n->config.budget_mib);
+                note_peer(c, true, 0); /* the count, for simpul peers */
+        }
+        return false;
+}
+
+/*
  * After the session handled an event: its frames out, its refusal, the
  * work it has for the pipeline, then pushes. Messages produced while
  * handling one event go out together in one frame.
@@ -151,6 +195,8 @@ conn_after(struct conn *c, int err, const char *why)
         pipeline_next(d);
         conn_read_pause(c);
         conn_caught_up(c); /* a SYNCED with nothing to commit */
+        if (sync_started(c->s))
+                conn_budget(c);
         conn_pump(c);
         conn_flush(c);
 }
@@ -167,6 +213,24 @@ conn_deliver(struct conn *c, struct slice frame)
         conn_after(c, err, why);
 }
 
+/* This month's bulk bytes on the peer's links so far, from its record (a
+ * read on the loop thread; the daemon's writes go through the commits). */
+static void
+bulk_load(struct conn *c)
+{
+        struct store_txn *t;
+        struct peer_info p;
+
+        c->bulk_month = store_month(time_now_ms());
+        c->bulk_used = 0;
+        if (store_begin(c->d->n->store, false, &t))
+                return;
+        if (!store_peer_get(t, c->key, &p))
+                c->bulk_used = store_peer_bulk(&p, c->bulk_month);
+        store_abort(t);
+        conn_budget(c);
+}
+
 /* The peer is validated and the link open: the session starts, which
  * LINK-OPEN and the peer's status say. */
 void
@@ -179,6 +243,7 @@ conn_log_open(struct conn *c)
                  c->fallback_check ? "to a fallback, to check"
                  : c->dialer       ? "to parent"
                                    : "from child");
+        bulk_load(c);
         note_peer(c, true, 0);
 }
 
@@ -364,7 +429,8 @@ conn_status(struct conn *c, uint64_t now)
         const struct sync_stats *st = sync_stats(c->s);
 
         if (!sync_started(c->s) ||
-            (st->entries_in == c->rep_in && st->entries_out == c->rep_out))
+            (st->entries_in == c->rep_in && st->entries_out == c->rep_out &&
+             st->bulk_in + st->bulk_out == c->rep_bulk))
                 return UINT64_MAX;
         if (now - c->status_ms < STATUS_EVERY_MS)
                 return c->status_ms + STATUS_EVERY_MS;
@@ -429,6 +495,8 @@ conn_tick(struct conn *c, uint64_t now)
                 }
                 next = min_ms(next, c->last_tx_ms + cfg->keepalive_s * 1000U);
                 next = min_ms(next, conn_status(c, now));
+                if (conn_budget(c)) /* a new month: bulk moves again */
+                        conn_pump(c);
         }
         return next;
 }

@@ -304,6 +304,24 @@ daemon_time_now(void *arg)
         return t.source == NODE_TIME_UNKNOWN ? 0 : t.now_ms;
 }
 
+/* [blobs] fetch, or by level when empty (BLOBS.md §7): a desa pays for
+ * its link and fetches originals when opened; a kecamatan fetches those
+ * coming up from below, for their handler; a kabupaten everything. */
+static int
+blob_fetch(const struct config *c)
+{
+        if (c->blob_fetch >= 0)
+                return c->blob_fetch;
+        switch (region_level(c->region)) {
+        case REGION_DESA:
+                return SYNC_FETCH_ON_DEMAND;
+        case REGION_KECAMATAN:
+                return SYNC_FETCH_UP;
+        default:
+                return SYNC_FETCH_ALL;
+        }
+}
+
 /*
  * Other processes wake the daemon through its socket (wake.c). Without
  * one (a file system that cannot hold sockets), the daemon reads its
@@ -352,7 +370,9 @@ daemon_init(struct daemon *d, struct node *n)
                                  .hs_hello_max = SECURE_HS_PAYLOAD_MAX - 16,
                                  .time_now = daemon_time_now,
                                  .time_arg = n,
-                                 .blob_fetch_max = n->config.blob_fetch_max};
+                                 .blob_fetch_max = n->config.blob_fetch_max,
+                                 .blob_fetch = blob_fetch(&n->config),
+                                 .blob_auto_max = n->config.blob_auto_max};
         memcpy(d->scfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
         /* A village Pi: smaller commits, a smaller resident set (sync.h). */
         if (region_level(n->config.region) >= REGION_DESA)

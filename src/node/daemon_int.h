@@ -46,6 +46,13 @@ struct conn {
         uint64_t opened_ms, last_rx_ms, last_tx_ms, status_ms;
         uint64_t rx_bytes_seen; /* link_bytes_in at the last conn_tick */
         uint64_t rep_bytes_in, rep_bytes_out, rep_in, rep_out; /* recorded */
+        /* The data budget (BLOBS.md §7.1): the month counted, its bulk
+         * bytes on this peer's link (the record's, then this session's),
+         * the session's bulk bytes counted in and recorded, and whether
+         * LINK-BUDGET was logged. */
+        uint32_t bulk_month;
+        uint64_t bulk_used, bulk_seen, rep_bulk;
+        bool budget_logged;
         char address[NET_ADDR_MAX];
         struct conn *next;
 };
@@ -83,6 +90,8 @@ struct note {
         uint64_t backlog, at_ms;
         char error[PEER_ERROR_ID_MAX];                         /* "" if none */
         uint64_t bytes_in, bytes_out, entries_in, entries_out; /* to add */
+        uint32_t bulk_month; /* the bulk bytes to add are of this month */
+        uint64_t bulk;
         /* NOTE_META */
         const char *name; /* static */
         uint8_t value[12];

@@ -38,6 +38,7 @@
 #define NODE_HTTP_LISTEN "127.0.0.1:7780" /* [http] listen default */
 #define NODE_HTTP_CONNECTIONS 64U         /* open HTTP connections at most */
 #define NODE_HTTP_PER_ADDR 16U /* [http] connections_per_address default */
+#define NODE_BLOB_AUTO_MAX (256U * 1024U) /* [blobs] auto_fetch_max_bytes */
 #define NODE_HOLIDAYS_MAX 256U /* dates in [kim] holidays */
 
 #define NODE_DSN_MAX 200U /* bytes of [sink] postgres (inih's line limit) */
@@ -57,6 +58,9 @@ struct config {
         uint64_t retry_primary_s; /* [net] retry_primary_s */
         /* [net] check_fallback_s; 0: never (proto/SYNC.md §8) */
         uint64_t check_fallback_s;
+        /* [net] budget_mib: bulk MiB (blob chunks, both ways) per link and
+         * calendar month; 0: no budget (BLOBS.md §7.1) */
+        uint64_t budget_mib;
         /* [http] listen; "": no HTTP API */
         char http_listen[NODE_ADDR_MAX];
         /* [http] hosts: more names the Host header may give, separated by
@@ -77,6 +81,11 @@ struct config {
         /* [blobs] fetch_max_bytes: attachments fetched up to this size
          * (proto/BLOBS.md §7); 0: none */
         uint64_t blob_fetch_max;
+        /* [blobs] fetch: enum sync_fetch, or -1 (empty: by the region's
+         * level, node_blob_fetch); auto_fetch_max_bytes: fetched unasked
+         * under up and on-demand (BLOBS.md §7) */
+        int blob_fetch;
+        uint64_t blob_auto_max;
         /* [blobs] upload_max_bytes: the largest HTTP upload (POST
          * /api/blobs), 1..16 MiB */
         uint64_t blob_upload_max;

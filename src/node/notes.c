@@ -29,6 +29,9 @@ peer_counters(struct conn *c, struct note *p)
                 c->rep_bytes_in = in;
                 c->rep_bytes_out = out;
         }
+        p->bulk_month = c->bulk_month;
+        p->bulk = st->bulk_in + st->bulk_out - c->rep_bulk;
+        c->rep_bulk = st->bulk_in + st->bulk_out;
         p->entries_in += st->entries_in - c->rep_in;
         p->entries_out += st->entries_out - c->rep_out;
         c->rep_in = st->entries_in;
@@ -124,6 +127,11 @@ peer_note_apply(const struct note *nt, struct store_txn *t)
         p.bytes_out += nt->bytes_out;
         p.entries_in += nt->entries_in;
         p.entries_out += nt->entries_out;
+        if (nt->bulk_month && nt->bulk_month != p.bulk_month) {
+                p.bulk_month = nt->bulk_month; /* a new month counts anew */
+                p.bulk_bytes = 0;
+        }
+        p.bulk_bytes += nt->bulk;
         return store_peer_put(t, &p);
 }
 

@@ -143,15 +143,19 @@ batch_done(struct job *j)
 static void
 writes_done(struct daemon *d, struct job *j)
 {
-        bool up = false; /* a parent's record: what it holds moved */
+        bool up = false;     /* a parent's record: what it holds moved */
+        bool opened = false; /* blobs a peer asked for: fetch them */
 
         notes_done(d, j->notes, j->writes_err);
         j->notes = NULL;
         for (size_t i = 0; i < j->writes_n; i++) {
                 struct conn *c = j->writes[i].c;
                 const char *why = NULL;
-                int err =
-                    sync_writes_done(c->s, j->writes[i].w, j->writes_err, &why);
+                int err;
+
+                opened = opened || sync_writes_open(j->writes[i].w);
+                err = sync_writes_done(c->s, j->writes[i].w, j->writes_err,
+                                       &why);
 
                 up = up || sync_is_uplink(c->s);
                 c->jobs--;
@@ -165,6 +169,8 @@ writes_done(struct daemon *d, struct job *j)
         }
         if (up && !j->writes_err)
                 daemon_held_changed(d); /* pass it on (SYNC.md §5.4) */
+        if (opened && !j->writes_err)
+                daemon_changed(d); /* BLOBS.md §7: ask the peers for them */
 }
 
 static void

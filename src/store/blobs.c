@@ -127,6 +127,25 @@ store_blob_ref(struct store_txn *t, const uint8_t root[32], uint64_t size,
         return created ? gen_bump(t) : 0;
 }
 
+int
+store_blob_open(struct store_txn *t, const uint8_t root[32])
+{
+        struct store_blob b;
+        int err;
+
+        if (!t->write || absent(t))
+                return ERR_USAGE;
+        if ((err = store_blob_get(t, root, &b)))
+                return err;
+        if (b.flags & STORE_BLOB_OPENED)
+                return 0;
+        b.flags |= STORE_BLOB_OPENED;
+        if ((err = rec_put(t, &b)))
+                return err;
+        /* Links walk the wanted blobs again: this one may be asked now. */
+        return b.held == b.chunks ? 0 : gen_bump(t);
+}
+
 /* Walks the keys of db that start with prefix. */
 struct prefix_walk {
         const uint8_t *prefix;

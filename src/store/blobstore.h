@@ -7,7 +7,8 @@
  *
  * Databases:
  *   blobs       root (32) -> record: size (u64), chunks (u32), held (u32),
- *               flags (u32: STORE_BLOB_LIST, the hash list is held)
+ *               flags (u32: STORE_BLOB_LIST, the hash list is held;
+ *               STORE_BLOB_OPENED, wanted by someone here)
  *   blob_lists  root (32) -> hash list (32 bytes a chunk)
  *   chunks      root (32) || index (u32) -> the chunk's bytes
  *   blob_refs   root (32) || feed id (32) || seq (u64) -> "" : an entry
@@ -30,6 +31,9 @@
 #include "../base/base.h"
 
 #define STORE_BLOB_LIST 0x1U
+/* Someone opened it here (simpul blob get, GET /api/blobs/{root}): it is
+ * fetched whatever the fetch policy ([blobs] fetch, BLOBS.md §7). */
+#define STORE_BLOB_OPENED 0x2U
 
 struct store_txn;
 
@@ -38,7 +42,7 @@ struct store_blob {
         uint64_t size;
         uint32_t chunks; /* ceil(size / chunk size) */
         uint32_t held;   /* chunk rows stored */
-        uint32_t flags;  /* STORE_BLOB_LIST */
+        uint32_t flags;  /* STORE_BLOB_LIST, STORE_BLOB_OPENED */
 };
 
 /* The record of root into *out; ERR_NOT_FOUND if none. */
@@ -57,6 +61,12 @@ typedef int (*store_blob_ref_fn)(void *ctx, const uint8_t feed[32],
                                  uint64_t seq);
 int store_blob_refs(struct store_txn *t, const uint8_t root[32],
                     store_blob_ref_fn fn, void *ctx) WUR;
+/*
+ * Marks root opened (STORE_BLOB_OPENED), so that it is fetched whatever
+ * the fetch policy, durably (a restart keeps asking); bumps blobs_gen if
+ * it is not whole. ERR_NOT_FOUND: no record (no entry references it).
+ */
+int store_blob_open(struct store_txn *t, const uint8_t root[32]) WUR;
 /* Stores the (checked) hash list of root; creates the record if none. */
 int store_blob_put_list(struct store_txn *t, const uint8_t root[32],
                         uint64_t size, uint32_t chunks, struct slice list) WUR;

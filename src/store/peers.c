@@ -15,12 +15,16 @@
  *  73   8  last_error_ms     81 32 last_error (NUL-padded)
  * 113  16  region (NUL-padded)  129 64 address (NUL-padded)
  * 193   1  connected         194 8 backlog
+ * 202   4  bulk_month        206 8 bulk_bytes
+ * A record of 202 bytes (before the data budget) reads as bulk 0.
  */
 #include <string.h>
+#include <time.h>
 
 #include "store_int.h"
 
-#define PEER_REC_BYTES 202U
+#define PEER_REC_BYTES 214U
+#define PEER_REC_OLD_BYTES 202U
 #define PF_KEY_BYTES (ENTRY_KEY_BYTES + ENTRY_HASH_BYTES)
 
 static void
@@ -55,6 +59,8 @@ peer_encode(const struct peer_info *p, uint8_t r[PEER_REC_BYTES])
         text_put(r + 129, p->address, sizeof(p->address));
         r[193] = p->connected ? 1 : 0;
         be64_put(r + 194, p->backlog);
+        be32_put(r + 202, p->bulk_month);
+        be64_put(r + 206, p->bulk_bytes);
 }
 
 static int
@@ -67,7 +73,7 @@ peer_decode(const uint8_t key[ENTRY_KEY_BYTES], const MDB_val *v,
                                   &p->entries_out,  &p->bytes_in,
                                   &p->bytes_out,    &p->last_error_ms};
 
-        if (v->mv_size != PEER_REC_BYTES)
+        if (v->mv_size != PEER_REC_BYTES && v->mv_size != PEER_REC_OLD_BYTES)
                 return store__corrupt("peer record has a bad length", key,
                                       ENTRY_KEY_BYTES);
         memset(p, 0, sizeof(*p));
@@ -81,7 +87,27 @@ peer_decode(const uint8_t key[ENTRY_KEY_BYTES], const MDB_val *v,
         text_get(p->address, r + 129, sizeof(p->address));
         p->connected = r[193] & 1;
         p->backlog = be64_get(r + 194);
+        if (v->mv_size == PEER_REC_BYTES) {
+                p->bulk_month = be32_get(r + 202);
+                p->bulk_bytes = be64_get(r + 206);
+        }
         return 0;
+}
+
+uint32_t
+store_month(uint64_t unix_ms)
+{
+        time_t t = (time_t)(unix_ms / 1000U + 7U * 3600U); /* WIB */
+        struct tm tm;
+
+        gmtime_r(&t, &tm);
+        return (uint32_t)(tm.tm_year + 1900) * 100U + (uint32_t)tm.tm_mon + 1U;
+}
+
+uint64_t
+store_peer_bulk(const struct peer_info *p, uint32_t month)
+{
+        return p->bulk_month == month ? p->bulk_bytes : 0;
 }
 
 int

@@ -254,7 +254,18 @@ struct peer_info {
         char address[64];                   /* last address, for status */
         bool connected;                     /* a link is up (daemon) */
         uint64_t backlog;                   /* entries it still lacks */
+        /* Bulk bytes (blob chunks, both ways) moved on the link in the
+         * calendar month bulk_month (YYYYMM, WIB: store_month), for
+         * [net] budget_mib (BLOBS.md §7.1). */
+        uint32_t bulk_month;
+        uint64_t bulk_bytes;
 };
+
+/* The calendar month (YYYYMM) of a Unix time in ms, in WIB (UTC+07:00):
+ * the month of the data packages a village buys. */
+uint32_t store_month(uint64_t unix_ms);
+/* p's bulk bytes in month (0 if its count is of another month). */
+uint64_t store_peer_bulk(const struct peer_info *p, uint32_t month);
 
 /* Small named values in meta (flags, the last fallback check): copy in,
  * copy out.

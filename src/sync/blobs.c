@@ -24,6 +24,19 @@ bl_get(struct sync_session *s)
 }
 
 void
+sync_bulk_limit(struct sync_session *s, uint64_t left)
+{
+        s->bulk_left = left;
+}
+
+static void
+bulk_moved(struct sync_session *s, size_t bytes)
+{
+        if (s->bulk_left != UINT64_MAX)
+                s->bulk_left = bytes < s->bulk_left ? s->bulk_left - bytes : 0;
+}
+
+void
 sync__blobs_free(struct sync_session *s)
 {
         if (!s->blobs)
@@ -139,6 +152,12 @@ serve_one(struct sync_session *s, struct blob_link *bl, struct store_txn *t,
                         return err;
                 if (err || b.held != b.chunks ||
                     (a->count && a->first + a->count > b.chunks)) {
+                        /* A relay fetches what is asked of it from below
+                         * or beside, whatever its own policy (§7). */
+                        if (!err && b.held != b.chunks &&
+                            !(b.flags & STORE_BLOB_OPENED) &&
+                            !told_already(bl, a->root))
+                                sync__blob_opened(s, a->root);
                         serve_none(s, bl, out, ERR_BLOB_MISSING);
                         return 0;
                 }
@@ -152,7 +171,8 @@ serve_one(struct sync_session *s, struct blob_link *bl, struct store_txn *t,
                         return 0;
                 }
         }
-        while (a->done < a->count && out->len - start < FRAME_TARGET_BYTES) {
+        while (a->done < a->count && out->len - start < FRAME_TARGET_BYTES &&
+               s->bulk_left) {
                 uint32_t i = a->first + a->done;
                 if ((err = store_blob_get_chunk(t, a->root, i, &bl->tmp)))
                         return err == ERR_NOT_FOUND ? ERR_STORE_CORRUPT : err;
@@ -160,6 +180,8 @@ serve_one(struct sync_session *s, struct blob_link *bl, struct store_txn *t,
                 a->done++;
                 bl->serve_chunks--;
                 s->stats.chunks_out++;
+                s->stats.bulk_out += bl->tmp.len;
+                bulk_moved(s, bl->tmp.len);
         }
         if (a->done == a->count)
                 serve_pop(bl);
@@ -215,6 +237,26 @@ window_chunks(const struct blob_link *bl)
         return (uint32_t)n + 1U;
 }
 
+bool
+sync_blob_fetches(const struct sync_config *cfg, uint64_t size, bool opened,
+                  bool peer_below)
+{
+        if (size > cfg->blob_fetch_max)
+                return false;
+        if (opened || cfg->blob_fetch == SYNC_FETCH_ALL ||
+            size <= cfg->blob_auto_max)
+                return true;
+        return cfg->blob_fetch == SYNC_FETCH_UP && peer_below;
+}
+
+/* Is the link's peer strictly below this node (a child, or further)? */
+static bool
+peer_below(const struct sync_session *s)
+{
+        return s->validated && region_covers(s->r->region, s->peer_region) &&
+               strcmp(s->r->region, s->peer_region) != 0;
+}
+
 struct pick {
         struct sync_session *s;
         struct store_txn *t;
@@ -234,8 +276,9 @@ pick_one(void *ctx, const struct store_blob *b)
                 return 1; /* enough for one pump: on from here next time */
         memcpy(bl->walk_at, b->root, BLOB_ROOT_BYTES);
         bl->walk_started = true;
-        if (b->held == b->chunks || b->size > p->s->cfg.blob_fetch_max ||
-            refused(bl, b->root))
+        if (b->held == b->chunks || refused(bl, b->root) ||
+            !sync_blob_fetches(&p->s->cfg, b->size,
+                               b->flags & STORE_BLOB_OPENED, peer_below(p->s)))
                 return 0;
         if ((p->err = entitled(p->s, p->t, b->root, &ok)))
                 return p->err;
@@ -327,6 +370,13 @@ ask_more(struct sync_session *s, struct blob_link *bl, struct buf *out)
                 return;
         }
         room = window_chunks(bl);
+        /* The budget (§7.1): no more chunks asked than it has left for. */
+        if (s->bulk_left != UINT64_MAX) {
+                uint64_t fit = (s->bulk_left + BLOB_CHUNK_BYTES - 1) /
+                               BLOB_CHUNK_BYTES;
+                if (fit < room)
+                        room = (uint32_t)fit;
+        }
         while (bl->asked < room && bl->asks_n < SYNC_BLOB_ASKED_MAX) {
                 while (bl->next < bl->fetch.chunks &&
                        (bl->mark[bl->next / 8] & (1U << (bl->next % 8))))
@@ -354,7 +404,8 @@ sync__blobs_pump(struct sync_session *s, struct store_txn *t, struct buf *out,
         if (bl->have_check && (err = tell_have(bl, t, out)))
                 return err;
         /* Bulk: answers only when nothing else waits (§6). */
-        while (idle && bl->serve_n && out->len - start < FRAME_TARGET_BYTES)
+        while (idle && bl->serve_n && out->len - start < FRAME_TARGET_BYTES &&
+               s->bulk_left)
                 if ((err = serve_one(s, bl, t, out, start)))
                         return err;
         if (!bl->active && !bl->asks_n && (err = fetch_next(s, bl, t)))
@@ -458,6 +509,8 @@ on_chunk(struct sync_session *s, struct blob_link *bl,
             memcmp(a->root, m->root, BLOB_ROOT_BYTES) ||
             m->blob_first != a->first + a->done)
                 return ERR_PROTOCOL; /* not asked, or out of order */
+        s->stats.bulk_in += m->blob_data.len;
+        bulk_moved(s, m->blob_data.len);
         if (!bl->active || memcmp(bl->fetch.root, m->root, BLOB_ROOT_BYTES)) {
                 /* The blob became whole through another link meanwhile:
                  * an answer to an ask still out, kept nowhere. */

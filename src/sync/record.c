@@ -75,10 +75,23 @@ sync__held_put(struct sync_session *s, const uint8_t feed[ENTRY_HASH_BYTES],
 }
 
 void
+sync__blob_opened(struct sync_session *s, const uint8_t root[32])
+{
+        buf_add(&sync__writes(s)->opened, root, BLOB_ROOT_BYTES);
+}
+
+bool
+sync_writes_open(const struct sync_writes *w)
+{
+        return w->opened.len != 0;
+}
+
+void
 sync__writes_free(struct sync_writes *w)
 {
         if (!w)
                 return;
+        buf_release(&w->opened);
         buf_release(&w->known);
         buf_release(&w->held);
         free(w);
@@ -138,6 +151,11 @@ sync_writes_apply(const struct sync_writes *w, struct store_txn *t)
                          t, SYNC_HELD_TABLE,
                          slice_make(h, ENTRY_HASH_BYTES + rlen),
                          slice_make(seq, 8))))
+                        return err;
+        }
+        for (size_t o = 0; o < w->opened.len; o += BLOB_ROOT_BYTES) {
+                err = store_blob_open(t, w->opened.data + o);
+                if (err && err != ERR_NOT_FOUND) /* collected meanwhile */
                         return err;
         }
         return 0;

@@ -21,6 +21,7 @@ sync_session_new(const struct sync_config *cfg)
         s->forks_dirty = true;
         s->held_dirty = true; /* pass on what is held above, once */
         s->hello_in_expected = true;
+        s->bulk_left = UINT64_MAX;
         return s;
 }
 

@@ -77,6 +77,9 @@ struct sync_stats {
         uint64_t bodies_in, bodies_out; /* bodies stored / sent (BODY) */
         uint64_t chunks_in, chunks_out; /* blob chunks stored / sent */
         uint64_t blobs_in;              /* blobs made whole from this link */
+        /* Bytes of blob chunks received and sent: bulk, for the data
+         * budget (BLOBS.md §7.1) */
+        uint64_t bulk_in, bulk_out;
         char peer_error[40]; /* the id of the peer's ERROR, "" if none */
         /* The peer holds more of this node's own feeds than its store
          * does: the store went back in time (SYNC.md §5.3). */
@@ -99,6 +102,14 @@ struct sync_config {
          * none). Asked of the peer are blobs referenced by entries of the
          * link's universe (BLOBS.md §7). */
         uint64_t blob_fetch_max;
+        /* Which blobs a link fetches unasked ([blobs] fetch, BLOBS.md §7):
+         * SYNC_FETCH_ALL (0) every one; SYNC_FETCH_UP those on links to a
+         * peer below this node (originals travel up to the handler);
+         * SYNC_FETCH_ON_DEMAND none. Under UP and ON_DEMAND a blob of at
+         * most blob_auto_max bytes ([blobs] auto_fetch_max_bytes) and a
+         * blob opened here (STORE_BLOB_OPENED) are fetched still. */
+        int blob_fetch;
+        uint64_t blob_auto_max;
         /* The most entries a batch takes, 0: SYNC_BATCH_ENTRIES (an ENTRIES
          * message is never split: one longer than this is a batch of its
          * own). Entries wait in a batch while the one before commits, so
@@ -109,6 +120,23 @@ struct sync_config {
         size_t batch_max;
         size_t hello_part_items; /* 0: SYNC_HELLO_PART_ITEMS (tests: less) */
 };
+
+enum sync_fetch {
+        SYNC_FETCH_ALL = 0,
+        SYNC_FETCH_UP = 1,
+        SYNC_FETCH_ON_DEMAND = 2,
+};
+
+/* The bulk bytes (blob chunks, received or sent) this link may move from
+ * now (BLOBS.md §7.1): at 0 it asks for no chunk and answers none until
+ * raised (the asks wait; entries flow). UINT64_MAX: no budget. */
+void sync_bulk_limit(struct sync_session *s, uint64_t left);
+
+/* Does a link fetch a wanted blob of `size` bytes under cfg's policy
+ * (BLOBS.md §7)? `opened`: someone opened it here; `peer_below`: the
+ * link's peer is below this node in the tree. Pure. */
+bool sync_blob_fetches(const struct sync_config *cfg, uint64_t size,
+                       bool opened, bool peer_below);
 
 /*
  * Creates the session of a new link, before its handshake (the peer's key
@@ -249,6 +277,9 @@ struct sync_writes *sync_take_writes(struct sync_session *s);
 /* In write transaction t (any thread; touches only w and t). Store
  * errors: abort t. */
 int sync_writes_apply(const struct sync_writes *w, struct store_txn *t) WUR;
+/* Does w open blobs (a peer asked for roots not whole here)? Once they
+ * are committed, the links walk their wanted blobs again. */
+bool sync_writes_open(const struct sync_writes *w);
 /*
  * On the loop thread: w (freed here) committed (result 0) or not (the
  * store error, returned with its id in *why: close the link). A HELLO's

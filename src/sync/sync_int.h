@@ -191,6 +191,9 @@ struct sync_session {
         size_t to_answer_n;
         /* blobs (blobs.c): made on first use */
         struct blob_link *blobs;
+        /* Bulk bytes this link may still move ([net] budget_mib, set by
+         * the caller with sync_bulk_limit; UINT64_MAX: no budget) */
+        uint64_t bulk_left;
         uint64_t now_us; /* sync_clock */
         /* HELD (SYNC.md §5.4): what nodes above hold changed; what went
          * out: feed id || region (16) || seq (8) */
@@ -254,6 +257,9 @@ struct sync_writes {
         struct buf known; /* then feed id (32) || seq (8, big-endian) */
         bool hello;       /* the peer's HELLO record: HELLO_OK waits */
         struct buf held;  /* HELD rows: feed id || region (16) || seq (8) */
+        /* Roots the peer asked for and this side lacks: opened here, so
+         * that this node fetches them for it (BLOBS.md §7) */
+        struct buf opened;
 };
 
 /* held.c (SYNC.md §5.4) */
@@ -275,6 +281,8 @@ void sync__known_put(struct sync_session *s,
                      const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq);
 void sync__known_clear(struct sync_session *s);
 void sync__writes_free(struct sync_writes *w);
+/* The peer asked for root, which is not whole here: open it (§7). */
+void sync__blob_opened(struct sync_session *s, const uint8_t root[32]);
 
 /* session.c */
 /* Does the session wait for the caller before it reads on? */

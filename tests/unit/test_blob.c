@@ -284,6 +284,14 @@ store_resumes_and_collects(void **state)
                                               &whole),
                          0);
         assert_false(whole);
+        /* Opened (BLOBS.md §7): flagged, and the links walk again. */
+        assert_int_equal(store_blob_open(t, root), 0);
+        assert_int_equal(store_blobs_gen(t, &gen), 0);
+        assert_int_equal(gen, 2);
+        assert_int_equal(store_blob_open(t, root), 0); /* once */
+        assert_int_equal(store_blobs_gen(t, &gen), 0);
+        assert_int_equal(gen, 2);
+        assert_int_equal(store_blob_open(t, feed), ERR_NOT_FOUND);
         assert_int_equal(store_commit(t), 0);
 
         /* Closed and opened again (a restart): what is held is held. */
@@ -292,7 +300,7 @@ store_resumes_and_collects(void **state)
         t = begin(s, true);
         assert_int_equal(store_blob_get(t, root, &b), 0);
         assert_int_equal(b.held, 1);
-        assert_int_equal(b.flags & STORE_BLOB_LIST, STORE_BLOB_LIST);
+        assert_int_equal(b.flags, STORE_BLOB_LIST | STORE_BLOB_OPENED);
         assert_int_equal(store_blob_held(t, root, held, 3), 0);
         assert_int_equal(held[0], 0x4);
         for (uint32_t i = 0; i < 2; i++) {

@@ -121,6 +121,8 @@ expect_same_config(const struct config *got, const struct config *want)
         assert_int_equal(got->sink_unseal, want->sink_unseal);
         assert_int_equal(got->blob_fetch_max, want->blob_fetch_max);
         assert_int_equal(got->blob_upload_max, want->blob_upload_max);
+        assert_int_equal(got->blob_fetch, want->blob_fetch);
+        assert_int_equal(got->blob_auto_max, want->blob_auto_max);
 }
 
 static void
@@ -146,6 +148,8 @@ config_round_trips(void **state)
         struct config c;
 
         config_defaults(&c);
+        assert_int_equal(c.blob_fetch, -1); /* by level */
+        assert_int_equal(c.blob_auto_max, 256 * 1024);
         assert_int_equal(c.map_size_mib, STORE_DEFAULT_MAP_MIB);
         assert_int_equal(c.log_level, LOG_INFO);
         assert_string_equal(c.region, "");
@@ -241,6 +245,12 @@ static const struct bad_config bad_configs[] = {
     {"blob upload_max_bytes 0",
      NODE_REGION "[blobs]\nupload_max_bytes = 0\n",
      {"[blobs]", "upload_max_bytes"}},
+    {"blob fetch not a mode",
+     NODE_REGION "[blobs]\nfetch = sometimes\n",
+     {"[blobs]", "fetch", "sometimes"}},
+    {"blob auto_fetch_max_bytes over 16 MiB",
+     NODE_REGION "[blobs]\nauto_fetch_max_bytes = 16777217\n",
+     {"[blobs]", "auto_fetch_max_bytes"}},
     {"blob fetch_max_bytes over 16 MiB",
      NODE_REGION "[blobs]\nfetch_max_bytes = 16777217\n",
      {"[blobs]", "fetch_max_bytes"}},

@@ -1257,6 +1257,36 @@ change_index_since_and_rebuilt(void **state)
         chain_free(b);
 }
 
+/* The data budget's count (BLOBS.md §7.1) in the peer record, and the
+ * calendar month it is of, in WIB. */
+static void
+peer_bulk_month(void **state)
+{
+        struct fx *fx = *state;
+        const uint64_t dec1_wib = 1796058000000ULL; /* 2026-11-30T17:00Z */
+        struct store_txn *t;
+        struct peer_info p, got;
+
+        assert_int_equal(store_month(dec1_wib), 202612);
+        assert_int_equal(store_month(dec1_wib - 1), 202611);
+        memset(&p, 0, sizeof(p));
+        memset(p.key, 3, sizeof(p.key));
+        p.bulk_month = 202612;
+        p.bulk_bytes = 5000000;
+        p.bytes_in = 7;
+        assert_int_equal(store_begin(fx->s, true, &t), 0);
+        assert_int_equal(store_peer_put(t, &p), 0);
+        assert_int_equal(store_commit(t), 0);
+        assert_int_equal(store_begin(fx->s, false, &t), 0);
+        assert_int_equal(store_peer_get(t, p.key, &got), 0);
+        store_abort(t);
+        assert_int_equal(got.bulk_month, 202612);
+        assert_int_equal(got.bulk_bytes, 5000000);
+        assert_int_equal(got.bytes_in, 7);
+        assert_int_equal(store_peer_bulk(&got, 202612), 5000000);
+        assert_int_equal(store_peer_bulk(&got, 202701), 0); /* a new month */
+}
+
 #define CASE(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -1264,6 +1294,7 @@ main(void)
 {
         const struct CMUnitTest tests[] = {
             CASE(chain_of_100_round_trips),
+            CASE(peer_bulk_month),
             CASE(reinsert_is_idempotent),
             CASE(fill_body_of_pruned_entry),
             CASE(gap_refused_stores_nothing),

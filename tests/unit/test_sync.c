@@ -204,6 +204,8 @@ sessions_new(struct fx *fx)
                                          side_time,
                                          x,
                                          16777216,
+                                         SYNC_FETCH_ALL,
+                                         0,
                                          x->batch_max,
                                          fx->part_items};
                 memcpy(x->cfg.cert_hash, h, SYNC_CERT_HASH_BYTES);
@@ -1364,6 +1366,41 @@ bodies(void **state)
 
 /* ---- attachments (BLOBS.md) ---------------------------------------------- */
 
+/* The fetch policy (BLOBS.md §7): which wanted blobs a link asks for
+ * unasked, by [blobs] fetch, the link's direction, size and opening. */
+static void
+blob_policy(void **state)
+{
+        struct sync_config c;
+        const uint64_t big = 2000000, small = 100000;
+
+        (void)state;
+        memset(&c, 0, sizeof(c));
+        c.blob_fetch_max = 16777216;
+        c.blob_auto_max = 256 * 1024;
+        c.blob_fetch = SYNC_FETCH_ALL; /* a kabupaten: everything */
+        assert_true(sync_blob_fetches(&c, big, false, false));
+        assert_true(sync_blob_fetches(&c, big, false, true));
+        c.blob_fetch = SYNC_FETCH_UP; /* a kecamatan: from below */
+        assert_true(sync_blob_fetches(&c, big, false, true));
+        assert_false(sync_blob_fetches(&c, big, false, false));
+        assert_true(sync_blob_fetches(&c, small, false, false));
+        assert_true(sync_blob_fetches(&c, big, true, false));
+        c.blob_fetch = SYNC_FETCH_ON_DEMAND; /* a desa: opened or small */
+        assert_false(sync_blob_fetches(&c, big, false, true));
+        assert_false(sync_blob_fetches(&c, big, false, false));
+        assert_true(sync_blob_fetches(&c, 256 * 1024, false, false));
+        assert_false(sync_blob_fetches(&c, 256 * 1024 + 1, false, false));
+        assert_true(sync_blob_fetches(&c, big, true, false));
+        c.blob_auto_max = 0;
+        assert_false(sync_blob_fetches(&c, 1, false, false));
+        /* fetch_max_bytes bounds everything, opened or not. */
+        c.blob_fetch_max = big - 1;
+        assert_false(sync_blob_fetches(&c, big, true, true));
+        c.blob_fetch = SYNC_FETCH_ALL;
+        assert_false(sync_blob_fetches(&c, big, false, true));
+}
+
 /* An entry naming a 40,000-byte blob (3 chunks), held by P with the blob
  * and by C without: C asks for the list, then the chunks, after the
  * entries; it holds the blob whole, byte for byte. A root no entry of
@@ -1566,6 +1603,7 @@ main(void)
             cmocka_unit_test_setup_teardown(bodies, setup, teardown),
             cmocka_unit_test_setup_teardown(time_from_parent, setup, teardown),
             cmocka_unit_test_setup_teardown(time_violations, setup, teardown),
+            cmocka_unit_test(blob_policy),
             cmocka_unit_test_setup_teardown(blobs, setup, teardown),
             cmocka_unit_test_setup_teardown(cert_exchange, setup, teardown),
             cmocka_unit_test_setup_teardown(cert_violations, setup, teardown),
