@@ -202,6 +202,10 @@ import_one(const struct bundle_opts *o, struct node *n, const char *file)
                                "see the log lines above",
                                (unsigned long long)in.sum.refused,
                                err_id(in.sum.first_error));
+        if (rc == EXIT_OK && in.blobs_refused)
+                rc = cli_error("bundle: %llu attachments refused; see the "
+                               "log lines above",
+                               (unsigned long long)in.blobs_refused);
         return rc;
 }
 
