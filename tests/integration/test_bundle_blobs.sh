@@ -5,12 +5,14 @@
 # for byte (simpul blob get, cmp). A chunk that does not hash to its list
 # (the kecamatan's store damaged on disk, under the sealing) is refused
 # with one BLOB-BAD-CHUNK line and nothing of the blob stored, while the
-# entries are; a desa holding part of the blob is made whole; the next
+# entries are; a desa holding part of the blob (a link through flaky,
+# the desa killed midway) is made whole by the bundle; the next
 # bundle, once the desa's return bundle is back, carries it no more; and
 # [blobs] fetch_max_bytes below the photo's size leaves it out.
-# Usage: test_bundle_blobs.sh SIMPUL
+# Usage: test_bundle_blobs.sh SIMPUL FLAKY
 . "$(dirname "$0")/lib.sh"
 SIMPUL=$1
+FLAKY=$2
 . "$(dirname "$0")/netlib.sh"
 s() { "$SIMPUL" "$@"; }
 
@@ -84,6 +86,37 @@ size=$(jq '.[0].bytes' "$WORK/out")
   fail "bundle of $size bytes for a $SIZE byte photo"
 ok
 if grep -qa "Jembatan baru" "$WORK/foto.bundle"; then fail "the bundle is in the clear"; fi
+
+# ---- a partial blob at the desa, made whole by the bundle -----------------------
+# Before the stick arrives a link comes up for a while: the entry and part
+# of the photo cross it (flaky, 512 kbit/s), then the desa goes down.
+cp -a "$WORK/a1" "$WORK/a1-link"
+start ka 127.0.0.1:0
+echo "a1-link 127.0.0.1:0 127.0.0.1:${PORT[ka]} rate_kbit=512 latency_ms=20-40" >"$WORK/links"
+"$FLAKY" --links "$WORK/links" --ready "$WORK/flaky.ready" --seed 3 2>"$WORK/flaky.log" &
+FLAKY_PID=$!
+PIDS+=($FLAKY_PID)
+wait_until 10 "flaky ready" test -s "$WORK/flaky.ready"
+set_key a1-link net parent "127.0.0.1:$(awk '$1 == "a1-link" { print $2 }' "$WORK/flaky.ready")"
+start a1-link
+partial() { local n; n=$(held_chunks a1-link "$ROOT"); [ -n "$n" ] && [ "$n" -ge 10 ]; }
+wait_until 120 "part of the photo at the desa" partial
+kill9 a1-link
+stop ka
+kill $FLAKY_PID
+wait $FLAKY_PID 2>/dev/null || true
+HELD=$(held_chunks a1-link "$ROOT")
+echo "the desa holds $HELD of 123 chunks"
+[ "$HELD" -lt 123 ] || fail "the photo was whole before the kill"
+ok
+expect_status "the bundle at the partial desa" 0 \
+  s bundle import --data "$WORK/a1-link" "$WORK/foto.bundle" --no-return --json
+expect_eq "its entry held already" 0 "$(jq .stored "$WORK/out")"
+expect_eq "the blob made whole" 1 "$(jq .blobs "$WORK/out")"
+expect_status "blob get at the once partial desa" 0 \
+  s blob get "$ROOT" -o "$WORK/foto-link.jpg" --data "$WORK/a1-link"
+cmp "$WORK/foto.jpg" "$WORK/foto-link.jpg" || fail "the photo made whole differs"
+ok
 expect_status "the desa imports it" 0 s bundle import --data "$WORK/a1" "$WORK/foto.bundle" \
   --return "$WORK/foto-return.bundle" --json
 expect_eq "one blob made whole" 1 "$(jq .blobs "$WORK/out")"
