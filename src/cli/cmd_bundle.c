@@ -67,10 +67,13 @@ bundle_out_print(const struct app_bundle_out *b, const char *file, bool json,
         struct buf out = BUF_INIT;
 
         if (!json) {
-                printf("%s: %llu entries of %llu feeds for %s (%s), "
-                       "%llu bytes\n",
-                       file, (unsigned long long)b->entries,
-                       (unsigned long long)b->feeds, b->to.region, b->to.name,
+                printf("%s: %llu entries of %llu feeds", file,
+                       (unsigned long long)b->entries,
+                       (unsigned long long)b->feeds);
+                if (b->blobs)
+                        printf(", %llu attachments",
+                               (unsigned long long)b->blobs);
+                printf(" for %s (%s), %llu bytes\n", b->to.region, b->to.name,
                        (unsigned long long)b->bytes);
                 return;
         }
@@ -147,6 +150,10 @@ import_print(const struct app_bundle_in *in, int err, bool json,
                (unsigned long long)s->stored, (unsigned long long)s->had,
                (unsigned long long)s->refused,
                in->from.region[0] ? in->from.region : "?");
+        if (in->blobs || in->blobs_refused)
+                printf("%llu attachments made whole, %llu refused\n",
+                       (unsigned long long)in->blobs,
+                       (unsigned long long)in->blobs_refused);
         if (ret)
                 bundle_out_print(rb, ret, false, true);
         return EXIT_OK;

@@ -85,6 +85,8 @@ size=$(jq '.[0].bytes' "$WORK/out")
 [ "$size" -gt $SIZE ] && [ "$size" -lt $((SIZE + SIZE / 20)) ] ||
   fail "bundle of $size bytes for a $SIZE byte photo"
 ok
+expect_status "the text says so" 0 s bundle for $A1 -o "$WORK/foto2.bundle" --data "$WORK/ka"
+expect_grep "one attachment" "1 entries of 1 feeds, 1 attachments for $A1" "$WORK/out"
 if grep -qa "Jembatan baru" "$WORK/foto.bundle"; then fail "the bundle is in the clear"; fi
 
 # ---- a partial blob at the desa, made whole by the bundle -----------------------
