@@ -44,15 +44,19 @@ static const struct cli_spec bundle_spec = {
         "  for     writes, for each NODE, what a sync with it would send and\n"
         "          it does not hold yet (as far as this node knows: its last\n"
         "          link or return bundle), sealed to its key: nobody else can\n"
-        "          read the file, and a changed byte is refused.\n"
+        "          read the file, and a changed byte is refused. The\n"
+        "          attachments of its entries go along ([blobs]\n"
+        "          fetch_max_bytes).\n"
         "  import  verifies and stores the entries of a bundle sealed to\n"
         "          this node (as a sync does; importing it again stores\n"
-        "          nothing new), then writes the return bundle for the\n"
+        "          nothing new; every attachment chunk is checked\n"
+        "          against its root), then writes the return bundle for the\n"
         "          sender: what this node now holds, and its new entries.\n"
         "          A bundle for another node is refused "
         "(BUNDLE-NOT-FOR-ME).\n\n"
         "Exit status 1 if the bundle is damaged (entries before the damage\n"
-        "are stored: each is signed), or an entry was refused.\n\n",
+        "are stored: each is signed), or an entry or attachment was\n"
+        "refused.\n\n",
     .opts = bundle_opts,
     .n_opts = ARRAY_LEN(bundle_opts),
     .width = 18,
