@@ -269,6 +269,7 @@ struct app_bundle_out {
         uint64_t heads;   /* feeds in its HEADS */
         uint64_t feeds;   /* feeds with entries in it */
         uint64_t entries; /* entries in it */
+        uint64_t blobs;   /* whole blobs in it (BUNDLE.md §5 step 4) */
         uint64_t bytes;   /* of the file */
 };
 /*
@@ -287,6 +288,9 @@ struct app_bundle_in {
         struct ingest_stats sum;
         uint64_t records, skipped; /* read; of kinds not known here */
         uint64_t heads;            /* of the sender's, recorded */
+        uint64_t blobs;            /* made whole here from BLOB records */
+        uint64_t blobs_refused;    /* BLOB-BAD-LIST, BLOB-BAD-CHUNK: none
+                                      of such a blob stored */
         bool complete;             /* read to its final chunk */
         int sender_err; /* complete, but the sender is not certified here
                            (ERR_NOT_FOUND) or revoked: HEADS not recorded,

@@ -5,7 +5,9 @@
  * known to hold (its peer record), sealed to its key; importing one
  * commits its entries as a session does (replica_check, replica_commit),
  * records what the sender holds (its HEADS), and writes the return
- * bundle that carries both back.
+ * bundle that carries both back. The blobs of the entries a bundle
+ * carries go along whole, each chunk checked against the signed root
+ * on import (BUNDLE.md §4.1).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -108,6 +110,8 @@ struct writer {
         struct buf plain, ct;
         struct buf heads;  /* instance || (feed, head) pairs, sorted after */
         struct buf theirs; /* ids of the target's own feeds offered */
+        struct buf spans;  /* feed id || known || upto: entries written */
+        struct buf roots;  /* blobs to carry, 32 bytes each */
         struct app_bundle_out *out;
         uint64_t upto; /* the feed being written: last seq to write */
         int err;
@@ -180,6 +184,9 @@ writer_feed(void *ctx, const struct feed_info *f, uint64_t max_seq)
                 return 0;
         w->out->feeds++;
         w->upto = max_seq;
+        buf_add(&w->spans, f->id, ENTRY_HASH_BYTES);
+        buf_add_be64(&w->spans, known);
+        buf_add_be64(&w->spans, max_seq);
         err = store_feed_scan(w->t, f->id, known + 1, writer_entry, w);
         return err < 0 ? err : w->err;
 }
@@ -274,6 +281,103 @@ writer_held(struct writer *w)
         return err;
 }
 
+/* ---- blobs (BUNDLE.md §5 step 4) ----------------------------------------- */
+
+#define SPAN_BYTES (ENTRY_HASH_BYTES + 16U)
+
+struct blob_pick {
+        struct writer *w;
+        bool in; /* an entry written in this bundle references it */
+};
+
+/* Is (feed, seq) among the entries written, past what the target holds? */
+static int
+ref_written(void *ctx, const uint8_t feed[32], uint64_t seq)
+{
+        struct blob_pick *bp = ctx;
+        const struct buf *sp = &bp->w->spans;
+
+        for (size_t off = 0; off < sp->len; off += SPAN_BYTES)
+                if (!memcmp(sp->data + off, feed, ENTRY_HASH_BYTES) &&
+                    seq > be64_get(sp->data + off + 32) &&
+                    seq <= be64_get(sp->data + off + 40)) {
+                        bp->in = true;
+                        return 1;
+                }
+        return 0;
+}
+
+/*
+ * A blob goes in when it is whole here, within [blobs] fetch_max_bytes,
+ * and an entry of this bundle references it: what a link would fetch
+ * for the target once it holds those entries. The entries were chosen
+ * by sync_offer_scan, the universe a session offers, which is what the
+ * link's entitlement (sync/blobs.c, BLOBS.md §3) asks of a reference;
+ * the target lacks the entries, so it lacks their blobs but by chance.
+ */
+static int
+blob_pick(void *ctx, const struct store_blob *b)
+{
+        struct blob_pick bp = {ctx, false};
+        struct writer *w = bp.w;
+        int err;
+
+        if (b->held != b->chunks || !(b->flags & STORE_BLOB_LIST) ||
+            b->size > w->n->config.blob_fetch_max)
+                return 0;
+        if ((err = store_blob_refs(w->t, b->root, ref_written, &bp)) < 0)
+                return err;
+        if (bp.in)
+                buf_add(&w->roots, b->root, BLOB_ROOT_BYTES);
+        return 0;
+}
+
+/* One blob: its LIST record, then each chunk in order. */
+static int
+writer_blob(struct writer *w, const uint8_t *root, struct buf *rec,
+            struct buf *data)
+{
+        struct store_blob b;
+        int err;
+
+        if ((err = store_blob_get(w->t, root, &b)) ||
+            (err = store_blob_get_list(w->t, root, data)))
+                return err == ERR_NOT_FOUND ? ERR_STORE_CORRUPT : err;
+        buf_reset(rec);
+        wire_bundle_blob_list_put(rec, root, b.size, buf_slice(data));
+        wire_bundle_rec_put(&w->plain, BUNDLE_REC_BLOB, buf_slice(rec));
+        for (uint32_t i = 0; i < b.chunks; i++) {
+                if ((err = store_blob_get_chunk(w->t, root, i, data)))
+                        return err == ERR_NOT_FOUND ? ERR_STORE_CORRUPT : err;
+                buf_reset(rec);
+                wire_bundle_blob_chunk_put(rec, root, i, buf_slice(data));
+                wire_bundle_rec_put(&w->plain, BUNDLE_REC_BLOB, buf_slice(rec));
+                if (w->plain.len > SEALSTREAM_CHUNK_MAX &&
+                    writer_flush(w, false))
+                        return w->err;
+        }
+        w->out->blobs++;
+        return 0;
+}
+
+static int
+writer_blobs(struct writer *w)
+{
+        struct buf rec = BUF_INIT, data = BUF_INIT;
+        int err;
+
+        if (!w->spans.len || !w->n->config.blob_fetch_max)
+                return 0;
+        if ((err = store_blobs(w->t, NULL, blob_pick, w)) < 0)
+                return err;
+        err = 0;
+        for (size_t off = 0; off < w->roots.len && !err; off += 32)
+                err = writer_blob(w, w->roots.data + off, &rec, &data);
+        buf_release(&rec);
+        buf_release(&data);
+        return err;
+}
+
 static int
 writer_body(struct writer *w)
 {
@@ -295,7 +399,8 @@ writer_body(struct writer *w)
         if ((err = writer_held(w)))
                 return err;
         if ((err = sync_offer_scan(&w->n->replica, w->t, w->to->region,
-                                   writer_feed, w)))
+                                   writer_feed, w)) ||
+            (err = writer_blobs(w)))
                 return err;
         return writer_flush(w, true);
 }
@@ -355,6 +460,8 @@ app_bundle_for(struct node *n, const struct app_bundle_node *to,
         buf_release(&w.ct);
         buf_release(&w.heads);
         buf_release(&w.theirs);
+        buf_release(&w.spans);
+        buf_release(&w.roots);
         buf_release(&tmp);
         if (err)
                 return app__fail(err_msg, err, "'%s': %s", file, err_str(err));
@@ -383,6 +490,17 @@ struct reader {
         bool has_heads;
         struct buf held; /* HELD payloads, each after its be32 length */
         struct app_bundle_in *out;
+        /* The blob whose records are being read (BUNDLE.md §4.1): its
+         * list, checked, and its chunks, checked, kept until the last
+         * one so that a bad chunk leaves nothing of the blob stored. */
+        struct {
+                bool open; /* a LIST read, chunks to come */
+                bool keep; /* checked so far, and wanted here */
+                uint8_t root[BLOB_ROOT_BYTES];
+                uint64_t size;
+                uint32_t chunks, next;
+                struct buf list, data;
+        } blob;
 };
 
 /* Reads exactly len bytes: 0, ERR_BUNDLE_TRUNCATED at end of file, -errno. */
@@ -427,6 +545,125 @@ reader_commit(struct reader *r)
         return err;
 }
 
+/* ---- blobs (BUNDLE.md §6 step 3) ----------------------------------------- */
+
+static void
+blob_refuse(struct reader *r, int why)
+{
+        char hex[2 * BLOB_ROOT_BYTES + 1];
+
+        hex_encode(hex, r->blob.root, BLOB_ROOT_BYTES);
+        log_warn(err_id(why), "'%s': blob %.16s: %s: none of it stored",
+                 r->name, hex, err_str(why));
+        r->blob.keep = false;
+        r->out->blobs_refused++;
+        buf_reset(&r->blob.data);
+}
+
+/* A LIST: is the blob wanted here (an entry held references it, and it
+ * is not whole yet), and does the list give its root? */
+static int
+blob_list(struct reader *r, const struct bundle_blob *bb)
+{
+        struct store_blob b;
+        struct store_txn *t;
+        int err;
+
+        if (r->blob.open)
+                return ERR_BUNDLE; /* the blob before it is cut short */
+        memcpy(r->blob.root, bb->root, BLOB_ROOT_BYTES);
+        r->blob.open = true;
+        r->blob.keep = false;
+        r->blob.size = bb->size;
+        r->blob.chunks = blob_chunks(bb->size);
+        r->blob.next = 0;
+        buf_reset(&r->blob.data);
+        if (blob_list_check(bb->root, bb->size, bb->data)) {
+                blob_refuse(r, ERR_BLOB_BAD_LIST);
+                return 0;
+        }
+        if ((err = store_begin(r->n->store, false, &t)))
+                return err;
+        err = store_blob_get(t, bb->root, &b);
+        store_abort(t);
+        if (err == ERR_NOT_FOUND)
+                return 0; /* no entry here references it: not kept (gc) */
+        if (err)
+                return err;
+        if (b.held == b.chunks && (b.flags & STORE_BLOB_LIST))
+                return 0; /* whole already */
+        buf_reset(&r->blob.list);
+        buf_add(&r->blob.list, bb->data.ptr, bb->data.len);
+        r->blob.keep = true;
+        return 0;
+}
+
+/* The checked blob in one write transaction: the list, and the chunks
+ * not held (a partial blob made whole). */
+static int
+blob_store(struct reader *r)
+{
+        struct store_txn *t;
+        bool whole = false;
+        size_t off = 0;
+        int err;
+
+        if ((err = store_begin(r->n->store, true, &t)))
+                return err;
+        err = store_blob_put_list(t, r->blob.root, r->blob.size, r->blob.chunks,
+                                  buf_slice(&r->blob.list));
+        for (uint32_t i = 0; i < r->blob.chunks && !err; i++) {
+                size_t len = blob_chunk_len(r->blob.size, i);
+                err = store_blob_put_chunk(
+                    t, r->blob.root, i,
+                    slice_make(r->blob.data.data + off, len), &whole);
+                off += len;
+        }
+        if (!err && !whole)
+                err = ERR_STORE_CORRUPT;
+        if (err) {
+                store_abort(t);
+                return err;
+        }
+        if ((err = store_commit(t)))
+                return err;
+        r->out->blobs++;
+        return 0;
+}
+
+static int
+blob_chunk(struct reader *r, const struct bundle_blob *bb)
+{
+        if (!r->blob.open || memcmp(bb->root, r->blob.root, BLOB_ROOT_BYTES) ||
+            bb->index != r->blob.next)
+                return ERR_BUNDLE; /* chunks follow their list, in order */
+        r->blob.next++;
+        if (r->blob.next == r->blob.chunks)
+                r->blob.open = false;
+        if (!r->blob.keep)
+                return 0;
+        if (blob_chunk_check(buf_slice(&r->blob.list), r->blob.size, bb->index,
+                             bb->data)) {
+                blob_refuse(r, ERR_BLOB_BAD_CHUNK);
+                return 0;
+        }
+        buf_add(&r->blob.data, bb->data.ptr, bb->data.len);
+        return r->blob.open ? 0 : blob_store(r);
+}
+
+static int
+reader_blob(struct reader *r, struct slice payload)
+{
+        struct bundle_blob bb;
+        int err;
+
+        /* The entries before it first: they hold its reference. */
+        if ((err = reader_commit(r)) || (err = wire_bundle_blob(payload, &bb)))
+                return err;
+        return bb.kind == BUNDLE_BLOB_LIST ? blob_list(r, &bb)
+                                           : blob_chunk(r, &bb);
+}
+
 static int
 reader_record(struct reader *r, const struct bundle_rec *rec)
 {
@@ -436,6 +673,8 @@ reader_record(struct reader *r, const struct bundle_rec *rec)
         r->out->records++;
         if ((rec->type == BUNDLE_REC_HEADS) == (r->out->records != 1))
                 return ERR_BUNDLE; /* HEADS first, and once */
+        if (r->blob.open && rec->type != BUNDLE_REC_BLOB)
+                return ERR_BUNDLE; /* a blob's records are consecutive */
         switch (rec->type) {
         case BUNDLE_REC_HEADS:
                 if ((err = wire_bundle_heads(rec->payload, &h)))
@@ -456,8 +695,10 @@ reader_record(struct reader *r, const struct bundle_rec *rec)
                 r->lens[r->n_batch++] = rec->payload.len;
                 buf_add(&r->data, rec->payload.ptr, rec->payload.len);
                 return r->n_batch == BATCH ? reader_commit(r) : 0;
+        case BUNDLE_REC_BLOB:
+                return reader_blob(r, rec->payload);
         default:
-                r->out->skipped++; /* BLOB and extensions: BUNDLE.md §4 */
+                r->out->skipped++; /* extensions: BUNDLE.md §4 */
                 return 0;
         }
 }
@@ -512,8 +753,8 @@ reader_chunks(struct reader *r)
                     (err = reader_records(r)))
                         return err;
         }
-        if (r->plain.len)
-                return ERR_BUNDLE; /* a record cut by the final chunk */
+        if (r->plain.len || r->blob.open)
+                return ERR_BUNDLE; /* a record, or a blob, cut by the end */
         if ((c = fgetc(r->f)) != EOF)
                 return ERR_BUNDLE_TAMPERED; /* bytes after the final chunk */
         return ferror(r->f) ? -EIO : 0;
@@ -722,6 +963,8 @@ app_bundle_import(struct node *n, const char *file, struct app_bundle_in *out,
         buf_release(&r->data);
         buf_release(&r->heads);
         buf_release(&r->held);
+        buf_release(&r->blob.list);
+        buf_release(&r->blob.data);
         free(r);
         if (!err)
                 return 0;

@@ -272,11 +272,11 @@ app_json_import(struct buf *out, const struct app_import *im, bool ok,
 static json_t *
 bundle_out_json(const struct app_bundle_out *b, const char *file)
 {
-        return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "file", file,
-                         "to", b->to.region, "name", b->to.name, "heads",
+        return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "file",
+                         file, "to", b->to.region, "name", b->to.name, "heads",
                          (json_int_t)b->heads, "feeds", (json_int_t)b->feeds,
-                         "entries", (json_int_t)b->entries, "bytes",
-                         (json_int_t)b->bytes);
+                         "entries", (json_int_t)b->entries, "blobs",
+                         (json_int_t)b->blobs, "bytes", (json_int_t)b->bytes);
 }
 
 int
@@ -301,6 +301,9 @@ app_json_bundle_in(struct buf *out, const struct app_bundle_in *in, int err,
                       s->first_error ? err_id(s->first_error) : NULL, "error",
                       err ? err_id(err) : NULL);
 
+        json_object_set_new(j, "blobs", json_integer((json_int_t)in->blobs));
+        json_object_set_new(j, "blobs_refused",
+                            json_integer((json_int_t)in->blobs_refused));
         json_object_set_new(j, "return",
                             ret_file ? bundle_out_json(rb, ret_file)
                                      : json_null());

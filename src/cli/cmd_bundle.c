@@ -44,15 +44,19 @@ static const struct cli_spec bundle_spec = {
         "  for     writes, for each NODE, what a sync with it would send and\n"
         "          it does not hold yet (as far as this node knows: its last\n"
         "          link or return bundle), sealed to its key: nobody else can\n"
-        "          read the file, and a changed byte is refused.\n"
+        "          read the file, and a changed byte is refused. The\n"
+        "          attachments of its entries go along ([blobs]\n"
+        "          fetch_max_bytes).\n"
         "  import  verifies and stores the entries of a bundle sealed to\n"
         "          this node (as a sync does; importing it again stores\n"
-        "          nothing new), then writes the return bundle for the\n"
+        "          nothing new; every attachment chunk is checked\n"
+        "          against its root), then writes the return bundle for the\n"
         "          sender: what this node now holds, and its new entries.\n"
         "          A bundle for another node is refused "
         "(BUNDLE-NOT-FOR-ME).\n\n"
         "Exit status 1 if the bundle is damaged (entries before the damage\n"
-        "are stored: each is signed), or an entry was refused.\n\n",
+        "are stored: each is signed), or an entry or attachment was\n"
+        "refused.\n\n",
     .opts = bundle_opts,
     .n_opts = ARRAY_LEN(bundle_opts),
     .width = 18,
@@ -67,10 +71,13 @@ bundle_out_print(const struct app_bundle_out *b, const char *file, bool json,
         struct buf out = BUF_INIT;
 
         if (!json) {
-                printf("%s: %llu entries of %llu feeds for %s (%s), "
-                       "%llu bytes\n",
-                       file, (unsigned long long)b->entries,
-                       (unsigned long long)b->feeds, b->to.region, b->to.name,
+                printf("%s: %llu entries of %llu feeds", file,
+                       (unsigned long long)b->entries,
+                       (unsigned long long)b->feeds);
+                if (b->blobs)
+                        printf(", %llu attachments",
+                               (unsigned long long)b->blobs);
+                printf(" for %s (%s), %llu bytes\n", b->to.region, b->to.name,
                        (unsigned long long)b->bytes);
                 return;
         }
@@ -147,6 +154,10 @@ import_print(const struct app_bundle_in *in, int err, bool json,
                (unsigned long long)s->stored, (unsigned long long)s->had,
                (unsigned long long)s->refused,
                in->from.region[0] ? in->from.region : "?");
+        if (in->blobs || in->blobs_refused)
+                printf("%llu attachments made whole, %llu refused\n",
+                       (unsigned long long)in->blobs,
+                       (unsigned long long)in->blobs_refused);
         if (ret)
                 bundle_out_print(rb, ret, false, true);
         return EXIT_OK;
@@ -202,6 +213,10 @@ import_one(const struct bundle_opts *o, struct node *n, const char *file)
                                "see the log lines above",
                                (unsigned long long)in.sum.refused,
                                err_id(in.sum.first_error));
+        if (rc == EXIT_OK && in.blobs_refused)
+                rc = cli_error("bundle: %llu attachments refused; see the "
+                               "log lines above",
+                               (unsigned long long)in.blobs_refused);
         return rc;
 }
 

@@ -185,6 +185,7 @@ int http_setup_post_done(struct http_req *r);
 
 int http_items_list(struct http_req *r);
 int http_item_get(struct http_req *r);
+int http_item_thumb(struct http_req *r);
 int http_items_create(struct http_req *r);
 int http_revision_create(struct http_req *r);
 int http_revision_decide(struct http_req *r);

@@ -731,6 +731,93 @@ http_item_get(struct http_req *r)
         return http_fail(r, err, "%s", err_msg[0] ? err_msg : err_str(err));
 }
 
+/* ---- GET /api/items/{id}/thumbnails/{n} ---------------------------------- */
+
+/* The thumbnail's own format, from its first bytes: the body names the
+ * blob's media type, not the thumbnail's (proto/BLOBS.md §2). */
+static const char *
+thumb_type(struct slice t)
+{
+        if (t.len >= 3 && !memcmp(t.ptr, "\xff\xd8\xff", 3))
+                return "image/jpeg";
+        if (t.len >= 8 && !memcmp(t.ptr, "\x89PNG\r\n\x1a\n", 8))
+                return "image/png";
+        if (t.len >= 6 &&
+            (!memcmp(t.ptr, "GIF87a", 6) || !memcmp(t.ptr, "GIF89a", 6)))
+                return "image/gif";
+        if (t.len >= 12 && !memcmp(t.ptr, "RIFF", 4) &&
+            !memcmp(t.ptr + 8, "WEBP", 4))
+                return "image/webp";
+        return "application/octet-stream";
+}
+
+/* Attachment n's thumbnail of it into r->text: ERR_NOT_FOUND if none. */
+static int
+thumb_put(struct http_req *r, const struct app_item *it, unsigned n)
+{
+        struct slice t;
+
+        if (!it->kim || n >= it->b.n_attach || !it->b.attach[n].thumb.len)
+                return http_fail(r, ERR_NOT_FOUND,
+                                 "the item has no thumbnail %u", n);
+        t = it->b.attach[n].thumb;
+        buf_add(&r->text, t.ptr, t.len);
+        r->ctype = thumb_type(t);
+        r->status = 200;
+        return 0;
+}
+
+/*
+ * The inline thumbnail of an item's attachment n (0..3), as the item is
+ * shown: a report only when its content is readable here (a rahasia
+ * report carries no attachments, KIM.md; a body not held has none).
+ */
+int
+http_item_thumb(struct http_req *r)
+{
+        static const char *const no_query[] = {NULL};
+        char err_msg[APP_ERR_MAX] = "";
+        uint8_t id[ENTRY_HASH_BYTES];
+        struct app_report rep;
+        struct app_ann ann;
+        const char *a = r->arg[1];
+        size_t len = 0;
+        int err;
+
+        if ((err = http_query_check(r, no_query)) ||
+            (err = arg_prefix(r, id, &len)))
+                return err;
+        if (a[0] < '0' || a[0] > '3' || a[1])
+                return http_fail(r, ERR_HTTP_BAD_VALUE,
+                                 "'%.80s' is not an attachment number (0 "
+                                 "to 3)",
+                                 a);
+        if (r->check_only)
+                return 0;
+        err = app_report_get(r->s->n, id, len, 0, &rep, err_msg);
+        if (!err) {
+                err = rep.readable && !rep.body_missing
+                          ? thumb_put(r, &rep.it, (unsigned)(a[0] - '0'))
+                          : http_fail(r, ERR_NOT_FOUND,
+                                      "the report's content is not "
+                                      "readable here");
+                app_report_release(&rep);
+                return err;
+        }
+        if (err == ERR_KIM_NOT_FOUND) {
+                err_msg[0] = 0;
+                err = app_announcement_get(r->s->n, id, len, &ann, err_msg);
+        }
+        if (!err) {
+                err = thumb_put(r, &ann.it, (unsigned)(a[0] - '0'));
+                app_ann_release(&ann);
+                return err;
+        }
+        if (err == ERR_USAGE)
+                err = ERR_HTTP_BAD_VALUE;
+        return http_fail(r, err, "%s", err_msg[0] ? err_msg : err_str(err));
+}
+
 /* ---- /metrics: reports per state -------------------------------------- */
 
 int

@@ -77,6 +77,7 @@ const struct route http_routes[] = {
     {"GET", "/api/items", http_items_list, 0},
     {"POST", "/api/items", http_items_create, ROUTE_WRITE},
     {"GET", "/api/items/*", http_item_get, 0},
+    {"GET", "/api/items/*/thumbnails/*", http_item_thumb, 0},
     {"POST", "/api/items/*/revisions", http_revision_create, ROUTE_WRITE},
     {"POST", "/api/revisions/*/decision", http_revision_decide, ROUTE_WRITE},
     {"POST", "/api/reports/*/steps", http_step_create, ROUTE_WRITE},

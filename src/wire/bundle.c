@@ -101,3 +101,59 @@ wire_bundle_held(struct slice p, struct bundle_held *h)
         h->n = rest / BUNDLE_HEAD_BYTES;
         return pairs_check(h->heads, h->n);
 }
+
+/* ---- BLOB records (BUNDLE.md §4.1) -------------------------------------- */
+
+#define BLOB_ROOT 32U
+#define BLOB_CHUNK 16384U /* BLOBS.md §1 */
+#define BLOB_SIZE_MAX (16U * 1024U * 1024U)
+#define BLOB_LIST_HEAD (1U + BLOB_ROOT + 8U)
+#define BLOB_CHUNK_HEAD (1U + BLOB_ROOT + 4U)
+
+void
+wire_bundle_blob_list_put(struct buf *out, const uint8_t *root, uint64_t size,
+                          struct slice hashes)
+{
+        buf_addc(out, BUNDLE_BLOB_LIST);
+        buf_add(out, root, BLOB_ROOT);
+        buf_add_be64(out, size);
+        buf_add(out, hashes.ptr, hashes.len);
+}
+
+void
+wire_bundle_blob_chunk_put(struct buf *out, const uint8_t *root, uint32_t index,
+                           struct slice data)
+{
+        buf_addc(out, BUNDLE_BLOB_CHUNK);
+        buf_add(out, root, BLOB_ROOT);
+        buf_add_be32(out, index);
+        buf_add(out, data.ptr, data.len);
+}
+
+int
+wire_bundle_blob(struct slice p, struct bundle_blob *b)
+{
+        if (p.len < 1U)
+                return ERR_BUNDLE;
+        memset(b, 0, sizeof(*b));
+        b->kind = p.ptr[0];
+        b->root = p.ptr + 1U;
+        if (b->kind == BUNDLE_BLOB_LIST) {
+                if (p.len < BLOB_LIST_HEAD)
+                        return ERR_BUNDLE;
+                b->size = be64_get(p.ptr + 1U + BLOB_ROOT);
+                b->data =
+                    slice_make(p.ptr + BLOB_LIST_HEAD, p.len - BLOB_LIST_HEAD);
+                if (b->size < 1U || b->size > BLOB_SIZE_MAX ||
+                    b->data.len !=
+                        32U * ((b->size + BLOB_CHUNK - 1U) / BLOB_CHUNK))
+                        return ERR_BUNDLE;
+                return 0;
+        }
+        if (b->kind != BUNDLE_BLOB_CHUNK || p.len <= BLOB_CHUNK_HEAD ||
+            p.len > BLOB_CHUNK_HEAD + BLOB_CHUNK)
+                return ERR_BUNDLE;
+        b->index = be32_get(p.ptr + 1U + BLOB_ROOT);
+        b->data = slice_make(p.ptr + BLOB_CHUNK_HEAD, p.len - BLOB_CHUNK_HEAD);
+        return b->index < BLOB_SIZE_MAX / BLOB_CHUNK ? 0 : ERR_BUNDLE;
+}

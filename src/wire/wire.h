@@ -166,7 +166,7 @@ int wire_bundle_len(const uint8_t prefix[BUNDLE_LEN_BYTES], uint32_t *len) WUR;
 enum bundle_rec_type {
         BUNDLE_REC_HEADS = 1, /* the sender's vector over the universe */
         BUNDLE_REC_ENTRY = 2, /* one envelope, as signed (SPEC.md §4) */
-        BUNDLE_REC_BLOB = 3,  /* reserved for proto/BLOBS.md: skipped */
+        BUNDLE_REC_BLOB = 3,  /* a blob's hash list or one chunk (BLOBS.md) */
         BUNDLE_REC_HELD = 4,  /* what nodes above hold (SYNC.md §5.4) */
 };
 struct bundle_rec {
@@ -204,6 +204,29 @@ void wire_bundle_held_put(struct buf *out, const char *region,
 /* Checks a HELD payload: a region code, 1 to BUNDLE_HEADS_MAX pairs, ids
  * strictly ascending, every seq >= 1. ERR_BUNDLE. */
 int wire_bundle_held(struct slice payload, struct bundle_held *h) WUR;
+
+/*
+ * A BLOB payload (BUNDLE.md §4.1): kind (1), root (32), then for
+ * BUNDLE_BLOB_LIST size (8) and the hash list (32 bytes a chunk, the
+ * length the size gives), for BUNDLE_BLOB_CHUNK index (4) and the
+ * chunk's data (1 .. 16,384 bytes). Checks only the shape: whether the
+ * list gives the root, and the chunk its hash, is blob/'s to say.
+ */
+#define BUNDLE_BLOB_LIST 0
+#define BUNDLE_BLOB_CHUNK 1
+struct bundle_blob {
+        uint8_t kind;
+        const uint8_t *root; /* 32, borrowed */
+        uint64_t size;       /* LIST */
+        uint32_t index;      /* CHUNK */
+        struct slice data;   /* LIST: the hash list; CHUNK: the chunk */
+};
+void wire_bundle_blob_list_put(struct buf *out, const uint8_t *root,
+                               uint64_t size, struct slice hashes);
+void wire_bundle_blob_chunk_put(struct buf *out, const uint8_t *root,
+                                uint32_t index, struct slice data);
+/* Checks a BLOB payload's shape: ERR_BUNDLE. */
+int wire_bundle_blob(struct slice payload, struct bundle_blob *b) WUR;
 
 /* ---- membership (proto/MEMBERSHIP.md) -------------------------------------
  *

@@ -8,6 +8,17 @@
 # file size, the connections and cuts, the transfer time, and the delay
 # of the urgent entry. Bytes do not depend on the machine's load; times
 # do a little (the load average is printed).
+#
+# BENCH_ONLY=bulk: bulk throughput instead. The kabupaten holds PHOTOS
+# (default 100) photos of SIZE bytes, posted to tree:KECAMATAN; an empty
+# kecamatan syncs them over loopback TCP (no flaky). Prints MB/s from the
+# kecamatan's start to the last blob whole there, and the CPU seconds of
+# both daemons (utime + stime, /proc/PID/stat) per MB moved: the figure
+# to trust on a shared machine, with the load average beside it.
+# BENCH_HYPERBLOBS=1 also moves the same files with Hypercore's
+# Hyperblobs (tests/bench/compare/hyperblobs.js; npm ci there first):
+# a writer process holding them, an empty reader process downloading
+# them all over loopback TCP, the CPU of both the same way.
 # Usage: bench_blob.sh SIMPUL FLAKY [SIZE] [RATE] [CUT]
 . "$(dirname "$0")/../integration/lib.sh"
 SIMPUL=$1
@@ -21,6 +32,92 @@ s() { "$SIMPUL" "$@"; }
 blob_state() { s blobs --data "$WORK/$1" 2>/dev/null | awk -v r="$2" '$1 == r { print $4 }'; }
 held() { s blobs --data "$WORK/$1" 2>/dev/null | awk -v r="$2" '$1 == r { split($5, a, "/"); n = a[1] } END { print n + 0 }'; }
 whole_at() { [ "$(blob_state "$1" "$2")" = whole ]; }
+# cpu_ticks PID: utime + stime, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+wholes() { s blobs --data "$WORK/$1" 2>/dev/null | awk '$4 == "whole"' | wc -l; }
+
+if [ "${BENCH_ONLY:-}" = bulk ]; then
+  PHOTOS=${PHOTOS:-100}
+  make_root kab 36.04
+  make_node kec 36.04.12 kab --issuer
+  echo "# posting $PHOTOS photos of $SIZE bytes at the kabupaten" >&2
+  mkdir -p "$WORK/photos"
+  for i in $(seq 1 "$PHOTOS"); do
+    head -c "$SIZE" /dev/urandom >"$WORK/photos/$i.jpg"
+    s post --data "$WORK/kab" --kind informasi --to tree:36.04.12 --title "Foto $i" \
+      --body "Foto kegiatan $i." --attach "$WORK/photos/$i.jpg" >/dev/null
+  done
+  [ "$(wholes kab)" = "$PHOTOS" ] || fail "the kabupaten holds $(wholes kab) whole blobs"
+  start kab 127.0.0.1:0
+  parent kec kab
+  sleep 1
+  HZ=$(getconf CLK_TCK)
+  K0=$(cpu_ticks "${PID[kab]}")
+  T0=$(date +%s.%N)
+  start kec
+  end=$((SECONDS + 3600))
+  while [ "$(wholes kec)" != "$PHOTOS" ]; do
+    [ $SECONDS -lt $end ] || fail "the blobs did not arrive"
+    sleep 0.5
+  done
+  T1=$(date +%s.%N)
+  K1=$(cpu_ticks "${PID[kab]}")
+  C1=$(cpu_ticks "${PID[kec]}")
+  LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+  # Whole means every chunk checked against its root; and one byte for byte.
+  LAST=$(s list --data "$WORK/kec" --json |
+    jq -r ".[] | select(.body.title == \"Foto $PHOTOS\") | .body.attachments[0].root.hex")
+  s blob get "$LAST" -o "$WORK/got.jpg" --data "$WORK/kec"
+  cmp "$WORK/photos/$PHOTOS.jpg" "$WORK/got.jpg" || fail "the last photo differs"
+  stop kec
+  stop kab
+  python3 - "$PHOTOS" "$SIZE" "$T0" "$T1" "$K0" "$K1" "$C1" "$HZ" "$LOAD" <<'PY'
+import sys
+n, size = int(sys.argv[1]), int(sys.argv[2])
+t0, t1 = float(sys.argv[3]), float(sys.argv[4])
+k0, k1, c1, hz = (int(x) for x in sys.argv[5:9])
+mb = n * size / 1e6
+kab, kec = (k1 - k0) / hz, c1 / hz
+print(f"{n} photos of {size} bytes ({mb:.0f} MB) kabupaten -> empty kecamatan, loopback; "
+      f"load average {sys.argv[9]}")
+print(f"all whole at the kecamatan after {t1 - t0:.1f} s: {mb / (t1 - t0):.1f} MB/s "
+      f"(polling every 0.5 s included)")
+print(f"CPU: kabupaten {kab:.2f} s, kecamatan {kec:.2f} s: "
+      f"{(kab + kec) / mb * 1000:.1f} ms per MB moved "
+      f"(sender {kab / mb * 1000:.1f}, receiver {kec / mb * 1000:.1f})")
+PY
+  if [ -n "${BENCH_HYPERBLOBS:-}" ]; then
+    HB=$(cd "$(dirname "$0")/compare" && pwd)/hyperblobs.js
+    files=()
+    for i in $(seq 1 "$PHOTOS"); do files+=("$WORK/photos/$i.jpg"); done
+    node "$HB" writer "$WORK/hb-w" "${files[@]}" >"$WORK/hb-w.out" 2>&1 &
+    HBW=$!
+    PIDS+=($HBW)
+    wait_until 600 "the Hyperblobs writer" grep -q '^listening' "$WORK/hb-w.out"
+    W0=$(cpu_ticks $HBW)
+    node "$HB" reader "$WORK/hb-r" "$(awk '/^key/ { print $2 }' "$WORK/hb-w.out")" \
+      "$(awk '/^listening/ { print $2 }' "$WORK/hb-w.out")" "$PHOTOS" $((PHOTOS * SIZE)) \
+      "$WORK/hb-w/ids.json" >"$WORK/hb-r.out" || fail "hyperblobs reader: $(cat "$WORK/hb-r.out")"
+    W1=$(cpu_ticks $HBW)
+    LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+    kill -TERM $HBW
+    wait $HBW || true
+    read -r _ MS RCPU <"$WORK/hb-r.out"
+    python3 - "$PHOTOS" "$SIZE" "$MS" "$RCPU" "$W0" "$W1" "$HZ" "$LOAD" \
+      "$(node -p "require('$(dirname "$HB")/node_modules/hyperblobs/package.json').version")" <<'PY'
+import sys
+n, size, ms = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+rcpu = float(sys.argv[4]); w0, w1, hz = (int(x) for x in sys.argv[5:8])
+mb = n * size / 1e6
+wcpu = (w1 - w0) / hz
+print(f"Hyperblobs {sys.argv[9]}, same files, writer -> empty reader, loopback; load average {sys.argv[8]}")
+print(f"all held at the reader after {ms / 1000:.1f} s: {mb / (ms / 1000):.1f} MB/s")
+print(f"CPU: writer {wcpu:.2f} s, reader {rcpu:.2f} s: {(wcpu + rcpu) / mb * 1000:.1f} ms per MB moved "
+      f"(sender {wcpu / mb * 1000:.1f}, receiver {rcpu / mb * 1000:.1f})")
+PY
+  fi
+  exit 0
+fi
 
 make_root kab 36.04
 make_node kec 36.04.12 kab --issuer

@@ -6,7 +6,8 @@
  * (abort() otherwise, so libFuzzer keeps the input):
  *   - a record taken is within the input and its type's bounds, and an
  *     accepted HEADS (HELD: with a region code) has ascending ids and
- *     seqs of at least 1;
+ *     seqs of at least 1; an accepted BLOB is a list of the length its
+ *     size gives, or a chunk of 1 to 16,384 bytes of index below 1,024;
  *   - the input sealed in chunks (sizes from its first byte) opens with
  *     the recipient's key to exactly the input, final on the last chunk;
  *   - with one bit changed anywhere in the sealed file (header or a
@@ -57,6 +58,7 @@ records(const uint8_t *data, size_t size)
         struct slice in = slice_make(data, size);
         struct bundle_heads h;
         struct bundle_held hd;
+        struct bundle_blob bb;
         struct bundle_rec r;
         size_t used;
         int rc;
@@ -75,6 +77,21 @@ records(const uint8_t *data, size_t size)
                                 require(be64_get(e + 32) >= 1);
                                 require(!i || memcmp(e - 40, e, 32) < 0);
                         }
+                }
+                if (r.type == BUNDLE_REC_BLOB &&
+                    !wire_bundle_blob(r.payload, &bb)) {
+                        const uint8_t *end = r.payload.ptr + r.payload.len;
+                        require(bb.root == r.payload.ptr + 1);
+                        require(bb.data.ptr + bb.data.len == end);
+                        if (bb.kind == BUNDLE_BLOB_LIST)
+                                require(bb.size >= 1 && bb.size <= 16777216 &&
+                                        bb.data.len ==
+                                            32 * ((bb.size + 16383) / 16384));
+                        else
+                                require(bb.kind == BUNDLE_BLOB_CHUNK &&
+                                        bb.data.len >= 1 &&
+                                        bb.data.len <= 16384 &&
+                                        bb.index < 1024);
                 }
                 if (r.type == BUNDLE_REC_HELD &&
                     !wire_bundle_held(r.payload, &hd)) {

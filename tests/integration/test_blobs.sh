@@ -8,7 +8,8 @@
 #   - what crossed the flaky link is bounded: the file, plus at most a
 #     window of chunks and a session's overhead per connection (a cut
 #     costs the chunks in flight, never the blob from zero);
-#   - the thumbnail travels inside the entry; simpul blobs and status
+#   - the thumbnail travels inside the entry and is served over HTTP
+#     (GET /api/items/{id}/thumbnails/0, image/jpeg); simpul blobs and status
 #     show the blob; simpul gc keeps it (referenced) and collects a blob
 #     stored for a post that failed;
 #   - the kabupaten, asked for a blob of another audience (a report's
@@ -60,7 +61,7 @@ start desa
 
 # ---- the post -------------------------------------------------------------------
 head -c $SIZE /dev/urandom >"$WORK/jalan.jpg"
-head -c 3000 /dev/urandom >"$WORK/thumb.jpg"
+{ printf '\xff\xd8\xff\xe0'; head -c 2996 /dev/urandom; } >"$WORK/thumb.jpg" # a JPEG's magic
 expect_status "post with --attach" 0 s post --data "$WORK/desa" --kind informasi \
   --to tree:$KEC --title "Jalan desa rusak" --body "Foto jalan di RT 02." \
   --attach "$WORK/jalan.jpg" --thumbnail "$WORK/thumb.jpg" --json
@@ -156,6 +157,20 @@ s show --data "$WORK/kab" "$ID" --json >"$WORK/show.json"
 expect_eq "the thumbnail travels in the entry" "$(xxd -p "$WORK/thumb.jpg" | tr -d '\n')" \
   "$(jq -r '.body.attachments[0].thumb.hex' "$WORK/show.json")"
 expect_eq "the root in the entry" "$ROOT" "$(jq -r '.body.attachments[0].root.hex' "$WORK/show.json")"
+# Over HTTP (docs/API.md), as the item is shown: no token needed to read.
+TURL="http://127.0.0.1:${HP[kab]}/api/items/$ID/thumbnails"
+expect_eq "GET the thumbnail" 200 "$(curl -s -D "$WORK/hdr" -o "$WORK/thumb-http.jpg" -w '%{http_code}' "$TURL/0")"
+cmp "$WORK/thumb.jpg" "$WORK/thumb-http.jpg" || fail "the thumbnail over HTTP differs"
+ok
+expect_grep "its Content-Type" "^Content-Type: image/jpeg" "$WORK/hdr"
+expect_grep "not sniffed by the browser" "^X-Content-Type-Options: nosniff" "$WORK/hdr"
+expect_eq "by a short id too" 200 "$(curl -s -o /dev/null -w '%{http_code}' "${TURL/$ID/${ID:0:16}}/0")"
+expect_eq "no attachment 1" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$TURL/1")"
+expect_eq "not an attachment number" 400 "$(curl -s -o /dev/null -w '%{http_code}' "$TURL/4")"
+PETA=$(s list --data "$WORK/kab" --json | jq -r '.[] | select(.body.title == "Peta banjir") | .id')
+expect_eq "an attachment without a thumbnail" 404 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "${TURL/$ID/$PETA}/0")"
+expect_eq "no such item" 404 "$(curl -s -o /dev/null -w '%{http_code}' "${TURL/$ID/$(printf 'ab%.0s' $(seq 32))}/0")"
 expect_status "gc keeps a referenced blob" 0 s gc --data "$WORK/kab"
 expect_grep "nothing collected" "^collected 0 blobs" "$WORK/out"
 head -c 100000 /dev/urandom >"$WORK/orphan.pdf"
