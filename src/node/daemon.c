@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../secure/secure.h"
+#include "../store/blobstore.h"
 #include "daemon_int.h"
 
 #define PROLOGUE "simpul/1"
@@ -84,16 +85,24 @@ static void
 store_check(struct daemon *d)
 {
         struct store_txn *txn;
-        uint64_t v = d->version;
+        uint64_t v = d->version, g = d->blobs_gen;
 
         if (!store_begin(d->n->store, false, &txn)) {
                 if (store_version(txn, &v))
                         v = d->version;
+                /* A blob opened by another process (simpul blob get) moves
+                 * no feed, only the wanted blobs: links look again. */
+                if (store_blobs_gen(txn, &g))
+                        g = d->blobs_gen;
                 store_abort(txn);
         }
         if (v != d->version) {
                 d->version = v;
+                d->blobs_gen = g;
                 daemon_revoked_close(d);
+                daemon_changed(d);
+        } else if (g != d->blobs_gen) {
+                d->blobs_gen = g;
                 daemon_changed(d);
         }
         if (d->n->restored && !d->restored_writes &&

@@ -193,6 +193,7 @@ struct daemon {
         bool restored_clearing;
         char restored_by[NET_ADDR_MAX + 24];
         uint64_t version; /* the store's, at the last wake-up */
+        uint64_t blobs_gen; /* store_blobs_gen, likewise (a blob opened) */
         uint64_t commits; /* made by the pipeline */
         uint64_t trimmed_commits, trim_ms; /* store_trim: at commits, when */
         uint64_t stats_ms;        /* http: when the figures were last copied */

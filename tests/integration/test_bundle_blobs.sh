@@ -100,6 +100,8 @@ FLAKY_PID=$!
 PIDS+=($FLAKY_PID)
 wait_until 10 "flaky ready" test -s "$WORK/flaky.ready"
 set_key a1-link net parent "127.0.0.1:$(awk '$1 == "a1-link" { print $2 }' "$WORK/flaky.ready")"
+# A desa fetches originals on demand only (BLOBS.md §7): this one takes all.
+set_key a1-link blobs fetch all
 start a1-link
 partial() { local n; n=$(held_chunks a1-link "$ROOT"); [ -n "$n" ] && [ "$n" -ge 10 ]; }
 wait_until 120 "part of the photo at the desa" partial
