@@ -160,13 +160,13 @@ void app_created_release(struct app_created *c);
  * write lock; done is read by any thread (app_setup_done).
  */
 struct app_setup {
-        char *dir;                          /* the data directory (owned) */
-        char listen[NODE_ADDR_MAX];         /* where the setup API listens */
+        char *dir;                           /* the data directory (owned) */
+        char listen[NODE_ADDR_MAX];          /* where the setup API listens */
         char code[APP_SETUP_CODE_CHARS + 1]; /* canonical, wiped at release */
-        uint64_t window_ms;                 /* start of the current minute */
-        unsigned tries;                     /* attempts in it */
-        bool used;                          /* the node was made */
-        bool done;                          /* ... and the reply went out */
+        uint64_t window_ms;                  /* start of the current minute */
+        unsigned tries;                      /* attempts in it */
+        bool used;                           /* the node was made */
+        bool done;                           /* ... and the reply went out */
         bool making; /* an attempt is making it: the node is the API's */
 };
 /* True when the data directory (--data, else as node_data_dir) exists and
@@ -467,10 +467,10 @@ struct app_delivery {
 };
 
 struct app_entry {
-        struct buf bytes; /* the entry as stored (owned) */
+        struct buf bytes;             /* the entry as stored (owned) */
         struct app_delivery delivery; /* app_entry_get only */
-        struct entry e;   /* borrows bytes */
-        const char *kind; /* its name, "?" when unknown */
+        struct entry e;               /* borrows bytes */
+        const char *kind;             /* its name, "?" when unknown */
         char audience[WIRE_VIEW_AUDIENCE_BUF];
         /* the body's title, "", or APP_BODY_MISSING_TEXT for an entry held
          * without its body (borrows bytes) */
@@ -869,9 +869,9 @@ int app_json_bundle_out(struct buf *out, const struct app_bundle_out *b,
                         const char *file, int flags) WUR;
 /* simpul bundle import --json: how far it came (err: its error, or 0),
  * and the return bundle written to ret_file (NULL: none). */
-int app_json_bundle_in(struct buf *out, const struct app_bundle_in *in,
-                       int err, const char *ret_file,
-                       const struct app_bundle_out *rb, int flags) WUR;
+int app_json_bundle_in(struct buf *out, const struct app_bundle_in *in, int err,
+                       const char *ret_file, const struct app_bundle_out *rb,
+                       int flags) WUR;
 /* simpul peers --json, GET /api/peers (APP_JSON_REDACT: no addresses). */
 int app_json_peers(struct buf *out, const struct app_peers *p, int flags) WUR;
 /* simpul feeds --json, GET /api/feeds (with fork_seq when f->forks). */
@@ -988,12 +988,12 @@ struct app_stream_entry {
 
 /* A report touched by the batch, as it stands at the end of it. */
 struct app_stream_report {
-        struct app_report r;        /* the summary (app_reports_list's) */
-        bool sealed;                /* content hidden here */
-        struct slice title, text;   /* ptr NULL: hidden or absent */
-        bool has_reporter;          /* unseal, opened, and not anonim */
-        struct kim_reporter who;    /* borrows r.it */
-        uint64_t late_ms;           /* overdue from then; 0: cannot be */
+        struct app_report r;      /* the summary (app_reports_list's) */
+        bool sealed;              /* content hidden here */
+        struct slice title, text; /* ptr NULL: hidden or absent */
+        bool has_reporter;        /* unseal, opened, and not anonim */
+        struct kim_reporter who;  /* borrows r.it */
+        uint64_t late_ms;         /* overdue from then; 0: cannot be */
 };
 
 struct app_stream {
@@ -1098,8 +1098,7 @@ int app_blob_size(struct node *n, const uint8_t root[32], uint64_t *size,
 /* [blobs] upload_max_bytes: the largest HTTP upload. */
 uint64_t app_upload_max(const struct node *n);
 /* Collects the blobs no entry references (simpul gc). */
-int app_gc(struct node *n, uint64_t *blobs, uint64_t *bytes,
-           char *err_msg) WUR;
+int app_gc(struct node *n, uint64_t *blobs, uint64_t *bytes, char *err_msg) WUR;
 /* A root of 64 hex digits into root: 0 or ERR_USAGE. */
 int app_root_parse(const char *s, uint8_t root[32]) WUR;
 

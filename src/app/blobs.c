@@ -15,13 +15,19 @@
 static const struct {
         const char *ext, *type;
 } media[] = {
-    {"jpg", "image/jpeg"},  {"jpeg", "image/jpeg"},
-    {"png", "image/png"},   {"webp", "image/webp"},
-    {"gif", "image/gif"},   {"heic", "image/heic"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"png", "image/png"},
+    {"webp", "image/webp"},
+    {"gif", "image/gif"},
+    {"heic", "image/heic"},
     {"pdf", "application/pdf"},
-    {"mp4", "video/mp4"},   {"m4a", "audio/mp4"},
-    {"ogg", "audio/ogg"},   {"opus", "audio/ogg"},
-    {"txt", "text/plain"},  {"csv", "text/csv"},
+    {"mp4", "video/mp4"},
+    {"m4a", "audio/mp4"},
+    {"ogg", "audio/ogg"},
+    {"opus", "audio/ogg"},
+    {"txt", "text/plain"},
+    {"csv", "text/csv"},
     {"doc", "application/msword"},
     {"docx", "application/vnd.openxmlformats-officedocument."
              "wordprocessingml.document"},
@@ -139,10 +145,9 @@ app_attach_file(struct node *n, const char *path, const char *type,
                 goto out;
         }
         out->a.size = data.len;
-        if ((err = replica_blob_add(&n->replica, buf_slice(&data),
-                                    out->a.root)))
-                app__fail(err_msg, err, "storing '%s': %s", path,
-                          err_str(err));
+        if ((err =
+                 replica_blob_add(&n->replica, buf_slice(&data), out->a.root)))
+                app__fail(err_msg, err, "storing '%s': %s", path, err_str(err));
 out:
         buf_release(&data);
         return err;
@@ -343,8 +348,7 @@ out:
 }
 
 int
-app_blob_put(struct node *n, struct slice data, uint8_t root[32],
-             char *err_msg)
+app_blob_put(struct node *n, struct slice data, uint8_t root[32], char *err_msg)
 {
         int err = replica_blob_add(&n->replica, data, root);
 

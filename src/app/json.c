@@ -75,9 +75,8 @@ peer_json(const struct app_peer *p, bool with_known, int flags)
 
         /* The data budget's count (BLOBS.md §7.1): this month's bulk. */
         if (j)
-                json_object_set_new(
-                    j, "bulk_month_bytes",
-                    json_integer((json_int_t)app_peer_bulk(i)));
+                json_object_set_new(j, "bulk_month_bytes",
+                                    json_integer((json_int_t)app_peer_bulk(i)));
         if (j && (flags & APP_JSON_REDACT))
                 json_object_set_new(j, "address", json_null());
         if (!j || !with_known)
@@ -115,9 +114,9 @@ app_json_peers(struct buf *out, const struct app_peers *p, int flags)
 static json_t *
 node_time_json(const struct node_time *t)
 {
-        json_t *o = json_pack("{s:s, s:I}", "source",
-                              node_time_source_name(t->source), "now_ms",
-                              (json_int_t)t->now_ms);
+        json_t *o =
+            json_pack("{s:s, s:I}", "source", node_time_source_name(t->source),
+                      "now_ms", (json_int_t)t->now_ms);
 
         if (t->source == NODE_TIME_PARENT) {
                 json_object_set_new(o, "parent", json_string(t->parent));
@@ -134,23 +133,22 @@ app_json_status(struct buf *out, const struct app_status *s,
         const struct store_stats *st = &s->store;
 
         return dump(
-            json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:{s:I, s:I, s:I, s:I, "
-                      "s:I, s:I, s:{s:I, s:I, s:I}}, s:{s:b, s:I, s:I}, s:o}",
-                      "region", s->region, "level", s->level, "name", s->name,
-                      "clock", s->clock_state, "clock_floor_ms",
-                      (json_int_t)s->clock.floor_ms, "time",
-                      node_time_json(&s->time), "store", "feeds",
-                      (json_int_t)st->feeds, "entries", (json_int_t)st->entries,
-                      "forks", (json_int_t)st->forks, "cert_conflicts",
-                      (json_int_t)s->cert_conflicts, "used_bytes",
-                      (json_int_t)st->used_bytes, "map_bytes",
-                      (json_int_t)st->map_size_bytes, "blobs", "count",
-                      (json_int_t)s->blobs.blobs, "whole",
-                      (json_int_t)s->blobs.whole, "bytes",
-                      (json_int_t)s->blobs.bytes, "daemon", "running",
-                      s->daemon.running, "pid", (json_int_t)s->daemon.pid,
-                      "started_ms", (json_int_t)s->daemon.started_ms, "peers",
-                      peers_json(peers, flags)),
+            json_pack(
+                "{s:s, s:s, s:s, s:s, s:I, s:o, s:{s:I, s:I, s:I, s:I, "
+                "s:I, s:I, s:{s:I, s:I, s:I}}, s:{s:b, s:I, s:I}, s:o}",
+                "region", s->region, "level", s->level, "name", s->name,
+                "clock", s->clock_state, "clock_floor_ms",
+                (json_int_t)s->clock.floor_ms, "time", node_time_json(&s->time),
+                "store", "feeds", (json_int_t)st->feeds, "entries",
+                (json_int_t)st->entries, "forks", (json_int_t)st->forks,
+                "cert_conflicts", (json_int_t)s->cert_conflicts, "used_bytes",
+                (json_int_t)st->used_bytes, "map_bytes",
+                (json_int_t)st->map_size_bytes, "blobs", "count",
+                (json_int_t)s->blobs.blobs, "whole", (json_int_t)s->blobs.whole,
+                "bytes", (json_int_t)s->blobs.bytes, "daemon", "running",
+                s->daemon.running, "pid", (json_int_t)s->daemon.pid,
+                "started_ms", (json_int_t)s->daemon.started_ms, "peers",
+                peers_json(peers, flags)),
             flags, out);
 }
 
@@ -161,26 +159,25 @@ app_json_node(struct buf *out, const struct app_status *s,
         const struct store_stats *st = &s->store;
         const struct app_daemon *d = &s->daemon;
 
-        return dump(json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:o, "
-                              "s:{s:I, s:I, s:I, s:I, s:I}, "
-                              "s:{s:b, s:I, s:I, s:I, s:I, s:I}, s:{s:s}}",
-                              "region", s->region, "level", s->level, "name",
-                              s->name, "key", s->key, "version", SIMPUL_VERSION,
-                              "restored", s->restored, "clock", s->clock_state,
-                              "clock_floor_ms", (json_int_t)s->clock.floor_ms,
-                              "time", node_time_json(&s->time),
-                              "store", "feeds", (json_int_t)st->feeds,
-                              "entries", (json_int_t)st->entries, "forks",
-                              (json_int_t)st->forks, "used_bytes",
-                              (json_int_t)st->used_bytes, "map_bytes",
-                              (json_int_t)st->map_size_bytes, "daemon",
-                              "running", d->running, "pid", (json_int_t)d->pid,
-                              "started_ms", (json_int_t)d->started_ms,
-                              "links_open", (json_int_t)d->links_open,
-                              "links_opening", (json_int_t)d->links_opening,
-                              "batches_queued", (json_int_t)d->batches_queued,
-                              "http", "address", http_address),
-                    flags, out);
+        return dump(
+            json_pack(
+                "{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:o, "
+                "s:{s:I, s:I, s:I, s:I, s:I}, "
+                "s:{s:b, s:I, s:I, s:I, s:I, s:I}, s:{s:s}}",
+                "region", s->region, "level", s->level, "name", s->name, "key",
+                s->key, "version", SIMPUL_VERSION, "restored", s->restored,
+                "clock", s->clock_state, "clock_floor_ms",
+                (json_int_t)s->clock.floor_ms, "time", node_time_json(&s->time),
+                "store", "feeds", (json_int_t)st->feeds, "entries",
+                (json_int_t)st->entries, "forks", (json_int_t)st->forks,
+                "used_bytes", (json_int_t)st->used_bytes, "map_bytes",
+                (json_int_t)st->map_size_bytes, "daemon", "running", d->running,
+                "pid", (json_int_t)d->pid, "started_ms",
+                (json_int_t)d->started_ms, "links_open",
+                (json_int_t)d->links_open, "links_opening",
+                (json_int_t)d->links_opening, "batches_queued",
+                (json_int_t)d->batches_queued, "http", "address", http_address),
+            flags, out);
 }
 
 int

@@ -47,8 +47,8 @@ app_setup_needed(const char *data_flag)
         struct stat st;
         /* Only a directory that exists (systemd's StateDirectory makes
          * /var/lib/simpul): a mistyped --data is an error, not a new node. */
-        bool needed = !stat(dir, &st) && S_ISDIR(st.st_mode) &&
-                      !node_files(dir, false);
+        bool needed =
+            !stat(dir, &st) && S_ISDIR(st.st_mode) && !node_files(dir, false);
 
         free(dir);
         return needed;
@@ -121,8 +121,8 @@ code_show(const char *code, char out[APP_SETUP_CODE_CHARS + 3])
 }
 
 int
-app_setup_begin(struct app_setup *s, const char *data_flag,
-                const char *listen, char *err_msg)
+app_setup_begin(struct app_setup *s, const char *data_flag, const char *listen,
+                char *err_msg)
 {
         char shown[APP_SETUP_CODE_CHARS + 3], line[APP_SETUP_CODE_CHARS + 2];
         int err;
@@ -137,9 +137,9 @@ app_setup_begin(struct app_setup *s, const char *data_flag,
                 code_new(s->code);
                 memcpy(line, s->code, APP_SETUP_CODE_CHARS);
                 line[APP_SETUP_CODE_CHARS] = '\n';
-                err = node_file_write(s->dir, SETUP_FILE,
-                                      slice_make(line, APP_SETUP_CODE_CHARS + 1),
-                                      0600);
+                err = node_file_write(
+                    s->dir, SETUP_FILE,
+                    slice_make(line, APP_SETUP_CODE_CHARS + 1), 0600);
                 explicit_bzero(line, sizeof(line));
                 if (err)
                         return app__fail(err_msg, err,
@@ -267,8 +267,9 @@ app_setup_done(struct app_setup *s)
          * the API's own attempt, whose reply is not out yet). */
         if (!__atomic_load_n(&s->making, __ATOMIC_ACQUIRE) &&
             node_files(s->dir, true)) {
-                log_info("NODE-SET-UP", "a node was made in '%s' (simpul "
-                                        "init): running it",
+                log_info("NODE-SET-UP",
+                         "a node was made in '%s' (simpul "
+                         "init): running it",
                          s->dir);
                 return true;
         }

@@ -126,17 +126,18 @@
         X(ERR_SETUP_RATE, "SETUP-RATE-LIMIT",                                  \
           "too many setup attempts: wait a minute")                            \
         X(ERR_SETUP_DONE, "SETUP-DONE", "this node is set up already")         \
-        X(ERR_SINK_PG, "SINK-PG", "PostgreSQL is down or refused the sink")   \
+        X(ERR_SINK_PG, "SINK-PG", "PostgreSQL is down or refused the sink")    \
         X(ERR_SINK_INSTANCE, "SINK-INSTANCE",                                  \
           "the database holds the stream of another store")                    \
         X(ERR_BLOB_NOT_ENTITLED, "BLOB-NOT-ENTITLED",                          \
-          "no entry the peer may read references this blob")                  \
+          "no entry the peer may read references this blob")                   \
         X(ERR_BLOB_MISSING, "BLOB-MISSING", "blob is not whole here")          \
         X(ERR_BLOB_BAD_LIST, "BLOB-BAD-LIST",                                  \
           "blob hash list does not give its root")                             \
         X(ERR_BLOB_BAD_CHUNK, "BLOB-BAD-CHUNK",                                \
           "blob chunk does not hash to its list entry")                        \
-        X(ERR_BLOB_TOO_BIG, "BLOB-TOO-BIG", "file is over the blob size limit") \
+        X(ERR_BLOB_TOO_BIG, "BLOB-TOO-BIG",                                    \
+          "file is over the blob size limit")                                  \
         X(ERR_BUNDLE_NOT_FOR_ME, "BUNDLE-NOT-FOR-ME",                          \
           "bundle is sealed to another node")                                  \
         X(ERR_BUNDLE_TAMPERED, "BUNDLE-TAMPERED",                              \

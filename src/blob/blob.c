@@ -95,9 +95,9 @@ blob_make(struct slice data, struct buf *list, uint8_t root[BLOB_ROOT_BYTES])
                 return ERR_BLOB_TOO_BIG;
         for (uint32_t i = 0; i < n; i++) {
                 uint8_t h[BLOB_HASH_BYTES];
-                blob_chunk_hash(h, slice_make(data.ptr + (size_t)i *
-                                                             BLOB_CHUNK_BYTES,
-                                              blob_chunk_len(data.len, i)));
+                blob_chunk_hash(
+                    h, slice_make(data.ptr + (size_t)i * BLOB_CHUNK_BYTES,
+                                  blob_chunk_len(data.len, i)));
                 buf_add(list, h, sizeof(h));
         }
         blob_root(root, data.len,

@@ -21,7 +21,7 @@
 #define BLOB_CHUNK_BYTES 16384U
 #define BLOB_MAX_BYTES (16U * 1024U * 1024U)
 #define BLOB_CHUNKS_MAX (BLOB_MAX_BYTES / BLOB_CHUNK_BYTES) /* 1024 */
-#define BLOB_LIST_MAX (BLOB_CHUNKS_MAX * BLOB_HASH_BYTES)    /* 32 KiB */
+#define BLOB_LIST_MAX (BLOB_CHUNKS_MAX * BLOB_HASH_BYTES)   /* 32 KiB */
 
 /* Chunks of a blob of size bytes (0 for a size out of 1..BLOB_MAX_BYTES). */
 uint32_t blob_chunks(uint64_t size);

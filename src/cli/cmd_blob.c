@@ -55,8 +55,10 @@ blob_wait(struct node *n, const uint8_t root[32], const char *out,
 
         if ((err = app_blob_open(n, root, &b, msg)))
                 return err;
-        fprintf(stderr, "blob: %u of %u chunks here; asked the peers for "
-                        "it\n", b.held, b.chunks);
+        fprintf(stderr,
+                "blob: %u of %u chunks here; asked the peers for "
+                "it\n",
+                b.held, b.chunks);
         for (uint64_t waited = 0;; waited += WAIT_STEP_US) {
                 err = app_blob_get(n, root, out, msg);
                 if (err != ERR_BLOB_MISSING || waited >= wait_s * 1000000U)
@@ -106,8 +108,9 @@ cmd_blob(int argc, char **argv)
         if (p.n_args != 2 || strcmp(p.args[0], "get"))
                 return cli_usage_error("blob", "expected: get ROOT");
         if (app_root_parse(p.args[1], root))
-                return cli_usage_error("blob", "'%s': not a root (64 hex "
-                                               "digits)",
+                return cli_usage_error("blob",
+                                       "'%s': not a root (64 hex "
+                                       "digits)",
                                        p.args[1]);
         return blob_get(o.data, root, o.out, o.wait, msg);
 }

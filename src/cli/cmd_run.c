@@ -26,7 +26,8 @@ static const struct cli_spec run_spec = {
         "SIGTERM or SIGINT.\n\n"
         "First boot: on a data directory that holds no node, it serves only\n"
         "the setup API (GET/POST /api/setup; docs/API.md) on\n"
-        "$SIMPUL_SETUP_LISTEN (default " HTTP_SETUP_LISTEN_DEFAULT "), with the\n"
+        "$SIMPUL_SETUP_LISTEN (default " HTTP_SETUP_LISTEN_DEFAULT
+        "), with the\n"
         "one-time setup code it logs (SETUP-CODE), then runs the node it\n"
         "made. A node of no network yet serves its HTTP API and links once\n"
         "it is enrolled (simpul enroll), without a restart.\n\n"
@@ -70,8 +71,8 @@ run_setup(const char *data)
         if (app_setup_begin(&setup, data, listen, msg))
                 cli_error("run: %s", msg);
         else if (http_setup_start(&http, &setup))
-                cli_error("run: cannot serve the setup API on %s (%s)",
-                          listen, HTTP_SETUP_LISTEN_ENV);
+                cli_error("run: cannot serve the setup API on %s (%s)", listen,
+                          HTTP_SETUP_LISTEN_ENV);
         else if ((rc = daemon_wait(setup_done, &setup, 100)) < 0)
                 cli_error("run: %s", err_str(rc));
         http_stop(http);

@@ -32,8 +32,7 @@ range_parse(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
         has_b = *h >= '0' && *h <= '9';
         if (has_b)
                 b = strtoull(h, &end, 10);
-        if ((has_b && *end) || (!has_a && !has_b) ||
-            (has_a && has_b && b < a))
+        if ((has_b && *end) || (!has_a && !has_b) || (has_a && has_b && b < a))
                 return -1;
         if (!has_a) { /* the last b bytes */
                 if (b == 0)
@@ -65,9 +64,9 @@ blob_wait(struct http_req *r, const uint8_t root[32])
                 return http_fail(r, err, "%s", msg);
         r->status = 202; /* whole meanwhile too: the client asks again */
         buf_reset(&r->text);
-        r->out = json_pack("{s:s, s:I, s:I, s:I}", "status", "menunggu",
-                           "held", (json_int_t)b.held, "chunks",
-                           (json_int_t)b.chunks, "size", (json_int_t)b.size);
+        r->out = json_pack("{s:s, s:I, s:I, s:I}", "status", "menunggu", "held",
+                           (json_int_t)b.held, "chunks", (json_int_t)b.chunks,
+                           "size", (json_int_t)b.size);
         return 0;
 }
 
@@ -104,8 +103,8 @@ http_blob_get(struct http_req *r)
                 buf_adds(&r->text, "range not satisfiable\n");
                 return 0;
         }
-        if ((err = app_blob_read(r->s->n, root, off, len, &r->text, &size,
-                                 msg)))
+        if ((err =
+                 app_blob_read(r->s->n, root, off, len, &r->text, &size, msg)))
                 return http_fail(r, err, "%s", msg);
         r->ctype = "application/octet-stream";
         r->status = 200;

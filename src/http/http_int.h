@@ -35,9 +35,9 @@ struct http_server {
 };
 
 enum route_flags {
-        ROUTE_WRITE = 1, /* the token, a JSON body, the write lock */
-        ROUTE_OPEN = 2,  /* no token from other machines: holds no data */
-        ROUTE_SETUP = 4, /* a JSON body, the write lock, no token */
+        ROUTE_WRITE = 1,  /* the token, a JSON body, the write lock */
+        ROUTE_OPEN = 2,   /* no token from other machines: holds no data */
+        ROUTE_SETUP = 4,  /* a JSON body, the write lock, no token */
         ROUTE_UPLOAD = 8, /* with ROUTE_WRITE: the body is bytes, not JSON,
                              up to [blobs] upload_max_bytes */
 };
@@ -70,9 +70,9 @@ struct http_req {
         const struct route *route;
         char client[NODE_ADDR_MAX];
         bool loopback;
-        bool authed;   /* gave the token */
-        bool redact;   /* no token: hide personal data in the reply */
-        bool answered; /* a reply was queued */
+        bool authed;     /* gave the token */
+        bool redact;     /* no token: hide personal data in the reply */
+        bool answered;   /* a reply was queued */
         bool setup_made; /* this request made the node (setup.c) */
         uint64_t start_ms;
         struct buf body; /* allocated once for body_max bytes */

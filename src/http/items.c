@@ -72,7 +72,8 @@ attachments_parse(struct http_req *r, json_t *arr, struct kim_body *b)
 
         if (json_array_size(arr) == 0 || json_array_size(arr) > KIM_ATTACH_MAX)
                 return http_fail(r, ERR_HTTP_BAD_VALUE,
-                                 "field 'attachments': 1 to %u", KIM_ATTACH_MAX);
+                                 "field 'attachments': 1 to %u",
+                                 KIM_ATTACH_MAX);
         for (size_t i = 0; i < json_array_size(arr); i++) {
                 json_t *o = json_array_get(arr, i);
                 struct kim_attachment *a = &b->attach[i];

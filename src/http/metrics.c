@@ -70,11 +70,10 @@ peer_sum(struct peer_sums *ps, const struct peer_info *p)
                  key);
         label(&ps->last_sync, p->region);
         buf_addf(&ps->last_sync, "\"} %.3f\n", (double)p->last_sync_ms / 1e3);
-        buf_addf(&ps->bulk, "simpul_peer_bulk_month_bytes{peer=\"%s\",region=\"",
-                 key);
+        buf_addf(&ps->bulk,
+                 "simpul_peer_bulk_month_bytes{peer=\"%s\",region=\"", key);
         label(&ps->bulk, p->region);
-        buf_addf(&ps->bulk, "\"} %llu\n",
-                 (unsigned long long)app_peer_bulk(p));
+        buf_addf(&ps->bulk, "\"} %llu\n", (unsigned long long)app_peer_bulk(p));
 }
 
 static void

@@ -48,8 +48,9 @@ made(struct http_req *r, const struct app_created *c)
         int err;
 
         if ((err = app_token_read(c->dir, tok)))
-                return http_fail(r, err, "the node is made, but its token "
-                                         "cannot be read: run simpul token");
+                return http_fail(r, err,
+                                 "the node is made, but its token "
+                                 "cannot be read: run simpul token");
         r->out = json_pack("{s:s, s:s, s:s, s:s, s:s}", "region", c->region,
                            "name", c->name, "level", c->level, "node_key",
                            c->node_key, "token", tok);
@@ -70,14 +71,14 @@ h_setup_post(struct http_req *r)
         int err;
 
         if ((err = http_query_check(r, no_query)) ||
-            (err = http_fields_check(r, r->in, "", fields,
-                                     ARRAY_LEN(fields))) ||
+            (err =
+                 http_fields_check(r, r->in, "", fields, ARRAY_LEN(fields))) ||
             (err = http_str_req(r, r->in, "code", &code)) ||
             (err = http_str_req(r, r->in, "region", &region)) ||
             (err = http_str_req(r, r->in, "name", &name)) || r->check_only)
                 return err;
-        err = app_setup_try(r->s->setup, code, region, name, mono_ms(), &c,
-                            msg);
+        err =
+            app_setup_try(r->s->setup, code, region, name, mono_ms(), &c, msg);
         if (err)
                 return http_fail(r, err, "%s", msg);
         r->setup_made = true;

@@ -44,8 +44,8 @@ take(struct conn *c, uint64_t ms)
         daemon_key_short(k, c->key);
         if (!ms || rtt > DAEMON_TIME_RTT_MAX) {
                 log_info("CLOCK-PARENT",
-                         "parent %s (%s) %s: this node keeps its own clock",
-                         k, c->peer.region,
+                         "parent %s (%s) %s: this node keeps its own clock", k,
+                         c->peer.region,
                          ms ? "answered too slowly" : "knows no time either");
                 return;
         }

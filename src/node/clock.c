@@ -154,16 +154,14 @@ node_time_take(const struct node *n, uint64_t parent_ms, const char *region)
         boot_id(id);
         len = snprintf(line, sizeof(line), CLOCK_MAGIC " %llu %llu %s %s\n",
                        (unsigned long long)parent_ms,
-                       (unsigned long long)boot_ms(), id[0] ? id : "-",
-                       region);
+                       (unsigned long long)boot_ms(), id[0] ? id : "-", region);
         path = node_path(n->dir, CLOCK_FILE);
         tmp = node_path(n->dir, CLOCK_FILE ".tmp");
         /* No fsync: the file is good for this boot only, which a power
          * cut ends anyway. */
         errno = 0;
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0 || write(fd, line, (size_t)len) != len ||
-            rename(tmp, path))
+        if (fd < 0 || write(fd, line, (size_t)len) != len || rename(tmp, path))
                 err = errno ? -errno : -EIO;
         if (fd >= 0)
                 close(fd);

@@ -217,8 +217,7 @@ config_set(struct config *c, const char *section, const char *key,
         }
         if (!strcmp(section, "blobs") && !strcmp(key, "upload_max_bytes")) {
                 *why = "expected a size in bytes from 1 to 16777216";
-                return parse_u64(value, 1, BLOB_MAX_BYTES,
-                                 &c->blob_upload_max);
+                return parse_u64(value, 1, BLOB_MAX_BYTES, &c->blob_upload_max);
         }
         if (!strcmp(section, "log") && !strcmp(key, "level")) {
                 *why = "expected error, warn, info or debug";
@@ -436,8 +435,7 @@ config_write_new(const char *path, const struct config *c)
                 (unsigned long long)c->check_fallback_s,
                 (unsigned long long)c->budget_mib, c->http_listen,
                 c->http_hosts, (unsigned long long)c->http_per_addr);
-        fprintf(f, config_template_tail,
-                (unsigned long long)c->blob_fetch_max,
+        fprintf(f, config_template_tail, (unsigned long long)c->blob_fetch_max,
                 (unsigned long long)c->blob_auto_max,
                 (unsigned long long)c->blob_upload_max, levels[c->log_level]);
         if (fflush(f) || fsync(fd))

@@ -138,8 +138,8 @@ conn_budget(struct conn *c)
                 c->bulk_used = 0;
         }
         if (!budget || c->bulk_used < budget) {
-                sync_bulk_limit(c->s, budget ? budget - c->bulk_used
-                                             : UINT64_MAX);
+                sync_bulk_limit(c->s,
+                                budget ? budget - c->bulk_used : UINT64_MAX);
                 c->budget_logged = false;
                 return was_out;
         }

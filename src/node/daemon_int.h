@@ -38,10 +38,10 @@ struct conn {
         bool full;
         uint64_t full_retry_ms;
         struct member_peer peer;
-        bool fallback_check; /* closed once synced (SYNC.md §8) */
+        bool fallback_check;    /* closed once synced (SYNC.md §8) */
         bool time_checked;      /* whether to ask its time was decided */
         uint64_t time_asked_ms; /* loop time of the TIME_REQUEST */
-        bool began_restored; /* the store was marked restored at its start */
+        bool began_restored;    /* the store was marked restored at its start */
         int jobs; /* its work in the pipeline; freed at 0 once closed */
         uint64_t opened_ms, last_rx_ms, last_tx_ms, status_ms;
         uint64_t rx_bytes_seen; /* link_bytes_in at the last conn_tick */
@@ -133,7 +133,7 @@ struct job {
         struct job *next;
 };
 
-#define DAEMON_NO_TIME_MAX 8U     /* parents remembered as not telling */
+#define DAEMON_NO_TIME_MAX 8U      /* parents remembered as not telling */
 #define DAEMON_TIME_RTT_MAX 10000U /* ms: a slower answer is not taken */
 
 /*
@@ -192,9 +192,9 @@ struct daemon {
         int restored_writes;
         bool restored_clearing;
         char restored_by[NET_ADDR_MAX + 24];
-        uint64_t version; /* the store's, at the last wake-up */
+        uint64_t version;   /* the store's, at the last wake-up */
         uint64_t blobs_gen; /* store_blobs_gen, likewise (a blob opened) */
-        uint64_t commits; /* made by the pipeline */
+        uint64_t commits;   /* made by the pipeline */
         uint64_t trimmed_commits, trim_ms; /* store_trim: at commits, when */
         uint64_t stats_ms;        /* http: when the figures were last copied */
         uint64_t poll_at_ms;      /* without wake_fd: the next store_check */

@@ -39,7 +39,7 @@
 #define NODE_HTTP_CONNECTIONS 64U         /* open HTTP connections at most */
 #define NODE_HTTP_PER_ADDR 16U /* [http] connections_per_address default */
 #define NODE_BLOB_AUTO_MAX (256U * 1024U) /* [blobs] auto_fetch_max_bytes */
-#define NODE_HOLIDAYS_MAX 256U /* dates in [kim] holidays */
+#define NODE_HOLIDAYS_MAX 256U            /* dates in [kim] holidays */
 
 #define NODE_DSN_MAX 200U /* bytes of [sink] postgres (inih's line limit) */
 

@@ -154,8 +154,8 @@ writes_done(struct daemon *d, struct job *j)
                 int err;
 
                 opened = opened || sync_writes_open(j->writes[i].w);
-                err = sync_writes_done(c->s, j->writes[i].w, j->writes_err,
-                                       &why);
+                err =
+                    sync_writes_done(c->s, j->writes[i].w, j->writes_err, &why);
 
                 up = up || sync_is_uplink(c->s);
                 c->jobs--;

@@ -26,8 +26,7 @@ replica__blob_refs(struct store_txn *t, const struct entry *e)
         if (wire_kim_decode(e->h.kind, e->env.body, &b))
                 return 0; /* checked before; another kind's rules */
         for (size_t i = 0; i < b.n_attach; i++)
-                if ((err = store_blob_ref(t, b.attach[i].root,
-                                          b.attach[i].size,
+                if ((err = store_blob_ref(t, b.attach[i].root, b.attach[i].size,
                                           blob_chunks(b.attach[i].size),
                                           e->feed, e->h.seq)))
                         return err;
@@ -46,13 +45,13 @@ replica_blob_put(struct replica *r, const uint8_t root[32], uint64_t size,
         if ((err = store_begin(r->store, true, &t)))
                 return err;
         if (index < 0) {
-                err = store_blob_put_list(t, root, size, blob_chunks(size),
-                                          data);
+                err =
+                    store_blob_put_list(t, root, size, blob_chunks(size), data);
                 if (!err && !(err = store_blob_get(t, root, &b)))
                         *whole = b.held == b.chunks;
         } else {
-                err = store_blob_put_chunk(t, root, (uint32_t)index, data,
-                                           whole);
+                err =
+                    store_blob_put_chunk(t, root, (uint32_t)index, data, whole);
         }
         if (err) {
                 store_abort(t);
@@ -73,8 +72,7 @@ replica_blob_add(struct replica *r, struct slice data, uint8_t root[32])
         if ((err = blob_make(data, &list, root)))
                 goto out;
         if ((err = store_begin(r->store, true, &t)) ||
-            (err = store_blob_put_list(t, root, data.len, n,
-                                       buf_slice(&list))))
+            (err = store_blob_put_list(t, root, data.len, n, buf_slice(&list))))
                 goto out;
         for (uint32_t i = 0; i < n && !err; i++)
                 err = store_blob_put_chunk(

@@ -9,8 +9,8 @@
 #include "store_int.h"
 
 #define ROOT_BYTES 32U
-#define REC_BYTES 20U                  /* size, chunks, held, flags */
-#define CHUNK_KEY (ROOT_BYTES + 4U)    /* root || index */
+#define REC_BYTES 20U                    /* size, chunks, held, flags */
+#define CHUNK_KEY (ROOT_BYTES + 4U)      /* root || index */
 #define REF_KEY (ROOT_BYTES + POS_BYTES) /* root || feed || seq */
 
 /* A read-only store made before attachments has no blob databases. */
@@ -373,8 +373,8 @@ store_blobs(struct store_txn *t, const uint8_t *after, store_blob_fn fn,
 
         if (absent(t))
                 return 0;
-        err = store__db_walk(t, DB_BLOBS, after ? &start : NULL, blobs_step,
-                             &w);
+        err =
+            store__db_walk(t, DB_BLOBS, after ? &start : NULL, blobs_step, &w);
         return err ? err : w.stopped;
 }
 
@@ -445,9 +445,8 @@ stats_step(void *ctx, const struct store_blob *b)
         s->blobs++;
         s->whole += b->held == b->chunks;
         s->chunks += b->held;
-        s->bytes += b->held == b->chunks
-                        ? b->size
-                        : (uint64_t)b->held * BLOB_CHUNK_BYTES;
+        s->bytes += b->held == b->chunks ? b->size
+                                         : (uint64_t)b->held * BLOB_CHUNK_BYTES;
         return 0;
 }
 

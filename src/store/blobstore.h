@@ -84,8 +84,8 @@ int store_blob_get_chunk(struct store_txn *t, const uint8_t root[32],
                          uint32_t i, struct buf *out) WUR;
 /* Sets bit i of held (chunks / 8 rounded up bytes, zeroed by the caller)
  * for every chunk of root stored. */
-int store_blob_held(struct store_txn *t, const uint8_t root[32],
-                    uint8_t *held, uint32_t chunks) WUR;
+int store_blob_held(struct store_txn *t, const uint8_t root[32], uint8_t *held,
+                    uint32_t chunks) WUR;
 /* Visits the blob records from the first root after `after` (NULL: the
  * first) in root order; fn returns nonzero to stop (returned if
  * negative, else the walk returns 1). */

@@ -168,8 +168,8 @@ changed_step(void *ctx, const MDB_val *k, const MDB_val *v, bool *done)
         if (err || (err = store__feed_decode(key + 8, &rec, &f)))
                 return err;
         if (f.changed != be64_get(key))
-                return store__corrupt("change index is behind a feed",
-                                      key + 8, ENTRY_HASH_BYTES);
+                return store__corrupt("change index is behind a feed", key + 8,
+                                      ENTRY_HASH_BYTES);
         return w->fn(w->ctx, &f);
 }
 

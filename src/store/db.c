@@ -10,10 +10,9 @@
 #define FULL_LOG_EVERY_MS 60000U
 
 const char *const store__db_names[DB_COUNT] = {
-    "meta",  "feeds",   "entries", "ids",        "forks",
-    "certs", "revoked", "peers",   "peer_feeds", "index",
-    "changes",
-    "blobs", "blob_lists", "chunks", "blob_refs",
+    "meta",    "feeds",   "entries",    "ids",        "forks",
+    "certs",   "revoked", "peers",      "peer_feeds", "index",
+    "changes", "blobs",   "blob_lists", "chunks",     "blob_refs",
 };
 
 /* ---- errors and small helpers ------------------------------------------- */

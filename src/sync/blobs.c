@@ -53,7 +53,8 @@ sync_clock(struct sync_session *s, uint64_t now_us)
         s->now_us = now_us;
 }
 
-/* ---- entitlement (§3) ----------------------------------------------------- */
+/* ---- entitlement (§3) -----------------------------------------------------
+ */
 
 struct ent_walk {
         const struct sync_session *s;
@@ -122,8 +123,7 @@ serve_none(struct sync_session *s, struct blob_link *bl, struct buf *out,
                 id_hex(k, s->peer);
                 log_info("BLOB-NOT-ENTITLED",
                          "peer %.16s asked for blob %.16s: refused", k, hex);
-        } else if (!told_already(bl, root) &&
-                   bl->told_n < SYNC_BLOB_TOLD_MAX) {
+        } else if (!told_already(bl, root) && bl->told_n < SYNC_BLOB_TOLD_MAX) {
                 memcpy(bl->told[bl->told_n++], root, BLOB_ROOT_BYTES);
         }
         wire_sync_blob_none(out, root, err_id(why));
@@ -212,7 +212,8 @@ tell_have(struct blob_link *bl, struct store_txn *t, struct buf *out)
         return 0;
 }
 
-/* ---- asking --------------------------------------------------------------- */
+/* ---- asking ---------------------------------------------------------------
+ */
 
 static bool
 refused(const struct blob_link *bl, const uint8_t *root)
@@ -329,8 +330,8 @@ fetch_next(struct sync_session *s, struct blob_link *bl, struct store_txn *t)
                 bl->walk_done = bl->walk_started = false;
                 bl->walk_gen = gen;
         }
-        rc = store_blobs(t, bl->walk_started ? bl->walk_at : NULL, pick_one,
-                         &p);
+        rc =
+            store_blobs(t, bl->walk_started ? bl->walk_at : NULL, pick_one, &p);
         if (rc < 0)
                 return rc;
         if (p.err)
@@ -372,8 +373,8 @@ ask_more(struct sync_session *s, struct blob_link *bl, struct buf *out)
         room = window_chunks(bl);
         /* The budget (§7.1): no more chunks asked than it has left for. */
         if (s->bulk_left != UINT64_MAX) {
-                uint64_t fit = (s->bulk_left + BLOB_CHUNK_BYTES - 1) /
-                               BLOB_CHUNK_BYTES;
+                uint64_t fit =
+                    (s->bulk_left + BLOB_CHUNK_BYTES - 1) / BLOB_CHUNK_BYTES;
                 if (fit < room)
                         room = (uint32_t)fit;
         }
@@ -384,9 +385,9 @@ ask_more(struct sync_session *s, struct blob_link *bl, struct buf *out)
                 if (bl->next == bl->fetch.chunks)
                         return;
                 first = bl->next;
-                for (n = 0; bl->asked + n < room && first + n < bl->fetch.chunks &&
-                            !(bl->mark[(first + n) / 8] &
-                              (1U << ((first + n) % 8)));
+                for (n = 0;
+                     bl->asked + n < room && first + n < bl->fetch.chunks &&
+                     !(bl->mark[(first + n) / 8] & (1U << ((first + n) % 8)));
                      n++)
                         bl->mark[(first + n) / 8] |=
                             (uint8_t)(1U << ((first + n) % 8));
@@ -499,8 +500,8 @@ on_list(struct sync_session *s, struct blob_link *bl, const struct sync_msg *m,
 }
 
 static int
-on_chunk(struct sync_session *s, struct blob_link *bl,
-         const struct sync_msg *m, const char **why)
+on_chunk(struct sync_session *s, struct blob_link *bl, const struct sync_msg *m,
+         const char **why)
 {
         struct blob_ask *a = &bl->asks[0];
         struct sync_op *op;
@@ -544,21 +545,19 @@ on_none(struct blob_link *bl, const struct sync_msg *m)
 {
         struct blob_ask *a = &bl->asks[0];
 
-        if (!bl->asks_n || memcmp(a->root, m->root, BLOB_ROOT_BYTES) ||
-            a->done)
+        if (!bl->asks_n || memcmp(a->root, m->root, BLOB_ROOT_BYTES) || a->done)
                 return ERR_PROTOCOL;
         if (a->count) {
                 /* Not received: unmark them for a later fetch. */
                 for (uint32_t i = a->first; i < a->first + a->count; i++)
-                        bl->mark[i / 8] &= (uint8_t)~(1U << (i % 8));
+                        bl->mark[i / 8] &= (uint8_t) ~(1U << (i % 8));
                 bl->asked -= a->count;
                 if (a->first < bl->next)
                         bl->next = a->first;
         }
         ask_pop(bl);
         if (!refused(bl, m->root) && bl->refused_n < SYNC_BLOB_REFUSED_MAX)
-                memcpy(bl->refused[bl->refused_n++], m->root,
-                       BLOB_ROOT_BYTES);
+                memcpy(bl->refused[bl->refused_n++], m->root, BLOB_ROOT_BYTES);
         if (bl->active && !memcmp(bl->fetch.root, m->root, BLOB_ROOT_BYTES))
                 fetch_end(bl);
         return 0;

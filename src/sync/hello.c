@@ -25,8 +25,7 @@ static bool
 is_root_system(const struct sync_session *s, const struct feed_info *f)
 {
         return s->r->has_network && f->channel == 0 &&
-               !memcmp(f->author, s->r->network.desc.root_pk,
-                       ENTRY_KEY_BYTES);
+               !memcmp(f->author, s->r->network.desc.root_pk, ENTRY_KEY_BYTES);
 }
 
 static int

@@ -248,8 +248,7 @@ sync_take_batch(struct sync_session *s, bool flush)
         if (!b || s->rx_taken >= SYNC_BATCHES_OUT || b->pub.n == 0)
                 return NULL;
         /* Wait for a full batch unless told the input paused. */
-        if (!flush && s->rx_taken + 1 == s->rx_n &&
-            b->pub.n < batch_limit(s))
+        if (!flush && s->rx_taken + 1 == s->rx_n && b->pub.n < batch_limit(s))
                 return NULL;
         b->pub.entries = xcalloc(b->pub.n, sizeof(*b->pub.entries));
         b->pub.es = xcalloc(b->pub.n, sizeof(*b->pub.es));

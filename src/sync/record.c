@@ -145,12 +145,12 @@ sync_writes_apply(const struct sync_writes *w, struct store_txn *t)
         for (size_t o = 0; o < w->held.len; o += HELD_ITEM_BYTES) {
                 const uint8_t *h = w->held.data + o;
                 const uint8_t *seq = h + ENTRY_HASH_BYTES + REGION_BUF;
-                size_t rlen = strnlen((const char *)h + ENTRY_HASH_BYTES,
-                                      REGION_BUF);
-                if ((err = store_index_put(
-                         t, SYNC_HELD_TABLE,
-                         slice_make(h, ENTRY_HASH_BYTES + rlen),
-                         slice_make(seq, 8))))
+                size_t rlen =
+                    strnlen((const char *)h + ENTRY_HASH_BYTES, REGION_BUF);
+                if ((err =
+                         store_index_put(t, SYNC_HELD_TABLE,
+                                         slice_make(h, ENTRY_HASH_BYTES + rlen),
+                                         slice_make(seq, 8))))
                         return err;
         }
         for (size_t o = 0; o < w->opened.len; o += BLOB_ROOT_BYTES) {

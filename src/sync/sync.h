@@ -340,7 +340,8 @@ void sync_changed(struct sync_session *s);
  * caller's answer: stop reading the socket. */
 bool sync_wants_input(const struct sync_session *s);
 const struct sync_stats *sync_stats(const struct sync_session *s);
-/* ---- what nodes above hold (held.c, SYNC.md §5.4) -------------------------- */
+/* ---- what nodes above hold (held.c, SYNC.md §5.4) --------------------------
+ */
 
 /* The index table (store_index_put) of HELD: own feed id || region ->
  * seq (8, big-endian) that nodes of region hold, as the parent said. */

@@ -97,10 +97,10 @@ struct sync_session {
         bool cert_requested, cert_answered; /* one CERT_REQUEST each way */
         /* the time (session.c, SYNC.md §6.1): one request each way */
         bool time_asked, time_answered, time_got, time_taken;
-        uint64_t time_in; /* the peer's TIME */
-        bool cert_checking, cert_taken;     /* the peer's CERT, with caller */
-        struct buf cert_in;                 /* cert || issuer_cert */
-        size_t cert_len;                    /* of cert in cert_in */
+        uint64_t time_in;               /* the peer's TIME */
+        bool cert_checking, cert_taken; /* the peer's CERT, with caller */
+        struct buf cert_in;             /* cert || issuer_cert */
+        size_t cert_len;                /* of cert in cert_in */
         /* Input held back: the peer's frames before it was validated
          * (SYNC_STASH_BYTES at most), each a 4-byte length and its bytes,
          * taken from held_off. */
@@ -232,7 +232,7 @@ struct blob_link {
         size_t refused_n;
         uint8_t walk_at[BLOB_ROOT_BYTES]; /* the walk of wanted blobs */
         bool walk_started, walk_done;
-        uint64_t walk_gen; /* store_blobs_gen at its start */
+        uint64_t walk_gen;  /* store_blobs_gen at its start */
         double rate;        /* bytes per microsecond, smoothed; 0: none */
         uint64_t delivered; /* chunk bytes received on this link */
         /* answering the peer's asks, in order */

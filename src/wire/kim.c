@@ -758,8 +758,8 @@ pack_attachments(msgpack_packer *pk, const struct kim_body *b)
         msgpack_pack_array(pk, b->n_attach);
         for (size_t i = 0; i < b->n_attach; i++) {
                 const struct kim_attachment *a = &b->attach[i];
-                msgpack_pack_map(pk, 3U + (a->name.len > 0) +
-                                         (a->thumb.len > 0));
+                msgpack_pack_map(pk,
+                                 3U + (a->name.len > 0) + (a->thumb.len > 0));
                 wire__pack_str(pk, "root");
                 wire__pack_bin(pk, a->root, ENTRY_HASH_BYTES);
                 wire__pack_str(pk, "size");

@@ -299,8 +299,7 @@ wire_sync_hs_payload(struct buf *out, const uint8_t *cert_hash, bool with_hello,
 /* ---- decoding ------------------------------------------------------------ */
 
 static int
-dec_delta(struct sync_decoder *d, const msgpack_object *arr,
-          struct sync_msg *m)
+dec_delta(struct sync_decoder *d, const msgpack_object *arr, struct sync_msg *m)
 {
         if (arr->type != MSGPACK_OBJECT_ARRAY ||
             arr->via.array.size > SYNC_DELTA_MAX)
@@ -458,11 +457,9 @@ dec_fork_proof(const msgpack_object *f, uint32_t n, struct sync_msg *m)
 
 /* 1..SYNC_BODY_WANT_MAX pairs [bin32 feed, uint seq >= 1] into wants. */
 static int
-dec_pairs(struct sync_decoder *d, const msgpack_object *arr,
-          struct sync_msg *m)
+dec_pairs(struct sync_decoder *d, const msgpack_object *arr, struct sync_msg *m)
 {
-        if (arr->type != MSGPACK_OBJECT_ARRAY ||
-            arr->via.array.size == 0 ||
+        if (arr->type != MSGPACK_OBJECT_ARRAY || arr->via.array.size == 0 ||
             arr->via.array.size > SYNC_BODY_WANT_MAX)
                 return ERR_PROTOCOL;
         m->wants_n = arr->via.array.size;
@@ -552,8 +549,7 @@ dec_blob(const msgpack_object *f, uint32_t n, struct sync_msg *m)
                 m->blob_first = (uint32_t)a;
                 return 0;
         case SYNC_BLOB_NONE:
-                if (f[2].type != MSGPACK_OBJECT_STR ||
-                    f[2].via.str.size == 0 ||
+                if (f[2].type != MSGPACK_OBJECT_STR || f[2].via.str.size == 0 ||
                     f[2].via.str.size >= sizeof(m->error_id) ||
                     !error_id_ok(f[2].via.str.ptr, f[2].via.str.size))
                         return ERR_PROTOCOL;

@@ -660,7 +660,7 @@ enum sync_type {
         SYNC_BLOB_CHUNK = 21,
         SYNC_BLOB_NONE = 22,
         SYNC_BLOB_HAVE = 23,
-        SYNC_HELD = 24, /* SYNC.md §5.4 */
+        SYNC_HELD = 24,       /* SYNC.md §5.4 */
         SYNC_HELLO_PART = 25, /* SYNC.md §4.2 */
         SYNC_HELLO_PART_OK = 26,
 };

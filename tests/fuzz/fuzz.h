@@ -24,14 +24,14 @@ require(bool ok)
 
 /* LLVMFuzzerInitialize for a target that needs libsodium (entry_lib_init)
  * and quiet logs; include entry.h (or a header that does) first. */
-#define FUZZ_INITIALIZE_ENTRY()                                               \
-        int LLVMFuzzerInitialize(int *argc, char ***argv)                     \
-        {                                                                     \
-                (void)argc;                                                   \
-                (void)argv;                                                   \
-                require(entry_lib_init() == 0);                               \
-                log_set_level(LOG_ERROR);                                     \
-                return 0;                                                     \
+#define FUZZ_INITIALIZE_ENTRY()                                                \
+        int LLVMFuzzerInitialize(int *argc, char ***argv)                      \
+        {                                                                      \
+                (void)argc;                                                    \
+                (void)argv;                                                    \
+                require(entry_lib_init() == 0);                                \
+                log_set_level(LOG_ERROR);                                      \
+                return 0;                                                      \
         }
 
 #endif

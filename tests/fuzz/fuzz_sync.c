@@ -92,15 +92,13 @@ encode(const struct sync_msg *m, struct buf *out)
                 wire_sync_body(out, m->feed, m->seq, m->has_body, m->body);
                 break;
         case SYNC_BLOB_WANT:
-                wire_sync_blob_want(out, m->root, m->blob_first,
-                                    m->blob_count);
+                wire_sync_blob_want(out, m->root, m->blob_first, m->blob_count);
                 break;
         case SYNC_BLOB_LIST:
                 wire_sync_blob_list(out, m->root, m->blob_size, m->blob_data);
                 break;
         case SYNC_BLOB_CHUNK:
-                wire_sync_blob_chunk(out, m->root, m->blob_first,
-                                     m->blob_data);
+                wire_sync_blob_chunk(out, m->root, m->blob_first, m->blob_data);
                 break;
         case SYNC_BLOB_NONE:
                 wire_sync_blob_none(out, m->root, m->error_id);

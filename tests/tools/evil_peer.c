@@ -361,11 +361,12 @@ on_cert(struct peer *p, const struct sync_msg *m)
 }
 
 static const char *const msg_names[] = {
-    "?",    "HELLO",   "HELLO_OK",   "NEED_FULL", "CERT_REQUEST", "CERT",
-    "FEED", "ENTRIES", "ACK",        "HEAD",      "SYNCED",       "PING",
-    "PONG", "ERROR",   "FORK_PROOF", "BODY_WANT", "BODY", "TIME_REQUEST",
-    "TIME", "BLOB_WANT", "BLOB_LIST", "BLOB_CHUNK", "BLOB_NONE", "BLOB_HAVE",
-    "HELD", "HELLO_PART", "HELLO_PART_OK"};
+    "?",          "HELLO",        "HELLO_OK",     "NEED_FULL", "CERT_REQUEST",
+    "CERT",       "FEED",         "ENTRIES",      "ACK",       "HEAD",
+    "SYNCED",     "PING",         "PONG",         "ERROR",     "FORK_PROOF",
+    "BODY_WANT",  "BODY",         "TIME_REQUEST", "TIME",      "BLOB_WANT",
+    "BLOB_LIST",  "BLOB_CHUNK",   "BLOB_NONE",    "BLOB_HAVE", "HELD",
+    "HELLO_PART", "HELLO_PART_OK"};
 _Static_assert(sizeof(msg_names) / sizeof(msg_names[0]) == SYNC_TYPE_LAST + 1,
                "a name for every message type");
 
@@ -1608,8 +1609,8 @@ relayed_find(const struct relayed *r, const struct sync_vec_item *w)
 /* FEED and one ENTRIES of the whole feed, every KIM entry pruned (the
  * compact form with body nil, body_len and body_hash), as a relay that
  * dropped the bodies sends them. */
-static void relay_feed(struct peer *p, const struct relayed *r,
-                       struct buf *out, bool pruned);
+static void relay_feed(struct peer *p, const struct relayed *r, struct buf *out,
+                       bool pruned);
 
 static void
 relay_pruned(struct peer *p, const struct relayed *r, struct buf *out)

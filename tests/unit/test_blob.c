@@ -40,16 +40,24 @@ vectors(void **state)
                 const char *root;
         } v[] = {
             {1,
-             {"e0ac87334d2d7c9feeef739392a9c1d784eed0ac435faf9a0bcd23ee463f6007"},
-             "6324a24ebde1add3ea47797551fc50393fbfaca9af7af18bf3c42cb55bb64a68"},
+             {"e0ac87334d2d7c9feeef739392a9c1d784eed0ac435faf9a0bcd23ee463f600"
+              "7"},
+             "6324a24ebde1add3ea47797551fc50393fbfaca9af7af18bf3c42cb55bb64a6"
+             "8"},
             {16384,
-             {"98d54661589d33503846563532009a5d9d49ed9dc77011e8ececcf735b60c831"},
-             "26a5882d575f9086a9b56359b6fb327a6d12c129fe448f0a53a4f66a821f3eb2"},
+             {"98d54661589d33503846563532009a5d9d49ed9dc77011e8ececcf735b60c83"
+              "1"},
+             "26a5882d575f9086a9b56359b6fb327a6d12c129fe448f0a53a4f66a821f3eb"
+             "2"},
             {40000,
-             {"98d54661589d33503846563532009a5d9d49ed9dc77011e8ececcf735b60c831",
-              "319e557582d423be83effc22844fbd1e6aa9827451dc9dd9082e835f61401df8",
-              "accb6fac92247fdd29e13fb1aef3758673780eac2257ee9c82754c51592f438a"},
-             "7a13b9736e9278adbce3914ac84129761af5d50fdba5f29fca4c75d1b0b93a0a"},
+             {"98d54661589d33503846563532009a5d9d49ed9dc77011e8ececcf735b60c83"
+              "1",
+              "319e557582d423be83effc22844fbd1e6aa9827451dc9dd9082e835f61401df"
+              "8",
+              "accb6fac92247fdd29e13fb1aef3758673780eac2257ee9c82754c51592f438"
+              "a"},
+             "7a13b9736e9278adbce3914ac84129761af5d50fdba5f29fca4c75d1b0b93a0"
+             "a"},
         };
 
         (void)state;
@@ -58,25 +66,24 @@ vectors(void **state)
                 struct buf list = BUF_INIT;
                 uint32_t n = blob_chunks(v[k].size);
 
-                assert_int_equal(blob_make(slice_make(data, v[k].size), &list,
-                                           root),
-                                 0);
+                assert_int_equal(
+                    blob_make(slice_make(data, v[k].size), &list, root), 0);
                 assert_int_equal(list.len, (size_t)n * 32U);
                 for (uint32_t i = 0; i < n; i++)
                         expect_hex("chunk hash", list.data + 32U * i,
                                    v[k].chunk[i]);
                 expect_hex("root", root, v[k].root);
-                expect_err("list", blob_list_check(root, v[k].size,
-                                                   buf_slice(&list)),
+                expect_err("list",
+                           blob_list_check(root, v[k].size, buf_slice(&list)),
                            0);
                 for (uint32_t i = 0; i < n; i++)
-                        expect_err("chunk",
-                                   blob_chunk_check(
-                                       buf_slice(&list), v[k].size, i,
-                                       slice_make(data + 16384U * i,
-                                                  blob_chunk_len(v[k].size,
-                                                                 i))),
-                                   0);
+                        expect_err(
+                            "chunk",
+                            blob_chunk_check(
+                                buf_slice(&list), v[k].size, i,
+                                slice_make(data + 16384U * i,
+                                           blob_chunk_len(v[k].size, i))),
+                            0);
                 buf_release(&list);
                 free(data);
         }
@@ -106,13 +113,12 @@ forgeries_refused(void **state)
 
         (void)state;
         assert_int_equal(blob_make(slice_make(data, 40000), &list, root), 0);
-        expect_err("other size",
-                   blob_list_check(root, 39999, buf_slice(&list)),
+        expect_err("other size", blob_list_check(root, 39999, buf_slice(&list)),
                    ERR_BLOB_BAD_LIST);
-        expect_err("short list",
-                   blob_list_check(root, 40000,
-                                   slice_make(list.data, list.len - 32)),
-                   ERR_BLOB_BAD_LIST);
+        expect_err(
+            "short list",
+            blob_list_check(root, 40000, slice_make(list.data, list.len - 32)),
+            ERR_BLOB_BAD_LIST);
         list.data[40] ^= 1;
         expect_err("changed list",
                    blob_list_check(root, 40000, buf_slice(&list)),
@@ -131,18 +137,20 @@ forgeries_refused(void **state)
                    blob_chunk_check(buf_slice(&list), 40000, 2,
                                     slice_make(data + 32768, 100)),
                    ERR_BLOB_BAD_CHUNK);
-        expect_err("no such chunk",
-                   blob_chunk_check(buf_slice(&list), 40000, 3,
-                                    slice_make(data, 1)),
-                   ERR_BLOB_BAD_CHUNK);
-        expect_err("too big", blob_make(slice_make(data, BLOB_MAX_BYTES + 1ULL),
-                                        &list, root),
-                   ERR_BLOB_TOO_BIG);
+        expect_err(
+            "no such chunk",
+            blob_chunk_check(buf_slice(&list), 40000, 3, slice_make(data, 1)),
+            ERR_BLOB_BAD_CHUNK);
+        expect_err(
+            "too big",
+            blob_make(slice_make(data, BLOB_MAX_BYTES + 1ULL), &list, root),
+            ERR_BLOB_TOO_BIG);
         buf_release(&list);
         free(data);
 }
 
-/* ---- attachments in item bodies (BLOBS.md §2) ------------------------------ */
+/* ---- attachments in item bodies (BLOBS.md §2) ------------------------------
+ */
 
 static struct kim_body
 news(size_t n_attach)
@@ -275,14 +283,12 @@ store_resumes_and_collects(void **state)
         assert_int_equal(store_blob_ref(t, root, 40000, 3, feed, 5), 0);
         assert_int_equal(store_blobs_gen(t, &gen), 0);
         assert_int_equal(gen, 1);
-        assert_int_equal(store_blob_put_list(t, root, 40000, 3,
-                                             buf_slice(&list)),
-                         0);
-        assert_int_equal(store_blob_put_chunk(t, root, 2,
-                                              slice_make(data + 32768,
-                                                         40000 - 32768),
-                                              &whole),
-                         0);
+        assert_int_equal(
+            store_blob_put_list(t, root, 40000, 3, buf_slice(&list)), 0);
+        assert_int_equal(
+            store_blob_put_chunk(
+                t, root, 2, slice_make(data + 32768, 40000 - 32768), &whole),
+            0);
         assert_false(whole);
         /* Opened (BLOBS.md §7): flagged, and the links walk again. */
         assert_int_equal(store_blob_open(t, root), 0);
@@ -304,17 +310,17 @@ store_resumes_and_collects(void **state)
         assert_int_equal(store_blob_held(t, root, held, 3), 0);
         assert_int_equal(held[0], 0x4);
         for (uint32_t i = 0; i < 2; i++) {
-                assert_int_equal(store_blob_put_chunk(
-                                     t, root, i,
-                                     slice_make(data + 16384U * i, 16384),
-                                     &whole),
-                                 0);
+                assert_int_equal(
+                    store_blob_put_chunk(t, root, i,
+                                         slice_make(data + 16384U * i, 16384),
+                                         &whole),
+                    0);
                 /* A chunk stored twice counts once. */
-                assert_int_equal(store_blob_put_chunk(
-                                     t, root, i,
-                                     slice_make(data + 16384U * i, 16384),
-                                     &whole),
-                                 0);
+                assert_int_equal(
+                    store_blob_put_chunk(t, root, i,
+                                         slice_make(data + 16384U * i, 16384),
+                                         &whole),
+                    0);
         }
         assert_true(whole);
         assert_int_equal(store_blob_get_chunk(t, root, 1, &got), 0);
@@ -331,12 +337,11 @@ store_resumes_and_collects(void **state)
         /* A blob no entry references is collected, chunks and all. */
         root[0] ^= 1;
         t = begin(s, true);
-        assert_int_equal(store_blob_put_list(t, root, 40000, 3,
-                                             buf_slice(&list)),
-                         0);
-        assert_int_equal(store_blob_put_chunk(t, root, 0,
-                                              slice_make(data, 16384), &whole),
-                         0);
+        assert_int_equal(
+            store_blob_put_list(t, root, 40000, 3, buf_slice(&list)), 0);
+        assert_int_equal(
+            store_blob_put_chunk(t, root, 0, slice_make(data, 16384), &whole),
+            0);
         assert_int_equal(store_blob_collect(t, root, &freed), 0);
         assert_int_equal(freed, 16384);
         expect_err("collected", store_blob_get(t, root, &b), ERR_NOT_FOUND);

@@ -266,7 +266,8 @@ static const struct bad_config bad_configs[] = {
                  "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\n",
      {"[node]", "name"}},
     {"missing region", "[node]\nname = x\n[log]\nlevel = warn\n", {"region"}},
-    {"sink unseal not a bool", NODE_REGION "[sink]\nunseal = yes\n",
+    {"sink unseal not a bool",
+     NODE_REGION "[sink]\nunseal = yes\n",
      {"[sink]", "unseal", "true or false"}},
     {"empty file", "", {"region"}},
     {"not an INI line", NODE_REGION "just words\n", {"line 3"}},
@@ -303,9 +304,10 @@ config_sink_keys(void **state)
         struct config c;
         char msg[256];
 
-        write_file(fx->path, NODE_REGION "[sink]\n"
-                             "postgres = host=/run/postgresql dbname=simpul\n"
-                             "unseal = true\n");
+        write_file(fx->path,
+                   NODE_REGION "[sink]\n"
+                               "postgres = host=/run/postgresql dbname=simpul\n"
+                               "unseal = true\n");
         assert_int_equal(config_load(&c, fx->path, msg), 0);
         assert_string_equal(c.sink_postgres,
                             "host=/run/postgresql dbname=simpul");

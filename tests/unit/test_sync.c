@@ -293,12 +293,15 @@ static void
 describe(struct buf *out, const struct sync_msg *m)
 {
         static const char *const names[] = {
-            "?",         "HELLO", "HELLO_OK", "NEED_FULL", "CERT_REQUEST",
-            "CERT",      "FEED",  "ENTRIES",  "ACK",       "HEAD",
-            "SYNCED",    "PING",  "PONG",     "ERROR",     "FORK_PROOF",
-            "BODY_WANT", "BODY",  "TIME_REQUEST", "TIME", "BLOB_WANT",
-            "BLOB_LIST", "BLOB_CHUNK", "BLOB_NONE", "BLOB_HAVE", "HELD",
-            "HELLO_PART", "HELLO_PART_OK"};
+            "?",          "HELLO",        "HELLO_OK",
+            "NEED_FULL",  "CERT_REQUEST", "CERT",
+            "FEED",       "ENTRIES",      "ACK",
+            "HEAD",       "SYNCED",       "PING",
+            "PONG",       "ERROR",        "FORK_PROOF",
+            "BODY_WANT",  "BODY",         "TIME_REQUEST",
+            "TIME",       "BLOB_WANT",    "BLOB_LIST",
+            "BLOB_CHUNK", "BLOB_NONE",    "BLOB_HAVE",
+            "HELD",       "HELLO_PART",   "HELLO_PART_OK"};
 
         _Static_assert(sizeof(names) / sizeof(names[0]) == SYNC_TYPE_LAST + 1,
                        "a name for every message type");
@@ -1056,7 +1059,7 @@ enum hello_case {
         FULL_DIGEST_WRONG,
         BASE_AFTER_NEED_FULL,
         DELTA_OUT_OF_UNIVERSE,
-        PART_UNASKED,      /* SYNC.md §4.2 */
+        PART_UNASKED, /* SYNC.md §4.2 */
         PART_OUT_OF_ORDER,
         PART_OK_UNASKED,
         PARTS_TOO_MANY,
@@ -1418,9 +1421,9 @@ blobs(void **state)
 
         for (size_t i = 0; i < sizeof(data); i++)
                 data[i] = (uint8_t)(i * 7);
-        assert_int_equal(replica_blob_add(&fx->p.r,
-                                          slice_make(data, sizeof(data)), root),
-                         0);
+        assert_int_equal(
+            replica_blob_add(&fx->p.r, slice_make(data, sizeof(data)), root),
+            0);
         memset(&b, 0, sizeof(b));
         b.kind = KIND_INFORMASI;
         b.has_title = b.has_text = true;

@@ -1333,8 +1333,7 @@ hello_part_bytes_and_refusals(void **state)
         put(&want, "92 19 91 93 c4 20 {aa*32} 02 c4 20 {bb*32}");
         expect_bytes("HELLO_PART", buf_slice(&got), buf_slice(&want));
         sync_decoder_init(&d);
-        expect_err("decode HELLO_PART", decode_one(buf_slice(&got), &d, &m),
-                   0);
+        expect_err("decode HELLO_PART", decode_one(buf_slice(&got), &d, &m), 0);
         assert_int_equal(m.type, SYNC_HELLO_PART);
         assert_int_equal(m.delta_n, 1);
         assert_memory_equal(&m.delta[0], &v, sizeof(v));
