@@ -230,6 +230,27 @@ blob_write(struct store_txn *t, const struct store_blob *b, FILE *f)
         return err;
 }
 
+/* The blob's record in b, when it is whole here; else its error, said in
+ * err_msg. *size (if not NULL): its size once its record is read. */
+static int
+blob_whole(struct store_txn *t, const uint8_t root[32], struct store_blob *b,
+           uint64_t *size, char *err_msg)
+{
+        int err;
+
+        if ((err = store_blob_get(t, root, b)))
+                return app__fail(err_msg, err, "%s",
+                                 err == ERR_NOT_FOUND ? "no such blob here"
+                                                      : err_str(err));
+        if (size)
+                *size = b->size;
+        if (b->held != b->chunks)
+                return app__fail(err_msg, ERR_BLOB_MISSING,
+                                 "blob is not whole here yet: %u of %u chunks",
+                                 b->held, b->chunks);
+        return 0;
+}
+
 int
 app_blob_get(struct node *n, const uint8_t root[32], const char *path,
              char *err_msg)
@@ -242,18 +263,8 @@ app_blob_get(struct node *n, const uint8_t root[32], const char *path,
 
         if ((err = store_begin(n->store, false, &t)))
                 return app__fail(err_msg, err, "%s", err_str(err));
-        if ((err = store_blob_get(t, root, &b))) {
-                app__fail(err_msg, err, "%s",
-                          err == ERR_NOT_FOUND ? "no such blob here"
-                                               : err_str(err));
+        if ((err = blob_whole(t, root, &b, NULL, err_msg)))
                 goto out;
-        }
-        if (b.held != b.chunks) {
-                err = app__fail(err_msg, ERR_BLOB_MISSING,
-                                "blob is not whole here yet: %u of %u chunks",
-                                b.held, b.chunks);
-                goto out;
-        }
         snprintf(tmp, sizeof(tmp), "%s.part", path);
         if (!(f = fopen(tmp, "wb"))) {
                 err = app__fail(err_msg, -errno, "cannot write '%s': %s", tmp,
@@ -314,19 +325,8 @@ app_blob_read(struct node *n, const uint8_t root[32], uint64_t off,
         *size = 0;
         if ((err = store_begin(n->store, false, &t)))
                 return app__fail(err_msg, err, "%s", err_str(err));
-        if ((err = store_blob_get(t, root, &b))) {
-                app__fail(err_msg, err, "%s",
-                          err == ERR_NOT_FOUND ? "no such blob here"
-                                               : err_str(err));
+        if ((err = blob_whole(t, root, &b, size, err_msg)))
                 goto out;
-        }
-        *size = b.size;
-        if (b.held != b.chunks) {
-                err = app__fail(err_msg, ERR_BLOB_MISSING,
-                                "blob is not whole here yet: %u of %u chunks",
-                                b.held, b.chunks);
-                goto out;
-        }
         end = off < b.size && len <= b.size - off ? off + len : b.size;
         for (uint64_t at = off; at < end && !err;) {
                 uint32_t i = (uint32_t)(at / BLOB_CHUNK_BYTES);
