@@ -413,12 +413,6 @@ conn_free(struct conn *c)
 
 /* ---- liveness, after every turn of the loop ---------------------------- */
 
-static uint64_t
-min_ms(uint64_t a, uint64_t b)
-{
-        return a < b ? a : b;
-}
-
 /* Status for `simpul peers`, written when entries moved (at most every
  * STATUS_EVERY_MS while they do), not for keepalives: an idle link writes
  * nothing (an SD card dies of small writes). The bytes of keepalives are

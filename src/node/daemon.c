@@ -133,12 +133,6 @@ on_wake(uv_poll_t *p, int status, int events)
         store_check(d);
 }
 
-static uint64_t
-min_ms(uint64_t a, uint64_t b)
-{
-        return a < b ? a : b;
-}
-
 /*
  * The store's pages touched by commits and reads are page cache, not ours
  * to hold, and the batches' memory is free again: give both back a few

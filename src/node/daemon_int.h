@@ -262,6 +262,13 @@ void conn_read_resume(struct conn *c);
  * (loop ms), UINT64_MAX if none. */
 uint64_t conn_tick(struct conn *c, uint64_t now);
 /* The store changed: every session rescans and pushes. */
+/* The earlier of two deadlines (UINT64_MAX: none). */
+static inline uint64_t
+min_ms(uint64_t a, uint64_t b)
+{
+        return a < b ? a : b;
+}
+
 void daemon_changed(struct daemon *d);
 /* What a parent holds changed: each link passes it on (SYNC.md §5.4). */
 void daemon_held_changed(struct daemon *d);
