@@ -4,7 +4,9 @@
  * missing; a batch is COPYed in one transaction with the position it
  * reaches, so the database holds exactly the entries its position says.
  */
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,6 +363,22 @@ pg_close(struct pg *p)
                 return;
         PQfinish(p->c);
         free(p);
+}
+
+int
+pg_wait(struct pg *p, uint64_t ms, char *err_msg)
+{
+        struct pollfd pf = {.fd = PQsocket(p->c), .events = POLLIN};
+        int r = poll(&pf, 1, ms > 60000 ? 60000 : (int)ms);
+
+        if (r < 0 && errno != EINTR)
+                r = 1; /* let libpq find out what is wrong with it */
+        if (r <= 0)
+                return 0;
+        /* Idle, the server speaks only to say it is going away. */
+        if (!PQconsumeInput(p->c) || PQstatus(p->c) != CONNECTION_OK)
+                return pg_fail(p, NULL, err_msg, "connection lost");
+        return 0;
 }
 
 int

@@ -238,7 +238,8 @@ sink_run(struct node *n, const struct sink_options *o,
                         continue;
                 if (opt.once && s.pg)
                         break;
-                sleep_ms(opt.poll_ms);
+                if (pg_wait(s.pg, opt.poll_ms, msg))
+                        sink_down(&s, msg);
         }
         pg_close(s.pg);
         free(s.pos);

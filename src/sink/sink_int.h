@@ -25,6 +25,13 @@ int pg_open(struct pg **out, const char *dsn, const char *instance,
             char *err_msg) WUR;
 void pg_close(struct pg *p);
 /*
+ * Waits up to ms (at most a minute) for the idle connection to say
+ * something: ERR_SINK_PG when the server closed it (a restart, a
+ * network drop that the kernel saw), so a caught-up sink notices at
+ * once and not at its next batch. 0 on a timeout or a signal.
+ */
+int pg_wait(struct pg *p, uint64_t ms, char *err_msg) WUR;
+/*
  * Writes the batch and its position in one transaction. ERR_SINK_PG
  * (err_msg says what PostgreSQL said; nothing of it was committed, or
  * the connection dropped at COMMIT: read the position back to know).
