@@ -6,10 +6,11 @@ set -euo pipefail
 
 pkgs=(build-essential cmake ninja-build pkg-config
       libuv1-dev libmsgpack-dev liblmdb-dev libsodium-dev libinih-dev
-      libjansson-dev libmicrohttpd-dev libpq-dev)
+      libjansson-dev libmicrohttpd-dev libpq-dev
+      libxlsxwriter-dev libcurl4-openssl-dev libqrencode-dev)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(libcmocka-dev clang libclang-rt-14-dev llvm lmdb-utils jq
-        python3 python3-cryptography)
+        python3 python3-cryptography python3-openpyxl)
   # The HTTP API's tests: curl; the web UI's: a real browser (tests/ui/).
   pkgs+=(curl chromium chromium-driver)
   # simpul sink's tests run a private PostgreSQL 15 server (initdb,
