@@ -346,53 +346,24 @@ mode_arg(int flags, va_list ap)
         return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
 }
 
-int
-open(const char *path, int flags, ...)
-{
-        va_list ap;
-        mode_t mode;
+/* open, open64, openat, openat64: the mode is there only with O_CREAT
+ * or O_TMPFILE, so it is read from the variadic part only then. */
+#define OPEN_WRAPPER(name, params, dirfd, at)                                  \
+        int name params                                                        \
+        {                                                                      \
+                va_list ap;                                                    \
+                mode_t mode;                                                   \
+                                                                               \
+                va_start(ap, flags);                                           \
+                mode = mode_arg(flags, ap);                                    \
+                va_end(ap);                                                    \
+                return open_common(dirfd, path, flags, mode, at);              \
+        }
 
-        va_start(ap, flags);
-        mode = mode_arg(flags, ap);
-        va_end(ap);
-        return open_common(AT_FDCWD, path, flags, mode, 0);
-}
-
-int
-open64(const char *path, int flags, ...)
-{
-        va_list ap;
-        mode_t mode;
-
-        va_start(ap, flags);
-        mode = mode_arg(flags, ap);
-        va_end(ap);
-        return open_common(AT_FDCWD, path, flags, mode, 0);
-}
-
-int
-openat(int dirfd, const char *path, int flags, ...)
-{
-        va_list ap;
-        mode_t mode;
-
-        va_start(ap, flags);
-        mode = mode_arg(flags, ap);
-        va_end(ap);
-        return open_common(dirfd, path, flags, mode, 1);
-}
-
-int
-openat64(int dirfd, const char *path, int flags, ...)
-{
-        va_list ap;
-        mode_t mode;
-
-        va_start(ap, flags);
-        mode = mode_arg(flags, ap);
-        va_end(ap);
-        return open_common(dirfd, path, flags, mode, 1);
-}
+OPEN_WRAPPER(open, (const char *path, int flags, ...), AT_FDCWD, 0)
+OPEN_WRAPPER(open64, (const char *path, int flags, ...), AT_FDCWD, 0)
+OPEN_WRAPPER(openat, (int dirfd, const char *path, int flags, ...), dirfd, 1)
+OPEN_WRAPPER(openat64, (int dirfd, const char *path, int flags, ...), dirfd, 1)
 
 int
 close(int fd)
@@ -407,70 +378,38 @@ close(int fd)
         return real_close(fd);
 }
 
-ssize_t
-write(int fd, const void *p, size_t n)
-{
-        ssize_t rc;
+/*
+ * The writes: unwatched files go straight through; a watched one counts
+ * as an event (which may cut the power) and is remembered until synced,
+ * with the lock held across the real call (before_write takes it).
+ */
+#define WRITE_WRAPPER(name, params, args, off, len)                            \
+        ssize_t name params                                                    \
+        {                                                                      \
+                ssize_t rc;                                                    \
+                                                                               \
+                if (!real_##name)                                              \
+                        powercut_init();                                       \
+                if (!is_watched(fd))                                           \
+                        return real_##name args;                               \
+                before_write(fd, off, len);                                    \
+                rc = real_##name args;                                         \
+                pthread_mutex_unlock(&mu);                                     \
+                return rc;                                                     \
+        }
 
-        if (!real_write)
-                powercut_init();
-        if (!is_watched(fd))
-                return real_write(fd, p, n);
-        before_write(fd, -1, n);
-        rc = real_write(fd, p, n);
-        pthread_mutex_unlock(&mu);
-        return rc;
-}
-
-ssize_t
-writev(int fd, const struct iovec *iov, int n)
-{
-        ssize_t rc;
-
-        if (!real_writev)
-                powercut_init();
-        if (!is_watched(fd))
-                return real_writev(fd, iov, n);
-        before_write(fd, -1, iov_len(iov, n));
-        rc = real_writev(fd, iov, n);
-        pthread_mutex_unlock(&mu);
-        return rc;
-}
-
-ssize_t
-pwrite(int fd, const void *p, size_t n, off_t off)
-{
-        ssize_t rc;
-
-        if (!real_pwrite)
-                powercut_init();
-        if (!is_watched(fd))
-                return real_pwrite(fd, p, n, off);
-        before_write(fd, off, n);
-        rc = real_pwrite(fd, p, n, off);
-        pthread_mutex_unlock(&mu);
-        return rc;
-}
+WRITE_WRAPPER(write, (int fd, const void *p, size_t n), (fd, p, n), -1, n)
+WRITE_WRAPPER(writev, (int fd, const struct iovec *iov, int n), (fd, iov, n),
+              -1, iov_len(iov, n))
+WRITE_WRAPPER(pwrite, (int fd, const void *p, size_t n, off_t off),
+              (fd, p, n, off), off, n)
+WRITE_WRAPPER(pwritev, (int fd, const struct iovec *iov, int n, off_t off),
+              (fd, iov, n, off), off, iov_len(iov, n))
 
 ssize_t
 pwrite64(int fd, const void *p, size_t n, off_t off)
 {
         return pwrite(fd, p, n, off);
-}
-
-ssize_t
-pwritev(int fd, const struct iovec *iov, int n, off_t off)
-{
-        ssize_t rc;
-
-        if (!real_pwritev)
-                powercut_init();
-        if (!is_watched(fd))
-                return real_pwritev(fd, iov, n, off);
-        before_write(fd, off, iov_len(iov, n));
-        rc = real_pwritev(fd, iov, n, off);
-        pthread_mutex_unlock(&mu);
-        return rc;
 }
 
 static int
