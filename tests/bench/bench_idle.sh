@@ -49,6 +49,7 @@ nice -n 10 cmake --build "$B" --target simpul gen_entries >/dev/null
 SIMPUL=$B/simpul
 GEN=$B/tests/gen_entries
 . tests/integration/netlib.sh
+. tests/bench/benchlib.sh
 [ -n "${BENCH_KEEP:-}" ] && trap 'for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; echo "# kept $WORK" >&2' EXIT
 # The default keepalive and timeout (not netlib's 1 s and 4 s): the idle
 # figures are those of a real node. Quick redials; no HTTP API.
@@ -137,7 +138,6 @@ else
 fi
 
 # ---- 3. a sync: bytes written per entry received ------------------------------
-entries() { "$SIMPUL" status --data "$WORK/$1" --json | jq .store.entries; }
 e0=$(entries a)
 w0=$(write_bytes "${PID[a]}")
 strace -f -qq -e trace=fsync,fdatasync,msync -o "$WORK/a-sync.strace" \

@@ -70,6 +70,7 @@ cmake --build "$B" --target simpul gen_entries >/dev/null
 SIMPUL=$B/simpul
 GEN=$B/tests/gen_entries
 . tests/integration/netlib.sh
+. tests/bench/benchlib.sh
 cleanup_bench() {
   local rc=$?
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
@@ -98,9 +99,6 @@ fast_net() {
     set_key "$1" http listen "$([ "$1" = desa ] && echo 127.0.0.1:0)"
   fi
 }
-now_ms() { date +%s%3N; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
-entries() { "$SIMPUL" status --data "$WORK/$1" --json | jq .store.entries; }
 out() { printf '%s %s %s\n' "$1" "$2" "${3:-}" | tee -a "$WORK/results.txt"; }
 author() { # NAME REGION: init and enrolment only, for its key
   "$SIMPUL" init --data "$WORK/$1" --region "$2" --name "Penulis $1" >/dev/null

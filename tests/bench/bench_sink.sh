@@ -31,6 +31,7 @@ cleanup_daemons() {
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 . tests/integration/pglib.sh
+. tests/bench/benchlib.sh
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 # cpu PID: user+system seconds of a process and its reaped children.
@@ -46,7 +47,6 @@ pgcpu() {
   done
   echo "$t"
 }
-now_ms() { date +%s%3N; }
 items() { sql "SELECT count(*) FROM simpul.items"; }
 
 node=$WORK/node

@@ -77,6 +77,7 @@ VERIFY=$B/tests/bench_verify
 RELAY=$B/tests/bench_relay
 POLLER=$B/tests/bench_poll
 . tests/integration/netlib.sh
+. tests/bench/benchlib.sh
 # netlib's cleanup, but BENCH_KEEP=1 keeps the logs and relay stats.
 cleanup_bench() {
   local rc=$?
@@ -106,7 +107,6 @@ fast_net() {
   # No HTTP API (where the build has one): no clash on its port.
   if grep -q '^\[http\]' "$WORK/$1/simpul.conf"; then set_key "$1" http listen ""; fi
 }
-now_ms() { date +%s%3N; }
 log_ms() { date -d "$1" +%s%3N; } # a log line's time stamp, in ms
 
 # An author that never runs: init and enrolment only, for its key.
@@ -118,39 +118,9 @@ author() { # NAME REGION
   "$SIMPUL" enroll accept --data "$WORK/$1" "$cert" >/dev/null
 }
 
-declare -A RPID
-relay_start() { # NAME TARGET_PORT [--cut-p2c N]
-  local name=$1 port=$2; shift 2
-  rm -f "$WORK/$name.port" "$WORK/$name.stats"
-  "$RELAY" "127.0.0.1:$port" "$WORK/$name.port" "$WORK/$name.stats" "$@" &
-  RPID[$name]=$!
-  PIDS+=($!)
-  local i
-  for i in $(seq 1 100); do
-    [ -s "$WORK/$name.port" ] && return 0
-    sleep 0.02
-  done
-  fail "relay $name did not start"
-}
-relay_port() { cat "$WORK/$1.port"; }
-relay_stop() { kill -TERM "${RPID[$1]}" 2>/dev/null || true; wait "${RPID[$1]}" 2>/dev/null || true; }
-rstat() { awk -v k="$2" '$1 == k {print $2}' "$WORK/$1.stats"; }
-# wait_idle RELAY MS TIMEOUT_S: bytes moved, then none for MS.
-wait_idle() {
-  local end=$((SECONDS + $3)) last
-  while [ $SECONDS -lt $end ]; do
-    last=$(rstat "$1" last_ms)
-    if [ "${last:-0}" -gt 0 ] && [ $(( $(now_ms) - last )) -ge "$2" ]; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  fail "relay $1 not idle after $3 s"
-}
 to_parent() { # NODE RELAY: the node dials its parent through the relay
   set_key "$1" net parent "127.0.0.1:$(relay_port "$2")"
 }
-entries() { "$SIMPUL" status --data "$WORK/$1" --json | jq .store.entries; }
 declare -A KEY
 node_key() {
   [ -n "${KEY[$1]:-}" ] ||
@@ -173,9 +143,6 @@ out() { printf '%s %s %s\n' "$1" "$2" "${3:-}" | tee -a "$WORK/results.txt"; }
 poll_open() { coproc POLL { exec "$POLLER" "$WORK/$1/store"; }; }
 poll_ask() { echo "$1" >&"${POLL[1]}"; local r; read -r r <&"${POLL[0]}"; echo "$r"; }
 poll_close() { local p=$POLL_PID; eval "exec ${POLL[1]}>&-"; wait "$p" 2>/dev/null || true; }
-cpu_cs() { awk '{print $14 + $15}' "/proc/$1/stat"; } # CPU time, 1/100 s
-load1() { cut -d' ' -f1 /proc/loadavg; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 KAB=36.04
 KEC=36.04.23          # Cikeusal: 17 desa, the largest kecamatan

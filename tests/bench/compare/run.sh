@@ -80,6 +80,7 @@ GEN=$B/tests/gen_entries
 RELAY=$B/tests/relay
 POLLER=$B/tests/bench_poll
 . tests/integration/netlib.sh
+. tests/bench/benchlib.sh
 cleanup_compare() {
   local rc=$?
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
@@ -106,40 +107,7 @@ fast_net() {
   if grep -q '^\[http\]' "$WORK/$1/simpul.conf"; then set_key "$1" http listen ""; fi
 }
 
-now_ms() { date +%s%3N; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
-cpu_cs() { awk '{print $14 + $15}' "/proc/$1/stat"; } # CPU time, 1/100 s
-median() { sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-entries() { "$SIMPUL" status --data "$WORK/$1" --json | jq .store.entries; }
 
-declare -A RPID
-relay_start() { # NAME TARGET_PORT
-  rm -f "$WORK/$1.port" "$WORK/$1.stats"
-  "$RELAY" "127.0.0.1:$2" "$WORK/$1.port" "$WORK/$1.stats" &
-  RPID[$1]=$!
-  PIDS+=($!)
-  local i
-  for i in $(seq 1 200); do
-    [ -s "$WORK/$1.port" ] && return 0
-    sleep 0.02
-  done
-  fail "relay $1 did not start"
-}
-relay_port() { cat "$WORK/$1.port"; }
-relay_stop() { kill -TERM "${RPID[$1]}" 2>/dev/null || true; wait "${RPID[$1]}" 2>/dev/null || true; }
-rstat() { awk -v k="$2" '$1 == k {print $2}' "$WORK/$1.stats"; }
-# wait_idle RELAY MS TIMEOUT_S: bytes moved, then none for MS.
-wait_idle() {
-  local end=$((SECONDS + $3)) last
-  while [ $SECONDS -lt $end ]; do
-    last=$(rstat "$1" last_ms)
-    if [ "${last:-0}" -gt 0 ] && [ $(( $(now_ms) - last )) -ge "$2" ]; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  fail "relay $1 not idle after $3 s"
-}
 # wait_line FILE WORD TIMEOUT_S PID: the first line of FILE starting with
 # WORD, while the process PID lives.
 wait_line() {
