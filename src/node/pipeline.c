@@ -83,9 +83,9 @@ commit_run(uv_work_t *w)
                         op->err = replica_ingest(&d->n->replica, op->entries, 2,
                                                  op->source, op->results, &st);
                 else if (op->kind == SYNC_OP_BLOB)
-                        op->err = replica_blob_put(&d->n->replica, op->root,
-                                                   op->blob_size, op->index,
-                                                   op->body, &op->whole);
+                        op->err = replica_blob_put(
+                            &d->n->replica, op->root, op->blob_size, op->index,
+                            op->count, op->body, &op->whole);
                 else
                         op->err = replica_fill_body(&d->n->replica, op->feed,
                                                     op->seq, op->body,

@@ -35,8 +35,9 @@ replica__blob_refs(struct store_txn *t, const struct entry *e)
 
 int
 replica_blob_put(struct replica *r, const uint8_t root[32], uint64_t size,
-                 int32_t index, struct slice data, bool *whole)
+                 int32_t index, uint32_t count, struct slice data, bool *whole)
 {
+        size_t at = 0;
         struct store_txn *t;
         struct store_blob b;
         int err;
@@ -50,8 +51,17 @@ replica_blob_put(struct replica *r, const uint8_t root[32], uint64_t size,
                 if (!err && !(err = store_blob_get(t, root, &b)))
                         *whole = b.held == b.chunks;
         } else {
-                err =
-                    store_blob_put_chunk(t, root, (uint32_t)index, data, whole);
+                for (uint32_t i = (uint32_t)index; !err && count--; i++) {
+                        size_t len = blob_chunk_len(size, i);
+
+                        if (len == 0 || len > data.len - at) {
+                                err = ERR_USAGE; /* the caller's bug */
+                                break;
+                        }
+                        err = store_blob_put_chunk(
+                            t, root, i, slice_make(data.ptr + at, len), whole);
+                        at += len;
+                }
         }
         if (err) {
                 store_abort(t);

@@ -195,12 +195,14 @@ int replica_fill_body(struct replica *r, const uint8_t feed[ENTRY_HASH_BYTES],
  */
 
 /*
- * Stores a checked part of blob root (size bytes) in one write
- * transaction: its hash list (index -1) or chunk index. *whole: the blob
- * is whole now. Store errors.
+ * Stores checked parts of blob root (size bytes) in one write
+ * transaction: its hash list (index -1), or count chunks from index on,
+ * data holding them one after another. *whole: the blob is whole now.
+ * Store errors.
  */
 int replica_blob_put(struct replica *r, const uint8_t root[32], uint64_t size,
-                     int32_t index, struct slice data, bool *whole) WUR;
+                     int32_t index, uint32_t count, struct slice data,
+                     bool *whole) WUR;
 /*
  * Stores a whole blob (data borrowed, hashed here: list and root) in one
  * write transaction, before the entry that references it is posted: a

@@ -530,13 +530,30 @@ on_chunk(struct sync_session *s, struct blob_link *bl, const struct sync_msg *m,
         bl->asked--;
         if (++a->done == a->count)
                 ask_pop(bl);
-        op = sync__op_start(s, SYNC_OP_BLOB, "peer");
-        memcpy(op->root, m->root, BLOB_ROOT_BYTES);
-        op->blob_size = bl->fetch.size;
-        op->index = (int32_t)m->blob_first;
+        if (s->op_open) { /* sync__blob_joins said so */
+                op = &s->op;
+        } else {
+                op = sync__op_start(s, SYNC_OP_BLOB, "peer");
+                memcpy(op->root, m->root, BLOB_ROOT_BYTES);
+                op->blob_size = bl->fetch.size;
+                op->index = (int32_t)m->blob_first;
+        }
+        op->count++;
         buf_add(&s->op_data, m->blob_data.ptr, m->blob_data.len);
         op->body = buf_slice(&s->op_data);
+        /* The next chunks, already here, go into the same commit. */
+        s->op_open = op->count < SYNC_BLOB_OP_CHUNKS;
         return 0;
+}
+
+bool
+sync__blob_joins(const struct sync_session *s, const struct sync_msg *m)
+{
+        const struct sync_op *op = &s->op;
+
+        return m->type == SYNC_BLOB_CHUNK && op->kind == SYNC_OP_BLOB &&
+               op->index >= 0 && !memcmp(op->root, m->root, BLOB_ROOT_BYTES) &&
+               m->blob_first == (uint32_t)op->index + op->count;
 }
 
 /* BLOB_NONE in place of the oldest ask: that peer will not give it now. */
@@ -611,7 +628,7 @@ sync__blob_done(struct sync_session *s, const struct sync_op *op,
                 return op->err;
         }
         if (op->index >= 0)
-                s->stats.chunks_in++;
+                s->stats.chunks_in += op->count;
         if (op->whole) {
                 s->stats.blobs_in++;
                 if (bl->active &&

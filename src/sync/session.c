@@ -99,6 +99,7 @@ sync__op_start(struct sync_session *s, enum sync_op_kind kind,
         buf_reset(&s->op_data);
         s->op_wait = true;
         s->op_taken = false;
+        s->op_open = false;
         return op;
 }
 
@@ -108,6 +109,7 @@ sync_take_op(struct sync_session *s)
         if (!s->op_wait || s->op_taken)
                 return NULL;
         s->op_taken = true;
+        s->op_open = false;
         return &s->op;
 }
 
@@ -354,8 +356,17 @@ process(struct sync_session *s, struct slice frame, const char **why)
         int rc = 0, err = 0;
 
         sync_decoder_frame(&s->dec, frame);
-        while (!sync__waiting(s) &&
-               (rc = sync_decoder_next(&s->dec, &m)) == 1) {
+        while (!sync__waiting(s) || s->op_open) {
+                size_t at = s->dec.off;
+
+                if ((rc = sync_decoder_next(&s->dec, &m)) != 1)
+                        break;
+                if (s->op_open && !sync__blob_joins(s, &m)) {
+                        /* The run of chunks ends: this one waits for it. */
+                        s->dec.off = at;
+                        s->op_open = false;
+                        break;
+                }
                 s->stats.msgs_in++;
                 if (m.type == SYNC_ERROR) {
                         memcpy(s->stats.peer_error, m.error_id,
@@ -388,7 +399,8 @@ sync__resume(struct sync_session *s, const char **why)
 {
         int rc;
 
-        while (s->started && !sync__waiting(s) && s->held_off < s->held.len) {
+        while (s->started && (!sync__waiting(s) || s->op_open) &&
+               s->held_off < s->held.len) {
                 size_t at = s->held_off;
                 uint32_t n = be32_get(s->held.data + at);
 

@@ -304,12 +304,15 @@ struct sync_op {
         uint8_t feed[ENTRY_HASH_BYTES]; /* BODY: the entry it is for */
         uint64_t seq;
         struct slice body; /* BODY; BLOB: the checked list or chunk */
-        /* BLOB (BLOBS.md §5): store the checked list (index -1) or chunk
-         * `index` of the blob `root` of blob_size bytes with
-         * replica_blob_put, which sets whole. */
+        /* BLOB (BLOBS.md §5): store the checked list (index -1) or the
+         * `count` chunks from `index` on (body: them, one after another)
+         * of the blob `root` of blob_size bytes with replica_blob_put,
+         * which sets whole. Chunks that arrive while a commit runs go
+         * into the next op together: one durable commit for many. */
         uint8_t root[ENTRY_HASH_BYTES];
         uint64_t blob_size;
         int32_t index;
+        uint32_t count;
         /* Set by the caller: */
         int err;        /* replica_ingest's, or replica_fill_body's */
         int results[2]; /* PROOF: each entry's */

@@ -115,6 +115,9 @@ struct sync_session {
         uint64_t hello_in_version; /* the HELLO accepted, for HELLO_OK */
         /* A fork proof or body with the caller (sync_take_op). */
         bool op_wait, op_taken;
+        /* The op is a run of blob chunks the caller has not taken yet:
+         * the chunks that follow it join it (process, blobs.c). */
+        bool op_open;
         struct sync_op op;
         struct buf op_data; /* its bytes */
         char op_source[48];
@@ -203,7 +206,9 @@ struct sync_session {
 
 /* ---- blobs (blobs.c, proto/BLOBS.md) ------------------------------------ */
 
-#define SYNC_BLOB_ASKED_MAX 32U   /* chunks asked and unanswered (§4) */
+#define SYNC_BLOB_ASKED_MAX 32U /* chunks asked and unanswered (§4) */
+/* Chunks stored in one commit at most (a whole window: 512 KiB). */
+#define SYNC_BLOB_OP_CHUNKS SYNC_BLOB_ASKED_MAX
 #define SYNC_BLOB_REFUSED_MAX 64U /* roots refused by the peer, a session */
 #define SYNC_BLOB_TOLD_MAX 16U    /* roots answered BLOB-MISSING, to HAVE */
 #define SYNC_BLOB_WALK_MAX 256U   /* blob records looked at per pump */
@@ -366,6 +371,8 @@ int sync__blobs_pump(struct sync_session *s, struct store_txn *t,
                      struct buf *out, size_t start, bool idle) WUR;
 int sync__on_blob(struct sync_session *s, const struct sync_msg *m,
                   const char **why) WUR;
+/* Does m join the open op (the next chunk of the same blob)? */
+bool sync__blob_joins(const struct sync_session *s, const struct sync_msg *m);
 int sync__blob_done(struct sync_session *s, const struct sync_op *op,
                     const char **why) WUR;
 void sync__blobs_free(struct sync_session *s);

@@ -50,6 +50,9 @@ if [ "${BENCH_ONLY:-}" = bulk ]; then
   [ "$(wholes kab)" = "$PHOTOS" ] || fail "the kabupaten holds $(wholes kab) whole blobs"
   start kab 127.0.0.1:0
   parent kec kab
+  # A kecamatan fetches what comes up by default (BLOBS.md §7.2): these
+  # come down, so it is told to fetch everything.
+  set_key kec blobs fetch all
   sleep 1
   HZ=$(getconf CLK_TCK)
   K0=$(cpu_ticks "${PID[kab]}")

@@ -144,6 +144,7 @@ struct side {
         struct sync_session *s;
         bool knows_peer;      /* holds the peer's certificate (its hash) */
         int cert_answer;      /* the caller's verdict on a CERT: 0 or refusal */
+        int blob_commits;     /* replica_blob_put calls: one a BLOB op */
         bool hold_writes;     /* the peer's record stays with the "caller" */
         uint64_t time_ms;     /* what it answers a TIME_REQUEST with */
         size_t batch_max;     /* its sync_config's */
@@ -512,9 +513,10 @@ do_op(struct side *x)
         if (op->kind == SYNC_OP_PROOF)
                 op->err = replica_ingest(&x->r, op->entries, 2, op->source,
                                          op->results, &st);
-        else if (op->kind == SYNC_OP_BLOB)
-                op->err = replica_blob_put(&x->r, op->root, op->blob_size,
-                                           op->index, op->body, &op->whole);
+        else if (op->kind == SYNC_OP_BLOB && ++x->blob_commits)
+                op->err =
+                    replica_blob_put(&x->r, op->root, op->blob_size, op->index,
+                                     op->count, op->body, &op->whole);
         else
                 op->err = replica_fill_body(&x->r, op->feed, op->seq, op->body,
                                             op->source, &op->filled);
@@ -1460,6 +1462,8 @@ blobs(void **state)
         store_abort(t);
         assert_int_equal(sync_stats(fx->c.s)->chunks_in, 3);
         assert_int_equal(sync_stats(fx->c.s)->blobs_in, 1);
+        /* The list, chunks 0 and 1 (one frame: one commit), chunk 2. */
+        assert_int_equal(fx->c.blob_commits, 3);
         assert_int_equal(sync_stats(fx->p.s)->chunks_out, 3);
 
         /* Asked for a root no entry of the link's universe names. */
