@@ -2,8 +2,10 @@
 # Benchmark (not a test): an attachment over a thin, cutting link. A desa
 # posts news with a photo of SIZE bytes (default 2,000,000); its link to
 # the kecamatan goes through flaky at RATE kbit/s (default 64) with 100-
-# 300 ms latency, cut every CUT seconds (default 30). Midway the desa
-# posts a peringatan (urgent), which must overtake the rest of the blob.
+# 300 ms latency, cut every CUT seconds (default 30). Midway the
+# kabupaten (above the kecamatan, over loopback) posts a peringatan that
+# goes down that link while the photo goes up (the issue's case), and
+# the desa posts one that must overtake the rest of its own blob.
 # Prints the bytes that crossed the link (desa -> kecamatan) against the
 # file size, the connections and cuts, the transfer time, and the delay
 # of the urgent entry. Bytes do not depend on the machine's load; times
@@ -130,6 +132,9 @@ for n in kec desa; do
   set_key $n net keepalive_s 20
   set_key $n net timeout_s 60
 done
+# The kabupaten above the kecamatan, over loopback: its warnings go down.
+start kab 127.0.0.1:0
+parent kec kab
 start kec 127.0.0.1:0
 echo "desa 127.0.0.1:0 127.0.0.1:${PORT[kec]} rate_kbit=$RATE latency_ms=100-300 cut_s=$CUT" >"$WORK/links"
 "$FLAKY" --links "$WORK/links" --ready "$WORK/flaky.ready" --stats "$WORK/flaky.stats" \
@@ -153,6 +158,14 @@ while [ "$(held kec "$ROOT")" -lt $((CHUNKS / 2)) ]; do
   [ $SECONDS -lt $end ] || fail "no progress"
   sleep 1
 done
+# Down (the issue's case): the kabupaten warns; the desa's downlink
+# carries only the kecamatan's asks for chunks.
+TD=$(date +%s.%N)
+s post --data "$WORK/kab" --kind peringatan --to tree:36.04 --title "Angin" \
+  --body "Angin kencang sore ini." --level waspada >/dev/null
+while [ "$(has Angin desa)" != 1 ]; do sleep 0.1; done
+TE=$(date +%s.%N)
+# Up, the harder case: the desa warns on the link its photo fills.
 TW=$(date +%s.%N)
 s post --data "$WORK/desa" --kind peringatan --to tree:36.04.12 --title "Banjir" \
   --body "Air naik di Kali Ciujung." --level siaga >/dev/null
@@ -167,15 +180,19 @@ s blob get "$ROOT" -o "$WORK/got.jpg" --data "$WORK/kec"
 cmp "$WORK/foto.jpg" "$WORK/got.jpg" || fail "the blob differs"
 kill -USR1 $FLAKY_PID
 sleep 1
-python3 - "$WORK/flaky.stats" "$SIZE" "$T0" "$T1" "$TW" "$TU" "$RATE" "$CUT" <<'PY'
+python3 - "$WORK/flaky.stats" "$SIZE" "$T0" "$T1" "$TW" "$TU" "$RATE" "$CUT" "$TD" "$TE" <<'PY'
 import json, sys, os
 l = json.load(open(sys.argv[1]))["links"][0]
 size = int(sys.argv[2]); t0, t1, tw, tu = map(float, sys.argv[3:7])
+td, te = map(float, sys.argv[9:11])
 up = l["bytes_c2t"]
 print(f"link {sys.argv[7]} kbit/s, cut every {sys.argv[8]} s; load average {os.getloadavg()[0]:.2f}")
 print(f"file {size} bytes; desa->kec {up} bytes ({up / size:.3f} x the file), "
       f"kec->desa {l['bytes_t2c']} bytes; {l['connects']} connections, {l['cuts']} cuts")
 print(f"blob whole at the kecamatan after {t1 - t0:.0f} s "
       f"(the link alone: {size * 8 / 1000 / int(sys.argv[7]):.0f} s)")
-print(f"peringatan posted midway arrived after {tu - tw:.1f} s")
+print(f"peringatan from the kabupaten, midway, at the desa after {te - td:.1f} s "
+      f"(down the link the photo goes up; latency 0.1-0.3 s)")
+print(f"peringatan from the desa, midway, at the kecamatan after {tu - tw:.1f} s "
+      f"(up, behind the chunks already sent)")
 PY
