@@ -77,6 +77,11 @@ static const struct {
     {ERR_SETUP_CODE, 403},
     {ERR_SETUP_RATE, 429},
     {ERR_SETUP_DONE, 409},
+    {ERR_LOGIN_BAD, 401},
+    {ERR_LOGIN_NEEDED, 401},
+    {ERR_LOGIN_RATE, 429},
+    {ERR_LOGIN_ROLE, 403},
+    {ERR_LOGIN_CSRF, 403},
 };
 
 unsigned
@@ -428,7 +433,9 @@ token_check(struct http_req *r)
         int err;
 
         if (!h)
-                return http_fail(r, ERR_HTTP_TOKEN, "no Authorization header");
+                return http_fail(r, ERR_HTTP_TOKEN,
+                                 "no Authorization header: give the API "
+                                 "token, or log in (POST /api/login)");
         if (strncasecmp(h, "Bearer ", 7))
                 return http_fail(r, ERR_HTTP_TOKEN,
                                  "Authorization is not a Bearer token");
@@ -482,16 +489,19 @@ body_check(struct http_req *r)
 }
 
 /*
- * Who is asking: a caller with the token is authenticated (r->authed); a
- * wrong token is refused wherever it is sent. Writes need the token, and
- * so do reads from other machines (but the UI's files, which hold no
- * data); reads from this machine without it are answered with personal
- * data hidden (r->redact).
+ * Who is asking, and may they (auth.c's table says what each route
+ * needs): a caller with the token has every right (r->authed); a wrong
+ * token is refused wherever it is sent. Else a session cookie gives its
+ * account's role (and a state-changing request with it must carry the
+ * session's CSRF token). Personal data is shown to the token and to
+ * pengelola and admin only (r->redact). Someone without either gets what
+ * is public, and on this machine the node's workings (NEED_LOCAL).
  */
 static int
 access_check(struct http_req *r)
 {
         bool open = r->route->flags & ROUTE_OPEN;
+        enum http_need need;
         int err;
 
         /* No node, no token: the setup code is the credential. */
@@ -503,10 +513,17 @@ access_check(struct http_req *r)
                 r->authed = true;
                 return 0;
         }
-        if ((r->route->flags & ROUTE_WRITE) || (!r->loopback && !open))
-                return token_check(r);
-        r->redact = true;
-        return 0;
+        if ((err = http_session_check(r)))
+                return err;
+        r->redact = r->role < APP_ROLE_PENGELOLA;
+        need = http_access_need(r->route);
+        if (need == NEED_PUBLIC || (need == NEED_LOCAL && r->loopback))
+                return 0;
+        if (r->role == APP_ROLE_NONE && !r->stale)
+                return token_check(r); /* as before accounts: HTTP-TOKEN */
+        return http_role_require(r, need == NEED_ADMIN       ? APP_ROLE_ADMIN
+                                    : need == NEED_PENGELOLA ? APP_ROLE_PENGELOLA
+                                                             : APP_ROLE_ANGGOTA);
 }
 
 int
@@ -525,7 +542,7 @@ http_req_start(struct http_req *r)
                                  "refused (Origin is not this node)");
         if ((err = route_find(r)) || (err = access_check(r)))
                 return err;
-        if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP))
+        if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP | ROUTE_LOGIN))
                 return body_check(r);
         return 0;
 }
@@ -606,6 +623,9 @@ response_make(struct http_req *r)
         if (r->status == 401)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                         "Bearer");
+        if (r->set_cookie[0])
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
+                                        r->set_cookie);
         return resp;
 }
 
@@ -647,7 +667,7 @@ http_req_handle(struct http_req *r)
                 uv_mutex_unlock(&r->s->write_lock);
                 return err;
         }
-        if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP)) {
+        if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP | ROUTE_LOGIN)) {
                 r->in = json_loadb((const char *)r->body.data, r->body.len,
                                    JSON_REJECT_DUPLICATES, &je);
                 if (!r->in)
@@ -683,7 +703,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 uv_mutex_unlock(&s->count_lock);
                 if ((err = http_req_start(r)))
                         return reply(r, err); /* the body is never read */
-                if (!(r->route->flags & (ROUTE_WRITE | ROUTE_SETUP)))
+                if (!(r->route->flags &
+                      (ROUTE_WRITE | ROUTE_SETUP | ROUTE_LOGIN)))
                         return reply(r, http_req_handle(r));
                 return MHD_YES;
         }
@@ -822,6 +843,7 @@ serve(struct http_server **out, struct http_server *s,
                          "cannot listen on %s: %s: running without the HTTP "
                          "API",
                          what, err_str(err));
+                app_sessions_free(s->sessions);
                 free(s);
                 return err;
         }
@@ -849,6 +871,7 @@ serve(struct http_server **out, struct http_server *s,
                 close(fd);
                 uv_mutex_destroy(&s->write_lock);
                 uv_mutex_destroy(&s->count_lock);
+                app_sessions_free(s->sessions);
                 free(s);
                 return -EIO;
         }
@@ -883,6 +906,7 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
         s = xcalloc(1, sizeof(*s));
         s->n = n;
         s->stats = stats;
+        s->sessions = app_sessions_new();
         return serve(out, s, &ss, n->config.http_listen,
                      (unsigned)n->config.http_per_addr);
 }
@@ -912,6 +936,7 @@ http_stop(struct http_server *s)
         if (!s)
                 return;
         MHD_stop_daemon(s->mhd);
+        app_sessions_free(s->sessions);
         uv_mutex_destroy(&s->write_lock);
         uv_mutex_destroy(&s->count_lock);
         log_info("HTTP-STOP", "http server on %s stopped", s->address);
