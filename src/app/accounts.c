@@ -107,6 +107,14 @@ password_check(const char *pw, char *err_msg)
         return 0;
 }
 
+int
+app__account_check(const char *name, const char *password, char *err_msg)
+{
+        int err = name_check(name, err_msg);
+
+        return err ? err : password_check(password, err_msg);
+}
+
 static void
 accts_release(struct accts *l)
 {

@@ -139,6 +139,8 @@ struct app_created {
         const char *region, *name; /* borrowed from the app_init */
         const char *level;
         char node_key[2 * ENTRY_KEY_BYTES + 1];
+        const char *admin; /* setup: the admin account made (borrowed from
+                              the caller), or NULL */
 };
 /*
  * simpul init: a new node key (mode 0600), a config file that documents
@@ -185,12 +187,16 @@ void app_setup_release(struct app_setup *s);
 /*
  * One setup attempt at mono_ms (a monotonic clock): the code as typed
  * (case, dashes and spaces ignored), then the node made as app_init makes
- * it, and the code file removed. Errors: ERR_SETUP_DONE (made already),
+ * it, and the code file removed. With admin (may be NULL) and password,
+ * also the first admin account of the web app (app_user_add; its name
+ * and password are checked before the node is made: ERR_USAGE); made
+ * with the default [http] listen, the node then serves the LAN. Errors: ERR_SETUP_DONE (made already),
  * ERR_SETUP_RATE (over APP_SETUP_TRIES this minute), ERR_SETUP_CODE,
  * ERR_REGION, ERR_CONFIG (the name), app_init's; err_msg says what.
  */
 int app_setup_try(struct app_setup *s, const char *code, const char *region,
-                  const char *name, uint64_t mono_ms, struct app_created *out,
+                  const char *name, const char *admin, const char *password,
+                  uint64_t mono_ms, struct app_created *out,
                   char *err_msg) WUR;
 /* The reply to the successful attempt is out: the caller may go on. */
 void app_setup_finish(struct app_setup *s);

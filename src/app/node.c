@@ -101,7 +101,13 @@ app_status(struct node *n, struct daemon_stats *live, struct app_status *out,
 int
 app_http_listen(const struct node *n, struct sockaddr_storage *out)
 {
-        return net_addr_parse(n->config.http_listen, out);
+        const char *listen = n->config.http_listen;
+
+        /* auto: the LAN once someone can log in to manage the node. */
+        if (!strcmp(listen, "auto"))
+                listen = app_admin_exists(n->dir) ? NODE_HTTP_LISTEN_LAN
+                                                  : NODE_HTTP_LISTEN_LOCAL;
+        return net_addr_parse(listen, out);
 }
 
 int

@@ -153,9 +153,10 @@ config_set(struct config *c, const char *section, const char *key,
         if (!strcmp(section, "net"))
                 return net_set(c, key, value, why);
         if (!strcmp(section, "http") && !strcmp(key, "listen")) {
-                *why = "expected host:port, e.g. 127.0.0.1:7780, or nothing";
+                *why = "expected host:port, e.g. 127.0.0.1:7780, auto, or "
+                       "nothing";
                 if (strlen(value) >= NODE_ADDR_MAX ||
-                    (value[0] && !strchr(value, ':')))
+                    (value[0] && !strchr(value, ':') && strcmp(value, "auto")))
                         return ERR_CONFIG;
                 strcpy(c->http_listen, value);
                 return 0;
@@ -329,13 +330,15 @@ static const char config_template[] =
     "\n"
     "[http]\n"
     "# Address of the local HTTP JSON API, /metrics and the web UI for\n"
-    "# KIM operators, host:port (default " NODE_HTTP_LISTEN ", this\n"
-    "# machine only). Empty: no HTTP server. 0.0.0.0:7780 serves the\n"
-    "# village Wi-Fi too; clients other than this machine then need the\n"
-    "# token for every request, as every client does for writes; on this\n"
-    "# machine, personal data (reporters, rahasia content, peer\n"
-    "# addresses) is shown only with it too. The token is in http.token\n"
-    "# beside this file (simpul token rotate).\n"
+    "# KIM operators, host:port, or auto (the default): " NODE_HTTP_LISTEN_LOCAL "\n"
+    "# (this machine only) until the web app has an admin account\n"
+    "# (simpul user add NAME --role admin, or the setup page), then\n"
+    "# " NODE_HTTP_LISTEN_LAN " (the village Wi-Fi too). Empty: no HTTP server.\n"
+    "# Anyone who reaches it reads public information; writes need an\n"
+    "# account of the right role (docs/API.md) or the token, and\n"
+    "# personal data (reporters, rahasia content, peer addresses) is\n"
+    "# shown to pengelola, admin and the token only. The token, for\n"
+    "# programs, is in http.token beside this file (simpul token rotate).\n"
     "listen = %s\n"
     "# Names a browser may use to reach the API besides localhost,\n"
     "# 127.x.x.x, [::1] and the address it connected to, e.g.\n"

@@ -35,7 +35,12 @@
 #define NODE_ADDR_MAX 64U
 #define NODE_HOSTS_MAX 256U /* bytes of [http] hosts */
 #define NODE_PARENTS_MAX 4U
-#define NODE_HTTP_LISTEN "127.0.0.1:7780" /* [http] listen default */
+/* [http] listen default: auto is NODE_HTTP_LISTEN_LAN once the node has
+ * an admin account of the web app (app_admin_exists), else
+ * NODE_HTTP_LISTEN_LOCAL (app_http_listen). */
+#define NODE_HTTP_LISTEN "auto"
+#define NODE_HTTP_LISTEN_LOCAL "127.0.0.1:7780"
+#define NODE_HTTP_LISTEN_LAN "0.0.0.0:7780"
 #define NODE_HTTP_CONNECTIONS 64U         /* open HTTP connections at most */
 #define NODE_HTTP_PER_ADDR 16U /* [http] connections_per_address default */
 #define NODE_BLOB_AUTO_MAX (256U * 1024U) /* [blobs] auto_fetch_max_bytes */
