@@ -187,9 +187,9 @@ static void
 session_reply(struct http_req *r, const struct app_session *s,
               enum app_role role, uint64_t now_ms)
 {
-        r->out = json_pack("{s:s, s:s, s:s, s:I}", "user", s->user, "role",
-                           app_role_name(role), "csrf_token", s->csrf,
-                           "expires_in_s",
+        r->out = json_pack("{s:b, s:s, s:s, s:s, s:I}", "logged_in", true,
+                           "user", s->user, "role", app_role_name(role),
+                           "csrf_token", s->csrf, "expires_in_s",
                            (json_int_t)((s->expires_ms - now_ms) / 1000U));
 }
 
@@ -253,22 +253,20 @@ http_logout(struct http_req *r)
         return 0;
 }
 
-/* GET /api/me: who this request is. */
+/* GET /api/me: who this request is. Not logged in is an answer, not an
+ * error: the UI asks on every load. */
 int
 http_me(struct http_req *r)
 {
         if (r->check_only)
                 return 0;
-        if (r->authed) {
-                r->out = json_pack("{s:n, s:s, s:b}", "user", "role", "admin",
-                                   "token", true);
-                return 0;
-        }
-        if (!r->session)
-                return http_fail(r, ERR_LOGIN_NEEDED,
-                                 r->stale ? "Sesi sudah berakhir: silakan "
-                                            "masuk lagi."
-                                          : "Belum masuk: POST /api/login.");
-        session_reply(r, &r->sess, r->role, mono_ms());
+        if (r->authed)
+                r->out = json_pack("{s:b, s:n, s:s, s:b}", "logged_in", false,
+                                   "user", "role", "admin", "token", true);
+        else if (!r->session) /* session_ended: a cookie of none live */
+                r->out = json_pack("{s:b, s:n, s:n, s:b}", "logged_in", false,
+                                   "user", "role", "session_ended", r->stale);
+        else
+                session_reply(r, &r->sess, r->role, mono_ms());
         return 0;
 }

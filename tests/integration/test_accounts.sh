@@ -79,7 +79,8 @@ login() { # JAR USER PASSWORD
 
 # ---- login, /api/me, the cookie ----------------------------------------------
 req none GET /api/me
-expect_api "me without a session" 401 LOGIN-NEEDED
+expect_api "me without a session" 200
+expect_eq "... is not logged in" false "$(body_jq .logged_in)"
 login siti siti 'kata-sandi-siti'
 expect_api "siti logs in" 200
 expect_eq "login says the role" pengelola "$(body_jq .role)"
@@ -89,6 +90,7 @@ expect_grep "the cookie is HttpOnly, SameSite=Strict, Path=/" \
   '^Set-Cookie: simpul_session=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict; Max-Age=[0-9]+' "$WORK/headers"
 req siti GET /api/me
 expect_api "me with the cookie" 200
+expect_eq "me: logged in" true "$(body_jq .logged_in)"
 expect_eq "me: the user" siti "$(body_jq .user)"
 expect_eq "me: the same CSRF token" "$CSRF_SITI" "$(body_jq .csrf_token)"
 
@@ -135,7 +137,7 @@ req siti POST /api/logout '{}' "$CSRF_SITI"
 expect_api "siti logs out" 200
 expect_grep "logout clears the cookie" '^Set-Cookie: simpul_session=; .*Max-Age=0' "$WORK/headers"
 req stolen GET /api/me
-expect_api "the cookie after logout: me" 401 LOGIN-NEEDED
+expect_eq "the cookie after logout: me" "false true" "$(body_jq '"\(.logged_in) \(.session_ended)"')"
 req stolen POST "/api/reports/$id/steps" '{"step":"ditindaklanjuti"}' "$CSRF_SITI"
 expect_api "the cookie after logout: a write" 401 LOGIN-NEEDED
 req stolen GET "/api/items/$id"
@@ -144,7 +146,9 @@ expect_eq "the cookie after logout: no personal data" "[disegel]" "$(body_jq .re
 # ---- an account removed, a password changed ------------------------------------
 s user remove budi --data "$K" >/dev/null
 req budi GET /api/me
-expect_api "removed: the session ends at once" 401 LOGIN-NEEDED
+expect_eq "removed: the session ends at once" "false true" "$(body_jq '"\(.logged_in) \(.session_ended)"')"
+req budi POST /api/items "$report" "$CSRF_BUDI"
+expect_api "removed: a write with the old session" 401 LOGIN-NEEDED
 login budi budi 'kata-sandi-budi'
 expect_api "removed: no login" 401 LOGIN-BAD
 echo 'kata-sandi-dodi-2' | s user passwd dodi --password-stdin --data "$K" >/dev/null
