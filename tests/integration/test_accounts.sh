@@ -179,4 +179,44 @@ expect_eq "the token has every right" admin "$(body_jq .role)"
 
 stop kab
 stop desa
+
+# ---- setup makes the first admin ----------------------------------------------
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+mkdir -m 700 "$WORK/D"
+HP[D]=$(free_port)
+SIMPUL_SETUP_LISTEN=127.0.0.1:${HP[D]} "$SIMPUL" run --data "$WORK/D" >>"$WORK/D.log" 2>&1 &
+PID[D]=$!
+PIDS+=($!)
+code=
+for _ in $(seq 1 100); do
+  code=$(sed -n 's/.* SETUP-CODE setup code: \([0-9A-Z-]*\) .*/\1/p' "$WORK/D.log" | tail -n 1)
+  [ -n "$code" ] && grep -q "HTTP setup API on" "$WORK/D.log" && break
+  sleep 0.1
+done
+[ -n "$code" ] || fail "no setup code"
+setup_req() { # ADMIN PASSWORD
+  jq -cn --arg c "$code" --arg a "$1" --arg p "$2" \
+    '{code: $c, region: "36.04.12.2002", name: "KIM Uji", admin: $a, password: $p}'
+}
+api D POST /api/setup "$(setup_req kades pendek)" -
+expect_api "setup with a short admin password" 400 USAGE
+[ -e "$WORK/D/node.key" ] && fail "a node was made by a refused setup"
+ok
+api D POST /api/setup "$(setup_req kades kata-sandi-kades)" -
+expect_api "setup with the first admin" 201
+expect_eq "the reply names the admin" kades "$(body_jq .admin)"
+expect_eq "the admin's account" "kades:admin" \
+  "$(s user list --json --data "$WORK/D" | jq -r '.accounts[] | "\(.user):\(.role)"')"
+A=http://127.0.0.1:${HP[D]}
+for _ in $(seq 1 100); do
+  api D GET /api/node "" -
+  [ "$CODE" = 200 ] && break
+  sleep 0.1
+done
+login kades kades kata-sandi-kades
+expect_api "the admin made by setup logs in" 200
+expect_eq "... as admin" admin "$(body_jq .role)"
+stop D
 echo "accounts: $checks checks passed"
