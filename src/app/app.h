@@ -99,6 +99,14 @@ int app_status(struct node *n, struct daemon_stats *live,
 /* The address [http] listen names, resolved (a name synchronously, at
  * startup). ERR_CONFIG. */
 int app_http_listen(const struct node *n, struct sockaddr_storage *out) WUR;
+/*
+ * [http] tls_cert and tls_key read into cert and key (NUL-terminated PEM,
+ * owned: the caller wipes and releases them); both unset: 0 and both
+ * empty. ERR_CONFIG (one without the other), ERR_TOO_BIG, -errno;
+ * err_msg says which file.
+ */
+int app_http_tls(const struct node *n, struct buf *cert, struct buf *key,
+                 char *err_msg) WUR;
 /* A host:port address as [http] listen takes it. ERR_CONFIG. */
 int app_addr_parse(const char *text, struct sockaddr_storage *out) WUR;
 

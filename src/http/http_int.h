@@ -34,6 +34,7 @@ struct http_server {
         uint64_t requests, refused, started_ms;
         struct app_sessions *sessions; /* owned; NULL while setting up */
         bool tls;                      /* served over TLS: Secure cookies */
+        struct buf tls_cert, tls_key;  /* PEM for MHD (owned, wiped) */
 };
 
 enum route_flags {

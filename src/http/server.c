@@ -830,11 +830,26 @@ token_ensure(struct node *n)
 /* Binds what ss names and starts MHD on it for s (allocated by the
  * caller, freed here on failure). what is the configuration's name for
  * the address, for the log. */
+static void
+server_free(struct http_server *s)
+{
+        app_sessions_free(s->sessions);
+        buf_wipe_release(&s->tls_cert);
+        buf_wipe_release(&s->tls_key);
+        free(s);
+}
+
 static int
 serve(struct http_server **out, struct http_server *s,
       const struct sockaddr_storage *ss, const char *what, unsigned per_addr)
 {
         unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+        /* HTTPS: libmicrohttpd's GnuTLS, the PEM from [http] tls_*. */
+        struct MHD_OptionItem tls[] = {
+            {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert.data},
+            {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key.data},
+            {MHD_OPTION_END, 0, NULL},
+        };
         int fd = -1, err;
 
         s->started_ms = time_now_ms();
@@ -843,8 +858,7 @@ serve(struct http_server **out, struct http_server *s,
                          "cannot listen on %s: %s: running without the HTTP "
                          "API",
                          what, err_str(err));
-                app_sessions_free(s->sessions);
-                free(s);
+                server_free(s);
                 return err;
         }
         if (uv_mutex_init(&s->write_lock) || uv_mutex_init(&s->count_lock))
@@ -855,6 +869,8 @@ serve(struct http_server **out, struct http_server *s,
         json_set_alloc_funcs(malloc, mem_wipe_free);
         if (ss->ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
+        if (s->tls)
+                flags |= MHD_USE_TLS;
         s->mhd = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
             on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
@@ -862,7 +878,8 @@ serve(struct http_server **out, struct http_server *s,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS_MAX,
             MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_addr,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY,
+            s->tls ? tls : tls + 2, MHD_OPTION_END);
         if (!s->mhd) {
                 log_warn("HTTP-LISTEN",
                          "cannot start the HTTP server on %s: running "
@@ -871,12 +888,12 @@ serve(struct http_server **out, struct http_server *s,
                 close(fd);
                 uv_mutex_destroy(&s->write_lock);
                 uv_mutex_destroy(&s->count_lock);
-                app_sessions_free(s->sessions);
-                free(s);
+                server_free(s);
                 return -EIO;
         }
-        log_info("HTTP-LISTEN", "HTTP %s on http://%s/",
-                 s->setup ? "setup API" : "API", s->address);
+        log_info("HTTP-LISTEN", "HTTP %s on %s://%s/",
+                 s->setup ? "setup API" : "API", s->tls ? "https" : "http",
+                 s->address);
         *out = s;
         return 0;
 }
@@ -885,6 +902,7 @@ int
 http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
 {
         struct sockaddr_storage ss;
+        char msg[APP_ERR_MAX];
         struct http_server *s;
         int err;
 
@@ -904,6 +922,12 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
                 return err;
         }
         s = xcalloc(1, sizeof(*s));
+        if ((err = app_http_tls(n, &s->tls_cert, &s->tls_key, msg))) {
+                log_warn("HTTP-TLS", "%s: running without the HTTP API", msg);
+                free(s);
+                return err;
+        }
+        s->tls = s->tls_cert.len > 0;
         s->n = n;
         s->stats = stats;
         s->sessions = app_sessions_new();
@@ -936,11 +960,10 @@ http_stop(struct http_server *s)
         if (!s)
                 return;
         MHD_stop_daemon(s->mhd);
-        app_sessions_free(s->sessions);
         uv_mutex_destroy(&s->write_lock);
         uv_mutex_destroy(&s->count_lock);
         log_info("HTTP-STOP", "http server on %s stopped", s->address);
-        free(s);
+        server_free(s);
 }
 
 const char *

@@ -170,6 +170,15 @@ config_set(struct config *c, const char *section, const char *key,
                 return 0;
         }
         if (!strcmp(section, "http") &&
+            (!strcmp(key, "tls_cert") || !strcmp(key, "tls_key"))) {
+                char *to = key[4] == 'c' ? c->http_tls_cert : c->http_tls_key;
+                *why = "expected a file name of at most 255 bytes";
+                if (strlen(value) >= NODE_TLS_PATH_MAX)
+                        return ERR_CONFIG;
+                strcpy(to, value);
+                return 0;
+        }
+        if (!strcmp(section, "http") &&
             !strcmp(key, "connections_per_address")) {
                 *why = "expected a whole number from 1 to 64";
                 return parse_u64(value, 1, NODE_HTTP_CONNECTIONS,
@@ -352,6 +361,11 @@ static const char config_template[] =
     "# Raise it when every client comes through one address (a reverse\n"
     "# proxy on this machine, a NAT).\n"
     "connections_per_address = %llu\n"
+    "# HTTPS instead of HTTP: a PEM certificate (chain) and its key,\n"
+    "# absolute or relative to this directory (the key mode 0600), e.g.\n"
+    "# tls_cert = tls.crt\n"
+    "# tls_key = tls.key\n"
+    "# Session cookies are then Secure. Without both: plain HTTP.\n"
     "\n"
     "[kim]\n"
     "# Public holidays (hari libur nasional, cuti bersama) as dates\n"

@@ -219,4 +219,46 @@ login kades kades kata-sandi-kades
 expect_api "the admin made by setup logs in" 200
 expect_eq "... as admin" admin "$(body_jq .role)"
 stop D
+
+# ---- HTTPS with a certificate file: the cookie is Secure -----------------------
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/D/tls.key" \
+  -out "$WORK/D/tls.crt" 2>/dev/null
+chmod 600 "$WORK/D/tls.key"
+set_key D http listen 127.0.0.1:0
+set_key D http tls_cert tls.crt
+set_key D http tls_key "$WORK/D/tls.key"
+"$SIMPUL" run --data "$WORK/D" >>"$WORK/D.log" 2>&1 &
+PID[D]=$!
+PIDS+=($!)
+HP[D]=
+for _ in $(seq 1 100); do
+  HP[D]=$(grep -o 'HTTP API on https://[0-9.]*:[0-9]*' "$WORK/D.log" | tail -n 1 | sed 's/.*://') || true
+  [ -n "${HP[D]}" ] && break
+  sleep 0.1
+done
+[ -n "${HP[D]}" ] || fail "no HTTPS listen line"
+ok
+A=https://127.0.0.1:${HP[D]}
+CODE=$(curl -s -m 30 -o /dev/null -w '%{http_code}' "$A/api/node") || CODE=000
+expect_eq "an unknown certificate is refused by curl" 000 "$CODE"
+CODE=$(curl -s -m 30 -o /dev/null -w '%{http_code}' "http://127.0.0.1:${HP[D]}/api/node") || CODE=000
+[ "$CODE" = 200 ] && fail "plain HTTP answered on the HTTPS port"
+ok
+curl_tls() { curl --cacert "$WORK/D/tls.crt" "$@"; }
+CODE=$(curl_tls -s -m 30 -o "$WORK/body" -w '%{http_code}' "$A/api/node") || CODE=000
+expect_api "GET /api/node over HTTPS" 200
+CODE=$(curl_tls -s -m 30 -D "$WORK/headers" -o "$WORK/body" -w '%{http_code}' \
+  -H 'Content-Type: application/json' -H "Origin: $A" \
+  --data-binary '{"user": "kades", "password": "kata-sandi-kades"}' "$A/api/login") || CODE=000
+expect_api "login over HTTPS" 200
+expect_grep "the cookie is Secure over HTTPS" \
+  '^Set-Cookie: simpul_session=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict; Max-Age=[0-9]+; Secure' "$WORK/headers"
+stop D
+set_key D http tls_key ""
+"$SIMPUL" run --data "$WORK/D" >>"$WORK/D.log" 2>&1 &
+PID[D]=$!
+PIDS+=($!)
+wait_until 30 "a cert without a key is refused" grep -q 'warn HTTP-TLS \[http\] tls_cert and tls_key go together' "$WORK/D.log"
+stop D
 echo "accounts: $checks checks passed"
