@@ -27,7 +27,7 @@
 #define ACCOUNTS_LOCK "accounts.lock"
 #define ACCOUNTS_FILE_MAX ((size_t)APP_USERS_MAX * 256U)
 #define ACCOUNTS_HEAD                                                          \
-        "# simpul accounts (simpul user): NAME ROLE CREATED_MS HASH\n"       \
+        "# simpul accounts (simpul user): NAME ROLE CREATED_MS HASH\n"         \
         "# The hashes are Argon2id (docs/ACCOUNTS.md). Mode 0600.\n"
 
 struct acct {
@@ -39,8 +39,7 @@ struct accts {
         size_t n, cap;
 };
 
-static const char *const role_names[] = {"", "anggota", "pengelola",
-                                         "admin"};
+static const char *const role_names[] = {"", "anggota", "pengelola", "admin"};
 
 const char *
 app_role_name(enum app_role r)
@@ -340,8 +339,8 @@ app_user_remove(const char *dir, const char *name, char *err_msg)
         int err = name_check(name, err_msg);
 
         return err ? err
-                   : accts_change(dir, CHANGE_REMOVE, name, APP_ROLE_NONE,
-                                  NULL, err_msg);
+                   : accts_change(dir, CHANGE_REMOVE, name, APP_ROLE_NONE, NULL,
+                                  err_msg);
 }
 
 int
@@ -411,8 +410,7 @@ dummy_make(void)
 
 /* Rehashes name's password if its hash is still old (under the lock). */
 static void
-rehash(const char *dir, const char *name, const char *old,
-       const char *password)
+rehash(const char *dir, const char *name, const char *old, const char *password)
 {
         char hash[PWHASH_STR_BYTES];
         struct accts l;

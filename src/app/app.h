@@ -198,14 +198,14 @@ void app_setup_release(struct app_setup *s);
  * it, and the code file removed. With admin (may be NULL) and password,
  * also the first admin account of the web app (app_user_add; its name
  * and password are checked before the node is made: ERR_USAGE); made
- * with the default [http] listen, the node then serves the LAN. Errors: ERR_SETUP_DONE (made already),
- * ERR_SETUP_RATE (over APP_SETUP_TRIES this minute), ERR_SETUP_CODE,
- * ERR_REGION, ERR_CONFIG (the name), app_init's; err_msg says what.
+ * with the default [http] listen, the node then serves the LAN. Errors:
+ * ERR_SETUP_DONE (made already), ERR_SETUP_RATE (over APP_SETUP_TRIES this
+ * minute), ERR_SETUP_CODE, ERR_REGION, ERR_CONFIG (the name), app_init's;
+ * err_msg says what.
  */
 int app_setup_try(struct app_setup *s, const char *code, const char *region,
                   const char *name, const char *admin, const char *password,
-                  uint64_t mono_ms, struct app_created *out,
-                  char *err_msg) WUR;
+                  uint64_t mono_ms, struct app_created *out, char *err_msg) WUR;
 /* The reply to the successful attempt is out: the caller may go on. */
 void app_setup_finish(struct app_setup *s);
 /* That reply is out, or a node was made in the directory otherwise
@@ -1175,8 +1175,7 @@ int app_user_passwd(const char *dir, const char *name, const char *password,
 /* Removes name: ERR_NOT_FOUND, ERR_CONFIG, -errno. */
 int app_user_remove(const char *dir, const char *name, char *err_msg) WUR;
 /* Every account, in the file's order (by creation). */
-int app_user_list(const char *dir, struct app_accounts *out,
-                  char *err_msg) WUR;
+int app_user_list(const char *dir, struct app_accounts *out, char *err_msg) WUR;
 void app_accounts_release(struct app_accounts *a);
 /* The role of name now: ERR_NOT_FOUND, ERR_CONFIG, -errno. */
 int app_user_role(const char *dir, const char *name, enum app_role *out) WUR;
@@ -1201,7 +1200,7 @@ int app_user_login(const char *dir, const char *name, const char *password,
 #define APP_SESSION_BYTES 32U
 #define APP_SESSION_HEX (2U * APP_SESSION_BYTES)
 #define APP_SESSION_TTL_MS (12U * 3600U * 1000U) /* from login */
-#define APP_SESSIONS_MAX 256U /* the oldest goes when full */
+#define APP_SESSIONS_MAX 256U                    /* the oldest goes when full */
 #define APP_LOGIN_FAILS_USER 5U  /* failures in a row that lock an account */
 #define APP_LOGIN_FAILS_ADDR 20U /* ... a client address */
 #define APP_LOGIN_LOCK_MS (15U * 60U * 1000U) /* for this long */
@@ -1233,8 +1232,7 @@ void app_session_end(struct app_sessions *s, const char *cookie);
  * APP_LOGIN_LOCK_MS from the last one.
  */
 int app_login_allowed(struct app_sessions *s, const char *user,
-                      const char *addr, uint64_t now_ms,
-                      uint64_t *wait_ms) WUR;
+                      const char *addr, uint64_t now_ms, uint64_t *wait_ms) WUR;
 /* A login of user from addr failed (counts) or succeeded (clears). */
 void app_login_failed(struct app_sessions *s, const char *user,
                       const char *addr, uint64_t now_ms);

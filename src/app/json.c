@@ -953,9 +953,9 @@ app_json_accounts(struct buf *out, const struct app_accounts *a, int flags)
                 abort(); /* out of memory */
         for (size_t i = 0; i < a->n; i++)
                 json_array_append_new(
-                    arr, json_pack("{s:s, s:s, s:I}", "user", a->v[i].name,
-                                   "role", app_role_name(a->v[i].role),
-                                   "created_ms",
-                                   (json_int_t)a->v[i].created_ms));
+                    arr,
+                    json_pack("{s:s, s:s, s:I}", "user", a->v[i].name, "role",
+                              app_role_name(a->v[i].role), "created_ms",
+                              (json_int_t)a->v[i].created_ms));
         return dump(json_pack("{s:o}", "accounts", arr), flags, out);
 }

@@ -227,8 +227,7 @@ app_login_failed(struct app_sessions *s, const char *user, const char *addr,
 }
 
 void
-app_login_succeeded(struct app_sessions *s, const char *user,
-                    const char *addr)
+app_login_succeeded(struct app_sessions *s, const char *user, const char *addr)
 {
         char keys[2][FAIL_KEY_MAX];
 

@@ -142,7 +142,7 @@
           "bundle is sealed to another node")                                  \
         X(ERR_BUNDLE_TAMPERED, "BUNDLE-TAMPERED",                              \
           "bundle does not authenticate")                                      \
-        X(ERR_BUNDLE_TRUNCATED, "BUNDLE-TRUNCATED", "bundle is cut short")    \
+        X(ERR_BUNDLE_TRUNCATED, "BUNDLE-TRUNCATED", "bundle is cut short")     \
         X(ERR_LOGIN_BAD, "LOGIN-BAD", "wrong user name or password")           \
         X(ERR_LOGIN_RATE, "LOGIN-RATE-LIMIT",                                  \
           "too many failed logins: locked for a while")                        \

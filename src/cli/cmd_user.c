@@ -45,18 +45,17 @@ static const struct cli_opt user_opts[] = {
 
 static const struct cli_spec user_spec = {
     .name = "user",
-    .usage =
-        "usage: simpul user add NAME [--role ROLE] [--password-stdin]\n"
-        "       simpul user list [--json]\n"
-        "       simpul user passwd NAME [--password-stdin]\n"
-        "       simpul user remove NAME\n"
-        "       (each with [--data DIR])\n\n"
-        "Accounts of this node's web app (simpul run, [http] listen), in\n"
-        "the file accounts in the data directory (mode 0600); passwords\n"
-        "are hashed with Argon2id. A running node sees a change at once.\n"
-        "Once an admin account exists, the node's [http] listen = auto\n"
-        "serves the LAN (0.0.0.0:7780) instead of this machine only.\n"
-        "Names: 1 to 32 of a-z 0-9 . _ -; passwords: 8 to 256 bytes.\n\n",
+    .usage = "usage: simpul user add NAME [--role ROLE] [--password-stdin]\n"
+             "       simpul user list [--json]\n"
+             "       simpul user passwd NAME [--password-stdin]\n"
+             "       simpul user remove NAME\n"
+             "       (each with [--data DIR])\n\n"
+             "Accounts of this node's web app (simpul run, [http] listen), in\n"
+             "the file accounts in the data directory (mode 0600); passwords\n"
+             "are hashed with Argon2id. A running node sees a change at once.\n"
+             "Once an admin account exists, the node's [http] listen = auto\n"
+             "serves the LAN (0.0.0.0:7780) instead of this machine only.\n"
+             "Names: 1 to 32 of a-z 0-9 . _ -; passwords: 8 to 256 bytes.\n\n",
     .opts = user_opts,
     .n_opts = ARRAY_LEN(user_opts),
     .width = 18,
@@ -146,8 +145,7 @@ user_list(const char *dir, bool json)
                 rc = cli_print_buf(&out, app_json_accounts(&out, &a, 0));
         } else {
                 if (a.n)
-                        printf("%-32s  %-9s  %s\n", "USER", "ROLE",
-                               "CREATED");
+                        printf("%-32s  %-9s  %s\n", "USER", "ROLE", "CREATED");
                 for (size_t i = 0; i < a.n; i++) {
                         cli_time_local(when, a.v[i].created_ms);
                         printf("%-32s  %-9s  %s\n", a.v[i].name,

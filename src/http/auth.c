@@ -29,7 +29,9 @@ static const struct {
     {"POST", "/api/setup", NEED_PUBLIC},
     {"POST", "/api/login", NEED_PUBLIC},
     {"GET", "/api/me", NEED_PUBLIC},
-    {"POST", "/api/logout", NEED_ANGGOTA},
+    /* with a live session, its CSRF token (http_session_check); without,
+     * it only clears the cookie */
+    {"POST", "/api/logout", NEED_PUBLIC},
     /* public information, readable on the LAN without login (personal
      * data hidden below pengelola) */
     {"GET", "/api/node", NEED_PUBLIC},
@@ -206,8 +208,8 @@ http_login(struct http_req *r)
         uint64_t now = mono_ms(), wait_ms;
         int err;
 
-        if ((err = http_fields_check(r, r->in, "", fields,
-                                     ARRAY_LEN(fields))) ||
+        if ((err =
+                 http_fields_check(r, r->in, "", fields, ARRAY_LEN(fields))) ||
             (err = http_str_req(r, r->in, "user", &user)) ||
             (err = http_str_req(r, r->in, "password", &pw)) || r->check_only)
                 return err;

@@ -521,9 +521,11 @@ access_check(struct http_req *r)
                 return 0;
         if (r->role == APP_ROLE_NONE && !r->stale)
                 return token_check(r); /* as before accounts: HTTP-TOKEN */
-        return http_role_require(r, need == NEED_ADMIN       ? APP_ROLE_ADMIN
-                                    : need == NEED_PENGELOLA ? APP_ROLE_PENGELOLA
-                                                             : APP_ROLE_ANGGOTA);
+        if (need == NEED_ADMIN)
+                return http_role_require(r, APP_ROLE_ADMIN);
+        if (need == NEED_PENGELOLA)
+                return http_role_require(r, APP_ROLE_PENGELOLA);
+        return http_role_require(r, APP_ROLE_ANGGOTA);
 }
 
 int

@@ -51,10 +51,10 @@ made(struct http_req *r, const struct app_created *c)
                 return http_fail(r, err,
                                  "the node is made, but its token "
                                  "cannot be read: run simpul token");
-        r->out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "region",
-                           c->region, "name", c->name, "level", c->level,
-                           "node_key", c->node_key, "token", tok, "admin",
-                           c->admin);
+        r->out =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "region", c->region,
+                      "name", c->name, "level", c->level, "node_key",
+                      c->node_key, "token", tok, "admin", c->admin);
         explicit_bzero(tok, sizeof(tok));
         r->status = 201;
         return 0;
@@ -64,10 +64,11 @@ made(struct http_req *r, const struct app_created *c)
 static int
 h_setup_post(struct http_req *r)
 {
-        static const struct field fields[] = {
-            {"code", FIELD_STR},  {"region", FIELD_STR},
-            {"name", FIELD_STR},  {"admin", FIELD_STR},
-            {"password", FIELD_STR}};
+        static const struct field fields[] = {{"code", FIELD_STR},
+                                              {"region", FIELD_STR},
+                                              {"name", FIELD_STR},
+                                              {"admin", FIELD_STR},
+                                              {"password", FIELD_STR}};
         const char *code, *region, *name, *admin, *pw = NULL;
         struct app_created c;
         char msg[APP_ERR_MAX];

@@ -42,7 +42,8 @@ write_file(const char *dir, const char *name, const char *text)
         fclose(f);
 }
 
-/* ---- accounts --------------------------------------------------------------- */
+/* ---- accounts ---------------------------------------------------------------
+ */
 
 static void
 add_list_login_remove(void **state)
@@ -59,29 +60,29 @@ add_list_login_remove(void **state)
                    app_user_add(dir, "siti", APP_ROLE_PENGELOLA,
                                 "kata-sandi-siti", msg),
                    0);
-        expect_err("add budi",
-                   app_user_add(dir, "budi", APP_ROLE_ANGGOTA,
-                                "kata-sandi-budi", msg),
-                   0);
-        expect_err("siti again",
-                   app_user_add(dir, "siti", APP_ROLE_ADMIN, "kata-sandi-lain",
-                                msg),
-                   ERR_USER_EXISTS);
+        expect_err(
+            "add budi",
+            app_user_add(dir, "budi", APP_ROLE_ANGGOTA, "kata-sandi-budi", msg),
+            0);
+        expect_err(
+            "siti again",
+            app_user_add(dir, "siti", APP_ROLE_ADMIN, "kata-sandi-lain", msg),
+            ERR_USER_EXISTS);
         expect_err("a short password",
                    app_user_add(dir, "ani", APP_ROLE_ANGGOTA, "pendek", msg),
                    ERR_USAGE);
-        expect_err("a name with a space",
-                   app_user_add(dir, "ani z", APP_ROLE_ANGGOTA,
-                                "kata-sandi-ani", msg),
-                   ERR_USAGE);
-        expect_err("a name starting with '-'",
-                   app_user_add(dir, "-ani", APP_ROLE_ANGGOTA,
-                                "kata-sandi-ani", msg),
-                   ERR_USAGE);
-        expect_err("upper case",
-                   app_user_add(dir, "Ani", APP_ROLE_ANGGOTA, "kata-sandi-ani",
-                                msg),
-                   ERR_USAGE);
+        expect_err(
+            "a name with a space",
+            app_user_add(dir, "ani z", APP_ROLE_ANGGOTA, "kata-sandi-ani", msg),
+            ERR_USAGE);
+        expect_err(
+            "a name starting with '-'",
+            app_user_add(dir, "-ani", APP_ROLE_ANGGOTA, "kata-sandi-ani", msg),
+            ERR_USAGE);
+        expect_err(
+            "upper case",
+            app_user_add(dir, "Ani", APP_ROLE_ANGGOTA, "kata-sandi-ani", msg),
+            ERR_USAGE);
         snprintf(path, sizeof(path), "%s/%s", dir, APP_ACCOUNTS_FILE);
         assert_int_equal(stat(path, &st), 0);
         assert_int_equal(st.st_mode & 0777, 0600);
@@ -123,10 +124,10 @@ add_list_login_remove(void **state)
                    ERR_LOGIN_BAD);
         expect_err("remove budi again", app_user_remove(dir, "budi", msg),
                    ERR_NOT_FOUND);
-        expect_err("add an admin",
-                   app_user_add(dir, "admin", APP_ROLE_ADMIN, "kata-sandi-adm",
-                                msg),
-                   0);
+        expect_err(
+            "add an admin",
+            app_user_add(dir, "admin", APP_ROLE_ADMIN, "kata-sandi-adm", msg),
+            0);
         expect_err("an admin now", app_admin_exists(dir) ? 1 : 0, 1);
         test_rm_tree(dir);
 }
@@ -149,7 +150,8 @@ stale_hash_rehashed(void **state)
         expect_err("login with the old hash",
                    app_user_login(dir, "lama", "kata-sandi-lama", &role), 0);
         read_file(dir, APP_ACCOUNTS_FILE, text, sizeof(text));
-        assert_non_null(strstr(text, "lama anggota 1 $argon2id$v=19$m=65536,t=2,p=1$"));
+        assert_non_null(
+            strstr(text, "lama anggota 1 $argon2id$v=19$m=65536,t=2,p=1$"));
         assert_null(strstr(text, hash));
         expect_err("login with the new hash",
                    app_user_login(dir, "lama", "kata-sandi-lama", &role), 0);
@@ -167,15 +169,16 @@ damaged_file_refused(void **state)
         write_file(dir, APP_ACCOUNTS_FILE, "# a comment\nsiti raja 1 $x\n");
         expect_err("an unknown role", app_user_role(dir, "siti", &role),
                    ERR_CONFIG);
-        expect_err("add refuses to write over it",
-                   app_user_add(dir, "budi", APP_ROLE_ANGGOTA,
-                                "kata-sandi-budi", msg),
-                   ERR_CONFIG);
+        expect_err(
+            "add refuses to write over it",
+            app_user_add(dir, "budi", APP_ROLE_ANGGOTA, "kata-sandi-budi", msg),
+            ERR_CONFIG);
         assert_non_null(strstr(msg, "line 2 is damaged"));
         test_rm_tree(dir);
 }
 
-/* ---- sessions ----------------------------------------------------------------- */
+/* ---- sessions
+ * ----------------------------------------------------------------- */
 
 static void
 session_life(void **state)
@@ -204,10 +207,9 @@ session_life(void **state)
         expect_err("ended", app_session_find(s, other, T0, &got),
                    ERR_LOGIN_NEEDED);
         app_session_start(s, "budi", T0, cookie, &a);
-        expect_err("just before expiry",
-                   app_session_find(s, cookie, T0 + APP_SESSION_TTL_MS - 1,
-                                    &got),
-                   0);
+        expect_err(
+            "just before expiry",
+            app_session_find(s, cookie, T0 + APP_SESSION_TTL_MS - 1, &got), 0);
         expect_err("expired",
                    app_session_find(s, cookie, T0 + APP_SESSION_TTL_MS, &got),
                    ERR_LOGIN_NEEDED);
@@ -228,12 +230,12 @@ sessions_bounded(void **state)
                 app_session_start(s, "u", T0 + i, c, &a);
         expect_err("the oldest went", app_session_find(s, first, T0 + 999, &a),
                    ERR_LOGIN_NEEDED);
-        expect_err("the newest stays", app_session_find(s, c, T0 + 999, &a),
-                   0);
+        expect_err("the newest stays", app_session_find(s, c, T0 + 999, &a), 0);
         app_sessions_free(s);
 }
 
-/* ---- the login rate limit ------------------------------------------------------- */
+/* ---- the login rate limit
+ * ------------------------------------------------------- */
 
 static void
 rate_limit_per_account(void **state)
@@ -290,7 +292,8 @@ rate_limit_per_address(void **state)
         app_sessions_free(s);
 }
 
-/* ---- [http] listen = auto ------------------------------------------------------ */
+/* ---- [http] listen = auto
+ * ------------------------------------------------------ */
 
 static void
 listen_auto(void **state)
@@ -309,18 +312,18 @@ listen_auto(void **state)
                   sizeof(host));
         assert_string_equal(host, "127.0.0.1");
         assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 7780);
-        expect_err("an anggota",
-                   app_user_add(dir, "budi", APP_ROLE_ANGGOTA,
-                                "kata-sandi-budi", msg),
-                   0);
+        expect_err(
+            "an anggota",
+            app_user_add(dir, "budi", APP_ROLE_ANGGOTA, "kata-sandi-budi", msg),
+            0);
         expect_err("still loopback", app_http_listen(&n, &ss), 0);
         inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host,
                   sizeof(host));
         assert_string_equal(host, "127.0.0.1");
-        expect_err("an admin",
-                   app_user_add(dir, "admin", APP_ROLE_ADMIN, "kata-sandi-adm",
-                                msg),
-                   0);
+        expect_err(
+            "an admin",
+            app_user_add(dir, "admin", APP_ROLE_ADMIN, "kata-sandi-adm", msg),
+            0);
         expect_err("the LAN", app_http_listen(&n, &ss), 0);
         inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host,
                   sizeof(host));
