@@ -261,4 +261,5 @@ PID[D]=$!
 PIDS+=($!)
 wait_until 30 "a cert without a key is refused" grep -q 'warn HTTP-TLS \[http\] tls_cert and tls_key go together' "$WORK/D.log"
 stop D
+sanitizers_clean
 echo "accounts: $checks checks passed"
