@@ -54,7 +54,8 @@ static const struct cli_spec user_spec = {
              "the file accounts in the data directory (mode 0600); passwords\n"
              "are hashed with Argon2id. A running node sees a change at once.\n"
              "Once an admin account exists, the node's [http] listen = auto\n"
-             "serves the LAN (0.0.0.0:7780) instead of this machine only.\n"
+             "serves the LAN (0.0.0.0:7780) instead of this machine only,\n"
+             "from the daemon's next start.\n"
              "Names: 1 to 32 of a-z 0-9 . _ -; passwords: 8 to 256 bytes.\n\n",
     .opts = user_opts,
     .n_opts = ARRAY_LEN(user_opts),
@@ -186,10 +187,15 @@ user_change(const char *what, const char *dir, const char *name,
         explicit_bzero(pw, sizeof(pw));
         if (err)
                 return cli_error("user %s: %s", what, msg);
-        if (!strcmp(what, "add"))
-                printf("added '%s' (%s)\n", name, app_role_name(role));
-        else
+        if (strcmp(what, "add")) {
                 printf("new password for '%s'\n", name);
+                return EXIT_OK;
+        }
+        printf("added '%s' (%s)\n", name, app_role_name(role));
+        if (role == APP_ROLE_ADMIN)
+                printf("with [http] listen = auto (the default), the node "
+                       "serves the LAN (%s) from its next start\n",
+                       NODE_HTTP_LISTEN_LAN);
         return EXIT_OK;
 }
 
