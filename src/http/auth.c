@@ -233,6 +233,8 @@ http_login(struct http_req *r)
                                  "the node's log",
                                  err_id(err));
         app_login_succeeded(r->s->sessions, user, ip);
+        if (r->session) /* a login replaces the session it came with */
+                app_session_end(r->s->sessions, r->cookie);
         app_session_start(r->s->sessions, user, now, cookie, &s);
         cookie_set(r, cookie, APP_SESSION_TTL_MS / 1000U);
         explicit_bzero(cookie, sizeof(cookie));

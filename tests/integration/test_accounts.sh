@@ -156,6 +156,13 @@ login dodi dodi 'kata-sandi-dodi'
 expect_api "the old password after passwd" 401 LOGIN-BAD
 login dodi dodi 'kata-sandi-dodi-2'
 expect_api "the new password after passwd" 200
+cp "$WORK/dodi.jar" "$WORK/dodi-old.jar"
+login dodi dodi 'kata-sandi-dodi-2'
+expect_api "a second login with the cookie" 200
+req dodi-old GET /api/me
+expect_eq "a login replaces the session it came with" false "$(body_jq .logged_in)"
+req dodi GET /api/me
+expect_eq "... with a new one" true "$(body_jq .logged_in)"
 
 # ---- the rate limit ------------------------------------------------------------
 for i in 1 2 3 4 5; do
