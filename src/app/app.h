@@ -99,6 +99,14 @@ int app_status(struct node *n, struct daemon_stats *live,
 /* The address [http] listen names, resolved (a name synchronously, at
  * startup). ERR_CONFIG. */
 int app_http_listen(const struct node *n, struct sockaddr_storage *out) WUR;
+/*
+ * [http] tls_cert and tls_key read into cert and key (NUL-terminated PEM,
+ * owned: the caller wipes and releases them); both unset: 0 and both
+ * empty. ERR_CONFIG (one without the other), ERR_TOO_BIG, -errno;
+ * err_msg says which file.
+ */
+int app_http_tls(const struct node *n, struct buf *cert, struct buf *key,
+                 char *err_msg) WUR;
 /* A host:port address as [http] listen takes it. ERR_CONFIG. */
 int app_addr_parse(const char *text, struct sockaddr_storage *out) WUR;
 
@@ -139,6 +147,8 @@ struct app_created {
         const char *region, *name; /* borrowed from the app_init */
         const char *level;
         char node_key[2 * ENTRY_KEY_BYTES + 1];
+        const char *admin; /* setup: the admin account made (borrowed from
+                              the caller), or NULL */
 };
 /*
  * simpul init: a new node key (mode 0600), a config file that documents
@@ -185,13 +195,17 @@ void app_setup_release(struct app_setup *s);
 /*
  * One setup attempt at mono_ms (a monotonic clock): the code as typed
  * (case, dashes and spaces ignored), then the node made as app_init makes
- * it, and the code file removed. Errors: ERR_SETUP_DONE (made already),
- * ERR_SETUP_RATE (over APP_SETUP_TRIES this minute), ERR_SETUP_CODE,
- * ERR_REGION, ERR_CONFIG (the name), app_init's; err_msg says what.
+ * it, and the code file removed. With admin (may be NULL) and password,
+ * also the first admin account of the web app (app_user_add; its name
+ * and password are checked before the node is made: ERR_USAGE); made
+ * with the default [http] listen, the node then serves the LAN. Errors:
+ * ERR_SETUP_DONE (made already), ERR_SETUP_RATE (over APP_SETUP_TRIES this
+ * minute), ERR_SETUP_CODE, ERR_REGION, ERR_CONFIG (the name), app_init's;
+ * err_msg says what.
  */
 int app_setup_try(struct app_setup *s, const char *code, const char *region,
-                  const char *name, uint64_t mono_ms, struct app_created *out,
-                  char *err_msg) WUR;
+                  const char *name, const char *admin, const char *password,
+                  uint64_t mono_ms, struct app_created *out, char *err_msg) WUR;
 /* The reply to the successful attempt is out: the caller may go on. */
 void app_setup_finish(struct app_setup *s);
 /* That reply is out, or a node was made in the directory otherwise
@@ -1101,5 +1115,131 @@ uint64_t app_upload_max(const struct node *n);
 int app_gc(struct node *n, uint64_t *blobs, uint64_t *bytes, char *err_msg) WUR;
 /* A root of 64 hex digits into root: 0 or ERR_USAGE. */
 int app_root_parse(const char *s, uint8_t root[32]) WUR;
+
+/* ---- accounts of the web app (accounts.c, session.c) -------------------- */
+
+/*
+ * Local accounts of this node for the web UI (docs/ACCOUNTS.md): DATA/
+ * accounts, mode 0600, one line per account (name, role, created, the
+ * Argon2id hash string), replaced atomically (temporary file, fsync,
+ * rename) under a lock on DATA/accounts.lock, so that simpul user and the
+ * daemon may both write it and a kill -9 leaves the old or the new file.
+ * Read on every check: an account removed, or its role changed, holds at
+ * once in a running node. Not replicated: each node has its own.
+ */
+#define APP_ACCOUNTS_FILE "accounts"
+#define APP_USER_MAX 32U      /* bytes of a user name */
+#define APP_USERS_MAX 1000U   /* accounts of one node */
+#define APP_PASSWORD_MIN 8U   /* bytes of a password */
+#define APP_PASSWORD_MAX 256U /* bytes of a password */
+
+/* Roles, each with the rights of those before it. */
+enum app_role {
+        APP_ROLE_NONE = 0,      /* not logged in */
+        APP_ROLE_ANGGOTA = 1,   /* post and read */
+        APP_ROLE_PENGELOLA = 2, /* handle reports, publish, approve */
+        APP_ROLE_ADMIN = 3,     /* accounts, enrolment, network settings */
+};
+/* "anggota", "pengelola", "admin" ("" for none). */
+const char *app_role_name(enum app_role r);
+/* The role named s: ERR_USAGE. */
+int app_role_parse(const char *s, enum app_role *out) WUR;
+
+struct app_account {
+        char name[APP_USER_MAX + 1];
+        enum app_role role;
+        uint64_t created_ms;
+};
+struct app_accounts {
+        struct app_account *v; /* owned; release with app_accounts_release */
+        size_t n;
+};
+/*
+ * The data directory of --data (NULL: $SIMPUL_DATA, ...), which must hold
+ * a node (ERR_NOT_FOUND, err_msg says so). Returns 0 and *dir owned
+ * (free), or the error and *dir NULL.
+ */
+int app_node_dir(const char *data_flag, char **dir, char *err_msg) WUR;
+/*
+ * simpul user add: account name (1..APP_USER_MAX of a-z 0-9 . _ -,
+ * starting with a letter or digit) with role and password (APP_PASSWORD_MIN
+ * .. APP_PASSWORD_MAX bytes), in dir. ERR_USAGE (name, password),
+ * ERR_USER_EXISTS, ERR_TOO_BIG (APP_USERS_MAX), ERR_CONFIG (the file is
+ * damaged), -errno; err_msg says what.
+ */
+int app_user_add(const char *dir, const char *name, enum app_role role,
+                 const char *password, char *err_msg) WUR;
+/* A new password for name: ERR_NOT_FOUND, and as app_user_add. */
+int app_user_passwd(const char *dir, const char *name, const char *password,
+                    char *err_msg) WUR;
+/* Removes name: ERR_NOT_FOUND, ERR_CONFIG, -errno. */
+int app_user_remove(const char *dir, const char *name, char *err_msg) WUR;
+/* Every account, in the file's order (by creation). */
+int app_user_list(const char *dir, struct app_accounts *out, char *err_msg) WUR;
+void app_accounts_release(struct app_accounts *a);
+/* The role of name now: ERR_NOT_FOUND, ERR_CONFIG, -errno. */
+int app_user_role(const char *dir, const char *name, enum app_role *out) WUR;
+/* Does dir hold an admin account? (False when it cannot be read.) */
+bool app_admin_exists(const char *dir);
+/*
+ * A login: is password name's? Rehashes it when it was hashed with other
+ * parameters. ERR_LOGIN_BAD (no such account or the wrong password: the
+ * same time either way), ERR_CONFIG, -errno. Takes about 64 MiB and a
+ * fraction of a second (Argon2id): one at a time, the caller's lock.
+ */
+int app_user_login(const char *dir, const char *name, const char *password,
+                   enum app_role *role) WUR;
+
+/*
+ * Sessions of the web UI and the login rate limit, in memory (a restart
+ * logs everyone out), safe from any thread. A session is a random cookie
+ * of APP_SESSION_BYTES, kept only as its BLAKE2b hash, with a random CSRF
+ * token that every state-changing request made with the cookie must
+ * repeat in X-CSRF-Token.
+ */
+#define APP_SESSION_BYTES 32U
+#define APP_SESSION_HEX (2U * APP_SESSION_BYTES)
+#define APP_SESSION_TTL_MS (12U * 3600U * 1000U) /* from login */
+#define APP_SESSIONS_MAX 256U                    /* the oldest goes when full */
+#define APP_LOGIN_FAILS_USER 5U  /* failures in a row that lock an account */
+#define APP_LOGIN_FAILS_ADDR 20U /* ... a client address */
+#define APP_LOGIN_LOCK_MS (15U * 60U * 1000U) /* for this long */
+
+struct app_session {
+        char user[APP_USER_MAX + 1];
+        char csrf[APP_SESSION_HEX + 1];
+        uint64_t expires_ms; /* on the caller's monotonic clock */
+};
+struct app_sessions;
+/* Returns owned, free with app_sessions_free (NULL: no-op). */
+struct app_sessions *app_sessions_new(void);
+void app_sessions_free(struct app_sessions *s);
+/* A new session for user at now_ms: its cookie value into cookie, and
+ * what it holds into out. */
+void app_session_start(struct app_sessions *s, const char *user,
+                       uint64_t now_ms, char cookie[APP_SESSION_HEX + 1],
+                       struct app_session *out);
+/* The live session of cookie: 0, or ERR_LOGIN_NEEDED (none, expired or
+ * ended). */
+int app_session_find(struct app_sessions *s, const char *cookie,
+                     uint64_t now_ms, struct app_session *out) WUR;
+/* Ends the session of cookie (logout); none is a no-op. */
+void app_session_end(struct app_sessions *s, const char *cookie);
+/*
+ * May user log in from addr (an IP address) at now_ms? 0, or
+ * ERR_LOGIN_RATE with *wait_ms until it may: after APP_LOGIN_FAILS_USER
+ * failures in a row for user, or APP_LOGIN_FAILS_ADDR from addr, for
+ * APP_LOGIN_LOCK_MS from the last one.
+ */
+int app_login_allowed(struct app_sessions *s, const char *user,
+                      const char *addr, uint64_t now_ms, uint64_t *wait_ms) WUR;
+/* A login of user from addr failed (counts) or succeeded (clears). */
+void app_login_failed(struct app_sessions *s, const char *user,
+                      const char *addr, uint64_t now_ms);
+void app_login_succeeded(struct app_sessions *s, const char *user,
+                         const char *addr);
+/* simpul user list --json: {accounts: [{user, role, created_ms}]}. */
+int app_json_accounts(struct buf *out, const struct app_accounts *a,
+                      int flags) WUR;
 
 #endif

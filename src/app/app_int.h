@@ -12,6 +12,9 @@
 /* v (capacity *cap elements of size bytes) with room for element n: grown
  * (doubled) when n is *cap. Out of memory aborts. */
 void *app__grow(void *v, size_t n, size_t *cap, size_t size);
+/* accounts.c: may name and password be an account's? ERR_USAGE. */
+int app__account_check(const char *name, const char *password,
+                       char *err_msg) WUR;
 /* Writes err_msg (may be NULL) and returns err. */
 int app__fail(char *err_msg, int err, const char *fmt, ...) PRINTF(3, 4);
 /* The node's holidays as a calendar (borrows n's config). */

@@ -941,3 +941,21 @@ app_json_items(struct buf *out, const struct app_items *it, int flags)
                       it->next[0] ? json_string(it->next) : json_null()),
             flags, out);
 }
+
+/* ---- accounts ------------------------------------------------------------ */
+
+int
+app_json_accounts(struct buf *out, const struct app_accounts *a, int flags)
+{
+        json_t *arr = json_array();
+
+        if (!arr)
+                abort(); /* out of memory */
+        for (size_t i = 0; i < a->n; i++)
+                json_array_append_new(
+                    arr,
+                    json_pack("{s:s, s:s, s:I}", "user", a->v[i].name, "role",
+                              app_role_name(a->v[i].role), "created_ms",
+                              (json_int_t)a->v[i].created_ms));
+        return dump(json_pack("{s:o}", "accounts", arr), flags, out);
+}

@@ -98,10 +98,57 @@ app_status(struct node *n, struct daemon_stats *live, struct app_status *out,
         return 0;
 }
 
+#define TLS_FILE_MAX (64U * 1024U)
+
+/* A PEM file of [http] into out, NUL-terminated. */
+static int
+tls_file(const struct node *n, const char *name, const char *key,
+         struct buf *out, char *err_msg)
+{
+        char *path = name[0] == '/' ? xstrdup(name) : node_path(n->dir, name);
+        int err = node_line_read(path, TLS_FILE_MAX, out);
+
+        if (!err)
+                buf_add(out, "\n", 2); /* PEM's last newline, and a NUL */
+        else
+                app__fail(err_msg, err, "[http] %s '%s': %s", key, path,
+                          err_str(err));
+        free(path);
+        return err;
+}
+
+int
+app_http_tls(const struct node *n, struct buf *cert, struct buf *key,
+             char *err_msg)
+{
+        const char *c = n->config.http_tls_cert, *k = n->config.http_tls_key;
+        int err;
+
+        buf_init(cert);
+        buf_init(key);
+        if (!c[0] && !k[0])
+                return 0;
+        if (!c[0] || !k[0])
+                return app__fail(err_msg, ERR_CONFIG,
+                                 "[http] tls_cert and tls_key go together");
+        if ((err = tls_file(n, c, "tls_cert", cert, err_msg)) ||
+            (err = tls_file(n, k, "tls_key", key, err_msg))) {
+                buf_wipe_release(cert);
+                buf_wipe_release(key);
+        }
+        return err;
+}
+
 int
 app_http_listen(const struct node *n, struct sockaddr_storage *out)
 {
-        return net_addr_parse(n->config.http_listen, out);
+        const char *listen = n->config.http_listen;
+
+        /* auto: the LAN once someone can log in to manage the node. */
+        if (!strcmp(listen, "auto"))
+                listen = app_admin_exists(n->dir) ? NODE_HTTP_LISTEN_LAN
+                                                  : NODE_HTTP_LISTEN_LOCAL;
+        return net_addr_parse(listen, out);
 }
 
 int

@@ -199,13 +199,34 @@ code_matches(const struct app_setup *s, const char *given)
         return shape && d == 0;
 }
 
+/* The first admin account of a node just made, into out->admin. */
+static void
+admin_add(const char *dir, const char *admin, const char *password,
+          struct app_created *out)
+{
+        char msg[APP_ERR_MAX];
+
+        if (app_user_add(dir, admin, APP_ROLE_ADMIN, password, msg)) {
+                log_warn("SETUP-ADMIN",
+                         "the node is made, but not its admin account: %s: "
+                         "simpul user add NAME --role admin",
+                         msg);
+                return;
+        }
+        out->admin = admin;
+        log_info("SETUP-ADMIN", "admin account '%s' made", admin);
+}
+
 int
 app_setup_try(struct app_setup *s, const char *code, const char *region,
-              const char *name, uint64_t mono_ms, struct app_created *out,
-              char *err_msg)
+              const char *name, const char *admin, const char *password,
+              uint64_t mono_ms, struct app_created *out, char *err_msg)
 {
-        struct app_init in = {s->dir, region, name, STORE_DEFAULT_MAP_MIB,
-                              s->listen};
+        /* Set up on the usual address, the node keeps the default (auto:
+         * the LAN once it has an admin); on another, that one. */
+        struct app_init in = {
+            s->dir, region, name, STORE_DEFAULT_MAP_MIB,
+            strcmp(s->listen, NODE_HTTP_LISTEN_LOCAL) ? s->listen : NULL};
         char *path;
         int err;
 
@@ -234,6 +255,8 @@ app_setup_try(struct app_setup *s, const char *code, const char *region,
                 return app__fail(err_msg, ERR_CONFIG,
                                  "name must be one line of 1 to 95 bytes "
                                  "without ; or #");
+        if (admin && (err = app__account_check(admin, password, err_msg)))
+                return err;
         __atomic_store_n(&s->making, true, __ATOMIC_RELEASE);
         if ((err = app_init(&in, out, err_msg))) {
                 __atomic_store_n(&s->making, false, __ATOMIC_RELEASE);
@@ -249,6 +272,8 @@ app_setup_try(struct app_setup *s, const char *code, const char *region,
         free(path);
         log_info("NODE-SET-UP", "node %s (%s) made in %s by the setup API",
                  name, region, s->dir);
+        if (admin) /* made: a failure here leaves simpul user add to do */
+                admin_add(s->dir, admin, password, out);
         return 0;
 }
 

@@ -142,7 +142,16 @@
           "bundle is sealed to another node")                                  \
         X(ERR_BUNDLE_TAMPERED, "BUNDLE-TAMPERED",                              \
           "bundle does not authenticate")                                      \
-        X(ERR_BUNDLE_TRUNCATED, "BUNDLE-TRUNCATED", "bundle is cut short")
+        X(ERR_BUNDLE_TRUNCATED, "BUNDLE-TRUNCATED", "bundle is cut short")     \
+        X(ERR_LOGIN_BAD, "LOGIN-BAD", "wrong user name or password")           \
+        X(ERR_LOGIN_RATE, "LOGIN-RATE-LIMIT",                                  \
+          "too many failed logins: locked for a while")                        \
+        X(ERR_LOGIN_NEEDED, "LOGIN-NEEDED",                                    \
+          "log in (or give the API token) first")                              \
+        X(ERR_LOGIN_ROLE, "LOGIN-ROLE", "this account's role may not do this") \
+        X(ERR_LOGIN_CSRF, "LOGIN-CSRF",                                        \
+          "X-CSRF-Token missing or wrong for this session")                    \
+        X(ERR_USER_EXISTS, "USER-EXISTS", "an account of that name exists")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

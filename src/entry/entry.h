@@ -76,6 +76,18 @@ void feed_id_compute(uint8_t out[ENTRY_HASH_BYTES],
 /* Random bytes from the OS CSPRNG. */
 void random_bytes(uint8_t *out, size_t n);
 
+/* ---- passwords (pwhash.c) ------------------------------------------------ */
+
+#define PWHASH_STR_BYTES 128U /* a hash string with its NUL */
+/* Hashes password pw (len bytes) with Argon2id and a random salt into out
+ * (NUL-terminated ASCII). -ENOMEM when its 64 MiB cannot be had. */
+int pwhash_make(char out[PWHASH_STR_BYTES], const char *pw, size_t len) WUR;
+/* Is pw the password of hash string str? Takes about as long as
+ * pwhash_make. */
+bool pwhash_check(const char *str, const char *pw, size_t len) WUR;
+/* Was str made with other parameters than pwhash_make's (rehash it)? */
+bool pwhash_stale(const char *str) WUR;
+
 /* ---- entries ------------------------------------------------------------- */
 
 struct entry {

@@ -22,13 +22,17 @@
  * that a slow client cannot hold them all (MHD counts them per address
  * for its whole thread pool).
  *
- * Access: writes (POST) need "Authorization: Bearer TOKEN", the token in
- * DATA/http.token (app_token_*: mode 0600, made by simpul init, replaced by
- * simpul token rotate; read on every check, so a rotation takes effect at
- * once). Reads
- * from other machines need it too; reads from the loopback interface
- * without it are answered with personal data hidden (reporters, rahasia
- * content, peer addresses). On every listen address the Host header must
+ * Access (auth.c, one table of what each route needs): programs give
+ * "Authorization: Bearer TOKEN", the token in DATA/http.token (app_token_*:
+ * mode 0600, made by simpul init, replaced by simpul token rotate; read on
+ * every check, so a rotation takes effect at once), which has every
+ * right; people log in (POST /api/login) with an account of the web app
+ * (app_user_*: anggota, pengelola, admin) and get a session cookie, and
+ * every state-changing request with it repeats the session's CSRF token
+ * (X-CSRF-Token). Public information is readable by anyone who reaches
+ * the node; personal data (reporters, rahasia content, peer addresses)
+ * only by the token, pengelola and admin. On every listen address the
+ * Host header must
  * name this node (a loopback name, the address connected to, or a name
  * of [http] hosts: DNS rebinding), and a request whose Origin is not
  * this node's is refused (HTTP-ORIGIN); no CORS header is ever sent.

@@ -32,6 +32,9 @@ struct http_server {
         uv_mutex_t write_lock; /* one write request at a time */
         uv_mutex_t count_lock; /* guards the counters */
         uint64_t requests, refused, started_ms;
+        struct app_sessions *sessions; /* owned; NULL while setting up */
+        bool tls;                      /* served over TLS: Secure cookies */
+        struct buf tls_cert, tls_key;  /* PEM for MHD (owned, wiped) */
 };
 
 enum route_flags {
@@ -40,6 +43,17 @@ enum route_flags {
         ROUTE_SETUP = 4,  /* a JSON body, the write lock, no token */
         ROUTE_UPLOAD = 8, /* with ROUTE_WRITE: the body is bytes, not JSON,
                              up to [blobs] upload_max_bytes */
+        ROUTE_LOGIN = 16, /* a JSON body, the write lock, no credential */
+};
+
+/* What a route needs of its caller (auth.c's table); the API token has
+ * every right. */
+enum http_need {
+        NEED_PUBLIC,    /* anyone who can reach the node */
+        NEED_LOCAL,     /* this machine, or an account */
+        NEED_ANGGOTA,   /* an account: anggota or above */
+        NEED_PENGELOLA, /* pengelola or admin */
+        NEED_ADMIN,
 };
 
 struct http_req;
@@ -74,6 +88,13 @@ struct http_req {
         bool redact;     /* no token: hide personal data in the reply */
         bool answered;   /* a reply was queued */
         bool setup_made; /* this request made the node (setup.c) */
+        /* a session (auth.c): its cookie, what it holds, the account's
+         * role now; stale: a cookie of no live session */
+        bool session, stale;
+        enum app_role role;
+        struct app_session sess;
+        char cookie[APP_SESSION_HEX + 1];
+        char set_cookie[160]; /* the reply's Set-Cookie, or "" */
         uint64_t start_ms;
         struct buf body; /* allocated once for body_max bytes */
         size_t body_max; /* its Content-Length */
@@ -180,6 +201,21 @@ extern const struct route http_routes[];
 extern const struct route http_setup_routes[];
 int http_setup_get(struct http_req *r);
 int http_setup_post_done(struct http_req *r);
+
+/* ---- auth.c: accounts, sessions, roles -------------------------------- */
+
+/* What route rt needs (the one table of it). */
+enum http_need http_access_need(const struct route *rt);
+/* Reads the session cookie, if any, into r (r->session, r->role), and
+ * checks X-CSRF-Token on a state-changing request made with it:
+ * ERR_LOGIN_CSRF. */
+int http_session_check(struct http_req *r) WUR;
+/* 0 if r's caller has role (or the token); ERR_LOGIN_NEEDED,
+ * ERR_LOGIN_ROLE. */
+int http_role_require(struct http_req *r, enum app_role role) WUR;
+int http_login(struct http_req *r);
+int http_logout(struct http_req *r);
+int http_me(struct http_req *r);
 
 /* ---- items.c: the KIM items (proto/KIM.md) ----------------------------- */
 

@@ -392,6 +392,11 @@ http_items_create(struct http_req *r)
 
         if ((err = item_parse(r, r->in, &p)))
                 return err;
+        /* Publishing to an audience and handling reports: pengelola. */
+        if ((p.body.kind == KIND_INFORMASI || p.body.kind == KIND_PERINGATAN ||
+             p.body.kind == KIND_STATUS || p.body.kind == KIND_TANGGAPAN) &&
+            (err = http_role_require(r, APP_ROLE_PENGELOLA)))
+                return err;
         if (p.body.kind == KIND_STATUS || p.body.kind == KIND_TANGGAPAN)
                 return item_step(r, &p);
         return post_reply(r, &p);

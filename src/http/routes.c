@@ -89,5 +89,8 @@ const struct route http_routes[] = {
     {"GET", "/metrics", http_metrics, 0},
     {"GET", "/", http_ui, ROUTE_OPEN},
     {"GET", "/ui/*", http_ui, ROUTE_OPEN},
+    {"POST", "/api/login", http_login, ROUTE_LOGIN},
+    {"POST", "/api/logout", http_logout, ROUTE_WRITE},
+    {"GET", "/api/me", http_me, 0},
     {NULL, NULL, NULL, 0},
 };

@@ -77,6 +77,11 @@ static const struct {
     {ERR_SETUP_CODE, 403},
     {ERR_SETUP_RATE, 429},
     {ERR_SETUP_DONE, 409},
+    {ERR_LOGIN_BAD, 401},
+    {ERR_LOGIN_NEEDED, 401},
+    {ERR_LOGIN_RATE, 429},
+    {ERR_LOGIN_ROLE, 403},
+    {ERR_LOGIN_CSRF, 403},
 };
 
 unsigned
@@ -428,7 +433,9 @@ token_check(struct http_req *r)
         int err;
 
         if (!h)
-                return http_fail(r, ERR_HTTP_TOKEN, "no Authorization header");
+                return http_fail(r, ERR_HTTP_TOKEN,
+                                 "no Authorization header: give the API "
+                                 "token, or log in (POST /api/login)");
         if (strncasecmp(h, "Bearer ", 7))
                 return http_fail(r, ERR_HTTP_TOKEN,
                                  "Authorization is not a Bearer token");
@@ -482,16 +489,19 @@ body_check(struct http_req *r)
 }
 
 /*
- * Who is asking: a caller with the token is authenticated (r->authed); a
- * wrong token is refused wherever it is sent. Writes need the token, and
- * so do reads from other machines (but the UI's files, which hold no
- * data); reads from this machine without it are answered with personal
- * data hidden (r->redact).
+ * Who is asking, and may they (auth.c's table says what each route
+ * needs): a caller with the token has every right (r->authed); a wrong
+ * token is refused wherever it is sent. Else a session cookie gives its
+ * account's role (and a state-changing request with it must carry the
+ * session's CSRF token). Personal data is shown to the token and to
+ * pengelola and admin only (r->redact). Someone without either gets what
+ * is public, and on this machine the node's workings (NEED_LOCAL).
  */
 static int
 access_check(struct http_req *r)
 {
         bool open = r->route->flags & ROUTE_OPEN;
+        enum http_need need;
         int err;
 
         /* No node, no token: the setup code is the credential. */
@@ -503,10 +513,19 @@ access_check(struct http_req *r)
                 r->authed = true;
                 return 0;
         }
-        if ((r->route->flags & ROUTE_WRITE) || (!r->loopback && !open))
-                return token_check(r);
-        r->redact = true;
-        return 0;
+        if ((err = http_session_check(r)))
+                return err;
+        r->redact = r->role < APP_ROLE_PENGELOLA;
+        need = http_access_need(r->route);
+        if (need == NEED_PUBLIC || (need == NEED_LOCAL && r->loopback))
+                return 0;
+        if (r->role == APP_ROLE_NONE && !r->stale)
+                return token_check(r); /* as before accounts: HTTP-TOKEN */
+        if (need == NEED_ADMIN)
+                return http_role_require(r, APP_ROLE_ADMIN);
+        if (need == NEED_PENGELOLA)
+                return http_role_require(r, APP_ROLE_PENGELOLA);
+        return http_role_require(r, APP_ROLE_ANGGOTA);
 }
 
 int
@@ -525,7 +544,7 @@ http_req_start(struct http_req *r)
                                  "refused (Origin is not this node)");
         if ((err = route_find(r)) || (err = access_check(r)))
                 return err;
-        if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP))
+        if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP | ROUTE_LOGIN))
                 return body_check(r);
         return 0;
 }
@@ -606,6 +625,9 @@ response_make(struct http_req *r)
         if (r->status == 401)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                         "Bearer");
+        if (r->set_cookie[0])
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
+                                        r->set_cookie);
         return resp;
 }
 
@@ -647,7 +669,7 @@ http_req_handle(struct http_req *r)
                 uv_mutex_unlock(&r->s->write_lock);
                 return err;
         }
-        if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP)) {
+        if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP | ROUTE_LOGIN)) {
                 r->in = json_loadb((const char *)r->body.data, r->body.len,
                                    JSON_REJECT_DUPLICATES, &je);
                 if (!r->in)
@@ -683,7 +705,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 uv_mutex_unlock(&s->count_lock);
                 if ((err = http_req_start(r)))
                         return reply(r, err); /* the body is never read */
-                if (!(r->route->flags & (ROUTE_WRITE | ROUTE_SETUP)))
+                if (!(r->route->flags &
+                      (ROUTE_WRITE | ROUTE_SETUP | ROUTE_LOGIN)))
                         return reply(r, http_req_handle(r));
                 return MHD_YES;
         }
@@ -809,11 +832,26 @@ token_ensure(struct node *n)
 /* Binds what ss names and starts MHD on it for s (allocated by the
  * caller, freed here on failure). what is the configuration's name for
  * the address, for the log. */
+static void
+server_free(struct http_server *s)
+{
+        app_sessions_free(s->sessions);
+        buf_wipe_release(&s->tls_cert);
+        buf_wipe_release(&s->tls_key);
+        free(s);
+}
+
 static int
 serve(struct http_server **out, struct http_server *s,
       const struct sockaddr_storage *ss, const char *what, unsigned per_addr)
 {
         unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+        /* HTTPS: libmicrohttpd's GnuTLS, the PEM from [http] tls_*. */
+        struct MHD_OptionItem tls[] = {
+            {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert.data},
+            {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key.data},
+            {MHD_OPTION_END, 0, NULL},
+        };
         int fd = -1, err;
 
         s->started_ms = time_now_ms();
@@ -822,7 +860,7 @@ serve(struct http_server **out, struct http_server *s,
                          "cannot listen on %s: %s: running without the HTTP "
                          "API",
                          what, err_str(err));
-                free(s);
+                server_free(s);
                 return err;
         }
         if (uv_mutex_init(&s->write_lock) || uv_mutex_init(&s->count_lock))
@@ -833,6 +871,8 @@ serve(struct http_server **out, struct http_server *s,
         json_set_alloc_funcs(malloc, mem_wipe_free);
         if (ss->ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
+        if (s->tls)
+                flags |= MHD_USE_TLS;
         s->mhd = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
             on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
@@ -840,7 +880,8 @@ serve(struct http_server **out, struct http_server *s,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS_MAX,
             MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_addr,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY,
+            s->tls ? tls : tls + 2, MHD_OPTION_END);
         if (!s->mhd) {
                 log_warn("HTTP-LISTEN",
                          "cannot start the HTTP server on %s: running "
@@ -849,11 +890,12 @@ serve(struct http_server **out, struct http_server *s,
                 close(fd);
                 uv_mutex_destroy(&s->write_lock);
                 uv_mutex_destroy(&s->count_lock);
-                free(s);
+                server_free(s);
                 return -EIO;
         }
-        log_info("HTTP-LISTEN", "HTTP %s on http://%s/",
-                 s->setup ? "setup API" : "API", s->address);
+        log_info("HTTP-LISTEN", "HTTP %s on %s://%s/",
+                 s->setup ? "setup API" : "API", s->tls ? "https" : "http",
+                 s->address);
         *out = s;
         return 0;
 }
@@ -862,6 +904,7 @@ int
 http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
 {
         struct sockaddr_storage ss;
+        char msg[APP_ERR_MAX];
         struct http_server *s;
         int err;
 
@@ -881,8 +924,15 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
                 return err;
         }
         s = xcalloc(1, sizeof(*s));
+        if ((err = app_http_tls(n, &s->tls_cert, &s->tls_key, msg))) {
+                log_warn("HTTP-TLS", "%s: running without the HTTP API", msg);
+                free(s);
+                return err;
+        }
+        s->tls = s->tls_cert.len > 0;
         s->n = n;
         s->stats = stats;
+        s->sessions = app_sessions_new();
         return serve(out, s, &ss, n->config.http_listen,
                      (unsigned)n->config.http_per_addr);
 }
@@ -915,7 +965,7 @@ http_stop(struct http_server *s)
         uv_mutex_destroy(&s->write_lock);
         uv_mutex_destroy(&s->count_lock);
         log_info("HTTP-STOP", "http server on %s stopped", s->address);
-        free(s);
+        server_free(s);
 }
 
 const char *

@@ -51,9 +51,10 @@ made(struct http_req *r, const struct app_created *c)
                 return http_fail(r, err,
                                  "the node is made, but its token "
                                  "cannot be read: run simpul token");
-        r->out = json_pack("{s:s, s:s, s:s, s:s, s:s}", "region", c->region,
-                           "name", c->name, "level", c->level, "node_key",
-                           c->node_key, "token", tok);
+        r->out =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "region", c->region,
+                      "name", c->name, "level", c->level, "node_key",
+                      c->node_key, "token", tok, "admin", c->admin);
         explicit_bzero(tok, sizeof(tok));
         r->status = 201;
         return 0;
@@ -63,9 +64,12 @@ made(struct http_req *r, const struct app_created *c)
 static int
 h_setup_post(struct http_req *r)
 {
-        static const struct field fields[] = {
-            {"code", FIELD_STR}, {"region", FIELD_STR}, {"name", FIELD_STR}};
-        const char *code, *region, *name;
+        static const struct field fields[] = {{"code", FIELD_STR},
+                                              {"region", FIELD_STR},
+                                              {"name", FIELD_STR},
+                                              {"admin", FIELD_STR},
+                                              {"password", FIELD_STR}};
+        const char *code, *region, *name, *admin, *pw = NULL;
         struct app_created c;
         char msg[APP_ERR_MAX];
         int err;
@@ -75,10 +79,16 @@ h_setup_post(struct http_req *r)
                  http_fields_check(r, r->in, "", fields, ARRAY_LEN(fields))) ||
             (err = http_str_req(r, r->in, "code", &code)) ||
             (err = http_str_req(r, r->in, "region", &region)) ||
-            (err = http_str_req(r, r->in, "name", &name)) || r->check_only)
+            (err = http_str_req(r, r->in, "name", &name)))
                 return err;
-        err =
-            app_setup_try(r->s->setup, code, region, name, mono_ms(), &c, msg);
+        /* The first admin of the web app: both, or neither. */
+        if ((admin = http_str(r->in, "admin")) &&
+            (err = http_str_req(r, r->in, "password", &pw)))
+                return err;
+        if (r->check_only)
+                return 0;
+        err = app_setup_try(r->s->setup, code, region, name, admin, pw,
+                            mono_ms(), &c, msg);
         if (err)
                 return http_fail(r, err, "%s", msg);
         r->setup_made = true;

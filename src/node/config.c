@@ -153,9 +153,10 @@ config_set(struct config *c, const char *section, const char *key,
         if (!strcmp(section, "net"))
                 return net_set(c, key, value, why);
         if (!strcmp(section, "http") && !strcmp(key, "listen")) {
-                *why = "expected host:port, e.g. 127.0.0.1:7780, or nothing";
+                *why = "expected host:port, e.g. 127.0.0.1:7780, auto, or "
+                       "nothing";
                 if (strlen(value) >= NODE_ADDR_MAX ||
-                    (value[0] && !strchr(value, ':')))
+                    (value[0] && !strchr(value, ':') && strcmp(value, "auto")))
                         return ERR_CONFIG;
                 strcpy(c->http_listen, value);
                 return 0;
@@ -166,6 +167,15 @@ config_set(struct config *c, const char *section, const char *key,
                 if (strlen(value) >= NODE_HOSTS_MAX)
                         return ERR_CONFIG;
                 strcpy(c->http_hosts, value);
+                return 0;
+        }
+        if (!strcmp(section, "http") &&
+            (!strcmp(key, "tls_cert") || !strcmp(key, "tls_key"))) {
+                char *to = key[4] == 'c' ? c->http_tls_cert : c->http_tls_key;
+                *why = "expected a file name of at most 255 bytes";
+                if (strlen(value) >= NODE_TLS_PATH_MAX)
+                        return ERR_CONFIG;
+                strcpy(to, value);
                 return 0;
         }
         if (!strcmp(section, "http") &&
@@ -329,13 +339,16 @@ static const char config_template[] =
     "\n"
     "[http]\n"
     "# Address of the local HTTP JSON API, /metrics and the web UI for\n"
-    "# KIM operators, host:port (default " NODE_HTTP_LISTEN ", this\n"
-    "# machine only). Empty: no HTTP server. 0.0.0.0:7780 serves the\n"
-    "# village Wi-Fi too; clients other than this machine then need the\n"
-    "# token for every request, as every client does for writes; on this\n"
-    "# machine, personal data (reporters, rahasia content, peer\n"
-    "# addresses) is shown only with it too. The token is in http.token\n"
-    "# beside this file (simpul token rotate).\n"
+    "# KIM operators, host:port, or auto (the default):\n"
+    "# " NODE_HTTP_LISTEN_LOCAL " (this machine only) until the web app\n"
+    "# has an admin account (simpul user add NAME --role admin, or the\n"
+    "# setup page), then " NODE_HTTP_LISTEN_LAN " (the village Wi-Fi too).\n"
+    "# Empty: no HTTP server.\n"
+    "# Anyone who reaches it reads public information; writes need an\n"
+    "# account of the right role (docs/API.md) or the token, and\n"
+    "# personal data (reporters, rahasia content, peer addresses) is\n"
+    "# shown to pengelola, admin and the token only. The token, for\n"
+    "# programs, is in http.token beside this file (simpul token rotate).\n"
     "listen = %s\n"
     "# Names a browser may use to reach the API besides localhost,\n"
     "# 127.x.x.x, [::1] and the address it connected to, e.g.\n"
@@ -349,6 +362,11 @@ static const char config_template[] =
     "# Raise it when every client comes through one address (a reverse\n"
     "# proxy on this machine, a NAT).\n"
     "connections_per_address = %llu\n"
+    "# HTTPS instead of HTTP: a PEM certificate (chain) and its key,\n"
+    "# absolute or relative to this directory (the key mode 0600), e.g.\n"
+    "# tls_cert = tls.crt\n"
+    "# tls_key = tls.key\n"
+    "# Session cookies are then Secure. Without both: plain HTTP.\n"
     "\n"
     "[kim]\n"
     "# Public holidays (hari libur nasional, cuti bersama) as dates\n"

@@ -35,9 +35,15 @@
 #define NODE_ADDR_MAX 64U
 #define NODE_HOSTS_MAX 256U /* bytes of [http] hosts */
 #define NODE_PARENTS_MAX 4U
-#define NODE_HTTP_LISTEN "127.0.0.1:7780" /* [http] listen default */
-#define NODE_HTTP_CONNECTIONS 64U         /* open HTTP connections at most */
-#define NODE_HTTP_PER_ADDR 16U /* [http] connections_per_address default */
+/* [http] listen default: auto is NODE_HTTP_LISTEN_LAN once the node has
+ * an admin account of the web app (app_admin_exists), else
+ * NODE_HTTP_LISTEN_LOCAL (app_http_listen). */
+#define NODE_HTTP_LISTEN "auto"
+#define NODE_HTTP_LISTEN_LOCAL "127.0.0.1:7780"
+#define NODE_HTTP_LISTEN_LAN "0.0.0.0:7780"
+#define NODE_HTTP_CONNECTIONS 64U /* open HTTP connections at most */
+#define NODE_HTTP_PER_ADDR 16U    /* [http] connections_per_address default */
+#define NODE_TLS_PATH_MAX 256U    /* bytes of [http] tls_cert, tls_key */
 #define NODE_BLOB_AUTO_MAX (256U * 1024U) /* [blobs] auto_fetch_max_bytes */
 #define NODE_HOLIDAYS_MAX 256U            /* dates in [kim] holidays */
 
@@ -69,6 +75,10 @@ struct config {
         /* [http] connections_per_address: HTTP connections one client
          * address may hold, 1..NODE_HTTP_CONNECTIONS */
         uint64_t http_per_addr;
+        /* [http] tls_cert, tls_key: PEM files (relative to the data
+         * directory, or absolute); both "": plain HTTP */
+        char http_tls_cert[NODE_TLS_PATH_MAX];
+        char http_tls_key[NODE_TLS_PATH_MAX];
         /* [kim] holidays: day numbers (days since 1970-01-01, WIB),
          * ascending, for the deadlines of proto/KIM.md §5. */
         int32_t holidays[NODE_HOLIDAYS_MAX];

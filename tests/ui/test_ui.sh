@@ -24,11 +24,15 @@ http_wait desa
 caught_up() { grep -q SYNC-CAUGHT-UP "$WORK/desa.log"; }
 wait_until 60 "the desa caught up with the kabupaten" caught_up
 
+# An account of the web app (the UI's login form).
+echo 'kata-sandi-operator' | "$SIMPUL" user add operator --role anggota \
+  --password-stdin --data "$WORK/desa" >/dev/null
 # The browser's profile and crash reports stay in $WORK.
 export HOME=$WORK
 python3 "$here/ui_test.py" --url "http://127.0.0.1:${HP[desa]}" \
   --token "${TOK[desa]}" --expect-title "Posyandu Sabtu" \
-  --node-name "Node desa" --work "$WORK" || {
+  --node-name "Node desa" --work "$WORK" \
+  --user operator --password kata-sandi-operator || {
   cp "$WORK/ui-failure.png" /tmp/simpul-ui-failure.png 2>/dev/null &&
     echo "screenshot: /tmp/simpul-ui-failure.png" >&2
   fail "the UI test failed"

@@ -121,6 +121,49 @@ def run(a, d):
           items)
 
 
+def run_login(a, d):
+    """An account instead of the token: a wrong password is refused with
+    a sentence, the right one logs in (HttpOnly cookie, CSRF token) and the
+    form's write goes through; after logout a write is refused again."""
+    d.click('#menu button[data-tab="token"]')
+    d.click('#hapus-token')
+    d.wait('the token removed', lambda: 'Belum ada' in d.text('#status-token'))
+    d.type('#masuk-nama', a.user)
+    d.type('#masuk-sandi', 'bukan-kata-sandinya')
+    d.click('#tombol-masuk')
+    msg = d.wait('the wrong password refused', lambda: 'LOGIN-BAD' in
+                 d.text('#pesan') and d.text('#pesan'))
+    check('a wrong password is refused in Bahasa Indonesia',
+          'kata sandi salah' in msg, msg)
+    d.type('#masuk-nama', a.user)
+    d.type('#masuk-sandi', a.password)
+    d.click('#tombol-masuk')
+    d.wait('logged in', lambda: a.user in d.text('#status-masuk'))
+    check('the session cookie is not readable by the page',
+          'simpul_session' not in d.js('return document.cookie;'))
+    judul = 'Saluran air tersumbat %d' % (int(time.time()) % 1000)
+    d.click('#menu button[data-tab="buat"]')
+    d.select('#buat-jenis', 'aspirasi')
+    d.select('#buat-penanggung', '36.04')
+    d.type('#buat-judul', judul)
+    d.type('#buat-isi', 'Saluran di depan pasar tersumbat sampah.')
+    d.click('#tombol-kirim')
+    msg = d.wait('the confirmation', lambda: 'terkirim' in d.text('#pesan')
+                 and d.text('#pesan'))
+    check('logged in: the form goes through', 'Aspirasi terkirim' in msg, msg)
+    check('stored once',
+          len([i for i in api_items(a.url) if i.get('title') == judul]) == 1)
+    d.click('#menu button[data-tab="token"]')
+    d.click('#tombol-keluar')
+    d.wait('logged out', lambda: 'Belum masuk' in d.text('#status-masuk'))
+    d.click('#menu button[data-tab="buat"]')
+    d.type('#buat-judul', judul + ' lagi')
+    d.click('#tombol-kirim')
+    msg = d.wait('the refusal after logout', lambda: 'Gagal' in
+                 d.text('#pesan') and d.text('#pesan'))
+    check('after logout a write is refused', 'HTTP-TOKEN' in msg, msg)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--url', required=True)
@@ -128,12 +171,16 @@ def main():
     ap.add_argument('--expect-title', required=True)
     ap.add_argument('--node-name', required=True)
     ap.add_argument('--work', required=True)
+    ap.add_argument('--user')
+    ap.add_argument('--password')
     a = ap.parse_args()
     chromedriver, chromium = find_tools()
     d = Driver(chromedriver, chromium, os.path.join(a.work, 'chrome'),
                os.path.join(a.work, 'chromedriver.log'))
     try:
         run(a, d)
+        if a.user:
+            run_login(a, d)
     except WebDriverError as e:
         shot = os.path.join(a.work, 'ui-failure.png')
         try:

@@ -1,6 +1,8 @@
 /*
  * simpul web UI: a client of the node's JSON API (docs/API.md), no
- * library. Writes send the token kept in this browser (localStorage).
+ * library. Writes go with the session of POST /api/login (an HttpOnly
+ * cookie, and its CSRF token in X-CSRF-Token), or with the token kept in
+ * this browser (localStorage) for those who pasted it.
  */
 'use strict';
 
@@ -28,6 +30,7 @@ function tanda(f) {
 let node = null;     /* GET /api/node */
 let kursor = null;   /* the next page of the list */
 let itemAktif = null;
+let sesi = null;     /* GET /api/me or POST /api/login: user, role, csrf_token */
 
 const $ = (id) => document.getElementById(id);
 
@@ -43,9 +46,10 @@ async function api(metode, jalur, isi) {
   const kepala = {};
   const token = localStorage.getItem('simpul-token');
   if (token) kepala.Authorization = 'Bearer ' + token;
+  if (sesi && metode !== 'GET') kepala['X-CSRF-Token'] = sesi.csrf_token;
   if (isi !== undefined) kepala['Content-Type'] = 'application/json';
   const res = await fetch(jalur, {
-    method: metode, headers: kepala,
+    method: metode, headers: kepala, credentials: 'same-origin',
     body: isi === undefined ? undefined : JSON.stringify(isi),
   });
   let data = null;
@@ -68,7 +72,9 @@ function tampilPesan(teks, galat) {
 function tampilGalat(e) {
   if (e instanceof GalatApi) {
     let saran = '';
-    if (e.kode === 'HTTP-TOKEN') saran = ' Isi token di menu Token.';
+    if (e.kode === 'HTTP-TOKEN' || e.kode === 'LOGIN-NEEDED')
+      saran = ' Masuk dulu di menu Masuk (atau isi token).';
+    if (e.kode === 'LOGIN-ROLE') saran = ' Minta admin mengubah peran akun Anda.';
     if (e.kode === 'KIM-STEP') saran = ' Langkah ini tidak boleh dari status sekarang.';
     tampilPesan('Gagal (' + e.kode + '): ' + e.message + '.' + saran, true);
   } else {
@@ -243,8 +249,8 @@ async function bukaDetail(id) {
     data(dl, 'Tingkat', it.level);
     data(dl, 'Pelapor', pelapor(it.reporter));
     if (it.redacted)
-      data(dl, 'Data pribadi', 'disembunyikan: isi token di menu Token ' +
-           'untuk melihat pelapor dan isi rahasia');
+      data(dl, 'Data pribadi', 'disembunyikan: masuk sebagai pengelola ' +
+           '(menu Masuk) untuk melihat pelapor dan isi rahasia');
     data(dl, 'Anonim', it.anonim ? 'ya' : null);
     data(dl, 'Rahasia', it.rahasia ? 'ya' : null);
     data(dl, 'Id', it.id);
@@ -415,6 +421,49 @@ function simpanToken(ev) {
   tampilPesan('Token disimpan.');
 }
 
+/* ---- the session ----------------------------------------------------------- */
+
+function aturSesi() {
+  $('status-masuk').textContent = sesi
+    ? 'Masuk sebagai ' + sesi.user + ' (' + sesi.role + ').' : 'Belum masuk.';
+  $('tombol-keluar').hidden = !sesi;
+}
+
+async function muatSesi() {
+  try {
+    const me = await api('GET', '/api/me');
+    sesi = me.logged_in && me.csrf_token ? me : null;
+  } catch (e) {
+    sesi = null;
+  }
+  aturSesi();
+}
+
+async function masuk(ev) {
+  ev.preventDefault();
+  try {
+    sesi = await api('POST', '/api/login',
+                     { user: $('masuk-nama').value.trim(), password: $('masuk-sandi').value });
+    $('masuk-sandi').value = '';
+    aturSesi();
+    tampilPesan('Berhasil masuk sebagai ' + sesi.user + '.');
+  } catch (e) {
+    $('masuk-sandi').value = '';
+    tampilGalat(e);
+  }
+}
+
+async function keluar() {
+  try {
+    await api('POST', '/api/logout', {});
+    tampilPesan('Sudah keluar.');
+  } catch (e) {
+    tampilGalat(e);
+  }
+  sesi = null;
+  aturSesi();
+}
+
 /* ---- start ---------------------------------------------------------------- */
 
 function mulai() {
@@ -436,6 +485,9 @@ function mulai() {
   aturBuat();
   aturLangkah();
   aturToken();
+  $('form-masuk').addEventListener('submit', masuk);
+  $('tombol-keluar').addEventListener('click', keluar);
+  muatSesi();
   muatNode().then(() => buka('daftar')).catch(tampilGalat);
 }
 
