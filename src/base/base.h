@@ -142,7 +142,9 @@
           "bundle is sealed to another node")                                  \
         X(ERR_BUNDLE_TAMPERED, "BUNDLE-TAMPERED",                              \
           "bundle does not authenticate")                                      \
-        X(ERR_BUNDLE_TRUNCATED, "BUNDLE-TRUNCATED", "bundle is cut short")
+        X(ERR_BUNDLE_TRUNCATED, "BUNDLE-TRUNCATED", "bundle is cut short")    \
+        X(ERR_EXPORT_NO_XLSX, "EXPORT-NO-XLSX",                                \
+          "this build writes no XLSX (no libxlsxwriter): use CSV")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };
