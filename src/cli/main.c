@@ -35,6 +35,8 @@ const struct cli_cmd cli_cmds[] = {
     {"blob", cmd_blob, "write an attachment out: blob get ROOT -o FILE"},
     {"blobs", cmd_blobs, "list attachments: whole, partial, wanted"},
     {"gc", cmd_gc, "delete attachments no entry references"},
+    {"export-table", cmd_export_table,
+     "reports or announcements as CSV or XLSX"},
     {NULL, NULL, NULL},
 };
 
