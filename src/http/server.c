@@ -77,6 +77,7 @@ static const struct {
     {ERR_SETUP_CODE, 403},
     {ERR_SETUP_RATE, 429},
     {ERR_SETUP_DONE, 409},
+    {ERR_EXPORT_NO_XLSX, 501},
 };
 
 unsigned
@@ -187,7 +188,7 @@ http_req_free(struct http_req *r)
         free(r->path);
         free(r->seg_copy);
         buf_wipe_release(&r->body); /* a reporter, rahasia text */
-        buf_release(&r->text);
+        buf_wipe_release(&r->text); /* an export holds personal data */
         buf_wipe_release(&r->json);
         json_decref(r->in);
         json_decref(r->out);
@@ -601,6 +602,9 @@ response_make(struct http_req *r)
                                         r->content_range);
                 MHD_add_response_header(resp, "Accept-Ranges", "bytes");
         }
+        if (r->disposition[0])
+                MHD_add_response_header(resp, "Content-Disposition",
+                                        r->disposition);
         if (r->status == 405 && r->allow[0])
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
         if (r->status == 401)
