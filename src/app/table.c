@@ -222,8 +222,7 @@ report_match(const struct walk *w, const struct app_report *r)
 static bool
 content_shown(const struct walk *w, const struct app_report *r)
 {
-        return r->readable && !r->body_missing &&
-               (w->f->personal || !r->v.rahasia);
+        return r->readable && (w->f->personal || !r->v.rahasia);
 }
 
 static struct slice
