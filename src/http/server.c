@@ -580,9 +580,15 @@ response_make(struct http_req *r)
         } else if (r->file.ptr) {
                 resp = MHD_create_response_from_buffer(
                     r->file.len, (void *)r->file.ptr, MHD_RESPMEM_PERSISTENT);
+        } else if (r->text.data) {
+                /* MHD frees it (wiped: an export holds personal data). */
+                s = (char *)r->text.data;
+                resp = MHD_create_response_from_buffer_with_free_callback(
+                    r->text.len, s, mem_wipe_free);
+                buf_init(&r->text);
         } else {
-                resp = MHD_create_response_from_buffer(
-                    r->text.len, r->text.data, MHD_RESPMEM_MUST_COPY);
+                resp = MHD_create_response_from_buffer(0, (void *)"",
+                                                       MHD_RESPMEM_PERSISTENT);
         }
         if (!resp)
                 abort(); /* out of memory */
