@@ -48,19 +48,39 @@ while read -r id; do
 done <"$WORK/ids"
 echo "steps_posted $(( 2 * $(wc -l <"$WORK/ids") )) in $(( $(date +%s%3N) - t0 )) ms"
 
+# anon_peak PID: the largest RssAnon (heap, not the store's mapped pages,
+# which peak RSS counts too) of PID's child, sampled every 20 ms, in KiB.
+anon_peak() {
+  local peak=0 kid v
+  while kill -0 "$1" 2>/dev/null; do
+    kid=$(pgrep -P "$1" | head -n 1 || true)
+    if [ -n "$kid" ]; then
+      v=$(awk '/^RssAnon:/ { print $2 }' "/proc/$kid/status" 2>/dev/null || echo 0)
+      [ "${v:-0}" -gt "$peak" ] && peak=$v
+    fi
+    sleep 0.02
+  done
+  echo "$peak"
+}
+
 # run NAME FORMAT FILE: one export, timed.
 run() {
-  local name=$1 fmt=$2 file=$3 l0 l1
+  local name=$1 fmt=$2 file=$3 l0 l1 pid anon
   l0=$(load)
   /usr/bin/time -f "%e %U %S %M" -o "$WORK/time" \
     "$SIMPUL" export-table reports --format "$fmt" -o "$file" \
-    --data "$node" >"$WORK/$name.out"
+    --data "$node" >"$WORK/$name.out" &
+  pid=$!
+  anon=$(anon_peak $pid)
+  wait $pid
   l1=$(load)
   read -r e u s m <"$WORK/time"
   echo "$name: $(cat "$WORK/$name.out")"
   echo "$name wall_s $e cpu_s $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') \
-peak_rss_mib $(( m / 1024 )) bytes $(stat -c %s "$file") load_before $l0 load_after $l1"
+peak_rss_mib $(( m / 1024 )) peak_anon_mib $(( anon / 1024 )) \
+bytes $(stat -c %s "$file") load_before $l0 load_after $l1"
 }
+echo "store_mib_used $(du -cm "$node"/*/data.mdb | tail -n 1 | cut -f1)"
 run xlsx xlsx "$WORK/r.xlsx"
 run csv csv "$WORK/r.csv"
 rows=$("$PY" -c 'import openpyxl,sys
