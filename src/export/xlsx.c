@@ -21,6 +21,7 @@ struct export_xlsx {
         lxw_worksheet *sheet[EXPORT_TABLES_MAX];
         lxw_format *time_fmt, *head_fmt;
         uint32_t rows[EXPORT_TABLES_MAX];
+        char *tmpdir; /* for libxlsxwriter's temporary files (owned) */
 };
 
 int
@@ -28,7 +29,17 @@ export__xlsx_open(struct export_writer *w)
 {
         lxw_workbook_options opt = {.constant_memory = LXW_TRUE};
         struct export_xlsx *x = xcalloc(1, sizeof(*x));
+        char *slash;
 
+        /* Its temporary files (rows with personal data) beside the file,
+         * not in /tmp: on the disk the caller chose for them. */
+        x->tmpdir = xstrdup(w->tmps[0]);
+        slash = strrchr(x->tmpdir, '/');
+        if (!slash)
+                strcpy(x->tmpdir, "."); /* "r.xlsx" is longer than "." */
+        else
+                slash[slash == x->tmpdir] = 0; /* "/r.xlsx": "/" */
+        opt.tmpdir = x->tmpdir;
         w->xlsx = x;
         if (!(x->wb = workbook_new_opt(w->tmps[0], &opt)))
                 return -EIO;
@@ -132,6 +143,7 @@ export__xlsx_close(struct export_writer *w)
         struct export_xlsx *x = w->xlsx;
         lxw_error e = workbook_close(x->wb);
 
+        free(x->tmpdir);
         free(x);
         w->xlsx = NULL;
         return e ? -EIO : 0;
