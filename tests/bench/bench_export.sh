@@ -27,6 +27,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 node=$WORK/node
 "$SIMPUL" init --data "$node" --region 36.04 --name "Diskominfo" >/dev/null
+printf '[http]\nlisten = 127.0.0.1:0\n' >>"$node/simpul.conf"
 "$B/tests/gen_entries" --out "$WORK/r.bundle" --count "$n" --authors 16 \
   --body-bytes 262 --seed 1 --reports 2>/dev/null
 t0=$(date +%s%3N)
@@ -83,6 +84,23 @@ bytes $(stat -c %s "$file") load_before $l0 load_after $l1"
 echo "store_mib_used $(du -cm "$node"/*/data.mdb | tail -n 1 | cut -f1)"
 run xlsx xlsx "$WORK/r.xlsx"
 run csv csv "$WORK/r.csv"
+# The same over HTTP, from `simpul run`'s API, with the token.
+"$SIMPUL" run --data "$node" >"$WORK/run.log" 2>&1 &
+RUN=$!
+trap 'kill $RUN 2>/dev/null; wait $RUN 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do
+  port=$(grep -o 'HTTP API on http://[0-9.]*:[0-9]*' "$WORK/run.log" | sed 's/.*://') && break
+  sleep 0.1
+done
+tok=$("$SIMPUL" token --data "$node")
+for f in reports.xlsx reports.csv; do
+  l0=$(load)
+  curl -s -m 300 -H "Authorization: Bearer $tok" -o "$WORK/h-$f" \
+    -w "http $f status %{http_code} wall_s %{time_total} bytes %{size_download}" \
+    "http://127.0.0.1:$port/api/export/$f"
+  echo " load_before $l0 load_after $(load)"
+done
+echo "http daemon peak_rss_mib $(( $(awk '/^VmHWM:/ { print $2 }' /proc/$RUN/status) / 1024 ))"
 rows=$("$PY" -c 'import openpyxl,sys
 wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
 print(wb["reports"].max_row - 1, wb["steps"].max_row - 1)' "$WORK/r.xlsx")
