@@ -1103,7 +1103,6 @@ int app_gc(struct node *n, uint64_t *blobs, uint64_t *bytes, char *err_msg) WUR;
 /* A root of 64 hex digits into root: 0 or ERR_USAGE. */
 int app_root_parse(const char *s, uint8_t root[32]) WUR;
 
-
 /* ---- tables for exports (table.c): reports, their steps, announcements ---
  *
  * The rows of simpul export-table and GET /api/export/...: app builds them

@@ -142,7 +142,7 @@
           "bundle is sealed to another node")                                  \
         X(ERR_BUNDLE_TAMPERED, "BUNDLE-TAMPERED",                              \
           "bundle does not authenticate")                                      \
-        X(ERR_BUNDLE_TRUNCATED, "BUNDLE-TRUNCATED", "bundle is cut short")    \
+        X(ERR_BUNDLE_TRUNCATED, "BUNDLE-TRUNCATED", "bundle is cut short")     \
         X(ERR_EXPORT_NO_XLSX, "EXPORT-NO-XLSX",                                \
           "this build writes no XLSX (no libxlsxwriter): use CSV")
 
