@@ -17,6 +17,7 @@
 #include "../kim/view.h"
 #include "../blob/blob.h"
 #include "../node/node.h"
+#include "../export/export.h"
 
 #define APP_ERR_MAX 512U /* bytes of an err_msg buffer */
 
@@ -1241,5 +1242,66 @@ void app_login_succeeded(struct app_sessions *s, const char *user,
 /* simpul user list --json: {accounts: [{user, role, created_ms}]}. */
 int app_json_accounts(struct buf *out, const struct app_accounts *a,
                       int flags) WUR;
+/* ---- tables for exports (table.c): reports, their steps, announcements ---
+ *
+ * The rows of simpul export-table and GET /api/export/...: app builds them
+ * from the views (as app_reports_list reads them) and hands each to a
+ * sink; the export module writes them as CSV or XLSX. Every report that
+ * passes the filter, newest first, in one read transaction.
+ *
+ * Personal data (the reporter's name and contact, and the content of a
+ * rahasia report) only with f->personal, and even then: an anonim report
+ * never shows a reporter, and sealed content only where this node opens
+ * it (APP_SEALED_TEXT otherwise).
+ */
+#define APP_TABLE_REPORTS 0U       /* table 0 of app_table_reports */
+#define APP_TABLE_STEPS 1U         /* table 1: each report's timeline */
+#define APP_TABLE_ANNOUNCEMENTS 0U /* the table of app_table_announcements */
+
+/* Where the rows go; names and cells are borrowed for the call. Nonzero
+ * from either stops the walk with that error. */
+struct app_table_sink {
+        int (*columns)(void *ctx, size_t table, const char *name,
+                       const char *const *cols, size_t n);
+        int (*row)(void *ctx, size_t table, const struct export_cell *cells,
+                   size_t n);
+        void *ctx;
+};
+
+/* A zeroed filter passes everything. */
+struct app_table_filter {
+        const char *status;   /* reports: a state name, or NULL */
+        bool overdue;         /* reports: only terlambat_* */
+        uint32_t kind;        /* a report kind, or informasi/peringatan; 0 */
+        const char *handler;  /* reports: a handler region code, or NULL */
+        const char *category; /* a category word, or NULL */
+        const char *region;   /* the author's region within this code */
+        uint64_t since_ms;    /* the item's time at or after; 0: any */
+        uint64_t until_ms;    /* ... and before; 0: any */
+        uint64_t now_ms;      /* the clock for the deadline flags; 0: now */
+        bool personal;        /* reporters and rahasia content (see above) */
+};
+
+struct app_table_stats {
+        uint64_t rows[2]; /* written to each table */
+};
+
+/*
+ * Table 0: one row per report (id, times of each step, state, result,
+ * category, region code and the names of its desa and kecamatan, handler,
+ * title, text, the last response, the deadline flags, the reporter);
+ * table 1: one row per event of each report's timeline after the report
+ * itself (step, time, actor region, method, result, verifier, agency,
+ * note, a response's text). Errors: ERR_USAGE (a bad filter), errors of
+ * the sink, store errors.
+ */
+int app_table_reports(struct node *n, const struct app_table_filter *f,
+                      const struct app_table_sink *s,
+                      struct app_table_stats *out, char *err_msg) WUR;
+/* One table: the informasi and peringatan, newest first, each with its
+ * accepted revision. Filters: kind, category, region, since, until. */
+int app_table_announcements(struct node *n, const struct app_table_filter *f,
+                            const struct app_table_sink *s,
+                            struct app_table_stats *out, char *err_msg) WUR;
 
 #endif

@@ -151,7 +151,9 @@
         X(ERR_LOGIN_ROLE, "LOGIN-ROLE", "this account's role may not do this") \
         X(ERR_LOGIN_CSRF, "LOGIN-CSRF",                                        \
           "X-CSRF-Token missing or wrong for this session")                    \
-        X(ERR_USER_EXISTS, "USER-EXISTS", "an account of that name exists")
+        X(ERR_USER_EXISTS, "USER-EXISTS", "an account of that name exists")   \
+        X(ERR_EXPORT_NO_XLSX, "EXPORT-NO-XLSX",                                \
+          "this build writes no XLSX (no libxlsxwriter): use CSV")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

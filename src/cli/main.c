@@ -36,6 +36,8 @@ const struct cli_cmd cli_cmds[] = {
     {"blobs", cmd_blobs, "list attachments: whole, partial, wanted"},
     {"gc", cmd_gc, "delete attachments no entry references"},
     {"user", cmd_user, "web app accounts: add, list, passwd, remove"},
+    {"export-table", cmd_export_table,
+     "reports or announcements as CSV or XLSX"},
     {NULL, NULL, NULL},
 };
 

@@ -43,6 +43,8 @@ static const struct {
     {"GET", "/api/feeds", NEED_LOCAL},
     {"GET", "/api/blobs/*", NEED_LOCAL},
     {"GET", "/metrics", NEED_LOCAL},
+    /* exports: personal data only for pengelola or the token */
+    {"GET", "/api/export/*", NEED_LOCAL},
     /* writes (POST /api/items asks pengelola for informasi, peringatan
      * and report steps itself: http_role_require) */
     {"POST", "/api/items", NEED_ANGGOTA},

@@ -108,6 +108,7 @@ struct http_req {
         const char *ctype;      /* of text or file */
         char content_range[64]; /* a 206 or 416 reply's Content-Range */
         char allow[32];         /* 405: the Allow header */
+        char disposition[96];   /* a download's Content-Disposition */
         char msg[HTTP_MSG_MAX]; /* the error's message; "": err_str */
         /*
          * Without MHD (conn NULL; tests/fuzz/fuzz_http.c): the headers and
@@ -238,6 +239,8 @@ int http_ui(struct http_req *r);
 /* blobs.c */
 int http_blob_get(struct http_req *r);
 int http_blob_upload(struct http_req *r);
+/* export.c: GET /api/export/NAME, a table as CSV or XLSX */
+int http_export(struct http_req *r);
 
 /* The embedded UI files (generated from src/http/ui/ by cmake/embed.cmake
  * into the build tree). */

@@ -86,6 +86,7 @@ const struct route http_routes[] = {
     {"POST", "/api/setup", http_setup_post_done, ROUTE_OPEN},
     {"GET", "/api/blobs/*", http_blob_get, 0},
     {"POST", "/api/blobs", http_blob_upload, ROUTE_WRITE | ROUTE_UPLOAD},
+    {"GET", "/api/export/*", http_export, 0},
     {"GET", "/metrics", http_metrics, 0},
     {"GET", "/", http_ui, ROUTE_OPEN},
     {"GET", "/ui/*", http_ui, ROUTE_OPEN},

@@ -82,6 +82,7 @@ static const struct {
     {ERR_LOGIN_RATE, 429},
     {ERR_LOGIN_ROLE, 403},
     {ERR_LOGIN_CSRF, 403},
+    {ERR_EXPORT_NO_XLSX, 501},
 };
 
 unsigned
@@ -192,7 +193,7 @@ http_req_free(struct http_req *r)
         free(r->path);
         free(r->seg_copy);
         buf_wipe_release(&r->body); /* a reporter, rahasia text */
-        buf_release(&r->text);
+        buf_wipe_release(&r->text); /* an export holds personal data */
         buf_wipe_release(&r->json);
         json_decref(r->in);
         json_decref(r->out);
@@ -598,9 +599,15 @@ response_make(struct http_req *r)
         } else if (r->file.ptr) {
                 resp = MHD_create_response_from_buffer(
                     r->file.len, (void *)r->file.ptr, MHD_RESPMEM_PERSISTENT);
+        } else if (r->text.data) {
+                /* MHD frees it (wiped: an export holds personal data). */
+                s = (char *)r->text.data;
+                resp = MHD_create_response_from_buffer_with_free_callback(
+                    r->text.len, s, mem_wipe_free);
+                buf_init(&r->text);
         } else {
-                resp = MHD_create_response_from_buffer(
-                    r->text.len, r->text.data, MHD_RESPMEM_MUST_COPY);
+                resp = MHD_create_response_from_buffer(0, (void *)"",
+                                                       MHD_RESPMEM_PERSISTENT);
         }
         if (!resp)
                 abort(); /* out of memory */
@@ -620,6 +627,9 @@ response_make(struct http_req *r)
                                         r->content_range);
                 MHD_add_response_header(resp, "Accept-Ranges", "bytes");
         }
+        if (r->disposition[0])
+                MHD_add_response_header(resp, "Content-Disposition",
+                                        r->disposition);
         if (r->status == 405 && r->allow[0])
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
         if (r->status == 401)

@@ -5,9 +5,12 @@
  * round-trip test and the import benchmark. Deterministic from --seed.
  *
  *   gen_entries --out FILE --count N [--authors A] [--body-bytes B]
- *               [--seed S] [--reader CODE] [--one-feed]
+ *               [--seed S] [--reader CODE] [--one-feed] [--reports]
  *   gen_entries --out FILE --count N --key NODE_KEY --region CODE
  *               --audience AUD [--kind K] [--start-seq S --prev HEX]
+ * --reports: N reports only (aspirasi, pengaduan, permintaan_informasi
+ * on path audiences, from the authors that may write one), for
+ * tests/bench/bench_export.sh.
  * The second form writes one feed of a real node's key (an enrolled
  * author), from seq 1 unless told where its feed stands.
  *
@@ -86,6 +89,20 @@ pick_audience(const char *author, const char *reader, struct audience *a)
                 strcpy(parent, author);
         strcpy(a->target, parent);
         return audience_contains(a, reader) ? 0 : -1;
+}
+
+/* pick_audience, and with reports_only a path audience (ERR: none). */
+static int
+pick_report_audience(const char *author, const char *reader, bool reports_only,
+                     struct audience *a)
+{
+        for (int tries = 0; tries < 64; tries++) {
+                if (pick_audience(author, reader, a))
+                        return -1;
+                if (!reports_only || a->type == AUDIENCE_PATH)
+                        return 0;
+        }
+        return -1;
 }
 
 static struct feed_head *
@@ -230,6 +247,7 @@ main(int argc, char **argv)
             {"audience", required_argument, NULL, 'A'},
             {"feeds", required_argument, NULL, 'F'},
             {"regions", required_argument, NULL, 'G'},
+            {"reports", no_argument, NULL, 'P'},
             {NULL, 0, NULL, 0},
         };
         const char *out_path = NULL, *reader = "36.04";
@@ -238,7 +256,7 @@ main(int argc, char **argv)
         unsigned long nfeeds_arg = 0;
         struct audience fixed_aud;
         unsigned long count = 1000, nauthors = 8, body_bytes = 260;
-        bool one_feed = false;
+        bool one_feed = false, reports_only = false;
         struct key *keys[MAX_AUTHORS];
         struct buf body = BUF_INIT, bytes = BUF_INIT;
         size_t nfeeds = 0, written = 0;
@@ -284,6 +302,9 @@ main(int argc, char **argv)
                 case 'G':
                         regions_csv = optarg;
                         break;
+                case 'P':
+                        reports_only = true;
+                        break;
                 default:
                         return 2;
                 }
@@ -328,7 +349,9 @@ main(int argc, char **argv)
         if (!(out = fopen(out_path, "wb")))
                 return 1;
         fwrite(BUNDLE_MAGIC, 1, BUNDLE_MAGIC_BYTES, out);
-        for (unsigned long i = 0; i < count; i++) {
+        for (unsigned long i = 0;
+             reports_only ? written < count && i < 64 * count : i < count;
+             i++) {
                 size_t ai = one_feed ? 0 : rng() % nauthors;
                 const char *region = key_region ? key_region
                                      : one_feed
@@ -349,7 +372,8 @@ main(int argc, char **argv)
                                            "path:36.04.12.2002:36.04"))
                                 abort();
                 } else {
-                        if (pick_audience(region, reader, &h.audience))
+                        if (pick_report_audience(region, reader, reports_only,
+                                                 &h.audience))
                                 continue;
                         h.kind =
                             h.audience.type == AUDIENCE_PATH
