@@ -223,6 +223,8 @@ config_set(struct config *c, const char *section, const char *key,
                 *why = "expected error, warn, info or debug";
                 return log_level_parse(value, &c->log_level);
         }
+        if (!strncmp(section, "webhook ", 8))
+                return config_webhook_set(c, section, key, value, why);
         return ERR_CONFIG;
 }
 
@@ -262,6 +264,8 @@ config_load(struct config *c, const char *path, char *err_msg)
                 return ERR_CONFIG;
         }
         if (p.failed)
+                return ERR_CONFIG;
+        if (config_webhooks_check(c, err_msg))
                 return ERR_CONFIG;
         if (!c->region[0]) {
                 snprintf(err_msg, 256, "'%s': [node] region is missing", path);
