@@ -142,7 +142,11 @@
           "bundle is sealed to another node")                                  \
         X(ERR_BUNDLE_TAMPERED, "BUNDLE-TAMPERED",                              \
           "bundle does not authenticate")                                      \
-        X(ERR_BUNDLE_TRUNCATED, "BUNDLE-TRUNCATED", "bundle is cut short")
+        X(ERR_BUNDLE_TRUNCATED, "BUNDLE-TRUNCATED", "bundle is cut short")     \
+        X(ERR_WEBHOOK_LOG, "WEBHOOK-LOG",                                      \
+          "webhook delivery log is another store's, locked or unwritable")     \
+        X(ERR_WEBHOOK_DOWN, "WEBHOOK-DOWN",                                    \
+          "a webhook endpoint is failing: events wait for it")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

@@ -35,6 +35,7 @@ const struct cli_cmd cli_cmds[] = {
     {"blob", cmd_blob, "write an attachment out: blob get ROOT -o FILE"},
     {"blobs", cmd_blobs, "list attachments: whole, partial, wanted"},
     {"gc", cmd_gc, "delete attachments no entry references"},
+    {"webhooks", cmd_webhooks, "post events to the config's webhooks"},
     {NULL, NULL, NULL},
 };
 
