@@ -33,8 +33,8 @@ outbox_last(struct store_txn *t, uint64_t *seq)
         int err;
 
         *seq = 0;
-        err = store_index_scan(t, T_OUTBOX, slice_make(NULL, 0),
-                               slice_make(NULL, 0), true, last_seq, seq);
+        err = store_index_scan(t, T_OUTBOX, slice_make("", 0),
+                               slice_make("", 0), true, last_seq, seq);
         return err == 1 ? 0 : err;
 }
 
@@ -97,7 +97,7 @@ replica_outbox_scan(struct store_txn *t, uint64_t after, replica_outbox_fn fn,
         uint8_t start[8];
 
         be64_put(start, after);
-        return store_index_scan(t, T_OUTBOX, slice_make(NULL, 0),
+        return store_index_scan(t, T_OUTBOX, slice_make("", 0),
                                 slice_make(start, after ? 8 : 0), false,
                                 outbox_visit, &w);
 }
