@@ -9,7 +9,8 @@
 # event exactly once by webhook-id, every signature verified, nothing
 # personal; the sender's delivery log lists each event once, in outbox
 # order. A second endpoint with the wrong secret is refused (401) and
-# holds nothing back. A later event goes out live; --once with nothing
+# holds nothing back; a third with personal = true gets the reports
+# with their reporters. A later event goes out live; --once with nothing
 # left delivers nothing.
 # Usage: test_webhooks.sh SIMPUL RECEIVER
 . "$(dirname "$0")/lib.sh"
@@ -51,6 +52,13 @@ hook bad secret_file "$WORK/other.secret"
 hook bad events "peringatan"
 hook bad backoff_min_ms 100
 hook bad backoff_max_ms 200
+# Reports with their personal data, to the same receiver.
+hook full url "http://127.0.0.1:$RPORT/full"
+hook full secret_file hub.secret
+hook full events report
+hook full personal true
+hook full backoff_min_ms 100
+hook full backoff_max_ms 400
 
 start kab 127.0.0.1:0
 parent desa kab; start desa
@@ -118,7 +126,8 @@ want=$(printf '%s\n' "report.created $R1" "report.created $R2" \
   "report.step $STEP" "report.tanggapan $TANGGAPAN" "peringatan $PER" | sort)
 expect_eq "the events, each once" "$want" "$(got)"
 expect_eq "the informasi is not subscribed" 0 "$(grep -c "$INFO" "$WORK/recv.jsonl" || true)"
-expect_eq "redacted: no reporter" 0 "$(grep -c 'Budi\|0812' "$WORK/recv.jsonl" || true)"
+expect_eq "redacted: no reporter" 0 \
+  "$(jq -c 'select(.path == "/hub")' "$WORK/recv.jsonl" | grep -c 'Budi\|0812' || true)"
 expect_eq "reports say redacted" 4 "$(lines '.first == true and .redacted == true')"
 expect_eq "a step carries its report" "$R1" \
   "$(jq -r "select(.first == true and .type == \"report.step\") | .data_id" "$WORK/recv.jsonl")"
@@ -138,6 +147,15 @@ wait_until 10 "the bad endpoint is refused" at_least 1 \
   sh -c "jq -c 'select(.path == \"/bad\" and .status == 401)' $WORK/recv.jsonl | wc -l"
 expect_eq "bad endpoint delivered nothing" 0 \
   "$(grep -vc '^#' "$WORK/kab/webhooks/bad.log" || true)"
+
+# personal = true: the reports with their reporters (the kabupaten
+# opens them), nothing else.
+full() { jq -r "select(.path == \"/full\" and .first == true) | $1" "$WORK/recv.jsonl" | sort; }
+wait_until 20 "the full endpoint's reports" eq 2 sh -c "grep -vc '^#' $WORK/kab/webhooks/full.log"
+expect_eq "full: the two reports" "$(printf '%s\n' "report.created $R1" "report.created $R2" | sort)" \
+  "$(full '"\(.type) \(.entry)"')"
+expect_eq "full: the reporters" "$(printf '%s\n' Ani "Budi Santoso" | sort)" "$(full '.reporter.name')"
+expect_eq "full: not redacted" "false" "$(full '.redacted' | sort -u)"
 
 # Live: a new step goes out while the deliverer runs.
 expect_status "forward" 0 s report forward --data "$WORK/kab" $R1 --agency "Dinas PUPR"

@@ -110,6 +110,73 @@ backoff(void **state)
         }
 }
 
+/* ---- [webhook NAME] in the config ------------------------------------- */
+
+static int
+config_text(const char *text, struct config *c, char *msg)
+{
+        char dir[TEST_DIR_MAX], path[TEST_DIR_MAX + 16];
+        FILE *f;
+        int err;
+
+        assert_int_equal(test_dir_make(dir, "hookconf"), 0);
+        snprintf(path, sizeof(path), "%s/simpul.conf", dir);
+        assert_non_null(f = fopen(path, "w"));
+        fprintf(f, "[node]\nregion = 36.04\n%s", text);
+        fclose(f);
+        err = config_load(c, path, msg);
+        test_rm_tree(dir);
+        return err;
+}
+
+static void
+config_sections(void **state)
+{
+        static const struct {
+                const char *name, *text;
+                int err;
+                uint32_t kinds; /* the union, when it loads */
+        } cases[] = {
+            {"none", "", 0, 0},
+            {"defaults: report, step, peringatan",
+             "[webhook a]\nurl = http://x/\nsecret_file = s\n", 0,
+             1U << 2 | 1U << 3 | 1U << 4 | 1U << 5 | 1U << 7},
+            {"two endpoints",
+             "[webhook a]\nurl = https://x/\nsecret_file = s\nevents = "
+             "informasi\n[webhook b-2]\nurl = http://y/\nsecret_file = s\n"
+             "events = tanggapan, step\n",
+             0, 1U << 1 | 1U << 6 | 1U << 7},
+            {"no url", "[webhook a]\nsecret_file = s\n", ERR_CONFIG, 0},
+            {"no secret", "[webhook a]\nurl = http://x/\n", ERR_CONFIG, 0},
+            {"not http", "[webhook a]\nurl = ftp://x/\nsecret_file = s\n",
+             ERR_CONFIG, 0},
+            {"unknown event",
+             "[webhook a]\nurl = http://x/\nsecret_file = s\nevents = "
+             "report, revisi\n",
+             ERR_CONFIG, 0},
+            {"bad name", "[webhook A!]\nurl = http://x/\nsecret_file = s\n",
+             ERR_CONFIG, 0},
+            {"unknown key",
+             "[webhook a]\nurl = http://x/\nsecret_file = s\nretries = 3\n",
+             ERR_CONFIG, 0},
+            {"backoff the wrong way round",
+             "[webhook a]\nurl = http://x/\nsecret_file = s\n"
+             "backoff_min_ms = 500\nbackoff_max_ms = 100\n",
+             ERR_CONFIG, 0},
+        };
+        struct config c;
+        char msg[256];
+
+        (void)state;
+        for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+                expect_err(cases[i].name, config_text(cases[i].text, &c, msg),
+                           cases[i].err);
+                if (!cases[i].err && config_webhook_kinds(&c) != cases[i].kinds)
+                        fail_msg("%s: kinds %#x, want %#x", cases[i].name,
+                                 config_webhook_kinds(&c), cases[i].kinds);
+        }
+}
+
 /* ---- the outbox, on a real node ----------------------------------------- */
 
 struct fixture {
@@ -259,6 +326,7 @@ main(void)
             cmocka_unit_test(signature_matches_the_standard),
             cmocka_unit_test(secrets),
             cmocka_unit_test(backoff),
+            cmocka_unit_test(config_sections),
             cmocka_unit_test_setup_teardown(outbox_only_when_configured,
                                             node_setup, node_teardown),
         };
