@@ -1128,6 +1128,13 @@ struct app_outbox_event {
 int app_outbox_next(struct node *n, uint64_t after, uint32_t kinds,
                     struct app_outbox_event *ev, bool *found, uint64_t *scanned,
                     char *err_msg) WUR;
+/* The event names of kinds (a [webhook NAME] events' value), comma-
+ * separated, into out (size bytes). */
+void app_webhook_events(uint32_t kinds, char *out, size_t size);
+/* How many events after `after` have a kind in kinds (*count), and the
+ * outbox's last seq (*last). Store errors. */
+int app_outbox_count(struct node *n, uint64_t after, uint32_t kinds,
+                     uint64_t *count, uint64_t *last, char *err_msg) WUR;
 /*
  * The body of ev as it is posted (docs/WEBHOOKS.md): {"type", "timestamp"
  * (now_ms, ISO 8601), "entry", "data"} where data is the report (for a

@@ -75,6 +75,46 @@ app_outbox_next(struct node *n, uint64_t after, uint32_t kinds,
         return 0;
 }
 
+void
+app_webhook_events(uint32_t kinds, char *out, size_t size)
+{
+        config_webhook_events(kinds, out, size);
+}
+
+struct count_walk {
+        uint32_t kinds;
+        uint64_t count;
+};
+
+static int
+count_visit(void *ctx, const struct replica_event *e)
+{
+        struct count_walk *w = ctx;
+
+        w->count += e->kind < 32 && (w->kinds >> e->kind & 1U);
+        return 0;
+}
+
+int
+app_outbox_count(struct node *n, uint64_t after, uint32_t kinds,
+                 uint64_t *count, uint64_t *last, char *err_msg)
+{
+        struct count_walk w = {.kinds = kinds, .count = 0};
+        struct store_txn *t;
+        int err;
+
+        if ((err = store_begin(n->store, false, &t)))
+                return app__fail(err_msg, err, "%s", err_str(err));
+        err = replica_outbox_scan(t, after, count_visit, &w);
+        if (!err)
+                err = replica_outbox_last(t, last);
+        store_abort(t);
+        if (err)
+                return app__fail(err_msg, err, "the outbox: %s", err_str(err));
+        *count = w.count;
+        return 0;
+}
+
 /* The report a step or tanggapan names. */
 static int
 report_of(struct node *n, const uint8_t id[ENTRY_HASH_BYTES],

@@ -27,7 +27,7 @@ cmd_webhooks(int argc, char **argv)
 struct webhooks_opts {
         const char *data, *only, *new_secret;
         uint64_t poll_ms;
-        bool once;
+        bool once, status;
 };
 
 #define O(field) offsetof(struct webhooks_opts, field)
@@ -41,6 +41,9 @@ static const struct cli_opt webhooks_opts[] = {
             .help = "how often to look for new events when idle\n"
                     "(default 200)",
             .min = 1, .max = 60000),
+    CLI_OPT("status", CLI_FLAG, O(status),
+            .help = "print each endpoint: delivered through, events\n"
+                    "waiting, the last delivery, whether a deliverer runs"),
     CLI_OPT("new-secret", CLI_STR, O(new_secret), .arg = "FILE",
             .help = "write a new random secret (whsec_...) to FILE,\n"
                     "mode 0600, for a secret_file, and stop"),
@@ -53,6 +56,7 @@ static const struct cli_spec webhooks_spec = {
     .usage =
         "usage: simpul webhooks [--once] [--only NAME] [--poll-ms MS]\n"
         "                       [--data DIR]\n"
+        "       simpul webhooks --status [--data DIR]\n"
         "       simpul webhooks --new-secret FILE\n\n"
         "Posts this node's events (a new report, a step, a tanggapan, a\n"
         "peringatan, an informasi) as JSON to the endpoints of the\n"
@@ -122,6 +126,33 @@ secret_write(const char *path)
         return EXIT_OK;
 }
 
+static int
+status_print(struct node *n)
+{
+        struct hook_endpoint_status st[NODE_WEBHOOKS_MAX];
+        char events[96];
+        size_t k;
+
+        if (hook_status(n, st, &k))
+                return cli_error("webhooks: cannot read the status");
+        if (!n->config.webhooks_n)
+                printf("no [webhook NAME] section in the config\n");
+        for (size_t i = 0; i < k; i++) {
+                app_webhook_events(st[i].c->kinds, events, sizeof(events));
+                printf("%s  %s\n  events %s%s\n  delivered through outbox "
+                       "seq %llu of %llu; %llu waiting; last delivery %s\n"
+                       "  deliverer %s\n",
+                       st[i].c->name, st[i].c->url, events,
+                       st[i].c->personal ? " (personal data)" : "",
+                       (unsigned long long)st[i].position,
+                       (unsigned long long)st[i].outbox,
+                       (unsigned long long)st[i].waiting,
+                       st[i].last_time[0] ? st[i].last_time : "none",
+                       st[i].running ? "running" : "not running");
+        }
+        return EXIT_OK;
+}
+
 static bool
 any_personal(const struct config *c, const char *only)
 {
@@ -152,6 +183,12 @@ cmd_webhooks(int argc, char **argv)
          * takes personal data (sealed values opened). */
         if (cli_open(&n, o.data, NODE_OPEN_READ_ONLY))
                 return EXIT_ERROR;
+        if (o.status) {
+                int rc = status_print(&n);
+
+                app_close(&n);
+                return rc;
+        }
         personal = any_personal(&n.config, o.only);
         app_close(&n);
         if (cli_open(&n, o.data, personal ? NODE_OPEN_KEY : 0))

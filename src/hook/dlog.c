@@ -165,3 +165,44 @@ dlog_close(struct dlog *l)
                 close(l->fd);
         l->fd = -1;
 }
+
+int
+dlog_peek(const char *dir, const char *name, uint64_t *pos, char last[32],
+          bool *running)
+{
+        char path[512], buf[TAIL_MAX + 1], *end, *line;
+        struct stat st;
+        off_t from;
+        ssize_t r;
+        int fd, err = 0;
+
+        *pos = 0;
+        last[0] = 0;
+        *running = false;
+        snprintf(path, sizeof(path), "%s/%s.log", dir, name);
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (flock(fd, LOCK_SH | LOCK_NB))
+                *running = errno == EWOULDBLOCK;
+        if (fstat(fd, &st)) {
+                err = -errno;
+                goto out;
+        }
+        from = st.st_size > TAIL_MAX ? st.st_size - TAIL_MAX : 0;
+        if ((r = pread(fd, buf, (size_t)(st.st_size - from), from)) < 0) {
+                err = -errno;
+                goto out;
+        }
+        buf[r] = 0;
+        if (!(end = strrchr(buf, '\n')))
+                goto out;
+        *end = 0;
+        line = strrchr(buf, '\n');
+        line = line ? line + 1 : buf;
+        if (line[0] != '#' &&
+            sscanf(line, "%" SCNu64 " %*s %*s %31s", pos, last) < 1)
+                *pos = 0;
+out:
+        close(fd);
+        return err;
+}

@@ -346,3 +346,28 @@ out:
         hook_close(&h);
         return err;
 }
+
+int
+hook_status(struct node *n, struct hook_endpoint_status *out, size_t *n_out)
+{
+        const struct config *c = &n->config;
+        char dir[1024], msg[APP_ERR_MAX];
+        int err = 0;
+
+        *n_out = 0;
+        snprintf(dir, sizeof(dir), "%s/%s", n->dir, HOOK_DIR);
+        for (size_t i = 0; i < c->webhooks_n && !err; i++) {
+                struct hook_endpoint_status *e = &out[i];
+
+                memset(e, 0, sizeof(*e));
+                e->c = &c->webhooks[i];
+                if ((err = dlog_peek(dir, e->c->name, &e->position,
+                                     e->last_time, &e->running)))
+                        break;
+                if ((err = app_outbox_count(n, e->position, e->c->kinds,
+                                            &e->waiting, &e->outbox, msg)))
+                        log_error("WEBHOOK-STORE", "%s", msg);
+                *n_out = i + 1;
+        }
+        return err;
+}

@@ -93,4 +93,21 @@ struct hook_stats {
 int hook_run(struct node *n, const struct hook_options *o,
              volatile sig_atomic_t *stop, struct hook_stats *st) WUR;
 
+/* One endpoint as hook_status sees it. */
+struct hook_endpoint_status {
+        const struct webhook_config *c; /* borrowed from n's config */
+        uint64_t position;              /* the outbox seq delivered through */
+        uint64_t waiting;               /* events of its kinds after it */
+        uint64_t outbox;                /* the outbox's last seq */
+        char last_time[32];             /* of its last delivery; "" none */
+        bool running;                   /* a simpul webhooks holds its log */
+};
+
+/*
+ * Each endpoint of n's config (out: NODE_WEBHOOKS_MAX; *n_out set), read
+ * from its delivery log (not locked) and the outbox. Store errors, -errno.
+ */
+int hook_status(struct node *n, struct hook_endpoint_status *out,
+                size_t *n_out) WUR;
+
 #endif

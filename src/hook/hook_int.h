@@ -33,6 +33,13 @@ int dlog_append(struct dlog *l, uint64_t seq, const char *id,
                 const uint8_t entry[ENTRY_HASH_BYTES], long status,
                 unsigned attempts) WUR;
 void dlog_close(struct dlog *l);
+/*
+ * Reads dir/name.log without taking it: *pos and the last delivery's
+ * time (last, "" when none); *running when another process holds its
+ * lock. A log not yet made reads as none (0). -errno.
+ */
+int dlog_peek(const char *dir, const char *name, uint64_t *pos, char last[32],
+              bool *running) WUR;
 
 /* One POST (post.c). */
 struct post_req {

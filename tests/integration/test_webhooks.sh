@@ -157,6 +157,13 @@ expect_eq "full: the two reports" "$(printf '%s\n' "report.created $R1" "report.
 expect_eq "full: the reporters" "$(printf '%s\n' Ani "Budi Santoso" | sort)" "$(full '.reporter.name')"
 expect_eq "full: not redacted" "false" "$(full '.redacted' | sort -u)"
 
+# --status: hub has nothing waiting, bad its one peringatan.
+expect_status "--status" 0 s webhooks --data "$WORK/kab" --status
+expect_grep "hub's status" 'delivered through outbox seq [0-9]+ of [0-9]+; 0 waiting; last delivery 20' "$WORK/out"
+expect_eq "bad waits for its peringatan" 1 \
+  "$(grep -A2 '^bad ' "$WORK/out" | grep -c '; 1 waiting; last delivery none')"
+expect_grep "the deliverer runs" 'deliverer running' "$WORK/out"
+
 # Live: a new step goes out while the deliverer runs.
 expect_status "forward" 0 s report forward --data "$WORK/kab" $R1 --agency "Dinas PUPR"
 wait_until 20 "the live event" eq 6 delivered
