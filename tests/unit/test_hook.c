@@ -5,7 +5,9 @@
  * (a real node and store): rows only for the configured kinds, none at
  * all without webhooks, and the JSON body of an event.
  */
-#include "../../src/hook/hook.h"
+#include <fcntl.h>
+
+#include "../../src/hook/hook_int.h"
 #include "testlib.h"
 
 static void
@@ -108,6 +110,55 @@ backoff(void **state)
 
                 assert_in_range(d, 200, 400);
         }
+}
+
+/* ---- the delivery log ------------------------------------------------- */
+
+static void
+delivery_log(void **state)
+{
+        uint8_t id[ENTRY_HASH_BYTES] = {7};
+        char dir[TEST_DIR_MAX], path[TEST_DIR_MAX + 16], msg[256], last[32];
+        struct dlog l, l2;
+        uint64_t pos;
+        bool running;
+        int fd;
+
+        (void)state;
+        assert_int_equal(test_dir_make(dir, "dlog"), 0);
+        snprintf(path, sizeof(path), "%s/a.log", dir);
+        expect_err("new", dlog_open(&l, dir, "a", "abcd", msg), 0);
+        assert_int_equal(l.pos, 0);
+        /* One deliverer at a time. */
+        expect_err("locked", dlog_open(&l2, dir, "a", "abcd", msg),
+                   ERR_WEBHOOK_LOG);
+        expect_err("peek", dlog_peek(dir, "a", &pos, last, &running), 0);
+        assert_true(running);
+        expect_err("append 1", dlog_append(&l, 1, "msg_1", id, 200, 1), 0);
+        expect_err("append 5", dlog_append(&l, 5, "msg_5", id, 204, 3), 0);
+        dlog_close(&l);
+        expect_err("peek", dlog_peek(dir, "a", &pos, last, &running), 0);
+        assert_false(running);
+        assert_int_equal(pos, 5);
+        assert_memory_equal(last, "20", 2);
+        /* A line cut short by a crash: dropped, its event sent again. */
+        fd = open(path, O_WRONLY | O_APPEND);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "6 msg_", 6), 6);
+        close(fd);
+        expect_err("reopen", dlog_open(&l, dir, "a", "abcd", msg), 0);
+        assert_int_equal(l.pos, 5);
+        expect_err("append 6", dlog_append(&l, 6, "msg_6", id, 200, 1), 0);
+        dlog_close(&l);
+        expect_err("reopen", dlog_open(&l, dir, "a", "abcd", msg), 0);
+        assert_int_equal(l.pos, 6);
+        dlog_close(&l);
+        /* Another store's log. */
+        expect_err("another store", dlog_open(&l, dir, "a", "abce", msg),
+                   ERR_WEBHOOK_LOG);
+        expect_err("another store's prefix",
+                   dlog_open(&l, dir, "a", "abc", msg), ERR_WEBHOOK_LOG);
+        test_rm_tree(dir);
 }
 
 /* ---- [webhook NAME] in the config ------------------------------------- */
@@ -327,6 +378,7 @@ main(void)
             cmocka_unit_test(secrets),
             cmocka_unit_test(backoff),
             cmocka_unit_test(config_sections),
+            cmocka_unit_test(delivery_log),
             cmocka_unit_test_setup_teardown(outbox_only_when_configured,
                                             node_setup, node_teardown),
         };
