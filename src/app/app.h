@@ -1303,5 +1303,49 @@ int app_table_reports(struct node *n, const struct app_table_filter *f,
 int app_table_announcements(struct node *n, const struct app_table_filter *f,
                             const struct app_table_sink *s,
                             struct app_table_stats *out, char *err_msg) WUR;
+/* ---- webhooks (webhook.c, docs/WEBHOOKS.md) -----------------------------
+ *
+ * The outbox the store keeps while webhooks are configured (one row per
+ * event, written with its entry) and the JSON body of an event, for simpul
+ * webhooks: it reads through these, delivers, and keeps its own position.
+ */
+
+/* One event of the outbox. */
+struct app_outbox_event {
+        uint64_t seq;                 /* its place in the outbox, from 1 */
+        uint8_t id[ENTRY_HASH_BYTES]; /* the entry that raised it */
+        uint32_t kind;                /* the entry's */
+        /* report.created, report.step, report.tanggapan, peringatan or
+         * informasi (static) */
+        const char *type;
+};
+
+/*
+ * The first event after seq `after` whose kind's bit is set in kinds:
+ * *found, into ev. *scanned: the last seq looked at (found or not, at
+ * most a few thousand rows a call), from where the next call may go on.
+ * Store errors.
+ */
+int app_outbox_next(struct node *n, uint64_t after, uint32_t kinds,
+                    struct app_outbox_event *ev, bool *found, uint64_t *scanned,
+                    char *err_msg) WUR;
+/* The event names of kinds (a [webhook NAME] events' value), comma-
+ * separated, into out (size bytes). */
+void app_webhook_events(uint32_t kinds, char *out, size_t size);
+/* How many events after `after` have a kind in kinds (*count), and the
+ * outbox's last seq (*last). Store errors. */
+int app_outbox_count(struct node *n, uint64_t after, uint32_t kinds,
+                     uint64_t *count, uint64_t *last, char *err_msg) WUR;
+/*
+ * The body of ev as it is posted (docs/WEBHOOKS.md): {"type", "timestamp"
+ * (now_ms, ISO 8601), "entry", "data"} where data is the report (for a
+ * step or tanggapan: the report it belongs to, as it stands now) or the
+ * announcement, as the API shows it in detail, redacted unless personal.
+ * Appended to out, compact. Errors: ERR_KIM_NOT_FOUND (the entry or its
+ * report is not held), store errors.
+ */
+int app_webhook_body(struct node *n, const struct app_outbox_event *ev,
+                     bool personal, uint64_t now_ms, struct buf *out,
+                     char *err_msg) WUR;
 
 #endif

@@ -151,9 +151,13 @@
         X(ERR_LOGIN_ROLE, "LOGIN-ROLE", "this account's role may not do this") \
         X(ERR_LOGIN_CSRF, "LOGIN-CSRF",                                        \
           "X-CSRF-Token missing or wrong for this session")                    \
-        X(ERR_USER_EXISTS, "USER-EXISTS", "an account of that name exists")   \
+        X(ERR_USER_EXISTS, "USER-EXISTS", "an account of that name exists")    \
         X(ERR_EXPORT_NO_XLSX, "EXPORT-NO-XLSX",                                \
-          "this build writes no XLSX (no libxlsxwriter): use CSV")
+          "this build writes no XLSX (no libxlsxwriter): use CSV")             \
+        X(ERR_WEBHOOK_LOG, "WEBHOOK-LOG",                                      \
+          "webhook delivery log is another store's, locked or unwritable")     \
+        X(ERR_WEBHOOK_DOWN, "WEBHOOK-DOWN",                                    \
+          "a webhook endpoint is failing: events wait for it")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

@@ -38,6 +38,7 @@ const struct cli_cmd cli_cmds[] = {
     {"user", cmd_user, "web app accounts: add, list, passwd, remove"},
     {"export-table", cmd_export_table,
      "reports or announcements as CSV or XLSX"},
+    {"webhooks", cmd_webhooks, "post events to the config's webhooks"},
     {NULL, NULL, NULL},
 };
 

@@ -233,6 +233,8 @@ config_set(struct config *c, const char *section, const char *key,
                 *why = "expected error, warn, info or debug";
                 return log_level_parse(value, &c->log_level);
         }
+        if (!strncmp(section, "webhook ", 8))
+                return config_webhook_set(c, section, key, value, why);
         return ERR_CONFIG;
 }
 
@@ -272,6 +274,8 @@ config_load(struct config *c, const char *path, char *err_msg)
                 return ERR_CONFIG;
         }
         if (p.failed)
+                return ERR_CONFIG;
+        if (config_webhooks_check(c, err_msg))
                 return ERR_CONFIG;
         if (!c->region[0]) {
                 snprintf(err_msg, 256, "'%s': [node] region is missing", path);
@@ -411,6 +415,16 @@ static const char config_template_tail[] =
     "# The largest file the HTTP API takes (POST /api/blobs), 1 to\n"
     "# 16777216 bytes: held in memory while it is stored.\n"
     "upload_max_bytes = %llu\n"
+    "\n"
+    "# [webhook NAME] (a kabupaten node): simpul webhooks posts events\n"
+    "# to url, signed with the secret in secret_file (Standard Webhooks;\n"
+    "# docs/WEBHOOKS.md). events: some of report, step, tanggapan,\n"
+    "# peringatan, informasi. personal = true: not redacted. Also\n"
+    "# timeout_ms, backoff_min_ms, backoff_max_ms. For example:\n"
+    "#   [webhook lapor]\n"
+    "#   url = https://bridge.example.go.id/simpul\n"
+    "#   secret_file = lapor.secret\n"
+    "#   events = report, step, tanggapan\n"
     "\n"
     "[log]\n"
     "# Lowest level logged to stderr: error, warn, info or debug.\n"

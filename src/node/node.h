@@ -47,7 +47,26 @@
 #define NODE_BLOB_AUTO_MAX (256U * 1024U) /* [blobs] auto_fetch_max_bytes */
 #define NODE_HOLIDAYS_MAX 256U            /* dates in [kim] holidays */
 
-#define NODE_DSN_MAX 200U /* bytes of [sink] postgres (inih's line limit) */
+#define NODE_DSN_MAX 200U    /* bytes of [sink] postgres (inih's line limit) */
+#define NODE_WEBHOOKS_MAX 8U /* [webhook NAME] sections */
+#define NODE_WEBHOOK_NAME_MAX 32U /* bytes of NAME, with its NUL */
+#define NODE_WEBHOOK_URL_MAX 200U /* bytes of url (inih's line limit) */
+
+/*
+ * A [webhook NAME] section (docs/WEBHOOKS.md): where simpul webhooks
+ * posts the events of `events`, signed with the secret in secret_file.
+ */
+struct webhook_config {
+        char name[NODE_WEBHOOK_NAME_MAX]; /* a-z, 0-9, '-', '_' */
+        char url[NODE_WEBHOOK_URL_MAX];   /* http:// or https:// */
+        /* relative: to the data directory */
+        char secret_file[NODE_WEBHOOK_URL_MAX];
+        uint32_t kinds;          /* events, as entry kinds: bit k, kind k */
+        bool personal;           /* personal data too (else redacted) */
+        uint64_t timeout_ms;     /* one attempt, connection included */
+        uint64_t backoff_min_ms; /* the first retry's delay ... */
+        uint64_t backoff_max_ms; /* ... doubling up to this */
+};
 
 struct config {
         char region[REGION_BUF];    /* [node] region */
@@ -99,7 +118,24 @@ struct config {
         /* [blobs] upload_max_bytes: the largest HTTP upload (POST
          * /api/blobs), 1..16 MiB */
         uint64_t blob_upload_max;
+        /* [webhook NAME] sections (webhook.c, docs/WEBHOOKS.md) */
+        struct webhook_config webhooks[NODE_WEBHOOKS_MAX];
+        size_t webhooks_n;
 };
+
+/*
+ * A [webhook NAME] key (webhook.c): section is "webhook NAME". ERR_CONFIG
+ * with *why. config_webhooks_check: every section has its url and
+ * secret_file (ERR_CONFIG, err_msg of 256 bytes says which).
+ * config_webhook_kinds: the union of their events, for
+ * replica.outbox_kinds. config_webhook_events: the event names of kinds
+ * into out (size bytes), comma-separated.
+ */
+int config_webhook_set(struct config *c, const char *section, const char *key,
+                       const char *value, const char **why) WUR;
+int config_webhooks_check(const struct config *c, char *err_msg) WUR;
+uint32_t config_webhook_kinds(const struct config *c);
+void config_webhook_events(uint32_t kinds, char *out, size_t size);
 
 /* Defaults for every key (region and name empty). */
 void config_defaults(struct config *c);

@@ -123,6 +123,7 @@ node_open(struct node *n, const char *dir, int flags, char *err_msg)
         n->replica.store = n->store;
         n->replica.key = n->key;
         memcpy(n->replica.region, n->config.region, REGION_BUF);
+        n->replica.outbox_kinds = config_webhook_kinds(&n->config);
         err = node_network_load(n, err_msg);
 out:
         free(path);

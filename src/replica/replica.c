@@ -92,7 +92,9 @@ post_one(struct replica *r, const struct key *k, const char *region,
             (err = replica__insert(r, t, tc, &e, &fresh)))
                 return err;
         /* KIM views, in this transaction (views.c). */
-        if (fresh && (err = replica__views_update(t, &e, NULL, 1)))
+        if (fresh &&
+            ((err = replica__views_update(t, &e, NULL, 1)) ||
+             (err = replica__outbox_add(t, &e, NULL, 1, r->outbox_kinds))))
                 return err;
         if (!p->given_ts && (err = own_ts_raise(t, h.timestamp_ms)))
                 return err;
@@ -305,7 +307,7 @@ record_sender(struct store_txn *t, const uint8_t *peer, const struct entry *es,
 /* A full copy of an entry held pruned gives it its body (SYNC.md §5.2);
  * it passed the same checks as any received entry. */
 static int
-fill_held(struct store_txn *t, const struct entry *e)
+fill_held(struct store_txn *t, const struct entry *e, uint32_t outbox_kinds)
 {
         bool wanted, filled;
         int err;
@@ -316,7 +318,7 @@ fill_held(struct store_txn *t, const struct entry *e)
                 return err;
         if ((err = store_fill_body(t, e, &filled)))
                 return err == ERR_NOT_FOUND ? 0 : err;
-        return replica__body_filled(t, e);
+        return replica__body_filled(t, e, outbox_kinds);
 }
 
 int
@@ -361,7 +363,8 @@ replica_commit_from(struct replica *r, const uint8_t *peer,
                 }
                 results[i] = err;
                 err = 0;
-                if (!results[i] && !fresh && (err = fill_held(t, &es[i]))) {
+                if (!results[i] && !fresh &&
+                    (err = fill_held(t, &es[i], r->outbox_kinds))) {
                         store_abort(t);
                         goto out;
                 }
@@ -376,6 +379,7 @@ replica_commit_from(struct replica *r, const uint8_t *peer,
         for (size_t i = 0; i < n; i++) /* stored by the retry */
                 views[i] = views[i] == 2 ? !results[i] : views[i];
         if ((err = replica__views_update(t, es, views, n)) ||
+            (err = replica__outbox_add(t, es, views, n, r->outbox_kinds)) ||
             (peer && (err = record_sender(t, peer, es, results, n)))) {
                 store_abort(t);
                 goto out;
@@ -489,7 +493,7 @@ replica_fill_body(struct replica *r, const uint8_t feed[ENTRY_HASH_BYTES],
         err = bad ? replica__body_refused(t, feed, seq, bad)
                   : store_fill_body(t, &e, filled);
         if (!err && *filled)
-                err = replica__body_filled(t, &e);
+                err = replica__body_filled(t, &e, r->outbox_kinds);
         if (!err) {
                 err = store_commit(t);
                 t = NULL;

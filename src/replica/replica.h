@@ -31,6 +31,12 @@ struct replica {
          */
         bool has_network;
         struct network network; /* valid if has_network */
+        /*
+         * Webhooks (docs/WEBHOOKS.md): bit k set, each entry of kind k
+         * stored with its body (or given its body later) gets an outbox
+         * row in the transaction that stores it. 0: no outbox, no cost.
+         */
+        uint32_t outbox_kinds;
 };
 
 /* One local post. */
@@ -345,5 +351,24 @@ int replica_announcements_scan(struct store_txn *t, const char *audience,
 /* Every record of every view table, table by table in key order: what
  * nodes holding the same entries hold byte for byte (tests). */
 int replica_views_dump(struct store_txn *t, store_index_fn fn, void *ctx) WUR;
+
+/* ---- the webhooks' outbox (outbox.c, docs/WEBHOOKS.md) -------------------
+ *
+ * One row per event, in commit order: seq (1, 2, ...) -> the entry that
+ * caused it and its kind. Written by the transactions that store entries
+ * (replica.outbox_kinds), read by simpul webhooks.
+ */
+struct replica_event {
+        uint64_t seq;
+        uint8_t id[ENTRY_HASH_BYTES];
+        uint32_t kind;
+};
+typedef int (*replica_outbox_fn)(void *ctx, const struct replica_event *ev);
+/* Visits the rows after seq `after` in seq order, in transaction t, until
+ * fn returns nonzero (returned). ERR_STORE_CORRUPT, store errors. */
+int replica_outbox_scan(struct store_txn *t, uint64_t after,
+                        replica_outbox_fn fn, void *ctx) WUR;
+/* The last row's seq (0: none). Store errors. */
+int replica_outbox_last(struct store_txn *t, uint64_t *seq) WUR;
 
 #endif

@@ -66,11 +66,13 @@ int replica__views_update(struct store_txn *t, const struct entry *es,
  * (with its body) was just given to the store (store_fill_body): it is no
  * longer wanted, and the views take it as a newly stored entry.
  * replica__body_refused: a body received for (feed, seq) broke the rules
- * with `why`: it is not wanted again. Store errors.
+ * with `why`: it is not wanted again. replica__body_filled also writes
+ * e's outbox row (outbox_kinds, as replica__outbox_add). Store errors.
  */
 int replica__body_wanted(struct store_txn *t, const struct entry *e,
                          bool *wanted) WUR;
-int replica__body_filled(struct store_txn *t, const struct entry *e) WUR;
+int replica__body_filled(struct store_txn *t, const struct entry *e,
+                         uint32_t outbox_kinds) WUR;
 int replica__body_refused(struct store_txn *t,
                           const uint8_t feed[ENTRY_HASH_BYTES], uint64_t seq,
                           int why) WUR;
@@ -81,5 +83,14 @@ int replica__body_refused(struct store_txn *t,
  * kinds change nothing. Store errors.
  */
 int replica__blob_refs(struct store_txn *t, const struct entry *e) WUR;
+
+/*
+ * The webhooks' outbox (outbox.c): a row for each es[i] stored now
+ * (apply[i] nonzero; apply NULL: all) that has its body and whose kind's
+ * bit is set in kinds, in write transaction t. kinds 0: nothing, not even
+ * a read. Store errors.
+ */
+int replica__outbox_add(struct store_txn *t, const struct entry *es,
+                        const uint8_t *apply, size_t n, uint32_t kinds) WUR;
 
 #endif

@@ -960,7 +960,8 @@ replica__body_wanted(struct store_txn *t, const struct entry *e, bool *wanted)
 }
 
 int
-replica__body_filled(struct store_txn *t, const struct entry *e)
+replica__body_filled(struct store_txn *t, const struct entry *e,
+                     uint32_t outbox_kinds)
 {
         uint8_t key[BODY_KEY_BYTES];
         int err;
@@ -969,7 +970,9 @@ replica__body_filled(struct store_txn *t, const struct entry *e)
         err = store_index_del(t, T_BODIES, slice_make(key, sizeof(key)));
         if (err && err != ERR_NOT_FOUND)
                 return err;
-        return replica__views_update(t, e, NULL, 1);
+        if ((err = replica__views_update(t, e, NULL, 1)))
+                return err;
+        return replica__outbox_add(t, e, NULL, 1, outbox_kinds);
 }
 
 int
