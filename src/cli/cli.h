@@ -62,6 +62,7 @@ int cmd_sink(int argc, char **argv);
 int cmd_blob(int argc, char **argv);
 int cmd_blobs(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_dashboard(int argc, char **argv);
 
 /* A certificate as indented text lines (network show, enroll accept). */
 void cli_cert_print(FILE *out, const struct app_cert *c);

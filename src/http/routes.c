@@ -89,5 +89,6 @@ const struct route http_routes[] = {
     {"GET", "/metrics", http_metrics, 0},
     {"GET", "/", http_ui, ROUTE_OPEN},
     {"GET", "/ui/*", http_ui, ROUTE_OPEN},
+    {"GET", "/api/dashboard", http_dashboard, 0},
     {NULL, NULL, NULL, 0},
 };

@@ -335,6 +335,16 @@ typedef int (*replica_state_fn)(void *ctx, const char *state, uint64_t ts,
  */
 int replica_reports_states(struct store_txn *t, replica_state_fn fn,
                            void *ctx) WUR;
+/* A visitor of a report's view record (v valid during the call only). */
+typedef int (*replica_view_fn)(void *ctx, const struct wire_report_view *v);
+/*
+ * Every report view record held, in report id order, decoded: one pass
+ * over the table for aggregates (the dashboard). Returns what fn returned
+ * to stop, ERR_STORE_CORRUPT (a record that does not decode), or store
+ * errors.
+ */
+int replica_report_views_scan(struct store_txn *t, replica_view_fn fn,
+                              void *ctx) WUR;
 /* The informasi and peringatan newest first, of one audience in text form
  * (NULL: all), from just after `after`. Errors as above. */
 int replica_announcements_scan(struct store_txn *t, const char *audience,

@@ -1210,6 +1210,36 @@ replica_reports_states(struct store_txn *t, replica_state_fn fn, void *ctx)
                                 slice_make(NULL, 0), false, state_visit, &w);
 }
 
+/* replica_report_views_scan: each record decoded for the visitor. */
+struct view_walk {
+        replica_view_fn fn;
+        void *ctx;
+};
+
+static int
+view_visit(void *ctx, struct slice key, struct slice value)
+{
+        struct view_walk *w = ctx;
+        struct wire_report_view v;
+        int err;
+
+        (void)key;
+        if (wire_report_view_decode(value, &v))
+                return ERR_STORE_CORRUPT;
+        err = w->fn(w->ctx, &v);
+        wire_report_view_release(&v);
+        return err;
+}
+
+int
+replica_report_views_scan(struct store_txn *t, replica_view_fn fn, void *ctx)
+{
+        struct view_walk w = {fn, ctx};
+
+        return store_index_scan(t, T_REPORTS, slice_make(NULL, 0),
+                                slice_make(NULL, 0), false, view_visit, &w);
+}
+
 int
 replica_announcements_scan(struct store_txn *t, const char *audience,
                            const uint8_t *after, replica_id_fn fn, void *ctx)
