@@ -1,10 +1,11 @@
 /*
  * dashboard: the kabupaten's figures (app.h, docs/API.md GET
  * /api/dashboard), read in one transaction:
- *   - every report view (kim_reports) whose author region is in the
- *     region's subtree and whose time is in the window, with the category
- *     from its body, goes into the total and into the row of the region
- *     one level below that holds its author (kim/dash.c counts);
+ *   - every report's dashboard record (kim_dash, written with its view:
+ *     state, times, category) whose author region is in the region's
+ *     subtree and whose time is in the window goes into the total and
+ *     into the row of the region one level below that holds its author
+ *     (kim/dash.c counts);
  *   - those reports and the announcements (kim_ann_time) of the subtree
  *     count as items posted by their author region, by WIB month;
  *   - every feed held of an author in the subtree gives its author's last
@@ -204,30 +205,20 @@ in_window(const struct app_dash_query *q, uint64_t ts)
 /* ---- the reports --------------------------------------------------------- */
 
 static int
-report_visit(void *ctx, const struct wire_report_view *v)
+report_visit(void *ctx, const uint8_t id[ENTRY_HASH_BYTES],
+             const struct kim_dash_rec *r)
 {
         struct dash_walk *w = ctx;
         struct app_dashboard *d = w->d;
-        struct app_item it;
-        struct slice cat = slice_make(NULL, 0);
         char child[REGION_BUF];
-        int err;
 
-        if (!region_covers(d->region, v->region) || !in_window(&d->q, v->ts))
+        (void)id;
+        if (!region_covers(d->region, r->region) || !in_window(&d->q, r->ts))
                 return 0;
-        /* The category is in the clear part of the body (KIM.md §2.2),
-         * also of a rahasia report; a pruned report has none. */
-        if ((err = app__item_load(w->t, v->id, &it))) {
-                app__item_release(&it);
-                return err;
-        }
-        if (it.kim && it.b.has_category)
-                cat = it.b.category;
-        child_of(w, v->region, child);
-        kim_dash_add(&d->total.d, v, cat, &w->cal, d->q.now_ms);
-        kim_dash_add(&row_get(w, child)->d, v, cat, &w->cal, d->q.now_ms);
-        activity_add(w, v->region, v->ts);
-        app__item_release(&it);
+        child_of(w, r->region, child);
+        kim_dash_add(&d->total.d, r, &w->cal, d->q.now_ms);
+        kim_dash_add(&row_get(w, child)->d, r, &w->cal, d->q.now_ms);
+        activity_add(w, r->region, r->ts);
         return 0;
 }
 
@@ -367,7 +358,7 @@ dash_read(struct dash_walk *w)
         qsort(w->names, w->n_names, sizeof(*w->names), name_cmp);
         place_set(w, &d->at, d->region);
         d->total.at = d->at;
-        if ((err = replica_report_views_scan(w->t, report_visit, w)) ||
+        if ((err = replica_dash_scan(w->t, report_visit, w)) ||
             (err =
                  replica_announcements_scan(w->t, NULL, NULL, ann_visit, w)) ||
             (err = store_feeds(w->t, feed_visit, w)) ||

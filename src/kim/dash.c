@@ -51,20 +51,15 @@ push_u64(uint64_t *v, size_t *n, size_t *cap, uint64_t x)
 
 /* Counts one report of category name (its own slot, kept sorted). */
 static void
-cat_count(struct kim_dash *d, struct slice name)
+cat_count(struct kim_dash *d, const char *name)
 {
-        char key[KIM_WORD_MAX + 1];
-        size_t lo = 0, hi = d->n_cats, len = name.len;
+        size_t lo = 0, hi = d->n_cats;
 
-        if (!len || len > KIM_WORD_MAX) {
-                name = slice_cstr(KIM_DASH_NO_CATEGORY);
-                len = name.len;
-        }
-        memcpy(key, name.ptr, len);
-        key[len] = 0;
+        if (!name[0])
+                name = KIM_DASH_NO_CATEGORY;
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(d->cats[mid].name, key);
+                int c = strcmp(d->cats[mid].name, name);
 
                 if (!c) {
                         d->cats[mid].n++;
@@ -79,7 +74,7 @@ cat_count(struct kim_dash *d, struct slice name)
                 d->cats = grow(d->cats, &d->cap_cats, 8, sizeof(*d->cats));
         memmove(&d->cats[lo + 1], &d->cats[lo],
                 (d->n_cats - lo) * sizeof(*d->cats));
-        memcpy(d->cats[lo].name, key, len + 1);
+        snprintf(d->cats[lo].name, sizeof(d->cats[lo].name), "%s", name);
         d->cats[lo].n = 1;
         d->n_cats++;
 }
@@ -123,28 +118,123 @@ since(uint64_t from, uint64_t to)
 }
 
 void
-kim_dash_add(struct kim_dash *d, const struct wire_report_view *v,
-             struct slice category, const struct kim_calendar *c,
-             uint64_t now_ms)
+kim_dash_rec_of(const struct wire_report_view *v, struct slice category,
+                struct kim_dash_rec *out)
 {
+        enum kim_state s = KIM_STATE_NONE;
+        enum kim_result res = KIM_RESULT_NONE;
+
+        memset(out, 0, sizeof(*out));
+        memcpy(out->region, v->region, sizeof(out->region));
+        out->region[REGION_BUF - 1] = 0;
+        out->ts = v->ts;
+        if (!kim_state_parse(v->state, &s))
+                out->state = (uint8_t)s;
+        if (v->result[0] && !kim_result_parse(v->result, &res))
+                out->result = (uint8_t)res;
+        out->has_verified_ts = v->has_verified_ts;
+        out->verified_ts = v->verified_ts;
+        out->has_done_ts = v->has_done_ts;
+        out->done_ts = v->done_ts;
+        out->has_first_verify =
+            kim_view_first_verified(v, &out->first_verify_ts);
+        out->has_first_reply = kim_view_first_reply(v, &out->first_reply_ts);
+        if (category.len && category.len <= KIM_WORD_MAX &&
+            wire_kim_word(category))
+                memcpy(out->category, category.ptr, category.len);
+}
+
+enum {
+        F_VERIFIED = 1,
+        F_DONE = 2,
+        F_FIRST_VERIFY = 4,
+        F_FIRST_REPLY = 8,
+};
+
+void
+kim_dash_rec_encode(const struct kim_dash_rec *r,
+                    uint8_t out[KIM_DASH_REC_BYTES])
+{
+        size_t cat = strlen(r->category);
+
+        memset(out, 0, KIM_DASH_REC_BYTES);
+        memcpy(out, r->region, strnlen(r->region, REGION_BUF - 1));
+        be64_put(out + 16, r->ts);
+        out[24] = r->state;
+        out[25] = r->result;
+        out[26] = (uint8_t)((r->has_verified_ts ? F_VERIFIED : 0) |
+                            (r->has_done_ts ? F_DONE : 0) |
+                            (r->has_first_verify ? F_FIRST_VERIFY : 0) |
+                            (r->has_first_reply ? F_FIRST_REPLY : 0));
+        be64_put(out + 27, r->verified_ts);
+        be64_put(out + 35, r->done_ts);
+        be64_put(out + 43, r->first_verify_ts);
+        be64_put(out + 51, r->first_reply_ts);
+        out[59] = (uint8_t)cat;
+        memcpy(out + 60, r->category, cat);
+}
+
+int
+kim_dash_rec_decode(struct slice in, struct kim_dash_rec *out)
+{
+        const uint8_t *p = in.ptr;
+
+        memset(out, 0, sizeof(*out));
+        if (in.len != KIM_DASH_REC_BYTES || p[15] || p[59] > KIM_WORD_MAX ||
+            p[24] > KIM_DASH_STATES || p[26] > 15)
+                return ERR_MALFORMED;
+        memcpy(out->region, p, 16);
+        out->ts = be64_get(p + 16);
+        out->state = p[24];
+        out->result = p[25];
+        out->has_verified_ts = p[26] & F_VERIFIED;
+        out->has_done_ts = p[26] & F_DONE;
+        out->has_first_verify = p[26] & F_FIRST_VERIFY;
+        out->has_first_reply = p[26] & F_FIRST_REPLY;
+        out->verified_ts = be64_get(p + 27);
+        out->done_ts = be64_get(p + 35);
+        out->first_verify_ts = be64_get(p + 43);
+        out->first_reply_ts = be64_get(p + 51);
+        memcpy(out->category, p + 60, p[59]);
+        return 0;
+}
+
+void
+kim_dash_add(struct kim_dash *d, const struct kim_dash_rec *r,
+             const struct kim_calendar *c, uint64_t now_ms)
+{
+        struct wire_report_view v;
+        const char *state = kim_state_name((enum kim_state)r->state);
+        const char *result = kim_result_name((enum kim_result)r->result);
         struct kim_flags f;
-        enum kim_state s;
-        uint64_t ts;
 
         d->reports++;
-        if (!kim_state_parse(v->state, &s))
-                d->by_state[s - 1]++;
-        cat_count(d, category);
-        kim_view_flags(v, c, now_ms, &f);
+        if (state)
+                d->by_state[r->state - 1]++;
+        cat_count(d, r->category);
+        /* The deadlines read only these fields of a view (the names are
+         * shorter than its buffers). */
+        memset(&v, 0, sizeof(v));
+        if (state)
+                memcpy(v.state, state, strlen(state) + 1);
+        if (result)
+                memcpy(v.result, result, strlen(result) + 1);
+        v.ts = r->ts;
+        v.has_verified_ts = r->has_verified_ts;
+        v.verified_ts = r->verified_ts;
+        v.has_done_ts = r->has_done_ts;
+        v.done_ts = r->done_ts;
+        kim_view_flags(&v, c, now_ms, &f);
         d->terlambat_verifikasi += f.terlambat_verifikasi;
         d->terlambat_tindak_lanjut += f.terlambat_tindak_lanjut;
         d->siap_ditutup += f.siap_ditutup;
-        if (kim_view_first_verified(v, &ts))
-                d->verify_ms = push_u64(d->verify_ms, &d->n_verify,
-                                        &d->cap_verify, since(v->ts, ts));
-        if (kim_view_first_reply(v, &ts))
+        if (r->has_first_verify)
+                d->verify_ms =
+                    push_u64(d->verify_ms, &d->n_verify, &d->cap_verify,
+                             since(r->ts, r->first_verify_ts));
+        if (r->has_first_reply)
                 d->reply_ms = push_u64(d->reply_ms, &d->n_reply, &d->cap_reply,
-                                       since(v->ts, ts));
+                                       since(r->ts, r->first_reply_ts));
 }
 
 static int
@@ -171,18 +261,6 @@ kim_dash_median(uint64_t *v, size_t n, uint64_t *out)
         b = v[n / 2];
         *out = a + (b - a) / 2; /* no overflow: a <= b */
         return true;
-}
-
-int32_t
-kim_month_of(uint64_t ms)
-{
-        char date[KIM_DATE_BUF];
-        int y = 0, m = 0;
-
-        kim_date_format(kim_day_of(ms), date);
-        if (sscanf(date, "%4d-%2d", &y, &m) != 2)
-                return 0;
-        return (int32_t)((y - 1970) * 12 + (m - 1));
 }
 
 void

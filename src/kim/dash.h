@@ -22,6 +22,33 @@
  * never a word, so it cannot collide with one. */
 #define KIM_DASH_NO_CATEGORY "?"
 
+/*
+ * What the dashboard reads of one report: its view's fields that the
+ * figures need and its category, small and fixed-size so that a scan of
+ * 100k reports reads no msgpack and no entry (the kim_dash view table,
+ * written beside each report view, src/replica/views.c).
+ */
+struct kim_dash_rec {
+        char region[REGION_BUF]; /* the author region */
+        uint64_t ts;             /* the report's */
+        uint8_t state, result;   /* enum kim_state, kim_result; 0: none */
+        bool has_verified_ts, has_done_ts, has_first_verify, has_first_reply;
+        uint64_t verified_ts, done_ts; /* as in the view */
+        uint64_t first_verify_ts, first_reply_ts;
+        char category[KIM_WORD_MAX + 1]; /* "": none (pruned body) */
+};
+/* region 16, ts 8, state 1, result 1, flags 1, four times 8, category
+ * length 1 and 32 bytes (zero-padded); integers big-endian. */
+#define KIM_DASH_REC_BYTES 92U
+
+/* The record of view v with category (borrowed; not a word: none). */
+void kim_dash_rec_of(const struct wire_report_view *v, struct slice category,
+                     struct kim_dash_rec *out);
+void kim_dash_rec_encode(const struct kim_dash_rec *r,
+                         uint8_t out[KIM_DASH_REC_BYTES]);
+/* ERR_MALFORMED (a size or field out of range). */
+int kim_dash_rec_decode(struct slice in, struct kim_dash_rec *out) WUR;
+
 struct kim_dash_count {
         char name[KIM_WORD_MAX + 1];
         uint64_t n;
@@ -43,15 +70,14 @@ void kim_dash_init(struct kim_dash *d);
 void kim_dash_release(struct kim_dash *d);
 
 /*
- * Adds report view v to d: its state (a view of an unknown state counts in
- * no state but in reports), its category (borrowed; len 0:
- * KIM_DASH_NO_CATEGORY), its flags at now_ms under calendar c, and its
+ * Adds report r to d: its state (none: counted in no state but in
+ * reports), its category ("": KIM_DASH_NO_CATEGORY), the flags
+ * kim_view_flags gives its view at now_ms under calendar c, and its
  * durations. A duration whose event is timed before the report (authors'
  * clocks are advisory) counts as 0.
  */
-void kim_dash_add(struct kim_dash *d, const struct wire_report_view *v,
-                  struct slice category, const struct kim_calendar *c,
-                  uint64_t now_ms);
+void kim_dash_add(struct kim_dash *d, const struct kim_dash_rec *r,
+                  const struct kim_calendar *c, uint64_t now_ms);
 
 /*
  * The timestamp of v's first valid event of a kind: the first diverifikasi
@@ -67,9 +93,7 @@ bool kim_view_first_reply(const struct wire_report_view *v, uint64_t *ts);
  */
 bool kim_dash_median(uint64_t *v, size_t n, uint64_t *out);
 
-/* The WIB calendar month of an instant, as months since 1970-01 (0), and
- * its "YYYY-MM". */
-int32_t kim_month_of(uint64_t ms);
+/* The "YYYY-MM" of a month of kim_month_of (view.h). */
 void kim_month_format(int32_t month, char out[KIM_MONTH_BUF]);
 
 #endif

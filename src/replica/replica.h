@@ -335,16 +335,19 @@ typedef int (*replica_state_fn)(void *ctx, const char *state, uint64_t ts,
  */
 int replica_reports_states(struct store_txn *t, replica_state_fn fn,
                            void *ctx) WUR;
-/* A visitor of a report's view record (v valid during the call only). */
-typedef int (*replica_view_fn)(void *ctx, const struct wire_report_view *v);
+struct kim_dash_rec; /* kim/dash.h */
+/* A visitor of a report's dashboard record (kim/dash.h; r valid during
+ * the call only); nonzero stops the walk. */
+typedef int (*replica_dash_fn)(void *ctx, const uint8_t id[ENTRY_HASH_BYTES],
+                               const struct kim_dash_rec *r);
 /*
- * Every report view record held, in report id order, decoded: one pass
- * over the table for aggregates (the dashboard). Returns what fn returned
- * to stop, ERR_STORE_CORRUPT (a record that does not decode), or store
+ * Every report's dashboard record (the kim_dash view table, written with
+ * each report view), in report id order: one pass over small fixed-size
+ * records for the dashboard's aggregates. Returns what fn returned to
+ * stop, ERR_STORE_CORRUPT (a record that does not decode), or store
  * errors.
  */
-int replica_report_views_scan(struct store_txn *t, replica_view_fn fn,
-                              void *ctx) WUR;
+int replica_dash_scan(struct store_txn *t, replica_dash_fn fn, void *ctx) WUR;
 /* The informasi and peringatan newest first, of one audience in text form
  * (NULL: all), from just after `after`. Errors as above. */
 int replica_announcements_scan(struct store_txn *t, const char *audience,

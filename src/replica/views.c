@@ -13,6 +13,10 @@
  *   kim_ann        audience || 0x00 || ts (8) || id (32) -> kind (1 byte)
  *   kim_ann_time   ts (8) || id (32) -> kind (1 byte)  every announcement
  *   kim_revisions  announcement id (32) -> revision view record (wire)
+ *   kim_dash       report id (32) -> what the dashboard reads of the
+ *                  report (kim_dash_rec_encode: its view's state, times,
+ *                  first verification and reply, and its category), put
+ *                  with every report view record
  *   kim_waits      after id (32) || report id (32) -> ""    a step of the
  *                  report is pending until that entry arrives (or, held
  *                  pruned, its body)
@@ -48,10 +52,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../kim/dash.h"
 #include "../kim/view.h"
 #include "replica_int.h"
 
-#define VIEWS_SCHEMA 2U /* 2: pruned items, kim_bodies */
+#define VIEWS_SCHEMA 3U /* 2: pruned items, kim_bodies; 3: kim_dash */
 #define T_REFS "kim_refs"
 #define T_REPORTS "kim_reports"
 #define T_STATUS "kim_status"
@@ -59,6 +64,7 @@
 #define T_ANN "kim_ann"
 #define T_ANN_TIME "kim_ann_time"
 #define T_REVISIONS "kim_revisions"
+#define T_DASH "kim_dash"
 #define T_WAITS "kim_waits"
 #define T_BODIES "kim_bodies"
 #define T_BODIES_BAD "kim_bodies_bad"
@@ -69,7 +75,7 @@
 
 static const char *const view_tables[] = {
     T_REFS,     T_REPORTS,   T_STATUS, T_TIME,   T_ANN,
-    T_ANN_TIME, T_REVISIONS, T_WAITS,  T_BODIES,
+    T_ANN_TIME, T_REVISIONS, T_WAITS,  T_BODIES, T_DASH,
 };
 
 /* An entry loaded from the store with its KIM body. */
@@ -392,6 +398,27 @@ waits_put(struct store_txn *t, const uint8_t *report, const struct buf *ids)
         return err;
 }
 
+/*
+ * The dashboard's record of report r with view v (kim_dash). Put even when
+ * the view record did not change: a pruned report's body may bring its
+ * category without changing its view.
+ */
+static int
+dash_put(struct store_txn *t, const struct loaded *r,
+         const struct wire_report_view *v)
+{
+        uint8_t rec[KIM_DASH_REC_BYTES];
+        struct kim_dash_rec d;
+
+        kim_dash_rec_of(v,
+                        r->kim && r->b.has_category ? r->b.category
+                                                    : slice_make(NULL, 0),
+                        &d);
+        kim_dash_rec_encode(&d, rec);
+        return store_index_put(t, T_DASH, slice_make(r->e.id, ID_BYTES),
+                               slice_make(rec, sizeof(rec)));
+}
+
 /* Stores the view record of r computed from the loaded refs. */
 static int
 report_store(struct store_txn *t, struct batch_index *bi,
@@ -421,6 +448,8 @@ report_store(struct store_txn *t, struct batch_index *bi,
             !(err = store_index_put(t, T_REPORTS, slice_make(r->e.id, ID_BYTES),
                                     buf_slice(&rec))))
                 err = report_index(t, &old, &v);
+        if (!err)
+                err = dash_put(t, r, &v);
         if (!err)
                 err = waits_put(t, r->e.id, &pending);
         wire_report_view_release(&v);
@@ -487,8 +516,9 @@ report_extend(struct store_txn *t, struct batch_index *bi, const uint8_t *id,
                 wire_report_view_encode(&v, &rec);
                 if (!(err = store_index_put(t, T_REPORTS,
                                             slice_make(id, ID_BYTES),
-                                            buf_slice(&rec))))
-                        err = status_move(t, state, &v);
+                                            buf_slice(&rec))) &&
+                    !(err = status_move(t, state, &v)))
+                        err = dash_put(t, &r, &v);
                 done = true;
         }
 out:
@@ -1210,34 +1240,30 @@ replica_reports_states(struct store_txn *t, replica_state_fn fn, void *ctx)
                                 slice_make(NULL, 0), false, state_visit, &w);
 }
 
-/* replica_report_views_scan: each record decoded for the visitor. */
-struct view_walk {
-        replica_view_fn fn;
+/* replica_dash_scan: each record decoded for the visitor. */
+struct dash_walk {
+        replica_dash_fn fn;
         void *ctx;
 };
 
 static int
-view_visit(void *ctx, struct slice key, struct slice value)
+dash_visit(void *ctx, struct slice key, struct slice value)
 {
-        struct view_walk *w = ctx;
-        struct wire_report_view v;
-        int err;
+        struct dash_walk *w = ctx;
+        struct kim_dash_rec r;
 
-        (void)key;
-        if (wire_report_view_decode(value, &v))
+        if (key.len != ID_BYTES || kim_dash_rec_decode(value, &r))
                 return ERR_STORE_CORRUPT;
-        err = w->fn(w->ctx, &v);
-        wire_report_view_release(&v);
-        return err;
+        return w->fn(w->ctx, key.ptr, &r);
 }
 
 int
-replica_report_views_scan(struct store_txn *t, replica_view_fn fn, void *ctx)
+replica_dash_scan(struct store_txn *t, replica_dash_fn fn, void *ctx)
 {
-        struct view_walk w = {fn, ctx};
+        struct dash_walk w = {fn, ctx};
 
-        return store_index_scan(t, T_REPORTS, slice_make(NULL, 0),
-                                slice_make(NULL, 0), false, view_visit, &w);
+        return store_index_scan(t, T_DASH, slice_make(NULL, 0),
+                                slice_make(NULL, 0), false, dash_visit, &w);
 }
 
 int

@@ -129,6 +129,23 @@ months(void **state)
                          (2026 - 1970) * 12 + 10);
 }
 
+/* Adds view v with category cat to d as the dashboard does: its record
+ * through the bytes the kim_dash table stores. */
+static void
+add_view(struct kim_dash *d, const struct wire_report_view *v, const char *cat,
+         const struct kim_calendar *c, uint64_t now)
+{
+        uint8_t bytes[KIM_DASH_REC_BYTES];
+        struct kim_dash_rec r, back;
+
+        kim_dash_rec_of(v, slice_cstr(cat), &r);
+        kim_dash_rec_encode(&r, bytes);
+        assert_int_equal(
+            kim_dash_rec_decode(slice_make(bytes, sizeof(bytes)), &back), 0);
+        assert_memory_equal(&r, &back, sizeof(r));
+        kim_dash_add(d, &back, c, now);
+}
+
 /* One report's flags as counted by a group at now. */
 static void
 expect_flags(const char *name, const struct wire_report_view *v,
@@ -138,7 +155,7 @@ expect_flags(const char *name, const struct wire_report_view *v,
         struct kim_dash d;
 
         kim_dash_init(&d);
-        kim_dash_add(&d, v, slice_cstr("sosial"), c, now);
+        add_view(&d, v, "sosial", c, now);
         if (d.terlambat_verifikasi != want_v ||
             d.terlambat_tindak_lanjut != want_t || d.siap_ditutup != want_c)
                 fail_msg("%s: got V%llu T%llu C%llu, want V%u T%u C%u", name,
@@ -241,9 +258,8 @@ group_counts(void **state)
         kim_dash_init(&a);
         kim_dash_init(&b);
         for (size_t i = 0; i < 4; i++) {
-                kim_dash_add(&a, &t[i].v, slice_cstr(cats[i]), &none, now);
-                kim_dash_add(&b, &t[3 - i].v, slice_cstr(cats[3 - i]), &none,
-                             now);
+                add_view(&a, &t[i].v, cats[i], &none, now);
+                add_view(&b, &t[3 - i].v, cats[3 - i], &none, now);
         }
         assert_int_equal(a.reports, 4);
         assert_int_equal(a.by_state[KIM_STATE_DIAJUKAN - 1], 1);
@@ -275,6 +291,32 @@ group_counts(void **state)
         kim_dash_release(&b);
 }
 
+static void
+record_bytes(void **state)
+{
+        uint8_t bytes[KIM_DASH_REC_BYTES];
+        struct kim_dash_rec r;
+        struct tv t;
+
+        (void)state;
+        tv_make(&t, "selesai", "valid", 1000);
+        kim_dash_rec_of(&t.v, slice_cstr("not a word!"), &r);
+        assert_string_equal(r.category, ""); /* counted as "?" */
+        kim_dash_rec_of(&t.v, slice_cstr("infrastruktur"), &r);
+        assert_int_equal(r.state, KIM_STATE_SELESAI);
+        assert_int_equal(r.result, KIM_RESULT_VALID);
+        kim_dash_rec_encode(&r, bytes);
+        expect_err("short", kim_dash_rec_decode(slice_make(bytes, 91), &r),
+                   ERR_MALFORMED);
+        bytes[24] = 10; /* no such state */
+        expect_err("state", kim_dash_rec_decode(slice_make(bytes, 92), &r),
+                   ERR_MALFORMED);
+        bytes[24] = KIM_STATE_SELESAI;
+        bytes[59] = 33; /* a category longer than a word */
+        expect_err("category", kim_dash_rec_decode(slice_make(bytes, 92), &r),
+                   ERR_MALFORMED);
+}
+
 int
 main(void)
 {
@@ -284,6 +326,7 @@ main(void)
             cmocka_unit_test(working_day_deadlines),
             cmocka_unit_test(first_events),
             cmocka_unit_test(group_counts),
+            cmocka_unit_test(record_bytes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
