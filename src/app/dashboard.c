@@ -3,9 +3,9 @@
  * /api/dashboard), read in one transaction:
  *   - every report's dashboard record (kim_dash, written with its view:
  *     state, times, category) whose author region is in the region's
- *     subtree and whose time is in the window goes into the total and
- *     into the row of the region one level below that holds its author
- *     (kim/dash.c counts);
+ *     subtree and whose time is in the window goes into the row of the
+ *     region one level below that holds its author (kim/dash.c counts);
+ *     the total is the sum of the rows;
  *   - those reports and the announcements (kim_ann_time) of the subtree
  *     count as items posted by their author region, by WIB month;
  *   - every feed held of an author in the subtree gives its author's last
@@ -216,7 +216,6 @@ report_visit(void *ctx, const uint8_t id[ENTRY_HASH_BYTES],
         if (!region_covers(d->region, r->region) || !in_window(&d->q, r->ts))
                 return 0;
         child_of(w, r->region, child);
-        kim_dash_add(&d->total.d, r, &w->cal, d->q.now_ms);
         kim_dash_add(&row_get(w, child)->d, r, &w->cal, d->q.now_ms);
         activity_add(w, r->region, r->ts);
         return 0;
@@ -364,9 +363,12 @@ dash_read(struct dash_walk *w)
             (err = store_feeds(w->t, feed_visit, w)) ||
             (err = store_certs(w->t, cert_visit, w)))
                 return err;
-        row_medians(&d->total);
-        for (size_t i = 0; i < d->n_rows; i++)
+        /* The total is the sum of the rows: each report counted once. */
+        for (size_t i = 0; i < d->n_rows; i++) {
+                kim_dash_merge(&d->total.d, &d->rows[i].d);
                 row_medians(&d->rows[i]);
+        }
+        row_medians(&d->total);
         nodes_mark(d);
         return 0;
 }

@@ -87,9 +87,12 @@ void kim_dash_add(struct kim_dash *d, const struct kim_dash_rec *r,
 bool kim_view_first_verified(const struct wire_report_view *v, uint64_t *ts);
 bool kim_view_first_reply(const struct wire_report_view *v, uint64_t *ts);
 
+/* Adds group s's counts and durations to d (a total of rows). */
+void kim_dash_merge(struct kim_dash *d, const struct kim_dash *s);
+
 /*
- * The median of v[0..n) (sorted in place, ascending): the middle value, or
- * the mean of the two middle values rounded down. False when n is 0.
+ * The median of v[0..n) (reordered in place): the middle value, or the
+ * mean of the two middle values rounded down. False when n is 0.
  */
 bool kim_dash_median(uint64_t *v, size_t n, uint64_t *out);
 

@@ -94,6 +94,45 @@ medians(void **state)
         }
 }
 
+static int
+u64_cmp(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+        return (x > y) - (x < y);
+}
+
+/* The median by selection equals the one of a sorted copy, for every size
+ * up to 300, with many repeats and with few. */
+static void
+medians_random(void **state)
+{
+        static uint64_t v[300], sorted[300];
+        uint64_t x = 12345, got = 0, want;
+
+        (void)state;
+        for (size_t n = 1; n <= ARRAY_LEN(v); n++) {
+                for (unsigned mod = 3; mod <= 1000003; mod += 1000000) {
+                        for (size_t i = 0; i < n; i++) {
+                                x = x * 6364136223846793005ULL +
+                                    1442695040888963407ULL;
+                                v[i] = (x >> 33) % mod;
+                        }
+                        memcpy(sorted, v, n * sizeof(*v));
+                        qsort(sorted, n, sizeof(*v), u64_cmp);
+                        want =
+                            n % 2 ? sorted[n / 2]
+                                  : sorted[n / 2 - 1] +
+                                        (sorted[n / 2] - sorted[n / 2 - 1]) / 2;
+                        assert_true(kim_dash_median(v, n, &got));
+                        if (got != want)
+                                fail_msg("n %zu mod %u: got %llu, want %llu", n,
+                                         mod, (unsigned long long)got,
+                                         (unsigned long long)want);
+                }
+        }
+}
+
 static void
 months(void **state)
 {
@@ -322,6 +361,7 @@ main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(medians),
+            cmocka_unit_test(medians_random),
             cmocka_unit_test(months),
             cmocka_unit_test(working_day_deadlines),
             cmocka_unit_test(first_events),
