@@ -1172,9 +1172,10 @@ struct app_dashboard {
         uint64_t quiet;
 };
 /*
- * The dashboard for q. Errors: ERR_USAGE (a region that is not a code, or
- * not this node's region or below it; since after until; quiet_days out
- * of range), store errors; err_msg says which. out is released on error.
+ * The dashboard for q (any region code: the figures are what this node
+ * holds of it). Errors: ERR_USAGE (a region that is not a code; since not
+ * before until; quiet_days out of range), store errors; err_msg says
+ * which. out is released on error.
  */
 int app_dashboard(struct node *n, const struct app_dash_query *q,
                   struct app_dashboard *out, char *err_msg) WUR;

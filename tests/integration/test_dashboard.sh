@@ -206,6 +206,14 @@ expect_api "a wrong token" 401 HTTP-TOKEN
 api kab GET "/api/dashboard?now_ms=$NOW_MS" "" -
 expect_api "no token from this machine" 200
 expect_eq "the same without the token" "$(dash kab | jq -S .)" "$(jq -S . "$WORK/body")"
+# The dashboard page of the web UI: its files are served, its script
+# reads this endpoint.
+api kab GET /ui/dashboard.html "" -
+expect_api "the dashboard page" 200
+expect_grep "the page loads its script" 'src="/ui/dashboard.js"' "$WORK/body"
+api kab GET /ui/dashboard.js "" -
+expect_api "the dashboard script" 200
+expect_grep "the script reads GET /api/dashboard" "/api/dashboard" "$WORK/body"
 expect_status "dashboard: a bad region is a usage error" 2 \
   s dashboard --data "$WORK/kab" --region nowhere
 
