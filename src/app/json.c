@@ -959,9 +959,8 @@ dash_row_json(const struct app_dash_row *r)
         json_t *st = json_object(), *cat = json_object();
 
         for (unsigned s = 0; s < KIM_DASH_STATES; s++)
-                json_object_set_new(
-                    st, kim_state_name((enum kim_state)(s + 1)),
-                    json_integer((json_int_t)d->by_state[s]));
+                json_object_set_new(st, kim_state_name((enum kim_state)(s + 1)),
+                                    json_integer((json_int_t)d->by_state[s]));
         for (size_t i = 0; i < d->n_cats; i++)
                 json_object_set_new(cat, d->cats[i].name,
                                     json_integer((json_int_t)d->cats[i].n));
@@ -1002,14 +1001,15 @@ dash_activity_json(const struct app_dashboard *d)
                 for (size_t j = 0; j < k->n_months; j++) {
                         kim_month_format(k->months[j].month, m);
                         json_object_set_new(
-                            per, m, json_integer((json_int_t)k->months[j].items));
+                            per, m,
+                            json_integer((json_int_t)k->months[j].items));
                         all = app__grow(all, n, &cap, sizeof(*all));
                         all[n++] = k->months[j].month;
                 }
                 json_array_append_new(
-                    kims, json_pack("{s:o, s:I, s:o}", "region",
-                                    place_json(&k->at), "items",
-                                    (json_int_t)k->items, "months", per));
+                    kims,
+                    json_pack("{s:o, s:I, s:o}", "region", place_json(&k->at),
+                              "items", (json_int_t)k->items, "months", per));
         }
         if (n)
                 qsort(all, n, sizeof(*all), month_cmp);
@@ -1030,21 +1030,18 @@ dash_nodes_json(const struct app_dashboard *d)
 
         for (size_t i = 0; i < d->n_nodes; i++) {
                 const struct app_dash_node *nd = &d->nodes[i];
-                uint64_t ago = d->q.now_ms > nd->last_ms
-                                   ? d->q.now_ms - nd->last_ms
-                                   : 0;
+                uint64_t ago =
+                    d->q.now_ms > nd->last_ms ? d->q.now_ms - nd->last_ms : 0;
 
                 json_array_append_new(
-                    a, json_pack("{s:o, s:o, s:b, s:o, s:o, s:o, s:b}", "key",
-                                 hex_json(nd->key, ENTRY_KEY_BYTES), "region",
-                                 place_json(&nd->at), "heard", nd->heard,
-                                 "last_ms", opt_ts(nd->heard, nd->last_ms),
-                                 "last_time",
-                                 nd->heard ? time_json(nd->last_ms)
-                                           : json_null(),
-                                 "days_since",
-                                 opt_ts(nd->heard, ago / 86400000ULL), "quiet",
-                                 nd->quiet));
+                    a, json_pack(
+                           "{s:o, s:o, s:b, s:o, s:o, s:o, s:b}", "key",
+                           hex_json(nd->key, ENTRY_KEY_BYTES), "region",
+                           place_json(&nd->at), "heard", nd->heard, "last_ms",
+                           opt_ts(nd->heard, nd->last_ms), "last_time",
+                           nd->heard ? time_json(nd->last_ms) : json_null(),
+                           "days_since", opt_ts(nd->heard, ago / 86400000ULL),
+                           "quiet", nd->quiet));
         }
         return json_pack("{s:s, s:I, s:I, s:I, s:o}", "source", "feeds",
                          "quiet_days", (json_int_t)d->q.quiet_days, "total",

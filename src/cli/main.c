@@ -35,7 +35,7 @@ const struct cli_cmd cli_cmds[] = {
     {"blob", cmd_blob, "write an attachment out: blob get ROOT -o FILE"},
     {"blobs", cmd_blobs, "list attachments: whole, partial, wanted"},
     {"gc", cmd_gc, "delete attachments no entry references"},
-    {"dashboard", cmd_dashboard, "a region's reports, deadlines and KIM activity"},
+    {"dashboard", cmd_dashboard, "a region's reports and KIM activity"},
     {NULL, NULL, NULL},
 };
 
