@@ -6,8 +6,9 @@
  *     subtree and whose time is in the window goes into the row of the
  *     region one level below that holds its author (kim/dash.c counts);
  *     the total is the sum of the rows;
- *   - those reports and the announcements (kim_ann_time) of the subtree
- *     count as items posted by their author region, by WIB month;
+ *   - those reports and the announcements (kim_dash_ann: author region
+ *     and time) of the subtree count as items posted by their author
+ *     region, by WIB month;
  *   - every feed held of an author in the subtree gives its author's last
  *     entry time (its head's timestamp_ms); certified nodes of the subtree
  *     without a feed held are never heard from.
@@ -222,20 +223,12 @@ report_visit(void *ctx, const uint8_t id[ENTRY_HASH_BYTES],
 }
 
 static int
-ann_visit(void *ctx, const uint8_t id[ENTRY_HASH_BYTES])
+ann_visit(void *ctx, const char *region, uint64_t ts)
 {
         struct dash_walk *w = ctx;
-        struct app_item it;
-        int err;
 
-        if ((err = app__item_load(w->t, id, &it))) {
-                app__item_release(&it);
-                return err;
-        }
-        if (region_covers(w->d->region, it.e.h.author_region) &&
-            in_window(&w->d->q, it.e.h.timestamp_ms))
-                activity_add(w, it.e.h.author_region, it.e.h.timestamp_ms);
-        app__item_release(&it);
+        if (region_covers(w->d->region, region) && in_window(&w->d->q, ts))
+                activity_add(w, region, ts);
         return 0;
 }
 
@@ -358,8 +351,7 @@ dash_read(struct dash_walk *w)
         place_set(w, &d->at, d->region);
         d->total.at = d->at;
         if ((err = replica_dash_scan(w->t, report_visit, w)) ||
-            (err =
-                 replica_announcements_scan(w->t, NULL, NULL, ann_visit, w)) ||
+            (err = replica_dash_ann_scan(w->t, ann_visit, w)) ||
             (err = store_feeds(w->t, feed_visit, w)) ||
             (err = store_certs(w->t, cert_visit, w)))
                 return err;

@@ -348,6 +348,13 @@ typedef int (*replica_dash_fn)(void *ctx, const uint8_t id[ENTRY_HASH_BYTES],
  * errors.
  */
 int replica_dash_scan(struct store_txn *t, replica_dash_fn fn, void *ctx) WUR;
+/* A visitor of an announcement's author region and time. */
+typedef int (*replica_dash_ann_fn)(void *ctx, const char *region, uint64_t ts);
+/* Every informasi and peringatan, in time order, with its author region
+ * (the kim_dash_ann view table): the dashboard's KIM activity without
+ * reading an entry. Errors as replica_dash_scan. */
+int replica_dash_ann_scan(struct store_txn *t, replica_dash_ann_fn fn,
+                          void *ctx) WUR;
 /* The informasi and peringatan newest first, of one audience in text form
  * (NULL: all), from just after `after`. Errors as above. */
 int replica_announcements_scan(struct store_txn *t, const char *audience,

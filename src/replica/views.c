@@ -17,6 +17,8 @@
  *                  report (kim_dash_rec_encode: its view's state, times,
  *                  first verification and reply, and its category), put
  *                  with every report view record
+ *   kim_dash_ann   ts (8) || id (32) -> author region (16, zero-padded)
+ *                  every announcement, for the dashboard's activity
  *   kim_waits      after id (32) || report id (32) -> ""    a step of the
  *                  report is pending until that entry arrives (or, held
  *                  pruned, its body)
@@ -65,6 +67,7 @@
 #define T_ANN_TIME "kim_ann_time"
 #define T_REVISIONS "kim_revisions"
 #define T_DASH "kim_dash"
+#define T_DASH_ANN "kim_dash_ann"
 #define T_WAITS "kim_waits"
 #define T_BODIES "kim_bodies"
 #define T_BODIES_BAD "kim_bodies_bad"
@@ -74,8 +77,8 @@
 #define PAIR_BYTES (2U * ENTRY_HASH_BYTES)
 
 static const char *const view_tables[] = {
-    T_REFS,     T_REPORTS,   T_STATUS, T_TIME,   T_ANN,
-    T_ANN_TIME, T_REVISIONS, T_WAITS,  T_BODIES, T_DASH,
+    T_REFS,      T_REPORTS, T_STATUS, T_TIME, T_ANN,      T_ANN_TIME,
+    T_REVISIONS, T_WAITS,   T_BODIES, T_DASH, T_DASH_ANN,
 };
 
 /* An entry loaded from the store with its KIM body. */
@@ -650,6 +653,7 @@ ann_put(struct store_txn *t, const struct entry *e)
         char aud[WIRE_VIEW_AUDIENCE_BUF];
         uint8_t key[WIRE_VIEW_AUDIENCE_BUF + 9 + ID_BYTES];
         uint8_t kind = (uint8_t)e->h.kind;
+        char region[REGION_BUF];
         size_t n;
         int err;
 
@@ -662,9 +666,15 @@ ann_put(struct store_txn *t, const struct entry *e)
         if ((err = store_index_put(t, T_ANN, slice_make(key, n + 9 + ID_BYTES),
                                    slice_make(&kind, 1))))
                 return err;
-        return store_index_put(t, T_ANN_TIME,
+        if ((err = store_index_put(t, T_ANN_TIME,
+                                   slice_make(key + n + 1, 8 + ID_BYTES),
+                                   slice_make(&kind, 1))))
+                return err;
+        memset(region, 0, sizeof(region));
+        memcpy(region, e->h.author_region, strlen(e->h.author_region));
+        return store_index_put(t, T_DASH_ANN,
                                slice_make(key + n + 1, 8 + ID_BYTES),
-                               slice_make(&kind, 1));
+                               slice_make(region, sizeof(region)));
 }
 
 /* The revisi a decision names: its item is the announcement to redo. */
@@ -1264,6 +1274,34 @@ replica_dash_scan(struct store_txn *t, replica_dash_fn fn, void *ctx)
 
         return store_index_scan(t, T_DASH, slice_make(NULL, 0),
                                 slice_make(NULL, 0), false, dash_visit, &w);
+}
+
+/* replica_dash_ann_scan: each record's region and time. */
+struct dash_ann_walk {
+        replica_dash_ann_fn fn;
+        void *ctx;
+};
+
+static int
+dash_ann_visit(void *ctx, struct slice key, struct slice value)
+{
+        struct dash_ann_walk *w = ctx;
+        char region[REGION_BUF];
+
+        if (key.len != 8 + ID_BYTES || value.len != REGION_BUF ||
+            value.ptr[REGION_BUF - 1])
+                return ERR_STORE_CORRUPT;
+        memcpy(region, value.ptr, REGION_BUF);
+        return w->fn(w->ctx, region, be64_get(key.ptr));
+}
+
+int
+replica_dash_ann_scan(struct store_txn *t, replica_dash_ann_fn fn, void *ctx)
+{
+        struct dash_ann_walk w = {fn, ctx};
+
+        return store_index_scan(t, T_DASH_ANN, slice_make(NULL, 0),
+                                slice_make(NULL, 0), false, dash_ann_visit, &w);
 }
 
 int

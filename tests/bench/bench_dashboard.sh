@@ -2,7 +2,8 @@
 # GET /api/dashboard and simpul dashboard over a kabupaten store of N
 # reports (default 100k, from tests/tools/gen_reports: 326 desa in 29
 # kecamatan, a year of reports with the kabupaten's verifications, follow-
-# ups and answers, ~2.3 entries per report), on this machine:
+# ups and answers, ~2.3 entries per report, and N/5 informasi of the desa
+# to their kecamatan), on this machine:
 #   - the import that builds the store and its views (once);
 #   - the API: a running daemon answering GET /api/dashboard (the whole
 #     kabupaten, then one kecamatan), R requests each: median, min, max
@@ -34,14 +35,18 @@ now_ms() { date +%s%3N; }
 cpu_ms() { awk '{ printf "%d", ($14 + $15) * 1000 / '"$(getconf CLK_TCK)"' }' "/proc/$1/stat"; }
 
 "$SIMPUL" init --data "$WORK/kab" --region 36.04 --name bench >/dev/null
-"$B/tests/gen_reports" --out "$WORK/r.bundle" --count "$n" --seed 1 2>"$WORK/gen.log"
+"$B/tests/gen_reports" --out "$WORK/r.bundle" --count "$n" \
+  --announcements $((n / 5)) --seed 1 2>"$WORK/gen.log"
 t0=$(now_ms)
 "$SIMPUL" import --data "$WORK/kab" "$WORK/r.bundle" >/dev/null
 t1=$(now_ms)
 entries=$("$SIMPUL" status --data "$WORK/kab" --json | jq .store.entries)
 reports=$("$SIMPUL" dashboard --data "$WORK/kab" --json | jq .totals.reports)
 [ "$reports" = "$n" ] || fail "the dashboard counts $reports reports of $n"
+items=$("$SIMPUL" dashboard --data "$WORK/kab" --json | jq '[.kim_activity.kim[].items] | add')
+[ "$items" = $((n + n / 5)) ] || fail "the dashboard counts $items items of $((n + n / 5))"
 echo "reports $reports"
+echo "items $items (reports and informasi)"
 echo "store_entries $entries"
 echo "import_ms $((t1 - t0))   (load $(load))"
 

@@ -7,10 +7,13 @@
  * the eleven categories of KIM.md §2; the kabupaten's key (36.04) verifies
  * about 60% of them hours to days later (valid or not), follows up and
  * finishes some of the valid ones, and answers about 40% with a
- * tanggapan. Every entry validly signed, each feed's chain in order.
- * Deterministic from --seed. A tool of its own beside gen_entries.
+ * tanggapan. With --announcements M, M informasi as well, from random desa
+ * to their kecamatan (lateral news, which the kabupaten holds), spread
+ * over the same year. Every entry validly signed, each feed's chain in
+ * order. Deterministic from --seed. A tool of its own beside gen_entries.
  *
- *   gen_reports --out FILE --count N [--desa D] [--seed S]
+ *   gen_reports --out FILE --count N [--announcements M] [--desa D]
+ *               [--seed S]
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -55,8 +58,9 @@ struct feed {
 struct desa {
         char code[REGION_BUF];
         struct audience path; /* path(desa, 36.04) */
+        struct audience news; /* tree(its kecamatan) */
         struct key *key;
-        struct feed reports, answers;
+        struct feed reports, answers, lateral;
 };
 
 struct gen {
@@ -181,6 +185,22 @@ report(struct gen *g, struct desa *d, uint64_t ts)
                     ts + 240 * H_MS);
 }
 
+/* One informasi from d to its kecamatan. */
+static int
+news(struct gen *g, struct desa *d, uint64_t ts)
+{
+        uint8_t id[ENTRY_HASH_BYTES];
+        struct kim_body b;
+
+        memset(&b, 0, sizeof(b));
+        b.kind = KIND_INFORMASI;
+        b.has_title = b.has_text = true;
+        b.title = slice_cstr("Kerja bakti hari Minggu");
+        b.text = slice_cstr("Warga diundang kerja bakti membersihkan saluran "
+                            "air, Minggu pukul 07.00.");
+        return put(g, d->key, d->code, &d->news, &d->lateral, &b, ts, id);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -190,10 +210,11 @@ main(int argc, char **argv)
             {"count", required_argument, NULL, 'n'},
             {"desa", required_argument, NULL, 'd'},
             {"seed", required_argument, NULL, 's'},
+            {"announcements", required_argument, NULL, 'a'},
             {NULL, 0, NULL, 0},
         };
         const char *out_path = NULL;
-        unsigned long count = 1000, ndesa = 326;
+        unsigned long count = 1000, ndesa = 326, nann = 0;
         struct gen g = {.body = BUF_INIT, .bytes = BUF_INIT};
         int c, rc = 0;
 
@@ -210,6 +231,9 @@ main(int argc, char **argv)
                         break;
                 case 's':
                         rng_state = strtoull(optarg, NULL, 10);
+                        break;
+                case 'a':
+                        nann = strtoul(optarg, NULL, 10);
                         break;
                 default:
                         return 2;
@@ -229,7 +253,9 @@ main(int argc, char **argv)
                 d->path.type = AUDIENCE_PATH;
                 memcpy(d->path.origin, d->code, sizeof(d->code));
                 snprintf(d->path.target, sizeof(d->path.target), "36.04");
-                if (audience_check(&d->path))
+                d->news.type = AUDIENCE_TREE;
+                memcpy(d->news.target, d->code, 8); /* "36.04.NN" */
+                if (audience_check(&d->path) || audience_check(&d->news))
                         abort();
                 d->key = key_make();
         }
@@ -239,10 +265,15 @@ main(int argc, char **argv)
         for (unsigned long i = 0; i < count && !rc; i++)
                 rc = report(&g, &desa[rng() % ndesa],
                             START_MS + i * (YEAR_MS / count));
+        for (unsigned long i = 0; i < nann && !rc; i++)
+                rc = news(&g, &desa[rng() % ndesa],
+                          START_MS + i * (YEAR_MS / nann));
         if (fclose(g.out))
                 rc = 1;
-        fprintf(stderr, "gen_reports: %lu reports, %llu entries -> %s\n", count,
-                (unsigned long long)g.written, out_path);
+        fprintf(stderr,
+                "gen_reports: %lu reports, %lu announcements, %llu "
+                "entries -> %s\n",
+                count, nann, (unsigned long long)g.written, out_path);
         for (unsigned long i = 0; i < ndesa; i++)
                 key_free(desa[i].key);
         key_free(g.kab);
