@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "../kim/dash.h"
 #include "../kim/view.h"
 #include "../blob/blob.h"
 #include "../node/node.h"
@@ -1347,5 +1348,88 @@ int app_outbox_count(struct node *n, uint64_t after, uint32_t kinds,
 int app_webhook_body(struct node *n, const struct app_outbox_event *ev,
                      bool personal, uint64_t now_ms, struct buf *out,
                      char *err_msg) WUR;
+/* ---- the kabupaten's dashboard (dashboard.c, dashboard_json.c) ----------
+ *
+ * Figures for one region and each region one level below it, computed in
+ * one read transaction from the report views, the announcements, the
+ * feeds and the certificates held: identical on nodes that hold the same
+ * entries, given the same now_ms and holidays (docs/API.md, GET
+ * /api/dashboard). Names are the display names of the membership
+ * certificates held for each region (the node ships no name list).
+ */
+#define APP_DASH_QUIET_DAYS 7U   /* default quiet_days */
+#define APP_DASH_QUIET_MAX 3650U /* quiet_days at most */
+
+struct app_dash_query {
+        const char *region; /* a region code; NULL: this node's region */
+        /* reports and items timed in [since_ms, until_ms); 0: open */
+        uint64_t since_ms, until_ms;
+        uint64_t quiet_days; /* 0: APP_DASH_QUIET_DAYS */
+        uint64_t now_ms;     /* for the deadlines and quiet; 0: the clock */
+};
+/* A region with its level's name and its name ("" when no certificate
+ * held names it). */
+struct app_dash_place {
+        char code[REGION_BUF];
+        const char *level;
+        char name[CERT_NAME_BUF];
+};
+/* The reports of one region and its subtree. */
+struct app_dash_row {
+        struct app_dash_place at;
+        struct kim_dash d; /* durations sorted once medians are taken */
+        bool has_verify, has_reply;
+        uint64_t verify_ms, reply_ms; /* medians */
+};
+struct app_dash_month {
+        int32_t month;            /* kim_month_of */
+        char name[KIM_MONTH_BUF]; /* "YYYY-MM" */
+        uint64_t items;
+};
+/* One KIM (a region that posted): items it posted by month. */
+struct app_dash_kim {
+        struct app_dash_place at;
+        struct app_dash_month *months; /* owned, ascending */
+        size_t n_months, cap_months;
+        uint64_t items;
+};
+/* A node of the region's subtree: the last entry time of its feeds held. */
+struct app_dash_node {
+        uint8_t key[ENTRY_KEY_BYTES];
+        struct app_dash_place at;
+        bool heard; /* a feed of it is held */
+        uint64_t last_ms;
+        bool quiet; /* not heard, or nothing for quiet_days before now */
+};
+struct app_dashboard {
+        struct app_dash_query q; /* resolved: region, quiet_days, now_ms */
+        char region[REGION_BUF];
+        struct app_dash_place at;
+        struct app_dash_row total;
+        struct app_dash_row *rows; /* owned: one level below, by code; a
+                                      row of `region` itself for what it
+                                      authored */
+        size_t n_rows, cap_rows;
+        struct app_dash_kim *kims; /* owned, by code */
+        size_t n_kims, cap_kims;
+        struct app_dash_node *nodes; /* owned, by code then key */
+        size_t n_nodes, cap_nodes;
+        uint64_t quiet;
+};
+/*
+ * The dashboard for q (any region code: the figures are what this node
+ * holds of it). Errors: ERR_USAGE (a region that is not a code; since not
+ * before until; quiet_days out of range), store errors; err_msg says
+ * which. out is released on error.
+ */
+int app_dashboard(struct node *n, const struct app_dash_query *q,
+                  struct app_dashboard *out, char *err_msg) WUR;
+void app_dashboard_release(struct app_dashboard *d);
+/* A since or until: Unix ms (digits), or YYYY-MM-DD[THH:MM] in WIB; a
+ * date alone as `until` means the end of that day. ERR_USAGE. */
+int app_dash_time_parse(const char *s, bool until, uint64_t *ms) WUR;
+/* GET /api/dashboard, simpul dashboard --json (docs/API.md). */
+int app_json_dashboard(struct buf *out, const struct app_dashboard *d,
+                       int flags) WUR;
 
 #endif

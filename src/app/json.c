@@ -959,3 +959,129 @@ app_json_accounts(struct buf *out, const struct app_accounts *a, int flags)
                               (json_int_t)a->v[i].created_ms));
         return dump(json_pack("{s:o}", "accounts", arr), flags, out);
 }
+
+/* ---- the dashboard (dashboard.c) ----------------------------------------- */
+
+static json_t *
+place_json(const struct app_dash_place *p)
+{
+        return json_pack("{s:s, s:s, s:o}", "code", p->code, "level",
+                         p->level ? p->level : "?", "name",
+                         p->name[0] ? json_string(p->name) : json_null());
+}
+
+static json_t *
+dash_row_json(const struct app_dash_row *r)
+{
+        const struct kim_dash *d = &r->d;
+        json_t *st = json_object(), *cat = json_object();
+
+        for (unsigned s = 0; s < KIM_DASH_STATES; s++)
+                json_object_set_new(st, kim_state_name((enum kim_state)(s + 1)),
+                                    json_integer((json_int_t)d->by_state[s]));
+        for (size_t i = 0; i < d->n_cats; i++)
+                json_object_set_new(cat, d->cats[i].name,
+                                    json_integer((json_int_t)d->cats[i].n));
+        return json_pack(
+            "{s:o, s:I, s:o, s:o, s:{s:I, s:I, s:I}, s:I, s:o, s:I, s:o}",
+            "region", place_json(&r->at), "reports", (json_int_t)d->reports,
+            "by_status", st, "by_category", cat, "overdue",
+            "terlambat_verifikasi", (json_int_t)d->terlambat_verifikasi,
+            "terlambat_tindak_lanjut", (json_int_t)d->terlambat_tindak_lanjut,
+            "siap_ditutup", (json_int_t)d->siap_ditutup, "verified",
+            (json_int_t)d->n_verify, "median_verify_ms",
+            opt_ts(r->has_verify, r->verify_ms), "responded",
+            (json_int_t)d->n_reply, "median_response_ms",
+            opt_ts(r->has_reply, r->reply_ms));
+}
+
+static int
+month_cmp(const void *a, const void *b)
+{
+        int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+        return (x > y) - (x < y);
+}
+
+/* Every month any KIM posted in, ascending, and each KIM's counts. */
+static json_t *
+dash_activity_json(const struct app_dashboard *d)
+{
+        json_t *months = json_array(), *kims = json_array();
+        int32_t *all = NULL;
+        size_t n = 0, cap = 0;
+        char m[KIM_MONTH_BUF];
+
+        for (size_t i = 0; i < d->n_kims; i++) {
+                const struct app_dash_kim *k = &d->kims[i];
+                json_t *per = json_object();
+
+                for (size_t j = 0; j < k->n_months; j++) {
+                        kim_month_format(k->months[j].month, m);
+                        json_object_set_new(
+                            per, m,
+                            json_integer((json_int_t)k->months[j].items));
+                        all = app__grow(all, n, &cap, sizeof(*all));
+                        all[n++] = k->months[j].month;
+                }
+                json_array_append_new(
+                    kims,
+                    json_pack("{s:o, s:I, s:o}", "region", place_json(&k->at),
+                              "items", (json_int_t)k->items, "months", per));
+        }
+        if (n)
+                qsort(all, n, sizeof(*all), month_cmp);
+        for (size_t i = 0; i < n; i++) {
+                if (i && all[i] == all[i - 1])
+                        continue;
+                kim_month_format(all[i], m);
+                json_array_append_new(months, json_string(m));
+        }
+        free(all);
+        return json_pack("{s:o, s:o}", "months", months, "kim", kims);
+}
+
+static json_t *
+dash_nodes_json(const struct app_dashboard *d)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < d->n_nodes; i++) {
+                const struct app_dash_node *nd = &d->nodes[i];
+                uint64_t ago =
+                    d->q.now_ms > nd->last_ms ? d->q.now_ms - nd->last_ms : 0;
+
+                json_array_append_new(
+                    a, json_pack(
+                           "{s:o, s:o, s:b, s:o, s:o, s:o, s:b}", "key",
+                           hex_json(nd->key, ENTRY_KEY_BYTES), "region",
+                           place_json(&nd->at), "heard", nd->heard, "last_ms",
+                           opt_ts(nd->heard, nd->last_ms), "last_time",
+                           nd->heard ? time_json(nd->last_ms) : json_null(),
+                           "days_since", opt_ts(nd->heard, ago / 86400000ULL),
+                           "quiet", nd->quiet));
+        }
+        return json_pack("{s:s, s:I, s:I, s:I, s:o}", "source", "feeds",
+                         "quiet_days", (json_int_t)d->q.quiet_days, "total",
+                         (json_int_t)d->n_nodes, "quiet", (json_int_t)d->quiet,
+                         "list", a);
+}
+
+int
+app_json_dashboard(struct buf *out, const struct app_dashboard *d, int flags)
+{
+        json_t *rows = json_array();
+
+        for (size_t i = 0; i < d->n_rows; i++)
+                json_array_append_new(rows, dash_row_json(&d->rows[i]));
+        return dump(json_pack("{s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o}",
+                              "region", place_json(&d->at), "since_ms",
+                              opt_ts(d->q.since_ms != 0, d->q.since_ms),
+                              "until_ms",
+                              opt_ts(d->q.until_ms != 0, d->q.until_ms),
+                              "now_ms", (json_int_t)d->q.now_ms, "totals",
+                              dash_row_json(&d->total), "breakdown", rows,
+                              "kim_activity", dash_activity_json(d), "nodes",
+                              dash_nodes_json(d)),
+                    flags, out);
+}

@@ -65,6 +65,7 @@ int cmd_gc(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_export_table(int argc, char **argv);
 int cmd_webhooks(int argc, char **argv);
+int cmd_dashboard(int argc, char **argv);
 
 /* A certificate as indented text lines (network show, enroll accept). */
 void cli_cert_print(FILE *out, const struct app_cert *c);

@@ -39,6 +39,7 @@ const struct cli_cmd cli_cmds[] = {
     {"export-table", cmd_export_table,
      "reports or announcements as CSV or XLSX"},
     {"webhooks", cmd_webhooks, "post events to the config's webhooks"},
+    {"dashboard", cmd_dashboard, "a region's reports and KIM activity"},
     {NULL, NULL, NULL},
 };
 

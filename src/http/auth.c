@@ -45,6 +45,8 @@ static const struct {
     {"GET", "/metrics", NEED_LOCAL},
     /* exports: personal data only for pengelola or the token */
     {"GET", "/api/export/*", NEED_LOCAL},
+    /* the dashboard: counts and medians, no personal data */
+    {"GET", "/api/dashboard", NEED_LOCAL},
     /* writes (POST /api/items asks pengelola for informasi, peringatan
      * and report steps itself: http_role_require) */
     {"POST", "/api/items", NEED_ANGGOTA},

@@ -194,6 +194,10 @@ int http_query_uint(struct http_req *r, const char *name, uint64_t min,
 int http_query_bool(struct http_req *r, const char *name, bool def,
                     bool *out) WUR;
 
+/* ---- dashboard.c: GET /api/dashboard ------------------------------------ */
+
+int http_dashboard(struct http_req *r);
+
 /* ---- routes.c ----------------------------------------------------------- */
 
 extern const struct route http_routes[];

@@ -140,6 +140,16 @@ kim_day_of(uint64_t ms)
         return (int32_t)((ms + KIM_TZ_OFFSET_MS) / DAY_MS);
 }
 
+int32_t
+kim_month_of(uint64_t ms)
+{
+        unsigned m, d;
+        int y;
+
+        civil_from_days(kim_day_of(ms), &y, &m, &d);
+        return (int32_t)((y - 1970) * 12 + (int)m - 1);
+}
+
 bool
 kim_working_day(const struct kim_calendar *c, int32_t day)
 {

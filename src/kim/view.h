@@ -47,6 +47,8 @@ int kim_holidays_parse(const char *text, int32_t *out, size_t max,
                        size_t *n) WUR;
 /* The WIB day of an instant (Unix ms). */
 int32_t kim_day_of(uint64_t ms);
+/* The WIB calendar month of an instant, as months since 1970-01 (0). */
+int32_t kim_month_of(uint64_t ms);
 /* Monday to Friday and not in c's holidays (c may be NULL). */
 bool kim_working_day(const struct kim_calendar *c, int32_t day);
 /*

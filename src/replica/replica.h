@@ -343,6 +343,26 @@ typedef int (*replica_state_fn)(void *ctx, const char *state, uint64_t ts,
  */
 int replica_reports_states(struct store_txn *t, replica_state_fn fn,
                            void *ctx) WUR;
+struct kim_dash_rec; /* kim/dash.h */
+/* A visitor of a report's dashboard record (kim/dash.h; r valid during
+ * the call only); nonzero stops the walk. */
+typedef int (*replica_dash_fn)(void *ctx, const uint8_t id[ENTRY_HASH_BYTES],
+                               const struct kim_dash_rec *r);
+/*
+ * Every report's dashboard record (the kim_dash view table, written with
+ * each report view), in report id order: one pass over small fixed-size
+ * records for the dashboard's aggregates. Returns what fn returned to
+ * stop, ERR_STORE_CORRUPT (a record that does not decode), or store
+ * errors.
+ */
+int replica_dash_scan(struct store_txn *t, replica_dash_fn fn, void *ctx) WUR;
+/* A visitor of an announcement's author region and time. */
+typedef int (*replica_dash_ann_fn)(void *ctx, const char *region, uint64_t ts);
+/* Every informasi and peringatan, in time order, with its author region
+ * (the kim_dash_ann view table): the dashboard's KIM activity without
+ * reading an entry. Errors as replica_dash_scan. */
+int replica_dash_ann_scan(struct store_txn *t, replica_dash_ann_fn fn,
+                          void *ctx) WUR;
 /* The informasi and peringatan newest first, of one audience in text form
  * (NULL: all), from just after `after`. Errors as above. */
 int replica_announcements_scan(struct store_txn *t, const char *audience,

@@ -13,6 +13,12 @@
  *   kim_ann        audience || 0x00 || ts (8) || id (32) -> kind (1 byte)
  *   kim_ann_time   ts (8) || id (32) -> kind (1 byte)  every announcement
  *   kim_revisions  announcement id (32) -> revision view record (wire)
+ *   kim_dash       report id (32) -> what the dashboard reads of the
+ *                  report (kim_dash_rec_encode: its view's state, times,
+ *                  first verification and reply, and its category), put
+ *                  with every report view record
+ *   kim_dash_ann   ts (8) || id (32) -> author region (16, zero-padded)
+ *                  every announcement, for the dashboard's activity
  *   kim_waits      after id (32) || report id (32) -> ""    a step of the
  *                  report is pending until that entry arrives (or, held
  *                  pruned, its body)
@@ -48,10 +54,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../kim/dash.h"
 #include "../kim/view.h"
 #include "replica_int.h"
 
-#define VIEWS_SCHEMA 2U /* 2: pruned items, kim_bodies */
+#define VIEWS_SCHEMA 3U /* 2: pruned items, kim_bodies; 3: kim_dash */
 #define T_REFS "kim_refs"
 #define T_REPORTS "kim_reports"
 #define T_STATUS "kim_status"
@@ -59,6 +66,8 @@
 #define T_ANN "kim_ann"
 #define T_ANN_TIME "kim_ann_time"
 #define T_REVISIONS "kim_revisions"
+#define T_DASH "kim_dash"
+#define T_DASH_ANN "kim_dash_ann"
 #define T_WAITS "kim_waits"
 #define T_BODIES "kim_bodies"
 #define T_BODIES_BAD "kim_bodies_bad"
@@ -68,8 +77,8 @@
 #define PAIR_BYTES (2U * ENTRY_HASH_BYTES)
 
 static const char *const view_tables[] = {
-    T_REFS,     T_REPORTS,   T_STATUS, T_TIME,   T_ANN,
-    T_ANN_TIME, T_REVISIONS, T_WAITS,  T_BODIES,
+    T_REFS,      T_REPORTS, T_STATUS, T_TIME, T_ANN,      T_ANN_TIME,
+    T_REVISIONS, T_WAITS,   T_BODIES, T_DASH, T_DASH_ANN,
 };
 
 /* An entry loaded from the store with its KIM body. */
@@ -392,6 +401,27 @@ waits_put(struct store_txn *t, const uint8_t *report, const struct buf *ids)
         return err;
 }
 
+/*
+ * The dashboard's record of report r with view v (kim_dash). Put even when
+ * the view record did not change: a pruned report's body may bring its
+ * category without changing its view.
+ */
+static int
+dash_put(struct store_txn *t, const struct loaded *r,
+         const struct wire_report_view *v)
+{
+        uint8_t rec[KIM_DASH_REC_BYTES];
+        struct kim_dash_rec d;
+
+        kim_dash_rec_of(v,
+                        r->kim && r->b.has_category ? r->b.category
+                                                    : slice_make(NULL, 0),
+                        &d);
+        kim_dash_rec_encode(&d, rec);
+        return store_index_put(t, T_DASH, slice_make(r->e.id, ID_BYTES),
+                               slice_make(rec, sizeof(rec)));
+}
+
 /* Stores the view record of r computed from the loaded refs. */
 static int
 report_store(struct store_txn *t, struct batch_index *bi,
@@ -421,6 +451,8 @@ report_store(struct store_txn *t, struct batch_index *bi,
             !(err = store_index_put(t, T_REPORTS, slice_make(r->e.id, ID_BYTES),
                                     buf_slice(&rec))))
                 err = report_index(t, &old, &v);
+        if (!err)
+                err = dash_put(t, r, &v);
         if (!err)
                 err = waits_put(t, r->e.id, &pending);
         wire_report_view_release(&v);
@@ -487,8 +519,9 @@ report_extend(struct store_txn *t, struct batch_index *bi, const uint8_t *id,
                 wire_report_view_encode(&v, &rec);
                 if (!(err = store_index_put(t, T_REPORTS,
                                             slice_make(id, ID_BYTES),
-                                            buf_slice(&rec))))
-                        err = status_move(t, state, &v);
+                                            buf_slice(&rec))) &&
+                    !(err = status_move(t, state, &v)))
+                        err = dash_put(t, &r, &v);
                 done = true;
         }
 out:
@@ -620,6 +653,7 @@ ann_put(struct store_txn *t, const struct entry *e)
         char aud[WIRE_VIEW_AUDIENCE_BUF];
         uint8_t key[WIRE_VIEW_AUDIENCE_BUF + 9 + ID_BYTES];
         uint8_t kind = (uint8_t)e->h.kind;
+        char region[REGION_BUF];
         size_t n;
         int err;
 
@@ -632,9 +666,15 @@ ann_put(struct store_txn *t, const struct entry *e)
         if ((err = store_index_put(t, T_ANN, slice_make(key, n + 9 + ID_BYTES),
                                    slice_make(&kind, 1))))
                 return err;
-        return store_index_put(t, T_ANN_TIME,
+        if ((err = store_index_put(t, T_ANN_TIME,
+                                   slice_make(key + n + 1, 8 + ID_BYTES),
+                                   slice_make(&kind, 1))))
+                return err;
+        memset(region, 0, sizeof(region));
+        memcpy(region, e->h.author_region, strlen(e->h.author_region));
+        return store_index_put(t, T_DASH_ANN,
                                slice_make(key + n + 1, 8 + ID_BYTES),
-                               slice_make(&kind, 1));
+                               slice_make(region, sizeof(region)));
 }
 
 /* The revisi a decision names: its item is the announcement to redo. */
@@ -1211,6 +1251,60 @@ replica_reports_states(struct store_txn *t, replica_state_fn fn, void *ctx)
 
         return store_index_scan(t, T_STATUS, slice_make(NULL, 0),
                                 slice_make(NULL, 0), false, state_visit, &w);
+}
+
+/* replica_dash_scan: each record decoded for the visitor. */
+struct dash_walk {
+        replica_dash_fn fn;
+        void *ctx;
+};
+
+static int
+dash_visit(void *ctx, struct slice key, struct slice value)
+{
+        struct dash_walk *w = ctx;
+        struct kim_dash_rec r;
+
+        if (key.len != ID_BYTES || kim_dash_rec_decode(value, &r))
+                return ERR_STORE_CORRUPT;
+        return w->fn(w->ctx, key.ptr, &r);
+}
+
+int
+replica_dash_scan(struct store_txn *t, replica_dash_fn fn, void *ctx)
+{
+        struct dash_walk w = {fn, ctx};
+
+        return store_index_scan(t, T_DASH, slice_make(NULL, 0),
+                                slice_make(NULL, 0), false, dash_visit, &w);
+}
+
+/* replica_dash_ann_scan: each record's region and time. */
+struct dash_ann_walk {
+        replica_dash_ann_fn fn;
+        void *ctx;
+};
+
+static int
+dash_ann_visit(void *ctx, struct slice key, struct slice value)
+{
+        struct dash_ann_walk *w = ctx;
+        char region[REGION_BUF];
+
+        if (key.len != 8 + ID_BYTES || value.len != REGION_BUF ||
+            value.ptr[REGION_BUF - 1])
+                return ERR_STORE_CORRUPT;
+        memcpy(region, value.ptr, REGION_BUF);
+        return w->fn(w->ctx, region, be64_get(key.ptr));
+}
+
+int
+replica_dash_ann_scan(struct store_txn *t, replica_dash_ann_fn fn, void *ctx)
+{
+        struct dash_ann_walk w = {fn, ctx};
+
+        return store_index_scan(t, T_DASH_ANN, slice_make(NULL, 0),
+                                slice_make(NULL, 0), false, dash_ann_visit, &w);
 }
 
 int
