@@ -4,8 +4,9 @@
 # with a reporter, one rahasia pengaduan, one anonim aspirasi ten days
 # old); the kabupaten verifies, forwards and answers; a bulk feed is
 # imported. Then the sink backfills the kabupaten's store in small
-# batches, is killed with -9 mid-stream, restarted, and PostgreSQL is
-# stopped under it while more entries arrive, then started; afterwards
+# batches, is killed with -9 mid-stream, restarted; the node's daemon is
+# killed with -9 and restarted under it, and PostgreSQL is stopped under
+# it while more entries arrive, then started; afterwards
 # PostgreSQL holds exactly the entries `simpul list --json` lists and the
 # reports `simpul reports --json` shows (ids, states), each once, with
 # the sealed content still sealed. While it runs, new entries (one synced from the desa) and a new
@@ -114,6 +115,10 @@ position_matches "after kill -9"
   { cat "$WORK/gen.log" >&2; fail "gen_entries"; }
 sink_start
 wait_until 60 "the sink resumes" above $((got + 200))
+# The node's daemon killed -9 under the sink and restarted: the sink
+# reads the store, not the daemon, and goes on.
+kill9 kab
+start kab "127.0.0.1:${PORT[kab]}"
 pg_ctl_ -m immediate -w stop >/dev/null
 wait_until 30 "the sink notices PostgreSQL went" grep -q 'SINK-PG-DOWN' "$WORK/sink.log"
 expect_status "an import while PostgreSQL is down" 0 \
