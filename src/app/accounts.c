@@ -241,6 +241,16 @@ lock_take(const char *dir, char *err_msg)
 
 enum change { CHANGE_ADD, CHANGE_PASSWD, CHANGE_REMOVE };
 
+static size_t
+admins(const struct accts *l)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < l->n; i++)
+                n += l->v[i].a.role == APP_ROLE_ADMIN;
+        return n;
+}
+
 /* Reads, changes and writes the file under the lock. hash: the new
  * password's (add, passwd). */
 static int
@@ -276,6 +286,12 @@ accts_change(const char *dir, enum change what, const char *name,
                 strcpy(a->hash, hash);
         } else if (what == CHANGE_PASSWD) {
                 strcpy(a->hash, hash);
+        } else if (a->a.role == APP_ROLE_ADMIN && admins(&l) == 1) {
+                /* Nobody could manage the node from the browser again. */
+                err = app__fail(err_msg, ERR_USAGE,
+                                "'%s' is the last admin: add another admin "
+                                "first (simpul user add NAME --role admin)",
+                                name);
         } else {
                 memmove(a, a + 1, (size_t)(l.v + l.n - a - 1) * sizeof(*a));
                 l.n--;

@@ -29,7 +29,8 @@ static const struct cli_opt user_opts[] = {
     CLI_OPT("list", CLI_WORD, 0, .help = "the accounts and their roles"),
     CLI_OPT("passwd NAME", CLI_WORD, 0, .help = "a new password for NAME"),
     CLI_OPT("remove NAME", CLI_WORD, 0,
-            .help = "removes NAME: its sessions end at once"),
+            .help =
+                "removes NAME: its sessions end at once (not the last admin)"),
     CLI_OPT("role", CLI_STR, offsetof(struct user_opts, role), .arg = "ROLE",
             .help = "anggota (post and read), pengelola (handle reports,\n"
                     "publish to audiences, approve revisions) or admin\n"

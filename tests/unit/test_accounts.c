@@ -129,6 +129,15 @@ add_list_login_remove(void **state)
             app_user_add(dir, "admin", APP_ROLE_ADMIN, "kata-sandi-adm", msg),
             0);
         expect_err("an admin now", app_admin_exists(dir) ? 1 : 0, 1);
+        expect_err("the last admin stays", app_user_remove(dir, "admin", msg),
+                   ERR_USAGE);
+        expect_err("still an admin", app_admin_exists(dir) ? 1 : 0, 1);
+        expect_err(
+            "a second admin",
+            app_user_add(dir, "admin2", APP_ROLE_ADMIN, "kata-sandi-adm", msg),
+            0);
+        expect_err("now the first may go", app_user_remove(dir, "admin", msg),
+                   0);
         test_rm_tree(dir);
 }
 
