@@ -71,11 +71,15 @@ api D POST /api/setup "$(jq -cn --arg c "$code" '{code: $c, region: "36.04.12.20
   name: "KIM Sukanegara", admin: "ketua", password: "sandi-rahasia-1"}')" -
 expect_api "setup with an admin" 201
 expect_eq "the admin made" ketua "$(body_jq .admin)"
-# Its parent: the kecamatan (read when it starts, once enrolled).
-set_key D net parent "127.0.0.1:${PORT[C]}"
+# Its parent: the kecamatan (read when it starts, once enrolled); edited
+# in a copy renamed over it, as the daemon may be reading it now.
+mkdir "$WORK/Dconf"
+cp "$WORK/D/simpul.conf" "$WORK/Dconf/simpul.conf"
+set_key Dconf net parent "127.0.0.1:${PORT[C]}"
 for k in "keepalive_s 1" "timeout_s 4" "backoff_min_ms 100" "backoff_max_ms 800"; do
-  set_key D net $k
+  set_key Dconf net $k
 done
+mv -f "$WORK/Dconf/simpul.conf" "$WORK/D/simpul.conf"
 logged_in() {
   req POST /api/login '{"user":"ketua","password":"sandi-rahasia-1"}'
   [ "$CODE" = 200 ]

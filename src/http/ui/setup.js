@@ -269,6 +269,11 @@ async function mulai() {
     cariWaktu = setTimeout(cari, 250);
   });
   $('setup-form').addEventListener('submit', pasang);
+  /* A field's complaint goes once the field is changed. */
+  $('setup-form').addEventListener('input', (ev) => {
+    const ids = (ev.target.getAttribute('aria-describedby') || '').split(' ');
+    ids.filter((id) => id.endsWith('-galat')).forEach((id) => galatDi(id));
+  });
   $('masuk-form').addEventListener('submit', masukForm);
   $('sertifikat-form').addEventListener('submit', terima);
   $('berkas').addEventListener('change', bacaBerkas);
