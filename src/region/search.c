@@ -159,19 +159,25 @@ pass_note(struct pass *ps, const struct line *l)
         }
 }
 
-/* One pass: the matches at the start of a name (at_start) or elsewhere,
- * after the n hits already found. */
-static size_t
-pass_run(struct slice list, const char *q, int level, bool at_start,
-         struct region_hit *hits, size_t n, size_t max)
+/* The hits of one pass, by how well the name matches. */
+struct ranks {
+        struct region_hit *v[3]; /* the name is q, begins with it, holds it */
+        size_t n[3];
+};
+
+/* One pass, each name folded once, until the name-is-q rank is full. */
+static void
+pass_run(struct slice list, const char *q, int level, struct ranks *r,
+         size_t max)
 {
         const char *p = (const char *)list.ptr, *end = p + list.len;
         char fold[NAME_FOLD_MAX];
         struct pass ps;
         struct line l;
+        int rank;
 
         memset(&ps, 0, sizeof(ps));
-        while (p < end && n < max) {
+        while (p < end && r->n[0] < max) {
                 const char *nl = memchr(p, '\n', (size_t)(end - p));
                 size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
                 const char *at;
@@ -182,24 +188,36 @@ pass_run(struct slice list, const char *q, int level, bool at_start,
                                 region_fold((const char *)l.name.ptr,
                                             l.name.len, fold, sizeof(fold));
                                 at = strstr(fold, q);
-                                if (at && (at == fold) == at_start)
-                                        hit_fill(&ps, &l, &hits[n++]);
+                                rank = !at               ? -1
+                                       : at != fold      ? 2
+                                       : strcmp(fold, q) ? 1
+                                                         : 0;
+                                if (rank >= 0 && r->n[rank] < max)
+                                        hit_fill(&ps, &l,
+                                                 &r->v[rank][r->n[rank]++]);
                         }
                 }
                 p += len + 1;
         }
-        return n;
 }
 
 size_t
 region_search(struct slice list, const char *query, int level,
               struct region_hit *hits, size_t max)
 {
+        struct region_hit begin[REGION_HITS_MAX], hold[REGION_HITS_MAX];
+        struct ranks r = {.v = {hits, begin, hold}};
         char q[REGION_QUERY_MAX + 1];
         size_t n;
 
+        if (max > REGION_HITS_MAX)
+                max = REGION_HITS_MAX;
         if (!region_fold(query, strlen(query), q, sizeof(q)) || !max)
                 return 0;
-        n = pass_run(list, q, level, true, hits, 0, max);
-        return pass_run(list, q, level, false, hits, n, max);
+        pass_run(list, q, level, &r, max);
+        n = r.n[0];
+        for (int k = 1; k < 3; k++)
+                for (size_t i = 0; i < r.n[k] && n < max; i++)
+                        hits[n++] = r.v[k][i];
+        return n;
 }

@@ -14,6 +14,7 @@
 #include "region.h"
 
 #define REGION_QUERY_MAX 64U /* bytes of a query, as typed */
+#define REGION_HITS_MAX 64U  /* hits of one search, at most */
 
 struct region_hit {
         char code[REGION_BUF];
@@ -23,12 +24,13 @@ struct region_hit {
 };
 
 /*
- * Up to max regions whose name holds query, folded (case, Latin accents
- * and apostrophes ignored, runs of anything else one space): those whose
- * name begins with it first, each group in the list's order. level 0:
- * any; else enum region_level (REGION_DESA: desa, kelurahan and desa
- * adat; REGION_KABUPATEN: kabupaten and kota). Returns the number found
- * (0 for a query that folds to nothing).
+ * Up to max (at most REGION_HITS_MAX) regions whose name holds query, folded
+ * (case, Latin accents and apostrophes ignored, runs of anything else one
+ * space): those named exactly so first, then those whose name begins with it,
+ * then the rest, each group in the list's order. level 0: any; else enum
+ * region_level (REGION_DESA: desa, kelurahan and desa adat; REGION_KABUPATEN:
+ * kabupaten and kota). Returns the number found (0 for a query that folds to
+ * nothing).
  */
 size_t region_search(struct slice list, const char *query, int level,
                      struct region_hit *hits, size_t max);

@@ -111,11 +111,12 @@ bytes(void **state)
 {
         static const char list[] = "k36.04 Kabupaten Serang\n"
                                    "c36.04.12 Pontang\n"
-                                   "d2001Kalapian\n"
+                                   "d2001Kalapian Baru\n"
                                    "x-garbage\n"
                                    "d2002Sukan\xc3\xa9gara\n"
                                    "l1001Regapu\xe2\x80\x99u\n"
-                                   "d2003Wanayasa Sukanegara";
+                                   "d2003Wanayasa Sukanegara\n"
+                                   "d2004Kalapian";
         struct slice s = slice_make(list, strlen(list));
         struct region_hit h[4];
 
@@ -125,6 +126,10 @@ bytes(void **state)
         assert_string_equal(h[1].code, "36.04.12.2003"); /* inside */
         assert_true(slice_is(h[0].kecamatan, "Pontang"));
         assert_true(h[0].provinsi.len == 0);
+        /* the exact name before a longer one that begins with it */
+        assert_int_equal(region_search(s, "kalapian", 0, h, 4), 2);
+        assert_string_equal(h[0].code, "36.04.12.2004");
+        assert_string_equal(h[1].code, "36.04.12.2001");
         assert_int_equal(region_search(s, "regapu'u", 0, h, 4), 1);
         assert_string_equal(h[0].tingkat, "kelurahan");
         assert_int_equal(region_search(s, "regapuu", 0, h, 4), 1);
