@@ -63,6 +63,10 @@ else
   commit="a tree outside git" when=$(date -R)
 fi
 maintainer=$(sed -n 's/^Maintainer: //p' deploy/debian/control)
+# A package without the whole of Indonesia would set up no desa outside
+# the tests' Serang list: refuse to build one.
+wilayah=${SIMPUL_WILAYAH_CSV:-$src/../shared/data/wilayah.csv}
+[ -f "$wilayah" ] || { echo "package: no region list at $wilayah (set SIMPUL_WILAYAH_CSV)" >&2; exit 1; }
 
 # ---- build ----------------------------------------------------------------
 for a in "${archs[@]}"; do
@@ -71,6 +75,10 @@ for a in "${archs[@]}"; do
   rm -rf "$work"
   mkdir -p "$tree"
   cp -a CMakeLists.txt LICENSE README.md cmake src "$tree"/
+  # The whole region list, for the setup page's search (compacted into
+  # the binary by the build: CMakeLists.txt, SIMPUL_WILAYAH_CSV).
+  mkdir -p "$tree"/data
+  cp "$wilayah" "$tree"/data/wilayah.csv
   cp -a deploy/debian "$tree"/debian
   cp -a deploy/manpage.sh "$tree"/debian/manpage.sh
   cat >"$tree"/debian/changelog <<EOF

@@ -6,7 +6,10 @@
 # propagating, each to exactly its audience.
 #
 # Arguments go to simpul demo: --keep leaves the network running (it prints
-# how to stop it), --dir DIR puts it in DIR, --json prints the final matrix.
+# how to stop it), --dir DIR puts it in DIR, --json prints the final matrix,
+# --ui keeps it running too and serves every node's web app on 127.0.0.1,
+# ports 7781 (the kabupaten) to 7787, printing each address with an admin
+# account and its password (--ui-port PORT to start elsewhere).
 # Data goes to $SIMPUL_DEMO_DIR if set (it must be empty or absent), else to
 # a new /tmp/simpul-demo.XXXXXX. Look at a node while it runs with
 #   build-release/simpul status --data DIR/kec-pontang

@@ -19,6 +19,7 @@
 #include "../blob/blob.h"
 #include "../node/node.h"
 #include "../export/export.h"
+#include "../region/search.h"
 
 #define APP_ERR_MAX 512U /* bytes of an err_msg buffer */
 
@@ -1431,5 +1432,27 @@ int app_dash_time_parse(const char *s, bool until, uint64_t *ms) WUR;
 /* GET /api/dashboard, simpul dashboard --json (docs/API.md). */
 int app_json_dashboard(struct buf *out, const struct app_dashboard *d,
                        int flags) WUR;
+
+/* ---- setup page: regions by name, enrolment from the browser ------------ */
+
+#define APP_REGIONS_MAX 50U /* hits of one search */
+/*
+ * The Kemendagri list (inside the binary: cmake/wilayah.cmake) searched
+ * by name as region_search does; level "" (any), "provinsi", "kabupaten",
+ * "kecamatan" or "desa". Up to max (<= APP_REGIONS_MAX) hits into hits,
+ * their count into *n. ERR_USAGE: another level, or an empty query.
+ */
+int app_regions_search(const char *query, const char *level, size_t max,
+                       struct region_hit *hits, size_t *n, char *err_msg) WUR;
+/* The list's bytes (for its size, and for tests). */
+struct slice app_regions_list(void);
+/*
+ * simpul enroll accept for the admin's browser: text is the certificate
+ * line (pasted, or a file's content; spaces and line breaks around it
+ * ignored), never a path. ERR_EXISTS: this node is enrolled already;
+ * ERR_USAGE: not a simpul-cert1 line; else app_enroll_accept's.
+ */
+int app_enrol_text(struct node *n, const char *text, struct app_network *out,
+                   char *err_msg) WUR;
 
 #endif

@@ -157,7 +157,9 @@
         X(ERR_WEBHOOK_LOG, "WEBHOOK-LOG",                                      \
           "webhook delivery log is another store's, locked or unwritable")     \
         X(ERR_WEBHOOK_DOWN, "WEBHOOK-DOWN",                                    \
-          "a webhook endpoint is failing: events wait for it")
+          "a webhook endpoint is failing: events wait for it")                 \
+        X(ERR_NO_QR, "NO-QR",                                                  \
+          "this build draws no QR codes (no libqrencode): use the text")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

@@ -5,6 +5,8 @@
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -16,7 +18,8 @@
 
 struct demo_opts {
         const char *dir;
-        bool keep, json;
+        bool keep, json, ui;
+        uint64_t ui_port;
 };
 
 #define O(field) offsetof(struct demo_opts, field)
@@ -30,13 +33,21 @@ static const struct cli_opt demo_opts[] = {
     CLI_OPT("json", CLI_FLAG, O(json),
             .help = "print the final matrix as JSON on stdout (the progress\n"
                     "goes to stderr)"),
+    CLI_OPT("ui", CLI_FLAG, O(ui),
+            .help = "serve every node's web app on 127.0.0.1, ports 7781\n"
+                    "(the kabupaten) to 7787, each with an admin account\n"
+                    "whose password is printed; implies --keep"),
+    CLI_OPT("ui-port", CLI_U64, O(ui_port), .arg = "PORT",
+            .help = "with --ui: the first port (default 7781)", .min = 1024,
+            .max = 65535 - DEMO_NODES),
 };
 #undef O
 
 static const struct cli_spec demo_spec = {
     .name = "demo",
     .usage =
-        "usage: simpul demo [--dir DIR] [--keep] [--json]\n\n"
+        "usage: simpul demo [--dir DIR] [--keep] [--json] [--ui [--ui-port "
+        "PORT]]\n\n"
         "Builds a network of seven nodes of Kabupaten Serang on this machine\n"
         "and shows entries travelling through it: the kabupaten (36.04), the\n"
         "kecamatan Pontang (36.04.12) and Kramatwatu (36.04.05), two desa in\n"
@@ -228,7 +239,10 @@ demo_simpul(struct demo *d, struct buf *out, ...)
         argv[argc] = NULL;
         if (out)
                 buf_reset(out);
-        err = demo_run(argv, d->setup_log, out ? out : &ignored, &status);
+        err = d->in
+                  ? demo_run_in(argv, d->in, d->setup_log, out ? out : &ignored,
+                                &status)
+                  : demo_run(argv, d->setup_log, out ? out : &ignored, &status);
         buf_release(&ignored);
         if (err)
                 return cli_error("demo: cannot run %s: %s", d->exe,
@@ -275,7 +289,8 @@ out:
         return rc;
 }
 
-/* Short timers, so that the demo's links come up and recover quickly. */
+/* Short timers, so that the demo's links come up and recover quickly;
+ * with --ui, its web app on its port. */
 static int
 node_configure(struct demo *d, int i)
 {
@@ -286,8 +301,9 @@ node_configure(struct demo *d, int i)
             {"net", "backoff_min_ms", "100"},
             {"net", "backoff_max_ms", "1000"},
             {"net", "retry_primary_s", "2"},
-            /* Seven nodes on one machine: no HTTP API, no port clash. */
-            {"http", "listen", ""},
+            /* Seven nodes on one machine: no HTTP API, no port clash,
+             * unless asked for (--ui). */
+            {"http", "listen", d->node[i].ui},
         };
         int err = demo_conf_set(d->node[i].data, kv, ARRAY_LEN(kv));
 
@@ -295,6 +311,54 @@ node_configure(struct demo *d, int i)
                 return cli_error("demo: cannot edit %s/%s: %s", d->node[i].data,
                                  NODE_CONFIG_FILE, err_str(err));
         return EXIT_OK;
+}
+
+/* --ui: a password of 60 random bits, in DIR/<node>.password (0600). */
+static int
+password_make(struct demo *d, int i, const char *path)
+{
+        static const char sym[] = "abcdefghijkmnpqrstuvwxyz23456789";
+        char *pw = d->node[i].password;
+        unsigned char raw[12];
+        FILE *f = fopen("/dev/urandom", "rb");
+        bool got = f && fread(raw, 1, sizeof(raw), f) == sizeof(raw);
+        int fd;
+
+        if (f)
+                fclose(f);
+        if (!got)
+                return cli_error("demo: cannot read /dev/urandom");
+        for (size_t k = 0; k < sizeof(raw); k++)
+                pw[k] = sym[raw[k] & 31U];
+        pw[sizeof(raw)] = 0;
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || dprintf(fd, "%s\n", pw) < 0) {
+                if (fd >= 0)
+                        close(fd);
+                return cli_error("demo: cannot write %s", path);
+        }
+        close(fd);
+        return EXIT_OK;
+}
+
+/* --ui: the node's web app address, and an admin account for it. */
+static int
+node_ui(struct demo *d, int i)
+{
+        struct demo_node *n = &d->node[i];
+        char path[PATH_MAX];
+        int rc;
+
+        snprintf(n->ui, sizeof(n->ui), "127.0.0.1:%u",
+                 (unsigned)(d->ui_port + (uint64_t)i));
+        snprintf(path, sizeof(path), "%s.password", n->data);
+        if ((rc = password_make(d, i, path)))
+                return rc;
+        d->in = path;
+        rc = demo_simpul(d, NULL, "user", "add", DEMO_UI_USER, "--role",
+                         "admin", "--password-stdin", "--data", n->data, NULL);
+        d->in = NULL;
+        return rc;
 }
 
 static int
@@ -313,6 +377,8 @@ node_create(struct demo *d, int i)
                                  NETWORK_NAME, NULL);
         else
                 rc = node_enroll(d, i);
+        if (!rc && d->ui)
+                rc = node_ui(d, i);
         return rc ? rc : node_configure(d, i);
 }
 
@@ -372,6 +438,30 @@ node_listen_wait(struct demo *d, int i)
         return EXIT_OK;
 }
 
+/* --ui: waits for the node's web app on its port (in use: say so). */
+static int
+node_ui_wait(struct demo *d, int i)
+{
+        uint64_t until = demo_now_ms() + LISTEN_TIMEOUT_MS;
+        struct demo_node *n = &d->node[i];
+        int status;
+
+        while (!demo_log_has(n->log, "HTTP API on", n->ui)) {
+                if (demo_signalled)
+                        return cli_error("demo: interrupted");
+                if (demo_exited(n->pid, &status))
+                        return daemon_died(d, i, status);
+                if (demo_log_has(n->log, "HTTP-LISTEN", "without the HTTP") ||
+                    demo_now_ms() > until)
+                        return cli_error("demo: the web app of %s does not "
+                                         "serve on %s (a port in use? try "
+                                         "--ui-port): see %s",
+                                         demo_nodes[i].dir, n->ui, n->log);
+                demo_sleep_ms(DEMO_POLL_MS);
+        }
+        return EXIT_OK;
+}
+
 static int
 node_start(struct demo *d, int i)
 {
@@ -396,7 +486,9 @@ node_start(struct demo *d, int i)
                 return cli_error("demo: cannot start %s: %s", d->exe,
                                  err_str(err));
         n->running = true;
-        return demo_listens(i) ? node_listen_wait(d, i) : EXIT_OK;
+        if (demo_listens(i) && (err = node_listen_wait(d, i)))
+                return err;
+        return n->ui[0] ? node_ui_wait(d, i) : EXIT_OK;
 }
 
 /* Are the links of every child node to its parent open and caught up? */
@@ -523,7 +615,7 @@ demo_keeps(struct demo *d)
 int
 demo_main(int argc, char **argv)
 {
-        struct demo_opts o = {getenv("SIMPUL_DEMO_DIR"), false, false};
+        struct demo_opts o = {.dir = getenv("SIMPUL_DEMO_DIR")};
         struct cli_parsed p;
         struct demo d;
         int rc;
@@ -531,7 +623,9 @@ demo_main(int argc, char **argv)
         if (!cli_parse(&demo_spec, argc, argv, &o, &p))
                 return p.status;
         memset(&d, 0, sizeof(d));
-        d.keep = o.keep;
+        d.ui = o.ui;
+        d.ui_port = o.ui_port ? o.ui_port : DEMO_UI_PORT;
+        d.keep = o.keep || o.ui; /* the web apps outlive the demo */
         d.json = o.json;
         d.out = d.json ? stderr : stdout;
         setvbuf(d.out, NULL, _IOLBF, 0);
@@ -543,6 +637,8 @@ demo_main(int argc, char **argv)
         rc = demo_play(&d);
         if (demo_keeps(&d)) {
                 demo_keep_note(&d);
+                if (d.ui)
+                        demo_ui_note(&d);
         } else {
                 demo_heading(&d, "Stopping the daemons (SIGTERM)");
                 demo_stop_all(&d);

@@ -36,6 +36,9 @@ void demo_sleep_ms(unsigned ms);
  */
 int demo_run(char *const argv[], const char *errlog, struct buf *out,
              int *status) WUR;
+/* demo_run with standard input from the file in. */
+int demo_run_in(char *const argv[], const char *in, const char *errlog,
+                struct buf *out, int *status) WUR;
 /* demo_run in two halves, so that several children run at once. */
 struct demo_child {
         pid_t pid;
@@ -90,6 +93,8 @@ enum demo_node_id {
 #define DEMO_ITEMS 5
 #define DEMO_POLL_MS 50U
 #define DEMO_ARGS_MAX 14
+#define DEMO_UI_PORT 7781U /* --ui: the kabupaten's; the others' follow */
+#define DEMO_UI_USER "admin"
 
 struct demo_node_def {
         const char *dir, *region, *name; /* dir: its name under the demo dir */
@@ -107,6 +112,9 @@ struct demo_node {
         char addr[NODE_ADDR_MAX]; /* where it listens; "" if it does not */
         long long entries;        /* from simpul verify */
         bool verified;
+        /* --ui: its web app's address, and the admin account's password */
+        char ui[NODE_ADDR_MAX];
+        char password[24];
 };
 
 struct demo_item {
@@ -120,6 +128,9 @@ struct demo {
         char exe[PATH_MAX];    /* this program, run for every step */
         char *dir, *setup_log; /* owned */
         bool keep, json, tty, colour;
+        bool ui;          /* --ui: every node's web app, an admin each */
+        uint64_t ui_port; /* the first node's; the others' follow */
+        const char *in;   /* standard input of the next step, or NULL */
         bool failed; /* an item missed its audience, or a store or daemon */
         FILE *out;   /* progress: stdout, or stderr with --json */
         int posted;  /* items posted so far */
@@ -149,6 +160,8 @@ void demo_summary(struct demo *d);
 /* The final matrix as JSON on stdout. */
 void demo_json(struct demo *d);
 void demo_keep_note(struct demo *d);
+/* --ui: every node's web app address and admin account. */
+void demo_ui_note(struct demo *d);
 void demo_data_note(struct demo *d);
 
 #endif

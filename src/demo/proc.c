@@ -36,10 +36,10 @@ demo_sleep_ms(unsigned ms)
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void
-child_exec(char *const argv[], int out_fd, int err_fd, bool detach)
+child_exec(char *const argv[], int in_fd, int out_fd, int err_fd, bool detach)
 {
         struct sigaction sa;
-        int null_fd = open("/dev/null", O_RDONLY);
+        int null_fd = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
 
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = SIG_DFL;
@@ -95,8 +95,10 @@ open_append(const char *path)
         return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 }
 
-int
-demo_child_start(char *const argv[], const char *errlog, struct demo_child *c)
+/* demo_child_start with standard input from in_fd (-1: /dev/null). */
+static int
+child_start(char *const argv[], int in_fd, const char *errlog,
+            struct demo_child *c)
 {
         int pipe_fd[2] = {-1, -1}, err_fd = open_append(errlog), err = 0;
 
@@ -108,7 +110,7 @@ demo_child_start(char *const argv[], const char *errlog, struct demo_child *c)
                 goto out;
         }
         if (c->pid == 0)
-                child_exec(argv, pipe_fd[1], err_fd, false);
+                child_exec(argv, in_fd, pipe_fd[1], err_fd, false);
         c->fd = pipe_fd[0];
         pipe_fd[0] = -1;
 out:
@@ -118,6 +120,12 @@ out:
         if (err_fd >= 0)
                 close(err_fd);
         return err;
+}
+
+int
+demo_child_start(char *const argv[], const char *errlog, struct demo_child *c)
+{
+        return child_start(argv, -1, errlog, c);
 }
 
 int
@@ -143,6 +151,20 @@ demo_run(char *const argv[], const char *errlog, struct buf *out, int *status)
 }
 
 int
+demo_run_in(char *const argv[], const char *in, const char *errlog,
+            struct buf *out, int *status)
+{
+        struct demo_child c;
+        int in_fd = open(in, O_RDONLY | O_CLOEXEC), err;
+
+        if (in_fd < 0)
+                return -errno;
+        err = child_start(argv, in_fd, errlog, &c);
+        close(in_fd);
+        return err ? err : demo_child_finish(&c, out, status);
+}
+
+int
 demo_spawn(char *const argv[], const char *log, bool detach, pid_t *pid)
 {
         int fd = open_append(log), err = 0;
@@ -152,7 +174,7 @@ demo_spawn(char *const argv[], const char *log, bool detach, pid_t *pid)
         if ((*pid = fork()) < 0)
                 err = -errno;
         else if (*pid == 0)
-                child_exec(argv, fd, fd, detach);
+                child_exec(argv, -1, fd, fd, detach);
         close(fd);
         return err;
 }

@@ -507,13 +507,19 @@ static json_t *
 node_json(struct demo *d, int i)
 {
         const struct demo_node *n = &d->node[i];
+        json_t *j =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:I, s:b}", "node",
+                      demo_nodes[i].dir, "region", demo_nodes[i].region, "name",
+                      demo_nodes[i].name, "data", n->data, "listen", n->addr,
+                      "pid", (int)n->pid, "running", n->running, "entries",
+                      (json_int_t)n->entries, "verify", n->verified);
 
-        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:I, s:b}",
-                         "node", demo_nodes[i].dir, "region",
-                         demo_nodes[i].region, "name", demo_nodes[i].name,
-                         "data", n->data, "listen", n->addr, "pid", (int)n->pid,
-                         "running", n->running, "entries",
-                         (json_int_t)n->entries, "verify", n->verified);
+        if (n->ui[0]) /* --ui: its web app and admin account */
+                json_object_set_new(
+                    j, "ui",
+                    json_pack("{s:s++, s:s, s:s}", "url", "http://", n->ui, "/",
+                              "user", DEMO_UI_USER, "password", n->password));
+        return j;
 }
 
 /* Prints j (stolen) indented, as simpul --json does. */
@@ -561,6 +567,22 @@ demo_keep_note(struct demo *d)
                 if (d->node[i].running)
                         fprintf(d->out, " %d", (int)d->node[i].pid);
         fprintf(d->out, "\n");
+}
+
+void
+demo_ui_note(struct demo *d)
+{
+        demo_heading(d, "Web apps (--ui): open one in a browser, log in as "
+                        "the admin");
+        for (int i = 0; i < DEMO_NODES; i++) {
+                if (!d->node[i].running)
+                        continue;
+                node_name(d, i);
+                fprintf(d->out, " http://%s/  %s / %s\n", d->node[i].ui,
+                        DEMO_UI_USER, d->node[i].password);
+        }
+        fprintf(d->out, "  (each password is also in %s/<node>.password)\n",
+                d->dir);
 }
 
 void

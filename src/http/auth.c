@@ -55,6 +55,12 @@ static const struct {
     {"POST", "/api/revisions/*/decision", NEED_PENGELOLA},
     {"POST", "/api/reports/*/steps", NEED_PENGELOLA},
     {"POST", "/api/reports/*/responses", NEED_PENGELOLA},
+    /* the setup page: the region list to an account (to anyone while
+     * the node is not set up: server.c), enrolment to the admin */
+    {"GET", "/api/regions", NEED_ANGGOTA},
+    {"GET", "/api/enrolment", NEED_ADMIN},
+    {"GET", "/api/enrolment/request.svg", NEED_ADMIN},
+    {"POST", "/api/enrolment/certificate", NEED_ADMIN},
 };
 
 enum http_need

@@ -256,4 +256,17 @@ struct http_ui_file {
 extern const struct http_ui_file http_ui_files[];
 extern const size_t http_ui_files_n;
 
+/* ---- regions.c, enrolment.c, qr/: the setup page ------------------------ */
+
+/* GET /api/regions?q=NAME&level=&limit=: regions by name. */
+int http_regions(struct http_req *r);
+/* GET / while not set up: the setup page (ui/setup.html). */
+int http_setup_page(struct http_req *r);
+int http_enrolment_get(struct http_req *r);
+int http_enrolment_svg(struct http_req *r);
+int http_enrolment_cert(struct http_req *r);
+/* text as a QR code in SVG appended to out (qr/qr_svg.c, where the build
+ * has libqrencode); ERR_NO_QR without it, -errno when text is too long. */
+int http_qr_svg(const char *text, struct buf *out) WUR;
+
 #endif

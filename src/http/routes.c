@@ -94,5 +94,9 @@ const struct route http_routes[] = {
     {"POST", "/api/logout", http_logout, ROUTE_WRITE},
     {"GET", "/api/me", http_me, 0},
     {"GET", "/api/dashboard", http_dashboard, 0},
+    {"GET", "/api/regions", http_regions, 0},
+    {"GET", "/api/enrolment", http_enrolment_get, 0},
+    {"GET", "/api/enrolment/request.svg", http_enrolment_svg, 0},
+    {"POST", "/api/enrolment/certificate", http_enrolment_cert, ROUTE_WRITE},
     {NULL, NULL, NULL, 0},
 };

@@ -83,6 +83,9 @@ static const struct {
     {ERR_LOGIN_ROLE, 403},
     {ERR_LOGIN_CSRF, 403},
     {ERR_EXPORT_NO_XLSX, 501},
+    {ERR_NO_QR, 501},
+    {ERR_EXISTS, 409},
+    {ERR_NETWORK, 403},
 };
 
 unsigned
@@ -505,8 +508,9 @@ access_check(struct http_req *r)
         enum http_need need;
         int err;
 
-        /* No node, no token: the setup code is the credential. */
-        if (r->route->flags & ROUTE_SETUP)
+        /* No node, no token: the setup code is the credential; and the
+         * routes while setting up hold nothing of a node (setup.c). */
+        if (r->route->flags & ROUTE_SETUP || r->s->setup)
                 return 0;
         if (header(r, MHD_HTTP_HEADER_AUTHORIZATION) && !open) {
                 if ((err = token_check(r)))

@@ -97,8 +97,27 @@ h_setup_post(struct http_req *r)
         return err;
 }
 
+/* GET / before setup: the setup page, not the app (which needs a node). */
+int
+http_setup_page(struct http_req *r)
+{
+        for (size_t i = 0; i < http_ui_files_n; i++)
+                if (!strcmp(http_ui_files[i].name, "setup.html")) {
+                        r->file = slice_make(http_ui_files[i].data,
+                                             http_ui_files[i].len);
+                        r->ctype = "text/html; charset=utf-8";
+                        return 0;
+                }
+        return ERR_HTTP_NOT_FOUND;
+}
+
+/* Everything here is public: nothing of a node exists yet (server.c's
+ * access_check lets anyone through while setting up). */
 const struct route http_setup_routes[] = {
     {"GET", "/api/setup", http_setup_get, ROUTE_OPEN},
     {"POST", "/api/setup", h_setup_post, ROUTE_SETUP},
+    {"GET", "/", http_setup_page, ROUTE_OPEN},
+    {"GET", "/ui/*", http_ui, ROUTE_OPEN},
+    {"GET", "/api/regions", http_regions, ROUTE_OPEN},
     {NULL, NULL, NULL, 0},
 };

@@ -13,7 +13,7 @@ kill_left() { # DIR: never leave a daemon behind, even on failure
   local p
   for p in $(left "$1"); do kill -TERM "$p" 2>/dev/null || true; done
 }
-trap 'kill_left "$WORK/demo"; kill_left "$WORK/keep"; rm -rf "$WORK"' EXIT
+trap 'kill_left "$WORK/demo"; kill_left "$WORK/keep"; kill_left "$WORK/ui"; rm -rf "$WORK"' EXIT
 
 expect_status "simpul demo --json" 0 "$SIMPUL" demo --dir "$DEMO" --json
 cp "$WORK/out" "$WORK/demo.json"
@@ -71,5 +71,37 @@ kill -TERM $pids
 end=$((SECONDS + 20))
 while [ -n "$(left "$WORK/keep")" ] && [ $SECONDS -lt $end ]; do sleep 0.1; done
 [ -z "$(left "$WORK/keep")" ] || fail "kept daemons did not stop on SIGTERM"
+ok
+
+# --ui: every node's web app on its port, an admin account each (as
+# deploy/quickstart.sh --ui shows them); the network is kept.
+base=$(python3 -c '
+import socket
+for base in range(20000, 60000, 97):
+    try:
+        socks = [socket.socket() for _ in range(7)]
+        for i, s in enumerate(socks): s.bind(("127.0.0.1", base + i))
+        print(base); break
+    except OSError: pass
+    finally:
+        for s in socks: s.close()')
+expect_status "simpul demo --ui" 0 "$SIMPUL" demo --dir "$WORK/ui" --ui --ui-port "$base" --json
+expect_grep "the web apps printed with their accounts" \
+  "desa-sukanegara +http://127.0.0.1:$((base + 2))/  admin / [a-z0-9]{12}$" "$WORK/err"
+expect_eq "seven web apps" 7 "$(jq '[.nodes[] | select(.running and .ui.url)] | length' "$WORK/out")"
+for i in 0 2 6; do
+  url=$(jq -r ".nodes[$i].ui.url" "$WORK/out")
+  pw=$(jq -r ".nodes[$i].ui.password" "$WORK/out")
+  expect_eq "node $i: its port" "http://127.0.0.1:$((base + i))/" "$url"
+  expect_eq "node $i: the password file" "$pw" "$(cat "$(jq -r ".nodes[$i].data" "$WORK/out").password")"
+  code=$(curl -s -m 10 -o "$WORK/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary "$(jq -cn --arg p "$pw" '{user: "admin", password: $p}')" "${url}api/login")
+  expect_eq "node $i: the admin logs in" "200 admin" "$code $(jq -r .role "$WORK/body")"
+done
+pids=$(jq -r '[.nodes[] | select(.running) | .pid] | join(" ")' "$WORK/out")
+kill -TERM $pids
+end=$((SECONDS + 20))
+while [ -n "$(left "$WORK/ui")" ] && [ $SECONDS -lt $end ]; do sleep 0.1; done
+[ -z "$(left "$WORK/ui")" ] || fail "--ui daemons did not stop on SIGTERM"
 ok
 echo "demo: $checks checks passed"

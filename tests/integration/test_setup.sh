@@ -61,7 +61,8 @@ expect_api "GET /api/node before setup" 503 NODE-NOT-SET-UP
 api D POST /api/items '{"kind":"informasi"}' -
 expect_api "POST /api/items before setup" 503 NODE-NOT-SET-UP
 api D GET / "" -
-expect_api "GET / before setup" 503 NODE-NOT-SET-UP
+expect_api "GET / before setup: the setup page" 200
+grep -q 'id="setup-form"' "$WORK/body" || fail "GET / before setup is not the setup page"
 
 # ---- 2. a wrong code is refused, with one log line -------------------------
 wrong=$( [ "${code:0:1}" = A ] && echo B || echo A )${code:1}
