@@ -8,6 +8,7 @@
  * the next deadline of a link or the dialer (daemon_due), which one timer
  * holds. */
 #include <stdio.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #ifdef __GLIBC__
@@ -350,6 +351,23 @@ wake_start(struct daemon *d)
         d->wake_fd = -1;
 }
 
+/*
+ * SIGTERM and SIGINT held (SIG_BLOCK) or let through (SIG_UNBLOCK) on
+ * this thread. Between daemon_wait's loop and the daemon's, no libuv
+ * handler would see a stop: held, it stays pending and reaches the next
+ * loop's handler, and is not lost between the two.
+ */
+static void
+stop_signals(int how)
+{
+        sigset_t set;
+
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        pthread_sigmask(how, &set, NULL);
+}
+
 static int
 daemon_init(struct daemon *d, struct node *n)
 {
@@ -396,6 +414,7 @@ daemon_init(struct daemon *d, struct node *n)
         d->sigterm.data = d->sigint.data = d;
         uv_signal_start(&d->sigterm, on_signal, SIGTERM);
         uv_signal_start(&d->sigint, on_signal, SIGINT);
+        stop_signals(SIG_UNBLOCK); /* one held since daemon_wait: now */
         return 0;
 }
 
@@ -475,16 +494,36 @@ struct waiting {
         uv_signal_t sigterm, sigint;
         bool (*ready)(void *arg);
         void *arg;
+        uv_idle_t idle;   /* while ending: poll without blocking */
+        uv_check_t check; /* ... then end, after that poll */
         int result;
+        bool ended;
 };
 
 static void
 wait_end(struct waiting *w, int result)
 {
+        if (w->ended)
+                return;
+        w->ended = true;
         w->result = result;
         uv_close((uv_handle_t *)&w->timer, on_closed_quietly);
         uv_close((uv_handle_t *)&w->sigterm, on_closed_quietly);
         uv_close((uv_handle_t *)&w->sigint, on_closed_quietly);
+        uv_close((uv_handle_t *)&w->idle, on_closed_quietly);
+        uv_close((uv_handle_t *)&w->check, on_closed_quietly);
+}
+
+static void
+on_wait_idle(uv_idle_t *h)
+{
+        (void)h;
+}
+
+static void
+on_wait_check(uv_check_t *h)
+{
+        wait_end(h->data, 0);
 }
 
 static void
@@ -492,8 +531,16 @@ on_wait_tick(uv_timer_t *t)
 {
         struct waiting *w = t->data;
 
-        if (w->ready(w->arg))
-                wait_end(w, 0);
+        if (!w->ready(w->arg))
+                return;
+        /* Ready. A stop from now on stays pending for the next loop's
+         * handler; one libuv caught already is in its signal pipe, read
+         * by this iteration's poll (made not to block), before the check
+         * ends the wait. */
+        stop_signals(SIG_BLOCK);
+        uv_timer_stop(t);
+        uv_idle_start(&w->idle, on_wait_idle);
+        uv_check_start(&w->check, on_wait_check);
 }
 
 static void
@@ -518,9 +565,13 @@ daemon_wait(bool (*ready)(void *arg), void *arg, unsigned every_ms)
         uv_timer_init(&loop, &w.timer);
         uv_signal_init(&loop, &w.sigterm);
         uv_signal_init(&loop, &w.sigint);
+        uv_idle_init(&loop, &w.idle);
+        uv_check_init(&loop, &w.check);
         w.timer.data = w.sigterm.data = w.sigint.data = &w;
+        w.idle.data = w.check.data = &w;
         uv_signal_start(&w.sigterm, on_wait_signal, SIGTERM);
         uv_signal_start(&w.sigint, on_wait_signal, SIGINT);
+        stop_signals(SIG_UNBLOCK);
         uv_timer_start(&w.timer, on_wait_tick, every_ms, every_ms);
         uv_run(&loop, UV_RUN_DEFAULT);
         if (uv_loop_close(&loop))
