@@ -1348,4 +1348,24 @@ int app_webhook_body(struct node *n, const struct app_outbox_event *ev,
                      bool personal, uint64_t now_ms, struct buf *out,
                      char *err_msg) WUR;
 
+/* ---- places (places.c): regions known by name ------------------------- */
+
+/* A region with the name its newest held certificate gives it. */
+struct app_place {
+        char region[REGION_BUF];
+        char name[CERT_NAME_BUF];
+        const char *level; /* desa, kecamatan, kabupaten, ... (static) */
+        uint64_t from_ms;  /* of the certificate naming it */
+};
+struct app_places {
+        struct app_place *v; /* owned, ordered by region code */
+        size_t n, cap;
+};
+/* Every region a held certificate names, and this node's (its config's
+ * name until it is enrolled). Store errors. */
+int app_places(struct node *n, struct app_places *out, char *err_msg) WUR;
+void app_places_release(struct app_places *p);
+/* {"places": [{"region", "level", "name"}, ...]} (GET /api/places). */
+int app_json_places(struct buf *out, const struct app_places *p, int flags);
+
 #endif

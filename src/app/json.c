@@ -959,3 +959,20 @@ app_json_accounts(struct buf *out, const struct app_accounts *a, int flags)
                               (json_int_t)a->v[i].created_ms));
         return dump(json_pack("{s:o}", "accounts", arr), flags, out);
 }
+
+/* ---- places -------------------------------------------------------------- */
+
+int
+app_json_places(struct buf *out, const struct app_places *p, int flags)
+{
+        json_t *arr = json_array();
+
+        if (!arr)
+                abort(); /* out of memory */
+        for (size_t i = 0; i < p->n; i++)
+                json_array_append_new(
+                    arr, json_pack("{s:s, s:s, s:s}", "region", p->v[i].region,
+                                   "level", p->v[i].level, "name",
+                                   p->v[i].name));
+        return dump(json_pack("{s:o}", "places", arr), flags, out);
+}

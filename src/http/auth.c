@@ -53,6 +53,8 @@ static const struct {
     {"POST", "/api/revisions/*/decision", NEED_PENGELOLA},
     {"POST", "/api/reports/*/steps", NEED_PENGELOLA},
     {"POST", "/api/reports/*/responses", NEED_PENGELOLA},
+    /* region names from the certificates held: public like /api/node */
+    {"GET", "/api/places", NEED_PUBLIC},
 };
 
 enum http_need

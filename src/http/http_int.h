@@ -241,6 +241,8 @@ int http_blob_get(struct http_req *r);
 int http_blob_upload(struct http_req *r);
 /* export.c: GET /api/export/NAME, a table as CSV or XLSX */
 int http_export(struct http_req *r);
+/* places.c: GET /api/places, the regions known by name */
+int http_places(struct http_req *r);
 
 /* The embedded UI files (generated from src/http/ui/ by cmake/embed.cmake
  * into the build tree). */

@@ -93,5 +93,6 @@ const struct route http_routes[] = {
     {"POST", "/api/login", http_login, ROUTE_LOGIN},
     {"POST", "/api/logout", http_logout, ROUTE_WRITE},
     {"GET", "/api/me", http_me, 0},
+    {"GET", "/api/places", http_places, 0},
     {NULL, NULL, NULL, 0},
 };
