@@ -679,6 +679,30 @@ tags_json(const struct kim_body *b)
         return a;
 }
 
+/*
+ * The attachments an item's body names (proto/BLOBS.md §2): the web app
+ * shows a thumbnail where the entry carries one (GET
+ * /api/items/{id}/thumbnails/{n}) and fetches the photo by its root.
+ */
+static json_t *
+attachments_json(const struct kim_body *b)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < b->n_attach; i++) {
+                const struct kim_attachment *at = &b->attach[i];
+
+                json_array_append_new(
+                    a, json_pack("{s:o, s:o, s:o, s:I, s:b}", "root",
+                                 hex_json(at->root, ENTRY_HASH_BYTES), "type",
+                                 slice_json(at->type), "name",
+                                 slice_json(at->name), "size",
+                                 (json_int_t)at->size, "thumb",
+                                 at->thumb.len > 0));
+        }
+        return a;
+}
+
 static json_t *
 summary_json(const struct app_report *r)
 {
@@ -696,6 +720,9 @@ summary_json(const struct app_report *r)
 
         json_object_set_new(j, "title", shown_json(r->title));
         json_object_set_new(j, "body_missing", json_boolean(r->body_missing));
+        json_object_set_new(j, "attachments",
+                            r->body_missing ? json_array()
+                                            : attachments_json(b));
         json_object_set_new(j, "flags",
                             json_pack("{s:b, s:b, s:b}", "terlambat_verifikasi",
                                       r->flags.terlambat_verifikasi,
@@ -917,6 +944,9 @@ ann_json(const struct app_ann *a)
                             b->has_until ? json_integer((json_int_t)b->until_ms)
                                          : json_null());
         json_object_set_new(j, "revision", revision_json(a));
+        json_object_set_new(j, "attachments",
+                            a->body_missing ? json_array()
+                                            : attachments_json(b));
         delivery_add(j, &a->delivery);
         return j;
 }
@@ -970,9 +1000,9 @@ app_json_places(struct buf *out, const struct app_places *p, int flags)
         if (!arr)
                 abort(); /* out of memory */
         for (size_t i = 0; i < p->n; i++)
-                json_array_append_new(
-                    arr, json_pack("{s:s, s:s, s:s}", "region", p->v[i].region,
-                                   "level", p->v[i].level, "name",
-                                   p->v[i].name));
+                json_array_append_new(arr, json_pack("{s:s, s:s, s:s}",
+                                                     "region", p->v[i].region,
+                                                     "level", p->v[i].level,
+                                                     "name", p->v[i].name));
         return dump(json_pack("{s:o}", "places", arr), flags, out);
 }
