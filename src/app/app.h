@@ -87,6 +87,7 @@ struct app_status {
         struct node_time time; /* node_time: whose time entries get */
         struct app_daemon daemon;
         struct store_blob_stats blobs; /* attachments held (BLOBS.md) */
+        uint64_t budget_mib; /* [net] budget_mib per link and month; 0: none */
 };
 /*
  * Fills out for n, with the daemon's live figures from live (may be NULL:

@@ -158,26 +158,28 @@ app_json_node(struct buf *out, const struct app_status *s,
 {
         const struct store_stats *st = &s->store;
         const struct app_daemon *d = &s->daemon;
+        json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:o, "
+            "s:{s:I, s:I, s:I, s:I, s:I}, "
+            "s:{s:b, s:I, s:I, s:I, s:I, s:I}, s:{s:s}}",
+            "region", s->region, "level", s->level, "name", s->name, "key",
+            s->key, "version", SIMPUL_VERSION, "restored", s->restored, "clock",
+            s->clock_state, "clock_floor_ms", (json_int_t)s->clock.floor_ms,
+            "time", node_time_json(&s->time), "store", "feeds",
+            (json_int_t)st->feeds, "entries", (json_int_t)st->entries, "forks",
+            (json_int_t)st->forks, "used_bytes", (json_int_t)st->used_bytes,
+            "map_bytes", (json_int_t)st->map_size_bytes, "daemon", "running",
+            d->running, "pid", (json_int_t)d->pid, "started_ms",
+            (json_int_t)d->started_ms, "links_open", (json_int_t)d->links_open,
+            "links_opening", (json_int_t)d->links_opening, "batches_queued",
+            (json_int_t)d->batches_queued, "http", "address", http_address);
 
-        return dump(
-            json_pack(
-                "{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:o, "
-                "s:{s:I, s:I, s:I, s:I, s:I}, "
-                "s:{s:b, s:I, s:I, s:I, s:I, s:I}, s:{s:s}}",
-                "region", s->region, "level", s->level, "name", s->name, "key",
-                s->key, "version", SIMPUL_VERSION, "restored", s->restored,
-                "clock", s->clock_state, "clock_floor_ms",
-                (json_int_t)s->clock.floor_ms, "time", node_time_json(&s->time),
-                "store", "feeds", (json_int_t)st->feeds, "entries",
-                (json_int_t)st->entries, "forks", (json_int_t)st->forks,
-                "used_bytes", (json_int_t)st->used_bytes, "map_bytes",
-                (json_int_t)st->map_size_bytes, "daemon", "running", d->running,
-                "pid", (json_int_t)d->pid, "started_ms",
-                (json_int_t)d->started_ms, "links_open",
-                (json_int_t)d->links_open, "links_opening",
-                (json_int_t)d->links_opening, "batches_queued",
-                (json_int_t)d->batches_queued, "http", "address", http_address),
-            flags, out);
+        /* the web app's Jaringan page shows each link's month against it */
+        if (j)
+                json_object_set_new(j, "net",
+                                    json_pack("{s:I}", "budget_mib",
+                                              (json_int_t)s->budget_mib));
+        return dump(j, flags, out);
 }
 
 int
