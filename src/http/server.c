@@ -621,7 +621,8 @@ response_make(struct http_req *r)
         if (r->file.ptr)
                 MHD_add_response_header(
                     resp, "Content-Security-Policy",
-                    "default-src 'self'; frame-ancestors 'none'");
+                    "default-src 'self'; img-src 'self' blob:; "
+                    "frame-ancestors 'none'");
         if (r->content_range[0]) {
                 MHD_add_response_header(resp, "Content-Range",
                                         r->content_range);
