@@ -152,7 +152,20 @@ async function run(browser) {
   checks++;
   // The photo went up resized: a JPEG, its longer side at most 1600 px.
   const att = await desa.evaluate(async (id) => (await (await fetch('/api/items/' + id)).json()).attachments, photoId);
-  ok(att.length === 1 && att[0].type === 'image/jpeg', 'the photo is attached as a JPEG');
+  ok(att.length === 1 && att[0].type === 'image/jpeg' && att[0].thumb, 'the photo is attached as a JPEG with a thumbnail');
+  const th = await desa.evaluate(async (id) => {
+    const r = await fetch('/api/items/' + id + '/thumbnails/0');
+    const im = await createImageBitmap(await r.blob());
+    return [r.headers.get('Content-Type'), Math.max(im.width, im.height)];
+  }, photoId);
+  ok(th[0] === 'image/jpeg' && th[1] <= 160, 'the thumbnail made in the browser: ' + th);
+  for (const bad of ['bukan base64!', Buffer.alloc(8193, 1).toString('base64')]) {
+    const r = await fetchRaw(arg.desa + '/api/items', 'POST', {
+      Authorization: 'Bearer ' + arg['desa-token'], 'Content-Type': 'application/json',
+    }, JSON.stringify({ kind: 'aspirasi', handler: '36.04', title: 'Foto rusak', text: 'Gambar kecil rusak.',
+                        attachments: [{ root: att[0].root, type: 'image/jpeg', thumb: bad }] }));
+    ok(r.status === 400 && r.body.includes('HTTP-BAD-VALUE'), 'a bad thumbnail is refused: ' + r.status + ' ' + r.body);
+  }
   const dims = await desa.evaluate(async (root) => {
     const b = await (await fetch('/api/blobs/' + root)).blob();
     const im = await createImageBitmap(b);
@@ -360,6 +373,7 @@ async function run(browser) {
 
 function fetchRaw(url, method, headers, body) {
   return new Promise((resolve, reject) => {
+    if (body) headers['Content-Length'] = Buffer.byteLength(body);
     const q = http.request(url, { method, headers }, (res) => {
       let b = '';
       res.on('data', (d) => { b += d; });

@@ -30,6 +30,7 @@ var PERAN = { anggota: 1, pengelola: 2, admin: 3 };
 var FOTO_MAKS = 4;      /* attachments of one item (proto/BLOBS.md §2) */
 var FOTO_SISI = 1600;   /* px, the longer side of an uploaded photo */
 var FOTO_MUTU = 0.8;    /* JPEG quality */
+var THUMB_MAKS = 8192;  /* bytes of an inline thumbnail (KIM_THUMB_MAX) */
 var HALAMAN = 50;
 
 /* Sentences for the API's error ids (docs/API.md, Errors). */
@@ -552,14 +553,15 @@ function aturKirim() {
   if (p.options.length) p.options[p.options.length - 1].defaultSelected = true;
 }
 
-/* A photo made smaller in the browser: the longer side at most FOTO_SISI,
- * JPEG at FOTO_MUTU, so a phone's 5 MB picture travels as ~300 KB. */
-function kecilkan(file) {
+/* A photo made smaller in the browser: the longer side at most sisi px,
+ * JPEG at mutu; FOTO_SISI and FOTO_MUTU make a phone's 5 MB picture
+ * ~300 KB. */
+function kecilkan(file, sisi, mutu) {
   return new Promise(function (ok, gagal) {
     var url = URL.createObjectURL(file);
     var img = new Image();
     img.onload = function () {
-      var skala = Math.min(1, FOTO_SISI / Math.max(img.naturalWidth, img.naturalHeight));
+      var skala = Math.min(1, sisi / Math.max(img.naturalWidth, img.naturalHeight));
       var c = document.createElement('canvas');
       c.width = Math.max(1, Math.round(img.naturalWidth * skala));
       c.height = Math.max(1, Math.round(img.naturalHeight * skala));
@@ -567,7 +569,7 @@ function kecilkan(file) {
       URL.revokeObjectURL(url);
       c.toBlob(function (b) {
         if (b) ok(b); else gagal(new Error('foto tidak bisa diubah'));
-      }, 'image/jpeg', FOTO_MUTU);
+      }, 'image/jpeg', mutu);
     };
     img.onerror = function () {
       URL.revokeObjectURL(url);
@@ -609,18 +611,38 @@ function cekKirim() {
   return ok;
 }
 
+/* The thumbnail the signed entry carries (at most 8 KiB, BLOBS.md §2),
+ * base64: shown everywhere before the photo itself arrives. */
+function gambarKecil(file) {
+  return kecilkan(file, 160, 0.6).then(function (b) {
+    return b.size <= THUMB_MAKS ? b : kecilkan(file, 96, 0.5);
+  }).then(function (b) {
+    if (b.size > THUMB_MAKS) return null;
+    return new Promise(function (ok) {
+      var r = new FileReader();
+      r.onload = function () { ok(String(r.result).replace(/^data:[^,]*,/, '')); };
+      r.onerror = function () { ok(null); };
+      r.readAsDataURL(b);
+    });
+  });
+}
+
 function unggah(fs) {
   var hasil = [];
   var urut = Promise.resolve();
   Array.prototype.forEach.call(fs, function (f, i) {
+    var lampiran = { type: 'image/jpeg', name: f.name.replace(/\.[^.]*$/, '') + '.jpg' };
     urut = urut.then(function () {
       pesan('Mengecilkan dan mengunggah foto ' + (i + 1) + ' dari ' + fs.length + '…');
-      return kecilkan(f);
+      return kecilkan(f, FOTO_SISI, FOTO_MUTU);
     }).then(function (b) {
       return api('POST', '/api/blobs', b, 'image/jpeg');
     }).then(function (r) {
-      hasil.push({ root: r.root, type: 'image/jpeg',
-                   name: f.name.replace(/\.[^.]*$/, '') + '.jpg' });
+      lampiran.root = r.root;
+      return gambarKecil(f);
+    }).then(function (t) {
+      if (t) lampiran.thumb = t;
+      hasil.push(lampiran);
     });
   });
   return urut.then(function () { return hasil; });
