@@ -32,6 +32,7 @@ var FOTO_SISI = 1600;   /* px, the longer side of an uploaded photo */
 var FOTO_MUTU = 0.8;    /* JPEG quality */
 var THUMB_MAKS = 8192;  /* bytes of an inline thumbnail (KIM_THUMB_MAX) */
 var HALAMAN = 50;
+var BERANDA = 30;       /* informasi on Beranda: the newest */
 
 /* Sentences for the API's error ids (docs/API.md, Errors). */
 var KALIMAT = {
@@ -60,6 +61,9 @@ var daftarTempat = [];
 var kursor = null;
 var detailId = null;
 var detailJam = null; /* the timer that refreshes a detail's delivery */
+/* The session and the names, asked for at start beside the page's own
+ * data (one round trip, not three, on a slow link); pages draw after. */
+var siap = null;
 
 function $(id) { return document.getElementById(id); }
 
@@ -207,7 +211,8 @@ function buka() {
     detail: function () { bukaDetail(bagian[1]); }, kelola: muatKelola,
     jaringan: muatJaringan,
   }[hal];
-  if (muat) muat();
+  if (muat === muatBeranda) muat(); /* fetches beside siap */
+  else if (muat) siap.then(muat);
   window.scrollTo(0, 0);
 }
 
@@ -222,7 +227,6 @@ function muatNode() {
     $('info-node').textContent = lv + ' ' + n.region +
       (n.daemon.running ? (n.daemon.links_open ? ' · tersambung' : ' · belum tersambung')
                         : ' · sinkronisasi tidak berjalan');
-    aturKirim();
   });
 }
 
@@ -281,7 +285,8 @@ function muatBeranda() {
   var sekarang = Date.now();
   Promise.all([
     api('GET', '/api/items?kind=peringatan&limit=' + HALAMAN),
-    api('GET', '/api/items?kind=informasi&limit=' + HALAMAN),
+    api('GET', '/api/items?kind=informasi&limit=' + BERANDA),
+    siap,
   ]).then(function (r) {
     var per = r[0].items.filter(function (p) { return !p.until_ms || p.until_ms > sekarang; });
     /* the most severe first, then the newest */
@@ -876,9 +881,9 @@ function mulai() {
   $('form-masuk').addEventListener('submit', masuk);
   $('tombol-keluar').addEventListener('click', keluar);
   window.addEventListener('hashchange', buka);
-  Promise.all([muatSesi(), muatTempat().catch(function () {})]).then(function () {
-    return muatNode();
-  }).catch(galat).then(buka);
+  siap = Promise.all([muatSesi(), muatTempat().catch(function () {}), muatNode()])
+    .then(aturKirim).catch(galat);
+  buka();
 }
 
 mulai();
