@@ -105,6 +105,7 @@ struct http_req {
         struct buf json;        /* JSON text (app_json_*), or */
         struct buf text;        /* a text reply (/metrics), or */
         struct slice file;      /* static bytes (the UI) */
+        bool file_gzip;         /* file is gzipped (Content-Encoding) */
         const char *ctype;      /* of text or file */
         char content_range[64]; /* a 206 or 416 reply's Content-Range */
         char allow[32];         /* 405: the Allow header */
@@ -250,6 +251,8 @@ struct http_ui_file {
         const char *name; /* "index.html" */
         const unsigned char *data;
         size_t len;
+        const unsigned char *gz; /* the same, gzipped */
+        size_t gz_len;
 };
 extern const struct http_ui_file http_ui_files[];
 extern const size_t http_ui_files_n;

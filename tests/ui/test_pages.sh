@@ -40,6 +40,16 @@ for n in kab kec desa desa2; do http_wait $n; done
 caught_up() { grep -q SYNC-CAUGHT-UP "$WORK/desa.log" && grep -q SYNC-CAUGHT-UP "$WORK/desa2.log"; }
 wait_until 60 "the desa caught up" caught_up
 
+# The UI's files gzipped for a client that takes it, the same bytes.
+for f in / /ui/app.js /ui/style.css; do
+  enc=$(curl -s -o /dev/null -D - -H 'Accept-Encoding: gzip' "http://127.0.0.1:${HP[desa]}$f" |
+    tr -d '\r' | grep -i '^content-encoding:' || true)
+  [ "$enc" = "Content-Encoding: gzip" ] || fail "$f: not gzipped ($enc)"
+  cmp -s <(curl -s --compressed "http://127.0.0.1:${HP[desa]}$f") \
+    <(curl -s "http://127.0.0.1:${HP[desa]}$f") || fail "$f: gzipped differs"
+  ok
+done
+
 pw() { echo "$2" | "$SIMPUL" user add "$3" --role "$4" --password-stdin --data "$WORK/$1" >/dev/null; }
 pw desa kata-sandi-warga warga anggota
 pw desa kata-sandi-korban korban anggota
