@@ -235,12 +235,10 @@ async function run(browser) {
   await shot(kab, '07-kelola');
 
   // ---- the desa sees the status, the answer and the ticks ---------------
-  // (the answer to a rahasia report is sealed like the report: the desa
-  // sees that there is one; the answer to the photo report it reads)
   await desa.goto(arg.desa + '/#detail/' + secretId);
-  await until(desa, 'the status back at the desa', async () =>
+  await until(desa, 'the status and the answer back at the desa', async () =>
     (await desa.textContent('#detail-lencana')).includes('Diteruskan') &&
-    (await desa.$$('#detail-tanggapan li')).length === 1);
+    (await desa.textContent('#detail-tanggapan')).includes('Inspektorat; pemeriksaan'));
   ok((await desa.textContent('#detail-kirim')).includes('✓✓'), 'the desa shows ✓✓');
   ok((await desa.textContent('#detail-alur')).includes('Diteruskan'), 'the timeline shows the forwarding');
   await shot(desa, '08-detail-desa-rahasia');
