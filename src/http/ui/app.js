@@ -106,8 +106,11 @@ function kalimat(e) {
   return 'Terjadi kesalahan: ' + (e && e.message ? e.message : e);
 }
 
+var pesanMs = 0; /* when the message was shown: an old one goes with its page */
+
 function pesan(teks, galat) {
   var p = $('pesan');
+  pesanMs = Date.now();
   p.textContent = teks;
   p.className = galat ? 'galat' : 'berhasil';
   p.hidden = false;
@@ -197,6 +200,7 @@ function buka() {
   var bagian = h.split('/');
   var hal = HALAMAN_NAMA.indexOf(bagian[0]) >= 0 ? bagian[0] : 'beranda';
   if (detailJam) { clearInterval(detailJam); detailJam = null; }
+  if (Date.now() - pesanMs > 2000) $('pesan').hidden = true;
   for (var i = 0; i < HALAMAN_NAMA.length; i++)
     $('hal-' + HALAMAN_NAMA[i]).hidden = HALAMAN_NAMA[i] !== hal;
   var as = document.querySelectorAll('#menu a');
@@ -867,6 +871,7 @@ function mulai() {
       ks[i].appendChild(o);
     });
   $('kirim-kategori').querySelector('option[value="lainnya"]').defaultSelected = true;
+  $('terbit-kategori').querySelector('option[value="lainnya"]').defaultSelected = true;
   var ms = document.querySelectorAll('.maks-foto');
   for (var m = 0; m < ms.length; m++) ms[m].textContent = FOTO_MAKS;
   $('form-saring').addEventListener('submit', function (ev) { ev.preventDefault(); muatLaporan(false); });
