@@ -55,6 +55,8 @@ static const struct {
     {"POST", "/api/reports/*/responses", NEED_PENGELOLA},
     /* region names from the certificates held: public like /api/node */
     {"GET", "/api/places", NEED_PUBLIC},
+    /* the accounts (names and roles, no hash): the admin's */
+    {"GET", "/api/accounts", NEED_ADMIN},
 };
 
 enum http_need

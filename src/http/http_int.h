@@ -244,6 +244,8 @@ int http_blob_upload(struct http_req *r);
 int http_export(struct http_req *r);
 /* places.c: GET /api/places, the regions known by name */
 int http_places(struct http_req *r);
+/* accounts.c: GET /api/accounts, admin only */
+int http_accounts(struct http_req *r);
 
 /* The embedded UI files (generated from src/http/ui/ by cmake/embed.cmake
  * into the build tree). */

@@ -94,5 +94,6 @@ const struct route http_routes[] = {
     {"POST", "/api/logout", http_logout, ROUTE_WRITE},
     {"GET", "/api/me", http_me, 0},
     {"GET", "/api/places", http_places, 0},
+    {"GET", "/api/accounts", http_accounts, 0},
     {NULL, NULL, NULL, 0},
 };

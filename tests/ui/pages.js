@@ -289,6 +289,19 @@ async function run(browser) {
     await shot(p, '11-beranda-peringatan-' + name);
   }
 
+  // ---- Anggota: the admin's, not a pengelola's ----------------------------
+  ok(!(await kab.isVisible('#menu a[data-hal="anggota"]')), 'a pengelola has no Anggota');
+  const asPengelola = await fetchRaw(arg.kab + '/api/accounts', 'GET', {
+    Cookie: (await kab.context().cookies()).map((c) => c.name + '=' + c.value).join('; ') });
+  ok(asPengelola.status === 403 && asPengelola.body.includes('LOGIN-ROLE'), 'a pengelola may not list accounts: ' + asPengelola.status);
+  const adm = await newPage(browser, arg.kab, 'kab-admin');
+  await login(adm, 'kadis', 'kata-sandi-kadis');
+  await adm.click('#menu a[data-hal="anggota"]');
+  await adm.waitForSelector('#daftar-akun .kartu:has-text("dinas")');
+  const akun = await adm.textContent('#daftar-akun');
+  ok(akun.includes('Pengelola') && akun.includes('kadis') && akun.includes('Admin'), 'the admin sees the accounts and roles: ' + akun);
+  await shot(adm, '15-anggota');
+
   // ---- Laporan filters and Jaringan ---------------------------------------
   await desa.goto(arg.desa + '/#laporan');
   await desa.waitForSelector('#daftar-laporan .kartu');

@@ -54,6 +54,7 @@ pw() { echo "$2" | "$SIMPUL" user add "$3" --role "$4" --password-stdin --data "
 pw desa kata-sandi-warga warga anggota
 pw desa kata-sandi-korban korban anggota
 pw kab kata-sandi-dinas dinas pengelola
+pw kab kata-sandi-kadis kadis admin
 pw kec kata-sandi-camat camat pengelola
 
 mkdir -p "$SHOTS"

@@ -213,7 +213,7 @@ function buka() {
   var muat = {
     beranda: muatBeranda, laporan: function () { muatLaporan(false); },
     detail: function () { bukaDetail(bagian[1]); }, kelola: muatKelola,
-    jaringan: muatJaringan,
+    jaringan: muatJaringan, anggota: muatAnggota,
   }[hal];
   if (muat === muatBeranda) muat(); /* fetches beside siap */
   else if (muat) siap.then(muat);
@@ -809,6 +809,25 @@ function muatJaringan() {
     if (e.kode === 'HTTP-TOKEN') $('rekan-catatan').hidden = false;
     else galat(e);
   });
+}
+
+/* ---- Anggota (admin) ---------------------------------------------------- */
+
+var NAMA_PERAN = { anggota: 'Anggota', pengelola: 'Pengelola', admin: 'Admin' };
+
+function muatAnggota() {
+  api('GET', '/api/accounts').then(function (r) {
+    var ul = $('daftar-akun');
+    kosongkan(ul);
+    r.accounts.forEach(function (a) {
+      var li = el('li', null, 'kartu');
+      li.appendChild(el('strong', a.user));
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(el('span', NAMA_PERAN[a.role] || a.role, 'lencana'));
+      li.appendChild(el('p', 'dibuat ' + waktu(a.created_ms), 'kaki'));
+      ul.appendChild(li);
+    });
+  }).catch(galat);
 }
 
 /* ---- the session ------------------------------------------------------------------ */
