@@ -89,6 +89,7 @@ struct app_status {
         struct node_time time; /* node_time: whose time entries get */
         struct app_daemon daemon;
         struct store_blob_stats blobs; /* attachments held (BLOBS.md) */
+        uint64_t budget_mib; /* [net] budget_mib per link and month; 0: none */
 };
 /*
  * Fills out for n, with the daemon's live figures from live (may be NULL:
@@ -1454,5 +1455,25 @@ struct slice app_regions_list(void);
  */
 int app_enrol_text(struct node *n, const char *text, struct app_network *out,
                    char *err_msg) WUR;
+
+/* ---- places (places.c): regions known by name ------------------------- */
+
+/* A region with the name its newest held certificate gives it. */
+struct app_place {
+        char region[REGION_BUF];
+        char name[CERT_NAME_BUF];
+        const char *level; /* desa, kecamatan, kabupaten, ... (static) */
+        uint64_t from_ms;  /* of the certificate naming it */
+};
+struct app_places {
+        struct app_place *v; /* owned, ordered by region code */
+        size_t n, cap;
+};
+/* Every region a held certificate names, and this node's (its config's
+ * name until it is enrolled). Store errors. */
+int app_places(struct node *n, struct app_places *out, char *err_msg) WUR;
+void app_places_release(struct app_places *p);
+/* {"places": [{"region", "level", "name"}, ...]} (GET /api/places). */
+int app_json_places(struct buf *out, const struct app_places *p, int flags);
 
 #endif

@@ -158,26 +158,28 @@ app_json_node(struct buf *out, const struct app_status *s,
 {
         const struct store_stats *st = &s->store;
         const struct app_daemon *d = &s->daemon;
+        json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:o, "
+            "s:{s:I, s:I, s:I, s:I, s:I}, "
+            "s:{s:b, s:I, s:I, s:I, s:I, s:I}, s:{s:s}}",
+            "region", s->region, "level", s->level, "name", s->name, "key",
+            s->key, "version", SIMPUL_VERSION, "restored", s->restored, "clock",
+            s->clock_state, "clock_floor_ms", (json_int_t)s->clock.floor_ms,
+            "time", node_time_json(&s->time), "store", "feeds",
+            (json_int_t)st->feeds, "entries", (json_int_t)st->entries, "forks",
+            (json_int_t)st->forks, "used_bytes", (json_int_t)st->used_bytes,
+            "map_bytes", (json_int_t)st->map_size_bytes, "daemon", "running",
+            d->running, "pid", (json_int_t)d->pid, "started_ms",
+            (json_int_t)d->started_ms, "links_open", (json_int_t)d->links_open,
+            "links_opening", (json_int_t)d->links_opening, "batches_queued",
+            (json_int_t)d->batches_queued, "http", "address", http_address);
 
-        return dump(
-            json_pack(
-                "{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:o, "
-                "s:{s:I, s:I, s:I, s:I, s:I}, "
-                "s:{s:b, s:I, s:I, s:I, s:I, s:I}, s:{s:s}}",
-                "region", s->region, "level", s->level, "name", s->name, "key",
-                s->key, "version", SIMPUL_VERSION, "restored", s->restored,
-                "clock", s->clock_state, "clock_floor_ms",
-                (json_int_t)s->clock.floor_ms, "time", node_time_json(&s->time),
-                "store", "feeds", (json_int_t)st->feeds, "entries",
-                (json_int_t)st->entries, "forks", (json_int_t)st->forks,
-                "used_bytes", (json_int_t)st->used_bytes, "map_bytes",
-                (json_int_t)st->map_size_bytes, "daemon", "running", d->running,
-                "pid", (json_int_t)d->pid, "started_ms",
-                (json_int_t)d->started_ms, "links_open",
-                (json_int_t)d->links_open, "links_opening",
-                (json_int_t)d->links_opening, "batches_queued",
-                (json_int_t)d->batches_queued, "http", "address", http_address),
-            flags, out);
+        /* the web app's Jaringan page shows each link's month against it */
+        if (j)
+                json_object_set_new(j, "net",
+                                    json_pack("{s:I}", "budget_mib",
+                                              (json_int_t)s->budget_mib));
+        return dump(j, flags, out);
 }
 
 int
@@ -679,6 +681,30 @@ tags_json(const struct kim_body *b)
         return a;
 }
 
+/*
+ * The attachments an item's body names (proto/BLOBS.md §2): the web app
+ * shows a thumbnail where the entry carries one (GET
+ * /api/items/{id}/thumbnails/{n}) and fetches the photo by its root.
+ */
+static json_t *
+attachments_json(const struct kim_body *b)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < b->n_attach; i++) {
+                const struct kim_attachment *at = &b->attach[i];
+
+                json_array_append_new(
+                    a, json_pack("{s:o, s:o, s:o, s:I, s:b}", "root",
+                                 hex_json(at->root, ENTRY_HASH_BYTES), "type",
+                                 slice_json(at->type), "name",
+                                 slice_json(at->name), "size",
+                                 (json_int_t)at->size, "thumb",
+                                 at->thumb.len > 0));
+        }
+        return a;
+}
+
 static json_t *
 summary_json(const struct app_report *r)
 {
@@ -696,6 +722,9 @@ summary_json(const struct app_report *r)
 
         json_object_set_new(j, "title", shown_json(r->title));
         json_object_set_new(j, "body_missing", json_boolean(r->body_missing));
+        json_object_set_new(j, "attachments",
+                            r->body_missing ? json_array()
+                                            : attachments_json(b));
         json_object_set_new(j, "flags",
                             json_pack("{s:b, s:b, s:b}", "terlambat_verifikasi",
                                       r->flags.terlambat_verifikasi,
@@ -917,6 +946,9 @@ ann_json(const struct app_ann *a)
                             b->has_until ? json_integer((json_int_t)b->until_ms)
                                          : json_null());
         json_object_set_new(j, "revision", revision_json(a));
+        json_object_set_new(j, "attachments",
+                            a->body_missing ? json_array()
+                                            : attachments_json(b));
         delivery_add(j, &a->delivery);
         return j;
 }
@@ -1084,4 +1116,21 @@ app_json_dashboard(struct buf *out, const struct app_dashboard *d, int flags)
                               "kim_activity", dash_activity_json(d), "nodes",
                               dash_nodes_json(d)),
                     flags, out);
+}
+
+/* ---- places -------------------------------------------------------------- */
+
+int
+app_json_places(struct buf *out, const struct app_places *p, int flags)
+{
+        json_t *arr = json_array();
+
+        if (!arr)
+                abort(); /* out of memory */
+        for (size_t i = 0; i < p->n; i++)
+                json_array_append_new(arr, json_pack("{s:s, s:s, s:s}",
+                                                     "region", p->v[i].region,
+                                                     "level", p->v[i].level,
+                                                     "name", p->v[i].name));
+        return dump(json_pack("{s:o}", "places", arr), flags, out);
 }

@@ -74,6 +74,7 @@ app_status(struct node *n, struct daemon_stats *live, struct app_status *out,
         if (peers)
                 memset(peers, 0, sizeof(*peers)); /* without what they hold */
         out->region = n->config.region;
+        out->budget_mib = n->config.budget_mib;
         out->name = n->config.name;
         out->level = region_level_name(region_level(n->config.region));
         if (n->key)

@@ -105,6 +105,7 @@ struct http_req {
         struct buf json;        /* JSON text (app_json_*), or */
         struct buf text;        /* a text reply (/metrics), or */
         struct slice file;      /* static bytes (the UI) */
+        bool file_gzip;         /* file is gzipped (Content-Encoding) */
         const char *ctype;      /* of text or file */
         char content_range[64]; /* a 206 or 416 reply's Content-Range */
         char allow[32];         /* 405: the Allow header */
@@ -245,6 +246,10 @@ int http_blob_get(struct http_req *r);
 int http_blob_upload(struct http_req *r);
 /* export.c: GET /api/export/NAME, a table as CSV or XLSX */
 int http_export(struct http_req *r);
+/* places.c: GET /api/places, the regions known by name */
+int http_places(struct http_req *r);
+/* accounts.c: GET /api/accounts, admin only */
+int http_accounts(struct http_req *r);
 
 /* The embedded UI files (generated from src/http/ui/ by cmake/embed.cmake
  * into the build tree). */
@@ -252,6 +257,8 @@ struct http_ui_file {
         const char *name; /* "index.html" */
         const unsigned char *data;
         size_t len;
+        const unsigned char *gz; /* the same, gzipped */
+        size_t gz_len;
 };
 extern const struct http_ui_file http_ui_files[];
 extern const size_t http_ui_files_n;

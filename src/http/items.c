@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "http_int.h"
 
 /* Kind bits, for the fields that belong to some kinds only. */
@@ -57,17 +59,44 @@ static const struct field attachment_fields[] = {
     {"root", FIELD_STR},
     {"type", FIELD_STR},
     {"name", FIELD_STR},
+    {"thumb", FIELD_STR},
 };
 
 /*
- * attachments: [{root, type, name}], each a blob held whole here (POST
- * /api/blobs); its size is the blob's. proto/BLOBS.md §2.
+ * thumb: the attachment's inline thumbnail (BLOBS.md §2), base64, made by
+ * the web app in the browser. Decoded into the request's body buffer at
+ * *used: the body was parsed already and its base64 text is longer than
+ * what it decodes to, so the bytes fit and live as long as the request.
+ */
+static int
+thumb_parse(struct http_req *r, const char *b64, struct kim_attachment *a,
+            size_t *used)
+{
+        size_t n = 0;
+
+        if (sodium_base642bin(r->body.data + *used, r->body.cap - *used, b64,
+                              strlen(b64), NULL, &n, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) ||
+            n == 0 || n > KIM_THUMB_MAX)
+                return http_fail(r, ERR_HTTP_BAD_VALUE,
+                                 "field 'attachments[].thumb': base64 of 1 "
+                                 "to %u bytes",
+                                 KIM_THUMB_MAX);
+        a->thumb = (struct slice){.ptr = r->body.data + *used, .len = n};
+        *used += n;
+        return 0;
+}
+
+/*
+ * attachments: [{root, type, name, thumb}], each a blob held whole here
+ * (POST /api/blobs); its size is the blob's. proto/BLOBS.md §2.
  */
 static int
 attachments_parse(struct http_req *r, json_t *arr, struct kim_body *b)
 {
         char msg[APP_ERR_MAX];
         uint64_t size;
+        size_t used = 0;
         int err;
 
         if (json_array_size(arr) == 0 || json_array_size(arr) > KIM_ATTACH_MAX)
@@ -77,7 +106,7 @@ attachments_parse(struct http_req *r, json_t *arr, struct kim_body *b)
         for (size_t i = 0; i < json_array_size(arr); i++) {
                 json_t *o = json_array_get(arr, i);
                 struct kim_attachment *a = &b->attach[i];
-                const char *type, *name;
+                const char *type, *name, *thumb;
                 bool has;
                 if ((err = http_fields_check(r, o, "attachments[].",
                                              attachment_fields,
@@ -96,6 +125,9 @@ attachments_parse(struct http_req *r, json_t *arr, struct kim_body *b)
                                          "/api/blobs first)",
                                          msg);
                 a->size = size;
+                if ((thumb = http_str(o, "thumb")) &&
+                    (err = thumb_parse(r, thumb, a, &used)))
+                        return err;
         }
         b->n_attach = json_array_size(arr);
         return 0;

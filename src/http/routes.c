@@ -98,5 +98,7 @@ const struct route http_routes[] = {
     {"GET", "/api/enrolment", http_enrolment_get, 0},
     {"GET", "/api/enrolment/request.svg", http_enrolment_svg, 0},
     {"POST", "/api/enrolment/certificate", http_enrolment_cert, ROUTE_WRITE},
+    {"GET", "/api/places", http_places, 0},
+    {"GET", "/api/accounts", http_accounts, 0},
     {NULL, NULL, NULL, 0},
 };

@@ -623,9 +623,14 @@ response_make(struct http_req *r)
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
         MHD_add_response_header(resp, "X-Frame-Options", "DENY");
         if (r->file.ptr)
+                MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+        if (r->file_gzip)
+                MHD_add_response_header(resp, "Content-Encoding", "gzip");
+        if (r->file.ptr)
                 MHD_add_response_header(
                     resp, "Content-Security-Policy",
-                    "default-src 'self'; frame-ancestors 'none'");
+                    "default-src 'self'; img-src 'self' blob:; "
+                    "frame-ancestors 'none'");
         if (r->content_range[0]) {
                 MHD_add_response_header(resp, "Content-Range",
                                         r->content_range);

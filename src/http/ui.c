@@ -30,16 +30,31 @@ type_of(const char *name)
         return "application/octet-stream";
 }
 
+/* Whether the client takes gzip (every browser does; curl without
+ * --compressed does not, and gets the file as it is). */
+static bool
+takes_gzip(struct http_req *r)
+{
+        const char *ae = http_header(r, "Accept-Encoding");
+
+        return ae && strstr(ae, "gzip") && !strstr(ae, "gzip;q=0");
+}
+
 int
 http_ui(struct http_req *r)
 {
         const char *name = r->arg[0] ? r->arg[0] : "index.html";
+        bool gz = takes_gzip(r);
 
         for (size_t i = 0; i < http_ui_files_n; i++) {
                 if (strcmp(http_ui_files[i].name, name))
                         continue;
-                r->file =
-                    slice_make(http_ui_files[i].data, http_ui_files[i].len);
+                r->file_gzip =
+                    gz && http_ui_files[i].gz_len < http_ui_files[i].len;
+                r->file = r->file_gzip ? slice_make(http_ui_files[i].gz,
+                                                    http_ui_files[i].gz_len)
+                                       : slice_make(http_ui_files[i].data,
+                                                    http_ui_files[i].len);
                 r->ctype = type_of(name);
                 return 0;
         }

@@ -1,194 +1,374 @@
 /*
- * simpul web UI: a client of the node's JSON API (docs/API.md), no
- * library. Writes go with the session of POST /api/login (an HttpOnly
- * cookie, and its CSRF token in X-CSRF-Token), or with the token kept in
- * this browser (localStorage) for those who pasted it.
+ * simpul web app: a client of the node's JSON API (docs/API.md), no
+ * library, no build step; ES2017 so that a 5-year-old Android Chrome runs
+ * it. Pages are sections of index.html chosen by the URL's #hash. Writes
+ * go with the session of POST /api/login (an HttpOnly cookie, and its
+ * CSRF token in X-CSRF-Token).
  */
 'use strict';
 
-const NAMA_JENIS = {
+var NAMA_JENIS = {
   informasi: 'Informasi', peringatan: 'Peringatan', aspirasi: 'Aspirasi',
   pengaduan: 'Pengaduan', permintaan_informasi: 'Permintaan informasi',
   tanggapan: 'Tanggapan', status: 'Status', revisi: 'Revisi',
   revisi_keputusan: 'Keputusan revisi',
 };
-const NAMA_TANDA = {
-  terlambat_verifikasi: 'terlambat diverifikasi',
-  terlambat_tindak_lanjut: 'terlambat ditindaklanjuti',
-  siap_ditutup: 'siap ditutup',
+var NAMA_STATUS = {
+  diajukan: 'Diajukan', diverifikasi: 'Diverifikasi', ditunda: 'Ditunda',
+  bukan_wewenang: 'Bukan wewenang', diarsipkan: 'Diarsipkan',
+  diteruskan: 'Diteruskan', ditindaklanjuti: 'Ditindaklanjuti',
+  selesai: 'Selesai', ditutup: 'Ditutup',
 };
-const LAPORAN = ['aspirasi', 'pengaduan', 'permintaan_informasi'];
-const HALAMAN = 50;
+var NAMA_HASIL = {
+  valid: 'valid', tidak_valid: 'tidak valid', hoaks: 'hoaks',
+  perlu_informasi_tambahan: 'perlu informasi tambahan',
+};
+var KATEGORI = ['infrastruktur', 'kesehatan', 'pendidikan', 'bencana',
+  'keamanan', 'lingkungan', 'sosial', 'ekonomi', 'pelayanan', 'lainnya'];
+var TINGKAT = { awas: 3, siaga: 2, waspada: 1 };
+var PERAN = { anggota: 1, pengelola: 2, admin: 3 };
+var FOTO_MAKS = 4;      /* attachments of one item (proto/BLOBS.md §2) */
+var FOTO_SISI = 1600;   /* px, the longer side of an uploaded photo */
+var FOTO_MUTU = 0.8;    /* JPEG quality */
+var THUMB_MAKS = 8192;  /* bytes of an inline thumbnail (KIM_THUMB_MAX) */
+var HALAMAN = 50;
+var BERANDA = 30;       /* informasi on Beranda: the newest */
 
-/* flags: {terlambat_verifikasi: true, ...} -> the names that hold. */
-function tanda(f) {
-  if (!f) return [];
-  if (Array.isArray(f)) return f;
-  return Object.keys(f).filter((k) => f[k]);
+/* Sentences for the API's error ids (docs/API.md, Errors). */
+var KALIMAT = {
+  'HTTP-TOKEN': 'Anda perlu masuk dulu.',
+  'LOGIN-NEEDED': 'Sesi Anda sudah berakhir. Silakan masuk lagi.',
+  'LOGIN-ROLE': 'Akun Anda tidak berhak melakukan ini. Minta admin mengubah peran akun Anda.',
+  'LOGIN-CSRF': 'Permintaan ditolak demi keamanan. Muat ulang halaman lalu coba lagi.',
+  'LOGIN-BAD': 'Nama pengguna atau kata sandi salah.',
+  'LOGIN-RATE-LIMIT': 'Terlalu banyak percobaan masuk yang gagal: masuk dikunci sementara. Coba lagi dalam 15 menit.',
+  'HTTP-ORIGIN': 'Permintaan dari situs lain ditolak.',
+  'KIM-STEP': 'Langkah ini tidak boleh dari status laporan sekarang.',
+  'KIM-ROLE': 'Node ini tidak berwenang untuk langkah atau audiens ini.',
+  'KIM-SEALED': 'Laporan rahasia belum bisa disegel: node ini belum menerima sertifikat penanganannya. Tunggu sinkronisasi lalu coba lagi.',
+  'KIM-NOT-FOUND': 'Item ini tidak ada di node ini.',
+  'KIM-BODY': 'Isian tidak memenuhi aturan laporan.',
+  'HTTP-TOO-BIG': 'Berkas terlalu besar.',
+  'NODE-NOT-ENROLLED': 'Node ini belum terdaftar di jaringan, jadi belum bisa mengirim.',
+  'STORE-FULL': 'Penyimpanan node penuh. Hubungi admin.',
+  'FEED-FROZEN': 'Node ini dibekukan karena catatan ganda. Hubungi admin kabupaten.',
+};
+
+var node = null;     /* GET /api/node */
+var sesi = null;     /* GET /api/me or POST /api/login */
+var tempat = {};     /* region code -> {name, level} (GET /api/places) */
+var daftarTempat = [];
+var kursor = null;
+var detailId = null;
+var detailJam = null; /* the timer that refreshes a detail's delivery */
+/* The session and the names, asked for at start beside the page's own
+ * data (one round trip, not three, on a slow link); pages draw after. */
+var siap = null;
+
+function $(id) { return document.getElementById(id); }
+
+function GalatApi(status, kode, pesan) {
+  this.status = status;
+  this.kode = kode;
+  this.message = pesan;
 }
 
-let node = null;     /* GET /api/node */
-let kursor = null;   /* the next page of the list */
-let itemAktif = null;
-let sesi = null;     /* GET /api/me or POST /api/login: user, role, csrf_token */
-
-const $ = (id) => document.getElementById(id);
-
-class GalatApi extends Error {
-  constructor(status, kode, pesan) {
-    super(pesan);
-    this.status = status;
-    this.kode = kode;
-  }
-}
-
-async function api(metode, jalur, isi) {
-  const kepala = {};
-  const token = localStorage.getItem('simpul-token');
-  if (token) kepala.Authorization = 'Bearer ' + token;
-  if (sesi && metode !== 'GET') kepala['X-CSRF-Token'] = sesi.csrf_token;
-  if (isi !== undefined) kepala['Content-Type'] = 'application/json';
-  const res = await fetch(jalur, {
+function api(metode, jalur, isi, jenisIsi) {
+  var kepala = {};
+  if (sesi && sesi.csrf_token && metode !== 'GET')
+    kepala['X-CSRF-Token'] = sesi.csrf_token;
+  if (isi !== undefined) kepala['Content-Type'] = jenisIsi || 'application/json';
+  return fetch(jalur, {
     method: metode, headers: kepala, credentials: 'same-origin',
-    body: isi === undefined ? undefined : JSON.stringify(isi),
+    body: isi === undefined ? undefined : (jenisIsi ? isi : JSON.stringify(isi)),
+  }).then(function (res) {
+    return res.json().catch(function () { return null; }).then(function (data) {
+      if (!res.ok) {
+        var g = (data && data.error) || {};
+        throw new GalatApi(res.status, g.code || 'HTTP-' + res.status,
+                           g.message || res.statusText);
+      }
+      return data;
+    });
+  }, function () {
+    throw new GalatApi(0, 'JARINGAN', 'Node tidak dapat dihubungi. Periksa Wi-Fi lalu coba lagi.');
   });
-  let data = null;
-  try { data = await res.json(); } catch (e) { data = null; }
-  if (!res.ok) {
-    const g = (data && data.error) || {};
-    throw new GalatApi(res.status, g.code || 'HTTP-' + res.status,
-                       g.message || res.statusText);
-  }
-  return data;
 }
 
-function tampilPesan(teks, galat) {
-  const p = $('pesan');
+/* A sentence for an error: ours when we know the id, else the node's own
+ * message (the node writes them as sentences too). */
+function kalimat(e) {
+  if (e instanceof GalatApi) {
+    if (KALIMAT[e.kode]) return KALIMAT[e.kode];
+    if (e.kode === 'JARINGAN') return e.message;
+    return 'Permintaan ditolak oleh node: ' + e.message + ' (' + e.kode + ').';
+  }
+  return 'Terjadi kesalahan: ' + (e && e.message ? e.message : e);
+}
+
+var pesanMs = 0; /* when the message was shown: an old one goes with its page */
+
+function pesan(teks, galat) {
+  var p = $('pesan');
+  pesanMs = Date.now();
   p.textContent = teks;
-  p.className = galat ? 'galat' : '';
+  p.className = galat ? 'galat' : 'berhasil';
   p.hidden = false;
 }
 
-function tampilGalat(e) {
-  if (e instanceof GalatApi) {
-    let saran = '';
-    if (e.kode === 'HTTP-TOKEN' || e.kode === 'LOGIN-NEEDED')
-      saran = ' Masuk dulu di menu Masuk (atau isi token).';
-    if (e.kode === 'LOGIN-ROLE') saran = ' Minta admin mengubah peran akun Anda.';
-    if (e.kode === 'KIM-STEP') saran = ' Langkah ini tidak boleh dari status sekarang.';
-    tampilPesan('Gagal (' + e.kode + '): ' + e.message + '.' + saran, true);
-  } else {
-    tampilPesan('Gagal: ' + e.message, true);
+function galat(e) {
+  pesan(kalimat(e), true);
+  if (e instanceof GalatApi && (e.kode === 'LOGIN-NEEDED' || e.kode === 'HTTP-TOKEN')) {
+    sesi = null;
+    aturSesi();
   }
 }
 
-function waktu(ms) {
-  if (!ms) return '-';
-  const d = new Date(Number(ms));
-  return d.toLocaleString('id-ID', { dateStyle: 'medium', timeStyle: 'short' });
-}
-
 function el(tag, teks, kelas) {
-  const e = document.createElement(tag);
+  var e = document.createElement(tag);
   if (teks !== undefined && teks !== null) e.textContent = String(teks);
   if (kelas) e.className = kelas;
   return e;
 }
 
-/* ---- tabs --------------------------------------------------------------- */
+function kosongkan(e) { while (e.firstChild) e.removeChild(e.firstChild); }
 
-function buka(tab) {
-  for (const s of document.querySelectorAll('main > section'))
-    s.hidden = s.id !== 'tab-' + tab;
-  for (const b of document.querySelectorAll('#menu button'))
-    b.classList.toggle('aktif', b.dataset.tab === tab);
-  if (tab === 'daftar') {
-    muatDaftar(false);
-    muatNode().catch(() => {});
+function waktu(ms) {
+  if (!ms) return '-';
+  var d = new Date(Number(ms));
+  return d.toLocaleString('id-ID', { day: 'numeric', month: 'short', year: 'numeric',
+                                     hour: '2-digit', minute: '2-digit' });
+}
+
+/* The name a region goes by: "Desa Sukanegara" or its code when no
+ * certificate held names it. */
+function namaTempat(kode) {
+  var t = tempat[kode];
+  return t && t.name ? t.name : kode;
+}
+
+function namaAudiens(a) {
+  if (!a) return '';
+  var m = /^tree:(.*)$/.exec(a);
+  if (m) return namaTempat(m[1]);
+  m = /^path:([^:]*):(.*)$/.exec(a);
+  if (m) return namaTempat(m[1]) + ' → ' + namaTempat(m[2]);
+  return a;
+}
+
+function bisa(peran) {
+  return !!sesi && (PERAN[sesi.role] || 0) >= PERAN[peran];
+}
+
+/* ---- field checks: a message in Bahasa Indonesia next to the field ------ */
+
+function tandaiIsian(id, teks) {
+  var g = $('galat-' + id);
+  if (g) g.textContent = teks || '';
+  var f = $(id);
+  if (f) {
+    if (teks) f.setAttribute('aria-invalid', 'true');
+    else f.removeAttribute('aria-invalid');
+    if (teks && g) f.setAttribute('aria-describedby', g.id);
   }
-  if (tab === 'jaringan') muatJaringan();
+  return !teks;
 }
 
-/* ---- this node ---------------------------------------------------------- */
-
-/* The regions above this one: 36.04.12.2002 -> 36.04.12, 36.04. */
-function leluhur(kode) {
-  const bagian = kode.split('.');
-  const hasil = [];
-  for (let n = bagian.length - 1; n >= 2; n--)
-    hasil.push(bagian.slice(0, n).join('.'));
-  return hasil;
+function bersihkanIsian(form) {
+  var gs = form.querySelectorAll('.galat-isian');
+  for (var i = 0; i < gs.length; i++) gs[i].textContent = '';
+  var fs = form.querySelectorAll('[aria-invalid]');
+  for (var j = 0; j < fs.length; j++) fs[j].removeAttribute('aria-invalid');
 }
 
-async function muatNode() {
-  node = await api('GET', '/api/node');
-  $('judul-node').textContent = node.name;
-  $('info-node').textContent = node.level + ' ' + node.region + ' · ' +
-    node.store.entries + ' entri · ' +
-    (node.daemon.running ? node.daemon.links_open + ' tautan terbuka'
-                         : 'daemon tidak berjalan');
-  const penanggung = $('buat-penanggung');
-  const audiens = $('buat-audiens');
-  if (audiens.options.length) return; /* the choices are made once */
-  for (const k of leluhur(node.region)) {
-    const o = el('option', k.split('.').length === 2 ? 'Kabupaten ' + k
-                                                       : 'Kecamatan ' + k);
-    o.value = k;
-    penanggung.appendChild(o);
+function cekPanjang(id, nama, min, maks) {
+  var v = $(id).value.trim();
+  if (v.length < min)
+    return tandaiIsian(id, min <= 1 ? nama + ' wajib diisi.'
+                                    : nama + ' paling sedikit ' + min + ' huruf.');
+  if (v.length > maks) return tandaiIsian(id, nama + ' paling banyak ' + maks + ' huruf.');
+  return tandaiIsian(id, '');
+}
+
+/* ---- pages ---------------------------------------------------------------- */
+
+var HALAMAN_NAMA = ['beranda', 'laporan', 'detail', 'kirim', 'kelola',
+  'jaringan', 'anggota', 'masuk'];
+
+function buka() {
+  var h = location.hash.replace(/^#/, '') || 'beranda';
+  var bagian = h.split('/');
+  var hal = HALAMAN_NAMA.indexOf(bagian[0]) >= 0 ? bagian[0] : 'beranda';
+  if (detailJam) { clearInterval(detailJam); detailJam = null; }
+  if (Date.now() - pesanMs > 2000) $('pesan').hidden = true;
+  for (var i = 0; i < HALAMAN_NAMA.length; i++)
+    $('hal-' + HALAMAN_NAMA[i]).hidden = HALAMAN_NAMA[i] !== hal;
+  var as = document.querySelectorAll('#menu a');
+  for (var j = 0; j < as.length; j++) {
+    var aktif = as[j].getAttribute('data-hal') === hal;
+    as[j].classList.toggle('aktif', aktif);
+    if (aktif) as[j].setAttribute('aria-current', 'page');
+    else as[j].removeAttribute('aria-current');
   }
-  const sendiri = el('option', 'Wilayah sendiri (' + node.region + ')');
-  sendiri.value = 'tree:' + node.region;
-  audiens.appendChild(sendiri);
-  const atas = leluhur(node.region)[0];
-  if (atas && node.level === 'desa') {
-    const o = el('option', 'Seluruh kecamatan (' + atas + ')');
-    o.value = 'tree:' + atas;
-    audiens.appendChild(o);
+  var muat = {
+    beranda: muatBeranda, laporan: function () { muatLaporan(false); },
+    detail: function () { bukaDetail(bagian[1]); }, kelola: muatKelola,
+    jaringan: muatJaringan, anggota: muatAnggota,
+  }[hal];
+  if (muat === muatBeranda) muat(); /* fetches beside siap */
+  else if (muat) siap.then(muat);
+  window.scrollTo(0, 0);
+}
+
+/* ---- this node and the names it knows -------------------------------------- */
+
+function muatNode() {
+  return api('GET', '/api/node').then(function (n) {
+    node = n;
+    $('judul-node').textContent = n.name;
+    document.title = n.name + ' — simpul';
+    var lv = { desa: 'Desa', kecamatan: 'Kecamatan', kabupaten: 'Kabupaten' }[n.level] || n.level;
+    $('info-node').textContent = lv + ' ' + n.region +
+      (n.daemon.running ? (n.daemon.links_open ? ' · tersambung' : ' · belum tersambung')
+                        : ' · sinkronisasi tidak berjalan');
+  });
+}
+
+function muatTempat() {
+  return api('GET', '/api/places').then(function (r) {
+    tempat = {};
+    daftarTempat = r.places;
+    for (var i = 0; i < r.places.length; i++) tempat[r.places[i].region] = r.places[i];
+    var s = $('saring-desa');
+    while (s.options.length > 1) s.remove(1);
+    daftarTempat.forEach(function (p) {
+      if (p.level !== 'desa') return;
+      var o = el('option', p.name);
+      o.value = p.region;
+      s.appendChild(o);
+    });
+  });
+}
+
+/* ---- Beranda ---------------------------------------------------------------- */
+
+function fotoKecil(it, wadah) {
+  (it.attachments || []).forEach(function (a, n) {
+    if (!/^image\//.test(a.type)) return;
+    var img = el('img');
+    img.loading = 'lazy';
+    img.alt = 'Foto ' + (n + 1) + (a.name ? ': ' + a.name : '');
+    /* the signed entry's own thumbnail when it has one, else the photo
+     * (held here once the blob arrived) */
+    img.src = a.thumb ? '/api/items/' + it.id + '/thumbnails/' + n : '/api/blobs/' + a.root;
+    var link = el('a');
+    link.href = '/api/blobs/' + a.root;
+    link.appendChild(img);
+    wadah.appendChild(link);
+  });
+}
+
+function kartuPengumuman(it) {
+  var k = el('article', null, 'kartu ' + it.kind + (it.level ? ' tingkat-' + it.level : ''));
+  if (it.kind === 'peringatan') {
+    var lv = el('p', 'PERINGATAN · ' + (it.level || '').toUpperCase(), 'tingkat');
+    k.appendChild(lv);
   }
+  k.appendChild(el('h4', it.title));
+  k.appendChild(el('p', it.text, 'isi'));
+  var foto = el('div', null, 'foto-foto');
+  fotoKecil(it, foto);
+  if (foto.firstChild) k.appendChild(foto);
+  var kaki = namaTempat(it.region) + ' · ' + waktu(it.ts);
+  if (it.until_ms) kaki += ' · berlaku sampai ' + waktu(it.until_ms);
+  k.appendChild(el('p', kaki, 'kaki'));
+  return k;
 }
 
-/* ---- the list ----------------------------------------------------------- */
-
-function baris(it) {
-  const tr = document.createElement('tr');
-  tr.dataset.id = it.id;
-  tr.appendChild(el('td', waktu(it.ts)));
-  tr.appendChild(el('td', NAMA_JENIS[it.kind] || it.kind,
-                    it.kind === 'peringatan' ? 'peringatan' : ''));
-  /* Pruned on the way: the title reads "isi belum diterima". */
-  tr.appendChild(el('td', it.title || '[disegel]',
-                    it.body_missing ? 'belum-diterima' : ''));
-  const st = el('td');
-  if (it.state) st.appendChild(el('span', it.state, 'status'));
-  for (const f of tanda(it.flags))
-    st.appendChild(el('div', NAMA_TANDA[f] || f, 'terlambat'));
-  tr.appendChild(st);
-  tr.appendChild(el('td', it.region || ''));
-  tr.addEventListener('click', () => bukaDetail(it.id));
-  return tr;
+function muatBeranda() {
+  var sekarang = Date.now();
+  Promise.all([
+    api('GET', '/api/items?kind=peringatan&limit=' + HALAMAN),
+    api('GET', '/api/items?kind=informasi&limit=' + BERANDA),
+    siap,
+  ]).then(function (r) {
+    var per = r[0].items.filter(function (p) { return !p.until_ms || p.until_ms > sekarang; });
+    /* the most severe first, then the newest */
+    per.sort(function (a, b) {
+      return (TINGKAT[b.level] || 0) - (TINGKAT[a.level] || 0) || b.ts - a.ts;
+    });
+    var dp = $('daftar-peringatan');
+    kosongkan(dp);
+    per.forEach(function (p) { dp.appendChild(kartuPengumuman(p)); });
+    var di = $('daftar-informasi');
+    kosongkan(di);
+    r[1].items.forEach(function (p) { di.appendChild(kartuPengumuman(p)); });
+    $('beranda-kosong').hidden = r[1].items.length > 0;
+  }).catch(galat);
 }
 
-async function muatDaftar(lanjut) {
-  const q = new URLSearchParams();
-  if ($('saring-jenis').value) q.set('kind', $('saring-jenis').value);
-  if ($('saring-status').value) q.set('status', $('saring-status').value);
-  if ($('saring-terlambat').checked) q.set('overdue', 'true');
-  q.set('limit', String(HALAMAN));
-  if (lanjut && kursor) q.set('after', kursor);
-  try {
-    const data = await api('GET', '/api/items?' + q.toString());
-    const badan = $('isi-daftar');
-    if (!lanjut) badan.textContent = '';
-    for (const it of data.items) badan.appendChild(baris(it));
-    kursor = data.next || null;
+/* ---- Laporan ------------------------------------------------------------------ */
+
+function lencana(state) {
+  return el('span', NAMA_STATUS[state] || state, 'lencana status-' + state);
+}
+
+function barisLaporan(it) {
+  var li = el('li', null, 'kartu laporan');
+  var a = el('a');
+  a.href = '#detail/' + it.id;
+  a.appendChild(el('span', it.title, 'judul'));
+  li.appendChild(a);
+  var baris = el('p', null, 'kaki');
+  baris.appendChild(lencana(it.state));
+  if (it.overdue) baris.appendChild(el('span', 'Terlambat', 'lencana terlambat'));
+  if (it.rahasia) baris.appendChild(el('span', 'Rahasia', 'lencana rahasia'));
+  baris.appendChild(document.createTextNode(' ' + (NAMA_JENIS[it.kind] || it.kind) +
+    ' · ' + namaTempat(it.region) + ' · ' + waktu(it.ts)));
+  li.appendChild(baris);
+  return li;
+}
+
+function cocok(it) {
+  var cari = $('saring-cari').value.trim().toLowerCase();
+  var kat = $('saring-kategori').value;
+  var desa = $('saring-desa').value;
+  if (kat && it.category !== kat) return false;
+  if (desa && it.region !== desa) return false;
+  if (cari && (it.title || '').toLowerCase().indexOf(cari) < 0 &&
+      (it.category || '').indexOf(cari) < 0) return false;
+  return true;
+}
+
+function muatLaporan(lanjut) {
+  var q = ['limit=' + HALAMAN];
+  var st = $('saring-status').value;
+  if (st) q.push('status=' + encodeURIComponent(st));
+  if ($('saring-terlambat').checked) q.push('overdue=true');
+  if (!st && !$('saring-terlambat').checked) q.push('kind=aspirasi');
+  if (lanjut && kursor) q.push('after=' + encodeURIComponent(kursor));
+  /* reports of every kind: status/overdue list reports only; without them
+   * ask for each kind */
+  var jalur = st || $('saring-terlambat').checked
+    ? ['/api/items?' + q.join('&')]
+    : LAPORAN.map(function (k) {
+        return '/api/items?' + q.join('&').replace('kind=aspirasi', 'kind=' + k);
+      });
+  Promise.all(jalur.map(function (j) { return api('GET', j); })).then(function (rs) {
+    var semua = [];
+    rs.forEach(function (r) { semua = semua.concat(r.items); });
+    semua.sort(function (a, b) { return b.ts - a.ts; });
+    kursor = rs.length === 1 ? rs[0].next : null;
+    var ul = $('daftar-laporan');
+    if (!lanjut) kosongkan(ul);
+    semua.filter(cocok).forEach(function (it) { ul.appendChild(barisLaporan(it)); });
+    $('laporan-kosong').hidden = ul.children.length > 0;
     $('muat-lagi').hidden = !kursor;
-    $('daftar-kosong').hidden = badan.children.length > 0;
-  } catch (e) {
-    tampilGalat(e);
-  }
+  }).catch(galat);
 }
+var LAPORAN = ['aspirasi', 'pengaduan', 'permintaan_informasi'];
 
-/* ---- one item ------------------------------------------------------------ */
+/* ---- Detail ---------------------------------------------------------------------- */
 
 function data(dl, nama, nilai) {
   if (nilai === undefined || nilai === null || nilai === '') return;
@@ -196,299 +376,538 @@ function data(dl, nama, nilai) {
   dl.appendChild(el('dd', nilai));
 }
 
-/* Delivery ticks of an item written here (SYNC.md §5.4): how far up it
- * is held (✓ the kecamatan, ✓✓ the kabupaten), then each level. */
-function terkirim(d) {
-  if (!d || !d.levels.length) return null;
-  const tingkat = d.levels
-    .map((l) => (l.held ? '\u2713 ' : 'belum di ') + l.level)
-    .join(', ');
-  return (d.ticks ? '\u2713'.repeat(d.ticks) : 'belum') + ' (' + tingkat + ')';
+/* Delivery (proto/SYNC.md §5.4): ✓ held at the kecamatan, ✓✓ at the
+ * kabupaten; "Menunggu sinkronisasi" until the parent acknowledged it. */
+function statusKirim(d) {
+  if (!d) return null;
+  if (!d.ticks) return { teks: 'Menunggu sinkronisasi', kelas: 'menunggu' };
+  var tingkat = d.levels.filter(function (l) { return l.held; })
+    .map(function (l) { return namaTempat(l.region); }).join(', ');
+  return { teks: 'Terkirim ' + '\u2713'.repeat(d.ticks) + ' (diterima di ' + tingkat + ')',
+           kelas: 'terkirim' };
 }
 
-function pelapor(p) {
-  if (!p) return null;
-  if (typeof p === 'string') return p;
-  return p.name + (p.contact ? ' (' + p.contact + ')' : '');
+function langkahTeks(t) {
+  var teks = NAMA_STATUS[t.step] || t.step;
+  if (t.result) teks += ': ' + (NAMA_HASIL[t.result] || t.result);
+  if (t.method) teks += ' (' + t.method + ')';
+  if (t.verifier) teks += ', oleh ' + t.verifier;
+  if (t.agency) teks += ' ke ' + t.agency;
+  if (t.note) teks += ' — ' + t.note;
+  return teks;
 }
 
-function riwayat(ol, t) {
-  const li = el('li');
-  let teks = waktu(t.ts) + ' · ' + (t.author_region || t.region || '') + ' · ';
-  if (t.kind === 'tanggapan') teks += 'Tanggapan: ' + (t.text || '');
-  else if (t.step) teks += t.step;
-  else teks += NAMA_JENIS[t.kind] || t.kind;
-  for (const k of ['method', 'result', 'agency', 'verifier', 'note'])
-    if (t[k]) teks += ' · ' + t[k];
-  li.textContent = teks;
-  if (t.mark && t.mark !== 'valid') {
-    li.classList.add('tidak-berlaku');
-    li.title = t.mark === 'superseded' ? 'digantikan' : 'tidak berlaku';
+function isiDetail(it) {
+  $('detail-judul').textContent = it.title;
+  var lc = $('detail-lencana');
+  kosongkan(lc);
+  var laporan = LAPORAN.indexOf(it.kind) >= 0;
+  lc.appendChild(el('span', NAMA_JENIS[it.kind] || it.kind, 'lencana jenis'));
+  if (laporan) lc.appendChild(lencana(it.state));
+  if (it.level) lc.appendChild(el('span', it.level, 'lencana tingkat-' + it.level));
+  if (it.rahasia) lc.appendChild(el('span', 'Rahasia', 'lencana rahasia'));
+  if (it.anonim) lc.appendChild(el('span', 'Anonim', 'lencana'));
+  if (it.overdue) lc.appendChild(el('span', 'Terlambat', 'lencana terlambat'));
+  var k = statusKirim(it.delivery);
+  $('detail-kirim').hidden = !k;
+  if (k) {
+    $('detail-kirim').textContent = k.teks;
+    $('detail-kirim').className = 'kirim-status ' + k.kelas;
   }
-  ol.appendChild(li);
+  $('detail-disegel').hidden = !it.sealed;
+  $('detail-isi').textContent = it.text || '';
+  var foto = $('detail-foto');
+  kosongkan(foto);
+  fotoKecil(it, foto);
+  var dl = $('detail-data');
+  kosongkan(dl);
+  data(dl, 'Dari', namaTempat(it.region));
+  if (laporan) data(dl, 'Ditangani oleh', namaTempat(it.handler));
+  else data(dl, 'Untuk', namaAudiens(it.audience));
+  data(dl, 'Waktu', waktu(it.ts));
+  data(dl, 'Kategori', it.category);
+  if (it.location && it.location.place) data(dl, 'Tempat', it.location.place);
+  if (it.reporter && typeof it.reporter === 'object')
+    data(dl, 'Pelapor', it.reporter.name + (it.reporter.contact ? ' (' + it.reporter.contact + ')' : ''));
+  else if (it.reporter === '[disegel]') data(dl, 'Pelapor', 'disegel');
+  if (it.deadline_ms) data(dl, 'Batas waktu', waktu(it.deadline_ms));
+  var alur = $('detail-alur');
+  var tgp = $('detail-tanggapan');
+  kosongkan(alur);
+  kosongkan(tgp);
+  $('j-alur').hidden = !laporan;
+  $('j-tanggapan').hidden = !laporan;
+  if (laporan) {
+    alur.appendChild(el('li', waktu(it.ts) + ' · Diajukan dari ' + namaTempat(it.region), 'sah'));
+    (it.timeline || []).forEach(function (t) {
+      if (LAPORAN.indexOf(t.kind) >= 0) return; /* the report itself: above */
+      if (t.kind === 'tanggapan') {
+        var li = el('li', null, 'tanggapan');
+        li.appendChild(el('p', t.text));
+        li.appendChild(el('p', namaTempat(t.author_region) + ' · ' + waktu(t.ts), 'kaki'));
+        tgp.appendChild(li);
+        return;
+      }
+      var l = el('li', waktu(t.ts) + ' · ' + langkahTeks(t) + ' · ' + namaTempat(t.author_region),
+                 t.mark === 'valid' ? 'sah' : 'tidak-berlaku');
+      if (t.mark && t.mark !== 'valid')
+        l.appendChild(el('span', t.mark === 'superseded' ? ' (digantikan)' : ' (tidak berlaku)'));
+      alur.appendChild(l);
+    });
+    if (it.state !== 'ditutup') alur.appendChild(el('li', '… Ditutup', 'nanti'));
+  }
+  $('tanpa-tanggapan').hidden = !laporan || tgp.children.length > 0;
+  aturTindakan(it);
 }
 
-async function bukaDetail(id) {
-  try {
-    const it = await api('GET', '/api/items/' + id);
-    itemAktif = it;
-    buka('detail');
-    $('detail-judul').textContent =
-      (NAMA_JENIS[it.kind] || it.kind) + ': ' + (it.title || '[disegel]');
-    const dl = $('detail-data');
-    dl.textContent = '';
-    data(dl, 'Status', it.state);
-    data(dl, 'Hasil verifikasi', it.result);
-    data(dl, 'Tanda', tanda(it.flags).map((f) => NAMA_TANDA[f] || f).join(', '));
-    data(dl, 'Dari', it.region);
-    data(dl, 'Penanggung jawab', it.handler);
-    data(dl, 'Audiens', it.audience);
-    data(dl, 'Waktu', waktu(it.ts));
-    data(dl, 'Terkirim', terkirim(it.delivery));
-    data(dl, 'Kategori', it.category);
-    data(dl, 'Tingkat', it.level);
-    data(dl, 'Pelapor', pelapor(it.reporter));
-    if (it.redacted)
-      data(dl, 'Data pribadi', 'disembunyikan: masuk sebagai pengelola ' +
-           '(menu Masuk) untuk melihat pelapor dan isi rahasia');
-    data(dl, 'Anonim', it.anonim ? 'ya' : null);
-    data(dl, 'Rahasia', it.rahasia ? 'ya' : null);
-    data(dl, 'Id', it.id);
-    const isi = $('detail-isi');
-    isi.textContent = it.body_missing
-      ? 'Isi belum diterima: node ini menyimpan laporan ini tanpa isinya ' +
-        '(dipangkas di perjalanan) dan memintanya dari node lain. ' +
-        'Langkah dapat dibuat setelah isinya tiba.'
-      : it.text || '';
-    isi.classList.toggle('belum-diterima', !!it.body_missing);
-    const ol = $('detail-riwayat');
-    ol.textContent = '';
-    for (const t of it.timeline || []) riwayat(ol, t);
-    $('aksi-laporan').hidden = !LAPORAN.includes(it.kind);
-    aturAksi(it.allowed_steps);
-  } catch (e) {
-    tampilGalat(e);
-  }
+function bukaDetail(id) {
+  detailId = id;
+  var muat = function () {
+    return api('GET', '/api/items/' + encodeURIComponent(id)).then(function (it) {
+      if (detailId === id) isiDetail(it);
+      return it;
+    });
+  };
+  muat().then(function (it) {
+    /* until its parent holds it, look again every few seconds */
+    if (it.delivery && !it.delivery.ticks || it.delivery && it.delivery.ticks < it.delivery.levels.length)
+      detailJam = setInterval(function () { muat().catch(function () {}); }, 2000);
+  }).catch(galat);
 }
 
-/* Only the steps this node may make now (allowed_steps of the view). */
-function aturAksi(boleh) {
-  if (!Array.isArray(boleh)) return;
-  const pilih = $('langkah-nama');
-  let pertama = null;
-  for (const o of pilih.options) {
-    o.hidden = o.disabled = !boleh.includes(o.value);
-    if (!o.disabled && !pertama) pertama = o.value;
-  }
-  $('form-langkah').hidden = !pertama;
-  if (pertama && pilih.selectedOptions[0] && pilih.selectedOptions[0].disabled)
-    pilih.value = pertama;
-  $('form-tanggapan').hidden = !boleh.includes('tanggapan');
+function aturTindakan(it) {
+  var langkah = (it.allowed_steps || []).filter(function (s) { return s !== 'tanggapan'; });
+  var boleh = bisa('pengelola') && (it.allowed_steps || []).length > 0;
+  $('tindakan').hidden = !boleh;
+  if (!boleh) return;
+  var sel = $('langkah-nama');
+  var lama = sel.value;
+  kosongkan(sel);
+  langkah.forEach(function (s) {
+    var o = el('option', NAMA_STATUS[s] || s);
+    o.value = s;
+    sel.appendChild(o);
+  });
+  if (langkah.indexOf(lama) >= 0) sel.value = lama;
+  $('form-langkah').hidden = !langkah.length;
+  $('form-tanggapan').hidden = (it.allowed_steps || []).indexOf('tanggapan') < 0;
   aturLangkah();
 }
 
-async function kirimLangkah(ev) {
-  ev.preventDefault();
-  const langkah = $('langkah-nama').value;
-  const isi = { step: langkah };
-  if (langkah === 'diverifikasi') {
-    isi.method = $('langkah-metode').value;
-    isi.result = $('langkah-hasil').value;
-    if ($('langkah-verifikator').value) isi.verifier = $('langkah-verifikator').value;
-  }
-  if (langkah === 'diteruskan') isi.agency = $('langkah-instansi').value;
-  if ($('langkah-catatan').value) isi.note = $('langkah-catatan').value;
-  try {
-    await api('POST', '/api/reports/' + itemAktif.id + '/steps', isi);
-    tampilPesan('Langkah "' + langkah + '" disimpan.');
-    $('form-langkah').reset();
-    aturLangkah();
-    await bukaDetail(itemAktif.id);
-  } catch (e) {
-    tampilGalat(e);
-  }
-}
-
-async function kirimTanggapan(ev) {
-  ev.preventDefault();
-  try {
-    await api('POST', '/api/reports/' + itemAktif.id + '/responses',
-              { text: $('tanggapan-isi').value });
-    tampilPesan('Tanggapan terkirim.');
-    $('form-tanggapan').reset();
-    await bukaDetail(itemAktif.id);
-  } catch (e) {
-    tampilGalat(e);
-  }
-}
-
 function aturLangkah() {
-  const l = $('langkah-nama').value;
-  for (const e of document.querySelectorAll('.untuk-verifikasi'))
-    e.hidden = l !== 'diverifikasi';
-  for (const e of document.querySelectorAll('.untuk-teruskan'))
-    e.hidden = l !== 'diteruskan';
+  var s = $('langkah-nama').value;
+  var vs = document.querySelectorAll('.untuk-verifikasi');
+  for (var i = 0; i < vs.length; i++) vs[i].hidden = s !== 'diverifikasi';
+  var ts = document.querySelectorAll('.untuk-teruskan');
+  for (var j = 0; j < ts.length; j++) ts[j].hidden = s !== 'diteruskan';
 }
 
-/* ---- a new item ---------------------------------------------------------- */
-
-function aturBuat() {
-  const j = $('buat-jenis').value;
-  const laporan = LAPORAN.includes(j);
-  for (const e of document.querySelectorAll('.untuk-laporan')) e.hidden = !laporan;
-  for (const e of document.querySelectorAll('.untuk-pengumuman')) e.hidden = laporan;
-  for (const e of document.querySelectorAll('.untuk-peringatan'))
-    e.hidden = j !== 'peringatan';
-}
-
-async function kirimItem(ev) {
+function kirimLangkah(ev) {
   ev.preventDefault();
-  const jenis = $('buat-jenis').value;
-  const isi = {
+  var f = $('form-langkah');
+  bersihkanIsian(f);
+  var s = $('langkah-nama').value;
+  var isi = { step: s };
+  if ($('langkah-catatan').value.trim()) isi.note = $('langkah-catatan').value.trim();
+  if (s === 'diverifikasi') {
+    if (!cekPanjang('langkah-metode', 'Cara verifikasi', 1, 200)) return;
+    isi.method = $('langkah-metode').value.trim();
+    isi.result = $('langkah-hasil').value;
+    if ($('langkah-pemeriksa').value.trim()) isi.verifier = $('langkah-pemeriksa').value.trim();
+  }
+  if (s === 'diteruskan') {
+    if (!cekPanjang('langkah-instansi', 'Instansi tujuan', 1, 200)) return;
+    isi.agency = $('langkah-instansi').value.trim();
+  }
+  api('POST', '/api/reports/' + detailId + '/steps', isi).then(function () {
+    pesan('Langkah "' + (NAMA_STATUS[s] || s) + '" tersimpan.');
+    f.reset();
+    bukaDetail(detailId);
+  }).catch(galat);
+}
+
+function kirimTanggapan(ev) {
+  ev.preventDefault();
+  bersihkanIsian($('form-tanggapan'));
+  if (!cekPanjang('tanggapan-isi', 'Jawaban', 1, 4000)) return;
+  api('POST', '/api/reports/' + detailId + '/responses',
+      { text: $('tanggapan-isi').value.trim() }).then(function () {
+    pesan('Tanggapan terkirim.');
+    $('form-tanggapan').reset();
+    bukaDetail(detailId);
+  }).catch(galat);
+}
+
+/* ---- Kirim ------------------------------------------------------------------------ */
+
+/* The regions above this one: 36.04.12.2002 -> 36.04.12, 36.04. */
+function leluhur(kode) {
+  var b = kode.split('.');
+  var hasil = [];
+  for (var n = b.length - 1; n >= 2; n--) hasil.push(b.slice(0, n).join('.'));
+  return hasil;
+}
+
+function aturKirim() {
+  var p = $('kirim-penanggung');
+  if (p.options.length || !node) return;
+  leluhur(node.region).forEach(function (k) {
+    var lv = k.split('.').length === 2 ? 'Kabupaten' : 'Kecamatan';
+    var o = el('option', namaTempat(k) !== k ? namaTempat(k) : lv + ' ' + k);
+    o.value = k;
+    p.appendChild(o);
+  });
+  /* a desa reports to its kabupaten unless told otherwise (also after
+   * the form's reset) */
+  if (p.options.length) p.options[p.options.length - 1].defaultSelected = true;
+}
+
+/* A photo made smaller in the browser: the longer side at most sisi px,
+ * JPEG at mutu; FOTO_SISI and FOTO_MUTU make a phone's 5 MB picture
+ * ~300 KB. */
+function kecilkan(file, sisi, mutu) {
+  return new Promise(function (ok, gagal) {
+    var url = URL.createObjectURL(file);
+    var img = new Image();
+    img.onload = function () {
+      var skala = Math.min(1, sisi / Math.max(img.naturalWidth, img.naturalHeight));
+      var c = document.createElement('canvas');
+      c.width = Math.max(1, Math.round(img.naturalWidth * skala));
+      c.height = Math.max(1, Math.round(img.naturalHeight * skala));
+      c.getContext('2d').drawImage(img, 0, 0, c.width, c.height);
+      URL.revokeObjectURL(url);
+      c.toBlob(function (b) {
+        if (b) ok(b); else gagal(new Error('foto tidak bisa diubah'));
+      }, 'image/jpeg', mutu);
+    };
+    img.onerror = function () {
+      URL.revokeObjectURL(url);
+      gagal(new Error('berkas ' + file.name + ' bukan foto yang bisa dibaca'));
+    };
+    img.src = url;
+  });
+}
+
+function pratinjau() {
+  var w = $('kirim-pratinjau');
+  kosongkan(w);
+  var fs = $('kirim-foto').files;
+  tandaiIsian('kirim-foto', fs.length > FOTO_MAKS ? 'Paling banyak ' + FOTO_MAKS + ' foto.' : '');
+  for (var i = 0; i < fs.length && i < FOTO_MAKS; i++) {
+    var img = el('img');
+    img.alt = 'Pratinjau ' + fs[i].name;
+    img.src = URL.createObjectURL(fs[i]);
+    w.appendChild(img);
+  }
+}
+
+function jenisKirim() {
+  var r = document.querySelector('input[name="kirim-jenis"]:checked');
+  return r ? r.value : 'aspirasi';
+}
+
+function cekKirim() {
+  bersihkanIsian($('form-kirim'));
+  var ok = cekPanjang('kirim-judul', 'Judul', 5, 200);
+  ok = cekPanjang('kirim-isi', 'Isi', 10, 4000) && ok;
+  var kontak = $('kirim-kontak').value.trim();
+  if (kontak && !/^[0-9+() .-]{6,20}$/.test(kontak) && kontak.indexOf('@') < 0)
+    ok = tandaiIsian('kirim-kontak', 'Kontak harus nomor telepon atau alamat surel.');
+  var n = $('kirim-foto').files.length;
+  if (n > FOTO_MAKS) ok = tandaiIsian('kirim-foto', 'Paling banyak ' + FOTO_MAKS + ' foto.');
+  else if (n && $('kirim-rahasia').checked)
+    ok = tandaiIsian('kirim-foto', 'Laporan rahasia belum bisa membawa foto: kirim tanpa foto atau tanpa rahasia.');
+  return ok;
+}
+
+/* The thumbnail the signed entry carries (at most 8 KiB, BLOBS.md §2),
+ * base64: shown everywhere before the photo itself arrives. */
+function gambarKecil(file) {
+  return kecilkan(file, 160, 0.6).then(function (b) {
+    return b.size <= THUMB_MAKS ? b : kecilkan(file, 96, 0.5);
+  }).then(function (b) {
+    if (b.size > THUMB_MAKS) return null;
+    return new Promise(function (ok) {
+      var r = new FileReader();
+      r.onload = function () { ok(String(r.result).replace(/^data:[^,]*,/, '')); };
+      r.onerror = function () { ok(null); };
+      r.readAsDataURL(b);
+    });
+  });
+}
+
+function unggah(fs) {
+  var hasil = [];
+  var urut = Promise.resolve();
+  Array.prototype.forEach.call(fs, function (f, i) {
+    var lampiran = { type: 'image/jpeg', name: f.name.replace(/\.[^.]*$/, '') + '.jpg' };
+    urut = urut.then(function () {
+      pesan('Mengecilkan dan mengunggah foto ' + (i + 1) + ' dari ' + fs.length + '…');
+      return kecilkan(f, FOTO_SISI, FOTO_MUTU);
+    }).then(function (b) {
+      return api('POST', '/api/blobs', b, 'image/jpeg');
+    }).then(function (r) {
+      lampiran.root = r.root;
+      return gambarKecil(f);
+    }).then(function (t) {
+      if (t) lampiran.thumb = t;
+      hasil.push(lampiran);
+    });
+  });
+  return urut.then(function () { return hasil; });
+}
+
+function kirimLaporan(ev) {
+  ev.preventDefault();
+  if (!sesi) { pesan('Anda perlu masuk dulu untuk mengirim laporan.', true); return; }
+  if (!cekKirim()) { pesan('Periksa isian yang ditandai.', true); return; }
+  var tombol = $('tombol-kirim');
+  tombol.disabled = true;
+  var jenis = jenisKirim();
+  var isi = {
     kind: jenis,
-    title: $('buat-judul').value,
-    text: $('buat-isi').value,
-    category: $('buat-kategori').value,
+    handler: $('kirim-penanggung').value,
+    title: $('kirim-judul').value.trim(),
+    text: $('kirim-isi').value.trim(),
+    category: $('kirim-kategori').value,
   };
-  const label = $('buat-label').value.split(',').map((s) => s.trim().toLowerCase())
-    .filter((s) => s);
-  if (label.length) isi.tags = label;
-  if ($('buat-tempat').value) isi.location = { place: $('buat-tempat').value };
-  if (LAPORAN.includes(jenis)) {
-    isi.handler = $('buat-penanggung').value;
-    if ($('buat-pelapor').value)
-      isi.reporter = { name: $('buat-pelapor').value, contact: $('buat-kontak').value };
-    if ($('buat-anonim').checked) isi.anonim = true;
-    if ($('buat-rahasia').checked) isi.rahasia = true;
-  } else {
-    isi.to = $('buat-audiens').value;
-    if (jenis === 'peringatan') isi.level = $('buat-tingkat').value;
-  }
-  try {
-    const hasil = await api('POST', '/api/items', isi);
-    tampilPesan((NAMA_JENIS[jenis] || jenis) + ' terkirim (id ' +
-                hasil.id.slice(0, 12) + ').');
-    $('form-buat').reset();
-    aturBuat();
-    buka('daftar');
-  } catch (e) {
-    tampilGalat(e);
-  }
+  if ($('kirim-tempat').value.trim()) isi.location = { place: $('kirim-tempat').value.trim() };
+  if ($('kirim-anonim').checked) isi.anonim = true;
+  else if ($('kirim-nama').value.trim())
+    isi.reporter = { name: $('kirim-nama').value.trim(), contact: $('kirim-kontak').value.trim() };
+  if ($('kirim-rahasia').checked) isi.rahasia = true;
+  unggah($('kirim-foto').files).then(function (lampiran) {
+    if (lampiran.length) isi.attachments = lampiran;
+    return api('POST', '/api/items', isi);
+  }).then(function (r) {
+    pesan((NAMA_JENIS[jenis] || jenis) + ' tersimpan di node ini.');
+    $('form-kirim').reset();
+    kosongkan($('kirim-pratinjau'));
+    location.hash = '#detail/' + r.id;
+  }).catch(galat).then(function () { tombol.disabled = false; });
 }
 
-/* ---- the network ---------------------------------------------------------- */
+/* ---- Kelola --------------------------------------------------------------------- */
 
-async function muatJaringan() {
-  try {
-    await muatNode();
-    const d = node.daemon;
-    $('info-daemon').textContent = d.running
-      ? 'Daemon berjalan: ' + d.links_open + ' tautan terbuka, ' +
-        d.links_opening + ' sedang dibuka.'
-      : 'Daemon tidak berjalan.';
-    const peer = await api('GET', '/api/peers');
-    const badan = $('isi-peer');
-    badan.textContent = '';
-    for (const p of peer) {
-      const tr = document.createElement('tr');
-      tr.appendChild(el('td', p.region));
-      tr.appendChild(el('td', p.address));
-      tr.appendChild(el('td', p.state === 'connected' ? 'tersambung' : 'terputus'));
-      tr.appendChild(el('td', waktu(p.last_sync_ms)));
-      tr.appendChild(el('td', p.entries_in + ' entri / ' + p.bytes_in + ' B'));
-      tr.appendChild(el('td', p.entries_out + ' entri / ' + p.bytes_out + ' B'));
-      tr.appendChild(el('td', p.backlog));
-      badan.appendChild(tr);
-    }
-  } catch (e) {
-    tampilGalat(e);
-  }
+function muatKelola() {
+  aturAudiens();
+  Promise.all(['diajukan', 'diverifikasi', 'diteruskan', 'ditindaklanjuti', 'selesai']
+    .map(function (s) { return api('GET', '/api/items?limit=' + HALAMAN + '&status=' + s); }))
+    .then(function (rs) {
+      var ul = $('daftar-kelola');
+      kosongkan(ul);
+      var semua = [];
+      rs.forEach(function (r) {
+        semua = semua.concat(r.items.filter(function (it) {
+          return node && it.handler && (it.handler === node.region ||
+                                        it.handler.indexOf(node.region + '.') === 0);
+        }));
+      });
+      semua.sort(function (a, b) { return (b.overdue ? 1 : 0) - (a.overdue ? 1 : 0) || a.ts - b.ts; });
+      semua.forEach(function (it) { ul.appendChild(barisLaporan(it)); });
+      $('kelola-kosong').hidden = semua.length > 0;
+    }).catch(galat);
 }
 
-/* ---- the token ------------------------------------------------------------ */
-
-function aturToken() {
-  $('status-token').textContent = localStorage.getItem('simpul-token')
-    ? 'Token tersimpan di peramban ini.' : 'Belum ada token.';
+/* Audiences by name: this node's own area and every area below it that a
+ * held certificate names (tree:CODE reaches CODE's subtree). */
+function aturAudiens() {
+  var s = $('terbit-audiens');
+  if (!node) return;
+  var lama = s.value;
+  kosongkan(s);
+  var label = { kabupaten: 'Seluruh kabupaten', kecamatan: 'Kecamatan', desa: 'Desa' };
+  daftarTempat.filter(function (p) {
+    return p.region === node.region || p.region.indexOf(node.region + '.') === 0;
+  }).forEach(function (p) {
+    var o = el('option', (p.region === node.region && p.level !== 'desa'
+                          ? 'Seluruh ' + p.level + ' ' : (label[p.level] || p.level) + ' ') +
+                         '— ' + p.name);
+    o.value = 'tree:' + p.region;
+    s.appendChild(o);
+  });
+  if (lama) s.value = lama;
 }
 
-function simpanToken(ev) {
+function aturTerbit() {
+  var per = $('terbit-jenis').value === 'peringatan';
+  var us = document.querySelectorAll('.untuk-peringatan');
+  for (var i = 0; i < us.length; i++) us[i].hidden = !per;
+}
+
+function terbit(ev) {
   ev.preventDefault();
-  const t = $('token').value.trim();
-  if (t) localStorage.setItem('simpul-token', t);
-  $('token').value = '';
-  aturToken();
-  tampilPesan('Token disimpan.');
+  var f = $('form-terbit');
+  bersihkanIsian(f);
+  var ok = cekPanjang('terbit-judul', 'Judul', 3, 200);
+  ok = cekPanjang('terbit-isi', 'Isi', 5, 4000) && ok;
+  var jenis = $('terbit-jenis').value;
+  var isi = {
+    kind: jenis, to: $('terbit-audiens').value, title: $('terbit-judul').value.trim(),
+    text: $('terbit-isi').value.trim(), category: $('terbit-kategori').value,
+  };
+  if (jenis === 'peringatan') {
+    isi.level = $('terbit-tingkat').value;
+    var sampai = $('terbit-sampai').value;
+    if (sampai) {
+      var ms = new Date(sampai).getTime();
+      if (!(ms > Date.now())) ok = tandaiIsian('terbit-sampai', 'Waktu berakhir harus di masa depan.');
+      else isi.until_ms = ms;
+    }
+  }
+  if (!ok) { pesan('Periksa isian yang ditandai.', true); return; }
+  api('POST', '/api/items', isi).then(function () {
+    pesan((NAMA_JENIS[jenis] || jenis) + ' diterbitkan untuk ' + namaAudiens(isi.to) + '.');
+    f.reset();
+    aturTerbit();
+  }).catch(galat);
 }
 
-/* ---- the session ----------------------------------------------------------- */
+/* ---- Jaringan ------------------------------------------------------------------- */
+
+function ukuran(b) {
+  if (b < 1024) return b + ' B';
+  if (b < 1048576) return (b / 1024).toFixed(1) + ' KB';
+  return (b / 1048576).toFixed(1) + ' MB';
+}
+
+function muatJaringan() {
+  muatNode().then(function () {
+    var dl = $('jaringan-node');
+    kosongkan(dl);
+    data(dl, 'Node ini', node.name + ' (' + node.region + ')');
+    data(dl, 'Sinkronisasi', node.daemon.running
+      ? node.daemon.links_open + ' sambungan terbuka' : 'tidak berjalan');
+    data(dl, 'Entri tersimpan', node.store.entries);
+    data(dl, 'Jatah data per sambungan', node.net && node.net.budget_mib
+      ? node.net.budget_mib + ' MB per bulan' : 'tanpa batas');
+    data(dl, 'Waktu', node.time && node.time.source === 'parent' ? 'waktu dari induk' : 'jam node ini');
+  }).catch(galat);
+  api('GET', '/api/peers').then(function (ps) {
+    $('rekan-catatan').hidden = true;
+    var ul = $('daftar-rekan');
+    kosongkan(ul);
+    var saya = node ? node.region : '';
+    ps.forEach(function (p) {
+      var induk = saya.indexOf(p.region + '.') === 0;
+      var li = el('li', null, 'kartu rekan');
+      li.appendChild(el('h3', (induk ? 'Induk: ' : 'Anak: ') + namaTempat(p.region)));
+      var d = el('dl');
+      data(d, 'Keadaan', p.state === 'connected' ? 'tersambung' : 'terputus');
+      data(d, 'Sinkron terakhir', waktu(p.last_sync_ms));
+      data(d, 'Menunggu dikirim', p.backlog + ' entri');
+      var jatah = node && node.net && node.net.budget_mib ? node.net.budget_mib * 1048576 : 0;
+      data(d, 'Data foto bulan ini', ukuran(p.bulk_month_bytes || 0) +
+           (jatah ? ' dari ' + ukuran(jatah) + ' (' + Math.round(100 * (p.bulk_month_bytes || 0) / jatah) + '%)' : ''));
+      data(d, 'Total data', ukuran(p.bytes_in + p.bytes_out));
+      if (p.last_error) data(d, 'Galat terakhir', p.last_error);
+      li.appendChild(d);
+      ul.appendChild(li);
+    });
+    $('rekan-kosong').hidden = ps.length > 0;
+  }).catch(function (e) {
+    if (e.kode === 'HTTP-TOKEN') $('rekan-catatan').hidden = false;
+    else galat(e);
+  });
+}
+
+/* ---- Anggota (admin) ---------------------------------------------------- */
+
+var NAMA_PERAN = { anggota: 'Anggota', pengelola: 'Pengelola', admin: 'Admin' };
+
+function muatAnggota() {
+  api('GET', '/api/accounts').then(function (r) {
+    var ul = $('daftar-akun');
+    kosongkan(ul);
+    r.accounts.forEach(function (a) {
+      var li = el('li', null, 'kartu');
+      li.appendChild(el('strong', a.user));
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(el('span', NAMA_PERAN[a.role] || a.role, 'lencana'));
+      li.appendChild(el('p', 'dibuat ' + waktu(a.created_ms), 'kaki'));
+      ul.appendChild(li);
+    });
+  }).catch(galat);
+}
+
+/* ---- the session ------------------------------------------------------------------ */
 
 function aturSesi() {
   $('status-masuk').textContent = sesi
     ? 'Masuk sebagai ' + sesi.user + ' (' + sesi.role + ').' : 'Belum masuk.';
+  $('tautan-akun').textContent = sesi ? sesi.user + ' (' + sesi.role + ')' : 'Masuk';
   $('tombol-keluar').hidden = !sesi;
+  $('form-masuk').hidden = !!sesi;
+  var ps = document.querySelectorAll('.perlu-pengelola');
+  for (var i = 0; i < ps.length; i++) ps[i].hidden = !bisa('pengelola');
+  var as = document.querySelectorAll('.perlu-admin');
+  for (var j = 0; j < as.length; j++) as[j].hidden = !bisa('admin');
 }
 
-async function muatSesi() {
-  try {
-    const me = await api('GET', '/api/me');
+function muatSesi() {
+  return api('GET', '/api/me').then(function (me) {
     sesi = me.logged_in && me.csrf_token ? me : null;
-  } catch (e) {
-    sesi = null;
-  }
-  aturSesi();
+  }, function () { sesi = null; }).then(aturSesi);
 }
 
-async function masuk(ev) {
+function masuk(ev) {
   ev.preventDefault();
-  try {
-    sesi = await api('POST', '/api/login',
-                     { user: $('masuk-nama').value.trim(), password: $('masuk-sandi').value });
+  var f = $('form-masuk');
+  bersihkanIsian(f);
+  var ok = cekPanjang('masuk-nama', 'Nama pengguna', 1, 64);
+  ok = cekPanjang('masuk-sandi', 'Kata sandi', 1, 1024) && ok;
+  if (!ok) return;
+  api('POST', '/api/login', { user: $('masuk-nama').value.trim(),
+                              password: $('masuk-sandi').value }).then(function (s) {
+    sesi = s;
     $('masuk-sandi').value = '';
     aturSesi();
-    tampilPesan('Berhasil masuk sebagai ' + sesi.user + '.');
-  } catch (e) {
+    pesan('Berhasil masuk sebagai ' + s.user + '.');
+    location.hash = '#beranda';
+  }).catch(function (e) {
     $('masuk-sandi').value = '';
-    tampilGalat(e);
-  }
+    galat(e);
+  });
 }
 
-async function keluar() {
-  try {
-    await api('POST', '/api/logout', {});
-    tampilPesan('Sudah keluar.');
-  } catch (e) {
-    tampilGalat(e);
-  }
-  sesi = null;
-  aturSesi();
+function keluar() {
+  api('POST', '/api/logout', {}).then(function () {
+    pesan('Sudah keluar.');
+  }).catch(galat).then(function () {
+    sesi = null;
+    aturSesi();
+  });
 }
 
-/* ---- start ---------------------------------------------------------------- */
+/* ---- start ------------------------------------------------------------------------ */
 
 function mulai() {
-  for (const b of document.querySelectorAll('#menu button'))
-    b.addEventListener('click', () => buka(b.dataset.tab));
-  $('form-saring').addEventListener('submit', (ev) => { ev.preventDefault(); muatDaftar(false); });
-  $('muat-lagi').addEventListener('click', () => muatDaftar(true));
-  $('kembali').addEventListener('click', () => buka('daftar'));
+  var ks = document.querySelectorAll('.pilih-kategori');
+  for (var i = 0; i < ks.length; i++)
+    KATEGORI.forEach(function (k) {
+      var o = el('option', k.charAt(0).toUpperCase() + k.slice(1));
+      o.value = k;
+      ks[i].appendChild(o);
+    });
+  $('kirim-kategori').querySelector('option[value="lainnya"]').defaultSelected = true;
+  $('terbit-kategori').querySelector('option[value="lainnya"]').defaultSelected = true;
+  var ms = document.querySelectorAll('.maks-foto');
+  for (var m = 0; m < ms.length; m++) ms[m].textContent = FOTO_MAKS;
+  $('form-saring').addEventListener('submit', function (ev) { ev.preventDefault(); muatLaporan(false); });
+  $('muat-lagi').addEventListener('click', function () { muatLaporan(true); });
   $('form-langkah').addEventListener('submit', kirimLangkah);
   $('langkah-nama').addEventListener('change', aturLangkah);
   $('form-tanggapan').addEventListener('submit', kirimTanggapan);
-  $('buat-jenis').addEventListener('change', aturBuat);
-  $('form-buat').addEventListener('submit', kirimItem);
-  $('form-token').addEventListener('submit', simpanToken);
-  $('hapus-token').addEventListener('click', () => {
-    localStorage.removeItem('simpul-token');
-    aturToken();
-  });
-  aturBuat();
-  aturLangkah();
-  aturToken();
+  $('form-kirim').addEventListener('submit', kirimLaporan);
+  $('kirim-foto').addEventListener('change', pratinjau);
+  $('form-terbit').addEventListener('submit', terbit);
+  $('terbit-jenis').addEventListener('change', aturTerbit);
   $('form-masuk').addEventListener('submit', masuk);
   $('tombol-keluar').addEventListener('click', keluar);
-  muatSesi();
-  muatNode().then(() => buka('daftar')).catch(tampilGalat);
+  window.addEventListener('hashchange', buka);
+  siap = Promise.all([muatSesi(), muatTempat().catch(function () {}), muatNode()])
+    .then(aturKirim).catch(galat);
+  buka();
 }
 
 mulai();

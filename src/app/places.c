@@ -1,0 +1,86 @@
+/*
+ * places: the regions this node knows by name — every certificate held
+ * (a node's region and the name its issuer signed) and this node's own —
+ * so that the web app shows "Desa Sukanegara" where the wire has
+ * 36.04.12.2002 and lets a pengelola pick an audience by name. Names come
+ * only from certificates (signed), never from items.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_int.h"
+
+static int
+place_add(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES], struct slice b)
+{
+        struct app_places *p = ctx;
+        struct cert_info c;
+
+        (void)node_pk;
+        if (cert_parse(b, &c))
+                return 0; /* not ours to judge here: no name from it */
+        for (size_t i = 0; i < p->n; i++)
+                if (!strcmp(p->v[i].region, c.region)) {
+                        /* the newest certificate names the region */
+                        if (c.valid_from_ms > p->v[i].from_ms) {
+                                snprintf(p->v[i].name, CERT_NAME_BUF, "%s",
+                                         c.name);
+                                p->v[i].from_ms = c.valid_from_ms;
+                        }
+                        return 0;
+                }
+        p->v = app__grow(p->v, p->n, &p->cap, sizeof(*p->v));
+        memset(&p->v[p->n], 0, sizeof(p->v[0]));
+        snprintf(p->v[p->n].region, REGION_BUF, "%s", c.region);
+        snprintf(p->v[p->n].name, CERT_NAME_BUF, "%s", c.name);
+        p->v[p->n++].from_ms = c.valid_from_ms;
+        return 0;
+}
+
+static int
+place_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct app_place *)a)->region,
+                      ((const struct app_place *)b)->region);
+}
+
+int
+app_places(struct node *n, struct app_places *out, char *err_msg)
+{
+        struct store_txn *t;
+        bool mine = false;
+        int err;
+
+        memset(out, 0, sizeof(*out));
+        if ((err = store_begin(n->store, false, &t)))
+                return app__fail(err_msg, err, "%s", err_str(err));
+        err = store_certs(t, place_add, out);
+        store_abort(t);
+        if (err) {
+                app_places_release(out);
+                return app__fail(err_msg, err, "%s", err_str(err));
+        }
+        for (size_t i = 0; i < out->n; i++)
+                mine |= !strcmp(out->v[i].region, n->config.region);
+        if (!mine) { /* not enrolled yet: its own name from its config */
+                out->v = app__grow(out->v, out->n, &out->cap, sizeof(*out->v));
+                memset(&out->v[out->n], 0, sizeof(out->v[0]));
+                snprintf(out->v[out->n].region, REGION_BUF, "%s",
+                         n->config.region);
+                snprintf(out->v[out->n++].name, CERT_NAME_BUF, "%s",
+                         n->config.name);
+        }
+        qsort(out->v, out->n, sizeof(*out->v), place_cmp);
+        for (size_t i = 0; i < out->n; i++)
+                out->v[i].level =
+                    region_level_name(region_level(out->v[i].region));
+        return 0;
+}
+
+void
+app_places_release(struct app_places *p)
+{
+        free(p->v);
+        memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,405 @@
+// The web app (src/http/ui/) in headless Chromium at 390 × 844, on the
+// real daemons tests/ui/test_pages.sh started. Each step is what a KIM
+// operator, a camat's office or the Diskominfo does and checks by eye.
+'use strict';
+const { chromium } = require('playwright-core');
+const http = require('http');
+const path = require('path');
+const fs = require('fs');
+
+const arg = {};
+for (let i = 2; i < process.argv.length; i += 2) arg[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const AXE = require.resolve('axe-core/axe.min.js');
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, bypassCSP: true };
+
+let checks = 0;
+function ok(cond, what) {
+  if (!cond) throw new Error('FAIL: ' + what);
+  checks++;
+}
+
+const consoleErrors = [];
+const allPages = [];
+function watch(page, name) {
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(name + ': ' + m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(name + ': ' + e.message));
+}
+
+// axe-core in the page (its source passed in: the node's CSP allows no
+// script but its own, so evaluate it as a function's text).
+const axeSource = fs.readFileSync(AXE, 'utf8');
+const axeFindings = [];
+async function axe(page, name) {
+  const res = await page.evaluate(async (src) => {
+    if (!window.axe) (0, eval)(src);
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  }, axeSource);
+  for (const v of res)
+    if (v.impact === 'serious' || v.impact === 'critical')
+      axeFindings.push(name + ': ' + v.impact + ' ' + v.id + ' (' + v.help + ') ' + v.nodes.join(', '));
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(arg.shots, name + '.png'), fullPage: true });
+  await axe(page, name);
+}
+
+async function login(page, user, password) {
+  await page.goto(page.base + '/#masuk');
+  await page.fill('#masuk-nama', user);
+  await page.fill('#masuk-sandi', password);
+  await page.click('#tombol-masuk');
+  await page.waitForSelector('#pesan:has-text("Berhasil masuk")');
+}
+
+// Reloads until fn() holds (sync between daemons takes a moment).
+async function until(page, what, fn, secs = 60) {
+  const end = Date.now() + secs * 1000;
+  for (;;) {
+    if (await fn().catch(() => false)) { checks++; return; }
+    if (Date.now() > end) throw new Error('FAIL: ' + what + ' (after ' + secs + ' s)');
+    await page.waitForTimeout(1000);
+    await page.reload();
+  }
+}
+
+async function newPage(browser, base, name) {
+  const ctx = await browser.newContext(PHONE);
+  const page = await ctx.newPage();
+  page.base = base;
+  page.label = name;
+  watch(page, name);
+  allPages.push(page);
+  return page;
+}
+
+async function reportId(page, title) {
+  const href = await page.getAttribute('#daftar-laporan a:has-text("' + title + '")', 'href');
+  return href.replace('#detail/', '');
+}
+
+async function main() {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  try {
+    await run(browser);
+  } catch (e) {
+    for (const p of allPages) {
+      await p.screenshot({ path: path.join(arg.shots, 'failure-' + p.label + '.png'), fullPage: true }).catch(() => {});
+      console.error(p.label + ' ' + p.url() + ' says: ' + await p.textContent('#pesan').catch(() => '?'));
+    }
+    console.error('console errors: ' + consoleErrors.join('\n  '));
+    throw e;
+  } finally {
+    await browser.close();
+  }
+}
+
+async function run(browser) {
+  const SECRET = 'Bendahara desa meminta uang pungutan liar untuk surat.';
+  const PHOTO_TITLE = 'Jembatan bambu RT 03 patah';
+
+  // ---- the desa: Beranda without login, then a warga logs in ----------
+  const desa = await newPage(browser, arg.desa, 'desa');
+  await desa.goto(arg.desa + '/');
+  await desa.waitForSelector('#daftar-informasi .kartu:has-text("Posyandu Sabtu")');
+  ok((await desa.textContent('#judul-node')) === 'Node desa', 'the desa names itself');
+  // The author's name, not its region code.
+  const kaki = await desa.textContent('#daftar-informasi .kartu .kaki');
+  ok(kaki.includes('Node desa') && !kaki.includes('36.04.12.2002'), 'Beranda shows the author by name: ' + kaki);
+  await shot(desa, '01-beranda-desa');
+  await desa.goto(arg.desa + '/#masuk');
+  await shot(desa, '02-masuk');
+  await login(desa, 'warga', 'kata-sandi-warga');
+
+  // ---- Kirim: bad input refused next to the field ---------------------
+  await desa.goto(arg.desa + '/#kirim');
+  await desa.click('#tombol-kirim');
+  ok((await desa.textContent('#galat-kirim-judul')).includes('paling sedikit'), 'an empty title is refused next to the field');
+  ok((await desa.textContent('#galat-kirim-isi')).length > 0, 'an empty text is refused next to the field');
+  ok((await desa.getAttribute('#kirim-judul', 'aria-invalid')) === 'true', 'the title is marked invalid');
+
+  // A pengaduan with a photo while the kecamatan is stopped: the desa
+  // shows "Menunggu sinkronisasi" until it is acknowledged, then sent.
+  const photo = await desa.screenshot({ type: 'png' }); // a real 390×844 PNG
+  process.kill(Number(arg['kec-pid']), 'SIGSTOP');
+  let photoId;
+  try {
+    await desa.check('input[name="kirim-jenis"][value="pengaduan"]');
+    await desa.fill('#kirim-judul', PHOTO_TITLE);
+    await desa.fill('#kirim-isi', 'Jembatan penghubung ke sekolah patah sejak hujan deras kemarin.');
+    await desa.selectOption('#kirim-kategori', 'infrastruktur');
+    await desa.fill('#kirim-tempat', 'RT 03 RW 01');
+    await desa.fill('#kirim-nama', 'Siti Aminah');
+    await desa.fill('#kirim-kontak', '0812-0000-0000');
+    await desa.setInputFiles('#kirim-foto', { name: 'jembatan.png', mimeType: 'image/png', buffer: photo });
+    await desa.waitForSelector('#kirim-pratinjau img');
+    await shot(desa, '03-kirim');
+    await desa.click('#tombol-kirim');
+    await desa.waitForSelector('#hal-detail:not([hidden]) #detail-kirim:has-text("Menunggu sinkronisasi")');
+    checks++;
+    photoId = desa.url().split('#detail/')[1];
+    await desa.waitForSelector('#detail-foto img');
+    await shot(desa, '04-detail-menunggu');
+  } finally {
+    process.kill(Number(arg['kec-pid']), 'SIGCONT');
+  }
+  await desa.waitForSelector('#detail-kirim:has-text("Terkirim ✓✓")', { timeout: 60000 });
+  checks++;
+  // The photo went up resized: a JPEG, its longer side at most 1600 px.
+  const att = await desa.evaluate(async (id) => (await (await fetch('/api/items/' + id)).json()).attachments, photoId);
+  ok(att.length === 1 && att[0].type === 'image/jpeg' && att[0].thumb, 'the photo is attached as a JPEG with a thumbnail');
+  const th = await desa.evaluate(async (id) => {
+    const r = await fetch('/api/items/' + id + '/thumbnails/0');
+    const im = await createImageBitmap(await r.blob());
+    return [r.headers.get('Content-Type'), Math.max(im.width, im.height)];
+  }, photoId);
+  ok(th[0] === 'image/jpeg' && th[1] <= 160, 'the thumbnail made in the browser: ' + th);
+  for (const bad of ['bukan base64!', Buffer.alloc(8193, 1).toString('base64')]) {
+    const r = await fetchRaw(arg.desa + '/api/items', 'POST', {
+      Authorization: 'Bearer ' + arg['desa-token'], 'Content-Type': 'application/json',
+    }, JSON.stringify({ kind: 'aspirasi', handler: '36.04', title: 'Foto rusak', text: 'Gambar kecil rusak.',
+                        attachments: [{ root: att[0].root, type: 'image/jpeg', thumb: bad }] }));
+    ok(r.status === 400 && r.body.includes('HTTP-BAD-VALUE'), 'a bad thumbnail is refused: ' + r.status + ' ' + r.body);
+  }
+  const dims = await desa.evaluate(async (root) => {
+    const b = await (await fetch('/api/blobs/' + root)).blob();
+    const im = await createImageBitmap(b);
+    return [im.width, im.height, b.size];
+  }, att[0].root);
+  ok(dims[0] === 390 && dims[1] === 844 && dims[2] > 1000, 'the photo arrived whole: ' + dims);
+
+  // A rahasia pengaduan: a photo is refused by the form (the API takes no
+  // attachments on rahasia reports), without it it goes.
+  await desa.goto(arg.desa + '/#kirim');
+  await desa.check('input[name="kirim-jenis"][value="pengaduan"]');
+  await desa.fill('#kirim-judul', 'Pungutan liar di kantor desa');
+  await desa.fill('#kirim-isi', SECRET);
+  await desa.fill('#kirim-nama', 'Pelapor Rahasia');
+  await desa.check('#kirim-rahasia');
+  await desa.setInputFiles('#kirim-foto', { name: 'bukti.png', mimeType: 'image/png', buffer: photo });
+  await desa.click('#tombol-kirim');
+  ok((await desa.textContent('#galat-kirim-foto')).includes('rahasia'), 'a rahasia report with a photo is refused next to the field');
+  await desa.setInputFiles('#kirim-foto', []);
+  await desa.click('#tombol-kirim');
+  // The author's own anggota account reads it as a relay does: sealed.
+  await desa.waitForSelector('#hal-detail:not([hidden]) #detail-disegel:not([hidden])');
+  ok((await desa.textContent('#detail-lencana')).includes('Rahasia'), 'the rahasia report is marked so');
+  ok((await desa.textContent('#detail-data')).includes('Ditangani olehNode kab'), 'it goes to the kabupaten');
+  const secretId = desa.url().split('#detail/')[1];
+  await desa.waitForSelector('#detail-kirim:has-text("Terkirim")', { timeout: 60000 });
+  checks++;
+
+  // ---- the kabupaten: verify, forward and answer ------------------------
+  const kab = await newPage(browser, arg.kab, 'kab');
+  await login(kab, 'dinas', 'kata-sandi-dinas');
+  ok(await kab.isVisible('#menu a[data-hal="kelola"]'), 'a pengelola sees Kelola');
+  await kab.goto(arg.kab + '/#laporan');
+  await until(kab, 'the reports at the kabupaten', () => kab.isVisible('#daftar-laporan a:has-text("Pungutan liar")'));
+  await shot(kab, '05-laporan-kabupaten');
+  await kab.goto(arg.kab + '/#detail/' + secretId);
+  await kab.waitForSelector('#detail-isi:has-text("' + SECRET + '")');
+  ok((await kab.textContent('#detail-data')).includes('Pelapor Rahasia'), 'the handler reads the reporter');
+  // Verification: the method is required.
+  await kab.selectOption('#langkah-nama', 'diverifikasi');
+  await kab.click('#form-langkah button');
+  ok((await kab.textContent('#galat-langkah-metode')).includes('wajib'), 'a verification without its method is refused');
+  await kab.fill('#langkah-metode', 'survei lapangan');
+  await kab.selectOption('#langkah-hasil', 'valid');
+  await kab.fill('#langkah-pemeriksa', 'Budi');
+  await kab.click('#form-langkah button');
+  await kab.waitForSelector('#detail-lencana:has-text("Diverifikasi")');
+  await kab.selectOption('#langkah-nama', 'diteruskan');
+  await kab.fill('#langkah-instansi', 'Inspektorat Kabupaten');
+  await kab.click('#form-langkah button');
+  await kab.waitForSelector('#detail-lencana:has-text("Diteruskan")');
+  await kab.fill('#tanggapan-isi', 'Laporan diteruskan ke Inspektorat; pemeriksaan minggu ini.');
+  await kab.click('#form-tanggapan button');
+  await kab.waitForSelector('#detail-tanggapan:has-text("Inspektorat; pemeriksaan")');
+  ok((await kab.textContent('#detail-alur')).includes('survei lapangan'), 'the timeline shows the verification record');
+  await kab.goto(arg.kab + '/#detail/' + photoId);
+  await kab.waitForSelector('#detail-isi:has-text("Jembatan penghubung")');
+  await kab.waitForSelector('#tindakan:not([hidden])');
+  await kab.fill('#tanggapan-isi', 'Perbaikan jembatan dijadwalkan pekan depan.');
+  await kab.click('#form-tanggapan button');
+  await kab.waitForSelector('#detail-tanggapan:has-text("dijadwalkan pekan depan")');
+  await kab.goto(arg.kab + '/#detail/' + secretId);
+  await kab.waitForSelector('#detail-tanggapan:has-text("Inspektorat; pemeriksaan")');
+  await shot(kab, '06-detail-kabupaten');
+  await kab.goto(arg.kab + '/#kelola');
+  await kab.waitForSelector('#daftar-kelola .kartu');
+  await shot(kab, '07-kelola');
+
+  // ---- the desa sees the status, the answer and the ticks ---------------
+  await desa.goto(arg.desa + '/#detail/' + secretId);
+  await until(desa, 'the status and the answer back at the desa', async () =>
+    (await desa.textContent('#detail-lencana')).includes('Diteruskan') &&
+    (await desa.textContent('#detail-tanggapan')).includes('Inspektorat; pemeriksaan'));
+  ok((await desa.textContent('#detail-kirim')).includes('✓✓'), 'the desa shows ✓✓');
+  ok((await desa.textContent('#detail-alur')).includes('Diteruskan'), 'the timeline shows the forwarding');
+  await shot(desa, '08-detail-desa-rahasia');
+  await desa.goto(arg.desa + '/#detail/' + photoId);
+  await until(desa, 'the answer back at the desa', async () =>
+    (await desa.textContent('#detail-tanggapan')).includes('dijadwalkan pekan depan'));
+  ok((await desa.textContent('#detail-kirim')).includes('✓✓'), 'the desa shows ✓✓ on the photo report');
+  await shot(desa, '08-detail-desa');
+
+  // ---- the kecamatan: the report exists, its text does not --------------
+  const kec = await newPage(browser, arg.kec, 'kec');
+  await login(kec, 'camat', 'kata-sandi-camat');
+  await kec.goto(arg.kec + '/#laporan');
+  await until(kec, 'the report listed at the kecamatan', () => kec.isVisible('#daftar-laporan .kartu .rahasia'));
+  ok(!(await kec.content()).includes('Pungutan liar'), 'the kecamatan lists no rahasia title');
+  await kec.goto(arg.kec + '/#detail/' + secretId);
+  await kec.waitForSelector('#detail-disegel:not([hidden])');
+  const kecPage = await kec.content();
+  ok(!kecPage.includes(SECRET) && !kecPage.includes('Pelapor Rahasia'), 'the kecamatan cannot read the text or reporter');
+  await shot(kec, '09-detail-kecamatan');
+
+  // ---- a peringatan from the kabupaten, on top of every desa -------------
+  await kab.goto(arg.kab + '/#kelola');
+  await kab.selectOption('#terbit-jenis', 'peringatan');
+  await kab.click('#form-terbit button');
+  ok((await kab.textContent('#galat-terbit-judul')).length > 0, 'an empty peringatan is refused next to the field');
+  await kab.selectOption('#terbit-tingkat', 'siaga');
+  const opts = await kab.$$eval('#terbit-audiens option', (os) => os.map((o) => o.textContent + '=' + o.value));
+  ok(opts.some((o) => o.includes('Node desa2=tree:36.04.12.2001')) && opts.some((o) => o.includes('Seluruh kabupaten')),
+     'audiences are offered by name: ' + opts.join('; '));
+  await kab.selectOption('#terbit-audiens', 'tree:36.04');
+  await kab.fill('#terbit-judul', 'Siaga banjir Sungai Ciujung');
+  await kab.fill('#terbit-isi', 'Air sungai naik. Warga bantaran bersiap mengungsi.');
+  await kab.click('#form-terbit button');
+  await kab.waitForSelector('#pesan:has-text("diterbitkan")');
+  await shot(kab, '10-terbit');
+  for (const [base, name] of [[arg.desa, 'desa'], [arg.desa2, 'desa2']]) {
+    const p = name === 'desa' ? desa : await newPage(browser, base, name);
+    await p.goto(base + '/#beranda');
+    await until(p, 'the peringatan at ' + name, () => p.isVisible('#daftar-peringatan .tingkat-siaga:has-text("Siaga banjir")'));
+    // on top: above every informasi
+    const order = await p.evaluate(() => {
+      const w = document.querySelector('#daftar-peringatan .kartu').getBoundingClientRect().top;
+      const i = document.querySelector('#daftar-informasi .kartu');
+      return !i || w < i.getBoundingClientRect().top;
+    });
+    ok(order, 'the peringatan is above the informasi at ' + name);
+    await shot(p, '11-beranda-peringatan-' + name);
+  }
+
+  // ---- Anggota: the admin's, not a pengelola's ----------------------------
+  ok(!(await kab.isVisible('#menu a[data-hal="anggota"]')), 'a pengelola has no Anggota');
+  const asPengelola = await fetchRaw(arg.kab + '/api/accounts', 'GET', {
+    Cookie: (await kab.context().cookies()).map((c) => c.name + '=' + c.value).join('; ') });
+  ok(asPengelola.status === 403 && asPengelola.body.includes('LOGIN-ROLE'), 'a pengelola may not list accounts: ' + asPengelola.status);
+  const adm = await newPage(browser, arg.kab, 'kab-admin');
+  await login(adm, 'kadis', 'kata-sandi-kadis');
+  await adm.click('#menu a[data-hal="anggota"]');
+  await adm.waitForSelector('#daftar-akun .kartu:has-text("dinas")');
+  const akun = await adm.textContent('#daftar-akun');
+  ok(akun.includes('Pengelola') && akun.includes('kadis') && akun.includes('Admin'), 'the admin sees the accounts and roles: ' + akun);
+  await shot(adm, '15-anggota');
+
+  // ---- Laporan filters and Jaringan ---------------------------------------
+  await desa.goto(arg.desa + '/#laporan');
+  await desa.waitForSelector('#daftar-laporan .kartu');
+  await desa.selectOption('#saring-kategori', 'infrastruktur');
+  await desa.click('#form-saring button');
+  await desa.waitForSelector('#daftar-laporan a:has-text("' + PHOTO_TITLE + '")');
+  ok(!(await desa.isVisible('#daftar-laporan a:has-text("Pungutan liar")')), 'the category filter hides the other report');
+  await shot(desa, '12-laporan-desa');
+  await desa.goto(arg.desa + '/#jaringan');
+  await desa.waitForSelector('#daftar-rekan .kartu:has-text("Induk: Node kec")');
+  await shot(desa, '13-jaringan');
+
+  // ---- logout: the cookie is dead -------------------------------------------
+  const cookies = await desa.context().cookies();
+  const sid = cookies.find((c) => c.name === 'simpul_session');
+  ok(sid && sid.httpOnly && sid.sameSite === 'Strict', 'the session cookie is HttpOnly and SameSite=Strict');
+  const csrf = await desa.evaluate(async () => (await (await fetch('/api/me')).json()).csrf_token);
+  await desa.goto(arg.desa + '/#masuk');
+  await desa.click('#tombol-keluar');
+  await desa.waitForSelector('#pesan:has-text("Sudah keluar")');
+  const replay = await fetchRaw(arg.desa + '/api/items', 'POST', {
+    Cookie: 'simpul_session=' + sid.value, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json',
+  }, JSON.stringify({ kind: 'aspirasi', handler: '36.04', title: 'Setelah keluar', text: 'Tidak boleh masuk.' }));
+  ok(replay.status === 401 && replay.body.includes('LOGIN-NEEDED'), 'the cookie after logout is refused: ' + replay.status + ' ' + replay.body);
+
+  // ---- CSRF: a page of another site cannot write ----------------------------
+  const warga = await newPage(browser, arg.desa, 'desa-warga');
+  await login(warga, 'warga', 'kata-sandi-warga');
+  const before = await countItems(arg.desa);
+  const evil = http.createServer((q, s) => {
+    s.setHeader('Content-Type', 'text/html');
+    s.end('<!doctype html><html lang="en"><title>x</title><form id="f" method="POST" enctype="text/plain" action="' +
+          arg.desa + '/api/items"><input name=\'{"kind":"aspirasi","handler":"36.04","title":"CSRF","text":"x","a":"\' value=\'"}\'></form>');
+  });
+  await new Promise((r) => evil.listen(0, '127.0.0.1', r));
+  const evilUrl = 'http://localhost:' + evil.address().port + '/';
+  const ep = await warga.context().newPage();
+  await ep.goto(evilUrl);
+  const fetched = await ep.evaluate(async (u) => {
+    try {
+      const r = await fetch(u + '/api/items', { method: 'POST', credentials: 'include', mode: 'no-cors',
+        headers: { 'Content-Type': 'text/plain' },
+        body: JSON.stringify({ kind: 'aspirasi', handler: '36.04', title: 'CSRF fetch', text: 'x' }) });
+      return r.type;
+    } catch (e) { return 'refused'; }
+  }, arg.desa);
+  await Promise.all([ep.waitForNavigation().catch(() => {}), ep.evaluate(() => document.getElementById('f').submit())]);
+  const evilBody = await ep.content();
+  ok(!evilBody.includes('"id"'), 'the cross-site form got no item: ' + evilBody.slice(0, 200));
+  await ep.close();
+  evil.close();
+  ok((await countItems(arg.desa)) === before, 'no item was written from another site (' + fetched + ')');
+  const forged = await fetchRaw(arg.desa + '/api/items', 'POST', {
+    Origin: 'http://evil.example', Cookie: (await warga.context().cookies()).map((c) => c.name + '=' + c.value).join('; '),
+    'Content-Type': 'application/json',
+  }, JSON.stringify({ kind: 'aspirasi', handler: '36.04', title: 'CSRF', text: 'x' }));
+  ok(forged.status === 403, 'a write with another Origin is refused: ' + forged.status);
+
+  // ---- console errors so far, then the login rate limit (which logs its 401s) --
+  ok(consoleErrors.length === 0, 'no console errors:\n  ' + consoleErrors.join('\n  '));
+  const rl = await newPage(browser, arg.desa, 'rate');
+  await rl.goto(arg.desa + '/#masuk');
+  for (let i = 0; i < 5; i++) {
+    await rl.fill('#masuk-nama', 'korban');
+    await rl.fill('#masuk-sandi', 'salah-' + i);
+    await rl.click('#tombol-masuk');
+    await rl.waitForSelector('#pesan.galat:has-text("salah")');
+    await rl.evaluate(() => { document.getElementById('pesan').textContent = ''; });
+  }
+  await rl.fill('#masuk-nama', 'korban');
+  await rl.fill('#masuk-sandi', 'kata-sandi-korban');
+  await rl.click('#tombol-masuk');
+  await rl.waitForSelector('#pesan.galat:has-text("dikunci sementara")');
+  checks++;
+  await shot(rl, '14-masuk-dikunci');
+
+  ok(axeFindings.length === 0, 'axe-core: no serious or critical violations:\n  ' + axeFindings.join('\n  '));
+  console.log('pages.js: ' + checks + ' checks passed');
+}
+
+function fetchRaw(url, method, headers, body) {
+  return new Promise((resolve, reject) => {
+    if (body) headers['Content-Length'] = Buffer.byteLength(body);
+    const q = http.request(url, { method, headers }, (res) => {
+      let b = '';
+      res.on('data', (d) => { b += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body: b }));
+    });
+    q.on('error', reject);
+    if (body) q.write(body);
+    q.end();
+  });
+}
+
+async function countItems(base) {
+  const r = await fetchRaw(base + '/api/items?kind=aspirasi&limit=1000', 'GET',
+                           { Authorization: 'Bearer ' + arg['desa-token'] });
+  return JSON.parse(r.body).items.length;
+}
+
+main().catch((e) => { console.error(e.message || e); process.exit(1); });
