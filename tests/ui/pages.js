@@ -233,6 +233,14 @@ async function run(browser) {
   await kab.goto(arg.kab + '/#kelola');
   await kab.waitForSelector('#daftar-kelola .kartu');
   await shot(kab, '07-kelola');
+  // The dashboard, from the menu: SVG bars per kecamatan, by name.
+  await kab.click('#menu a[href="/ui/dashboard.html"]');
+  await kab.waitForSelector('#grafik-wilayah svg rect.batang');
+  const ringkas = await kab.textContent('#dasbor-ringkas');
+  const nLaporan = (ringkas.match(/(\d+) laporan/) || [])[1];
+  ok(Number(nLaporan) >= 2, 'the dashboard counts the reports: ' + ringkas);
+  ok((await kab.textContent('#grafik-wilayah')).includes('36.04.12'), 'the dashboard has a bar for the kecamatan');
+  await shot(kab, '07b-dasbor');
 
   // ---- the desa sees the status, the answer and the ticks ---------------
   await desa.goto(arg.desa + '/#detail/' + secretId);

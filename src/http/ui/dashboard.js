@@ -48,8 +48,10 @@ function el(tag, atribut, teks) {
 function batang(wadah, baris) {
   const tinggi = 22, kiri = 190, lebar = 600;
   const maks = Math.max(1, ...baris.map((b) => b[1]));
+  // Read aloud as what it shows: each bar's label and value.
   const svg = el('svg', { viewBox: `0 0 ${kiri + lebar + 60} ${baris.length * tinggi + 6}`,
-    role: 'img' });
+    role: 'img', 'aria-label': baris.map((b) => b[0] + ': ' + b[1] +
+      (b[2] ? ' (' + b[2] + ' terlambat)' : '')).join('; ') || 'tidak ada data' });
   baris.forEach(([label, nilai, bagian], i) => {
     const y = i * tinggi + 3;
     svg.appendChild(el('text', { x: 4, y: y + 15 }, label.slice(0, 30)));
