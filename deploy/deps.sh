@@ -11,10 +11,10 @@ pkgs=(build-essential cmake ninja-build pkg-config
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(libcmocka-dev clang libclang-rt-14-dev llvm lmdb-utils jq
         python3 python3-cryptography python3-openpyxl)
-  # The HTTP API's tests: curl; the web UI's: a real browser (tests/ui/),
-  # driven by playwright-core (npm ci there, with the machine's Node.js
-  # and npm) and, for the setup page, by chromedriver.
-  pkgs+=(curl chromium chromium-driver)
+  # The HTTP API's tests: curl; the web UI's: Debian's chromium, driven
+  # by playwright-core (tests/ui: npm ci there with the machine's Node.js
+  # and npm).
+  pkgs+=(curl chromium)
   # simpul sink's tests run a private PostgreSQL 15 server (initdb,
   # pg_ctl) and query it with psql (tests/integration/pglib.sh).
   pkgs+=(postgresql-15 postgresql-client-15)

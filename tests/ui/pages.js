@@ -2,51 +2,10 @@
 // real daemons tests/ui/test_pages.sh started. Each step is what a KIM
 // operator, a camat's office or the Diskominfo does and checks by eye.
 'use strict';
-const { chromium } = require('playwright-core');
 const http = require('http');
-const path = require('path');
-const fs = require('fs');
-
-const arg = {};
-for (let i = 2; i < process.argv.length; i += 2) arg[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-const AXE = require.resolve('axe-core/axe.min.js');
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, bypassCSP: true };
-
-let checks = 0;
-function ok(cond, what) {
-  if (!cond) throw new Error('FAIL: ' + what);
-  checks++;
-}
-
-const consoleErrors = [];
-const allPages = [];
-function watch(page, name) {
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(name + ': ' + m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(name + ': ' + e.message));
-}
-
-// axe-core in the page (its source passed in: the node's CSP allows no
-// script but its own, so evaluate it as a function's text).
-const axeSource = fs.readFileSync(AXE, 'utf8');
-const axeFindings = [];
-async function axe(page, name) {
-  const res = await page.evaluate(async (src) => {
-    if (!window.axe) (0, eval)(src);
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-  }, axeSource);
-  for (const v of res)
-    if (v.impact === 'serious' || v.impact === 'critical')
-      axeFindings.push(name + ': ' + v.impact + ' ' + v.id + ' (' + v.help + ') ' + v.nodes.join(', '));
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(arg.shots, name + '.png'), fullPage: true });
-  await axe(page, name);
-}
+const { st, ok, shot, newPage, withBrowser, args } = require('./browser');
+const arg = args();
+st.shots = arg.shots;
 
 async function login(page, user, password) {
   await page.goto(page.base + '/#masuk');
@@ -60,21 +19,11 @@ async function login(page, user, password) {
 async function until(page, what, fn, secs = 60) {
   const end = Date.now() + secs * 1000;
   for (;;) {
-    if (await fn().catch(() => false)) { checks++; return; }
+    if (await fn().catch(() => false)) { st.checks++; return; }
     if (Date.now() > end) throw new Error('FAIL: ' + what + ' (after ' + secs + ' s)');
     await page.waitForTimeout(1000);
     await page.reload();
   }
-}
-
-async function newPage(browser, base, name) {
-  const ctx = await browser.newContext(PHONE);
-  const page = await ctx.newPage();
-  page.base = base;
-  page.label = name;
-  watch(page, name);
-  allPages.push(page);
-  return page;
 }
 
 async function reportId(page, title) {
@@ -83,20 +32,7 @@ async function reportId(page, title) {
 }
 
 async function main() {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-  try {
-    await run(browser);
-  } catch (e) {
-    for (const p of allPages) {
-      await p.screenshot({ path: path.join(arg.shots, 'failure-' + p.label + '.png'), fullPage: true }).catch(() => {});
-      console.error(p.label + ' ' + p.url() + ' says: ' + await p.textContent('#pesan').catch(() => '?'));
-    }
-    console.error('console errors: ' + consoleErrors.join('\n  '));
-    throw e;
-  } finally {
-    await browser.close();
-  }
+  await withBrowser(run);
 }
 
 async function run(browser) {
@@ -141,7 +77,7 @@ async function run(browser) {
     await shot(desa, '03-kirim');
     await desa.click('#tombol-kirim');
     await desa.waitForSelector('#hal-detail:not([hidden]) #detail-kirim:has-text("Menunggu sinkronisasi")');
-    checks++;
+    st.checks++;
     photoId = desa.url().split('#detail/')[1];
     await desa.waitForSelector('#detail-foto img');
     await shot(desa, '04-detail-menunggu');
@@ -149,7 +85,7 @@ async function run(browser) {
     process.kill(Number(arg['kec-pid']), 'SIGCONT');
   }
   await desa.waitForSelector('#detail-kirim:has-text("Terkirim ✓✓")', { timeout: 60000 });
-  checks++;
+  st.checks++;
   // The photo went up resized: a JPEG, its longer side at most 1600 px.
   const att = await desa.evaluate(async (id) => (await (await fetch('/api/items/' + id)).json()).attachments, photoId);
   ok(att.length === 1 && att[0].type === 'image/jpeg' && att[0].thumb, 'the photo is attached as a JPEG with a thumbnail');
@@ -192,7 +128,7 @@ async function run(browser) {
   ok((await desa.textContent('#detail-data')).includes('Ditangani olehNode kab'), 'it goes to the kabupaten');
   const secretId = desa.url().split('#detail/')[1];
   await desa.waitForSelector('#detail-kirim:has-text("Terkirim")', { timeout: 60000 });
-  checks++;
+  st.checks++;
 
   // ---- the kabupaten: verify, forward and answer ------------------------
   const kab = await newPage(browser, arg.kab, 'kab');
@@ -369,7 +305,7 @@ async function run(browser) {
   ok(forged.status === 403, 'a write with another Origin is refused: ' + forged.status);
 
   // ---- console errors so far, then the login rate limit (which logs its 401s) --
-  ok(consoleErrors.length === 0, 'no console errors:\n  ' + consoleErrors.join('\n  '));
+  ok(st.consoleErrors.length === 0, 'no console errors:\n  ' + st.consoleErrors.join('\n  '));
   const rl = await newPage(browser, arg.desa, 'rate');
   await rl.goto(arg.desa + '/#masuk');
   for (let i = 0; i < 5; i++) {
@@ -383,11 +319,11 @@ async function run(browser) {
   await rl.fill('#masuk-sandi', 'kata-sandi-korban');
   await rl.click('#tombol-masuk');
   await rl.waitForSelector('#pesan.galat:has-text("dikunci sementara")');
-  checks++;
+  st.checks++;
   await shot(rl, '14-masuk-dikunci');
 
-  ok(axeFindings.length === 0, 'axe-core: no serious or critical violations:\n  ' + axeFindings.join('\n  '));
-  console.log('pages.js: ' + checks + ' checks passed');
+  ok(st.axeFindings.length === 0, 'axe-core: no serious or critical violations:\n  ' + st.axeFindings.join('\n  '));
+  console.log('pages.js: ' + st.checks + ' checks passed');
 }
 
 function fetchRaw(url, method, headers, body) {

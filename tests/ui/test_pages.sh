@@ -13,12 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/netlib.sh"
 . "$here/../integration/httplib.sh"
 
-# playwright-core and axe-core from the lock file, once.
-if ! (cd "$here" && node -e 'require("playwright-core"); require("axe-core")' 2>/dev/null); then
-  echo "# npm ci in $here" >&2
-  (cd "$here" && npm ci --no-audit --no-fund >&2) || fail "npm ci in tests/ui"
-fi
-[ -x /usr/bin/chromium ] || fail "no /usr/bin/chromium (deploy/deps.sh --test)"
+. "$here/uilib.sh"
+ui_deps
 
 make_root kab 36.04
 make_node kec 36.04.12 kab --issuer

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # The setup page in a real browser on real daemons: a kabupaten and its
 # kecamatan run; a new desa node on an empty data directory is set up
-# through its page (tests/ui/setup_test.py, headless chromium at 390 px),
-# enrolled with the certificate its kecamatan signs, and then syncs with
-# it. Needs Debian's chromium and chromium-driver (deploy/deps.sh --test).
-# Usage: test_setup_page.sh SIMPUL
+# through its page (tests/ui/setup.js: headless chromium at 390 px driven
+# by playwright-core, axe-core on every step), enrolled with the
+# certificate its kecamatan signs, and then syncs with it. Screenshots go
+# to SHOTS (the build tree).
+# Usage: test_setup_page.sh SIMPUL SHOTS
 SIMPUL=$1
+SHOTS=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib.sh"
 . "$here/../integration/netlib.sh"
 . "$here/../integration/httplib.sh"
+. "$here/uilib.sh"
+ui_deps
+mkdir -p "$SHOTS"
 
 make_root K 36.04
 make_node C 36.04.12 K --issuer
@@ -40,16 +45,10 @@ configured() {
 ( for _ in $(seq 1 600); do configured && exit 0; sleep 0.1; done ) &
 PIDS+=($!)
 
-export HOME=$WORK
-out=${SIMPUL_UI_ARTEFACTS:-$WORK}
-python3 "$here/setup_test.py" --url "http://127.0.0.1:$pD" --code "$code" \
-  --simpul "$SIMPUL" --issuer-data "$WORK/C" --data "$WORK/D" --work "$WORK" || {
-  cp "$WORK/ui-failure.png" /tmp/simpul-setup-failure.png 2>/dev/null &&
-    echo "screenshot: /tmp/simpul-setup-failure.png" >&2
-  fail "the setup page test failed"
-}
+node "$here/setup.js" --url "http://127.0.0.1:$pD" --code "$code" \
+  --simpul "$SIMPUL" --issuer-data "$WORK/C" --data "$WORK/D" --shots "$SHOTS" ||
+  fail "the setup page test failed (screenshots in $SHOTS)"
 ok
-[ "$out" = "$WORK" ] || cp "$WORK"/setup-*.png "$out"/
 wait_until 30 "the node starts once enrolled" grep -q "NODE-START" "$WORK/D.log"
 "$SIMPUL" post --data "$WORK/C" --kind informasi --to tree:36.04.12 \
   --title "Rapat KIM Pontang" >/dev/null
