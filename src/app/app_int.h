@@ -12,6 +12,12 @@
 /* v (capacity *cap elements of size bytes) with room for element n: grown
  * (doubled) when n is *cap. Out of memory aborts. */
 void *app__grow(void *v, size_t n, size_t *cap, size_t size);
+/* app_places within t (places.c): store errors, *out released then. */
+int app__places_load(struct node *n, struct store_txn *t,
+                     struct app_places *out);
+/* The name of code's ancestor at level (itself included), or "". */
+const char *app__place_name(const struct app_places *p, const char *code,
+                            int level);
 /* accounts.c: may name and password be an account's? ERR_USAGE. */
 int app__account_check(const char *name, const char *password,
                        char *err_msg) WUR;

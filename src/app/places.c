@@ -46,20 +46,15 @@ place_cmp(const void *a, const void *b)
 }
 
 int
-app_places(struct node *n, struct app_places *out, char *err_msg)
+app__places_load(struct node *n, struct store_txn *t, struct app_places *out)
 {
-        struct store_txn *t;
         bool mine = false;
         int err;
 
         memset(out, 0, sizeof(*out));
-        if ((err = store_begin(n->store, false, &t)))
-                return app__fail(err_msg, err, "%s", err_str(err));
-        err = store_certs(t, place_add, out);
-        store_abort(t);
-        if (err) {
+        if ((err = store_certs(t, place_add, out))) {
                 app_places_release(out);
-                return app__fail(err_msg, err, "%s", err_str(err));
+                return err;
         }
         for (size_t i = 0; i < out->n; i++)
                 mine |= !strcmp(out->v[i].region, n->config.region);
@@ -75,6 +70,41 @@ app_places(struct node *n, struct app_places *out, char *err_msg)
         for (size_t i = 0; i < out->n; i++)
                 out->v[i].level =
                     region_level_name(region_level(out->v[i].region));
+        return 0;
+}
+
+const char *
+app__place_name(const struct app_places *p, const char *code, int level)
+{
+        struct app_place key, *hit;
+        char up[REGION_BUF];
+
+        if (region_level(code) < level)
+                return "";
+        memset(&key, 0, sizeof(key));
+        snprintf(key.region, REGION_BUF, "%s", code);
+        while (region_level(key.region) > level) {
+                if (region_parent(key.region, up))
+                        return "";
+                memcpy(key.region, up, REGION_BUF);
+        }
+        hit = bsearch(&key, p->v, p->n, sizeof(*p->v), place_cmp);
+        return hit ? hit->name : "";
+}
+
+int
+app_places(struct node *n, struct app_places *out, char *err_msg)
+{
+        struct store_txn *t;
+        int err;
+
+        memset(out, 0, sizeof(*out));
+        if ((err = store_begin(n->store, false, &t)))
+                return app__fail(err_msg, err, "%s", err_str(err));
+        err = app__places_load(n, t, out);
+        store_abort(t);
+        if (err)
+                return app__fail(err_msg, err, "%s", err_str(err));
         return 0;
 }
 

@@ -13,89 +13,6 @@
 
 /* ---- region names, from the certificates held --------------------------- */
 
-struct place {
-        char region[REGION_BUF];
-        char name[CERT_NAME_BUF];
-        uint64_t from_ms; /* of the certificate: the newest names it */
-};
-
-struct places {
-        struct place *v;
-        size_t n, cap;
-};
-
-static int
-place_add(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES], struct slice b)
-{
-        struct places *p = ctx;
-        struct cert_info c;
-
-        (void)node_pk;
-        if (cert_parse(b, &c))
-                return 0; /* not ours to judge here: no name from it */
-        for (size_t i = 0; i < p->n; i++)
-                if (!strcmp(p->v[i].region, c.region)) {
-                        if (c.valid_from_ms > p->v[i].from_ms) {
-                                strcpy(p->v[i].name, c.name);
-                                p->v[i].from_ms = c.valid_from_ms;
-                        }
-                        return 0;
-                }
-        p->v = app__grow(p->v, p->n, &p->cap, sizeof(*p->v));
-        strcpy(p->v[p->n].region, c.region);
-        strcpy(p->v[p->n].name, c.name);
-        p->v[p->n++].from_ms = c.valid_from_ms;
-        return 0;
-}
-
-static int
-place_cmp(const void *a, const void *b)
-{
-        return strcmp(((const struct place *)a)->region,
-                      ((const struct place *)b)->region);
-}
-
-/* The names of the regions with a certificate held, and this node's. */
-static int
-places_load(struct node *n, struct store_txn *t, struct places *p)
-{
-        int err = store_certs(t, place_add, p);
-
-        if (err)
-                return err;
-        p->v = app__grow(p->v, p->n, &p->cap, sizeof(*p->v));
-        memset(&p->v[p->n], 0, sizeof(p->v[0]));
-        snprintf(p->v[p->n].region, REGION_BUF, "%s", n->config.region);
-        snprintf(p->v[p->n].name, CERT_NAME_BUF, "%s", n->config.name);
-        /* Only when no certificate names it. */
-        for (size_t i = 0; i < p->n; i++)
-                if (!strcmp(p->v[i].region, p->v[p->n].region))
-                        goto sort;
-        p->n++;
-sort:
-        qsort(p->v, p->n, sizeof(*p->v), place_cmp);
-        return 0;
-}
-
-/* The name of region code's ancestor at level (itself included), or "". */
-static const char *
-place_name(const struct places *p, const char *code, int level)
-{
-        struct place key, *hit;
-        char up[REGION_BUF];
-
-        if (region_level(code) < level)
-                return "";
-        snprintf(key.region, REGION_BUF, "%s", code);
-        while (region_level(key.region) > level) {
-                if (region_parent(key.region, up))
-                        return "";
-                memcpy(key.region, up, REGION_BUF);
-        }
-        hit = bsearch(&key, p->v, p->n, sizeof(*p->v), place_cmp);
-        return hit ? hit->name : "";
-}
-
 /* ---- cells --------------------------------------------------------------- */
 
 static struct export_cell
@@ -182,7 +99,7 @@ struct walk {
         struct store_txn *t;
         const struct app_table_filter *f;
         const struct app_table_sink *s;
-        struct places places;
+        struct app_places places;
         uint64_t now_ms;
         struct app_table_stats *out;
 };
@@ -337,8 +254,8 @@ report_row(struct walk *w, struct app_report *r, const struct timeline_sum *sum,
             cell_str(v->result),
             cell_slice(k && b->has_category, b->category),
             cell_str(v->region),
-            cell_str(place_name(&w->places, v->region, REGION_DESA)),
-            cell_str(place_name(&w->places, v->region, REGION_KECAMATAN)),
+            cell_str(app__place_name(&w->places, v->region, REGION_DESA)),
+            cell_str(app__place_name(&w->places, v->region, REGION_KECAMATAN)),
             cell_str(v->handler),
             cell_slice(title.ptr != NULL, title),
             cell_slice(true, text),
@@ -452,9 +369,9 @@ walk_begin(struct node *n, const struct app_table_filter *f,
         w->now_ms = f->now_ms ? f->now_ms : node_now_ms(n);
         if ((err = store_begin(n->store, false, &w->t)))
                 return app__fail(err_msg, err, "%s", err_str(err));
-        if ((err = places_load(n, w->t, &w->places))) {
+        if ((err = app__places_load(n, w->t, &w->places))) {
                 store_abort(w->t);
-                free(w->places.v);
+                app_places_release(&w->places);
                 return app__fail(err_msg, err, "%s", err_str(err));
         }
         return 0;
@@ -464,7 +381,7 @@ static int
 walk_end(struct walk *w, int err, char *err_msg)
 {
         store_abort(w->t);
-        free(w->places.v);
+        app_places_release(&w->places);
         if (err < 0)
                 return app__fail(err_msg, err, "%s", err_str(err));
         return 0;
@@ -534,9 +451,10 @@ ann_row(struct walk *w, const struct app_item *it, const struct app_item *rev,
             cell_str(k && b->level ? kim_level_name(b->level) : NULL),
             cell_slice(k && b->has_category, b->category),
             cell_str(h->author_region),
-            cell_str(place_name(&w->places, h->author_region, REGION_DESA)),
             cell_str(
-                place_name(&w->places, h->author_region, REGION_KECAMATAN)),
+                app__place_name(&w->places, h->author_region, REGION_DESA)),
+            cell_str(app__place_name(&w->places, h->author_region,
+                                     REGION_KECAMATAN)),
             cell_str(aud),
             cell_slice(missing || k, missing ? none : b->title),
             cell_slice(missing || k, missing ? none : b->text),
