@@ -13,13 +13,22 @@
 #error "SIMPUL_WILAYAH: the compact region list (CMakeLists.txt)"
 #endif
 
+/* Global but hidden symbols: a local label is relocated as its section
+ * plus an offset, and a GOT load ignores the offset, so on aarch64 both
+ * bounds came out as the same address (a list of length 0). Hidden, the
+ * compiler reaches them PC-relative, without the GOT, on every target. */
 __asm__(".section .rodata\n"
         ".balign 16\n"
+        ".globl simpul_wilayah_start\n"
+        ".hidden simpul_wilayah_start\n"
         "simpul_wilayah_start:\n"
         ".incbin \"" SIMPUL_WILAYAH "\"\n"
+        ".globl simpul_wilayah_end\n"
+        ".hidden simpul_wilayah_end\n"
         "simpul_wilayah_end:\n"
         ".previous\n");
-extern const char simpul_wilayah_start[], simpul_wilayah_end[];
+extern const char simpul_wilayah_start[] __attribute__((visibility("hidden")));
+extern const char simpul_wilayah_end[] __attribute__((visibility("hidden")));
 
 struct slice
 app_regions_list(void)
