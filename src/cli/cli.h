@@ -13,6 +13,7 @@
 #ifndef SIMPUL_CLI_H
 #define SIMPUL_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "../app/app.h"
@@ -181,5 +182,12 @@ bool cli_parse_sub(const struct cli_spec *spec, const char *expected, int argc,
                    char **argv, void *opts, struct cli_parsed *p);
 /* The help spec describes. */
 void cli_help(const struct cli_spec *spec, FILE *out);
+
+/*
+ * For a process that loops until told to stop (sink, webhooks): SIGINT and
+ * SIGTERM set the flag returned (without SA_RESTART, so sleeps end early),
+ * SIGPIPE is ignored.
+ */
+volatile sig_atomic_t *cli_stop_on_signals(void);
 
 #endif

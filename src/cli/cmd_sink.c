@@ -68,28 +68,6 @@ static const struct cli_spec sink_spec = {
             "SINK-STORE.\n",
 };
 
-static volatile sig_atomic_t sink_stop;
-
-static void
-on_signal(int sig)
-{
-        (void)sig;
-        sink_stop = 1;
-}
-
-static void
-signals_catch(void)
-{
-        struct sigaction sa;
-
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal; /* no SA_RESTART: sleeps end early */
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
-}
-
 int
 cmd_sink(int argc, char **argv)
 {
@@ -121,8 +99,7 @@ cmd_sink(int argc, char **argv)
         so.batch = (size_t)o.batch;
         so.poll_ms = o.poll_ms;
         so.once = o.once;
-        signals_catch();
-        err = sink_run(&n, &so, &sink_stop, &st);
+        err = sink_run(&n, &so, cli_stop_on_signals(), &st);
         app_close(&n);
         fprintf(stderr,
                 "simpul sink: %llu entries and %llu report updates in %llu "

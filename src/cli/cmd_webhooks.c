@@ -79,28 +79,6 @@ static const struct cli_spec webhooks_spec = {
             "WEBHOOK-STORE (exit 1).\n",
 };
 
-static volatile sig_atomic_t webhooks_stop;
-
-static void
-on_signal(int sig)
-{
-        (void)sig;
-        webhooks_stop = 1;
-}
-
-static void
-signals_catch(void)
-{
-        struct sigaction sa;
-
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal; /* no SA_RESTART: sleeps end early */
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
-}
-
 static int
 secret_write(const char *path)
 {
@@ -198,8 +176,7 @@ cmd_webhooks(int argc, char **argv)
         ho.poll_ms = o.poll_ms;
         ho.once = o.once;
         ho.only = o.only;
-        signals_catch();
-        err = hook_run(&n, &ho, &webhooks_stop, &st);
+        err = hook_run(&n, &ho, cli_stop_on_signals(), &st);
         app_close(&n);
         fprintf(stderr,
                 "simpul webhooks: %llu events delivered in %llu attempts "

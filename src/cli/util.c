@@ -1,4 +1,5 @@
 /* util: what several subcommands share: errors, opening, time, ids, JSON. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,4 +102,27 @@ cli_cert_print(FILE *out, const struct app_cert *c)
                 c->c.flags & CERT_FLAG_ISSUER ? "issuer (may certify nodes in "
                                                 "its subtree)"
                                               : "none");
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_stop_signal(int sig)
+{
+        (void)sig;
+        stop_flag = 1;
+}
+
+volatile sig_atomic_t *
+cli_stop_on_signals(void)
+{
+        struct sigaction sa;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_stop_signal; /* no SA_RESTART: sleeps end early */
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        return &stop_flag;
 }
