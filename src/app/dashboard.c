@@ -21,76 +21,24 @@
 
 #define DAY_MS 86400000ULL
 
-/* A region's name from the certificates held: the newest one's. */
-struct name_rec {
-        char region[REGION_BUF];
-        char name[CERT_NAME_BUF];
-        uint64_t valid_from_ms;
-};
-
 struct dash_walk {
         struct node *n;
         struct store_txn *t;
         struct app_dashboard *d;
         struct kim_calendar cal;
-        struct name_rec *names;
-        size_t n_names, cap_names;
-        int level; /* of d->region */
+        struct app_places places; /* names from the certificates held */
+        int level;                /* of d->region */
 };
-
-/* ---- places and names ---------------------------------------------------- */
-
-static int
-name_cmp(const void *a, const void *b)
-{
-        const struct name_rec *x = a, *y = b;
-        int c = strcmp(x->region, y->region);
-
-        if (c)
-                return c;
-        if (x->valid_from_ms != y->valid_from_ms)
-                return x->valid_from_ms > y->valid_from_ms ? -1 : 1;
-        return strcmp(x->name, y->name);
-}
-
-static int
-name_visit(void *ctx, const uint8_t pk[ENTRY_KEY_BYTES], struct slice bytes)
-{
-        struct dash_walk *w = ctx;
-        struct cert_info c;
-        struct name_rec *r;
-
-        (void)pk;
-        if (cert_parse(bytes, &c) || !region_covers(w->d->region, c.region))
-                return 0;
-        w->names =
-            app__grow(w->names, w->n_names, &w->cap_names, sizeof(*w->names));
-        r = &w->names[w->n_names++];
-        memcpy(r->region, c.region, sizeof(r->region));
-        memcpy(r->name, c.name, sizeof(r->name));
-        r->valid_from_ms = c.valid_from_ms;
-        return 0;
-}
 
 /* Fills p for code: its level and the name of its newest certificate. */
 static void
 place_set(struct dash_walk *w, struct app_dash_place *p, const char *code)
 {
-        size_t lo = 0, hi = w->n_names;
-
         memset(p, 0, sizeof(*p));
         snprintf(p->code, sizeof(p->code), "%s", code);
         p->level = region_level_name(region_level(code));
-        while (lo < hi) { /* the first record of code: its newest */
-                size_t mid = lo + (hi - lo) / 2;
-
-                if (strcmp(w->names[mid].region, code) < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        if (lo < w->n_names && !strcmp(w->names[lo].region, code))
-                memcpy(p->name, w->names[lo].name, sizeof(p->name));
+        snprintf(p->name, sizeof(p->name), "%s",
+                 app__place_name(&w->places, code, region_level(code)));
 }
 
 /* The region one level below w's that holds code (code in its subtree,
@@ -345,9 +293,8 @@ dash_read(struct dash_walk *w)
         struct app_dashboard *d = w->d;
         int err;
 
-        if ((err = store_certs(w->t, name_visit, w)))
+        if ((err = app__places_load(w->n, w->t, &w->places)))
                 return err;
-        qsort(w->names, w->n_names, sizeof(*w->names), name_cmp);
         place_set(w, &d->at, d->region);
         d->total.at = d->at;
         if ((err = replica_dash_scan(w->t, report_visit, w)) ||
@@ -388,7 +335,7 @@ app_dashboard(struct node *n, const struct app_dash_query *q,
         }
         err = dash_read(&w);
         store_abort(w.t);
-        free(w.names);
+        app_places_release(&w.places);
         if (!err)
                 return 0;
         app__fail(err_msg, err, "%s", err_str(err));

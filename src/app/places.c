@@ -20,16 +20,6 @@ place_add(void *ctx, const uint8_t node_pk[ENTRY_KEY_BYTES], struct slice b)
         (void)node_pk;
         if (cert_parse(b, &c))
                 return 0; /* not ours to judge here: no name from it */
-        for (size_t i = 0; i < p->n; i++)
-                if (!strcmp(p->v[i].region, c.region)) {
-                        /* the newest certificate names the region */
-                        if (c.valid_from_ms > p->v[i].from_ms) {
-                                snprintf(p->v[i].name, CERT_NAME_BUF, "%s",
-                                         c.name);
-                                p->v[i].from_ms = c.valid_from_ms;
-                        }
-                        return 0;
-                }
         p->v = app__grow(p->v, p->n, &p->cap, sizeof(*p->v));
         memset(&p->v[p->n], 0, sizeof(p->v[0]));
         snprintf(p->v[p->n].region, REGION_BUF, "%s", c.region);
@@ -45,10 +35,39 @@ place_cmp(const void *a, const void *b)
                       ((const struct app_place *)b)->region);
 }
 
+/* By region, then newest certificate first (then by name, so that two
+ * certificates of one instant name it the same on every call). */
+static int
+place_newest_cmp(const void *a, const void *b)
+{
+        const struct app_place *x = a, *y = b;
+        int c = strcmp(x->region, y->region);
+
+        if (c)
+                return c;
+        if (x->from_ms != y->from_ms)
+                return x->from_ms > y->from_ms ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+/* Keeps each region's first record: after place_newest_cmp, its newest.
+ * Sorting once keeps a kabupaten's thousands of certificates O(n log n). */
+static void
+places_dedupe(struct app_places *p)
+{
+        size_t k = 0;
+
+        qsort(p->v, p->n, sizeof(*p->v), place_newest_cmp);
+        for (size_t i = 0; i < p->n; i++)
+                if (!k || strcmp(p->v[k - 1].region, p->v[i].region))
+                        p->v[k++] = p->v[i];
+        p->n = k;
+}
+
 int
 app__places_load(struct node *n, struct store_txn *t, struct app_places *out)
 {
-        bool mine = false;
+        struct app_place key;
         int err;
 
         memset(out, 0, sizeof(*out));
@@ -56,17 +75,17 @@ app__places_load(struct node *n, struct store_txn *t, struct app_places *out)
                 app_places_release(out);
                 return err;
         }
-        for (size_t i = 0; i < out->n; i++)
-                mine |= !strcmp(out->v[i].region, n->config.region);
-        if (!mine) { /* not enrolled yet: its own name from its config */
+        places_dedupe(out);
+        memset(&key, 0, sizeof(key));
+        snprintf(key.region, REGION_BUF, "%s", n->config.region);
+        if (!bsearch(&key, out->v, out->n, sizeof(*out->v), place_cmp)) {
+                /* not enrolled yet: its own name from its config */
                 out->v = app__grow(out->v, out->n, &out->cap, sizeof(*out->v));
-                memset(&out->v[out->n], 0, sizeof(out->v[0]));
-                snprintf(out->v[out->n].region, REGION_BUF, "%s",
-                         n->config.region);
+                out->v[out->n] = key;
                 snprintf(out->v[out->n++].name, CERT_NAME_BUF, "%s",
                          n->config.name);
+                qsort(out->v, out->n, sizeof(*out->v), place_cmp);
         }
-        qsort(out->v, out->n, sizeof(*out->v), place_cmp);
         for (size_t i = 0; i < out->n; i++)
                 out->v[i].level =
                     region_level_name(region_level(out->v[i].region));
