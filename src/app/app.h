@@ -1455,6 +1455,19 @@ struct slice app_regions_list(void);
  */
 int app_enrol_text(struct node *n, const char *text, struct app_network *out,
                    char *err_msg) WUR;
+/*
+ * A request line pasted or scanned in the issuer's browser (never a path),
+ * decoded and its signature checked, its node key in hex. ERR_USAGE: not
+ * a simpul-req1 line; else app_request_read's.
+ */
+int app_enrol_request_text(const char *text, struct enroll_req *rq,
+                           char node_key[2 * ENTRY_KEY_BYTES + 1],
+                           char *err_msg) WUR;
+/* simpul enroll sign for the issuer's browser: app_enrol_request_text,
+ * then app_enroll_sign (no file), logged (NODE-CERTIFIED). */
+int app_enrol_sign_text(struct node *n, const char *text, uint64_t days,
+                        bool issuer, struct app_signed *out,
+                        char *err_msg) WUR;
 
 /* ---- places (places.c): regions known by name ------------------------- */
 

@@ -87,14 +87,15 @@ run_setup(const char *data)
  */
 static int
 run_open(struct node *n, const char *data, struct daemon_stats *stats,
-         struct http_server **http)
+         struct app_sessions *sessions, struct http_server **http)
 {
         int rc;
 
         for (;;) {
                 if (cli_open(n, data, NODE_OPEN_KEY))
                         return -1;
-                if (n->config.http_listen[0] && http_start(http, n, stats))
+                if (n->config.http_listen[0] &&
+                    http_start(http, n, stats, sessions))
                         *http = NULL; /* logged: HTTP-LISTEN */
                 if (app_enrolled(n->dir))
                         return 0;
@@ -120,6 +121,7 @@ cmd_run(int argc, char **argv)
         struct cli_parsed p;
         struct daemon_stats stats;
         struct http_server *http = NULL;
+        struct app_sessions *sessions;
         struct node n;
         int err, rc;
 
@@ -128,15 +130,20 @@ cmd_run(int argc, char **argv)
         if (app_setup_needed(o.data) && (rc = run_setup(o.data)))
                 return rc < 0 ? EXIT_ERROR : EXIT_OK;
         /* http: the API runs in its own threads beside the daemon's loop;
-         * a node that cannot serve it still syncs (HTTP-LISTEN logged). */
+         * a node that cannot serve it still syncs (HTTP-LISTEN logged).
+         * Its sessions outlive a restart of the server (once enrolled):
+         * the admin who pasted the certificate stays logged in. */
         if (daemon_stats_init(&stats))
                 return cli_error("run: cannot make a mutex");
-        if ((rc = run_open(&n, o.data, &stats, &http))) {
+        sessions = app_sessions_new();
+        if ((rc = run_open(&n, o.data, &stats, sessions, &http))) {
+                app_sessions_free(sessions);
                 daemon_stats_release(&stats);
                 return rc < 0 ? EXIT_ERROR : EXIT_OK;
         }
         err = daemon_run_stats(&n, &stats);
         http_stop(http);
+        app_sessions_free(sessions);
         daemon_stats_release(&stats);
         app_close(&n);
         if (err)

@@ -61,6 +61,8 @@ static const struct {
     {"GET", "/api/enrolment", NEED_ADMIN},
     {"GET", "/api/enrolment/request.svg", NEED_ADMIN},
     {"POST", "/api/enrolment/certificate", NEED_ADMIN},
+    {"POST", "/api/enrolment/check", NEED_ADMIN},
+    {"POST", "/api/enrolment/sign", NEED_ADMIN},
     /* region names from the certificates held: public like /api/node */
     {"GET", "/api/places", NEED_PUBLIC},
     /* the accounts (names and roles, no hash): the admin's */

@@ -60,11 +60,15 @@ struct daemon_stats; /* node/daemon.h */
 #define HTTP_THREADS 2U
 
 struct http_server;
+struct app_sessions;
 
 /*
  * Starts serving n (borrowed until http_stop; opened with its key) on
  * n->config.http_listen, with the daemon's live figures from stats
- * (borrowed until http_stop; may be NULL: no daemon). Makes
+ * (borrowed until http_stop; may be NULL: no daemon) and the web app's
+ * sessions (borrowed: a server started again in the same process, as
+ * `simpul run` does once enrolled, keeps its users logged in; NULL: its
+ * own, freed with it). Makes
  * DATA/http.token if the node has none. Logs HTTP-LISTEN with the address
  * bound. Returns an owned server in *out, stop it with http_stop. Errors
  * (each logged as one warn line, HTTP-LISTEN or HTTP-TOKEN: the node can
@@ -73,7 +77,7 @@ struct http_server;
  * would not start).
  */
 int http_start(struct http_server **out, struct node *n,
-               struct daemon_stats *stats) WUR;
+               struct daemon_stats *stats, struct app_sessions *sessions) WUR;
 /*
  * First boot: serves only the setup API (GET and POST /api/setup; every
  * other path 503 NODE-NOT-SET-UP) on setup->listen, for a data directory

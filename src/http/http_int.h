@@ -32,7 +32,8 @@ struct http_server {
         uv_mutex_t write_lock; /* one write request at a time */
         uv_mutex_t count_lock; /* guards the counters */
         uint64_t requests, refused, started_ms;
-        struct app_sessions *sessions; /* owned; NULL while setting up */
+        struct app_sessions *sessions; /* NULL while setting up */
+        bool own_sessions;             /* sessions freed with the server */
         bool tls;                      /* served over TLS: Secure cookies */
         struct buf tls_cert, tls_key;  /* PEM for MHD (owned, wiped) */
 };
@@ -272,6 +273,12 @@ int http_setup_page(struct http_req *r);
 int http_enrolment_get(struct http_req *r);
 int http_enrolment_svg(struct http_req *r);
 int http_enrolment_cert(struct http_req *r);
+/* The Pendaftaran page at an issuer: a certificate's days by default, and
+ * at most (ten years, as simpul network create's own). */
+#define HTTP_ENROL_DAYS 365U
+#define HTTP_ENROL_DAYS_MAX 3650U
+int http_enrolment_check(struct http_req *r);
+int http_enrolment_sign(struct http_req *r);
 /* text as a QR code in SVG appended to out (qr/qr_svg.c, where the build
  * has libqrencode); ERR_NO_QR without it, -errno when text is too long. */
 int http_qr_svg(const char *text, struct buf *out) WUR;

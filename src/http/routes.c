@@ -98,6 +98,8 @@ const struct route http_routes[] = {
     {"GET", "/api/enrolment", http_enrolment_get, 0},
     {"GET", "/api/enrolment/request.svg", http_enrolment_svg, 0},
     {"POST", "/api/enrolment/certificate", http_enrolment_cert, ROUTE_WRITE},
+    {"POST", "/api/enrolment/check", http_enrolment_check, ROUTE_WRITE},
+    {"POST", "/api/enrolment/sign", http_enrolment_sign, ROUTE_WRITE},
     {"GET", "/api/places", http_places, 0},
     {"GET", "/api/accounts", http_accounts, 0},
     {NULL, NULL, NULL, 0},

@@ -854,7 +854,8 @@ token_ensure(struct node *n)
 static void
 server_free(struct http_server *s)
 {
-        app_sessions_free(s->sessions);
+        if (s->own_sessions)
+                app_sessions_free(s->sessions);
         buf_wipe_release(&s->tls_cert);
         buf_wipe_release(&s->tls_key);
         free(s);
@@ -920,7 +921,8 @@ serve(struct http_server **out, struct http_server *s,
 }
 
 int
-http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
+http_start(struct http_server **out, struct node *n, struct daemon_stats *stats,
+           struct app_sessions *sessions)
 {
         struct sockaddr_storage ss;
         char msg[APP_ERR_MAX];
@@ -951,7 +953,8 @@ http_start(struct http_server **out, struct node *n, struct daemon_stats *stats)
         s->tls = s->tls_cert.len > 0;
         s->n = n;
         s->stats = stats;
-        s->sessions = app_sessions_new();
+        s->own_sessions = !sessions;
+        s->sessions = sessions ? sessions : app_sessions_new();
         return serve(out, s, &ss, n->config.http_listen,
                      (unsigned)n->config.http_per_addr);
 }

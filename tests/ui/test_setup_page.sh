@@ -3,7 +3,8 @@
 # kecamatan run; a new desa node on an empty data directory is set up
 # through its page (tests/ui/setup.js: headless chromium at 390 px driven
 # by playwright-core, axe-core on every step), enrolled with the
-# certificate its kecamatan signs, and then syncs with it. Screenshots go
+# certificate its kecamatan's admin approves in the kecamatan's
+# Pendaftaran page, and then syncs with it. Screenshots go
 # to SHOTS (the build tree).
 # Usage: test_setup_page.sh SIMPUL SHOTS
 SIMPUL=$1
@@ -18,9 +19,13 @@ mkdir -p "$SHOTS"
 
 make_root K 36.04
 make_node C 36.04.12 K --issuer
+http_on C
+echo kata-sandi-camat | "$SIMPUL" user add camat --role admin --password-stdin \
+  --data "$WORK/C" >/dev/null
 start K 127.0.0.1:0
 parent C K
 start C 127.0.0.1:0
+http_wait C
 
 mkdir -m 700 "$WORK/D"
 pD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -46,7 +51,9 @@ configured() {
 PIDS+=($!)
 
 node "$here/setup.js" --url "http://127.0.0.1:$pD" --code "$code" \
-  --simpul "$SIMPUL" --issuer-data "$WORK/C" --data "$WORK/D" --shots "$SHOTS" ||
+  --simpul "$SIMPUL" --issuer-data "$WORK/C" --data "$WORK/D" --shots "$SHOTS" \
+  --issuer-url "http://127.0.0.1:${HP[C]}" --issuer-user camat \
+  --issuer-password kata-sandi-camat ||
   fail "the setup page test failed (screenshots in $SHOTS)"
 ok
 wait_until 30 "the node starts once enrolled" grep -q "NODE-START" "$WORK/D.log"

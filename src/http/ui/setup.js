@@ -223,11 +223,29 @@ async function terima(ev) {
   }
   try {
     const r = await api('POST', '/api/enrolment/certificate', { certificate: teks });
+    $('buka-aplikasi').hidden = true;
     selesai('Terdaftar di jaringan ' + r.network + ', berlaku sampai ' +
       r.valid_until.slice(0, 10) + '. Simpul mulai menyinkronkan data dengan kecamatan.');
+    await sinkronJalan();
+    $('buka-aplikasi').hidden = false;
   } catch (e) {
     galatDi('sertifikat-galat', teksGalat(e));
   }
+}
+
+/* Once enrolled the node starts its sync and serves its API again (a
+ * moment without an answer): the app is offered when that is done, so
+ * its first page does not meet a closed port. */
+async function sinkronJalan() {
+  pesan('Menyiapkan sinkronisasi…');
+  for (let i = 0; i < 120; i++) {
+    await tidur(250);
+    try {
+      const n = await api('GET', '/api/node');
+      if (n.daemon && n.daemon.running) break;
+    } catch (e) { /* restarting */ }
+  }
+  pesan('');
 }
 
 function bacaBerkas() {
