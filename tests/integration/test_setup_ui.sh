@@ -30,9 +30,11 @@ cert_req() { jq -cn --arg c "$1" '{certificate: $c}'; }
 # ---- the kabupaten and its kecamatan, running ------------------------------
 make_root K 36.04
 make_node C 36.04.12 K --issuer
+http_on C
 start K 127.0.0.1:0
 parent C K
 start C 127.0.0.1:0
+http_wait C
 
 # ---- a new desa node: the setup page and the region search ----------------
 mkdir -m 700 "$WORK/D"
@@ -112,7 +114,36 @@ PY
 ok
 
 # ---- the certificate: refused unless it is one, from the admin -------------
-cert=$(s enroll sign --data "$WORK/C" "$line" --valid-days 30)
+# ---- the kecamatan signs it through its API (the Pendaftaran page) --------
+sreq() { jq -cn --arg r "$1" --argjson d "${2:-30}" '{request: $r, valid_days: $d}'; }
+api C POST /api/enrolment/check '{"request": "simpul-req1:AAAA"}'
+expect_api "a damaged request" 400 HTTP-BAD-VALUE
+api C POST /api/enrolment/check "$(jq -cn --arg r "$WORK/D/node.key" '{request: $r}')"
+expect_api "a path is no request" 400 HTTP-BAD-VALUE
+api C POST /api/enrolment/check "$(jq -cn --arg r "
+$line " '{request: $r}')"
+expect_api "who the request is for" 200
+expect_eq "the desa's region and level" "36.04.12.2002 desa" "$(body_jq '"\(.region) \(.level)"')"
+s init --data "$WORK/X" --region 36.04.13.2001 --name "Desa lain" >/dev/null
+api C POST /api/enrolment/sign "$(sreq "$(s enroll request --data "$WORK/X")")"
+expect_api "a desa of another kecamatan" 403 ENTRY-NOT-ISSUER
+api C POST /api/enrolment/sign "$(sreq "$line" 0)"
+expect_api "zero days" 400 HTTP-BAD-VALUE
+api C POST /api/enrolment/sign "$(jq -cn --arg r "$line" '{request: $r, issuer: true}')"
+expect_api "a kecamatan makes no issuers" 403 ENTRY-NOT-ISSUER
+api C POST /api/enrolment/sign "$(sreq "$line")" -
+expect_api "no credential" 401 HTTP-TOKEN
+expect_eq "nothing signed by the refusals" 0 \
+  "$(s list --data "$WORK/C" --kind sertifikat --json | jq '[.[] | select(.author_region == "36.04.12")] | length')"
+api C POST /api/enrolment/sign "$(sreq "$line")"
+expect_api "signed by the kecamatan's admin" 200
+cert=$(body_jq .certificate)
+expect_eq "for the desa, 30 days" "36.04.12.2002 false" "$(body_jq '"\(.region) \(.issuer)"')"
+[ "$(body_jq '.qr_svg | startswith("<svg") or startswith("<?xml")')" = true ] ||
+  fail "no QR code of the certificate"
+ok
+expect_eq "posted once in the kecamatan's feed" 1 \
+  "$(s list --data "$WORK/C" --kind sertifikat --json | jq '[.[] | select(.author_region == "36.04.12")] | length')"
 req POST /api/enrolment/certificate "$(cert_req "$cert")"
 expect_api "without the CSRF token" 403 LOGIN-CSRF
 req POST /api/enrolment/certificate "$(cert_req "$WORK/K/network.key")" "$csrf"
