@@ -374,34 +374,59 @@ media_type_ok(struct slice s)
         return slash != 0;
 }
 
+/* type, name, thumb of an attachment, or of a sealed one's file
+ * (BLOBS.md §2, §2.1): a thumbnail for image types only. */
 static int
-get_attachment(const msgpack_object *m, struct kim_attachment *a)
+get_file_meta(const msgpack_object *m, struct slice *type, struct slice *name,
+              struct slice *thumb)
 {
         const msgpack_object *v;
         bool has;
+
+        *name = *thumb = slice_make(NULL, 0);
+        if (get_str(m, "type", true, 3, KIM_ATTACH_TYPE_MAX, &has, type) ||
+            !media_type_ok(*type) ||
+            get_str(m, "name", false, 0, KIM_ATTACH_NAME_MAX, &has, name) ||
+            (has && !no_controls(*name)))
+                return ERR_KIM_BODY;
+        if (!(v = wire__map_get(m, "thumb")))
+                return 0;
+        if (!wire__get_bin_slice(v, KIM_THUMB_MAX, thumb) || thumb->len == 0 ||
+            type->len < 6 || memcmp(type->ptr, "image/", 6))
+                return ERR_KIM_BODY;
+        return 0;
+}
+
+/* The clear map's attachment of a rahasia report names only its
+ * ciphertext: root, size and the type KIM_SEALED_TYPE (BLOBS.md §2.1). */
+static bool
+sealed_clear_ok(const msgpack_object *m, const struct kim_attachment *a)
+{
+        return a->type.len == strlen(KIM_SEALED_TYPE) &&
+               !memcmp(a->type.ptr, KIM_SEALED_TYPE, a->type.len) &&
+               !wire__map_get(m, "name") && !wire__map_get(m, "thumb");
+}
+
+static int
+get_attachment(const msgpack_object *m, bool rahasia, struct kim_attachment *a)
+{
+        bool has;
         int err;
 
+        memset(a, 0, sizeof(*a));
         if (m->type != MSGPACK_OBJECT_MAP ||
             (err = get_id(m, "root", true, &has, a->root)) ||
             (err = get_uint(m, "size", &has, &a->size)))
                 return ERR_KIM_BODY;
         if (!has || a->size == 0 || a->size > KIM_ATTACH_SIZE_MAX ||
-            get_str(m, "type", true, 3, KIM_ATTACH_TYPE_MAX, &has, &a->type) ||
-            !media_type_ok(a->type) ||
-            get_str(m, "name", false, 0, KIM_ATTACH_NAME_MAX, &has, &a->name) ||
-            (has && !no_controls(a->name)))
-                return ERR_KIM_BODY;
-        if (!(v = wire__map_get(m, "thumb")))
-                return 0;
-        if (!wire__get_bin_slice(v, KIM_THUMB_MAX, &a->thumb) ||
-            a->thumb.len == 0 || a->type.len < 6 ||
-            memcmp(a->type.ptr, "image/", 6))
+            get_file_meta(m, &a->type, &a->name, &a->thumb) ||
+            (rahasia && !sealed_clear_ok(m, a)))
                 return ERR_KIM_BODY;
         return 0;
 }
 
-/* attachments: an array of 1..KIM_ATTACH_MAX maps; none on a rahasia
- * report, whose photo every relay would see. */
+/* attachments: an array of 1..KIM_ATTACH_MAX maps; on a rahasia report
+ * they name ciphertexts only, whose keys and names are sealed. */
 static int
 get_attachments(const msgpack_object *map, struct kim_body *b)
 {
@@ -411,14 +436,44 @@ get_attachments(const msgpack_object *map, struct kim_body *b)
         b->n_attach = 0;
         if (!v)
                 return 0;
-        if (b->rahasia || v->type != MSGPACK_OBJECT_ARRAY ||
-            v->via.array.size == 0 || v->via.array.size > KIM_ATTACH_MAX)
+        if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size == 0 ||
+            v->via.array.size > KIM_ATTACH_MAX)
                 return ERR_KIM_BODY;
         for (uint32_t i = 0; i < v->via.array.size; i++) {
-                if ((err = get_attachment(&v->via.array.ptr[i],
+                if ((err = get_attachment(&v->via.array.ptr[i], b->rahasia,
                                           &b->attach[b->n_attach])))
                         return err;
                 b->n_attach++;
+        }
+        return 0;
+}
+
+/* The sealed content's files (BLOBS.md §2.1): one {key, type, name?,
+ * thumb?} per clear attachment, in order; all or nothing into out. */
+static int
+get_files(const msgpack_object *map, struct kim_body *out)
+{
+        const msgpack_object *v = wire__map_get(map, "files");
+        struct kim_attachment f[KIM_ATTACH_MAX];
+
+        if (!v)
+                return out->n_attach ? ERR_KIM_BODY : 0;
+        if (v->type != MSGPACK_OBJECT_ARRAY ||
+            v->via.array.size != out->n_attach)
+                return ERR_KIM_BODY;
+        for (uint32_t i = 0; i < v->via.array.size; i++) {
+                const msgpack_object *m = &v->via.array.ptr[i], *k;
+                if (m->type != MSGPACK_OBJECT_MAP ||
+                    !(k = wire__map_get(m, "key")) ||
+                    get_bin(k, KIM_FILE_KEY_BYTES, &f[i].key) ||
+                    get_file_meta(m, &f[i].type, &f[i].name, &f[i].thumb))
+                        return ERR_KIM_BODY;
+        }
+        for (uint32_t i = 0; i < v->via.array.size; i++) {
+                out->attach[i].key = f[i].key;
+                out->attach[i].type = f[i].type;
+                out->attach[i].name = f[i].name;
+                out->attach[i].thumb = f[i].thumb;
         }
         return 0;
 }
@@ -459,12 +514,13 @@ decode_report(const msgpack_object *m, struct kim_body *b)
             (err = get_sealed(m, "sealed", &b->sealed)))
                 return err;
         if (b->rahasia) {
-                /* A relay sees kind, handler, category, flags only. */
+                /* A relay sees kind, handler, category, flags, and the
+                 * count and sizes of the sealed attachments only. */
                 if (wire__map_get(m, "title") || wire__map_get(m, "text") ||
                     wire__map_get(m, "location") || wire__map_get(m, "tags") ||
-                    wire__map_get(m, "attachments") || !b->sealed.n)
+                    !b->sealed.n)
                         return ERR_KIM_BODY;
-                return 0;
+                return get_attachments(m, b);
         }
         if (b->sealed.n)
                 return ERR_KIM_BODY;
@@ -616,8 +672,9 @@ wire_kim_content_decode(struct slice in, struct kim_body *out)
             !(err = get_title(&u.data, true, &out->has_title, &out->title)) &&
             !(err = get_str(&u.data, "text", true, 0, KIM_TEXT_MAX,
                             &out->has_text, &out->text)) &&
-            !(err = get_location(&u.data, &out->location)))
-                err = get_tags(&u.data, out);
+            !(err = get_location(&u.data, &out->location)) &&
+            !(err = get_tags(&u.data, out)))
+                err = get_files(&u.data, out);
         msgpack_unpacked_destroy(&u);
         return err;
 }
@@ -654,7 +711,9 @@ enum enc_type {
         ENC_TAGS,
         ENC_LOC,
         ENC_SEALED,
-        ENC_ATTACH
+        ENC_ATTACH,
+        ENC_ATTACH_CLEAR, /* a rahasia report's: ciphertexts only */
+        ENC_FILES         /* in its sealed content: keys and names */
 };
 struct enc_item {
         const char *key;
@@ -752,6 +811,47 @@ pack_sealed(msgpack_packer *pk, const struct kim_sealed *s)
         wire__pack_bin(pk, s->ct.ptr, s->ct.len);
 }
 
+/* A rahasia report's clear attachments: root, size, KIM_SEALED_TYPE. */
+static void
+pack_attachments_clear(msgpack_packer *pk, const struct kim_body *b)
+{
+        msgpack_pack_array(pk, b->n_attach);
+        for (size_t i = 0; i < b->n_attach; i++) {
+                msgpack_pack_map(pk, 3);
+                wire__pack_str(pk, "root");
+                wire__pack_bin(pk, b->attach[i].root, ENTRY_HASH_BYTES);
+                wire__pack_str(pk, "size");
+                msgpack_pack_uint64(pk, b->attach[i].size);
+                wire__pack_str(pk, "type");
+                wire__pack_str(pk, KIM_SEALED_TYPE);
+        }
+}
+
+/* Its sealed content's files: key, type, name, thumb of each. */
+static void
+pack_files(msgpack_packer *pk, const struct kim_body *b)
+{
+        msgpack_pack_array(pk, b->n_attach);
+        for (size_t i = 0; i < b->n_attach; i++) {
+                const struct kim_attachment *a = &b->attach[i];
+                msgpack_pack_map(pk,
+                                 2U + (a->name.len > 0) + (a->thumb.len > 0));
+                wire__pack_str(pk, "key");
+                assert(a->key); /* the author sealed the file (post.c) */
+                wire__pack_bin(pk, a->key, KIM_FILE_KEY_BYTES);
+                wire__pack_str(pk, "type");
+                wire__pack_strn(pk, a->type.ptr, a->type.len);
+                if (a->name.len) {
+                        wire__pack_str(pk, "name");
+                        wire__pack_strn(pk, a->name.ptr, a->name.len);
+                }
+                if (a->thumb.len) {
+                        wire__pack_str(pk, "thumb");
+                        wire__pack_bin(pk, a->thumb.ptr, a->thumb.len);
+                }
+        }
+}
+
 static void
 pack_attachments(msgpack_packer *pk, const struct kim_body *b)
 {
@@ -816,13 +916,22 @@ enc_pack(const struct enc *e, struct buf *out)
                 case ENC_ATTACH:
                         pack_attachments(&pk, b);
                         break;
+                case ENC_ATTACH_CLEAR:
+                        pack_attachments_clear(&pk, b);
+                        break;
+                case ENC_FILES:
+                        pack_files(&pk, b);
+                        break;
                 }
         }
 }
 
-/* title, text, category, tags, location: the shared fields. */
+/* title, text, category, tags, location, attachments: the shared fields.
+ * A rahasia report's attachments are ENC_ATTACH_CLEAR in its clear map and
+ * ENC_FILES (key "files") in its sealed content. */
 static void
-enc_content(struct enc *e, const struct kim_body *b, bool category)
+enc_content(struct enc *e, const struct kim_body *b, bool category,
+            enum enc_type attach)
 {
         enc_str(e, "title", b->has_title, b->title);
         enc_str(e, "text", b->has_text, b->text);
@@ -833,7 +942,9 @@ enc_content(struct enc *e, const struct kim_body *b, bool category)
         if (b->location.present)
                 enc_add(e, "location", ENC_LOC)->p = &b->location;
         if (b->n_attach)
-                enc_add(e, "attachments", ENC_ATTACH)->p = b;
+                enc_add(e, attach == ENC_FILES ? "files" : "attachments",
+                        attach)
+                    ->p = b;
 }
 
 static void
@@ -841,7 +952,7 @@ enc_report(struct enc *e, const struct kim_body *b)
 {
         if (b->has_handler)
                 enc_add(e, "handler", ENC_STR)->s = slice_cstr(b->handler);
-        enc_content(e, b, true);
+        enc_content(e, b, true, b->rahasia ? ENC_ATTACH_CLEAR : ENC_ATTACH);
         enc_true(e, "anonim", b->anonim);
         enc_true(e, "rahasia", b->rahasia);
         if (b->reporter.n)
@@ -874,7 +985,7 @@ wire_kim_encode(const struct kim_body *b, struct buf *out)
         switch (b->kind) {
         case KIND_INFORMASI:
         case KIND_PERINGATAN:
-                enc_content(&e, b, true);
+                enc_content(&e, b, true, ENC_ATTACH);
                 enc_cstr(&e, "level",
                          wire_kim_name(KIM_VOCAB_LEVEL, (int)b->level));
                 if (b->has_until)
@@ -919,7 +1030,7 @@ wire_kim_content_encode(const struct kim_body *b, struct buf *out)
         struct enc e;
 
         e.n = 0;
-        enc_content(&e, b, false);
+        enc_content(&e, b, false, ENC_FILES);
         enc_pack(&e, out);
 }
 
