@@ -304,13 +304,21 @@ seal_report(const struct app_post *p, struct kim_body *b, struct sealing *s,
                 return 0;
         buf_reset(&s->plain);
         wire_kim_content_encode(b, &s->plain);
+        if (s->plain.len > SEAL_PLAIN_MAX)
+                return app__fail(
+                    err_msg, ERR_KIM_BODY,
+                    "the sealed content of this rahasia report would be "
+                    "%zu bytes, over %u (KIM.md §4): shorten the text, or "
+                    "attach smaller or no thumbnails",
+                    s->plain.len, SEAL_PLAIN_MAX);
         memset(&content, 0, sizeof(content));
+        content.n_attach = b->n_attach; /* its files must match them */
         if (wire_kim_content_decode(buf_slice(&s->plain), &content))
                 return app__fail(
                     err_msg, ERR_KIM_BODY,
                     "a rahasia report needs a title (1-%u bytes, one "
                     "line) and a text (at most %u bytes), and valid "
-                    "tags and location",
+                    "tags, location and attachments",
                     KIM_TITLE_MAX, KIM_TEXT_MAX);
         if ((err = seal_make(&s->content, s->to, s->nt, &s->at,
                              SEAL_FIELD_SEALED, buf_slice(&s->plain))))
@@ -474,18 +482,25 @@ app_post(struct node *n, const struct app_post *p, uint8_t *id, char *err_msg)
 {
         struct kim_body b = p->body;
         struct sealing s;
+        struct app_files files;
         struct buf body = BUF_INIT;
         struct post post;
         struct post_job job;
         int err;
 
         memset(&s, 0, sizeof(s));
+        memset(&files, 0, sizeof(files));
         memset(&post, 0, sizeof(post));
         if (err_msg)
                 err_msg[0] = 0;
         memset(&b.reporter, 0, sizeof(b.reporter));
         memset(&b.sealed, 0, sizeof(b.sealed));
         if ((err = post_prepare(n, p, &b, &post.audience, &s, err_msg)))
+                goto out;
+        /* A rahasia report's files are encrypted before they become the
+         * blobs it names (BLOBS.md §2.1). */
+        if (kim_kind_is_report(b.kind) && b.rahasia && b.n_attach &&
+            (err = app__attach_seal(n, &b, &files, err_msg)))
                 goto out;
         post.kind = b.kind;
         /* This node's time: a parent's while the clock is wrong. */
@@ -514,6 +529,7 @@ app_post(struct node *n, const struct app_post *p, uint8_t *id, char *err_msg)
         if (!err) /* the daemon pushes it now (wake.c) */
                 node_changed(n);
 out:
+        app__files_drop(n, &files, err == 0);
         seal_release(&s.reporter);
         seal_release(&s.content);
         /* The plaintexts: personal data, not to linger in the heap (a
