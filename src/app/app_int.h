@@ -80,6 +80,12 @@ int app__blob_decrypt(const struct app_blob_file *f, const uint8_t root[32],
 int app__report_summary(struct node *n, struct store_txn *t,
                         const uint8_t id[ENTRY_HASH_BYTES], uint64_t now_ms,
                         struct app_report *r) WUR;
+/*
+ * Opens the sealed details of a step or tanggapan on a rahasia report
+ * (KIM.md §4.3) into it->b (borrowing it->content). False if they are
+ * sealed and do not open here (logged, KIM-SEALED, when they should).
+ */
+bool app__details_open(struct node *n, struct app_item *it);
 /* Opens the reporter of a report into who (borrows it->reporter). */
 enum app_reporter app__reporter_open(struct node *n, struct app_item *it,
                                      struct kim_reporter *who);

@@ -748,14 +748,19 @@ summary_json(const struct app_report *r)
         return j;
 }
 
-/* The fields of a step or tanggapan that the timeline shows. */
+/* The fields of a step or tanggapan that the timeline shows; sealed
+ * details (KIM.md §4.3) that do not open here: "sealed" and no details. */
 static void
-event_fields(json_t *j, const struct app_item *it)
+event_fields(json_t *j, const struct app_event *e)
 {
+        const struct app_item *it = &e->it;
         const struct kim_body *b = &it->b;
 
         if (!it->kim)
                 return;
+        json_object_set_new(j, "sealed", json_boolean(e->sealed));
+        if (e->sealed && b->kind == KIND_TANGGAPAN)
+                json_object_set_new(j, "text", json_string(APP_SEALED_TEXT));
         if (b->has_note)
                 json_object_set_new(j, "note", slice_json(b->note));
         if (b->has_method)
@@ -771,7 +776,7 @@ event_fields(json_t *j, const struct app_item *it)
                 json_object_set_new(j, "anonim", json_boolean(b->anonim));
                 json_object_set_new(j, "rahasia", json_boolean(b->rahasia));
         }
-        if (b->kind == KIND_TANGGAPAN) {
+        if (b->kind == KIND_TANGGAPAN && !e->sealed) {
                 if (b->has_title)
                         json_object_set_new(j, "title", slice_json(b->title));
                 json_object_set_new(j, "text", slice_json(b->text));
@@ -795,7 +800,7 @@ timeline_json(const struct app_report *r)
                     e->mark);
 
                 if (e->held)
-                        event_fields(j, &e->it);
+                        event_fields(j, e);
                 json_array_append_new(a, j);
         }
         return a;

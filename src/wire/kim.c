@@ -533,6 +533,35 @@ decode_report(const msgpack_object *m, struct kim_body *b)
         return 0;
 }
 
+/*
+ * The details of a step (note, method, agency, verifier) or a tanggapan
+ * (text, title) of b->kind (and b->step): in its clear map, or in the
+ * sealed details of one on a rahasia report (KIM.md §4.3).
+ */
+static int
+get_details(const msgpack_object *m, struct kim_body *b)
+{
+        int err;
+
+        if (b->kind == KIND_TANGGAPAN) {
+                if ((err = get_str(m, "text", true, 1, KIM_TEXT_MAX,
+                                   &b->has_text, &b->text)) ||
+                    (err = get_title(m, false, &b->has_title, &b->title)))
+                        return err;
+                return 0;
+        }
+        if ((err = get_str(m, "note", false, 0, KIM_NOTE_MAX, &b->has_note,
+                           &b->note)) ||
+            (err = get_str(m, "method", b->step == KIM_STEP_DIVERIFIKASI, 1,
+                           KIM_PLACE_MAX, &b->has_method, &b->method)) ||
+            (err = get_str(m, "agency", b->step == KIM_STEP_DITERUSKAN, 1,
+                           KIM_PLACE_MAX, &b->has_agency, &b->agency)) ||
+            (err = get_str(m, "verifier", false, 1, KIM_NAME_MAX,
+                           &b->has_verifier, &b->verifier)))
+                return err;
+        return 0;
+}
+
 static int
 decode_status(const msgpack_object *m, struct kim_body *b)
 {
@@ -541,24 +570,23 @@ decode_status(const msgpack_object *m, struct kim_body *b)
 
         if ((err = get_id(m, "report", true, &b->has_report, b->report)) ||
             (err = get_id(m, "after", true, &b->has_after, b->after)) ||
-            (err = get_name(m, "step", true, KIM_VOCAB_STEP, &step)))
+            (err = get_name(m, "step", true, KIM_VOCAB_STEP, &step)) ||
+            (err = get_sealed(m, "sealed", &b->sealed)))
                 return err;
         b->step = (enum kim_step)step;
         verify = b->step == KIM_STEP_DIVERIFIKASI;
-        if ((err = get_str(m, "note", false, 0, KIM_NOTE_MAX, &b->has_note,
-                           &b->note)) ||
-            (err = get_str(m, "method", verify, 1, KIM_PLACE_MAX,
-                           &b->has_method, &b->method)) ||
-            (err = get_name(m, "result", verify, KIM_VOCAB_RESULT, &result)) ||
-            (err = get_str(m, "agency", b->step == KIM_STEP_DITERUSKAN, 1,
-                           KIM_PLACE_MAX, &b->has_agency, &b->agency)) ||
-            (err = get_str(m, "verifier", false, 1, KIM_NAME_MAX,
-                           &b->has_verifier, &b->verifier)) ||
+        if ((err = get_name(m, "result", verify, KIM_VOCAB_RESULT, &result)) ||
             (err = get_bool(m, "anonim", &b->anonim)) ||
             (err = get_bool(m, "rahasia", &b->rahasia)))
                 return err;
         b->result = (enum kim_result)result;
-        return 0;
+        if (b->sealed.n) /* the details of a rahasia report's step */
+                return wire__map_get(m, "note") || wire__map_get(m, "method") ||
+                               wire__map_get(m, "agency") ||
+                               wire__map_get(m, "verifier")
+                           ? ERR_KIM_BODY
+                           : 0;
+        return get_details(m, b);
 }
 
 static int
@@ -567,10 +595,14 @@ decode_tanggapan(const msgpack_object *m, struct kim_body *b)
         int err;
 
         if ((err = get_id(m, "report", true, &b->has_report, b->report)) ||
-            (err = get_str(m, "text", true, 1, KIM_TEXT_MAX, &b->has_text,
-                           &b->text)) ||
-            (err = get_title(m, false, &b->has_title, &b->title)) ||
-            (err = get_attachments(m, b)))
+            (err = get_sealed(m, "sealed", &b->sealed)))
+                return err;
+        if (b->sealed.n) /* the answer to a rahasia report */
+                return wire__map_get(m, "text") || wire__map_get(m, "title") ||
+                               wire__map_get(m, "attachments")
+                           ? ERR_KIM_BODY
+                           : 0;
+        if ((err = get_details(m, b)) || (err = get_attachments(m, b)))
                 return err;
         return 0;
 }
@@ -677,6 +709,39 @@ wire_kim_content_decode(struct slice in, struct kim_body *out)
                 err = get_files(&u.data, out);
         msgpack_unpacked_destroy(&u);
         return err;
+}
+
+int
+wire_kim_details_decode(struct slice in, struct kim_body *out)
+{
+        msgpack_unpacked u;
+        struct kim_body d;
+        int err;
+
+        if (out->kind != KIND_STATUS && out->kind != KIND_TANGGAPAN)
+                return ERR_KIM_BODY;
+        memset(&d, 0, sizeof(d));
+        d.kind = out->kind;
+        d.step = out->step;
+        msgpack_unpacked_init(&u);
+        if (!(err = unpack_map(in, &u)))
+                err = get_details(&u.data, &d);
+        msgpack_unpacked_destroy(&u);
+        if (err)
+                return err;
+        out->has_text = d.has_text;
+        out->text = d.text;
+        out->has_title = d.has_title;
+        out->title = d.title;
+        out->has_note = d.has_note;
+        out->note = d.note;
+        out->has_method = d.has_method;
+        out->method = d.method;
+        out->has_agency = d.has_agency;
+        out->agency = d.agency;
+        out->has_verifier = d.has_verifier;
+        out->verifier = d.verifier;
+        return 0;
 }
 
 int
@@ -974,6 +1039,8 @@ enc_status(struct enc *e, const struct kim_body *b)
         enc_str(e, "verifier", b->has_verifier, b->verifier);
         enc_true(e, "anonim", b->anonim);
         enc_true(e, "rahasia", b->rahasia);
+        if (b->sealed.n)
+                enc_add(e, "sealed", ENC_SEALED)->p = &b->sealed;
 }
 
 void
@@ -1002,6 +1069,8 @@ wire_kim_encode(const struct kim_body *b, struct buf *out)
                 enc_str(&e, "title", b->has_title, b->title);
                 if (b->n_attach)
                         enc_add(&e, "attachments", ENC_ATTACH)->p = b;
+                if (b->sealed.n)
+                        enc_add(&e, "sealed", ENC_SEALED)->p = &b->sealed;
                 break;
         case KIND_STATUS:
                 enc_status(&e, b);
@@ -1031,6 +1100,24 @@ wire_kim_content_encode(const struct kim_body *b, struct buf *out)
 
         e.n = 0;
         enc_content(&e, b, false, ENC_FILES);
+        enc_pack(&e, out);
+}
+
+void
+wire_kim_details_encode(const struct kim_body *b, struct buf *out)
+{
+        struct enc e;
+
+        e.n = 0;
+        if (b->kind == KIND_TANGGAPAN) {
+                enc_str(&e, "text", b->has_text, b->text);
+                enc_str(&e, "title", b->has_title, b->title);
+        } else {
+                enc_str(&e, "note", b->has_note, b->note);
+                enc_str(&e, "method", b->has_method, b->method);
+                enc_str(&e, "agency", b->has_agency, b->agency);
+                enc_str(&e, "verifier", b->has_verifier, b->verifier);
+        }
         enc_pack(&e, out);
 }
 

@@ -499,7 +499,8 @@ struct kim_body {
         char handler[REGION_BUF];
         bool anonim, rahasia;       /* reports: the flags; status: raises */
         struct kim_sealed reporter; /* n == 0: absent */
-        struct kim_sealed sealed;   /* the rahasia content */
+        struct kim_sealed sealed;   /* the rahasia content; a status's or
+                                       tanggapan's sealed details */
         /* status, tanggapan */
         bool has_report;
         uint8_t report[ENTRY_HASH_BYTES];
@@ -551,6 +552,14 @@ void wire_kim_content_encode(const struct kim_body *b, struct buf *out);
  * out->n_attach clear attachments, in their order (absent iff none).
  * ERR_KIM_BODY; out->attach is then untouched. */
 int wire_kim_content_decode(struct slice in, struct kim_body *out) WUR;
+/* The sealed details of a step or tanggapan on a rahasia report (KIM.md
+ * §4.3): {note, method, agency, verifier} of a status, {text, title} of a
+ * tanggapan, from b. */
+void wire_kim_details_encode(const struct kim_body *b, struct buf *out);
+/* Decodes sealed details into out (of out->kind and out->step, with the
+ * rules of its clear fields: a diverifikasi needs its method, a
+ * tanggapan its text); out's other fields untouched. ERR_KIM_BODY. */
+int wire_kim_details_decode(struct slice in, struct kim_body *out) WUR;
 void wire_kim_reporter_encode(const struct kim_reporter *r, struct buf *out);
 /* ERR_KIM_BODY. r borrows from in. */
 int wire_kim_reporter_decode(struct slice in, struct kim_reporter *r) WUR;

@@ -12,7 +12,11 @@
 #     thumbnail, and serves the file decrypted byte for byte: `simpul
 #     blob get`, GET /api/blobs (also a Range);
 #   - the same through the HTTP API (POST /api/blobs, POST /api/items);
-#   - sealed content too large for its thumbnail is refused at the author.
+#   - sealed content too large for its thumbnail is refused at the author;
+#   - the kabupaten's verification and answer on the rahasia report have
+#     their details sealed (KIM.md §4.3) to the desa and the kabupaten:
+#     both read method, verifier, agency and the answer; the kecamatan
+#     sees the steps and the result, not the details, nor in its store.
 # Usage: test_sealed_blobs.sh SIMPUL
 . "$(dirname "$0")/lib.sh"
 SIMPUL=$1
@@ -146,6 +150,41 @@ expect_status "sealed content over 17,392 bytes" 1 s post --data "$WORK/desa" \
   --body "$(head -c 12000 /dev/zero | tr '\0' x)" --category lainnya \
   --attach "$WORK/foto-rahasia.jpg" --thumbnail "$WORK/besar.jpg"
 expect_grep "refused with a reason" "sealed content of this rahasia report" "$WORK/err"
+
+# ---- steps and the answer on a rahasia report, sealed (KIM.md §4.3) ----------
+expect_status "kab: verify" 0 s report verify --data "$WORK/kab" "$ID" \
+  --method "Kunjungan rahasia" --result valid --verifier "Budi Rahasia" --note "Kuitansi asli"
+expect_status "kab: forward" 0 s report forward --data "$WORK/kab" "$ID" --agency "Inspektorat Rahasia"
+expect_status "kab: respond" 0 s report respond --data "$WORK/kab" "$ID" \
+  --text "Jawaban rahasia untuk pelapor." --title "Ditangani"
+ev() { jqr "$1" "[.timeline[] | select(.kind == \"$2\")][0]$3" "$ID"; }
+for n in kab desa; do
+  # wait until the three entries are at the desa
+  wait_until 60 "the answer at $n" eq "Jawaban rahasia untuk pelapor." ev $n tanggapan .text
+  expect_eq "$n: the answer's title" Ditangani "$(ev $n tanggapan .title)"
+  expect_eq "$n: the method" "Kunjungan rahasia" "$(ev $n status .method)"
+  expect_eq "$n: the verifier" "Budi Rahasia" "$(ev $n status .verifier)"
+  expect_eq "$n: the note" "Kuitansi asli" "$(ev $n status .note)"
+  expect_eq "$n: not sealed for it" false "$(ev $n tanggapan .sealed)"
+done
+wait_until 60 "the answer at the kecamatan" eq tanggapan \
+  jqr kec '.timeline[-1].kind' "$ID"
+expect_eq "kec: the state" diteruskan "$(jqr kec .state "$ID")"
+expect_eq "kec: the result stays clear" valid "$(ev kec status .result)"
+expect_eq "kec: the answer sealed" "[disegel]" "$(ev kec tanggapan .text)"
+expect_eq "kec: sealed" true "$(ev kec tanggapan .sealed)"
+expect_eq "kec: no method" null "$(ev kec status .method)"
+expect_eq "kec: no verifier" null "$(ev kec status .verifier)"
+s report show --data "$WORK/kec" "$ID" --json >"$WORK/kec-report.json"
+s list --data "$WORK/kec" --json >"$WORK/kec-list.json"
+for word in "Jawaban rahasia" "Kunjungan rahasia" "Budi Rahasia" "Inspektorat Rahasia" "Kuitansi asli"; do
+  if grep -q "$word" "$WORK/kec-report.json" "$WORK/kec-list.json"; then
+    fail "kec reads '$word'"
+  fi
+done
+# Nor is it anywhere in the kecamatan's store: only ciphertext travelled.
+if grep -rqa "Inspektorat Rahasia" "$WORK/kec"; then fail "kec holds the agency in clear"; fi
+ok
 
 for n in desa kec kab; do
   expect_eq "no PROTO-VIOLATION at $n" 0 "$(grep -c 'PROTO-VIOLATION' "$WORK/$n.log" || true)"

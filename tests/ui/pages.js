@@ -217,6 +217,13 @@ async function run(browser) {
   await kec.waitForSelector('#detail-disegel:not([hidden])');
   const kecPage = await kec.content();
   ok(!kecPage.includes(SECRET) && !kecPage.includes('Pelapor Rahasia'), 'the kecamatan cannot read the text or reporter');
+  // The answer and the verification details are sealed to the desa and
+  // the kabupaten (KIM.md §4.3): the kecamatan sees the steps only.
+  const kecTgp = await kec.textContent('#detail-tanggapan');
+  const kecAlur = await kec.textContent('#detail-alur');
+  ok(!kecPage.includes('Inspektorat; pemeriksaan') && !kecAlur.includes('survei lapangan') &&
+     !kecPage.includes('Inspektorat Kabupaten') && kecTgp.includes('[disegel]'),
+     'the kecamatan cannot read the answer or the verification details: ' + kecAlur + ' / ' + kecTgp);
   await kec.waitForSelector('#detail-foto .lampiran-disegel:has-text("1 lampiran disegel")');
   ok((await kec.$$('#detail-foto img')).length === 0 && !kecPage.includes('bukti'), 'the kecamatan shows no photo and no name');
   const kecAtt = await kec.evaluate(async (id) => (await (await fetch('/api/items/' + id)).json()).attachments, secretId);

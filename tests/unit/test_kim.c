@@ -1060,6 +1060,86 @@ content_files(void **state)
         buf_release(&body);
 }
 
+/* Steps and tanggapan on a rahasia report (KIM.md §4.3): their details
+ * sealed and out of the clear map; step and result stay clear. */
+static void
+sealed_details(void **state)
+{
+        const struct fld verify[] = {{"report", BN(32)},
+                                     {"after", BN(32)},
+                                     {"step", S("diverifikasi")},
+                                     {"result", S("valid")},
+                                     {"sealed", MAP(sealed_ok)}};
+        const struct fld reply[] = {{"report", BN(32)},
+                                    {"sealed", MAP(sealed_ok)}};
+        const struct fld one[] = {{"", MAP(sealed_ok)}};
+        const struct fld clear[] = {
+            {"note", S("dicek")},     {"method", S("survei")},
+            {"agency", S("DPUPR")},   {"verifier", S("Ani")},
+            {"text", S("Sudah.")},    {"title", S("Tanggapan")},
+            {"attachments", ARR(one)}};
+        const struct fld d_verify[] = {{"method", S("survei")},
+                                       {"verifier", S("Ani")}};
+        const struct fld d_note[] = {{"note", S("dicek")}};
+        const struct fld d_reply[] = {{"text", S("Sudah.")}};
+        const struct fld d_empty[] = {{"text", S("")}};
+        struct buf body = BUF_INIT;
+        struct kim_body b;
+
+        (void)state;
+        body_write(verify, ARRAY_LEN(verify), NULL, NULL, &body);
+        expect_err("sealed diverifikasi",
+                   wire_kim_decode(KIND_STATUS, buf_slice(&body), &b), 0);
+        assert_true(b.sealed.n == 2 && !b.has_method &&
+                    b.result == KIM_RESULT_VALID);
+        body_write(verify, ARRAY_LEN(verify), "result", NULL, &body);
+        expect_err("sealed diverifikasi without its result",
+                   wire_kim_decode(KIND_STATUS, buf_slice(&body), &b),
+                   ERR_KIM_BODY);
+        body_write(reply, ARRAY_LEN(reply), NULL, NULL, &body);
+        expect_err("sealed tanggapan",
+                   wire_kim_decode(KIND_TANGGAPAN, buf_slice(&body), &b), 0);
+        assert_true(b.sealed.n == 2 && !b.has_text);
+        for (size_t i = 0; i < ARRAY_LEN(clear); i++) {
+                body_write(verify, ARRAY_LEN(verify), NULL, &clear[i], &body);
+                if (i < 4)
+                        expect_err(
+                            clear[i].key,
+                            wire_kim_decode(KIND_STATUS, buf_slice(&body), &b),
+                            ERR_KIM_BODY);
+                body_write(reply, ARRAY_LEN(reply), NULL, &clear[i], &body);
+                if (i >= 4)
+                        expect_err(clear[i].key,
+                                   wire_kim_decode(KIND_TANGGAPAN,
+                                                   buf_slice(&body), &b),
+                                   ERR_KIM_BODY);
+        }
+        /* The sealed plaintexts, with the rules of the clear fields. */
+        memset(&b, 0, sizeof(b));
+        b.kind = KIND_STATUS;
+        b.step = KIM_STEP_DIVERIFIKASI;
+        body_write(d_verify, ARRAY_LEN(d_verify), NULL, NULL, &body);
+        expect_err("details of a diverifikasi",
+                   wire_kim_details_decode(buf_slice(&body), &b), 0);
+        assert_true(b.has_method && b.has_verifier && !b.has_note);
+        body_write(d_note, ARRAY_LEN(d_note), NULL, NULL, &body);
+        expect_err("a diverifikasi's details without method",
+                   wire_kim_details_decode(buf_slice(&body), &b), ERR_KIM_BODY);
+        b.step = KIM_STEP_SELESAI;
+        expect_err("a note alone",
+                   wire_kim_details_decode(buf_slice(&body), &b), 0);
+        memset(&b, 0, sizeof(b));
+        b.kind = KIND_TANGGAPAN;
+        body_write(d_reply, ARRAY_LEN(d_reply), NULL, NULL, &body);
+        expect_err("details of a tanggapan",
+                   wire_kim_details_decode(buf_slice(&body), &b), 0);
+        assert_true(b.has_text && b.text.len == 6);
+        body_write(d_empty, ARRAY_LEN(d_empty), NULL, NULL, &body);
+        expect_err("an empty answer",
+                   wire_kim_details_decode(buf_slice(&body), &b), ERR_KIM_BODY);
+        buf_release(&body);
+}
+
 /* A sealed file (BLOBS.md §2.1) decrypts to its plaintext, whatever its
  * size around the message boundaries. */
 static void
@@ -2076,6 +2156,7 @@ main(void)
             cmocka_unit_test(rahasia_rules),
             cmocka_unit_test(rahasia_attachments),
             cmocka_unit_test(content_files),
+            cmocka_unit_test(sealed_details),
             cmocka_unit_test(sealfile_round_trip),
             cmocka_unit_test(sealfile_tampering),
             cmocka_unit_test(keys_and_shapes),
