@@ -40,7 +40,9 @@ void
 sealfile_seal(struct slice plain, uint8_t key[SEALFILE_KEY_BYTES],
               struct buf *ct)
 {
+        static const uint8_t none[1]; /* an empty file: no NULL + 0 */
         crypto_secretstream_xchacha20poly1305_state st;
+        const uint8_t *p = plain.len ? plain.ptr : none;
         uint64_t n = msgs_of(plain.len);
         size_t off = 0, start;
 
@@ -57,7 +59,7 @@ sealfile_seal(struct slice plain, uint8_t key[SEALFILE_KEY_BYTES],
                                : SEALFILE_MSG_BYTES;
                 unsigned long long clen;
                 crypto_secretstream_xchacha20poly1305_push(
-                    &st, ct->data + ct->len, &clen, plain.ptr + off, m, NULL, 0,
+                    &st, ct->data + ct->len, &clen, p + off, m, NULL, 0,
                     i + 1 == n ? SS_TAG_FINAL : 0);
                 ct->len += (size_t)clen;
                 off += m;
