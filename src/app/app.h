@@ -658,7 +658,7 @@ struct app_item {
 struct app_event {
         const struct wire_view_event *ev; /* in the report's v.timeline */
         const char *kind, *mark;          /* names */
-        bool held; /* it (the step or tanggapan) was loaded */
+        bool held;   /* it (the step or tanggapan) was loaded */
         bool sealed; /* its details are sealed, not to this node (§4.3) */
         struct app_item it;
 };
