@@ -658,7 +658,8 @@ struct app_item {
 struct app_event {
         const struct wire_view_event *ev; /* in the report's v.timeline */
         const char *kind, *mark;          /* names */
-        bool held; /* it (the step or tanggapan) was loaded */
+        bool held;   /* it (the step or tanggapan) was loaded */
+        bool sealed; /* its details are sealed, not to this node (§4.3) */
         struct app_item it;
 };
 
@@ -1117,6 +1118,26 @@ int app_blob_size(struct node *n, const uint8_t root[32], uint64_t *size,
 uint64_t app_upload_max(const struct node *n);
 /* Collects the blobs no entry references (simpul gc). */
 int app_gc(struct node *n, uint64_t *blobs, uint64_t *bytes, char *err_msg) WUR;
+/*
+ * What this node can read of blob root (BLOBS.md §2.1): APP_BLOB_CLEAR, an
+ * ordinary blob (or none held references it); APP_BLOB_OPEN, a rahasia
+ * report's sealed attachment whose report opens here: key, type and name
+ * from its sealed content (app_blob_get and app_blob_read then give the
+ * file decrypted); APP_BLOB_SEALED, one no report held opens here (they
+ * give the ciphertext).
+ */
+enum app_blob_seal { APP_BLOB_CLEAR, APP_BLOB_OPEN, APP_BLOB_SEALED };
+struct app_blob_file {
+        enum app_blob_seal seal;
+        uint8_t key[KIM_FILE_KEY_BYTES]; /* APP_BLOB_OPEN; wiped by release */
+        char type[KIM_ATTACH_TYPE_MAX + 1];
+        char name[KIM_ATTACH_NAME_MAX + 1];
+        uint64_t clear_refs; /* entries that name it in the clear */
+};
+/* Store errors; release f after, also on error. */
+int app_blob_file(struct node *n, const uint8_t root[32],
+                  struct app_blob_file *f, char *err_msg) WUR;
+void app_blob_file_release(struct app_blob_file *f);
 /* A root of 64 hex digits into root: 0 or ERR_USAGE. */
 int app_root_parse(const char *s, uint8_t root[32]) WUR;
 

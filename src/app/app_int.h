@@ -45,6 +45,33 @@ bool app__overdue(const struct kim_flags *f);
  * (logged, KIM-SEALED, when it should open and does not).
  */
 bool app__content_open(struct node *n, struct app_item *it);
+/* ---- sealed attachments (sealed_blobs.c, BLOBS.md §2.1) ---- */
+/* The keys of a rahasia report's files while it is posted (wiped by
+ * app__files_drop), and the roots of their clear copies. */
+struct app_files {
+        uint8_t key[KIM_ATTACH_MAX][KIM_FILE_KEY_BYTES];
+        uint8_t clear[KIM_ATTACH_MAX][32];
+        size_t n;
+};
+/*
+ * Seals each attachment of the rahasia report b: reads its blob (whole
+ * here), stores the ciphertext as a blob, and puts its root and size in
+ * b->attach[i] with the key (kept in f) in .key. ERR_BLOB_MISSING,
+ * ERR_BLOB_TOO_BIG, store errors; err_msg says which.
+ */
+int app__attach_seal(struct node *n, struct kim_body *b, struct app_files *f,
+                     char *err_msg) WUR;
+/* After the post: if posted, deletes the clear copies no entry references
+ * (a failed post may be tried again with them); wipes f. */
+void app__files_drop(struct node *n, struct app_files *f, bool posted);
+/* app_blob_file within t. */
+int app__blob_file(struct node *n, struct store_txn *t, const uint8_t root[32],
+                   struct app_blob_file *f) WUR;
+/* Decrypts ct, blob root, with f's key into plain: ERR_BLOB_SEALED with one
+ * log line if it does not. */
+int app__blob_decrypt(const struct app_blob_file *f, const uint8_t root[32],
+                      struct slice ct, struct buf *plain, char *err_msg) WUR;
+
 /*
  * The summary of report id (as app_reports_list shows it) read in t:
  * ERR_KIM_NOT_FOUND when id is not a report held; r is left empty on
@@ -53,6 +80,12 @@ bool app__content_open(struct node *n, struct app_item *it);
 int app__report_summary(struct node *n, struct store_txn *t,
                         const uint8_t id[ENTRY_HASH_BYTES], uint64_t now_ms,
                         struct app_report *r) WUR;
+/*
+ * Opens the sealed details of a step or tanggapan on a rahasia report
+ * (KIM.md §4.3) into it->b (borrowing it->content). False if they are
+ * sealed and do not open here (logged, KIM-SEALED, when they should).
+ */
+bool app__details_open(struct node *n, struct app_item *it);
 /* Opens the reporter of a report into who (borrows it->reporter). */
 enum app_reporter app__reporter_open(struct node *n, struct app_item *it,
                                      struct kim_reporter *who);

@@ -230,6 +230,50 @@ blob_write(struct store_txn *t, const struct store_blob *b, FILE *f)
         return err;
 }
 
+/* Every chunk of a whole blob into out (reset first). */
+static int
+blob_load(struct store_txn *t, const struct store_blob *b, struct buf *out)
+{
+        struct buf chunk = BUF_INIT;
+        int err = 0;
+
+        buf_reset(out);
+        for (uint32_t i = 0; i < b->chunks && !err; i++)
+                if (!(err = store_blob_get_chunk(t, b->root, i, &chunk)))
+                        buf_add(out, chunk.data, chunk.len);
+        buf_release(&chunk);
+        return err;
+}
+
+/*
+ * A sealed attachment this node opens (BLOBS.md §2.1), decrypted into
+ * plain; *open false (plain untouched) for any other blob, which is read
+ * as it is stored.
+ */
+static int
+blob_plain(struct node *n, struct store_txn *t, const struct store_blob *b,
+           struct buf *plain, bool *open, char *err_msg)
+{
+        struct app_blob_file f;
+        struct buf ct = BUF_INIT;
+        int err;
+
+        *open = false;
+        if ((err = app__blob_file(n, t, b->root, &f)))
+                return app__fail(err_msg, err, "%s", err_str(err));
+        if (f.seal == APP_BLOB_OPEN) {
+                *open = true;
+                if ((err = blob_load(t, b, &ct)))
+                        app__fail(err_msg, err, "%s", err_str(err));
+                else
+                        err = app__blob_decrypt(&f, b->root, buf_slice(&ct),
+                                                plain, err_msg);
+        }
+        app_blob_file_release(&f);
+        buf_release(&ct);
+        return err;
+}
+
 /* The blob's record in b, when it is whole here; else its error, said in
  * err_msg. *size (if not NULL): its size once its record is read. */
 static int
@@ -256,14 +300,17 @@ app_blob_get(struct node *n, const uint8_t root[32], const char *path,
              char *err_msg)
 {
         char tmp[4096];
+        struct buf plain = BUF_INIT;
         struct store_txn *t;
         struct store_blob b;
         FILE *f = NULL;
+        bool open;
         int err;
 
         if ((err = store_begin(n->store, false, &t)))
                 return app__fail(err_msg, err, "%s", err_str(err));
-        if ((err = blob_whole(t, root, &b, NULL, err_msg)))
+        if ((err = blob_whole(t, root, &b, NULL, err_msg)) ||
+            (err = blob_plain(n, t, &b, &plain, &open, err_msg)))
                 goto out;
         snprintf(tmp, sizeof(tmp), "%s.part", path);
         if (!(f = fopen(tmp, "wb"))) {
@@ -271,7 +318,10 @@ app_blob_get(struct node *n, const uint8_t root[32], const char *path,
                                 strerror(errno));
                 goto out;
         }
-        err = blob_write(t, &b, f);
+        if (!open)
+                err = blob_write(t, &b, f);
+        else if (fwrite(plain.data, 1, plain.len, f) != plain.len)
+                err = -EIO;
         if (fflush(f) || fsync(fileno(f)))
                 err = err ? err : -errno;
         if (fclose(f) && !err)
@@ -285,6 +335,7 @@ app_blob_get(struct node *n, const uint8_t root[32], const char *path,
         }
 out:
         store_abort(t);
+        buf_wipe_release(&plain);
         return err;
 }
 
@@ -315,18 +366,28 @@ int
 app_blob_read(struct node *n, const uint8_t root[32], uint64_t off,
               uint64_t len, struct buf *out, uint64_t *size, char *err_msg)
 {
-        struct buf chunk = BUF_INIT;
+        struct buf chunk = BUF_INIT, plain = BUF_INIT;
         struct store_txn *t;
         struct store_blob b;
         uint64_t end;
+        bool open;
         int err;
 
         buf_reset(out);
         *size = 0;
         if ((err = store_begin(n->store, false, &t)))
                 return app__fail(err_msg, err, "%s", err_str(err));
-        if ((err = blob_whole(t, root, &b, size, err_msg)))
+        if ((err = blob_whole(t, root, &b, size, err_msg)) ||
+            (err = blob_plain(n, t, &b, &plain, &open, err_msg)))
                 goto out;
+        if (open) { /* at most BLOB_MAX_BYTES, decrypted whole */
+                *size = plain.len;
+                if (off < plain.len)
+                        buf_add(out, plain.data + off,
+                                len <= plain.len - off ? (size_t)len
+                                                       : plain.len - off);
+                goto out;
+        }
         end = off < b.size && len <= b.size - off ? off + len : b.size;
         for (uint64_t at = off; at < end && !err;) {
                 uint32_t i = (uint32_t)(at / BLOB_CHUNK_BYTES);
@@ -343,6 +404,7 @@ app_blob_read(struct node *n, const uint8_t root[32], uint64_t off,
         }
 out:
         buf_release(&chunk);
+        buf_wipe_release(&plain);
         store_abort(t);
         return err;
 }

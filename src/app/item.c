@@ -129,7 +129,7 @@ sealed_warn(const struct app_item *it, const char *what)
 
         id_hex(hex, it->e.id);
         log_warn("KIM-SEALED",
-                 "the %s of report %.16s does not open with this node's key "
+                 "the %s of entry %.16s does not open with this node's key "
                  "(tampered, moved from another entry, or a version-1 seal)",
                  what, hex);
 }
@@ -149,6 +149,25 @@ app__content_open(struct node *n, struct app_item *it)
             !wire_kim_content_decode(buf_slice(&it->content), &it->b))
                 return true;
         sealed_warn(it, "content");
+        return false;
+}
+
+bool
+app__details_open(struct node *n, struct app_item *it)
+{
+        struct seal_ctx at;
+
+        if (!it->kim || !it->b.sealed.n ||
+            (it->b.kind != KIND_STATUS && it->b.kind != KIND_TANGGAPAN))
+                return true;
+        if (!n->key || !seal_is_recipient(&it->b.sealed, n->key->pk))
+                return false;
+        seal_ctx_of(&it->e, &at);
+        if (!seal_open(n->key, &it->b.sealed, &at, SEAL_FIELD_SEALED,
+                       &it->content) &&
+            !wire_kim_details_decode(buf_slice(&it->content), &it->b))
+                return true;
+        sealed_warn(it, "details");
         return false;
 }
 

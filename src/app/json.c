@@ -684,7 +684,10 @@ tags_json(const struct kim_body *b)
 /*
  * The attachments an item's body names (proto/BLOBS.md §2): the web app
  * shows a thumbnail where the entry carries one (GET
- * /api/items/{id}/thumbnails/{n}) and fetches the photo by its root.
+ * /api/items/{id}/thumbnails/{n}) and fetches the photo by its root. A
+ * rahasia report's (§2.1) look the same where its content opened here
+ * (the blob is served decrypted; size is the ciphertext's); elsewhere
+ * they are "sealed": a root, the ciphertext's size, and nothing else.
  */
 static json_t *
 attachments_json(const struct kim_body *b)
@@ -693,14 +696,16 @@ attachments_json(const struct kim_body *b)
 
         for (size_t i = 0; i < b->n_attach; i++) {
                 const struct kim_attachment *at = &b->attach[i];
+                bool sealed = b->rahasia && !at->key;
 
                 json_array_append_new(
-                    a, json_pack("{s:o, s:o, s:o, s:I, s:b}", "root",
-                                 hex_json(at->root, ENTRY_HASH_BYTES), "type",
-                                 slice_json(at->type), "name",
-                                 slice_json(at->name), "size",
-                                 (json_int_t)at->size, "thumb",
-                                 at->thumb.len > 0));
+                    a, json_pack(
+                           "{s:o, s:o, s:o, s:I, s:b, s:b}", "root",
+                           hex_json(at->root, ENTRY_HASH_BYTES), "type",
+                           slice_json(at->type), "name",
+                           slice_json(sealed ? slice_make(NULL, 0) : at->name),
+                           "size", (json_int_t)at->size, "thumb",
+                           !sealed && at->thumb.len > 0, "sealed", sealed));
         }
         return a;
 }
@@ -722,9 +727,12 @@ summary_json(const struct app_report *r)
 
         json_object_set_new(j, "title", shown_json(r->title));
         json_object_set_new(j, "body_missing", json_boolean(r->body_missing));
+        /* A clear report whose rahasia a step raised: hidden as its text
+         * is (KIM.md §4.2); a sealed one's show as sealed. */
         json_object_set_new(j, "attachments",
-                            r->body_missing ? json_array()
-                                            : attachments_json(b));
+                            r->body_missing || (!r->readable && !b->rahasia)
+                                ? json_array()
+                                : attachments_json(b));
         json_object_set_new(j, "flags",
                             json_pack("{s:b, s:b, s:b}", "terlambat_verifikasi",
                                       r->flags.terlambat_verifikasi,
@@ -740,14 +748,19 @@ summary_json(const struct app_report *r)
         return j;
 }
 
-/* The fields of a step or tanggapan that the timeline shows. */
+/* The fields of a step or tanggapan that the timeline shows; sealed
+ * details (KIM.md §4.3) that do not open here: "sealed" and no details. */
 static void
-event_fields(json_t *j, const struct app_item *it)
+event_fields(json_t *j, const struct app_event *e)
 {
+        const struct app_item *it = &e->it;
         const struct kim_body *b = &it->b;
 
         if (!it->kim)
                 return;
+        json_object_set_new(j, "sealed", json_boolean(e->sealed));
+        if (e->sealed && b->kind == KIND_TANGGAPAN)
+                json_object_set_new(j, "text", json_string(APP_SEALED_TEXT));
         if (b->has_note)
                 json_object_set_new(j, "note", slice_json(b->note));
         if (b->has_method)
@@ -763,7 +776,7 @@ event_fields(json_t *j, const struct app_item *it)
                 json_object_set_new(j, "anonim", json_boolean(b->anonim));
                 json_object_set_new(j, "rahasia", json_boolean(b->rahasia));
         }
-        if (b->kind == KIND_TANGGAPAN) {
+        if (b->kind == KIND_TANGGAPAN && !e->sealed) {
                 if (b->has_title)
                         json_object_set_new(j, "title", slice_json(b->title));
                 json_object_set_new(j, "text", slice_json(b->text));
@@ -787,7 +800,7 @@ timeline_json(const struct app_report *r)
                     e->mark);
 
                 if (e->held)
-                        event_fields(j, &e->it);
+                        event_fields(j, e);
                 json_array_append_new(a, j);
         }
         return a;

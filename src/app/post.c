@@ -273,6 +273,35 @@ seal_prepare(struct node *n, const struct app_post *p, const struct kim_body *b,
 }
 
 /*
+ * Seals the details of a step or tanggapan on a rahasia report into b
+ * (KIM.md §4.3), bound to s->at, the place the entry takes in its feed;
+ * they leave the clear map.
+ */
+static int
+seal_details(struct kim_body *b, struct sealing *s, char *err_msg)
+{
+        struct kim_body check;
+        int err;
+
+        buf_reset(&s->plain);
+        wire_kim_details_encode(b, &s->plain);
+        memset(&check, 0, sizeof(check));
+        check.kind = b->kind;
+        check.step = b->step;
+        if (wire_kim_details_decode(buf_slice(&s->plain), &check))
+                return app__fail(err_msg, ERR_KIM_BODY,
+                                 "the %s breaks the rules of proto/KIM.md §2",
+                                 kind_name(b->kind));
+        if ((err = seal_make(&s->content, s->to, s->nt, &s->at,
+                             SEAL_FIELD_SEALED, buf_slice(&s->plain))))
+                return app__fail(err_msg, err, "cannot seal: %s", err_str(err));
+        seal_view(&s->content, &b->sealed);
+        b->has_text = b->has_title = b->has_note = b->has_method =
+            b->has_agency = b->has_verifier = false;
+        return 0;
+}
+
+/*
  * Seals the reporter and (rahasia) the content of a report into b, bound
  * to s->at, the place the report will take in its feed (KIM.md §4).
  */
@@ -300,17 +329,27 @@ seal_report(const struct app_post *p, struct kim_body *b, struct sealing *s,
                                          err_str(err));
                 seal_view(&s->reporter, &b->reporter);
         }
+        if (b->kind == KIND_STATUS || b->kind == KIND_TANGGAPAN)
+                return seal_details(b, s, err_msg);
         if (!b->rahasia)
                 return 0;
         buf_reset(&s->plain);
         wire_kim_content_encode(b, &s->plain);
+        if (s->plain.len > SEAL_PLAIN_MAX)
+                return app__fail(
+                    err_msg, ERR_KIM_BODY,
+                    "the sealed content of this rahasia report would be "
+                    "%zu bytes, over %u (KIM.md §4): shorten the text, or "
+                    "attach smaller or no thumbnails",
+                    s->plain.len, SEAL_PLAIN_MAX);
         memset(&content, 0, sizeof(content));
+        content.n_attach = b->n_attach; /* its files must match them */
         if (wire_kim_content_decode(buf_slice(&s->plain), &content))
                 return app__fail(
                     err_msg, ERR_KIM_BODY,
                     "a rahasia report needs a title (1-%u bytes, one "
                     "line) and a text (at most %u bytes), and valid "
-                    "tags and location",
+                    "tags, location and attachments",
                     KIM_TITLE_MAX, KIM_TEXT_MAX);
         if ((err = seal_make(&s->content, s->to, s->nt, &s->at,
                              SEAL_FIELD_SEALED, buf_slice(&s->plain))))
@@ -320,6 +359,60 @@ seal_report(const struct app_post *p, struct kim_body *b, struct sealing *s,
         b->n_tags = 0;
         memset(&b->location, 0, sizeof(b->location));
         return 0;
+}
+
+/*
+ * The recipients of a step's or tanggapan's sealed details (KIM.md §4.3):
+ * the report's author node, then the handler region's nodes.
+ */
+static int
+details_recipients(struct node *n, const struct app_post *p,
+                   const struct wire_report_view *v, struct sealing *s,
+                   char *err_msg)
+{
+        uint8_t h[KIM_SEAL_TO_MAX * ENTRY_KEY_BYTES];
+        size_t nh = 0;
+        int err;
+
+        if (p->n_to)
+                return recipients(n, p, v->handler, s->to, &s->nt, err_msg);
+        if ((err = recipients(n, p, v->handler, h, &nh, err_msg)))
+                return err;
+        memcpy(s->to, v->author, ENTRY_KEY_BYTES);
+        s->nt = 1;
+        for (size_t i = 0; i < nh && s->nt < KIM_SEAL_TO_MAX; i++)
+                if (memcmp(h + i * ENTRY_KEY_BYTES, v->author, ENTRY_KEY_BYTES))
+                        memcpy(s->to + ENTRY_KEY_BYTES * s->nt++,
+                               h + i * ENTRY_KEY_BYTES, ENTRY_KEY_BYTES);
+        return 0;
+}
+
+/* A step or tanggapan on a rahasia report (its view's flag, or this step
+ * raises it): its details are sealed (KIM.md §4.3). */
+static int
+details_prepare(struct node *n, const struct app_post *p,
+                const struct kim_body *b, struct sealing *s, char *err_msg)
+{
+        struct wire_report_view v;
+        struct store_txn *t;
+        int err;
+
+        if (b->kind != KIND_STATUS && b->kind != KIND_TANGGAPAN)
+                return 0;
+        if ((err = app__views_ready(n, err_msg)))
+                return err;
+        if ((err = store_begin(n->store, false, &t)))
+                return app__fail(err_msg, err, "%s", err_str(err));
+        err = replica_report_view(t, b->report, &v);
+        store_abort(t);
+        if (err)
+                return app__fail(err_msg, err,
+                                 "cannot read the report's view: %s",
+                                 err_str(err));
+        if (v.rahasia || b->rahasia)
+                err = details_recipients(n, p, &v, s, err_msg);
+        wire_report_view_release(&v);
+        return err;
 }
 
 /* ---- posting ----------------------------------------------------------- */
@@ -417,7 +510,9 @@ post_prepare(struct node *n, const struct app_post *p, struct kim_body *b,
                 return app__fail(err_msg, ERR_USAGE,
                                  "an announcement needs an audience");
         if (!kim_kind_is_report(b->kind))
-                return resolve_ref(n, b, has_audience, aud, err_msg);
+                return (err = resolve_ref(n, b, has_audience, aud, err_msg))
+                           ? err
+                           : details_prepare(n, p, b, s, err_msg);
         if ((err = report_defaults(n, b, has_audience, aud, err_msg)))
                 return err;
         return seal_prepare(n, p, b, s, err_msg);
@@ -474,18 +569,25 @@ app_post(struct node *n, const struct app_post *p, uint8_t *id, char *err_msg)
 {
         struct kim_body b = p->body;
         struct sealing s;
+        struct app_files files;
         struct buf body = BUF_INIT;
         struct post post;
         struct post_job job;
         int err;
 
         memset(&s, 0, sizeof(s));
+        memset(&files, 0, sizeof(files));
         memset(&post, 0, sizeof(post));
         if (err_msg)
                 err_msg[0] = 0;
         memset(&b.reporter, 0, sizeof(b.reporter));
         memset(&b.sealed, 0, sizeof(b.sealed));
         if ((err = post_prepare(n, p, &b, &post.audience, &s, err_msg)))
+                goto out;
+        /* A rahasia report's files are encrypted before they become the
+         * blobs it names (BLOBS.md §2.1). */
+        if (kim_kind_is_report(b.kind) && b.rahasia && b.n_attach &&
+            (err = app__attach_seal(n, &b, &files, err_msg)))
                 goto out;
         post.kind = b.kind;
         /* This node's time: a parent's while the clock is wrong. */
@@ -514,6 +616,7 @@ app_post(struct node *n, const struct app_post *p, uint8_t *id, char *err_msg)
         if (!err) /* the daemon pushes it now (wake.c) */
                 node_changed(n);
 out:
+        app__files_drop(n, &files, err == 0);
         seal_release(&s.reporter);
         seal_release(&s.content);
         /* The plaintexts: personal data, not to linger in the heap (a

@@ -290,7 +290,7 @@ app_reports_count(struct node *n, uint64_t now_ms,
 
 /* Each event of the timeline, with the body of every step and tanggapan. */
 static int
-events_load(struct store_txn *t, struct app_report *r)
+events_load(struct node *n, struct store_txn *t, struct app_report *r)
 {
         int err = 0;
 
@@ -304,8 +304,10 @@ events_load(struct store_txn *t, struct app_report *r)
                 ev->kind = kind ? kind : "?";
                 ev->mark = wire_mark_name(ev->ev->mark);
                 /* The first is the report itself. */
-                if (i > 0 && !(err = app__item_load(t, ev->ev->id, &ev->it)))
+                if (i > 0 && !(err = app__item_load(t, ev->ev->id, &ev->it))) {
                         ev->held = true;
+                        ev->sealed = !app__details_open(n, &ev->it);
+                }
         }
         return err;
 }
@@ -341,7 +343,7 @@ report_load(struct node *n, struct store_txn *t,
         if (err == ERR_KIM_NOT_FOUND)
                 return app__fail(err_msg, err, "that entry is not a report");
         if (err || (err = app__item_load(t, id, &r->it)) ||
-            (err = events_load(t, r)))
+            (err = events_load(n, t, r)))
                 return app__fail(err_msg, err, "%s", err_str(err));
         if (!r->it.kim && !app__body_missing(&r->it))
                 return app__fail(err_msg, ERR_STORE_CORRUPT,

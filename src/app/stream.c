@@ -244,8 +244,11 @@ app_stream_read(struct node *n, const struct app_stream_pos *pos, size_t n_pos,
         err = store_version(w.t, &out->version);
         if (!err && (err = store_feeds(w.t, feed_visit, &w)) > 0)
                 err = 0;
-        for (size_t i = 0; !err && i < out->n; i++)
+        for (size_t i = 0; !err && i < out->n; i++) {
+                if (unseal) /* a step's sealed details (KIM.md §4.3) */
+                        app__details_open(n, &out->v[i].it);
                 entry_fill(&out->v[i]);
+        }
         if (!err)
                 err = reports_read(n, w.t, unseal, now_ms, out);
         store_abort(w.t);

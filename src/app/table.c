@@ -206,6 +206,8 @@ steps_write(struct walk *w, const struct app_report *r, bool shown,
                         memset(&it, 0, sizeof(it));
                 else if (err)
                         break;
+                else if (shown) /* sealed details (KIM.md §4.3) */
+                        app__details_open(w->n, &it);
                 err = step_row(w, r, i, shown, &it, hex);
                 if (!strcmp(ev->step, kim_step_name(KIM_STEP_DITUTUP)) &&
                     ev->mark == WIRE_MARK_VALID) {

@@ -37,7 +37,10 @@ static const struct cli_spec blob_spec = {
              "Writes the attachment named ROOT (64 hex digits, as `simpul\n"
              "blobs` and `simpul show` print it) to FILE. One not whole\n"
              "here yet is marked opened, so that the daemon asks its peers\n"
-             "for it whatever [blobs] fetch says, and waited for.\n\n",
+             "for it whatever [blobs] fetch says, and waited for.\n"
+             "A sealed attachment of a rahasia report (proto/BLOBS.md\n"
+             "§2.1) is written decrypted where this node can open the\n"
+             "report; elsewhere its ciphertext is written, and said so.\n\n",
     .opts = blob_opts,
     .n_opts = ARRAY_LEN(blob_opts),
     .width = 13,
@@ -67,6 +70,28 @@ blob_wait(struct node *n, const uint8_t root[32], const char *out,
         }
 }
 
+/* After writing root out: says whether it was a sealed attachment. */
+static void
+blob_say_sealed(struct node *n, const uint8_t root[32])
+{
+        struct app_blob_file f;
+        char msg[APP_ERR_MAX];
+
+        if (!app_blob_file(n, root, &f, msg)) {
+                if (f.seal == APP_BLOB_OPEN)
+                        fprintf(stderr,
+                                "blob: a sealed attachment, written "
+                                "decrypted (%s%s%s)\n",
+                                f.type, f.name[0] ? ", " : "", f.name);
+                else if (f.seal == APP_BLOB_SEALED)
+                        fprintf(stderr,
+                                "blob: a sealed attachment of a rahasia "
+                                "report this node cannot open: wrote its "
+                                "ciphertext (BLOB-SEALED)\n");
+        }
+        app_blob_file_release(&f);
+}
+
 /* The blob written out, once whole: opened (BLOBS.md §7) and waited for
  * up to wait_s seconds if it is not whole yet. The store is opened for
  * writing only then: a whole blob needs no more than reading. */
@@ -77,16 +102,21 @@ blob_get(const char *data, const uint8_t root[32], const char *out,
         struct node n;
         int err;
 
-        if (cli_open(&n, data, NODE_OPEN_READ_ONLY))
+        if (cli_open(&n, data, NODE_OPEN_READ_ONLY | NODE_OPEN_KEY))
                 return EXIT_ERROR;
         err = app_blob_get(&n, root, out, msg);
+        if (!err)
+                blob_say_sealed(&n, root);
         app_close(&n);
         if (err != ERR_BLOB_MISSING)
                 return err ? cli_error("blob: %s (%s)", msg, err_id(err))
                            : EXIT_OK;
-        if (cli_open(&n, data, 0))
+        if (cli_open(&n, data,
+                     NODE_OPEN_KEY)) /* a sealed one opens with the key */
                 return EXIT_ERROR;
         err = blob_wait(&n, root, out, wait_s, msg);
+        if (!err)
+                blob_say_sealed(&n, root);
         app_close(&n);
         return err ? cli_error("blob: %s (%s)", msg, err_id(err)) : EXIT_OK;
 }

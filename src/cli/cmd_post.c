@@ -67,7 +67,10 @@ static const char post_help[] =
     "  --type TYPE       its media type (default from the extension:\n"
     "                    .jpg image/jpeg, .png, .pdf, ...)\n"
     "  --thumbnail FILE  a small image (at most 8192 bytes) carried in the\n"
-    "                    item itself, shown before the blob arrives\n\n"
+    "                    item itself, shown before the blob arrives\n"
+    "  with --rahasia the file is encrypted for the handler's nodes\n"
+    "  (a relay carries only its ciphertext), its type, name and\n"
+    "  thumbnail sealed in the report (proto/BLOBS.md §2.1)\n\n"
     "  --timestamp-ms MS the entry's clock (default now; for tests and\n"
     "                    for entering items written down earlier)\n"
     "  --json            print the stored entry as JSON\n";

@@ -164,7 +164,8 @@ show_event(const struct app_event *e)
         field_print("note", f && b->has_note, b->note);
         field_print("title", f && b->kind == KIND_TANGGAPAN && b->has_title,
                     b->title);
-        field_print("text", f && b->kind == KIND_TANGGAPAN, b->text);
+        field_print("text", f && b->kind == KIND_TANGGAPAN,
+                    e->sealed ? slice_cstr(APP_SEALED_TEXT) : b->text);
 }
 
 /* " (word)" when word is not empty. */

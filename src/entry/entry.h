@@ -391,6 +391,34 @@ int sealstream_pull(struct sealstream *s, struct slice ct, struct buf *plain,
                     bool *final) WUR;
 void sealstream_free(struct sealstream *s);
 
+/* ---- sealed files (sealfile.c, proto/BLOBS.md §2.1) -----------------------
+ *
+ * An attachment of a rahasia report is encrypted before it becomes a blob:
+ * SEALFILE_HEADER_BYTES of libsodium crypto_secretstream_xchacha20poly1305
+ * header, then messages of SEALFILE_MSG_BYTES of plaintext (the last
+ * shorter, possibly empty) of SEALFILE_ABYTES more each, the last tagged
+ * FINAL. A fresh random key per file; it travels in the report's sealed
+ * content (KIM.md §2.2), never next to the blob.
+ */
+#define SEALFILE_KEY_BYTES 32U
+#define SEALFILE_HEADER_BYTES 24U
+#define SEALFILE_MSG_BYTES 16384U
+#define SEALFILE_ABYTES 17U
+
+/* The size of the sealed form of a plaintext of plain_len bytes. */
+uint64_t sealfile_ct_size(uint64_t plain_len);
+/* Encrypts plain under a fresh random key (into key) into ct (reset
+ * first). The caller wipes key when done. */
+void sealfile_seal(struct slice plain, uint8_t key[SEALFILE_KEY_BYTES],
+                   struct buf *ct);
+/*
+ * Decrypts ct (untrusted) with key into plain (reset first).
+ * ERR_BLOB_SEALED: a wrong key, a forged, altered, reordered, cut or
+ * extended stream; plain is then empty.
+ */
+int sealfile_open(const uint8_t key[SEALFILE_KEY_BYTES], struct slice ct,
+                  struct buf *plain) WUR;
+
 /* Formats 64 hex digits of an id or key into out (65 bytes). */
 void id_hex(char out[2 * ENTRY_HASH_BYTES + 1], const uint8_t id[32]);
 

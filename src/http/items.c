@@ -808,7 +808,8 @@ thumb_put(struct http_req *r, const struct app_item *it, unsigned n)
 /*
  * The inline thumbnail of an item's attachment n (0..3), as the item is
  * shown: a report only when its content is readable here (a rahasia
- * report carries no attachments, KIM.md; a body not held has none).
+ * report's thumbnails are in its sealed content, BLOBS.md §2.1; a body
+ * not held has none).
  */
 int
 http_item_thumb(struct http_req *r)

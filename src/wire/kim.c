@@ -374,34 +374,59 @@ media_type_ok(struct slice s)
         return slash != 0;
 }
 
+/* type, name, thumb of an attachment, or of a sealed one's file
+ * (BLOBS.md §2, §2.1): a thumbnail for image types only. */
 static int
-get_attachment(const msgpack_object *m, struct kim_attachment *a)
+get_file_meta(const msgpack_object *m, struct slice *type, struct slice *name,
+              struct slice *thumb)
 {
         const msgpack_object *v;
         bool has;
+
+        *name = *thumb = slice_make(NULL, 0);
+        if (get_str(m, "type", true, 3, KIM_ATTACH_TYPE_MAX, &has, type) ||
+            !media_type_ok(*type) ||
+            get_str(m, "name", false, 0, KIM_ATTACH_NAME_MAX, &has, name) ||
+            (has && !no_controls(*name)))
+                return ERR_KIM_BODY;
+        if (!(v = wire__map_get(m, "thumb")))
+                return 0;
+        if (!wire__get_bin_slice(v, KIM_THUMB_MAX, thumb) || thumb->len == 0 ||
+            type->len < 6 || memcmp(type->ptr, "image/", 6))
+                return ERR_KIM_BODY;
+        return 0;
+}
+
+/* The clear map's attachment of a rahasia report names only its
+ * ciphertext: root, size and the type KIM_SEALED_TYPE (BLOBS.md §2.1). */
+static bool
+sealed_clear_ok(const msgpack_object *m, const struct kim_attachment *a)
+{
+        return a->type.len == strlen(KIM_SEALED_TYPE) &&
+               !memcmp(a->type.ptr, KIM_SEALED_TYPE, a->type.len) &&
+               !wire__map_get(m, "name") && !wire__map_get(m, "thumb");
+}
+
+static int
+get_attachment(const msgpack_object *m, bool rahasia, struct kim_attachment *a)
+{
+        bool has;
         int err;
 
+        memset(a, 0, sizeof(*a));
         if (m->type != MSGPACK_OBJECT_MAP ||
             (err = get_id(m, "root", true, &has, a->root)) ||
             (err = get_uint(m, "size", &has, &a->size)))
                 return ERR_KIM_BODY;
         if (!has || a->size == 0 || a->size > KIM_ATTACH_SIZE_MAX ||
-            get_str(m, "type", true, 3, KIM_ATTACH_TYPE_MAX, &has, &a->type) ||
-            !media_type_ok(a->type) ||
-            get_str(m, "name", false, 0, KIM_ATTACH_NAME_MAX, &has, &a->name) ||
-            (has && !no_controls(a->name)))
-                return ERR_KIM_BODY;
-        if (!(v = wire__map_get(m, "thumb")))
-                return 0;
-        if (!wire__get_bin_slice(v, KIM_THUMB_MAX, &a->thumb) ||
-            a->thumb.len == 0 || a->type.len < 6 ||
-            memcmp(a->type.ptr, "image/", 6))
+            get_file_meta(m, &a->type, &a->name, &a->thumb) ||
+            (rahasia && !sealed_clear_ok(m, a)))
                 return ERR_KIM_BODY;
         return 0;
 }
 
-/* attachments: an array of 1..KIM_ATTACH_MAX maps; none on a rahasia
- * report, whose photo every relay would see. */
+/* attachments: an array of 1..KIM_ATTACH_MAX maps; on a rahasia report
+ * they name ciphertexts only, whose keys and names are sealed. */
 static int
 get_attachments(const msgpack_object *map, struct kim_body *b)
 {
@@ -411,14 +436,44 @@ get_attachments(const msgpack_object *map, struct kim_body *b)
         b->n_attach = 0;
         if (!v)
                 return 0;
-        if (b->rahasia || v->type != MSGPACK_OBJECT_ARRAY ||
-            v->via.array.size == 0 || v->via.array.size > KIM_ATTACH_MAX)
+        if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size == 0 ||
+            v->via.array.size > KIM_ATTACH_MAX)
                 return ERR_KIM_BODY;
         for (uint32_t i = 0; i < v->via.array.size; i++) {
-                if ((err = get_attachment(&v->via.array.ptr[i],
+                if ((err = get_attachment(&v->via.array.ptr[i], b->rahasia,
                                           &b->attach[b->n_attach])))
                         return err;
                 b->n_attach++;
+        }
+        return 0;
+}
+
+/* The sealed content's files (BLOBS.md §2.1): one {key, type, name?,
+ * thumb?} per clear attachment, in order; all or nothing into out. */
+static int
+get_files(const msgpack_object *map, struct kim_body *out)
+{
+        const msgpack_object *v = wire__map_get(map, "files");
+        struct kim_attachment f[KIM_ATTACH_MAX];
+
+        if (!v)
+                return out->n_attach ? ERR_KIM_BODY : 0;
+        if (v->type != MSGPACK_OBJECT_ARRAY ||
+            v->via.array.size != out->n_attach)
+                return ERR_KIM_BODY;
+        for (uint32_t i = 0; i < v->via.array.size; i++) {
+                const msgpack_object *m = &v->via.array.ptr[i], *k;
+                if (m->type != MSGPACK_OBJECT_MAP ||
+                    !(k = wire__map_get(m, "key")) ||
+                    get_bin(k, KIM_FILE_KEY_BYTES, &f[i].key) ||
+                    get_file_meta(m, &f[i].type, &f[i].name, &f[i].thumb))
+                        return ERR_KIM_BODY;
+        }
+        for (uint32_t i = 0; i < v->via.array.size; i++) {
+                out->attach[i].key = f[i].key;
+                out->attach[i].type = f[i].type;
+                out->attach[i].name = f[i].name;
+                out->attach[i].thumb = f[i].thumb;
         }
         return 0;
 }
@@ -459,12 +514,13 @@ decode_report(const msgpack_object *m, struct kim_body *b)
             (err = get_sealed(m, "sealed", &b->sealed)))
                 return err;
         if (b->rahasia) {
-                /* A relay sees kind, handler, category, flags only. */
+                /* A relay sees kind, handler, category, flags, and the
+                 * count and sizes of the sealed attachments only. */
                 if (wire__map_get(m, "title") || wire__map_get(m, "text") ||
                     wire__map_get(m, "location") || wire__map_get(m, "tags") ||
-                    wire__map_get(m, "attachments") || !b->sealed.n)
+                    !b->sealed.n)
                         return ERR_KIM_BODY;
-                return 0;
+                return get_attachments(m, b);
         }
         if (b->sealed.n)
                 return ERR_KIM_BODY;
@@ -477,6 +533,35 @@ decode_report(const msgpack_object *m, struct kim_body *b)
         return 0;
 }
 
+/*
+ * The details of a step (note, method, agency, verifier) or a tanggapan
+ * (text, title) of b->kind (and b->step): in its clear map, or in the
+ * sealed details of one on a rahasia report (KIM.md §4.3).
+ */
+static int
+get_details(const msgpack_object *m, struct kim_body *b)
+{
+        int err;
+
+        if (b->kind == KIND_TANGGAPAN) {
+                if ((err = get_str(m, "text", true, 1, KIM_TEXT_MAX,
+                                   &b->has_text, &b->text)) ||
+                    (err = get_title(m, false, &b->has_title, &b->title)))
+                        return err;
+                return 0;
+        }
+        if ((err = get_str(m, "note", false, 0, KIM_NOTE_MAX, &b->has_note,
+                           &b->note)) ||
+            (err = get_str(m, "method", b->step == KIM_STEP_DIVERIFIKASI, 1,
+                           KIM_PLACE_MAX, &b->has_method, &b->method)) ||
+            (err = get_str(m, "agency", b->step == KIM_STEP_DITERUSKAN, 1,
+                           KIM_PLACE_MAX, &b->has_agency, &b->agency)) ||
+            (err = get_str(m, "verifier", false, 1, KIM_NAME_MAX,
+                           &b->has_verifier, &b->verifier)))
+                return err;
+        return 0;
+}
+
 static int
 decode_status(const msgpack_object *m, struct kim_body *b)
 {
@@ -485,24 +570,23 @@ decode_status(const msgpack_object *m, struct kim_body *b)
 
         if ((err = get_id(m, "report", true, &b->has_report, b->report)) ||
             (err = get_id(m, "after", true, &b->has_after, b->after)) ||
-            (err = get_name(m, "step", true, KIM_VOCAB_STEP, &step)))
+            (err = get_name(m, "step", true, KIM_VOCAB_STEP, &step)) ||
+            (err = get_sealed(m, "sealed", &b->sealed)))
                 return err;
         b->step = (enum kim_step)step;
         verify = b->step == KIM_STEP_DIVERIFIKASI;
-        if ((err = get_str(m, "note", false, 0, KIM_NOTE_MAX, &b->has_note,
-                           &b->note)) ||
-            (err = get_str(m, "method", verify, 1, KIM_PLACE_MAX,
-                           &b->has_method, &b->method)) ||
-            (err = get_name(m, "result", verify, KIM_VOCAB_RESULT, &result)) ||
-            (err = get_str(m, "agency", b->step == KIM_STEP_DITERUSKAN, 1,
-                           KIM_PLACE_MAX, &b->has_agency, &b->agency)) ||
-            (err = get_str(m, "verifier", false, 1, KIM_NAME_MAX,
-                           &b->has_verifier, &b->verifier)) ||
+        if ((err = get_name(m, "result", verify, KIM_VOCAB_RESULT, &result)) ||
             (err = get_bool(m, "anonim", &b->anonim)) ||
             (err = get_bool(m, "rahasia", &b->rahasia)))
                 return err;
         b->result = (enum kim_result)result;
-        return 0;
+        if (b->sealed.n) /* the details of a rahasia report's step */
+                return wire__map_get(m, "note") || wire__map_get(m, "method") ||
+                               wire__map_get(m, "agency") ||
+                               wire__map_get(m, "verifier")
+                           ? ERR_KIM_BODY
+                           : 0;
+        return get_details(m, b);
 }
 
 static int
@@ -511,10 +595,14 @@ decode_tanggapan(const msgpack_object *m, struct kim_body *b)
         int err;
 
         if ((err = get_id(m, "report", true, &b->has_report, b->report)) ||
-            (err = get_str(m, "text", true, 1, KIM_TEXT_MAX, &b->has_text,
-                           &b->text)) ||
-            (err = get_title(m, false, &b->has_title, &b->title)) ||
-            (err = get_attachments(m, b)))
+            (err = get_sealed(m, "sealed", &b->sealed)))
+                return err;
+        if (b->sealed.n) /* the answer to a rahasia report */
+                return wire__map_get(m, "text") || wire__map_get(m, "title") ||
+                               wire__map_get(m, "attachments")
+                           ? ERR_KIM_BODY
+                           : 0;
+        if ((err = get_details(m, b)) || (err = get_attachments(m, b)))
                 return err;
         return 0;
 }
@@ -616,10 +704,44 @@ wire_kim_content_decode(struct slice in, struct kim_body *out)
             !(err = get_title(&u.data, true, &out->has_title, &out->title)) &&
             !(err = get_str(&u.data, "text", true, 0, KIM_TEXT_MAX,
                             &out->has_text, &out->text)) &&
-            !(err = get_location(&u.data, &out->location)))
-                err = get_tags(&u.data, out);
+            !(err = get_location(&u.data, &out->location)) &&
+            !(err = get_tags(&u.data, out)))
+                err = get_files(&u.data, out);
         msgpack_unpacked_destroy(&u);
         return err;
+}
+
+int
+wire_kim_details_decode(struct slice in, struct kim_body *out)
+{
+        msgpack_unpacked u;
+        struct kim_body d;
+        int err;
+
+        if (out->kind != KIND_STATUS && out->kind != KIND_TANGGAPAN)
+                return ERR_KIM_BODY;
+        memset(&d, 0, sizeof(d));
+        d.kind = out->kind;
+        d.step = out->step;
+        msgpack_unpacked_init(&u);
+        if (!(err = unpack_map(in, &u)))
+                err = get_details(&u.data, &d);
+        msgpack_unpacked_destroy(&u);
+        if (err)
+                return err;
+        out->has_text = d.has_text;
+        out->text = d.text;
+        out->has_title = d.has_title;
+        out->title = d.title;
+        out->has_note = d.has_note;
+        out->note = d.note;
+        out->has_method = d.has_method;
+        out->method = d.method;
+        out->has_agency = d.has_agency;
+        out->agency = d.agency;
+        out->has_verifier = d.has_verifier;
+        out->verifier = d.verifier;
+        return 0;
 }
 
 int
@@ -654,7 +776,9 @@ enum enc_type {
         ENC_TAGS,
         ENC_LOC,
         ENC_SEALED,
-        ENC_ATTACH
+        ENC_ATTACH,
+        ENC_ATTACH_CLEAR, /* a rahasia report's: ciphertexts only */
+        ENC_FILES         /* in its sealed content: keys and names */
 };
 struct enc_item {
         const char *key;
@@ -752,6 +876,47 @@ pack_sealed(msgpack_packer *pk, const struct kim_sealed *s)
         wire__pack_bin(pk, s->ct.ptr, s->ct.len);
 }
 
+/* A rahasia report's clear attachments: root, size, KIM_SEALED_TYPE. */
+static void
+pack_attachments_clear(msgpack_packer *pk, const struct kim_body *b)
+{
+        msgpack_pack_array(pk, b->n_attach);
+        for (size_t i = 0; i < b->n_attach; i++) {
+                msgpack_pack_map(pk, 3);
+                wire__pack_str(pk, "root");
+                wire__pack_bin(pk, b->attach[i].root, ENTRY_HASH_BYTES);
+                wire__pack_str(pk, "size");
+                msgpack_pack_uint64(pk, b->attach[i].size);
+                wire__pack_str(pk, "type");
+                wire__pack_str(pk, KIM_SEALED_TYPE);
+        }
+}
+
+/* Its sealed content's files: key, type, name, thumb of each. */
+static void
+pack_files(msgpack_packer *pk, const struct kim_body *b)
+{
+        msgpack_pack_array(pk, b->n_attach);
+        for (size_t i = 0; i < b->n_attach; i++) {
+                const struct kim_attachment *a = &b->attach[i];
+                msgpack_pack_map(pk,
+                                 2U + (a->name.len > 0) + (a->thumb.len > 0));
+                wire__pack_str(pk, "key");
+                assert(a->key); /* the author sealed the file (post.c) */
+                wire__pack_bin(pk, a->key, KIM_FILE_KEY_BYTES);
+                wire__pack_str(pk, "type");
+                wire__pack_strn(pk, a->type.ptr, a->type.len);
+                if (a->name.len) {
+                        wire__pack_str(pk, "name");
+                        wire__pack_strn(pk, a->name.ptr, a->name.len);
+                }
+                if (a->thumb.len) {
+                        wire__pack_str(pk, "thumb");
+                        wire__pack_bin(pk, a->thumb.ptr, a->thumb.len);
+                }
+        }
+}
+
 static void
 pack_attachments(msgpack_packer *pk, const struct kim_body *b)
 {
@@ -816,13 +981,22 @@ enc_pack(const struct enc *e, struct buf *out)
                 case ENC_ATTACH:
                         pack_attachments(&pk, b);
                         break;
+                case ENC_ATTACH_CLEAR:
+                        pack_attachments_clear(&pk, b);
+                        break;
+                case ENC_FILES:
+                        pack_files(&pk, b);
+                        break;
                 }
         }
 }
 
-/* title, text, category, tags, location: the shared fields. */
+/* title, text, category, tags, location, attachments: the shared fields.
+ * A rahasia report's attachments are ENC_ATTACH_CLEAR in its clear map and
+ * ENC_FILES (key "files") in its sealed content. */
 static void
-enc_content(struct enc *e, const struct kim_body *b, bool category)
+enc_content(struct enc *e, const struct kim_body *b, bool category,
+            enum enc_type attach)
 {
         enc_str(e, "title", b->has_title, b->title);
         enc_str(e, "text", b->has_text, b->text);
@@ -833,7 +1007,9 @@ enc_content(struct enc *e, const struct kim_body *b, bool category)
         if (b->location.present)
                 enc_add(e, "location", ENC_LOC)->p = &b->location;
         if (b->n_attach)
-                enc_add(e, "attachments", ENC_ATTACH)->p = b;
+                enc_add(e, attach == ENC_FILES ? "files" : "attachments",
+                        attach)
+                    ->p = b;
 }
 
 static void
@@ -841,7 +1017,7 @@ enc_report(struct enc *e, const struct kim_body *b)
 {
         if (b->has_handler)
                 enc_add(e, "handler", ENC_STR)->s = slice_cstr(b->handler);
-        enc_content(e, b, true);
+        enc_content(e, b, true, b->rahasia ? ENC_ATTACH_CLEAR : ENC_ATTACH);
         enc_true(e, "anonim", b->anonim);
         enc_true(e, "rahasia", b->rahasia);
         if (b->reporter.n)
@@ -863,6 +1039,8 @@ enc_status(struct enc *e, const struct kim_body *b)
         enc_str(e, "verifier", b->has_verifier, b->verifier);
         enc_true(e, "anonim", b->anonim);
         enc_true(e, "rahasia", b->rahasia);
+        if (b->sealed.n)
+                enc_add(e, "sealed", ENC_SEALED)->p = &b->sealed;
 }
 
 void
@@ -874,7 +1052,7 @@ wire_kim_encode(const struct kim_body *b, struct buf *out)
         switch (b->kind) {
         case KIND_INFORMASI:
         case KIND_PERINGATAN:
-                enc_content(&e, b, true);
+                enc_content(&e, b, true, ENC_ATTACH);
                 enc_cstr(&e, "level",
                          wire_kim_name(KIM_VOCAB_LEVEL, (int)b->level));
                 if (b->has_until)
@@ -891,6 +1069,8 @@ wire_kim_encode(const struct kim_body *b, struct buf *out)
                 enc_str(&e, "title", b->has_title, b->title);
                 if (b->n_attach)
                         enc_add(&e, "attachments", ENC_ATTACH)->p = b;
+                if (b->sealed.n)
+                        enc_add(&e, "sealed", ENC_SEALED)->p = &b->sealed;
                 break;
         case KIND_STATUS:
                 enc_status(&e, b);
@@ -919,7 +1099,25 @@ wire_kim_content_encode(const struct kim_body *b, struct buf *out)
         struct enc e;
 
         e.n = 0;
-        enc_content(&e, b, false);
+        enc_content(&e, b, false, ENC_FILES);
+        enc_pack(&e, out);
+}
+
+void
+wire_kim_details_encode(const struct kim_body *b, struct buf *out)
+{
+        struct enc e;
+
+        e.n = 0;
+        if (b->kind == KIND_TANGGAPAN) {
+                enc_str(&e, "text", b->has_text, b->text);
+                enc_str(&e, "title", b->has_title, b->title);
+        } else {
+                enc_str(&e, "note", b->has_note, b->note);
+                enc_str(&e, "method", b->has_method, b->method);
+                enc_str(&e, "agency", b->has_agency, b->agency);
+                enc_str(&e, "verifier", b->has_verifier, b->verifier);
+        }
         enc_pack(&e, out);
 }
 

@@ -375,6 +375,8 @@ wire_pencabutan_find(const struct pencabutan *p,
 #define KIM_ATTACH_NAME_MAX 200U
 #define KIM_THUMB_MAX 8192U /* bytes of an inline thumbnail */
 #define KIM_ATTACH_SIZE_MAX (16U * 1024U * 1024U) /* BLOB_MAX_BYTES */
+#define KIM_FILE_KEY_BYTES 32U /* a sealed attachment's key (BLOBS.md §2.1) */
+#define KIM_SEALED_TYPE "application/octet-stream" /* its clear type */
 
 /*
  * The KIM vocabularies (KIM.md §2, §3), the one table of each: the words
@@ -466,6 +468,10 @@ struct kim_attachment {
         struct slice type;  /* media type: type/subtype */
         struct slice name;  /* may be empty */
         struct slice thumb; /* empty: none (image/ only) */
+        /* A rahasia report's attachment (BLOBS.md §2.1): the file key of
+         * KIM_FILE_KEY_BYTES from the opened sealed content, which also
+         * gave type, name and thumb; NULL while the content is not open. */
+        const uint8_t *key;
 };
 
 /*
@@ -493,7 +499,8 @@ struct kim_body {
         char handler[REGION_BUF];
         bool anonim, rahasia;       /* reports: the flags; status: raises */
         struct kim_sealed reporter; /* n == 0: absent */
-        struct kim_sealed sealed;   /* the rahasia content */
+        struct kim_sealed sealed;   /* the rahasia content; a status's or
+                                       tanggapan's sealed details */
         /* status, tanggapan */
         bool has_report;
         uint8_t report[ENTRY_HASH_BYTES];
@@ -535,12 +542,24 @@ bool wire_kim_kind(uint32_t kind);
 int wire_kim_decode(uint32_t kind, struct slice body, struct kim_body *out) WUR;
 /* Appends the body map of b->kind with the fields of b that are set. */
 void wire_kim_encode(const struct kim_body *b, struct buf *out);
-/* The sealed content of a rahasia report: {title, text, location, tags}
- * from b. */
+/* The sealed content of a rahasia report: {title, text, location, tags,
+ * files} from b; files (BLOBS.md §2.1) from b->attach, whose keys must be
+ * set. */
 void wire_kim_content_encode(const struct kim_body *b, struct buf *out);
 /* Decodes sealed content into the title, text, location and tags of out
- * (the other fields untouched); title and text required. ERR_KIM_BODY. */
+ * (the other fields untouched); title and text required. Its `files` go
+ * into out->attach[i].key, type, name and thumb: one for each of the
+ * out->n_attach clear attachments, in their order (absent iff none).
+ * ERR_KIM_BODY; out->attach is then untouched. */
 int wire_kim_content_decode(struct slice in, struct kim_body *out) WUR;
+/* The sealed details of a step or tanggapan on a rahasia report (KIM.md
+ * §4.3): {note, method, agency, verifier} of a status, {text, title} of a
+ * tanggapan, from b. */
+void wire_kim_details_encode(const struct kim_body *b, struct buf *out);
+/* Decodes sealed details into out (of out->kind and out->step, with the
+ * rules of its clear fields: a diverifikasi needs its method, a
+ * tanggapan its text); out's other fields untouched. ERR_KIM_BODY. */
+int wire_kim_details_decode(struct slice in, struct kim_body *out) WUR;
 void wire_kim_reporter_encode(const struct kim_reporter *r, struct buf *out);
 /* ERR_KIM_BODY. r borrows from in. */
 int wire_kim_reporter_decode(struct slice in, struct kim_reporter *r) WUR;

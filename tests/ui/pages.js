@@ -109,9 +109,10 @@ async function run(browser) {
   }, att[0].root);
   ok(dims[0] === 390 && dims[1] === 844 && dims[2] > 1000, 'the photo arrived whole: ' + dims);
 
-  // A rahasia pengaduan: a photo is refused by the form (the API takes no
-  // attachments on rahasia reports), without it it goes.
+  // A rahasia pengaduan with a photo: the photo is encrypted for the
+  // handler (proto/BLOBS.md §2.1), and the form says so.
   await desa.goto(arg.desa + '/#kirim');
+  ok((await desa.textContent('#form-kirim')).includes('Fotonya dienkripsi'), 'the form says a rahasia photo is encrypted');
   await desa.check('input[name="kirim-jenis"][value="pengaduan"]');
   await desa.fill('#kirim-judul', 'Pungutan liar di kantor desa');
   await desa.fill('#kirim-isi', SECRET);
@@ -119,11 +120,11 @@ async function run(browser) {
   await desa.check('#kirim-rahasia');
   await desa.setInputFiles('#kirim-foto', { name: 'bukti.png', mimeType: 'image/png', buffer: photo });
   await desa.click('#tombol-kirim');
-  ok((await desa.textContent('#galat-kirim-foto')).includes('rahasia'), 'a rahasia report with a photo is refused next to the field');
-  await desa.setInputFiles('#kirim-foto', []);
-  await desa.click('#tombol-kirim');
-  // The author's own anggota account reads it as a relay does: sealed.
+  // The author's own anggota account reads it as a relay does: sealed,
+  // the photo too.
   await desa.waitForSelector('#hal-detail:not([hidden]) #detail-disegel:not([hidden])');
+  await desa.waitForSelector('#detail-foto .lampiran-disegel');
+  ok((await desa.$$('#detail-foto img')).length === 0, 'the desa shows no sealed photo');
   ok((await desa.textContent('#detail-lencana')).includes('Rahasia'), 'the rahasia report is marked so');
   ok((await desa.textContent('#detail-data')).includes('Ditangani olehNode kab'), 'it goes to the kabupaten');
   const secretId = desa.url().split('#detail/')[1];
@@ -140,6 +141,20 @@ async function run(browser) {
   await kab.goto(arg.kab + '/#detail/' + secretId);
   await kab.waitForSelector('#detail-isi:has-text("' + SECRET + '")');
   ok((await kab.textContent('#detail-data')).includes('Pelapor Rahasia'), 'the handler reads the reporter');
+  // The handler sees the sealed photo: its thumbnail, then the photo
+  // itself decrypted, once its ciphertext came up through the kecamatan.
+  await kab.waitForSelector('#detail-foto img');
+  await until(kab, 'the rahasia thumbnail shown at the kabupaten', () =>
+    kab.$eval('#detail-foto img', (im) => im.complete && im.naturalWidth > 0));
+  const secretAtt = await kab.evaluate(async (id) => (await (await fetch('/api/items/' + id)).json()).attachments, secretId);
+  ok(secretAtt.length === 1 && !secretAtt[0].sealed && secretAtt[0].type === 'image/jpeg' && secretAtt[0].thumb,
+     'the kabupaten opens the attachment: ' + JSON.stringify(secretAtt));
+  await until(kab, 'the rahasia photo decrypted at the kabupaten', () => kab.evaluate(async (root) => {
+    const r = await fetch('/api/blobs/' + root);
+    if (r.status !== 200) return false;
+    const im = await createImageBitmap(await r.blob());
+    return im.width === 390 && im.height === 844;
+  }, secretAtt[0].root));
   // Verification: the method is required.
   await kab.selectOption('#langkah-nama', 'diverifikasi');
   await kab.click('#form-langkah button');
@@ -202,6 +217,18 @@ async function run(browser) {
   await kec.waitForSelector('#detail-disegel:not([hidden])');
   const kecPage = await kec.content();
   ok(!kecPage.includes(SECRET) && !kecPage.includes('Pelapor Rahasia'), 'the kecamatan cannot read the text or reporter');
+  // The answer and the verification details are sealed to the desa and
+  // the kabupaten (KIM.md §4.3): the kecamatan sees the steps only.
+  const kecTgp = await kec.textContent('#detail-tanggapan');
+  const kecAlur = await kec.textContent('#detail-alur');
+  ok(!kecPage.includes('Inspektorat; pemeriksaan') && !kecAlur.includes('survei lapangan') &&
+     !kecPage.includes('Inspektorat Kabupaten') && kecTgp.includes('[disegel]'),
+     'the kecamatan cannot read the answer or the verification details: ' + kecAlur + ' / ' + kecTgp);
+  await kec.waitForSelector('#detail-foto .lampiran-disegel:has-text("1 lampiran disegel")');
+  ok((await kec.$$('#detail-foto img')).length === 0 && !kecPage.includes('bukti'), 'the kecamatan shows no photo and no name');
+  const kecAtt = await kec.evaluate(async (id) => (await (await fetch('/api/items/' + id)).json()).attachments, secretId);
+  ok(kecAtt.length === 1 && kecAtt[0].sealed && !kecAtt[0].thumb && kecAtt[0].type === 'application/octet-stream',
+     'the kecamatan\'s API shows the attachment sealed: ' + JSON.stringify(kecAtt));
   await shot(kec, '09-detail-kecamatan');
 
   // ---- a peringatan from the kabupaten, on top of every desa -------------

@@ -953,6 +953,279 @@ rahasia_rules(void **state)
                    "rahasia without sealed and with a clear title");
 }
 
+/* A rahasia report's attachments (BLOBS.md §2.1): the clear map names
+ * ciphertexts only (root, size, application/octet-stream); name, thumb or
+ * any other type there is KIM-BODY. */
+static void
+rahasia_attachments(void **state)
+{
+        const struct kind_case *rah = &kinds[5], *rep = &kinds[2];
+        const struct fld sealed[] = {{"root", BN(32)},
+                                     {"size", U(300347)},
+                                     {"type", S(KIM_SEALED_TYPE)}};
+        const struct fld named[] = {{"root", BN(32)},
+                                    {"size", U(300347)},
+                                    {"type", S(KIM_SEALED_TYPE)},
+                                    {"name", S("kuitansi.jpg")}};
+        const struct fld jpeg[] = {
+            {"root", BN(32)}, {"size", U(300347)}, {"type", S("image/jpeg")}};
+        const struct fld thumbed[] = {{"root", BN(32)},
+                                      {"size", U(300347)},
+                                      {"type", S("image/jpeg")},
+                                      {"thumb", BN(100)}};
+        const struct fld one[] = {{"", MAP(sealed)}};
+        const struct fld two[] = {{"", MAP(sealed)}, {"", MAP(sealed)}};
+        const struct fld one_named[] = {{"", MAP(named)}};
+        const struct fld one_jpeg[] = {{"", MAP(jpeg)}};
+        const struct fld one_thumbed[] = {{"", MAP(thumbed)}};
+        const struct fld mixed[] = {{"", MAP(sealed)}, {"", MAP(jpeg)}};
+        const struct fld att = {"attachments", ARR(two)};
+        struct kim_body b;
+
+        (void)state;
+        expect_set(rah, "attachments", ARR(one), 0, "a ciphertext");
+        assert_int_equal(decode_with(rah, NULL, &att, &b), 0);
+        assert_int_equal(b.n_attach, 2);
+        assert_int_equal(b.attach[1].size, 300347);
+        assert_null(b.attach[0].key);
+        expect_set(rah, "attachments", ARR(one_named), ERR_KIM_BODY,
+                   "a name in the clear");
+        expect_set(rah, "attachments", ARR(one_jpeg), ERR_KIM_BODY,
+                   "a real type in the clear");
+        expect_set(rah, "attachments", ARR(one_thumbed), ERR_KIM_BODY,
+                   "a thumbnail in the clear");
+        expect_set(rah, "attachments", ARR(mixed), ERR_KIM_BODY,
+                   "one clear among sealed");
+        /* A report in the clear names its attachments as ever. */
+        expect_set(rep, "attachments", ARR(one_thumbed), 0, "clear report");
+}
+
+/* The sealed content's files: one per clear attachment, in order. */
+static void
+content_files(void **state)
+{
+        const struct fld file[] = {
+            {"key", BN(32)}, {"type", S("image/jpeg")}, {"name", S("a.jpg")}};
+        const struct fld file_thumb[] = {
+            {"key", BN(32)}, {"type", S("image/jpeg")}, {"thumb", BN(900)}};
+        const struct fld short_key[] = {{"key", BN(31)},
+                                        {"type", S("image/jpeg")}};
+        const struct fld no_key[] = {{"type", S("image/jpeg")}};
+        const struct fld pdf_thumb[] = {
+            {"key", BN(32)}, {"type", S("application/pdf")}, {"thumb", BN(10)}};
+        const struct fld one[] = {{"", MAP(file)}};
+        const struct fld two[] = {{"", MAP(file)}, {"", MAP(file_thumb)}};
+        const struct fld bad_key[] = {{"", MAP(short_key)}};
+        const struct fld keyless[] = {{"", MAP(no_key)}};
+        const struct fld bad_thumb[] = {{"", MAP(pdf_thumb)}};
+        const struct fld base[] = {{"title", S("Pungli")}, {"text", S("x")}};
+        const struct {
+                const char *what;
+                struct val files; /* NIL: absent */
+                size_t n_attach;
+                int want;
+        } cases[] = {
+            {"one for one", ARR(one), 1, 0},
+            {"two for two", ARR(two), 2, 0},
+            {"none for none", NIL, 0, 0},
+            {"fewer files than attachments", ARR(one), 2, ERR_KIM_BODY},
+            {"more files than attachments", ARR(two), 1, ERR_KIM_BODY},
+            {"files without attachments", ARR(one), 0, ERR_KIM_BODY},
+            {"attachments without files", NIL, 1, ERR_KIM_BODY},
+            {"a key of 31 bytes", ARR(bad_key), 1, ERR_KIM_BODY},
+            {"no key", ARR(keyless), 1, ERR_KIM_BODY},
+            {"a thumbnail of a pdf", ARR(bad_thumb), 1, ERR_KIM_BODY},
+        };
+        struct buf body = BUF_INIT;
+
+        (void)state;
+        for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+                struct fld f = {"files", cases[i].files};
+                struct kim_body b;
+                memset(&b, 0, sizeof(b));
+                b.n_attach = cases[i].n_attach;
+                body_write(base, ARRAY_LEN(base), NULL,
+                           cases[i].files.t == V_NIL ? NULL : &f, &body);
+                expect_err(cases[i].what,
+                           wire_kim_content_decode(buf_slice(&body), &b),
+                           cases[i].want);
+                if (!cases[i].want && b.n_attach) {
+                        assert_non_null(b.attach[0].key);
+                        assert_int_equal(b.attach[0].type.len, 10);
+                        assert_int_equal(b.attach[0].name.len, 5);
+                }
+                if (cases[i].want)
+                        assert_null(b.attach[0].key); /* untouched */
+        }
+        buf_release(&body);
+}
+
+/* Steps and tanggapan on a rahasia report (KIM.md §4.3): their details
+ * sealed and out of the clear map; step and result stay clear. */
+static void
+sealed_details(void **state)
+{
+        const struct fld verify[] = {{"report", BN(32)},
+                                     {"after", BN(32)},
+                                     {"step", S("diverifikasi")},
+                                     {"result", S("valid")},
+                                     {"sealed", MAP(sealed_ok)}};
+        const struct fld reply[] = {{"report", BN(32)},
+                                    {"sealed", MAP(sealed_ok)}};
+        const struct fld one[] = {{"", MAP(sealed_ok)}};
+        const struct fld clear[] = {
+            {"note", S("dicek")},     {"method", S("survei")},
+            {"agency", S("DPUPR")},   {"verifier", S("Ani")},
+            {"text", S("Sudah.")},    {"title", S("Tanggapan")},
+            {"attachments", ARR(one)}};
+        const struct fld d_verify[] = {{"method", S("survei")},
+                                       {"verifier", S("Ani")}};
+        const struct fld d_note[] = {{"note", S("dicek")}};
+        const struct fld d_reply[] = {{"text", S("Sudah.")}};
+        const struct fld d_empty[] = {{"text", S("")}};
+        struct buf body = BUF_INIT;
+        struct kim_body b;
+
+        (void)state;
+        body_write(verify, ARRAY_LEN(verify), NULL, NULL, &body);
+        expect_err("sealed diverifikasi",
+                   wire_kim_decode(KIND_STATUS, buf_slice(&body), &b), 0);
+        assert_true(b.sealed.n == 2 && !b.has_method &&
+                    b.result == KIM_RESULT_VALID);
+        body_write(verify, ARRAY_LEN(verify), "result", NULL, &body);
+        expect_err("sealed diverifikasi without its result",
+                   wire_kim_decode(KIND_STATUS, buf_slice(&body), &b),
+                   ERR_KIM_BODY);
+        body_write(reply, ARRAY_LEN(reply), NULL, NULL, &body);
+        expect_err("sealed tanggapan",
+                   wire_kim_decode(KIND_TANGGAPAN, buf_slice(&body), &b), 0);
+        assert_true(b.sealed.n == 2 && !b.has_text);
+        for (size_t i = 0; i < ARRAY_LEN(clear); i++) {
+                body_write(verify, ARRAY_LEN(verify), NULL, &clear[i], &body);
+                if (i < 4)
+                        expect_err(
+                            clear[i].key,
+                            wire_kim_decode(KIND_STATUS, buf_slice(&body), &b),
+                            ERR_KIM_BODY);
+                body_write(reply, ARRAY_LEN(reply), NULL, &clear[i], &body);
+                if (i >= 4)
+                        expect_err(clear[i].key,
+                                   wire_kim_decode(KIND_TANGGAPAN,
+                                                   buf_slice(&body), &b),
+                                   ERR_KIM_BODY);
+        }
+        /* The sealed plaintexts, with the rules of the clear fields. */
+        memset(&b, 0, sizeof(b));
+        b.kind = KIND_STATUS;
+        b.step = KIM_STEP_DIVERIFIKASI;
+        body_write(d_verify, ARRAY_LEN(d_verify), NULL, NULL, &body);
+        expect_err("details of a diverifikasi",
+                   wire_kim_details_decode(buf_slice(&body), &b), 0);
+        assert_true(b.has_method && b.has_verifier && !b.has_note);
+        body_write(d_note, ARRAY_LEN(d_note), NULL, NULL, &body);
+        expect_err("a diverifikasi's details without method",
+                   wire_kim_details_decode(buf_slice(&body), &b), ERR_KIM_BODY);
+        b.step = KIM_STEP_SELESAI;
+        expect_err("a note alone",
+                   wire_kim_details_decode(buf_slice(&body), &b), 0);
+        memset(&b, 0, sizeof(b));
+        b.kind = KIND_TANGGAPAN;
+        body_write(d_reply, ARRAY_LEN(d_reply), NULL, NULL, &body);
+        expect_err("details of a tanggapan",
+                   wire_kim_details_decode(buf_slice(&body), &b), 0);
+        assert_true(b.has_text && b.text.len == 6);
+        body_write(d_empty, ARRAY_LEN(d_empty), NULL, NULL, &body);
+        expect_err("an empty answer",
+                   wire_kim_details_decode(buf_slice(&body), &b), ERR_KIM_BODY);
+        buf_release(&body);
+}
+
+/* A sealed file (BLOBS.md §2.1) decrypts to its plaintext, whatever its
+ * size around the message boundaries. */
+static void
+sealfile_round_trip(void **state)
+{
+        const size_t sizes[] = {0, 1, 16383, 16384, 16385, 40000, 300000};
+        uint8_t key[SEALFILE_KEY_BYTES], key2[SEALFILE_KEY_BYTES];
+        struct buf plain = BUF_INIT, ct = BUF_INIT, got = BUF_INIT;
+
+        (void)state;
+        for (size_t i = 0; i < ARRAY_LEN(sizes); i++) {
+                buf_reset(&plain);
+                for (size_t j = 0; j < sizes[i]; j++)
+                        buf_addc(&plain, (uint8_t)(j % 251));
+                sealfile_seal(buf_slice(&plain), key, &ct);
+                assert_int_equal(ct.len, sealfile_ct_size(sizes[i]));
+                expect_err("opens", sealfile_open(key, buf_slice(&ct), &got),
+                           0);
+                assert_int_equal(got.len, sizes[i]);
+                assert_memory_equal(got.data, plain.data, sizes[i]);
+                /* A fresh key each time: the same file seals differently. */
+                sealfile_seal(buf_slice(&plain), key2, &got);
+                assert_memory_not_equal(key, key2, sizeof(key));
+        }
+        assert_int_equal(sealfile_ct_size(300000), 300347);
+        buf_release(&plain);
+        buf_release(&ct);
+        buf_release(&got);
+}
+
+/* A tampered, cut, extended or reordered sealed file, or a wrong key:
+ * BLOB-SEALED, and nothing of it comes out. */
+static void
+sealfile_tampering(void **state)
+{
+        const size_t whole = SEALFILE_MSG_BYTES + SEALFILE_ABYTES;
+        const size_t at[] = {0, 23, 24, 100, 24 + whole, 24 + 2 * whole + 5};
+        uint8_t key[SEALFILE_KEY_BYTES], other[SEALFILE_KEY_BYTES];
+        struct buf plain = BUF_INIT, ct = BUF_INIT, bad = BUF_INIT,
+                   got = BUF_INIT;
+
+        (void)state;
+        for (size_t j = 0; j < 40000; j++)
+                buf_addc(&plain, (uint8_t)(j % 251));
+        sealfile_seal(buf_slice(&plain), key, &ct); /* 3 messages */
+        for (size_t i = 0; i < ARRAY_LEN(at); i++) {
+                buf_reset(&bad);
+                buf_add(&bad, ct.data, ct.len);
+                bad.data[at[i]] ^= 0x01;
+                expect_err("a flipped byte",
+                           sealfile_open(key, buf_slice(&bad), &got),
+                           ERR_BLOB_SEALED);
+                assert_int_equal(got.len, 0);
+        }
+        expect_err(
+            "the last message cut off",
+            sealfile_open(key, slice_make(ct.data, 24 + 2 * whole), &got),
+            ERR_BLOB_SEALED);
+        expect_err("one byte short",
+                   sealfile_open(key, slice_make(ct.data, ct.len - 1), &got),
+                   ERR_BLOB_SEALED);
+        expect_err("the header only",
+                   sealfile_open(key, slice_make(ct.data, 24), &got),
+                   ERR_BLOB_SEALED);
+        buf_reset(&bad);
+        buf_add(&bad, ct.data, ct.len);
+        buf_add(&bad, ct.data + 24, 40);
+        expect_err("bytes after the final message",
+                   sealfile_open(key, buf_slice(&bad), &got), ERR_BLOB_SEALED);
+        buf_reset(&bad); /* messages 0 and 1 swapped */
+        buf_add(&bad, ct.data, 24);
+        buf_add(&bad, ct.data + 24 + whole, whole);
+        buf_add(&bad, ct.data + 24, whole);
+        buf_add(&bad, ct.data + 24 + 2 * whole, ct.len - 24 - 2 * whole);
+        expect_err("messages reordered",
+                   sealfile_open(key, buf_slice(&bad), &got), ERR_BLOB_SEALED);
+        sealfile_seal(buf_slice(&plain), other, &bad);
+        expect_err("another file's key",
+                   sealfile_open(other, buf_slice(&ct), &got), ERR_BLOB_SEALED);
+        assert_int_equal(got.len, 0);
+        buf_release(&plain);
+        buf_release(&ct);
+        buf_release(&bad);
+        buf_release(&got);
+}
+
 /* Unknown keys ignored; a repeated key takes its first occurrence; bodies
  * that are not maps. */
 static void
@@ -1881,6 +2154,11 @@ main(void)
             cmocka_unit_test(location),
             cmocka_unit_test(sealed_shape),
             cmocka_unit_test(rahasia_rules),
+            cmocka_unit_test(rahasia_attachments),
+            cmocka_unit_test(content_files),
+            cmocka_unit_test(sealed_details),
+            cmocka_unit_test(sealfile_round_trip),
+            cmocka_unit_test(sealfile_tampering),
             cmocka_unit_test(keys_and_shapes),
             cmocka_unit_test(encode_round_trip),
             cmocka_unit_test(report_audience),

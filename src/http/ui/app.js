@@ -253,7 +253,9 @@ function muatTempat() {
 /* ---- Beranda ---------------------------------------------------------------- */
 
 function fotoKecil(it, wadah) {
+  var disegel = 0;
   (it.attachments || []).forEach(function (a, n) {
+    if (a.sealed) { disegel++; return; }
     if (!/^image\//.test(a.type)) return;
     var img = el('img');
     img.loading = 'lazy';
@@ -266,6 +268,11 @@ function fotoKecil(it, wadah) {
     link.appendChild(img);
     wadah.appendChild(link);
   });
+  /* a rahasia report's photos where this node cannot open them
+   * (proto/BLOBS.md §2.1): only how many */
+  if (disegel)
+    wadah.appendChild(el('p', disegel + ' lampiran disegel: hanya pengelola yang menangani yang bisa melihatnya.',
+                         'catatan lampiran-disegel'));
 }
 
 function kartuPengumuman(it) {
@@ -615,18 +622,19 @@ function cekKirim() {
     ok = tandaiIsian('kirim-kontak', 'Kontak harus nomor telepon atau alamat surel.');
   var n = $('kirim-foto').files.length;
   if (n > FOTO_MAKS) ok = tandaiIsian('kirim-foto', 'Paling banyak ' + FOTO_MAKS + ' foto.');
-  else if (n && $('kirim-rahasia').checked)
-    ok = tandaiIsian('kirim-foto', 'Laporan rahasia belum bisa membawa foto: kirim tanpa foto atau tanpa rahasia.');
   return ok;
 }
 
 /* The thumbnail the signed entry carries (at most 8 KiB, BLOBS.md §2),
- * base64: shown everywhere before the photo itself arrives. */
-function gambarKecil(file) {
-  return kecilkan(file, 160, 0.6).then(function (b) {
-    return b.size <= THUMB_MAKS ? b : kecilkan(file, 96, 0.5);
+ * base64: shown everywhere before the photo itself arrives. A rahasia
+ * report's go into its sealed content, at most 17,392 bytes with the
+ * text (KIM.md §4): at most 2 KiB each there. */
+function gambarKecil(file, rahasia) {
+  var maks = rahasia ? 2048 : THUMB_MAKS;
+  return kecilkan(file, rahasia ? 96 : 160, rahasia ? 0.5 : 0.6).then(function (b) {
+    return b.size <= maks ? b : kecilkan(file, rahasia ? 64 : 96, rahasia ? 0.4 : 0.5);
   }).then(function (b) {
-    if (b.size > THUMB_MAKS) return null;
+    if (b.size > maks) return null;
     return new Promise(function (ok) {
       var r = new FileReader();
       r.onload = function () { ok(String(r.result).replace(/^data:[^,]*,/, '')); };
@@ -636,7 +644,7 @@ function gambarKecil(file) {
   });
 }
 
-function unggah(fs) {
+function unggah(fs, rahasia) {
   var hasil = [];
   var urut = Promise.resolve();
   Array.prototype.forEach.call(fs, function (f, i) {
@@ -648,7 +656,7 @@ function unggah(fs) {
       return api('POST', '/api/blobs', b, 'image/jpeg');
     }).then(function (r) {
       lampiran.root = r.root;
-      return gambarKecil(f);
+      return gambarKecil(f, rahasia);
     }).then(function (t) {
       if (t) lampiran.thumb = t;
       hasil.push(lampiran);
@@ -676,7 +684,7 @@ function kirimLaporan(ev) {
   else if ($('kirim-nama').value.trim())
     isi.reporter = { name: $('kirim-nama').value.trim(), contact: $('kirim-kontak').value.trim() };
   if ($('kirim-rahasia').checked) isi.rahasia = true;
-  unggah($('kirim-foto').files).then(function (lampiran) {
+  unggah($('kirim-foto').files, !!isi.rahasia).then(function (lampiran) {
     if (lampiran.length) isi.attachments = lampiran;
     return api('POST', '/api/items', isi);
   }).then(function (r) {
