@@ -69,6 +69,7 @@ static const struct {
     {ERR_HTTP_LENGTH, 411},
     {ERR_HTTP_TOO_BIG, 413},
     {ERR_BLOB_MISSING, 404},
+    {ERR_BLOB_SEALED, 422}, /* the author's ciphertext does not open */
     {ERR_HTTP_MEDIA_TYPE, 415},
     {ERR_HTTP_HOST, 421},
     {ERR_RESTORED, 503},
