@@ -159,7 +159,9 @@
         X(ERR_WEBHOOK_DOWN, "WEBHOOK-DOWN",                                    \
           "a webhook endpoint is failing: events wait for it")                 \
         X(ERR_NO_QR, "NO-QR",                                                  \
-          "this build draws no QR codes (no libqrencode): use the text")
+          "this build draws no QR codes (no libqrencode): use the text")       \
+        X(ERR_USER_LAST_ADMIN, "USER-LAST-ADMIN",                              \
+          "the last admin account cannot be removed or demoted")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };
