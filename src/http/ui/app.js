@@ -27,7 +27,7 @@ var KATEGORI = ['infrastruktur', 'kesehatan', 'pendidikan', 'bencana',
   'keamanan', 'lingkungan', 'sosial', 'ekonomi', 'pelayanan', 'lainnya'];
 var TINGKAT = { awas: 3, siaga: 2, waspada: 1 };
 var PERAN = { anggota: 1, pengelola: 2, admin: 3 };
-var FOTO_MAKS = 4;      /* attachments of one item (proto/BLOBS.md §2) */
+var FOTO_MAKS = 5;      /* attachments of one item (proto/BLOBS.md §2) */
 var FOTO_SISI = 1600;   /* px, the longer side of an uploaded photo */
 var FOTO_MUTU = 0.8;    /* JPEG quality */
 var THUMB_MAKS = 8192;  /* bytes of an inline thumbnail (KIM_THUMB_MAX) */
