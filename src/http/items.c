@@ -420,6 +420,7 @@ int
 http_items_create(struct http_req *r)
 {
         struct app_post p;
+        bool replayed;
         int err;
 
         if ((err = item_parse(r, r->in, &p)))
@@ -429,9 +430,16 @@ http_items_create(struct http_req *r)
              p.body.kind == KIND_STATUS || p.body.kind == KIND_TANGGAPAN) &&
             (err = http_role_require(r, APP_ROLE_PENGELOLA)))
                 return err;
+        /* sent again (idem.c): the first one's reply */
+        if ((err = http_idem_replay(r, &replayed)) || replayed)
+                return err;
         if (p.body.kind == KIND_STATUS || p.body.kind == KIND_TANGGAPAN)
-                return item_step(r, &p);
-        return post_reply(r, &p);
+                err = item_step(r, &p);
+        else
+                err = post_reply(r, &p);
+        if (!err && !r->check_only)
+                http_idem_remember(r);
+        return err;
 }
 
 static const struct field revision_fields[] = {
