@@ -833,11 +833,11 @@ http_item_thumb(struct http_req *r)
         if ((err = http_query_check(r, no_query)) ||
             (err = arg_prefix(r, id, &len)))
                 return err;
-        if (a[0] < '0' || a[0] > '3' || a[1])
+        if (a[0] < '0' || a[0] >= '0' + (int)KIM_ATTACH_MAX || a[1])
                 return http_fail(r, ERR_HTTP_BAD_VALUE,
                                  "'%.80s' is not an attachment number (0 "
-                                 "to 3)",
-                                 a);
+                                 "to %u)",
+                                 a, KIM_ATTACH_MAX - 1);
         if (r->check_only)
                 return 0;
         err = app_report_get(r->s->n, id, len, 0, &rep, err_msg);
