@@ -123,8 +123,7 @@ rev_older(const void *x, const void *y)
         const struct app_rev *a = x, *b = y;
 
         if (a->it.e.h.timestamp_ms != b->it.e.h.timestamp_ms)
-                return a->it.e.h.timestamp_ms < b->it.e.h.timestamp_ms ? -1
-                                                                       : 1;
+                return a->it.e.h.timestamp_ms < b->it.e.h.timestamp_ms ? -1 : 1;
         return memcmp(a->it.e.id, b->it.e.id, ENTRY_HASH_BYTES);
 }
 

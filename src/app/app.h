@@ -831,8 +831,8 @@ void app_anns_release(struct app_anns *l);
 int app_announcements_list(struct node *n, const struct app_ann_filter *f,
                            struct app_anns *out, char *err_msg) WUR;
 /* One informasi or peringatan (id or a unique prefix of 4..32 bytes), as
- * an element of app_announcements_list, with every revisi held (revs). ERR_KIM_NOT_FOUND when it is not
- * an announcement held. */
+ * an element of app_announcements_list, with every revisi held (revs).
+ * ERR_KIM_NOT_FOUND when it is not an announcement held. */
 int app_announcement_get(struct node *n, const uint8_t *id, size_t id_len,
                          struct app_ann *out, char *err_msg) WUR;
 

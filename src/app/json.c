@@ -980,9 +980,8 @@ revisions_json(const struct app_ann *a)
                                   ? json_integer((json_int_t)r->decided_ts)
                                   : json_null(),
                               "decision_reason",
-                              r->reason.len
-                                  ? slice_json(buf_slice(&r->reason))
-                                  : json_null(),
+                              r->reason.len ? slice_json(buf_slice(&r->reason))
+                                            : json_null(),
                               "counts", r->counts));
         }
         return arr;

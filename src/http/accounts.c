@@ -56,11 +56,11 @@ account_fail(struct http_req *r, int err, const char *name, const char *msg)
 {
         switch (err) {
         case ERR_USER_EXISTS:
-                return http_fail(r, err, "Sudah ada akun bernama '%.40s' (user)",
-                                 name);
+                return http_fail(r, err,
+                                 "Sudah ada akun bernama '%.40s' (user)", name);
         case ERR_NOT_FOUND:
-                return http_fail(r, err, "Tidak ada akun bernama '%.40s' (user)",
-                                 name);
+                return http_fail(r, err,
+                                 "Tidak ada akun bernama '%.40s' (user)", name);
         case ERR_USER_LAST_ADMIN:
                 return http_fail(r, err,
                                  "'%.40s' adalah admin terakhir: tambahkan "
@@ -98,9 +98,8 @@ account_logged(struct http_req *r, const char *what, const char *name)
 int
 http_account_add(struct http_req *r)
 {
-        static const struct field fields[] = {{"user", FIELD_STR},
-                                              {"role", FIELD_STR},
-                                              {"password", FIELD_STR}};
+        static const struct field fields[] = {
+            {"user", FIELD_STR}, {"role", FIELD_STR}, {"password", FIELD_STR}};
         const char *user, *pw;
         enum app_role role;
         char msg[APP_ERR_MAX];
@@ -116,8 +115,8 @@ http_account_add(struct http_req *r)
                 return account_fail(r, err, user, msg);
         account_logged(r, "added the account", user);
         r->status = 201;
-        r->out = json_pack("{s:s, s:s}", "user", user, "role",
-                           app_role_name(role));
+        r->out =
+            json_pack("{s:s, s:s}", "user", user, "role", app_role_name(role));
         return 0;
 }
 
@@ -138,8 +137,8 @@ http_account_role(struct http_req *r)
         if ((err = app_user_role_set(r->s->n->dir, user, role, msg)))
                 return account_fail(r, err, user, msg);
         account_logged(r, "changed the role of", user);
-        r->out = json_pack("{s:s, s:s}", "user", user, "role",
-                           app_role_name(role));
+        r->out =
+            json_pack("{s:s, s:s}", "user", user, "role", app_role_name(role));
         return 0;
 }
 

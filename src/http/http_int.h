@@ -23,8 +23,8 @@
 #define HTTP_MSG_MAX 240U /* bytes of an error message */
 
 /* A POST /api/items remembered by its Idempotency-Key (idem.c). */
-#define HTTP_IDEM_MAX 256U                      /* keys remembered */
-#define HTTP_IDEM_KEY_MAX 64U                   /* bytes of a key */
+#define HTTP_IDEM_MAX 256U                     /* keys remembered */
+#define HTTP_IDEM_KEY_MAX 64U                  /* bytes of a key */
 #define HTTP_IDEM_TTL_MS (24U * 3600U * 1000U) /* how long */
 struct http_idem {
         char key[HTTP_IDEM_KEY_MAX + 1]; /* "": a free slot */

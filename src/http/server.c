@@ -473,7 +473,8 @@ body_check(struct http_req *r)
 
         /* A DELETE names what it removes in its path: a body is optional
          * (http_req_handle reads none as {}). */
-        if (!strcmp(r->method, "DELETE") && !ct && !te && (!cl || !strcmp(cl, "0")))
+        if (!strcmp(r->method, "DELETE") && !ct && !te &&
+            (!cl || !strcmp(cl, "0")))
                 return 0;
 
         /* An upload is the file's bytes, of any type but JSON. */
@@ -696,10 +697,11 @@ http_req_handle(struct http_req *r)
                 return err;
         }
         if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP | ROUTE_LOGIN)) {
-                r->in = !r->body.len && !strcmp(r->method, "DELETE")
-                            ? json_object()
-                            : json_loadb((const char *)r->body.data, r->body.len,
-                                   JSON_REJECT_DUPLICATES, &je);
+                r->in =
+                    !r->body.len && !strcmp(r->method, "DELETE")
+                        ? json_object()
+                        : json_loadb((const char *)r->body.data, r->body.len,
+                                     JSON_REJECT_DUPLICATES, &je);
                 if (!r->in)
                         return http_fail(r, ERR_HTTP_BAD_JSON,
                                          "body is not JSON: %s at byte %d",

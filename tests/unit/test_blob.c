@@ -227,19 +227,18 @@ too_many_attachments(void)
                 buf_add(&six, max.data, hm + 1);
                 buf_add(&six, m.ptr, len);
                 buf_add(&six, max.data + hm + 1, max.len - hm - 1);
-                expect_err("six attachments",
-                           wire_kim_decode(KIND_INFORMASI, buf_slice(&six),
-                                           &got),
-                           ERR_KIM_BODY);
+                expect_err(
+                    "six attachments",
+                    wire_kim_decode(KIND_INFORMASI, buf_slice(&six), &got),
+                    ERR_KIM_BODY);
                 /* and the splice itself is sound: back to five */
                 six.data[hm]--;
                 memmove(six.data + hm + 1, six.data + hm + 1 + len,
                         six.len - hm - 1 - len);
                 six.len -= len;
-                expect_err("five again",
-                           wire_kim_decode(KIND_INFORMASI, buf_slice(&six),
-                                           &got),
-                           0);
+                expect_err(
+                    "five again",
+                    wire_kim_decode(KIND_INFORMASI, buf_slice(&six), &got), 0);
                 buf_release(&six);
         }
         buf_release(&one);
