@@ -134,30 +134,34 @@ function cobaLagi(e) {
 }
 
 /*
- * Kirim: the report and its photos are kept first, then sent. Sent: the
- * item's id (the caller opens it). Not sent: null, and it waits; refused
- * by the node: throws, and nothing waits.
+ * Kirim: the report and its photos are kept first, then sent. Sent:
+ * {id} (the caller opens it). Not sent: {galat}, why, and it waits; refused
+ * by the node: throws, and nothing waits. A browser that cannot keep it
+ * (no IndexedDB, a private window out of space) sends it as before and
+ * says so when the node cannot be reached.
  */
 function kirimAntre(isi, files) {
   var r = { kunci: kunciBaru(), isi: isi, dibuat: Date.now(), galat: '' };
+  var tersimpan = false;
   return siapkanFoto(files).then(function (foto) {
     r.foto = foto;
-    return antreSimpan(r);
+    return antreSimpan(r).then(function () { tersimpan = true; }, function () {});
   }).then(function () {
     if (files.length) pesan('Mengunggah ' + files.length + ' foto…');
     return kirimSatu(r);
   }).then(function (hasil) {
-    return antreHapus(r.kunci).then(function () { return hasil.id; });
+    return antreHapus(r.kunci).catch(function () {}).then(function () { return { id: hasil.id }; });
   }, function (e) {
-    if (cobaLagi(e)) {
+    if (tersimpan && cobaLagi(e)) {
       r.galat = kalimat(e);
       return antreSimpan(r).then(function () {
         tampilAntrean();
         jadwalAntrean();
-        return null;
+        return { galat: r.galat };
       });
     }
-    return antreHapus(r.kunci).then(function () { throw e; });
+    var hapus = tersimpan ? antreHapus(r.kunci).catch(function () {}) : Promise.resolve();
+    return hapus.then(function () { throw e; });
   });
 }
 

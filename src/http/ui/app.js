@@ -663,16 +663,16 @@ function kirimLaporan(ev) {
     isi.reporter = { name: $('kirim-nama').value.trim(), contact: $('kirim-kontak').value.trim() };
   if ($('kirim-rahasia').checked) isi.rahasia = true;
   /* kept in this browser until the node has it (antrean.js) */
-  kirimAntre(isi, $('kirim-foto').files).then(function (id) {
+  kirimAntre(isi, $('kirim-foto').files).then(function (h) {
     $('form-kirim').reset();
     kosongkan($('kirim-pratinjau'));
-    if (!id) {
-      pesan('Node tidak dapat dihubungi. ' + (NAMA_JENIS[jenis] || jenis) +
-            ' disimpan di perangkat ini dan dikirim otomatis begitu node terjangkau (Menunggu dikirim).', true);
+    if (!h.id) {
+      pesan('Belum terkirim: ' + h.galat + ' ' + (NAMA_JENIS[jenis] || jenis) +
+            ' disimpan di perangkat ini dan dikirim otomatis begitu bisa (Menunggu dikirim).', true);
       return;
     }
     pesan((NAMA_JENIS[jenis] || jenis) + ' tersimpan di node ini.');
-    location.hash = '#detail/' + id;
+    location.hash = '#detail/' + h.id;
   }).catch(galat).then(function () { tombol.disabled = false; });
 }
 
