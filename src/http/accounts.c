@@ -72,7 +72,7 @@ account_fail(struct http_req *r, int err, const char *name, const char *msg)
                                  "dulu (user)",
                                  APP_USERS_MAX);
         case ERR_USAGE:
-                if (strstr(msg, "password"))
+                if (!strncmp(msg, "a password", 10)) /* password_check's */
                         return http_fail(r, err,
                                          "Kata sandi harus %u sampai %u "
                                          "byte (password)",
