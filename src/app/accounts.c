@@ -239,7 +239,7 @@ lock_take(const char *dir, char *err_msg)
         return fd;
 }
 
-enum change { CHANGE_ADD, CHANGE_PASSWD, CHANGE_REMOVE };
+enum change { CHANGE_ADD, CHANGE_PASSWD, CHANGE_REMOVE, CHANGE_ROLE };
 
 static size_t
 admins(const struct accts *l)
@@ -286,12 +286,15 @@ accts_change(const char *dir, enum change what, const char *name,
                 strcpy(a->hash, hash);
         } else if (what == CHANGE_PASSWD) {
                 strcpy(a->hash, hash);
-        } else if (a->a.role == APP_ROLE_ADMIN && admins(&l) == 1) {
+        } else if (a->a.role == APP_ROLE_ADMIN && admins(&l) == 1 &&
+                   (what == CHANGE_REMOVE || role != APP_ROLE_ADMIN)) {
                 /* Nobody could manage the node from the browser again. */
-                err = app__fail(err_msg, ERR_USAGE,
+                err = app__fail(err_msg, ERR_USER_LAST_ADMIN,
                                 "'%s' is the last admin: add another admin "
                                 "first (simpul user add NAME --role admin)",
                                 name);
+        } else if (what == CHANGE_ROLE) {
+                a->a.role = role;
         } else {
                 memmove(a, a + 1, (size_t)(l.v + l.n - a - 1) * sizeof(*a));
                 l.n--;
@@ -357,6 +360,17 @@ app_user_remove(const char *dir, const char *name, char *err_msg)
         return err ? err
                    : accts_change(dir, CHANGE_REMOVE, name, APP_ROLE_NONE, NULL,
                                   err_msg);
+}
+
+int
+app_user_role_set(const char *dir, const char *name, enum app_role role,
+                  char *err_msg)
+{
+        int err = name_check(name, err_msg);
+
+        assert(role >= APP_ROLE_ANGGOTA && role <= APP_ROLE_ADMIN);
+        return err ? err
+                   : accts_change(dir, CHANGE_ROLE, name, role, NULL, err_msg);
 }
 
 int

@@ -39,7 +39,103 @@ app_ann_release(struct app_ann *a)
 {
         app__item_release(&a->it);
         app__item_release(&a->rev_item);
+        for (size_t i = 0; i < a->n_revs; i++) {
+                app__item_release(&a->revs[i].it);
+                buf_release(&a->revs[i].reason);
+        }
+        free(a->revs);
         memset(a, 0, sizeof(*a));
+}
+
+/* ---- every revisi of one announcement, for its detail ------------------- */
+
+struct rev_walk {
+        struct store_txn *t;
+        struct app_ann *a;
+        struct app_rev *r; /* the revisi whose decisions are walked */
+        uint64_t best_ts;
+        uint8_t best_id[ENTRY_HASH_BYTES];
+        size_t cap;
+};
+
+/* A decision naming w->r: the author's of greatest (ts, id) holds. */
+static int
+decision_visit(void *ctx, const uint8_t id[ENTRY_HASH_BYTES])
+{
+        struct rev_walk *w = ctx;
+        struct app_item d;
+        int err;
+
+        memset(&d, 0, sizeof(d));
+        if ((err = app__item_load(w->t, id, &d)))
+                return err == ERR_KIM_NOT_FOUND ? 0 : err;
+        if (d.kim && d.e.h.kind == KIND_REVISI_KEPUTUSAN &&
+            !memcmp(d.e.h.author, w->a->it.e.h.author, ENTRY_KEY_BYTES) &&
+            (d.e.h.timestamp_ms > w->best_ts ||
+             (d.e.h.timestamp_ms == w->best_ts &&
+              memcmp(id, w->best_id, ENTRY_HASH_BYTES) > 0))) {
+                w->best_ts = d.e.h.timestamp_ms;
+                memcpy(w->best_id, id, ENTRY_HASH_BYTES);
+                w->r->state = kim_decision_name(d.b.decision);
+                w->r->decided_ts = d.e.h.timestamp_ms;
+                buf_reset(&w->r->reason);
+                if (d.b.has_reason)
+                        buf_add(&w->r->reason, d.b.reason.ptr, d.b.reason.len);
+        }
+        app__item_release(&d);
+        return 0;
+}
+
+/* An entry naming the announcement: a revisi, with its decision. */
+static int
+revisi_visit(void *ctx, const uint8_t id[ENTRY_HASH_BYTES])
+{
+        struct rev_walk *w = ctx;
+        struct app_rev r;
+        int err;
+
+        memset(&r, 0, sizeof(r));
+        if ((err = app__item_load(w->t, id, &r.it)))
+                return err == ERR_KIM_NOT_FOUND ? 0 : err;
+        if (!r.it.kim || r.it.e.h.kind != KIND_REVISI) {
+                app__item_release(&r.it);
+                return 0;
+        }
+        r.state = "diusulkan";
+        r.counts = w->a->has_revision &&
+                   !memcmp(w->a->rev.revisi, id, ENTRY_HASH_BYTES);
+        w->r = &r;
+        w->best_ts = 0;
+        memset(w->best_id, 0, sizeof(w->best_id));
+        if ((err = replica_refs_scan(w->t, id, decision_visit, w))) {
+                app__item_release(&r.it);
+                buf_release(&r.reason);
+                return err;
+        }
+        w->a->revs = app__grow(w->a->revs, w->a->n_revs, &w->cap, sizeof(r));
+        w->a->revs[w->a->n_revs++] = r;
+        return 0;
+}
+
+static int
+rev_older(const void *x, const void *y)
+{
+        const struct app_rev *a = x, *b = y;
+
+        if (a->it.e.h.timestamp_ms != b->it.e.h.timestamp_ms)
+                return a->it.e.h.timestamp_ms < b->it.e.h.timestamp_ms ? -1 : 1;
+        return memcmp(a->it.e.id, b->it.e.id, ENTRY_HASH_BYTES);
+}
+
+static int
+revisions_load(struct store_txn *t, struct app_ann *a)
+{
+        struct rev_walk w = {.t = t, .a = a};
+        int err = replica_refs_scan(t, a->it.e.id, revisi_visit, &w);
+
+        if (!err && a->n_revs > 1)
+                qsort(a->revs, a->n_revs, sizeof(*a->revs), rev_older);
+        return err;
 }
 
 struct ann_walk {
@@ -161,7 +257,8 @@ app_announcement_get(struct node *n, const uint8_t *id, size_t id_len,
                 goto out;
         }
         ann_fill(out);
-        if ((err = app__delivery(n, t, &out->it.e, &out->delivery)))
+        if ((err = revisions_load(t, out)) ||
+            (err = app__delivery(n, t, &out->it.e, &out->delivery)))
                 app__fail(err_msg, err, "%s", err_str(err));
 out:
         store_abort(t);

@@ -778,6 +778,16 @@ struct app_report_counts {
 int app_reports_count(struct node *n, uint64_t now_ms,
                       struct app_report_counts *out, char *err_msg) WUR;
 
+/* A revisi of an announcement, as its author decided it (KIM.md §6 rule
+ * 5): the holding decision of the announcement's author, if any. */
+struct app_rev {
+        struct app_item it;  /* the revisi */
+        const char *state;   /* "diusulkan", "diterima" or "ditolak" */
+        uint64_t decided_ts; /* the holding decision's time, or 0 */
+        struct buf reason;   /* its reason (may be empty) */
+        bool counts;         /* the revision shown (has_revision's) */
+};
+
 /* An informasi or peringatan, with its accepted revision. */
 struct app_ann {
         struct app_item it;
@@ -789,6 +799,9 @@ struct app_ann {
         bool has_revision; /* an accepted revision (KIM.md §6 rule 5) */
         struct wire_revision_view rev;
         struct app_item rev_item; /* the revisi */
+        /* app_announcement_get only: every revisi held, oldest first */
+        struct app_rev *revs;
+        size_t n_revs;
 };
 void app_ann_release(struct app_ann *a);
 
@@ -819,8 +832,8 @@ void app_anns_release(struct app_anns *l);
 int app_announcements_list(struct node *n, const struct app_ann_filter *f,
                            struct app_anns *out, char *err_msg) WUR;
 /* One informasi or peringatan (id or a unique prefix of 4..32 bytes), as
- * an element of app_announcements_list. ERR_KIM_NOT_FOUND when it is not
- * an announcement held. */
+ * an element of app_announcements_list, with every revisi held (revs).
+ * ERR_KIM_NOT_FOUND when it is not an announcement held. */
 int app_announcement_get(struct node *n, const uint8_t *id, size_t id_len,
                          struct app_ann *out, char *err_msg) WUR;
 
@@ -1197,8 +1210,12 @@ int app_user_add(const char *dir, const char *name, enum app_role role,
 /* A new password for name: ERR_NOT_FOUND, and as app_user_add. */
 int app_user_passwd(const char *dir, const char *name, const char *password,
                     char *err_msg) WUR;
-/* Removes name: ERR_NOT_FOUND, ERR_CONFIG, -errno. */
+/* Removes name: ERR_NOT_FOUND, ERR_USER_LAST_ADMIN, ERR_CONFIG, -errno. */
 int app_user_remove(const char *dir, const char *name, char *err_msg) WUR;
+/* A new role for name: ERR_NOT_FOUND; ERR_USER_LAST_ADMIN when name is
+ * the last admin and role is not admin. */
+int app_user_role_set(const char *dir, const char *name, enum app_role role,
+                      char *err_msg) WUR;
 /* Every account, in the file's order (by creation). */
 int app_user_list(const char *dir, struct app_accounts *out, char *err_msg) WUR;
 void app_accounts_release(struct app_accounts *a);

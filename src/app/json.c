@@ -966,10 +966,47 @@ ann_json(const struct app_ann *a)
         return j;
 }
 
+/* Every revisi of an announcement (app_announcement_get), oldest first:
+ * who proposed what, when, and what its author decided. */
+static json_t *
+revisions_json(const struct app_ann *a)
+{
+        json_t *arr = json_array();
+
+        for (size_t i = 0; i < a->n_revs; i++) {
+                const struct app_rev *r = &a->revs[i];
+                const struct entry *e = &r->it.e;
+
+                json_array_append_new(
+                    arr,
+                    json_pack("{s:o, s:s, s:I, s:o, s:o, s:o, s:o, s:s, s:o, "
+                              "s:o, s:b}",
+                              "id", hex_json(e->id, ENTRY_HASH_BYTES),
+                              "editor_region", e->h.author_region, "ts",
+                              (json_int_t)e->h.timestamp_ms, "time",
+                              time_json(e->h.timestamp_ms), "title",
+                              slice_json(r->it.b.title), "text",
+                              slice_json(r->it.b.text), "reason",
+                              slice_json(r->it.b.reason), "state", r->state,
+                              "decided_ts",
+                              r->decided_ts
+                                  ? json_integer((json_int_t)r->decided_ts)
+                                  : json_null(),
+                              "decision_reason",
+                              r->reason.len ? slice_json(buf_slice(&r->reason))
+                                            : json_null(),
+                              "counts", r->counts));
+        }
+        return arr;
+}
+
 int
 app_json_ann(struct buf *out, const struct app_ann *a, int flags)
 {
-        return dump(ann_json(a), flags, out);
+        json_t *j = ann_json(a);
+
+        json_object_set_new(j, "revisions", revisions_json(a));
+        return dump(j, flags, out);
 }
 
 int

@@ -161,7 +161,9 @@
         X(ERR_NO_QR, "NO-QR",                                                  \
           "this build draws no QR codes (no libqrencode): use the text")       \
         X(ERR_BLOB_SEALED, "BLOB-SEALED",                                      \
-          "a sealed attachment does not decrypt with its key")
+          "a sealed attachment does not decrypt with its key")           \
+        X(ERR_USER_LAST_ADMIN, "USER-LAST-ADMIN",                              \
+          "the last admin account cannot be removed or demoted")
 
 #define ERR_ENUM_(name, id, msg) name,
 enum err_code { ERR_FIRST_ = -10000, ERR_TABLE(ERR_ENUM_) ERR_LAST_ };

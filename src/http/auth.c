@@ -67,6 +67,10 @@ static const struct {
     {"GET", "/api/places", NEED_PUBLIC},
     /* the accounts (names and roles, no hash): the admin's */
     {"GET", "/api/accounts", NEED_ADMIN},
+    {"POST", "/api/accounts", NEED_ADMIN},
+    {"POST", "/api/accounts/*/role", NEED_ADMIN},
+    {"POST", "/api/accounts/*/password", NEED_ADMIN},
+    {"DELETE", "/api/accounts/*", NEED_ADMIN},
 };
 
 enum http_need

@@ -22,6 +22,18 @@
 #define HTTP_SEGS_MAX 6U  /* path segments of a route */
 #define HTTP_MSG_MAX 240U /* bytes of an error message */
 
+/* A POST /api/items remembered by its Idempotency-Key (idem.c). */
+#define HTTP_IDEM_MAX 256U                     /* keys remembered */
+#define HTTP_IDEM_KEY_MAX 64U                  /* bytes of a key */
+#define HTTP_IDEM_TTL_MS (24U * 3600U * 1000U) /* how long */
+struct http_idem {
+        char key[HTTP_IDEM_KEY_MAX + 1]; /* "": a free slot */
+        char who[APP_USER_MAX + 2];      /* the account, or "" (token) */
+        char id[2 * ENTRY_HASH_BYTES + 1];
+        char kind[24];
+        uint64_t at_ms;
+};
+
 struct http_server {
         struct MHD_Daemon *mhd;
         struct node *n;             /* borrowed; NULL while setting up */
@@ -36,6 +48,10 @@ struct http_server {
         bool own_sessions;             /* sessions freed with the server */
         bool tls;                      /* served over TLS: Secure cookies */
         struct buf tls_cert, tls_key;  /* PEM for MHD (owned, wiped) */
+        /* the replies of the last POST /api/items with a key (idem.c;
+         * under write_lock, as every write) */
+        struct http_idem idem[HTTP_IDEM_MAX];
+        size_t idem_next;
 };
 
 enum route_flags {
@@ -249,8 +265,20 @@ int http_blob_upload(struct http_req *r);
 int http_export(struct http_req *r);
 /* places.c: GET /api/places, the regions known by name */
 int http_places(struct http_req *r);
-/* accounts.c: GET /api/accounts, admin only */
+/*
+ * idem.c: POST /api/items with an Idempotency-Key header. http_idem_replay
+ * (before posting): the reply the same key of the same caller got, into
+ * r (*replayed true), or nothing; ERR_HTTP_BAD_VALUE for a malformed key.
+ * http_idem_remember (after a 201): remembers r's reply for the key.
+ */
+int http_idem_replay(struct http_req *r, bool *replayed) WUR;
+void http_idem_remember(struct http_req *r);
+/* accounts.c: GET /api/accounts, admin only; and the changes, admin only */
 int http_accounts(struct http_req *r);
+int http_account_add(struct http_req *r);
+int http_account_role(struct http_req *r);
+int http_account_password(struct http_req *r);
+int http_account_remove(struct http_req *r);
 
 /* The embedded UI files (generated from src/http/ui/ by cmake/embed.cmake
  * into the build tree). */

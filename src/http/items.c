@@ -420,6 +420,7 @@ int
 http_items_create(struct http_req *r)
 {
         struct app_post p;
+        bool replayed;
         int err;
 
         if ((err = item_parse(r, r->in, &p)))
@@ -429,9 +430,16 @@ http_items_create(struct http_req *r)
              p.body.kind == KIND_STATUS || p.body.kind == KIND_TANGGAPAN) &&
             (err = http_role_require(r, APP_ROLE_PENGELOLA)))
                 return err;
+        /* sent again (idem.c): the first one's reply */
+        if ((err = http_idem_replay(r, &replayed)) || replayed)
+                return err;
         if (p.body.kind == KIND_STATUS || p.body.kind == KIND_TANGGAPAN)
-                return item_step(r, &p);
-        return post_reply(r, &p);
+                err = item_step(r, &p);
+        else
+                err = post_reply(r, &p);
+        if (!err && !r->check_only)
+                http_idem_remember(r);
+        return err;
 }
 
 static const struct field revision_fields[] = {
@@ -826,11 +834,11 @@ http_item_thumb(struct http_req *r)
         if ((err = http_query_check(r, no_query)) ||
             (err = arg_prefix(r, id, &len)))
                 return err;
-        if (a[0] < '0' || a[0] > '3' || a[1])
+        if (a[0] < '0' || a[0] >= '0' + (int)KIM_ATTACH_MAX || a[1])
                 return http_fail(r, ERR_HTTP_BAD_VALUE,
                                  "'%.80s' is not an attachment number (0 "
-                                 "to 3)",
-                                 a);
+                                 "to %u)",
+                                 a, KIM_ATTACH_MAX - 1);
         if (r->check_only)
                 return 0;
         err = app_report_get(r->s->n, id, len, 0, &rep, err_msg);

@@ -102,5 +102,9 @@ const struct route http_routes[] = {
     {"POST", "/api/enrolment/sign", http_enrolment_sign, ROUTE_WRITE},
     {"GET", "/api/places", http_places, 0},
     {"GET", "/api/accounts", http_accounts, 0},
+    {"POST", "/api/accounts", http_account_add, ROUTE_WRITE},
+    {"POST", "/api/accounts/*/role", http_account_role, ROUTE_WRITE},
+    {"POST", "/api/accounts/*/password", http_account_password, ROUTE_WRITE},
+    {"DELETE", "/api/accounts/*", http_account_remove, ROUTE_WRITE},
     {NULL, NULL, NULL, 0},
 };

@@ -87,6 +87,8 @@ static const struct {
     {ERR_NO_QR, 501},
     {ERR_EXISTS, 409},
     {ERR_NETWORK, 403},
+    {ERR_USER_EXISTS, 409},
+    {ERR_USER_LAST_ADMIN, 409},
 };
 
 unsigned
@@ -470,6 +472,12 @@ body_check(struct http_req *r)
         bool upload = r->route->flags & ROUTE_UPLOAD;
         uint64_t max = upload ? app_upload_max(r->s->n) : HTTP_BODY_MAX;
 
+        /* A DELETE names what it removes in its path: a body is optional
+         * (http_req_handle reads none as {}). */
+        if (!strcmp(r->method, "DELETE") && !ct && !te &&
+            (!cl || !strcmp(cl, "0")))
+                return 0;
+
         /* An upload is the file's bytes, of any type but JSON. */
         if (!upload && (!ct || strncasecmp(ct, "application/json", 16) ||
                         (ct[16] && ct[16] != ';' && ct[16] != ' ')))
@@ -690,8 +698,11 @@ http_req_handle(struct http_req *r)
                 return err;
         }
         if (r->route->flags & (ROUTE_WRITE | ROUTE_SETUP | ROUTE_LOGIN)) {
-                r->in = json_loadb((const char *)r->body.data, r->body.len,
-                                   JSON_REJECT_DUPLICATES, &je);
+                r->in =
+                    !r->body.len && !strcmp(r->method, "DELETE")
+                        ? json_object()
+                        : json_loadb((const char *)r->body.data, r->body.len,
+                                     JSON_REJECT_DUPLICATES, &je);
                 if (!r->in)
                         return http_fail(r, ERR_HTTP_BAD_JSON,
                                          "body is not JSON: %s at byte %d",

@@ -327,6 +327,13 @@ int replica_revision_view(struct store_txn *t,
 /* A visitor of ids; a nonzero return stops the walk and is returned. */
 typedef int (*replica_id_fn)(void *ctx, const uint8_t id[ENTRY_HASH_BYTES]);
 /*
+ * The ids of the entries held that name entry id (a status or tanggapan
+ * its report, a revisi its announcement, a revisi_keputusan its revisi),
+ * in id order, to fn (nonzero stops and is returned). Store errors.
+ */
+int replica_refs_scan(struct store_txn *t, const uint8_t id[ENTRY_HASH_BYTES],
+                      replica_id_fn fn, void *ctx) WUR;
+/*
  * The reports newest first (report time, then id), of one state (NULL:
  * all), from just after report `after` (NULL: the newest). Errors:
  * ERR_KIM_NOT_FOUND (after is no report held), ERR_USAGE (bad state).

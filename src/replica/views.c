@@ -1352,3 +1352,31 @@ replica_views_dump(struct store_txn *t, store_index_fn fn, void *ctx)
                                        slice_make(NULL, 0), false, fn, ctx);
         return err;
 }
+
+/* ---- the entries naming one ---------------------------------------------- */
+
+struct ref_walk {
+        replica_id_fn fn;
+        void *ctx;
+};
+
+static int
+ref_visit(void *ctx, struct slice key, struct slice value)
+{
+        struct ref_walk *w = ctx;
+
+        (void)value;
+        if (key.len != PAIR_BYTES)
+                return ERR_STORE_CORRUPT;
+        return w->fn(w->ctx, key.ptr + ID_BYTES);
+}
+
+int
+replica_refs_scan(struct store_txn *t, const uint8_t id[ID_BYTES],
+                  replica_id_fn fn, void *ctx)
+{
+        struct ref_walk w = {.fn = fn, .ctx = ctx};
+
+        return store_index_scan(t, T_REFS, slice_make(id, ID_BYTES),
+                                slice_make(NULL, 0), false, ref_visit, &w);
+}

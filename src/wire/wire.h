@@ -370,7 +370,7 @@ wire_pencabutan_find(const struct pencabutan *p,
 #define KIM_SEAL_NONCE_BYTES 24U
 #define KIM_SEAL_CT_MIN 17U
 #define KIM_SEAL_CT_MAX 17408U /* bytes of ct (plaintext + 16) */
-#define KIM_ATTACH_MAX 4U      /* attachments of one item (BLOBS.md §2) */
+#define KIM_ATTACH_MAX 5U      /* attachments of one item (BLOBS.md §2) */
 #define KIM_ATTACH_TYPE_MAX 100U
 #define KIM_ATTACH_NAME_MAX 200U
 #define KIM_THUMB_MAX 8192U /* bytes of an inline thumbnail */

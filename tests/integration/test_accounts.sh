@@ -184,6 +184,100 @@ api kab GET /api/me
 expect_api "the token: me" 200
 expect_eq "the token has every right" admin "$(body_jq .role)"
 
+# ---- accounts from the browser: POST/DELETE /api/accounts, the admin's ---------
+login adm admin 'kata-sandi-admin'
+expect_api "the admin logs in" 200
+CSRF_ADM=$(body_jq .csrf_token)
+req dodi GET /api/me
+CSRF_DODI=$(body_jq .csrf_token)
+wati='{"user":"wati","role":"anggota","password":"kata-sandi-wati"}'
+req dodi POST /api/accounts "$wati" "$CSRF_DODI"
+expect_api "an anggota cannot add an account" 403 LOGIN-ROLE
+echo 'kata-sandi-sari' | s user add sari --role pengelola --password-stdin --data "$K" >/dev/null
+login siti2 sari 'kata-sandi-sari'
+expect_api "a pengelola made while the daemon runs logs in" 200
+CSRF_SITI2=$(body_jq .csrf_token)
+req siti2 POST /api/accounts "$wati" "$CSRF_SITI2"
+expect_api "a pengelola cannot add an account" 403 LOGIN-ROLE
+req siti2 DELETE /api/accounts/dodi "" "$CSRF_SITI2"
+expect_api "a pengelola cannot remove an account" 403 LOGIN-ROLE
+req none POST /api/accounts "$wati"
+expect_api "no one logged in cannot add an account" 401 HTTP-TOKEN
+req adm POST /api/accounts "$wati"
+expect_api "the admin without the CSRF token" 403 LOGIN-CSRF
+req adm DELETE /api/accounts/dodi
+expect_api "a DELETE without the CSRF token" 403 LOGIN-CSRF
+req adm POST /api/accounts '{"user":"wati","role":"anggota","password":"pendek"}' "$CSRF_ADM"
+expect_api "a short password, as the CLI" 400 USAGE
+expect_grep "... said in Bahasa Indonesia, naming the field" 'Kata sandi harus 8 sampai 256 byte \(password\)' "$WORK/body"
+req adm POST /api/accounts '{"user":"Wati Z","role":"anggota","password":"kata-sandi-wati"}' "$CSRF_ADM"
+expect_api "a bad name, as the CLI" 400 USAGE
+expect_grep "... naming the field" 'Nama pengguna harus.*\(user\)' "$WORK/body"
+req adm POST /api/accounts '{"user":"wati","role":"raja","password":"kata-sandi-wati"}' "$CSRF_ADM"
+expect_api "a bad role" 400 HTTP-BAD-VALUE
+req adm POST /api/accounts "$wati" "$CSRF_ADM"
+expect_api "the admin adds wati" 201
+expect_eq "... as anggota" anggota "$(body_jq .role)"
+req adm POST /api/accounts "$wati" "$CSRF_ADM"
+expect_api "a second wati" 409 USER-EXISTS
+expect_grep "the change is logged with who made it" "USER-CHANGE http 127.0.0.1:[0-9]+: added the account 'wati' \(by 'admin'\)" "$WORK/kab.log"
+expect_grep "wati is in the accounts file, hashed" '^wati anggota [0-9]+ \$argon2id\$' "$K/accounts"
+login wati wati 'kata-sandi-wati'
+expect_api "wati logs in" 200
+req adm POST /api/accounts/wati/role '{"role":"pengelola"}' "$CSRF_ADM"
+expect_api "the admin makes wati pengelola" 200
+req wati GET /api/me
+expect_eq "wati's session has the new role at once" pengelola "$(body_jq .role)"
+req adm POST /api/accounts/wati/password '{"password":"pendek"}' "$CSRF_ADM"
+expect_api "a short new password" 400 USAGE
+req adm POST /api/accounts/wati/password '{"password":"kata-sandi-wati-2"}' "$CSRF_ADM"
+expect_api "the admin resets wati's password" 200
+login x wati 'kata-sandi-wati'
+expect_api "the old password no longer logs in" 401 LOGIN-BAD
+login wati2 wati 'kata-sandi-wati-2'
+expect_api "the new one does" 200
+req adm DELETE /api/accounts/admin "" "$CSRF_ADM"
+expect_api "the last admin cannot be removed" 409 USER-LAST-ADMIN
+expect_grep "... said in Bahasa Indonesia" 'admin terakhir' "$WORK/body"
+req adm POST /api/accounts/admin/role '{"role":"anggota"}' "$CSRF_ADM"
+expect_api "nor demoted" 409 USER-LAST-ADMIN
+expect_status "nor by the CLI" 1 s user remove admin --data "$K"
+expect_eq "the admin is still admin" "admin:admin" \
+  "$(s user list --json --data "$K" | jq -r '.accounts[] | select(.user == "admin") | "\(.user):\(.role)"')"
+req adm DELETE /api/accounts/nobody "" "$CSRF_ADM"
+expect_api "removing no such account" 404 NOT-FOUND
+req adm DELETE /api/accounts/wati "" "$CSRF_ADM"
+expect_api "the admin removes wati" 200
+req wati2 GET /api/me
+expect_eq "wati's session ends at once" "false true" "$(body_jq '"\(.logged_in) \(.session_ended)"')"
+login x wati 'kata-sandi-wati-2'
+expect_api "wati can no longer log in" 401 LOGIN-BAD
+req adm GET /api/accounts
+expect_eq "the list without wati" "admin dodi sari siti" "$(jq -r '[.accounts[].user] | sort | join(" ")' "$WORK/body")"
+
+# ---- a POST /api/items sent again with its Idempotency-Key: posted once --------
+idem() { # KEY: the admin posts an informasi with it
+  CODE=$(curl -s -m 30 -b "$WORK/adm.jar" -o "$WORK/body" -w '%{http_code}' \
+    -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF_ADM" -H "Idempotency-Key: $1" \
+    --data-binary '{"kind":"informasi","to":"tree:36.04","title":"Sekali saja","text":"Dikirim dua kali."}' \
+    "$A/api/items") || CODE=000
+}
+count_once() { api kab GET '/api/items?kind=informasi&limit=1000'; jq '[.items[] | select(.title == "Sekali saja")] | length' "$WORK/body"; }
+idem k-0123456789abcdef-1
+expect_api "an item with a key" 201
+first=$(body_jq .id)
+idem k-0123456789abcdef-1
+expect_api "the same key again" 201
+expect_eq "... answers the same item" "$first true" "$(body_jq '"\(.id) \(.replayed)"')"
+expect_eq "... posted once" 1 "$(count_once)"
+idem k-0123456789abcdef-2
+expect_api "another key" 201
+[ "$(body_jq .id)" != "$first" ] || fail "another key got the first item"
+ok
+expect_eq "... is another item" 2 "$(count_once)"
+idem 'short'
+expect_api "a malformed key" 400 HTTP-BAD-VALUE
+
 stop kab
 stop desa
 

@@ -166,7 +166,7 @@ expect_grep "its Content-Type" "^Content-Type: image/jpeg" "$WORK/hdr"
 expect_grep "not sniffed by the browser" "^X-Content-Type-Options: nosniff" "$WORK/hdr"
 expect_eq "by a short id too" 200 "$(curl -s -o /dev/null -w '%{http_code}' "${TURL/$ID/${ID:0:16}}/0")"
 expect_eq "no attachment 1" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$TURL/1")"
-expect_eq "not an attachment number" 400 "$(curl -s -o /dev/null -w '%{http_code}' "$TURL/4")"
+expect_eq "not an attachment number (0 to 4)" 400 "$(curl -s -o /dev/null -w '%{http_code}' "$TURL/5")"
 PETA=$(s list --data "$WORK/kab" --json | jq -r '.[] | select(.body.title == "Peta banjir") | .id')
 expect_eq "an attachment without a thumbnail" 404 \
   "$(curl -s -o /dev/null -w '%{http_code}' "${TURL/$ID/$PETA}/0")"

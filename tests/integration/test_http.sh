@@ -185,6 +185,37 @@ metrics_match kec || true
 expect_eq "kecamatan: open links" 2 "$(val 'simpul_links{state="open"}')"
 expect_eq "kecamatan: daemon up" 1 "$(val simpul_daemon_up)"
 
+# ---- revisions of the warning (KIM.md §2.5, §6 rule 5) ----------------------
+api kab GET "/api/items/$warn_id"
+expect_eq "no revision yet" "0 null" "$(body_jq '"\(.revisions | length) \(.revision)"')"
+api desa POST "/api/items/$warn_id/revisions" '{"title":"Siaga","text":"x","reason":"y"}'
+expect_api "a desa proposes no revision" 403 KIM-ROLE
+api kab POST "/api/items/$warn_id/revisions" '{"title":"Siaga banjir Ciujung","text":"Sungai Ciujung naik 2 m.","reason":"tinggi air"}'
+expect_api "the kabupaten proposes a revision" 201
+rev1=$(body_jq .id)
+api kab POST "/api/items/$warn_id/revisions" '{"title":"Awas banjir","text":"Sungai naik.","reason":"salah"}'
+expect_api "and a second one" 201
+rev2=$(body_jq .id)
+api kab GET "/api/items/$warn_id"
+expect_eq "both proposed, none counts" "diusulkan diusulkan false false null" \
+  "$(body_jq '"\([.revisions[].state] | join(" ")) \([.revisions[].counts] | map(tostring) | join(" ")) \(.revision)"')"
+expect_eq "oldest first, with who and what" "$rev1 36.04 Siaga banjir Ciujung tinggi air" \
+  "$(body_jq '.revisions[0] | "\(.id) \(.editor_region) \(.title) \(.reason)"')"
+api kab POST "/api/revisions/$rev2/decision" '{"decision":"ditolak","reason":"tidak tepat"}'
+expect_api "the author declines the second" 201
+api kab POST "/api/revisions/$rev1/decision" '{"decision":"diterima"}'
+expect_api "and accepts the first" 201
+revised() {
+  api "$1" GET "/api/items/$warn_id"
+  [ "$(body_jq '"\([.revisions[].state] | join(" ")) \(.revision.title)"')" = "diterima ditolak Siaga banjir Ciujung" ]
+}
+for n in kab desa; do
+  wait_until 60 "$n: the revision accepted, the other declined" revised $n
+  expect_eq "$n: the accepted one counts, with its decision" "true false tidak tepat" \
+    "$(body_jq '"\(.revisions[0].counts) \(.revisions[1].counts) \(.revisions[1].decision_reason)"')"
+  expect_eq "$n: the original stays" "Siaga banjir" "$(body_jq .title)"
+done
+
 for n in kab kec desa; do
   expect_status "verify $n" 0 "$SIMPUL" verify --data "$WORK/$n"
 done

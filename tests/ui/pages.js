@@ -131,6 +131,8 @@ async function run(browser) {
   await desa.waitForSelector('#detail-kirim:has-text("Terkirim")', { timeout: 60000 });
   st.checks++;
 
+  await kirimLuring(browser, desa);
+
   // ---- the kabupaten: verify, forward and answer ------------------------
   const kab = await newPage(browser, arg.kab, 'kab');
   await login(kab, 'dinas', 'kata-sandi-dinas');
@@ -260,6 +262,8 @@ async function run(browser) {
     await shot(p, '11-beranda-peringatan-' + name);
   }
 
+  await revisi(kab, desa);
+
   // ---- Anggota: the admin's, not a pengelola's ----------------------------
   ok(!(await kab.isVisible('#menu a[data-hal="anggota"]')), 'a pengelola has no Anggota');
   const asPengelola = await fetchRaw(arg.kab + '/api/accounts', 'GET', {
@@ -272,6 +276,7 @@ async function run(browser) {
   const akun = await adm.textContent('#daftar-akun');
   ok(akun.includes('Pengelola') && akun.includes('kadis') && akun.includes('Admin'), 'the admin sees the accounts and roles: ' + akun);
   await shot(adm, '15-anggota');
+  await anggota(browser, adm);
 
   // ---- Laporan filters and Jaringan ---------------------------------------
   await desa.goto(arg.desa + '/#laporan');
@@ -333,6 +338,7 @@ async function run(browser) {
 
   // ---- console errors so far, then the login rate limit (which logs its 401s) --
   ok(st.consoleErrors.length === 0, 'no console errors:\n  ' + st.consoleErrors.join('\n  '));
+  await anggotaDitolak(adm);
   const rl = await newPage(browser, arg.desa, 'rate');
   await rl.goto(arg.desa + '/#masuk');
   for (let i = 0; i < 5; i++) {
@@ -351,6 +357,190 @@ async function run(browser) {
 
   ok(st.axeFindings.length === 0, 'axe-core: no serious or critical violations:\n  ' + st.axeFindings.join('\n  '));
   console.log('pages.js: ' + st.checks + ' checks passed');
+}
+
+// ---- Kirim while the node cannot be reached (issue 13 item 3) ----------------
+// Offline: the report and its five photos wait in the browser ("Menunggu
+// dikirim"), then go when the browser is online again, once. A reply lost
+// on the way (the node stored it, the browser saw the connection reset):
+// sent again at the next page load with the same Idempotency-Key, still
+// one item.
+async function kirimLuring(browser, desa) {
+  const TITLE = 'Lampu jalan RT 05 padam';
+  const page = await newPage(browser, arg.desa, 'desa-luring');
+  await login(page, 'warga', 'kata-sandi-warga');
+  const shots = [];
+  for (let i = 0; i < 6; i++)
+    shots.push({ name: 'lampu-' + i + '.png', mimeType: 'image/png',
+                 buffer: await desa.screenshot({ type: 'png', clip: { x: 0, y: 0, width: 120 + 10 * i, height: 90 } }) });
+  await page.goto(arg.desa + '/#kirim');
+  await page.fill('#kirim-judul', TITLE);
+  await page.fill('#kirim-isi', 'Tiga lampu jalan di RT 05 padam sejak minggu lalu.');
+  await page.setInputFiles('#kirim-foto', shots);
+  await page.click('#tombol-kirim');
+  ok((await page.textContent('#galat-kirim-foto')).includes('Paling banyak 5 foto'), 'six photos are refused next to the field');
+  await page.setInputFiles('#kirim-foto', shots.slice(0, 5));
+  await page.waitForSelector('#kirim-pratinjau img:nth-child(5)');
+  const before = await countTitle(TITLE);
+  await page.context().setOffline(true);
+  await page.click('#tombol-kirim');
+  await page.waitForSelector('#daftar-antrean .kartu:has-text("' + TITLE + '"):has-text("Menunggu dikirim")');
+  ok((await page.textContent('#pesan')).includes('disimpan di perangkat ini'), 'the operator is told it waits on this phone');
+  ok((await page.textContent('#daftar-antrean')).includes('5 foto'), 'it waits with its five photos');
+  await shot(page, '16-kirim-menunggu');
+  ok((await countTitle(TITLE)) === before, 'nothing reached the node while offline');
+  await page.context().setOffline(false);
+  await page.waitForSelector('#pesan:has-text("sudah terkirim ke node")', { timeout: 60000 });
+  await page.waitForSelector('#bagian-antrean', { state: 'hidden' });
+  ok((await countTitle(TITLE)) === before + 1, 'back online it is posted exactly once');
+  const it = (await listTitle(TITLE))[0];
+  const full = JSON.parse((await fetchRaw(arg.desa + '/api/items/' + it.id, 'GET',
+    { Authorization: 'Bearer ' + arg['desa-token'] })).body);
+  ok(full.attachments.length === 5 && full.attachments.every((a) => a.thumb), 'with its five photos: ' + full.attachments.length);
+  await page.goto(arg.desa + '/#detail/' + it.id);
+  await page.waitForSelector('#detail-kirim:has-text("Terkirim"), #detail-kirim:has-text("Menunggu sinkronisasi")');
+  await page.waitForSelector('#detail-foto a:nth-child(5) img');
+  st.checks++;
+  // Six through the API: refused.
+  const six = Array(6).fill({ root: full.attachments[0].root, type: 'image/jpeg' });
+  const r6 = await fetchRaw(arg.desa + '/api/items', 'POST', {
+    Authorization: 'Bearer ' + arg['desa-token'], 'Content-Type': 'application/json',
+  }, JSON.stringify({ kind: 'aspirasi', handler: '36.04', title: 'Enam foto', text: 'Terlalu banyak.', attachments: six }));
+  ok(r6.status === 400 && r6.body.includes('1 to 5'), 'six attachments are refused by the API: ' + r6.body);
+
+  // The reply lost: the node stores it, the browser sees a reset.
+  const LOST = 'Saluran air RT 06 tersumbat';
+  let posted = 0;
+  await page.route('**/api/items', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    posted++;
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await page.goto(arg.desa + '/#kirim');
+  await page.fill('#kirim-judul', LOST);
+  await page.fill('#kirim-isi', 'Air meluap ke jalan setiap hujan.');
+  await page.click('#tombol-kirim');
+  await page.waitForSelector('#daftar-antrean .kartu:has-text("' + LOST + '")');
+  ok(posted === 1 && (await countTitle(LOST)) === 1, 'the node has it though the browser saw no reply');
+  await page.unroute('**/api/items');
+  await page.reload(); // the next page load sends what waits
+  await page.waitForSelector('#pesan:has-text("sudah terkirim ke node")', { timeout: 60000 });
+  await page.waitForSelector('#bagian-antrean', { state: 'hidden' });
+  ok((await countTitle(LOST)) === 1, 'sent again with its key, it is still one item');
+  // The browser logged the failed requests of being offline: expected here.
+  st.consoleErrors = st.consoleErrors.filter((e) => !(e.startsWith('desa-luring: ') && /net::ERR_/.test(e)));
+}
+
+async function listTitle(title) {
+  const r = await fetchRaw(arg.desa + '/api/items?kind=aspirasi&limit=1000', 'GET',
+                           { Authorization: 'Bearer ' + arg['desa-token'] });
+  return JSON.parse(r.body).items.filter((i) => i.title === title);
+}
+async function countTitle(title) { return (await listTitle(title)).length; }
+
+// ---- revisions (issue 13 item 2): the kabupaten's pengelola proposes a
+// revision of its peringatan and, as its author, accepts it; the desa
+// shows the new text and the history after sync.
+async function revisi(kab, desa) {
+  const NEW = 'Siaga banjir Sungai Ciujung dan Cidurian';
+  await kab.goto(arg.kab + '/#beranda');
+  await kab.click('#daftar-peringatan .kartu:has-text("Siaga banjir") a.rincian');
+  await kab.waitForSelector('#form-revisi:not([hidden])');
+  ok((await kab.textContent('#tanpa-revisi')).includes('Belum ada revisi'), 'no revision yet');
+  await kab.fill('#revisi-judul', NEW);
+  await kab.click('#tombol-revisi');
+  ok((await kab.textContent('#galat-revisi-alasan')).includes('wajib'), 'a revision without its reason is refused next to the field');
+  await kab.fill('#revisi-alasan', 'Sungai Cidurian juga naik.');
+  await kab.click('#tombol-revisi');
+  await kab.waitForSelector('#daftar-revisi li:has-text("Diusulkan") button:has-text("Terima revisi")');
+  ok((await kab.textContent('#detail-judul')).trim() === 'Siaga banjir Sungai Ciujung', 'a proposed revision does not change the text');
+  ok((await kab.textContent('#daftar-revisi')).includes('Ciujung → ' + NEW), 'the history shows what it changes');
+  await shot(kab, '17-revisi-diusulkan');
+  await kab.click('#daftar-revisi button:has-text("Terima revisi")');
+  await kab.waitForSelector('#detail-judul:has-text("Cidurian")');
+  await kab.waitForSelector('#daftar-revisi li:has-text("Diterima"):has-text("berlaku sekarang")');
+  st.checks++;
+  await shot(kab, '18-revisi-diterima');
+  await desa.goto(arg.desa + '/#beranda');
+  await until(desa, 'the revised peringatan at the desa', () =>
+    desa.isVisible('#daftar-peringatan .kartu:has-text("' + NEW + '")'));
+  await desa.click('#daftar-peringatan .kartu:has-text("Cidurian") a.rincian');
+  await desa.waitForSelector('#detail-judul:has-text("Cidurian")');
+  const hist = await desa.textContent('#daftar-revisi');
+  ok(hist.includes('Diterima') && hist.includes('Node kab') && hist.includes('teks asli'),
+     'the desa shows the revision, who made it and the original: ' + hist);
+  ok(!(await desa.isVisible('#form-revisi')), 'a desa anggota is offered no revision form');
+  await shot(desa, '19-revisi-desa');
+}
+
+// ---- Anggota (issue 13 item 1): the admin adds an account, its user logs
+// in, the admin removes it and it can no longer log in.
+async function anggota(browser, adm) {
+  await adm.fill('#akun-nama', 'Relawan Baru');
+  await adm.fill('#akun-sandi', 'pendek');
+  await adm.click('#tombol-akun');
+  ok((await adm.textContent('#galat-akun-nama')).includes('huruf kecil'), 'a bad name is refused next to the field');
+  ok((await adm.textContent('#galat-akun-sandi')).includes('paling sedikit 8'), 'a short password is refused next to the field');
+  await adm.fill('#akun-nama', 'relawan');
+  await adm.selectOption('#akun-peran', 'anggota');
+  await adm.fill('#akun-sandi', 'kata-sandi-relawan');
+  await adm.fill('#akun-sandi2', 'kata-sandi-lain');
+  await adm.click('#tombol-akun');
+  ok((await adm.textContent('#galat-akun-sandi2')).includes('tidak sama'), 'two different passwords are refused');
+  await adm.fill('#akun-sandi2', 'kata-sandi-relawan');
+  await adm.click('#tombol-akun');
+  await adm.waitForSelector('#daftar-akun .kartu:has-text("relawan")');
+  ok((await adm.textContent('#pesan')).includes('sudah dibuat'), 'the admin is told the account is made');
+  await shot(adm, '20-anggota-tambah');
+  const rel = await newPage(browser, arg.kab, 'kab-relawan');
+  await login(rel, 'relawan', 'kata-sandi-relawan');
+  ok((await rel.textContent('#tautan-akun')).includes('relawan (anggota)'), 'the new account logs in as anggota');
+  // a new role, at once
+  await adm.selectOption('#peran-relawan', 'pengelola');
+  await adm.click('#daftar-akun .kartu:has-text("relawan") button:has-text("Ubah peran")');
+  await adm.waitForSelector('#pesan:has-text("Peran relawan sekarang Pengelola")');
+  await rel.reload();
+  await rel.waitForSelector('#menu a[data-hal="kelola"]:not([hidden])');
+  st.checks++;
+  // a new password
+  await adm.fill('#sandi-relawan', 'kata-sandi-relawan-2');
+  await adm.click('#daftar-akun .kartu:has-text("relawan") button:has-text("Ganti sandi")');
+  await adm.waitForSelector('#pesan:has-text("sudah diganti")');
+  ok((await tryLogin(arg.kab, 'relawan', 'kata-sandi-relawan')).status === 401, 'the old password no longer logs in');
+  ok((await tryLogin(arg.kab, 'relawan', 'kata-sandi-relawan-2')).status === 200, 'the new one does');
+  // removed: a first press asks, the second removes
+  await adm.click('#hapus-relawan');
+  ok((await adm.textContent('#hapus-relawan')).includes('Ya, hapus relawan'), 'removing asks to be sure');
+  await adm.click('#hapus-relawan');
+  await adm.waitForSelector('#pesan:has-text("sudah dihapus")');
+  ok(!(await adm.textContent('#daftar-akun')).includes('relawan'), 'the account is gone from the list');
+  const me = await rel.evaluate(async () => (await (await fetch('/api/me')).json()));
+  ok(!me.logged_in && me.session_ended, 'the removed account\'s session ended');
+  const again = await tryLogin(arg.kab, 'relawan', 'kata-sandi-relawan-2');
+  ok(again.status === 401 && again.body.includes('LOGIN-BAD'), 'the removed account can no longer log in: ' + again.status);
+}
+
+// The node's own refusals, in the page (the browser logs their status).
+async function anggotaDitolak(adm) {
+  await adm.goto(arg.kab + '/#anggota');
+  await adm.waitForSelector('#daftar-akun .kartu:has-text("kadis")');
+  await adm.click('#hapus-kadis');
+  await adm.click('#hapus-kadis');
+  await adm.waitForSelector('#galat-hapus-kadis:has-text("admin terakhir")');
+  ok((await adm.textContent('#daftar-akun')).includes('kadis'), 'the last admin is not removed');
+  await adm.fill('#akun-nama', 'dinas');
+  await adm.fill('#akun-sandi', 'kata-sandi-apa-saja');
+  await adm.fill('#akun-sandi2', 'kata-sandi-apa-saja');
+  await adm.click('#tombol-akun');
+  await adm.waitForSelector('#galat-akun-nama:has-text("Sudah ada akun")');
+  st.checks++;
+  await shot(adm, '21-anggota-ditolak');
+}
+
+function tryLogin(base, user, password) {
+  return fetchRaw(base + '/api/login', 'POST', { 'Content-Type': 'application/json' },
+                  JSON.stringify({ user, password }));
 }
 
 function fetchRaw(url, method, headers, body) {

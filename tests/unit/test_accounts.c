@@ -130,12 +130,27 @@ add_list_login_remove(void **state)
             0);
         expect_err("an admin now", app_admin_exists(dir) ? 1 : 0, 1);
         expect_err("the last admin stays", app_user_remove(dir, "admin", msg),
-                   ERR_USAGE);
+                   ERR_USER_LAST_ADMIN);
+        expect_err("... and keeps the role",
+                   app_user_role_set(dir, "admin", APP_ROLE_PENGELOLA, msg),
+                   ERR_USER_LAST_ADMIN);
+        expect_err("... an admin may stay admin",
+                   app_user_role_set(dir, "admin", APP_ROLE_ADMIN, msg), 0);
         expect_err("still an admin", app_admin_exists(dir) ? 1 : 0, 1);
+        expect_err("a role for no one",
+                   app_user_role_set(dir, "nobody", APP_ROLE_ADMIN, msg),
+                   ERR_NOT_FOUND);
         expect_err(
             "a second admin",
             app_user_add(dir, "admin2", APP_ROLE_ADMIN, "kata-sandi-adm", msg),
             0);
+        expect_err("a pengelola made admin",
+                   app_user_role_set(dir, "admin2", APP_ROLE_PENGELOLA, msg),
+                   0);
+        expect_err("... is pengelola", app_user_role(dir, "admin2", &role), 0);
+        assert_int_equal(role, APP_ROLE_PENGELOLA);
+        expect_err("and admin again",
+                   app_user_role_set(dir, "admin2", APP_ROLE_ADMIN, msg), 0);
         expect_err("now the first may go", app_user_remove(dir, "admin", msg),
                    0);
         test_rm_tree(dir);

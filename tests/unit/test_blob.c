@@ -183,6 +183,112 @@ roundtrip(const struct kim_body *b, struct kim_body *out, struct buf *enc)
         return wire_kim_decode(b->kind, buf_slice(enc), out);
 }
 
+/* The first attachment map of enc (of a body with one), and where the
+ * array's header is. */
+static struct slice
+first_map(const struct buf *enc, size_t *head)
+{
+        static const char key[] = "\xab"
+                                  "attachments";
+        size_t i = 0;
+
+        while (i + sizeof(key) - 1 < enc->len &&
+               memcmp(enc->data + i, key, sizeof(key) - 1))
+                i++;
+        assert_true(i + sizeof(key) - 1 < enc->len);
+        *head = i + sizeof(key) - 1;
+        return slice_make(enc->data + *head + 1, 0);
+}
+
+/* KIM_ATTACH_MAX + 1 maps: the encoder cannot write them, so a map is
+ * spliced into an encoded body of KIM_ATTACH_MAX. */
+static void
+too_many_attachments(void)
+{
+        struct buf one = BUF_INIT, none = BUF_INIT, max = BUF_INIT;
+        struct kim_body b = news(1), got;
+        size_t h1, hm, len;
+        struct slice m;
+
+        memset(b.attach[0].root, 0x77, 32);
+        wire_kim_encode(&b, &one);
+        b = news(0);
+        wire_kim_encode(&b, &none);
+        b = news(KIM_ATTACH_MAX);
+        wire_kim_encode(&b, &max);
+        m = first_map(&one, &h1);
+        /* the key, its array header and the map are what one adds */
+        len = one.len - none.len - 13;
+        first_map(&max, &hm);
+        assert_int_equal(max.data[hm], 0x90 | KIM_ATTACH_MAX);
+        max.data[hm]++;
+        {
+                struct buf six = BUF_INIT;
+                buf_add(&six, max.data, hm + 1);
+                buf_add(&six, m.ptr, len);
+                buf_add(&six, max.data + hm + 1, max.len - hm - 1);
+                expect_err(
+                    "six attachments",
+                    wire_kim_decode(KIND_INFORMASI, buf_slice(&six), &got),
+                    ERR_KIM_BODY);
+                /* and the splice itself is sound: back to five */
+                six.data[hm]--;
+                memmove(six.data + hm + 1, six.data + hm + 1 + len,
+                        six.len - hm - 1 - len);
+                six.len -= len;
+                expect_err(
+                    "five again",
+                    wire_kim_decode(KIND_INFORMASI, buf_slice(&six), &got), 0);
+                buf_release(&six);
+        }
+        buf_release(&one);
+        buf_release(&none);
+        buf_release(&max);
+}
+
+/*
+ * BLOBS.md §2: five attachments of the largest each field allows (an
+ * 8 KiB thumbnail, a 100-byte type, a 200-byte name) take under 43 KiB,
+ * which leaves a body of 60 KiB (ENTRY_BODY_MAX) room for a title of 200
+ * and a text of 16,000 bytes beside them.
+ */
+static void
+largest_attachments(void)
+{
+        static uint8_t thumb[KIM_THUMB_MAX];
+        char type[KIM_ATTACH_TYPE_MAX + 1], name[KIM_ATTACH_NAME_MAX + 1];
+        char title[KIM_TITLE_MAX + 1];
+        static char text[KIM_TEXT_MAX + 1];
+        struct buf enc = BUF_INIT, bare = BUF_INIT;
+        struct kim_body b = news(KIM_ATTACH_MAX), got;
+
+        memset(thumb, 0xab, sizeof(thumb));
+        memcpy(type, "image/", 6);
+        memset(type + 6, 'x', sizeof(type) - 7);
+        type[sizeof(type) - 1] = 0;
+        memset(name, 'n', sizeof(name) - 1);
+        name[sizeof(name) - 1] = 0;
+        memset(title, 't', sizeof(title) - 1);
+        title[sizeof(title) - 1] = 0;
+        memset(text, 'x', sizeof(text) - 1);
+        text[sizeof(text) - 1] = 0;
+        b.title = slice_cstr(title);
+        b.text = slice_cstr(text);
+        for (size_t i = 0; i < KIM_ATTACH_MAX; i++) {
+                b.attach[i].size = BLOB_MAX_BYTES;
+                b.attach[i].type = slice_cstr(type);
+                b.attach[i].name = slice_cstr(name);
+                b.attach[i].thumb = slice_make(thumb, sizeof(thumb));
+        }
+        expect_err("five of the largest", roundtrip(&b, &got, &enc), 0);
+        b.n_attach = 0;
+        wire_kim_encode(&b, &bare);
+        assert_true(enc.len - bare.len < 43U * 1024U);
+        assert_true(enc.len <= ENTRY_BODY_MAX);
+        buf_release(&enc);
+        buf_release(&bare);
+}
+
 static void
 attachments_in_bodies(void **state)
 {
@@ -199,7 +305,10 @@ attachments_in_bodies(void **state)
         assert_true(slice_eq(got.attach[0].type, b.attach[0].type));
 
         b = news(KIM_ATTACH_MAX);
-        expect_err("four", roundtrip(&b, &got, &enc), 0);
+        expect_err("five", roundtrip(&b, &got, &enc), 0);
+        assert_int_equal(got.n_attach, 5);
+        too_many_attachments();
+        largest_attachments();
         b = news(1);
         b.attach[0].size = 0;
         expect_err("size 0", roundtrip(&b, &got, &enc), ERR_KIM_BODY);

@@ -27,7 +27,7 @@ var KATEGORI = ['infrastruktur', 'kesehatan', 'pendidikan', 'bencana',
   'keamanan', 'lingkungan', 'sosial', 'ekonomi', 'pelayanan', 'lainnya'];
 var TINGKAT = { awas: 3, siaga: 2, waspada: 1 };
 var PERAN = { anggota: 1, pengelola: 2, admin: 3 };
-var FOTO_MAKS = 4;      /* attachments of one item (proto/BLOBS.md §2) */
+var FOTO_MAKS = 5;      /* attachments of one item (proto/BLOBS.md §2) */
 var FOTO_SISI = 1600;   /* px, the longer side of an uploaded photo */
 var FOTO_MUTU = 0.8;    /* JPEG quality */
 var THUMB_MAKS = 8192;  /* bytes of an inline thumbnail (KIM_THUMB_MAX) */
@@ -281,14 +281,20 @@ function kartuPengumuman(it) {
     var lv = el('p', 'PERINGATAN · ' + (it.level || '').toUpperCase(), 'tingkat');
     k.appendChild(lv);
   }
-  k.appendChild(el('h4', it.title));
-  k.appendChild(el('p', it.text, 'isi'));
+  var kini = it.revision && it.revision.title ? it.revision : it; /* KIM.md §6 rule 5 */
+  k.appendChild(el('h4', kini.title));
+  k.appendChild(el('p', kini.text, 'isi'));
   var foto = el('div', null, 'foto-foto');
   fotoKecil(it, foto);
   if (foto.firstChild) k.appendChild(foto);
   var kaki = namaTempat(it.region) + ' · ' + waktu(it.ts);
   if (it.until_ms) kaki += ' · berlaku sampai ' + waktu(it.until_ms);
-  k.appendChild(el('p', kaki, 'kaki'));
+  var pk = el('p', kaki, 'kaki');
+  var rinci = el('a', it.revision ? 'Rincian (direvisi)' : 'Rincian', 'rincian');
+  rinci.href = '#detail/' + it.id; /* its revisions (revisi.js) */
+  pk.appendChild(document.createTextNode(' · '));
+  pk.appendChild(rinci);
+  k.appendChild(pk);
   return k;
 }
 
@@ -465,6 +471,7 @@ function isiDetail(it) {
   }
   $('tanpa-tanggapan').hidden = !laporan || tgp.children.length > 0;
   aturTindakan(it);
+  isiRevisi(it, laporan); /* revisi.js */
 }
 
 function bukaDetail(id) {
@@ -644,27 +651,6 @@ function gambarKecil(file, rahasia) {
   });
 }
 
-function unggah(fs, rahasia) {
-  var hasil = [];
-  var urut = Promise.resolve();
-  Array.prototype.forEach.call(fs, function (f, i) {
-    var lampiran = { type: 'image/jpeg', name: f.name.replace(/\.[^.]*$/, '') + '.jpg' };
-    urut = urut.then(function () {
-      pesan('Mengecilkan dan mengunggah foto ' + (i + 1) + ' dari ' + fs.length + '…');
-      return kecilkan(f, FOTO_SISI, FOTO_MUTU);
-    }).then(function (b) {
-      return api('POST', '/api/blobs', b, 'image/jpeg');
-    }).then(function (r) {
-      lampiran.root = r.root;
-      return gambarKecil(f, rahasia);
-    }).then(function (t) {
-      if (t) lampiran.thumb = t;
-      hasil.push(lampiran);
-    });
-  });
-  return urut.then(function () { return hasil; });
-}
-
 function kirimLaporan(ev) {
   ev.preventDefault();
   if (!sesi) { pesan('Anda perlu masuk dulu untuk mengirim laporan.', true); return; }
@@ -684,14 +670,17 @@ function kirimLaporan(ev) {
   else if ($('kirim-nama').value.trim())
     isi.reporter = { name: $('kirim-nama').value.trim(), contact: $('kirim-kontak').value.trim() };
   if ($('kirim-rahasia').checked) isi.rahasia = true;
-  unggah($('kirim-foto').files, !!isi.rahasia).then(function (lampiran) {
-    if (lampiran.length) isi.attachments = lampiran;
-    return api('POST', '/api/items', isi);
-  }).then(function (r) {
-    pesan((NAMA_JENIS[jenis] || jenis) + ' tersimpan di node ini.');
+  /* kept in this browser until the node has it (antrean.js) */
+  kirimAntre(isi, $('kirim-foto').files).then(function (h) {
     $('form-kirim').reset();
     kosongkan($('kirim-pratinjau'));
-    location.hash = '#detail/' + r.id;
+    if (!h.id) {
+      pesan('Belum terkirim: ' + h.galat + ' ' + (NAMA_JENIS[jenis] || jenis) +
+            ' disimpan di perangkat ini dan dikirim otomatis begitu bisa (Menunggu dikirim).', true);
+      return;
+    }
+    pesan((NAMA_JENIS[jenis] || jenis) + ' tersimpan di node ini.');
+    location.hash = '#detail/' + h.id;
   }).catch(galat).then(function () { tombol.disabled = false; });
 }
 
@@ -819,24 +808,7 @@ function muatJaringan() {
   });
 }
 
-/* ---- Anggota (admin) ---------------------------------------------------- */
-
-var NAMA_PERAN = { anggota: 'Anggota', pengelola: 'Pengelola', admin: 'Admin' };
-
-function muatAnggota() {
-  api('GET', '/api/accounts').then(function (r) {
-    var ul = $('daftar-akun');
-    kosongkan(ul);
-    r.accounts.forEach(function (a) {
-      var li = el('li', null, 'kartu');
-      li.appendChild(el('strong', a.user));
-      li.appendChild(document.createTextNode(' '));
-      li.appendChild(el('span', NAMA_PERAN[a.role] || a.role, 'lencana'));
-      li.appendChild(el('p', 'dibuat ' + waktu(a.created_ms), 'kaki'));
-      ul.appendChild(li);
-    });
-  }).catch(galat);
-}
+/* ---- Anggota (admin): anggota.js ---------------------------------------- */
 
 /* ---- the session ------------------------------------------------------------------ */
 
@@ -915,6 +887,9 @@ function mulai() {
   window.addEventListener('hashchange', buka);
   siap = Promise.all([muatSesi(), muatTempat().catch(function () {}), muatNode()])
     .then(aturKirim).catch(galat);
+  siap.then(mulaiAntrean); /* reports kept while the node was away */
+  mulaiAnggota();
+  mulaiRevisi();
   buka();
 }
 
