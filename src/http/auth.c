@@ -209,6 +209,7 @@ static void
 session_reply(struct http_req *r, const struct app_session *s,
               enum app_role role, uint64_t now_ms)
 {
+        r->no_gzip = true; /* a secret beside what the client sent (BREACH) */
         r->out = json_pack("{s:b, s:s, s:s, s:s, s:I}", "logged_in", true,
                            "user", s->user, "role", app_role_name(role),
                            "csrf_token", s->csrf, "expires_in_s",

@@ -137,6 +137,12 @@ struct http_req {
         const struct http_pair *headers, *query;
         size_t n_headers, n_query;
         bool check_only;
+        /* The reply's own Content-Security-Policy (the page, page.c), or
+         * NULL: the one of the UI files. */
+        const char *csp;
+        char csp_buf[768]; /* the page's: up to 8 script hashes */
+        bool sub;     /* a sub-request of the page: query is its own */
+        bool no_gzip; /* holds a secret (the CSRF token): never compressed */
 };
 
 /* ---- server.c ------------------------------------------------------------ */
@@ -256,7 +262,8 @@ int http_report_metrics(struct http_req *r, struct buf *out) WUR;
 /* ---- metrics.c, ui.c -------------------------------------------------- */
 
 int http_metrics(struct http_req *r);
-/* GET / and /ui/NAME: the embedded files; ERR_HTTP_NOT_FOUND. */
+/* GET /ui/NAME (and index.html for GET /): the embedded files;
+ * ERR_HTTP_NOT_FOUND. */
 int http_ui(struct http_req *r);
 /* blobs.c */
 int http_blob_get(struct http_req *r);
@@ -288,9 +295,34 @@ struct http_ui_file {
         size_t len;
         const unsigned char *gz; /* the same, gzipped */
         size_t gz_len;
+        const char *sha256; /* base64 of its SHA-256 (a CSP hash source) */
 };
 extern const struct http_ui_file http_ui_files[];
 extern const size_t http_ui_files_n;
+
+/* ---- gzip.c, page.c: the first screen in one round trip ----------------- */
+
+/* Does the client take gzip (Accept-Encoding)? Every browser does; curl
+ * without --compressed does not, and gets the bytes as they are. */
+bool http_takes_gzip(struct http_req *r);
+/*
+ * Appends in[0..n) gzipped to out (empty on entry: sized once, no copy
+ * left unwiped by a realloc). -ENOTSUP in a build without zlib (the
+ * Raspberry Pi cross builds), where everything goes uncompressed.
+ */
+int http_gzip(const void *in, size_t n, struct buf *out) WUR;
+/*
+ * Runs GET path with the given query on r's connection, as r's client
+ * would (its cookie, token, Host and Origin: the same access rules), and
+ * appends the JSON reply to out. 0, or the request's error (nothing
+ * appended, nothing logged: the page's script asks for it itself).
+ */
+int http_subrequest(struct http_req *r, const char *path,
+                    const struct http_pair *query, size_t n_query,
+                    struct buf *out) WUR;
+/* GET /: index.html with style.css, app.js and the first screen's replies
+ * in it (page.c). */
+int http_ui_page(struct http_req *r);
 
 /* ---- regions.c, enrolment.c, qr/: the setup page ------------------------ */
 

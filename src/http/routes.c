@@ -88,7 +88,7 @@ const struct route http_routes[] = {
     {"POST", "/api/blobs", http_blob_upload, ROUTE_WRITE | ROUTE_UPLOAD},
     {"GET", "/api/export/*", http_export, 0},
     {"GET", "/metrics", http_metrics, 0},
-    {"GET", "/", http_ui, ROUTE_OPEN},
+    {"GET", "/", http_ui_page, ROUTE_OPEN},
     {"GET", "/ui/*", http_ui, ROUTE_OPEN},
     {"POST", "/api/login", http_login, ROUTE_LOGIN},
     {"POST", "/api/logout", http_logout, ROUTE_WRITE},

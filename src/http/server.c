@@ -119,7 +119,7 @@ http_fail(struct http_req *r, int err, const char *fmt, ...)
 const char *
 http_query(struct http_req *r, const char *name)
 {
-        if (!r->conn) {
+        if (!r->conn || r->sub) {
                 for (size_t i = 0; i < r->n_query; i++)
                         if (!strcmp(r->query[i].name, name))
                                 return r->query[i].value;
@@ -590,10 +590,44 @@ http_req_error(struct http_req *r, int err)
         uv_mutex_unlock(&r->s->count_lock);
 }
 
+/* Replies this long or longer are gzipped for a client that takes it;
+ * shorter ones gain less than the gzip header costs. */
+#define HTTP_GZIP_MIN 1024U
+
+/*
+ * A JSON reply (text, NUL-terminated; taken over) gzipped for a client
+ * that takes it, as the bytes MHD sends; *gz says whether it was. Both
+ * copies are wiped when freed: a reply may hold personal data.
+ */
+static struct MHD_Response *
+json_response(struct http_req *r, char *s, bool *gz)
+{
+        struct MHD_Response *resp;
+        struct buf z = BUF_INIT;
+        size_t n = strlen(s);
+
+        *gz = false;
+        if (n >= HTTP_GZIP_MIN && !r->no_gzip && http_takes_gzip(r) &&
+            !http_gzip(s, n, &z)) {
+                mem_wipe_free(s);
+                s = (char *)z.data;
+                n = z.len;
+                *gz = true;
+        }
+        resp = MHD_create_response_from_buffer_with_free_callback(
+            n, s, mem_wipe_free);
+        if (!resp)
+                abort(); /* out of memory */
+        return resp;
+}
+
 static struct MHD_Response *
 response_make(struct http_req *r)
 {
         struct MHD_Response *resp;
+        bool gz = r->file_gzip;
+        /* JSON, the UI files and the page come gzipped or not */
+        bool varies = r->out || r->json.data || r->file.ptr || r->csp;
         char *s;
 
         if (r->out || r->json.data) {
@@ -606,8 +640,7 @@ response_make(struct http_req *r)
                         s = (char *)r->json.data;
                         buf_init(&r->json);
                 }
-                resp = MHD_create_response_from_buffer_with_free_callback(
-                    strlen(s), s, mem_wipe_free);
+                resp = json_response(r, s, &gz);
                 r->ctype = "application/json; charset=utf-8";
         } else if (r->file.ptr) {
                 resp = MHD_create_response_from_buffer(
@@ -631,15 +664,16 @@ response_make(struct http_req *r)
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
         MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-        if (r->file.ptr)
+        if (varies) /* a cache must not give one client's form to another */
                 MHD_add_response_header(resp, "Vary", "Accept-Encoding");
-        if (r->file_gzip)
+        if (gz)
                 MHD_add_response_header(resp, "Content-Encoding", "gzip");
-        if (r->file.ptr)
+        if (r->file.ptr || r->csp)
                 MHD_add_response_header(
                     resp, "Content-Security-Policy",
-                    "default-src 'self'; img-src 'self' blob:; "
-                    "frame-ancestors 'none'");
+                    r->csp ? r->csp
+                           : "default-src 'self'; img-src 'self' blob:; "
+                             "frame-ancestors 'none'");
         if (r->content_range[0]) {
                 MHD_add_response_header(resp, "Content-Range",
                                         r->content_range);
@@ -716,6 +750,49 @@ http_req_handle(struct http_req *r)
                 return err;
         }
         return r->route->fn(r);
+}
+
+int
+http_subrequest(struct http_req *r, const char *path,
+                const struct http_pair *query, size_t n_query, struct buf *out)
+{
+        struct http_req *sub = xcalloc(1, sizeof(*sub));
+        char *s = NULL;
+        int err;
+
+        sub->s = r->s;
+        sub->conn = r->conn; /* its headers: the same client, same rights */
+        sub->headers = r->headers;
+        sub->n_headers = r->n_headers;
+        sub->query = query;
+        sub->n_query = n_query;
+        sub->sub = true;
+        sub->check_only = r->check_only;
+        sub->start_ms = r->start_ms;
+        sub->status = 200;
+        sub->loopback = r->loopback;
+        memcpy(sub->client, r->client, sizeof(sub->client));
+        snprintf(sub->method, sizeof(sub->method), "GET");
+        sub->path = xstrdup(path);
+        if ((err = http_req_start(sub)) || (err = http_req_handle(sub)))
+                goto out;
+        if (sub->status != 200) {
+                err = ERR_HTTP_NOT_FOUND;
+        } else if (sub->out) {
+                if (!(s = json_dumps(sub->out,
+                                     JSON_COMPACT | JSON_ENSURE_ASCII)))
+                        abort(); /* out of memory */
+                buf_adds(out, s);
+                mem_wipe_free(s);
+        } else if (sub->json.data) {
+                buf_add(out, sub->json.data,
+                        strnlen((const char *)sub->json.data, sub->json.len));
+        } else {
+                err = ERR_HTTP_NOT_FOUND; /* not a JSON reply */
+        }
+out:
+        http_req_free(sub);
+        return err;
 }
 
 static enum MHD_Result

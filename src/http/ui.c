@@ -1,8 +1,9 @@
 /*
  * ui: the web UI for KIM operators — static files from src/http/ui,
- * embedded at build time (cmake/embed.cmake). GET / is index.html; GET
- * /ui/NAME one of the files. Plain HTML, CSS and JavaScript without any
- * library; the page talks to the JSON API like any other client.
+ * embedded at build time (cmake/embed.cmake). GET /ui/NAME is one of the
+ * files; GET / is index.html with what it loads first in it (page.c). Plain
+ * HTML, CSS and JavaScript without any library; the page talks to the JSON API
+ * like any other client.
  */
 #include <string.h>
 
@@ -30,21 +31,11 @@ type_of(const char *name)
         return "application/octet-stream";
 }
 
-/* Whether the client takes gzip (every browser does; curl without
- * --compressed does not, and gets the file as it is). */
-static bool
-takes_gzip(struct http_req *r)
-{
-        const char *ae = http_header(r, "Accept-Encoding");
-
-        return ae && strstr(ae, "gzip") && !strstr(ae, "gzip;q=0");
-}
-
 int
 http_ui(struct http_req *r)
 {
         const char *name = r->arg[0] ? r->arg[0] : "index.html";
-        bool gz = takes_gzip(r);
+        bool gz = http_takes_gzip(r);
 
         for (size_t i = 0; i < http_ui_files_n; i++) {
                 if (strcmp(http_ui_files[i].name, name))

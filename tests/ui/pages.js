@@ -3,7 +3,7 @@
 // operator, a camat's office or the Diskominfo does and checks by eye.
 'use strict';
 const http = require('http');
-const { st, ok, shot, newPage, withBrowser, args } = require('./browser');
+const { st, ok, shot, newPage, watch, withBrowser, args } = require('./browser');
 const arg = args();
 st.shots = arg.shots;
 
@@ -38,6 +38,25 @@ async function main() {
 async function run(browser) {
   const SECRET = 'Bendahara desa meminta uang pungutan liar untuk surat.';
   const PHOTO_TITLE = 'Jembatan bambu RT 03 patah';
+
+  // ---- GET / in one round trip (src/http/page.c), its CSP enforced ----
+  // (newPage bypasses it): the inline script and style run by their
+  // hashes, and Beranda draws from the replies in the page alone.
+  {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const p = await ctx.newPage();
+    watch(p, 'page'); // a CSP refusal is a console error
+    const asked = [];
+    p.on('request', (q) => asked.push(new URL(q.url()).pathname));
+    await p.goto(arg.desa + '/');
+    await p.waitForSelector('#daftar-informasi .kartu:has-text("Posyandu Sabtu")');
+    ok(!asked.some((a) => /^\/(ui\/([a-z]+\.js|style\.css)|api\/(items|places|node))$/.test(a)),
+       'Beranda draws from the page alone, asked: ' + asked.join(' '));
+    ok((await p.textContent('#judul-node')) === 'Node desa', 'the page names the node');
+    const bg = await p.evaluate(() => getComputedStyle(document.querySelector('header')).backgroundColor);
+    ok(bg === 'rgb(31, 95, 63)', 'the inline style applies: header ' + bg);
+    await ctx.close();
+  }
 
   // ---- the desa: Beranda without login, then a warga logs in ----------
   const desa = await newPage(browser, arg.desa, 'desa');

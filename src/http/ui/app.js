@@ -64,6 +64,14 @@ var detailJam = null; /* the timer that refreshes a detail's delivery */
 /* The session and the names, asked for at start beside the page's own
  * data (one round trip, not three, on a slow link); pages draw after. */
 var siap = null;
+var nama = null;     /* the names alone: Beranda draws without the session */
+/* The first replies, in the page itself (GET / puts them there:
+ * src/http/page.c), keyed by path: each used once, at start, so Beranda
+ * draws without another round trip on a slow link. */
+var awal = (function () {
+  var e = document.getElementById('awal');
+  try { return (e && JSON.parse(e.textContent)) || {}; } catch (x) { return {}; }
+})();
 
 function $(id) { return document.getElementById(id); }
 
@@ -74,6 +82,11 @@ function GalatApi(status, kode, pesan) {
 }
 
 function api(metode, jalur, isi, jenisIsi) {
+  if (metode === 'GET' && Object.prototype.hasOwnProperty.call(awal, jalur)) {
+    var d = awal[jalur];
+    delete awal[jalur];
+    return Promise.resolve(d);
+  }
   var kepala = {};
   if (sesi && sesi.csrf_token && metode !== 'GET')
     kepala['X-CSRF-Token'] = sesi.csrf_token;
@@ -303,7 +316,7 @@ function muatBeranda() {
   Promise.all([
     api('GET', '/api/items?kind=peringatan&limit=' + HALAMAN),
     api('GET', '/api/items?kind=informasi&limit=' + BERANDA),
-    siap,
+    nama,
   ]).then(function (r) {
     var per = r[0].items.filter(function (p) { return !p.until_ms || p.until_ms > sekarang; });
     /* the most severe first, then the newest */
@@ -885,12 +898,14 @@ function mulai() {
   $('form-masuk').addEventListener('submit', masuk);
   $('tombol-keluar').addEventListener('click', keluar);
   window.addEventListener('hashchange', buka);
-  siap = Promise.all([muatSesi(), muatTempat().catch(function () {}), muatNode()])
+  nama = muatTempat().catch(function () {});
+  siap = Promise.all([muatSesi(), nama, muatNode()])
     .then(aturKirim).catch(galat);
   siap.then(mulaiAntrean); /* reports kept while the node was away */
   mulaiAnggota();
   mulaiRevisi();
   buka();
+  awal = {}; /* what start did not use would only grow stale */
 }
 
 mulai();
