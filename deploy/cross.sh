@@ -45,7 +45,8 @@ done
 # The native toolchain and cmake/ninja come from deploy/deps.sh.
 deploy/deps.sh
 libs=(libuv1-dev libmsgpack-dev liblmdb-dev libsodium-dev libinih-dev
-      libjansson-dev libmicrohttpd-dev libcmocka-dev pkgconf)
+      libjansson-dev libmicrohttpd-dev libcmocka-dev pkgconf
+      libqrencode-dev zlib1g-dev)
 pkgs=(crossbuild-essential-"$arch" qemu-user-static binfmt-support)
 for l in "${libs[@]}"; do pkgs+=("$l:$arch"); done
 

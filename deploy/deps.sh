@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       libuv1-dev libmsgpack-dev liblmdb-dev libsodium-dev libinih-dev
       libjansson-dev libmicrohttpd-dev libpq-dev
-      libxlsxwriter-dev libcurl4-openssl-dev libqrencode-dev)
+      libxlsxwriter-dev libcurl4-openssl-dev libqrencode-dev zlib1g-dev)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(libcmocka-dev clang libclang-rt-14-dev llvm lmdb-utils jq
         python3 python3-cryptography python3-openpyxl)
