@@ -813,13 +813,19 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 uv_mutex_unlock(&s->count_lock);
                 if ((err = http_req_start(r)))
                         return reply(r, err); /* the body is never read */
-                if (!(r->route->flags &
-                      (ROUTE_WRITE | ROUTE_SETUP | ROUTE_LOGIN)))
-                        return reply(r, http_req_handle(r));
+                /* Answered at the next call, the request whole: a reply
+                 * queued at this first call makes MHD close the connection
+                 * after it, and every request would cost a village link
+                 * one more round trip (a new TCP connection). */
                 return MHD_YES;
         }
         if (r->answered) {
                 *upload_size = 0;
+                return MHD_YES;
+        }
+        if (*upload_size &&
+            !(r->route->flags & (ROUTE_WRITE | ROUTE_SETUP | ROUTE_LOGIN))) {
+                *upload_size = 0; /* a read takes no body: dropped */
                 return MHD_YES;
         }
         if (*upload_size) {

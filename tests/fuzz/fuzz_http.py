@@ -117,10 +117,17 @@ class Fuzz:
         if status >= 500 and status != 505:  # 505: the HTTP/9.9 junk
             self.problem(what, 'HTTP %d: %r' % (status, body[:200]))
         ctype = b''
+        length = None
         for line in head.split(b'\r\n')[1:]:
             k, _, v = line.partition(b':')
             if k.strip().lower() == b'content-type':
                 ctype = v.strip()
+            if k.strip().lower() == b'content-length' and v.strip().isdigit():
+                length = int(v.strip())
+        if length is not None:
+            # The first reply only: pipelined requests on a kept-alive
+            # connection get theirs after it.
+            body = body[:length]
         doc = None
         if ctype.startswith(b'application/json') and \
                 not what.startswith('HEAD'):

@@ -91,6 +91,13 @@ jq -e '.["/api/items?kind=informasi&limit=30"].items[0].title == "Posyandu Sabtu
   "$WORK/awal.json" >/dev/null || fail "/: Beranda's informasi not in the page"
 ok
 
+# Connections kept alive: a page's next requests on a slow link cost no
+# new TCP handshake (a reply queued at MHD's first call would close it).
+curl -sv -o /dev/null -o /dev/null "$u/api/node" "$u/api/places" 2>"$WORK/keep.log"
+grep -q 'Re-using existing connection' "$WORK/keep.log" ||
+  { cat "$WORK/keep.log" >&2; fail "the connection is not kept alive"; }
+ok
+
 pw() { echo "$2" | "$SIMPUL" user add "$3" --role "$4" --password-stdin --data "$WORK/$1" >/dev/null; }
 pw desa kata-sandi-warga warga anggota
 pw desa kata-sandi-korban korban anggota
