@@ -1120,6 +1120,11 @@ int app_blob_open(struct node *n, const uint8_t root[32],
 int app_blob_read(struct node *n, const uint8_t root[32], uint64_t off,
                   uint64_t len, struct buf *out, uint64_t *size,
                   char *err_msg) WUR;
+/* app_blob_read, a sealed attachment (BLOBS.md §2.1) decrypted only when
+ * decrypt (a reader of the report's content); else as stored. */
+int app_blob_read_as(struct node *n, const uint8_t root[32], bool decrypt,
+                     uint64_t off, uint64_t len, struct buf *out,
+                     uint64_t *size, char *err_msg) WUR;
 /* Stores data (borrowed) as a blob (HTTP upload): root. ERR_BLOB_TOO_BIG
  * beyond BLOB_MAX_BYTES, store errors. */
 int app_blob_put(struct node *n, struct slice data, uint8_t root[32],

@@ -366,6 +366,14 @@ int
 app_blob_read(struct node *n, const uint8_t root[32], uint64_t off,
               uint64_t len, struct buf *out, uint64_t *size, char *err_msg)
 {
+        return app_blob_read_as(n, root, true, off, len, out, size, err_msg);
+}
+
+int
+app_blob_read_as(struct node *n, const uint8_t root[32], bool decrypt,
+                 uint64_t off, uint64_t len, struct buf *out, uint64_t *size,
+                 char *err_msg)
+{
         struct buf chunk = BUF_INIT, plain = BUF_INIT;
         struct store_txn *t;
         struct store_blob b;
@@ -377,8 +385,9 @@ app_blob_read(struct node *n, const uint8_t root[32], uint64_t off,
         *size = 0;
         if ((err = store_begin(n->store, false, &t)))
                 return app__fail(err_msg, err, "%s", err_str(err));
+        open = false;
         if ((err = blob_whole(t, root, &b, size, err_msg)) ||
-            (err = blob_plain(n, t, &b, &plain, &open, err_msg)))
+            (decrypt && (err = blob_plain(n, t, &b, &plain, &open, err_msg))))
                 goto out;
         if (open) { /* at most BLOB_MAX_BYTES, decrypted whole */
                 *size = plain.len;

@@ -848,9 +848,50 @@ detail_json(const struct app_report *r)
 /*
  * For a caller without the token (APP_JSON_REDACT): a report shows what a
  * relay sees — the reporter as APP_SEALED_TEXT, and of a rahasia report
- * the title, text, tags and location sealed too — and says so with
- * "redacted": true.
+ * the title, text, tags, location, attachments and the details of its
+ * steps and answers sealed too — and says so with "redacted": true.
  */
+/* A rahasia report's attachments as a relay shows them (BLOBS.md §2.1). */
+static void
+redact_attachments(json_t *a)
+{
+        size_t i;
+        json_t *at;
+
+        json_array_foreach(a, i, at)
+        {
+                json_object_set_new(at, "type",
+                                    json_string("application/octet-stream"));
+                json_object_set_new(at, "name", json_string(""));
+                json_object_set_new(at, "thumb", json_false());
+                json_object_set_new(at, "sealed", json_true());
+        }
+}
+
+/* A rahasia report's steps and answers as a relay shows them (KIM.md
+ * §4.3): their details and texts sealed, whether opened here or not. */
+static void
+redact_timeline(json_t *tl)
+{
+        static const char *const details[] = {"note", "method", "verifier",
+                                              "agency", "text"};
+        size_t i;
+        json_t *e;
+
+        json_array_foreach(tl, i, e)
+        {
+                if (!json_object_get(e, "sealed"))
+                        continue; /* not an item held here */
+                for (size_t k = 0; k < ARRAY_LEN(details); k++)
+                        if (json_object_get(e, details[k]))
+                                json_object_set_new(
+                                    e, details[k],
+                                    json_string(APP_SEALED_TEXT));
+                json_object_del(e, "title");
+                json_object_set_new(e, "sealed", json_true());
+        }
+}
+
 static void
 redact(json_t *j, const struct app_report *r)
 {
@@ -861,12 +902,14 @@ redact(json_t *j, const struct app_report *r)
                 if (r->title.ptr)
                         json_object_set_new(j, "title",
                                             json_string(APP_SEALED_TEXT));
+                redact_attachments(json_object_get(j, "attachments"));
                 if (r->detail) {
                         json_object_set_new(j, "text",
                                             json_string(APP_SEALED_TEXT));
                         json_object_set_new(j, "tags", json_array());
                         json_object_set_new(j, "location", json_null());
                         json_object_set_new(j, "sealed", json_true());
+                        redact_timeline(json_object_get(j, "timeline"));
                 }
         }
         json_object_set_new(j, "redacted", json_true());

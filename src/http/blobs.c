@@ -90,7 +90,11 @@ http_blob_get(struct http_req *r)
         if (r->check_only)
                 return 0;
         /* The size first: a range is read against it. */
-        err = app_blob_read(r->s->n, root, 0, 0, &r->text, &size, msg);
+        /* A sealed attachment decrypted only for a caller shown the
+         * report's content (pengelola, the token): others get what a
+         * relay holds, the ciphertext. */
+        err = app_blob_read_as(r->s->n, root, !r->redact, 0, 0, &r->text, &size,
+                               msg);
         if (err == ERR_BLOB_MISSING)
                 return blob_wait(r, root);
         if (err)
@@ -103,8 +107,8 @@ http_blob_get(struct http_req *r)
                 buf_adds(&r->text, "range not satisfiable\n");
                 return 0;
         }
-        if ((err =
-                 app_blob_read(r->s->n, root, off, len, &r->text, &size, msg)))
+        if ((err = app_blob_read_as(r->s->n, root, !r->redact, off, len,
+                                    &r->text, &size, msg)))
                 return http_fail(r, err, "%s", msg);
         r->ctype = "application/octet-stream";
         r->status = 200;

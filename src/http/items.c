@@ -814,7 +814,7 @@ thumb_put(struct http_req *r, const struct app_item *it, unsigned n)
 }
 
 /*
- * The inline thumbnail of an item's attachment n (0..3), as the item is
+ * The inline thumbnail of an item's attachment n (0..4), as the item is
  * shown: a report only when its content is readable here (a rahasia
  * report's thumbnails are in its sealed content, BLOBS.md §2.1; a body
  * not held has none).
@@ -843,7 +843,9 @@ http_item_thumb(struct http_req *r)
                 return 0;
         err = app_report_get(r->s->n, id, len, 0, &rep, err_msg);
         if (!err) {
-                err = rep.readable && !rep.body_missing
+                /* a rahasia report's only to a caller shown its content */
+                err = rep.readable && !rep.body_missing &&
+                              !(r->redact && rep.v.rahasia)
                           ? thumb_put(r, &rep.it, (unsigned)(a[0] - '0'))
                           : http_fail(r, ERR_NOT_FOUND,
                                       "the report's content is not "

@@ -86,16 +86,30 @@ expect_status "kab: blob get" 0 s blob get "$ROOT" -o "$WORK/kab.got" --data "$W
 cmp "$WORK/foto-rahasia.jpg" "$WORK/kab.got" || fail "kab: the decrypted file differs"
 expect_grep "kab: blob get says it decrypted" "written decrypted" "$WORK/err"
 URL="http://127.0.0.1:${HP[kab]}"
-expect_eq "kab: GET the blob" 200 "$(curl -s -o "$WORK/kab.http" -w '%{http_code}' "$URL/api/blobs/$ROOT")"
+KAUTH="Authorization: Bearer ${TOK[kab]}"
+expect_eq "kab: GET the blob" 200 "$(curl -s -H "$KAUTH" -o "$WORK/kab.http" -w '%{http_code}' "$URL/api/blobs/$ROOT")"
 cmp "$WORK/foto-rahasia.jpg" "$WORK/kab.http" || fail "kab: the blob over HTTP differs"
-expect_eq "kab: a Range of the plaintext" 206 "$(curl -s -r 100000-100099 \
+expect_eq "kab: a Range of the plaintext" 206 "$(curl -s -H "$KAUTH" -r 100000-100099 \
   -o "$WORK/kab.range" -w '%{http_code}' "$URL/api/blobs/$ROOT")"
 cmp "$WORK/kab.range" <(tail -c +100001 "$WORK/foto-rahasia.jpg" | head -c 100) ||
   fail "kab: the range differs"
 ok
-expect_eq "kab: the thumbnail" 200 "$(curl -s -o "$WORK/kab.thumb" -w '%{http_code}' \
+expect_eq "kab: the thumbnail" 200 "$(curl -s -H "$KAUTH" -o "$WORK/kab.thumb" -w '%{http_code}' \
   "$URL/api/items/$ID/thumbnails/0")"
 cmp "$WORK/kecil.jpg" "$WORK/kab.thumb" || fail "kab: the thumbnail differs"
+ok
+# Opened here, but not for a caller below pengelola (no login; an anggota
+# or this machine without the token): what a relay sees.
+curl -s -o "$WORK/anon.json" "$URL/api/items/$ID"
+expect_eq "kab, no login: redacted" true "$(jq -r .redacted "$WORK/anon.json")"
+expect_eq "kab, no login: the attachment sealed" "true application/octet-stream  false" \
+  "$(jq -r '.attachments[0] | "\(.sealed) \(.type) \(.name) \(.thumb)"' "$WORK/anon.json")"
+if grep -q "foto-rahasia" "$WORK/anon.json"; then fail "kab, no login: the file's name"; fi
+expect_eq "kab, no login: no thumbnail" 404 "$(curl -s -o /dev/null -w '%{http_code}' \
+  "$URL/api/items/$ID/thumbnails/0")"
+expect_eq "kab, no token: the blob as stored" 200 "$(curl -s -o "$WORK/anon.blob" -w '%{http_code}' \
+  "$URL/api/blobs/$ROOT")"
+expect_eq "kab, no token: the ciphertext, not the photo" 300347 "$(stat -c %s "$WORK/anon.blob")"
 ok
 
 # ---- the kecamatan carries what it cannot read ----------------------------------
@@ -137,7 +151,7 @@ ROOT2=$(body_jq '.attachments[0].root')
 [ "$ROOT2" != "$CLEAR" ] || fail "HTTP: the clear blob was named"
 expect_eq "the clear upload collected" "" "$(blob_state desa "$CLEAR")"
 wait_until 60 "the HTTP ciphertext whole at the kabupaten" whole_at kab "$ROOT2"
-expect_eq "kab: GET the HTTP one" 200 "$(curl -s -o "$WORK/kab2.http" -w '%{http_code}' \
+expect_eq "kab: GET the HTTP one" 200 "$(curl -s -H "$KAUTH" -o "$WORK/kab2.http" -w '%{http_code}' \
   "$URL/api/blobs/$ROOT2")"
 cmp "$WORK/http.png" "$WORK/kab2.http" || fail "kab: the HTTP one differs"
 expect_eq "kab: its name" api.png "$(jqr kab '.attachments[0].name' "$ID2")"
@@ -166,6 +180,15 @@ for n in kab desa; do
   expect_eq "$n: the verifier" "Budi Rahasia" "$(ev $n status .verifier)"
   expect_eq "$n: the note" "Kuitansi asli" "$(ev $n status .note)"
   expect_eq "$n: not sealed for it" false "$(ev $n tanggapan .sealed)"
+done
+# Read where they open, but not by a caller below pengelola.
+for n in kab desa; do
+  curl -s -o "$WORK/anon-$n.json" "http://127.0.0.1:${HP[$n]}/api/items/$ID"
+  for word in "Jawaban rahasia" "Kunjungan rahasia" "Budi Rahasia" "Inspektorat Rahasia" "Kuitansi asli"; do
+    if grep -q "$word" "$WORK/anon-$n.json"; then fail "$n, no login: reads '$word'"; fi
+  done
+  expect_eq "$n, no login: the answer sealed" "[disegel] true" \
+    "$(jq -r '[.timeline[] | select(.kind == "tanggapan")][0] | "\(.text) \(.sealed)"' "$WORK/anon-$n.json")"
 done
 wait_until 60 "the answer at the kecamatan" eq tanggapan \
   jqr kec '.timeline[-1].kind' "$ID"

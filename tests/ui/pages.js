@@ -215,13 +215,22 @@ async function run(browser) {
   await shot(kab, '07b-dasbor');
 
   // ---- the desa sees the status, the answer and the ticks ---------------
+  // A rahasia report's answer opens at the desa that made it (KIM.md
+  // §4.3), for its pengelola; an anggota there sees the state, sealed.
   await desa.goto(arg.desa + '/#detail/' + secretId);
-  await until(desa, 'the status and the answer back at the desa', async () =>
+  await until(desa, 'the status back at the desa, the answer sealed for an anggota', async () =>
     (await desa.textContent('#detail-lencana')).includes('Diteruskan') &&
-    (await desa.textContent('#detail-tanggapan')).includes('Inspektorat; pemeriksaan'));
-  ok((await desa.textContent('#detail-kirim')).includes('✓✓'), 'the desa shows ✓✓');
-  ok((await desa.textContent('#detail-alur')).includes('Diteruskan'), 'the timeline shows the forwarding');
-  await shot(desa, '08-detail-desa-rahasia');
+    (await desa.textContent('#detail-tanggapan')).includes('disegel'));
+  ok(!(await desa.content()).includes('Inspektorat'), 'an anggota reads no sealed detail');
+  ok((await desa.textContent('#detail-alur')).includes('rincian disegel'), 'the steps shown, their details sealed');
+  const ketua = await newPage(browser, arg.desa, 'desa-ketua');
+  await login(ketua, 'ketua', 'kata-sandi-ketua');
+  await ketua.goto(arg.desa + '/#detail/' + secretId);
+  await until(ketua, 'the answer back at the desa for its pengelola', async () =>
+    (await ketua.textContent('#detail-tanggapan')).includes('Inspektorat; pemeriksaan'));
+  ok((await ketua.textContent('#detail-kirim')).includes('✓✓'), 'the desa shows ✓✓');
+  ok((await ketua.textContent('#detail-alur')).includes('Diteruskan'), 'the timeline shows the forwarding');
+  await shot(ketua, '08-detail-desa-rahasia');
   await desa.goto(arg.desa + '/#detail/' + photoId);
   await until(desa, 'the answer back at the desa', async () =>
     (await desa.textContent('#detail-tanggapan')).includes('dijadwalkan pekan depan'));
@@ -243,7 +252,7 @@ async function run(browser) {
   const kecTgp = await kec.textContent('#detail-tanggapan');
   const kecAlur = await kec.textContent('#detail-alur');
   ok(!kecPage.includes('Inspektorat; pemeriksaan') && !kecAlur.includes('survei lapangan') &&
-     !kecPage.includes('Inspektorat Kabupaten') && kecTgp.includes('[disegel]'),
+     !kecPage.includes('Inspektorat Kabupaten') && kecTgp.includes('disegel'),
      'the kecamatan cannot read the answer or the verification details: ' + kecAlur + ' / ' + kecTgp);
   await kec.waitForSelector('#detail-foto .lampiran-disegel:has-text("1 lampiran disegel")');
   ok((await kec.$$('#detail-foto img')).length === 0 && !kecPage.includes('bukti'), 'the kecamatan shows no photo and no name');

@@ -101,6 +101,7 @@ ok
 pw() { echo "$2" | "$SIMPUL" user add "$3" --role "$4" --password-stdin --data "$WORK/$1" >/dev/null; }
 pw desa kata-sandi-warga warga anggota
 pw desa kata-sandi-korban korban anggota
+pw desa kata-sandi-ketua ketua pengelola
 pw kab kata-sandi-dinas dinas pengelola
 pw kab kata-sandi-kadis kadis admin
 pw kec kata-sandi-camat camat pengelola

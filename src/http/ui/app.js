@@ -416,6 +416,8 @@ function statusKirim(d) {
 function langkahTeks(t) {
   var teks = NAMA_STATUS[t.step] || t.step;
   if (t.result) teks += ': ' + (NAMA_HASIL[t.result] || t.result);
+  /* a rahasia report's step details, not for this reader (KIM.md §4.3) */
+  if (t.sealed) return teks + ' (rincian disegel)';
   if (t.method) teks += ' (' + t.method + ')';
   if (t.verifier) teks += ', oleh ' + t.verifier;
   if (t.agency) teks += ' ke ' + t.agency;
@@ -469,7 +471,9 @@ function isiDetail(it) {
       if (LAPORAN.indexOf(t.kind) >= 0) return; /* the report itself: above */
       if (t.kind === 'tanggapan') {
         var li = el('li', null, 'tanggapan');
-        li.appendChild(el('p', t.text));
+        li.appendChild(t.sealed
+          ? el('p', 'Jawaban untuk laporan rahasia ini disegel: hanya pengelola yang dapat membacanya.', 'catatan')
+          : el('p', t.text));
         li.appendChild(el('p', namaTempat(t.author_region) + ' · ' + waktu(t.ts), 'kaki'));
         tgp.appendChild(li);
         return;
