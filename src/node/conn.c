@@ -462,8 +462,11 @@ conn_tick(struct conn *c, uint64_t now)
                  * round trip before the link runs dry (BLOBS.md §6). */
                 sync_clock(c->s, uv_hrtime() / 1000U);
                 if (sync_started(c->s) &&
-                    sync_rx_partial(c->s, link_rx_partial(c->link)))
+                    sync_rx_partial(c->s, link_rx_partial(c->link))) {
                         conn_pump(c);
+                        if (!c->link || c->failed)
+                                return UINT64_MAX;
+                }
         }
         /* A peer that does not present a valid certificate in time (its
          * HELLO may come first, on a slow link) holds a handshake slot

@@ -500,6 +500,10 @@ rtt_sample(const struct sync_session *s, struct blob_link *bl,
         if (sample < 1.0)
                 sample = 1.0;
         bl->rtt = bl->rtt ? 0.875 * bl->rtt + 0.125 * sample : sample;
+        log_debug("BLOB-RTT",
+                  "round trip %.0f ms, smoothed %.0f ms; rate %.0f "
+                  "bytes/s",
+                  sample / 1000.0, bl->rtt / 1000.0, bl->rate * 1e6);
 }
 
 /*
