@@ -202,7 +202,8 @@ print(f"blob whole at the kecamatan after {t1 - t0:.0f} s "
       f"(the link alone: {size * 8 / 1000 / int(sys.argv[7]):.0f} s)")
 print(f"peringatan from the kabupaten, midway, at the desa after {te - td:.1f} s "
       f"(down the link the photo goes up; latency 0.1-0.3 s)")
-print(f"peringatan from the desa, {len(ups)} posted midway 3.3 s apart, at the kecamatan after "
-      f"{' '.join(f'{u:.1f}' for u in ups)} s: median {ups[len(ups) // 2]:.1f} s, max {ups[-1]:.1f} s "
-      f"(up, behind the chunk on the wire)")
+if ups:
+  print(f"peringatan from the desa, {len(ups)} posted midway 3.3 s apart, at the kecamatan after "
+        f"{' '.join(f'{u:.1f}' for u in ups)} s: median {ups[len(ups) // 2]:.1f} s, max {ups[-1]:.1f} s "
+        f"(up, behind the chunk on the wire)")
 PY
