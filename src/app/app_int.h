@@ -97,4 +97,18 @@ enum app_reporter app__reporter_open(struct node *n, struct app_item *it,
 int app__delivery(struct node *n, struct store_txn *t, const struct entry *e,
                   struct app_delivery *out) WUR;
 
+/* bundle_blobs.c: the blobs a bundle's target is known to hold (BUNDLE.md
+ * §5, §6). The roots (32 bytes each) it acknowledged, into roots. */
+int app__bundle_blobs_held(struct store_txn *t,
+                           const uint8_t key[ENTRY_KEY_BYTES],
+                           struct buf *roots) WUR;
+/* A bundle for key was written carrying these blobs: recs of root (32)
+ * || feed (32) || seq (8), the entry each went with. Own transaction. */
+int app__bundle_blobs_sent(struct node *n, const uint8_t key[ENTRY_KEY_BYTES],
+                           struct slice recs) WUR;
+/* key's known heads were just replaced (a bundle's HEADS, in t): the
+ * blobs sent with entries it now holds are held there. */
+int app__bundle_blobs_acked(struct store_txn *t,
+                            const uint8_t key[ENTRY_KEY_BYTES]) WUR;
+
 #endif

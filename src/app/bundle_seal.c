@@ -112,6 +112,8 @@ struct writer {
         struct buf theirs; /* ids of the target's own feeds offered */
         struct buf spans;  /* feed id || known || upto: entries written */
         struct buf roots;  /* blobs to carry, 32 bytes each */
+        struct buf held;   /* blobs the target is known to hold */
+        struct buf sent;   /* root || feed || seq of each blob carried */
         struct app_bundle_out *out;
         uint64_t upto; /* the feed being written: last seq to write */
         int err;
@@ -287,7 +289,9 @@ writer_held(struct writer *w)
 
 struct blob_pick {
         struct writer *w;
-        bool in; /* an entry written in this bundle references it */
+        bool in; /* an entry written in this bundle references it: */
+        uint8_t feed[ENTRY_HASH_BYTES];
+        uint64_t seq;
 };
 
 /* Is (feed, seq) among the entries written, past what the target holds? */
@@ -302,6 +306,8 @@ ref_written(void *ctx, const uint8_t feed[32], uint64_t seq)
                     seq > be64_get(sp->data + off + 32) &&
                     seq <= be64_get(sp->data + off + 40)) {
                         bp->in = true;
+                        memcpy(bp->feed, feed, ENTRY_HASH_BYTES);
+                        bp->seq = seq;
                         return 1;
                 }
         return 0;
@@ -315,20 +321,36 @@ ref_written(void *ctx, const uint8_t feed[32], uint64_t seq)
  * link's entitlement (sync/blobs.c, BLOBS.md §3) asks of a reference;
  * the target lacks the entries, so it lacks their blobs but by chance.
  */
+static bool
+target_holds(const struct writer *w, const uint8_t *root)
+{
+        for (size_t off = 0; off + BLOB_ROOT_BYTES <= w->held.len;
+             off += BLOB_ROOT_BYTES)
+                if (!memcmp(w->held.data + off, root, BLOB_ROOT_BYTES))
+                        return true;
+        return false;
+}
+
+/* ... and the target is not known to hold it (bundle_blobs.c): a new
+ * entry may name a file an earlier bundle carried. */
 static int
 blob_pick(void *ctx, const struct store_blob *b)
 {
-        struct blob_pick bp = {ctx, false};
+        struct blob_pick bp = {.w = ctx};
         struct writer *w = bp.w;
         int err;
 
         if (b->held != b->chunks || !(b->flags & STORE_BLOB_LIST) ||
-            b->size > w->n->config.blob_fetch_max)
+            b->size > w->n->config.blob_fetch_max || target_holds(w, b->root))
                 return 0;
         if ((err = store_blob_refs(w->t, b->root, ref_written, &bp)) < 0)
                 return err;
-        if (bp.in)
+        if (bp.in) {
                 buf_add(&w->roots, b->root, BLOB_ROOT_BYTES);
+                buf_add(&w->sent, b->root, BLOB_ROOT_BYTES);
+                buf_add(&w->sent, bp.feed, ENTRY_HASH_BYTES);
+                buf_add_be64(&w->sent, bp.seq);
+        }
         return 0;
 }
 
@@ -368,7 +390,8 @@ writer_blobs(struct writer *w)
 
         if (!w->spans.len || !w->n->config.blob_fetch_max)
                 return 0;
-        if ((err = store_blobs(w->t, NULL, blob_pick, w)) < 0)
+        if ((err = app__bundle_blobs_held(w->t, w->to->key, &w->held)) ||
+            (err = store_blobs(w->t, NULL, blob_pick, w)) < 0)
                 return err;
         err = 0;
         for (size_t off = 0; off < w->roots.len && !err; off += 32)
@@ -431,7 +454,7 @@ app_bundle_for(struct node *n, const struct app_bundle_node *to,
 {
         struct writer w;
         struct buf tmp = BUF_INIT;
-        int err;
+        int err, err2;
 
         memset(&w, 0, sizeof(w));
         memset(out, 0, sizeof(*out));
@@ -455,6 +478,14 @@ app_bundle_for(struct node *n, const struct app_bundle_node *to,
                 err = -errno;
         if (err)
                 unlink((char *)tmp.data);
+        /* What it carried, to know once acknowledged (bundle_blobs.c); a
+         * failure costs only blobs carried again. */
+        if (!err &&
+            (err2 = app__bundle_blobs_sent(n, to->key, buf_slice(&w.sent))))
+                log_warn(err_id(err2),
+                         "'%s': the blobs it carries not recorded (%s): a "
+                         "next bundle may carry them again",
+                         file, err_str(err2));
         sealstream_free(w.ss);
         buf_release(&w.plain);
         buf_release(&w.ct);
@@ -462,6 +493,8 @@ app_bundle_for(struct node *n, const struct app_bundle_node *to,
         buf_release(&w.theirs);
         buf_release(&w.spans);
         buf_release(&w.roots);
+        buf_release(&w.held);
+        buf_release(&w.sent);
         buf_release(&tmp);
         if (err)
                 return app__fail(err_msg, err, "'%s': %s", file, err_str(err));
@@ -885,6 +918,8 @@ reader_heads(struct reader *r)
         }
         if (!err)
                 err = reader_held(r, t);
+        if (!err)
+                err = app__bundle_blobs_acked(t, key);
         if (err) {
                 store_abort(t);
                 return err;

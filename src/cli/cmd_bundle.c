@@ -114,7 +114,9 @@ bundle_for(const struct bundle_opts *o, const struct cli_parsed *p)
         if (o->file && (p->n_args > 1 || o->dir))
                 return cli_usage_error("bundle", "-o FILE takes one NODE and "
                                                  "no -d: use -d DIR");
-        if (cli_open(&n, o->data, NODE_OPEN_KEY | NODE_OPEN_READ_ONLY))
+        /* Writable: it records the blobs each bundle carries, to leave
+         * them out once acknowledged (BUNDLE.md §5). */
+        if (cli_open(&n, o->data, NODE_OPEN_KEY))
                 return EXIT_ERROR;
         if (o->json)
                 printf("[");

@@ -174,6 +174,12 @@ link_queued(const struct link *l)
         return l->queued;
 }
 
+size_t
+link_rx_partial(const struct link *l)
+{
+        return l->open ? secure_reader_pending(&l->reader) : 0;
+}
+
 /* ---- writing ---------------------------------------------------------------
  */
 

@@ -70,6 +70,8 @@ const char *link_peer_address(const struct link *l);
 int link_send(struct link *l, struct slice plaintext) WUR;
 /* Bytes queued and not yet written to the socket. */
 size_t link_queued(const struct link *l);
+/* Bytes received of a frame not yet whole (read, not yet delivered). */
+size_t link_rx_partial(const struct link *l);
 /* Stop or resume reading (backpressure). */
 void link_read_pause(struct link *l, bool pause);
 /* Closes: queued frames are flushed first when err is 0. */

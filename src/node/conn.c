@@ -458,6 +458,15 @@ conn_tick(struct conn *c, uint64_t now)
         if (link_bytes_in(c->link) != c->rx_bytes_seen) {
                 c->rx_bytes_seen = link_bytes_in(c->link);
                 c->last_rx_ms = now;
+                /* Part of a chunk is here: the next ask may go now, a
+                 * round trip before the link runs dry (BLOBS.md §6). */
+                sync_clock(c->s, uv_hrtime() / 1000U);
+                if (sync_started(c->s) &&
+                    sync_rx_partial(c->s, link_rx_partial(c->link))) {
+                        conn_pump(c);
+                        if (!c->link || c->failed)
+                                return UINT64_MAX;
+                }
         }
         /* A peer that does not present a valid certificate in time (its
          * HELLO may come first, on a slow link) holds a handshake slot

@@ -12,8 +12,10 @@
 
 #include "sync_int.h"
 
-#define WINDOW_US 2000000.0 /* the window holds about 2 s of the link */
-#define WINDOW_MIN 2U       /* chunks */
+/* The window holds what the link carries in a round trip and this
+ * margin: enough that the next chunk's ask reaches the sender before it
+ * runs dry, and no more queued there ahead of an urgent entry (§6). */
+#define MARGIN_US 250000.0
 
 static struct blob_link *
 bl_get(struct sync_session *s)
@@ -224,18 +226,27 @@ refused(const struct blob_link *bl, const uint8_t *root)
         return false;
 }
 
-/* Chunks the window holds now: the link's rate times about 2 s, from 2
- * to SYNC_BLOB_ASKED_MAX chunks (§6). */
-static uint32_t
-window_chunks(const struct blob_link *bl)
+/* Chunk bytes asked and not yet here, less those of a frame arriving
+ * now (sync_rx_partial). */
+static double
+in_flight(const struct blob_link *bl)
 {
-        double n = bl->rate * WINDOW_US / BLOB_CHUNK_BYTES;
+        double b = (double)bl->asked * BLOB_CHUNK_BYTES;
 
-        if (n <= WINDOW_MIN)
-                return WINDOW_MIN;
-        if (n >= SYNC_BLOB_ASKED_MAX)
-                return SYNC_BLOB_ASKED_MAX;
-        return (uint32_t)n + 1U;
+        return b > (double)bl->rx_partial ? b - (double)bl->rx_partial : 0.0;
+}
+
+/* May one more chunk be asked? Always one; before the link's rate and
+ * round trip are measured, no more; then while the bytes in flight are
+ * under rate × (RTT + margin), up to SYNC_BLOB_ASKED_MAX chunks (§6). */
+static bool
+window_open(const struct blob_link *bl)
+{
+        if (bl->asked == 0)
+                return true;
+        if (!bl->rate || !bl->rtt || bl->asked >= SYNC_BLOB_ASKED_MAX)
+                return false;
+        return in_flight(bl) < bl->rate * (bl->rtt + MARGIN_US);
 }
 
 bool
@@ -352,12 +363,13 @@ ask(struct sync_session *s, struct blob_link *bl, struct buf *out,
         a->done = 0;
         a->at_us = s->now_us;
         a->delivered = bl->delivered;
+        a->alone = bl->asks_n == 1; /* nothing ahead of it on the link */
         bl->asked += count;
         wire_sync_blob_want(out, a->root, first, count);
 }
 
-/* Asks for the list, or for the chunks not held nor asked, up to the
- * window, in runs of consecutive chunks. */
+/* Asks for the list, or for the chunks not held nor asked while the
+ * window is open, in runs of consecutive chunks. */
 static void
 ask_more(struct sync_session *s, struct blob_link *bl, struct buf *out)
 {
@@ -370,7 +382,7 @@ ask_more(struct sync_session *s, struct blob_link *bl, struct buf *out)
                 }
                 return;
         }
-        room = window_chunks(bl);
+        room = SYNC_BLOB_ASKED_MAX;
         /* The budget (§7.1): no more chunks asked than it has left for. */
         if (s->bulk_left != UINT64_MAX) {
                 uint64_t fit =
@@ -378,37 +390,50 @@ ask_more(struct sync_session *s, struct blob_link *bl, struct buf *out)
                 if (fit < room)
                         room = (uint32_t)fit;
         }
-        while (bl->asked < room && bl->asks_n < SYNC_BLOB_ASKED_MAX) {
+        while (bl->asked < room && bl->asks_n < SYNC_BLOB_ASKED_MAX &&
+               window_open(bl)) {
                 while (bl->next < bl->fetch.chunks &&
                        (bl->mark[bl->next / 8] & (1U << (bl->next % 8))))
                         bl->next++;
                 if (bl->next == bl->fetch.chunks)
                         return;
                 first = bl->next;
-                for (n = 0;
-                     bl->asked + n < room && first + n < bl->fetch.chunks &&
-                     !(bl->mark[(first + n) / 8] & (1U << ((first + n) % 8)));
-                     n++)
+                n = 0;
+                do { /* counted as asked at once: window_open sees it */
                         bl->mark[(first + n) / 8] |=
                             (uint8_t)(1U << ((first + n) % 8));
+                        n++;
+                        bl->asked++;
+                } while (
+                    bl->asked < room && first + n < bl->fetch.chunks &&
+                    !(bl->mark[(first + n) / 8] & (1U << ((first + n) % 8))) &&
+                    window_open(bl));
+                bl->asked -= n; /* ask() counts the run */
                 ask(s, bl, out, first, n);
         }
 }
 
 int
 sync__blobs_pump(struct sync_session *s, struct store_txn *t, struct buf *out,
-                 size_t start, bool idle)
+                 size_t start, bool idle, bool *chunk)
 {
         struct blob_link *bl = bl_get(s);
+        uint64_t sent = s->stats.chunks_out;
         int err;
 
+        *chunk = false;
         if (bl->have_check && (err = tell_have(bl, t, out)))
                 return err;
-        /* Bulk: answers only when nothing else waits (§6). */
+        /* Bulk: answers only when nothing else waits (§6); lists and
+         * refusals, then the chunks of at most one ask, which end the
+         * frame: a cut loses the frame it falls in, so at most the chunks
+         * of one ask, which the asker sizes to the link (one on a thin
+         * link). */
         while (idle && bl->serve_n && out->len - start < FRAME_TARGET_BYTES &&
-               s->bulk_left)
+               s->bulk_left && s->stats.chunks_out == sent)
                 if ((err = serve_one(s, bl, t, out, start)))
                         return err;
+        *chunk = s->stats.chunks_out != sent;
         if (!bl->active && !bl->asks_n && (err = fetch_next(s, bl, t)))
                 return err;
         if (bl->active)
@@ -454,16 +479,46 @@ fetch_end(struct blob_link *bl)
 }
 
 /*
+ * The round trip, from an ask sent with nothing else asked (the first of
+ * a session, or after a pause): the time until the first bytes of its
+ * answer arrive (sync_rx_partial), or until the whole answer is here less
+ * its bytes at the rate known. Smoothed as TCP's SRTT (RFC 6298), each
+ * sample weighing 1/8. Taken once per ask.
+ */
+static void
+rtt_sample(const struct sync_session *s, struct blob_link *bl,
+           struct blob_ask *a, size_t bytes)
+{
+        double sample;
+
+        if (!a->alone || s->now_us <= a->at_us)
+                return;
+        a->alone = false;
+        sample = (double)(s->now_us - a->at_us);
+        if (bytes && bl->rate)
+                sample -= (double)bytes / bl->rate;
+        if (sample < 1.0)
+                sample = 1.0;
+        bl->rtt = bl->rtt ? 0.875 * bl->rtt + 0.125 * sample : sample;
+        log_debug("BLOB-RTT",
+                  "round trip %.0f ms, smoothed %.0f ms; rate %.0f "
+                  "bytes/s",
+                  sample / 1000.0, bl->rtt / 1000.0, bl->rate * 1e6);
+}
+
+/*
  * The link's delivery rate, as BBR samples it: the bytes received since
  * this chunk was asked, over the time since (at least a round trip, so a
  * burst of chunks read at once does not look like a fast link).
  */
 static void
-rate_sample(struct sync_session *s, struct blob_link *bl,
-            const struct blob_ask *a, size_t bytes)
+rate_sample(struct sync_session *s, struct blob_link *bl, struct blob_ask *a,
+            size_t bytes)
 {
         double sample;
 
+        rtt_sample(s, bl, a, bytes);
+        bl->rx_partial = 0; /* that frame is here */
         bl->delivered += bytes;
         if (s->now_us <= a->at_us)
                 return;
@@ -482,6 +537,8 @@ on_list(struct sync_session *s, struct blob_link *bl, const struct sync_msg *m,
         if (!bl->asks_n || bl->asks[0].count != 0 ||
             memcmp(bl->asks[0].root, m->root, BLOB_ROOT_BYTES))
                 return ERR_PROTOCOL;
+        rtt_sample(s, bl, &bl->asks[0], m->blob_data.len);
+        bl->rx_partial = 0;
         ask_pop(bl);
         if ((err = blob_list_check(m->root, m->blob_size, m->blob_data)) ||
             m->blob_size != bl->fetch.size) {
@@ -665,4 +722,25 @@ sync__blobs_changed(struct sync_session *s)
 {
         if (s->blobs && s->blobs->told_n)
                 s->blobs->have_check = true;
+}
+
+/* Frames take long to arrive on a thin link: the bytes of the one
+ * arriving tell how close the chunks asked are to done, so the next ask
+ * goes out a round trip before the link would run dry (§6); the first of
+ * them time the round trip. */
+bool
+sync_rx_partial(struct sync_session *s, size_t bytes)
+{
+        struct blob_link *bl = s->blobs;
+
+        if (!bl || !bl->asks_n)
+                return false;
+        if (bytes > BLOB_CHUNK_BYTES)
+                bytes = BLOB_CHUNK_BYTES;
+        if (bytes && bl->asks[0].alone)
+                rtt_sample(s, bl, &bl->asks[0], 0);
+        bl->rx_partial = bytes;
+        /* Cheap: true only if ask_more would ask (a chunk left to ask). */
+        return bl->active && bl->list.len && bl->next < bl->fetch.chunks &&
+               bl->asked < SYNC_BLOB_ASKED_MAX && window_open(bl);
 }

@@ -260,7 +260,7 @@ sync_pump(struct sync_session *s, bool *more)
         struct store_txn *t;
         struct feed_state *f;
         size_t start = out->len;
-        bool any;
+        bool any, chunk = false;
         int err = 0;
 
         *more = false;
@@ -300,10 +300,14 @@ sync_pump(struct sync_session *s, bool *more)
         /* Attachments are bulk: answered only when no entry waits, and
          * interleaved with entries at chunk boundaries (BLOBS.md §6). */
         if (!err)
-                err = sync__blobs_pump(s, t, out, start, !next_pending(s));
+                err = sync__blobs_pump(s, t, out, start, !next_pending(s),
+                                       &chunk);
 out:
         store_abort(t);
         *more = out->len > start;
-        sync__out_done(s);
+        if (chunk)
+                sync__cut(s); /* a chunk ends its frame (BLOBS.md §6) */
+        else
+                sync__out_done(s);
         return err;
 }

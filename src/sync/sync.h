@@ -337,6 +337,11 @@ int sync_pump(struct sync_session *s, bool *more) WUR;
  * none, and measures the link's rate for its blob window with this
  * (BLOBS.md §6). Call before sync_receive and sync_pump. */
 void sync_clock(struct sync_session *s, uint64_t now_us);
+/* Bytes of a frame received in part so far (0 when none): the blob
+ * window counts them as arrived, and times the round trip by them
+ * (BLOBS.md §6). True if the window then has room for an ask: pump.
+ * Call after sync_clock. */
+bool sync_rx_partial(struct sync_session *s, size_t bytes);
 /* The store changed (a local post, another link's commit): rescan. */
 void sync_changed(struct sync_session *s);
 /* False while received entries wait for commits, or the session for the

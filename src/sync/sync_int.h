@@ -220,6 +220,7 @@ struct blob_ask {
         uint32_t first, count, done;
         uint64_t at_us;
         uint64_t delivered; /* bl->delivered when it was sent */
+        bool alone;         /* sent with nothing else asked: times the RTT */
 };
 
 struct blob_link {
@@ -239,7 +240,9 @@ struct blob_link {
         bool walk_started, walk_done;
         uint64_t walk_gen;  /* store_blobs_gen at its start */
         double rate;        /* bytes per microsecond, smoothed; 0: none */
+        double rtt;         /* microseconds, smoothed; 0: none yet */
         uint64_t delivered; /* chunk bytes received on this link */
+        size_t rx_partial;  /* bytes of a frame arriving (sync_rx_partial) */
         /* answering the peer's asks, in order */
         struct blob_ask serve[SYNC_BLOB_ASKED_MAX + 2];
         size_t serve_n;
@@ -366,9 +369,11 @@ int sync__body_done(struct sync_session *s, const struct sync_op *op,
 
 /* blobs.c (BLOBS.md) */
 /* The peer's asks answered, then this side's asks, within the frame
- * target; answers only when nothing else is pending (*idle). */
+ * target; answers only when nothing else is pending (idle), with the
+ * chunks of at most one ask, which then end the frame (*chunk set:
+ * BLOBS.md §6). */
 int sync__blobs_pump(struct sync_session *s, struct store_txn *t,
-                     struct buf *out, size_t start, bool idle) WUR;
+                     struct buf *out, size_t start, bool idle, bool *chunk) WUR;
 int sync__on_blob(struct sync_session *s, const struct sync_msg *m,
                   const char **why) WUR;
 /* Does m join the open op (the next chunk of the same blob)? */

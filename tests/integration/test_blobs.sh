@@ -104,8 +104,9 @@ read -r CONNECTS CUTS C2T < <(python3 -c '
 import json, sys
 l = json.load(open(sys.argv[1]))["links"][0]
 print(l["connects"], l["cuts"], l["bytes_c2t"])' "$WORK/flaky.stats")
-# Each connection may lose what was in flight (the window: 2 s of the
-# link) and costs a session's handshake and frames: 3 chunks' worth each
+# Each connection may lose the frame in flight (the chunks of one ask: a
+# round trip and 0.25 s of the link, BLOBS.md §6) and costs a session's
+# handshake and frames: 3 chunks' worth each
 # is the bound (measured: about 8 KiB a connection); a blob sent again
 # from zero even once would be 2 MB more.
 BOUND=$((SIZE + CONNECTS * 3 * 16384))

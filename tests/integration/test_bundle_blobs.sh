@@ -7,8 +7,9 @@
 # with one BLOB-BAD-CHUNK line and nothing of the blob stored, while the
 # entries are; a desa holding part of the blob (a link through flaky,
 # the desa killed midway) is made whole by the bundle; the next
-# bundle, once the desa's return bundle is back, carries it no more; and
-# [blobs] fetch_max_bytes below the photo's size leaves it out.
+# bundle, once the desa's return bundle is back, carries it no more, nor
+# with a new entry naming the same file; and [blobs] fetch_max_bytes
+# below the photo's size leaves it out.
 # Usage: test_bundle_blobs.sh SIMPUL FLAKY
 . "$(dirname "$0")/lib.sh"
 SIMPUL=$1
@@ -143,6 +144,22 @@ expect_status "the kecamatan imports the return" 0 \
   s bundle import --data "$WORK/ka" "$WORK/foto-return.bundle" --no-return
 expect_status "the next bundle" 0 s bundle for $A1 -o "$WORK/next.bundle" --data "$WORK/ka" --json
 expect_eq "no entry, no blob" "0 0" "$(jq -r '"\(.[0].entries) \(.[0].blobs)"' "$WORK/out")"
+
+# ---- the same photo on a new entry: not carried again ---------------------------
+# The desa acknowledged the entry the photo went with (its return
+# bundle), so the kecamatan knows it holds the photo: a new entry naming
+# the same file goes without it (BUNDLE.md §5 step 4).
+cp -a "$WORK/ka" "$WORK/ka-again"
+expect_status "the same photo on a new entry" 0 s post --data "$WORK/ka-again" --kind informasi \
+  --to tree:$A1 --title "Foto jembatan lagi" --body "Dari sisi lain" --attach "$WORK/foto.jpg"
+expect_status "the bundle after it" 0 s bundle for $A1 -o "$WORK/again.bundle" --data "$WORK/ka-again" --json
+expect_eq "the entry, not the photo the desa holds" "1 0" \
+  "$(jq -r '"\(.[0].entries) \(.[0].blobs)"' "$WORK/out")"
+[ "$(jq '.[0].bytes' "$WORK/out")" -lt 100000 ] || fail "the photo's bytes went again"
+ok
+expect_status "the desa imports it" 0 s bundle import --data "$WORK/a1" "$WORK/again.bundle" --no-return --json
+expect_eq "the new entry stored" 1 "$(jq .stored "$WORK/out")"
+expect_eq "the photo still whole there" whole "$(blob_state a1 "$ROOT")"
 
 # ---- the size policy of links: [blobs] fetch_max_bytes --------------------------
 cp -a "$WORK/ka" "$WORK/ka-small"

@@ -1439,8 +1439,9 @@ blobs(void **state)
         chain_add_body(a, "a", &body);
         give(&fx->p, a, 0, 1, 0);
         link_up(fx);
-        /* Entries first; then the list, then chunks within the window (2
-         * before the link's rate is known). */
+        /* Entries first; then the list, then chunks within the window (1
+         * before the link's rate and round trip are measured: this clock
+         * stands still), the chunks of each ask ending their frame. */
         expect_transcript(fx, "P> hs\n"
                               "C> hs HELLO v=1 base=0 delta=0\n"
                               "P> HELLO v=2 base=0 delta=1 | HELLO_OK v=1 | "
@@ -1448,8 +1449,10 @@ blobs(void **state)
                               "C> HELLO_OK v=2 | SYNCED\n"
                               "C> ACK 1 | BLOB_WANT 0+0\n"
                               "P> BLOB_LIST n=3\n"
-                              "C> BLOB_WANT 0+2\n"
-                              "P> BLOB_CHUNK 0 | BLOB_CHUNK 1\n"
+                              "C> BLOB_WANT 0+1\n"
+                              "P> BLOB_CHUNK 0\n"
+                              "C> BLOB_WANT 1+1\n"
+                              "P> BLOB_CHUNK 1\n"
                               "C> BLOB_WANT 2+1\n"
                               "P> BLOB_CHUNK 2\n");
         assert_int_equal(store_begin(fx->c.st, false, &t), 0);
@@ -1462,8 +1465,8 @@ blobs(void **state)
         store_abort(t);
         assert_int_equal(sync_stats(fx->c.s)->chunks_in, 3);
         assert_int_equal(sync_stats(fx->c.s)->blobs_in, 1);
-        /* The list, chunks 0 and 1 (one frame: one commit), chunk 2. */
-        assert_int_equal(fx->c.blob_commits, 3);
+        /* The list, then each chunk. */
+        assert_int_equal(fx->c.blob_commits, 4);
         assert_int_equal(sync_stats(fx->p.s)->chunks_out, 3);
 
         /* Asked for a root no entry of the link's universe names. */
@@ -1501,6 +1504,99 @@ blobs(void **state)
         expect_closed(&fx->p, "PROTO-VIOLATION");
         buf_release(&body);
         buf_release(&got);
+        chain_free(a);
+}
+
+/* Carries one frame of `from` (if any) to `to`, whose clock reads t_us,
+ * then the store work it causes there; true if one went. */
+static bool
+carry_one(struct side *from, struct side *to, uint64_t t_us)
+{
+        struct slice f;
+
+        work(from);
+        if (!sync_next_frame(from->s, &f))
+                return false;
+        log_frame(the_fx, from->name, "", f);
+        sync_clock(to->s, t_us);
+        receive(to, f);
+        work(to);
+        return true;
+}
+
+/* A 64 kbit/s link (8,000 bytes/s) with a 0.2-0.3 s round trip: C asks
+ * one chunk at a time (the window: rate × (RTT + 0.25 s), 4.4 KB), and
+ * the next while the one before is still arriving, once what is left of
+ * it is under the window (BLOBS.md §6); each chunk its own frame. */
+static void
+blob_window_thin(void **state)
+{
+        struct fx *fx = *state;
+        struct chain *a = chain_new(11, "tree:" KEC, 0, "a");
+        struct buf body = BUF_INIT;
+        static uint8_t data[5 * 16384];
+        uint8_t root[32];
+        struct kim_body b;
+
+        for (size_t i = 0; i < sizeof(data); i++)
+                data[i] = (uint8_t)(i * 13);
+        assert_int_equal(
+            replica_blob_add(&fx->p.r, slice_make(data, sizeof(data)), root),
+            0);
+        memset(&b, 0, sizeof(b));
+        b.kind = KIND_INFORMASI;
+        b.has_title = b.has_text = true;
+        b.title = slice_cstr("Jembatan");
+        b.text = slice_cstr("Foto terlampir.");
+        memcpy(b.attach[0].root, root, 32);
+        b.attach[0].size = sizeof(data);
+        b.attach[0].type = slice_cstr("image/jpeg");
+        b.n_attach = 1;
+        wire_kim_encode(&b, &body);
+        chain_add_body(a, "a", &body);
+        link_up(fx);
+        give(&fx->p, a, 0, 1, 0);
+        sync_changed(fx->p.s);
+        after(&fx->p);
+        /* The entry; C's ACK and its ask for the list. */
+        assert_true(carry_one(&fx->p, &fx->c, 0));
+        assert_true(carry_one(&fx->c, &fx->p, 0));
+        buf_reset(&fx->tr);
+        /* The list comes 0.3 s after its ask (sent alone): the RTT. C asks
+         * chunk 0, the rate unknown: one chunk. */
+        assert_true(carry_one(&fx->p, &fx->c, 300000));
+        assert_true(carry_one(&fx->c, &fx->p, 300000));
+        /* Its first bytes after 0.2 s: an RTT of 0.2875 s, smoothed. */
+        sync_clock(fx->c.s, 500000);
+        assert_false(sync_rx_partial(fx->c.s, 400));
+        /* Whole 2.05 s later: 8,000 bytes/s. Then one chunk asked. */
+        assert_true(carry_one(&fx->p, &fx->c, 2350000));
+        assert_true(carry_one(&fx->c, &fx->p, 2350000));
+        /* Chunk 1 arriving: 8 KB left is too much for the window ... */
+        sync_clock(fx->c.s, 3400000);
+        assert_false(sync_rx_partial(fx->c.s, 8192));
+        /* ... 2.4 KB left (0.3 s of the link) is not: chunk 2 is asked
+         * before chunk 1 is whole, so the link does not run dry. */
+        sync_clock(fx->c.s, 4100000);
+        assert_true(sync_rx_partial(fx->c.s, 14000));
+        after(&fx->c);
+        assert_true(carry_one(&fx->c, &fx->p, 4100000));
+        assert_true(carry_one(&fx->p, &fx->c, 4400000));  /* chunk 1 */
+        assert_false(carry_one(&fx->c, &fx->p, 4400000)); /* no more asked */
+        assert_true(carry_one(&fx->p, &fx->c, 6450000));  /* chunk 2 */
+        expect_transcript(fx, "P> BLOB_LIST n=5\n"
+                              "C> BLOB_WANT 0+1\n"
+                              "P> BLOB_CHUNK 0\n"
+                              "C> BLOB_WANT 1+1\n"
+                              "C> BLOB_WANT 2+1\n"
+                              "P> BLOB_CHUNK 1\n"
+                              "P> BLOB_CHUNK 2\n");
+        /* Chunk 3 was asked at once (nothing left in flight); the rest
+         * follows, one chunk at a time. */
+        exchange(fx);
+        assert_int_equal(sync_stats(fx->c.s)->blobs_in, 1);
+        assert_int_equal(sync_stats(fx->p.s)->chunks_out, 5);
+        buf_release(&body);
         chain_free(a);
 }
 
@@ -1612,6 +1708,7 @@ main(void)
             cmocka_unit_test_setup_teardown(time_violations, setup, teardown),
             cmocka_unit_test(blob_policy),
             cmocka_unit_test_setup_teardown(blobs, setup, teardown),
+            cmocka_unit_test_setup_teardown(blob_window_thin, setup, teardown),
             cmocka_unit_test_setup_teardown(cert_exchange, setup, teardown),
             cmocka_unit_test_setup_teardown(cert_violations, setup, teardown),
         };
