@@ -469,6 +469,30 @@ out:
 }
 
 int
+app_user_stamp(const char *dir, const char *name, enum app_role *role,
+               uint8_t stamp[APP_STAMP_BYTES])
+{
+        uint8_t h[ENTRY_HASH_BYTES];
+        struct buf b = BUF_INIT;
+        struct accts l;
+        struct acct *a;
+        int err = accts_read(dir, &l, NULL);
+
+        if (err)
+                return err;
+        if ((a = accts_find(&l, name))) {
+                *role = a->a.role;
+                buf_addf(&b, "%s %llu %s", a->a.name,
+                         (unsigned long long)a->a.created_ms, a->hash);
+                hash_bytes(h, buf_slice(&b));
+                memcpy(stamp, h, APP_STAMP_BYTES);
+                buf_wipe_release(&b);
+        }
+        accts_release(&l);
+        return a ? 0 : ERR_NOT_FOUND;
+}
+
+int
 app_user_login(const char *dir, const char *name, const char *password,
                enum app_role *role)
 {

@@ -1188,6 +1188,7 @@ const char *app_role_name(enum app_role r);
 /* The role named s: ERR_USAGE. */
 int app_role_parse(const char *s, enum app_role *out) WUR;
 
+#define APP_STAMP_BYTES 16U /* an account's stamp (app_user_stamp) */
 struct app_account {
         char name[APP_USER_MAX + 1];
         enum app_role role;
@@ -1226,6 +1227,14 @@ int app_user_list(const char *dir, struct app_accounts *out, char *err_msg) WUR;
 void app_accounts_release(struct app_accounts *a);
 /* The role of name now: ERR_NOT_FOUND, ERR_CONFIG, -errno. */
 int app_user_role(const char *dir, const char *name, enum app_role *out) WUR;
+/*
+ * The account's role and its stamp: a hash of its password hash and when
+ * it was made, so a session started before a new password, or before
+ * the account was removed and made again (by the API or `simpul user`,
+ * from any process), no longer matches it. ERR_NOT_FOUND: no such user.
+ */
+int app_user_stamp(const char *dir, const char *name, enum app_role *role,
+                   uint8_t stamp[APP_STAMP_BYTES]) WUR;
 /* Does dir hold an admin account? (False when it cannot be read.) */
 bool app_admin_exists(const char *dir);
 /*
@@ -1254,6 +1263,7 @@ int app_user_login(const char *dir, const char *name, const char *password,
 
 struct app_session {
         char user[APP_USER_MAX + 1];
+        uint8_t stamp[APP_STAMP_BYTES]; /* the account's at login */
         char csrf[APP_SESSION_HEX + 1];
         uint64_t expires_ms; /* on the caller's monotonic clock */
 };
@@ -1261,10 +1271,11 @@ struct app_sessions;
 /* Returns owned, free with app_sessions_free (NULL: no-op). */
 struct app_sessions *app_sessions_new(void);
 void app_sessions_free(struct app_sessions *s);
-/* A new session for user at now_ms: its cookie value into cookie, and
- * what it holds into out. */
+/* A new session for user (its account's stamp, APP_STAMP_BYTES, or NULL)
+ * at now_ms: its cookie value into cookie, and what it holds into out. */
 void app_session_start(struct app_sessions *s, const char *user,
-                       uint64_t now_ms, char cookie[APP_SESSION_HEX + 1],
+                       const uint8_t *stamp, uint64_t now_ms,
+                       char cookie[APP_SESSION_HEX + 1],
                        struct app_session *out);
 /* The live session of cookie: 0, or ERR_LOGIN_NEEDED (none, expired or
  * ended). */

@@ -70,7 +70,8 @@ slot_free(const struct sess *x)
 }
 
 void
-app_session_start(struct app_sessions *s, const char *user, uint64_t now_ms,
+app_session_start(struct app_sessions *s, const char *user,
+                  const uint8_t *stamp, uint64_t now_ms,
                   char cookie[APP_SESSION_HEX + 1], struct app_session *out)
 {
         uint8_t raw[APP_SESSION_BYTES];
@@ -93,6 +94,8 @@ app_session_start(struct app_sessions *s, const char *user, uint64_t now_ms,
         memset(x, 0, sizeof(*x));
         cookie_hash(cookie, x->hash);
         snprintf(x->s.user, sizeof(x->s.user), "%s", user);
+        if (stamp)
+                memcpy(x->s.stamp, stamp, APP_STAMP_BYTES);
         hex_encode(x->s.csrf, raw, sizeof(raw));
         x->s.expires_ms = now_ms + APP_SESSION_TTL_MS;
         x->started_ms = now_ms;

@@ -150,6 +150,7 @@ int
 http_session_check(struct http_req *r)
 {
         bool safe = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+        uint8_t stamp[APP_STAMP_BYTES];
         const char *csrf;
         int err;
 
@@ -160,8 +161,13 @@ http_session_check(struct http_req *r)
                 r->stale = true; /* logged out, expired, or a restart */
                 return 0;
         }
-        err = app_user_role(r->s->n->dir, r->sess.user, &r->role);
-        if (err) { /* the account is gone: so is its session */
+        err = app_user_stamp(r->s->n->dir, r->sess.user, &r->role, stamp);
+        /* The account is gone, has a new password, or was made again:
+         * so is its session. */
+        if (!err && !same((const char *)stamp, (const char *)r->sess.stamp,
+                          APP_STAMP_BYTES))
+                err = ERR_LOGIN_NEEDED;
+        if (err) {
                 app_session_end(r->s->sessions, r->cookie);
                 r->role = APP_ROLE_NONE;
                 r->stale = true;
@@ -224,6 +230,7 @@ http_login(struct http_req *r)
                                               {"password", FIELD_STR}};
         const char *user, *pw;
         char ip[NODE_ADDR_MAX], cookie[APP_SESSION_HEX + 1];
+        uint8_t stamp[APP_STAMP_BYTES];
         struct app_session s;
         enum app_role role;
         uint64_t now = mono_ms(), wait_ms;
@@ -256,7 +263,9 @@ http_login(struct http_req *r)
         app_login_succeeded(r->s->sessions, user, ip);
         if (r->session) /* a login replaces the session it came with */
                 app_session_end(r->s->sessions, r->cookie);
-        app_session_start(r->s->sessions, user, now, cookie, &s);
+        if ((err = app_user_stamp(r->s->n->dir, user, &role, stamp)))
+                return http_fail(r, err, "the account is gone");
+        app_session_start(r->s->sessions, user, stamp, now, cookie, &s);
         cookie_set(r, cookie, APP_SESSION_TTL_MS / 1000U);
         explicit_bzero(cookie, sizeof(cookie));
         log_info("LOGIN", "http %s: '%s' logged in (%s)", r->client, s.user,

@@ -163,6 +163,17 @@ req dodi-old GET /api/me
 expect_eq "a login replaces the session it came with" false "$(body_jq .logged_in)"
 req dodi GET /api/me
 expect_eq "... with a new one" true "$(body_jq .logged_in)"
+echo 'kata-sandi-dodi-3' | s user passwd dodi --password-stdin --data "$K" >/dev/null
+req dodi GET /api/me
+expect_eq "simpul user passwd ends the sessions too" "false true" \
+  "$(body_jq '"\(.logged_in) \(.session_ended)"')"
+login dodi dodi 'kata-sandi-dodi-3'
+s user remove dodi --data "$K" >/dev/null
+echo 'kata-sandi-dodi-4' | s user add dodi --password-stdin --data "$K" >/dev/null
+req dodi GET /api/me
+expect_eq "a session is not the account made again under its name" "false true" \
+  "$(body_jq '"\(.logged_in) \(.session_ended)"')"
+login dodi dodi 'kata-sandi-dodi-4'
 
 # ---- the rate limit ------------------------------------------------------------
 for i in 1 2 3 4 5; do
@@ -232,6 +243,9 @@ req adm POST /api/accounts/wati/password '{"password":"pendek"}' "$CSRF_ADM"
 expect_api "a short new password" 400 USAGE
 req adm POST /api/accounts/wati/password '{"password":"kata-sandi-wati-2"}' "$CSRF_ADM"
 expect_api "the admin resets wati's password" 200
+req wati GET /api/me
+expect_eq "a new password ends wati's sessions (a lost phone)" "false true" \
+  "$(body_jq '"\(.logged_in) \(.session_ended)"')"
 login x wati 'kata-sandi-wati'
 expect_api "the old password no longer logs in" 401 LOGIN-BAD
 login wati2 wati 'kata-sandi-wati-2'

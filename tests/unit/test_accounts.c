@@ -212,8 +212,8 @@ session_life(void **state)
         struct app_session a, b, got;
 
         (void)state;
-        app_session_start(s, "siti", T0, cookie, &a);
-        app_session_start(s, "siti", T0, other, &b);
+        app_session_start(s, "siti", NULL, T0, cookie, &a);
+        app_session_start(s, "siti", NULL, T0, other, &b);
         assert_int_equal(strlen(cookie), APP_SESSION_HEX);
         assert_int_equal(strlen(a.csrf), APP_SESSION_HEX);
         assert_string_not_equal(cookie, other);
@@ -230,7 +230,7 @@ session_life(void **state)
         app_session_end(s, other);
         expect_err("ended", app_session_find(s, other, T0, &got),
                    ERR_LOGIN_NEEDED);
-        app_session_start(s, "budi", T0, cookie, &a);
+        app_session_start(s, "budi", NULL, T0, cookie, &a);
         expect_err(
             "just before expiry",
             app_session_find(s, cookie, T0 + APP_SESSION_TTL_MS - 1, &got), 0);
@@ -249,9 +249,9 @@ sessions_bounded(void **state)
         struct app_session a;
 
         (void)state;
-        app_session_start(s, "u0", T0, first, &a);
+        app_session_start(s, "u0", NULL, T0, first, &a);
         for (unsigned i = 1; i <= APP_SESSIONS_MAX; i++)
-                app_session_start(s, "u", T0 + i, c, &a);
+                app_session_start(s, "u", NULL, T0 + i, c, &a);
         expect_err("the oldest went", app_session_find(s, first, T0 + 999, &a),
                    ERR_LOGIN_NEEDED);
         expect_err("the newest stays", app_session_find(s, c, T0 + 999, &a), 0);
