@@ -374,8 +374,8 @@ details_recipients(struct node *n, const struct app_post *p,
         size_t nh = 0;
         int err;
 
-        if (p->n_to)
-                return recipients(n, p, v->handler, s->to, &s->nt, err_msg);
+        /* The report's author first (KIM.md §4.3), named recipients or
+         * not: the village that reported reads the answer. */
         if ((err = recipients(n, p, v->handler, h, &nh, err_msg)))
                 return err;
         memcpy(s->to, v->author, ENTRY_KEY_BYTES);

@@ -158,10 +158,13 @@ http_query_check(struct http_req *r, const char *const *names)
 {
         struct query_check qc = {names, NULL};
 
-        if (r->conn)
+        /* A sub-request (the page's first replies) has its own query,
+         * not its parent connection's. */
+        if (r->conn && !r->sub)
                 MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
                                           query_one, &qc);
-        for (size_t i = 0; !r->conn && i < r->n_query && !qc.bad; i++)
+        for (size_t i = 0; (!r->conn || r->sub) && i < r->n_query && !qc.bad;
+             i++)
                 query_one(&qc, MHD_GET_ARGUMENT_KIND, r->query[i].name,
                           r->query[i].value);
         if (qc.bad)

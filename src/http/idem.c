@@ -14,8 +14,17 @@
  * retry racing the first request sees its reply.
  */
 #include <string.h>
+#include <uv.h>
 
 #include "http_int.h"
+
+/* Ages on the monotonic clock: a Pi without a real-time clock jumps when
+ * it learns the time, and a remembered key must not expire with it. */
+static uint64_t
+idem_now_ms(void)
+{
+        return uv_hrtime() / 1000000U;
+}
 
 #define IDEM_HEADER "Idempotency-Key"
 
@@ -48,7 +57,7 @@ int
 http_idem_replay(struct http_req *r, bool *replayed)
 {
         const char *key;
-        uint64_t now = time_now_ms();
+        uint64_t now = idem_now_ms();
         int err = key_of(r, &key);
 
         *replayed = false;
@@ -88,5 +97,5 @@ http_idem_remember(struct http_req *r)
         snprintf(m->who, sizeof(m->who), "%s", who(r));
         snprintf(m->id, sizeof(m->id), "%s", id);
         snprintf(m->kind, sizeof(m->kind), "%s", kind);
-        m->at_ms = time_now_ms();
+        m->at_ms = idem_now_ms();
 }

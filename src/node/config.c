@@ -180,7 +180,7 @@ config_set(struct config *c, const char *section, const char *key,
         }
         if (!strcmp(section, "http") &&
             !strcmp(key, "connections_per_address")) {
-                *why = "expected a whole number from 1 to 64";
+                *why = "expected a whole number from 1 to 256";
                 return parse_u64(value, 1, NODE_HTTP_CONNECTIONS,
                                  &c->http_per_addr);
         }
@@ -361,7 +361,7 @@ static const char config_template[] =
     "# (421 HTTP-HOST): a web page of another site cannot reach the\n"
     "# API by DNS rebinding.\n"
     "hosts = %s\n"
-    "# Connections one client address may hold open at once (1 to 64,\n"
+    "# Connections one client address may hold open at once (1 to 256,\n"
     "# of 64 in all): a slow or hostile client cannot take them all.\n"
     "# Raise it when every client comes through one address (a reverse\n"
     "# proxy on this machine, a NAT).\n"
