@@ -423,15 +423,18 @@ http_items_create(struct http_req *r)
         bool replayed;
         int err;
 
+        /* Sent again (idem.c): the first one's reply, before anything of
+         * the body is checked: a rahasia report's clear photos, named in
+         * it, were dropped once the first one was sealed. The caller is
+         * the same one whose first request passed the checks below. */
+        if ((err = http_idem_replay(r, &replayed)) || replayed)
+                return err;
         if ((err = item_parse(r, r->in, &p)))
                 return err;
         /* Publishing to an audience and handling reports: pengelola. */
         if ((p.body.kind == KIND_INFORMASI || p.body.kind == KIND_PERINGATAN ||
              p.body.kind == KIND_STATUS || p.body.kind == KIND_TANGGAPAN) &&
             (err = http_role_require(r, APP_ROLE_PENGELOLA)))
-                return err;
-        /* sent again (idem.c): the first one's reply */
-        if ((err = http_idem_replay(r, &replayed)) || replayed)
                 return err;
         if (p.body.kind == KIND_STATUS || p.body.kind == KIND_TANGGAPAN)
                 err = item_step(r, &p);

@@ -452,6 +452,20 @@ async function kirimLuring(browser, desa) {
   await page.waitForSelector('#daftar-antrean .kartu:has-text("' + LOST + '")');
   ok(posted === 1 && (await countTitle(LOST)) === 1, 'the node has it though the browser saw no reply');
   await page.unroute('**/api/items');
+  // A shared phone: another account neither sees nor sends it.
+  await page.goto(arg.desa + '/#masuk');
+  await page.click('#tombol-keluar');
+  await page.waitForSelector('#bagian-antrean', { state: 'hidden' });
+  await login(page, 'korban', 'kata-sandi-korban');
+  await page.goto(arg.desa + '/#kirim');
+  await page.reload();
+  await page.waitForTimeout(3000);
+  ok(await page.isHidden('#bagian-antrean'), "another account does not see warga's kept report");
+  ok((await countTitle(LOST)) === 1, 'nor sends it with its own session');
+  await page.goto(arg.desa + '/#masuk');
+  await page.click('#tombol-keluar');
+  await login(page, 'warga', 'kata-sandi-warga');
+  await page.goto(arg.desa + '/#kirim');
   await page.reload(); // the next page load sends what waits
   await page.waitForSelector('#pesan:has-text("sudah terkirim ke node")', { timeout: 60000 });
   await page.waitForSelector('#bagian-antrean', { state: 'hidden' });

@@ -48,9 +48,13 @@ function antreOlah(mode, fn) {
   });
 }
 
+/* The reports this account kept, oldest first. A phone is often shared
+ * in a KIM: another account's wait (hidden, unsent) until it logs in. */
 function antreSemua() {
   return antreOlah('readonly', function (s) { return s.getAll(); }).then(function (rs) {
-    return rs.sort(function (a, b) { return a.dibuat - b.dibuat; });
+    var saya = sesi ? sesi.user : null;
+    return rs.filter(function (r) { return saya && r.pengguna === saya; })
+      .sort(function (a, b) { return a.dibuat - b.dibuat; });
   });
 }
 function antreSimpan(r) { return antreOlah('readwrite', function (s) { return s.put(r); }); }
@@ -105,13 +109,20 @@ function postKunci(isi, kunci) {
   });
 }
 
-/* Sends one kept report: its photos, then the item. The item's id. */
+/* Sends one kept report: its photos, then the item. The item's id. A
+ * photo uploaded once keeps its root in the record, and is not uploaded
+ * again: the node drops a rahasia report's clear photo once it sealed it,
+ * and a try whose reply was lost must not leave a copy behind. */
 function kirimSatu(r) {
   var lampiran = [];
   var urut = Promise.resolve();
   r.foto.forEach(function (f, i) {
     urut = urut.then(function () {
-      return api('POST', '/api/blobs', f.blob, 'image/jpeg');
+      if (f.root) return { root: f.root };
+      return api('POST', '/api/blobs', f.blob, 'image/jpeg').then(function (up) {
+        f.root = up.root;
+        return antreSimpan(r).catch(function () {}).then(function () { return up; });
+      });
     }).then(function (up) {
       var a = { root: up.root, type: f.type, name: f.name };
       if (f.thumb) a.thumb = f.thumb;
@@ -141,7 +152,8 @@ function cobaLagi(e) {
  * says so when the node cannot be reached.
  */
 function kirimAntre(isi, files) {
-  var r = { kunci: kunciBaru(), isi: isi, dibuat: Date.now(), galat: '' };
+  var r = { kunci: kunciBaru(), isi: isi, dibuat: Date.now(), galat: '',
+            pengguna: sesi ? sesi.user : '' };
   var tersimpan = false;
   return siapkanFoto(files, !!isi.rahasia).then(function (foto) {
     r.foto = foto;

@@ -859,6 +859,10 @@ function masuk(ev) {
     sesi = s;
     $('masuk-sandi').value = '';
     aturSesi();
+    /* this account's reports kept while the node was away: shown, and
+     * sent at the next try (antrean.js) */
+    tampilAntrean();
+    antreSemua().then(function (rs) { if (rs.length) jadwalAntrean(); }).catch(function () {});
     pesan('Berhasil masuk sebagai ' + s.user + '.');
     location.hash = '#beranda';
   }).catch(function (e) {
@@ -873,6 +877,7 @@ function keluar() {
   }).catch(galat).then(function () {
     sesi = null;
     aturSesi();
+    tampilAntrean(); /* another account's kept reports are not shown */
   });
 }
 
