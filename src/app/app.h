@@ -1520,8 +1520,7 @@ int app_enrol_request_text(const char *text, struct enroll_req *rq,
 /* simpul enroll sign for the issuer's browser: app_enrol_request_text,
  * then app_enroll_sign (no file), logged (NODE-CERTIFIED). */
 int app_enrol_sign_text(struct node *n, const char *text, uint64_t days,
-                        bool issuer, struct app_signed *out,
-                        char *err_msg) WUR;
+                        bool issuer, struct app_signed *out, char *err_msg) WUR;
 
 /* ---- places (places.c): regions known by name ------------------------- */
 

@@ -161,7 +161,7 @@
         X(ERR_NO_QR, "NO-QR",                                                  \
           "this build draws no QR codes (no libqrencode): use the text")       \
         X(ERR_BLOB_SEALED, "BLOB-SEALED",                                      \
-          "a sealed attachment does not decrypt with its key")           \
+          "a sealed attachment does not decrypt with its key")                 \
         X(ERR_USER_LAST_ADMIN, "USER-LAST-ADMIN",                              \
           "the last admin account cannot be removed or demoted")
 

@@ -141,7 +141,7 @@ struct http_req {
          * NULL: the one of the UI files. */
         const char *csp;
         char csp_buf[768]; /* the page's: up to 8 script hashes */
-        bool sub;     /* a sub-request of the page: query is its own */
+        bool sub;          /* a sub-request of the page: query is its own */
         bool no_gzip; /* holds a secret (the CSRF token): never compressed */
 };
 
