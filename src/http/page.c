@@ -21,9 +21,8 @@
 #define PAGE_CSS_TAG "<link rel=\"stylesheet\" href=\"/ui/style.css\">"
 #define PAGE_JS_OPEN "<script src=\"/ui/"
 #define PAGE_JS_CLOSE "\"></script>"
-#define PAGE_JS_MAX                                                            \
-        8U /* scripts inlined; a page of more is served as it is               \
-            */
+/* Scripts inlined at most; a page of more is served as it is. */
+#define PAGE_JS_MAX 8U
 
 /*
  * The replies the script asks for before Beranda draws, exactly as

@@ -41,9 +41,8 @@
 #define NODE_HTTP_LISTEN "auto"
 #define NODE_HTTP_LISTEN_LOCAL "127.0.0.1:7780"
 #define NODE_HTTP_LISTEN_LAN "0.0.0.0:7780"
-#define NODE_HTTP_CONNECTIONS                                                  \
-        256U                   /* open HTTP connections at most: kept          \
-                                * alive, ~6 a phone at a KIM meeting */
+/* Open HTTP connections at most: kept alive, ~6 a phone at a meeting. */
+#define NODE_HTTP_CONNECTIONS 256U
 #define NODE_HTTP_PER_ADDR 16U /* [http] connections_per_address default */
 #define NODE_TLS_PATH_MAX 256U /* bytes of [http] tls_cert, tls_key */
 #define NODE_BLOB_AUTO_MAX (256U * 1024U) /* [blobs] auto_fetch_max_bytes */
