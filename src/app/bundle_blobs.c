@@ -7,12 +7,16 @@
  *
  *   bundle-blobs-sent:KEY  root (32) || feed (32) || seq (8) of each blob
  *                          a bundle carried, with the entry it went with;
- *   bundle-blobs-held:KEY  roots (32 each) the target acknowledged.
+ *   bundle-blobs-held:KEY  the same records, of blobs the target
+ *                          acknowledged.
  *
  * A sent blob is held once the target acknowledges its entry (the HEADS
  * of a bundle from it): it stored the blob right after that entry, from
- * the same bundle. Writing a bundle records what it sent but changes
- * nothing of what is known, so a stick lost on the way loses nothing.
+ * the same bundle. It counts as held only while the target's HEADS still
+ * cover that entry: a target whose store was made again from nothing
+ * (its HEADS gone back) is sent its photos again with its entries.
+ * Writing a bundle records what it sent but changes nothing of what is
+ * known, so a stick lost on the way loses nothing.
  */
 #include <string.h>
 
@@ -20,7 +24,7 @@
 
 #define SENT_REC (32U + ENTRY_HASH_BYTES + 8U)
 #define SENT_MAX 4096U /* records kept; the oldest go first */
-#define HELD_MAX 4096U /* roots kept; the oldest go first */
+#define HELD_MAX 4096U /* records kept; the oldest go first */
 
 static void
 meta_name(char *out, const char *what, const uint8_t key[ENTRY_KEY_BYTES])
@@ -51,19 +55,38 @@ out:
         return err;
 }
 
+/* Whether the target's HEADS cover rec's entry (feed, seq). */
+static int
+covered(struct store_txn *t, const uint8_t key[ENTRY_KEY_BYTES],
+        const uint8_t *rec, bool *yes)
+{
+        uint64_t seq = 0;
+        int err = store_peer_known(t, key, rec + 32, &seq);
+
+        if (err == ERR_NOT_FOUND)
+                err = 0, seq = 0;
+        *yes = !err && seq >= be64_get(rec + 32 + ENTRY_HASH_BYTES);
+        return err;
+}
+
 int
 app__bundle_blobs_held(struct store_txn *t, const uint8_t key[ENTRY_KEY_BYTES],
                        struct buf *roots)
 {
+        struct buf held = BUF_INIT;
         char name[128];
+        bool yes;
         int err;
 
+        buf_reset(roots);
         meta_name(name, "held", key);
-        err = store_meta_get(t, name, roots);
-        if (err == ERR_NOT_FOUND) {
-                buf_reset(roots);
-                return 0;
-        }
+        if ((err = store_meta_get(t, name, &held)) == ERR_NOT_FOUND)
+                err = 0;
+        for (size_t off = 0; !err && off + SENT_REC <= held.len;
+             off += SENT_REC)
+                if (!(err = covered(t, key, held.data + off, &yes)) && yes)
+                        buf_add(roots, held.data + off, 32);
+        buf_release(&held);
         return err;
 }
 
@@ -92,7 +115,6 @@ app__bundle_blobs_acked(struct store_txn *t, const uint8_t key[ENTRY_KEY_BYTES])
 {
         struct buf sent = BUF_INIT, keep = BUF_INIT, held = BUF_INIT;
         char name[128];
-        uint64_t seq;
         int err;
 
         meta_name(name, "sent", key);
@@ -100,19 +122,17 @@ app__bundle_blobs_acked(struct store_txn *t, const uint8_t key[ENTRY_KEY_BYTES])
                 goto out;
         for (size_t off = 0; off + SENT_REC <= sent.len; off += SENT_REC) {
                 const uint8_t *r = sent.data + off;
-                if ((err = store_peer_known(t, key, r + 32, &seq)))
+                bool yes;
+                if ((err = covered(t, key, r, &yes)))
                         goto out;
-                if (seq >= be64_get(r + 32 + ENTRY_HASH_BYTES))
-                        buf_add(&held, r, 32);
-                else
-                        buf_add(&keep, r, SENT_REC);
+                buf_add(yes ? &held : &keep, r, SENT_REC);
         }
         if (!held.len)
                 goto out;
         if ((err = store_meta_put(t, name, buf_slice(&keep))))
                 goto out;
         meta_name(name, "held", key);
-        err = list_append(t, name, buf_slice(&held), 32, HELD_MAX);
+        err = list_append(t, name, buf_slice(&held), SENT_REC, HELD_MAX);
 out:
         buf_release(&sent);
         buf_release(&keep);

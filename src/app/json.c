@@ -860,6 +860,10 @@ redact_attachments(json_t *a)
 
         json_array_foreach(a, i, at)
         {
+                /* A photo posted in the clear before a step raised the
+                 * flag is a clear blob: its root would fetch the photo. */
+                if (!json_is_true(json_object_get(at, "sealed")))
+                        json_object_set_new(at, "root", json_null());
                 json_object_set_new(at, "type",
                                     json_string("application/octet-stream"));
                 json_object_set_new(at, "name", json_string(""));

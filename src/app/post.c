@@ -380,6 +380,17 @@ details_recipients(struct node *n, const struct app_post *p,
                 return err;
         memcpy(s->to, v->author, ENTRY_KEY_BYTES);
         s->nt = 1;
+        if (p->n_to) { /* named: none may be dropped for the author */
+                size_t others = 0;
+                for (size_t i = 0; i < nh; i++)
+                        others += memcmp(h + i * ENTRY_KEY_BYTES, v->author,
+                                         ENTRY_KEY_BYTES) != 0;
+                if (others > KIM_SEAL_TO_MAX - 1)
+                        return app__fail(err_msg, ERR_KIM_SEALED,
+                                         "at most %u recipients besides the "
+                                         "report's author",
+                                         KIM_SEAL_TO_MAX - 1);
+        }
         for (size_t i = 0; i < nh && s->nt < KIM_SEAL_TO_MAX; i++)
                 if (memcmp(h + i * ENTRY_KEY_BYTES, v->author, ENTRY_KEY_BYTES))
                         memcpy(s->to + ENTRY_KEY_BYTES * s->nt++,

@@ -209,6 +209,21 @@ done
 if grep -rqa "Inspektorat Rahasia" "$WORK/kec"; then fail "kec holds the agency in clear"; fi
 ok
 
+# ---- a photo posted in the clear, then the flag raised by a step -----------
+head -c 30000 /dev/urandom >"$WORK/jelas.jpg"
+s post --data "$WORK/desa" --kind pengaduan --handler $KAB --title "Jalan berlubang" \
+  --body "Foto terlampir." --category lainnya --attach "$WORK/jelas.jpg" --json >"$WORK/post3.json"
+ID3=$(jq -r .id "$WORK/post3.json")
+wait_until 60 "the clear report at the kabupaten" eq diajukan jqr kab .state "$ID3"
+expect_status "kab: raises rahasia" 0 s report verify --data "$WORK/kab" "$ID3" \
+  --method telepon --result valid --rahasia
+curl -s -o "$WORK/anon3.json" "$URL/api/items/$ID3"
+expect_eq "raised, no login: sealed, no root to fetch the clear photo" "true null" \
+  "$(jq -r '.attachments[0] | "\(.sealed) \(.root)"' "$WORK/anon3.json")"
+api kab GET "/api/items/$ID3"
+expect_eq "raised, the token: the photo's root" 64 "$(body_jq '.attachments[0].root | length')"
+ok
+
 for n in desa kec kab; do
   expect_eq "no PROTO-VIOLATION at $n" 0 "$(grep -c 'PROTO-VIOLATION' "$WORK/$n.log" || true)"
   expect_eq "no BLOB-SEALED at $n" 0 "$(grep -c 'BLOB-SEALED' "$WORK/$n.log" || true)"

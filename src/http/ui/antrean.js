@@ -53,6 +53,8 @@ function antreOlah(mode, fn) {
 function antreSemua() {
   return antreOlah('readonly', function (s) { return s.getAll(); }).then(function (rs) {
     var saya = sesi ? sesi.user : null;
+    /* one kept before reports had an owner: the first account claims it */
+    rs.forEach(function (r) { if (saya && r.pengguna === undefined) { r.pengguna = saya; antreSimpan(r); } });
     return rs.filter(function (r) { return saya && r.pengguna === saya; })
       .sort(function (a, b) { return a.dibuat - b.dibuat; });
   });
