@@ -424,6 +424,13 @@ sync__blobs_pump(struct sync_session *s, struct store_txn *t, struct buf *out,
         *chunk = false;
         if (bl->have_check && (err = tell_have(bl, t, out)))
                 return err;
+        /* This side's asks first: behind the chunks it serves they would
+         * wait a chunk's time on a thin link, and their round trip, which
+         * sizes the window, would count it. */
+        if (!bl->active && !bl->asks_n && (err = fetch_next(s, bl, t)))
+                return err;
+        if (bl->active)
+                ask_more(s, bl, out);
         /* Bulk: answers only when nothing else waits (§6); lists and
          * refusals, then the chunks of at most one ask, which end the
          * frame: a cut loses the frame it falls in, so at most the chunks
@@ -434,10 +441,6 @@ sync__blobs_pump(struct sync_session *s, struct store_txn *t, struct buf *out,
                 if ((err = serve_one(s, bl, t, out, start)))
                         return err;
         *chunk = s->stats.chunks_out != sent;
-        if (!bl->active && !bl->asks_n && (err = fetch_next(s, bl, t)))
-                return err;
-        if (bl->active)
-                ask_more(s, bl, out);
         return 0;
 }
 
