@@ -57,6 +57,8 @@ places_dedupe(struct app_places *p)
 {
         size_t k = 0;
 
+        if (!p->n)
+                return; /* qsort of no array: undefined for a NULL one */
         qsort(p->v, p->n, sizeof(*p->v), place_newest_cmp);
         for (size_t i = 0; i < p->n; i++)
                 if (!k || strcmp(p->v[k - 1].region, p->v[i].region))
@@ -78,7 +80,8 @@ app__places_load(struct node *n, struct store_txn *t, struct app_places *out)
         places_dedupe(out);
         memset(&key, 0, sizeof(key));
         snprintf(key.region, REGION_BUF, "%s", n->config.region);
-        if (!bsearch(&key, out->v, out->n, sizeof(*out->v), place_cmp)) {
+        if (!out->n ||
+            !bsearch(&key, out->v, out->n, sizeof(*out->v), place_cmp)) {
                 /* not enrolled yet: its own name from its config */
                 out->v = app__grow(out->v, out->n, &out->cap, sizeof(*out->v));
                 out->v[out->n] = key;
@@ -107,7 +110,7 @@ app__place_name(const struct app_places *p, const char *code, int level)
                         return "";
                 memcpy(key.region, up, REGION_BUF);
         }
-        hit = bsearch(&key, p->v, p->n, sizeof(*p->v), place_cmp);
+        hit = p->n ? bsearch(&key, p->v, p->n, sizeof(*p->v), place_cmp) : NULL;
         return hit ? hit->name : "";
 }
 
