@@ -134,41 +134,41 @@ sealed_warn(const struct app_item *it, const char *what)
                  what, hex);
 }
 
-bool
-app__content_open(struct node *n, struct app_item *it)
+/* The item's `sealed` value opened with this node's key (KIM.md §4.1)
+ * and its plaintext decoded into it->b by decode; false (logged unless
+ * this node is no recipient) when it does not open here. */
+static bool
+sealed_open(struct node *n, struct app_item *it,
+            int (*decode)(struct slice, struct kim_body *), const char *what)
 {
         struct seal_ctx at;
 
-        if (!it->b.rahasia || !it->b.sealed.n)
-                return true;
         if (!n->key || !seal_is_recipient(&it->b.sealed, n->key->pk))
                 return false;
         seal_ctx_of(&it->e, &at);
         if (!seal_open(n->key, &it->b.sealed, &at, SEAL_FIELD_SEALED,
                        &it->content) &&
-            !wire_kim_content_decode(buf_slice(&it->content), &it->b))
+            !decode(buf_slice(&it->content), &it->b))
                 return true;
-        sealed_warn(it, "content");
+        sealed_warn(it, what);
         return false;
+}
+
+bool
+app__content_open(struct node *n, struct app_item *it)
+{
+        if (!it->b.rahasia || !it->b.sealed.n)
+                return true;
+        return sealed_open(n, it, wire_kim_content_decode, "content");
 }
 
 bool
 app__details_open(struct node *n, struct app_item *it)
 {
-        struct seal_ctx at;
-
         if (!it->kim || !it->b.sealed.n ||
             (it->b.kind != KIND_STATUS && it->b.kind != KIND_TANGGAPAN))
                 return true;
-        if (!n->key || !seal_is_recipient(&it->b.sealed, n->key->pk))
-                return false;
-        seal_ctx_of(&it->e, &at);
-        if (!seal_open(n->key, &it->b.sealed, &at, SEAL_FIELD_SEALED,
-                       &it->content) &&
-            !wire_kim_details_decode(buf_slice(&it->content), &it->b))
-                return true;
-        sealed_warn(it, "details");
-        return false;
+        return sealed_open(n, it, wire_kim_details_decode, "details");
 }
 
 enum app_reporter
